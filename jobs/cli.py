@@ -1,0 +1,79 @@
+"""The `duban` command line: one sub-command per job, friendly one-line errors at the edge."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import clock, config
+from .errors import DubanError, UsageError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="督办 duban — follow up the work in your Excel workbooks.")
+_state = {"debug": False}
+
+Folder = typer.Argument(..., help="The shared folder holding the workbooks (and duban.toml).")
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors.")) -> None:
+    _state["debug"] = debug
+
+
+@app.command()
+def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks in (created if missing)."),
+         lang: str = typer.Option("zh", "--lang", help="Language of headers, dropdowns and the Guide sheet: zh or en."),
+         demo: bool = typer.Option(False, "--demo", help="Fill the workbooks with sample rows dated around today."),
+         force: bool = typer.Option(False, "--force", help="Overwrite workbooks and duban.toml that already exist.")) -> None:
+    """Create one workbook per kind plus duban.toml in FOLDER."""
+    from .init import init_folder
+    from . import report
+
+    if lang not in ("zh", "en"):
+        raise UsageError(f"--lang must be zh or en, not '{lang}'.")
+    today = clock.now(config.defaults()).date()
+    created = init_folder(folder, lang=lang, demo=demo, force=force, today=today)
+    report.created(created, folder, lang)
+
+
+@app.command()
+def validate(folder: Path = Folder,
+             as_json: bool = typer.Option(False, "--json", help="Print the problems as JSON instead of tables."),
+             strict: bool = typer.Option(False, "--strict", help="Exit with code 1 when any problem is found."),
+             now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00).")) -> None:
+    """Read every workbook in FOLDER and list the data problems found."""
+    from . import report
+    from .validate import read_folder
+
+    settings = _settings(folder)
+    today = clock.now(settings, now).date()
+    with report.progress(settings) as tick:
+        reads = read_folder(folder, settings, today, tick)
+    report.validation(reads, folder, settings, as_json)
+    if strict and any(r.problems for r in reads):
+        raise typer.Exit(1)
+
+
+def _settings(folder: Path) -> dict:
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder. Create it with 'duban init {folder}' first.")
+    return config.load(folder)
+
+
+def main() -> None:
+    """Entry point: run the app, turning DubanError into one line on stderr and an exit code."""
+    try:
+        app()  # usage errors are reported by typer itself, with exit code 2
+    except DubanError as exc:
+        if _state["debug"]:
+            raise
+        typer.echo(f"duban: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one sentence, not a traceback
+        if _state["debug"]:
+            raise
+        typer.echo(f"duban: unexpected error: {type(exc).__name__}: {exc}. Run again with --debug "
+                   f"for the details, and report it with them.", err=True)
+        sys.exit(1)

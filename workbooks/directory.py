@@ -1,0 +1,82 @@
+"""The staff directory as lookups, and the cross-check of every person and department against it."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .problems import Problem, col_letter
+from .records import WorkbookRead
+from .schema import ColumnType
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    department: str | None
+    email: str | None
+    head: bool
+    manager: str | None
+    lang: str
+
+
+@dataclass
+class Directory:
+    people: dict[str, Person] = field(default_factory=dict)
+
+    @classmethod
+    def from_reads(cls, reads: list[WorkbookRead]) -> "Directory":
+        directory = cls()
+        for read in reads:
+            if read.kind is None or read.kind.key != "directory":
+                continue
+            for rec in read.records:
+                if rec["name"]:
+                    directory.people.setdefault(rec["name"], Person(
+                        rec["name"], rec["department"], rec["email"], rec["dept_head"] == "yes",
+                        rec["manager"], rec["language"] or "zh"))
+        return directory
+
+    @property
+    def departments(self) -> set[str]:
+        return {p.department for p in self.people.values() if p.department}
+
+    def heads(self, department: str) -> list[Person]:
+        return [p for p in self.people.values() if p.department == department and p.head]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.people
+
+    def __bool__(self) -> bool:
+        return bool(self.people)
+
+
+def crosscheck(read: WorkbookRead, directory: Directory) -> list[Problem]:
+    """unknown-person and unknown-department problems for one workbook (none without a directory)."""
+    if not directory or read.kind is None:
+        return []
+    departments = directory.departments
+    problems = []
+    for column in read.kind.columns:
+        j = read.columns.get(column.key)
+        if j is None or column.type not in (ColumnType.PERSON, ColumnType.PEOPLE, ColumnType.DEPARTMENT):
+            continue
+        for rec in read.records:
+            for value in _names(rec[column.key]):
+                if _known(value, column.type, directory, departments):
+                    continue
+                code = "unknown-department" if column.type is ColumnType.DEPARTMENT else "unknown-person"
+                problems.append(Problem(code, str(read.path), read.sheet, f"{col_letter(j)}{rec.row}", rec.row,
+                                        column.key, value, {"column": {"zh": column.zh, "en": column.en}}))
+    return problems
+
+
+def _names(value) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return value if isinstance(value, tuple) else (value,)
+
+
+def _known(value: str, kind: ColumnType, directory: Directory, departments: set[str]) -> bool:
+    if kind is ColumnType.DEPARTMENT:
+        return value in departments
+    # people columns such as 发起人/部门 may name a department instead of a person
+    return value in directory or value in departments

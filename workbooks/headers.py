@@ -1,0 +1,83 @@
+"""Finding the header row and telling which kind a sheet is, from its headers alone.
+
+Workbooks made by hand or copied from old files have a title row above the header, columns in
+another order, English headers, stray spaces or full-width brackets. The header is the first
+row, among the first few, that matches a kind's columns well enough.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Iterable, Sequence
+
+from .kinds import KINDS
+from .parse import norm
+from .schema import Kind
+
+
+@dataclass
+class HeaderMatch:
+    kind: Kind
+    row_index: int                 # 0-based index into the sheet's rows
+    columns: dict[str, int]        # column key -> 0-based column index (first occurrence)
+    duplicates: dict[str, list[int]]
+    lang: str
+
+    @property
+    def score(self) -> int:
+        return len(self.columns)
+
+    @property
+    def missing_required(self) -> list:
+        return [c for c in self.kind.required if c.key not in self.columns]
+
+
+@cache
+def _labels(kind_key: str) -> dict[str, tuple[str, str]]:
+    """normalised header text -> (column key, language it is written in)."""
+    kind = KINDS[kind_key]
+    out: dict[str, tuple[str, str]] = {}
+    for col in kind.columns:
+        for label, lang in ((col.zh, "zh"), (col.en, "en"), *((a, "zh") for a in col.aliases), (col.key, "en")):
+            out.setdefault(norm(label), (col.key, lang))
+    return out
+
+
+def match_row(kind: Kind, row_index: int, cells: Sequence) -> HeaderMatch | None:
+    labels = _labels(kind.key)
+    columns: dict[str, int] = {}
+    duplicates: dict[str, list[int]] = {}
+    votes = {"zh": 0, "en": 0}
+    for j, cell in enumerate(cells):
+        if not isinstance(cell, str) or not cell.strip():
+            continue
+        hit = labels.get(norm(cell))
+        if hit is None:
+            continue
+        key, lang = hit
+        votes[lang] += 1
+        if key in columns:
+            duplicates.setdefault(key, []).append(j)
+        else:
+            columns[key] = j
+    if not _plausible(kind, columns):
+        return None
+    lang = "en" if votes["en"] > votes["zh"] else "zh"
+    return HeaderMatch(kind, row_index, columns, duplicates, lang)
+
+
+def _plausible(kind: Kind, columns: dict[str, int]) -> bool:
+    """Enough of the kind's own columns (not just ID and Alerts) to be its header row."""
+    own = [k for k in columns if k not in ("id", "alerts")]
+    required = sum(1 for c in kind.required if c.key in columns)
+    return len(own) >= 2 and (required >= 2 or len(own) * 2 >= len(kind.columns))
+
+
+def find_header(rows: Sequence[Sequence], scan_rows: int, kinds: Iterable[Kind] | None = None) -> HeaderMatch | None:
+    """The best (kind, header row) among the first `scan_rows` rows; earliest row wins a tie."""
+    best: HeaderMatch | None = None
+    for kind in kinds or KINDS.values():
+        found = next((m for i, cells in enumerate(rows[:scan_rows]) if (m := match_row(kind, i, cells))), None)
+        if found and (best is None or (found.score, -found.row_index) > (best.score, -best.row_index)):
+            best = found
+    return best

@@ -1,0 +1,216 @@
+"""Typed cell parsing: one converter per column type, problems as values instead of exceptions.
+
+A converter takes one raw cell value as python-calamine gives it (str, float, int, bool,
+date, datetime, time, timedelta; '' for blank) and returns the typed value, or an `Issue`
+carrying a problem code (and, for notes such as an assumed year, the value it settled on).
+Converters are built once per column and memoise text, because shared-drive workbooks
+repeat the same names, statuses and dates thousands of times.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any, Callable
+
+from .schema import Column, ColumnType, Role
+
+EXCEL_EPOCH = datetime(1899, 12, 30)
+MAX_SERIAL = 2958465  # 9999-12-31
+PEOPLE_SEPARATORS = re.compile(r"[、,，;；\n]+")
+_BOXES = "□■☐☑☒✓✔√ "
+
+
+@dataclass(slots=True)
+class Issue:
+    """A cell that did not parse cleanly: `code` names the problem, `value` what was kept."""
+
+    code: str
+    value: Any = None
+    params: dict = field(default_factory=dict)
+
+
+def norm(text: str) -> str:
+    """Fold a label for matching: full-width to half-width, case, spaces, checkbox marks."""
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(folded.split()).strip(_BOXES + "*")
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or value == "" or (isinstance(value, str) and not value.strip())
+
+
+# ---- dates ------------------------------------------------------------------------------
+_TIME = r"(?:\s*[T ]\s*(\d{1,2})[:：时点](\d{1,2})?(?:[:：分](\d{1,2})?)?秒?)?"
+_FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?" + _TIME + r"$")
+_SHORT = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?" + _TIME + r"$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_TRAILERS = ("之前", "以前", "前")
+
+
+class DateParser:
+    """Parses the date forms staff actually type; `today` decides the year when none is given."""
+
+    def __init__(self, today: date, with_time: bool, year_window_days: int = 183):
+        self.today = today
+        self.with_time = with_time
+        self.window = year_window_days
+
+    def __call__(self, value: Any) -> Any:
+        if isinstance(value, datetime):
+            return value if self.with_time else value.date()
+        if isinstance(value, date):
+            return datetime.combine(value, time()) if self.with_time else value
+        if isinstance(value, bool):
+            return Issue("bad-date", params={"example": self._example()})
+        if isinstance(value, (int, float)):
+            return self._serial(value)
+        if isinstance(value, str):
+            return self._text(value)
+        return Issue("bad-date", params={"example": self._example()})
+
+    def _serial(self, number: float) -> Any:
+        if not 1 <= number < MAX_SERIAL:
+            return Issue("bad-date", params={"example": self._example()})
+        moment = EXCEL_EPOCH + timedelta(days=float(number))
+        moment = moment.replace(microsecond=0)
+        return moment if self.with_time else moment.date()
+
+    def _text(self, raw: str) -> Any:
+        text = unicodedata.normalize("NFKC", raw).strip()
+        for trailer in _TRAILERS:
+            text = text.removesuffix(trailer).strip()
+        if m := _FULL.match(text):
+            return self._build(int(m[1]), int(m[2]), int(m[3]), m.groups()[3:], raw, assumed=False)
+        if m := _SHORT.match(text):
+            return self._build(self.today.year, int(m[1]), int(m[2]), m.groups()[2:], raw, assumed=True)
+        if m := _COMPACT.match(text):
+            return self._build(int(m[1]), int(m[2]), int(m[3]), (None, None, None), raw, assumed=False)
+        return Issue("bad-date", params={"example": self._example()})
+
+    def _build(self, year: int, month: int, day: int, hms, raw: str, assumed: bool) -> Any:
+        try:
+            day_value = date(year, month, day)
+            clock = time(*(int(x or 0) for x in hms))
+        except ValueError:
+            return Issue("bad-date", params={"example": self._example(year, month)})
+        value = datetime.combine(day_value, clock) if self.with_time else day_value
+        if assumed and abs((day_value - self.today).days) > self.window:
+            return Issue("assumed-year", value, {"date": day_value.isoformat()})
+        return value
+
+    def _example(self, year: int | None = None, month: int | None = None) -> str:
+        if year and month and 1 <= month <= 12:
+            return date(year, month, calendar.monthrange(year, month)[1]).isoformat()
+        return self.today.isoformat()
+
+
+# ---- numbers ----------------------------------------------------------------------------
+def parse_percent(value: Any) -> Any:
+    """75%, 0.75 and 75 all mean three quarters; anything outside 0–100% is a problem."""
+    if isinstance(value, bool):
+        return Issue("bad-percent")
+    if isinstance(value, (int, float)):
+        number, had_sign = float(value), False
+    elif isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().strip(_BOXES)
+        had_sign = text.endswith("%")
+        try:
+            number = float(text.rstrip("%").replace(",", "").strip())
+        except ValueError:
+            return Issue("bad-percent")
+    else:
+        return Issue("bad-percent")
+    fraction = number / 100 if had_sign or number > 1 else number
+    if not 0 <= fraction <= 1:
+        return Issue("bad-percent")
+    return round(fraction, 6)
+
+
+def parse_number(value: Any) -> Any:
+    if isinstance(value, bool):
+        return Issue("bad-number")
+    if isinstance(value, (int, float)):
+        return float(value)
+    text = unicodedata.normalize("NFKC", str(value)).strip().replace(",", "").replace(" ", "")
+    text = text.removesuffix("万元").removesuffix("万")
+    try:
+        return float(text)
+    except ValueError:
+        return Issue("bad-number")
+
+
+# ---- text, people, choices --------------------------------------------------------------
+def parse_text(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def parse_people(value: Any) -> Any:
+    names = tuple(n.strip() for n in PEOPLE_SEPARATORS.split(parse_text(value)) if n.strip())
+    return names or None
+
+
+def parse_person(value: Any) -> Any:
+    names = parse_people(value)
+    if names and len(names) > 1:
+        return Issue("multiple-owners", names[0])
+    return names[0] if names else None
+
+
+def choice_parser(column: Column) -> Callable[[Any], Any]:
+    """Accepts a dropdown value in either language, by key or alias, ignoring case and spaces."""
+    lookup: dict[str, str] = {}
+    for choice in column.choices:
+        for label in (choice.key, choice.zh, choice.en, *choice.aliases):
+            lookup.setdefault(norm(label), choice.key)
+    code = "unknown-status" if column.role is Role.STATUS else "unknown-choice"
+    labels = {lang: "、".join(column.choice_labels(lang)) if lang == "zh" else ", ".join(column.choice_labels(lang))
+              for lang in ("zh", "en")}
+
+    def parse(value: Any) -> Any:
+        key = lookup.get(norm(parse_text(value)))
+        return key if key else Issue(code, params={"choices": labels})
+
+    return parse
+
+
+# ---- assembling a converter for a column ---------------------------------------------------
+def converter(column: Column, today: date, year_window_days: int = 183) -> Callable[[Any], Any]:
+    """The converter for one column, memoising str inputs (the common case on real sheets)."""
+    kind = column.type
+    if kind in (ColumnType.DATE, ColumnType.DATETIME):
+        base = DateParser(today, kind is ColumnType.DATETIME, year_window_days)
+    elif kind is ColumnType.ENUM:
+        base = choice_parser(column)
+    else:
+        base = {ColumnType.PERCENT: parse_percent, ColumnType.NUMBER: parse_number,
+                ColumnType.PERSON: parse_person, ColumnType.PEOPLE: parse_people}.get(kind, parse_text)
+    return _memoised(base)
+
+
+def _memoised(base: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    cache: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if value == "" or value is None:
+            return None
+        if value.__class__ is str:
+            try:
+                return cache[value]
+            except KeyError:
+                result = None if not value.strip() else base(value)
+                cache[value] = result
+                return result
+        return base(value)
+
+    return convert

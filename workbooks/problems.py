@@ -1,0 +1,164 @@
+"""The catalogue of data problems: one stable code each, with zh and en message templates.
+
+The reader, the rules, the CLI and the mail all speak from this catalogue. A message names the
+place (workbook or `sheet!cell`), what was found, and what to do about it. Workbook problems
+(wrong structure, unreadable file) go to the clerks; row problems also to the row's owner.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+WORKBOOK, ROW = "workbook", "row"
+ERROR, WARNING, NOTE = "error", "warning", "note"
+
+
+@dataclass(frozen=True)
+class ProblemType:
+    code: str
+    scope: str
+    severity: str
+    zh: str
+    en: str
+
+    def template(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+_TYPES = (
+    # --- the file as a whole -----------------------------------------------------------
+    ProblemType("not-a-workbook", WORKBOOK, ERROR,
+                "不是 Excel 工作簿（.xlsx）文件，无法读取。请在 Excel 中打开后“另存为”Excel 工作簿（.xlsx）。",
+                "is not an Excel workbook (.xlsx). Open it in Excel and use Save As > Excel Workbook (.xlsx)."),
+    ProblemType("old-format", WORKBOOK, ERROR,
+                "是旧版 Excel 97-2003 （.xls） 文件，督办只读取 .xlsx。请在 Excel 中“另存为”Excel 工作簿（.xlsx）。",
+                "is an old Excel 97-2003 (.xls) file; duban reads only .xlsx. Save it as Excel Workbook (.xlsx)."),
+    ProblemType("csv-not-xlsx", WORKBOOK, ERROR,
+                "是 CSV 文本文件，不是 .xlsx 工作簿。请用 duban init 生成的模板，把数据粘贴进去后保存为 .xlsx。",
+                "is a CSV text file, not an .xlsx workbook. Paste the data into a template made by duban init and save it as .xlsx."),
+    ProblemType("truncated", WORKBOOK, ERROR,
+                "文件已损坏或不完整（可能复制时中断），无法读取。请从备份恢复，或在 Excel 中打开修复后重新保存。",
+                "the file is damaged or incomplete (perhaps a copy was interrupted). Restore it from a backup, or let Excel repair it and save again."),
+    ProblemType("encrypted", WORKBOOK, ERROR,
+                "工作簿设置了打开密码，督办无法读取。请在 Excel 中“文件 > 信息 > 保护工作簿”取消密码后保存。",
+                "the workbook is password-protected, so duban cannot read it. Remove the password (File > Info > Protect Workbook) and save."),
+    ProblemType("too-large", WORKBOOK, ERROR,
+                "解压后内容达 {size}，超过 {limit} 的安全上限（疑似压缩炸弹），已跳过。如确为正常文件，请拆分工作簿或调大 [reader] max_unzipped_mb。",
+                "unpacks to {size}, over the safety limit of {limit} (possibly a zip bomb), so it was skipped. If the file is genuine, split it or raise [reader] max_unzipped_mb."),
+    ProblemType("unsafe-xml", WORKBOOK, ERROR,
+                "内部的 {part} 含有 Excel 从不使用的 XML 实体声明（可能是恶意文件），已跳过。请在 Excel 中打开并另存为新文件。",
+                "its part {part} declares XML entities, which Excel never writes (possibly a hostile file), so it was skipped. Open it in Excel and save it as a new file."),
+    ProblemType("unreadable", WORKBOOK, ERROR,
+                "无法读取（{detail}）。请在 Excel 中打开后重新保存；如仍失败，请从备份恢复。",
+                "cannot be read ({detail}). Open it in Excel and save it again; if that fails, restore a backup."),
+    ProblemType("unknown-kind", WORKBOOK, ERROR,
+                "在前 {rows} 行中找不到任何督办表格的表头。请使用 duban init 生成的模板，或把表头改成模板中的列名（如“任务名称”“负责人”“截止日期”）。",
+                "no duban table header found in the first {rows} rows. Use a template from duban init, or rename the headers as in the template (e.g. Task, Owner, Due)."),
+    ProblemType("missing-column", WORKBOOK, ERROR,
+                "缺少必填列“{column}”。请在表头行（第{row}行）加上这一列，其余列已照常读取。",
+                "the required column \"{column}\" is missing. Add it to the header row (row {row}); the other columns were read as usual."),
+    ProblemType("duplicate-column", WORKBOOK, WARNING,
+                "列“{column}”出现了两次，只读取了第一列（{first}）。请删除或改名重复的那一列。",
+                "the column \"{column}\" appears twice; only the first ({first}) was read. Delete or rename the other one."),
+    # --- one cell or row -----------------------------------------------------------------
+    ProblemType("required-empty", ROW, ERROR,
+                "“{column}”为必填项，目前为空。请填写。",
+                "\"{column}\" is required but empty. Please fill it in."),
+    ProblemType("bad-date", ROW, ERROR,
+                "“{value}”不是有效日期。请写成 {example} 这样的日期，或在单元格中选择日期。",
+                "\"{value}\" is not a date. Write it as {example} or pick a date in the cell."),
+    ProblemType("assumed-year", ROW, NOTE,
+                "“{value}”没有写年份，已按 {date} 处理。如不对，请写上完整年份。",
+                "\"{value}\" has no year and was read as {date}. If that is wrong, write the full year."),
+    ProblemType("bad-percent", ROW, ERROR,
+                "“{value}”不是有效进度。请填写 0%、25%、50%、75% 或 100%。",
+                "\"{value}\" is not a valid progress. Use 0%, 25%, 50%, 75% or 100%."),
+    ProblemType("bad-number", ROW, ERROR,
+                "“{value}”不是数字。请只填写数字，例如 120。",
+                "\"{value}\" is not a number. Enter digits only, e.g. 120."),
+    ProblemType("unknown-status", ROW, ERROR,
+                "状态“{value}”不在下拉选项中。请从下拉列表选择：{choices}。",
+                "status \"{value}\" is not one of the dropdown values. Pick one of: {choices}."),
+    ProblemType("unknown-choice", ROW, ERROR,
+                "“{value}”不是“{column}”的可选值。请从下拉列表选择：{choices}。",
+                "\"{value}\" is not a valid {column}. Pick one of: {choices}."),
+    ProblemType("multiple-owners", ROW, ERROR,
+                "“{column}”只能填一人，现在填了“{value}”。请只保留一位负责人，其他人写到协作人。",
+                "\"{column}\" takes exactly one person, found \"{value}\". Keep one owner and move the others to Collaborators."),
+    ProblemType("unknown-person", ROW, ERROR,
+                "通讯录中没有“{value}”。请核对姓名写法，或在通讯录中添加此人及其邮箱。",
+                "\"{value}\" is not in the directory. Check the spelling, or add the person and their email to the directory."),
+    ProblemType("unknown-department", ROW, WARNING,
+                "通讯录中没有部门“{value}”。请核对部门名称（如“市场部”）。",
+                "department \"{value}\" is not in the directory. Check the department name."),
+    ProblemType("bad-email", ROW, ERROR,
+                "“{value}”不是有效邮箱地址。请写成 name@company.com 的形式。",
+                "\"{value}\" is not an email address. Write it as name@company.com."),
+    ProblemType("duplicate-id", ROW, ERROR,
+                "编号“{value}”与 {other} 重复。编号由系统填写，请清空本行编号，下次运行会自动分配新编号。",
+                "ID \"{value}\" is also used at {other}. IDs are assigned by duban: clear this one and the next run assigns a new one."),
+    ProblemType("status-progress-mismatch", ROW, ERROR,
+                "状态为“{status}”但进度为 {progress}。已完成的任务进度应为100%，进度100%的任务状态应为“已完成”。",
+                "status is \"{status}\" but progress is {progress}. A done task should be at 100%, and a task at 100% should be Done."),
+)
+
+CATALOGUE: dict[str, ProblemType] = {t.code: t for t in _TYPES}
+
+
+@dataclass
+class Problem:
+    """One problem found, with where it is. `message(lang)` gives the sentence for people."""
+
+    code: str
+    file: str
+    sheet: str | None = None
+    cell: str | None = None
+    row: int | None = None
+    column: str | None = None
+    value: str | None = None
+    params: dict = field(default_factory=dict)
+
+    @property
+    def type(self) -> ProblemType:
+        return CATALOGUE[self.code]
+
+    @property
+    def severity(self) -> str:
+        return self.type.severity
+
+    @property
+    def scope(self) -> str:
+        return self.type.scope
+
+    @property
+    def where(self) -> str:
+        if self.sheet and self.cell:
+            return f"{self.sheet}!{self.cell}"
+        if self.sheet:
+            return f"{Path(self.file).name} [{self.sheet}]"
+        return Path(self.file).name
+
+    def text(self, lang: str = "zh") -> str:
+        """What is wrong and how to fix it, without the place (for tables that show it apart)."""
+        params = {k: (v.get(lang, v.get("zh")) if isinstance(v, dict) else v) for k, v in self.params.items()}
+        fields = {"file": Path(self.file).name, "value": self.value or "", "row": self.row, **params}
+        return self.type.template(lang).format(**fields)
+
+    def message(self, lang: str = "zh") -> str:
+        """The whole sentence, place first: `任务跟进表!F7：“11月31日”不是有效日期。…`"""
+        return f"{self.where}{'：' if lang == 'zh' else ': '}{self.text(lang)}"
+
+    def to_dict(self, lang: str = "zh") -> dict:
+        return {"code": self.code, "severity": self.severity, "scope": self.scope, "file": self.file,
+                "sheet": self.sheet, "cell": self.cell, "row": self.row, "column": self.column,
+                "value": self.value, "message": self.message(lang)}
+
+
+def col_letter(index: int) -> str:
+    """0-based column index to Excel letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

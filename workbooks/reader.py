@@ -1,0 +1,229 @@
+"""Reads any standard workbook into typed records plus a list of problems; never raises on bad input.
+
+python-calamine does the reading (fast, and it never evaluates anything). The sheet is read
+with `skip_empty_area=False`, so list index i is always Excel row i+1 and column j is letter
+j: the row numbers in problems and in the write-back are the true ones. Cells are converted
+column by column with memoising converters, which keeps a 100,000-row sheet within a small
+factor of the raw calamine load.
+"""
+from __future__ import annotations
+
+from datetime import date
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import python_calamine as calamine
+
+from . import safety
+from .headers import HeaderMatch, find_header
+from .kinds import KINDS
+from .meta import META_SHEET, NAMES_SHEET
+from .parse import Issue, converter
+from .problems import Problem, col_letter
+from .records import Record, WorkbookRead
+from .schema import ColumnType, Role
+
+DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "assume_year_window_days": 183}
+
+
+def read_workbook(path: Path | str, today: date | None = None, settings: dict | None = None) -> WorkbookRead:
+    """Read one file; a file that cannot be used comes back with `kind=None` and one problem."""
+    path = Path(path)
+    opts = {**DEFAULTS, **(settings or {})}
+    result = WorkbookRead(path)
+    if problem := safety.inspect(path, int(opts["max_unzipped_mb"] * 1_000_000)):
+        result.problems.append(problem)
+        return result
+    try:
+        _read(path, result, today or date.today(), opts)
+    except (calamine.CalamineError, calamine.PasswordError, calamine.ZipError, calamine.XmlError,
+            calamine.WorksheetNotFound, OSError, ValueError) as exc:
+        result.kind = None
+        result.records = []
+        result.problems = [Problem("unreadable", str(path), params={"detail": _short(exc)})]
+    return result
+
+
+def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
+    book = calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        result.meta = _meta(book)
+        found = _locate(book, result, opts["header_scan_rows"])
+        if found is None:
+            result.problems.append(Problem("unknown-kind", str(path), params={"rows": opts["header_scan_rows"]}))
+            return
+        (sheet_name, rows), match = found
+        result.kind, result.sheet = match.kind, sheet_name
+        result.lang = result.meta.get("lang") if result.meta.get("lang") in ("zh", "en") else match.lang
+        result.header_row = match.row_index + 1
+        result.columns = match.columns
+        _structure_problems(result, match)
+        _read_rows(result, rows, match, today, opts["assume_year_window_days"])
+    finally:
+        book.close()
+
+
+def _meta(book) -> dict[str, str]:
+    if META_SHEET not in book.sheet_names:
+        return {}
+    rows = book.get_sheet_by_name(META_SHEET).to_python()
+    return {str(r[0]).strip(): _meta_value(r[1]) for r in rows if len(r) >= 2 and r[0] != ""}
+
+
+def _meta_value(value: Any) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+
+
+def _locate(book, result: WorkbookRead, scan_rows: int):
+    """The sheet and header row: the meta sheet's kind first, else the best-matching sheet."""
+    declared = KINDS.get(result.meta.get("kind", ""))
+    kinds = [declared] if declared else None
+    candidates = [m.name for m in book.sheets_metadata
+                  if m.name not in (META_SHEET, NAMES_SHEET) and m.typ == calamine.SheetTypeEnum.WorkSheet]
+    if declared:
+        preferred = [n for n in candidates if n in (declared.sheet_zh, declared.sheet_en)]
+        candidates = preferred + [n for n in candidates if n not in preferred]
+    best = None
+    for name in candidates:
+        head = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=scan_rows)
+        match = find_header(head, scan_rows, kinds)
+        if match and (best is None or match.score > best[1].score):
+            best = (name, match)
+    if best is None:
+        return None
+    name, match = best
+    return (name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)), match
+
+
+def _structure_problems(result: WorkbookRead, match: HeaderMatch) -> None:
+    file, lang_header = str(result.path), match.row_index + 1
+    for column in match.missing_required:
+        result.problems.append(Problem("missing-column", file, result.sheet, row=lang_header,
+                                       column=column.key, params={"column": _labels(column)}))
+    for key, extra in match.duplicates.items():
+        column = match.kind.column(key)
+        first = f"{col_letter(match.columns[key])}{lang_header}"
+        result.problems.append(Problem("duplicate-column", file, result.sheet, f"{col_letter(extra[0])}{lang_header}",
+                                       lang_header, key, params={"column": _labels(column), "first": first}))
+
+
+def _read_rows(result: WorkbookRead, rows: list[list], match: HeaderMatch, today: date, window: int) -> None:
+    kind = match.kind
+    kept = _content_rows(rows, match)
+    keys = list(match.columns)
+    converted: list[list] = []
+    for key in keys:
+        j = match.columns[key]
+        column = kind.column(key)
+        convert = converter(column, today, window)
+        values = [convert(rows[i][j]) for i in kept]
+        _collect_issues(result, values, kept, j, column, rows)
+        converted.append(values)
+    result.records = [Record(kind, i + 1, dict(zip(keys, vals))) for i, vals in zip(kept, zip(*converted))] \
+        if converted else [Record(kind, i + 1, {}) for i in kept]
+    _row_checks(result)
+
+
+def _content_rows(rows: list[list], match: HeaderMatch) -> list[int]:
+    """Indexes of rows below the header with something in a user column (blank rows are skipped)."""
+    content = [j for key, j in match.columns.items() if not match.kind.column(key).job_owned]
+    if not content:
+        return []
+    pick = itemgetter(*content, content[0])  # always a tuple, even for one column
+    width = len(content) + 1
+    return [i for i in range(match.row_index + 1, len(rows)) if pick(rows[i]).count("") != width]
+
+
+def _collect_issues(result: WorkbookRead, values: list, kept: list[int], j: int, column, rows) -> None:
+    """Turn Issue markers into problems and keep the value each one settled on (often None)."""
+    file, sheet, letter = str(result.path), result.sheet, col_letter(j)
+    for n, value in enumerate(values):
+        if value.__class__ is Issue:
+            i = kept[n]
+            raw = rows[i][j]
+            result.problems.append(Problem(value.code, file, sheet, f"{letter}{i + 1}", i + 1, column.key,
+                                           _show(raw), {"column": _labels(column), **value.params}))
+            values[n] = value.value
+
+
+def _row_checks(result: WorkbookRead) -> None:
+    for check in (_required_empty, _duplicate_ids, _status_progress, _emails):
+        check(result)
+
+
+def _cell(result: WorkbookRead, key: str, row: int) -> str:
+    return f"{col_letter(result.columns[key])}{row}"
+
+
+def _required_empty(result: WorkbookRead) -> None:
+    required = [c for c in result.kind.required if c.key in result.columns]
+    reported = {(p.row, p.column) for p in result.problems}
+    for record in result.records:
+        for column in required:
+            if record.values.get(column.key) is None and (record.row, column.key) not in reported:
+                result.problems.append(Problem("required-empty", str(result.path), result.sheet,
+                                               _cell(result, column.key, record.row), record.row, column.key,
+                                               params={"column": _labels(column)}))
+
+
+def _duplicate_ids(result: WorkbookRead) -> None:
+    if "id" not in result.columns:
+        return
+    seen: dict[str, int] = {}
+    for record in result.records:
+        ident = record.id
+        if not ident:
+            continue
+        if ident in seen:
+            other = f"{result.sheet}!{_cell(result, 'id', seen[ident])}"
+            result.problems.append(Problem("duplicate-id", str(result.path), result.sheet, _cell(result, "id", record.row),
+                                           record.row, "id", ident, {"other": other}))
+        else:
+            seen[ident] = record.row
+
+
+def _status_progress(result: WorkbookRead) -> None:
+    kind = result.kind
+    status_col, progress_key = kind.status_column, kind.role_key(Role.PROGRESS)
+    if not status_col or progress_key not in result.columns or status_col.key not in result.columns:
+        return
+    for record in result.records:
+        status, progress = record.status, record.values.get(progress_key)
+        if status is None or progress is None or status.done == (progress >= 1):
+            continue
+        result.problems.append(Problem("status-progress-mismatch", str(result.path), result.sheet,
+                                       _cell(result, status_col.key, record.row), record.row, status_col.key,
+                                       status.label(result.lang),
+                                       {"status": {"zh": status.zh, "en": status.en}, "progress": f"{progress:.0%}"}))
+
+
+def _emails(result: WorkbookRead) -> None:
+    key = result.kind.role_key(Role.EMAIL)
+    if key not in result.columns:
+        return
+    for record in result.records:
+        email = record.values.get(key)
+        if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
+            result.problems.append(Problem("bad-email", str(result.path), result.sheet, _cell(result, key, record.row),
+                                           record.row, key, email))
+
+
+def _labels(column) -> dict[str, str]:
+    return {"zh": column.zh, "en": column.en}
+
+
+def _show(raw: Any) -> str:
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    return str(raw)
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+def person_columns(kind) -> list:
+    """Columns naming people, for the directory cross-check."""
+    return [c for c in kind.columns if c.type in (ColumnType.PERSON, ColumnType.PEOPLE)]

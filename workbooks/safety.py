@@ -1,0 +1,117 @@
+"""Checks a file before any parser touches it: wrong format, damage, encryption, zip and XML bombs.
+
+Everything here is cheap (file signature, the zip's central directory, the first bytes of each
+XML part) so that a hostile or broken file costs milliseconds and becomes one clear problem,
+and the good workbooks beside it are read as usual.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from .problems import Problem
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+_HEAD_BYTES = 4096
+_MAX_PROLOG = 1 << 20
+_ROOT = re.compile(rb"<[A-Za-z_]")
+
+
+def inspect(path: Path, max_unzipped_bytes: int) -> Problem | None:
+    """None when the file looks like a safe .xlsx package; otherwise the one problem to report."""
+    file = str(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError as exc:
+        return Problem("unreadable", file, params={"detail": exc.strerror or str(exc)})
+    if not head:
+        return Problem("truncated", file)
+    if head.startswith(OLE_MAGIC):
+        return Problem("encrypted" if _is_encrypted_ole(path) else "old-format", file)
+    if not head.startswith(ZIP_MAGIC):
+        return Problem("csv-not-xlsx" if _looks_like_text(path) else "not-a-workbook", file)
+    return _inspect_zip(path, max_unzipped_bytes)
+
+
+def _inspect_zip(path: Path, budget: int) -> Problem | None:
+    file = str(path)
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+            if not all(p in names for p in _REQUIRED_PARTS):
+                return Problem("not-a-workbook", file)
+            total = sum(i.file_size for i in infos)
+            if total > budget:
+                return Problem("too-large", file, params={"size": _mb(total), "limit": _mb(budget)})
+            return _check_xml_parts(zf, infos, file)
+    except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError):
+        return Problem("truncated", file)
+    except (OSError, ValueError) as exc:
+        return Problem("unreadable", file, params={"detail": str(exc)})
+
+
+def _check_xml_parts(zf: zipfile.ZipFile, infos, file: str) -> Problem | None:
+    """No DTDs anywhere (Excel never writes one); the small root parts get a full safe parse."""
+    for info in infos:
+        if not info.filename.endswith((".xml", ".rels", ".vml")):
+            continue
+        with zf.open(info) as part:
+            prolog = _prolog(part)
+        if prolog is None or _DECLARATION.search(prolog):
+            return Problem("unsafe-xml", file, params={"part": info.filename})
+    for name in _REQUIRED_PARTS:
+        try:
+            SafeET.fromstring(zf.read(name))
+        except DefusedXmlException:
+            return Problem("unsafe-xml", file, params={"part": name})
+        except SafeET.ParseError as exc:
+            return Problem("unreadable", file, params={"detail": f"{name}: {exc}"})
+    return None
+
+
+def _prolog(part) -> bytes | None:
+    """The bytes before the root element (where a DTD would have to be); None if absurdly long."""
+    head = b""
+    while len(head) < _MAX_PROLOG:
+        chunk = part.read(_HEAD_BYTES)
+        head += chunk
+        text = head.decode("utf-16", errors="ignore").encode() if head[:2] in (b"\xff\xfe", b"\xfe\xff") else head
+        if (m := _ROOT.search(text)) or not chunk:
+            return text[: m.start()] if m else text
+    return None
+
+
+def _is_encrypted_ole(path: Path) -> bool:
+    """An encrypted .xlsx is an OLE container holding EncryptionInfo and EncryptedPackage streams."""
+    with open(path, "rb") as fh:
+        blob = fh.read(1 << 20)
+    return "EncryptionInfo".encode("utf-16-le") in blob or "EncryptedPackage".encode("utf-16-le") in blob
+
+
+def _looks_like_text(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        sample = fh.read(4096)
+    if b"\x00" in sample:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = sample.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        return False
+    return path.suffix.lower() in (".csv", ".txt") or ("," in text or "\t" in text)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1_000_000:,.0f} MB"
