@@ -186,7 +186,7 @@ def choice_parser(column: Column) -> Callable[[Any], Any]:
 
 # ---- assembling a converter for a column ---------------------------------------------------
 def converter(column: Column, today: date, year_window_days: int = 183) -> Callable[[Any], Any]:
-    """The converter for one column, memoising str inputs (the common case on real sheets)."""
+    """The converter for one column; blank cells (None, '', spaces only) become None."""
     kind = column.type
     if kind in (ColumnType.DATE, ColumnType.DATETIME):
         base = DateParser(today, kind is ColumnType.DATETIME, year_window_days)
@@ -195,22 +195,8 @@ def converter(column: Column, today: date, year_window_days: int = 183) -> Calla
     else:
         base = {ColumnType.PERCENT: parse_percent, ColumnType.NUMBER: parse_number,
                 ColumnType.PERSON: parse_person, ColumnType.PEOPLE: parse_people}.get(kind, parse_text)
-    return _memoised(base)
-
-
-def _memoised(base: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    cache: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
-        if value == "" or value is None:
-            return None
-        if value.__class__ is str:
-            try:
-                return cache[value]
-            except KeyError:
-                result = None if not value.strip() else base(value)
-                cache[value] = result
-                return result
-        return base(value)
+        return None if is_blank(value) else base(value)
 
     return convert

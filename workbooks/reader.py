@@ -9,6 +9,7 @@ factor of the raw calamine load.
 from __future__ import annotations
 
 from datetime import date
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from .kinds import KINDS
 from .meta import META_SHEET, NAMES_SHEET
 from .parse import Issue, converter
 from .problems import Problem, col_letter
-from .records import Record, WorkbookRead
+from .records import WorkbookRead, record_class
 from .schema import ColumnType, Role
 
 DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "assume_year_window_days": 183}
@@ -76,7 +77,10 @@ def _meta_value(value: Any) -> str:
 
 
 def _locate(book, result: WorkbookRead, scan_rows: int):
-    """The sheet and header row: the meta sheet's kind first, else the best-matching sheet."""
+    """The sheet and header row: the meta sheet's kind first, else the best-matching sheet.
+
+    Each candidate sheet is loaded once (calamine parses a whole sheet even for a few rows).
+    """
     declared = KINDS.get(result.meta.get("kind", ""))
     kinds = [declared] if declared else None
     candidates = [m.name for m in book.sheets_metadata
@@ -86,14 +90,15 @@ def _locate(book, result: WorkbookRead, scan_rows: int):
         candidates = preferred + [n for n in candidates if n not in preferred]
     best = None
     for name in candidates:
-        head = book.get_sheet_by_name(name).to_python(skip_empty_area=False, nrows=scan_rows)
-        match = find_header(head, scan_rows, kinds)
+        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        match = find_header(rows, scan_rows, kinds)
         if match and (best is None or match.score > best[1].score):
-            best = (name, match)
+            best = ((name, rows), match)
+            if declared:
+                break
     if best is None:
         return None
-    name, match = best
-    return (name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)), match
+    return best
 
 
 def _structure_problems(result: WorkbookRead, match: HeaderMatch) -> None:
@@ -109,20 +114,34 @@ def _structure_problems(result: WorkbookRead, match: HeaderMatch) -> None:
 
 
 def _read_rows(result: WorkbookRead, rows: list[list], match: HeaderMatch, today: date, window: int) -> None:
+    """Convert column by column: each distinct raw value is parsed once, then mapped in C loops."""
     kind = match.kind
     kept = _content_rows(rows, match)
     keys = list(match.columns)
-    converted: list[list] = []
-    for key in keys:
-        j = match.columns[key]
+    raw_columns = _columns([rows[i] for i in kept], [match.columns[k] for k in keys])
+    converted = []
+    for key, raw in zip(keys, raw_columns):
         column = kind.column(key)
         convert = converter(column, today, window)
-        values = [convert(rows[i][j]) for i in kept]
-        _collect_issues(result, values, kept, j, column, rows)
+        parsed = {value: convert(value) for value in set(raw)}
+        values = list(map(parsed.__getitem__, raw))
+        bad = {value: issue for value, issue in parsed.items() if issue.__class__ is Issue}
+        if bad:
+            _collect_issues(result, values, raw, bad, kept, match.columns[key], column)
         converted.append(values)
-    result.records = [Record(kind, i + 1, dict(zip(keys, vals))) for i, vals in zip(kept, zip(*converted))] \
-        if converted else [Record(kind, i + 1, {}) for i in kept]
+    row_numbers = [i + 1 for i in kept]
+    make = record_class(kind)
+    result.records = list(map(make, map(zip, repeat(("_row", *keys)), zip(row_numbers, *converted))))
     _row_checks(result)
+    result.problems.sort(key=lambda p: (p.row or 0, result.columns.get(p.column, 0)))
+
+
+def _columns(picked: list[list], indexes: list[int]) -> list[tuple]:
+    """The chosen columns of the picked rows, transposed (one tuple per column)."""
+    if not picked or not indexes:
+        return [() for _ in indexes]
+    pick = itemgetter(*indexes, indexes[0])
+    return list(zip(*map(pick, picked)))[: len(indexes)]
 
 
 def _content_rows(rows: list[list], match: HeaderMatch) -> list[int]:
@@ -135,16 +154,18 @@ def _content_rows(rows: list[list], match: HeaderMatch) -> list[int]:
     return [i for i in range(match.row_index + 1, len(rows)) if pick(rows[i]).count("") != width]
 
 
-def _collect_issues(result: WorkbookRead, values: list, kept: list[int], j: int, column, rows) -> None:
+def _collect_issues(result: WorkbookRead, values: list, raw: tuple, bad: dict, kept: list[int], j: int,
+                    column) -> None:
     """Turn Issue markers into problems and keep the value each one settled on (often None)."""
     file, sheet, letter = str(result.path), result.sheet, col_letter(j)
-    for n, value in enumerate(values):
-        if value.__class__ is Issue:
-            i = kept[n]
-            raw = rows[i][j]
-            result.problems.append(Problem(value.code, file, sheet, f"{letter}{i + 1}", i + 1, column.key,
-                                           _show(raw), {"column": _labels(column), **value.params}))
-            values[n] = value.value
+    for n, value in enumerate(raw):
+        issue = bad.get(value)
+        if issue is None:
+            continue
+        row = kept[n] + 1
+        result.problems.append(Problem(issue.code, file, sheet, f"{letter}{row}", row, column.key,
+                                       _show(value), {"column": _labels(column), **issue.params}))
+        values[n] = issue.value
 
 
 def _row_checks(result: WorkbookRead) -> None:
@@ -161,7 +182,7 @@ def _required_empty(result: WorkbookRead) -> None:
     reported = {(p.row, p.column) for p in result.problems}
     for record in result.records:
         for column in required:
-            if record.values.get(column.key) is None and (record.row, column.key) not in reported:
+            if record.get(column.key) is None and (record.row, column.key) not in reported:
                 result.problems.append(Problem("required-empty", str(result.path), result.sheet,
                                                _cell(result, column.key, record.row), record.row, column.key,
                                                params={"column": _labels(column)}))
@@ -189,7 +210,7 @@ def _status_progress(result: WorkbookRead) -> None:
     if not status_col or progress_key not in result.columns or status_col.key not in result.columns:
         return
     for record in result.records:
-        status, progress = record.status, record.values.get(progress_key)
+        status, progress = record.status, record.get(progress_key)
         if status is None or progress is None or status.done == (progress >= 1):
             continue
         result.problems.append(Problem("status-progress-mismatch", str(result.path), result.sheet,
@@ -203,7 +224,7 @@ def _emails(result: WorkbookRead) -> None:
     if key not in result.columns:
         return
     for record in result.records:
-        email = record.values.get(key)
+        email = record.get(key)
         if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
             result.problems.append(Problem("bad-email", str(result.path), result.sheet, _cell(result, key, record.row),
                                            record.row, key, email))

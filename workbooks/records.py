@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -9,35 +10,55 @@ from .problems import Problem
 from .schema import Choice, Kind, Role
 
 
-@dataclass(slots=True)
-class Record:
-    """One data row: its true Excel row number and its values by column key (None when blank)."""
+class Record(dict):
+    """One data row: values by column key (None when blank or absent), and its true Excel row number.
 
+    A dict subclass (one subclass per kind, see `record_class`) so that the reader builds
+    100,000 of them in C-level loops; `kind` is a class attribute, the row sits under `_row`.
+    """
+
+    __slots__ = ()
     kind: Kind
-    row: int
-    values: dict[str, Any]
 
-    def __getitem__(self, key: str) -> Any:
-        return self.values.get(key)
+    def __missing__(self, key: str) -> None:
+        return None
+
+    @property
+    def row(self) -> int:
+        return dict.__getitem__(self, "_row")
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.items() if k != "_row"}
 
     def role(self, role: Role) -> Any:
         key = self.kind.role_key(role)
-        return self.values.get(key) if key else None
+        return self[key] if key else None
 
     @property
     def id(self) -> str | None:
-        return self.values.get("id")
+        return self["id"]
 
     @property
     def status(self) -> Choice | None:
         column = self.kind.status_column
-        key = self.values.get(column.key) if column else None
+        key = self[column.key] if column else None
         return column.choice(key) if key else None
 
     @property
     def done(self) -> bool:
         status = self.status
         return bool(status and status.done)
+
+
+@cache
+def record_class(kind: Kind) -> type[Record]:
+    return type(f"{kind.key.title()}Record", (Record,), {"__slots__": (), "kind": kind})
+
+
+def make_record(kind: Kind, row: int, values: dict[str, Any]) -> Record:
+    """A record built by hand (tests, demo data)."""
+    return record_class(kind)({"_row": row, **values})
 
 
 @dataclass

@@ -1,0 +1,34 @@
+"""Generates large, realistic tasks workbooks for the benchmarks (openpyxl write-only mode)."""
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from workbooks.kinds import KINDS
+
+NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴婷", "徐明", "孙丽"]
+DEPTS = ["市场部", "研发部", "销售部", "客服部", "财务部", "运营部", "行政部", "产品部"]
+STATUSES = ["未开始", "进行中", "已完成", "阻塞", "延期"]
+
+
+def tasks_workbook(path: Path, rows: int, today: date, flagged_share: float = 0.3, seed: int = 7) -> Path:
+    """A tasks sheet of `rows` rows; about `flagged_share` of them overdue, blocked or stale."""
+    rng = random.Random(seed)
+    kind = KINDS["tasks"]
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(kind.sheet_zh)
+    sheet.append([c.zh for c in kind.columns])
+    for n in range(rows):
+        flagged = rng.random() < flagged_share
+        status = rng.choice(["进行中", "阻塞"]) if flagged else rng.choice(["未开始", "进行中", "已完成"])
+        due = today + timedelta(days=rng.randint(-20, -1) if flagged else rng.randint(5, 60))
+        progress = 1.0 if status == "已完成" else rng.choice([0, 0.25, 0.5, 0.75])
+        updated = today - timedelta(days=rng.randint(0, 3))
+        sheet.append(["", f"任务{n:06d} 推广素材制作", f"项目{n % 50}", rng.choice(NAMES), rng.choice(NAMES),
+                      "、".join(rng.sample(NAMES, 2)), rng.choice(DEPTS), rng.choice(["高", "中", "低"]), due,
+                      progress, status, "", "数据收集已完成，待分析", updated, ""])
+    book.save(path)
+    return path
