@@ -1,0 +1,81 @@
+"""What rules take and give: a record and a context in, a `Flag` (or None) out. No I/O here."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Callable
+
+from workbooks.flags import FLAGS, FlagType
+from workbooks.problems import Problem
+from workbooks.records import Record
+from workbooks.schema import Role
+
+from ..workcal import WorkCalendar
+
+
+@dataclass(frozen=True)
+class RowHistory:
+    """What the change journal knows about a row (None fields: not known yet)."""
+
+    first_seen: datetime | None = None
+    last_changed: datetime | None = None
+    status_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule: str
+    zh: str
+    en: str
+    people: tuple[str, ...] = ()
+    deadline: date | datetime | None = None
+
+    @property
+    def type(self) -> FlagType:
+        return FLAGS[self.rule]
+
+    @property
+    def rank(self) -> int:
+        return self.type.rank
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+
+@dataclass
+class Context:
+    """Everything a rule may look at besides the record: the clock, the calendar, the thresholds."""
+
+    now: datetime                      # aware, company time zone
+    calendar: WorkCalendar
+    thresholds: dict                   # settings["rules"]
+    history: Callable[[Record], RowHistory | None] = lambda record: None
+    problems: Callable[[Record], list[Problem]] = lambda record: []
+    lang: str = "zh"
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+    def aware(self, moment: date | datetime) -> datetime:
+        """A cell's date or naive date-time as an aware moment in company time (dates: midnight)."""
+        if not isinstance(moment, datetime):
+            moment = datetime.combine(moment, time())
+        return moment.replace(tzinfo=self.calendar.tz) if moment.tzinfo is None else moment
+
+
+def people(record: Record, *roles: Role) -> tuple[str, ...]:
+    """The names in the given role columns, in order, without repeats."""
+    found: list[str] = []
+    for role in roles:
+        value = record.role(role)
+        for name in (value if isinstance(value, tuple) else (value,)):
+            if name and name not in found:
+                found.append(name)
+    return tuple(found)
+
+
+def plural(n: int | float, zh_unit: str, en_unit: str) -> tuple[str, str]:
+    """('3天', '3 days') style pairs; 1 gets the singular in English."""
+    n_text = f"{n:g}"
+    return f"{n_text}{zh_unit}", f"{n_text} {en_unit}{'' if n == 1 else 's'}"

@@ -1,0 +1,40 @@
+"""Customer follow-up cadence by tier (strategic weekly, key fortnightly, regular monthly)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from workbooks.records import Record
+from workbooks.schema import Role
+
+from .base import Context, Flag, people
+
+TIER_LABELS = {"strategic": ("战略", "strategic"), "key": ("重点", "key"), "regular": ("普通", "regular")}
+
+
+def tier(rec: Record, thresholds: dict) -> str:
+    """The Tier cell, or when blank the tier its annual purchases put it in (SPEC: ≥500 / 100–500 / <100)."""
+    if rec.role(Role.TIER):
+        return rec.role(Role.TIER)
+    purchases = rec.role(Role.PURCHASES) or 0
+    cut = thresholds["tier_thresholds"]
+    return "strategic" if purchases >= cut["strategic"] else "key" if purchases >= cut["key"] else "regular"
+
+
+def customer_followup_late(rec: Record, ctx: Context) -> Flag | None:
+    if rec.kind.role_key(Role.LAST_CONTACT) is None:
+        return None
+    level = tier(rec, ctx.thresholds)
+    cadence = ctx.thresholds["customer_cadence_days"][level]
+    last, visit = rec.role(Role.LAST_CONTACT), rec.role(Role.NEXT_VISIT)
+    owner = people(rec, Role.OWNER)
+    zh_tier, en_tier = TIER_LABELS[level]
+    if visit is not None and visit < ctx.today:
+        return Flag("customer_followup_late", f"回访日期{visit:%m-%d}已过", f"follow-up visit {visit:%m-%d} missed",
+                    owner, visit)
+    if last is None:
+        return Flag("customer_followup_late", f"{zh_tier}客户无沟通记录", f"no contact on record ({en_tier})", owner)
+    gap = (ctx.today - last).days
+    if gap <= cadence:
+        return None
+    return Flag("customer_followup_late", f"{zh_tier}客户已{gap}天未沟通（周期{cadence}天）",
+                f"no contact for {gap} days ({en_tier}: every {cadence} days)", owner, last + timedelta(days=cadence))
