@@ -56,6 +56,48 @@ def validate(folder: Path = Folder,
         raise typer.Exit(1)
 
 
+@app.command()
+def check(folder: Path = Folder,
+          now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00)."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be flagged; write nothing, record nothing."),
+          as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON.")) -> None:
+    """Flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
+    from . import report
+    from .check import check_folder
+
+    settings = _settings(folder)
+    with report.progress(settings) as tick:
+        result = check_folder(folder, settings, clock.now(settings, now), dry_run, tick)
+    report.check_summary(result, settings, as_json)
+
+
+@app.command()
+def history(folder: Path = Folder,
+            row_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="Only this row, e.g. T-000123."),
+            limit: int = typer.Option(200, "--limit", help="How many events at most (newest)."),
+            as_json: bool = typer.Option(False, "--json", help="Print the events as JSON.")) -> None:
+    """Show the change journal: rows created, changed, status changes, deleted."""
+    from . import report
+    from .journal import Journal
+
+    settings = _settings(folder)
+    journal = Journal(folder / settings["state"]["path"])
+    try:
+        report.history(journal.events(row_id, limit), settings, as_json)
+    finally:
+        journal.close()
+
+
+@app.command()
+def explain(folder: Path = Folder, row_id: str = typer.Argument(..., metavar="ID", help="The row's ID, e.g. T-000123."),
+            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time.")) -> None:
+    """For one row, show every rule that fired or did not, and why."""
+    from .explain import explain_row
+
+    settings = _settings(folder)
+    explain_row(folder, settings, clock.now(settings, now), row_id)
+
+
 def _settings(folder: Path) -> dict:
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder. Create it with 'duban init {folder}' first.")

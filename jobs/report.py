@@ -95,3 +95,78 @@ def validation_json(reads: list[WorkbookRead], folder: Path) -> dict:
          "problems": [p.to_dict(r.lang) for p in r.problems]} for r in reads],
         "totals": {"workbooks": len(reads), "rows": sum(r.rows_read for r in reads),
                    "problems": sum(len(r.problems) for r in reads)}}
+
+
+# ---- check --------------------------------------------------------------------------------
+CHECK_TEXT = {
+    "zh": {"file": "工作簿", "rows": "行数", "flags": "标记", "write": "写回", "ids": "新编号",
+           "written": "已写入", "unchanged": "无需改动", "skipped": "已跳过", "refused": "已拒绝",
+           "dry-run": "预演，未写入", "": "—", "title": "督办检查 {now}"},
+    "en": {"file": "Workbook", "rows": "Rows", "flags": "Flagged", "write": "Write-back", "ids": "New IDs",
+           "written": "written", "unchanged": "unchanged", "skipped": "skipped", "refused": "refused",
+           "dry-run": "dry run, not written", "": "—", "title": "duban check {now}"},
+}
+
+
+def check_summary(report, settings: dict, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(check_json(report), ensure_ascii=False))
+        return
+    lang = settings["company"]["language"]
+    text = CHECK_TEXT.get(lang, CHECK_TEXT["zh"])
+    table = Table(title=text["title"].format(now=report.now.strftime("%Y-%m-%d %H:%M")), header_style="bold")
+    for key in ("file", "rows", "flags", "write", "ids"):
+        table.add_column(text[key], overflow="fold")
+    for wb in report.workbooks:
+        table.add_row(wb.relpath, str(wb.read.rows_read), _flag_counts(wb, lang),
+                      text.get(wb.write, wb.write) + (f": {wb.reason}" if wb.reason else ""), str(wb.new_ids or ""))
+    out.print(table)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {warning}")
+
+
+def _flag_counts(wb, lang: str) -> str:
+    from workbooks.flags import FLAGS
+
+    counts: dict[str, int] = {}
+    for flags in wb.flags.values():
+        for flag in flags:
+            if flag.rule != "done":
+                counts[flag.rule] = counts.get(flag.rule, 0) + 1
+    if not wb.read.ok:
+        return wb.read.problems[0].text(lang) if wb.read.problems else ""
+    return ", ".join(f"{FLAGS[r].label(lang)} {n}" for r, n in sorted(counts.items(), key=lambda kv: FLAGS[kv[0]].rank))
+
+
+def check_json(report) -> dict:
+    flags = []
+    for wb in report.workbooks:
+        records = {rec.row: rec for rec in wb.read.records}
+        for row, found in sorted(wb.flags.items()):
+            for flag in found:
+                if flag.rule == "done":
+                    continue
+                flags.append({"workbook": wb.relpath, "sheet": wb.read.sheet, "row": row, "id": records[row].id,
+                              "rule": flag.rule, "severity": flag.type.colour, "rank": flag.rank,
+                              "urgent": flag.type.urgent, "message": flag.text(wb.read.lang),
+                              "people": list(flag.people),
+                              "deadline": flag.deadline.isoformat() if flag.deadline else None})
+    return {"now": report.now.isoformat(), "warnings": report.warnings, "flags": flags,
+            "workbooks": [{"workbook": wb.relpath, "kind": wb.read.kind.key if wb.read.kind else None,
+                           "rows": wb.read.rows_read, "write": wb.write, "reason": wb.reason,
+                           "new_ids": wb.new_ids, "journal": wb.journal,
+                           "problems": [p.to_dict(wb.read.lang) for p in wb.read.problems]}
+                          for wb in report.workbooks]}
+
+
+def history(events: list[dict], settings: dict, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(events, ensure_ascii=False))
+        return
+    zh = settings["company"]["language"] == "zh"
+    table = Table(header_style="bold")
+    for title in (("时间", "编号", "工作簿", "事件", "内容") if zh else ("When", "ID", "Workbook", "Event", "Detail")):
+        table.add_column(title, overflow="fold")
+    for e in events:
+        table.add_row(e["at"][:16].replace("T", " "), e["id"], e["workbook"], e["event"], e["detail"] or "")
+    out.print(table)

@@ -10,15 +10,25 @@ from workbooks.discover import find_workbooks
 from workbooks.problems import Problem
 from workbooks.reader import read_workbook
 from workbooks.records import WorkbookRead
+from workbooks.writeback import Fingerprint
 
 
-def read_folder(folder: Path, settings: dict, today: date,
-                progress: Callable[[Path], None] | None = None) -> list[WorkbookRead]:
-    """Every workbook read, with directory cross-check problems added; one bad file never stops the rest."""
+def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[Path], None] | None = None,
+                fingerprints: dict[Path, Fingerprint] | None = None) -> list[WorkbookRead]:
+    """Every workbook read, with directory cross-check problems added; one bad file never stops the rest.
+
+    With `fingerprints`, each file's size, time and hash are taken just before it is read, so a
+    later write can tell whether anyone saved the file in between.
+    """
     reads = []
     for path in find_workbooks(folder):
         if progress:
             progress(path)
+        if fingerprints is not None:
+            try:
+                fingerprints[path] = Fingerprint.of(path)
+            except OSError:
+                pass
         reads.append(_read_one(path, settings, today))
     directory = Directory.from_reads(reads)
     for read in reads:

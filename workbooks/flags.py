@@ -15,15 +15,16 @@ class Colour:
     fill: str              # RGB hex, no '#'
     font: str
     pattern: str = "solid"  # openpyxl/OOXML patternType; data problems are hatched
+    name: str = ""          # palette name (red, amber, …), kept in the journal
 
 
 PALETTE: dict[str, Colour] = {
-    "red": Colour("FFC7CE", "9C0006"),        # Excel "Bad"
-    "orange": Colour("F8CBAD", "833C0B"),
-    "amber": Colour("FFEB9C", "9C5700"),      # Excel "Neutral"
-    "purple": Colour("E4DFEC", "5B2C83", "lightUp"),
-    "grey": Colour("D9D9D9", "3A3A3A"),
-    "green": Colour("C6EFCE", "006100"),      # Excel "Good"
+    "red": Colour("FFC7CE", "9C0006", name="red"),          # Excel "Bad"
+    "orange": Colour("F8CBAD", "833C0B", name="orange"),
+    "amber": Colour("FFEB9C", "9C5700", name="amber"),      # Excel "Neutral"
+    "purple": Colour("E4DFEC", "5B2C83", "lightUp", name="purple"),
+    "grey": Colour("D9D9D9", "3A3A3A", name="grey"),
+    "green": Colour("C6EFCE", "006100", name="green"),      # Excel "Good"
 }
 
 

@@ -161,3 +161,8 @@ class Kind:
     @property
     def status_column(self) -> Column | None:
         return self.by_role.get(Role.STATUS)
+
+    @property
+    def flag_column(self) -> Column | None:
+        """The cell coloured by a row's most severe flag: its status, else its title."""
+        return self.by_role.get(Role.STATUS) or self.by_role.get(Role.TITLE)

@@ -1,0 +1,186 @@
+"""The check job: read every workbook, apply the rules, journal the rows, write flags back.
+
+Plan, then apply: for each workbook the job computes its flags and a write plan (new IDs,
+Alerts texts, status-cell colours); `--dry-run` stops there. The journal is only told about
+what really reached the file, so a skipped write (file open in Excel) loses nothing: the next
+run plans the same again.
+"""
+from __future__ import annotations
+
+import fcntl
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from workbooks.flags import Colour
+from workbooks.problems import Problem, col_letter
+from workbooks.reader import read_workbook
+from workbooks.records import Record, WorkbookRead
+from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, WritePlan, apply
+
+from . import rules
+from .colours import palette
+from .errors import DubanError
+from .journal import Journal
+from .validate import read_folder
+from .workcal import from_settings
+
+ALERT_SEPARATOR = {"zh": "；", "en": "; "}
+
+
+@dataclass
+class WorkbookCheck:
+    read: WorkbookRead
+    relpath: str
+    flags: dict[int, list[rules.Flag]] = field(default_factory=dict)   # Excel row -> flags
+    new_ids: int = 0
+    write: str = ""            # written / unchanged / skipped / refused / dry-run / ""
+    reason: str = ""
+    journal: dict = field(default_factory=dict)
+
+
+@dataclass
+class CheckReport:
+    now: datetime
+    workbooks: list[WorkbookCheck]
+    warnings: list[str]
+
+
+def state_dir(folder: Path, settings: dict) -> Path:
+    return (folder / settings["state"]["path"]).parent
+
+
+@contextmanager
+def run_lock(folder: Path, settings: dict):
+    """One check at a time per folder (a double-clicked button or an overlapping schedule waits)."""
+    lock_path = state_dir(folder, settings) / "check.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DubanError(f"another duban check is running on {folder}; try again when it has finished.") from None
+        yield
+
+
+def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None) -> CheckReport:
+    calendar = from_settings(settings)
+    colours = palette(settings)
+    with run_lock(folder, settings):
+        fingerprints: dict = {}
+        reads = read_folder(folder, settings, now.date(), progress, fingerprints)
+        journal = Journal(folder / settings["state"]["path"])
+        try:
+            results = [_check_one(read, folder, settings, now, calendar, colours, journal,
+                                  fingerprints.get(read.path), dry_run) for read in reads]
+        finally:
+            journal.close()
+    return CheckReport(now, results, calendar.warnings)
+
+
+def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run) -> WorkbookCheck:
+    result = WorkbookCheck(read, str(read.path.relative_to(folder)))
+    if read.kind is None:
+        return result
+    new_ids = _assign_ids(read, journal, dry_run)
+    result.new_ids = len(new_ids)
+    histories = journal.histories(result.relpath)
+    problems = _row_problems(read.problems)
+    ctx = rules.Context(now, calendar, settings["rules"], history=lambda r: histories.get(r.id),
+                        problems=lambda r: problems.get(r.row, []), lang=read.lang)
+    chosen = rules.rules_for(read.kind)
+    result.flags = {rec.row: rules.evaluate(rec, ctx, chosen) for rec in read.records}
+    if fingerprint is None:
+        result.write, result.reason = SKIPPED, "could not be fingerprinted"
+        return result
+    painted = journal.painted(result.relpath)
+    plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint)
+    if dry_run:
+        result.write = "dry-run"
+        return result
+    backups = state_dir(folder, settings) / "backups" / Path(result.relpath).parent
+    outcome = apply(plan, backups, settings["state"]["backups"], verify=_verifier(read, plan))
+    result.write, result.reason = outcome.status, outcome.reason
+    written = outcome.status not in (SKIPPED, REFUSED)
+    kept = read.records if written else [r for r in read.records if r.row not in new_ids]
+    result.journal = journal.record(result.relpath, kept, now)
+    if written:
+        journal.set_painted(result.relpath, _painted_entries(read, plan, outcome.originals))
+    return result
+
+
+def _assign_ids(read: WorkbookRead, journal: Journal, dry_run: bool) -> dict[int, str]:
+    """Give every row without an ID a new one (in memory; written with the plan). Row -> ID."""
+    if "id" not in read.columns:
+        return {}
+    missing = [rec for rec in read.records if not rec.id]
+    if not missing:
+        return {}
+    seen = [rec.id for rec in read.records if rec.id]
+    ids = journal.reserve_ids(read.kind.id_prefix, len(missing), seen, commit=not dry_run)
+    for rec, ident in zip(missing, ids):
+        rec["id"] = ident
+    return {rec.row: rec.id for rec in missing}
+
+
+def _row_problems(problems: list[Problem]) -> dict[int, list[Problem]]:
+    by_row: dict[int, list[Problem]] = {}
+    for problem in problems:
+        if problem.row is not None and problem.scope == "row" and problem.severity != "note":
+            by_row.setdefault(problem.row, []).append(problem)
+    return by_row
+
+
+def alerts_text(flags: list[rules.Flag], lang: str) -> str:
+    return ALERT_SEPARATOR[lang].join(f.text(lang) for f in flags if f.text(lang))
+
+
+def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint) -> WritePlan:
+    plan = WritePlan(read.path, read.sheet, fingerprint, read.rows_read)
+    id_col, alerts_col = read.columns.get("id"), read.columns.get("alerts")
+    flag_column = read.kind.flag_column
+    flag_col = read.columns.get(flag_column.key) if flag_column else None
+    for rec in read.records:
+        found = flags.get(rec.row, [])
+        if rec.row in new_ids and id_col is not None:
+            ref = f"{col_letter(id_col)}{rec.row}"
+            plan.values[ref] = plan.expect[ref] = new_ids[rec.row]
+        if alerts_col is not None:
+            text = alerts_text(found, read.lang)
+            if text != (rec["alerts"] or ""):
+                plan.values[f"{col_letter(alerts_col)}{rec.row}"] = text
+        if flag_col is not None and rec.id:
+            colour = colours[found[0].type.colour] if found else None
+            previous = painted.get((rec.id, flag_column.key))
+            if colour or previous:
+                prev = (colours.get(previous[0]), previous[1]) if previous else None
+                plan.paints.append(Paint(f"{col_letter(flag_col)}{rec.row}", colour,
+                                         prev if prev and prev[0] else None))
+    return plan
+
+
+def _painted_entries(read, plan: WritePlan, originals: dict[str, dict]) -> dict:
+    by_ref = {f"{col_letter(read.columns[read.kind.flag_column.key])}{rec.row}": rec for rec in read.records} \
+        if plan.paints else {}
+    entries = {}
+    for paint in plan.paints:
+        rec = by_ref[paint.ref]
+        key = (rec.id, read.kind.flag_column.key)
+        entries[key] = (paint.colour.name, originals[paint.ref]) if paint.colour else None
+    return entries
+
+
+def _verifier(read: WorkbookRead, plan: WritePlan):
+    """Read the new file back: its row count and the planned ID cells, for the write's own check."""
+    id_col = read.columns.get("id")
+
+    def verify(temp: Path):
+        again = read_workbook(temp, settings={"max_unzipped_mb": 10_000})
+        if again.kind is None:
+            return 0, {}
+        letter = col_letter(again.columns["id"]) if "id" in again.columns else None
+        found = {f"{letter}{rec.row}": rec.id for rec in again.records} if letter and id_col is not None else {}
+        return again.rows_read, found
+
+    return verify

@@ -1,0 +1,166 @@
+"""The change journal in SQLite: row snapshots by ID, status transitions, never-reused IDs, painted cells.
+
+Each check stores every row's values by ID, so duban knows when a row first appeared, when it
+last changed, when its status last changed (and when it first became done), and which rows
+disappeared. It also remembers, for every cell duban coloured, the format the cell had before,
+so clearing a flag gives the cell back exactly that format.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+
+from workbooks.records import Record
+
+from .rules.base import RowHistory
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS id_counters (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (
+    workbook TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, row INTEGER,
+    first_seen TEXT NOT NULL, last_changed TEXT NOT NULL, status TEXT, status_since TEXT,
+    first_done TEXT, deleted_at TEXT, data TEXT NOT NULL,
+    PRIMARY KEY (workbook, id));
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, workbook TEXT NOT NULL, id TEXT NOT NULL,
+    event TEXT NOT NULL, detail TEXT);
+CREATE INDEX IF NOT EXISTS events_by_id ON events (id, seq);
+CREATE TABLE IF NOT EXISTS painted (
+    workbook TEXT NOT NULL, id TEXT NOT NULL, col TEXT NOT NULL, colour TEXT NOT NULL, original TEXT NOT NULL,
+    PRIMARY KEY (workbook, id, col));
+"""
+ID_FORMAT = re.compile(r"^([A-Z]+)-(\d+)$")
+
+
+def _json_default(value):
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def snapshot_of(record: Record) -> str:
+    """A row's user values as stable JSON (job-owned ID and Alerts excluded)."""
+    values = {k: v for k, v in record.items() if k not in ("_row", "id", "alerts")}
+    return json.dumps(values, ensure_ascii=False, sort_keys=True, default=_json_default)
+
+
+class Journal:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ---- IDs ---------------------------------------------------------------------------
+    def reserve_ids(self, prefix: str, count: int, seen: list[str], commit: bool = True) -> list[str]:
+        """`count` new IDs like T-000124, above every ID ever issued or seen; never reused.
+
+        With commit=False (dry runs) the IDs are only previewed and nothing is reserved."""
+        numbers = [int(m[2]) for s in seen if (m := ID_FORMAT.match(s)) and m[1] == prefix]
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT last FROM id_counters WHERE prefix=?", (prefix,)).fetchone()
+            last = max([row[0] if row else 0, *numbers])
+            if commit:
+                self.db.execute("INSERT OR REPLACE INTO id_counters VALUES (?, ?)", (prefix, last + count))
+        return [f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)]
+
+    # ---- history -------------------------------------------------------------------------
+    def histories(self, workbook: str) -> dict[str, RowHistory]:
+        rows = self.db.execute("SELECT id, first_seen, last_changed, status_since FROM rows "
+                               "WHERE workbook=? AND deleted_at IS NULL", (workbook,))
+        return {i: RowHistory(*(datetime.fromisoformat(t) if t else None for t in rest)) for i, *rest in rows}
+
+    def record(self, workbook: str, records: list[Record], now: datetime) -> dict[str, int]:
+        """Store this run's snapshot of one workbook; returns counts of new/changed/deleted rows."""
+        stamp = now.isoformat()
+        known = {r[0]: r[1:] for r in self.db.execute(
+            "SELECT id, data, status, deleted_at FROM rows WHERE workbook=?", (workbook,))}
+        counts = {"new": 0, "changed": 0, "deleted": 0}
+        seen: set[str] = set()
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for rec in records:
+                ident = rec.id
+                if not ident or ident in seen:
+                    continue
+                seen.add(ident)
+                self._upsert(workbook, rec, known.get(ident), stamp, counts)
+            for ident, (data, _status, deleted) in known.items():
+                if ident not in seen and deleted is None:
+                    counts["deleted"] += 1
+                    self.db.execute("UPDATE rows SET deleted_at=? WHERE workbook=? AND id=?", (stamp, workbook, ident))
+                    self._event(stamp, workbook, ident, "deleted", data)
+        return counts
+
+    def _upsert(self, workbook: str, rec: Record, old, stamp: str, counts: dict) -> None:
+        data, status = snapshot_of(rec), rec.status.key if rec.status else None
+        done_at = stamp if rec.done else None
+        if old is None:
+            counts["new"] += 1
+            self.db.execute("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,NULL,?)",
+                            (workbook, rec.id, rec.kind.key, rec.row, stamp, stamp, status, stamp, done_at, data))
+            self._event(stamp, workbook, rec.id, "created", data)
+            return
+        old_data, old_status, deleted = old
+        if deleted is not None:
+            self.db.execute("UPDATE rows SET deleted_at=NULL WHERE workbook=? AND id=?", (workbook, rec.id))
+            self._event(stamp, workbook, rec.id, "restored", data)
+        if old_data != data:
+            counts["changed"] += 1
+            self.db.execute("UPDATE rows SET data=?, last_changed=?, row=? WHERE workbook=? AND id=?",
+                            (data, stamp, rec.row, workbook, rec.id))
+            self._event(stamp, workbook, rec.id, "changed", _diff(old_data, data))
+        elif deleted is None:
+            self.db.execute("UPDATE rows SET row=? WHERE workbook=? AND id=?", (rec.row, workbook, rec.id))
+        if old_status != status:
+            self.db.execute("UPDATE rows SET status=?, status_since=?, first_done=COALESCE(first_done, ?) "
+                            "WHERE workbook=? AND id=?", (status, stamp, done_at, workbook, rec.id))
+            self._event(stamp, workbook, rec.id, "status", json.dumps([old_status, status]))
+
+    def _event(self, stamp: str, workbook: str, ident: str, event: str, detail: str | None) -> None:
+        self.db.execute("INSERT INTO events (at, workbook, id, event, detail) VALUES (?,?,?,?,?)",
+                        (stamp, workbook, ident, event, detail))
+
+    def events(self, ident: str | None = None, limit: int = 200) -> list[dict]:
+        sql = "SELECT at, workbook, id, event, detail FROM events"
+        args: tuple = ()
+        if ident:
+            sql, args = sql + " WHERE id=?", (ident,)
+        rows = self.db.execute(sql + " ORDER BY seq DESC LIMIT ?", (*args, limit)).fetchall()
+        return [dict(zip(("at", "workbook", "id", "event", "detail"), r)) for r in reversed(rows)]
+
+    def row(self, ident: str) -> dict | None:
+        cur = self.db.execute("SELECT workbook, id, kind, row, first_seen, last_changed, status, status_since, "
+                              "first_done, deleted_at, data FROM rows WHERE id=? ORDER BY deleted_at IS NULL DESC",
+                              (ident,))
+        found = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], found)) if found else None
+
+    # ---- painted cells ---------------------------------------------------------------------
+    def painted(self, workbook: str) -> dict[tuple[str, str], tuple[str, dict]]:
+        rows = self.db.execute("SELECT id, col, colour, original FROM painted WHERE workbook=?", (workbook,))
+        return {(i, c): (colour, json.loads(o)) for i, c, colour, o in rows}
+
+    def set_painted(self, workbook: str, entries: dict[tuple[str, str], tuple[str, dict] | None]) -> None:
+        """Remember (or forget, with None) the original format of each painted (ID, column) cell."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for (ident, col), entry in entries.items():
+                if entry is None:
+                    self.db.execute("DELETE FROM painted WHERE workbook=? AND id=? AND col=?", (workbook, ident, col))
+                else:
+                    self.db.execute("INSERT OR REPLACE INTO painted VALUES (?,?,?,?,?)",
+                                    (workbook, ident, col, entry[0], json.dumps(entry[1], sort_keys=True)))
+
+
+def _diff(old: str, new: str) -> str:
+    before, after = json.loads(old), json.loads(new)
+    changed = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    return json.dumps(changed, ensure_ascii=False)

@@ -1,0 +1,155 @@
+"""Cell formats in xl/styles.xml, by content: describe a format, colour it, find or add it.
+
+Formats are handled by content rather than index because Excel and LibreOffice renumber
+`cellXfs` when they save. A described format (`Spec`) is plain JSON-able data, so the journal
+can keep a cell's original format and duban can restore exactly that format later, whatever
+its index has become.
+"""
+from __future__ import annotations
+
+import json
+
+from lxml import etree
+
+from .flags import Colour
+from .package import NS_MAIN
+
+Q = "{%s}%%s" % NS_MAIN
+IDS = ("numFmtId", "fontId", "fillId", "borderId")
+FIRST_CUSTOM_NUMFMT = 164
+
+
+def _c14n(el: etree._Element) -> str:
+    return etree.tostring(el, method="c14n", exclusive=True).decode()
+
+
+class StyleBook:
+    def __init__(self, root: etree._Element):
+        self.root = root
+        self.fonts = self._section("fonts", before=("fills",))
+        self.fills = self._section("fills", before=("borders",))
+        self.borders = self._section("borders", before=("cellStyleXfs", "cellXfs"))
+        self.xfs = self._section("cellXfs", before=("cellStyles", "dxfs", "tableStyles", "colors", "extLst"))
+        self.numfmts = self.root.find(Q % "numFmts")
+        self._index: dict[str, int] | None = None
+        self.changed = False
+
+    def _section(self, name: str, before: tuple[str, ...]) -> etree._Element:
+        found = self.root.find(Q % name)
+        if found is None:  # a minimal styles.xml may lack one: create it where the schema wants it
+            found = etree.Element(Q % name, count="0", nsmap=self.root.nsmap)
+            anchor = next((self.root.find(Q % b) for b in before if self.root.find(Q % b) is not None), None)
+            anchor.addprevious(found) if anchor is not None else self.root.append(found)
+        return found
+
+    # ---- describing ------------------------------------------------------------------------
+    def describe(self, index: int) -> dict:
+        """The full content of cell format `index` (its font, fill, border and number format)."""
+        xfs = list(self.xfs)
+        xf = xfs[index] if 0 <= index < len(xfs) else (xfs[0] if xfs else etree.Element(Q % "xf"))
+        ids = {k: int(xf.get(k, "0")) for k in IDS}
+        return {
+            "attrs": sorted((k, v) for k, v in xf.attrib.items() if k not in IDS),
+            "children": [_c14n(c) for c in xf],
+            "font": self._part(self.fonts, ids["fontId"]),
+            "fill": self._part(self.fills, ids["fillId"]),
+            "border": self._part(self.borders, ids["borderId"]),
+            "numFmt": [ids["numFmtId"], self._numfmt_code(ids["numFmtId"])],
+        }
+
+    @staticmethod
+    def _part(section: etree._Element, index: int) -> str | None:
+        items = list(section)
+        return _c14n(items[index]) if 0 <= index < len(items) else None
+
+    def _numfmt_code(self, ident: int) -> str | None:
+        if self.numfmts is None:
+            return None
+        for fmt in self.numfmts:
+            if fmt.get("numFmtId") == str(ident):
+                return fmt.get("formatCode")
+        return None
+
+    # ---- colouring -------------------------------------------------------------------------
+    @staticmethod
+    def coloured(spec: dict, colour: Colour) -> dict:
+        """`spec` with the flag colour's fill and font colour, everything else kept."""
+        font = etree.fromstring(spec["font"]) if spec["font"] else etree.Element(Q % "font", nsmap={None: NS_MAIN})
+        for old in font.findall(Q % "color"):
+            font.remove(old)
+        etree.SubElement(font, Q % "color", rgb="FF" + colour.font)
+        attrs = dict(spec["attrs"])
+        attrs.update(applyFill="1", applyFont="1")
+        return {**spec, "attrs": sorted(attrs.items()), "font": _c14n(font), "fill": fill_xml(colour)}
+
+    def wears(self, index: int, colour: Colour) -> bool:
+        """Does format `index` carry this flag colour (fill and font colour), i.e. did duban paint it?"""
+        spec = self.describe(index)
+        return spec["fill"] == fill_xml(colour) and f'rgb="FF{colour.font}"' in (spec["font"] or "")
+
+    # ---- finding or adding -----------------------------------------------------------------
+    def find_or_add(self, spec: dict) -> int:
+        key = json.dumps(spec, sort_keys=True)
+        index = self._lookup().get(key)
+        if index is not None:
+            return index
+        xf = etree.SubElement(self.xfs, Q % "xf")
+        xf.set("numFmtId", str(self._numfmt_id(*spec["numFmt"])))
+        xf.set("fontId", str(self._find_or_append(self.fonts, spec["font"])))
+        xf.set("fillId", str(self._find_or_append(self.fills, spec["fill"])))
+        xf.set("borderId", str(self._find_or_append(self.borders, spec["border"])))
+        for name, value in spec["attrs"]:
+            xf.set(name, value)
+        for child in spec["children"]:
+            xf.append(etree.fromstring(child))
+        self.xfs.set("count", str(len(self.xfs)))
+        self.changed = True
+        index = len(self.xfs) - 1
+        self._lookup()[key] = index
+        return index
+
+    def _lookup(self) -> dict[str, int]:
+        if self._index is None:
+            self._index = {}
+            for i in range(len(self.xfs)):
+                self._index.setdefault(json.dumps(self.describe(i), sort_keys=True), i)
+        return self._index
+
+    def _find_or_append(self, section: etree._Element, xml: str | None) -> int:
+        if xml is None:
+            return 0
+        for i, item in enumerate(section):
+            if _c14n(item) == xml:
+                return i
+        section.append(etree.fromstring(xml))
+        section.set("count", str(len(section)))
+        return len(section) - 1
+
+    def _numfmt_id(self, ident: int, code: str | None) -> int:
+        if code is None or ident < FIRST_CUSTOM_NUMFMT:
+            return ident
+        if self.numfmts is None:
+            self.numfmts = etree.Element(Q % "numFmts", count="0", nsmap=self.root.nsmap)
+            self.root.insert(0, self.numfmts)
+        taken = {int(f.get("numFmtId")): f.get("formatCode") for f in self.numfmts}
+        if taken.get(ident) == code:
+            return ident
+        for other, other_code in taken.items():
+            if other_code == code:
+                return other
+        new = max([FIRST_CUSTOM_NUMFMT - 1, *taken]) + 1
+        etree.SubElement(self.numfmts, Q % "numFmt", numFmtId=str(new), formatCode=code)
+        self.numfmts.set("count", str(len(self.numfmts)))
+        return new
+
+
+def fill_xml(colour: Colour) -> str:
+    fill = etree.Element(Q % "fill", nsmap={None: NS_MAIN})
+    pattern = etree.SubElement(fill, Q % "patternFill", patternType=colour.pattern)
+    if colour.pattern == "solid":
+        etree.SubElement(pattern, Q % "fgColor", rgb="FF" + colour.fill)
+        etree.SubElement(pattern, Q % "bgColor", indexed="64")
+    else:  # hatched: the lines in the font colour over the light fill
+        etree.SubElement(pattern, Q % "fgColor", rgb="FF" + colour.font)
+        etree.SubElement(pattern, Q % "bgColor", rgb="FF" + colour.fill)
+    return _c14n(fill)

@@ -1,0 +1,239 @@
+"""Lossless write-back: plan the cells to change, then apply the plan safely or not at all.
+
+Safety, in order: never while the file is open (an owner/lock file beside it) or changed since
+it was read; build the new package in a temporary file in the same folder, fsync it, read it
+back and check that no row was lost and every planned value landed; keep the previous version
+in the backups folder; then replace the file atomically. A crash at any point leaves either
+the old file or the new one, whole.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from . import package
+from .flags import Colour
+from .sheetxml import SheetPatch
+from .stylebook import StyleBook
+
+WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    @classmethod
+    def of(cls, path: Path) -> "Fingerprint":
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        return cls(stat.st_size, stat.st_mtime_ns, digest)
+
+
+@dataclass
+class Paint:
+    """Colour one cell (`colour` None: give it back its own format). `previous`: what duban
+    painted there last time and the format it had before, from the journal."""
+
+    ref: str
+    colour: Colour | None
+    previous: tuple[Colour, dict] | None = None
+
+
+@dataclass
+class WritePlan:
+    path: Path
+    sheet: str
+    fingerprint: Fingerprint
+    rows_before: int
+    values: dict[str, str] = field(default_factory=dict)     # job-owned cells: ref -> text
+    paints: list[Paint] = field(default_factory=list)
+    expect: dict[str, str] = field(default_factory=dict)     # ref -> value to find when verifying
+
+
+@dataclass
+class WriteResult:
+    status: str
+    reason: str = ""
+    originals: dict[str, dict] = field(default_factory=dict)  # painted ref -> the format it had before
+    backup: Path | None = None
+
+
+class Refused(Exception):
+    """The write would be unsafe; the message says why (the file is left as it was)."""
+
+
+def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteResult:
+    """Carry out `plan`; `verify(temp_path) -> (rows, {ref: value})` reads the new file back."""
+    if reason := busy(plan):
+        return WriteResult(SKIPPED, reason)
+    temp = plan.path.with_name(f".{plan.path.stem}.duban-tmp{plan.path.suffix}")
+    try:
+        parts, originals = _patched_parts(plan)
+        if not parts:
+            return WriteResult(UNCHANGED, originals=originals)
+        _write_temp(plan.path, temp, parts)
+        crashpoint("temp-written")
+        if verify:
+            _verify(plan, temp, verify)
+        if reason := busy(plan):
+            return WriteResult(SKIPPED, reason)
+        backup = _backup(plan.path, backups, keep)
+        crashpoint("before-replace")
+        os.replace(temp, plan.path)
+        _fsync_dir(plan.path.parent)
+        return WriteResult(WRITTEN, originals=originals, backup=backup)
+    except Refused as exc:
+        return WriteResult(REFUSED, str(exc))
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+# ---- is it safe to write? -------------------------------------------------------------------
+def busy(plan: WritePlan) -> str | None:
+    """Why the file must not be written now (open in Excel/WPS/LibreOffice, or changed), or None."""
+    if owner := lock_owner(plan.path):
+        return f"open in Excel by {owner}"
+    try:
+        stat = plan.path.stat()
+    except FileNotFoundError:
+        return "the file was moved or deleted since it was read"
+    if (stat.st_size, stat.st_mtime_ns) != (plan.fingerprint.size, plan.fingerprint.mtime_ns) \
+            or Fingerprint.of(plan.path).sha256 != plan.fingerprint.sha256:
+        return "changed since it was read (will retry next run)"
+    return None
+
+
+def lock_owner(path: Path) -> str | None:
+    """The user named in Excel's ~$ owner file or LibreOffice's .~lock file beside `path`."""
+    for lock in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:]),
+                 path.with_name(f".~lock.{path.name}#")):
+        if lock.exists():
+            return _owner_name(lock) or "another user"
+    return None
+
+
+def _owner_name(lock: Path) -> str:
+    try:
+        data = lock.read_bytes()[:512]
+    except OSError:
+        return ""
+    if lock.name.startswith(".~lock."):  # LibreOffice: "Full Name,user,host,date,profile"
+        return data.decode("utf-8", "replace").split(",")[0].strip()
+    if len(data) >= 56 and data[0]:     # Excel: length byte + ANSI name; at 54 the UTF-16 copy
+        n = data[0]
+        wide = data[56:56 + 2 * n].decode("utf-16-le", "ignore").strip("\x00 ")
+        return wide or data[1:1 + n].decode("gbk", "replace").strip()
+    return ""
+
+
+# ---- building the new package -----------------------------------------------------------------
+def _patched_parts(plan: WritePlan) -> tuple[dict[str, bytes], dict[str, dict]]:
+    with zipfile.ZipFile(plan.path) as zf:
+        sheets, styles_path = package.workbook_parts(zf)
+        if plan.sheet not in sheets:
+            raise Refused(f"sheet {plan.sheet} not found")
+        sheet_path = sheets[plan.sheet]
+        sheet_raw, styles_raw = zf.read(sheet_path), zf.read(styles_path)
+    sheet, book = SheetPatch(package.parse(sheet_raw)), StyleBook(package.parse(styles_raw))
+    changed = _apply_values(sheet, plan.values)
+    originals, painted = _apply_paints(sheet, book, plan.paints)
+    parts: dict[str, bytes] = {}
+    if changed or painted:
+        sheet.fix_dimension()
+        parts[sheet_path] = package.serialize(sheet.root, sheet_raw)
+    if book.changed:
+        parts[styles_path] = package.serialize(book.root, styles_raw)
+    return parts, originals
+
+
+def _apply_values(sheet: SheetPatch, values: dict[str, str]) -> bool:
+    for ref, text in values.items():
+        sheet.set_text(ref, text)
+    return bool(values)
+
+
+def _apply_paints(sheet: SheetPatch, book: StyleBook, paints: list[Paint]) -> tuple[dict, bool]:
+    originals, painted = {}, False
+    for paint in paints:
+        current = sheet.style(paint.ref)
+        base = _base_format(book, current, paint.previous)
+        target = book.coloured(base, paint.colour) if paint.colour else base
+        index = book.find_or_add(target)
+        if paint.colour:
+            originals[paint.ref] = base
+        if index != current:
+            sheet.set_style(paint.ref, index)
+            painted = True
+    return originals, painted
+
+
+def _base_format(book: StyleBook, current: int, previous: tuple[Colour, dict] | None) -> dict:
+    """The cell's own format: the recorded one if the cell still wears duban's colour, else its current one."""
+    if previous and book.wears(current, previous[0]):
+        return previous[1]
+    return book.describe(current)
+
+
+def _write_temp(source: Path, temp: Path, parts: dict[str, bytes]) -> None:
+    with open(temp, "wb") as fh:
+        package.rewrite(source, fh, parts)
+        fh.flush()
+        os.fsync(fh.fileno())
+    shutil.copymode(source, temp)
+
+
+def _verify(plan: WritePlan, temp: Path, verify) -> None:
+    with zipfile.ZipFile(temp) as zf:
+        if bad := zf.testzip():
+            raise Refused(f"the new file failed its own check ({bad} is damaged)")
+    rows, found = verify(temp)
+    if rows < plan.rows_before:
+        raise Refused(f"the new file would have {rows} rows instead of {plan.rows_before}; nothing was written")
+    wrong = [ref for ref, value in plan.expect.items() if found.get(ref) != value]
+    if wrong:
+        raise Refused(f"cells {', '.join(wrong[:5])} did not read back as written; nothing was written")
+
+
+# ---- backups --------------------------------------------------------------------------------------
+def _backup(path: Path, folder: Path, keep: int) -> Path | None:
+    if keep <= 0:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}.{stamp}{path.suffix}"
+    shutil.copy2(path, target)
+    old = sorted(folder.glob(f"{_glob_escape(path.stem)}.*{path.suffix}"))
+    for stale in old[:-keep]:
+        stale.unlink(missing_ok=True)
+    return target
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def crashpoint(name: str) -> None:
+    """Test hook: with DUBAN_CRASH_AT=<name> the process dies here, as a power cut would."""
+    if os.environ.get("DUBAN_CRASH_AT") == name:
+        os._exit(137)
