@@ -18,8 +18,9 @@ def tasks_workbook(path: Path, rows: int, today: date, flagged_share: float = 0.
     """A tasks sheet of `rows` rows; about `flagged_share` of them overdue, blocked or stale."""
     rng = random.Random(seed)
     kind = KINDS["tasks"]
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(kind.sheet_zh)
+    book = Workbook()  # normal mode writes shared strings, as Excel does
+    sheet = book.active
+    sheet.title = kind.sheet_zh
     sheet.append([c.zh for c in kind.columns])
     for n in range(rows):
         flagged = rng.random() < flagged_share
@@ -27,8 +28,8 @@ def tasks_workbook(path: Path, rows: int, today: date, flagged_share: float = 0.
         due = today + timedelta(days=rng.randint(-20, -1) if flagged else rng.randint(5, 60))
         progress = 1.0 if status == "已完成" else rng.choice([0, 0.25, 0.5, 0.75])
         updated = today - timedelta(days=rng.randint(0, 3))
-        sheet.append(["", f"任务{n:06d} 推广素材制作", f"项目{n % 50}", rng.choice(NAMES), rng.choice(NAMES),
+        sheet.append([None, f"任务{n:06d} 推广素材制作", f"项目{n % 50}", rng.choice(NAMES), rng.choice(NAMES),
                       "、".join(rng.sample(NAMES, 2)), rng.choice(DEPTS), rng.choice(["高", "中", "低"]), due,
-                      progress, status, "", "数据收集已完成，待分析", updated, ""])
+                      progress, status, None, "数据收集已完成，待分析", updated, None])
     book.save(path)
     return path

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from workbooks.flags import Colour
 from workbooks.problems import Problem, col_letter
-from workbooks.reader import read_workbook
+from workbooks.reader import scan_back
 from workbooks.records import Record, WorkbookRead
 from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, WritePlan, apply
 
@@ -173,14 +173,6 @@ def _painted_entries(read, plan: WritePlan, originals: dict[str, dict]) -> dict:
 
 def _verifier(read: WorkbookRead, plan: WritePlan):
     """Read the new file back: its row count and the planned ID cells, for the write's own check."""
-    id_col = read.columns.get("id")
-
     def verify(temp: Path):
-        again = read_workbook(temp, settings={"max_unzipped_mb": 10_000})
-        if again.kind is None:
-            return 0, {}
-        letter = col_letter(again.columns["id"]) if "id" in again.columns else None
-        found = {f"{letter}{rec.row}": rec.id for rec in again.records} if letter and id_col is not None else {}
-        return again.rows_read, found
-
+        return scan_back(temp, read, list(plan.expect))
     return verify

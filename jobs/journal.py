@@ -146,7 +146,9 @@ class Journal:
     # ---- painted cells ---------------------------------------------------------------------
     def painted(self, workbook: str) -> dict[tuple[str, str], tuple[str, dict]]:
         rows = self.db.execute("SELECT id, col, colour, original FROM painted WHERE workbook=?", (workbook,))
-        return {(i, c): (colour, json.loads(o)) for i, c, colour, o in rows}
+        parsed: dict[str, dict] = {}  # equal originals share one object (the write-back memoises on it)
+        return {(i, c): (colour, parsed.setdefault(o, json.loads(o)) if o not in parsed else parsed[o])
+                for i, c, colour, o in rows}
 
     def set_painted(self, workbook: str, entries: dict[tuple[str, str], tuple[str, dict] | None]) -> None:
         """Remember (or forget, with None) the original format of each painted (ID, column) cell."""

@@ -9,7 +9,7 @@ WORK_STATUS = (
     Choice("in_progress", "进行中", "In progress", aliases=("doing", "ongoing")),
     Choice("done", "已完成", "Done", done=True, aliases=("completed", "finished", "完成"), colour="green"),
     Choice("blocked", "阻塞", "Blocked", blocked=True, aliases=("需协助",), colour="orange"),
-    Choice("delayed", "延期", "Delayed", aliases=("postponed",), colour="amber"),
+    Choice("delayed", "延期", "Delayed", aliases=("postponed",)),
 )
 PRIORITY = (
     Choice("high", "高", "High"),
@@ -17,7 +17,7 @@ PRIORITY = (
     Choice("low", "低", "Low"),
 )
 REQUEST_STATUS = (
-    Choice("pending", "待确认", "Pending", colour="amber"),
+    Choice("pending", "待确认", "Pending"),
     Choice("received", "已接收", "Received", aliases=("acknowledged",)),
     Choice("in_progress", "处理中", "In progress"),
     Choice("done", "已完成", "Done", done=True, aliases=("completed",), colour="green"),

@@ -55,10 +55,11 @@ def rewrite(source: Path, target, replacements: dict[str, bytes]) -> None:
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
         for info in zin.infolist():
             data = replacements.get(info.filename)
+            level = 1 if data is not None else 6  # the big rewritten sheet: fast compression
             if data is None:
                 data = zin.read(info)
             zout.writestr(_copy_info(info), data, compress_type=info.compress_type,
-                          compresslevel=6 if info.compress_type == zipfile.ZIP_DEFLATED else None)
+                          compresslevel=level if info.compress_type == zipfile.ZIP_DEFLATED else None)
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

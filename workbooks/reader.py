@@ -147,11 +147,39 @@ def _columns(picked: list[list], indexes: list[int]) -> list[tuple]:
 def _content_rows(rows: list[list], match: HeaderMatch) -> list[int]:
     """Indexes of rows below the header with something in a user column (blank rows are skipped)."""
     content = [j for key, j in match.columns.items() if not match.kind.column(key).job_owned]
-    if not content:
+    return content_rows(rows, match.row_index + 1, content)
+
+
+def content_rows(rows: list[list], first: int, columns: list[int]) -> list[int]:
+    if not columns:
         return []
-    pick = itemgetter(*content, content[0])  # always a tuple, even for one column
-    width = len(content) + 1
-    return [i for i in range(match.row_index + 1, len(rows)) if pick(rows[i]).count("") != width]
+    pick = itemgetter(*columns, columns[0])  # always a tuple, even for one column
+    width = len(columns) + 1
+    return [i for i in range(first, len(rows)) if pick(rows[i]).count("") != width]
+
+
+def scan_back(path: Path, read: WorkbookRead, refs: list[str]) -> tuple[int, dict[str, str]]:
+    """Re-read a file just written, row by row without keeping it: content rows and some cells' text."""
+    wanted: dict[int, list[tuple[int, str]]] = {}
+    for ref in refs:
+        letters = ref.rstrip("0123456789")
+        col = sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(letters))) - 1
+        wanted.setdefault(int(ref[len(letters):]) - 1, []).append((col, ref))
+    book = calamine.CalamineWorkbook.from_path(str(path))
+    try:
+        sheet = book.get_sheet_by_name(read.sheet)
+        offset = sheet.start[1] if sheet.start else 0
+        content = [j - offset for key, j in read.columns.items() if not read.kind.column(key).job_owned]
+        pick = itemgetter(*content, content[0]) if content and min(content) >= 0 else None
+        count, found = 0, {}
+        for i, row in enumerate(sheet.iter_rows()):
+            if i >= read.header_row and pick and len(row) > max(content) and pick(row).count("") != len(content) + 1:
+                count += 1
+            for col, ref in wanted.get(i, ()):
+                found[ref] = _show(row[col - offset]) if 0 <= col - offset < len(row) else ""
+    finally:
+        book.close()
+    return count, found
 
 
 def _collect_issues(result: WorkbookRead, values: list, raw: tuple, bad: dict, kept: list[int], j: int,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import package
 from .flags import Colour
-from .sheetxml import SheetPatch
+from .sheetxml import CellEdit, MissingRow, patch_sheet
 from .stylebook import StyleBook
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
@@ -142,37 +142,53 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, bytes], dict[str, dict]]:
             raise Refused(f"sheet {plan.sheet} not found")
         sheet_path = sheets[plan.sheet]
         sheet_raw, styles_raw = zf.read(sheet_path), zf.read(styles_path)
-    sheet, book = SheetPatch(package.parse(sheet_raw)), StyleBook(package.parse(styles_raw))
-    changed = _apply_values(sheet, plan.values)
-    originals, painted = _apply_paints(sheet, book, plan.paints)
+    book = StyleBook(package.parse(styles_raw))
+    originals: dict[str, dict] = {}
+    edits = _edits(plan, book, originals)
+    if not edits:
+        return {}, originals
+    try:
+        new_sheet = patch_sheet(sheet_raw, edits)
+    except MissingRow as exc:
+        raise Refused(str(exc)) from None
     parts: dict[str, bytes] = {}
-    if changed or painted:
-        sheet.fix_dimension()
-        parts[sheet_path] = package.serialize(sheet.root, sheet_raw)
+    if new_sheet != sheet_raw:
+        parts[sheet_path] = new_sheet
     if book.changed:
         parts[styles_path] = package.serialize(book.root, styles_raw)
     return parts, originals
 
 
-def _apply_values(sheet: SheetPatch, values: dict[str, str]) -> bool:
-    for ref, text in values.items():
-        sheet.set_text(ref, text)
-    return bool(values)
+def _edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[str, CellEdit]]:
+    edits: dict[int, dict[str, CellEdit]] = {}
+    for ref, text in plan.values.items():
+        _slot(edits, ref).text = text
+    memo: dict = {}
+    for paint in plan.paints:
+        _slot(edits, paint.ref).style = _painter(book, paint, originals, memo)
+    return edits
 
 
-def _apply_paints(sheet: SheetPatch, book: StyleBook, paints: list[Paint]) -> tuple[dict, bool]:
-    originals, painted = {}, False
-    for paint in paints:
-        current = sheet.style(paint.ref)
-        base = _base_format(book, current, paint.previous)
-        target = book.coloured(base, paint.colour) if paint.colour else base
-        index = book.find_or_add(target)
+def _slot(edits: dict, ref: str) -> CellEdit:
+    row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    return edits.setdefault(row, {}).setdefault(ref, CellEdit())
+
+
+def _painter(book: StyleBook, paint: Paint, originals: dict, memo: dict):
+    """The style callback for one cell: its own format, coloured (or given back), by content.
+
+    `memo` shares the answer between cells with the same format, colour and history (most do)."""
+    def style(current: int) -> int:
+        key = (current, paint.colour, paint.previous and (paint.previous[0], id(paint.previous[1])))
+        if key not in memo:
+            base = _base_format(book, current, paint.previous)
+            target = book.coloured(base, paint.colour) if paint.colour else base
+            memo[key] = (base, book.find_or_add(target))
+        base, index = memo[key]
         if paint.colour:
             originals[paint.ref] = base
-        if index != current:
-            sheet.set_style(paint.ref, index)
-            painted = True
-    return originals, painted
+        return index
+    return style
 
 
 def _base_format(book: StyleBook, current: int, previous: tuple[Colour, dict] | None) -> dict:
