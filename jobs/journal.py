@@ -81,52 +81,20 @@ class Journal:
         """Store this run's snapshot of one workbook; returns counts of new/changed/deleted rows."""
         stamp = now.isoformat()
         known = {r[0]: r[1:] for r in self.db.execute(
-            "SELECT id, data, status, deleted_at FROM rows WHERE workbook=?", (workbook,))}
-        counts = {"new": 0, "changed": 0, "deleted": 0}
+            "SELECT id, data, status, deleted_at, row FROM rows WHERE workbook=?", (workbook,))}
+        batch = _Batch(workbook, stamp)
         seen: set[str] = set()
+        for rec in records:
+            if rec.id and rec.id not in seen:
+                seen.add(rec.id)
+                batch.add(rec, known.get(rec.id))
+        for ident, (data, _status, deleted, _row) in known.items():
+            if ident not in seen and deleted is None:
+                batch.delete(ident, data)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            for rec in records:
-                ident = rec.id
-                if not ident or ident in seen:
-                    continue
-                seen.add(ident)
-                self._upsert(workbook, rec, known.get(ident), stamp, counts)
-            for ident, (data, _status, deleted) in known.items():
-                if ident not in seen and deleted is None:
-                    counts["deleted"] += 1
-                    self.db.execute("UPDATE rows SET deleted_at=? WHERE workbook=? AND id=?", (stamp, workbook, ident))
-                    self._event(stamp, workbook, ident, "deleted", data)
-        return counts
-
-    def _upsert(self, workbook: str, rec: Record, old, stamp: str, counts: dict) -> None:
-        data, status = snapshot_of(rec), rec.status.key if rec.status else None
-        done_at = stamp if rec.done else None
-        if old is None:
-            counts["new"] += 1
-            self.db.execute("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,NULL,?)",
-                            (workbook, rec.id, rec.kind.key, rec.row, stamp, stamp, status, stamp, done_at, data))
-            self._event(stamp, workbook, rec.id, "created", data)
-            return
-        old_data, old_status, deleted = old
-        if deleted is not None:
-            self.db.execute("UPDATE rows SET deleted_at=NULL WHERE workbook=? AND id=?", (workbook, rec.id))
-            self._event(stamp, workbook, rec.id, "restored", data)
-        if old_data != data:
-            counts["changed"] += 1
-            self.db.execute("UPDATE rows SET data=?, last_changed=?, row=? WHERE workbook=? AND id=?",
-                            (data, stamp, rec.row, workbook, rec.id))
-            self._event(stamp, workbook, rec.id, "changed", _diff(old_data, data))
-        elif deleted is None:
-            self.db.execute("UPDATE rows SET row=? WHERE workbook=? AND id=?", (rec.row, workbook, rec.id))
-        if old_status != status:
-            self.db.execute("UPDATE rows SET status=?, status_since=?, first_done=COALESCE(first_done, ?) "
-                            "WHERE workbook=? AND id=?", (status, stamp, done_at, workbook, rec.id))
-            self._event(stamp, workbook, rec.id, "status", json.dumps([old_status, status]))
-
-    def _event(self, stamp: str, workbook: str, ident: str, event: str, detail: str | None) -> None:
-        self.db.execute("INSERT INTO events (at, workbook, id, event, detail) VALUES (?,?,?,?,?)",
-                        (stamp, workbook, ident, event, detail))
+            batch.run(self.db)
+        return batch.counts
 
     def events(self, ident: str | None = None, limit: int = 200) -> list[dict]:
         sql = "SELECT at, workbook, id, event, detail FROM events"
@@ -160,6 +128,57 @@ class Journal:
                 else:
                     self.db.execute("INSERT OR REPLACE INTO painted VALUES (?,?,?,?,?)",
                                     (workbook, ident, col, entry[0], json.dumps(entry[1], sort_keys=True)))
+
+
+class _Batch:
+    """One workbook's journal changes, collected in memory and written with executemany."""
+
+    def __init__(self, workbook: str, stamp: str):
+        self.workbook, self.stamp = workbook, stamp
+        self.inserts, self.events, self.changes, self.moves, self.statuses = [], [], [], [], []
+        self.restores, self.deletes = [], []
+        self.counts = {"new": 0, "changed": 0, "deleted": 0}
+
+    def event(self, ident: str, event: str, detail: str | None) -> None:
+        self.events.append((self.stamp, self.workbook, ident, event, detail))
+
+    def add(self, rec: Record, old) -> None:
+        data, status = snapshot_of(rec), rec.status.key if rec.status else None
+        done_at = self.stamp if rec.done else None
+        if old is None:
+            self.counts["new"] += 1
+            self.inserts.append((self.workbook, rec.id, rec.kind.key, rec.row, self.stamp, self.stamp, status,
+                                 self.stamp, done_at, data))
+            self.event(rec.id, "created", data)
+            return
+        old_data, old_status, deleted, old_row = old
+        if deleted is not None:
+            self.restores.append((self.workbook, rec.id))
+            self.event(rec.id, "restored", data)
+        if old_data != data:
+            self.counts["changed"] += 1
+            self.changes.append((data, self.stamp, rec.row, self.workbook, rec.id))
+            self.event(rec.id, "changed", _diff(old_data, data))
+        elif old_row != rec.row:
+            self.moves.append((rec.row, self.workbook, rec.id))
+        if old_status != status:
+            self.statuses.append((status, self.stamp, done_at, self.workbook, rec.id))
+            self.event(rec.id, "status", json.dumps([old_status, status]))
+
+    def delete(self, ident: str, data: str) -> None:
+        self.counts["deleted"] += 1
+        self.deletes.append((self.stamp, self.workbook, ident))
+        self.event(ident, "deleted", data)
+
+    def run(self, db: sqlite3.Connection) -> None:
+        db.executemany("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,NULL,?)", self.inserts)
+        db.executemany("UPDATE rows SET deleted_at=NULL WHERE workbook=? AND id=?", self.restores)
+        db.executemany("UPDATE rows SET data=?, last_changed=?, row=? WHERE workbook=? AND id=?", self.changes)
+        db.executemany("UPDATE rows SET row=? WHERE workbook=? AND id=?", self.moves)
+        db.executemany("UPDATE rows SET status=?, status_since=?, first_done=COALESCE(first_done, ?) "
+                       "WHERE workbook=? AND id=?", self.statuses)
+        db.executemany("UPDATE rows SET deleted_at=? WHERE workbook=? AND id=?", self.deletes)
+        db.executemany("INSERT INTO events (at, workbook, id, event, detail) VALUES (?,?,?,?,?)", self.events)
 
 
 def _diff(old: str, new: str) -> str:

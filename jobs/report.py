@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -76,7 +77,7 @@ def _workbook_block(read: WorkbookRead, folder: Path, settings: dict) -> None:
     kind = f" ({read.kind.sheet(lang)})" if read.kind else ""
     counts = f"{_t(lang, 'rows', n=read.rows_read)}, " + (_t(lang, "problems", n=len(read.problems))
                                                            if read.problems else _t(lang, "none"))
-    out.print(f"[bold]{name}[/bold]{kind}: {counts}")
+    out.print(f"[bold]{escape(name)}[/bold]{escape(kind)}: {counts}")  # names and cell values are not markup
     if not read.problems:
         return
     table = Table(show_header=True, header_style="bold", expand=False)
@@ -84,7 +85,7 @@ def _workbook_block(read: WorkbookRead, folder: Path, settings: dict) -> None:
         table.add_column(_t(lang, key), overflow="fold")
     for problem in read.problems:
         style = SEVERITY_STYLE.get(problem.severity, "")
-        table.add_row(problem.where, f"[{style}]{problem.code}[/{style}]", problem.text(lang))
+        table.add_row(escape(problem.where), f"[{style}]{problem.code}[/{style}]", escape(problem.text(lang)))
     out.print(table)
 
 

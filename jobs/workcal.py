@@ -30,6 +30,7 @@ class WorkCalendar:
     def __post_init__(self) -> None:
         self._warned: set[int] = set()
         self.is_workday = lru_cache(maxsize=4096)(self._is_workday)
+        self.working_days_between = lru_cache(maxsize=65536)(self._working_days_between)
 
     # ---- days ----------------------------------------------------------------------------
     def _is_workday(self, day: date) -> bool:
@@ -63,7 +64,7 @@ class WorkCalendar:
             count -= self.is_workday(day)
         return day
 
-    def working_days_between(self, start: date, end: date) -> int:
+    def _working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end` (0 when end <= start)."""
         count, day = 0, start
         while day < end:

@@ -94,6 +94,13 @@ def test_stale_uses_the_journal_when_last_update_is_blank():
     assert progress.stale(rec, ctx(at(2026, 11, 23, 9), new)) is None
 
 
+def test_stale_by_last_update_even_when_the_journal_first_saw_the_row_recently():
+    """The second run after installing duban must not forget rows whose 反馈时间 is weeks old."""
+    rec = task(due=date(2026, 12, 31), last_update=date(2026, 11, 2))
+    seen_yesterday = RowHistory(first_seen=at(2026, 11, 22, 9), last_changed=at(2026, 11, 22, 9))
+    assert progress.stale(rec, ctx(at(2026, 11, 23, 9), seen_yesterday)).rule == "stale"
+
+
 # ---- requests: working hours vs wall-clock hours ------------------------------------------------
 def request(**values):
     base = {"request": "提供Q3预算", "from_dept": "市场部", "requester": "王芳", "to_dept": "财务部",

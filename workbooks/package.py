@@ -50,16 +50,48 @@ def workbook_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], str]:
     return sheets, styles
 
 
-def rewrite(source: Path, target, replacements: dict[str, bytes]) -> None:
-    """Write the package of `source` to the open binary file `target`, swapping the given parts."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+def rewrite(source: Path, target, replacements: dict) -> None:
+    """Write the package of `source` to the open binary file `target`, swapping the given parts.
+
+    A replacement is bytes, or a callable giving chunks (streamed, so a large sheet is never
+    held twice). Every other part is copied as its stored compressed bytes, untouched."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", compresslevel=1) as zout:
         for info in zin.infolist():
-            data = replacements.get(info.filename)
-            level = 1 if data is not None else 6  # the big rewritten sheet: fast compression
-            if data is None:
-                data = zin.read(info)
-            zout.writestr(_copy_info(info), data, compress_type=info.compress_type,
-                          compresslevel=level if info.compress_type == zipfile.ZIP_DEFLATED else None)
+            new = replacements.get(info.filename)
+            if new is None:
+                _copy_raw(zin, zout, info)
+            elif callable(new):
+                streamed = _copy_info(info)
+                streamed._compresslevel = 1  # the big rewritten sheet: fast compression
+                with zout.open(streamed, "w", force_zip64=info.file_size > 1 << 30) as dst:
+                    buffer = bytearray()
+                    for chunk in new():  # many small pieces: hand zlib ~1 MB at a time
+                        buffer += chunk
+                        if len(buffer) >= 1 << 20:
+                            dst.write(buffer)
+                            buffer.clear()
+                    dst.write(buffer)
+            else:
+                zout.writestr(_copy_info(info), new)
+
+
+def _copy_raw(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """Copy one member's compressed bytes as they are (same CRC, sizes, method and date)."""
+    zin.fp.seek(info.header_offset)
+    header = zin.fp.read(zipfile.sizeFileHeader)
+    name_len, extra_len = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+    zin.fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
+    data = zin.fp.read(info.compress_size)
+    copy = _copy_info(info)
+    copy.CRC, copy.compress_size, copy.file_size = info.CRC, info.compress_size, info.file_size
+    copy.flag_bits = info.flag_bits & ~0x08      # sizes go in the local header, no data descriptor
+    copy.extra = info.extra
+    copy.header_offset = zout.fp.tell()
+    zout.fp.write(copy.FileHeader(zip64=info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT))
+    zout.fp.write(data)
+    zout.filelist.append(copy)
+    zout.NameToInfo[copy.filename] = copy
+    zout.start_dir = zout.fp.tell()
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

@@ -161,10 +161,12 @@ def content_rows(rows: list[list], first: int, columns: list[int]) -> list[int]:
 def scan_back(path: Path, read: WorkbookRead, refs: list[str]) -> tuple[int, dict[str, str]]:
     """Re-read a file just written, row by row without keeping it: content rows and some cells' text."""
     wanted: dict[int, list[tuple[int, str]]] = {}
+    columns: dict[str, int] = {}
     for ref in refs:
         letters = ref.rstrip("0123456789")
-        col = sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(letters))) - 1
-        wanted.setdefault(int(ref[len(letters):]) - 1, []).append((col, ref))
+        if letters not in columns:
+            columns[letters] = sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(letters))) - 1
+        wanted.setdefault(int(ref[len(letters):]) - 1, []).append((columns[letters], ref))
     book = calamine.CalamineWorkbook.from_path(str(path))
     try:
         sheet = book.get_sheet_by_name(read.sheet)

@@ -32,7 +32,7 @@ class Record(dict):
         return {k: v for k, v in self.items() if k != "_row"}
 
     def role(self, role: Role) -> Any:
-        key = self.kind.role_key(role)
+        key = self.kind.role_keys.get(role)
         return self[key] if key else None
 
     @property
@@ -42,8 +42,7 @@ class Record(dict):
     @property
     def status(self) -> Choice | None:
         column = self.kind.status_column
-        key = self[column.key] if column else None
-        return column.choice(key) if key else None
+        return self.kind.status_choices.get(self[column.key]) if column else None
 
     @property
     def done(self) -> bool:

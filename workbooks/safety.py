@@ -6,6 +6,7 @@ and the good workbooks beside it are read as usual.
 """
 from __future__ import annotations
 
+import codecs
 import re
 import zipfile
 from pathlib import Path
@@ -103,8 +104,8 @@ def _looks_like_text(path: Path) -> bool:
     if b"\x00" in sample:
         return False
     for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = sample.decode(encoding)
+        try:  # incremental, not final: the 4 KB sample may end inside a multibyte character
+            text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
             break
         except UnicodeDecodeError:
             continue

@@ -151,16 +151,25 @@ class Kind:
         return self.by_key[key]
 
     def role_key(self, role: Role) -> str | None:
-        col = self.by_role.get(role)
-        return col.key if col else None
+        return self.role_keys.get(role)
 
     @property
     def required(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.required)
 
-    @property
+    @cached_property
     def status_column(self) -> Column | None:
         return self.by_role.get(Role.STATUS)
+
+    @cached_property
+    def status_choices(self) -> dict[str, Choice]:
+        """Status key -> Choice, for the rules' hot path."""
+        column = self.status_column
+        return {c.key: c for c in column.choices} if column else {}
+
+    @cached_property
+    def role_keys(self) -> dict[Role, str]:
+        return {role: col.key for role, col in self.by_role.items()}
 
     @property
     def flag_column(self) -> Column | None:

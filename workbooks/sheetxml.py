@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterator
 from xml.sax.saxutils import escape
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
@@ -48,35 +48,54 @@ class MissingRow(Exception):
 
 
 def patch_sheet(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> bytes:
-    """The sheet XML with the edits applied (row number -> {cell ref -> edit})."""
+    """The sheet XML with the edits applied, in one piece (small sheets, tests)."""
+    return b"".join(stream(raw, splices(raw, edits)))
+
+
+def stream(raw: bytes, cuts: list[tuple[int, int, int, bytes]]) -> Iterator[bytes | memoryview]:
+    """The patched sheet as chunks: unchanged stretches are views of `raw`, never copies."""
+    view, pos = memoryview(raw), 0
+    for start, _order, end, new in cuts:
+        yield view[pos:start]
+        yield new
+        pos = end
+    yield view[pos:]
+
+
+def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> list[tuple[int, int, int, bytes]]:
+    """Where the edits change `raw`: sorted (start, order, end, new bytes); [] if nothing changes."""
     prefix = _prefix(raw)
     row_start = re.compile(rb"<" + prefix + rb"row\b([^>]*?)(/?)>")
     row_end = b"</" + prefix + b"row>"
-    out, pos, last_row, pending, max_col = [], 0, 0, dict(edits), 0
-    start = raw.find(b"<" + prefix + b"sheetData")
-    for m in row_start.finditer(raw, start if start >= 0 else 0):
+    cuts, last_row, pending, max_col = [], 0, dict(edits), 0
+    data = raw.find(b"<" + prefix + b"sheetData")
+    for m in row_start.finditer(raw, max(data, 0)):
         number = _row_number(m.group(1), last_row)
         last_row = number
         if number not in pending:
             continue
         cells = pending.pop(number)
-        if m.group(2):  # <row .../>: an empty row
-            body, end = b"", m.end()
+        if m.group(2):  # <row .../>: give it a body
+            body = _patch_body(b"", cells, prefix, 0, 0)
+            widest = max(_col(r.rstrip("0123456789")) for r in cells)
+            tag = b"<" + prefix + b"row" + _widen_spans(m.group(1), widest) + b">"
+            cuts.append((m.start(), 0, m.end(), tag + b"".join(n for *_x, n in body) + row_end))
         else:
             end = raw.index(row_end, m.end())
-            body = raw[m.end():end]
-            end += len(row_end)
-        new_body, widest = _patch_row(body, cells, prefix)
+            found, widest = _row_cuts(raw, m.end(), end, cells, prefix)
+            cuts += found
+            if widest and (attrs := _widen_spans(m.group(1), widest)) != m.group(1):
+                cuts.append((m.start(), 0, m.end(), b"<" + prefix + b"row" + attrs + b">"))
         max_col = max(max_col, widest)
-        attrs = _widen_spans(m.group(1), widest)
-        out += [raw[pos:m.start()], b"<" + prefix + b"row" + attrs + b">", new_body, row_end]
-        pos = end
         if not pending:
             break
     if pending:
         raise MissingRow(f"rows {sorted(pending)[:5]} are no longer in the sheet")
-    out.append(raw[pos:])
-    return _widen_dimension(b"".join(out), prefix, max_col)
+    cuts += _dimension_cut(raw, prefix, max_col)
+    cuts = [c for c in cuts if c[0] != c[2] or c[3]]
+    cuts = [c for c in cuts if raw[c[0]:c[2]] != c[3]]
+    cuts.sort(key=lambda c: (c[0], c[1]))
+    return cuts
 
 
 def _prefix(raw: bytes) -> bytes:
@@ -89,45 +108,64 @@ def _row_number(attrs: bytes, last: int) -> int:
     return int(m.group(1)) if m else last + 1
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=64)
 def _cell_start(prefix: bytes) -> re.Pattern:
     return re.compile(rb"<" + prefix + rb'c r="([A-Z]+)(\d+)"')
 
 
-def _patch_row(body: bytes, cells: dict[str, CellEdit], prefix: bytes) -> tuple[bytes, int]:
-    """Fast path: cells addressed by a leading r attribute (Excel, LibreOffice, openpyxl all write
-    it first); anything else goes to the slow path that parses every cell."""
-    starts = [(m.start(), m.group(1)) for m in _cell_start(prefix).finditer(body)]
+def _row_cuts(raw: bytes, lo: int, hi: int, cells: dict[str, CellEdit], prefix: bytes):
+    """Cuts for one row whose body is raw[lo:hi]. Fast path: cells found by their leading r
+    attribute (Excel, LibreOffice and openpyxl write it first); other rows are re-parsed whole."""
     tag = b"<" + prefix + b"c"
-    if len(starts) != body.count(tag + b" ") + body.count(tag + b">") + body.count(tag + b"/"):
-        return _patch_row_slow(body, cells, prefix)
-    where = {letters.decode(): at for at, letters in starts}
-    spans, widest = [], 0
+    cuts, missing, widest = [], [], 0
     for ref, edit in cells.items():
-        letters = ref.rstrip("0123456789")
-        col = _col(letters)
-        at = where.get(letters)
-        if at is None:  # a missing cell: insert it before the first cell to its right
-            new = _cell(prefix, {b"r": ref.encode()}, None, edit)
-            if new is not None:
-                pos = next((a for a, l in starts if _col(l.decode()) > col), len(body))
-                spans.append((pos, col, pos, new))
-                widest = max(widest, col)
+        at = raw.find(tag + b' r="' + ref.encode() + b'"', lo, hi)
+        if at < 0:
+            missing.append((ref, edit))
             continue
-        close = body.index(b">", at)
-        if body[close - 1:close] == b"/":
-            end, attrs_raw, content = close + 1, body[at + len(tag):close - 1], b""
+        close = raw.index(b">", at)
+        if raw[close - 1] == 47:  # "/": an empty cell
+            end, attrs_raw, content = close + 1, raw[at + len(tag):close - 1], b""
         else:
-            end_tag = body.index(b"</" + prefix + b"c>", close)
-            end, attrs_raw, content = end_tag + len(tag) + 2, body[at + len(tag):close], body[close + 1:end_tag]
-        spans.append((at, col, end, _cell(prefix, dict(_ATTR.findall(attrs_raw)), content, edit)))
-    spans.sort()
-    out, cursor = [], 0
-    for at, _col_no, end, new in spans:
-        out += [body[cursor:at], new]
-        cursor = end
-    out.append(body[cursor:])
-    return b"".join(out), widest
+            end_tag = raw.index(b"</" + prefix + b"c>", close)
+            end, attrs_raw, content = end_tag + len(tag) + 2, raw[at + len(tag):close], raw[close + 1:end_tag]
+        cuts.append((at, 0, end, _cell(prefix, dict(_ATTR.findall(attrs_raw)), content, edit)))
+    if not missing:
+        return cuts, 0
+    if raw.count(tag + b' r="', lo, hi) != raw.count(tag + b" ", lo, hi):  # some cell has no leading r
+        body = raw[lo:hi]
+        return [(lo, 0, hi, _patch_row_slow(body, cells, prefix))], max(_col(r.rstrip("0123456789")) for r in cells)
+    for ref, edit in missing:
+        col = _col(ref.rstrip("0123456789"))
+        new = _cell(prefix, {b"r": ref.encode()}, None, edit)
+        if new is not None:
+            pos = _insert_at(raw, lo, hi, prefix, col)
+            cuts.append((pos, col, pos, new))
+            widest = max(widest, col)
+    return cuts, widest
+
+
+def _patch_body(body: bytes, cells, prefix, lo, hi):
+    """An empty row: its new cells in column order."""
+    out = []
+    for ref, edit in cells.items():
+        new = _cell(prefix, {b"r": ref.encode()}, None, edit)
+        if new is not None:
+            out.append((0, _col(ref.rstrip("0123456789")), 0, new))
+    return sorted(out)
+
+
+def _insert_at(raw: bytes, lo: int, hi: int, prefix: bytes, col: int) -> int:
+    """Where a new cell of column `col` goes: before the first cell to its right, else at the end.
+    The common cases (left of the first cell, right of the last) need no scan of the row."""
+    pattern = _cell_start(prefix)
+    first = pattern.search(raw, lo, hi)
+    if first is None or _col(first.group(1).decode()) > col:
+        return first.start() if first else hi
+    last = pattern.match(raw, raw.rfind(b"<" + prefix + b'c r="', lo, hi), hi)
+    if _col(last.group(1).decode()) < col:
+        return hi
+    return next((m.start() for m in pattern.finditer(raw, lo, hi) if _col(m.group(1).decode()) > col), hi)
 
 
 @lru_cache(maxsize=4096)
@@ -135,31 +173,29 @@ def _col(letters: str) -> int:
     return col_number(letters)
 
 
-def _patch_row_slow(body: bytes, cells: dict[str, CellEdit], prefix: bytes) -> tuple[bytes, int]:
+def _patch_row_slow(body: bytes, cells: dict[str, CellEdit], prefix: bytes) -> bytes:
+    """Rows whose cells lack r attributes: parse every cell and rebuild the body."""
     cell_re = re.compile(rb"<" + prefix + rb"c\b([^>]*?)(/>|>(.*?)</" + prefix + rb"c>)", re.S)
     found, order = {}, []
     for position, m in enumerate(cell_re.finditer(body), start=1):
         attrs = dict(_ATTR.findall(m.group(1)))
-        ref = attrs.get(b"r", b"").decode() or None
-        col = col_number(_REF.fullmatch(ref).group(1)) if ref else position
+        ref = attrs.get(b"r", b"").decode() or col_letters(position) + "?"
+        col = _col(ref.rstrip("0123456789?")) if b"r" in attrs else position
         order.append((col, m))
-        if ref:
-            found[ref] = m
-    inserts, widest = {}, 0
+        found[ref if b"r" in attrs else None] = m
+    inserts = {}
     for ref, edit in cells.items():
         if ref in found:
             continue
-        col = col_number(_REF.fullmatch(ref).group(1))
+        col = _col(ref.rstrip("0123456789"))
+        if any(c == col for c, _m in order):  # addressed by position only
+            continue
         new = _cell(prefix, {b"r": ref.encode()}, None, edit)
         if new is not None:
             inserts[col] = new
-            widest = max(widest, col)
-    edited = {id(found[ref]): cells[ref] for ref in cells if ref in found}
-    return _assemble(body, order, inserts, edited, prefix), widest
-
-
-def _assemble(body: bytes, order, inserts: dict[int, bytes], edited: dict, prefix: bytes) -> bytes:
-    """Rebuild the row body: unchanged cells byte for byte, edited ones rewritten, new ones in column order."""
+    by_col = {col: m for col, m in order}
+    edited = {id(by_col[_col(ref.rstrip("0123456789"))]): edit for ref, edit in cells.items()
+              if _col(ref.rstrip("0123456789")) in by_col}
     out, cursor = [], 0
     for col, m in order:
         for add in sorted(c for c in inserts if c < col):
@@ -208,11 +244,11 @@ def _widen_spans(attrs: bytes, col: int) -> bytes:
     return attrs[:m.start()] + f'spans="{min(lo, col)}:{max(hi, col)}"'.encode() + attrs[m.end():]
 
 
-def _widen_dimension(raw: bytes, prefix: bytes, col: int) -> bytes:
+def _dimension_cut(raw: bytes, prefix: bytes, col: int) -> list:
     """Widen <dimension ref> when a job-owned cell was added right of the used range."""
     if not col:
-        return raw
-    m = re.search(rb"<" + prefix + rb'dimension\s+ref="([A-Z]+\d+):([A-Z]+)(\d+)"', raw)
+        return []
+    m = re.search(rb"<" + prefix + rb'dimension\s+ref="([A-Z]+\d+):([A-Z]+)(\d+)"', raw[:4096])
     if not m or col_number(m.group(2).decode()) >= col:
-        return raw
-    return raw[:m.start(2)] + col_letters(col).encode() + raw[m.end(2):]
+        return []
+    return [(m.start(2), 0, m.end(2), col_letters(col).encode())]

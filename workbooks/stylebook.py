@@ -20,7 +20,19 @@ FIRST_CUSTOM_NUMFMT = 164
 
 
 def _c14n(el: etree._Element) -> str:
+    """Canonical text of a format part, the same whether the file binds the main namespace to the
+    default (`<fill>`) or to a prefix (`<x:fill>`), so formats compare by content alone."""
+    if el.prefix is not None and el.nsmap.get(el.prefix) == NS_MAIN:
+        el = _unprefixed(el, etree.Element(el.tag, dict(el.attrib), nsmap={None: NS_MAIN}))
     return etree.tostring(el, method="c14n", exclusive=True).decode()
+
+
+def _unprefixed(source: etree._Element, copy: etree._Element) -> etree._Element:
+    copy.text = source.text
+    for child in source:
+        if isinstance(child.tag, str):
+            _unprefixed(child, etree.SubElement(copy, child.tag, dict(child.attrib))).tail = child.tail
+    return copy
 
 
 class StyleBook:

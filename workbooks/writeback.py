@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import package
 from .flags import Colour
-from .sheetxml import CellEdit, MissingRow, patch_sheet
+from .sheetxml import CellEdit, MissingRow, splices, stream
 from .stylebook import StyleBook
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
@@ -80,6 +80,7 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteR
         if not parts:
             return WriteResult(UNCHANGED, originals=originals)
         _write_temp(plan.path, temp, parts)
+        parts = None  # let the sheet's XML go before the verifying read
         crashpoint("temp-written")
         if verify:
             _verify(plan, temp, verify)
@@ -148,12 +149,12 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, bytes], dict[str, dict]]:
     if not edits:
         return {}, originals
     try:
-        new_sheet = patch_sheet(sheet_raw, edits)
+        cuts = splices(sheet_raw, edits)
     except MissingRow as exc:
         raise Refused(str(exc)) from None
-    parts: dict[str, bytes] = {}
-    if new_sheet != sheet_raw:
-        parts[sheet_path] = new_sheet
+    parts: dict = {}
+    if cuts:
+        parts[sheet_path] = lambda: stream(sheet_raw, cuts)
     if book.changed:
         parts[styles_path] = package.serialize(book.root, styles_raw)
     return parts, originals

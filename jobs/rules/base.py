@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, time
 from typing import Callable
 
@@ -53,9 +54,14 @@ class Context:
     problems: Callable[[Record], list[Problem]] = lambda record: []
     lang: str = "zh"
 
-    @property
+    @cached_property
     def today(self) -> date:
         return self.now.date()
+
+    @cached_property
+    def memo(self) -> dict:
+        """Per-run answers shared by all rows (e.g. the weekly update deadline)."""
+        return {}
 
     def aware(self, moment: date | datetime) -> datetime:
         """A cell's date or naive date-time as an aware moment in company time (dates: midnight)."""

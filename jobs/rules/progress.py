@@ -24,6 +24,12 @@ def blocked(rec: Record, ctx: Context) -> Flag | None:
 
 def last_update_deadline(ctx: Context) -> datetime:
     """The latest weekly update deadline (default Friday 17:00) at or before now."""
+    if "stale_deadline" not in ctx.memo:
+        ctx.memo["stale_deadline"] = _last_deadline(ctx)
+    return ctx.memo["stale_deadline"]
+
+
+def _last_deadline(ctx: Context) -> datetime:
     weekday = WEEKDAYS.index(ctx.thresholds["stale_weekday"].lower())
     at = datetime.strptime(ctx.thresholds["stale_time"], "%H:%M").time()
     day = ctx.today - timedelta(days=(ctx.today.weekday() - weekday) % 7)
@@ -32,13 +38,14 @@ def last_update_deadline(ctx: Context) -> datetime:
 
 
 def stale(rec: Record, ctx: Context) -> Flag | None:
-    """Not done and not updated since the last weekly deadline (反馈时间, else the journal)."""
+    """Not done and not updated since the last weekly deadline.
+
+    An explicit 反馈时间 decides on its own (a row duban first saw today may still carry an update
+    date from weeks ago); only rows without one fall back to the journal's last change."""
     if rec.done or rec.kind.role_key(Role.LAST_UPDATE) is None:
         return None
     deadline = last_update_deadline(ctx)
     history = ctx.history(rec)
-    if history and history.first_seen and history.first_seen > deadline:
-        return None
     updated = rec.role(Role.LAST_UPDATE)
     if updated is not None:
         day = updated.date() if isinstance(updated, datetime) else updated
@@ -46,7 +53,8 @@ def stale(rec: Record, ctx: Context) -> Flag | None:
             return None
         shown = day.isoformat()
     elif history and history.last_changed:
-        if history.last_changed >= deadline:
+        # a row first seen after the deadline has its first week still to run
+        if history.last_changed >= deadline or (history.first_seen and history.first_seen > deadline):
             return None
         shown = history.last_changed.astimezone(ctx.calendar.tz).date().isoformat()
     else:
