@@ -59,12 +59,11 @@ def run(mode: str, source: str) -> dict:
     target = folder / Path(source).name
     info = {}
     if mode == "writeback":
-        from jobs.check import _verifier
         from workbooks.writeback import apply
 
         read, plan, _ = _plan(folder)
         started = time.perf_counter()
-        outcome = apply(plan, folder / ".duban/backups", 10, verify=_verifier(read, plan))
+        outcome = apply(plan, folder / ".duban/backups", 10)
         seconds = time.perf_counter() - started
         info = {"status": outcome.status, "values": len(plan.values), "paints": len(plan.paints)}
     elif mode == "check":
@@ -104,13 +103,9 @@ def main() -> None:
     if args.run:
         print(json.dumps(run(*args.run)))
         return
-    from _gen import tasks_workbook
+    from _gen import ensure
 
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
-    path = out / f"tasks-{args.rows}.xlsx"
-    if not path.exists():
-        tasks_workbook(path, args.rows, date(2026, 11, 23))
+    path = ensure(HERE / "out" / f"tasks-{args.rows}.xlsx", args.rows)
     results = {}
     for mode in ("writeback", "check", "openpyxl"):
         results[mode] = json.loads(subprocess.check_output([sys.executable, __file__, "--run", mode, str(path)]))

@@ -48,15 +48,9 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(*args.measure)))
         return
-    from _gen import tasks_workbook
+    from _gen import ensure
 
-    out = HERE / "out"
-    out.mkdir(exist_ok=True)
-    path = out / f"tasks-{args.rows}.xlsx"
-    if not path.exists():
-        started = time.perf_counter()
-        tasks_workbook(path, args.rows, date(2026, 11, 23))
-        print(f"generated {path.name} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - started:.1f}s")
+    path = ensure(HERE / "out" / f"tasks-{args.rows}.xlsx", args.rows)
     results = {m: json.loads(subprocess.check_output([sys.executable, __file__, "--measure", m, str(path)]))
                for m in ("raw", "duban")}
     raw, duban = results["raw"], results["duban"]

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from workbooks.directory import Directory
 from workbooks.flags import Colour
 from workbooks.problems import Problem, col_letter
-from workbooks.reader import scan_back
 from workbooks.records import Record, WorkbookRead
 from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, WritePlan, apply
 
@@ -70,16 +70,30 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
     with run_lock(folder, settings):
         fingerprints: dict = {}
         reads = read_folder(folder, settings, now.date(), progress, fingerprints)
+        names = person_list(reads)
         journal = Journal(folder / settings["state"]["path"])
         try:
             results = [_check_one(read, folder, settings, now, calendar, colours, journal,
-                                  fingerprints.get(read.path), dry_run) for read in reads]
+                                  fingerprints.get(read.path), dry_run, names) for read in reads]
         finally:
             journal.close()
     return CheckReport(now, results, calendar.warnings)
 
 
-def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run) -> WorkbookCheck:
+def person_list(reads: list[WorkbookRead]) -> list[str] | None:
+    """The names for the person dropdowns, from a directory read without workbook problems.
+
+    None (leave the lists alone) when there is no directory or it is broken: an empty or
+    half-read directory must not wipe the dropdowns of every workbook."""
+    directories = [r for r in reads if r.kind is not None and r.kind.key == "directory"]
+    if not directories or any(p.scope == "workbook" for r in directories for p in r.problems):
+        return None
+    names = list(Directory.from_reads(directories).people)
+    return names or None
+
+
+def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run,
+               names=None) -> WorkbookCheck:
     result = WorkbookCheck(read, str(read.path.relative_to(folder)))
     if read.kind is None:
         return result
@@ -96,11 +110,12 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         return result
     painted = journal.painted(result.relpath)
     plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint)
+    plan.names = names
     if dry_run:
         result.write = "dry-run"
         return result
     backups = state_dir(folder, settings) / "backups" / Path(result.relpath).parent
-    outcome = apply(plan, backups, settings["state"]["backups"], verify=_verifier(read, plan))
+    outcome = apply(plan, backups, settings["state"]["backups"])
     result.write, result.reason = outcome.status, outcome.reason
     written = outcome.status not in (SKIPPED, REFUSED)
     kept = read.records if written else [r for r in read.records if r.row not in new_ids]
@@ -169,10 +184,3 @@ def _painted_entries(read, plan: WritePlan, originals: dict[str, dict]) -> dict:
         key = (rec.id, read.kind.flag_column.key)
         entries[key] = (paint.colour.name, originals[paint.ref]) if paint.colour else None
     return entries
-
-
-def _verifier(read: WorkbookRead, plan: WritePlan):
-    """Read the new file back: its row count and the planned ID cells, for the write's own check."""
-    def verify(temp: Path):
-        return scan_back(temp, read, list(plan.expect))
-    return verify

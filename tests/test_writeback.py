@@ -24,8 +24,9 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 import lo
-from books import (BOOK, NOW, SHEET, check, cells_xml, cli, col, look, make_book, owner_file, sheet_part,
-                   sheet_xml, style_index, task, user_edit, values)
+from books import (BOOK, NOW, SHEET, check, cells_xml, cli, col, look, make_book, owner_file, settings,
+                   sheet_part, sheet_xml, style_index, task, user_edit, values)
+from jobs.check import check_folder
 from jobs.journal import Journal
 from workbooks.discover import find_workbooks
 from workbooks.flags import PALETTE
@@ -418,8 +419,6 @@ def test_file_changed_during_a_real_check_is_skipped_and_retried(tmp_path):
         if path.name == "b.xlsx":                     # a.xlsx has been read: its owner saves it now
             user_edit(first, {"B2": "写月报"})
 
-    from jobs.check import check_folder
-    from books import settings
     report = check_folder(tmp_path, settings(), NOW, progress=progress)
     a, b = report.workbooks
     assert (a.relpath, a.write) == ("a.xlsx", "skipped") and "changed" in a.reason
@@ -551,3 +550,71 @@ def user_edit_prefixed(path: Path, ref: str, text: str) -> None:
                 data = re.sub(rf'(<x:c r="{ref}"[^>]*?>)<x:is><x:t>[^<]*</x:t></x:is>'.encode(),
                               rb"\1<x:is><x:t>" + text.encode() + rb"</x:t></x:is>", data)
             zf.writestr(info, data)
+
+
+# ---- the always-on check of the new file -----------------------------------------------------------
+@pytest.mark.parametrize("damage, words", [
+    (lambda chunks: [b"".join(bytes(c) for c in chunks).replace(b"</sheetData>", b"")], "failed its own check"),
+    (lambda chunks: [re.sub(rb'<row r="3".*?</row>', b"", b"".join(bytes(c) for c in chunks), flags=re.S)],
+     "rows instead of"),
+], ids=["broken-xml", "lost-row"])
+def test_the_new_file_is_read_back_before_it_replaces_the_old(tmp_path, monkeypatch, damage, words):
+    """A patcher bug is caught by the write's own check, without any extra `verify=`."""
+    from workbooks import writeback
+    path = make_book(tmp_path, [task("写周报"), task("对账")])
+    plan = plan_for(path, Fingerprint.of(path), **{f"{ID}2": "T-000001"})
+    real = writeback.stream
+    monkeypatch.setattr(writeback, "stream", lambda raw, cuts: damage(real(raw, cuts)))
+    content = path.read_bytes()
+    result = apply(plan, tmp_path / "backups")
+    assert result.status == "refused" and words in result.reason
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BOOK]
+
+
+# ---- the hidden person list ------------------------------------------------------------------------
+def person(name: str, dept: str = "市场部", **more) -> dict:
+    return {"name": name, "department": dept, "email": f"{abs(hash(name)) % 10**6}@example.com", **more}
+
+
+def names_in(path: Path) -> list[str]:
+    ws = openpyxl.load_workbook(path)["_names"]
+    return [ws.cell(r, 1).value for r in range(2, ws.max_row + 1)]
+
+
+def directory_book(folder: Path, people: list[dict]) -> Path:
+    from workbooks.kinds import KINDS
+    from workbooks.template import write_workbook
+    return write_workbook("directory", folder / KINDS["directory"].filename("zh"), lang="zh", rows=people)
+
+
+def test_person_lists_follow_the_directory(tmp_path):
+    book = make_book(tmp_path, [task("写周报", owner="张伟")])
+    directory_book(tmp_path, [person("张伟"), person("赵敏", "研发部"), person("周杰", "财务部")])
+    dropdowns = sheet_xml(book).count(b"_names!$A$2:$A$1000")
+    report = check_folder(tmp_path, settings(), NOW)
+    assert names_in(book) == ["张伟", "赵敏", "周杰"]
+    assert openpyxl.load_workbook(book)["_names"]["A1"].value == "姓名"          # header kept
+    assert openpyxl.load_workbook(book)["_names"].sheet_state == "hidden"
+    assert sheet_xml(book).count(b"_names!$A$2:$A$1000") == dropdowns > 0      # dropdowns still point there
+    assert {w.relpath: w.write for w in report.workbooks}[BOOK] == "written"
+    again = check_folder(tmp_path, settings(), NOW)
+    assert {w.relpath: w.write for w in again.workbooks}[BOOK] == "unchanged"
+
+
+def test_a_broken_directory_leaves_the_person_lists_alone(tmp_path):
+    book = make_book(tmp_path, [task("写周报")])
+    from workbooks.kinds import KINDS
+    (tmp_path / KINDS["directory"].filename("zh")).write_bytes(b"not a workbook")
+    check_folder(tmp_path, settings(), NOW)
+    assert names_in(book) == ["张伟", "李娜", "王芳"]
+
+
+def test_a_workbook_without_a_person_list_gets_none(tmp_path):
+    book = make_book(tmp_path, [task("写周报")])
+    wb = openpyxl.load_workbook(book)
+    del wb["_names"]
+    wb.save(book)
+    directory_book(tmp_path, [person("张伟")])
+    check_folder(tmp_path, settings(), NOW)
+    assert "_names" not in openpyxl.load_workbook(book).sheetnames

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterator
+from html import unescape
 from xml.sax.saxutils import escape
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
@@ -65,37 +66,63 @@ def stream(raw: bytes, cuts: list[tuple[int, int, int, bytes]]) -> Iterator[byte
 def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> list[tuple[int, int, int, bytes]]:
     """Where the edits change `raw`: sorted (start, order, end, new bytes); [] if nothing changes."""
     prefix = _prefix(raw)
-    row_start = re.compile(rb"<" + prefix + rb"row\b([^>]*?)(/?)>")
     row_end = b"</" + prefix + b"row>"
-    cuts, last_row, pending, max_col = [], 0, dict(edits), 0
-    data = raw.find(b"<" + prefix + b"sheetData")
-    for m in row_start.finditer(raw, max(data, 0)):
-        number = _row_number(m.group(1), last_row)
-        last_row = number
-        if number not in pending:
-            continue
+    cuts, pending, max_col = [], dict(edits), 0
+    data = max(raw.find(b"<" + prefix + b"sheetData"), 0)
+    rows = _rows_by_number if _rows_numbered(raw, prefix, data) else _rows_by_scan
+    # every cell written `<c r="..."` (checked once here, not per row)
+    addressed = raw.count(b"<" + prefix + b"c ", data) == raw.count(b"<" + prefix + b'c r="', data)
+    for number, start, tag_end, attrs, closed in rows(raw, prefix, data, sorted(edits)):
         cells = pending.pop(number)
-        if m.group(2):  # <row .../>: give it a body
-            body = _patch_body(b"", cells, prefix, 0, 0)
+        if closed:  # <row .../>: give it a body
             widest = max(_col(r.rstrip("0123456789")) for r in cells)
-            tag = b"<" + prefix + b"row" + _widen_spans(m.group(1), widest) + b">"
-            cuts.append((m.start(), 0, m.end(), tag + b"".join(n for *_x, n in body) + row_end))
+            tag = b"<" + prefix + b"row" + _widen_spans(attrs, widest) + b">"
+            cuts.append((start, 0, tag_end, tag + b"".join(n for *_x, n in _new_cells(cells, prefix)) + row_end))
         else:
-            end = raw.index(row_end, m.end())
-            found, widest = _row_cuts(raw, m.end(), end, cells, prefix)
+            found, widest = _row_cuts(raw, tag_end, raw.index(row_end, tag_end), cells, prefix, addressed)
             cuts += found
-            if widest and (attrs := _widen_spans(m.group(1), widest)) != m.group(1):
-                cuts.append((m.start(), 0, m.end(), b"<" + prefix + b"row" + attrs + b">"))
+            if widest and (wide := _widen_spans(attrs, widest)) != attrs:
+                cuts.append((start, 0, tag_end, b"<" + prefix + b"row" + wide + b">"))
         max_col = max(max_col, widest)
-        if not pending:
-            break
     if pending:
         raise MissingRow(f"rows {sorted(pending)[:5]} are no longer in the sheet")
     cuts += _dimension_cut(raw, prefix, max_col)
-    cuts = [c for c in cuts if c[0] != c[2] or c[3]]
-    cuts = [c for c in cuts if raw[c[0]:c[2]] != c[3]]
+    cuts = [c for c in cuts if (c[0] != c[2] or c[3]) and raw[c[0]:c[2]] != c[3]]
     cuts.sort(key=lambda c: (c[0], c[1]))
     return cuts
+
+
+def _rows_numbered(raw: bytes, prefix: bytes, data: int) -> bool:
+    """Every row starts `<row r="N"` (Excel, LibreOffice, WPS and openpyxl write it so)."""
+    return raw.find(b"<" + prefix + b"row>", data) < 0 and \
+        raw.count(b"<" + prefix + b"row ", data) == raw.count(b"<" + prefix + b'row r="', data)
+
+
+def _rows_by_number(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
+    """The wanted rows found directly by their number (rows are in ascending order in a sheet)."""
+    pos = data
+    for number in wanted:
+        start = raw.find(b"<" + prefix + b'row r="%d"' % number, pos)
+        if start < 0:
+            continue
+        tag_end = raw.index(b">", start) + 1
+        closed = raw[tag_end - 2] == 47  # "/"
+        attrs = raw[start + len(prefix) + 4: tag_end - (2 if closed else 1)]
+        yield number, start, tag_end, attrs, closed
+        pos = tag_end
+
+
+def _rows_by_scan(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
+    """Every row start tag in order, counting rows without r (each follows the previous one)."""
+    row_start = re.compile(rb"<" + prefix + rb"row\b([^>]*?)(/?)>")
+    todo, last = set(wanted), 0
+    for m in row_start.finditer(raw, data):
+        last = _row_number(m.group(1), last)
+        if last in todo:
+            todo.discard(last)
+            yield last, m.start(), m.end(), m.group(1), bool(m.group(2))
+            if not todo:
+                return
 
 
 def _prefix(raw: bytes) -> bytes:
@@ -113,7 +140,7 @@ def _cell_start(prefix: bytes) -> re.Pattern:
     return re.compile(rb"<" + prefix + rb'c r="([A-Z]+)(\d+)"')
 
 
-def _row_cuts(raw: bytes, lo: int, hi: int, cells: dict[str, CellEdit], prefix: bytes):
+def _row_cuts(raw: bytes, lo: int, hi: int, cells: dict[str, CellEdit], prefix: bytes, addressed: bool = False):
     """Cuts for one row whose body is raw[lo:hi]. Fast path: cells found by their leading r
     attribute (Excel, LibreOffice and openpyxl write it first); other rows are re-parsed whole."""
     tag = b"<" + prefix + b"c"
@@ -124,6 +151,10 @@ def _row_cuts(raw: bytes, lo: int, hi: int, cells: dict[str, CellEdit], prefix: 
             missing.append((ref, edit))
             continue
         close = raw.index(b">", at)
+        if edit.text is None:  # a new format only: the start tag is all that changes
+            if (tag := _restyle(raw[at:close + 1], edit)) is not None:
+                cuts.append((at, 0, close + 1, tag))
+            continue
         if raw[close - 1] == 47:  # "/": an empty cell
             end, attrs_raw, content = close + 1, raw[at + len(tag):close - 1], b""
         else:
@@ -132,12 +163,13 @@ def _row_cuts(raw: bytes, lo: int, hi: int, cells: dict[str, CellEdit], prefix: 
         cuts.append((at, 0, end, _cell(prefix, dict(_ATTR.findall(attrs_raw)), content, edit)))
     if not missing:
         return cuts, 0
-    if raw.count(tag + b' r="', lo, hi) != raw.count(tag + b" ", lo, hi):  # some cell has no leading r
+    if not addressed and raw.count(tag + b' r="', lo, hi) != raw.count(tag + b" ", lo, hi):  # a cell without r
         body = raw[lo:hi]
         return [(lo, 0, hi, _patch_row_slow(body, cells, prefix))], max(_col(r.rstrip("0123456789")) for r in cells)
     for ref, edit in missing:
         col = _col(ref.rstrip("0123456789"))
-        new = _cell(prefix, {b"r": ref.encode()}, None, edit)
+        new = _new_text(prefix, ref, edit.text) if edit.style is None and edit.text else \
+            _cell(prefix, {b"r": ref.encode()}, None, edit)
         if new is not None:
             pos = _insert_at(raw, lo, hi, prefix, col)
             cuts.append((pos, col, pos, new))
@@ -145,8 +177,33 @@ def _row_cuts(raw: bytes, lo: int, hi: int, cells: dict[str, CellEdit], prefix: 
     return cuts, widest
 
 
-def _patch_body(body: bytes, cells, prefix, lo, hi):
-    """An empty row: its new cells in column order."""
+_S = re.compile(rb'\ss="(\d+)"')
+
+
+def _restyle(tag: bytes, edit: CellEdit) -> bytes | None:
+    """A cell's start tag with its s attribute changed by `edit.style`, or None if unchanged."""
+    m = _S.search(tag)
+    current = int(m.group(1)) if m else 0
+    new = edit.style(current)
+    if new is None or new == current:
+        return None
+    s = b' s="%d"' % new
+    if m:
+        return tag[:m.start()] + s + tag[m.end():]
+    end = len(tag) - (2 if tag.endswith(b"/>") else 1)
+    return tag[:end] + s + tag[end:]
+
+
+def _new_text(prefix: bytes, ref: str, text: str) -> bytes:
+    """A new cell holding only text (most job-owned cells): what `_cell` builds, without its dict work."""
+    body = escape(_ILLEGAL.sub("", text)).encode()
+    space = b' xml:space="preserve"' if text != text.strip() else b""
+    return b'<%sc r="%s" t="inlineStr"><%sis><%st%s>%s</%st></%sis></%sc>' % (
+        prefix, ref.encode(), prefix, prefix, space, body, prefix, prefix, prefix)
+
+
+def _new_cells(cells: dict[str, CellEdit], prefix: bytes):
+    """The cells of a row that had none, in column order."""
     out = []
     for ref, edit in cells.items():
         new = _cell(prefix, {b"r": ref.encode()}, None, edit)
@@ -174,40 +231,28 @@ def _col(letters: str) -> int:
 
 
 def _patch_row_slow(body: bytes, cells: dict[str, CellEdit], prefix: bytes) -> bytes:
-    """Rows whose cells lack r attributes: parse every cell and rebuild the body."""
+    """Rows where some cells lack r attributes (allowed: such a cell follows the previous one).
+    Every cell's column is worked out in order; edited cells are rebuilt, new ones inserted."""
     cell_re = re.compile(rb"<" + prefix + rb"c\b([^>]*?)(/>|>(.*?)</" + prefix + rb"c>)", re.S)
-    found, order = {}, []
-    for position, m in enumerate(cell_re.finditer(body), start=1):
+    wanted = {_col(ref.rstrip("0123456789")): (ref, edit) for ref, edit in cells.items()}
+    out, cursor, col = [], 0, 0
+    for m in cell_re.finditer(body):
         attrs = dict(_ATTR.findall(m.group(1)))
-        ref = attrs.get(b"r", b"").decode() or col_letters(position) + "?"
-        col = _col(ref.rstrip("0123456789?")) if b"r" in attrs else position
-        order.append((col, m))
-        found[ref if b"r" in attrs else None] = m
-    inserts = {}
-    for ref, edit in cells.items():
-        if ref in found:
-            continue
-        col = _col(ref.rstrip("0123456789"))
-        if any(c == col for c, _m in order):  # addressed by position only
-            continue
-        new = _cell(prefix, {b"r": ref.encode()}, None, edit)
-        if new is not None:
-            inserts[col] = new
-    by_col = {col: m for col, m in order}
-    edited = {id(by_col[_col(ref.rstrip("0123456789"))]): edit for ref, edit in cells.items()
-              if _col(ref.rstrip("0123456789")) in by_col}
-    out, cursor = [], 0
-    for col, m in order:
-        for add in sorted(c for c in inserts if c < col):
-            out += [body[cursor:m.start()], inserts.pop(add)]
-            cursor = m.start()
-        edit = edited.get(id(m))
-        if edit is None:
-            continue
-        out += [body[cursor:m.start()], _cell(prefix, dict(_ATTR.findall(m.group(1))), m.group(3) or b"", edit)]
-        cursor = m.end()
+        col = _col(attrs[b"r"].decode().rstrip("0123456789")) if b"r" in attrs else col + 1
+        for left in sorted(c for c in wanted if c < col):
+            ref, edit = wanted.pop(left)
+            if (new := _cell(prefix, {b"r": ref.encode()}, None, edit)) is not None:
+                out += [body[cursor:m.start()], new]
+                cursor = m.start()
+        if col in wanted:
+            _ref, edit = wanted.pop(col)
+            out += [body[cursor:m.start()], _cell(prefix, attrs, m.group(3) or b"", edit)]
+            cursor = m.end()
     out.append(body[cursor:])
-    out += [inserts[c] for c in sorted(inserts)]
+    for right in sorted(wanted):
+        ref, edit = wanted[right]
+        if (new := _cell(prefix, {b"r": ref.encode()}, None, edit)) is not None:
+            out.append(new)
     return b"".join(out)
 
 
@@ -252,3 +297,58 @@ def _dimension_cut(raw: bytes, prefix: bytes, col: int) -> list:
     if not m or col_number(m.group(2).decode()) >= col:
         return []
     return [(m.start(2), 0, m.end(2), col_letters(col).encode())]
+
+
+# ---- reading back and the person list ------------------------------------------------------------
+def count_rows(raw: bytes) -> int:
+    """How many `<row>` elements a sheet has."""
+    prefix = _prefix(raw)
+    return len(re.findall(rb"<" + prefix + rb"row[\s/>]", raw))
+
+
+_TEXT = re.compile(rb"<(?:\w+:)?(?:t|v)\b[^>]*>([^<]*)</")
+
+
+def cell_texts(raw: bytes, refs: dict[str, str]) -> dict[str, str]:
+    """The text of the given cells (inline strings or plain values), found in one forward pass.
+    `refs` must be in sheet order (row by row), as plans are."""
+    prefix, found, pos = _prefix(raw), {}, 0
+    tag, close = b"<" + prefix + b'c r="', b"</" + prefix + b"c>"
+    for ref in refs:
+        at = raw.find(tag + ref.encode() + b'"', pos)
+        if at < 0:
+            at = raw.find(tag + ref.encode() + b'"')   # out of order: search from the top once
+            if at < 0:
+                continue
+        start_end = raw.index(b">", at)
+        if raw[start_end - 1] == 47:
+            found[ref], pos = "", start_end
+            continue
+        end = raw.index(close, start_end)
+        found[ref] = unescape(b"".join(_TEXT.findall(raw, start_end, end)).decode("utf-8"))
+        pos = end
+    return found
+
+
+def names_sheet(raw: bytes, names: list[str]) -> bytes | None:
+    """The hidden _names sheet holding `names` in column A from row 2 (row 1, its header, kept);
+    None when it already does. Written as inline strings so no shared-string table is touched."""
+    prefix = _prefix(raw)
+    m = re.search(rb"<" + prefix + rb"sheetData\b[^>]*?(/>|>)", raw)
+    if not m:
+        return None
+    end = m.end() if m.group(1) == b"/>" else raw.index(b"</" + prefix + b"sheetData>", m.end())
+    body = raw[m.end():end] if m.group(1) == b">" else b""
+    header = re.match(rb"\s*<" + prefix + rb'row r="1"[^>]*?(?:/>|>.*?</' + prefix + rb"row>)", body, re.S)
+    p = prefix
+    rows = [header.group(0).strip() if header else b""]
+    for r, name in enumerate(names, start=2):
+        text = escape(_ILLEGAL.sub("", name)).encode()
+        rows.append(b'<%srow r="%d"><%sc r="A%d" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc></%srow>'
+                    % (p, r, p, r, p, p, text, p, p, p, p))
+    new_data = b"<" + p + b"sheetData>" + b"".join(rows) + b"</" + p + b"sheetData>"
+    close = end if m.group(1) == b"/>" else end + len(b"</" + p + b"sheetData>")
+    out = raw[:m.start()] + new_data + raw[close:]
+    out = re.sub(rb"(<" + p + rb'dimension\s+ref=")[^"]*(")', lambda d: d.group(1) + b"A1:A%d" % max(1, len(names) + 1)
+                 + d.group(2), out, count=1)
+    return None if out == raw else out
