@@ -38,6 +38,7 @@ class WorkbookCheck:
     write: str = ""            # written / unchanged / skipped / refused / dry-run / ""
     reason: str = ""
     journal: dict = field(default_factory=dict)
+    provisional: frozenset[int] = frozenset()   # rows whose new ID has not reached the file (yet)
 
 
 @dataclass
@@ -99,6 +100,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         return result
     new_ids = _assign_ids(read, journal, dry_run)
     result.new_ids = len(new_ids)
+    result.provisional = frozenset(new_ids)     # until the write succeeds
     histories = journal.histories(result.relpath)
     problems = _row_problems(read.problems)
     ctx = rules.Context(now, calendar, settings["rules"], history=lambda r: histories.get(r.id),
@@ -118,6 +120,8 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     outcome = apply(plan, backups, settings["state"]["backups"])
     result.write, result.reason = outcome.status, outcome.reason
     written = outcome.status not in (SKIPPED, REFUSED)
+    if written:
+        result.provisional = frozenset()
     kept = read.records if written else [r for r in read.records if r.row not in new_ids]
     result.journal = journal.record(result.relpath, kept, now)
     if written:

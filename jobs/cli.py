@@ -98,6 +98,54 @@ def explain(folder: Path = Folder, row_id: str = typer.Argument(..., metavar="ID
     explain_row(folder, settings, clock.now(settings, now), row_id)
 
 
+@app.command()
+def remind(folder: Path = Folder,
+           now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00)."),
+           dry_run: bool = typer.Option(False, "--dry-run", help="Print who would get what; send, write and record nothing."),
+           as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
+    """Check, then mail each person their digest, escalate long-late rows, and send the problems report."""
+    from .mailreport import mail_summary
+    from .remind import remind as run_remind
+
+    settings = _settings(folder)
+    mail_summary(run_remind(folder, settings, clock.now(settings, now), dry_run), settings, as_json)
+
+
+@app.command()
+def alert(folder: Path = Folder,
+          now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Print who would be alerted; send nothing."),
+          as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
+    """Mail urgent items at once: unanswered incidents, blocked high-priority rows (run every few minutes)."""
+    from .mailreport import mail_summary
+    from .remind import alert as run_alert
+
+    settings = _settings(folder)
+    mail_summary(run_alert(folder, settings, clock.now(settings, now), dry_run), settings, as_json)
+
+
+@app.command()
+def outbox(folder: Path = Folder,
+           retry: bool = typer.Option(False, "--retry", help="Send what is waiting now (held mail keeps its time)."),
+           failed: bool = typer.Option(False, "--failed", help="With --retry: also retry mail the server refused."),
+           status: Optional[str] = typer.Option(None, "--status", help="Only mail in this state: queued, sent, failed, given_up."),
+           now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
+           as_json: bool = typer.Option(False, "--json", help="Print the queue as JSON.")) -> None:
+    """List the mail queue (queued, sent, failed), or send what is waiting with --retry."""
+    from mailer import MailQueue
+    from .mailreport import mail_summary, queue_listing
+
+    settings = _settings(folder)
+    if status not in (None, "queued", "sent", "failed", "given_up"):
+        raise UsageError(f"--status must be queued, sent, failed or given_up, not '{status}'.")
+    if retry:
+        from .remind import retry as run_retry
+        mail_summary(run_retry(folder, settings, clock.now(settings, now), failed), settings, as_json)
+        return
+    with MailQueue(folder / settings["state"]["path"]) as queue:
+        queue_listing(queue.entries(status), settings, as_json)
+
+
 def _settings(folder: Path) -> dict:
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder. Create it with 'duban init {folder}' first.")

@@ -26,7 +26,7 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
     names = demo_data.directory_names() if demo else []
     written = [write_workbook(KINDS[key], path, lang, rows.get(key, ()), names)
                for key, path in targets.items()]
-    written.append(_write_config(toml_path, lang))
+    written.append(_write_config(toml_path, lang, demo))
     return written
 
 
@@ -37,18 +37,23 @@ def _refuse_overwrite(folder: Path, paths: list[Path], force: bool) -> None:
                          f"Nothing was written; use --force to overwrite them.")
 
 
-def config_text(lang: str) -> str:
-    """The commented default duban.toml, with the company language set to `lang`."""
-    text = config.default_text()
-    if lang == "zh":
-        return text
-    new, count = re.subn(r'^language = "zh"', f'language = "{lang}"', text, count=1, flags=re.M)
+def config_text(lang: str, demo: bool = False) -> str:
+    """The commented default duban.toml, with the company language set to `lang`.
+
+    A demo folder mails at once whatever the hour (into its outbox folder), so that trying
+    duban in the evening still shows the mail."""
+    text = _set(config.default_text(), "language", '"zh"', f'"{lang}"') if lang != "zh" else config.default_text()
+    return _set(text, "hold_outside_office_hours", "true", "false  # demo") if demo else text
+
+
+def _set(text: str, key: str, old: str, new: str) -> str:
+    changed, count = re.subn(rf"^{key} = {old}", f"{key} = {new}", text, count=1, flags=re.M)
     if count != 1:
-        raise RuntimeError("defaults.toml has no 'language = \"zh\"' line to set")
-    return new
+        raise RuntimeError(f"defaults.toml has no '{key} = {old}' line to set")
+    return changed
 
 
-def _write_config(path: Path, lang: str) -> Path:
+def _write_config(path: Path, lang: str, demo: bool = False) -> Path:
     with replacing(path) as tmp:
-        tmp.write_text(config_text(lang), encoding="utf-8")
+        tmp.write_text(config_text(lang, demo), encoding="utf-8")
     return path

@@ -1,0 +1,104 @@
+"""Terminal output of the mail jobs (remind, alert, outbox): who gets what, and what the queue did."""
+from __future__ import annotations
+
+import json
+
+from rich.markup import escape
+from rich.table import Table
+
+from .report import err, out
+
+TEXT = {
+    "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",
+           "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题",
+           "queued": "已排队", "held": "暂存至 {at}", "already": "已发过", "dry-run": "预演（未发送）",
+           "nothing": "没有需要发送的邮件。", "skipped": "{n} 位收件人今天已收到相同提醒，未重复发送。",
+           "sent": "已发送 {sent} 封，失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封",
+           "down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
+           "unknown": "无法送达：{text}", "queue_title": "邮件队列", "attempts": "尝试", "error": "错误",
+           "when": "排队时间", "empty": "队列为空。"},
+    "en": {"title": "Mail {now}", "kind": "Kind", "to": "To", "subject": "Subject", "items": "Items", "status": "Status",
+           "digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems",
+           "queued": "queued", "held": "held until {at}", "already": "already sent", "dry-run": "dry run (not sent)",
+           "nothing": "No mail to send.", "skipped": "{n} recipients were already told the same today; not repeated.",
+           "sent": "{sent} sent, {failed} failed, {queued} waiting, {given_up} given up",
+           "down": "The mail server could not be reached ({error}): the mail stays queued and is retried on the next run.",
+           "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
+           "when": "Queued", "empty": "The queue is empty."},
+}
+
+
+def _text(settings: dict) -> dict:
+    return TEXT.get(settings["company"]["language"], TEXT["zh"])
+
+
+def mail_summary(run, settings: dict, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(mail_json(run), ensure_ascii=False))
+        return
+    t = _text(settings)
+    if run.outgoing:
+        table = Table(title=t["title"].format(now=run.now.strftime("%Y-%m-%d %H:%M")), header_style="bold")
+        for key in ("kind", "to", "subject", "items", "status"):
+            table.add_column(t[key], overflow="fold")
+        for m in run.outgoing:
+            status = t["held"].format(at=m.not_before.strftime("%m-%d %H:%M")) if m.status == "held" else t[m.status]
+            to = m.to + (f" (cc {', '.join(m.cc)})" if m.cc else "")
+            table.add_row(t[m.kind], escape(to), escape(m.subject), str(m.items), status)
+        out.print(table)
+    else:
+        out.print(t["nothing"])
+    if run.skipped:
+        out.print(t["skipped"].format(n=run.skipped))
+    lang = settings["company"]["language"]
+    for problem in run.unknown:
+        err.print("[yellow]" + escape(t["unknown"].format(text=problem.message(lang))) + "[/yellow]")
+    _delivery(run.delivery, t)
+
+
+def _delivery(delivery, t: dict) -> None:
+    if delivery is None:
+        return
+    out.print(t["sent"].format(sent=len(delivery.sent), failed=len(delivery.failed),
+                               queued=len(delivery.still_queued), given_up=len(delivery.given_up)))
+    if delivery.error:
+        err.print("[yellow]" + escape(t["down"].format(error=delivery.error)) + "[/yellow]")
+
+
+def mail_json(run) -> dict:
+    d = run.delivery
+    return {"now": run.now.isoformat(),
+            "mails": [{"kind": m.kind, "to": m.to, "email": m.email, "cc": m.cc, "subject": m.subject,
+                       "items": m.items, "status": m.status,
+                       "not_before": m.not_before.isoformat() if m.not_before else None} for m in run.outgoing],
+            "skipped_recipients": run.skipped,
+            "unreachable": [p.to_dict() for p in run.unknown],
+            "delivery": None if d is None else {
+                "sent": [m.key for m in d.sent], "failed": [{"key": m.key, "error": m.last_error} for m in d.failed],
+                "given_up": [m.key for m in d.given_up], "waiting": [m.key for m in d.still_queued],
+                "error": d.error}}
+
+
+def queue_listing(entries, settings: dict, as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps([_entry(m) for m in entries], ensure_ascii=False))
+        return
+    t = _text(settings)
+    if not entries:
+        out.print(t["empty"])
+        return
+    table = Table(title=t["queue_title"], header_style="bold")
+    for key in ("when", "kind", "to", "subject", "status", "attempts", "error"):
+        table.add_column(t[key], overflow="fold")
+    for m in entries:
+        table.add_row(m.queued_at.astimezone().strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
+                      escape(", ".join(m.recipients)), escape(m.subject), m.status, str(m.attempts),
+                      escape(m.last_error or ""))
+    out.print(table)
+
+
+def _entry(m) -> dict:
+    return {"key": m.key, "kind": m.kind, "recipients": m.recipients, "subject": m.subject, "status": m.status,
+            "attempts": m.attempts, "error": m.last_error,
+            **{k: (getattr(m, k).isoformat() if getattr(m, k) else None)
+               for k in ("queued_at", "not_before", "next_attempt", "sent_at")}}

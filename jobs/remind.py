@@ -1,0 +1,166 @@
+"""The mail jobs: `duban remind` (digests, escalations, problems report) and `duban alert` (urgent).
+
+Plan, then apply: the check gives flags, `notify` decides who hears about what, the ledger
+drops what was already said, each mail is rendered and put in the queue (in state.db) with
+a key derived from its contents, and the queue delivers through the configured transport.
+Mail planned outside office hours waits in the queue for the next working morning; urgent
+alerts go at once. If the server is down, mail stays queued for the next run.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from mailer import Address, Mail, MailQueue, build, from_settings, password_for
+from mailer.queue import DeliveryReport
+from mailer.render import render
+from workbooks.directory import Directory
+from workbooks.problems import Problem
+
+from . import notify
+from .check import CheckReport, check_folder, run_lock
+from .ledger import Ledger
+from .notify import Notice, Source
+from .workcal import WorkCalendar, from_settings as calendar_from
+
+
+@dataclass
+class Outgoing:
+    """One mail as planned: for the summary table and for --dry-run."""
+
+    kind: str
+    to: str
+    email: str
+    subject: str
+    items: int
+    status: str              # queued, held (until not_before), already (sent before), dry-run
+    not_before: datetime | None = None
+    cc: list[str] = field(default_factory=list)
+
+
+@dataclass
+class MailRun:
+    now: datetime
+    check: CheckReport | None
+    outgoing: list[Outgoing] = field(default_factory=list)
+    unknown: list[Problem] = field(default_factory=list)
+    delivery: DeliveryReport | None = None
+    skipped: int = 0          # recipients with nothing new since they were last told
+
+
+def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
+    """The daily job: check (and write back), then digests, escalations and the problems report."""
+    report = check_folder(folder, settings, now, dry_run=dry_run)
+    sources = _sources(report)
+    directory = Directory.from_reads([s.read for s in sources])
+    planned = notify.plan(sources, directory, settings["mail"]["clerks"], now.date())
+    return _mail(folder, settings, now, planned, report, dry_run)
+
+
+def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
+    """The every-few-minutes job: read and apply the rules (no write-back), mail urgent items at once."""
+    report = check_folder(folder, settings, now, dry_run=True)
+    sources = _sources(report)
+    planned = notify.plan_alerts(sources, Directory.from_reads([s.read for s in sources]))
+    return _mail(folder, settings, now, planned, report, dry_run)
+
+
+def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = False) -> MailRun:
+    """`duban outbox --retry`: send what is waiting now (held mail keeps waiting for its morning)."""
+    run = MailRun(now, None)
+    with run_lock(folder, settings), MailQueue(_db(folder, settings)) as queue:
+        queue.retry_now(now, include_failed)
+        run.delivery = _deliver(folder, settings, now, queue)
+    return run
+
+
+def _sources(report: CheckReport) -> list[Source]:
+    return [Source(w.relpath, w.read, w.flags, w.provisional) for w in report.workbooks]
+
+
+def _db(folder: Path, settings: dict) -> Path:
+    return folder / settings["state"]["path"]
+
+
+def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, report: CheckReport,
+          dry_run: bool) -> MailRun:
+    run = MailRun(now, report, unknown=planned.unknown)
+    calendar = calendar_from(settings)
+    hold = None if calendar.is_office_time(now) or not settings["mail"]["hold_outside_office_hours"] \
+        else calendar.next_opening(now)
+    with run_lock(folder, settings):
+        ledger, queue = Ledger(_db(folder, settings)), MailQueue(_db(folder, settings))
+        try:
+            given_up = _given_up(queue, ledger, settings) if planned.of_kind("problems") else []
+            for notice in planned.notices:
+                _one(notice, planned, settings, now, calendar, hold, ledger, queue, run, dry_run, given_up)
+            if not dry_run:     # this run's mail and whatever still waits from earlier runs
+                run.delivery = _deliver(folder, settings, now, queue)
+        finally:
+            ledger.close()
+            queue.close()
+    return run
+
+
+def _one(notice: Notice, planned, settings, now, calendar: WorkCalendar, hold, ledger: Ledger, queue: MailQueue,
+         run: MailRun, dry_run: bool, given_up: list) -> None:
+    today, name = now.date(), notice.recipient.name
+    topics: list[str] = []
+    extra = list(planned.unknown)
+    if notice.kind == "problems":
+        if ledger.told_today(name, "problems", "problems", today):
+            run.skipped += 1
+            return
+        extra += [p for _t, p in given_up]
+        if not notice.problems and not extra:
+            return
+        items, topics = [], ["problems", *(t for t, _p in given_up)]
+        key = f"problems:{name}:{today}"
+    else:
+        items = ledger.fresh(notice, today, calendar, settings["mail"]["escalation_repeat_working_days"])
+        if not items:
+            run.skipped += 1
+            return
+        notice = replace(notice, items=items)
+        key = _key(notice, today)
+    lang = notice.recipient.lang if notice.recipient.lang in ("zh", "en") else "zh"
+    rendered = render(notice, lang, today, extra if notice.kind == "problems" else None)
+    mail = Mail(notice.kind, key, [Address(name, notice.recipient.email)],
+                [Address(p.name, p.email) for p in notice.cc], rendered.subject, rendered.html, rendered.text, lang)
+    not_before = None if notice.kind == "alert" else hold
+    out = Outgoing(notice.kind, name, notice.recipient.email, rendered.subject, len(items) or len(notice.problems),
+                   "dry-run" if dry_run else ("held" if not_before else "queued"), not_before,
+                   [p.name for p in notice.cc])
+    run.outgoing.append(out)
+    if dry_run:
+        return
+    sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
+    if not queue.enqueue(mail, build(mail, sender, now), now, not_before):
+        out.status = "already"
+    ledger.record(notice, items, today, now, key, topics)
+
+
+def _key(notice: Notice, today: date) -> str:
+    """The mail's queue key: kind, recipient, day and exactly which (item, rule, deadline) it tells."""
+    told = sorted(f"{i.key}|{i.rule}|{i.deadline_key}" for i in notice.items)
+    digest = hashlib.sha256("\n".join(told).encode()).hexdigest()[:16]
+    return f"{notice.kind}:{notice.recipient.name}:{today}:{digest}"
+
+
+def _deliver(folder: Path, settings: dict, now: datetime, queue: MailQueue) -> DeliveryReport:
+    transport = from_settings(settings, folder)
+    return queue.deliver(transport, now, settings["mail"]["give_up_days"])
+
+
+def _given_up(queue: MailQueue, ledger: Ledger, settings: dict) -> list[tuple[str, Problem]]:
+    """Mail given up since the clerks were last told, as (ledger topic, problem)."""
+    days = settings["mail"]["give_up_days"]
+    found = []
+    for m in queue.entries("given_up"):
+        topic = f"given-up:{m.key}"
+        if not ledger.ever_told(topic):
+            found.append((topic, Problem("mail-given-up", "outbox", value=", ".join(m.recipients),
+                                         params={"subject": m.subject, "days": days, "error": m.last_error or "?"})))
+    return found

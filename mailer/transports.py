@@ -1,0 +1,273 @@
+"""The one seam between duban and the outside world for mail: an outbox folder or SMTP through yagmail.
+
+A transport only moves finished bytes. It says how a send went by returning the refused
+recipients (partial delivery) or raising `TemporaryFailure` (try later) / `PermanentFailure`
+(this mail will never go). Everything else (what to retry, when, what to record) is the queue's job.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import smtplib
+import ssl
+import tempfile
+import time
+from collections import deque
+from datetime import datetime
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Callable, Protocol
+
+import yagmail
+
+from jobs.errors import ConfigError
+
+from .message import POLICY
+
+Refused = dict[str, str]  # recipient -> the server's answer, for recipients refused while others got the mail
+
+
+class TemporaryFailure(Exception):
+    """Try again later. `server_down`: the connection is gone, so the rest of the batch waits too."""
+
+    def __init__(self, reason: str, server_down: bool = True):
+        super().__init__(reason)
+        self.reason, self.server_down = reason, server_down
+
+
+class PermanentFailure(Exception):
+    """The server refused this mail for good (5xx); retrying the same bytes will not help."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Transport(Protocol):
+    def open(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Transport: ...
+    def __exit__(self, *exc) -> None: ...
+    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None) -> Refused: ...
+
+
+class _Connection:
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def as_bytes(message: EmailMessage | bytes) -> bytes:
+    return message if isinstance(message, bytes) else message.as_bytes(policy=POLICY)
+
+
+class OutboxTransport(_Connection):
+    """Writes `<folder>/<YYYYMMDD-HHMMSS>-<key hash>.eml`, stamped with the mail's own Date header.
+
+    Written to a temp file in the same folder and moved into place, so a reader never sees half a
+    mail; an existing file is never replaced (a second file gets `-2`, `-3`, … instead)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None) -> Refused:
+        data = as_bytes(message)
+        headers = BytesHeaderParser(policy=POLICY).parsebytes(data)
+        try:
+            stamp = parsedate_to_datetime(headers["Date"]).strftime("%Y%m%d-%H%M%S")
+        except (TypeError, ValueError):
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        digest = hashlib.sha256((key or headers["Message-ID"] or "").encode()).hexdigest()[:10]
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            target, n = self.folder / f"{stamp}-{digest}.eml", 1
+            while target.exists():
+                n += 1
+                target = self.folder / f"{stamp}-{digest}-{n}.eml"
+            _write_atomically(target, data)
+        except OSError as exc:
+            raise TemporaryFailure(f"cannot write to {self.folder}: {exc.strerror or exc}") from exc
+        return {}
+
+
+def _write_atomically(target: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class RateLimiter:
+    """At most `per_minute` sends in any 60 seconds; clock and sleep are passed in so tests never wait."""
+
+    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.per_minute, self.clock, self.sleep = per_minute, clock, sleep
+        self.recent: deque[float] = deque()
+
+    def wait(self) -> float:
+        """Sleep until one more send is allowed, note it, and return the seconds slept."""
+        now, waited = self.clock(), 0.0
+        while self.recent and now - self.recent[0] >= 60:
+            self.recent.popleft()
+        if len(self.recent) >= self.per_minute:
+            waited = 60 - (now - self.recent[0])
+            self.sleep(waited)
+            now = self.clock()
+            self.recent.popleft()
+        self.recent.append(now)
+        return waited
+
+
+def password_for(smtp: dict) -> str | None:
+    """The SMTP password from the environment variable `password_env`, else the keyring; never a prompt."""
+    user, env = smtp["user"].strip(), smtp["password_env"]
+    if not user:
+        return None
+    if os.environ.get(env):
+        return os.environ[env]
+    try:
+        import keyring
+        found = keyring.get_password("duban", user)
+    except Exception:  # not installed, or no usable keyring backend on this machine
+        found = None
+    if found:
+        return found
+    raise ConfigError(f"duban.toml: mail.smtp.user is '{user}' but no password was found. Set the environment "
+                      f"variable {env}, or store it in the system keyring (service 'duban', user '{user}'). "
+                      f"duban runs unattended, so it never asks for a password on the terminal.")
+
+
+class _NoPromptSMTP(yagmail.SMTP):
+    """yagmail asks on the terminal (getpass) when it has no password; a scheduled job must fail instead."""
+
+    @staticmethod
+    def handle_password(user: str, password: str | None) -> str:
+        if password is None:
+            raise ConfigError(f"no SMTP password for '{user}'; duban never asks on the terminal.")
+        return password
+
+
+class SmtpTransport(_Connection):
+    """SMTP with the `[mail.smtp]` settings: yagmail connects, wraps TLS and logs in; we send bytes.
+
+    yagmail's `send()` is not used, on purpose. It builds its own message from `contents`, where a
+    string that happens to be an existing file path becomes an attachment; after three failed tries
+    (sleeping 3 and 6 s) it returns False instead of raising; and our resends must be byte-identical
+    to what was queued. So `open()` is `yagmail.SMTP.login()` (connection, STARTTLS or SMTPS, AUTH)
+    and each mail is handed as finished bytes to its smtplib connection, `yag.smtp.sendmail`, which
+    raises on failure and returns the refused recipients. One connection serves the whole batch.
+
+    yagmail traps handled here: a user name without '@' would get '@gmail.com' appended, so the user
+    is passed in yagmail's {address: alias} form, which it takes verbatim; an empty user means an
+    internal relay, so `smtp_skip_login`; a missing password raises `ConfigError` (never getpass);
+    TLS always verifies certificates (smtplib's default context for STARTTLS/SMTPS does not).
+    """
+
+    def __init__(self, settings: dict, password: str | None, *, ssl_context: ssl.SSLContext | None = None,
+                 limiter: RateLimiter | None = None):
+        mail, self.smtp_settings = settings["mail"], settings["mail"]["smtp"]
+        self.security = self.smtp_settings["security"]
+        if self.security not in ("ssl", "starttls", "none"):
+            raise ConfigError(f"duban.toml: mail.smtp.security is '{self.security}'; use \"ssl\", \"starttls\" "
+                              f"or \"none\".")
+        if mail["max_per_minute"] < 1:
+            raise ConfigError("duban.toml: mail.max_per_minute must be 1 or more.")
+        self.user, self.sender = self.smtp_settings["user"].strip(), mail["sender"]
+        self.password = (password or password_for(self.smtp_settings)) if self.user else None
+        self.context = ssl_context or ssl.create_default_context()
+        self.limiter = limiter or RateLimiter(mail["max_per_minute"])
+        self.yag: yagmail.SMTP | None = None
+
+    def _client(self) -> yagmail.SMTP:
+        s, login = self.smtp_settings, self.user or self.sender
+        extra = {"context": self.context} if self.security == "ssl" else {}
+        return _NoPromptSMTP(user={login: login}, password=self.password, host=s["host"], port=s["port"],
+                             smtp_ssl=self.security == "ssl",
+                             smtp_starttls={"context": self.context} if self.security == "starttls" else False,
+                             smtp_skip_login=not self.user, soft_email_validation=False,
+                             timeout=s["timeout"], **extra)
+
+    def open(self) -> None:
+        yag, where = self._client(), f"{self.smtp_settings['host']}:{self.smtp_settings['port']}"
+        try:
+            yag.login()
+        except smtplib.SMTPAuthenticationError as exc:
+            _quit(yag)
+            raise TemporaryFailure(f"{where} refused the login of '{self.user}' ({_answer(exc)}); "
+                                   f"check mail.smtp.user and the password") from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, TLS handshake, 4xx greeting
+            _quit(yag)
+            raise TemporaryFailure(f"cannot connect to {where} ({_answer(exc)})") from exc
+        self.yag = yag
+
+    def close(self) -> None:
+        yag, self.yag = self.yag, None
+        if yag is not None:
+            _quit(yag)
+
+    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None) -> Refused:
+        if self.yag is None:
+            raise TemporaryFailure("the SMTP connection is not open")
+        self.limiter.wait()
+        try:
+            refused = self.yag.smtp.sendmail(self.sender, recipients, as_bytes(message))
+        except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
+            codes = [code for code, _ in exc.recipients.values()]
+            reason = "; ".join(f"{r}: {_answer(a)}" for r, a in exc.recipients.items())
+            if all(code >= 500 for code in codes):
+                raise PermanentFailure(reason) from exc
+            raise TemporaryFailure(reason, server_down=421 in codes) from exc
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code >= 500:
+                raise PermanentFailure(_answer(exc)) from exc
+            raise TemporaryFailure(_answer(exc), server_down=exc.smtp_code == 421) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # disconnected, timeout, connection reset
+            raise TemporaryFailure(_answer(exc)) from exc
+        return {r: _answer(a) for r, a in refused.items()}
+
+
+def _quit(yag: yagmail.SMTP) -> None:
+    try:
+        yag.close()
+    except (smtplib.SMTPException, OSError):  # accepted mails stay accepted; a rude goodbye changes nothing
+        if yag.smtp is not None:
+            yag.smtp.close()
+
+
+def _answer(answer) -> str:
+    """An SMTP answer ((code, bytes) or an exception) as one readable line."""
+    if isinstance(answer, smtplib.SMTPResponseException):
+        answer = (answer.smtp_code, answer.smtp_error)
+    if isinstance(answer, tuple):
+        code, text = answer
+        return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}"
+    return f"{type(answer).__name__}: {answer}" if str(answer) else type(answer).__name__
+
+
+def from_settings(settings: dict, folder: Path) -> Transport:
+    """The transport `mail.transport` names: "outbox" (folder/outbox) or "smtp"."""
+    kind = settings["mail"]["transport"]
+    if kind == "outbox":
+        return OutboxTransport(folder / "outbox")
+    if kind == "smtp":
+        return SmtpTransport(settings, password_for(settings["mail"]["smtp"]))
+    raise ConfigError(f"duban.toml: mail.transport is '{kind}'; use \"outbox\" (write .eml files into "
+                      f"{folder / 'outbox'}) or \"smtp\" (send through [mail.smtp]).")
