@@ -21,6 +21,8 @@ from workbooks.problems import Problem
 from workbooks.records import Record, WorkbookRead
 from workbooks.schema import Role
 
+from mailer.message import PLAIN_ADDRESS
+
 from .rules import Flag
 
 NOT_MAILED = {"done", "escalated"}     # done is no news; escalations have their own mail
@@ -123,11 +125,14 @@ class Router:
         if not name:
             return None
         person = self.directory.people.get(name)
-        if person is not None and person.email:
+        if person is not None and person.email and PLAIN_ADDRESS.fullmatch(person.email):
             return person
         if name not in self.unknown:
-            code = "unknown-recipient" if person is None else "no-email"
-            self.unknown[name] = Problem(code, context or self.where, value=name)
+            if person is not None and person.email:   # an address mail cannot go to
+                self.unknown[name] = Problem("bad-email", context or self.where, value=person.email)
+            else:
+                code = "unknown-recipient" if person is None else "no-email"
+                self.unknown[name] = Problem(code, context or self.where, value=name)
         return None
 
     def heads_of(self, department: str | None) -> list[Person]:

@@ -20,7 +20,7 @@ from jobs.errors import DubanError
 KINDS = ("digest", "escalation", "alert", "problems", "notice")
 # 7bit: bodies go out as base64/quoted-printable, so no server needs 8BITMIME or SMTPUTF8.
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
-_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
 
 
 class BadAddress(DubanError, ValueError):
@@ -52,7 +52,7 @@ def clean(text: str) -> str:
 
 def checked(address: Address) -> HeaderAddress:
     """The header form of `address`, or `BadAddress` when its email is not one plain address."""
-    if not _PLAIN_ADDRESS.fullmatch(address.email or ""):
+    if not PLAIN_ADDRESS.fullmatch(address.email or ""):
         raise BadAddress(f"{clean(address.name) or '(no name)'}: {address.email!r} is not one plain email address "
                          f"(like wang.fang@example.com: no spaces, commas, angle brackets or line breaks). "
                          f"Correct it in 通讯录 (Directory).")

@@ -12,7 +12,7 @@ import pytest
 
 from books import NOW, cli, settings, task, user_edit, col
 from jobs.remind import alert, remind, retry
-from smtpd import SmtpServer, smtp_server  # noqa: F401  (fixture)
+from smtp_server import SmtpServer, smtp_server  # noqa: F401  (fixture)
 from workbooks.kinds import KINDS
 from workbooks.template import write_workbook
 
@@ -45,6 +45,8 @@ TASKS = [
     task(HOSTILE, owner="孙丽", due=date(2026, 11, 20)),
     # row 7: nothing to say
     task("写周报", owner="李娜"),
+    # row 8: a date nobody can read: the owner hears of it in their digest, the clerks in their report
+    task("修订制度", owner="陈总", due="11月31日"),
 ]
 
 
@@ -134,7 +136,10 @@ def test_unknown_people_and_data_problems_go_to_the_clerks(tmp_path, smtp_server
     [report] = [m for m in by_recipient(smtp_server)["王芳"] if "数据问题报告" in str(m["Subject"])]
     text = text_of(report)
     assert "无名氏" in text and "通讯录中没有此人" in text
-    assert "任务跟进表!" in text                                # the row problem, with its cell
+    assert "任务跟进表!I8" in text and "11月31日" in text        # the row problem, with its cell
+    [owner] = [m for m in by_recipient(smtp_server)["陈总"] if "您有" in str(m["Subject"])]
+    assert str(owner["Subject"]) == "【督办】您有1项数据问题 — 2026-11-23"
+    assert "修订制度" in text_of(owner) and "“11月31日”不是有效日期" in text_of(owner)
 
 
 def test_urgent_alerts_go_at_once_to_the_person_and_their_head_and_only_once(tmp_path, smtp_server):
@@ -283,3 +288,15 @@ def test_remind_and_outbox_from_the_command_line(tmp_path):
     assert listing.returncode == 0, listing.stderr
     assert {m["status"] for m in json.loads(listing.stdout)} == {"sent"}
     assert len(list((folder / "outbox").glob("*.eml"))) == len(result["mails"])
+
+
+def test_a_directory_address_mail_cannot_go_to_is_reported_not_sent(tmp_path, smtp_server):
+    folder = make_folder(tmp_path)
+    people = [dict(row) for row in directory_rows()]
+    people[0]["email"] = "zhang wei@example.com"            # a space: not one address
+    write_workbook("directory", folder / KINDS["directory"].filename("zh"), rows=people)
+    run = remind(folder, smtp_settings(smtp_server), MORNING)
+    assert "张伟" not in by_recipient(smtp_server)
+    assert [p.value for p in run.unknown if p.code == "bad-email"] == ["zhang wei@example.com"]
+    [report] = [m for m in by_recipient(smtp_server)["王芳"] if "数据问题报告" in str(m["Subject"])]
+    assert "zhang wei@example.com" in text_of(report)

@@ -75,8 +75,9 @@ def data_problem(rec: Record, ctx: Context) -> Flag | None:
     names = {"zh": [], "en": []}
     for problem in found:
         label = problem.params.get("column")
+        column = rec.kind.column(problem.column) if not isinstance(label, dict) and problem.column else None
         for lang in names:
-            text = label[lang] if isinstance(label, dict) else problem.code
+            text = label[lang] if isinstance(label, dict) else column.header(lang) if column else problem.code
             if text not in names[lang]:
                 names[lang].append(text)
     return Flag("data_problem", "数据问题：" + "、".join(names["zh"]), "data problem: " + ", ".join(names["en"]),

@@ -4,7 +4,7 @@
 it back at the same address. The handler can refuse chosen recipients (550) or answer 421 to
 everything, counts TCP connections, and records AUTH logins. `tls_contexts` makes a self-signed
 certificate for 127.0.0.1 so SMTPS and STARTTLS run for real too.
-(Note: this file shadows the stdlib's deprecated `smtpd` module inside tests; nothing imports that.)
+(Named smtp_server, not smtpd, so it never shadows the standard library module of that name.)
 """
 from __future__ import annotations
 
