@@ -20,7 +20,7 @@ from pathlib import Path
 from . import package
 from .flags import Colour
 from .meta import NAMES_SHEET
-from .sheetxml import CellEdit, MissingRow, cell_texts, count_rows, names_sheet, splices, stream
+from .sheetxml import CellEdit, MissingRow, count_rows, misread, names_sheet, splices, stream
 from .stylebook import StyleBook
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
@@ -147,7 +147,7 @@ def _patched_parts(plan: WritePlan) -> tuple[dict, dict[str, dict], dict[str, in
         if plan.sheet not in sheets:
             raise Refused(f"sheet {plan.sheet} not found")
         sheet_path = sheets[plan.sheet]
-        sheet_raw, styles_raw = zf.read(sheet_path), zf.read(styles_path)
+        sheet_raw, styles_raw = package.read_part(zf, sheet_path), zf.read(styles_path)
         names_path = sheets.get(NAMES_SHEET) if plan.names is not None else None
         names_xml = names_sheet(zf.read(names_path), plan.names) if names_path else None
     book = StyleBook(package.parse(styles_raw))
@@ -232,19 +232,24 @@ def _verify_package(plan: WritePlan, temp: Path, checks: dict[str, int | None]) 
                         while fh.read(1 << 20):
                             pass
                     continue
-                xml = zf.read(info)
-                parser = pyexpat.ParserCreate()
-                parser.Parse(xml, True)
+                xml = _read_parsed(zf, info)
                 rows = checks[info.filename]
                 if rows is None:
                     continue
                 if (now := count_rows(xml)) != rows:
                     raise Refused(f"the new file would have {now} rows instead of {rows}; nothing was written")
-                found = cell_texts(xml, plan.expect)
-                if wrong := [ref for ref, value in plan.expect.items() if found.get(ref) != value]:
+                if wrong := misread(xml, plan.expect):
                     raise Refused(f"cells {', '.join(wrong[:5])} did not read back as written; nothing was written")
     except (zipfile.BadZipFile, pyexpat.ExpatError, OSError) as exc:
         raise Refused(f"the new file failed its own check ({exc}); nothing was written") from None
+
+
+def _read_parsed(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A part's bytes, parsed by expat as they stream in (no handlers: well-formedness only)."""
+    parser = pyexpat.ParserCreate()
+    data = package.read_part(zf, info, lambda chunk: parser.Parse(chunk, False))
+    parser.Parse(b"", True)
+    return data
 
 
 def _verify(plan: WritePlan, temp: Path, verify) -> None:
