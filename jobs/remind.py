@@ -93,11 +93,14 @@ def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, rep
     with run_lock(folder, settings):
         ledger, queue = Ledger(_db(folder, settings)), MailQueue(_db(folder, settings))
         try:
+            expired = [] if dry_run else queue.expire(now, settings["mail"]["give_up_days"])
+            # (given up first, so that this run's problems report can name it)
             given_up = _given_up(queue, ledger, settings) if planned.of_kind("problems") else []
             for notice in planned.notices:
                 _one(notice, planned, settings, now, calendar, hold, ledger, queue, run, dry_run, given_up)
             if not dry_run:     # this run's mail and whatever still waits from earlier runs
                 run.delivery = _deliver(folder, settings, now, queue)
+                run.delivery.given_up[:0] = expired
         finally:
             ledger.close()
             queue.close()

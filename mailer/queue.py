@@ -169,6 +169,10 @@ class MailQueue:
                                 "WHERE id=?", (error, stamp(now), ident))
                 outcome["sent"].append(ident)
 
+    def expire(self, now: datetime, give_up_days: int) -> list[QueuedMail]:
+        """Give up mail waiting longer than `give_up_days` (deliver() does this too, first)."""
+        return self._give_up(stamp(now - timedelta(days=give_up_days)))
+
     def _give_up(self, cutoff: str) -> list[QueuedMail]:
         rows = self.db.execute(
             "UPDATE mail_queue SET status='given_up', last_error=COALESCE(last_error, 'never sent') "

@@ -300,3 +300,27 @@ def test_a_directory_address_mail_cannot_go_to_is_reported_not_sent(tmp_path, sm
     assert [p.value for p in run.unknown if p.code == "bad-email"] == ["zhang wei@example.com"]
     [report] = [m for m in by_recipient(smtp_server)["王芳"] if "数据问题报告" in str(m["Subject"])]
     assert "zhang wei@example.com" in text_of(report)
+
+
+def test_mail_that_cannot_go_for_days_is_given_up_and_the_clerks_are_told(tmp_path):
+    server = SmtpServer().start()
+    config = smtp_settings(server, give_up_days=3)
+    server.stop()
+    folder = make_folder(tmp_path)
+    try:
+        down = remind(folder, config, MORNING)
+        stuck = {m.subject for m in down.outgoing}
+        server.start()
+        later = remind(folder, config, MORNING + timedelta(days=4))        # Friday: the server is back
+        assert {m.subject for m in later.delivery.given_up} == stuck
+        sent = {str(r.message["Subject"]) for r in server.received}
+        assert not stuck & sent                                           # the old mail never goes out late
+        [report] = [r.message for r in server.received if "数据问题报告" in str(r.message["Subject"])]
+        text = text_of(report)
+        assert "【督办】您有2项逾期、1项阻塞 — 2026-11-23" in text and "已放弃" in text
+        again = remind(folder, config, MORNING + timedelta(days=7))        # next Monday: told once only
+        reports = [r.message for r in server.received if "数据问题报告" in str(r.message["Subject"])]
+        assert "已放弃" not in text_of(reports[-1]) and len(reports) == 2
+        assert again.delivery.given_up == []
+    finally:
+        server.stop()
