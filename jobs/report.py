@@ -119,11 +119,12 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
     for key in ("file", "rows", "flags", "write", "ids"):
         table.add_column(text[key], overflow="fold")
     for wb in report.workbooks:
-        table.add_row(wb.relpath, str(wb.read.rows_read), _flag_counts(wb, lang),
-                      text.get(wb.write, wb.write) + (f": {wb.reason}" if wb.reason else ""), str(wb.new_ids or ""))
+        table.add_row(escape(wb.relpath), str(wb.read.rows_read), escape(_flag_counts(wb, lang)),
+                      escape(text.get(wb.write, wb.write) + (f": {wb.reason}" if wb.reason else "")),
+                      str(wb.new_ids or ""))
     out.print(table)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {warning}")
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 def _flag_counts(wb, lang: str) -> str:
@@ -169,5 +170,6 @@ def history(events: list[dict], settings: dict, as_json: bool) -> None:
     for title in (("时间", "编号", "工作簿", "事件", "内容") if zh else ("When", "ID", "Workbook", "Event", "Detail")):
         table.add_column(title, overflow="fold")
     for e in events:
-        table.add_row(e["at"][:16].replace("T", " "), e["id"], e["workbook"], e["event"], e["detail"] or "")
+        table.add_row(e["at"][:16].replace("T", " "), escape(e["id"]), escape(e["workbook"]), e["event"],
+                      escape(e["detail"] or ""))
     out.print(table)

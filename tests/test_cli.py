@@ -187,6 +187,18 @@ def test_validate_table_prints_names_and_cell_values_verbatim(tmp_path):
     assert "“[tbd]”不是有效日期" in result.stdout
 
 
+def test_check_and_history_print_names_verbatim(tmp_path):
+    """A stray `[/b]` in a file name would crash rich's markup parser if it were not escaped."""
+    write_tasks(tmp_path / "[old] tasks[/b].xlsx", with_bad_date("2026-12-01"))
+    squeeze = lambda text: "".join(text.replace("│", "").split())     # undo the table's folding
+    result = duban("check", tmp_path, "--now", "2026-11-23T09:00")
+    assert result.returncode == 0, result.stderr
+    assert "[old]tasks[/b].xlsx" in squeeze(result.stdout)
+    history = duban("history", tmp_path)
+    assert history.returncode == 0, history.stderr
+    assert "[old]tasks[/b].xlsx" in squeeze(history.stdout)
+
+
 def test_validate_in_english(tmp_path):
     rows = [{"task": "Weekly report", "owner": "Zhang Wei", "due": date(2026, 12, 1), "progress": "25%",
              "status": "In progress"}]
