@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -40,7 +40,6 @@ def _plan(folder: Path):
     from jobs.workcal import from_settings
     from jobs.validate import read_folder
     from jobs import rules
-    from workbooks.writeback import Fingerprint
 
     settings = config.defaults()
     prints: dict = {}

@@ -42,7 +42,7 @@ def digest(n: int):
     html = f"<html><body><p>员工{n}，您好：</p><table>{rows}</table></body></html>"
     text = "\n".join(f"T-{n * 40 + i:06d} 完成第{i}季度客户回访报告 已逾期" for i in range(64))
     return Mail("digest", f"digest:2026-11-23:{n}", [Address(f"员工{n}", f"user{n}@example.com")],
-                [Address("部门负责人", "head@example.com")], f"【督办】您有64项逾期 — 2026-11-23", html, text)
+                [Address("部门负责人", "head@example.com")], "【督办】您有64项逾期 — 2026-11-23", html, text)
 
 
 def main() -> None:

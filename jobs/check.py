@@ -16,8 +16,8 @@ from pathlib import Path
 from workbooks.directory import Directory
 from workbooks.flags import Colour
 from workbooks.problems import Problem, col_letter
-from workbooks.records import Record, WorkbookRead
-from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, WritePlan, apply
+from workbooks.records import WorkbookRead
+from workbooks.writeback import REFUSED, SKIPPED, Paint, Reason, WritePlan, apply
 
 from . import rules
 from .colours import palette
@@ -36,7 +36,11 @@ class WorkbookCheck:
     flags: dict[int, list[rules.Flag]] = field(default_factory=dict)   # Excel row -> flags
     new_ids: int = 0
     write: str = ""            # written / unchanged / skipped / refused / dry-run / ""
-    reason: str = ""
+    why: Reason | None = None  # why it was not written (skipped / refused), in either language
+
+    @property
+    def reason(self) -> str:
+        return str(self.why) if self.why else ""
     journal: dict = field(default_factory=dict)
     provisional: frozenset[int] = frozenset()   # rows whose new ID has not reached the file (yet)
 
@@ -108,7 +112,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     chosen = rules.rules_for(read.kind)
     result.flags = {rec.row: rules.evaluate(rec, ctx, chosen) for rec in read.records}
     if fingerprint is None:
-        result.write, result.reason = SKIPPED, "could not be fingerprinted"
+        result.write, result.why = SKIPPED, Reason.of("no-fingerprint")
         return result
     painted = journal.painted(result.relpath)
     plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint)
@@ -118,7 +122,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         return result
     backups = state_dir(folder, settings) / "backups" / Path(result.relpath).parent
     outcome = apply(plan, backups, settings["state"]["backups"])
-    result.write, result.reason = outcome.status, outcome.reason
+    result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if written:
         result.provisional = frozenset()

@@ -16,6 +16,7 @@ from pathlib import Path
 from workbooks.records import Record
 
 from .rules.base import RowHistory
+from .state import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS id_counters (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL);
@@ -53,10 +54,7 @@ _SNAPSHOT = json.JSONEncoder(ensure_ascii=False, sort_keys=True, default=_json_d
 
 class Journal:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self.db = connect(path, SCHEMA)
 
     def close(self) -> None:
         self.db.close()

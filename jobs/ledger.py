@@ -10,11 +10,11 @@ builds the same key and the queue refuses it.
 """
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
 from .notify import Item, Notice
+from .state import connect
 from .workcal import WorkCalendar
 
 SCHEMA = """
@@ -27,10 +27,7 @@ CREATE TABLE IF NOT EXISTS notified (
 
 class Ledger:
     def __init__(self, path: Path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(SCHEMA)
+        self.db = connect(path, SCHEMA)
 
     def close(self) -> None:
         self.db.close()

@@ -116,12 +116,13 @@ def _text(value) -> str:
 class Router:
     """Looks people up and collects what cannot be addressed, once per name."""
 
-    def __init__(self, directory: Directory, relpath_of_directory: str = ""):
+    def __init__(self, directory: Directory):
         self.directory = directory
         self.unknown: dict[str, Problem] = {}
-        self.where = relpath_of_directory
 
-    def person(self, name: str | None, context: str = "") -> Person | None:
+    def person(self, name: str | None, context: str) -> Person | None:
+        """The addressable person called `name`; else None, and a problem naming `context`
+        (the workbook that wanted to mail them) for the clerks."""
         if not name:
             return None
         person = self.directory.people.get(name)
@@ -129,10 +130,10 @@ class Router:
             return person
         if name not in self.unknown:
             if person is not None and person.email:   # an address mail cannot go to
-                self.unknown[name] = Problem("bad-email", context or self.where, value=person.email)
+                self.unknown[name] = Problem("bad-email", context, value=person.email)
             else:
                 code = "unknown-recipient" if person is None else "no-email"
-                self.unknown[name] = Problem(code, context or self.where, value=name)
+                self.unknown[name] = Problem(code, context, value=name)
         return None
 
     def heads_of(self, department: str | None) -> list[Person]:
@@ -145,7 +146,7 @@ class Router:
         return person.department if person else None
 
 
-def plan(sources: list[Source], directory: Directory, clerks: list[str], today: date) -> Plan:
+def plan(sources: list[Source], directory: Directory, clerks: list[str]) -> Plan:
     """Digests, escalations and the problems report (the daily `duban remind`)."""
     router = Router(directory)
     pairs = [pair for source in sources for pair in items_of(source)]
@@ -179,14 +180,7 @@ def plan_alerts(sources: list[Source], directory: Directory) -> Plan:
 def is_urgent(rec: Record, item: Item) -> bool:
     if item.rule == "incident_unanswered":
         return True
-    priority = rec.role(Role.PRIORITY)
-    return item.rule == "blocked" and priority is not None and _choice_key(rec, "priority") == "high"
-
-
-def _choice_key(rec: Record, key: str) -> str | None:
-    """The stable key of an enum cell (the reader keeps the key, e.g. 'high' for 高)."""
-    value = rec[key]
-    return getattr(value, "key", value)
+    return item.rule == "blocked" and rec.role(Role.PRIORITY) == "high"   # the reader keeps choice keys
 
 
 def _department(rec: Record) -> str | None:

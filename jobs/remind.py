@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from mailer import Address, Mail, MailQueue, build, from_settings, password_for
+from mailer import Address, Mail, MailQueue, build, from_settings
 from mailer.queue import DeliveryReport
 from mailer.render import render
 from workbooks.directory import Directory
@@ -23,7 +23,7 @@ from . import notify
 from .check import CheckReport, check_folder, run_lock
 from .ledger import Ledger
 from .notify import Notice, Source
-from .workcal import WorkCalendar, from_settings as calendar_from
+from .workcal import from_settings as calendar_from
 
 
 @dataclass
@@ -43,7 +43,6 @@ class Outgoing:
 @dataclass
 class MailRun:
     now: datetime
-    check: CheckReport | None
     outgoing: list[Outgoing] = field(default_factory=list)
     unknown: list[Problem] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -55,8 +54,8 @@ def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -
     report = check_folder(folder, settings, now, dry_run=dry_run)
     sources = _sources(report)
     directory = Directory.from_reads([s.read for s in sources])
-    planned = notify.plan(sources, directory, settings["mail"]["clerks"], now.date())
-    return _mail(folder, settings, now, planned, report, dry_run)
+    planned = notify.plan(sources, directory, settings["mail"]["clerks"])
+    return _mail(folder, settings, now, planned, dry_run)
 
 
 def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
@@ -64,12 +63,12 @@ def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) ->
     report = check_folder(folder, settings, now, dry_run=True)
     sources = _sources(report)
     planned = notify.plan_alerts(sources, Directory.from_reads([s.read for s in sources]))
-    return _mail(folder, settings, now, planned, report, dry_run)
+    return _mail(folder, settings, now, planned, dry_run)
 
 
 def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = False) -> MailRun:
     """`duban outbox --retry`: send what is waiting now (held mail keeps waiting for its morning)."""
-    run = MailRun(now, None)
+    run = MailRun(now)
     with run_lock(folder, settings), MailQueue(_db(folder, settings)) as queue:
         queue.retry_now(now, include_failed)
         run.delivery = _deliver(folder, settings, now, queue)
@@ -84,20 +83,17 @@ def _db(folder: Path, settings: dict) -> Path:
     return folder / settings["state"]["path"]
 
 
-def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, report: CheckReport,
-          dry_run: bool) -> MailRun:
-    run = MailRun(now, report, unknown=planned.unknown)
-    calendar = calendar_from(settings)
-    hold = None if calendar.is_office_time(now) or not settings["mail"]["hold_outside_office_hours"] \
-        else calendar.next_opening(now)
+def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry_run: bool) -> MailRun:
+    run = MailRun(now, unknown=planned.unknown)
     with run_lock(folder, settings):
         ledger, queue = Ledger(_db(folder, settings)), MailQueue(_db(folder, settings))
         try:
+            # given up first, so that this run's problems report can name it
             expired = [] if dry_run else queue.expire(now, settings["mail"]["give_up_days"])
-            # (given up first, so that this run's problems report can name it)
             given_up = _given_up(queue, ledger, settings) if planned.of_kind("problems") else []
+            batch = _Batch(settings, now, ledger, queue, run, dry_run, planned.unknown, given_up)
             for notice in planned.notices:
-                _one(notice, planned, settings, now, calendar, hold, ledger, queue, run, dry_run, given_up)
+                batch.send(notice)
             if not dry_run:     # this run's mail and whatever still waits from earlier runs
                 run.delivery = _deliver(folder, settings, now, queue)
                 run.delivery.given_up[:0] = expired
@@ -107,42 +103,57 @@ def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, rep
     return run
 
 
-def _one(notice: Notice, planned, settings, now, calendar: WorkCalendar, hold, ledger: Ledger, queue: MailQueue,
-         run: MailRun, dry_run: bool, given_up: list) -> None:
-    today, name = now.date(), notice.recipient.name
-    topics: list[str] = []
-    extra = list(planned.unknown)
-    if notice.kind == "problems":
-        if ledger.told_today(name, "problems", "problems", today):
-            run.skipped += 1
+class _Batch:
+    """One run's mail: drops what the ledger says was told, renders, queues, records."""
+
+    def __init__(self, settings: dict, now: datetime, ledger: Ledger, queue: MailQueue, run: MailRun,
+                 dry_run: bool, unknown: list[Problem], given_up: list[tuple[str, Problem]]):
+        self.settings, self.now, self.today = settings, now, now.date()
+        self.ledger, self.queue, self.run, self.dry_run = ledger, queue, run, dry_run
+        self.unknown, self.given_up = unknown, given_up
+        self.calendar = calendar_from(settings)
+        office = self.calendar.is_office_time(now) or not settings["mail"]["hold_outside_office_hours"]
+        self.hold = None if office else self.calendar.next_opening(now)
+        self.sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
+
+    def send(self, notice: Notice) -> None:
+        found = self._news(notice)
+        if found is None:
             return
-        extra += [p for _t, p in given_up]
-        if not notice.problems and not extra:
+        notice, items, key, topics, extra = found
+        person = notice.recipient
+        lang = person.lang if person.lang in ("zh", "en") else "zh"
+        rendered = render(notice, lang, self.today, extra)
+        mail = Mail(notice.kind, key, [Address(person.name, person.email)], [Address(p.name, p.email) for p in notice.cc],
+                    rendered.subject, rendered.html, rendered.text, lang)
+        not_before = None if notice.kind == "alert" else self.hold
+        out = Outgoing(notice.kind, person.name, person.email, rendered.subject, len(items) or len(notice.problems),
+                       "dry-run" if self.dry_run else ("held" if not_before else "queued"), not_before,
+                       [p.name for p in notice.cc])
+        self.run.outgoing.append(out)
+        if self.dry_run:
             return
-        items, topics = [], ["problems", *(t for t, _p in given_up)]
-        key = f"problems:{name}:{today}"
-    else:
-        items = ledger.fresh(notice, today, calendar, settings["mail"]["escalation_repeat_working_days"])
+        if not self.queue.enqueue(mail, build(mail, self.sender, self.now), self.now, not_before):
+            out.status = "already"
+        self.ledger.record(notice, items, self.today, self.now, key, topics)
+
+    def _news(self, notice: Notice):
+        """(notice with only what is new, its items, queue key, ledger topics, extra problems), or None."""
+        name, today = notice.recipient.name, self.today
+        if notice.kind == "problems":
+            extra = self.unknown + [p for _t, p in self.given_up]
+            if self.ledger.told_today(name, "problems", "problems", today):
+                self.run.skipped += 1
+                return None
+            if not notice.problems and not extra:
+                return None
+            return notice, [], f"problems:{name}:{today}", ["problems", *(t for t, _p in self.given_up)], extra
+        items = self.ledger.fresh(notice, today, self.calendar, self.settings["mail"]["escalation_repeat_working_days"])
         if not items:
-            run.skipped += 1
-            return
+            self.run.skipped += 1
+            return None
         notice = replace(notice, items=items)
-        key = _key(notice, today)
-    lang = notice.recipient.lang if notice.recipient.lang in ("zh", "en") else "zh"
-    rendered = render(notice, lang, today, extra if notice.kind == "problems" else None)
-    mail = Mail(notice.kind, key, [Address(name, notice.recipient.email)],
-                [Address(p.name, p.email) for p in notice.cc], rendered.subject, rendered.html, rendered.text, lang)
-    not_before = None if notice.kind == "alert" else hold
-    out = Outgoing(notice.kind, name, notice.recipient.email, rendered.subject, len(items) or len(notice.problems),
-                   "dry-run" if dry_run else ("held" if not_before else "queued"), not_before,
-                   [p.name for p in notice.cc])
-    run.outgoing.append(out)
-    if dry_run:
-        return
-    sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
-    if not queue.enqueue(mail, build(mail, sender, now), now, not_before):
-        out.status = "already"
-    ledger.record(notice, items, today, now, key, topics)
+        return notice, items, _key(notice, today), [], None
 
 
 def _key(notice: Notice, today: date) -> str:

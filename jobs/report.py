@@ -120,11 +120,17 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
         table.add_column(text[key], overflow="fold")
     for wb in report.workbooks:
         table.add_row(escape(wb.relpath), str(wb.read.rows_read), escape(_flag_counts(wb, lang)),
-                      escape(text.get(wb.write, wb.write) + (f": {wb.reason}" if wb.reason else "")),
+                      escape(text.get(wb.write, wb.write) + (f": {_why(wb.why, lang)}" if wb.why else "")),
                       str(wb.new_ids or ""))
     out.print(table)
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+
+
+def _why(why, lang: str) -> str:
+    """Why a file was not written: in Chinese with the English words after them, which the
+    log and IT support search for; in English alone."""
+    return why.text("en") if lang == "en" else f"{why.text('zh')}（{why.text('en')}）"
 
 
 def _flag_counts(wb, lang: str) -> str:

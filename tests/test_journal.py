@@ -7,7 +7,6 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 
 from books import BOOK, NOW, check, cli, col, column_values, make_book, owner_file, task, user_edit, values
 from jobs.check import check_folder

@@ -8,11 +8,10 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import pytest
 
 from books import NOW, cli, settings, task, user_edit, col
 from jobs.remind import alert, remind, retry
-from smtp_server import SmtpServer, smtp_server  # noqa: F401  (fixture)
+from smtp_server import SmtpServer
 from workbooks.kinds import KINDS
 from workbooks.template import write_workbook
 

@@ -17,7 +17,7 @@ from mailer import (Address, BadAddress, Mail, MailQueue, OutboxTransport, RateL
                     TemporaryFailure, build, from_settings, recipients)
 from mailer.queue import LEASE
 from mailer.transports import _Connection
-from smtp_server import SmtpServer, smtp_server, tls_contexts  # noqa: F401  (smtp_server is a fixture)
+from smtp_server import SmtpServer, tls_contexts
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)

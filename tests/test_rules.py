@@ -1,5 +1,5 @@
 """Each rule at its edges, with a fixed clock and the China calendar (no I/O)."""
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest

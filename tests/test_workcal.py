@@ -1,5 +1,5 @@
 """The working-time calendar: chinesecalendar checked against holidays, fallbacks, office hours."""
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 import holidays

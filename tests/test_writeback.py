@@ -618,3 +618,13 @@ def test_a_workbook_without_a_person_list_gets_none(tmp_path):
     directory_book(tmp_path, [person("张伟")])
     check_folder(tmp_path, settings(), NOW)
     assert "_names" not in openpyxl.load_workbook(book).sheetnames
+
+
+def test_why_a_write_was_skipped_is_told_in_the_clerks_language(tmp_path):
+    path = make_book(tmp_path, [task("写周报", due=date(2026, 11, 20))])
+    owner_file(path, "李娜")
+    result = check(tmp_path)
+    assert result.why.text("zh") == "正被李娜用 Excel 打开，本次未写入，下次运行时再写"
+    assert result.why.text("en") == result.reason == "open in Excel by 李娜"
+    text = cli("check", str(tmp_path), "--now", NOW.isoformat(), env={**os.environ, "COLUMNS": "300"})
+    assert "正被李娜用 Excel 打开" in text.stdout, text.stdout

@@ -45,7 +45,11 @@ class CellEdit:
 
 
 class MissingRow(Exception):
-    """A planned row is not in the sheet (it was deleted since the read)."""
+    """Planned rows not in the sheet (deleted since the read); `rows` names them."""
+
+    def __init__(self, rows: list[int]):
+        self.rows = rows
+        super().__init__(f"rows {rows} are no longer in the sheet")
 
 
 def patch_sheet(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> bytes:
@@ -85,7 +89,7 @@ def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> list[tuple[int
                 cuts.append((start, 0, tag_end, b"<" + prefix + b"row" + wide + b">"))
         max_col = max(max_col, widest)
     if pending:
-        raise MissingRow(f"rows {sorted(pending)[:5]} are no longer in the sheet")
+        raise MissingRow(sorted(pending))
     cuts += _dimension_cut(raw, prefix, max_col)
     cuts = [c for c in cuts if (c[0] != c[2] or c[3]) and raw[c[0]:c[2]] != c[3]]
     cuts.sort(key=lambda c: (c[0], c[1]))

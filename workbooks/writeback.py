@@ -61,22 +61,64 @@ class WritePlan:
     names: list[str] | None = None   # refresh the hidden person list (_names) with these, if it exists
 
 
+# Why a write did not happen, in the clerk's language: (zh, en) templates by code.
+REASONS = {
+    "open": ("正被{who}用 Excel 打开，本次未写入，下次运行时再写", "open in Excel by {who}"),
+    "gone": ("读取后文件被移动或删除，未写入", "the file was moved or deleted since it was read"),
+    "changed": ("读取后文件又被保存过，本次未写入，下次运行时再写", "changed since it was read (will retry next run)"),
+    "no-fingerprint": ("无法读取文件内容，未写入，下次运行时再试", "could not be fingerprinted"),
+    "no-sheet": ("找不到工作表“{sheet}”，未写入", "sheet {sheet} not found"),
+    "rows-gone": ("第{rows}行在读取后被删除，未写入，下次运行时再写", "rows {rows} are no longer in the sheet"),
+    "lost-rows": ("写入后的文件将只有{now}行而不是{before}行，已放弃写入，原文件未改动",
+                  "the new file would have {now} rows instead of {before}; nothing was written"),
+    "misread": ("单元格{cells}写入后读回不一致，已放弃写入，原文件未改动",
+                "cells {cells} did not read back as written; nothing was written"),
+    "damaged": ("新文件未通过自检（{error}），已放弃写入，原文件未改动",
+                "the new file failed its own check ({error}); nothing was written"),
+}
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    params: tuple = ()          # (name, value) pairs
+
+    @classmethod
+    def of(cls, code: str, **params) -> "Reason":
+        return cls(code, tuple(params.items()))
+
+    def text(self, lang: str = "en") -> str:
+        zh, en = REASONS[self.code]
+        return (zh if lang == "zh" else en).format(**dict(self.params))
+
+    def __str__(self) -> str:
+        return self.text("en")
+
+
 @dataclass
 class WriteResult:
     status: str
-    reason: str = ""
+    why: Reason | None = None
     originals: dict[str, dict] = field(default_factory=dict)  # painted ref -> the format it had before
     backup: Path | None = None
 
+    @property
+    def reason(self) -> str:
+        return str(self.why) if self.why else ""
+
 
 class Refused(Exception):
-    """The write would be unsafe; the message says why (the file is left as it was)."""
+    """The write would be unsafe; `why` says so (the file is left as it was)."""
+
+    def __init__(self, code: str, **params):
+        self.why = Reason.of(code, **params)
+        super().__init__(str(self.why))
 
 
 def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteResult:
     """Carry out `plan`; `verify(temp_path) -> (rows, {ref: value})` reads the new file back."""
-    if reason := busy(plan):
-        return WriteResult(SKIPPED, reason)
+    if why := busy(plan):
+        return WriteResult(SKIPPED, why)
     temp = plan.path.with_name(f".{plan.path.stem}.duban-tmp{plan.path.suffix}")
     try:
         parts, originals, checks = _patched_parts(plan)
@@ -88,31 +130,31 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteR
         _verify_package(plan, temp, checks)
         if verify:
             _verify(plan, temp, verify)
-        if reason := busy(plan):
-            return WriteResult(SKIPPED, reason)
+        if why := busy(plan):
+            return WriteResult(SKIPPED, why)
         backup = _backup(plan.path, backups, keep)
         crashpoint("before-replace")
         os.replace(temp, plan.path)
         _fsync_dir(plan.path.parent)
         return WriteResult(WRITTEN, originals=originals, backup=backup)
     except Refused as exc:
-        return WriteResult(REFUSED, str(exc))
+        return WriteResult(REFUSED, exc.why)
     finally:
         temp.unlink(missing_ok=True)
 
 
 # ---- is it safe to write? -------------------------------------------------------------------
-def busy(plan: WritePlan) -> str | None:
+def busy(plan: WritePlan) -> Reason | None:
     """Why the file must not be written now (open in Excel/WPS/LibreOffice, or changed), or None."""
     if owner := lock_owner(plan.path):
-        return f"open in Excel by {owner}"
+        return Reason.of("open", who=owner)
     try:
         stat = plan.path.stat()
     except FileNotFoundError:
-        return "the file was moved or deleted since it was read"
+        return Reason.of("gone")
     if (stat.st_size, stat.st_mtime_ns) != (plan.fingerprint.size, plan.fingerprint.mtime_ns) \
             or Fingerprint.of(plan.path).sha256 != plan.fingerprint.sha256:
-        return "changed since it was read (will retry next run)"
+        return Reason.of("changed")
     return None
 
 
@@ -121,7 +163,7 @@ def lock_owner(path: Path) -> str | None:
     for lock in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:]),
                  path.with_name(f".~lock.{path.name}#")):
         if lock.exists():
-            return _owner_name(lock) or "another user"
+            return _owner_name(lock) or "?"
     return None
 
 
@@ -145,7 +187,7 @@ def _patched_parts(plan: WritePlan) -> tuple[dict, dict[str, dict], dict[str, in
     with zipfile.ZipFile(plan.path) as zf:
         sheets, styles_path = package.workbook_parts(zf)
         if plan.sheet not in sheets:
-            raise Refused(f"sheet {plan.sheet} not found")
+            raise Refused("no-sheet", sheet=plan.sheet)
         sheet_path = sheets[plan.sheet]
         sheet_raw, styles_raw = package.read_part(zf, sheet_path), zf.read(styles_path)
         names_path = sheets.get(NAMES_SHEET) if plan.names is not None else None
@@ -156,7 +198,7 @@ def _patched_parts(plan: WritePlan) -> tuple[dict, dict[str, dict], dict[str, in
     try:
         cuts = splices(sheet_raw, edits) if edits else []
     except MissingRow as exc:
-        raise Refused(str(exc)) from None
+        raise Refused("rows-gone", rows="、".join(map(str, exc.rows[:5]))) from None
     parts: dict = {}
     checks: dict[str, int | None] = {}
     if cuts:
@@ -236,12 +278,10 @@ def _verify_package(plan: WritePlan, temp: Path, checks: dict[str, int | None]) 
                 rows = checks[info.filename]
                 if rows is None:
                     continue
-                if (now := count_rows(xml)) != rows:
-                    raise Refused(f"the new file would have {now} rows instead of {rows}; nothing was written")
-                if wrong := misread(xml, plan.expect):
-                    raise Refused(f"cells {', '.join(wrong[:5])} did not read back as written; nothing was written")
+                now = count_rows(xml)
+                _refuse_unless(now == rows, now, rows, misread(xml, plan.expect))
     except (zipfile.BadZipFile, pyexpat.ExpatError, OSError) as exc:
-        raise Refused(f"the new file failed its own check ({exc}); nothing was written") from None
+        raise Refused("damaged", error=str(exc)) from None
 
 
 def _read_parsed(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -254,11 +294,16 @@ def _read_parsed(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
 
 def _verify(plan: WritePlan, temp: Path, verify) -> None:
     rows, found = verify(temp)
-    if rows < plan.rows_before:
-        raise Refused(f"the new file would have {rows} rows instead of {plan.rows_before}; nothing was written")
-    wrong = [ref for ref, value in plan.expect.items() if found.get(ref) != value]
+    _refuse_unless(rows >= plan.rows_before, rows, plan.rows_before,
+                   [ref for ref, value in plan.expect.items() if found.get(ref) != value])
+
+
+def _refuse_unless(rows_ok: bool, now: int, before: int, wrong: list[str]) -> None:
+    """The one place a read-back is judged: rows kept, planned cells as written."""
+    if not rows_ok:
+        raise Refused("lost-rows", now=now, before=before)
     if wrong:
-        raise Refused(f"cells {', '.join(wrong[:5])} did not read back as written; nothing was written")
+        raise Refused("misread", cells=", ".join(wrong[:5]))
 
 
 # ---- backups --------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """What rules take and give: a record and a context in, a `Flag` (or None) out. No I/O here."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from datetime import date, datetime, time
 from typing import Callable
