@@ -2,13 +2,18 @@
 
 Write-back never round-trips a workbook through a spreadsheet library: it copies every part
 it does not own byte for byte (same names, order, dates and compression) and replaces only
-`xl/styles.xml` and the one sheet it patched.
+`xl/styles.xml` and the one sheet it patched. The big sheet is inflated and deflated in
+single zlib calls or a worker thread, because zlib (and libxml2) run without the GIL.
 """
 from __future__ import annotations
 
 import io
 import posixpath
+import queue
+import threading
 import zipfile
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
@@ -63,45 +68,156 @@ def read_part(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, feed=None) -> by
     return out.getvalue()
 
 
-def rewrite(source: Path, target, replacements: dict) -> None:
+def stored_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+    """A member's bytes as stored in the zip (compressed), without decompressing them."""
+    zf.fp.seek(info.header_offset)
+    header = zf.fp.read(zipfile.sizeFileHeader)
+    if header[:4] != zipfile.stringFileHeader:
+        raise zipfile.BadZipFile(f"{info.filename}: bad local file header")
+    name_len, extra_len = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+    zf.fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
+    return zf.fp.read(info.compress_size)
+
+
+def inflate(info: zipfile.ZipInfo, stored: bytes) -> bytes:
+    """A deflated member's content in one zlib call (which releases the GIL, so it can run in a
+    thread beside other work), checked against the zip's CRC."""
+    if info.compress_type == zipfile.ZIP_STORED:
+        data = stored
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        data = zlib.decompress(stored, -15, max(info.file_size, 1))
+    else:
+        raise zipfile.BadZipFile(f"{info.filename}: compression method {info.compress_type} is not supported")
+    if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+        raise zipfile.BadZipFile(f"{info.filename}: content does not match its checksum")
+    return data
+
+
+@dataclass
+class Deflated:
+    """A new part, compressed before the package is written: deflate bytes, CRC and size."""
+
+    data: bytes
+    crc: int
+    size: int
+
+
+def deflate(data: bytes, level: int = 6) -> Deflated:
+    packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return Deflated(packer.compress(data) + packer.flush(), zlib.crc32(data), len(data))
+
+
+class _NoEvents:
+    """A parser target with no callbacks: libxml2 only checks well-formedness, without the GIL."""
+
+    def close(self) -> None:
+        return None
+
+
+class Deflater:
+    """Compress a large part fed in pieces, in a worker thread; with `xml=True` also check that it
+    is well-formed XML. zlib and libxml2 both release the GIL, so this runs beside the Python
+    that produces the pieces instead of after it. Use as a context manager; `result()` raises
+    `etree.XMLSyntaxError` when the XML is broken."""
+
+    def __init__(self, xml: bool = True, level: int = 1):
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._parser = etree.XMLParser(target=_NoEvents(), huge_tree=True, resolve_entities=False,
+                                       no_network=True) if xml else None
+        self._packer = zlib.compressobj(level, zlib.DEFLATED, -15)
+        self._out: list[bytes] = []
+        self._crc = self._size = 0
+        self._error: Exception | None = None
+        self._thread = threading.Thread(target=self._run, name="duban-deflate", daemon=True)
+        self._thread.start()
+
+    def feed(self, chunk: bytes) -> None:
+        self._queue.put(chunk)
+
+    def result(self) -> Deflated:
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return Deflated(b"".join(self._out), self._crc, self._size)
+
+    def _run(self) -> None:
+        while (chunk := self._queue.get()) is not None:
+            if self._error is not None:
+                continue                      # broken already: drain the queue, do no more work
+            try:
+                if self._parser is not None:
+                    self._parser.feed(chunk)
+                self._crc = zlib.crc32(chunk, self._crc)
+                self._size += len(chunk)
+                self._out.append(self._packer.compress(chunk))
+            except Exception as exc:          # handed to the producer by result()
+                self._error = exc
+        if self._error is None:
+            try:
+                self._out.append(self._packer.flush())
+                if self._parser is not None:
+                    self._parser.close()
+            except Exception as exc:
+                self._error = exc
+
+    def __enter__(self) -> "Deflater":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._thread.is_alive():           # the producer failed: stop the worker
+            self._queue.put(None)
+            self._thread.join()
+
+
+# name -> (CRC, compressed size, size, crc32 of the stored bytes): what a written package must hold
+Manifest = dict[str, tuple[int, int, int, int]]
+
+
+def rewrite(source: Path, target, replacements: dict[str, Deflated]) -> Manifest:
     """Write the package of `source` to the open binary file `target`, swapping the given parts.
 
-    A replacement is bytes, or a callable giving chunks (streamed, so a large sheet is never
-    held twice). Every other part is copied as its stored compressed bytes, untouched."""
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w", compresslevel=1) as zout:
+    Every other part is copied as its stored compressed bytes, untouched (same CRC, sizes,
+    method and date). Returns the manifest `check_written` compares the file on disk with."""
+    manifest: Manifest = {}
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
         for info in zin.infolist():
             new = replacements.get(info.filename)
             if new is None:
-                _copy_raw(zin, zout, info)
-            elif callable(new):
-                streamed = _copy_info(info)
-                streamed._compresslevel = 1  # the big rewritten sheet: fast compression
-                with zout.open(streamed, "w", force_zip64=info.file_size > 1 << 30) as dst:
-                    buffer = bytearray()
-                    for chunk in new():  # many small pieces: hand zlib ~1 MB at a time
-                        buffer += chunk
-                        if len(buffer) >= 1 << 20:
-                            dst.write(buffer)
-                            buffer.clear()
-                    dst.write(buffer)
+                stored, crc, size, method = stored_bytes(zin, info), info.CRC, info.file_size, info.compress_type
             else:
-                zout.writestr(_copy_info(info), new)
+                stored, crc, size, method = new.data, new.crc, new.size, zipfile.ZIP_DEFLATED
+            _write_stored(zout, info, stored, crc, size, method, keep_extra=new is None)
+            manifest[info.filename] = (crc, len(stored), size, zlib.crc32(stored))
+    return manifest
 
 
-def _copy_raw(zin: zipfile.ZipFile, zout: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """Copy one member's compressed bytes as they are (same CRC, sizes, method and date)."""
-    zin.fp.seek(info.header_offset)
-    header = zin.fp.read(zipfile.sizeFileHeader)
-    name_len, extra_len = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
-    zin.fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
-    data = zin.fp.read(info.compress_size)
+def check_written(path: Path, manifest: Manifest) -> None:
+    """Read the written package back from disk: the same parts in the same order, each with the
+    CRC and sizes planned and exactly the stored bytes that were written. Raises BadZipFile."""
+    with zipfile.ZipFile(path) as zf:
+        infos = zf.infolist()
+        if [i.filename for i in infos] != list(manifest):
+            raise zipfile.BadZipFile("the parts are not the ones written")
+        for info in infos:
+            crc, stored_size, size, stored_crc = manifest[info.filename]
+            if (info.CRC, info.compress_size, info.file_size) != (crc, stored_size, size) \
+                    or zlib.crc32(stored_bytes(zf, info)) != stored_crc:
+                raise zipfile.BadZipFile(f"{info.filename} does not read back as written")
+
+
+def _write_stored(zout: zipfile.ZipFile, info: zipfile.ZipInfo, stored: bytes, crc: int, size: int,
+                  method: int, keep_extra: bool) -> None:
+    """Append one member from its stored bytes (sizes in the local header, no data descriptor)."""
     copy = _copy_info(info)
-    copy.CRC, copy.compress_size, copy.file_size = info.CRC, info.compress_size, info.file_size
-    copy.flag_bits = info.flag_bits & ~0x08      # sizes go in the local header, no data descriptor
-    copy.extra = info.extra
+    copy.compress_type = method
+    copy.CRC, copy.compress_size, copy.file_size = crc, len(stored), size
+    copy.flag_bits = info.flag_bits & ~0x08
+    if keep_extra:
+        copy.extra = info.extra
     copy.header_offset = zout.fp.tell()
-    zout.fp.write(copy.FileHeader(zip64=info.file_size > zipfile.ZIP64_LIMIT or info.compress_size > zipfile.ZIP64_LIMIT))
-    zout.fp.write(data)
+    zout.fp.write(copy.FileHeader(zip64=size > zipfile.ZIP64_LIMIT or len(stored) > zipfile.ZIP64_LIMIT))
+    zout.fp.write(stored)
     zout.filelist.append(copy)
     zout.NameToInfo[copy.filename] = copy
     zout.start_dir = zout.fp.tell()

@@ -19,6 +19,10 @@ class Record(dict):
 
     __slots__ = ()
     kind: Kind
+    # set per kind by `record_class`, so the rules' hot path is two dict lookups, not a walk
+    _roles: dict = {}
+    _status_key: str | None = None
+    _choices: dict = {}
 
     def __missing__(self, key: str) -> None:
         return None
@@ -32,8 +36,8 @@ class Record(dict):
         return {k: v for k, v in self.items() if k != "_row"}
 
     def role(self, role: Role) -> Any:
-        key = self.kind.role_keys.get(role)
-        return self[key] if key else None
+        key = self._roles.get(role)
+        return dict.get(self, key) if key else None
 
     @property
     def id(self) -> str | None:
@@ -41,18 +45,20 @@ class Record(dict):
 
     @property
     def status(self) -> Choice | None:
-        column = self.kind.status_column
-        return self.kind.status_choices.get(self[column.key]) if column else None
+        return self._choices.get(dict.get(self, self._status_key))
 
     @property
     def done(self) -> bool:
-        status = self.status
-        return bool(status and status.done)
+        status = self._choices.get(dict.get(self, self._status_key))
+        return status is not None and status.done
 
 
 @cache
 def record_class(kind: Kind) -> type[Record]:
-    return type(f"{kind.key.title()}Record", (Record,), {"__slots__": (), "kind": kind})
+    status = kind.status_column
+    return type(f"{kind.key.title()}Record", (Record,), {
+        "__slots__": (), "kind": kind, "_roles": kind.role_keys, "_choices": kind.status_choices,
+        "_status_key": status.key if status else None})
 
 
 def make_record(kind: Kind, row: int, values: dict[str, Any]) -> Record:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 from html import unescape
 from xml.sax.saxutils import escape
 
@@ -57,47 +57,70 @@ def patch_sheet(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> bytes:
     return b"".join(stream(raw, splices(raw, edits)))
 
 
-def stream(raw: bytes, cuts: list[tuple[int, int, int, bytes]]) -> Iterator[bytes | memoryview]:
-    """The patched sheet as chunks: unchanged stretches are views of `raw`, never copies."""
+PIECE = 1 << 20
+
+
+def stream(raw: bytes, cuts: Iterable[tuple[int, int, int, bytes]]) -> Iterator[bytes | memoryview]:
+    """The patched sheet as pieces: unchanged stretches are views of `raw` (at most 1 MB each),
+    never copies. `cuts` may be a generator: the sheet streams out while it is being patched."""
     view, pos = memoryview(raw), 0
     for start, _order, end, new in cuts:
+        while start - pos > PIECE:
+            yield view[pos:pos + PIECE]
+            pos += PIECE
         yield view[pos:start]
         yield new
         pos = end
-    yield view[pos:]
+    for at in range(pos, len(raw), PIECE):
+        yield view[at:at + PIECE]
 
 
-def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> list[tuple[int, int, int, bytes]]:
-    """Where the edits change `raw`: sorted (start, order, end, new bytes); [] if nothing changes."""
+def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> Iterator[tuple[int, int, int, bytes]]:
+    """Where the edits change `raw`, in order: (start, order, end, new bytes), generated row by
+    row as they are found. Raises MissingRow, after the last cut, for planned rows not found."""
     prefix = _prefix(raw)
     row_end = b"</" + prefix + b"row>"
-    cuts, pending, max_col = [], dict(edits), 0
     data = max(raw.find(b"<" + prefix + b"sheetData"), 0)
-    rows = _rows_by_number if _rows_numbered(raw, prefix, data) else _rows_by_scan
-    # every cell written `<c r="..."` (checked once here, not per row)
-    addressed = raw.count(b"<" + prefix + b"c ", data) == raw.count(b"<" + prefix + b'c r="', data)
+    rows = _rows_by_number if rows_numbered(raw, prefix, data) else _rows_by_scan
+    sheet = _Rows(raw, prefix, data)
+    yield from _dimension_cut(raw, prefix, _widest_new(edits))
+    found = 0
     for number, start, tag_end, attrs, closed in rows(raw, prefix, data, sorted(edits)):
-        cells = pending.pop(number)
+        cells = edits[number]
+        found += 1
         if closed:  # <row .../>: give it a body
             widest = max(_col(r.rstrip("0123456789")) for r in cells)
             tag = b"<" + prefix + b"row" + _widen_spans(attrs, widest) + b">"
-            cuts.append((start, 0, tag_end, tag + b"".join(n for *_x, n in _new_cells(cells, prefix)) + row_end))
-        else:
-            found, widest = _row_cuts(raw, tag_end, raw.index(row_end, tag_end), cells, prefix, addressed)
-            cuts += found
-            if widest and (wide := _widen_spans(attrs, widest)) != attrs:
-                cuts.append((start, 0, tag_end, b"<" + prefix + b"row" + wide + b">"))
-        max_col = max(max_col, widest)
-    if pending:
-        raise MissingRow(sorted(pending))
-    cuts += _dimension_cut(raw, prefix, max_col)
-    cuts = [c for c in cuts if (c[0] != c[2] or c[3]) and raw[c[0]:c[2]] != c[3]]
-    cuts.sort(key=lambda c: (c[0], c[1]))
-    return cuts
+            yield start, 0, tag_end, tag + b"".join(n for *_x, n in _new_cells(cells, prefix)) + row_end
+            continue
+        cuts, widest = sheet.cuts(tag_end, raw.index(row_end, tag_end), cells)
+        if widest and (wide := _widen_spans(attrs, widest)) != attrs:
+            cuts.insert(0, (start, 0, tag_end, b"<" + prefix + b"row" + wide + b">"))
+        if len(cuts) > 1:
+            cuts.sort(key=_cut_key)
+        for cut in cuts:
+            if cut[0] != cut[2] or cut[3]:
+                if cut[2] - cut[0] != len(cut[3]) or raw[cut[0]:cut[2]] != cut[3]:
+                    yield cut
+    if found != len(edits):
+        seen = {number for number, *_x in rows(raw, prefix, data, sorted(edits))}
+        raise MissingRow(sorted(set(edits) - seen))
 
 
-def _rows_numbered(raw: bytes, prefix: bytes, data: int) -> bool:
+def _cut_key(cut: tuple) -> tuple[int, int]:
+    return cut[0], cut[1]
+
+
+def _widest_new(edits: dict[int, dict[str, CellEdit]]) -> int:
+    """The rightmost column an edit may write (to widen the sheet's dimension, once, up front)."""
+    letters = {ref.rstrip("0123456789") for cells in edits.values() for ref, edit in cells.items()
+               if edit.text or edit.style is not None}
+    return max(map(_col, letters), default=0)
+
+
+def rows_numbered(raw: bytes, prefix: bytes | None = None, data: int = 0) -> bool:
     """Every row starts `<row r="N"` (Excel, LibreOffice, WPS and openpyxl write it so)."""
+    prefix = _prefix(raw) if prefix is None else prefix
     return raw.find(b"<" + prefix + b"row>", data) < 0 and \
         raw.count(b"<" + prefix + b"row ", data) == raw.count(b"<" + prefix + b'row r="', data)
 
@@ -129,6 +152,11 @@ def _rows_by_scan(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
                 return
 
 
+def sheet_prefix(raw: bytes) -> bytes:
+    """The namespace prefix the sheet uses for its elements (b"" or e.g. b"x:")."""
+    return _prefix(raw)
+
+
 def _prefix(raw: bytes) -> bytes:
     m = re.search(rb"<(\w+:)?worksheet\b", raw)
     return m.group(1) or b"" if m else b""
@@ -144,41 +172,77 @@ def _cell_start(prefix: bytes) -> re.Pattern:
     return re.compile(rb"<" + prefix + rb'c r="([A-Z]+)(\d+)"')
 
 
-def _row_cuts(raw: bytes, lo: int, hi: int, cells: dict[str, CellEdit], prefix: bytes, addressed: bool = False):
-    """Cuts for one row whose body is raw[lo:hi]. Fast path: cells found by their leading r
-    attribute (Excel, LibreOffice and openpyxl write it first); other rows are re-parsed whole."""
-    tag = b"<" + prefix + b"c"
-    cuts, missing, widest = [], [], 0
-    for ref, edit in cells.items():
-        at = raw.find(tag + b' r="' + ref.encode() + b'"', lo, hi)
-        if at < 0:
-            missing.append((ref, edit))
-            continue
-        close = raw.index(b">", at)
-        if edit.text is None:  # a new format only: the start tag is all that changes
-            if (tag := _restyle(raw[at:close + 1], edit)) is not None:
-                cuts.append((at, 0, close + 1, tag))
-            continue
-        if raw[close - 1] == 47:  # "/": an empty cell
-            end, attrs_raw, content = close + 1, raw[at + len(tag):close - 1], b""
-        else:
-            end_tag = raw.index(b"</" + prefix + b"c>", close)
-            end, attrs_raw, content = end_tag + len(tag) + 2, raw[at + len(tag):close], raw[close + 1:end_tag]
-        cuts.append((at, 0, end, _cell(prefix, dict(_ATTR.findall(attrs_raw)), content, edit)))
-    if not missing:
-        return cuts, 0
-    if not addressed and raw.count(tag + b' r="', lo, hi) != raw.count(tag + b" ", lo, hi):  # a cell without r
-        body = raw[lo:hi]
-        return [(lo, 0, hi, _patch_row_slow(body, cells, prefix))], max(_col(r.rstrip("0123456789")) for r in cells)
-    for ref, edit in missing:
-        col = _col(ref.rstrip("0123456789"))
-        new = _new_text(prefix, ref, edit.text) if edit.style is None and edit.text else \
-            _cell(prefix, {b"r": ref.encode()}, None, edit)
-        if new is not None:
-            pos = _insert_at(raw, lo, hi, prefix, col)
+class _Rows:
+    """What the row patcher needs to know about one sheet, worked out once (not per row)."""
+
+    def __init__(self, raw: bytes, prefix: bytes, data: int):
+        self.raw, self.prefix, self.data = raw, prefix, data
+        self.tag, self.end_tag = b"<" + prefix + b"c", b"</" + prefix + b"c>"
+        self.find_tag = self.tag + b' r="'
+        self.cell_start = _cell_start(prefix)
+        self._addressed: bool | None = None
+
+    @property
+    def addressed(self) -> bool:
+        """Every cell is written `<c r="..."` (counted once, and only if a row needs to know)."""
+        if self._addressed is None:
+            raw = self.raw
+            self._addressed = raw.count(self.tag + b" ", self.data) == raw.count(self.find_tag, self.data)
+        return self._addressed
+
+    def cuts(self, lo: int, hi: int, cells: dict[str, CellEdit]) -> tuple[list, int]:
+        """Cuts for one row whose body is raw[lo:hi], and the rightmost column a new cell took.
+        Fast path: cells found by their leading r attribute (Excel, LibreOffice and openpyxl
+        write it first); rows with cells lacking r are re-parsed whole."""
+        raw, tag, find_tag = self.raw, self.tag, self.find_tag
+        cuts, missing = [], []
+        for ref, edit in cells.items():
+            at = raw.find(find_tag + ref.encode() + b'"', lo, hi)
+            if at < 0:
+                missing.append((ref, edit))
+                continue
+            close = raw.index(b">", at)
+            if edit.text is None:  # a new format only: the start tag is all that changes
+                if (new := _restyle(raw[at:close + 1], edit)) is not None:
+                    cuts.append((at, 0, close + 1, new))
+                continue
+            if raw[close - 1] == 47:  # "/": an empty cell
+                end, attrs_raw, content = close + 1, raw[at + len(tag):close - 1], b""
+            else:
+                end_tag = raw.index(self.end_tag, close)
+                end, attrs_raw, content = end_tag + len(tag) + 2, raw[at + len(tag):close], raw[close + 1:end_tag]
+            cuts.append((at, 0, end, _cell(self.prefix, dict(_ATTR.findall(attrs_raw)), content, edit)))
+        if not missing:
+            return cuts, 0
+        if not self.addressed and raw.count(find_tag, lo, hi) != raw.count(tag + b" ", lo, hi):  # a cell without r
+            return [(lo, 0, hi, _patch_row_slow(raw[lo:hi], cells, self.prefix))], \
+                max(_col(r.rstrip("0123456789")) for r in cells)
+        new, widest = self._inserts(lo, hi, missing)
+        return cuts + new, widest
+
+    def _inserts(self, lo: int, hi: int, missing: list) -> tuple[list, int]:
+        """New cells for the row: each goes before the first cell to its right, else at the end."""
+        raw, pattern, widest, cuts = self.raw, self.cell_start, 0, []
+        first = pattern.search(raw, lo, hi)
+        first_col = _col(first.group(1).decode()) if first else 0
+        last_col = None
+        for ref, edit in missing:
+            col = _col(ref.rstrip("0123456789"))
+            new = _new_text(self.prefix, ref, edit.text) if edit.style is None and edit.text else \
+                _cell(self.prefix, {b"r": ref.encode()}, None, edit)
+            if new is None:
+                continue
+            if first is None or first_col > col:
+                pos = first.start() if first else hi
+            else:
+                if last_col is None:
+                    last = pattern.match(raw, raw.rfind(self.find_tag, lo, hi), hi)
+                    last_col = _col(last.group(1).decode())
+                pos = hi if last_col < col else \
+                    next((m.start() for m in pattern.finditer(raw, lo, hi) if _col(m.group(1).decode()) > col), hi)
             cuts.append((pos, col, pos, new))
             widest = max(widest, col)
-    return cuts, widest
+        return cuts, widest
 
 
 _S = re.compile(rb'\ss="(\d+)"')
@@ -214,19 +278,6 @@ def _new_cells(cells: dict[str, CellEdit], prefix: bytes):
         if new is not None:
             out.append((0, _col(ref.rstrip("0123456789")), 0, new))
     return sorted(out)
-
-
-def _insert_at(raw: bytes, lo: int, hi: int, prefix: bytes, col: int) -> int:
-    """Where a new cell of column `col` goes: before the first cell to its right, else at the end.
-    The common cases (left of the first cell, right of the last) need no scan of the row."""
-    pattern = _cell_start(prefix)
-    first = pattern.search(raw, lo, hi)
-    if first is None or _col(first.group(1).decode()) > col:
-        return first.start() if first else hi
-    last = pattern.match(raw, raw.rfind(b"<" + prefix + b'c r="', lo, hi), hi)
-    if _col(last.group(1).decode()) < col:
-        return hi
-    return next((m.start() for m in pattern.finditer(raw, lo, hi) if _col(m.group(1).decode()) > col), hi)
 
 
 @lru_cache(maxsize=4096)
@@ -304,36 +355,60 @@ def _dimension_cut(raw: bytes, prefix: bytes, col: int) -> list:
 
 
 # ---- reading back and the person list ------------------------------------------------------------
-def count_rows(raw: bytes) -> int:
-    """How many `<row>` elements a sheet has."""
-    prefix = _prefix(raw)
-    return sum(1 for _ in re.finditer(rb"<" + prefix + rb"row[\s/>]", raw))   # no list of 100k matches
+def count_row_tags(piece: bytes, prefix: bytes) -> int:
+    """`<row...` start tags in a piece of a sheet, `<rowBreaks>` included: one fast scan, for
+    comparing a sheet with itself (rowBreaks, after the rows, is in both or in neither)."""
+    return piece.count(b"<" + prefix + b"row")
 
 
 _TEXT = re.compile(rb"<(?:\w+:)?(?:t|v)\b[^>]*>([^<]*)</")
+_LAST_ROW = re.compile(rb'r="(\d+)"')
 
 
-def misread(raw: bytes, expect: dict[str, str]) -> list[str]:
-    """The cells of `expect` whose text (inline string or plain value) is not the expected one,
-    found in one forward pass; `expect` must be in sheet order (row by row), as plans are."""
-    prefix, wrong, pos = _prefix(raw), [], 0
-    tag, close = b"<" + prefix + b'c r="', b"</" + prefix + b"c>"
-    for ref, value in expect.items():
-        at = raw.find(tag + ref.encode() + b'"', pos)
-        if at < 0:
-            at = raw.find(tag + ref.encode() + b'"')   # out of order: search from the top once
-        if at < 0:
-            wrong.append(ref)
-            continue
-        start_end = raw.index(b">", at)
-        if raw[start_end - 1] == 47:
-            text, pos = "", start_end
-        else:
-            end = raw.index(close, start_end)
-            text, pos = unescape(b"".join(_TEXT.findall(raw, start_end, end)).decode("utf-8")), end
-        if text != value:
-            wrong.append(ref)
-    return wrong
+class ReadBack:
+    """The new sheet read back as it streams out, a piece of whole rows at a time: its row tags
+    are counted (`count_row_tags`), and every cell of `expect` (in sheet order, as plans are)
+    must hold its text."""
+
+    def __init__(self, prefix: bytes, expect: dict[str, str]):
+        self.prefix, self.row_tags, self.wrong = prefix, 0, []
+        self._tag, self._close = b"<" + prefix + b'c r="', b"</" + prefix + b"c>"
+        self._pending = list(reversed(expect.items()))     # popped from the end: sheet order
+
+    def feed(self, piece: bytes, final: bool = False) -> None:
+        self.row_tags += count_row_tags(piece, self.prefix)
+        last_row = None if final else self._last_row(piece)
+        pos = 0
+        while self._pending:
+            ref, value = self._pending[-1]
+            if not final and (last_row is None or int(ref.lstrip(_LETTERS)) > last_row):
+                return                                          # in a later piece
+            at = piece.find(self._tag + ref.encode() + b'"', pos)
+            if at < 0:
+                at = piece.find(self._tag + ref.encode() + b'"')   # out of order: from the top once
+            if at < 0:
+                self.wrong.append(ref)
+                self._pending.pop()
+                continue
+            self._pending.pop()
+            text, pos = self._text(piece, at)
+            if text != value:
+                self.wrong.append(ref)
+
+    def _last_row(self, piece: bytes) -> int | None:
+        at = piece.rfind(b"<" + self.prefix + b"row ")
+        m = _LAST_ROW.search(piece, at, piece.find(b">", at)) if at >= 0 else None
+        return int(m.group(1)) if m else None
+
+    def _text(self, piece: bytes, at: int) -> tuple[str, int]:
+        start_end = piece.index(b">", at)
+        if piece[start_end - 1] == 47:
+            return "", start_end
+        end = piece.index(self._close, start_end)
+        return unescape(b"".join(_TEXT.findall(piece, start_end, end)).decode("utf-8")), end
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def names_sheet(raw: bytes, names: list[str]) -> bytes | None:

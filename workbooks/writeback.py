@@ -1,26 +1,30 @@
 """Lossless write-back: plan the cells to change, then apply the plan safely or not at all.
 
 Safety, in order: never while the file is open (an owner/lock file beside it) or changed since
-it was read; build the new package in a temporary file in the same folder, fsync it, read it
-back and check that no row was lost and every planned value landed; keep the previous version
-in the backups folder; then replace the file atomically. A crash at any point leaves either
+it was read; build the new package in a temporary file in the same folder, checking the new
+sheet as it is produced (well-formed, no row lost, every planned ID landed), fsync it, read it
+back from disk and compare it with what was produced; keep the previous version in the
+backups folder; then replace the file atomically. A crash at any point leaves either
 the old file or the new one, whole.
 """
 from __future__ import annotations
 
 import hashlib
-import pyexpat
 import os
 import shutil
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
+
+from lxml import etree
 
 from . import package
 from .flags import Colour
 from .meta import NAMES_SHEET
-from .sheetxml import CellEdit, MissingRow, count_rows, misread, names_sheet, splices, stream
+from .sheetxml import CellEdit, MissingRow, ReadBack, count_row_tags, names_sheet, rows_numbered, sheet_prefix, splices, stream
 from .stylebook import StyleBook
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
@@ -121,13 +125,13 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteR
         return WriteResult(SKIPPED, why)
     temp = plan.path.with_name(f".{plan.path.stem}.duban-tmp{plan.path.suffix}")
     try:
-        parts, originals, checks = _patched_parts(plan)
+        parts, originals = _patched_parts(plan)
         if not parts:
             return WriteResult(UNCHANGED, originals=originals)
-        _write_temp(plan.path, temp, parts)
-        parts = None  # let the sheet's XML go before the verifying read
+        manifest = _write_temp(plan.path, temp, parts)
+        parts = None
         crashpoint("temp-written")
-        _verify_package(plan, temp, checks)
+        _verify_package(temp, manifest)
         if verify:
             _verify(plan, temp, verify)
         if why := busy(plan):
@@ -182,35 +186,89 @@ def _owner_name(lock: Path) -> str:
 
 
 # ---- building the new package -----------------------------------------------------------------
-def _patched_parts(plan: WritePlan) -> tuple[dict, dict[str, dict], dict[str, int | None]]:
-    """(new parts, original formats of painted cells, what to verify: part -> row count or None)."""
+def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[str, dict]]:
+    """(new parts, compressed; original formats of painted cells). The sheet inflates in a
+    worker while the edits are worked out, and is checked and deflated while it is patched."""
     with zipfile.ZipFile(plan.path) as zf:
         sheets, styles_path = package.workbook_parts(zf)
         if plan.sheet not in sheets:
             raise Refused("no-sheet", sheet=plan.sheet)
         sheet_path = sheets[plan.sheet]
-        sheet_raw, styles_raw = package.read_part(zf, sheet_path), zf.read(styles_path)
+        sheet_info = zf.getinfo(sheet_path)
+        stored, styles_raw = package.stored_bytes(zf, sheet_info), zf.read(styles_path)
         names_path = sheets.get(NAMES_SHEET) if plan.names is not None else None
         names_xml = names_sheet(zf.read(names_path), plan.names) if names_path else None
-    book = StyleBook(package.parse(styles_raw))
     originals: dict[str, dict] = {}
-    edits = _edits(plan, book, originals)
+    parts: dict[str, package.Deflated] = {}
+    with ThreadPoolExecutor(1) as pool:
+        inflating = pool.submit(package.inflate, sheet_info, stored)
+        book = StyleBook(package.parse(styles_raw))
+        edits = _edits(plan, book, originals)
+        try:
+            sheet_raw = inflating.result()
+        except zipfile.BadZipFile as exc:
+            raise Refused("damaged", error=str(exc)) from None
+    stored = None
+    if edits and (sheet := _new_sheet(plan, sheet_raw, edits)) is not None:
+        parts[sheet_path] = sheet
+    for path, xml in ((styles_path, package.serialize(book.root, styles_raw) if book.changed else None),
+                      (names_path, names_xml)):
+        if xml is not None:
+            _parses(xml)
+            parts[path] = package.deflate(xml)
+    return parts, originals
+
+
+def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | None:
+    """The patched sheet, compressed, or None when the edits change nothing.
+
+    It streams through the always-on read-back as it is produced: libxml2 checks that it is
+    well-formed (in the deflater's thread), its rows are counted (exactly as many as before),
+    and every planned ID cell must hold its ID. Pieces end at a row end, so each holds whole rows."""
+    prefix = sheet_prefix(raw)
+    cuts = splices(raw, edits)
     try:
-        cuts = splices(sheet_raw, edits) if edits else []
+        first = next(cuts, None)
+        if first is None:
+            return None
+        before = count_row_tags(raw, prefix)
+        check = ReadBack(prefix, plan.expect)
+        row_end = b"</" + prefix + b"row>"
+        whole_rows = rows_numbered(raw, prefix)     # else: one piece (rows without numbers)
+        with package.Deflater(xml=True) as out:
+            buffer = bytearray()
+            for piece in stream(raw, chain((first,), cuts)):
+                buffer += piece
+                if whole_rows and len(buffer) >= CHUNK and (end := buffer.rfind(row_end)) >= 0:
+                    end += len(row_end)
+                    with memoryview(buffer) as view:
+                        done = bytes(view[:end])
+                    del buffer[:end]
+                    check.feed(done)
+                    out.feed(done)
+            done = bytes(buffer)
+            check.feed(done, final=True)
+            out.feed(done)
+            sheet = out.result()
     except MissingRow as exc:
         raise Refused("rows-gone", rows="、".join(map(str, exc.rows[:5]))) from None
-    parts: dict = {}
-    checks: dict[str, int | None] = {}
-    if cuts:
-        parts[sheet_path] = lambda: stream(sheet_raw, cuts)
-        checks[sheet_path] = count_rows(sheet_raw)
-    if book.changed:
-        parts[styles_path] = package.serialize(book.root, styles_raw)
-        checks[styles_path] = None
-    if names_xml is not None:
-        parts[names_path] = names_xml
-        checks[names_path] = None
-    return parts, originals, checks
+    except etree.XMLSyntaxError as exc:
+        raise Refused("damaged", error=str(exc)) from None
+    if check.row_tags != before:       # say it in rows: the one <rowBreaks> (if any) is in both counts
+        breaks = raw.count(b"<" + prefix + b"rowBreaks")
+        _refuse_unless(False, check.row_tags - breaks, before - breaks, [])
+    _refuse_unless(True, 0, 0, check.wrong)
+    return sheet
+
+
+CHUNK = 4 << 20
+
+
+def _parses(xml: bytes) -> None:
+    try:
+        package.parse(xml)
+    except etree.XMLSyntaxError as exc:
+        raise Refused("damaged", error=str(exc)) from None
 
 
 def _edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[str, CellEdit]]:
@@ -252,44 +310,25 @@ def _base_format(book: StyleBook, current: int, previous: tuple[Colour, dict] | 
     return book.describe(current)
 
 
-def _write_temp(source: Path, temp: Path, parts: dict[str, bytes]) -> None:
+def _write_temp(source: Path, temp: Path, parts: dict[str, package.Deflated]) -> package.Manifest:
     with open(temp, "wb") as fh:
-        package.rewrite(source, fh, parts)
+        manifest = package.rewrite(source, fh, parts)
         fh.flush()
         os.fsync(fh.fileno())
     shutil.copymode(source, temp)
+    return manifest
 
 
-def _verify_package(plan: WritePlan, temp: Path, checks: dict[str, int | None]) -> None:
-    """Read the new file back from disk: every part's checksum, the changed parts parse as XML,
-    the sheet has exactly the rows it had, and every planned ID cell holds its ID.
+def _verify_package(temp: Path, manifest: package.Manifest) -> None:
+    """Read the new file back from disk: every part where it was written, with its planned CRC
+    and sizes and exactly the stored bytes produced (which were checked as they were produced).
 
-    This is the always-on check (about a second for 100,000 rows). A caller may add a full
-    re-read by a spreadsheet reader with `verify=` (the tests do, with python-calamine)."""
+    This is the always-on check. A caller may add a full re-read by a spreadsheet reader with
+    `verify=` (the tests do, with python-calamine)."""
     try:
-        with zipfile.ZipFile(temp) as zf:
-            for info in zf.infolist():
-                if info.filename not in checks:
-                    with zf.open(info) as fh:          # reading to the end checks the CRC
-                        while fh.read(1 << 20):
-                            pass
-                    continue
-                xml = _read_parsed(zf, info)
-                rows = checks[info.filename]
-                if rows is None:
-                    continue
-                now = count_rows(xml)
-                _refuse_unless(now == rows, now, rows, misread(xml, plan.expect))
-    except (zipfile.BadZipFile, pyexpat.ExpatError, OSError) as exc:
+        package.check_written(temp, manifest)
+    except (zipfile.BadZipFile, OSError) as exc:
         raise Refused("damaged", error=str(exc)) from None
-
-
-def _read_parsed(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """A part's bytes, parsed by expat as they stream in (no handlers: well-formedness only)."""
-    parser = pyexpat.ParserCreate()
-    data = package.read_part(zf, info, lambda chunk: parser.Parse(chunk, False))
-    parser.Parse(b"", True)
-    return data
 
 
 def _verify(plan: WritePlan, temp: Path, verify) -> None:

@@ -37,7 +37,13 @@ def rules_for(kind: Kind) -> list:
 def evaluate(record: Record, ctx: Context, rules: list | None = None) -> list[Flag]:
     """Every flag on one record, most severe first."""
     found = [flag for rule in (rules or rules_for(record.kind)) if (flag := rule(record, ctx))]
-    return sorted(found, key=lambda f: f.rank)
+    if len(found) > 1:
+        found.sort(key=_rank)
+    return found
+
+
+def _rank(flag: Flag) -> int:
+    return flag.rank
 
 
 __all__ = ["Context", "Flag", "RowHistory", "RULES", "evaluate", "rules_for"]
