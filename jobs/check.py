@@ -110,7 +110,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     ctx = rules.Context(now, calendar, settings["rules"], history=lambda r: histories.get(r.id),
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
     chosen = rules.rules_for(read.kind)
-    result.flags = {rec.row: rules.evaluate(rec, ctx, chosen) for rec in read.records}
+    result.flags = {rec["_row"]: rules.evaluate(rec, ctx, chosen) for rec in read.records}
     if fingerprint is None:
         result.write, result.why = SKIPPED, Reason.of("no-fingerprint")
         return result
@@ -156,39 +156,42 @@ def _row_problems(problems: list[Problem]) -> dict[int, list[Problem]]:
 
 
 def alerts_text(flags: list[rules.Flag], lang: str) -> str:
-    return ALERT_SEPARATOR[lang].join(f.text(lang) for f in flags if f.text(lang))
+    return ALERT_SEPARATOR[lang].join(text for f in flags if (text := f.text(lang)))
 
 
 def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint) -> WritePlan:
+    """The cells to write for one workbook. Runs for every row: refs are built from letters
+    worked out once, and rows without flags, new IDs or past paint cost a few lookups."""
     plan = WritePlan(read.path, read.sheet, fingerprint, read.rows_read)
-    id_col, alerts_col = read.columns.get("id"), read.columns.get("alerts")
+    values, expect, paints, lang = plan.values, plan.expect, plan.paints, read.lang
+    id_letter, alerts_letter = (_letter(read.columns.get(key)) for key in ("id", "alerts"))
     flag_column = read.kind.flag_column
-    flag_col = read.columns.get(flag_column.key) if flag_column else None
+    flag_key = flag_column.key if flag_column else None
+    flag_letter = _letter(read.columns.get(flag_key)) if flag_key else None
     for rec in read.records:
-        found = flags.get(rec.row, [])
-        if rec.row in new_ids and id_col is not None:
-            ref = f"{col_letter(id_col)}{rec.row}"
-            plan.values[ref] = plan.expect[ref] = new_ids[rec.row]
-        if alerts_col is not None:
-            text = alerts_text(found, read.lang)
+        row = rec["_row"]
+        found = flags.get(row) or ()
+        if id_letter and row in new_ids:
+            values[id_letter + str(row)] = expect[id_letter + str(row)] = new_ids[row]
+        if alerts_letter:
+            text = alerts_text(found, lang) if found else ""
             if text != (rec["alerts"] or ""):
-                plan.values[f"{col_letter(alerts_col)}{rec.row}"] = text
-        if flag_col is not None and rec.id:
+                values[alerts_letter + str(row)] = text
+        if flag_letter and (ident := rec["id"]):
             colour = colours[found[0].type.colour] if found else None
-            previous = painted.get((rec.id, flag_column.key))
+            previous = painted.get((ident, flag_key))
             if colour or previous:
                 prev = (colours.get(previous[0]), previous[1]) if previous else None
-                plan.paints.append(Paint(f"{col_letter(flag_col)}{rec.row}", colour,
-                                         prev if prev and prev[0] else None))
+                paints.append(Paint(flag_letter + str(row), colour, prev if prev and prev[0] else None, ident))
     return plan
 
 
+def _letter(index: int | None) -> str | None:
+    return col_letter(index) if index is not None else None
+
+
 def _painted_entries(read, plan: WritePlan, originals: dict[str, dict]) -> dict:
-    by_ref = {f"{col_letter(read.columns[read.kind.flag_column.key])}{rec.row}": rec for rec in read.records} \
-        if plan.paints else {}
-    entries = {}
-    for paint in plan.paints:
-        rec = by_ref[paint.ref]
-        key = (rec.id, read.kind.flag_column.key)
-        entries[key] = (paint.colour.name, originals[paint.ref]) if paint.colour else None
-    return entries
+    """What the journal keeps of this run's paint, by (row ID, column): colour and original format."""
+    key = read.kind.flag_column.key if plan.paints else None
+    return {(paint.owner, key): (paint.colour.name, originals[paint.ref]) if paint.colour else None
+            for paint in plan.paints}

@@ -95,16 +95,17 @@ def inflate(info: zipfile.ZipInfo, stored: bytes) -> bytes:
 
 @dataclass
 class Deflated:
-    """A new part, compressed before the package is written: deflate bytes, CRC and size."""
+    """A new part, compressed before the package is written: deflate bytes (in pieces, so a big
+    part is never joined into one more copy), CRC and size."""
 
-    data: bytes
+    pieces: list[bytes]
     crc: int
     size: int
 
 
 def deflate(data: bytes, level: int = 6) -> Deflated:
     packer = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return Deflated(packer.compress(data) + packer.flush(), zlib.crc32(data), len(data))
+    return Deflated([packer.compress(data), packer.flush()], zlib.crc32(data), len(data))
 
 
 class _NoEvents:
@@ -121,7 +122,7 @@ class Deflater:
     `etree.XMLSyntaxError` when the XML is broken."""
 
     def __init__(self, xml: bool = True, level: int = 1):
-        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._parser = etree.XMLParser(target=_NoEvents(), huge_tree=True, resolve_entities=False,
                                        no_network=True) if xml else None
         self._packer = zlib.compressobj(level, zlib.DEFLATED, -15)
@@ -139,7 +140,7 @@ class Deflater:
         self._thread.join()
         if self._error is not None:
             raise self._error
-        return Deflated(b"".join(self._out), self._crc, self._size)
+        return Deflated(self._out, self._crc, self._size)
 
     def _run(self) -> None:
         while (chunk := self._queue.get()) is not None:
@@ -184,11 +185,14 @@ def rewrite(source: Path, target, replacements: dict[str, Deflated]) -> Manifest
         for info in zin.infolist():
             new = replacements.get(info.filename)
             if new is None:
-                stored, crc, size, method = stored_bytes(zin, info), info.CRC, info.file_size, info.compress_type
+                pieces, crc, size, method = [stored_bytes(zin, info)], info.CRC, info.file_size, info.compress_type
             else:
-                stored, crc, size, method = new.data, new.crc, new.size, zipfile.ZIP_DEFLATED
-            _write_stored(zout, info, stored, crc, size, method, keep_extra=new is None)
-            manifest[info.filename] = (crc, len(stored), size, zlib.crc32(stored))
+                pieces, crc, size, method = new.pieces, new.crc, new.size, zipfile.ZIP_DEFLATED
+            _write_stored(zout, info, pieces, crc, size, method, keep_extra=new is None)
+            stored_crc = 0
+            for piece in pieces:
+                stored_crc = zlib.crc32(piece, stored_crc)
+            manifest[info.filename] = (crc, sum(map(len, pieces)), size, stored_crc)
     return manifest
 
 
@@ -206,18 +210,19 @@ def check_written(path: Path, manifest: Manifest) -> None:
                 raise zipfile.BadZipFile(f"{info.filename} does not read back as written")
 
 
-def _write_stored(zout: zipfile.ZipFile, info: zipfile.ZipInfo, stored: bytes, crc: int, size: int,
+def _write_stored(zout: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: list[bytes], crc: int, size: int,
                   method: int, keep_extra: bool) -> None:
     """Append one member from its stored bytes (sizes in the local header, no data descriptor)."""
     copy = _copy_info(info)
     copy.compress_type = method
-    copy.CRC, copy.compress_size, copy.file_size = crc, len(stored), size
+    copy.CRC, copy.compress_size, copy.file_size = crc, sum(map(len, pieces)), size
     copy.flag_bits = info.flag_bits & ~0x08
     if keep_extra:
         copy.extra = info.extra
     copy.header_offset = zout.fp.tell()
-    zout.fp.write(copy.FileHeader(zip64=size > zipfile.ZIP64_LIMIT or len(stored) > zipfile.ZIP64_LIMIT))
-    zout.fp.write(stored)
+    zout.fp.write(copy.FileHeader(zip64=size > zipfile.ZIP64_LIMIT or copy.compress_size > zipfile.ZIP64_LIMIT))
+    for piece in pieces:
+        zout.fp.write(piece)
     zout.filelist.append(copy)
     zout.NameToInfo[copy.filename] = copy
     zout.start_dir = zout.fp.tell()

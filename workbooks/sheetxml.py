@@ -34,7 +34,7 @@ def col_letters(n: int) -> str:
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class CellEdit:
     """What to do to one cell: new text (None: keep the value) and/or a new format.
 
@@ -75,14 +75,14 @@ def stream(raw: bytes, cuts: Iterable[tuple[int, int, int, bytes]]) -> Iterator[
         yield view[at:at + PIECE]
 
 
-def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]]) -> Iterator[tuple[int, int, int, bytes]]:
+def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]], sheet: Layout | None = None
+            ) -> Iterator[tuple[int, int, int, bytes]]:
     """Where the edits change `raw`, in order: (start, order, end, new bytes), generated row by
     row as they are found. Raises MissingRow, after the last cut, for planned rows not found."""
-    prefix = _prefix(raw)
+    sheet = sheet or Layout(raw)
+    prefix, data = sheet.prefix, sheet.data
     row_end = b"</" + prefix + b"row>"
-    data = max(raw.find(b"<" + prefix + b"sheetData"), 0)
-    rows = _rows_by_number if rows_numbered(raw, prefix, data) else _rows_by_scan
-    sheet = _Rows(raw, prefix, data)
+    rows = _rows_by_number if sheet.rows_numbered else _rows_by_scan
     yield from _dimension_cut(raw, prefix, _widest_new(edits))
     found = 0
     for number, start, tag_end, attrs, closed in rows(raw, prefix, data, sorted(edits)):
@@ -118,11 +118,10 @@ def _widest_new(edits: dict[int, dict[str, CellEdit]]) -> int:
     return max(map(_col, letters), default=0)
 
 
-def rows_numbered(raw: bytes, prefix: bytes | None = None, data: int = 0) -> bool:
-    """Every row starts `<row r="N"` (Excel, LibreOffice, WPS and openpyxl write it so)."""
-    prefix = _prefix(raw) if prefix is None else prefix
-    return raw.find(b"<" + prefix + b"row>", data) < 0 and \
-        raw.count(b"<" + prefix + b"row ", data) == raw.count(b"<" + prefix + b'row r="', data)
+@lru_cache(maxsize=16)
+def _unaddressed(prefix: bytes) -> re.Pattern:
+    """A row or cell start tag whose first attribute is not r (one scan finds any)."""
+    return re.compile(rb"<" + re.escape(prefix) + rb'(row|c)(?:/?>|\s+(?!r="))')
 
 
 def _rows_by_number(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
@@ -152,11 +151,6 @@ def _rows_by_scan(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
                 return
 
 
-def sheet_prefix(raw: bytes) -> bytes:
-    """The namespace prefix the sheet uses for its elements (b"" or e.g. b"x:")."""
-    return _prefix(raw)
-
-
 def _prefix(raw: bytes) -> bytes:
     m = re.search(rb"<(\w+:)?worksheet\b", raw)
     return m.group(1) or b"" if m else b""
@@ -172,23 +166,20 @@ def _cell_start(prefix: bytes) -> re.Pattern:
     return re.compile(rb"<" + prefix + rb'c r="([A-Z]+)(\d+)"')
 
 
-class _Rows:
+class Layout:
     """What the row patcher needs to know about one sheet, worked out once (not per row)."""
 
-    def __init__(self, raw: bytes, prefix: bytes, data: int):
-        self.raw, self.prefix, self.data = raw, prefix, data
+    def __init__(self, raw: bytes):
+        prefix = self.prefix = _prefix(raw)
+        self.raw, self.data = raw, max(raw.find(b"<" + prefix + b"sheetData"), 0)
+        data = self.data
         self.tag, self.end_tag = b"<" + prefix + b"c", b"</" + prefix + b"c>"
         self.find_tag = self.tag + b' r="'
         self.cell_start = _cell_start(prefix)
-        self._addressed: bool | None = None
-
-    @property
-    def addressed(self) -> bool:
-        """Every cell is written `<c r="..."` (counted once, and only if a row needs to know)."""
-        if self._addressed is None:
-            raw = self.raw
-            self._addressed = raw.count(self.tag + b" ", self.data) == raw.count(self.find_tag, self.data)
-        return self._addressed
+        odd = {m.group(1) for m in _unaddressed(prefix).finditer(raw, data)} \
+            if _unaddressed(prefix).search(raw, data) else set()
+        self.rows_numbered = b"row" not in odd   # every row starts `<row r="N"`
+        self.addressed = b"c" not in odd          # every cell starts `<c r="..."`
 
     def cuts(self, lo: int, hi: int, cells: dict[str, CellEdit]) -> tuple[list, int]:
         """Cuts for one row whose body is raw[lo:hi], and the rightmost column a new cell took.
@@ -262,10 +253,13 @@ def _restyle(tag: bytes, edit: CellEdit) -> bytes | None:
     return tag[:end] + s + tag[end:]
 
 
+_UNSAFE = re.compile(r"[&<>\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
 def _new_text(prefix: bytes, ref: str, text: str) -> bytes:
     """A new cell holding only text (most job-owned cells): what `_cell` builds, without its dict work."""
-    body = escape(_ILLEGAL.sub("", text)).encode()
-    space = b' xml:space="preserve"' if text != text.strip() else b""
+    body = escape(_ILLEGAL.sub("", text)).encode() if _UNSAFE.search(text) else text.encode()
+    space = b' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else b""
     return b'<%sc r="%s" t="inlineStr"><%sis><%st%s>%s</%st></%sis></%sc>' % (
         prefix, ref.encode(), prefix, prefix, space, body, prefix, prefix, prefix)
 
@@ -373,6 +367,7 @@ class ReadBack:
     def __init__(self, prefix: bytes, expect: dict[str, str]):
         self.prefix, self.row_tags, self.wrong = prefix, 0, []
         self._tag, self._close = b"<" + prefix + b'c r="', b"</" + prefix + b"c>"
+        self._is_t, self._t_is = b"<%sis><%st>" % (prefix, prefix), b"</%st></%sis>" % (prefix, prefix)
         self._pending = list(reversed(expect.items()))     # popped from the end: sheet order
 
     def feed(self, piece: bytes, final: bool = False) -> None:
@@ -391,9 +386,13 @@ class ReadBack:
                 self._pending.pop()
                 continue
             self._pending.pop()
-            text, pos = self._text(piece, at)
-            if text != value:
-                self.wrong.append(ref)
+            end = piece.find(self._close, at)
+            body = escape(value).encode() if _UNSAFE.search(value) else value.encode()
+            if end < 0 or piece.find(self._is_t + body + self._t_is, at, end) < 0:
+                text, end = self._text(piece, at)      # not as duban writes it: read it properly
+                if text != value:
+                    self.wrong.append(ref)
+            pos = end
 
     def _last_row(self, piece: bytes) -> int | None:
         at = piece.rfind(b"<" + self.prefix + b"row ")

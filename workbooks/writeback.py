@@ -24,7 +24,7 @@ from lxml import etree
 from . import package
 from .flags import Colour
 from .meta import NAMES_SHEET
-from .sheetxml import CellEdit, MissingRow, ReadBack, count_row_tags, names_sheet, rows_numbered, sheet_prefix, splices, stream
+from .sheetxml import CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, splices, stream
 from .stylebook import StyleBook
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
@@ -46,11 +46,13 @@ class Fingerprint:
 @dataclass
 class Paint:
     """Colour one cell (`colour` None: give it back its own format). `previous`: what duban
-    painted there last time and the format it had before, from the journal."""
+    painted there last time and the format it had before, from the journal; `owner`: the
+    row's ID, under which the journal keeps this cell's original format."""
 
     ref: str
     colour: Colour | None
     previous: tuple[Colour, dict] | None = None
+    owner: str | None = None
 
 
 @dataclass
@@ -225,8 +227,9 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
     It streams through the always-on read-back as it is produced: libxml2 checks that it is
     well-formed (in the deflater's thread), its rows are counted (exactly as many as before),
     and every planned ID cell must hold its ID. Pieces end at a row end, so each holds whole rows."""
-    prefix = sheet_prefix(raw)
-    cuts = splices(raw, edits)
+    layout = Layout(raw)
+    prefix = layout.prefix
+    cuts = splices(raw, edits, layout)
     try:
         first = next(cuts, None)
         if first is None:
@@ -234,7 +237,7 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
         before = count_row_tags(raw, prefix)
         check = ReadBack(prefix, plan.expect)
         row_end = b"</" + prefix + b"row>"
-        whole_rows = rows_numbered(raw, prefix)     # else: one piece (rows without numbers)
+        whole_rows = layout.rows_numbered     # else: one piece (rows without numbers)
         with package.Deflater(xml=True) as out:
             buffer = bytearray()
             for piece in stream(raw, chain((first,), cuts)):
@@ -261,7 +264,7 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
     return sheet
 
 
-CHUNK = 4 << 20
+CHUNK = 2 << 20
 
 
 def _parses(xml: bytes) -> None:
@@ -272,26 +275,38 @@ def _parses(xml: bytes) -> None:
 
 
 def _edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[str, CellEdit]]:
+    """The plan's cells grouped by row, each with its new text and/or its style callback."""
     edits: dict[int, dict[str, CellEdit]] = {}
     for ref, text in plan.values.items():
-        _slot(edits, ref).text = text
+        row = int(ref.lstrip(_LETTERS))
+        if (cells := edits.get(row)) is None:
+            edits[row] = {ref: CellEdit(text)}
+        else:
+            cells[ref] = CellEdit(text)
     memo: dict = {}
     for paint in plan.paints:
-        _slot(edits, paint.ref).style = _painter(book, paint, originals, memo)
+        ref = paint.ref
+        style = _painter(book, paint, originals, memo)
+        if (cells := edits.get(row := int(ref.lstrip(_LETTERS)))) is None:
+            edits[row] = {ref: CellEdit(None, style)}
+        elif (edit := cells.get(ref)) is None:
+            cells[ref] = CellEdit(None, style)
+        else:
+            edit.style = style
     return edits
 
 
-def _slot(edits: dict, ref: str) -> CellEdit:
-    row = int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-    return edits.setdefault(row, {}).setdefault(ref, CellEdit())
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _painter(book: StyleBook, paint: Paint, originals: dict, memo: dict):
     """The style callback for one cell: its own format, coloured (or given back), by content.
 
     `memo` shares the answer between cells with the same format, colour and history (most do)."""
+    group = (paint.colour, paint.previous and (paint.previous[0], id(paint.previous[1])))
+
     def style(current: int) -> int:
-        key = (current, paint.colour, paint.previous and (paint.previous[0], id(paint.previous[1])))
+        key = (current, group)
         if key not in memo:
             base = _base_format(book, current, paint.previous)
             target = book.coloured(base, paint.colour) if paint.colour else base
