@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from workbooks.batch import cyclic_gc_paused
 from workbooks.directory import Directory
 from workbooks.flags import Colour
 from workbooks.problems import Problem, col_letter
@@ -72,7 +73,7 @@ def run_lock(folder: Path, settings: dict):
 def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None) -> CheckReport:
     calendar = from_settings(settings)
     colours = palette(settings)
-    with run_lock(folder, settings):
+    with run_lock(folder, settings), cyclic_gc_paused():
         fingerprints: dict = {}
         reads = read_folder(folder, settings, now.date(), progress, fingerprints)
         names = person_list(reads)

@@ -5,6 +5,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from workbooks.batch import cyclic_gc_paused
 from workbooks.directory import Directory, crosscheck
 from workbooks.discover import find_workbooks
 from workbooks.problems import Problem
@@ -29,7 +30,8 @@ def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[P
                 fingerprints[path] = Fingerprint.of(path)
             except OSError:
                 pass
-        reads.append(_read_one(path, settings, today))
+        with cyclic_gc_paused():
+            reads.append(_read_one(path, settings, today))
     directory = Directory.from_reads(reads)
     for read in reads:
         read.problems.extend(crosscheck(read, directory))

@@ -22,6 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from . import package
+from .batch import cyclic_gc_paused
 from .flags import Colour
 from .meta import NAMES_SHEET
 from .sheetxml import CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, splices, stream
@@ -127,7 +128,8 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteR
         return WriteResult(SKIPPED, why)
     temp = plan.path.with_name(f".{plan.path.stem}.duban-tmp{plan.path.suffix}")
     try:
-        parts, originals = _patched_parts(plan)
+        with cyclic_gc_paused():
+            parts, originals = _patched_parts(plan)
         if not parts:
             return WriteResult(UNCHANGED, originals=originals)
         manifest = _write_temp(plan.path, temp, parts)
