@@ -161,6 +161,28 @@ def test_last_changed_moves_on_user_edits_only(tmp_path):
     assert (row["last_changed"], row["status_since"]) == (stamp(edited_at), stamp(NOW))
     change = [e for e in events(tmp_path, "T-000001") if e["event"] == "changed"]
     assert [json.loads(e["detail"]) for e in change] == [{"note": ["待办", "等待财务回复"]}]
+    created = events(tmp_path, "T-000001")[0]
+    assert (created["event"], created["at"]) == ("created", stamp(NOW))
+    assert json.loads(created["detail"])["note"] == "待办"                 # the row as first seen, not as now
+
+
+def test_a_journal_from_an_earlier_duban_keeps_its_history(tmp_path):
+    """Earlier journals stored "created" events and older JSON: no duplicates, no false changes."""
+    import sqlite3
+    make_book(tmp_path, [task("写周报", note="待办")])
+    check(tmp_path)
+    db = sqlite3.connect(tmp_path / ".duban" / "state.db")
+    with db:
+        data = db.execute("SELECT data FROM rows WHERE id='T-000001'").fetchone()[0]
+        old_layout = json.dumps(json.loads(data), ensure_ascii=False, sort_keys=True)   # ", " and ": "
+        assert old_layout != data
+        db.execute("UPDATE rows SET data=?", (old_layout,))
+        db.execute("INSERT INTO events (at, workbook, id, event, detail) VALUES (?,?,?,?,?)",
+                   (stamp(NOW), BOOK, "T-000001", "created", old_layout))
+    db.close()
+    assert check(tmp_path, NOW + HOUR).journal == {"new": 0, "changed": 0, "deleted": 0}
+    assert [e["event"] for e in events(tmp_path, "T-000001")] == ["created"]
+    assert rows(tmp_path, "T-000001")["T-000001"]["last_changed"] == stamp(NOW)
 
 
 # ---- only what reached the file is journalled ------------------------------------------------------------
@@ -220,3 +242,18 @@ def test_history_command(tmp_path):
 def test_history_of_an_unknown_folder_is_one_clear_line(tmp_path):
     done = cli("history", str(tmp_path / "nowhere"))
     assert done.returncode == 2 and "nowhere" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_older_journal_file_gains_the_first_values_column(tmp_path):
+    import sqlite3
+    from jobs.journal import SCHEMA
+    path = tmp_path / ".duban" / "state.db"
+    path.parent.mkdir()
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA.replace(" first_data TEXT,", ""))
+    db.execute("INSERT INTO rows VALUES (?,?,?,?,?,?,?,?,?,NULL,?)",
+               (BOOK, "T-000001", "tasks", 2, stamp(NOW), stamp(NOW), "not_started", stamp(NOW), None, '{"task":"写周报"}'))
+    db.commit()
+    db.close()
+    found = events(tmp_path, "T-000001")
+    assert [(e["event"], e["detail"]) for e in found] == [("created", '{"task":"写周报"}')]
