@@ -83,6 +83,18 @@ def test_cells_without_r_follow_the_previous_cell():
     assert cells(new) == [(None, "1", "1"), (None, "9", "new"), ("C2", None, "c"), ("D2", None, "4"), ("E2", None, "e")]
 
 
+def test_cells_whose_r_is_not_the_first_attribute_are_found_not_duplicated():
+    raw = sheet('<row r="2"><c s="1" r="A2"><v>1</v></c><c t="s" r="B2"><v>0</v></c></row>')
+    new = patch_sheet(raw, {2: {"A2": text("T-000001"), "C2": text("c")}})
+    assert cells(new) == [("A2", "1", "T-000001"), ("B2", None, "0"), ("C2", None, "c")]
+
+
+def test_a_cell_with_no_attributes_at_all_takes_the_next_column():
+    raw = sheet('<row r="2"><c r="A2"><v>1</v></c><c><v>2</v></c></row>')
+    new = patch_sheet(raw, {2: {"B2": text("b"), "C2": text("c")}})
+    assert cells(new) == [("A2", None, "1"), (None, None, "b"), ("C2", None, "c")]
+
+
 def test_a_namespace_prefix_is_kept_on_new_elements():
     raw = sheet(ROW.replace("<", "<x:").replace("<x:/", "</x:"), prefix="x")
     new = patch_sheet(raw, {2: {"D2": text("t")}})
@@ -112,3 +124,37 @@ def test_nothing_to_do_gives_the_same_bytes():
 def test_a_row_that_is_gone_is_an_error():
     with pytest.raises(MissingRow):
         patch_sheet(sheet(ROW), {5: {"A5": text("x")}})
+
+
+# ---- reading the new sheet back as it streams out ------------------------------------------------------
+def read_back(xml: bytes, expect: dict[str, str], pieces: int = 1):
+    """Feed ReadBack `xml` cut after row ends into about `pieces` pieces."""
+    from workbooks.sheetxml import ReadBack
+    check = ReadBack(b"", expect)
+    ends = [m.end() for m in re.finditer(rb"</row>", xml)]
+    cuts = [ends[i] for i in range(0, len(ends) - 1, max(1, len(ends) // pieces))][1:]
+    start = 0
+    for cut in cuts:
+        check.feed(xml[start:cut])
+        start = cut
+    check.feed(xml[start:], final=True)
+    return check.row_tags, check.wrong
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 3])
+def test_read_back_finds_every_planned_cell_whichever_piece_it_is_in(pieces):
+    rows = "".join(f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>T-{n:06d}</t></is></c></row>' for n in range(2, 8))
+    expect = {f"A{n}": f"T-{n:06d}" for n in range(2, 8)}
+    assert read_back(sheet(rows), expect, pieces) == (6, [])
+    wrong = {**expect, "A4": "T-999999"}
+    assert read_back(sheet(rows), wrong, pieces) == (6, ["A4"])
+    missing = {**expect, "B5": "x"}
+    missing = dict(sorted(missing.items(), key=lambda kv: (int(kv[0][1:]), kv[0])))
+    assert read_back(sheet(rows), missing, pieces) == (6, ["B5"])
+
+
+def test_read_back_reads_cells_not_written_the_way_duban_writes_them():
+    rows = ('<row r="2"><c r="A2" t="inlineStr"><is><t xml:space="preserve"> a&amp;b </t></is></c>'
+            '<c r="B2" t="inlineStr"><is><r><t>x</t></r><r><t>y</t></r></is></c><c r="C2" t="str"><v>7</v></c></row>')
+    assert read_back(sheet(rows), {"A2": " a&b ", "B2": "xy", "C2": "7"}) == (1, [])
+    assert read_back(sheet(rows), {"A2": "a&b", "B2": "x", "C2": "8"}) == (1, ["A2", "B2", "C2"])

@@ -1,4 +1,4 @@
-"""Running a batch over 100,000-row workbooks without the cyclic garbage collector.
+"""Running a batch over 100,000-row workbooks: interpreter settings that matter at that size.
 
 Reading and checking a big workbook allocates millions of small objects (cells, rows, flags,
 edits) that reference counting frees on its own; almost none are reference cycles. Each
@@ -9,6 +9,7 @@ pauses it, and whatever cycles it left are collected at the next collection afte
 from __future__ import annotations
 
 import gc
+import sys
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -23,3 +24,19 @@ def cyclic_gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def quick_gil_handoff(interval: float = 0.0005) -> Iterator[None]:
+    """Hand the GIL over more often for the duration (the default is every 5 ms).
+
+    The write-back's worker thread inflates, parses and deflates without the GIL, but needs it
+    for a moment between pieces; at 5 ms per handover it spent more time waiting than working
+    and the patching thread stalled on its full queue. At 0.5 ms a 100,000-row write-back took
+    about a third less time. The process-wide setting is restored afterwards."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, interval))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)

@@ -205,7 +205,7 @@ class Layout:
             cuts.append((at, 0, end, _cell(self.prefix, dict(_ATTR.findall(attrs_raw)), content, edit)))
         if not missing:
             return cuts, 0
-        if not self.addressed and raw.count(find_tag, lo, hi) != raw.count(tag + b" ", lo, hi):  # a cell without r
+        if not self.addressed and _unaddressed(self.prefix).search(raw, lo, hi):  # a cell without a leading r
             return [(lo, 0, hi, _patch_row_slow(raw[lo:hi], cells, self.prefix))], \
                 max(_col(r.rstrip("0123456789")) for r in cells)
         new, widest = self._inserts(lo, hi, missing)
@@ -213,9 +213,9 @@ class Layout:
 
     def _inserts(self, lo: int, hi: int, missing: list) -> tuple[list, int]:
         """New cells for the row: each goes before the first cell to its right, else at the end."""
-        raw, pattern, widest, cuts = self.raw, self.cell_start, 0, []
-        first = pattern.search(raw, lo, hi)
-        first_col = _col(first.group(1).decode()) if first else 0
+        raw, find_tag, widest, cuts = self.raw, self.find_tag, 0, []
+        first = raw.find(find_tag, lo, hi)
+        first_col = self._col_at(first) if first >= 0 else 0
         last_col = None
         for ref, edit in missing:
             col = _col(ref.rstrip("0123456789"))
@@ -223,17 +223,21 @@ class Layout:
                 _cell(self.prefix, {b"r": ref.encode()}, None, edit)
             if new is None:
                 continue
-            if first is None or first_col > col:
-                pos = first.start() if first else hi
+            if first < 0 or first_col > col:
+                pos = first if first >= 0 else hi
             else:
                 if last_col is None:
-                    last = pattern.match(raw, raw.rfind(self.find_tag, lo, hi), hi)
-                    last_col = _col(last.group(1).decode())
-                pos = hi if last_col < col else \
-                    next((m.start() for m in pattern.finditer(raw, lo, hi) if _col(m.group(1).decode()) > col), hi)
+                    last_col = self._col_at(raw.rfind(find_tag, lo, hi))
+                pos = hi if last_col < col else next(
+                    (m.start() for m in self.cell_start.finditer(raw, lo, hi) if _col(m.group(1).decode()) > col), hi)
             cuts.append((pos, col, pos, new))
             widest = max(widest, col)
         return cuts, widest
+
+    def _col_at(self, at: int) -> int:
+        """The column number of the cell whose `<c r="` starts at `at`."""
+        start = at + len(self.find_tag)
+        return _col(self.raw[start:self.raw.index(b'"', start)].rstrip(b"0123456789").decode())
 
 
 _S = re.compile(rb'\ss="(\d+)"')
@@ -330,8 +334,11 @@ def _cell(prefix: bytes, attrs: dict[bytes, bytes], content: bytes | None, edit:
     return start + (b">" + content + b"</" + prefix + b"c>" if content else b"/>")
 
 
+_SPANS = re.compile(rb'\bspans="(\d+):(\d+)"')
+
+
 def _widen_spans(attrs: bytes, col: int) -> bytes:
-    m = re.search(rb'\bspans="(\d+):(\d+)"', attrs)
+    m = _SPANS.search(attrs)
     if not m or not col:
         return attrs
     lo, hi = int(m.group(1)), int(m.group(2))

@@ -22,7 +22,7 @@ from pathlib import Path
 from lxml import etree
 
 from . import package
-from .batch import cyclic_gc_paused
+from .batch import cyclic_gc_paused, quick_gil_handoff
 from .flags import Colour
 from .meta import NAMES_SHEET
 from .sheetxml import CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, splices, stream
@@ -128,7 +128,7 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteR
         return WriteResult(SKIPPED, why)
     temp = plan.path.with_name(f".{plan.path.stem}.duban-tmp{plan.path.suffix}")
     try:
-        with cyclic_gc_paused():
+        with cyclic_gc_paused(), quick_gil_handoff():
             parts, originals = _patched_parts(plan)
         if not parts:
             return WriteResult(UNCHANGED, originals=originals)
@@ -305,7 +305,7 @@ def _painter(book: StyleBook, paint: Paint, originals: dict, memo: dict):
     """The style callback for one cell: its own format, coloured (or given back), by content.
 
     `memo` shares the answer between cells with the same format, colour and history (most do)."""
-    group = (paint.colour, paint.previous and (paint.previous[0], id(paint.previous[1])))
+    group = id(paint.colour), paint.previous and (id(paint.previous[0]), id(paint.previous[1]))
 
     def style(current: int) -> int:
         key = (current, group)
