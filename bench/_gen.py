@@ -18,7 +18,7 @@ def tasks_workbook(path: Path, rows: int, today: date, flagged_share: float = 0.
     """A tasks sheet of `rows` rows; about `flagged_share` of them overdue, blocked or stale."""
     rng = random.Random(seed)
     kind = KINDS["tasks"]
-    book = Workbook()  # normal mode writes shared strings, as Excel does
+    book = Workbook()  # openpyxl writes every text as an inline string (Excel would use shared strings)
     sheet = book.active
     sheet.title = kind.sheet_zh
     sheet.append([c.zh for c in kind.columns])

@@ -130,7 +130,9 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     kept = read.records if written else [r for r in read.records if r.row not in new_ids]
     result.journal = journal.record(result.relpath, kept, now)
     if written:
-        journal.set_painted(result.relpath, _painted_entries(read, plan, outcome.originals))
+        entries = _painted_entries(read, plan, outcome.originals)
+        if changed := {key: entry for key, entry in entries.items() if painted.get(key) != entry}:
+            journal.set_painted(result.relpath, changed)
     return result
 
 

@@ -88,10 +88,10 @@ class Journal:
         return [f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)]
 
     # ---- history -------------------------------------------------------------------------
-    def histories(self, workbook: str) -> dict[str, RowHistory]:
+    def histories(self, workbook: str) -> "Histories":
         rows = self.db.execute("SELECT id, first_seen, last_changed, status_since FROM rows "
                                "WHERE workbook=? AND deleted_at IS NULL", (workbook,))
-        return {i: RowHistory(*(datetime.fromisoformat(t) if t else None for t in rest)) for i, *rest in rows}
+        return Histories({i: rest for i, *rest in rows})
 
     def record(self, workbook: str, records: list[Record], now: datetime) -> dict[str, int]:
         """Store this run's snapshot of one workbook; returns counts of new/changed/deleted rows."""
@@ -154,6 +154,18 @@ class Journal:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("DELETE FROM painted WHERE workbook=? AND id=? AND col=?", forget)
             self.db.executemany("INSERT OR REPLACE INTO painted VALUES (?,?,?,?,?)", keep)
+
+
+class Histories:
+    """What the journal knows of each live row, by ID; a row's times are parsed only when a rule
+    asks (most rows never need them: their 反馈时间 or status decides)."""
+
+    def __init__(self, raw: dict[str, tuple]):
+        self._raw = raw
+
+    def get(self, ident: str | None) -> RowHistory | None:
+        raw = self._raw.get(ident)
+        return RowHistory(*(datetime.fromisoformat(t) if t else None for t in raw)) if raw else None
 
 
 class _Batch:

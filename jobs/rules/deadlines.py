@@ -48,8 +48,8 @@ def escalated(rec: Record, ctx: Context) -> Flag | None:
             return Flag("escalated", f"逾期超过{zh}，已升级", f"overdue for {en}: escalated",
                         people(rec, Role.OWNER), due)
     status = rec.status
-    history = ctx.history(rec)
-    if status and status.blocked and history and history.status_since:
+    history = ctx.history(rec) if status and status.blocked else None
+    if history and history.status_since:
         since = history.status_since.astimezone(ctx.calendar.tz).date()
         if ctx.calendar.working_days_between(since, ctx.today) >= limit:
             zh, en = plural(limit, "个工作日", "working day")

@@ -45,8 +45,8 @@ def stale(rec: Record, ctx: Context) -> Flag | None:
     if rec.done or rec.kind.role_key(Role.LAST_UPDATE) is None:
         return None
     deadline = last_update_deadline(ctx)
-    history = ctx.history(rec)
     updated = rec.role(Role.LAST_UPDATE)
+    history = ctx.history(rec) if updated is None else None
     if updated is not None:
         day = updated.date() if isinstance(updated, datetime) else updated
         if day >= deadline.date():
