@@ -7,7 +7,6 @@ single zlib calls or a worker thread, because zlib (and libxml2) run without the
 """
 from __future__ import annotations
 
-import io
 import posixpath
 import queue
 import threading
@@ -54,18 +53,6 @@ def workbook_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], str]:
               for s in book.iter(f"{{{NS_MAIN}}}sheet") if s.get(f"{{{NS_REL}}}id") in targets}
     styles = next((path for kind, path in targets.values() if kind == STYLES_TYPE), "xl/styles.xml")
     return sheets, styles
-
-
-def read_part(zf: zipfile.ZipFile, name: str | zipfile.ZipInfo, feed=None) -> bytes:
-    """A part's bytes without the momentary second copy `ZipFile.read` makes of a large part
-    (it concatenates the pieces). `feed(chunk)` sees each piece as it arrives (e.g. a parser)."""
-    out = io.BytesIO()     # grows in place; getvalue() hands over its buffer without copying
-    with zf.open(name) as fh:
-        while chunk := fh.read(1 << 20):
-            if feed:
-                feed(chunk)
-            out.write(chunk)
-    return out.getvalue()
 
 
 def stored_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:

@@ -228,7 +228,7 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
 
     It streams through the always-on read-back as it is produced: libxml2 checks that it is
     well-formed (in the deflater's thread), its rows are counted (exactly as many as before),
-    and every planned ID cell must hold its ID. Pieces end at a row end, so each holds whole rows."""
+    and every planned ID cell must hold its ID."""
     layout = Layout(raw)
     prefix = layout.prefix
     cuts = splices(raw, edits, layout)
@@ -236,34 +236,36 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
         first = next(cuts, None)
         if first is None:
             return None
-        before = count_row_tags(raw, prefix)
         check = ReadBack(prefix, plan.expect)
-        row_end = b"</" + prefix + b"row>"
-        whole_rows = layout.rows_numbered     # else: one piece (rows without numbers)
         with package.Deflater(xml=True) as out:
-            buffer = bytearray()
-            for piece in stream(raw, chain((first,), cuts)):
-                buffer += piece
-                if whole_rows and len(buffer) >= CHUNK and (end := buffer.rfind(row_end)) >= 0:
-                    end += len(row_end)
-                    with memoryview(buffer) as view:
-                        done = bytes(view[:end])
-                    del buffer[:end]
-                    check.feed(done)
-                    out.feed(done)
-            done = bytes(buffer)
-            check.feed(done, final=True)
-            out.feed(done)
+            for piece, final in _whole_rows(stream(raw, chain((first,), cuts)), b"</" + prefix + b"row>",
+                                            layout.rows_numbered):
+                check.feed(piece, final)
+                out.feed(piece)
             sheet = out.result()
     except MissingRow as exc:
         raise Refused("rows-gone", rows="、".join(map(str, exc.rows[:5]))) from None
     except etree.XMLSyntaxError as exc:
         raise Refused("damaged", error=str(exc)) from None
-    if check.row_tags != before:       # say it in rows: the one <rowBreaks> (if any) is in both counts
-        breaks = raw.count(b"<" + prefix + b"rowBreaks")
-        _refuse_unless(False, check.row_tags - breaks, before - breaks, [])
-    _refuse_unless(True, 0, 0, check.wrong)
+    before = count_row_tags(raw, prefix)
+    breaks = raw.count(b"<" + prefix + b"rowBreaks") if check.row_tags != before else 0  # counted in both
+    _refuse_unless(check.row_tags == before, check.row_tags - breaks, before - breaks, check.wrong)
     return sheet
+
+
+def _whole_rows(chunks, row_end: bytes, split: bool):
+    """(piece, is it the last) of about CHUNK bytes, each ending at a row end, so the read-back
+    sees whole rows. Without `split` (rows without numbers) the sheet is one piece."""
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        if split and len(buffer) >= CHUNK and (end := buffer.rfind(row_end)) >= 0:
+            end += len(row_end)
+            with memoryview(buffer) as view:
+                piece = bytes(view[:end])
+            del buffer[:end]
+            yield piece, False
+    yield bytes(buffer), True
 
 
 CHUNK = 2 << 20
