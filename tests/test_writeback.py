@@ -572,6 +572,24 @@ def test_the_new_file_is_read_back_before_it_replaces_the_old(tmp_path, monkeypa
     assert sorted(p.name for p in tmp_path.iterdir()) == [BOOK]
 
 
+def test_a_workbook_whose_sheet_is_damaged_on_disk_is_refused_with_a_next_step(tmp_path):
+    """The original's own checksum fails: say so (it is not duban's output) and touch nothing."""
+    path = make_book(tmp_path, [task("写周报"), task("对账")])
+    plan = plan_for(path, None, **{f"{ID}2": "T-000001"})
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(package.workbook_parts(zf)[0][SHEET])
+        start = info.header_offset + zipfile.sizeFileHeader + len(info.filename.encode()) + len(info.extra)
+    data = bytearray(path.read_bytes())
+    data[start + info.compress_size // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    plan.fingerprint = Fingerprint.of(path)
+    result = apply(plan, tmp_path / "backups")
+    assert result.status == "refused" and "workbook file itself is damaged" in result.reason
+    assert "用 Excel 打开、修复并另存" in result.why.text("zh")
+    assert path.read_bytes() == bytes(data)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [BOOK]
+
+
 # ---- the hidden person list ------------------------------------------------------------------------
 def person(name: str, dept: str = "市场部", **more) -> dict:
     return {"name": name, "department": dept, "email": f"{abs(hash(name)) % 10**6}@example.com", **more}

@@ -72,7 +72,10 @@ def inflate(info: zipfile.ZipInfo, stored: bytes) -> bytes:
     if info.compress_type == zipfile.ZIP_STORED:
         data = stored
     elif info.compress_type == zipfile.ZIP_DEFLATED:
-        data = zlib.decompress(stored, -15, max(info.file_size, 1))
+        try:
+            data = zlib.decompress(stored, -15, max(info.file_size, 1))
+        except zlib.error as exc:
+            raise zipfile.BadZipFile(f"{info.filename}: {exc}") from None
     else:
         raise zipfile.BadZipFile(f"{info.filename}: compression method {info.compress_type} is not supported")
     if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
@@ -103,15 +106,15 @@ class _NoEvents:
 
 
 class Deflater:
-    """Compress a large part fed in pieces, in a worker thread; with `xml=True` also check that it
-    is well-formed XML. zlib and libxml2 both release the GIL, so this runs beside the Python
-    that produces the pieces instead of after it. Use as a context manager; `result()` raises
+    """Check that a large XML part fed in pieces is well-formed, and compress it, in a worker
+    thread. zlib and libxml2 both release the GIL, so this runs beside the Python that produces
+    the pieces instead of after it. Use as a context manager; `result()` raises
     `etree.XMLSyntaxError` when the XML is broken."""
 
-    def __init__(self, xml: bool = True, level: int = 1):
+    def __init__(self, level: int = 1):
         self._queue: queue.Queue = queue.Queue(maxsize=2)
         self._parser = etree.XMLParser(target=_NoEvents(), huge_tree=True, resolve_entities=False,
-                                       no_network=True) if xml else None
+                                       no_network=True)
         self._packer = zlib.compressobj(level, zlib.DEFLATED, -15)
         self._out: list[bytes] = []
         self._crc = self._size = 0
@@ -134,8 +137,7 @@ class Deflater:
             if self._error is not None:
                 continue                      # broken already: drain the queue, do no more work
             try:
-                if self._parser is not None:
-                    self._parser.feed(chunk)
+                self._parser.feed(chunk)
                 self._crc = zlib.crc32(chunk, self._crc)
                 self._size += len(chunk)
                 self._out.append(self._packer.compress(chunk))
@@ -144,8 +146,7 @@ class Deflater:
         if self._error is None:
             try:
                 self._out.append(self._packer.flush())
-                if self._parser is not None:
-                    self._parser.close()
+                self._parser.close()
             except Exception as exc:
                 self._error = exc
 

@@ -26,6 +26,11 @@ def col_number(letters: str) -> int:
     return n
 
 
+def ref_row(ref: str) -> int:
+    """The row number of a cell reference ("AB12" -> 12)."""
+    return int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+
+
 def col_letters(n: int) -> str:
     out = ""
     while n:
@@ -98,10 +103,9 @@ def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]], sheet: Layout | N
             cuts.insert(0, (start, 0, tag_end, b"<" + prefix + b"row" + wide + b">"))
         if len(cuts) > 1:
             cuts.sort(key=_cut_key)
-        for cut in cuts:
-            if cut[0] != cut[2] or cut[3]:
-                if cut[2] - cut[0] != len(cut[3]) or raw[cut[0]:cut[2]] != cut[3]:
-                    yield cut
+        for start, order, end, new in cuts:
+            if end - start != len(new) or (new and raw[start:end] != new):   # skip cuts that change nothing
+                yield start, order, end, new
     if found != len(edits):
         seen = {number for number, *_x in rows(raw, prefix, data, sorted(edits))}
         raise MissingRow(sorted(set(edits) - seen))
@@ -176,8 +180,11 @@ class Layout:
         self.tag, self.end_tag = b"<" + prefix + b"c", b"</" + prefix + b"c>"
         self.find_tag = self.tag + b' r="'
         self.cell_start = _cell_start(prefix)
-        odd = {m.group(1) for m in _unaddressed(prefix).finditer(raw, data)} \
-            if _unaddressed(prefix).search(raw, data) else set()
+        odd: set[bytes] = set()                  # b"row" / b"c": some start tag lacks a leading r
+        for m in _unaddressed(prefix).finditer(raw, data):
+            odd.add(m.group(1))
+            if len(odd) == 2:
+                break
         self.rows_numbered = b"row" not in odd   # every row starts `<row r="N"`
         self.addressed = b"c" not in odd          # every cell starts `<c r="..."`
 
@@ -383,7 +390,7 @@ class ReadBack:
         pos = 0
         while self._pending:
             ref, value = self._pending[-1]
-            if not final and (last_row is None or int(ref.lstrip(_LETTERS)) > last_row):
+            if not final and (last_row is None or ref_row(ref) > last_row):
                 return                                          # in a later piece
             at = piece.find(self._tag + ref.encode() + b'"', pos)
             if at < 0:
@@ -393,28 +400,26 @@ class ReadBack:
                 self._pending.pop()
                 continue
             self._pending.pop()
-            end = piece.find(self._close, at)
-            body = escape(value).encode() if _UNSAFE.search(value) else value.encode()
-            if end < 0 or piece.find(self._is_t + body + self._t_is, at, end) < 0:
-                text, end = self._text(piece, at)      # not as duban writes it: read it properly
-                if text != value:
-                    self.wrong.append(ref)
-            pos = end
+            text, pos = self._text(piece, at, value)
+            if text != value:
+                self.wrong.append(ref)
 
     def _last_row(self, piece: bytes) -> int | None:
         at = piece.rfind(b"<" + self.prefix + b"row ")
         m = _LAST_ROW.search(piece, at, piece.find(b">", at)) if at >= 0 else None
         return int(m.group(1)) if m else None
 
-    def _text(self, piece: bytes, at: int) -> tuple[str, int]:
+    def _text(self, piece: bytes, at: int, value: str) -> tuple[str, int]:
+        """The text of the cell starting at `at`, and where it ends. A body exactly as duban
+        writes `value` is taken as it is; anything else is read properly."""
         start_end = piece.index(b">", at)
         if piece[start_end - 1] == 47:
             return "", start_end
         end = piece.index(self._close, start_end)
+        written = self._is_t + (escape(value).encode() if _UNSAFE.search(value) else value.encode()) + self._t_is
+        if end - start_end - 1 == len(written) and piece.startswith(written, start_end + 1):
+            return value, end
         return unescape(b"".join(_TEXT.findall(piece, start_end, end)).decode("utf-8")), end
-
-
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def names_sheet(raw: bytes, names: list[str]) -> bytes | None:

@@ -25,7 +25,7 @@ from . import package
 from .batch import cyclic_gc_paused, quick_gil_handoff
 from .flags import Colour
 from .meta import NAMES_SHEET
-from .sheetxml import CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, splices, stream
+from .sheetxml import CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, ref_row, splices, stream
 from .stylebook import StyleBook
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
@@ -80,8 +80,12 @@ REASONS = {
                   "the new file would have {now} rows instead of {before}; nothing was written"),
     "misread": ("单元格{cells}写入后读回不一致，已放弃写入，原文件未改动",
                 "cells {cells} did not read back as written; nothing was written"),
-    "damaged": ("新文件未通过自检（{error}），已放弃写入，原文件未改动",
-                "the new file failed its own check ({error}); nothing was written"),
+    "damaged": ("新文件未通过自检（{error}），已放弃写入，原文件未改动；请把这条信息转给负责督办的同事",
+                "the new file failed its own check ({error}); nothing was written. "
+                "Please pass this message on to whoever runs duban"),
+    "corrupt": ("工作簿文件本身已损坏（{error}），未写入；请用 Excel 打开、修复并另存后再运行",
+                "the workbook file itself is damaged ({error}); nothing was written. "
+                "Open it in Excel, let it repair the file, save it, then run again"),
 }
 
 
@@ -193,25 +197,30 @@ def _owner_name(lock: Path) -> str:
 def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[str, dict]]:
     """(new parts, compressed; original formats of painted cells). The sheet inflates in a
     worker while the edits are worked out, and is checked and deflated while it is patched."""
-    with zipfile.ZipFile(plan.path) as zf:
-        sheets, styles_path = package.workbook_parts(zf)
-        if plan.sheet not in sheets:
-            raise Refused("no-sheet", sheet=plan.sheet)
-        sheet_path = sheets[plan.sheet]
-        sheet_info = zf.getinfo(sheet_path)
-        stored, styles_raw = package.stored_bytes(zf, sheet_info), zf.read(styles_path)
-        names_path = sheets.get(NAMES_SHEET) if plan.names is not None else None
-        names_xml = names_sheet(zf.read(names_path), plan.names) if names_path else None
+    try:
+        with zipfile.ZipFile(plan.path) as zf:
+            sheets, styles_path = package.workbook_parts(zf)
+            if plan.sheet not in sheets:
+                raise Refused("no-sheet", sheet=plan.sheet)
+            sheet_path = sheets[plan.sheet]
+            sheet_info = zf.getinfo(sheet_path)
+            stored = package.stored_bytes(zf, sheet_info) if plan.values or plan.paints else None
+            styles_raw = zf.read(styles_path)
+            styles = package.parse(styles_raw)
+            names_path = sheets.get(NAMES_SHEET) if plan.names is not None else None
+            names_xml = names_sheet(zf.read(names_path), plan.names) if names_path else None
+    except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:   # the file on disk, not duban's output
+        raise Refused("corrupt", error=str(exc)) from None
     originals: dict[str, dict] = {}
     parts: dict[str, package.Deflated] = {}
     with ThreadPoolExecutor(1) as pool:
-        inflating = pool.submit(package.inflate, sheet_info, stored)
-        book = StyleBook(package.parse(styles_raw))
+        inflating = pool.submit(package.inflate, sheet_info, stored) if stored is not None else None
+        book = StyleBook(styles)
         edits = _edits(plan, book, originals)
         try:
-            sheet_raw = inflating.result()
+            sheet_raw = inflating.result() if inflating else None
         except zipfile.BadZipFile as exc:
-            raise Refused("damaged", error=str(exc)) from None
+            raise Refused("corrupt", error=str(exc)) from None
     stored = None
     if edits and (sheet := _new_sheet(plan, sheet_raw, edits)) is not None:
         parts[sheet_path] = sheet
@@ -237,7 +246,7 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
         if first is None:
             return None
         check = ReadBack(prefix, plan.expect)
-        with package.Deflater(xml=True) as out:
+        with package.Deflater() as out:
             for piece, final in _whole_rows(stream(raw, chain((first,), cuts)), b"</" + prefix + b"row>",
                                             layout.rows_numbered):
                 check.feed(piece, final)
@@ -282,7 +291,7 @@ def _edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[
     """The plan's cells grouped by row, each with its new text and/or its style callback."""
     edits: dict[int, dict[str, CellEdit]] = {}
     for ref, text in plan.values.items():
-        row = int(ref.lstrip(_LETTERS))
+        row = ref_row(ref)
         if (cells := edits.get(row)) is None:
             edits[row] = {ref: CellEdit(text)}
         else:
@@ -291,16 +300,13 @@ def _edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[
     for paint in plan.paints:
         ref = paint.ref
         style = _painter(book, paint, originals, memo)
-        if (cells := edits.get(row := int(ref.lstrip(_LETTERS)))) is None:
+        if (cells := edits.get(row := ref_row(ref))) is None:
             edits[row] = {ref: CellEdit(None, style)}
         elif (edit := cells.get(ref)) is None:
             cells[ref] = CellEdit(None, style)
         else:
             edit.style = style
     return edits
-
-
-_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 
 def _painter(book: StyleBook, paint: Paint, originals: dict, memo: dict):
