@@ -17,8 +17,25 @@ _state = {"debug": False}
 Folder = typer.Argument(..., help="The shared folder holding the workbooks (and duban.toml).")
 
 
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"duban {version()}")
+        raise typer.Exit()
+
+
+def version() -> str:
+    """The installed distribution's version (a checkout that was never installed says so)."""
+    from importlib.metadata import PackageNotFoundError, version as dist_version
+    try:
+        return dist_version("duban")
+    except PackageNotFoundError:
+        return "0+unknown (not installed)"
+
+
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors.")) -> None:
+def _root(debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
+          _version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
+                                        help="Print duban's version and exit.")) -> None:
     _state["debug"] = debug
 
 
