@@ -120,3 +120,33 @@ def test_directory_emails(tmp_path, email, ok):
     read = read_workbook(write(tmp_path / "d.xlsx", rows, title="通讯录"), TODAY)
     assert read.kind.key == "directory"
     assert codes(read) == ([] if ok else ["bad-email"])
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_a_second_duban_table_on_another_sheet_is_reported_not_ignored(tmp_path, declared):
+    path = write(tmp_path / "t.xlsx", [["任务名称", "负责人", "截止日期", "状态"],
+                                       ["写周报", "张伟", date(2026, 11, 27), "进行中"]])
+    book = openpyxl.load_workbook(path)
+    extra = book.create_sheet("二组任务")
+    extra.append(["Task", "Owner", "Due", "Status"])
+    extra.append(["Plan", "李娜", date(2026, 11, 30), "In progress"])
+    book.create_sheet("备注").append(["这里只是说明文字"])
+    if declared:
+        meta = book.create_sheet("_duban")
+        meta.append(["kind", "tasks"])
+        meta.sheet_state = "hidden"
+    book.save(path)
+    read = read_workbook(path, TODAY)
+    assert read.sheet == "任务跟进表" and [r["task"] for r in read.records] == ["写周报"]
+    [second] = [p for p in read.problems if p.code == "second-table"]
+    assert (second.scope, second.sheet) == ("workbook", "二组任务")
+    assert second.message("zh") == ("t.xlsx [二组任务]：工作表“二组任务”中也有一张督办表格（任务跟进表），但督办只读取"
+                                    "工作表“任务跟进表”，“二组任务”中的行不会被检查或提醒。请把这些行移到“任务跟进表”中，或单独存为一个工作簿。")
+    assert "Move them into \"任务跟进表\"" in second.message("en")
+
+
+def test_a_template_workbook_has_no_second_table(tmp_path):
+    from workbooks.template import write_workbook
+    for key in KINDS:
+        read = read_workbook(write_workbook(key, tmp_path / f"{key}.xlsx", lang="zh", rows=[]), TODAY)
+        assert "second-table" not in codes(read), key

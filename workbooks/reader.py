@@ -88,17 +88,31 @@ def _locate(book, result: WorkbookRead, scan_rows: int):
     if declared:
         preferred = [n for n in candidates if n in (declared.sheet_zh, declared.sheet_en)]
         candidates = preferred + [n for n in candidates if n not in preferred]
-    best = None
+    best, others = None, []
     for name in candidates:
+        if best is not None and declared:   # the declared table is found: only glance at the others
+            if match := find_header(book.get_sheet_by_name(name).to_python(nrows=scan_rows), scan_rows):
+                others.append((name, match))
+            continue
         rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
         match = find_header(rows, scan_rows, kinds)
         if match and (best is None or match.score > best[1].score):
+            if best is not None:
+                others.append((best[0][0], best[1]))
             best = ((name, rows), match)
-            if declared:
-                break
-    if best is None:
-        return None
+        elif match:
+            others.append((name, match))
+    if best is not None:
+        _second_tables(result, best[0][0], others)
     return best
+
+
+def _second_tables(result: WorkbookRead, used: str, others: list) -> None:
+    """A second duban table on another sheet is never read: say so, rather than ignore its rows."""
+    for name, match in others:
+        table = {"zh": match.kind.sheet("zh"), "en": match.kind.sheet("en")}
+        result.problems.append(Problem("second-table", str(result.path), name,
+                                       params={"sheet": name, "table": table, "used": used}))
 
 
 def _structure_problems(result: WorkbookRead, match: HeaderMatch) -> None:
