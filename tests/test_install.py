@@ -1,0 +1,46 @@
+"""What a wheel carries: every sub-package and data file of the four application packages."""
+from __future__ import annotations
+
+import tomllib
+from importlib.metadata import version
+from pathlib import Path
+
+from setuptools import find_packages
+
+from books import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+APPS = ("workbooks", "jobs", "mailer", "macros")
+
+
+def _config() -> dict:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+
+
+def test_every_package_folder_is_in_the_wheel():
+    folders = {str(p.parent.relative_to(ROOT)).replace("/", ".") for app in APPS
+               for p in (ROOT / app).rglob("__init__.py") if "__pycache__" not in p.parts}
+    assert "jobs.rules" in folders
+    shipped = set(find_packages(str(ROOT), include=_config()["packages"]["find"]["include"]))
+    assert folders <= shipped, folders - shipped
+    assert not {p for p in shipped if p.split(".")[0] not in APPS}, "tests or bench would be installed"
+
+
+def test_every_data_file_is_in_the_wheel():
+    patterns = _config()["package-data"]["*"]
+    data = [p for app in APPS for p in (ROOT / app).rglob("*")
+            if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts]
+    assert data, "defaults.toml and the mail templates at least"
+    missed = [p for p in data if not any(p.relative_to(_package_of(p)).match(pat) for pat in patterns)]
+    assert not missed, missed
+
+
+def _package_of(path: Path) -> Path:
+    """The nearest folder with an __init__.py: package-data patterns are relative to it."""
+    return next(folder for folder in path.parents if (folder / "__init__.py").exists())
+
+
+def test_version_is_the_installed_one():
+    result = cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"duban {version('duban')}"
