@@ -50,8 +50,8 @@ def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks
 
     if lang not in ("zh", "en"):
         raise UsageError(f"--lang must be zh or en, not '{lang}'.")
-    today = clock.now(config.defaults()).date()
-    created = init_folder(folder, lang=lang, demo=demo, force=force, today=today)
+    moment = clock.now(config.defaults())
+    created = init_folder(folder, lang=lang, demo=demo, force=force, today=moment.date(), now=moment)
     report.created(created, folder, lang)
 
 

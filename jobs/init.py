@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+import shutil
+import sqlite3
+from contextlib import closing
+from datetime import date, datetime
 from pathlib import Path
 
 from workbooks import demo as demo_data
@@ -10,24 +13,81 @@ from workbooks.kinds import KINDS
 from workbooks.template import replacing, write_workbook
 
 from . import config
-from .errors import UsageError
+from .errors import ConfigError, UsageError
+from .journal import SCHEMA as JOURNAL_SCHEMA
+
+REPLACED = ".duban/replaced"     # where --force keeps what it replaced, one folder per run
+
+
+class Created(list):
+    """The paths `duban init` wrote; `kept_in`: where the files (and journal) it replaced were kept."""
+
+    kept_in: Path | None = None
 
 
 def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool = False,
-                today: date | None = None) -> list[Path]:
-    """Write every kind's workbook (with demo rows when `demo`) and duban.toml; return the paths."""
+                today: date | None = None, now: datetime | None = None) -> Created:
+    """Write every kind's workbook (with demo rows when `demo`) and duban.toml.
+
+    With `force`, every file it replaces is first copied to `.duban/replaced/<time>/`, and the
+    change journal is set aside there too: the new workbooks start a new journal (their rows get
+    IDs afresh), while the mail ledger stays, so mail already sent is not sent again."""
     folder = Path(folder)
     if lang not in ("zh", "en"):
         raise UsageError(f"Unknown language '{lang}': use zh or en.")
     targets = {key: folder / kind.filename(lang) for key, kind in KINDS.items()}
     toml_path = folder / config.CONFIG_NAME
     _refuse_overwrite(folder, [*targets.values(), toml_path], force)
+    kept_in = _set_aside(folder, [*targets.values(), toml_path], now or datetime.now())
     rows = demo_data.demo_rows(today or date.today(), lang) if demo else {}
     names = demo_data.directory_names() if demo else []
-    written = [write_workbook(KINDS[key], path, lang, rows.get(key, ()), names)
-               for key, path in targets.items()]
-    written.append(_write_config(toml_path, lang, demo))
-    return written
+    created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names)
+                      for key, path in targets.items())
+    created.append(_write_config(toml_path, lang, demo))
+    created.kept_in = kept_in
+    return created
+
+
+def _set_aside(folder: Path, paths: list[Path], now: datetime) -> Path | None:
+    """Copy the files about to be replaced, and the journal, into one dated folder; None if none."""
+    existing = [p for p in paths if p.exists()]
+    if not existing:
+        return None
+    state = folder / _state_path(folder)
+    kept = _free_folder(folder / REPLACED / now.strftime("%Y%m%d-%H%M%S"))
+    for path in existing:
+        shutil.copy2(path, kept / path.name)
+    if state.exists():
+        _move_journal(state, kept / state.name)
+    return kept
+
+
+def _state_path(folder: Path) -> str:
+    try:
+        return config.load(folder)["state"]["path"]
+    except ConfigError:      # a broken duban.toml is being replaced anyway
+        return config.defaults()["state"]["path"]
+
+
+def _free_folder(wanted: Path) -> Path:
+    folder, n = wanted, 1
+    while folder.exists():
+        n += 1
+        folder = wanted.with_name(f"{wanted.name}-{n}")
+    folder.mkdir(parents=True)
+    return folder
+
+
+def _move_journal(state: Path, copy: Path) -> None:
+    """Keep a whole copy of state.db, then empty its journal tables; the mail ledger and queue stay."""
+    tables = re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", JOURNAL_SCHEMA)
+    with closing(sqlite3.connect(state, timeout=30, isolation_level=None)) as db:
+        with closing(sqlite3.connect(copy)) as target:
+            db.backup(target)
+        db.execute("BEGIN IMMEDIATE")
+        for table in tables:
+            db.execute(f"DELETE FROM {table}")
+        db.execute("COMMIT")
 
 
 def _refuse_overwrite(folder: Path, paths: list[Path], force: bool) -> None:
@@ -43,7 +103,10 @@ def config_text(lang: str, demo: bool = False) -> str:
     A demo folder mails at once whatever the hour (into its outbox folder), so that trying
     duban in the evening still shows the mail."""
     text = _set(config.default_text(), "language", '"zh"', f'"{lang}"') if lang != "zh" else config.default_text()
-    return _set(text, "hold_outside_office_hours", "true", "false  # demo") if demo else text
+    if not demo:
+        return text
+    text = _set(text, "clerks", r"\[\]", f'["{demo_data.CLERK}"]')
+    return _set(text, "hold_outside_office_hours", "true", "false  # demo")
 
 
 def _set(text: str, key: str, old: str, new: str) -> str:

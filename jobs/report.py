@@ -19,9 +19,11 @@ err = Console(stderr=True, highlight=False)
 TEXT = {
     "zh": {"where": "位置", "code": "问题", "message": "说明", "rows": "读取 {n} 行", "problems": "{n} 个问题",
            "none": "没有发现问题", "created": "已创建 {n} 个文件于 {folder}：", "next": "下一步：duban validate {folder}",
+           "kept": "被替换的文件和原变更日志已保存在 {folder}（已发出的邮件记录保留，不会重发）。",
            "total": "共 {files} 个工作簿，{rows} 行，{problems} 个问题", "reading": "读取工作簿"},
     "en": {"where": "Where", "code": "Problem", "message": "What to do", "rows": "{n} rows read", "problems": "{n} problems",
            "none": "no problems found", "created": "Created {n} files in {folder}:", "next": "Next: duban validate {folder}",
+           "kept": "The replaced files and the old change journal were kept in {folder} (the record of mail already sent stays, so none is sent again).",
            "total": "{files} workbooks, {rows} rows, {problems} problems", "reading": "Reading workbooks"},
 }
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "note": "cyan"}
@@ -32,11 +34,13 @@ def _t(settings_or_lang, key: str, **kw) -> str:
     return TEXT.get(lang, TEXT["zh"])[key].format(**kw)
 
 
-def created(paths: list[Path], folder: Path, lang: str) -> None:
-    out.print(_t(lang, "created", n=len(paths), folder=folder))
+def created(paths, folder: Path, lang: str) -> None:
+    out.print(escape(_t(lang, "created", n=len(paths), folder=folder)))
     for path in paths:
-        out.print(f"  {path.relative_to(folder)}")
-    out.print(_t(lang, "next", folder=folder))
+        out.print(f"  {escape(str(path.relative_to(folder)))}")
+    if kept := getattr(paths, "kept_in", None):
+        out.print(escape(_t(lang, "kept", folder=kept)))
+    out.print(escape(_t(lang, "next", folder=folder)))
 
 
 @contextmanager

@@ -45,6 +45,8 @@ PEOPLE = (
     ("王芳", "wangfang", "综合管理部", "督办文员", "Follow-up Clerk", False, "杨帆", "zh"),
 )
 
+CLERK = "王芳"          # the demo's follow-up clerk: she gets the problems report
+
 Q3 = ("Q3新品推广项目", "Q3 new product launch")
 SELLING_POINTS = ("新品核心卖点提炼", "Distil the new product's key selling points")
 CHANNEL_PLAN = ("渠道推广方案制定", "Draw up the channel promotion plan")
