@@ -43,15 +43,17 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show the full trace
 def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks in (created if missing)."),
          lang: str = typer.Option("zh", "--lang", help="Language of headers, dropdowns and the Guide sheet: zh or en."),
          demo: bool = typer.Option(False, "--demo", help="Fill the workbooks with sample rows dated around today."),
-         force: bool = typer.Option(False, "--force", help="Overwrite workbooks and duban.toml that already exist.")) -> None:
-    """Create one workbook per kind plus duban.toml in FOLDER."""
+         force: bool = typer.Option(False, "--force", help="Overwrite workbooks and duban.toml that already exist."),
+         config_only: bool = typer.Option(False, "--config-only", help="Write only duban.toml, beside workbooks you already have.")) -> None:
+    """创建工作簿 — create one workbook per kind plus duban.toml in FOLDER."""
     from .init import init_folder
     from . import report
 
     if lang not in ("zh", "en"):
         raise UsageError(f"--lang must be zh or en, not '{lang}'.")
     moment = clock.now(config.defaults())
-    created = init_folder(folder, lang=lang, demo=demo, force=force, today=moment.date(), now=moment)
+    created = init_folder(folder, lang=lang, demo=demo, force=force, today=moment.date(), now=moment,
+                          config_only=config_only)
     report.created(created, folder, lang)
 
 
@@ -60,12 +62,12 @@ def validate(folder: Path = Folder,
              as_json: bool = typer.Option(False, "--json", help="Print the problems as JSON instead of tables."),
              strict: bool = typer.Option(False, "--strict", help="Exit with code 1 when any problem is found."),
              now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00).")) -> None:
-    """Read every workbook in FOLDER and list the data problems found."""
+    """检查数据问题 — read every workbook in FOLDER and list the data problems found."""
     from . import report
     from .validate import read_folder
 
-    settings = _settings(folder)
-    today = clock.now(settings, now).date()
+    settings, moment = _with_workbooks(folder, now)
+    today = moment.date()
     with report.progress(settings) as tick:
         reads = read_folder(folder, settings, today, tick)
     report.validation(reads, folder, settings, as_json)
@@ -78,13 +80,13 @@ def check(folder: Path = Folder,
           now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00)."),
           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be flagged; write nothing, record nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON.")) -> None:
-    """Flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
+    """立即检查 — flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
     from . import report
     from .check import check_folder
 
-    settings = _settings(folder)
+    settings, moment = _with_workbooks(folder, now)
     with report.progress(settings) as tick:
-        result = check_folder(folder, settings, clock.now(settings, now), dry_run, tick)
+        result = check_folder(folder, settings, moment, dry_run, tick)
     report.check_summary(result, settings, as_json)
 
 
@@ -93,14 +95,14 @@ def history(folder: Path = Folder,
             row_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="Only this row, e.g. T-000123."),
             limit: int = typer.Option(200, "--limit", help="How many events at most (newest)."),
             as_json: bool = typer.Option(False, "--json", help="Print the events as JSON.")) -> None:
-    """Show the change journal: rows created, changed, status changes, deleted."""
+    """变更记录 — show the change journal: rows created, changed, status changes, deleted."""
     from . import report
     from .journal import Journal
 
     settings = _settings(folder)
     journal = Journal(folder / settings["state"]["path"])
     try:
-        report.history(journal.events(row_id, limit), settings, as_json)
+        report.history(journal.events(row_id and row_id.strip().upper(), limit), settings, as_json)
     finally:
         journal.close()
 
@@ -108,11 +110,11 @@ def history(folder: Path = Folder,
 @app.command()
 def explain(folder: Path = Folder, row_id: str = typer.Argument(..., metavar="ID", help="The row's ID, e.g. T-000123."),
             now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time.")) -> None:
-    """For one row, show every rule that fired or did not, and why."""
+    """解释一行 — for one row, show every rule that fired or did not, and why."""
     from .explain import explain_row
 
     settings = _settings(folder)
-    explain_row(folder, settings, clock.now(settings, now), row_id)
+    explain_row(folder, settings, clock.now(settings, now), row_id.strip().upper())
 
 
 @app.command()
@@ -120,12 +122,12 @@ def remind(folder: Path = Folder,
            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00)."),
            dry_run: bool = typer.Option(False, "--dry-run", help="Print who would get what; send, write and record nothing."),
            as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
-    """Check, then mail each person their digest, escalate long-late rows, and send the problems report."""
+    """发送今日提醒 — check, then mail each person their digest, escalate long-late rows, and send the problems report."""
     from .mailreport import mail_summary
     from .remind import remind as run_remind
 
-    settings = _settings(folder)
-    mail_summary(run_remind(folder, settings, clock.now(settings, now), dry_run), settings, as_json)
+    settings, moment = _with_workbooks(folder, now, mail=True)
+    mail_summary(run_remind(folder, settings, moment, dry_run), settings, as_json)
 
 
 @app.command()
@@ -133,12 +135,12 @@ def alert(folder: Path = Folder,
           now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
           dry_run: bool = typer.Option(False, "--dry-run", help="Print who would be alerted; send nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
-    """Mail urgent items at once: unanswered incidents, blocked high-priority rows (run every few minutes)."""
+    """紧急提醒 — mail urgent items at once: unanswered incidents, blocked high-priority rows (run every few minutes)."""
     from .mailreport import mail_summary
     from .remind import alert as run_alert
 
-    settings = _settings(folder)
-    mail_summary(run_alert(folder, settings, clock.now(settings, now), dry_run), settings, as_json)
+    settings, moment = _with_workbooks(folder, now, mail=True)
+    mail_summary(run_alert(folder, settings, moment, dry_run), settings, as_json)
 
 
 @app.command()
@@ -148,7 +150,7 @@ def outbox(folder: Path = Folder,
            status: Optional[str] = typer.Option(None, "--status", help="Only mail in this state: queued, sent, failed, given_up."),
            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
            as_json: bool = typer.Option(False, "--json", help="Print the queue as JSON.")) -> None:
-    """List the mail queue (queued, sent, failed), or send what is waiting with --retry."""
+    """邮件队列 — list the mail queue (queued, sent, failed), or send what is waiting with --retry."""
     from mailer import MailQueue
     from .mailreport import mail_summary, queue_listing
 
@@ -163,10 +165,36 @@ def outbox(folder: Path = Folder,
         queue_listing(queue.entries(status), settings, as_json)
 
 
-def _settings(folder: Path) -> dict:
+def _settings(folder: Path, mail: bool = False) -> dict:
+    """The folder's settings, after the first-run mistakes (a file, a missing folder, no
+    duban.toml for a mail job) have been told in both languages, on one line: no config says which yet."""
+    if folder.is_file():
+        raise UsageError(f"{folder} 是一个文件，不是文件夹。请给督办存放工作簿的文件夹，这里是 {folder.parent}。 / "
+                         f"{folder} is a file, not a folder: give duban the folder that holds the workbooks, "
+                         f"here {folder.parent}.")
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder. Create it with 'duban init {folder}' first.")
+        raise UsageError(f"没有文件夹 {folder}；请先运行 duban init {folder}。 / "
+                         f"{folder}: no such folder. Create it with 'duban init {folder}' first.")
+    if mail and not (folder / config.CONFIG_NAME).exists():
+        raise UsageError(f"{folder} 中没有 duban.toml，发送邮件需要其中的设置（发件人、文员、邮件服务器）。"
+                         f"请运行 duban init {folder} --config-only 生成一份，填好 [mail] 后再运行。 / "
+                         f"{folder} has no duban.toml, and mail needs its settings (sender, clerks, mail server). "
+                         f"Run 'duban init {folder} --config-only' to write one, fill in [mail], then run again.")
     return config.load(folder)
+
+
+def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
+    """(settings, the job's time) for a folder a job reads: one without workbooks is a wrong
+    path, not a quiet success (said after the settings and --now, which are checked first)."""
+    from workbooks.discover import find_workbooks
+
+    settings = _settings(folder, mail)
+    moment = clock.now(settings, now)
+    if not find_workbooks(folder):
+        zh = settings["company"]["language"] == "zh"
+        raise DubanError(f"{folder} 中没有找到工作簿（.xlsx）；请先运行 duban init {folder}，或检查路径。" if zh else
+                         f"No workbooks found in {folder}; run 'duban init {folder}' first, or check the path.")
+    return settings, moment
 
 
 def main() -> None:

@@ -26,7 +26,7 @@ class Created(list):
 
 
 def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool = False,
-                today: date | None = None, now: datetime | None = None) -> Created:
+                today: date | None = None, now: datetime | None = None, config_only: bool = False) -> Created:
     """Write every kind's workbook (with demo rows when `demo`) and duban.toml.
 
     With `force`, every file it replaces is first copied to `.duban/replaced/<time>/`, and the
@@ -35,7 +35,7 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
     folder = Path(folder)
     if lang not in ("zh", "en"):
         raise UsageError(f"Unknown language '{lang}': use zh or en.")
-    targets = {key: folder / kind.filename(lang) for key, kind in KINDS.items()}
+    targets = {} if config_only else {key: folder / kind.filename(lang) for key, kind in KINDS.items()}
     toml_path = folder / config.CONFIG_NAME
     _refuse_overwrite(folder, [*targets.values(), toml_path], force)
     kept_in = _set_aside(folder, [*targets.values(), toml_path], now or datetime.now())
