@@ -278,6 +278,7 @@ def test_outbox_transport_writes_eml_files_that_parse_back(tmp_path):
 
 def test_remind_and_outbox_from_the_command_line(tmp_path):
     folder = make_folder(tmp_path)
+    (folder / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\n', encoding="utf-8")
     done = cli("remind", str(folder), "--now", MORNING.isoformat(), "--json")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
