@@ -8,17 +8,23 @@ run plans the same again.
 from __future__ import annotations
 
 import fcntl
+import os
+import socket
+import threading
+import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from workbooks.batch import cyclic_gc_paused
+from workbooks.commit import recover
 from workbooks.directory import Directory
 from workbooks.flags import Colour
+from workbooks.meta import Lists
 from workbooks.problems import Problem, col_letter
 from workbooks.records import WorkbookRead
-from workbooks.writeback import REFUSED, SKIPPED, Paint, Reason, WritePlan, apply
+from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WritePlan, apply
 
 from . import rules
 from .colours import palette
@@ -57,27 +63,93 @@ def state_dir(folder: Path, settings: dict) -> Path:
     return (folder / settings["state"]["path"]).parent
 
 
+JOB_NAMES = {"check": "duban check", "remind": "duban remind", "alert": "duban alert",
+             "outbox": "duban outbox --retry"}
+_held = threading.local()   # lock files this thread holds: a job's inner steps do not lock again
+
+
 @contextmanager
-def run_lock(folder: Path, settings: dict):
-    """One check at a time per folder (a double-clicked button or an overlapping schedule waits)."""
+def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = False):
+    """One duban job at a time per folder, held for the job's whole run (remind: check and mail).
+
+    A job that finds another running waits for it, up to `state.lock_wait_seconds`, then stops
+    with a sentence naming the job that holds the lock (its pid, host, job and start time are
+    written into the lock file). flock is released by the system when a process dies, so a lock
+    file left behind by a crash never blocks anyone. A dry run creates no lock file: if one
+    exists it waits (shared) for a running job, and otherwise reads without a lock."""
     lock_path = state_dir(folder, settings) / "check.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise DubanError(f"another duban check is running on {folder}; try again when it has finished.") from None
+    held = getattr(_held, "paths", None)
+    if held is None:
+        held = _held.paths = set()
+    key = os.path.abspath(lock_path)
+    if key in held:             # this thread already holds it: remind's check, alert's read
         yield
+        return
+    if dry_run:
+        if not lock_path.exists():
+            yield
+            return
+        handle, mode = open(lock_path, "r"), fcntl.LOCK_SH
+    else:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        handle, mode = open(lock_path, "a+"), fcntl.LOCK_EX
+    with handle as fh:
+        _acquire(fh, mode, lock_path, folder, settings)
+        if not dry_run:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid={os.getpid()} host={socket.gethostname()} job={job} "
+                     f"started={datetime.now().astimezone().isoformat(timespec='seconds')}\n")
+            fh.flush()
+        held.add(key)
+        try:
+            yield
+        finally:
+            held.discard(key)
+            if not dry_run:
+                fh.seek(0)
+                fh.truncate()
+
+
+def _acquire(fh, mode: int, lock_path: Path, folder: Path, settings: dict) -> None:
+    wait = settings["state"]["lock_wait_seconds"]
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fh, mode | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                break
+            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+    holder = _holder(lock_path)
+    raise DubanError(f"another duban job is running on {folder}{holder}; waited {wait:g} seconds for it to finish "
+                     f"(state.lock_wait_seconds). Try again when it has finished.")
+
+
+def _holder(lock_path: Path) -> str:
+    """`: duban remind (pid 4242 on host, started 09:00:03)`, from the lock file, or "" if unknown."""
+    try:
+        fields = dict(part.split("=", 1) for part in lock_path.read_text().split() if "=" in part)
+    except OSError:
+        return ""
+    if "job" not in fields:
+        return ""
+    started = fields.get("started", "?")
+    return (f": {JOB_NAMES.get(fields['job'], 'duban ' + fields['job'])} (pid {fields.get('pid', '?')} "
+            f"on {fields.get('host', '?')}, started {started})")
 
 
 def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None) -> CheckReport:
     calendar = from_settings(settings)
     colours = palette(settings)
-    with run_lock(folder, settings), cyclic_gc_paused():
+    with run_lock(folder, settings, "check", dry_run), cyclic_gc_paused():
+        if not dry_run:     # a workbook a crash left under its aside name goes back first
+            recover(folder, state_dir(folder, settings) / "backups", settings["state"]["backups"])
         fingerprints: dict = {}
         reads = read_folder(folder, settings, now.date(), progress, fingerprints)
         names = person_list(reads)
-        journal = Journal(folder / settings["state"]["path"])
+        journal = Journal(folder / settings["state"]["path"], read_only=dry_run)   # a dry run changes no file
         try:
             results = [_check_one(read, folder, settings, now, calendar, colours, journal,
                                   fingerprints.get(read.path), dry_run, names) for read in reads]
@@ -86,16 +158,20 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
     return CheckReport(now, results, calendar.warnings)
 
 
-def person_list(reads: list[WorkbookRead]) -> list[str] | None:
-    """The names for the person dropdowns, from a directory read without workbook problems.
+def person_list(reads: list[WorkbookRead]) -> Lists | None:
+    """The names for the person dropdowns and the departments for the department dropdowns
+    (hidden _names sheet, columns A and B), from a directory read without workbook problems.
 
     None (leave the lists alone) when there is no directory or it is broken: an empty or
     half-read directory must not wipe the dropdowns of every workbook."""
     directories = [r for r in reads if r.kind is not None and r.kind.key == "directory"]
     if not directories or any(p.scope == "workbook" for r in directories for p in r.problems):
         return None
-    names = list(Directory.from_reads(directories).people)
-    return names or None
+    people = Directory.from_reads(directories).people
+    if not people:
+        return None
+    departments = dict.fromkeys(p.department for p in people.values() if p.department)
+    return Lists(tuple(people), tuple(departments))
 
 
 def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run,
@@ -115,21 +191,32 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     if fingerprint is None:
         result.write, result.why = SKIPPED, Reason.of("no-fingerprint")
         return result
-    painted = journal.painted(result.relpath)
+    painted = journal.painted(result.relpath, fingerprint, save=not dry_run)   # settles a write a kill left pending
     plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint)
     plan.names = names
     if dry_run:
         result.write = "dry-run"
         return result
     backups = state_dir(folder, settings) / "backups" / Path(result.relpath).parent
-    outcome = apply(plan, backups, settings["state"]["backups"])
+    ahead = []
+
+    def write_ahead(originals: dict, new: tuple[int, int]) -> None:
+        """Before the file changes: the journal learns the paint and the cells' original formats."""
+        entries = _painted_entries(read, plan, originals)
+        if changed := {key: entry for key, entry in entries.items() if painted.get(key) != entry}:
+            journal.plan_painted(result.relpath, changed, plan.fingerprint, new, now)
+            ahead.append(changed)
+
+    outcome = apply(plan, backups, settings["state"]["backups"], before_commit=write_ahead)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
+    if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten
+        journal.confirm_painted(result.relpath) if outcome.status == WRITTEN else journal.drop_pending(result.relpath)
     if written:
         result.provisional = frozenset()
     kept = read.records if written else [r for r in read.records if r.row not in new_ids]
     result.journal = journal.record(result.relpath, kept, now)
-    if written:
+    if written and outcome.status != WRITTEN:     # unchanged: nothing to write, the record may still move
         entries = _painted_entries(read, plan, outcome.originals)
         if changed := {key: entry for key, entry in entries.items() if painted.get(key) != entry}:
             journal.set_painted(result.relpath, changed)

@@ -41,7 +41,8 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
     kept_in = _set_aside(folder, [*targets.values(), toml_path], now or datetime.now())
     rows = demo_data.demo_rows(today or date.today(), lang) if demo else {}
     names = demo_data.directory_names() if demo else []
-    created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names)
+    departments = demo_data.directory_departments(lang) if demo else []
+    created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names, departments)
                       for key, path in targets.items())
     created.append(_write_config(toml_path, lang, demo))
     created.kept_in = kept_in

@@ -34,6 +34,12 @@ CREATE INDEX IF NOT EXISTS events_by_id ON events (id, seq);
 CREATE TABLE IF NOT EXISTS painted (
     workbook TEXT NOT NULL, id TEXT NOT NULL, col TEXT NOT NULL, colour TEXT NOT NULL, original TEXT NOT NULL,
     PRIMARY KEY (workbook, id, col));
+CREATE TABLE IF NOT EXISTS painted_pending (
+    workbook TEXT NOT NULL, id TEXT NOT NULL, col TEXT NOT NULL, colour TEXT, original TEXT);
+CREATE INDEX IF NOT EXISTS painted_pending_by_workbook ON painted_pending (workbook);
+CREATE TABLE IF NOT EXISTS pending_writes (
+    workbook TEXT PRIMARY KEY, at TEXT NOT NULL, old_size INTEGER NOT NULL, old_mtime_ns INTEGER NOT NULL,
+    old_sha256 TEXT NOT NULL, new_size INTEGER NOT NULL, new_mtime_ns INTEGER NOT NULL);
 """
 ID_FORMAT = re.compile(r"^([A-Z]+)-(\d+)$")
 
@@ -65,9 +71,10 @@ _NOT_SNAPSHOT = ("_row", "id", "alerts")
 
 
 class Journal:
-    def __init__(self, path: Path):
-        self.db = connect(path, SCHEMA)
-        if "first_data" not in {c[1] for c in self.db.execute("PRAGMA table_info(rows)")}:
+    def __init__(self, path: Path, read_only: bool = False):
+        """`read_only` (dry runs): change no file at all; a journal not yet created is an empty one in memory."""
+        self.db = connect(path, SCHEMA, read_only=read_only)
+        if not read_only and "first_data" not in {c[1] for c in self.db.execute("PRAGMA table_info(rows)")}:
             self.db.execute("ALTER TABLE rows ADD COLUMN first_data TEXT")   # a journal an earlier duban wrote
 
     def close(self) -> None:
@@ -92,6 +99,14 @@ class Journal:
         rows = self.db.execute("SELECT id, first_seen, last_changed, status_since FROM rows "
                                "WHERE workbook=? AND deleted_at IS NULL", (workbook,))
         return Histories({i: rest for i, *rest in rows})
+
+    def lifetimes(self) -> tuple[dict[tuple[str, str], tuple[str, str | None]], dict[str, str]]:
+        """For the summaries: (workbook, ID) -> (first_seen, first_done) of every live row, and
+        workbook -> the time of its first check (rows seen then were there before duban)."""
+        lives = {(w, i): (seen, done) for w, i, seen, done in self.db.execute(
+            "SELECT workbook, id, first_seen, first_done FROM rows WHERE deleted_at IS NULL")}
+        starts = dict(self.db.execute("SELECT workbook, MIN(first_seen) FROM rows GROUP BY workbook"))
+        return lives, starts
 
     def record(self, workbook: str, records: list[Record], now: datetime) -> dict[str, int]:
         """Store this run's snapshot of one workbook; returns counts of new/changed/deleted rows."""
@@ -133,7 +148,20 @@ class Journal:
         return dict(zip([d[0] for d in cur.description], found)) if found else None
 
     # ---- painted cells ---------------------------------------------------------------------
-    def painted(self, workbook: str) -> dict[tuple[str, str], tuple[str, dict]]:
+    # Write-ahead: before a write replaces the file, the paint it carries is recorded in
+    # painted_pending (colour NULL: the cell is being given back its format), with the identity
+    # of the file read and of the new file in pending_writes. After the write, confirm_painted()
+    # moves it into painted, or drop_pending() forgets it. A kill between the two leaves it
+    # pending; the next run decides from the file it reads (see _resolve).
+    def painted(self, workbook: str, current=None, save: bool = True) -> dict[tuple[str, str], tuple[str, dict]]:
+        """(ID, column) -> (colour, original format) of every cell duban coloured. `current`: the
+        fingerprint of the file as read now, which settles a write a kill left pending (saved
+        unless `save` is False: a dry run)."""
+        if current is not None:
+            self._resolve(workbook, current, save)
+        return self._painted(workbook)
+
+    def _painted(self, workbook: str) -> dict[tuple[str, str], tuple[str, dict]]:
         rows = self.db.execute("SELECT id, col, colour, original FROM painted WHERE workbook=?", (workbook,))
         parsed: dict[str, dict] = {}  # equal originals share one object (the write-back memoises on it)
         return {(i, c): (colour, parsed.setdefault(o, json.loads(o)) if o not in parsed else parsed[o])
@@ -154,6 +182,78 @@ class Journal:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.executemany("DELETE FROM painted WHERE workbook=? AND id=? AND col=?", forget)
             self.db.executemany("INSERT OR REPLACE INTO painted VALUES (?,?,?,?,?)", keep)
+
+    def plan_painted(self, workbook: str, entries: dict[tuple[str, str], tuple[str, dict] | None],
+                     read, new: tuple[int, int], at: datetime | None = None) -> None:
+        """Write-ahead, before the file changes: the paint (or, with None, the clearing) a write
+        is about to put into the file, and which file is replaced by which. One executemany."""
+        texts: dict[int, str] = {}
+        rows = []
+        for (ident, col), entry in entries.items():
+            if entry is None:
+                rows.append((workbook, ident, col, None, None))
+                continue
+            if (text := texts.get(id(entry[1]))) is None:
+                text = texts[id(entry[1])] = json.dumps(entry[1], sort_keys=True)
+            rows.append((workbook, ident, col, entry[0], text))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM painted_pending WHERE workbook=?", (workbook,))
+            self.db.executemany("INSERT INTO painted_pending VALUES (?,?,?,?,?)", rows)
+            self.db.execute("INSERT OR REPLACE INTO pending_writes VALUES (?,?,?,?,?,?,?)",
+                            (workbook, (at or datetime.now()).isoformat(), read.size, read.mtime_ns,
+                             read.sha256, *new))
+
+    def confirm_painted(self, workbook: str, forget: bool = True) -> None:
+        """The write landed: its pending paint becomes the painted cells' record. With
+        forget=False the clearings are not applied (the cells keep their record as well)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if forget:
+                self.db.execute("DELETE FROM painted WHERE workbook=? AND (id, col) IN (SELECT id, col FROM "
+                                "painted_pending WHERE workbook=? AND colour IS NULL)", (workbook, workbook))
+            self.db.execute("INSERT OR REPLACE INTO painted SELECT workbook, id, col, colour, original "
+                            "FROM painted_pending WHERE workbook=? AND colour IS NOT NULL", (workbook,))
+            self._clear_pending(workbook)
+
+    def drop_pending(self, workbook: str) -> None:
+        """The write did not land: forget its pending paint."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._clear_pending(workbook)
+
+    def _clear_pending(self, workbook: str) -> None:
+        self.db.execute("DELETE FROM painted_pending WHERE workbook=?", (workbook,))
+        self.db.execute("DELETE FROM pending_writes WHERE workbook=?", (workbook,))
+
+    def _resolve(self, workbook: str, current, save: bool) -> None:
+        """A write a kill left pending: did it land? The file read now tells.
+
+        - the new file, untouched (same size and modification time): it landed, confirm it;
+        - the very file that was to be replaced (size, time and SHA-256): it did not, drop it;
+        - anything else (someone saved since): the colours it put on are taken as painted (a
+          cell that does not wear them keeps its current format anyway), and a cell it was to
+          give back keeps its earlier record too (it may still wear the earlier colour). Known
+          limit: if that write had not landed and it was to change a cell from one colour to
+          another, the earlier colour is taken for the cell's own format (a kill in the few
+          milliseconds before the new file lands, then a user's save, then a colour change)."""
+        found = self.db.execute("SELECT old_size, old_mtime_ns, old_sha256, new_size, new_mtime_ns "
+                                "FROM pending_writes WHERE workbook=?", (workbook,)).fetchone()
+        if found is None:      # (pending paint and its write record are written and cleared together)
+            return
+        old, new = found[:3], found[3:]
+        if (current.size, current.mtime_ns) == new:
+            landed, forget = True, True
+        elif (current.size, current.mtime_ns, current.sha256) == old:
+            landed, forget = False, False
+        else:
+            landed, forget = True, False
+        if not save:
+            return
+        if landed:
+            self.confirm_painted(workbook, forget)
+        else:
+            self.drop_pending(workbook)
 
 
 class Histories:

@@ -26,11 +26,18 @@ CREATE TABLE IF NOT EXISTS notified (
 
 
 class Ledger:
-    def __init__(self, path: Path):
-        self.db = connect(path, SCHEMA)
+    def __init__(self, path: Path, read_only: bool = False):
+        """`read_only` (dry runs): no file is created or changed (see jobs.state.connect)."""
+        self.db = connect(path, SCHEMA, read_only=read_only)
 
     def close(self) -> None:
         self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def fresh(self, notice: Notice, today: date, calendar: WorkCalendar, repeat_days: int) -> list[Item]:
         """The notice's items that the recipient has not yet been told about (see module doc)."""
@@ -56,6 +63,11 @@ class Ledger:
 
     def ever_told(self, topic: str) -> bool:
         return self.db.execute("SELECT 1 FROM notified WHERE item=?", (topic,)).fetchone() is not None
+
+    def ever_told_to(self, recipient: str, kind: str, topic: str) -> bool:
+        """For once-only mails about no single item (a period's summary): ever sent to this recipient?"""
+        return self.db.execute("SELECT 1 FROM notified WHERE recipient=? AND item=? AND kind=?",
+                               (recipient, topic, kind)).fetchone() is not None
 
     def record(self, notice: Notice, items: list[Item], today: date, now: datetime, mail_key: str,
                topics: list[str] = ()) -> None:

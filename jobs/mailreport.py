@@ -1,28 +1,28 @@
 """Terminal output of the mail jobs (remind, alert, outbox): who gets what, and what the queue did."""
 from __future__ import annotations
 
-import json
-
 from rich.markup import escape
 from rich.table import Table
 
-from .report import err, out
+from .report import emit_json, err, out
 
 TEXT = {
     "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",
-           "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题",
+           "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报",
            "queued": "已排队", "held": "暂存至 {at}", "already": "已发过", "dry-run": "预演（未发送）",
            "nothing": "没有需要发送的邮件。", "skipped": "{n} 位收件人今天已收到相同提醒，未重复发送。",
            "sent": "已发送 {sent} 封，失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封",
            "down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
+           "refused": "邮件服务器拒收，不再重试（数据问题报告会告知文员）：{to} — {subject}（{error}）",
            "unknown": "无法送达：{text}", "queue_title": "邮件队列", "attempts": "尝试", "error": "错误",
            "when": "排队时间", "empty": "队列为空。"},
     "en": {"title": "Mail {now}", "kind": "Kind", "to": "To", "subject": "Subject", "items": "Items", "status": "Status",
-           "digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems",
+           "digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems", "summary": "summary",
            "queued": "queued", "held": "held until {at}", "already": "already sent", "dry-run": "dry run (not sent)",
            "nothing": "No mail to send.", "skipped": "{n} recipients were already told the same today; not repeated.",
            "sent": "{sent} sent, {failed} failed, {queued} waiting, {given_up} given up",
            "down": "The mail server could not be reached ({error}): the mail stays queued and is retried on the next run.",
+           "refused": "Refused by the mail server, not retried (the clerks' problems report names it): {to} — {subject} ({error})",
            "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
            "when": "Queued", "empty": "The queue is empty."},
 }
@@ -34,7 +34,7 @@ def _text(settings: dict) -> dict:
 
 def mail_summary(run, settings: dict, as_json: bool) -> None:
     if as_json:
-        out.print_json(json.dumps(mail_json(run), ensure_ascii=False))
+        emit_json(mail_json(run))
         return
     t = _text(settings)
     if run.outgoing:
@@ -61,6 +61,9 @@ def _delivery(delivery, t: dict) -> None:
         return
     out.print(t["sent"].format(sent=len(delivery.sent), failed=len(delivery.failed),
                                queued=len(delivery.still_queued), given_up=len(delivery.given_up)))
+    for m in delivery.failed:
+        err.print("[yellow]" + escape(t["refused"].format(to=", ".join(m.recipients), subject=m.subject,
+                                                         error=m.last_error or "?")) + "[/yellow]")
     if delivery.error:
         err.print("[yellow]" + escape(t["down"].format(error=delivery.error)) + "[/yellow]")
 
@@ -74,14 +77,15 @@ def mail_json(run) -> dict:
             "skipped_recipients": run.skipped,
             "unreachable": [p.to_dict() for p in run.unknown],
             "delivery": None if d is None else {
-                "sent": [m.key for m in d.sent], "failed": [{"key": m.key, "error": m.last_error} for m in d.failed],
+                "sent": [m.key for m in d.sent], "failed": [{"key": m.key, "recipients": m.recipients, "error": m.last_error}
+                                                  for m in d.failed],
                 "given_up": [m.key for m in d.given_up], "waiting": [m.key for m in d.still_queued],
                 "error": d.error}}
 
 
 def queue_listing(entries, settings: dict, as_json: bool) -> None:
     if as_json:
-        out.print_json(json.dumps([_entry(m) for m in entries], ensure_ascii=False))
+        emit_json([_entry(m) for m in entries])
         return
     t = _text(settings)
     if not entries:

@@ -5,10 +5,16 @@ drops what was already said, each mail is rendered and put in the queue (in stat
 a key derived from its contents, and the queue delivers through the configured transport.
 Mail planned outside office hours waits in the queue for the next working morning; urgent
 alerts go at once. If the server is down, mail stays queued for the next run.
+
+A job holds the folder's run lock for its whole run (remind: check, then mail), so a check
+started meanwhile waits for it rather than interleaving, and the reverse. The clerks' problems
+report is composed after this run's other mail was handed to the server, so it names mail
+refused (5xx) or given up just now, each once.
 """
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -51,25 +57,32 @@ class MailRun:
 
 def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
     """The daily job: check (and write back), then digests, escalations and the problems report."""
-    report = check_folder(folder, settings, now, dry_run=dry_run)
-    sources = _sources(report)
-    directory = Directory.from_reads([s.read for s in sources])
-    planned = notify.plan(sources, directory, settings["mail"]["clerks"])
-    return _mail(folder, settings, now, planned, dry_run)
+    with _lock(folder, settings, "remind", dry_run):
+        report = check_folder(folder, settings, now, dry_run=dry_run)
+        sources = _sources(report)
+        directory = Directory.from_reads([s.read for s in sources])
+        planned = notify.plan(sources, directory, settings["mail"]["clerks"])
+        return _mail(folder, settings, now, planned, dry_run)
 
 
 def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
     """The every-few-minutes job: read and apply the rules (no write-back), mail urgent items at once."""
-    report = check_folder(folder, settings, now, dry_run=True)
-    sources = _sources(report)
-    planned = notify.plan_alerts(sources, Directory.from_reads([s.read for s in sources]))
-    return _mail(folder, settings, now, planned, dry_run)
+    with _lock(folder, settings, "alert", dry_run):
+        report = check_folder(folder, settings, now, dry_run=True)
+        sources = _sources(report)
+        planned = notify.plan_alerts(sources, Directory.from_reads([s.read for s in sources]))
+        return _mail(folder, settings, now, planned, dry_run)
+
+
+def _lock(folder: Path, settings: dict, job: str, dry_run: bool):
+    """The run lock for the whole job; a dry run takes none (and creates no lock file)."""
+    return nullcontext() if dry_run else run_lock(folder, settings, job)
 
 
 def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = False) -> MailRun:
     """`duban outbox --retry`: send what is waiting now (held mail keeps waiting for its morning)."""
     run = MailRun(now)
-    with run_lock(folder, settings), MailQueue(_db(folder, settings)) as queue:
+    with run_lock(folder, settings, "outbox"), MailQueue(_db(folder, settings)) as queue:
         queue.retry_now(now, include_failed)
         run.delivery = _deliver(folder, settings, now, queue)
     return run
@@ -84,22 +97,29 @@ def _db(folder: Path, settings: dict) -> Path:
 
 
 def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry_run: bool) -> MailRun:
+    """Queue and deliver the planned mail; the caller holds the run lock (a dry run opens the
+    ledger and the queue read-only and sends nothing)."""
     run = MailRun(now, unknown=planned.unknown)
-    with run_lock(folder, settings):
-        ledger, queue = Ledger(_db(folder, settings)), MailQueue(_db(folder, settings))
-        try:
-            # given up first, so that this run's problems report can name it
-            expired = [] if dry_run else queue.expire(now, settings["mail"]["give_up_days"])
-            given_up = _given_up(queue, ledger, settings) if planned.of_kind("problems") else []
-            batch = _Batch(settings, now, ledger, queue, run, dry_run, planned.unknown, given_up)
-            for notice in planned.notices:
+    db = _db(folder, settings)
+    with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
+        expired = [] if dry_run else queue.expire(now, settings["mail"]["give_up_days"])
+        batch = _Batch(settings, now, ledger, queue, run, dry_run, planned.unknown)
+        reports = planned.of_kind("problems")
+        for notice in planned.notices:
+            if notice.kind != "problems":
                 batch.send(notice)
-            if not dry_run:     # this run's mail and whatever still waits from earlier runs
-                run.delivery = _deliver(folder, settings, now, queue)
-                run.delivery.given_up[:0] = expired
-        finally:
-            ledger.close()
-            queue.close()
+        if not dry_run:     # this run's mail and whatever still waits from earlier runs
+            run.delivery = _deliver(folder, settings, now, queue)
+        if reports:         # last, so that it names mail refused or given up just now
+            batch.mail_problems = _undelivered(queue, ledger, settings)
+            queued = [batch.send(notice) for notice in reports]
+            if not dry_run and any(queued):
+                if run.delivery.error is None:
+                    run.delivery = run.delivery.then(_deliver(folder, settings, now, queue))
+                else:       # the server is down: the report waits with the rest
+                    run.delivery.still_queued = queue.entries("queued")
+        if run.delivery is not None:
+            run.delivery.given_up[:0] = expired
     return run
 
 
@@ -107,19 +127,21 @@ class _Batch:
     """One run's mail: drops what the ledger says was told, renders, queues, records."""
 
     def __init__(self, settings: dict, now: datetime, ledger: Ledger, queue: MailQueue, run: MailRun,
-                 dry_run: bool, unknown: list[Problem], given_up: list[tuple[str, Problem]]):
+                 dry_run: bool, unknown: list[Problem]):
         self.settings, self.now, self.today = settings, now, now.date()
         self.ledger, self.queue, self.run, self.dry_run = ledger, queue, run, dry_run
-        self.unknown, self.given_up = unknown, given_up
+        self.unknown = unknown
+        self.mail_problems: list[tuple[str, Problem]] = []   # (ledger topic, problem): for the problems report
         self.calendar = calendar_from(settings)
         office = self.calendar.is_office_time(now) or not settings["mail"]["hold_outside_office_hours"]
         self.hold = None if office else self.calendar.next_opening(now)
         self.sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
 
-    def send(self, notice: Notice) -> None:
+    def send(self, notice: Notice) -> bool:
+        """Queue the notice's news (True), or drop it as already told (False)."""
         found = self._news(notice)
         if found is None:
-            return
+            return False
         notice, items, key, topics, extra = found
         person = notice.recipient
         lang = person.lang if person.lang in ("zh", "en") else "zh"
@@ -132,22 +154,24 @@ class _Batch:
                        [p.name for p in notice.cc])
         self.run.outgoing.append(out)
         if self.dry_run:
-            return
-        if not self.queue.enqueue(mail, build(mail, self.sender, self.now), self.now, not_before):
+            return False
+        queued = self.queue.enqueue(mail, build(mail, self.sender, self.now), self.now, not_before)
+        if not queued:
             out.status = "already"
         self.ledger.record(notice, items, self.today, self.now, key, topics)
+        return queued
 
     def _news(self, notice: Notice):
         """(notice with only what is new, its items, queue key, ledger topics, extra problems), or None."""
         name, today = notice.recipient.name, self.today
         if notice.kind == "problems":
-            extra = self.unknown + [p for _t, p in self.given_up]
+            extra = self.unknown + [p for _t, p in self.mail_problems]
             if self.ledger.told_today(name, "problems", "problems", today):
                 self.run.skipped += 1
                 return None
             if not notice.problems and not extra:
                 return None
-            return notice, [], f"problems:{name}:{today}", ["problems", *(t for t, _p in self.given_up)], extra
+            return notice, [], f"problems:{name}:{today}", ["problems", *(t for t, _p in self.mail_problems)], extra
         items = self.ledger.fresh(notice, today, self.calendar, self.settings["mail"]["escalation_repeat_working_days"])
         if not items:
             self.run.skipped += 1
@@ -168,8 +192,11 @@ def _deliver(folder: Path, settings: dict, now: datetime, queue: MailQueue) -> D
     return queue.deliver(transport, now, settings["mail"]["give_up_days"])
 
 
-def _given_up(queue: MailQueue, ledger: Ledger, settings: dict) -> list[tuple[str, Problem]]:
-    """Mail given up since the clerks were last told, as (ledger topic, problem)."""
+def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict) -> list[tuple[str, Problem]]:
+    """Mail given up, and mail the server refused (5xx; a whole mail or one recipient's copy),
+    that the clerks have not been told of, as (ledger topic, problem naming the address).
+    A refused problems report is not reported in the next one (its clerk cannot get that either);
+    the terminal and `duban outbox` show it."""
     days = settings["mail"]["give_up_days"]
     found = []
     for m in queue.entries("given_up"):
@@ -177,4 +204,9 @@ def _given_up(queue: MailQueue, ledger: Ledger, settings: dict) -> list[tuple[st
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-given-up", "outbox", value=", ".join(m.recipients),
                                          params={"subject": m.subject, "days": days, "error": m.last_error or "?"})))
+    for m in queue.entries("failed"):
+        topic = f"refused:{m.key}"
+        if m.kind != "problems" and not ledger.ever_told(topic):
+            found.append((topic, Problem("mail-refused", "outbox", value=", ".join(m.recipients),
+                                         params={"subject": m.subject, "error": m.last_error or "?"})))
     return found

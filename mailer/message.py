@@ -1,14 +1,14 @@
 """One mail as data (`Mail`) and its wire form (`build`): UTF-8, plain text + HTML, no header injection.
 
 Names, subjects and addresses come from workbooks anyone can edit, so nothing from them reaches a
-header unchecked: control characters in names and subjects become spaces, and an address that is
-not one plain `user@domain` is refused with `BadAddress` instead of being "repaired".
+header unchecked: control characters in names and subjects become spaces, bidi controls are
+dropped, and an address that is not one plain `user@domain` is refused with `BadAddress` instead
+of being "repaired".
 """
 from __future__ import annotations
 
 import email.policy
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.headerregistry import Address as HeaderAddress
@@ -17,7 +17,7 @@ from email.utils import format_datetime, make_msgid
 
 from jobs.errors import DubanError
 
-KINDS = ("digest", "escalation", "alert", "problems", "notice")
+KINDS = ("digest", "escalation", "alert", "problems", "notice", "summary")
 # 7bit: bodies go out as base64/quoted-printable, so no server needs 8BITMIME or SMTPUTF8.
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
 PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -45,9 +45,22 @@ class Mail:
     lang: str = "zh"
 
 
+# Bidi embedding, override and isolate controls: a right-to-left override (U+202E) makes
+# "报销单\u202Excod.exe" show as "报销单exe.docx"; dropped, so text shows in its stored order.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+CONTROLS = [*range(0x00, 0x20), *range(0x7f, 0xa0), 0x2028, 0x2029]   # Unicode Cc, Zl, Zp
+_PLAIN = {**dict.fromkeys(CONTROLS, " "), **dict.fromkeys(map(ord, BIDI_CONTROLS))}
+
+
+def plain(text: str) -> str:
+    """Workbook text made safe to show: bidi controls dropped, every control character (CR, LF,
+    TAB, ESC, NUL, line and paragraph separators …) replaced by a space."""
+    return text.translate(_PLAIN)
+
+
 def clean(text: str) -> str:
-    """`text` with every control character (CR, LF, TAB, NUL, line separators …) replaced by a space."""
-    return "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c for c in text).strip()
+    """`plain(text)`, trimmed: for headers (subject, display names)."""
+    return plain(text).strip()
 
 
 def checked(address: Address) -> HeaderAddress:

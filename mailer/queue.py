@@ -7,19 +7,27 @@ is SMTP's own: a crash after the server's "250 OK" and before that commit sends 
 on the next run. That at-least-once window cannot be closed from the client side; it is kept to
 one mail and one statement.
 
+A mail the server accepts for some recipients and not others is sent for those it accepted,
+never again. Each recipient it did not accept gets a copy of its own in the queue, in the same
+commit that marks the mail sent (key `<mail key> → <address>`, the same bytes, that one address
+as the only envelope recipient, the mail's queued time and hold): a recipient deferred with 4xx
+is queued and retried with the same backoff and give-up as a whole mail; one refused with 5xx is
+`failed` (for the clerks' problems report; `duban outbox --retry --failed` tries it again).
+
 Times are stored as UTC ISO strings with their offset, so SQL can compare them as text.
 """
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
+from jobs.state import connect
+
 from .message import Mail, clean, recipients
-from .transports import PermanentFailure, TemporaryFailure, Transport, as_bytes
+from .transports import PermanentFailure, TemporaryFailure, Transport, as_bytes, temporary
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mail_queue (
@@ -31,6 +39,7 @@ CREATE INDEX IF NOT EXISTS mail_queue_due ON mail_queue (status, next_attempt);
 """
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 LEASE = timedelta(minutes=15)  # a mail taken by one deliverer is left alone this long by any other
+COPY = " → "                   # a recipient's own copy of a mail: f"{mail key}{COPY}{address}"
 FIELDS = "id, key, kind, recipients, subject, status, attempts, last_error, queued_at, not_before, next_attempt, sent_at"
 
 
@@ -49,7 +58,7 @@ class QueuedMail:
     subject: str
     status: str  # queued | sent | failed | given_up
     attempts: int
-    last_error: str | None  # for a sent mail: the recipients the server refused
+    last_error: str | None  # for a sent mail: the recipients the server deferred or refused (each has a copy)
     queued_at: datetime
     not_before: datetime | None
     next_attempt: datetime
@@ -72,17 +81,19 @@ class DeliveryReport:
 
     @property
     def partial(self) -> list[QueuedMail]:
-        """Sent mails that some recipients refused (named in `last_error`)."""
+        """Sent mails that some recipients deferred or refused (named in `last_error`)."""
         return [m for m in self.sent if m.last_error]
+
+    def then(self, later: DeliveryReport) -> DeliveryReport:
+        """This delivery followed by `later` (in the same run) as one report."""
+        return DeliveryReport(self.sent + later.sent, self.failed + later.failed, self.given_up + later.given_up,
+                              later.still_queued, self.error or later.error)
 
 
 class MailQueue:
-    def __init__(self, db_path: Path):
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(db_path, timeout=30, isolation_level=None)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA busy_timeout=30000")
-        self.db.executescript(SCHEMA)
+    def __init__(self, db_path: Path, read_only: bool = False):
+        """`read_only` (dry runs): no file is created or changed (see jobs.state.connect)."""
+        self.db = connect(db_path, SCHEMA, read_only=read_only)
 
     def close(self) -> None:
         self.db.close()
@@ -153,10 +164,8 @@ class MailQueue:
             try:
                 refused = transport.send(message, json.loads(recips), key)
             except TemporaryFailure as exc:
-                attempts = self.db.execute("SELECT attempts FROM mail_queue WHERE id=?", (ident,)).fetchone()[0]
-                wait = BACKOFF[min(attempts, len(BACKOFF) - 1)]
                 self.db.execute("UPDATE mail_queue SET attempts=attempts+1, last_error=?, next_attempt=? WHERE id=?",
-                                (exc.reason, stamp(now + wait), ident))
+                                (exc.reason, stamp(now + self._backoff(ident)), ident))
                 if exc.server_down:
                     raise
             except PermanentFailure as exc:
@@ -164,10 +173,34 @@ class MailQueue:
                                 "WHERE id=?", (exc.reason, ident))
                 outcome["failed"].append(ident)
             else:
-                error = "; ".join(f"refused {r}: {why}" for r, why in refused.items()) or None
-                self.db.execute("UPDATE mail_queue SET status='sent', attempts=attempts+1, last_error=?, sent_at=? "
-                                "WHERE id=?", (error, stamp(now), ident))
+                outcome["failed"] += self._sent(ident, key, refused, now)
                 outcome["sent"].append(ident)
+
+    def _backoff(self, ident: int) -> timedelta:
+        """How long to wait after one more failed try of this mail (BACKOFF, by tries so far)."""
+        attempts = self.db.execute("SELECT attempts FROM mail_queue WHERE id=?", (ident,)).fetchone()[0]
+        return BACKOFF[min(attempts, len(BACKOFF) - 1)]
+
+    def _sent(self, ident: int, key: str, refused: dict[str, str], now: datetime) -> list[int]:
+        """Mark a mail sent and, in the same commit, queue a copy for each recipient the server
+        deferred (retried like a whole mail) or refused (failed). The ids of the failed copies."""
+        error = "; ".join(f"{'deferred' if temporary(why) else 'refused'} {r}: {why}" for r, why in refused.items())
+        wait, failed = self._backoff(ident), []
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("UPDATE mail_queue SET status='sent', attempts=attempts+1, last_error=?, sent_at=? "
+                            "WHERE id=?", (error or None, stamp(now), ident))
+            for address, why in refused.items():
+                later = temporary(why)
+                copy = self.db.execute(
+                    "INSERT OR IGNORE INTO mail_queue (key, kind, recipients, subject, message, status, attempts, "
+                    "last_error, queued_at, not_before, next_attempt) SELECT ?, kind, ?, subject, message, ?, "
+                    "attempts, ?, queued_at, not_before, ? FROM mail_queue WHERE id=? RETURNING id",
+                    (f"{key}{COPY}{address}", json.dumps([address]), "queued" if later else "failed", why,
+                     stamp(now + wait) if later else stamp(now), ident)).fetchall()
+                if copy and not later:
+                    failed.append(copy[0][0])
+        return failed
 
     def expire(self, now: datetime, give_up_days: int) -> list[QueuedMail]:
         """Give up mail waiting longer than `give_up_days` (deliver() does this too, first)."""

@@ -1,7 +1,10 @@
 """Turning notices into mail text: Jinja2 templates (HTML for Outlook's Word engine, plus text).
 
 HTML templates autoescape every value, so a task called `<script>` or `=HYPERLINK(...)` shows
-as the text it is. Layout is tables with inline CSS and no images or scripts: Outlook renders
+as the text it is. Every workbook value (titles, names, file and sheet names, problem texts) is
+`plain` before it reaches a template or the subject: bidi controls (a right-to-left override
+U+202E that turns "xcod.exe" into "exe.docx") are dropped and control characters become spaces;
+the environment's `finalize` drops bidi controls from anything else a template prints. Layout is tables with inline CSS and no images or scripts: Outlook renders
 HTML with Word, which ignores style sheets, and phone clients block remote content.
 """
 from __future__ import annotations
@@ -14,8 +17,21 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from workbooks.flags import FLAGS, PALETTE
 
+from .message import BIDI_CONTROLS, CONTROLS, plain
+
+# For every printed value, macro output included (whose line breaks are the layout): bidi
+# controls dropped, control characters other than line breaks and tabs made spaces.
+_FINAL = {**dict.fromkeys((c for c in CONTROLS if chr(c) not in "\n\t"), " "),
+          **dict.fromkeys(map(ord, BIDI_CONTROLS))}
+
+
+def _final(value):
+    return value.translate(_FINAL) if isinstance(value, str) else value
+
+
 ENV = Environment(loader=PackageLoader("mailer", "templates"), autoescape=select_autoescape(["html", "html.j2"], default_for_string=True),
-                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                  undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                  finalize=_final)
 
 LABELS = {
     "zh": {"brand": "督办", "hello": "{name}，您好：", "id": "编号", "item": "事项", "what": "提示",
@@ -58,12 +74,12 @@ def render(notice, lang: str, today: date, problems_extra: list | None = None) -
     """Subject, HTML and plain text of one notice (see jobs.notify.Notice) in `lang`."""
     labels = LABELS[lang]
     context = {"notice": notice, "lang": lang, "L": labels, "today": today.isoformat(),
-               "groups": _groups(notice.items, lang), "name": notice.recipient.name,
+               "groups": _groups(notice.items, lang), "name": plain(notice.recipient.name),
                "problems": [_problem(p, lang) for p in notice.problems],
                "unreachable": [_problem(p, lang) for p in (problems_extra or [])]}
     html = ENV.get_template(f"{notice.kind}.html.j2").render(**context)
     text = ENV.get_template(f"{notice.kind}.txt.j2").render(**context)
-    return Rendered(_subject(notice, lang, today), html, text)
+    return Rendered(plain(_subject(notice, lang, today)), html, text)
 
 
 def _groups(items, lang: str) -> list[dict]:
@@ -79,14 +95,15 @@ def _groups(items, lang: str) -> list[dict]:
 
 
 def _item(item, lang: str) -> dict:
-    return {"id": item.key if "!" not in item.key else "", "title": item.title, "project": item.project or "",
-            "what": item.text(lang), "deadline": show(item.deadline), "workbook": item.workbook,
-            "where": f"{item.sheet}!{LABELS[lang]['row'].format(row=item.row)}",
-            "details": [p.text(lang) for p in item.details], "people": "、".join(item.people)}
+    return {"id": plain(item.key) if "!" not in item.key else "", "title": plain(item.title),
+            "project": plain(item.project or ""), "what": plain(item.text(lang)), "deadline": plain(show(item.deadline)),
+            "workbook": plain(item.workbook), "where": plain(f"{item.sheet}!{LABELS[lang]['row'].format(row=item.row)}"),
+            "details": [plain(p.text(lang)) for p in item.details], "people": plain("、".join(item.people))}
 
 
 def _problem(problem, lang: str) -> dict:
-    return {"where": problem.where, "text": problem.text(lang), "file": problem.file.rsplit("/", 1)[-1]}
+    return {"where": plain(problem.where), "text": plain(problem.text(lang)),
+            "file": plain(problem.file.rsplit("/", 1)[-1])}
 
 
 def show(moment) -> str:

@@ -26,7 +26,12 @@ from jobs.errors import ConfigError
 
 from .message import POLICY
 
-Refused = dict[str, str]  # recipient -> the server's answer, for recipients refused while others got the mail
+Refused = dict[str, str]  # recipient -> the server's answer ("451 4.7.1 …"), for recipients not given the mail
+
+
+def temporary(answer: str) -> bool:
+    """A 4xx answer ("451 4.7.1 greylisted"): that recipient may accept the mail later."""
+    return answer[:1] == "4"
 
 
 class TemporaryFailure(Exception):

@@ -1,8 +1,10 @@
 """A real SMTP server for tests: aiosmtpd on 127.0.0.1 in a thread, recording what it receives.
 
 `SmtpServer` keeps its port across stop()/start(), so a test can take the server down and bring
-it back at the same address. The handler can refuse chosen recipients (550) or answer 421 to
-everything, counts TCP connections, and records AUTH logins. `tls_contexts` makes a self-signed
+it back at the same address. The handler can refuse chosen recipients (550), defer chosen
+recipients once and accept them on the next try (451, as greylisting does), or answer 421 to
+everything; it counts TCP connections and records AUTH logins. `delivered_to(address)` is what
+one mailbox really got: every accepted message whose envelope names that address. `tls_contexts` makes a self-signed
 certificate for 127.0.0.1 so SMTPS and STARTTLS run for real too.
 (Named smtp_server, not smtpd, so it never shadows the standard library module of that name.)
 """
@@ -42,6 +44,8 @@ class Recorder:
         self.connections: list[object] = []  # one SMTP protocol object per TCP connection
         self.logins: list[tuple[bytes, bytes]] = []
         self.refuse: dict[str, str] = {}  # recipient -> reply, e.g. "550 5.1.1 no such user"
+        self.defer: dict[str, str] = {}   # recipient -> reply for its first RCPT only, e.g. "451 4.7.1 greylisted"
+        self.deferred: list[str] = []     # the recipients answered with their `defer` reply, in order
         self.reply_all: str | None = None  # e.g. "421 4.3.2 shutting down" for every MAIL FROM
 
     def _connected(self, server) -> None:
@@ -68,6 +72,9 @@ class Recorder:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.refuse:
             return self.refuse[address.lower()]
+        if address.lower() in self.defer and address.lower() not in self.deferred:
+            self.deferred.append(address.lower())
+            return self.defer[address.lower()]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -96,6 +103,10 @@ class SmtpServer:
     @property
     def received(self) -> list[Received]:
         return self.handler.received
+
+    def delivered_to(self, address: str) -> list[Received]:
+        """The messages this server accepted for `address` (what that mailbox really got)."""
+        return [r for r in self.handler.received if address.lower() in (t.lower() for t in r.rcpt_tos)]
 
     def start(self) -> SmtpServer:
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,

@@ -279,10 +279,12 @@ def test_a_refused_recipient_fails_that_mail_and_the_others_go(tmp_path, smtp_se
     enqueue(queue, digest("d"))
     report = queue.deliver(SmtpTransport(settings(smtp_server), None), NOW, 3)
     assert keys(report.sent) == ["a", "c", "d"]
-    assert [(m.key, m.status, m.last_error) for m in report.failed] == [
-        ("b", "failed", "nobody@example.com: 550 5.1.1 No such user")]
+    assert [(m.key, m.status, m.recipients, m.last_error) for m in report.failed] == [
+        ("b", "failed", ["nobody@example.com"], "nobody@example.com: 550 5.1.1 No such user"),
+        ("c → nobody@example.com", "failed", ["nobody@example.com"], "550 5.1.1 No such user")]  # c's copy for nobody
     assert [(m.key, m.last_error) for m in report.partial] == [
         ("c", "refused nobody@example.com: 550 5.1.1 No such user")]
+    assert report.still_queued == []
     assert [r.rcpt_tos for r in smtp_server.received] == [[WANG.email]] * 3
     assert queue.deliver(SmtpTransport(settings(smtp_server), None), NOW + timedelta(hours=5), 3).sent == []
 

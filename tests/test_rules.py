@@ -194,3 +194,57 @@ def test_evaluate_orders_flags_most_severe_first():
 def test_done_row_gets_only_the_green_flag():
     rec = task(due=date(2026, 11, 10), status="done", progress=1.0, last_update=date(2026, 11, 1))
     assert [f.rule for f in evaluate(rec, ctx(at(2026, 11, 23, 9)))] == ["done"]
+
+
+# ---- data problems: the Alerts cell says what validate knows ---------------------------------------
+def _problem(code, column=None, value=None, **params):
+    from workbooks.problems import Problem
+    from workbooks.kinds import KINDS as K
+    if column:
+        col = K["tasks"].column(column)
+        params.setdefault("column", {"zh": col.zh, "en": col.en})
+    return Problem(code, "/x/任务跟进表.xlsx", "任务跟进表", "I5", 5, column, value, params)
+
+
+def _alerts(*problems):
+    flag = progress.data_problem(task(), ctx(at(2026, 11, 23, 9), problems=list(problems)))
+    return flag.zh, flag.en
+
+
+def test_data_problem_alert_says_what_is_wrong_in_both_languages():
+    bad_date = _problem("bad-date", "due", "11月31日", example="2026-11-30")
+    assert _alerts(bad_date) == ("截止日期“11月31日”不是有效日期", 'Due "11月31日" is not a date')
+    mismatch = _problem("status-progress-mismatch", "status", "已完成",
+                        status={"zh": "已完成", "en": "Done"}, progress="50%")
+    assert _alerts(mismatch) == ("状态为“已完成”但进度为 50%", 'status is "Done" but progress is 50%')
+    empty = _problem("required-empty", "owner")
+    assert _alerts(empty) == ("“负责人”为必填项，目前为空", '"Owner" is required but empty')
+    stranger = _problem("unknown-person", "owner", "李四")
+    assert _alerts(stranger) == ("负责人：通讯录中没有“李四”", 'Owner "李四" is not in the directory')
+
+
+def test_data_problem_alert_leaves_the_advice_to_the_problems_report_and_joins_several():
+    choices = {"zh": "高、中、低", "en": "High, Medium, Low"}
+    problems = [_problem("bad-date", "due", "11月31日", example="2026-11-30"),
+                _problem("unknown-choice", "priority", "急", choices=choices)]
+    zh, en = _alerts(*problems)
+    assert zh == "截止日期“11月31日”不是有效日期；“急”不是“优先级”的可选值"
+    assert en == 'Due "11月31日" is not a date; "急" is not a valid Priority'
+    assert "请" not in zh and "Pick" not in en and "Write" not in en
+    many = [_problem("bad-date", "due", f"{n}月99日", example="2026-11-30") for n in range(1, 7)]
+    zh, en = _alerts(*many)
+    assert zh.count("不是有效日期") == 3 and zh.endswith("等3处数据问题")
+    assert en.endswith("and 3 more data problems")
+    assert len(zh) < 80, "short enough to read in a cell"
+
+
+def test_rules_apply_to_the_kinds_their_flag_types_declare():
+    """One source: the flags a Guide sheet lists are the rules the check runs on that kind."""
+    from jobs.rules import rules_for
+    from workbooks.flags import flags_for
+    for kind in KINDS.values():
+        assert {r.__name__ for r in rules_for(kind)} == {f.code for f in flags_for(kind)}
+    assert {f.code for f in flags_for(KINDS["raci"])} == {"data_problem"}
+    assert {f.code for f in flags_for(KINDS["customers"])} == {"customer_followup_late", "data_problem"}
+    assert "stale" not in {f.code for f in flags_for(KINDS["requests"])}
+    assert "minutes_late" in {f.code for f in flags_for(KINDS["meetings"])}

@@ -63,6 +63,26 @@ def test_a_cell_right_of_the_used_range_widens_spans_and_dimension():
     assert cells(new)[-1] == ("E2", None, "逾期3天")
 
 
+@pytest.mark.parametrize("dimension, widened", [("A1", b"A1:E2"), ("B5", b"B2:E5"), ("F1", b"F1")])
+def test_a_one_cell_dimension_becomes_a_range_to_the_new_column(dimension, widened):
+    raw = sheet(ROW, dimension=dimension)
+    new = patch_sheet(raw, {2: {"E2": text("x")}})
+    assert re.search(rb'<dimension ref="([^"]*)"/>', new).group(1) == widened
+
+
+def test_a_new_cell_before_a_restyled_first_cell_goes_before_its_start_tag():
+    raw = sheet('<row r="2"><c r="B2" s="1"><v>1</v></c></row>')
+    new = patch_sheet(raw, {2: {"A2": text("T-1"), "B2": style(5)}})
+    assert cells(new) == [("A2", None, "T-1"), ("B2", "5", "1")]
+
+
+def test_an_empty_s_is_format_zero():
+    raw = sheet('<row r="2"><c r="A2" s=""/><c r="B2" s=""><v>1</v></c><c r="C2" s=""/></row>')
+    new = patch_sheet(raw, {2: {"A2": text("T-1"), "B2": style(5), "C2": style(0)}})
+    assert cells(new) == [("A2", "", "T-1"), ("B2", "5", "1"), ("C2", "", "")]
+    assert new.count(b" s=") == 3
+
+
 def test_an_empty_self_closing_row_gets_a_body():
     raw = sheet('<row r="2" spans="1:3" ht="15"/>')
     new = patch_sheet(raw, {2: {"C2": text("b"), "A2": text("a")}})

@@ -15,22 +15,25 @@ import lo
 from jobs.errors import UsageError
 from jobs.init import init_folder
 from workbooks import demo, meta
-from workbooks.flags import FLAGS, PALETTE
+from workbooks.flags import FLAGS, PALETTE, flags_for
 from workbooks.guide import SHEET as GUIDE
 from workbooks.kinds import KINDS, PROGRESS_STEPS
-from workbooks.schema import SCHEMA_VERSION, ColumnType as T
+from workbooks.schema import SCHEMA_VERSION, ColumnType as T, Role
+from workbooks.styles import FONT_NAME
 from workbooks.template import LAST_ROW, replacing, write_workbook
 
 LANGS = ("zh", "en")
 CASES = [(k, lang) for k in KINDS for lang in LANGS]
 NAMES = ["张伟", "李娜", "王芳"]
+DEPTS = ["市场部", "研发部"]
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 
 
 @pytest.fixture(scope="module")
 def templates(tmp_path_factory) -> dict[tuple[str, str], Path]:
     out = tmp_path_factory.mktemp("templates")
-    return {(k, lang): write_workbook(KINDS[k], out / lang / KINDS[k].filename(lang), lang, names=NAMES)
+    return {(k, lang): write_workbook(KINDS[k], out / lang / KINDS[k].filename(lang), lang, names=NAMES,
+                                      departments=DEPTS)
             for k, lang in CASES}
 
 
@@ -57,7 +60,6 @@ def test_main_sheet_header_table_and_freeze(templates, key, lang):
     ws = wb.worksheets[0]
     assert wb.active.title == ws.title == kind.sheet(lang)
     assert [c.value for c in ws[1]] == [c.header(lang) for c in kind.columns]
-    assert ws.freeze_panes == "A2"
     assert all(ws[f"{_letter(kind, c.key)}1"].font.b for c in kind.columns)
     (table,) = ws.tables.values()
     assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table.displayName)
@@ -119,6 +121,7 @@ def test_hidden_meta_and_names_sheets(templates, key, lang):
     names = wb[meta.NAMES_SHEET]
     assert names.sheet_state == "hidden"
     assert [r[0] for r in names.iter_rows(values_only=True)] == [meta.NAMES_HEADER[lang], *NAMES]
+    assert [c.value for c in names["B"] if c.value] == [meta.DEPARTMENTS_HEADER[lang], *DEPTS]
 
 
 @pytest.mark.parametrize("key,lang", CASES)
@@ -133,10 +136,14 @@ def test_guide_explains_columns_and_flags_in_language(templates, key, lang):
     for col in kind.columns:
         assert col.header(lang) in column_a
         assert col.help(lang) in text
-    for flag in FLAGS.values():
+    applicable = flags_for(kind)
+    for flag in applicable:
         cell = column_a[flag.label(lang)]
         assert _rgb(cell.fill.bgColor) == PALETTE[flag.colour].fill
         assert flag.help(lang) in text
+    for flag in FLAGS.values():
+        if flag not in applicable:
+            assert flag.help(lang) not in text, f"{key}: the guide lists {flag.code}, which never fires here"
 
 
 @pytest.mark.parametrize("key,lang", CASES)
@@ -152,16 +159,83 @@ def test_job_owned_headers_are_grey_with_a_note(templates, key, lang):
 
 
 @pytest.mark.parametrize("key,lang", [(k, lang) for k, lang in CASES if KINDS[k].status_column])
-def test_status_column_is_coloured_by_value(templates, key, lang):
+def test_status_column_is_coloured_by_value_only_while_alerts_is_empty(templates, key, lang):
+    """The live colours (done green, overdue red) never hide duban's paint: every conditional
+    format on the status cell requires the row's Alerts cell to be empty."""
     kind = KINDS[key]
     ws = load_workbook(templates[key, lang]).worksheets[0]
     letter = _letter(kind, kind.status_column.key)
+    alerts = _letter(kind, "alerts")
     rules = [r for cf in ws.conditional_formatting if f"{letter}2" in cf.sqref for r in cf.rules]
     coloured = [c for c in kind.status_column.choices if c.colour]
-    assert len(rules) == len(coloured) > 0
-    for choice, rule in zip(coloured, rules):
-        assert f'"{choice.label(lang)}"' in rule.formula[0]
+    assert len(rules) == len(coloured) + 1 > 1           # + past due and not done
+    for rule in rules:
+        assert rule.type == "expression"
+        assert rule.formula[0].startswith(f'AND(${alerts}2="",'), rule.formula[0]
+    overdue, *by_value = sorted(rules, key=lambda r: r.priority)
+    due = _letter(kind, kind.by_role[Role.DUE].key)
+    assert f"INT(${due}2)<TODAY()" in overdue.formula[0] and f"ISNUMBER(${due}2)" in overdue.formula[0]
+    assert _rgb(overdue.dxf.fill.bgColor) == PALETTE["red"].fill
+    for choice in kind.status_column.choices:         # a done row is never red
+        assert (f'"{choice.label(lang)}"' in overdue.formula[0]) is choice.done
+    for choice, rule in zip(coloured, by_value):
+        assert f'${letter}2="{choice.label(lang)}"' in rule.formula[0]
         assert _rgb(rule.dxf.fill.bgColor) == PALETTE[choice.colour].fill
+    assert _rgb(by_value[[c.key for c in coloured].index("done") if key != "incidents" else 1]
+                .dxf.fill.bgColor) == PALETTE["green"].fill
+
+
+@pytest.mark.parametrize("key,lang", CASES)
+def test_headers_and_body_name_a_font_every_chinese_office_has(templates, key, lang):
+    kind = KINDS[key]
+    wb = load_workbook(templates[key, lang])
+    ws = wb.worksheets[0]
+    assert FONT_NAME == "微软雅黑"
+    assert {ws.cell(1, i).font.name for i in range(1, len(kind.columns) + 1)} == {FONT_NAME}
+    assert ws.cell(LAST_ROW, 2).font.name == FONT_NAME, "a cell staff type into later"
+    assert wb._fonts[0].name == FONT_NAME, "the workbook's default font (Normal style)"
+    guide = wb[GUIDE[lang]]
+    assert {c.font.name for row in guide.iter_rows() for c in row if c.value} == {FONT_NAME}
+
+
+@pytest.mark.parametrize("key,lang", CASES)
+def test_print_setup_is_a4_landscape_fit_to_width_with_the_header_repeated(templates, key, lang):
+    ws = load_workbook(templates[key, lang]).worksheets[0]
+    setup = ws.page_setup
+    assert (int(setup.paperSize), setup.orientation) == (9, "landscape")      # 9: A4
+    assert (int(setup.fitToWidth), int(setup.fitToHeight)) == (1, 0)
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert ws.print_title_rows == "$1:$1"
+
+
+FROZEN = {"tasks": "C2", "projects": "C2", "requests": "C2", "incidents": "F2", "meetings": "C2",
+          "customers": "C2", "raci": "D2", "directory": "C2"}
+
+
+@pytest.mark.parametrize("key,lang", CASES)
+def test_header_id_and_name_columns_are_frozen(templates, key, lang):
+    kind = KINDS[key]
+    ws = load_workbook(templates[key, lang]).worksheets[0]
+    assert ws.freeze_panes == FROZEN[key]
+    frozen = [c.key for c in kind.columns[:ord(FROZEN[key][0]) - ord("A")]]
+    assert frozen[0] == "id" and len(frozen) >= 2
+    title = (kind.by_role.get(Role.TITLE) or kind.by_role[Role.NAME]).key
+    assert title in frozen or key in ("projects", "meetings"), frozen   # those: the name is far right
+    assert sum(c.width for c in kind.columns[:len(frozen)]) <= 80
+
+
+@pytest.mark.parametrize("key,lang", CASES)
+def test_department_columns_list_the_directorys_departments(templates, key, lang):
+    kind = KINDS[key]
+    ws = load_workbook(templates[key, lang]).worksheets[0]
+    columns = [c for c in kind.columns if c.type is T.DEPARTMENT]
+    for col in columns:
+        dv = _validation_at(ws, f"{_letter(kind, col.key)}{LAST_ROW}")
+        assert dv.type == "list" and dv.formula1.lstrip("=") == f"{meta.NAMES_SHEET}!$B$2:$B$1000"
+        assert bool(dv.showErrorMessage) is (key != "directory"), "the directory may name a new department"
+    expected = {"tasks": {"department", "help_from"}, "projects": {"lead"}, "requests": {"from_dept", "to_dept"},
+                "incidents": {"department"}, "directory": {"department"}}
+    assert {c.key for c in columns} == expected.get(key, set())
 
 
 def test_rows_are_written_as_typed_values_with_labels(tmp_path):
@@ -390,3 +464,98 @@ def test_libreoffice_xlsx_round_trip_keeps_the_header(tmp_path):
     assert wb.worksheets[0].title == kind.sheet("zh")
     assert [c.value for c in wb.worksheets[0][1]] == [c.header("zh") for c in kind.columns]
     assert "date" in {dv.type for dv in wb.worksheets[0].data_validations.dataValidation}
+
+
+def _html_rows(html: Path) -> list[list[tuple[str | None, str]]]:
+    """The table rows of a LibreOffice HTML export: per cell (bgcolor or None, text)."""
+    page = html.read_text(encoding="utf-8", errors="replace")
+    rows = []
+    for tr in re.findall(r"<tr.*?</tr>", page, re.S):
+        cells = re.findall(r"<td([^>]*)>(.*?)</td>", tr, re.S)
+        rows.append([((m.group(1).upper() if (m := re.search(r'bgcolor="#(\w{6})"', attrs)) else None),
+                      re.sub(r"<[^>]+>", "", body).strip()) for attrs, body in cells])
+    return rows
+
+
+@needs_lo
+def test_libreoffice_shows_dubans_colour_on_a_checked_status_cell_not_the_templates(tmp_path):
+    """What staff see after duban check: each status cell in the colour of its row's most severe
+    flag. The 已完成 row with a data problem is purple, not the template's done-green."""
+    from zoneinfo import ZoneInfo
+
+    from jobs import config
+    from jobs.check import check_folder
+
+    now = datetime.now(ZoneInfo("Asia/Shanghai"))
+    init_folder(tmp_path / "demo", demo=True, today=now.date())
+    report = check_folder(tmp_path / "demo", config.load(tmp_path / "demo"), now)
+    checked = next(w for w in report.workbooks if w.read.kind.key == "tasks")
+    assert checked.write == "written"
+    kind = KINDS["tasks"]
+    status_at = [c.key for c in kind.columns].index("status")
+    shown = {row[0][1]: row[status_at] for row in _html_rows(
+        lo.convert(tmp_path / "demo" / kind.filename("zh"), "html", tmp_path / "html"))
+        if len(row) > status_at and re.fullmatch(r"T-\d+", row[0][1])}
+    solid = {c.fill for c in PALETTE.values() if c.pattern == "solid"}
+    problem_rows = 0
+    for rec in checked.read.records:
+        flags = checked.flags[rec.row]
+        colour, label = shown[rec.id]
+        if not flags:
+            assert colour is None, (rec.id, label)
+        elif PALETTE[flags[0].type.colour].pattern == "solid":
+            assert colour == PALETTE[flags[0].type.colour].fill, (rec.id, label, flags[0].rule)
+        else:                                   # hatched purple: LibreOffice shows a blend
+            assert colour is not None and colour not in solid, (rec.id, label, colour)
+        if flags and flags[0].rule == "data_problem" and label == "已完成":
+            problem_rows += 1
+            assert colour != PALETTE["green"].fill
+    assert problem_rows == 1, "the demo's 已完成-at-50% row"
+
+
+@needs_lo
+def test_libreoffice_colours_the_status_live_only_while_alerts_is_empty(tmp_path):
+    today = date.today()
+    rows = [
+        {"task": "late", "owner": "张伟", "due": today - timedelta(days=10), "status": "in_progress"},
+        {"task": "late, flagged", "owner": "张伟", "due": today - timedelta(days=10), "status": "in_progress",
+         "alerts": "逾期10天"},
+        {"task": "done", "owner": "张伟", "due": today - timedelta(days=10), "status": "done", "progress": 1.0},
+        {"task": "done, flagged", "owner": "张伟", "due": today, "status": "done", "alerts": "数据问题"},
+        {"task": "not yet", "owner": "张伟", "due": today + timedelta(days=10), "status": "in_progress"},
+        {"task": "bad date", "owner": "张伟", "due": "11月31日", "status": "in_progress"},
+        {"task": "no date", "owner": "张伟", "status": "in_progress"},
+    ]
+    book = write_workbook("tasks", tmp_path / "t.xlsx", "zh", rows=rows)
+    kind = KINDS["tasks"]
+    task_at, status_at = ([c.key for c in kind.columns].index(k) for k in ("task", "status"))
+    shown = {row[task_at][1]: row[status_at][0] for row in _html_rows(lo.convert(book, "html", tmp_path / "html"))
+             if len(row) > status_at}
+    assert shown["late"] == PALETTE["red"].fill
+    assert shown["done"] == PALETTE["green"].fill
+    for quiet in ("late, flagged", "done, flagged", "not yet", "bad date", "no date"):
+        assert shown[quiet] is None, quiet
+
+
+def test_check_refreshes_the_department_list_beside_the_names(tmp_path):
+    from zoneinfo import ZoneInfo
+
+    from jobs import config
+    from jobs.check import check_folder
+
+    init_folder(tmp_path, demo=True, today=date(2026, 11, 23))
+    tasks = tmp_path / KINDS["tasks"].filename("zh")
+    lists = load_workbook(tasks)[meta.NAMES_SHEET]
+    assert [c.value for c in lists["B"] if c.value][1:] == demo.directory_departments("zh")
+    directory = tmp_path / KINDS["directory"].filename("zh")
+    wb = load_workbook(directory)
+    people = wb.worksheets[0]
+    assert people["B2"].value == "张伟"
+    people["C2"] = "法务部"                               # 张伟 moves to a new department
+    wb.save(directory)
+    check_folder(tmp_path, config.load(tmp_path), datetime(2026, 11, 23, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
+    lists = load_workbook(tasks)[meta.NAMES_SHEET]
+    assert [c.value for c in lists["B"] if c.value][1:] == list(dict.fromkeys(c.value for c in people["C"][1:]))
+    assert [c.value for c in lists["B"]][1:3] == ["法务部", "市场部"]
+    assert lists["A1"].value == "姓名" and lists["B1"].value == "部门"
+    assert [c.value for c in lists["A"]][1:] == demo.directory_names()

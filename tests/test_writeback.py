@@ -34,6 +34,7 @@ from workbooks.reader import read_workbook, scan_back
 from workbooks.stylebook import StyleBook
 from workbooks import package
 from workbooks.writeback import Fingerprint, WritePlan, apply
+from workbooks.commit import recover
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 ID, STATUS, ALERTS, DUE = col("id"), col("status"), col("alerts"), col("due")
@@ -455,13 +456,22 @@ def test_a_write_that_would_lose_rows_is_refused(tmp_path):
 
 
 # ---- crashes -------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("point", ["temp-written", "before-replace"])
+@pytest.mark.parametrize("point", ["temp-written", "before-replace", "moved-aside", "verified"])
 def test_killed_mid_write_leaves_the_old_file_whole(tmp_path, point):
+    """Killed before the new file is in place: the old file is whole, at its name or (killed while
+    it is moved aside, the time it takes to hash it) under its aside name until the next run."""
     path = make_book(tmp_path, [task("写周报", due=date(2026, 11, 20)), task("对账", status="blocked")])
     content, grid = path.read_bytes(), values(path)
     env = {**os.environ, "DUBAN_CRASH_AT": point}
     done = cli("check", str(tmp_path), "--now", NOW.isoformat(), env=env)
     assert done.returncode == 137, (done.stdout, done.stderr)
+    aside = path.with_name(f".{path.stem}.duban-aside{path.suffix}")
+    if point in ("moved-aside", "verified"):
+        assert not path.exists() and aside.read_bytes() == content
+        check_folder(tmp_path, settings(), NOW, dry_run=True)          # a dry run moves nothing
+        assert not path.exists() and aside.read_bytes() == content
+        recover(tmp_path, tmp_path / ".duban" / "backups", 10)         # what every check does first
+    assert not aside.exists()
     assert path.read_bytes() == content
     assert values(path) == grid
     ws = openpyxl.load_workbook(path)[SHEET]
@@ -469,7 +479,7 @@ def test_killed_mid_write_leaves_the_old_file_whole(tmp_path, point):
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith(".")] == [BOOK]
     assert find_workbooks(tmp_path) == [path]
     backups = list((tmp_path / ".duban" / "backups").glob("*.xlsx"))
-    assert len(backups) == (1 if point == "before-replace" else 0)
+    assert len(backups) == 0                  # the original is moved to the backups only once the new file is in place
     assert all(b.read_bytes() == content for b in backups)
 
     done = cli("check", str(tmp_path), "--now", NOW.isoformat(), "--json")

@@ -317,3 +317,9 @@ def _directory(d: _Days, t, dept) -> list[dict]:
 def directory_names() -> list[str]:
     """Every person in the demo directory, in directory order (for the hidden _names sheet)."""
     return [p[0] for p in PEOPLE]
+
+
+def directory_departments(lang: str = "zh") -> list[str]:
+    """Every department of the demo directory, in directory order (column B of _names)."""
+    names = dict.fromkeys(p[2] for p in PEOPLE)
+    return [name if lang == "zh" else DEPARTMENTS[name] for name in names]

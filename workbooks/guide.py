@@ -1,12 +1,15 @@
-"""The Guide sheet (说明 / Guide): what a workbook is for, its columns, its flags and colours."""
+"""The Guide sheet (说明 / Guide): what a workbook is for, its columns, its flags and colours.
+
+It lists only the flags that can fire on its kind (flags.flags_for, the same declaration
+jobs.rules runs by) and only the colours those flags and its statuses use."""
 from __future__ import annotations
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import meta
-from .flags import FLAGS, PALETTE
+from .flags import PALETTE, flags_for
 from .kinds import PROGRESS_STEPS
 from .schema import Column, ColumnType as T, Kind
 from .styles import fill, font
@@ -79,7 +82,7 @@ def add_guide(wb: Workbook, kind: Kind, lang: str) -> Worksheet:
     for i, width in enumerate(WIDTHS):
         ws.column_dimensions["ABCDE"[i]].width = width
     ws.append([t["title"].format(sheet=kind.sheet(lang))])
-    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].font = font(bold=True, size=14)
     _paragraph(ws, kind.help(lang))
     _paragraph(ws, t["how"].format(sheet=kind.sheet(lang)))
     _section(ws, t["columns"], t["column_head"])
@@ -88,15 +91,16 @@ def add_guide(wb: Workbook, kind: Kind, lang: str) -> Worksheet:
         _wrap_last(ws)
         _fit_height(ws, WIDTHS)
     _section(ws, t["flags"], t["flag_head"])
-    for flag in sorted(FLAGS.values(), key=lambda f: f.rank):
+    for flag in flags_for(kind):
         _swatch_row(ws, flag.colour, flag.label(lang), _pick(COLOUR_NAMES[flag.colour], lang), flag.help(lang))
     _section(ws, t["colours"], t["colour_head"])
     for colour in PALETTE:
-        name = _pick(COLOUR_NAMES[colour], lang)
-        _swatch_row(ws, colour, name, "", colour_meaning(kind, colour, lang))
+        if meaning := colour_meaning(kind, colour, lang):
+            _swatch_row(ws, colour, _pick(COLOUR_NAMES[colour], lang), "", meaning)
     ws.append([])
     ws.append([t["footer"].format(version=f"duban {meta.duban_version()}")])
     ws.sheet_view.showGridLines = False
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return ws
@@ -124,7 +128,7 @@ def allowed_values(col: Column, lang: str) -> str:
 def colour_meaning(kind: Kind, colour: str, lang: str) -> str:
     """The flags shown in `colour`, then the statuses of this kind coloured so."""
     t = TEXT[lang]
-    items = [f.label(lang) for f in sorted(FLAGS.values(), key=lambda f: f.rank) if f.colour == colour]
+    items = [f.label(lang) for f in flags_for(kind) if f.colour == colour]
     status = kind.status_column
     if status is not None:
         items += [t["status"].format(label=c.label(lang)) for c in status.choices if c.colour == colour]
@@ -158,10 +162,10 @@ def _fit_height(ws: Worksheet, widths: list[float]) -> None:
 def _section(ws: Worksheet, title: str, head: tuple[str, ...]) -> None:
     ws.append([])
     ws.append([title])
-    ws.cell(row=ws.max_row, column=1).font = Font(bold=True, size=12)
+    ws.cell(row=ws.max_row, column=1).font = font(bold=True, size=12)
     ws.append(list(head))
     for cell in ws[ws.max_row][:len(head)]:
-        cell.font, cell.fill = Font(bold=True), SECTION_FILL
+        cell.font, cell.fill = font(bold=True), SECTION_FILL
     if len(head) < len(WIDTHS):
         _merge_from(ws, len(head))
 

@@ -2,18 +2,23 @@
 
 Write-back never round-trips a workbook through a spreadsheet library: it copies every part
 it does not own byte for byte (same names, order, dates and compression) and replaces only
-`xl/styles.xml` and the one sheet it patched. The big sheet is inflated and deflated in
-single zlib calls or a worker thread, because zlib (and libxml2) run without the GIL.
+the styles part and the one sheet it patched (adding a styles part, with its relationship and
+content type, to a package that has none). Parts are found as forgiving readers find them:
+backslashes in entry names, the workbook wherever the package's relationships put it, Strict
+Open XML namespaces. The big sheet is inflated and deflated in single zlib calls or a worker
+thread, because zlib (and libxml2) run without the GIL.
 """
 from __future__ import annotations
 
 import posixpath
 import queue
+import re
 import threading
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 from lxml import etree
 
@@ -21,7 +26,11 @@ from lxml import etree
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
-STYLES_TYPE = NS_REL + "/styles"
+NS_TYPES = "http://schemas.openxmlformats.org/package/2006/content-types"
+STRICT_MAIN = "http://purl.oclc.org/ooxml/spreadsheetml/main"          # Excel's "Strict Open XML"
+STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+STYLES_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"
+UTF8_BOM = b"\xef\xbb\xbf"
 
 PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False)
 
@@ -31,28 +40,138 @@ def parse(data: bytes) -> etree._Element:
     return etree.fromstring(data, PARSER)
 
 
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
+
+
 def serialize(root: etree._Element, original: bytes) -> bytes:
-    """Serialise keeping the original XML declaration (Excel writes standalone="yes")."""
+    """Serialise keeping the original start: a UTF-8 byte order mark and the XML declaration
+    (Excel writes standalone="yes"). The body is UTF-8, so a declaration naming another
+    encoding is replaced by a UTF-8 one."""
     body = etree.tostring(root, encoding="UTF-8", xml_declaration=False)
-    if original.lstrip().startswith(b"<?xml"):
-        start = original.index(b"<?xml")
-        return original[start: original.index(b"?>", start) + 2] + b"\r\n" + body
-    return body
+    bom = UTF8_BOM if original.startswith(UTF8_BOM) else b""
+    head = original[len(bom):].lstrip()
+    if not head.startswith(b"<?xml"):
+        return bom + body
+    declaration = head[:head.index(b"?>") + 2]
+    if (m := _ENCODING.search(declaration)) and m.group(1).lower().replace(b"_", b"-") not in (b"utf-8", b"utf8"):
+        declaration = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+    return bom + declaration + b"\r\n" + body
+
+
+# ---- finding parts as forgiving readers do ---------------------------------------------------------
+def part_key(name: str) -> str:
+    """A part name as readers match it: backslashes as slashes, no leading slash, any case
+    (zip entries like `xl\\worksheets\\sheet1.xml` or `XL/Workbook.xml` occur in real files)."""
+    return name.replace("\\", "/").lstrip("/").lower()
+
+
+def entries(zf: zipfile.ZipFile) -> dict[str, str]:
+    """{part_key: zip entry name} of every entry (the first one wins, as in the central directory)."""
+    out: dict[str, str] = {}
+    for name in zf.namelist():
+        out.setdefault(part_key(name), name)
+    return out
+
+
+def rels_of(part: str) -> str:
+    """The relationships part of a part: xl/workbook.xml -> xl/_rels/workbook.xml.rels."""
+    folder, name = posixpath.split(part)
+    return posixpath.join(folder, "_rels", name + ".rels")
 
 
 def _resolve(base_dir: str, target: str) -> str:
+    target = unquote(target.replace("\\", "/"))
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(base_dir, target))
 
 
-def workbook_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], str]:
-    """({sheet name: part path}, styles part path) from xl/workbook.xml and its relationships."""
-    book = parse(zf.read("xl/workbook.xml"))
-    rels = parse(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): (r.get("Type"), _resolve("xl", r.get("Target"))) for r in rels}
-    sheets = {s.get("name"): targets[s.get(f"{{{NS_REL}}}id")][1]
-              for s in book.iter(f"{{{NS_MAIN}}}sheet") if s.get(f"{{{NS_REL}}}id") in targets}
-    styles = next((path for kind, path in targets.values() if kind == STYLES_TYPE), "xl/styles.xml")
-    return sheets, styles
+def _kind(rel) -> str:
+    """A relationship's type without its namespace (the same in transitional and Strict files)."""
+    return (rel.get("Type") or "").rsplit("/", 1)[-1]
+
+
+def relationships(zf: zipfile.ZipFile, names: dict[str, str], part: str, read=None) -> list[tuple[str, str, str]]:
+    """(Id, type without namespace, target part) of each internal relationship of `part`."""
+    entry = names.get(part_key(rels_of(part)))
+    if entry is None:
+        return []
+    rels = (read or parse)(zf.read(entry))
+    base = posixpath.dirname(part)
+    return [(r.get("Id"), _kind(r), _resolve(base, r.get("Target") or "")) for r in rels
+            if r.get("TargetMode") != "External" and r.get("Target")]
+
+
+def main_part(zf: zipfile.ZipFile, names: dict[str, str], read=None) -> str | None:
+    """The workbook part's entry name: the package's officeDocument relationship, else the usual
+    xl/workbook.xml. `read` parses XML (safety passes its defused parser)."""
+    for _id, kind, target in relationships(zf, names, "", read):
+        if kind == "officeDocument" and part_key(target) in names:
+            return names[part_key(target)]
+    return names.get("xl/workbook.xml")
+
+
+@dataclass
+class BookParts:
+    """Where one workbook's parts are in its zip (entry names, as stored)."""
+
+    workbook: str                  # the workbook part
+    sheets: dict[str, str]         # sheet name -> its part
+    styles: str | None             # the styles part; None when the package has none (allowed)
+    rels: str | None               # the workbook's relationships part
+    strict: bool                   # Strict Open XML namespaces
+
+
+def book_parts(zf: zipfile.ZipFile) -> BookParts:
+    """The workbook's parts, found the way a forgiving reader finds them. Raises KeyError when
+    there is no workbook part."""
+    names = entries(zf)
+    workbook = main_part(zf, names)
+    if workbook is None:
+        raise KeyError("there is no workbook part (xl/workbook.xml)")
+    part = part_key(workbook)
+    book = parse(zf.read(workbook))
+    targets = {rid: (kind, names.get(part_key(target))) for rid, kind, target in relationships(zf, names, part)}
+    sheets = {}
+    for sheet in book.iter("{*}sheet"):
+        rid = sheet.get(f"{{{NS_REL}}}id") or sheet.get(f"{{{STRICT_REL}}}id")
+        if rid in targets and targets[rid][1] is not None:
+            sheets[sheet.get("name")] = targets[rid][1]
+    styles = next((entry for kind, entry in targets.values() if kind == "styles" and entry), None)
+    return BookParts(workbook, sheets, styles, names.get(part_key(rels_of(part))),
+                     etree.QName(book).namespace == STRICT_MAIN)
+
+
+def workbook_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], str | None]:
+    """({sheet name: part entry}, styles part entry or None)."""
+    found = book_parts(zf)
+    return found.sheets, found.styles
+
+
+def empty_styles(strict: bool) -> bytes:
+    """The styles part of a package that has none: empty, so StyleBook adds Excel's defaults."""
+    return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\r\n<styleSheet xmlns="%s"/>' % (
+        (STRICT_MAIN if strict else NS_MAIN).encode())
+
+
+def styles_added(zf: zipfile.ZipFile, parts: BookParts) -> tuple[str, dict[str, bytes]]:
+    """For a package without a styles part: the new part's name, and the workbook relationships
+    and content types that declare it. Raises KeyError when the package has no relationships part
+    or content types to add them to."""
+    if parts.rels is None:
+        raise KeyError("the workbook has no relationships part")
+    names = entries(zf)
+    folder = posixpath.dirname(parts.workbook.replace("\\", "/").lstrip("/"))   # beside the workbook
+    name, n = posixpath.join(folder, "styles.xml"), 1
+    while part_key(name) in names:
+        n += 1
+        name = posixpath.join(folder, f"styles{n}.xml")
+    rels_raw, types_entry = zf.read(parts.rels), names["[content_types].xml"]
+    rels, types = parse(rels_raw), parse(zf.read(types_entry))
+    taken = {r.get("Id") for r in rels}
+    rid = next(f"rId{i}" for i in range(1, len(taken) + 2) if f"rId{i}" not in taken)
+    etree.SubElement(rels, f"{{{NS_PKG_REL}}}Relationship", Id=rid, Target=posixpath.basename(name),
+                     Type=(STRICT_REL if parts.strict else NS_REL) + "/styles")
+    etree.SubElement(types, f"{{{NS_TYPES}}}Override", PartName="/" + name, ContentType=STYLES_CONTENT_TYPE)
+    return name, {parts.rels: serialize(rels, rels_raw), types_entry: serialize(types, zf.read(types_entry))}
 
 
 def stored_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
@@ -167,10 +286,15 @@ def rewrite(source: Path, target, replacements: dict[str, Deflated]) -> Manifest
     """Write the package of `source` to the open binary file `target`, swapping the given parts.
 
     Every other part is copied as its stored compressed bytes, untouched (same CRC, sizes,
-    method and date). Returns the manifest `check_written` compares the file on disk with."""
+    method and date). Replacements naming no part of `source` are new parts, added at the end.
+    Returns the manifest `check_written` compares the file on disk with."""
     manifest: Manifest = {}
     with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
-        for info in zin.infolist():
+        infos = list(zin.infolist())
+        known = {info.filename for info in infos}
+        stamp = max((info.date_time for info in infos), default=(1980, 1, 1, 0, 0, 0))
+        infos += [zipfile.ZipInfo(name, date_time=stamp) for name in replacements if name not in known]
+        for info in infos:
             new = replacements.get(info.filename)
             if new is None:
                 pieces, crc, size, method = [stored_bytes(zin, info)], info.CRC, info.file_size, info.compress_type

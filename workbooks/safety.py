@@ -14,12 +14,13 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
+from . import package
 from .problems import Problem
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
-_REQUIRED_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+_CONTENT_TYPES = "[content_types].xml"    # as package.part_key spells it
 _HEAD_BYTES = 4096
 _MAX_PROLOG = 1 << 20
 _ROOT = re.compile(rb"<[A-Za-z_]")
@@ -47,29 +48,37 @@ def _inspect_zip(path: Path, budget: int) -> Problem | None:
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            names = {i.filename for i in infos}
-            if not all(p in names for p in _REQUIRED_PARTS):
+            names = package.entries(zf)     # backslashes and case forgiven, as python-calamine does
+            if _CONTENT_TYPES not in names:
                 return Problem("not-a-workbook", file)
             total = sum(i.file_size for i in infos)
             if total > budget:
                 return Problem("too-large", file, params={"size": _mb(total), "limit": _mb(budget)})
-            return _check_xml_parts(zf, infos, file)
+            return _check_xml_parts(zf, infos, names, file)
     except (zipfile.BadZipFile, EOFError, zipfile.LargeZipFile, NotImplementedError):
         return Problem("truncated", file)
     except (OSError, ValueError) as exc:
         return Problem("unreadable", file, params={"detail": str(exc)})
 
 
-def _check_xml_parts(zf: zipfile.ZipFile, infos, file: str) -> Problem | None:
-    """No DTDs anywhere (Excel never writes one); the small root parts get a full safe parse."""
+def _check_xml_parts(zf: zipfile.ZipFile, infos, names: dict[str, str], file: str) -> Problem | None:
+    """No DTDs anywhere (Excel never writes one); the small root parts get a full safe parse. The
+    workbook part is where the package's relationships say (the root, in some files), else
+    xl/workbook.xml."""
     for info in infos:
-        if not info.filename.endswith((".xml", ".rels", ".vml")):
+        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
             continue
         with zf.open(info) as part:
             prolog = _prolog(part)
         if prolog is None or _DECLARATION.search(prolog):
             return Problem("unsafe-xml", file, params={"part": info.filename})
-    for name in _REQUIRED_PARTS:
+    try:
+        book = package.main_part(zf, names, read=SafeET.fromstring)
+    except (DefusedXmlException, SafeET.ParseError) as exc:
+        return Problem("unreadable", file, params={"detail": f"_rels/.rels: {exc}"})
+    if book is None:
+        return Problem("not-a-workbook", file)
+    for name in (names[_CONTENT_TYPES], book):
         try:
             SafeET.fromstring(zf.read(name))
         except DefusedXmlException:

@@ -88,7 +88,7 @@ def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]], sheet: Layout | N
     prefix, data = sheet.prefix, sheet.data
     row_end = b"</" + prefix + b"row>"
     rows = _rows_by_number if sheet.rows_numbered else _rows_by_scan
-    yield from _dimension_cut(raw, prefix, _widest_new(edits))
+    yield from _dimension_cut(raw, prefix, _widest_new(edits), min(edits, default=0), max(edits, default=0))
     found = 0
     for number, start, tag_end, attrs, closed in rows(raw, prefix, data, sorted(edits)):
         cells = edits[number]
@@ -111,8 +111,10 @@ def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]], sheet: Layout | N
         raise MissingRow(sorted(set(edits) - seen))
 
 
-def _cut_key(cut: tuple) -> tuple[int, int]:
-    return cut[0], cut[1]
+def _cut_key(cut: tuple) -> tuple[int, bool, int]:
+    """Cuts in file order; at one offset, insertions (in column order) before the cut that
+    rewrites the cell starting there, or a new cell would land inside that cell's start tag."""
+    return cut[0], cut[2] != cut[0], cut[1]
 
 
 def _widest_new(edits: dict[int, dict[str, CellEdit]]) -> int:
@@ -247,13 +249,13 @@ class Layout:
         return _col(self.raw[start:self.raw.index(b'"', start)].rstrip(b"0123456789").decode())
 
 
-_S = re.compile(rb'\ss="(\d+)"')
+_S = re.compile(rb'\ss="(\d*)"')   # s="" occurs in real files: format 0, like no s
 
 
 def _restyle(tag: bytes, edit: CellEdit) -> bytes | None:
     """A cell's start tag with its s attribute changed by `edit.style`, or None if unchanged."""
     m = _S.search(tag)
-    current = int(m.group(1)) if m else 0
+    current = int(m.group(1) or 0) if m else 0
     new = edit.style(current)
     if new is None or new == current:
         return None
@@ -320,7 +322,7 @@ def _cell(prefix: bytes, attrs: dict[bytes, bytes], content: bytes | None, edit:
     """One `<c>` element after the edit (None: a missing cell that needs nothing written)."""
     missing = content is None and attrs.keys() == {b"r"}
     content = content or b""
-    current = int(attrs.get(b"s", b"0"))
+    current = int(attrs.get(b"s") or b"0")    # s="" is format 0
     if edit.style is not None:
         new_s = edit.style(current)
         if new_s is not None and new_s != current:
@@ -352,14 +354,27 @@ def _widen_spans(attrs: bytes, col: int) -> bytes:
     return attrs[:m.start()] + f'spans="{min(lo, col)}:{max(hi, col)}"'.encode() + attrs[m.end():]
 
 
-def _dimension_cut(raw: bytes, prefix: bytes, col: int) -> list:
-    """Widen <dimension ref> when a job-owned cell was added right of the used range."""
+_DIMENSION = re.compile(rb'dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+
+
+def _dimension_cut(raw: bytes, prefix: bytes, col: int, top: int, bottom: int) -> list:
+    """Widen <dimension ref> when a job-owned cell was added right of the used range. The
+    single-cell form (`ref="A1"`, written by some programs) becomes a range that also spans the
+    edited rows `top` to `bottom`."""
     if not col:
         return []
-    m = re.search(rb"<" + prefix + rb'dimension\s+ref="([A-Z]+\d+):([A-Z]+)(\d+)"', raw[:4096])
-    if not m or col_number(m.group(2).decode()) >= col:
+    m = _DIMENSION.search(raw, 0, 4096)
+    if not m or raw[m.start() - 1 - len(prefix):m.start()] != b"<" + prefix:
         return []
-    return [(m.start(2), 0, m.end(2), col_letters(col).encode())]
+    if m.group(3) is None:   # one cell: the range from it to the new column, down to the last edited row
+        if col_number(m.group(1).decode()) >= col:
+            return []
+        row = int(m.group(2))
+        ref = b"%s%d:%s%d" % (m.group(1), min(row, top), col_letters(col).encode(), max(row, bottom))
+        return [(m.start(1), 0, m.end(2), ref)]
+    if col_number(m.group(3).decode()) >= col:
+        return []
+    return [(m.start(3), 0, m.end(3), col_letters(col).encode())]
 
 
 # ---- reading back and the person list ------------------------------------------------------------
@@ -422,9 +437,14 @@ class ReadBack:
         return unescape(b"".join(_TEXT.findall(piece, start_end, end)).decode("utf-8")), end
 
 
-def names_sheet(raw: bytes, names: list[str]) -> bytes | None:
-    """The hidden _names sheet holding `names` in column A from row 2 (row 1, its header, kept);
-    None when it already does. Written as inline strings so no shared-string table is touched."""
+def names_sheet(raw: bytes, names) -> bytes | None:
+    """The hidden _names sheet holding the people in column A and, given a `meta.Lists`, the
+    departments in column B, from row 2 (row 1, their headers, kept); `names` is a Lists or a
+    plain list of names. None when it already does. Written as inline strings so no
+    shared-string table is touched."""
+    columns = [list(getattr(names, "names", names))]
+    if getattr(names, "departments", None) is not None:
+        columns.append(list(names.departments))
     prefix = _prefix(raw)
     m = re.search(rb"<" + prefix + rb"sheetData\b[^>]*?(/>|>)", raw)
     if not m:
@@ -434,13 +454,19 @@ def names_sheet(raw: bytes, names: list[str]) -> bytes | None:
     header = re.match(rb"\s*<" + prefix + rb'row r="1"[^>]*?(?:/>|>.*?</' + prefix + rb"row>)", body, re.S)
     p = prefix
     rows = [header.group(0).strip() if header else b""]
-    for r, name in enumerate(names, start=2):
-        text = escape(_ILLEGAL.sub("", name)).encode()
-        rows.append(b'<%srow r="%d"><%sc r="A%d" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc></%srow>'
-                    % (p, r, p, r, p, p, text, p, p, p, p))
+    length = max(map(len, columns))
+    for r in range(2, length + 2):
+        cells = b""
+        for letter, values in zip(b"AB", columns):
+            if r - 2 < len(values):
+                text = escape(_ILLEGAL.sub("", values[r - 2])).encode()
+                cells += (b'<%sc r="%c%d" t="inlineStr"><%sis><%st>%s</%st></%sis></%sc>'
+                          % (p, letter, r, p, p, text, p, p, p))
+        rows.append(b'<%srow r="%d">%s</%srow>' % (p, r, cells, p))
     new_data = b"<" + p + b"sheetData>" + b"".join(rows) + b"</" + p + b"sheetData>"
     close = end if m.group(1) == b"/>" else end + len(b"</" + p + b"sheetData>")
     out = raw[:m.start()] + new_data + raw[close:]
-    out = re.sub(rb"(<" + p + rb'dimension\s+ref=")[^"]*(")', lambda d: d.group(1) + b"A1:A%d" % max(1, len(names) + 1)
-                 + d.group(2), out, count=1)
+    last = b"AB"[len(columns) - 1]
+    out = re.sub(rb"(<" + p + rb'dimension\s+ref=")[^"]*(")',
+                 lambda d: d.group(1) + b"A1:%c%d" % (last, max(1, length + 1)) + d.group(2), out, count=1)
     return None if out == raw else out

@@ -8,11 +8,12 @@ its index has become.
 from __future__ import annotations
 
 import json
+import re
 
 from lxml import etree
 
 from .flags import Colour
-from .package import NS_MAIN
+from .package import NS_MAIN, STRICT_MAIN
 
 Q = "{%s}%%s" % NS_MAIN
 IDS = ("numFmtId", "fontId", "fillId", "borderId")
@@ -21,10 +22,13 @@ FIRST_CUSTOM_NUMFMT = 164
 
 def _c14n(el: etree._Element) -> str:
     """Canonical text of a format part, the same whether the file binds the main namespace to the
-    default (`<fill>`) or to a prefix (`<x:fill>`), so formats compare by content alone."""
-    if el.prefix is not None and el.nsmap.get(el.prefix) == NS_MAIN:
-        el = _unprefixed(el, etree.Element(el.tag, dict(el.attrib), nsmap={None: NS_MAIN}))
-    return etree.tostring(el, method="c14n", exclusive=True).decode()
+    default (`<fill>`) or to a prefix (`<x:fill>`), and in Strict files (their namespace is read
+    as the transitional one), so formats compare by content alone."""
+    ns = el.nsmap.get(el.prefix)
+    if el.prefix is not None and ns in (NS_MAIN, STRICT_MAIN):
+        el = _unprefixed(el, etree.Element(el.tag, dict(el.attrib), nsmap={None: ns}))
+    text = etree.tostring(el, method="c14n", exclusive=True).decode()
+    return text.replace(STRICT_MAIN, NS_MAIN) if ns == STRICT_MAIN else text
 
 
 def _unprefixed(source: etree._Element, copy: etree._Element) -> etree._Element:
@@ -35,24 +39,52 @@ def _unprefixed(source: etree._Element, copy: etree._Element) -> etree._Element:
     return copy
 
 
+_AFTER_XFS = ("cellStyles", "dxfs", "tableStyles", "colors", "extLst")
+# Excel's reserved first entries: a section created or found empty gets them before any format
+# duban adds, or that format would become entry 0, the default of every cell without `s`.
+DEFAULTS = {
+    "fonts": ['<font><sz val="11"/><name val="Calibri"/><family val="2"/><scheme val="minor"/></font>'],
+    "fills": ['<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>'],
+    "borders": ["<border><left/><right/><top/><bottom/><diagonal/></border>"],
+    "cellStyleXfs": ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0"/>'],
+    "cellXfs": ['<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'],
+    "cellStyles": ['<cellStyle name="Normal" xfId="0" builtinId="0"/>'],
+}
+
+
 class StyleBook:
     def __init__(self, root: etree._Element):
         self.root = root
+        self.ns = etree.QName(root).namespace or NS_MAIN    # the transitional or the Strict namespace
+        self.q = "{%s}%%s" % self.ns
         self.fonts = self._section("fonts", before=("fills",))
         self.fills = self._section("fills", before=("borders",))
         self.borders = self._section("borders", before=("cellStyleXfs", "cellXfs"))
-        self.xfs = self._section("cellXfs", before=("cellStyles", "dxfs", "tableStyles", "colors", "extLst"))
-        self.numfmts = self.root.find(Q % "numFmts")
+        if (xfs := self.root.find(self.q % "cellXfs")) is None or not len(xfs):   # cellXfs[0] will be made,
+            self._section("cellStyleXfs", before=("cellXfs", *_AFTER_XFS))     # and the style it names
+            self._section("cellStyles", before=_AFTER_XFS[1:])
+        self.xfs = self._section("cellXfs", before=_AFTER_XFS)
+        self.numfmts = self.root.find(self.q % "numFmts")
         self._index: dict[str, int] | None = None
         self.changed = False
 
     def _section(self, name: str, before: tuple[str, ...]) -> etree._Element:
-        found = self.root.find(Q % name)
-        if found is None:  # a minimal styles.xml may lack one: create it where the schema wants it
-            found = etree.Element(Q % name, count="0", nsmap=self.root.nsmap)
-            anchor = next((self.root.find(Q % b) for b in before if self.root.find(Q % b) is not None), None)
+        """A section of the stylesheet, created where the schema wants it if missing (a minimal
+        styles.xml may lack it), and holding at least Excel's reserved first entries."""
+        q = self.q
+        found = self.root.find(q % name)
+        if found is None:
+            found = etree.Element(q % name, count="0", nsmap=self.root.nsmap)
+            anchor = next((self.root.find(q % b) for b in before if self.root.find(q % b) is not None), None)
             anchor.addprevious(found) if anchor is not None else self.root.append(found)
+        for xml in DEFAULTS[name][len(found):]:
+            found.append(self._element(re.sub(r"^<(\w+)", rf'<\1 xmlns="{NS_MAIN}"', xml, count=1)))
+            found.set("count", str(len(found)))
         return found
+
+    def _element(self, xml: str) -> etree._Element:
+        """A format part from its canonical text (transitional namespace) in this file's namespace."""
+        return etree.fromstring(xml.replace(NS_MAIN, self.ns) if self.ns != NS_MAIN else xml)
 
     # ---- describing ------------------------------------------------------------------------
     def describe(self, index: int) -> dict:
@@ -105,7 +137,7 @@ class StyleBook:
         index = self._lookup().get(key)
         if index is not None:
             return index
-        xf = etree.SubElement(self.xfs, Q % "xf")
+        xf = etree.SubElement(self.xfs, self.q % "xf")
         xf.set("numFmtId", str(self._numfmt_id(*spec["numFmt"])))
         xf.set("fontId", str(self._find_or_append(self.fonts, spec["font"])))
         xf.set("fillId", str(self._find_or_append(self.fills, spec["fill"])))
@@ -113,7 +145,7 @@ class StyleBook:
         for name, value in spec["attrs"]:
             xf.set(name, value)
         for child in spec["children"]:
-            xf.append(etree.fromstring(child))
+            xf.append(self._element(child))
         self.xfs.set("count", str(len(self.xfs)))
         self.changed = True
         index = len(self.xfs) - 1
@@ -133,7 +165,7 @@ class StyleBook:
         for i, item in enumerate(section):
             if _c14n(item) == xml:
                 return i
-        section.append(etree.fromstring(xml))
+        section.append(self._element(xml))
         section.set("count", str(len(section)))
         return len(section) - 1
 
@@ -141,7 +173,7 @@ class StyleBook:
         if code is None or ident < FIRST_CUSTOM_NUMFMT:
             return ident
         if self.numfmts is None:
-            self.numfmts = etree.Element(Q % "numFmts", count="0", nsmap=self.root.nsmap)
+            self.numfmts = etree.Element(self.q % "numFmts", count="0", nsmap=self.root.nsmap)
             self.root.insert(0, self.numfmts)
         taken = {int(f.get("numFmtId")): f.get("formatCode") for f in self.numfmts}
         if taken.get(ident) == code:
@@ -150,7 +182,7 @@ class StyleBook:
             if other_code == code:
                 return other
         new = max([FIRST_CUSTOM_NUMFMT - 1, *taken]) + 1
-        etree.SubElement(self.numfmts, Q % "numFmt", numFmtId=str(new), formatCode=code)
+        etree.SubElement(self.numfmts, self.q % "numFmt", numFmtId=str(new), formatCode=code)
         self.numfmts.set("count", str(len(self.numfmts)))
         return new
 

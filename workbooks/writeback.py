@@ -3,25 +3,26 @@
 Safety, in order: never while the file is open (an owner/lock file beside it) or changed since
 it was read; build the new package in a temporary file in the same folder, checking the new
 sheet as it is produced (well-formed, no row lost, every planned ID landed), fsync it, read it
-back from disk and compare it with what was produced; keep the previous version in the
-backups folder; then replace the file atomically. A crash at any point leaves either
-the old file or the new one, whole.
+back from disk and compare it with what was produced; then commit it (commit.py): move the
+original aside atomically, confirm it is the version read, and put the new file at the name
+only if no save has appeared there; the original goes to the backups folder. A user's save
+is never overwritten, and a crash at any point leaves the old file or the new one, whole.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
 from itertools import chain
 from pathlib import Path
 
 from lxml import etree
 
-from . import package
+from . import commit, package
 from .batch import cyclic_gc_paused, quick_gil_handoff
 from .flags import Colour
 from .meta import NAMES_SHEET
@@ -86,6 +87,10 @@ REASONS = {
     "corrupt": ("工作簿文件本身已损坏（{error}），未写入；请用 Excel 打开、修复并另存后再运行",
                 "the workbook file itself is damaged ({error}); nothing was written. "
                 "Open it in Excel, let it repair the file, save it, then run again"),
+    "unexpected": ("写入时出现意外错误（{error}），已放弃写入，原文件未改动；其他工作簿照常处理。"
+                   "请把这条信息转给负责督办的同事",
+                   "an unexpected error stopped the write ({error}); nothing was written and the file is as it "
+                   "was; the other workbooks went on. Please pass this message on to whoever runs duban"),
 }
 
 
@@ -111,7 +116,9 @@ class WriteResult:
     status: str
     why: Reason | None = None
     originals: dict[str, dict] = field(default_factory=dict)  # painted ref -> the format it had before
-    backup: Path | None = None
+    backup: Path | None = None      # where the version duban read went (backups folder)
+    race: str = ""                  # a user's save raced the write: commit.BEFORE / TAKEN_BACK / AFTER / RESCUED
+    rescued: Path | None = None     # RESCUED: that user's version, kept in the backups
 
     @property
     def reason(self) -> str:
@@ -126,11 +133,28 @@ class Refused(Exception):
         super().__init__(str(self.why))
 
 
-def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteResult:
-    """Carry out `plan`; `verify(temp_path) -> (rows, {ref: value})` reads the new file back."""
+def _refusing(write):
+    """No exception escapes one workbook's write: anything unforeseen (a bug, a file shaped in a
+    way nobody planned for) refuses this workbook with a sentence, and the run goes on. `apply`
+    removes its temporary file on the way out, whatever happened."""
+    @functools.wraps(write)
+    def guarded(plan: WritePlan, *args, **kwargs) -> WriteResult:
+        try:
+            return write(plan, *args, **kwargs)
+        except Exception as exc:
+            return WriteResult(REFUSED, Reason.of("unexpected", error=f"{type(exc).__name__}: {exc}"[:300]))
+    return guarded
+
+
+@_refusing
+def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_commit=None) -> WriteResult:
+    """Carry out `plan`; `verify(temp_path) -> (rows, {ref: value})` reads the new file back.
+    `before_commit(originals, (size, mtime_ns) of the new file)` is called just before the file
+    changes (the journal's write-ahead); the commit itself is in workbooks/commit.py."""
     if why := busy(plan):
         return WriteResult(SKIPPED, why)
-    temp = plan.path.with_name(f".{plan.path.stem}.duban-tmp{plan.path.suffix}")
+    temp = commit.temp_of(plan.path)
+    temp.unlink(missing_ok=True)   # a crash may have left it as a second name of the workbook: never write into it
     try:
         with cyclic_gc_paused(), quick_gil_handoff():
             parts, originals = _patched_parts(plan)
@@ -144,11 +168,14 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None) -> WriteR
             _verify(plan, temp, verify)
         if why := busy(plan):
             return WriteResult(SKIPPED, why)
-        backup = _backup(plan.path, backups, keep)
-        crashpoint("before-replace")
-        os.replace(temp, plan.path)
-        _fsync_dir(plan.path.parent)
-        return WriteResult(WRITTEN, originals=originals, backup=backup)
+        if before_commit:          # write-ahead: the journal learns the originals before the file changes
+            stat = temp.stat()
+            before_commit(originals, (stat.st_size, stat.st_mtime_ns))
+        done = commit.commit(plan.path, temp, plan.fingerprint, backups, keep)
+        if not done.landed:
+            why = Reason.of("open", who="?") if done.race == commit.LOCKED else Reason.of("changed")
+            return WriteResult(SKIPPED, why, backup=done.backup, race=done.race, rescued=done.rescued)
+        return WriteResult(WRITTEN, originals=originals, backup=done.backup)
     except Refused as exc:
         return WriteResult(REFUSED, exc.why)
     finally:
@@ -199,14 +226,16 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
     worker while the edits are worked out, and is checked and deflated while it is patched."""
     try:
         with zipfile.ZipFile(plan.path) as zf:
-            sheets, styles_path = package.workbook_parts(zf)
+            found = package.book_parts(zf)
+            sheets = found.sheets
             if plan.sheet not in sheets:
                 raise Refused("no-sheet", sheet=plan.sheet)
             sheet_path = sheets[plan.sheet]
             sheet_info = zf.getinfo(sheet_path)
             stored = package.stored_bytes(zf, sheet_info) if plan.values or plan.paints else None
-            styles_raw = zf.read(styles_path)
+            styles_raw = zf.read(found.styles) if found.styles else package.empty_styles(found.strict)
             styles = package.parse(styles_raw)
+            styles_path, declared = (found.styles, {}) if found.styles else package.styles_added(zf, found)
             names_path = sheets.get(NAMES_SHEET) if plan.names is not None else None
             names_xml = names_sheet(zf.read(names_path), plan.names) if names_path else None
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:   # the file on disk, not duban's output
@@ -224,8 +253,9 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
     stored = None
     if edits and (sheet := _new_sheet(plan, sheet_raw, edits)) is not None:
         parts[sheet_path] = sheet
-    for path, xml in ((styles_path, package.serialize(book.root, styles_raw) if book.changed else None),
-                      (names_path, names_xml)):
+    new_xml = [(styles_path, package.serialize(book.root, styles_raw) if book.changed else None),
+               (names_path, names_xml), *(declared.items() if book.changed else ())]   # declared: a new styles part
+    for path, xml in new_xml:
         if xml is not None:
             _parses(xml)
             parts[path] = package.deflate(xml)
@@ -370,38 +400,5 @@ def _refuse_unless(rows_ok: bool, now: int, before: int, wrong: list[str]) -> No
         raise Refused("misread", cells=", ".join(wrong[:5]))
 
 
-# ---- backups --------------------------------------------------------------------------------------
-def _backup(path: Path, folder: Path, keep: int) -> Path | None:
-    if keep <= 0:
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{path.stem}.{stamp}{path.suffix}"
-    shutil.copy2(path, target)
-    old = sorted(folder.glob(f"{_glob_escape(path.stem)}.*{path.suffix}"))
-    for stale in old[:-keep]:
-        stale.unlink(missing_ok=True)
-    return target
-
-
-def _glob_escape(text: str) -> str:
-    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def crashpoint(name: str) -> None:
-    """Test hook: with DUBAN_CRASH_AT=<name> the process dies here, as a power cut would."""
-    if os.environ.get("DUBAN_CRASH_AT") == name:
-        os._exit(137)
+# ---- backups, crash points: see commit.py --------------------------------------------------------------
+crashpoint = commit.crashpoint

@@ -1,37 +1,43 @@
 """The rules, as data: each is a small pure function (record, context) -> Flag | None.
 
 `evaluate` runs every rule that applies to a record's kind and returns its flags, most
-severe first. A rule applies when the kind has the columns (roles) it reads, so one rule
-serves every kind that has a due date, a status or an owner; adding a rule is one line here.
+severe first. Which kinds a rule applies to is declared once, on its flag type in
+`workbooks.flags` (`needs`: the columns, by role, it reads), so the Guide sheet of each
+workbook lists exactly the flags checked here; one rule serves every kind that has a due
+date, a status or an owner. Adding a rule is a flag type there and one line here.
 """
 from __future__ import annotations
 
+from workbooks.flags import FLAGS
 from workbooks.records import Record
-from workbooks.schema import Kind, Role
+from workbooks.schema import Kind
 
 from . import customers, deadlines, progress, sla
 from .base import Context, Flag, RowHistory
 
-R = Role
-RULES = (
-    (deadlines.overdue, (R.DUE, R.STATUS)),
-    (deadlines.due_soon, (R.DUE, R.STATUS)),
-    (deadlines.escalated, (R.STATUS,)),
-    (progress.blocked, (R.STATUS,)),
-    (progress.stale, (R.STATUS, R.LAST_UPDATE)),
-    (sla.not_acknowledged, (R.SUBMITTED, R.ACKNOWLEDGED)),
-    (sla.no_first_plan, (R.SUBMITTED, R.FIRST_PLAN)),
-    (sla.incident_unanswered, (R.OCCURRED, R.RESPONDED)),
-    (sla.incident_report_late, (R.OCCURRED, R.REPORT_FILED)),
-    (sla.minutes_late, (R.HELD_AT, R.MINUTES_SENT)),
-    (customers.customer_followup_late, (R.LAST_CONTACT,)),
-    (progress.data_problem, ()),
-    (progress.done, (R.STATUS,)),
-)
+_BY_FLAG = {
+    "overdue": deadlines.overdue,
+    "due_soon": deadlines.due_soon,
+    "escalated": deadlines.escalated,
+    "blocked": progress.blocked,
+    "stale": progress.stale,
+    "not_acknowledged": sla.not_acknowledged,
+    "no_first_plan": sla.no_first_plan,
+    "incident_unanswered": sla.incident_unanswered,
+    "incident_report_late": sla.incident_report_late,
+    "minutes_late": sla.minutes_late,
+    "customer_followup_late": customers.customer_followup_late,
+    "data_problem": progress.data_problem,
+    "done": progress.done,
+}
+assert _BY_FLAG.keys() == FLAGS.keys(), "every flag type has exactly one rule"
+
+# (rule, the roles it needs), the roles taken from the flag type
+RULES = tuple((rule, FLAGS[code].needs) for code, rule in _BY_FLAG.items())
 
 
 def rules_for(kind: Kind) -> list:
-    return [rule for rule, roles in RULES if all(kind.role_key(r) for r in roles)]
+    return [rule for code, rule in _BY_FLAG.items() if FLAGS[code].applies_to(kind)]
 
 
 def evaluate(record: Record, ctx: Context, rules: list | None = None) -> list[Flag]:

@@ -1,8 +1,10 @@
 """Rules about the state of work: blocked, stale (no weekly update), done."""
 from __future__ import annotations
 
+from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
+from workbooks.problems import Problem, ProblemType
 from workbooks.records import Record
 from workbooks.schema import Role
 
@@ -68,17 +70,63 @@ def done(rec: Record, ctx: Context) -> Flag | None:
     return Flag("done", "", "") if rec.done else None
 
 
+SHOWN_PROBLEMS = 3          # an Alerts cell names at most this many problems, then "and N more"
+_SENTENCE_END = {"zh": "。", "en": ". "}
+_MORE = {"zh": "等{n}处数据问题", "en": "and {n} more data problems"}
+
+
 def data_problem(rec: Record, ctx: Context) -> Flag | None:
+    """What validate found wrong in the row, in its own words (without the how-to-fix advice,
+    which the problems report gives), e.g. 截止日期“11月31日”不是有效日期."""
     found = ctx.problems(rec)
     if not found:
         return None
-    names = {"zh": [], "en": []}
-    for problem in found:
-        label = problem.params.get("column")
-        column = rec.kind.column(problem.column) if not isinstance(label, dict) and problem.column else None
-        for lang in names:
-            text = label[lang] if isinstance(label, dict) else column.header(lang) if column else problem.code
-            if text not in names[lang]:
-                names[lang].append(text)
-    return Flag("data_problem", "数据问题：" + "、".join(names["zh"]), "data problem: " + ", ".join(names["en"]),
-                people(rec, Role.OWNER))
+    texts = {}
+    for lang in ("zh", "en"):
+        sentences = list(dict.fromkeys(problem_summary(rec, p, lang) for p in found))
+        if len(sentences) > SHOWN_PROBLEMS + 1:
+            sentences[SHOWN_PROBLEMS:] = [_MORE[lang].format(n=len(sentences) - SHOWN_PROBLEMS)]
+        texts[lang] = ("；" if lang == "zh" else "; ").join(sentences)
+    return Flag("data_problem", texts["zh"], texts["en"], people(rec, Role.OWNER))
+
+
+def problem_summary(rec: Record, problem: Problem, lang: str) -> str:
+    """The first sentence of the problem's message, led by its column's header when the
+    sentence does not name it: “11月31日”不是有效日期 -> 截止日期“11月31日”不是有效日期."""
+    text = _first_sentence(problem, lang)
+    header = _header(rec, problem, lang)
+    if not header or header.casefold() in text.casefold():
+        return text
+    if text.startswith(("“", '"')):
+        return f"{header}{text}" if lang == "zh" else f"{header} {text}"
+    return f"{header}：{text}" if lang == "zh" else f"{header}: {text}"
+
+
+def _first_sentence(problem: Problem, lang: str) -> str:
+    template = problem.type.template(lang)
+    head, end, _advice = template.partition(_SENTENCE_END[lang])
+    if not end:
+        return problem.text(lang).rstrip("。.")
+    return _Sentence(problem, head).text(lang)
+
+
+class _Sentence(Problem):
+    """A problem whose message is only `head` (its template's first sentence), formatted by
+    Problem.text itself so the fields stay the catalogue's."""
+
+    def __init__(self, problem: Problem, head: str):
+        super().__init__(**{f.name: getattr(problem, f.name) for f in fields(Problem)})
+        self._head = replace(problem.type, zh=head, en=head)
+
+    @property
+    def type(self) -> ProblemType:
+        return self._head
+
+
+def _header(rec: Record, problem: Problem, lang: str) -> str | None:
+    label = problem.params.get("column")
+    if isinstance(label, dict):
+        return label.get(lang) or label.get("zh")
+    if problem.column and problem.column in rec.kind.by_key:
+        return rec.kind.column(problem.column).header(lang)
+    return None

@@ -1,0 +1,156 @@
+"""Property test of the row patcher: any row a program may write, any job-owned edits, gives a
+well-formed row, its cells in column order, each cell exactly what the edits say.
+
+Rows vary in what real files vary in: cells present or absent in any column, with or without
+an `r` attribute (a cell without one follows the previous cell), `r` first or not, `s` absent,
+empty or a number, values of several types or none; the row itself with or without `r`, or
+`<row/>` when it has no cells. Edits write a value and/or a format into any column.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+from lxml import etree
+
+from workbooks.sheetxml import CellEdit, col_letters, col_number, patch_sheet
+
+NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+COLUMNS = 7
+ROW = 2
+BEFORE = '<row r="1"><c r="A1"><v>1</v></c></row>'
+AFTER = '<row r="3"><c r="B3" t="inlineStr"><is><t>after</t></is></c></row>'
+BODIES = {"empty": "", "number": "<v>42</v>", "shared": "<v>0</v>", "inline": "<is><t>old &amp; text</t></is>",
+          "closed": None}
+TEXTS = st.sampled_from(["", "ID-1", " padded ", "a<b>&c", "中文 提示", "x\x01y"])
+
+
+@dataclass
+class Cell:
+    col: int
+    has_r: bool
+    r_first: bool
+    s: str | None
+    body: str
+
+
+@st.composite
+def rows(draw):
+    """The existing cells of row 2: a sorted set of columns, each written in one of the ways."""
+    present = sorted(draw(st.sets(st.integers(1, COLUMNS), max_size=COLUMNS)))
+    out, prev = [], 0
+    for col in present:
+        has_r = draw(st.booleans()) if col == prev + 1 else True   # only a neighbour may omit r
+        out.append(Cell(col, has_r, draw(st.booleans()), draw(st.sampled_from([None, "", "0", "3"])),
+                        draw(st.sampled_from(sorted(BODIES)))))
+        prev = col
+    return out
+
+
+@st.composite
+def edits(draw):
+    """{column: (text or None, new format or None or "keep")}: never neither, as plans never are."""
+    chosen = draw(st.sets(st.integers(1, COLUMNS), min_size=1, max_size=COLUMNS))
+    out = {}
+    for col in sorted(chosen):
+        text = draw(st.none() | TEXTS)
+        style = draw(st.sampled_from(["keep", 0, 3, 5]) if text is None else
+                     st.sampled_from([None, "keep", 0, 3, 5]))
+        out[col] = (text, style)
+    return out
+
+
+def cell_xml(cell: Cell) -> str:
+    attrs = []
+    if cell.s is not None:
+        attrs.append(f's="{cell.s}"')
+    if cell.body == "shared":
+        attrs.append('t="s"')
+    elif cell.body == "inline":
+        attrs.append('t="inlineStr"')
+    if cell.has_r:
+        ref = f'r="{col_letters(cell.col)}{ROW}"'
+        attrs.insert(0 if cell.r_first else len(attrs), ref)
+    start = "<c" + "".join(" " + a for a in attrs)
+    body = BODIES[cell.body]
+    return start + "/>" if body is None else f"{start}>{body}</c>"
+
+
+def sheet(cells: list[Cell], row_has_r: bool) -> bytes:
+    row_attr = f' r="{ROW}"' if row_has_r else ""
+    inner = "".join(map(cell_xml, cells))
+    row = f"<row{row_attr}>{inner}</row>" if inner else f"<row{row_attr}/>"
+    return (f'<worksheet xmlns="{NS}"><dimension ref="A1:C3"/><sheetData>{BEFORE}{row}{AFTER}</sheetData>'
+            f'</worksheet>').encode()
+
+
+def style_of(choice):
+    if choice is None:
+        return None
+    return lambda current: None if choice == "keep" else choice
+
+
+def original(cell: Cell) -> tuple:
+    text = {"number": "42", "shared": "0", "inline": "old & text"}.get(cell.body, "")
+    t = {"shared": "s", "inline": "inlineStr"}.get(cell.body)
+    return cell.s, t, text
+
+
+def expected(cells: list[Cell], plan: dict) -> list[tuple]:
+    """(column, r, s, t, text) of every cell of the patched row, worked out from the model."""
+    by_col = {c.col: c for c in cells}
+    out = []
+    for col in sorted(set(by_col) | set(plan)):
+        cell = by_col.get(col)
+        s, t, text = original(cell) if cell else (None, None, "")
+        if col in plan:
+            new_text, choice = plan[col]
+            new_s = None if choice in (None, "keep") else choice
+            if new_s is not None and new_s != int(s or 0):
+                s = str(new_s)
+            if new_text is not None:
+                text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", new_text)
+                t = "inlineStr" if new_text else None
+            if cell is None and not text and s is None:
+                continue                       # nothing to write in a missing cell: not created
+        r = None if cell is not None and not cell.has_r else f"{col_letters(col)}{ROW}"
+        out.append((col, r, s, t, text))
+    return out
+
+
+def actual(xml: bytes) -> list[tuple]:
+    """(column, r, s, t, text) of row 2's cells, parsed by libxml2; columns from r or position."""
+    root = etree.fromstring(xml)
+    rows = root.findall(f".//{{{NS}}}row")
+    assert len(rows) == 3
+    out, col = [], 0
+    for c in rows[1].iter(f"{{{NS}}}c"):
+        r = c.get("r")
+        col = col_number(r.rstrip("0123456789")) if r else col + 1
+        assert r is None or r.endswith(str(ROW))
+        out.append((col, r, c.get("s"), c.get("t"), "".join(c.itertext())))
+    return out
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cells=rows(), plan=edits(), row_has_r=st.booleans())
+def test_a_patched_row_is_well_formed_in_column_order_and_as_planned(cells, plan, row_has_r):
+    raw = sheet(cells, row_has_r)
+    cell_edits = {f"{col_letters(col)}{ROW}": CellEdit(text, style_of(choice)) for col, (text, choice) in plan.items()}
+    new = patch_sheet(raw, {ROW: cell_edits})
+    got = actual(new)                                  # raises if the XML is not well-formed
+    columns = [c[0] for c in got]
+    assert columns == sorted(set(columns)), "cells out of column order or duplicated"
+    assert got == expected(cells, plan)
+    assert new.split(b"<dimension")[0] == raw.split(b"<dimension")[0]
+    assert b"<sheetData>" + BEFORE.encode() in new and new.endswith(AFTER.encode() + b"</sheetData></worksheet>")
+
+
+def test_the_demo_case_a_new_cell_before_a_restyled_first_cell():
+    """The shape `duban init --demo` produced: ID written into A, B (the first cell) repainted."""
+    cells = [Cell(2, True, True, "1", "inline"), Cell(3, True, True, None, "number")]
+    raw = sheet(cells, True)
+    new = patch_sheet(raw, {ROW: {"A2": CellEdit("C-1"), "B2": CellEdit(None, lambda s: 4)}})
+    assert actual(new) == [(1, "A2", None, "inlineStr", "C-1"), (2, "B2", "4", "inlineStr", "old & text"),
+                           (3, "C2", None, None, "42")]

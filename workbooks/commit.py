@@ -1,0 +1,231 @@
+"""Putting a checked new workbook in place without ever losing a user's save.
+
+The old way (check "changed since read?", copy a backup, `os.replace`) had a window: a save
+landing after the check was overwritten and was in neither the workbook nor the backups.
+Here the file is never overwritten. In order:
+
+1. the original is *moved* aside, atomically (`rename` to `.NAME.duban-aside.xlsx` beside
+   it), so whatever is at the name at that instant, duban now holds it;
+2. the moved file must be the version duban read (size, modification time, SHA-256). If it
+   is not, a save landed just before the move: it is the user's, it goes straight back, and
+   the write is skipped as "changed";
+3. the new file is put at the name only if nothing is there: `os.link(temp, path)` fails with
+   FileExistsError if someone saved in the meantime (on a Windows share a rename onto an
+   existing name fails the same way). Then the user's file stays, duban's version is dropped,
+   the moved original is kept as a backup, and the write is skipped as "changed";
+4. the moved original goes into the backups folder (a rename when it is on the same disk),
+   and the oldest backups beyond `keep` are removed.
+
+Whatever the timing, the user's version ends up in the workbook or, when two saves race each
+other and duban, in the backups; `Committed` says which. Between steps 1 and 3 (the time it
+takes to hash the file) no file is at the name: a crash there leaves the original whole under
+the aside name, and `recover()` (run at the start of every check) puts it back.
+
+File systems without hard links (FAT, some SMB mounts) use `exists()` then `rename()` for
+step 3: on Windows the rename still refuses an existing name; on POSIX a save landing between
+those two calls (microseconds) could still be replaced, though the moved original stays in
+the backups.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+# Where a race was seen ("" when none): the user's version is then in the workbook (or, for
+# "rescued", in the backups), and duban's write did not land.
+BEFORE = "before"          # the save landed before the original was moved: nothing was touched
+TAKEN_BACK = "taken-back"  # the move took the user's save: it was put straight back
+AFTER = "after"            # a save appeared at the name after the move: the user's file stays
+RESCUED = "rescued"        # a save was taken and another appeared at the name: the first is in the backups
+LOCKED = "locked"          # the file could not be moved (open in a program that locks it): nothing was touched
+
+ASIDE, TEMP = ".duban-aside", ".duban-tmp"
+
+# Test hook: called with each point's name (a test injects a user's save there).
+on_point: Callable[[str], None] | None = None
+
+
+@dataclass
+class Committed:
+    landed: bool                  # duban's new file is at the name
+    race: str = ""                # BEFORE / TAKEN_BACK / AFTER / RESCUED, or "" when none
+    backup: Path | None = None    # where the version duban read went (None: not kept, keep=0)
+    rescued: Path | None = None   # a user's version kept in the backups, not in the workbook
+
+
+def aside_of(path: Path) -> Path:
+    return path.with_name(f".{path.stem}{ASIDE}{path.suffix}")
+
+
+def temp_of(path: Path) -> Path:
+    return path.with_name(f".{path.stem}{TEMP}{path.suffix}")
+
+
+def commit(path: Path, temp: Path, read, backups: Path, keep: int) -> Committed:
+    """Put `temp` at `path` if `path` still holds `read` (a Fingerprint: size, mtime_ns, sha256)."""
+    aside = aside_of(path)
+    _settle(path, aside, backups, keep)
+    crashpoint("before-replace")
+    try:
+        os.rename(path, aside)                       # take whatever is there, atomically
+    except FileNotFoundError:
+        return Committed(False, BEFORE)
+    except PermissionError:                          # Windows/SMB: the file is open in another program
+        return Committed(False, LOCKED)
+    crashpoint("moved-aside")
+    try:
+        same = _is(aside, read)
+    except BaseException:
+        _put_back(aside, path, backups, keep)
+        raise
+    if not same:                                     # a save landed between the last check and the move
+        if _restore(aside, path):
+            _fsync_dir(path.parent)
+            return Committed(False, TAKEN_BACK)
+        kept = _keep(aside, path, backups, max(keep, 1), "saved")   # and yet another save is at the name
+        return Committed(False, RESCUED, rescued=kept)
+    crashpoint("verified")
+    try:
+        landed = _place(temp, path)
+    except BaseException:
+        _put_back(aside, path, backups, keep)
+        raise
+    if not landed:                                   # a save appeared at the name after the move
+        return Committed(False, AFTER, backup=_keep(aside, path, backups, max(keep, 1)))
+    _fsync_dir(path.parent)
+    crashpoint("replaced")
+    try:
+        backup = _keep(aside, path, backups, keep)
+    except OSError:                                  # the write has landed; the original stays aside, and
+        backup = aside                               # the next run's recover() moves it to the backups
+    crashpoint("backed-up")
+    return Committed(True, backup=backup)
+
+
+def _is(path: Path, read) -> bool:
+    stat = path.stat()
+    if (stat.st_size, stat.st_mtime_ns) != (read.size, read.mtime_ns):
+        return False
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest() == read.sha256
+
+
+def _place(source: Path, target: Path) -> bool:
+    """Give `source` the name `target` unless something is there (then False). `source` keeps
+    its own name too when hard links work; without them it is renamed."""
+    try:
+        os.link(source, target)
+        return True
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        if exc.errno not in NO_LINKS and not isinstance(exc, PermissionError):
+            raise
+    if os.path.lexists(target):                      # no hard links here: check, then rename
+        return False
+    try:
+        os.rename(source, target)                    # Windows: fails if a file appeared meanwhile
+    except FileExistsError:
+        return False
+    return True
+
+
+NO_LINKS = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EXDEV, errno.EMLINK,
+            errno.EACCES, errno.EINVAL}
+
+
+def _put_back(aside: Path, path: Path, backups: Path, keep: int) -> None:
+    """After an error: the original back at its name, or, if a save took the name, into the backups."""
+    if not os.path.lexists(aside):
+        return
+    if not _restore(aside, path):
+        _keep(aside, path, backups, max(keep, 1), "saved")
+
+
+def _restore(aside: Path, path: Path) -> bool:
+    """The file set aside back at its name, unless something is there now."""
+    if not _place(aside, path):
+        return False
+    aside.unlink(missing_ok=True)                    # with hard links it had both names
+    return True
+
+
+def _settle(path: Path, aside: Path, backups: Path, keep: int) -> None:
+    """A file left aside by a crash: back at its name if the name is free, else into the backups."""
+    if os.path.lexists(aside):
+        _put_back(aside, path, backups, keep)
+
+
+def recover(folder: Path, backups_root: Path, keep: int) -> list[Path]:
+    """After a crash mid-write: every workbook found only under its aside name is put back (else
+    kept in the backups), and stale temporary files are removed. Returns the workbooks restored."""
+    restored = []
+    for found in sorted(folder.rglob(".*.duban-*")):  # one walk of the share
+        if ASIDE + "." in found.name:
+            path = found.with_name(found.name[1:].replace(ASIDE, "", 1))
+            missing = not os.path.lexists(path)
+            _put_back(found, path, backups_root / path.parent.relative_to(folder), keep)
+            if missing and path.exists():
+                restored.append(path)
+        elif TEMP + "." in found.name:               # maybe a second name of the workbook: unlink, never truncate
+            found.unlink(missing_ok=True)
+    return restored
+
+
+# ---- backups --------------------------------------------------------------------------------------
+def _keep(aside: Path, path: Path, folder: Path, keep: int, tag: str = "") -> Path | None:
+    """Move the file set aside into the backups folder (or delete it when no backups are kept);
+    the oldest backups of this workbook beyond `keep` go."""
+    if keep <= 0:
+        aside.unlink(missing_ok=True)
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    target = folder / f"{path.stem}.{stamp}{'-' + tag if tag else ''}{path.suffix}"
+    try:
+        os.rename(aside, target)
+    except OSError:                                  # another disk: copy, then drop the aside
+        shutil.copy2(aside, target)
+        aside.unlink()
+    _fsync_dir(folder)
+    old = sorted(folder.glob(f"{_glob_escape(path.stem)}.*{path.suffix}"))
+    for stale in old[:-keep]:
+        stale.unlink(missing_ok=True)
+    return target
+
+
+def _glob_escape(text: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def crashpoint(name: str) -> None:
+    """Test hooks. DUBAN_CRASH_AT=<name>: the process dies here, as a power cut would.
+    DUBAN_PAUSE_AT=<name>: it creates the file DUBAN_PAUSE_FLAG and waits here to be killed.
+    `on_point`: a function called with the name (tests inject a user's save)."""
+    if on_point is not None:
+        on_point(name)
+    if os.environ.get("DUBAN_CRASH_AT") == name:
+        os._exit(137)
+    if os.environ.get("DUBAN_PAUSE_AT") == name:
+        Path(os.environ["DUBAN_PAUSE_FLAG"]).touch()
+        while True:
+            os.pause() if hasattr(os, "pause") else __import__("time").sleep(1)
