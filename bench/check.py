@@ -50,7 +50,7 @@ def _plan(folder: Path):
     ctx = rules.Context(NOW, from_settings(settings), settings["rules"])
     chosen = rules.rules_for(read.kind)
     flags = {rec.row: rules.evaluate(rec, ctx, chosen) for rec in read.records}
-    plan = check._plan(read, flags, new_ids, {}, palette(settings), prints[read.path])
+    plan = check._plan(read, flags, new_ids, {}, palette(settings), prints[read.path], NOW)
     return read, plan, flags
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from workbooks.batch import cyclic_gc_paused
 from workbooks.commit import recover
 from workbooks.directory import Directory
+from workbooks.meta import checked_text, stamp_is_from
 from workbooks.flags import Colour
 from workbooks.meta import Lists
 from workbooks.problems import Problem, col_letter
@@ -192,7 +193,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         result.write, result.why = SKIPPED, Reason.of("no-fingerprint")
         return result
     painted = journal.painted(result.relpath, fingerprint, save=not dry_run)   # settles a write a kill left pending
-    plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint)
+    plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint, now)
     plan.names = names
     if dry_run:
         result.write = "dry-run"
@@ -249,7 +250,7 @@ def alerts_text(flags: list[rules.Flag], lang: str) -> str:
     return ALERT_SEPARATOR[lang].join(text for f in flags if (text := f.text(lang)))
 
 
-def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint) -> WritePlan:
+def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint, now: datetime) -> WritePlan:
     """The cells to write for one workbook. Runs for every row: refs are built from letters
     worked out once, and rows without flags, new IDs or past paint cost a few lookups."""
     plan = WritePlan(read.path, read.sheet, fingerprint, read.rows_read)
@@ -273,7 +274,20 @@ def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint
             if colour or previous:
                 prev = (colours.get(previous[0]), previous[1]) if previous else None
                 paints.append(Paint(flag_letter + str(row), colour, prev if prev and prev[0] else None, ident))
+    _stamp(plan, read, painted, now)
     return plan
+
+
+def _stamp(plan: WritePlan, read, painted: dict, now: datetime) -> None:
+    """Say in the workbook when it was checked: with any other change, and once a day anyway,
+    so a check every 30 minutes does not rewrite an unchanged file."""
+    ref = read.meta.get("checked_cell")
+    if not ref:
+        return
+    repaint = any((p.colour.name if p.colour else None) != (painted.get((p.owner, read.kind.flag_column.key))
+                                                             or (None,))[0] for p in plan.paints)
+    if plan.values or repaint or not stamp_is_from(read.meta.get("checked_text", ""), now.date()):
+        plan.values[ref] = checked_text(now, read.lang)
 
 
 def _letter(index: int | None) -> str | None:

@@ -20,7 +20,7 @@ from workbooks.guide import SHEET as GUIDE
 from workbooks.kinds import KINDS, PROGRESS_STEPS
 from workbooks.schema import SCHEMA_VERSION, ColumnType as T, Role
 from workbooks.styles import FONT_NAME
-from workbooks.template import LAST_ROW, replacing, write_workbook
+from workbooks.template import LAST_ROW, replacing, stamp_cell, write_workbook
 
 LANGS = ("zh", "en")
 CASES = [(k, lang) for k in KINDS for lang in LANGS]
@@ -59,7 +59,7 @@ def test_main_sheet_header_table_and_freeze(templates, key, lang):
     wb = load_workbook(templates[key, lang])
     ws = wb.worksheets[0]
     assert wb.active.title == ws.title == kind.sheet(lang)
-    assert [c.value for c in ws[1]] == [c.header(lang) for c in kind.columns]
+    assert [c.value for c in ws[1]] == [c.header(lang) for c in kind.columns] + [None, meta.NOT_YET[lang]]
     assert all(ws[f"{_letter(kind, c.key)}1"].font.b for c in kind.columns)
     (table,) = ws.tables.values()
     assert re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table.displayName)
@@ -117,7 +117,7 @@ def test_hidden_meta_and_names_sheets(templates, key, lang):
     assert info.sheet_state == "hidden"
     assert {r[0]: r[1] for r in info.iter_rows(values_only=True)} == {
         "kind": key, "schema_version": SCHEMA_VERSION, "lang": lang,
-        "created_by": f"duban {meta.duban_version()}"}
+        "created_by": f"duban {meta.duban_version()}", "checked_cell": stamp_cell(KINDS[key])}
     names = wb[meta.NAMES_SHEET]
     assert names.sheet_state == "hidden"
     assert [r[0] for r in names.iter_rows(values_only=True)] == [meta.NAMES_HEADER[lang], *NAMES]
@@ -452,7 +452,7 @@ def test_libreoffice_reads_every_header(templates, tmp_path, lang):
     for key, out in zip(KINDS, lo.convert_all(paths, lo.CSV_UTF8, tmp_path)):
         with out.open(encoding="utf-8", newline="") as f:
             first = next(csv.reader(f))
-        assert first == [c.header(lang) for c in KINDS[key].columns]
+        assert first == [c.header(lang) for c in KINDS[key].columns] + ["", meta.NOT_YET[lang]]
 
 
 @needs_lo
@@ -462,7 +462,7 @@ def test_libreoffice_xlsx_round_trip_keeps_the_header(tmp_path):
     out = lo.convert(tmp_path / "in" / kind.filename("zh"), lo.XLSX, tmp_path / "out")
     wb = load_workbook(out)
     assert wb.worksheets[0].title == kind.sheet("zh")
-    assert [c.value for c in wb.worksheets[0][1]] == [c.header("zh") for c in kind.columns]
+    assert [c.value for c in wb.worksheets[0][1]] == [c.header("zh") for c in kind.columns] + [None, meta.NOT_YET["zh"]]
     assert "date" in {dv.type for dv in wb.worksheets[0].data_validations.dataValidation}
 
 

@@ -38,7 +38,8 @@ from workbooks.commit import recover
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 ID, STATUS, ALERTS, DUE = col("id"), col("status"), col("alerts"), col("due")
-JOB_COLUMNS = (ID, ALERTS)
+STAMP_COLUMN = "Q"            # row 1 only: when duban last checked (see tests/test_stamp.py)
+JOB_COLUMNS = (ID, ALERTS, STAMP_COLUMN)
 
 ROWS = [
     task("写周报", due=date(2026, 11, 20)),                                  # row 2: overdue (red)
@@ -203,7 +204,7 @@ def test_fidelity_user_values_unchanged_only_id_and_alerts_written(fidelity):
         assert (other.max_row, other.max_column) == (ws.max_row, ws.max_column), ws.title
         for row in ws.iter_rows():
             for cell in row:
-                if ws.title == SHEET and cell.column_letter in JOB_COLUMNS and cell.row > 1:
+                if ws.title == SHEET and cell.column_letter in JOB_COLUMNS and (cell.row > 1 or cell.column_letter == STAMP_COLUMN):
                     continue
                 assert other[cell.coordinate].value == cell.value, f"{ws.title}!{cell.coordinate}"
     main = new[SHEET]
@@ -243,8 +244,8 @@ def test_fidelity_libreoffice_opens_the_result_with_user_cells_unchanged(fidelit
     assert len(new) == len(old) >= 5
     skip = {ord(c) - 65 for c in JOB_COLUMNS}
     for r, (a, b) in enumerate(zip(old, new), start=1):
-        assert [v for j, v in enumerate(b) if j not in skip or r == 1] == \
-            [v for j, v in enumerate(a) if j not in skip or r == 1], f"row {r}"
+        kept = [j for j in range(len(a)) if j not in skip or (r == 1 and j != ord(STAMP_COLUMN) - 65)]
+        assert [b[j] for j in kept] == [a[j] for j in kept], f"row {r}"
     assert [row[0] for row in new[1:5]] == ["T-000001", "T-000002", "T-000003", "T-000004"]
     assert [row[ord(ALERTS) - 65] for row in new[1:5]] == [t or "" for t in ALERT_TEXTS]
     assert new[1][ord(DUE) - 65] == "2026-11-20"

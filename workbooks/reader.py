@@ -19,7 +19,7 @@ import python_calamine as calamine
 from . import safety
 from .headers import HeaderMatch, find_header
 from .kinds import KINDS
-from .meta import META_SHEET, NAMES_SHEET
+from .meta import META_SHEET, NAMES_SHEET, STAMP_STARTS
 from .parse import Issue, converter
 from .problems import Problem, col_letter
 from .records import WorkbookRead, record_class
@@ -60,6 +60,7 @@ def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
         result.header_row = match.row_index + 1
         result.columns = match.columns
         _structure_problems(result, match)
+        _stamp(result, rows)
         _read_rows(result, rows, match, today, opts["assume_year_window_days"])
     finally:
         book.close()
@@ -70,6 +71,24 @@ def _meta(book) -> dict[str, str]:
         return {}
     rows = book.get_sheet_by_name(META_SHEET).to_python()
     return {str(r[0]).strip(): _meta_value(r[1]) for r in rows if len(r) >= 2 and r[0] != ""}
+
+
+def _stamp(result: WorkbookRead, rows: list[list]) -> None:
+    """Keep the template's "last checked" cell only while it is duban's: in the header row, right
+    of every column the table uses, and empty or holding duban's own words (else a person has
+    taken the cell over, and duban leaves it alone)."""
+    ref = result.meta.pop("checked_cell", "")
+    letters, digits = ref.rstrip("0123456789"), ref[len(ref.rstrip("0123456789")):]
+    if not (letters.isalpha() and letters.isupper() and digits == str(result.header_row)):
+        return
+    col = sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(letters))) - 1
+    if col <= max(result.columns.values(), default=-1):
+        return
+    row = rows[result.header_row - 1] if len(rows) >= result.header_row else []
+    text = str(row[col]) if col < len(row) else ""
+    if text and not text.startswith(STAMP_STARTS):
+        return
+    result.meta["checked_cell"], result.meta["checked_text"] = ref, text
 
 
 def _meta_value(value: Any) -> str:

@@ -91,6 +91,7 @@ def build_workbook(kind: Kind, lang: str, rows: list[dict], names: list[str],
     ws = wb.active
     ws.title = kind.sheet(lang)
     _write_main(ws, kind, lang, rows)
+    _add_stamp(ws, kind, lang)
     add_guide(wb, kind, lang)
     _add_names(wb, lang, names, list(departments))
     _add_meta(wb, kind, lang)
@@ -297,6 +298,18 @@ def status_colour_rules(kind: Kind) -> list[tuple[str, str]]:
     return found
 
 
+def stamp_cell(kind: Kind) -> str:
+    """Where `duban check` writes when it last checked: row 1, one empty column right of the table."""
+    return f"{get_column_letter(len(kind.columns) + 2)}1"
+
+
+def _add_stamp(ws: Worksheet, kind: Kind, lang: str) -> None:
+    cell = ws[stamp_cell(kind)]
+    cell.value = meta.NOT_YET[lang]
+    cell.font = Font(name=FONT_NAME, sz=FONT_SIZE, italic=True, color="595959")
+    ws.column_dimensions[cell.column_letter].width = 44
+
+
 def _cell(kind: Kind, col: Column) -> str:
     """Row 2's cell of `col`, column absolute (as conditional formats over a range expect)."""
     return f"${get_column_letter(kind.columns.index(col) + 1)}2"
@@ -317,7 +330,7 @@ def _add_names(wb: Workbook, lang: str, names: list[str], departments: list[str]
 
 def _add_meta(wb: Workbook, kind: Kind, lang: str) -> None:
     ws = wb.create_sheet(meta.META_SHEET)
-    values = (kind.key, SCHEMA_VERSION, lang, f"duban {meta.duban_version()}")
+    values = (kind.key, SCHEMA_VERSION, lang, f"duban {meta.duban_version()}", stamp_cell(kind))
     for r, (key, value) in enumerate(zip(meta.META_KEYS, values), start=1):
         ws.cell(row=r, column=1, value=key)
         ws.cell(row=r, column=2, value=value)
