@@ -6,7 +6,7 @@ Here the file is never overwritten. In order:
 
 1. the original is *moved* aside, atomically (`rename` to `.NAME.duban-aside.xlsx` beside
    it), so whatever is at the name at that instant, duban now holds it;
-2. the moved file must be the version duban read (size, modification time, SHA-256). If it
+2. the moved file must be the version duban read (size and SHA-256). If it
    is not, a save landed just before the move: it is the user's, it goes straight back, and
    the write is skipped as "changed";
 3. the new file is put at the name only if nothing is there: `os.link(temp, path)` fails with
@@ -109,8 +109,9 @@ def commit(path: Path, temp: Path, read, backups: Path, keep: int) -> Committed:
 
 
 def _is(path: Path, read) -> bool:
-    stat = path.stat()
-    if (stat.st_size, stat.st_mtime_ns) != (read.size, read.mtime_ns):
+    """Is the moved file the version read? Size and SHA-256 decide (the time was checked just
+    before the move; not again, as some network file systems touch it on rename)."""
+    if path.stat().st_size != read.size:
         return False
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest() == read.sha256
@@ -145,7 +146,7 @@ def _put_back(aside: Path, path: Path, backups: Path, keep: int) -> None:
     if not os.path.lexists(aside):
         return
     if not _restore(aside, path):
-        _keep(aside, path, backups, max(keep, 1), "saved")
+        _keep(aside, path, backups, max(keep, 1), "recovered")
 
 
 def _restore(aside: Path, path: Path) -> bool:
