@@ -208,7 +208,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
             journal.plan_painted(result.relpath, changed, plan.fingerprint, new, now)
             ahead.append(changed)
 
-    outcome = apply(plan, backups, settings["state"]["backups"], before_commit=write_ahead)
+    outcome = apply(plan, backups, settings["state"]["backups"], before_commit=write_ahead, zone=now.tzinfo)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten

@@ -67,7 +67,7 @@ def temp_of(path: Path) -> Path:
     return path.with_name(f".{path.stem}{TEMP}{path.suffix}")
 
 
-def commit(path: Path, temp: Path, read, backups: Path, keep: int) -> Committed:
+def commit(path: Path, temp: Path, read, backups: Path, keep: int, zone=None) -> Committed:
     """Put `temp` at `path` if `path` still holds `read` (a Fingerprint: size, mtime_ns, sha256)."""
     aside = aside_of(path)
     _settle(path, aside, backups, keep)
@@ -88,7 +88,7 @@ def commit(path: Path, temp: Path, read, backups: Path, keep: int) -> Committed:
         if _restore(aside, path):
             _fsync_dir(path.parent)
             return Committed(False, TAKEN_BACK)
-        kept = _keep(aside, path, backups, max(keep, 1), "saved")   # and yet another save is at the name
+        kept = _keep(aside, path, backups, max(keep, 1), "saved", zone=zone)   # and yet another save is at the name
         return Committed(False, RESCUED, rescued=kept)
     crashpoint("verified")
     try:
@@ -97,11 +97,11 @@ def commit(path: Path, temp: Path, read, backups: Path, keep: int) -> Committed:
         _put_back(aside, path, backups, keep)
         raise
     if not landed:                                   # a save appeared at the name after the move
-        return Committed(False, AFTER, backup=_keep(aside, path, backups, max(keep, 1)))
+        return Committed(False, AFTER, backup=_keep(aside, path, backups, max(keep, 1), zone=zone))
     _fsync_dir(path.parent)
     crashpoint("replaced")
     try:
-        backup = _keep(aside, path, backups, keep)
+        backup = _keep(aside, path, backups, keep, zone=zone)
     except OSError:                                  # the write has landed; the original stays aside, and
         backup = aside                               # the next run's recover() moves it to the backups
     crashpoint("backed-up")
@@ -180,14 +180,15 @@ def recover(folder: Path, backups_root: Path, keep: int) -> list[Path]:
 
 
 # ---- backups --------------------------------------------------------------------------------------
-def _keep(aside: Path, path: Path, folder: Path, keep: int, tag: str = "") -> Path | None:
+def _keep(aside: Path, path: Path, folder: Path, keep: int, tag: str = "", zone=None) -> Path | None:
     """Move the file set aside into the backups folder (or delete it when no backups are kept);
-    the oldest backups of this workbook beyond `keep` go."""
+    the oldest backups of this workbook beyond `keep` go. Named by the time in `zone` (the
+    company's), which is the time people will look for."""
     if keep <= 0:
         aside.unlink(missing_ok=True)
         return None
     folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    stamp = datetime.now(zone).strftime("%Y%m%d-%H%M%S-%f")
     target = folder / f"{path.stem}.{stamp}{'-' + tag if tag else ''}{path.suffix}"
     try:
         os.rename(aside, target)

@@ -147,7 +147,8 @@ def _refusing(write):
 
 
 @_refusing
-def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_commit=None) -> WriteResult:
+def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_commit=None,
+          zone=None) -> WriteResult:
     """Carry out `plan`; `verify(temp_path) -> (rows, {ref: value})` reads the new file back.
     `before_commit(originals, (size, mtime_ns) of the new file)` is called just before the file
     changes (the journal's write-ahead); the commit itself is in workbooks/commit.py."""
@@ -171,7 +172,7 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
         if before_commit:          # write-ahead: the journal learns the originals before the file changes
             stat = temp.stat()
             before_commit(originals, (stat.st_size, stat.st_mtime_ns))
-        done = commit.commit(plan.path, temp, plan.fingerprint, backups, keep)
+        done = commit.commit(plan.path, temp, plan.fingerprint, backups, keep, zone)
         if not done.landed:
             why = Reason.of("open", who="?") if done.race == commit.LOCKED else Reason.of("changed")
             return WriteResult(SKIPPED, why, backup=done.backup, race=done.race, rescued=done.rescued)
