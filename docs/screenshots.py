@@ -64,6 +64,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="duban-shots-"))
     demo = work / "demo"
     duban("init", str(demo), "--demo")         # demo rows are dated around today, so check today
+    toml = demo / "duban.toml"                  # the folder as staff reach it, not the temp folder
+    toml.write_text(toml.read_text(encoding="utf-8").replace('share_path = ""', "share_path = '\\\\fileserver\\督办'", 1),
+                    encoding="utf-8")
     duban("remind", str(demo), "--now", f"{date.today()}T09:30")
     message = richest_digest(demo / "outbox")
     page = work / "digest.html"

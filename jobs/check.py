@@ -7,7 +7,6 @@ run plans the same again.
 """
 from __future__ import annotations
 
-import fcntl
 import os
 import socket
 import threading
@@ -27,7 +26,7 @@ from workbooks.problems import Problem, col_letter
 from workbooks.records import WorkbookRead
 from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WritePlan, apply
 
-from . import rules
+from . import locking, rules
 from .colours import palette
 from .errors import DubanError
 from .journal import Journal
@@ -90,12 +89,12 @@ def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = F
         if not lock_path.exists():
             yield
             return
-        handle, mode = open(lock_path, "r"), fcntl.LOCK_SH
+        handle, shared = open(lock_path, "r"), True
     else:
         lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle, mode = open(lock_path, "a+"), fcntl.LOCK_EX
+        handle, shared = open(lock_path, "a+"), False
     with handle as fh:
-        _acquire(fh, mode, lock_path, folder, settings)
+        _acquire(fh, shared, lock_path, folder, settings)
         if not dry_run:
             fh.seek(0)
             fh.truncate()
@@ -110,19 +109,18 @@ def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = F
             if not dry_run:
                 fh.seek(0)
                 fh.truncate()
+            locking.unlock(fh)
 
 
-def _acquire(fh, mode: int, lock_path: Path, folder: Path, settings: dict) -> None:
+def _acquire(fh, shared: bool, lock_path: Path, folder: Path, settings: dict) -> None:
     wait = settings["state"]["lock_wait_seconds"]
     deadline = time.monotonic() + wait
     while True:
-        try:
-            fcntl.flock(fh, mode | fcntl.LOCK_NB)
+        if locking.try_lock(fh, shared):
             return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                break
-            time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        if time.monotonic() >= deadline:
+            break
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
     holder = _holder(lock_path)
     raise DubanError(f"another duban job is running on {folder}{holder}; waited {wait:g} seconds for it to finish "
                      f"(state.lock_wait_seconds). Try again when it has finished.")
@@ -141,7 +139,11 @@ def _holder(lock_path: Path) -> str:
             f"on {fields.get('host', '?')}, started {started})")
 
 
-def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None) -> CheckReport:
+def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None,
+                 live=None) -> CheckReport:
+    """`live`: an alternative applier asked first for each workbook's write (the Excel console's
+    macros.live.LiveApplier): `live(plan, read, backups, keep, before_commit)` returns the
+    WriteResult, or None to leave the workbook to the file patcher."""
     calendar = from_settings(settings)
     colours = palette(settings)
     with run_lock(folder, settings, "check", dry_run), cyclic_gc_paused():
@@ -153,7 +155,7 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
         journal = Journal(folder / settings["state"]["path"], read_only=dry_run)   # a dry run changes no file
         try:
             results = [_check_one(read, folder, settings, now, calendar, colours, journal,
-                                  fingerprints.get(read.path), dry_run, names) for read in reads]
+                                  fingerprints.get(read.path), dry_run, names, live) for read in reads]
         finally:
             journal.close()
     return CheckReport(now, results, calendar.warnings)
@@ -176,7 +178,7 @@ def person_list(reads: list[WorkbookRead]) -> Lists | None:
 
 
 def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run,
-               names=None) -> WorkbookCheck:
+               names=None, live=None) -> WorkbookCheck:
     result = WorkbookCheck(read, str(read.path.relative_to(folder)))
     if read.kind is None:
         return result
@@ -208,7 +210,8 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
             journal.plan_painted(result.relpath, changed, plan.fingerprint, new, now)
             ahead.append(changed)
 
-    outcome = apply(plan, backups, settings["state"]["backups"], before_commit=write_ahead, zone=now.tzinfo)
+    outcome = (live and live(plan, read, backups, settings["state"]["backups"], write_ahead)) \
+        or apply(plan, backups, settings["state"]["backups"], before_commit=write_ahead, zone=now.tzinfo)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten

@@ -88,6 +88,8 @@ def check(folder: Path = Folder,
     with report.progress(settings) as tick:
         result = check_folder(folder, settings, moment, dry_run, tick)
     report.check_summary(result, settings, as_json)
+    if report.refused(result):      # a refused write is for a person to fix; a skip (open in Excel) is routine
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -127,7 +129,10 @@ def remind(folder: Path = Folder,
     from .remind import remind as run_remind
 
     settings, moment = _with_workbooks(folder, now, mail=True)
-    mail_summary(run_remind(folder, settings, moment, dry_run), settings, as_json)
+    run = run_remind(folder, settings, moment, dry_run)
+    mail_summary(run, settings, as_json)
+    if run.refused:                 # a workbook write refused: shown in red, and the exit code says so
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -140,7 +145,29 @@ def alert(folder: Path = Folder,
     from .remind import alert as run_alert
 
     settings, moment = _with_workbooks(folder, now, mail=True)
-    mail_summary(run_alert(folder, settings, moment, dry_run), settings, as_json)
+    run = run_alert(folder, settings, moment, dry_run)
+    mail_summary(run, settings, as_json)
+    if run.refused:
+        raise typer.Exit(1)
+
+
+@app.command()
+def summary(folder: Path = Folder,
+            week: bool = typer.Option(False, "--week", help="The week that ended at the latest update deadline (Friday 17:00)."),
+            month: bool = typer.Option(False, "--month", help="The previous calendar month (the seed 001 metrics)."),
+            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-27T17:30)."),
+            dry_run: bool = typer.Option(False, "--dry-run", help="Print who would get what; write, mail and record nothing."),
+            as_json: bool = typer.Option(False, "--json", help="Print the figures and the mails as JSON."),
+            dept: Optional[str] = typer.Option(None, "--dept", help="Only this department's report."),
+            project: Optional[str] = typer.Option(None, "--project", help="Only this project's report.")) -> None:
+    """生成周报/月报 — weekly and monthly reports per department and project: mailed with a chart, archived as .xlsx."""
+    from .summary.job import summary as run_summary
+    from .summary.output import show
+
+    if week == month:
+        raise UsageError("give exactly one of --week or --month.")
+    settings, moment = _with_workbooks(folder, now, mail=True)
+    show(run_summary(folder, settings, moment, "week" if week else "month", dry_run, dept, project), settings, as_json)
 
 
 @app.command()
@@ -163,6 +190,86 @@ def outbox(folder: Path = Folder,
         return
     with MailQueue(folder / settings["state"]["path"]) as queue:
         queue_listing(queue.entries(status), settings, as_json)
+
+
+@app.command()
+def serve(folder: Path = Folder,
+          start: Optional[str] = typer.Option(None, "--from", help="Simulate: run the schedule from this ISO time "
+                                              "(no waiting; each job as at its scheduled time)."),
+          until: Optional[str] = typer.Option(None, "--until", help="Simulate: up to this ISO time."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="With --from/--until: preview who would be mailed "
+                                       "what and when; write, record and mail nothing.")) -> None:
+    """后台服务 — run the schedule in duban.toml until stopped (catch-up, heartbeat, self-alerts), or simulate it."""
+    from .serve.loop import Serve
+
+    settings, _moment = _with_workbooks(folder, None, mail=True)
+    if (start is None) != (until is None):
+        raise UsageError("give both --from and --until (a simulated run), or neither (the live service).")
+    if dry_run and start is None:
+        raise UsageError("--dry-run previews a simulated run: give --from and --until too.")
+    begin = end = None
+    if start is not None:
+        begin, end = clock.now(settings, start), clock.now(settings, until)
+        if end <= begin:
+            raise UsageError(f"--until {until} must be after --from {start}.")
+    code = Serve(folder, settings, start=begin, until=end, dry_run=dry_run).run()
+    if code:
+        raise typer.Exit(code)
+
+
+@app.command()
+def status(folder: Path = Folder,
+           runs: int = typer.Option(10, "--runs", help="How many of the latest runs to list."),
+           as_json: bool = typer.Option(False, "--json", help="Print the status as JSON.")) -> None:
+    """运行状态 — is duban serve running; each job's last and next run; the mail queue; workbooks not written."""
+    from .serve.status import gather, show
+
+    settings = _settings(folder)
+    data = gather(folder, settings, max(0, runs))
+    if as_json:
+        import orjson
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.flush()
+    else:
+        show(data, folder, settings["company"]["language"])
+
+
+@app.command()
+def service(folder: Path = Folder,
+            systemd: bool = typer.Option(False, "--systemd", help="Print a systemd unit for duban serve FOLDER."),
+            windows: bool = typer.Option(False, "--windows", help="Print a Windows Task Scheduler task (XML)."),
+            user: Optional[str] = typer.Option(None, "--user", help="The account it runs as (default: duban, "
+                                               "or DOMAIN\\duban-svc on Windows)."),
+            output: Optional[Path] = typer.Option(None, "--output", help="Write to this file instead (the Windows "
+                                                  "XML in UTF-16, as schtasks expects).")) -> None:
+    """服务配置 — print a systemd unit or a Windows Task Scheduler task that runs duban serve at boot."""
+    from .serve.service import check_choice, systemd_unit, windows_task, write_text
+
+    check_choice(systemd, windows)
+    settings = _settings(folder)
+    text = (systemd_unit(folder, settings, user or "duban") if systemd else
+            windows_task(folder, settings, user or "DOMAIN\\duban-svc"))
+    write_text(text, output, windows)
+
+
+@app.command()
+def macros(folder: Path = typer.Argument(..., help="The shared folder: the console is written into it and runs the jobs on it."),
+           lang: Optional[str] = typer.Option(None, "--lang", help="zh or en (default: company.language in duban.toml, else zh)."),
+           interpreter_win: Optional[str] = typer.Option(None, "--interpreter-win", help="Python for Excel on Windows (default: this one)."),
+           interpreter_mac: Optional[str] = typer.Option(None, "--interpreter-mac", help="Python for Excel on macOS (default: this one)."),
+           pythonpath: Optional[str] = typer.Option(None, "--pythonpath", help="Folder holding duban's packages (default: this installation's).")) -> None:
+    """Excel 控制台 — write duban_console.xlsm (a 运行 button that runs check, remind, summaries, validate, explain from Excel) and duban_console.py into FOLDER."""
+    from macros.build import write_console   # the only place jobs reaches into macros, and only when asked
+
+    if lang not in (None, "zh", "en"):
+        raise UsageError(f"--lang must be zh or en, not '{lang}'.")
+    if folder.is_file():
+        raise UsageError(f"{folder} is a file, not a folder: give the folder that holds the workbooks.")
+    if not folder.is_dir():
+        raise UsageError(f"{folder}: no such folder. Create it with 'duban init {folder}' first.")
+    for path in write_console(folder, lang, interpreter_win=interpreter_win, interpreter_mac=interpreter_mac,
+                              pythonpath=pythonpath):
+        typer.echo(str(path))
 
 
 def _settings(folder: Path, mail: bool = False) -> dict:

@@ -3,14 +3,23 @@
 Every key a user may set exists in `defaults.toml` with its default value, so the defaults
 file is both the documentation written by `duban init` and the schema used to check a
 user's file: an unknown key or a value of the wrong type is a `ConfigError` naming the key.
+`LIMITS` below adds each key's allowed range or form (one line per key; a key without a line
+there is type-checked only), so a bad value stops the command with exit code 2 and a sentence
+naming the file, the key, the value found and an example, instead of misbehaving later.
 """
 from __future__ import annotations
 
 import copy
 import difflib
+import fnmatch
+import math
+import re
 import tomllib
+import unicodedata
+from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Any, Callable
 
 from .errors import ConfigError
 
@@ -23,6 +32,183 @@ def default_text() -> str:
 
 def defaults() -> dict:
     return tomllib.loads(default_text())
+
+
+# ---- what each setting may be ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Limit:
+    """One setting's rule: `check(value)` returns the value to use, or raises ValueError; `says`
+    is the phrase for the message ("a whole number from 1 to 250")."""
+
+    says: str
+    check: Callable[[Any], Any]
+    why: str = ""           # said after the value found, e.g. "an unknown country"
+
+
+def whole(lo: int, hi: int) -> Limit:
+    def check(v):
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if not isinstance(v, int) or not lo <= v <= hi:
+            raise ValueError
+        return v
+    return Limit(f"a whole number from {lo} to {hi}", check)
+
+
+def number(lo: float, hi: float, above: bool = False) -> Limit:
+    """lo <= v <= hi (lo < v with `above`); NaN and infinity never pass."""
+    def check(v):
+        if not isinstance(v, (int, float)) or not math.isfinite(v) or not (lo < v if above else lo <= v) or v > hi:
+            raise ValueError
+        return v
+    return Limit(f"a number {'above' if above else 'from'} {lo:g} {'and at most' if above else 'to'} {hi:g}", check)
+
+
+def one_of(*choices: str, fold: bool = False) -> Limit:
+    def check(v):
+        if (v.lower() if fold else v) not in choices:
+            raise ValueError
+        return v
+    return Limit("one of " + ", ".join(f'"{c}"' for c in choices), check)
+
+
+def matching(pattern: str, says: str) -> Limit:
+    regex = re.compile(pattern)
+
+    def check(v):
+        if not regex.fullmatch(v):
+            raise ValueError
+        return v
+    return Limit(says, check)
+
+
+HHMM = r"(?:[01]?\d|2[0-3]):[0-5]\d"
+TIME = matching(HHMM, "a time of day as HH:MM (24-hour clock)")
+HEX = matching(r"#?[0-9A-Fa-f]{6}", "six hex digits RRGGBB")
+
+
+def _time_zone(v):
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError from None
+    return v
+
+
+def known_country(code: str) -> bool:
+    """A calendar duban can use: CN (chinesecalendar) or a country the holidays package knows."""
+    if code.upper() == "CN":
+        return True
+    import holidays
+    return code.upper() in holidays.list_supported_countries()
+
+
+def _country(v):
+    if not known_country(v):
+        raise ValueError
+    return v
+
+
+def _office_hours(v):
+    if len(v) != 2 or not all(isinstance(t, str) and re.fullmatch(HHMM, t) for t in v):
+        raise ValueError
+    opens, closes = (tuple(map(int, t.split(":"))) for t in v)
+    if opens >= closes:
+        raise ValueError
+    return v
+
+
+def _state_path(v):
+    """Relative, inside the folder (no `..`, no drive, no root), and a .db file."""
+    parts = PurePosixPath(v.replace("\\", "/"))
+    if (not v.strip() or parts.is_absolute() or PureWindowsPath(v).drive or ".." in parts.parts
+            or parts.suffix.lower() != ".db"):
+        raise ValueError
+    return v
+
+
+def _names(v):
+    if not all(isinstance(n, str) and n.strip() for n in v):
+        raise ValueError
+    return v
+
+
+def _schedule(v):
+    from .serve.schedule import check_value     # the one grammar, shared with duban serve
+    return check_value(v)
+
+
+def _patterns(v):
+    from .colours import PATTERNS
+    if v not in PATTERNS:
+        raise ValueError
+    return v
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+EXAMPLE_COUNTRIES = '"CN", "US", "DE", "JP" or "GB"'
+
+# Each setting's allowed values, by dotted key (`*` matches one table name). A key missing here
+# is only checked for its type (that of its default). Add a line when you add a key.
+LIMITS: dict[str, Limit] = {
+    "company.timezone": Limit("an IANA time zone name", _time_zone, "which is not a known time zone"),
+    "company.calendar": Limit(f"a country code such as {EXAMPLE_COUNTRIES}", _country, "an unknown country"),
+    "company.office_hours": Limit("two times HH:MM, the opening before the closing", _office_hours),
+    "company.language": one_of("zh", "en"),
+    "reader.header_scan_rows": whole(1, 1000),
+    "reader.max_unzipped_mb": number(0, 100_000, above=True),
+    "reader.assume_year_window_days": whole(1, 366),
+    "reader.plausible_years": whole(1, 200),
+    "rules.due_soon_working_days": whole(0, 60),
+    "rules.stale_weekday": one_of(*WEEKDAYS, fold=True),
+    "rules.stale_time": TIME,
+    "rules.ack_working_hours": number(0, 1000, above=True),
+    "rules.first_plan_hours": number(0, 8760, above=True),
+    "rules.incident_response_minutes": number(0, 10_080, above=True),
+    "rules.incident_report_hours": number(0, 8760, above=True),
+    "rules.minutes_hours": number(0, 8760, above=True),
+    "rules.escalate_working_days": whole(1, 250),
+    "rules.customer_cadence_days.*": whole(1, 3660),
+    "rules.tier_thresholds.*": number(0, 1e9),
+    "colours.*.fill": HEX,
+    "colours.*.font": HEX,
+    "colours.*.pattern": Limit("an Excel fill pattern such as \"solid\" or \"lightUp\"", _patterns),
+    "state.path": Limit("a path inside this folder ending in .db", _state_path,
+                        "which is outside this folder or not a .db file"),
+    "state.backups": whole(1, 1000),
+    "state.lock_wait_seconds": number(0, 86_400),
+    "state.keep_mail_days": whole(1, 3660),
+    "state.keep_events_days": whole(30, 36_600),
+    "state.keep_runs_days": whole(1, 3660),
+    "state.vacuum_days": whole(1, 366),
+    "schedule.*": Limit('a schedule such as "every 30 minutes", "09:00" (working days), "friday 17:30", '
+                        '"first working day 09:30" or "off"', lambda v: _schedule(v)),
+    "serve.catch_up_hours": number(0, 720),
+    "serve.job_timeout_minutes": number(0, 1440, above=True),
+    "serve.heartbeat_seconds": whole(1, 3600),
+    "serve.admins": Limit("a list of names from the directory, like [\"王芳\"]", _names),
+    "mail.transport": one_of("outbox", "smtp"),
+    "mail.sender": matching(r"[^@\s]+@[^@\s]+", "an email address like name@company.com"),
+    "mail.clerks": Limit("a list of names from the directory, like [\"王芳\"]", _names),
+    "mail.max_per_minute": whole(1, 10_000),
+    "mail.give_up_days": number(0, 365, above=True),
+    "mail.escalation_repeat_working_days": whole(1, 250),
+    "mail.max_items": whole(1, 10_000),
+    "summary.recipients": Limit("a list of names from the directory, like [\"杨帆\"]", _names),
+    "mail.smtp.host": matching(r"\S+", "a host name or address"),
+    "mail.smtp.port": whole(1, 65535),
+    "mail.smtp.security": one_of("ssl", "starttls", "none"),
+    "mail.smtp.password_env": matching(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name"),
+    "mail.smtp.timeout": number(0, 3600, above=True),
+}
+
+
+def limit_for(name: str) -> Limit | None:
+    if name in LIMITS:
+        return LIMITS[name]
+    return next((limit for key, limit in LIMITS.items() if "*" in key and fnmatch.fnmatchcase(name, key)
+                 and name.count(".") == key.count(".")), None)
 
 
 def load(folder: Path | None = None, path: Path | None = None) -> dict:
@@ -65,7 +251,25 @@ def _checked(name: str, value, default, fname: str):
     if not ok:
         raise ConfigError(f"{fname}: '{name}' should be {_kind(default)} like {default!r}, "
                           f"found {value!r}.")
+    if (limit := limit_for(name)) is not None:
+        try:
+            value = limit.check(value)
+        except (ValueError, TypeError, AttributeError):
+            raise ConfigError(f"{fname}: '{name}' should be {limit.says}, like {_toml(default)}; "
+                              f"found {_toml(value)}{', ' + limit.why if limit.why else ''}.") from None
     return copy.deepcopy(value)
+
+
+def _toml(value) -> str:
+    """A value as it is written in duban.toml (strings in double quotes, true/false)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):   # control and bidi characters as \uXXXX: the message goes to a terminal
+        return '"' + "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf")
+                             else "\\" + c if c in '\\"' else c for c in value) + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(map(_toml, value)) + "]"
+    return repr(value)
 
 
 def _kind(v) -> str:

@@ -12,7 +12,7 @@ from . import rules
 from .check import _row_problems
 from .errors import DubanError
 from .journal import Journal
-from .report import out
+from .report import escape, out
 from .rules.progress import last_update_deadline
 from .validate import read_folder
 from .workcal import from_settings
@@ -34,20 +34,21 @@ def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> Non
     problems = _row_problems(read.problems)
     ctx = rules.Context(now, calendar, settings["rules"], history=lambda r: history,
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
-    out.print(f"[bold]{row_id}[/bold]  {relpath} · {read.sheet} row {rec.row} ({read.kind.key})")
+    # cell values, names and the typed ID are text: no markup, no control characters (see report.escape)
+    out.print(f"[bold]{escape(row_id)}[/bold]  {escape(relpath)} · {escape(read.sheet)} row {rec.row} ({read.kind.key})")
     for line in _facts(rec, ctx, history):
-        out.print(f"  {line}")
+        out.print(f"  {escape(line)}")
     table = Table(header_style="bold")
     for title in ("rule", "fired", "why"):
         table.add_column(title, overflow="fold")
     for rule in rules.rules_for(read.kind):
         flag = rule(rec, ctx)
         table.add_row(rule.__name__, "yes" if flag else "no",
-                      (flag.text(read.lang) + (f" (deadline {_show(flag.deadline)})" if flag.deadline else ""))
-                      if flag else _inputs(rule, rec))
+                      escape((flag.text(read.lang) + (f" (deadline {_show(flag.deadline)})" if flag.deadline else ""))
+                             if flag else _inputs(rule, rec)))
     out.print(table)
     for warning in calendar.warnings:
-        out.print(f"[yellow]warning:[/yellow] {warning}")
+        out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
 
 
 def _not_found(journal: Journal, row_id: str) -> str:

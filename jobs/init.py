@@ -9,6 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from workbooks import demo as demo_data
+from workbooks.discover import CONSOLE_MODULE, CONSOLE_NAME
 from workbooks.kinds import KINDS
 from workbooks.template import replacing, write_workbook
 
@@ -37,14 +38,18 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
         raise UsageError(f"Unknown language '{lang}': use zh or en.")
     targets = {} if config_only else {key: folder / kind.filename(lang) for key, kind in KINDS.items()}
     toml_path = folder / config.CONFIG_NAME
-    _refuse_overwrite(folder, [*targets.values(), toml_path], force)
-    kept_in = _set_aside(folder, [*targets.values(), toml_path], now or datetime.now())
+    console = [] if config_only else [folder / CONSOLE_NAME, folder / CONSOLE_MODULE]   # the Excel console
+    _refuse_overwrite(folder, [*targets.values(), *console, toml_path], force)
+    kept_in = _set_aside(folder, [*targets.values(), *console, toml_path], now or datetime.now())
     rows = demo_data.demo_rows(today or date.today(), lang) if demo else {}
     names = demo_data.directory_names() if demo else []
     departments = demo_data.directory_departments(lang) if demo else []
     created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names, departments)
                       for key, path in targets.items())
     created.append(_write_config(toml_path, lang, demo))
+    if console:
+        from macros.build import write_console    # lazy: jobs never imports macros at module level
+        created.extend(write_console(folder, lang))
     created.kept_in = kept_in
     return created
 

@@ -11,7 +11,10 @@ TEXT = {
            "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报",
            "queued": "已排队", "held": "暂存至 {at}", "already": "已发过", "dry-run": "预演（未发送）",
            "nothing": "没有需要发送的邮件。", "skipped": "{n} 位收件人今天已收到相同提醒，未重复发送。",
-           "sent": "已发送 {sent} 封，失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封",
+           "written": "{n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
+           "sent_smtp": "{n} 封邮件已通过 {dest} 发出",
+           "rest": "失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封",
+           "write_refused": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样，提醒照常发出；数据问题报告已告知文员。",
            "down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
            "refused": "邮件服务器拒收，不再重试（数据问题报告会告知文员）：{to} — {subject}（{error}）",
            "unknown": "无法送达：{text}", "queue_title": "邮件队列", "attempts": "尝试", "error": "错误",
@@ -19,8 +22,11 @@ TEXT = {
     "en": {"title": "Mail {now}", "kind": "Kind", "to": "To", "subject": "Subject", "items": "Items", "status": "Status",
            "digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems", "summary": "summary",
            "queued": "queued", "held": "held until {at}", "already": "already sent", "dry-run": "dry run (not sent)",
-           "nothing": "No mail to send.", "skipped": "{n} recipients were already told the same today; not repeated.",
-           "sent": "{sent} sent, {failed} failed, {queued} waiting, {given_up} given up",
+           "nothing": "No mail to send.", "skipped": "{who} already told the same today; not repeated.",
+           "written": "{mails} written to {dest} (open the .eml files with Outlook, Foxmail or Thunderbird)",
+           "sent_smtp": "{mails} sent through {dest}",
+           "rest": "{failed} failed, {queued} waiting, {given_up} given up",
+           "write_refused": "Workbook not written (refused): {file} — {why}. The file is as it was and the reminders went out; the clerks' problems report names it.",
            "down": "The mail server could not be reached ({error}): the mail stays queued and is retried on the next run.",
            "refused": "Refused by the mail server, not retried (the clerks' problems report names it): {to} — {subject} ({error})",
            "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
@@ -49,18 +55,29 @@ def mail_summary(run, settings: dict, as_json: bool) -> None:
     else:
         out.print(t["nothing"])
     if run.skipped:
-        out.print(t["skipped"].format(n=run.skipped))
+        who = "1 recipient was" if run.skipped == 1 else f"{run.skipped} recipients were"
+        out.print(t["skipped"].format(n=run.skipped, who=who))
     lang = settings["company"]["language"]
     for problem in run.unknown:
         err.print("[yellow]" + escape(t["unknown"].format(text=problem.message(lang))) + "[/yellow]")
-    _delivery(run.delivery, t)
+    _delivery(run, t)
+    for wb in getattr(run, "refused", []):      # a clerk must not miss these: red, and exit code 1 (cli)
+        why = wb.why.text(lang) if wb.why else "?"
+        err.print("[bold red]" + escape(t["write_refused"].format(file=wb.relpath, why=why)) + "[/bold red]")
 
 
-def _delivery(delivery, t: dict) -> None:
+def _delivery(run, t: dict) -> None:
+    delivery = run.delivery
     if delivery is None:
         return
-    out.print(t["sent"].format(sent=len(delivery.sent), failed=len(delivery.failed),
-                               queued=len(delivery.still_queued), given_up=len(delivery.given_up)))
+    n = len(delivery.sent)
+    if n or not (delivery.failed or delivery.still_queued or delivery.given_up):
+        mails = "1 mail" if n == 1 else f"{n} mails"
+        key = "sent_smtp" if run.transport == "smtp" else "written"
+        out.print(escape(t[key].format(n=n, mails=mails, dest=run.destination)))
+    if delivery.failed or delivery.still_queued or delivery.given_up:
+        out.print(t["rest"].format(failed=len(delivery.failed), queued=len(delivery.still_queued),
+                                   given_up=len(delivery.given_up)))
     for m in delivery.failed:
         err.print("[yellow]" + escape(t["refused"].format(to=", ".join(m.recipients), subject=m.subject,
                                                          error=m.last_error or "?")) + "[/yellow]")
@@ -74,7 +91,8 @@ def mail_json(run) -> dict:
             "mails": [{"kind": m.kind, "to": m.to, "email": m.email, "cc": m.cc, "subject": m.subject,
                        "items": m.items, "status": m.status,
                        "not_before": m.not_before.isoformat() if m.not_before else None} for m in run.outgoing],
-            "skipped_recipients": run.skipped,
+            "skipped_recipients": run.skipped, "transport": run.transport, "destination": run.destination,
+            "write_refused": [{"workbook": w.relpath, "reason": w.reason} for w in getattr(run, "refused", [])],
             "unreachable": [p.to_dict() for p in run.unknown],
             "delivery": None if d is None else {
                 "sent": [m.key for m in d.sent], "failed": [{"key": m.key, "recipients": m.recipients, "error": m.last_error}

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from workbooks.directory import Directory, Person
 from workbooks.problems import Problem
 from workbooks.records import Record, WorkbookRead
-from workbooks.schema import Role
+from workbooks.schema import Choice, Role
 
 from mailer.message import PLAIN_ADDRESS
 
@@ -46,6 +46,15 @@ class Item:
     deadline: date | datetime | None
     people: tuple[str, ...]
     details: tuple[Problem, ...] = ()
+    # what a reader needs besides the flag, taken from the row (mailer/render.py shows them)
+    book_lang: str = "zh"                        # the workbook's language: next steps quote its headers
+    due: date | datetime | None = None           # the row's own deadline (a blocked item shows it too)
+    owner: str = ""                              # the owner's name(s), for escalations
+    status: Choice | None = None
+    last_update: date | datetime | None = None   # 反馈时间
+    started: date | datetime | None = None       # when the clock started: occurred, submitted, held at
+    meeting: str = ""                            # minutes: the meeting (its action rows are one item)
+    cause: str = ""                              # escalated: "overdue" or "blocked"
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -83,6 +92,7 @@ class Source:
     read: WorkbookRead
     flags: dict[int, list[Flag]]
     provisional: frozenset[int] = frozenset()   # rows whose new ID did not reach the file
+    refused: tuple[str, str] | None = None      # why the check's write into it was refused (zh, en)
 
 
 # ---- items -------------------------------------------------------------------------------
@@ -99,10 +109,16 @@ def items_of(source: Source) -> list[tuple[Record, Item]]:
     for rec in read.records:
         for flag in source.flags.get(rec.row, ()):
             key = rec.id if rec.id and rec.row not in source.provisional else f"{source.relpath}!{rec.row}"
+            due = rec.role(Role.DUE)
             out.append((rec, Item(
                 key, source.relpath, read.sheet, rec.row, read.kind.key, _text(rec.role(Role.TITLE)),
                 _text(rec.role(Role.PROJECT)) or None, flag.rule, flag.rank, flag.zh, flag.en, flag.deadline,
-                flag.people, tuple(problems.get(rec.row, ())) if flag.rule == "data_problem" else ())))
+                flag.people, tuple(problems.get(rec.row, ())) if flag.rule == "data_problem" else (),
+                book_lang=read.lang or "zh", due=due, owner=_text(rec.role(Role.OWNER)), status=rec.status,
+                last_update=rec.role(Role.LAST_UPDATE),
+                started=rec.role(Role.OCCURRED) or rec.role(Role.SUBMITTED) or rec.role(Role.HELD_AT),
+                meeting=_text(rec["meeting"]) if flag.rule == "minutes_late" else "",
+                cause=("overdue" if flag.deadline == due else "blocked") if flag.rule == "escalated" else "")))
     return out
 
 
@@ -224,7 +240,9 @@ def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
 
 
 def _problem_reports(sources: list[Source], router: Router, clerks: list[str]) -> list[Notice]:
-    problems = [p for s in sources for p in s.read.problems if p.severity != "note"]
+    problems = [Problem("write-refused", s.relpath, params={"reason": {"zh": s.refused[0], "en": s.refused[1]}})
+                for s in sources if s.refused]
+    problems += [p for s in sources for p in s.read.problems if p.severity != "note"]
     notices = []
     for name in clerks:
         if person := router.person(name, "duban.toml [mail] clerks"):

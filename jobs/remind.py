@@ -14,6 +14,7 @@ refused (5xx) or given up just now, each once.
 from __future__ import annotations
 
 import hashlib
+import os
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from mailer import Address, Mail, MailQueue, build, from_settings
 from mailer.queue import DeliveryReport
-from mailer.render import render
+from mailer.render import Share, render
 from workbooks.directory import Directory
 from workbooks.problems import Problem
 
@@ -53,6 +54,14 @@ class MailRun:
     unknown: list[Problem] = field(default_factory=list)
     delivery: DeliveryReport | None = None
     skipped: int = 0          # recipients with nothing new since they were last told
+    transport: str = ""       # outbox or smtp
+    destination: str = ""     # where the mail went: the outbox folder, or the SMTP server host:port
+    check: CheckReport | None = None    # the check this run made (remind): its refused writes are shown
+
+    @property
+    def refused(self) -> list:
+        """The workbooks whose write-back was refused in this run's check (skips are routine)."""
+        return [w for w in self.check.workbooks if w.write == "refused"] if self.check else []
 
 
 def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
@@ -62,7 +71,9 @@ def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -
         sources = _sources(report)
         directory = Directory.from_reads([s.read for s in sources])
         planned = notify.plan(sources, directory, settings["mail"]["clerks"])
-        return _mail(folder, settings, now, planned, dry_run)
+        run = _mail(folder, settings, now, planned, dry_run)
+        run.check = report
+        return run
 
 
 def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
@@ -81,7 +92,7 @@ def _lock(folder: Path, settings: dict, job: str, dry_run: bool):
 
 def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = False) -> MailRun:
     """`duban outbox --retry`: send what is waiting now (held mail keeps waiting for its morning)."""
-    run = MailRun(now)
+    run = _run(folder, settings, now)
     with run_lock(folder, settings, "outbox"), MailQueue(_db(folder, settings)) as queue:
         queue.retry_now(now, include_failed)
         run.delivery = _deliver(folder, settings, now, queue)
@@ -89,7 +100,17 @@ def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = Fa
 
 
 def _sources(report: CheckReport) -> list[Source]:
-    return [Source(w.relpath, w.read, w.flags, w.provisional) for w in report.workbooks]
+    return [Source(w.relpath, w.read, w.flags, w.provisional,
+                   (w.why.text("zh"), w.why.text("en")) if w.write == "refused" and w.why else None)
+            for w in report.workbooks]
+
+
+def _run(folder: Path, settings: dict, now: datetime, **kw) -> MailRun:
+    """A run, knowing where its mail goes: DIR/outbox/ as the user named DIR, or the SMTP server."""
+    mail = settings["mail"]
+    if mail["transport"] == "smtp":
+        return MailRun(now, transport="smtp", destination=f"{mail['smtp']['host']}:{mail['smtp']['port']}", **kw)
+    return MailRun(now, transport=mail["transport"], destination=str(folder / "outbox") + os.sep, **kw)
 
 
 def _db(folder: Path, settings: dict) -> Path:
@@ -99,11 +120,12 @@ def _db(folder: Path, settings: dict) -> Path:
 def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry_run: bool) -> MailRun:
     """Queue and deliver the planned mail; the caller holds the run lock (a dry run opens the
     ledger and the queue read-only and sends nothing)."""
-    run = MailRun(now, unknown=planned.unknown)
+    run = _run(folder, settings, now, unknown=planned.unknown)
     db = _db(folder, settings)
     with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
         expired = [] if dry_run else queue.expire(now, settings["mail"]["give_up_days"])
-        batch = _Batch(settings, now, ledger, queue, run, dry_run, planned.unknown)
+        batch = _Batch(settings, now, ledger, queue, run, dry_run, planned.unknown, Share.of(
+            settings["mail"].get("share_path"), folder))
         reports = planned.of_kind("problems")
         for notice in planned.notices:
             if notice.kind != "problems":
@@ -127,8 +149,8 @@ class _Batch:
     """One run's mail: drops what the ledger says was told, renders, queues, records."""
 
     def __init__(self, settings: dict, now: datetime, ledger: Ledger, queue: MailQueue, run: MailRun,
-                 dry_run: bool, unknown: list[Problem]):
-        self.settings, self.now, self.today = settings, now, now.date()
+                 dry_run: bool, unknown: list[Problem], share: Share):
+        self.settings, self.now, self.today, self.share = settings, now, now.date(), share
         self.ledger, self.queue, self.run, self.dry_run = ledger, queue, run, dry_run
         self.unknown = unknown
         self.mail_problems: list[tuple[str, Problem]] = []   # (ledger topic, problem): for the problems report
@@ -145,11 +167,11 @@ class _Batch:
         notice, items, key, topics, extra = found
         person = notice.recipient
         lang = person.lang if person.lang in ("zh", "en") else "zh"
-        rendered = render(notice, lang, self.today, extra)
+        rendered = render(notice, lang, self.now, extra, self.share, self.settings["mail"].get("max_items", 50))
         mail = Mail(notice.kind, key, [Address(person.name, person.email)], [Address(p.name, p.email) for p in notice.cc],
                     rendered.subject, rendered.html, rendered.text, lang)
         not_before = None if notice.kind == "alert" else self.hold
-        out = Outgoing(notice.kind, person.name, person.email, rendered.subject, len(items) or len(notice.problems),
+        out = Outgoing(notice.kind, person.name, person.email, rendered.subject, rendered.items,
                        "dry-run" if self.dry_run else ("held" if not_before else "queued"), not_before,
                        [p.name for p in notice.cc])
         self.run.outgoing.append(out)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -16,6 +16,29 @@ from workbooks.records import WorkbookRead
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
+
+# Cell text must not drive the terminal: C0/C1 control characters become visible symbols (ESC -> ␛),
+# line breaks one "⏎" (a table row stays one row), tabs a space, and bidi overrides are dropped.
+_LINE_BREAKS = ("\r\n", "\r", "\n", "\x85", "\u2028", "\u2029")
+_UNPRINTABLE = {**{c: 0x2400 + c for c in range(0x20)}, 0x09: " ", 0x7F: "\u2421",
+                **{c: "\ufffd" for c in range(0x80, 0xA0)},
+                **{c: None for c in (0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))}}
+
+
+def printable(text) -> str:
+    """`text` safe to print: no control characters, no bidi overrides, on one line."""
+    text = str(text)
+    if text.isprintable():
+        return text
+    for brk in _LINE_BREAKS:
+        text = text.replace(brk, "⏎")
+    return text.translate(_UNPRINTABLE)
+
+
+def escape(text) -> str:
+    """Text from a workbook, a file name or the journal, for rich: no markup, no control characters."""
+    return _escape_markup(printable(text))
+
 
 TEXT = {
     "zh": {"where": "位置", "code": "问题", "message": "说明", "rows": "读取 {n} 行", "problems": "{n} 个问题",
@@ -115,10 +138,12 @@ def validation_json(reads: list[WorkbookRead], folder: Path) -> dict:
 CHECK_TEXT = {
     "zh": {"file": "工作簿", "rows": "行数", "flags": "标记", "write": "写回", "ids": "新编号",
            "written": "已写入", "unchanged": "无需改动", "skipped": "已跳过", "refused": "已拒绝",
-           "dry-run": "预演，未写入", "": "—", "title": "督办检查 {now}"},
+           "dry-run": "预演，未写入", "": "—", "title": "督办检查 {now}",
+           "refusal": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样；请按原因处理。"},
     "en": {"file": "Workbook", "rows": "Rows", "flags": "Flagged", "write": "Write-back", "ids": "New IDs",
            "written": "written", "unchanged": "unchanged", "skipped": "skipped", "refused": "refused",
-           "dry-run": "dry run, not written", "": "—", "title": "duban check {now}"},
+           "dry-run": "dry run, not written", "": "—", "title": "duban check {now}",
+           "refusal": "Workbook not written (refused): {file} — {why}. The file is as it was; deal with the cause given."},
 }
 
 
@@ -138,6 +163,14 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
     out.print(table)
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+    for wb in refused(report):       # not to be missed: red on stderr, and the command exits with 1
+        err.print("[bold red]" + escape(text["refusal"].format(file=wb.relpath, why=_why(wb.why, lang) if wb.why
+                                                               else "?")) + "[/bold red]")
+
+
+def refused(report) -> list:
+    """The workbooks whose write was refused (an unsafe write; skips, e.g. open in Excel, are routine)."""
+    return [wb for wb in report.workbooks if wb.write == "refused"]
 
 
 def _why(why, lang: str) -> str:

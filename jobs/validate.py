@@ -1,6 +1,7 @@
 """The validate job: read every workbook in a folder, cross-check people against the directory."""
 from __future__ import annotations
 
+from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 from typing import Callable
@@ -13,25 +14,36 @@ from workbooks.reader import read_workbook
 from workbooks.records import WorkbookRead
 from workbooks.writeback import Fingerprint
 
+# An incremental-read cache (duban serve, one long process: jobs.serve.cache.ReadCache) that every
+# read_folder in this context uses; None (the default) reads every file every time.
+READ_CACHE: ContextVar = ContextVar("duban_read_cache", default=None)
+
 
 def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[Path], None] | None = None,
-                fingerprints: dict[Path, Fingerprint] | None = None) -> list[WorkbookRead]:
+                fingerprints: dict[Path, Fingerprint] | None = None, cache=None) -> list[WorkbookRead]:
     """Every workbook read, with directory cross-check problems added; one bad file never stops the rest.
 
     With `fingerprints`, each file's size, time and hash are taken just before it is read, so a
-    later write can tell whether anyone saved the file in between.
+    later write can tell whether anyone saved the file in between. With a `cache` (or one set in
+    READ_CACHE), a file whose fingerprint is unchanged since it was last read is not parsed again:
+    `cache.read(path, fingerprint, today, settings, reader)` hands back a fresh copy of its records.
     """
+    cache = cache if cache is not None else READ_CACHE.get()
     reads = []
     for path in find_workbooks(folder):
         if progress:
             progress(path)
-        if fingerprints is not None:
+        fingerprint = None
+        if fingerprints is not None or cache is not None:
             try:
-                fingerprints[path] = Fingerprint.of(path)
+                fingerprint = Fingerprint.of(path)
             except OSError:
                 pass
+            if fingerprints is not None and fingerprint is not None:
+                fingerprints[path] = fingerprint
         with cyclic_gc_paused():
-            reads.append(_read_one(path, settings, today))
+            reads.append(cache.read(path, fingerprint, today, settings, _read_one) if cache is not None
+                         else _read_one(path, settings, today))
     directory = Directory.from_reads(reads)
     for read in reads:
         read.problems.extend(crosscheck(read, directory))

@@ -2,7 +2,7 @@
 
 For China the source is `chinesecalendar` (it knows the make-up working days 调休 that the
 `holidays` package only partly knows); years it has no data for fall back to the `holidays`
-package and then to weekends only, with one warning per year per run instead of a crash.
+package and then to weekends only, with one warning (naming the years) per run instead of a crash.
 """
 from __future__ import annotations
 
@@ -38,6 +38,8 @@ class _Year:
 
 
 _PLAIN_YEAR = _Year(frozenset(), frozenset(), ())
+# (country, year) -> table, shared by every calendar in this process (duban serve builds one per run)
+_SHARED_YEARS: dict[tuple[str, int], _Year] = {}
 
 
 @dataclass
@@ -53,6 +55,8 @@ class WorkCalendar:
 
     def __post_init__(self) -> None:
         self._warned: set[int] = set()
+        self._warned_by_source: dict[str, list[int]] = {}
+        self._warned_line: dict[str, str] = {}
         self._years: dict[int, _Year] = {}
         self.year_lookups = 0      # holiday tables built (each one costs a holiday-source lookup)
 
@@ -60,7 +64,13 @@ class WorkCalendar:
     def _year(self, year: int) -> _Year:
         table = self._years.get(year)
         if table is None:
-            table = self._years[year] = self._build_year(year) if FIRST_YEAR <= year <= LAST_YEAR else _PLAIN_YEAR
+            shared = (self.country.upper(), year)
+            table = _SHARED_YEARS.get(shared)
+            if table is None:
+                table = self._build_year(year) if FIRST_YEAR <= year <= LAST_YEAR else _PLAIN_YEAR
+                if year not in self._warned:    # a fallback table warns in every run, so it is not shared
+                    _SHARED_YEARS[shared] = table
+            self._years[year] = table
         return table
 
     def _build_year(self, year: int) -> _Year:
@@ -95,8 +105,16 @@ class WorkCalendar:
         self._warned.add(year)
         fallback = "the holidays package (make-up working days may be missing)" if source == "chinesecalendar" \
             else "weekends only"
-        self.warnings.append(f"{source} has no holiday data for {year}; working days in {year} use {fallback}. "
-                             f"Upgrade it with: pip install -U {'chinesecalendar' if source == 'chinesecalendar' else 'holidays'}")
+        years = self._warned_by_source.setdefault(source, [])   # one line per source, listing its years
+        years.append(year)
+        text = _year_ranges(years)
+        line = (f"{source} has no holiday data for {text}; working days in {text} use {fallback}. "
+                f"Upgrade it with: pip install -U {'chinesecalendar' if source == 'chinesecalendar' else 'holidays'}")
+        if len(years) > 1 and (old := self._warned_line.get(source)) in self.warnings:
+            self.warnings[self.warnings.index(old)] = line
+        else:
+            self.warnings.append(line)
+        self._warned_line[source] = line
 
     def working_days_between(self, start: date, end: date) -> int:
         """Working days after `start` up to and including `end` (0 when end <= start).
@@ -121,7 +139,7 @@ class WorkCalendar:
         if count <= 0:
             return day
         while day.year <= LAST_YEAR:                 # whole years first, then day by day within one
-            year_end = date(day.year, 12, 31)
+            year_end = date(day.year + ((day.month, day.day) == (12, 31)), 12, 31)
             in_year = self.working_days_between(day, year_end)
             if in_year >= count:
                 while count > 0:
@@ -193,7 +211,7 @@ class WorkCalendar:
             if not window:
                 raise ValueError("no working time found after the year 9999; check [company] calendar")
         lo = max(moment, window[0])
-        if lo + left <= window[1]:
+        if left <= window[1] - lo:
             return lo + left
         left -= window[1] - lo
         length = self._day_length()
@@ -214,6 +232,17 @@ class WorkCalendar:
         return bool(window and window[0] <= moment < window[1])
 
 
+def _year_ranges(years: list[int]) -> str:
+    """2027, 2028, 2029, 2035 -> "2027-2029, 2035"."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and year == runs[-1][1] + 1:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
 def _table(days) -> _Year:
     days = set(days)
     off = frozenset(d for d in days if d.weekday() < 5)
@@ -223,6 +252,7 @@ def _table(days) -> _Year:
 
 def from_settings(settings: dict) -> WorkCalendar:
     from .clock import zone
+    from .config import EXAMPLE_COUNTRIES, known_country
     from .errors import ConfigError
 
     company = settings["company"]
@@ -233,4 +263,7 @@ def from_settings(settings: dict) -> WorkCalendar:
                           f"found {company['office_hours']!r}.") from None
     if opens >= closes:
         raise ConfigError("duban.toml: company.office_hours must open before it closes, e.g. [\"09:00\", \"18:00\"].")
+    if not known_country(company["calendar"]):
+        raise ConfigError(f"duban.toml: 'company.calendar' should be a country code such as {EXAMPLE_COUNTRIES}, "
+                          f"like \"CN\"; found {company['calendar']!r}, an unknown country.")
     return WorkCalendar(company["calendar"], zone(settings), opens, closes)

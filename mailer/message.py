@@ -11,6 +11,7 @@ import email.policy
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from email.header import Header
 from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -85,8 +86,21 @@ def _encoding(body: str) -> str:
     return "quoted-printable" if body.isascii() else "base64"
 
 
+def _set_subject(msg: EmailMessage, subject: str) -> None:
+    """The Subject, folded so that it reads back exactly. The email package folds a long line of
+    ASCII words before a lone encoded word ("… 1 blocked item —") with one space too many, which
+    every client then shows; such a subject goes out as encoded words only, folded by hand."""
+    folded = POLICY.fold("Subject", subject)
+    unfolded = folded.split(":", 1)[1].replace("\r\n", "").strip()
+    if str(POLICY.header_factory("Subject", unfolded)) == subject:
+        msg["Subject"] = subject
+    else:
+        msg.set_raw("Subject", Header(subject, "utf-8", header_name="Subject").encode(linesep="\r\n"))
+
+
 def build(mail: Mail, sender: Address, now: datetime | None = None) -> EmailMessage:
-    """The complete message: From/To/Cc/Subject/Date/Message-ID, text part first, then HTML."""
+    """The complete message: From/To/Cc/Subject/Date/Message-ID (urgent alerts: Importance high,
+    X-Priority 1), text part first, then HTML."""
     if mail.kind not in KINDS:
         raise ValueError(f"mail kind {mail.kind!r} is not one of {', '.join(KINDS)}")
     if not mail.to:
@@ -98,9 +112,12 @@ def build(mail: Mail, sender: Address, now: datetime | None = None) -> EmailMess
     msg["From"], msg["To"] = origin, to
     if cc:
         msg["Cc"] = cc
-    msg["Subject"] = clean(mail.subject)
+    _set_subject(msg, clean(mail.subject))
     msg["Date"] = format_datetime(now or datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=origin.domain)
+    if mail.kind == "alert":        # Outlook's red "!" (Importance), and the older clients' X-Priority
+        msg["Importance"] = "high"
+        msg["X-Priority"] = "1"
     msg.set_content(mail.text, charset="utf-8", cte=_encoding(mail.text))
     msg.add_alternative(mail.html, subtype="html", charset="utf-8", cte=_encoding(mail.html))
     for part in msg.iter_parts():

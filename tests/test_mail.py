@@ -111,7 +111,7 @@ def test_one_digest_per_person_grouped_by_rule_most_urgent_first(tmp_path, smtp_
 def test_the_recipients_language_chooses_the_mail_language(tmp_path, smtp_server):
     remind(make_folder(tmp_path), smtp_settings(smtp_server), MORNING)
     [zhou] = [m for m in by_recipient(smtp_server)["周杰"] if "Escalation" not in str(m["Subject"])]
-    assert str(zhou["Subject"]) == "[duban] You have 1 due soon — 2026-11-23"
+    assert str(zhou["Subject"]) == "[duban] You have 1 item due soon — 2026-11-23"
     assert "Dear 周杰," in text_of(zhou) and "Launch checklist" in text_of(zhou)
 
 

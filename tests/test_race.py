@@ -247,8 +247,8 @@ def _race(tmp_path, rng, source, read_plan, versions, links, capsys):
                 time.sleep(rng.uniform(0, window * 1.3))
                 data = versions[len(saves) % len(versions)] + b"\0" * (attempt + 1)   # distinct bytes per try
                 saves.append(data)
-                save_as_user(path, data, rng.choice(["replace", "in-place"]))
-                moments.append(time.monotonic())
+                moments.append(time.monotonic())     # when the save began: a loaded machine may pause the
+                save_as_user(path, data, rng.choice(["replace", "in-place"]))   # thread after it lands
         saves, moments = [], []
         thread = threading.Thread(target=saver)
         thread.start()

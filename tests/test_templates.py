@@ -277,7 +277,8 @@ def test_written_file_is_readable_by_others(tmp_path):
 def test_init_writes_every_kind_and_config(tmp_path):
     folder = tmp_path / "new" / "folder"
     paths = init_folder(folder, lang="en")
-    assert sorted(p.name for p in paths) == sorted([k.filename("en") for k in KINDS.values()] + ["duban.toml"])
+    assert sorted(p.name for p in paths) == sorted([k.filename("en") for k in KINDS.values()] + ["duban.toml"]
+                                                   + ["duban_console.xlsm", "duban_console.py"])   # the Excel console
     assert sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in paths), "no temp files left"
     assert re.search(r'^language = "en"', (folder / "duban.toml").read_text(encoding="utf-8"), re.M)
     names = load_workbook(folder / "Tasks.xlsx")[meta.NAMES_SHEET]

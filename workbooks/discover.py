@@ -1,27 +1,34 @@
 """Finding the workbooks in a shared folder: department subfolders yes, Excel's owner files and duban's own folders no."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 CANDIDATE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 OWN_FOLDERS = {"outbox", "reports", "backups"}
+CONSOLE_NAME = "duban_console.xlsm"     # duban's own Excel console (macros/build.py), not a tracker
+CONSOLE_MODULE = "duban_console.py"     # its Python side, beside it
 
 
 def find_workbooks(folder: Path) -> list[Path]:
-    """Every candidate file under `folder`, sorted; .xls/.csv are included so they can be reported."""
+    """Every candidate file under `folder`, sorted; .xls/.csv are included so they can be reported.
+
+    duban's own folders (outbox/, reports/, backups/) and hidden ones (.duban/) are not entered at
+    all: after months of service they hold thousands of files."""
     found = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") or part in OWN_FOLDERS for part in rel.parts[:-1]):
-            continue
-        if path.is_file() and path.suffix.lower() in CANDIDATE_SUFFIXES and not _skipped_name(path.name):
-            found.append(path)
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        dirs[:] = [d for d in dirs if not (d.startswith(".") or d in OWN_FOLDERS)]
+        for name in files:
+            if name.lower().endswith(CANDIDATE_SUFFIXES) and not _skipped_name(name):
+                path = Path(root, name)
+                if path.is_file():
+                    found.append(path)
     return sorted(found)
 
 
 def _skipped_name(name: str) -> bool:
-    """Excel's lock files (~$name.xlsx) and hidden or temporary files."""
-    return name.startswith(("~$", ".", "~"))
+    """Excel's lock files (~$name.xlsx), hidden or temporary files, and duban's console workbook."""
+    return name.startswith(("~$", ".", "~")) or name.casefold() == CONSOLE_NAME
 
 
 def owner_files(path: Path) -> list[Path]:

@@ -50,15 +50,41 @@ _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _TRAILERS = ("之前", "以前", "前")
 
 
-class DateParser:
-    """Parses the date forms staff actually type; `today` decides the year when none is given."""
+PLAUSIBLE_YEARS = 20   # a date further than this from today is taken for a typo ([reader] plausible_years)
 
-    def __init__(self, today: date, with_time: bool, year_window_days: int = 183):
+
+def _years_from(day: date, years: int) -> date:
+    """The same day `years` later (earlier when negative); 28 Feb for 29 Feb; clamped to date's range."""
+    year = min(max(day.year + years, date.min.year), date.max.year)
+    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
+
+
+class DateParser:
+    """Parses the date forms staff actually type; `today` decides the year when none is given.
+
+    A date more than `plausible_years` from today (1900-01-01 for 2026-01-01, 9999-12-31) is an
+    `implausible-date` problem and no date at all for the rules: one comparison per distinct value."""
+
+    def __init__(self, today: date, with_time: bool, year_window_days: int = 183,
+                 plausible_years: int = PLAUSIBLE_YEARS):
         self.today = today
         self.with_time = with_time
         self.window = year_window_days
+        earliest, latest = _years_from(today, -plausible_years), _years_from(today, plausible_years)
+        self.bounds = (earliest, latest)
+        self.lo, self.hi = ((datetime.combine(earliest, time()), datetime.combine(latest, time.max)) if with_time
+                            else (earliest, latest))
 
     def __call__(self, value: Any) -> Any:
+        parsed = self._parse(value)
+        if parsed.__class__ is Issue or self.lo <= parsed <= self.hi:
+            return parsed
+        shown = parsed.date() if isinstance(parsed, datetime) else parsed
+        return Issue("implausible-date", params={"earliest": self.bounds[0].isoformat(),
+                                                 "latest": self.bounds[1].isoformat(),
+                                                 "example": _years_from(shown, self.today.year - shown.year).isoformat()})
+
+    def _parse(self, value: Any) -> Any:
         if isinstance(value, datetime):
             return value if self.with_time else value.date()
         if isinstance(value, date):
@@ -185,11 +211,12 @@ def choice_parser(column: Column) -> Callable[[Any], Any]:
 
 
 # ---- assembling a converter for a column ---------------------------------------------------
-def converter(column: Column, today: date, year_window_days: int = 183) -> Callable[[Any], Any]:
+def converter(column: Column, today: date, year_window_days: int = 183,
+              plausible_years: int = PLAUSIBLE_YEARS) -> Callable[[Any], Any]:
     """The converter for one column; blank cells (None, '', spaces only) become None."""
     kind = column.type
     if kind in (ColumnType.DATE, ColumnType.DATETIME):
-        base = DateParser(today, kind is ColumnType.DATETIME, year_window_days)
+        base = DateParser(today, kind is ColumnType.DATETIME, year_window_days, plausible_years)
     elif kind is ColumnType.ENUM:
         base = choice_parser(column)
     else:

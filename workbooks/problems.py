@@ -63,6 +63,12 @@ _TYPES = (
     ProblemType("duplicate-column", WORKBOOK, WARNING,
                 "列“{column}”出现了两次，只读取了第一列（{first}）。请删除或改名重复的那一列。",
                 "the column \"{column}\" appears twice; only the first ({first}) was read. Delete or rename the other one."),
+    ProblemType("write-refused", WORKBOOK, ERROR,
+                "督办没有把检查结果（编号、系统提示、颜色）写入这个工作簿：{reason}。文件保持原样，提醒邮件照常发出。"
+                "原因中写明了处理办法的，请照做；否则，或下次检查仍然如此，请把这条信息转给负责督办的同事。",
+                "duban did not write the check's results (IDs, Alerts, colours) into this workbook: {reason}. The "
+                "file is as it was, and the reminders went out as usual. If the reason says what to do, do it; "
+                "otherwise, or if the next check says the same, pass this message on to whoever runs duban."),
     # --- one cell or row -----------------------------------------------------------------
     ProblemType("required-empty", ROW, ERROR,
                 "“{column}”为必填项，目前为空。请填写。",
@@ -70,6 +76,9 @@ _TYPES = (
     ProblemType("bad-date", ROW, ERROR,
                 "“{value}”不是有效日期。请写成 {example} 这样的日期，或在单元格中选择日期。",
                 "\"{value}\" is not a date. Write it as {example} or pick a date in the cell."),
+    ProblemType("implausible-date", ROW, ERROR,
+                "日期“{value}”不在合理范围内（{earliest} 至 {latest}），多半是输入错误，本行暂按未填日期处理。请改为正确的日期，例如 {example}。",
+                "the date \"{value}\" is outside the plausible range ({earliest} to {latest}), most likely a typo, so the row is treated as having no date. Correct it, e.g. {example}."),
     ProblemType("assumed-year", ROW, NOTE,
                 "“{value}”没有写年份，已按 {date} 处理。如不对，请写上完整年份。",
                 "\"{value}\" has no year and was read as {date}. If that is wrong, write the full year."),

@@ -25,7 +25,7 @@ from .problems import Problem, col_letter
 from .records import WorkbookRead, record_class
 from .schema import ColumnType, Role
 
-DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "assume_year_window_days": 183}
+DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "assume_year_window_days": 183, "plausible_years": 20}
 
 
 def read_workbook(path: Path | str, today: date | None = None, settings: dict | None = None) -> WorkbookRead:
@@ -61,7 +61,7 @@ def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
         result.columns = match.columns
         _structure_problems(result, match)
         _stamp(result, rows)
-        _read_rows(result, rows, match, today, opts["assume_year_window_days"])
+        _read_rows(result, rows, match, today, opts["assume_year_window_days"], opts["plausible_years"])
     finally:
         book.close()
 
@@ -146,7 +146,8 @@ def _structure_problems(result: WorkbookRead, match: HeaderMatch) -> None:
                                        lang_header, key, params={"column": _labels(column), "first": first}))
 
 
-def _read_rows(result: WorkbookRead, rows: list[list], match: HeaderMatch, today: date, window: int) -> None:
+def _read_rows(result: WorkbookRead, rows: list[list], match: HeaderMatch, today: date, window: int,
+               plausible_years: int = 20) -> None:
     """Convert column by column: each distinct raw value is parsed once, then mapped in C loops."""
     kind = match.kind
     kept = _content_rows(rows, match)
@@ -155,7 +156,7 @@ def _read_rows(result: WorkbookRead, rows: list[list], match: HeaderMatch, today
     converted = []
     for key, raw in zip(keys, raw_columns):
         column = kind.column(key)
-        convert = converter(column, today, window)
+        convert = converter(column, today, window, plausible_years)
         parsed = {value: convert(value) for value in set(raw)}
         values = list(map(parsed.__getitem__, raw))
         bad = {value: issue for value, issue in parsed.items() if issue.__class__ is Issue}

@@ -1,0 +1,147 @@
+"""serve's tables in state.db: every run (job, scheduled time, start, end, result, error), the
+workbooks whose write keeps being skipped, the self-alerts told, and a few facts (last vacuum).
+
+Times are stored as UTC ISO strings (sortable as text) and handed back in the company zone.
+`settled` marks a slot as dealt with for the catch-up (ok, failed, timeout, or skipped on purpose);
+a run cut short by a stop is recorded but not settled, so the next start runs it again.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone, tzinfo
+from pathlib import Path
+
+from ..state import connect
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS serve_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, scheduled TEXT NOT NULL, started TEXT,
+    finished TEXT, result TEXT NOT NULL, error TEXT, detail TEXT, settled INTEGER NOT NULL DEFAULT 1);
+CREATE INDEX IF NOT EXISTS serve_runs_settled ON serve_runs (job, settled, scheduled);
+CREATE INDEX IF NOT EXISTS serve_runs_by_job ON serve_runs (job, id);
+CREATE TABLE IF NOT EXISTS serve_skips (
+    workbook TEXT PRIMARY KEY, since TEXT NOT NULL, last TEXT NOT NULL, reason TEXT);
+CREATE TABLE IF NOT EXISTS serve_told (
+    problem TEXT NOT NULL, day TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (problem, day));
+CREATE TABLE IF NOT EXISTS serve_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+RESULTS = ("ok", "failed", "timeout", "skipped")
+
+
+def utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def local(text: str | None, tz: tzinfo) -> datetime | None:
+    return datetime.fromisoformat(text).astimezone(tz) if text else None
+
+
+@dataclass
+class Run:
+    id: int
+    job: str
+    scheduled: datetime
+    started: datetime | None
+    finished: datetime | None
+    result: str
+    error: str | None
+    detail: dict
+
+    def as_json(self) -> dict:
+        iso = lambda t: t.isoformat(timespec="seconds") if t else None   # noqa: E731
+        return {"job": self.job, "scheduled": iso(self.scheduled), "started": iso(self.started),
+                "finished": iso(self.finished), "result": self.result, "error": self.error}
+
+
+class Runs:
+    def __init__(self, path: Path, tz: tzinfo, read_only: bool = False):
+        self.db = connect(path, SCHEMA, read_only=read_only)
+        if not read_only:       # serve's own records: a power cut may lose the last one, never corrupt
+            self.db.execute("PRAGMA synchronous=NORMAL")
+        self.tz = tz
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Runs:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # ---- runs ------------------------------------------------------------------------------
+    def start(self, job: str, scheduled: datetime, started: datetime) -> int:
+        """A run begins: recorded at once (result 'failed', not settled, until `finish` says otherwise),
+        so a serve killed mid-run leaves a trace and runs the slot again on its next start."""
+        return self.db.execute("INSERT INTO serve_runs (job, scheduled, started, result, error, settled) "
+                               "VALUES (?,?,?,?,?,0)", (job, utc(scheduled), utc(started), "failed",
+                                                        "did not finish (serve stopped or was killed)")).lastrowid
+
+    def finish(self, run_id: int, finished: datetime, result: str, error: str | None = None,
+               detail: dict | None = None, settled: bool = True) -> None:
+        assert result in RESULTS, result
+        self.db.execute("UPDATE serve_runs SET finished=?, result=?, error=?, detail=?, settled=? WHERE id=?",
+                        (utc(finished), result, error, json.dumps(detail or {}, ensure_ascii=False),
+                         int(settled), run_id))
+
+    def skipped(self, job: str, scheduled: datetime, at: datetime, why: str) -> None:
+        """A slot that will not run (missed beyond the grace, coalesced into a later run)."""
+        self.db.execute("INSERT INTO serve_runs (job, scheduled, started, finished, result, error, settled) "
+                        "VALUES (?,?,?,?,?,?,1)", (job, utc(scheduled), None, utc(at), "skipped", why))
+
+    def last_settled(self, job: str) -> datetime | None:
+        row = self.db.execute("SELECT MAX(scheduled) FROM serve_runs WHERE job=? AND settled=1", (job,)).fetchone()
+        return local(row[0], self.tz)
+
+    def last(self, job: str, count: int = 1, ran: bool = True) -> list[Run]:
+        """The job's latest runs, newest first (`ran`: only runs that started, not recorded skips)."""
+        where = " AND started IS NOT NULL" if ran else ""
+        return self._runs(f"WHERE job=?{where} ORDER BY id DESC LIMIT ?", (job, count))
+
+    def recent(self, count: int) -> list[Run]:
+        return self._runs("ORDER BY id DESC LIMIT ?", (count,))
+
+    def all(self) -> list[Run]:
+        return self._runs("ORDER BY id", ())
+
+    def _runs(self, tail: str, args: tuple) -> list[Run]:
+        rows = self.db.execute("SELECT id, job, scheduled, started, finished, result, error, detail "
+                               f"FROM serve_runs {tail}", args).fetchall()
+        return [Run(i, job, local(s, self.tz), local(a, self.tz), local(b, self.tz), r, e, json.loads(d or "{}"))
+                for i, job, s, a, b, r, e, d in rows]
+
+    def forget_before(self, cutoff: datetime) -> int:
+        return self.db.execute("DELETE FROM serve_runs WHERE scheduled < ?", (utc(cutoff),)).rowcount
+
+    # ---- skipped writes ---------------------------------------------------------------------
+    def note_skips(self, skipped: dict[str, str], written: list[str], now: datetime) -> None:
+        """Workbooks whose write was skipped this run (relpath -> why) start or continue their streak;
+        those written (or unchanged) end it."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            for relpath, why in skipped.items():
+                self.db.execute("INSERT INTO serve_skips VALUES (?,?,?,?) ON CONFLICT(workbook) DO UPDATE "
+                                "SET last=excluded.last, reason=excluded.reason", (relpath, utc(now), utc(now), why))
+            self.db.executemany("DELETE FROM serve_skips WHERE workbook=?", [(w,) for w in written])
+
+    def skips(self) -> list[tuple[str, datetime, datetime, str]]:
+        """(workbook, skipped since, last skipped, why), oldest first."""
+        return [(w, local(s, self.tz), local(l, self.tz), r or "") for w, s, l, r in
+                self.db.execute("SELECT workbook, since, last, reason FROM serve_skips ORDER BY since")]
+
+    # ---- self-alerts and facts --------------------------------------------------------------
+    def tell_once(self, problem: str, day: str, now: datetime) -> bool:
+        """True the first time `problem` is raised on `day` (and records it)."""
+        return self.db.execute("INSERT OR IGNORE INTO serve_told VALUES (?,?,?)",
+                               (problem, day, utc(now))).rowcount == 1
+
+    def told(self) -> list[tuple[str, str]]:
+        return list(self.db.execute("SELECT problem, day FROM serve_told ORDER BY at"))
+
+    def fact(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM serve_meta WHERE key=?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_fact(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO serve_meta VALUES (?,?)", (key, value))

@@ -1,0 +1,118 @@
+"""serve's own alerts to `serve.admins`: something needs a human. Once per problem per day, through
+the same mail queue as every other mail (so the ledger's promises hold: a key is queued once, ever).
+
+Problems: a job that failed (or timed out) twice in a row; mail waiting in the queue for more than
+an hour (not counting mail held for the next working morning); a workbook whose write has been
+skipped (open in Excel) for more than a working day; a workbook that cannot be read at all.
+Admins are names from the directory; with none set, the clerks (`mail.clerks`) are told.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from html import escape
+from pathlib import Path
+
+from mailer import Address, Mail, MailQueue, build
+from mailer.queue import stamp
+
+from ..workcal import WorkCalendar
+from .runs import Runs
+
+QUEUE_LATE = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Problem:
+    key: str          # e.g. "job-failing:remind", "workbook-broken:任务跟进表.xlsx"
+    zh: str
+    en: str
+
+
+def failing(runs: Runs, job: str) -> Problem | None:
+    last = runs.last(job, 2)
+    if len(last) == 2 and all(r.result in ("failed", "timeout") for r in last) \
+            and not any((r.error or "").startswith(("stopped", "ended by serve", "did not finish")) for r in last):
+        why = last[0].error or last[0].result
+        return Problem(f"job-failing:{job}", f"任务 {job} 连续两次失败：{why}",
+                       f"the {job} job failed twice in a row: {why}")
+    return None
+
+
+def queue_late(queue: MailQueue, now: datetime) -> Problem | None:
+    if True:
+        row = queue.db.execute("SELECT COUNT(*), MIN(MAX(queued_at, COALESCE(not_before, ''))) FROM mail_queue "
+                               "WHERE status='queued' AND MAX(queued_at, COALESCE(not_before, '')) <= ?",
+                               (stamp(now - QUEUE_LATE),)).fetchone()
+        error = queue.db.execute("SELECT last_error FROM mail_queue WHERE status='queued' AND last_error IS NOT NULL "
+                                 "ORDER BY id DESC LIMIT 1").fetchone()
+    if not row[0]:
+        return None
+    since = datetime.fromisoformat(row[1]).astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
+    why = f" ({error[0]})" if error and error[0] else ""
+    return Problem("mail-waiting", f"邮件队列中有 {row[0]} 封邮件等待超过一小时（最早自 {since}）{why}",
+                   f"{row[0]} mail(s) have waited in the queue for more than an hour (the oldest since {since}){why}")
+
+
+def skipped_long(runs: Runs, now: datetime, calendar: WorkCalendar) -> list[Problem]:
+    day = (datetime.combine(now.date(), calendar.closes) - datetime.combine(now.date(), calendar.opens))
+    hours = day.total_seconds() / 3600
+    found = []
+    for workbook, since, _last, why in runs.skips():
+        if calendar.working_hours_between(since, now) > hours:
+            stamp_ = since.strftime("%Y-%m-%d %H:%M")
+            found.append(Problem(f"workbook-skipped:{workbook}",
+                                 f"{workbook} 自 {stamp_} 起一直无法写入（{why}），已超过一个工作日",
+                                 f"{workbook} could not be written since {stamp_} ({why}): more than a working day"))
+    return found
+
+
+def broken(workbooks: dict[str, str]) -> list[Problem]:
+    return [Problem(f"workbook-broken:{w}", f"{w} 无法读取：{detail}", f"{w} cannot be read: {detail}")
+            for w, detail in workbooks.items()]
+
+
+def recipients(settings: dict, people: dict) -> list[tuple[str, str, str]]:
+    """(name, email, language) of the admins (else the clerks) found in the directory."""
+    names = settings["serve"]["admins"] or settings["mail"]["clerks"]
+    return [(n, *people[n]) for n in names if n in people and people[n][0]]
+
+
+def tell(db: Path, settings: dict, runs: Runs, problems: list[Problem], people: dict, now: datetime,
+         folder: Path, dry_run: bool, log) -> list[str]:
+    """Queue one mail per new problem of the day to each admin; returns the problem keys told."""
+    if not problems:
+        return []
+    day = now.date().isoformat()
+    admins = recipients(settings, people)
+    told = []
+    sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
+    for problem in problems:
+        if dry_run:
+            log.info("would tell the admins: %s", problem.en)
+            continue
+        if not runs.tell_once(problem.key, day, now):
+            continue
+        told.append(problem.key)
+        if not admins:
+            log.warning("no admin to tell (serve.admins and mail.clerks name nobody in the directory): %s",
+                        problem.en)
+            continue
+        log.warning("telling the admins: %s", problem.en)
+        with MailQueue(db) as queue:
+            for name, email, lang in admins:
+                mail = _mail(problem, name, email, lang, day, folder)
+                queue.enqueue(mail, build(mail, sender, now), now)
+    return told
+
+
+def _mail(problem: Problem, name: str, email: str, lang: str, day: str, folder: Path) -> Mail:
+    zh = lang != "en"
+    subject = (f"【督办】服务需要处理：{problem.zh}" if zh else f"[duban] serve needs attention: {problem.en}")[:180]
+    body = problem.zh if zh else problem.en
+    more = (f"文件夹：{folder}\n查看运行状态：duban status {folder}\n同一问题每天最多提醒一次。" if zh else
+            f"Folder: {folder}\nSee what ran: duban status {folder}\nThe same problem is mailed at most once a day.")
+    text = f"{name}{'，您好：' if zh else ','}\n\n{body}\n\n{more}\n"
+    html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.strip().split("\n\n"))
+    return Mail("notice", f"serve:{problem.key}:{day}:{email}", [Address(name, email)], [], subject, html, text,
+                "zh" if zh else "en")

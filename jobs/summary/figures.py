@@ -1,0 +1,374 @@
+"""The report's figures: pure aggregation with pandas. No files, no database, no clock.
+
+In: every row of the status-bearing workbooks (tasks, project log, requests, incidents,
+meeting actions) with the flags the rules gave it, what the change journal knows of each row
+(when duban first saw it, when it first saw it done), the directory (an owner's department),
+the calendar (working hours) and the time. Out: figures per department, per project and for
+the company, and the item lists.
+
+What counts as what:
+- completed: first seen done (journal) inside the period. A row that was already done when
+  duban first saw it has no known completion time and is never "completed" (counted in
+  `done_when_first_seen`, for the report's notes); neither is a rejected request. A row seen
+  done now that the journal does not yet know as done (done since the last check) is
+  completed now, as the next check will record it.
+- on time: completed on or before its due date (a date: by the end of that day; a date-time:
+  by that moment); a row without a due date counts as on time.
+- created: first seen inside the period, except rows that were already in their workbook at
+  duban's first check of it (they were not created then).
+- open / overdue / blocked / stale / due next: as the workbooks stand now; overdue, blocked
+  and stale are the rules' own flags (jobs.rules), not re-derived here.
+- requests: acknowledgement time in working hours (jobs.workcal), for requests acknowledged
+  inside the period; first plan within `rules.first_plan_hours` of submission.
+- incidents: those that occurred inside the period; response minutes from occurred to
+  responded; report late when filed after, or still missing past, `rules.incident_report_hours`.
+- meetings: held inside the period (one meeting = one name and time), minutes late past
+  `rules.minutes_hours`; meeting actions open now.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from workbooks.directory import Directory
+from workbooks.records import Record
+from workbooks.schema import Role
+
+from ..rules import Flag
+from ..workcal import WorkCalendar
+from .period import Period
+
+KINDS = ("tasks", "projects", "requests", "incidents", "meetings")
+NO_DEPARTMENT = ""        # rows whose department cannot be told; shown as 未指定部门 / No department
+TOP_OVERDUE = 10
+
+# The --json contract's keys (issue 11), in its order; the mail and the archive show more.
+JSON_KEYS = ("completed", "completed_on_time", "created", "open", "overdue", "blocked", "stale", "on_time_rate",
+             "ack_avg_working_hours", "incident_response_median_minutes", "meetings_held")
+COUNTS = ("completed", "completed_on_time", "completed_late", "created", "open", "overdue", "blocked", "stale",
+          "due_next", "requests_acked", "ack_within", "first_plans", "first_plan_within", "incidents",
+          "incident_within", "incident_reports_late", "meeting_action_open", "done_when_first_seen")
+SNAPSHOT = ("open", "overdue", "blocked", "stale", "due_next", "meeting_action_open")
+FLOWS = ("completed", "completed_on_time", "completed_late", "created", "requests_acked", "ack_within",
+         "first_plans", "first_plan_within", "incidents", "incident_within", "incident_reports_late")
+
+
+@dataclass
+class Figures:
+    period: Period
+    now: datetime
+    company: dict
+    departments: dict[str, dict]
+    projects: dict[str, dict]
+    frame: pd.DataFrame = field(repr=False)     # one row per item, for the lists
+
+    def scope(self, scope: str, name: str | None = None) -> dict:
+        if scope == "company":
+            return self.company
+        return (self.departments if scope == "department" else self.projects)[name]
+
+    def rows(self, scope: str, name: str | None = None) -> pd.DataFrame:
+        f = self.frame
+        if scope == "department":
+            return f[f["department"] == name]
+        if scope == "project":
+            return f[f["project"] == name]
+        return f
+
+    def lists(self, scope: str, name: str | None = None, limit: int | None = TOP_OVERDUE) -> dict[str, list[dict]]:
+        """The item lists of one scope: oldest overdue (top `limit`), blocked, completed in the period."""
+        f = self.rows(scope, name)
+        overdue = f[f["overdue"]].sort_values(["due_sort", "id"])
+        blocked = f[f["blocked"]].sort_values(["due_sort", "id"])
+        done = f[f["completed"]].sort_values(["done_at", "id"])
+        return {"overdue": _records(overdue if limit is None else overdue.head(limit), self.now),
+                "overdue_total": int(len(overdue)),
+                "blocked": _records(blocked, self.now), "completed": _records(done, self.now)}
+
+
+# ---- the facts: one row per item ---------------------------------------------------------------
+def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], history: dict[tuple[str, str], tuple],
+          starts: dict[str, str], directory: Directory, calendar: WorkCalendar, thresholds: dict,
+          now: datetime) -> pd.DataFrame:
+    """The item frame. `sources`: (workbook, its records, its flags by Excel row) per workbook;
+    `history`: (workbook, ID) -> (first_seen, first_done) ISO texts from the journal; `starts`:
+    workbook -> its first check. Built column by column, one workbook at a time (100,000 rows)."""
+    tz = calendar.tz
+    stamp = now.isoformat()
+    cols: dict[str, list] = {k: [] for k in (
+        "workbook", "kind", "row", "id", "title", "project", "department", "owner", "help_from", "status", "done",
+        "rejected", "due", "overdue", "blocked", "stale", "first_seen", "first_done", "at_start", "submitted",
+        "acknowledged", "first_plan", "occurred", "responded", "report_filed", "meeting", "held_at", "minutes_sent")}
+    ack_hours: list[float] = []
+    people = directory.people
+    for workbook, records, flags in sources:
+        if not records or records[0].kind.key not in KINDS:
+            continue
+        kind = records[0].kind
+        keys = kind.role_keys
+        n = len(records)
+
+        def column(role: Role) -> list:
+            key = keys.get(role)
+            return [rec.get(key) for rec in records] if key else [None] * n
+
+        ids = [rec.id or "" for rec in records]
+        lives = [history.get((workbook, i), (None, None)) for i in ids]
+        seen = [life[0] or stamp for life in lives]
+        done = [rec.done for rec in records]
+        first_done = [life[1] if life[1] is not None or not d else (stamp if sn != stamp else None)
+                      for life, d, sn in zip(lives, done, seen)]   # done since the last check: done now
+        statuses = [rec.status for rec in records]
+        rules = [{f.rule for f in flags.get(rec.row, ())} for rec in records]
+        owners = [_first(v) for v in column(Role.OWNER)]
+        departments = [_first(v) or (people[o].department if o in people else None) for v, o in
+                       zip(column(Role.DEPARTMENT), owners)]
+        start = starts.get(workbook)
+        c = cols
+        c["workbook"] += [workbook] * n
+        c["kind"] += [kind.key] * n
+        c["row"] += [rec.row for rec in records]
+        c["id"] += ids
+        c["title"] += [_text(v) for v in column(Role.TITLE)]
+        c["project"] += [_text(v) or None for v in column(Role.PROJECT)]
+        c["department"] += [d or NO_DEPARTMENT for d in departments]
+        c["owner"] += [_text(v) for v in column(Role.OWNER)]
+        c["help_from"] += [_text(v) for v in column(Role.HELP_FROM)]
+        c["status"] += [st.key if st else None for st in statuses]
+        c["done"] += done
+        c["rejected"] += [st is not None and st.key == "rejected" for st in statuses]
+        c["due"] += column(Role.DUE)
+        c["overdue"] += ["overdue" in r for r in rules]
+        c["blocked"] += ["blocked" in r for r in rules]
+        c["stale"] += ["stale" in r for r in rules]
+        c["first_seen"] += seen
+        c["first_done"] += first_done
+        c["at_start"] += [sn == start for sn in seen]
+        for key, role in (("submitted", Role.SUBMITTED), ("acknowledged", Role.ACKNOWLEDGED),
+                          ("first_plan", Role.FIRST_PLAN), ("occurred", Role.OCCURRED), ("responded", Role.RESPONDED),
+                          ("report_filed", Role.REPORT_FILED), ("held_at", Role.HELD_AT),
+                          ("minutes_sent", Role.MINUTES_SENT)):
+            c[key] += [_local(v, tz) for v in column(role)] if keys.get(role) else [None] * n
+        c["meeting"] += [_text(rec.get("meeting")) for rec in records] if kind.key == "meetings" else [None] * n
+        for submitted, acked in zip(c["submitted"][-n:], c["acknowledged"][-n:]):
+            ack_hours.append(calendar.working_hours_between(submitted, acked)
+                             if submitted is not None and acked is not None else math.nan)
+    frame = pd.DataFrame(cols)
+    frame["ack_hours"] = np.array(ack_hours, dtype=float)
+    for key in ("first_seen", "first_done"):
+        frame[key] = pd.to_datetime(frame[key], utc=True, format="ISO8601").dt.tz_convert(tz)
+    for key in ("submitted", "acknowledged", "first_plan", "occurred", "responded", "report_filed", "held_at",
+                "minutes_sent"):
+        frame[key] = pd.to_datetime(frame[key], utc=True).dt.tz_convert(tz)
+    # a due date is due by the end of its day, a due date-time at that moment
+    frame["due_limit"] = pd.to_datetime([_due_limit(d, tz) for d in frame["due"]], utc=True).tz_convert(tz)
+    frame["due_sort"] = frame["due_limit"]
+    frame["done_at"] = frame["first_done"]
+    return frame
+
+
+def _first(value):
+    if isinstance(value, tuple):
+        return value[0] if value else None
+    return value
+
+
+def _text(value) -> str:
+    if isinstance(value, tuple):
+        return "、".join(value)
+    return "" if value is None else str(value)
+
+
+def _local(value, tz) -> datetime | None:
+    """A cell's date or date-time as an aware moment in company time (dates: midnight)."""
+    if value is None or not isinstance(value, (date, datetime)):
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
+def _due_limit(due, tz) -> datetime | None:
+    if isinstance(due, datetime):
+        return _local(due, tz)
+    if isinstance(due, date):
+        return datetime.combine(due + timedelta(days=1), time(), tz)
+    return None
+
+
+# ---- the figures -----------------------------------------------------------------------------
+def compute(frame: pd.DataFrame, period: Period, now: datetime, calendar: WorkCalendar, thresholds: dict,
+            following: Period | None = None, snapshot: bool = True) -> Figures:
+    """Every figure of one period, per department, per project and for the company.
+
+    The snapshot figures (open, overdue, blocked, stale, due next, open age) describe the
+    workbooks as read at `now`; the flows (completed, created, responses, meetings) the period.
+    With snapshot=False (a past period, for a trend) only the flows are figured; the snapshot
+    figures are None (they are known only from the store)."""
+    f = frame.assign(**period_marks(frame, period, thresholds))
+    if snapshot:
+        f["due_next"] = (~f["done"]) & _due_within(f, following) if following is not None else False
+        f["open"] = ~f["done"]
+        f["open_age_days"] = np.where(f["open"], (pd.Timestamp(now) - f["first_seen"]).dt.total_seconds() / 86400,
+                                      np.nan)
+        f["meeting_action_open"] = f["open"] & (f["kind"] == "meetings")
+    else:
+        for key in SNAPSHOT:
+            f[key] = False
+        f["open_age_days"] = np.nan
+    company = _aggregate(f, None)[None] if len(f) else _empty()
+    departments = _aggregate(f, "department")
+    projects = _aggregate(f[f["project"].notna() & (f["project"] != "")], "project")
+    if not snapshot:
+        for d in (company, *departments.values(), *projects.values()):
+            d.update(dict.fromkeys(SNAPSHOT, None))
+    return Figures(period, now, company, departments, projects, f)
+
+
+def _due_within(f: pd.DataFrame, following: Period) -> pd.Series:
+    """Due inside the following period: a date due by the end of a day in it (a week ending on
+    Friday 17:00 is followed by next Saturday to next Friday), a date-time inside it."""
+    first_day = pd.Timestamp(datetime.combine(following.start.date() + timedelta(days=1), time(), following.start.tzinfo))
+    last = pd.Timestamp(datetime.combine(following.end_day + timedelta(days=1), time(), following.start.tzinfo))
+    return (f["due_limit"] > first_day) & (f["due_limit"] <= last)
+
+
+def period_marks(f: pd.DataFrame, period: Period, thresholds: dict) -> dict[str, pd.Series]:
+    """The period's flows as boolean (and numeric) columns of the item frame."""
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+
+    def inside(col: str) -> pd.Series:
+        s = f[col]
+        return s.notna() & (s >= start) & (s < end)
+
+    # done when first seen: its completion time is unknown, so it is never "completed"
+    done_at_sight = (f["first_done"] == f["first_seen"]) | (f["done"] & f["first_done"].isna())
+    completed = inside("first_done") & ~f["rejected"] & ~done_at_sight
+    on_time = completed & (f["due_limit"].isna() | (f["first_done"] <= f["due_limit"]))
+    created = inside("first_seen") & ~f["at_start"]
+    acked = inside("acknowledged") & f["submitted"].notna()
+    ack_limit = thresholds["ack_working_hours"]
+    planned = inside("first_plan") & f["submitted"].notna()
+    plan_hours = (f["first_plan"] - f["submitted"]).dt.total_seconds() / 3600
+    incident = inside("occurred") & (f["kind"] == "incidents")
+    response = (f["responded"] - f["occurred"]).dt.total_seconds() / 60
+    response = response.where(incident & (response >= 0))
+    report_due = f["occurred"] + pd.Timedelta(hours=thresholds["incident_report_hours"])
+    report_late = incident & ((f["report_filed"].isna() & (report_due < end)) | (f["report_filed"] > report_due))
+    held = inside("held_at") & (f["kind"] == "meetings")
+    meeting_key = (f["meeting"].fillna("") + "@" + f["held_at"].astype(str)).where(held)
+    minutes_due = f["held_at"] + pd.Timedelta(hours=thresholds["minutes_hours"])
+    minutes_late = held & ((f["minutes_sent"].isna() & (minutes_due < end)) | (f["minutes_sent"] > minutes_due))
+    return {
+        "completed": completed, "completed_on_time": on_time, "completed_late": completed & ~on_time,
+        "created": created, "done_when_first_seen": inside("first_seen") & done_at_sight,
+        "requests_acked": acked, "ack_within": acked & (f["ack_hours"] <= ack_limit),
+        "ack_hours_in": f["ack_hours"].where(acked),
+        "first_plans": planned, "first_plan_within": planned & (plan_hours <= thresholds["first_plan_hours"]),
+        "incidents": incident,
+        "incident_within": incident & (response <= thresholds["incident_response_minutes"]),
+        "response_minutes": response, "incident_reports_late": report_late,
+        "meeting_key": meeting_key, "minutes_late_key": meeting_key.where(minutes_late),
+    }
+
+
+def _empty() -> dict:
+    return _finish({k: 0 for k in COUNTS}, math.nan, math.nan, math.nan, math.nan, 0, 0)
+
+
+def _aggregate(f: pd.DataFrame, by: str | None) -> dict:
+    """{group: figures} for `by` (None: the whole frame as one group, keyed None)."""
+    counts = list(COUNTS)
+    if by is None:
+        sums = {None: f[counts].sum()}
+        ack = {None: f["ack_hours_in"].mean()}
+        age = {None: f["open_age_days"].mean()}
+        med = {None: f["response_minutes"].median()}
+        slow = {None: f["response_minutes"].max()}
+        held = {None: f["meeting_key"].nunique()}
+        late = {None: f["minutes_late_key"].nunique()}
+        out = {}
+        for key in sums:
+            out[key] = _finish(sums[key], ack[key], age[key], med[key], slow[key], held[key], late[key])
+        return out
+    if not len(f):
+        return {}
+    g = f.groupby(by, sort=True)
+    sums = g[counts].sum()
+    ack = g["ack_hours_in"].mean()
+    age = g["open_age_days"].mean()
+    med = g["response_minutes"].median()
+    slow = g["response_minutes"].max()
+    held = g["meeting_key"].nunique()
+    late = g["minutes_late_key"].nunique()
+    return {name: _finish(sums.loc[name], ack[name], age[name], med[name], slow[name], held[name], late[name])
+            for name in sums.index}
+
+
+def _finish(sums, ack, age, median, slowest, held, minutes_late) -> dict:
+    d = {k: int(sums[k]) for k in COUNTS}
+    d["on_time_rate"] = _ratio(d["completed_on_time"], d["completed"])
+    d["ack_avg_working_hours"] = _num(ack, 2)
+    d["ack_within_share"] = _ratio(d["ack_within"], d["requests_acked"])
+    d["first_plan_within_share"] = _ratio(d["first_plan_within"], d["first_plans"])
+    d["incident_response_median_minutes"] = _num(median, 1)
+    d["incident_response_max_minutes"] = _num(slowest, 1)
+    d["incident_within_share"] = _ratio(d["incident_within"], d["incidents"])
+    d["avg_open_age_days"] = _num(age, 1)
+    d["meetings_held"] = int(held)
+    d["minutes_late"] = int(minutes_late)
+    return d
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _num(value, digits: int) -> float | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
+        return None
+    return round(float(value), digits)
+
+
+def json_figures(d: dict) -> dict:
+    """One scope's figures as the --json contract has them."""
+    return {k: d[k] for k in JSON_KEYS}
+
+
+def flows(frame: pd.DataFrame, period: Period, thresholds: dict) -> dict:
+    """Created and completed (and the other flows) of any period, company and per department
+    and project: for trend points the store does not have yet."""
+    marks = period_marks(frame, period, thresholds)
+    f = pd.DataFrame({k: marks[k] for k in FLOWS})
+    f["department"], f["project"] = frame["department"], frame["project"]
+    out = {("company", ""): {k: int(f[k].sum()) for k in FLOWS}}
+    for by in ("department", "project"):
+        sub = f[f[by].notna() & ((f[by] != "") | (by == "department"))]
+        for name, row in sub.groupby(by)[list(FLOWS)].sum().iterrows():
+            out[(by, name)] = {k: int(row[k]) for k in FLOWS}
+    return out
+
+
+def _records(f: pd.DataFrame, now: datetime) -> list[dict]:
+    today = now.date()
+    out = []
+    for r in f[["id", "title", "project", "department", "owner", "help_from", "due", "done_at", "first_done",
+                "completed_on_time", "workbook", "row", "kind"]].itertuples(index=False):
+        due = r.due
+        due_day = due.date() if isinstance(due, datetime) else due
+        done_at = None if pd.isna(r.done_at) else r.done_at.to_pydatetime()
+        out.append({"id": r.id, "title": r.title, "project": _str(r.project), "department": r.department,
+                    "owner": r.owner, "help_from": r.help_from, "due": due if isinstance(due, date) else None,
+                    "days_late": (today - due_day).days if isinstance(due_day, date) else None,
+                    "done_at": done_at, "on_time": bool(r.completed_on_time), "workbook": r.workbook, "row": int(r.row),
+                    "kind": r.kind})
+    return out
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""

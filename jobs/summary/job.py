@@ -1,0 +1,248 @@
+"""`duban summary DIR --week | --month`: figure, store, archive, and mail each reader their report.
+
+1. Read every workbook and apply the rules (the check without its write-back: flags as of now).
+2. The change journal says when each row first appeared and was first seen done.
+3. `figures.compute` aggregates the period per department, per project and for the company.
+4. The figures of every scope are stored in state.db (`store`); the trend is read from there.
+5. The archive `.xlsx` goes to DIR/reports/<year>-Q<quarter>/.
+6. Recipients: each department head (通讯录 部门负责人 = 是) their department's report, the RACI
+   Informed of a project that project's, `summary.recipients` and `mail.clerks` the company's;
+   each in their own directory language. The ledger keeps it to one report per recipient, scope
+   and period, however often the job runs; every mail goes through the queue.
+`--dry-run` reads and figures, and writes, records and mails nothing.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from mailer import Address, Mail, MailQueue, build
+from mailer.inline import attach_inline
+from mailer.summary import CHART_CID, render_summary
+from workbooks.directory import Directory, Person
+from workbooks.problems import Problem
+from workbooks.schema import Role
+
+from ..check import check_folder, run_lock
+from ..errors import UsageError
+from ..journal import Journal
+from ..ledger import Ledger
+from ..notify import Notice, Router, _names, _norm
+from ..remind import MailRun, Outgoing, _deliver
+from ..workcal import from_settings as calendar_from
+from . import chart, period as periods
+from .archive import archive_name, write_archive
+from .figures import Figures, compute, facts
+from .period import Period
+from .store import SummaryStore
+from .view import scope_view
+
+log = logging.getLogger("duban.summary")
+TREND = {"week": 8, "month": 6}         # periods in the mail's chart
+ARCHIVE_TREND = {"week": 12, "month": 12}
+
+
+@dataclass
+class SummaryRun(MailRun):
+    period: Period | None = None
+    figures: Figures | None = None
+    archive: Path | None = None
+    archive_written: bool = False
+    font: str = ""
+    scopes: list[tuple[str, str]] = field(default_factory=list)   # the (scope, name) reports made
+    dept: str | None = None
+    project: str | None = None
+
+
+def summary(folder: Path, settings: dict, now: datetime, kind: str, dry_run: bool = False,
+            dept: str | None = None, project: str | None = None) -> SummaryRun:
+    lock = nullcontext() if dry_run else run_lock(folder, settings, "summary")
+    with lock:
+        return _run(folder, settings, now, kind, dry_run, dept, project)
+
+
+def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
+    calendar = calendar_from(settings)
+    thresholds = settings["rules"]
+    period = periods.week(now, calendar, thresholds) if kind == "week" else periods.month(now, calendar)
+    run = SummaryRun(now, period=period, dept=dept, project=project)
+    db = folder / settings["state"]["path"]
+
+    report = check_folder(folder, settings, now, dry_run=True)      # read + rules; the file is not touched
+    reads = [w.read for w in report.workbooks]
+    directory = Directory.from_reads(reads)
+    journal = Journal(db, read_only=True)
+    try:
+        lives, starts = journal.lifetimes()
+    finally:
+        journal.close()
+    sources = [(w.relpath, w.read.records, w.flags) for w in report.workbooks if w.read.kind is not None]
+    frame = facts(sources, lives, starts, directory, calendar, thresholds, now)
+    raci = [r for r in reads if r.kind is not None and r.kind.key == "raci"]
+    del sources, report, reads      # the records: the frame has what the report needs (peak memory)
+    figures = compute(frame, period, now, calendar, thresholds, periods.following(period, calendar, thresholds))
+    run.figures = figures
+    _check_filters(figures, directory, dept, project)
+
+    back = ARCHIVE_TREND[kind]
+    past = [periods.previous(period, calendar, thresholds, n) for n in range(back - 1, 0, -1)]
+    if starts:      # periods that ended before duban's first check have nothing to show
+        first = datetime.fromisoformat(min(starts.values()))
+        past = [p for p in past if p.end > first]
+    scopes = _scopes(figures)
+    with SummaryStore(db, read_only=dry_run) as store:
+        stored = store.load_all(past)
+        if not dry_run:
+            store.save(period, scopes, now)
+    trend = _trend(frame, past, period, scopes, stored, calendar, thresholds, now)
+    previous_period = past[-1] if past else None
+
+    run.font = chart.font_note()
+    log.info(run.font)
+    lang = settings["company"]["language"]
+    name = archive_name(period, lang)
+    run.archive = folder / "reports" / period.quarter / name
+    if not dry_run:
+        write_archive(run.archive, figures, trend, lang, settings, _company_name(settings))
+        run.archive_written = True
+
+    plan, run.unknown = _recipients(figures, directory, raci, settings, dept, project)
+    run.scopes = sorted({(s, n) for _p, s, n in plan}, key=lambda x: (x[0] != "company", x))
+    _mail(folder, settings, now, run, plan, trend, previous_period, calendar, dry_run)
+    return run
+
+
+def _check_filters(figures: Figures, directory: Directory, dept: str | None, project: str | None) -> None:
+    if dept is not None and dept not in figures.departments and dept not in directory.departments:
+        known = "、".join(sorted(n for n in figures.departments if n)) or "-"
+        raise UsageError(f"--dept '{dept}': no such department in the workbooks or the directory (known: {known}).")
+    if project is not None and project not in figures.projects:
+        known = "、".join(sorted(figures.projects)) or "-"
+        raise UsageError(f"--project '{project}': no such project in the workbooks (known: {known}).")
+
+
+def _company_name(settings: dict) -> str:
+    return settings["mail"]["sender_name"]
+
+
+def _scopes(figures: Figures) -> dict[tuple[str, str], dict]:
+    found = {("company", ""): figures.company}
+    found.update({("department", n): d for n, d in figures.departments.items()})
+    found.update({("project", n): d for n, d in figures.projects.items()})
+    return found
+
+
+def _trend(frame, past: list[Period], period: Period, scopes: dict, stored: dict, calendar, thresholds: dict,
+           now: datetime) -> dict:
+    """(scope, name) -> [(period, figures)], oldest first, ending with this period. Stored figures
+    where the store has them; else the flows figured from the journal and the workbooks
+    (completed, created, responses, meetings), with the snapshot figures (open, overdue) None."""
+    out: dict[tuple[str, str], list] = {key: [] for key in scopes}
+    for p in past:
+        end = p.end.isoformat()
+        derived = None
+        for key in scopes:
+            if end in stored.get(key, {}):
+                out[key].append((p, stored[key][end]))
+                continue
+            if derived is None:
+                derived = compute(frame, p, now, calendar, thresholds, snapshot=False)
+            try:
+                got = derived.scope(*key) if key[0] != "company" else derived.company
+            except KeyError:
+                got = None
+            out[key].append((p, got))
+    for key, figs in scopes.items():
+        out[key].append((period, figs))
+    return out
+
+
+# ---- recipients -----------------------------------------------------------------------------------
+def _recipients(figures: Figures, directory: Directory, raci_reads, settings: dict, dept: str | None,
+                project: str | None) -> tuple[list[tuple[Person, str, str]], list[Problem]]:
+    """(person, scope, name) for every report to send, and the names mail cannot reach."""
+    router = Router(directory)
+    plan: list[tuple[Person, str, str]] = []
+    filtered = dept is not None or project is not None
+    if not filtered or dept is not None:
+        for name in figures.departments:
+            if not name or (dept is not None and name != dept):
+                continue
+            for head in directory.heads(name):
+                if person := router.person(head.name, "通讯录 / Directory"):
+                    plan.append((person, "department", name))
+    if not filtered or project is not None:
+        projects = {_norm(n): n for n in figures.projects}
+        for read in raci_reads:
+            for rec in read.records:
+                found = projects.get(_norm(rec.role(Role.PROJECT)))
+                if found is None or (project is not None and found != project):
+                    continue
+                for name in _names(rec.role(Role.INFORMED)):
+                    if person := router.person(name, str(read.path.name)):
+                        plan.append((person, "project", found))
+    if not filtered:
+        for name in [*settings["summary"]["recipients"], *settings["mail"]["clerks"]]:
+            if person := router.person(name, "duban.toml [summary] recipients / [mail] clerks"):
+                plan.append((person, "company", ""))
+    unique = list(dict.fromkeys((p.name, s, n) for p, s, n in plan))
+    people = {p.name: p for p, _s, _n in plan}
+    return [(people[n], s, sc) for n, s, sc in unique], list(router.unknown.values())
+
+
+def _mail(folder: Path, settings: dict, now: datetime, run: SummaryRun, plan, trend, previous_period,
+          calendar, dry_run: bool) -> None:
+    if not plan:
+        return
+    db = folder / settings["state"]["path"]
+    office = calendar.is_office_time(now) or not settings["mail"]["hold_outside_office_hours"]
+    hold = None if office else calendar.next_opening(now)
+    sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
+    period = run.period
+    charts: dict[tuple, bytes] = {}
+    today = now.date()
+    with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
+        for person, scope, name in plan:
+            topic = f"summary:{period.kind}:{period.label}:{scope}:{name}"
+            if ledger.ever_told_to(person.name, "summary", topic):
+                run.skipped += 1
+                continue
+            lang = person.lang if person.lang in ("zh", "en") else "zh"
+            view = scope_view(run.figures, scope, name, trend, previous_period, lang, folder, run.archive,
+                              person.name, now, settings, TREND[period.kind])
+            rendered = render_summary(view, lang)
+            out = Outgoing("summary", person.name, person.email, rendered.subject, view["items"],
+                           "dry-run" if dry_run else ("held" if hold else "queued"), hold)
+            run.outgoing.append(out)
+            if dry_run:
+                continue
+            key = (scope, name, lang)
+            if key not in charts:
+                charts[key] = chart.trend_png(**view["chart"])
+            mail = Mail("summary", f"summary:{person.name}:{topic}", [Address(person.name, person.email)], [],
+                        rendered.subject, rendered.html, rendered.text, lang)
+            message = attach_inline(build(mail, sender, now), charts[key], CHART_CID, "trend.png")
+            if not queue.enqueue(mail, message, now, hold):
+                out.status = "already"
+            ledger.record(Notice("summary", person), [], today, now, mail.key, [topic])
+        if not dry_run:
+            run.delivery = _deliver(folder, settings, now, queue)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,41 @@
+"""Terminal and --json output of `duban summary`."""
+from __future__ import annotations
+
+from rich.markup import escape
+
+from ..mailreport import mail_json, mail_summary
+from ..report import emit_json, err, out
+from .figures import json_figures
+
+TEXT = {
+    "zh": {"period": "{kind} {start} 至 {end}", "week": "周报", "month": "月报", "archive": "归档：{path}",
+           "archive_dry": "归档（预演，未写入）：{path}", "none": "没有收件人：通讯录中没有部门负责人，RACI 中没有知情人，也没有设置 summary.recipients 或 mail.clerks。"},
+    "en": {"period": "{kind} {start} to {end}", "week": "Weekly report", "month": "Monthly report",
+           "archive": "Archived: {path}", "archive_dry": "Archive (dry run, not written): {path}",
+           "none": "No recipients: no department heads in the directory, no Informed in the RACI, and no summary.recipients or mail.clerks."},
+}
+
+
+def show(run, settings: dict, as_json: bool) -> None:
+    if as_json:
+        emit_json(summary_json(run))
+        return
+    t = TEXT.get(settings["company"]["language"], TEXT["zh"])
+    p = run.period
+    out.print(t["period"].format(kind=t[p.kind], start=f"{p.start:%Y-%m-%d %H:%M}", end=f"{p.end:%Y-%m-%d %H:%M}"))
+    mail_summary(run, settings, False)
+    if not run.outgoing and not run.skipped:
+        out.print(t["none"])
+    out.print(escape((t["archive"] if run.archive_written else t["archive_dry"]).format(path=run.archive)))
+    err.print(f"[dim]{escape(run.font)}[/dim]")
+
+
+def summary_json(run) -> dict:
+    f = run.figures
+    departments = [{"department": name, **json_figures(d)} for name, d in sorted(f.departments.items())
+                   if run.dept is None or name == run.dept]
+    projects = [{"project": name, **json_figures(d)} for name, d in sorted(f.projects.items())
+                if run.project is None or name == run.project]
+    mails = mail_json(run)
+    return {"period": run.period.to_dict(), "departments": departments, "projects": projects,
+            "company": json_figures(f.company), "mails": mails["mails"], "archive": str(run.archive)}

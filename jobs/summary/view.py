@@ -1,0 +1,271 @@
+"""One report as its reader sees it: figures turned into labelled, formatted text in their language.
+
+The mailer's summary templates lay this view out (mailer/templates/summary.*.j2); nothing in
+the view needs jobs to be read, so the mailer stays independent of the jobs package.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from .figures import Figures
+from .period import Period
+
+DASH = "—"
+
+TEXT = {
+    "zh": {
+        "brand": "督办", "hello": "{name}，您好：", "company": "全公司", "no_dept": "未指定部门",
+        "week": "周报", "month": "月度复盘",
+        "heading_week": "{scope} 周报 · {end}", "heading_month": "{scope} 月度复盘 · {month}",
+        "subject_week": "【督办】{scope}周报 {start} – {end}：完成{completed}项，逾期{overdue}项，阻塞{blocked}项",
+        "subject_month": "【督办】{scope}{month}月度复盘：按时完成率{rate}，会议{meetings}次",
+        "intro_week": "这是{scope}本周（{start} 至 {end}）的工作周报。数量按各跟进表截至 {as_of} 的内容统计。",
+        "intro_month": "这是{scope}{month}的月度复盘：按时完成率、平均响应时长和会议次数与上月对比。数量按各跟进表截至 {as_of} 的内容统计。",
+        "completed": "本周完成", "completed_month": "本月完成", "on_time_sub": "按时 {on} · 逾期完成 {late}",
+        "rate": "按时完成率", "rate_sub": "完成于截止日期当天或之前", "created": "本周新建", "created_month": "本月新建",
+        "due_next": "下周到期", "due_next_month": "下月到期", "open": "未完成", "open_sub": "平均已开 {age}",
+        "overdue": "逾期", "blocked": "阻塞", "stale": "未按时更新", "stale_sub": "本周五17:00前未更新",
+        "times": "响应时效", "requests": "跨部门需求", "incidents": "紧急事务", "meetings": "会议",
+        "requests_text": "确认接收平均 {avg}；{limit}工作小时内确认 {within}；{plan_limit}小时内反馈初步方案 {plans}",
+        "incidents_text": "{n} 起；响应中位数 {median}，最慢 {slowest}；{limit}分钟内响应 {within}；处理报告逾期 {late} 起",
+        "meetings_text": "召开 {held} 次，纪要迟发 {late} 次；会议行动项未完成 {open} 项",
+        "none_week": "本周没有", "none_month": "本月没有", "share": "{part}/{whole}（{pct}）",
+        "hours": "{n} 工作小时", "minutes": "{n} 分钟", "days": "{n} 天",
+        "top_overdue": "逾期最久的事项（前{n}项，共{total}项）", "blocked_list": "阻塞事项（共{n}项）",
+        "id": "编号", "item": "事项", "owner": "负责人", "due": "截止日期", "late": "逾期天数", "where": "位置",
+        "help_from": "需协助部门", "department": "部门", "days_late": "{n}天", "row": "第{row}行",
+        "by_dept": "各部门情况", "dept_cols": ["部门", "完成", "按时率", "未完成", "逾期", "阻塞", "未更新"],
+        "metric": "指标", "this_month": "本月", "last_month": "上月", "change": "变化",
+        "m_rate": "任务按时完成率", "m_completed": "完成事项", "m_ack": "平均响应时长（需求确认）",
+        "m_incident": "紧急事务响应中位数", "m_meetings": "跨部门会议次数", "m_created": "新建事项",
+        "chart_week": "近{n}周趋势", "chart_month": "近{n}个月趋势",
+        "s_created": "新建", "s_completed": "完成", "s_open": "周末未完成", "s_overdue": "周末逾期",
+        "s_rate": "按时完成率",
+        "chart_alt": "趋势图：近{n}期新建与完成数量、未完成与逾期数量",
+        "note_done_first": "有 {n} 项在督办首次读取时已是完成状态，完成时间未知，未计入完成数。",
+        "note_trend": "趋势中没有“周末未完成/逾期”数值的周，是督办还没有保存那一周周报的周（这两项无法事后推算）。",
+        "note_completion": "完成时间为督办检查时首次看到“已完成”的时间（检查每30分钟一次）。",
+        "archive": "完整报表（总览图表、各部门明细、事项清单）已归档到共享盘：{path}",
+        "footer": "此邮件由督办助手根据共享盘中的跟进表自动生成。数字有出入时，请以工作簿为准并及时更新状态和反馈时间。",
+        "change_pp": "{sign}{n}个百分点",
+    },
+    "en": {
+        "brand": "duban", "hello": "Dear {name},", "company": "Company", "no_dept": "No department",
+        "week": "weekly report", "month": "monthly review",
+        "heading_week": "{scope} weekly report · {end}", "heading_month": "{scope} monthly review · {month}",
+        "subject_week": "[duban] {scope} weekly report {start} – {end}: {completed} done, {overdue} overdue, {blocked} blocked",
+        "subject_month": "[duban] {scope} monthly review {month}: on-time rate {rate}, {meetings} meetings",
+        "intro_week": "This is the weekly report of {scope} for {start} to {end}. Counts are taken from the tracking workbooks as they stood at {as_of}.",
+        "intro_month": "This is the monthly review of {scope} for {month}: on-time completion, average response time and meetings, against the month before. Counts are taken from the workbooks as they stood at {as_of}.",
+        "completed": "Done this week", "completed_month": "Done this month", "on_time_sub": "{on} on time · {late} late",
+        "rate": "On-time rate", "rate_sub": "done on or before the due date", "created": "New this week",
+        "created_month": "New this month",
+        "due_next": "Due next week", "due_next_month": "Due next month", "open": "Open", "open_sub": "open {age} on average",
+        "overdue": "Overdue", "blocked": "Blocked", "stale": "Not updated", "stale_sub": "no update by Friday 17:00",
+        "times": "Response times", "requests": "Requests", "incidents": "Incidents", "meetings": "Meetings",
+        "requests_text": "acknowledged in {avg} on average; within {limit} working hours {within}; first plan within {plan_limit} h {plans}",
+        "incidents_text": "{n}; median response {median}, slowest {slowest}; answered within {limit} minutes {within}; {late} reports late",
+        "meetings_text": "{held} held, minutes late for {late}; {open} meeting actions open",
+        "none_week": "none this week", "none_month": "none this month", "share": "{part}/{whole} ({pct})",
+        "hours": "{n} working h", "minutes": "{n} min", "days": "{n} days",
+        "top_overdue": "Longest overdue ({n} of {total})", "blocked_list": "Blocked ({n})",
+        "id": "ID", "item": "Item", "owner": "Owner", "due": "Due", "late": "Days late", "where": "Where",
+        "help_from": "Help needed from", "department": "Department", "days_late": "{n} d", "row": "row {row}",
+        "by_dept": "By department", "dept_cols": ["Department", "Done", "On time", "Open", "Overdue", "Blocked", "Not updated"],
+        "metric": "Metric", "this_month": "This month", "last_month": "Last month", "change": "Change",
+        "m_rate": "On-time completion rate", "m_completed": "Items done", "m_ack": "Average response time (requests)",
+        "m_incident": "Median incident response", "m_meetings": "Coordination meetings held", "m_created": "Items created",
+        "chart_week": "Last {n} weeks", "chart_month": "Last {n} months",
+        "s_created": "New", "s_completed": "Done", "s_open": "Open at week end", "s_overdue": "Overdue at week end",
+        "s_rate": "On-time rate",
+        "chart_alt": "Trend chart: items created and done, open and overdue, over the last {n} periods",
+        "note_done_first": "{n} items were already done when duban first read them; their completion time is unknown, so they are not counted as done.",
+        "note_trend": "Weeks without open/overdue points are weeks for which duban had not yet stored a report (those two cannot be worked out afterwards).",
+        "note_completion": "An item's completion time is when a check first saw it done (checks run every 30 minutes).",
+        "archive": "The full report (overview charts, each department, the item lists) is archived on the shared drive: {path}",
+        "footer": "Generated by duban from the tracking workbooks on the shared drive. Where a number looks wrong, the workbook is right: keep statuses and last-update dates current.",
+        "change_pp": "{sign}{n} pp",
+    },
+}
+
+
+def scope_title(scope: str, name: str, lang: str) -> str:
+    t = TEXT[lang]
+    if scope == "company":
+        return t["company"]
+    return name or t["no_dept"]
+
+
+def _pct(value) -> str:
+    return DASH if value is None else f"{value * 100:.0f}%"
+
+
+def _share(t, part: int, whole: int) -> str:
+    return DASH if not whole else t["share"].format(part=part, whole=whole, pct=_pct(part / whole))
+
+
+def _num(value, unit: str, t) -> str:
+    return DASH if value is None else t[unit].format(n=f"{value:g}")
+
+
+def _local(moment: datetime, tz) -> datetime:
+    return moment.astimezone(tz)
+
+
+def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: Period | None, lang: str,
+               folder: Path, archive: Path | None, recipient: str, now: datetime, settings: dict,
+               chart_points: int) -> dict:
+    """Everything one mail shows, as text (see module doc)."""
+    t = TEXT[lang]
+    period = figures.period
+    d = figures.scope(scope, name)
+    tz = period.start.tzinfo
+    week = period.kind == "week"
+    title = scope_title(scope, name, lang)
+    start = f"{_local(period.start, tz):%m-%d %H:%M}" if week else ""
+    end = f"{_local(period.end, tz):%m-%d %H:%M}" if week else ""
+    month = (f"{period.start:%Y年%m月}" if lang == "zh" else f"{period.start:%B %Y}")
+    as_of = f"{now.astimezone(tz):%Y-%m-%d %H:%M}"
+    points = trend.get((scope, name), [])[-chart_points:]
+    view = {
+        "lang": lang, "kind": period.kind, "brand": t["brand"], "hello": t["hello"].format(name=recipient),
+        "today": now.date().isoformat(), "footer": t["footer"],
+        "heading": (t["heading_week"].format(scope=title, end=period.end_day.isoformat()) if week
+                    else t["heading_month"].format(scope=title, month=month)),
+        "intro": (t["intro_week"].format(scope=title, start=start, end=end, as_of=as_of) if week
+                  else t["intro_month"].format(scope=title, month=month, as_of=as_of)),
+        "subject": (t["subject_week"].format(scope=title, start=f"{period.start:%m-%d}", end=f"{period.end_day:%m-%d}",
+                                             completed=d["completed"], overdue=d["overdue"], blocked=d["blocked"])
+                    if week else t["subject_month"].format(scope=title, month=month, rate=_pct(d["on_time_rate"]),
+                                                           meetings=d["meetings_held"])),
+        "items": d["open"] or 0,
+        "tiles": _tiles(d, t, week), "times_title": t["times"], "times": _times(d, t, week, settings["rules"]),
+        "chart_title": (t["chart_week"] if week else t["chart_month"]).format(n=len(points)),
+        "chart_alt": t["chart_alt"].format(n=len(points)),
+        "chart": _chart(points, t, week, title, lang),
+        "monthly": _monthly(d, trend, scope, name, previous, t) if not week else None,
+        "labels": {k: t[k] for k in ("metric", "this_month", "last_month", "change", "id", "item", "owner", "due",
+                                     "late", "where", "help_from", "department", "by_dept")},
+        "dept_cols": t["dept_cols"],
+        "departments": _departments(figures, t) if scope == "company" else [],
+        "notes": [], "archive": None,
+    }
+    lists = figures.lists(scope, name)
+    view["overdue_title"] = t["top_overdue"].format(n=len(lists["overdue"]), total=lists["overdue_total"])
+    view["overdue"] = [_row(r, t) for r in lists["overdue"]]
+    view["blocked_title"] = t["blocked_list"].format(n=len(lists["blocked"]))
+    view["blocked"] = [_row(r, t) for r in lists["blocked"][:20]]
+    if d.get("done_when_first_seen"):
+        view["notes"].append(t["note_done_first"].format(n=d["done_when_first_seen"]))
+    if week and any(f is None or f.get("open") is None for _p, f in points[:-1]):
+        view["notes"].append(t["note_trend"])
+    view["notes"].append(t["note_completion"])
+    if archive is not None:
+        view["archive"] = t["archive"].format(path=str(archive.resolve()))
+    return view
+
+
+def _tiles(d: dict, t: dict, week: bool) -> list[list[dict]]:
+    suffix = "" if week else "_month"
+    first = [
+        {"label": t["completed" + suffix], "value": d["completed"],
+         "sub": t["on_time_sub"].format(on=d["completed_on_time"], late=d["completed_late"]), "fill": "C6EFCE", "font": "006100"},
+        {"label": t["rate"], "value": _pct(d["on_time_rate"]), "sub": t["rate_sub"], "fill": "DDEBF7", "font": "1F4E79"},
+        {"label": t["created" + suffix], "value": d["created"], "sub": "", "fill": "F2F2F2", "font": "1F1F1F"},
+        {"label": t["due_next" + suffix], "value": d["due_next"], "sub": "", "fill": "FFEB9C", "font": "9C5700"},
+    ]
+    age = _num(d["avg_open_age_days"], "days", t)
+    second = [
+        {"label": t["open"], "value": d["open"], "sub": t["open_sub"].format(age=age), "fill": "F2F2F2", "font": "1F1F1F"},
+        {"label": t["overdue"], "value": d["overdue"], "sub": "", "fill": "FFC7CE", "font": "9C0006"},
+        {"label": t["blocked"], "value": d["blocked"], "sub": "", "fill": "F8CBAD", "font": "833C0B"},
+        {"label": t["stale"], "value": d["stale"], "sub": t["stale_sub"], "fill": "D9D9D9", "font": "3A3A3A"},
+    ]
+    return [first, second]
+
+
+def _times(d: dict, t: dict, week: bool, rules: dict) -> list[dict]:
+    none = t["none_week" if week else "none_month"]
+    rows = []
+    if d["requests_acked"] or d["first_plans"]:
+        text = t["requests_text"].format(avg=_num(d["ack_avg_working_hours"], "hours", t),
+                                         limit=f"{rules['ack_working_hours']:g}",
+                                         within=_share(t, d["ack_within"], d["requests_acked"]),
+                                         plan_limit=f"{rules['first_plan_hours']:g}",
+                                         plans=_share(t, d["first_plan_within"], d["first_plans"]))
+    else:
+        text = none
+    rows.append({"label": t["requests"], "text": text})
+    if d["incidents"]:
+        text = t["incidents_text"].format(n=d["incidents"], median=_num(d["incident_response_median_minutes"], "minutes", t),
+                                          slowest=_num(d["incident_response_max_minutes"], "minutes", t),
+                                          limit=f"{rules['incident_response_minutes']:g}",
+                                          within=_share(t, d["incident_within"], d["incidents"]),
+                                          late=d["incident_reports_late"])
+    else:
+        text = none
+    rows.append({"label": t["incidents"], "text": text})
+    rows.append({"label": t["meetings"], "text": t["meetings_text"].format(
+        held=d["meetings_held"], late=d["minutes_late"], open=d["meeting_action_open"])})
+    return rows
+
+
+def _row(r: dict, t: dict) -> dict:
+    due = r["due"]
+    due_text = due.strftime("%Y-%m-%d %H:%M") if isinstance(due, datetime) else (due.isoformat() if due else "")
+    return {"id": r["id"], "title": r["title"], "project": r["project"], "owner": r["owner"], "due": due_text,
+            "late": t["days_late"].format(n=r["days_late"]) if r["days_late"] and r["days_late"] > 0 else "",
+            "help_from": r["help_from"], "department": r["department"] or t["no_dept"],
+            "where": f"{r['workbook']} · {t['row'].format(row=r['row'])}"}
+
+
+def _departments(figures: Figures, t: dict) -> list[list[str]]:
+    rows = []
+    for name, d in sorted(figures.departments.items(), key=lambda x: (x[0] == "", -x[1]["overdue"], x[0])):
+        rows.append([name or t["no_dept"], str(d["completed"]), _pct(d["on_time_rate"]), str(d["open"]),
+                     str(d["overdue"]), str(d["blocked"]), str(d["stale"])])
+    return rows
+
+
+def _monthly(d: dict, trend: dict, scope: str, name: str, previous: Period | None, t: dict) -> list[dict]:
+    points = trend.get((scope, name), [])
+    prev = points[-2][1] if len(points) >= 2 else None
+    prev = prev or {}
+
+    def change(now_v, prev_v, kind):
+        if now_v is None or prev_v is None:
+            return ""
+        diff = now_v - prev_v
+        if kind == "rate":
+            n = round(diff * 100)
+            return t["change_pp"].format(sign="+" if n > 0 else "", n=n) if n else "±0"
+        diff = round(diff, 1)
+        return f"{'+' if diff > 0 else ''}{diff:g}" if diff else "±0"
+
+    rows = [("m_rate", "on_time_rate", _pct, "rate"), ("m_completed", "completed", str, "n"),
+            ("m_ack", "ack_avg_working_hours", lambda v: _num(v, "hours", t), "n"),
+            ("m_incident", "incident_response_median_minutes", lambda v: _num(v, "minutes", t), "n"),
+            ("m_meetings", "meetings_held", str, "n"), ("m_created", "created", str, "n")]
+    out = []
+    for label, key, show, kind in rows:
+        now_v, prev_v = d.get(key), prev.get(key)
+        out.append({"label": t[label], "this": DASH if now_v is None else show(now_v),
+                    "prev": DASH if prev_v is None else show(prev_v), "change": change(now_v, prev_v, kind)})
+    return out
+
+
+def _chart(points: list, t: dict, week: bool, title: str, lang: str) -> dict:
+    labels = [f"{p.end_day:%m-%d}" if week else f"{p.start:%Y-%m}" for p, _f in points]
+
+    def series(key):
+        return [None if f is None else f.get(key) for _p, f in points]
+
+    chart_title = f"{title} · " + (t["chart_week"] if week else t["chart_month"]).format(n=len(points))
+    if week:
+        return {"labels": labels, "title": chart_title,
+                "bars": [("created", t["s_created"], series("created")), ("completed", t["s_completed"], series("completed"))],
+                "lines": [("open", t["s_open"], series("open")), ("overdue", t["s_overdue"], series("overdue"))]}
+    return {"labels": labels, "title": chart_title,
+            "bars": [("created", t["s_created"], series("created")), ("completed", t["s_completed"], series("completed"))],
+            "lines": [], "rate": (t["s_rate"], series("on_time_rate"))}

