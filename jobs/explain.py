@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from workbooks.flags import FLAGS
 from workbooks.schema import Role
 
 from . import rules
@@ -18,13 +19,39 @@ from .validate import read_folder
 from .workcal import from_settings
 
 
+TEXT = {
+    "zh": {"row": "第{row}行", "rule": "规则", "fired": "是否触发", "why": "原因", "yes": "是", "no": "否",
+           "deadline": "（期限 {at}）", "unmet": "条件不满足", "blank": "（空）", "warning": "提示：",
+           "now": "现在：{now}（办公时间 {opens}-{closes}）", "status": "状态：{status}",
+           "due_ahead": "{label} {due}：还有 {n} 个工作日", "due_past": "{label} {due}：已过 {days} 天（{n} 个工作日）",
+           "submitted": "{label} {at}：已过 {wh:.1f} 个工作小时（{h:.1f} 小时）",
+           "since": "{label} {at}：已过 {m:.0f} 分钟",
+           "update": "{label} {at}；每周更新截止 {deadline}",
+           "journal": "变更日志：首次出现 {first}，最后修改 {changed}，状态自 {since} 起",
+           "gone": "{id} 已于 {at} 从 {workbook} 中删除；详见 duban history DIR {id}。",
+           "missing": "所有工作簿中都没有编号为 {id} 的行。编号形如 T-000123；运行 duban check 会分配编号。"},
+    "en": {"row": "row {row}", "rule": "Rule", "fired": "Fired", "why": "Why", "yes": "yes", "no": "no",
+           "deadline": " (deadline {at})", "unmet": "conditions not met", "blank": "(blank)", "warning": "warning:",
+           "now": "now: {now} (office {opens}-{closes})", "status": "status: {status}",
+           "due_ahead": "{label} {due}: {n} working days from today", "due_past": "{label} {due}: {days} days ago, {n} working days",
+           "submitted": "{label} {at}: {wh:.1f} working hours ago, {h:.1f} hours ago",
+           "since": "{label} {at}: {m:.0f} minutes ago",
+           "update": "{label} {at}; weekly deadline {deadline}",
+           "journal": "journal: first seen {first}, last changed {changed}, status since {since}",
+           "gone": "{id} was deleted from {workbook} at {at}; see 'duban history DIR {id}'.",
+           "missing": "no row with ID {id} in any workbook. IDs look like T-000123; run 'duban check' to assign them."},
+}
+
+
 def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> None:
+    lang = settings["company"]["language"] if settings["company"]["language"] in TEXT else "zh"
+    t = TEXT[lang]
     reads = read_folder(folder, settings, now.date())
     found = [(read, rec) for read in reads if read.kind for rec in read.records if rec.id == row_id]
     journal = Journal(folder / settings["state"]["path"])
     try:
         if not found:
-            raise DubanError(_not_found(journal, row_id))
+            raise DubanError(_not_found(journal, row_id, t))
         read, rec = found[0]
         relpath = str(read.path.relative_to(folder))
         history = journal.histories(relpath).get(row_id)
@@ -35,67 +62,89 @@ def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> Non
     ctx = rules.Context(now, calendar, settings["rules"], history=lambda r: history,
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
     # cell values, names and the typed ID are text: no markup, no control characters (see report.escape)
-    out.print(f"[bold]{escape(row_id)}[/bold]  {escape(relpath)} · {escape(read.sheet)} row {rec.row} ({read.kind.key})")
-    for line in _facts(rec, ctx, history):
+    kind = f" ({read.kind.sheet(lang)})" if read.kind.sheet(lang) != read.sheet else ""
+    out.print(f"[bold]{escape(row_id)}[/bold]  {escape(relpath)} · {escape(read.sheet)} "
+              f"{t['row'].format(row=rec.row)}{escape(kind)}")
+    for line in _facts(rec, ctx, history, lang):
         out.print(f"  {escape(line)}")
     table = Table(header_style="bold")
     for title in ("rule", "fired", "why"):
-        table.add_column(title, overflow="fold")
+        table.add_column(t[title], overflow="fold")
     for rule in rules.rules_for(read.kind):
         flag = rule(rec, ctx)
-        table.add_row(rule.__name__, "yes" if flag else "no",
-                      escape((flag.text(read.lang) + (f" (deadline {_show(flag.deadline)})" if flag.deadline else ""))
-                             if flag else _inputs(rule, rec)))
+        why = (flag.text(lang) + (t["deadline"].format(at=_show(flag.deadline, lang)) if flag.deadline else "")
+               if flag else _inputs(rule, rec, lang))
+        table.add_row(escape(_rule_name(rule, lang)), t["yes"] if flag else t["no"], escape(why))
     out.print(table)
     for warning in calendar.warnings:
-        out.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        out.print(f"[yellow]{t['warning']}[/yellow] {escape(warning)}")
 
 
-def _not_found(journal: Journal, row_id: str) -> str:
+def _rule_name(rule, lang: str) -> str:
+    flag = FLAGS.get(rule.__name__)
+    return f"{flag.label(lang)} ({rule.__name__})" if flag else rule.__name__
+
+
+def _not_found(journal: Journal, row_id: str, t: dict) -> str:
     gone = journal.row(row_id)
     if gone and gone["deleted_at"]:
-        return (f"{row_id} was deleted from {gone['workbook']} at {gone['deleted_at'][:16]}; "
-                f"see 'duban history DIR {row_id}'.")
-    return f"no row with ID {row_id} in any workbook. IDs look like T-000123; run 'duban check' to assign them."
+        return t["gone"].format(id=row_id, workbook=gone["workbook"], at=gone["deleted_at"][:16].replace("T", " "))
+    return t["missing"].format(id=row_id)
 
 
-def _facts(rec, ctx: rules.Context, history) -> list[str]:
-    cal = ctx.calendar
-    facts = [f"now: {ctx.now:%Y-%m-%d %H:%M %Z} (office {cal.opens:%H:%M}-{cal.closes:%H:%M})"]
+def _facts(rec, ctx: rules.Context, history, lang: str) -> list[str]:
+    t, cal, kind = TEXT[lang], ctx.calendar, rec.kind
+    label = lambda role: kind.by_role[role].header(lang)       # noqa: E731 - the column as staff know it
+    facts = [t["now"].format(now=f"{ctx.now:%Y-%m-%d %H:%M %Z}", opens=f"{cal.opens:%H:%M}", closes=f"{cal.closes:%H:%M}")]
     status = rec.status
-    facts.append(f"status: {status.zh + ' / ' + status.en if status else '(blank)'}")
+    facts.append(t["status"].format(status=status.label(lang) if status else t["blank"]))
     due = rec.role(Role.DUE)
     if due is not None:
         day = due.date() if isinstance(due, datetime) else due
         if day >= ctx.today:
-            facts.append(f"due {_show(due)}: {cal.working_days_between(ctx.today, day)} working days from today")
+            facts.append(t["due_ahead"].format(label=label(Role.DUE), due=_show(due, lang),
+                                               n=cal.working_days_between(ctx.today, day)))
         else:
-            facts.append(f"due {_show(due)}: {(ctx.today - day).days} days ago, "
-                         f"{cal.working_days_between(day, ctx.today)} working days")
+            facts.append(t["due_past"].format(label=label(Role.DUE), due=_show(due, lang), days=(ctx.today - day).days,
+                                              n=cal.working_days_between(day, ctx.today)))
     if (submitted := rec.role(Role.SUBMITTED)) is not None:
-        hours = cal.working_hours_between(ctx.aware(submitted), ctx.now)
-        facts.append(f"submitted {_show(submitted)}: {hours:.1f} working hours ago, "
-                     f"{(ctx.now - ctx.aware(submitted)).total_seconds() / 3600:.1f} hours ago")
+        facts.append(t["submitted"].format(label=label(Role.SUBMITTED), at=_show(submitted, lang),
+                                           wh=cal.working_hours_between(ctx.aware(submitted), ctx.now),
+                                           h=(ctx.now - ctx.aware(submitted)).total_seconds() / 3600))
     for role in (Role.OCCURRED, Role.HELD_AT):
         if (start := rec.role(role)) is not None:
-            facts.append(f"{role.value} {_show(start)}: {(ctx.now - ctx.aware(start)).total_seconds() / 60:.0f} minutes ago")
-    if rec.kind.role_key(Role.LAST_UPDATE):
-        facts.append(f"last update {_show(rec.role(Role.LAST_UPDATE))}; weekly deadline {last_update_deadline(ctx):%Y-%m-%d %H:%M}")
+            facts.append(t["since"].format(label=label(role), at=_show(start, lang),
+                                           m=(ctx.now - ctx.aware(start)).total_seconds() / 60))
+    if kind.role_key(Role.LAST_UPDATE):
+        facts.append(t["update"].format(label=label(Role.LAST_UPDATE), at=_show(rec.role(Role.LAST_UPDATE), lang),
+                                        deadline=f"{last_update_deadline(ctx):%Y-%m-%d %H:%M}"))
     if history:
-        facts.append(f"journal: first seen {_show(history.first_seen)}, last changed {_show(history.last_changed)}, "
-                     f"status since {_show(history.status_since)}")
+        facts.append(t["journal"].format(first=_show(history.first_seen, lang), changed=_show(history.last_changed, lang),
+                                         since=_show(history.status_since, lang)))
     return facts
 
 
-def _inputs(rule, rec) -> str:
+def _inputs(rule, rec, lang: str) -> str:
     roles = next(r for fn, r in rules.RULES if fn is rule)
-    shown = [f"{rec.kind.by_role[r].en}={_show(rec.role(r))}" for r in roles if r in rec.kind.by_role]
-    return "conditions not met: " + ", ".join(shown) if shown else "conditions not met"
+    shown = [f"{rec.kind.by_role[r].header(lang)}={_shown_value(rec, r, lang)}" for r in roles if r in rec.kind.by_role]
+    unmet = TEXT[lang]["unmet"]
+    return f"{unmet}{'：' if lang == 'zh' else ': '}" + ("，" if lang == "zh" else ", ").join(shown) if shown else unmet
 
 
-def _show(value) -> str:
+def _shown_value(rec, role, lang: str) -> str:
+    value = rec.role(role)
+    column = rec.kind.by_role[role]
+    if column.choices and isinstance(value, str):
+        try:
+            return column.choice(value).label(lang)
+        except KeyError:
+            pass
+    return _show(value, lang)
+
+
+def _show(value, lang: str = "en") -> str:
     if value is None:
-        return "(blank)"
+        return TEXT[lang]["blank"]
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):

@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.markup import escape
 from rich.table import Table
 
+from . import clock
 from .report import emit_json, err, out
 
 TEXT = {
@@ -101,6 +102,10 @@ def mail_json(run) -> dict:
                 "error": d.error}}
 
 
+QUEUE_STATES = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": "被拒收", "given_up": "已放弃"},
+                "en": {"queued": "waiting", "sent": "sent", "failed": "refused", "given_up": "given up"}}
+
+
 def queue_listing(entries, settings: dict, as_json: bool) -> None:
     if as_json:
         emit_json([_entry(m) for m in entries])
@@ -112,10 +117,12 @@ def queue_listing(entries, settings: dict, as_json: bool) -> None:
     table = Table(title=t["queue_title"], header_style="bold")
     for key in ("when", "kind", "to", "subject", "status", "attempts", "error"):
         table.add_column(t[key], overflow="fold")
+    zone = clock.zone(settings)          # the company's time, not the server's
+    states = QUEUE_STATES.get(settings["company"]["language"], QUEUE_STATES["zh"])
     for m in entries:
-        table.add_row(m.queued_at.astimezone().strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
-                      escape(", ".join(m.recipients)), escape(m.subject), m.status, str(m.attempts),
-                      escape(m.last_error or ""))
+        table.add_row(m.queued_at.astimezone(zone).strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
+                      escape(", ".join(m.recipients)), escape(m.subject), states.get(m.status, m.status),
+                      str(m.attempts), escape(m.last_error or ""))
     out.print(table)
 
 

@@ -217,11 +217,13 @@ def history(events: list[dict], settings: dict, as_json: bool) -> None:
     if as_json:
         emit_json(events)
         return
-    zh = settings["company"]["language"] == "zh"
+    from .eventtext import event_detail, event_name
+
+    lang = settings["company"]["language"]
     table = Table(header_style="bold")
-    for title in (("时间", "编号", "工作簿", "事件", "内容") if zh else ("When", "ID", "Workbook", "Event", "Detail")):
+    for title in (("时间", "编号", "工作簿", "事件", "内容") if lang == "zh" else ("When", "ID", "Workbook", "Event", "Detail")):
         table.add_column(title, overflow="fold")
     for e in events:
-        table.add_row(e["at"][:16].replace("T", " "), escape(e["id"]), escape(e["workbook"]), e["event"],
-                      escape(e["detail"] or ""))
+        table.add_row(e["at"][:16].replace("T", " "), escape(e["id"]), escape(e["workbook"]),
+                      escape(event_name(e["event"], lang)), escape(event_detail(e["id"], e["event"], e["detail"], lang)))
     out.print(table)
