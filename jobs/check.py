@@ -140,10 +140,11 @@ def _holder(lock_path: Path) -> str:
 
 
 def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None,
-                 live=None) -> CheckReport:
+                 live=None, only: frozenset[str] | None = None) -> CheckReport:
     """`live`: an alternative applier asked first for each workbook's write (the Excel console's
     macros.live.LiveApplier): `live(plan, read, backups, keep, before_commit)` returns the
-    WriteResult, or None to leave the workbook to the file patcher."""
+    WriteResult, or None to leave the workbook to the file patcher. `only`: evaluate just these
+    rules (the alert job needs the urgent two, every five minutes)."""
     calendar = from_settings(settings)
     colours = palette(settings)
     with run_lock(folder, settings, "check", dry_run), cyclic_gc_paused():
@@ -155,7 +156,7 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
         journal = Journal(folder / settings["state"]["path"], read_only=dry_run)   # a dry run changes no file
         try:
             results = [_check_one(read, folder, settings, now, calendar, colours, journal,
-                                  fingerprints.get(read.path), dry_run, names, live) for read in reads]
+                                  fingerprints.get(read.path), dry_run, names, live, only) for read in reads]
         finally:
             journal.close()
     return CheckReport(now, results, calendar.warnings)
@@ -178,28 +179,27 @@ def person_list(reads: list[WorkbookRead]) -> Lists | None:
 
 
 def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run,
-               names=None, live=None) -> WorkbookCheck:
+               names=None, live=None, only=None) -> WorkbookCheck:
     result = WorkbookCheck(read, str(read.path.relative_to(folder)))
     if read.kind is None:
         return result
     new_ids = _assign_ids(read, journal, dry_run)
     result.new_ids = len(new_ids)
     result.provisional = frozenset(new_ids)     # until the write succeeds
-    histories = journal.histories(result.relpath)
     problems = _row_problems(read.problems)
-    ctx = rules.Context(now, calendar, settings["rules"], history=lambda r: histories.get(r.id),
+    ctx = rules.Context(now, calendar, settings["rules"], history=_lazy_histories(journal, result.relpath),
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
-    chosen = rules.rules_for(read.kind)
+    chosen = rules.rules_for(read.kind, only)
     result.flags = {rec["_row"]: rules.evaluate(rec, ctx, chosen) for rec in read.records}
     if fingerprint is None:
         result.write, result.why = SKIPPED, Reason.of("no-fingerprint")
         return result
-    painted = journal.painted(result.relpath, fingerprint, save=not dry_run)   # settles a write a kill left pending
-    plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint, now)
-    plan.names = names
-    if dry_run:
+    if dry_run:                 # nothing will be written: no plan to make
         result.write = "dry-run"
         return result
+    painted = journal.painted(result.relpath, fingerprint, save=True)   # settles a write a kill left pending
+    plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint, now)
+    plan.names = names
     backups = state_dir(folder, settings) / "backups" / Path(result.relpath).parent
     ahead = []
 
@@ -225,6 +225,19 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         if changed := {key: entry for key, entry in entries.items() if painted.get(key) != entry}:
             journal.set_painted(result.relpath, changed)
     return result
+
+
+def _lazy_histories(journal: Journal, relpath: str):
+    """A row's journal history, fetched for the whole workbook only when a rule first asks
+    (the urgent rules never do, and the alert job runs every five minutes)."""
+    found = None
+
+    def history(rec):
+        nonlocal found
+        if found is None:
+            found = journal.histories(relpath)
+        return found.get(rec.id)
+    return history
 
 
 def _assign_ids(read: WorkbookRead, journal: Journal, dry_run: bool) -> dict[int, str]:

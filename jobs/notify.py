@@ -193,6 +193,9 @@ def plan_alerts(sources: list[Source], directory: Directory) -> Plan:
     return Plan(list(by_person.values()), list(router.unknown.values()))
 
 
+URGENT_RULES = frozenset({"incident_unanswered", "blocked"})     # all that an alert can be about
+
+
 def is_urgent(rec: Record, item: Item) -> bool:
     if item.rule == "incident_unanswered":
         return True

@@ -79,7 +79,7 @@ def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -
 def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
     """The every-few-minutes job: read and apply the rules (no write-back), mail urgent items at once."""
     with _lock(folder, settings, "alert", dry_run):
-        report = check_folder(folder, settings, now, dry_run=True)
+        report = check_folder(folder, settings, now, dry_run=True, only=notify.URGENT_RULES)
         sources = _sources(report)
         planned = notify.plan_alerts(sources, Directory.from_reads([s.read for s in sources]))
         return _mail(folder, settings, now, planned, dry_run)

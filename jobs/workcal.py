@@ -58,6 +58,7 @@ class WorkCalendar:
         self._warned_by_source: dict[str, list[int]] = {}
         self._warned_line: dict[str, str] = {}
         self._years: dict[int, _Year] = {}
+        self._between: dict[tuple[date, date], int] = {}   # rows share a few hundred distinct dates
         self.year_lookups = 0      # holiday tables built (each one costs a holiday-source lookup)
 
     # ---- days ----------------------------------------------------------------------------
@@ -123,6 +124,12 @@ class WorkCalendar:
         the calendar's range are consulted, so 1900-01-01 to 9999-12-31 costs what a century does."""
         if end <= start:
             return 0
+        found = self._between.get((start, end))
+        if found is None:
+            found = self._between[start, end] = self._count_between(start, end)
+        return found
+
+    def _count_between(self, start: date, end: date) -> int:
         count = _weekdays_through(end) - _weekdays_through(start)
         for year in range(max(start.year, FIRST_YEAR), min(end.year, LAST_YEAR) + 1):
             table = self._year(year)

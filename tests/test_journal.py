@@ -236,7 +236,7 @@ def test_history_command(tmp_path):
 
     done = cli("history", str(tmp_path), "T-000002", env={**os.environ, "COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
-    assert "T-000002" in done.stdout and "status" in done.stdout and "T-000001" not in done.stdout
+    assert "T-000002" in done.stdout and "状态变更" in done.stdout and "T-000001" not in done.stdout
 
 
 def test_history_of_an_unknown_folder_is_one_clear_line(tmp_path):

@@ -36,8 +36,10 @@ assert _BY_FLAG.keys() == FLAGS.keys(), "every flag type has exactly one rule"
 RULES = tuple((rule, FLAGS[code].needs) for code, rule in _BY_FLAG.items())
 
 
-def rules_for(kind: Kind) -> list:
-    return [rule for code, rule in _BY_FLAG.items() if FLAGS[code].applies_to(kind)]
+def rules_for(kind: Kind, only: frozenset[str] | None = None) -> list:
+    """The rules that can fire on `kind` (`only`: just these flag codes, e.g. the urgent ones)."""
+    return [rule for code, rule in _BY_FLAG.items()
+            if FLAGS[code].applies_to(kind) and (only is None or code in only)]
 
 
 def evaluate(record: Record, ctx: Context, rules: list | None = None) -> list[Flag]:
