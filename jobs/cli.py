@@ -104,7 +104,13 @@ def history(folder: Path = Folder,
     settings = _settings(folder)
     journal = Journal(folder / settings["state"]["path"])
     try:
-        report.history(journal.events(row_id and row_id.strip().upper(), limit), settings, as_json)
+        ident = row_id and row_id.strip().upper()
+        events = journal.events(ident, limit)
+        if ident and not events:
+            zh = settings["company"]["language"] == "zh"
+            raise DubanError(f"变更日志中没有编号为 {ident} 的行。编号形如 T-000123；先运行 duban check {folder}。" if zh else
+                             f"The journal has no row with ID {ident}. IDs look like T-000123; run 'duban check {folder}' first.")
+        report.history(events, settings, as_json)
     finally:
         journal.close()
 
@@ -255,9 +261,9 @@ def service(folder: Path = Folder,
 @app.command()
 def macros(folder: Path = typer.Argument(..., help="The shared folder: the console is written into it and runs the jobs on it."),
            lang: Optional[str] = typer.Option(None, "--lang", help="zh or en (default: company.language in duban.toml, else zh)."),
-           interpreter_win: Optional[str] = typer.Option(None, "--interpreter-win", help="Python for Excel on Windows (default: this one)."),
-           interpreter_mac: Optional[str] = typer.Option(None, "--interpreter-mac", help="Python for Excel on macOS (default: this one)."),
-           pythonpath: Optional[str] = typer.Option(None, "--pythonpath", help="Folder holding duban's packages (default: this installation's).")) -> None:
+           interpreter_win: Optional[str] = typer.Option(None, "--interpreter-win", help="Python for Excel on Windows (default: this one when run on Windows, else %LOCALAPPDATA%\\duban\\.venv\\Scripts\\pythonw.exe)."),
+           interpreter_mac: Optional[str] = typer.Option(None, "--interpreter-mac", help="Python for Excel on macOS (default: this one when run on a Mac, else $HOME/duban/.venv/bin/python)."),
+           pythonpath: Optional[str] = typer.Option(None, "--pythonpath", help="Folder holding duban's packages (default: this installation's when run on Windows, else none: the venv has duban).")) -> None:
     """Excel 控制台 — write duban_console.xlsm (a 运行 button that runs check, remind, summaries, validate, explain from Excel) and duban_console.py into FOLDER."""
     from macros.build import write_console   # the only place jobs reaches into macros, and only when asked
 

@@ -78,7 +78,8 @@ def as_bytes(message: EmailMessage | bytes) -> bytes:
 
 
 class OutboxTransport(_Connection):
-    """Writes `<folder>/<YYYYMMDD-HHMMSS>-<key hash>.eml`, stamped with the mail's own Date header.
+    """Writes `<folder>/<YYYYMMDD-HHMMSS>-<recipient>-<key hash>.eml`, stamped with the mail's own
+    Date header and named after its first recipient, so a clerk finds a person's mail by name.
 
     Written to a temp file in the same folder and moved into place, so a reader never sees half a
     mail; an existing file is never replaced (a second file gets `-2`, `-3`, … instead)."""
@@ -96,19 +97,35 @@ class OutboxTransport(_Connection):
         digest = hashlib.sha256((key or headers["Message-ID"] or "").encode()).hexdigest()[:10]
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            target, n = self.folder / f"{stamp}-{digest}.eml", 1
+            base = f"{stamp}-{_who(headers)}{digest}"
+            target, n = self.folder / f"{base}.eml", 1
             while target.exists():
                 n += 1
-                target = self.folder / f"{stamp}-{digest}-{n}.eml"
+                target = self.folder / f"{base}-{n}.eml"
             _write_atomically(target, data)
         except OSError as exc:
             raise TemporaryFailure(f"cannot write to {self.folder}: {exc.strerror or exc}") from exc
         return {}
 
 
+def _who(headers) -> str:
+    """`王芳-` from the first To address's name (or mailbox), safe in a file name; "" if none."""
+    try:
+        address = headers["To"].addresses[0]
+    except (AttributeError, IndexError, TypeError):
+        return ""
+    name = address.display_name or address.username or ""
+    safe = "".join(ch for ch in name if ch.isalnum() or ch in "._")[:40]
+    return f"{safe}-" if safe else ""
+
+
 def _write_atomically(target: Path, data: bytes) -> None:
+    """Temp file, fsync, rename; readable by others like any file saved on the share (mkstemp
+    makes 0600, which would hide the mail from the people it is for)."""
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
     try:
+        if hasattr(os, "fchmod"):             # not on Windows, where the share's ACLs decide
+            os.fchmod(fd, _plain_mode())
         with os.fdopen(fd, "wb") as out:
             out.write(data)
             out.flush()
@@ -117,6 +134,13 @@ def _write_atomically(target: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _plain_mode() -> int:
+    """What open() would give a new file under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 class RateLimiter:

@@ -47,3 +47,11 @@ def test_help_names_each_command_in_chinese():
     listing = cli("--help").stdout
     for name in ("创建工作簿", "检查数据问题", "立即检查", "变更记录", "解释一行", "发送今日提醒", "紧急提醒", "邮件队列"):
         assert name in listing
+
+
+def test_history_of_an_unknown_id_says_so(tmp_path):
+    make_book(tmp_path, [task("写周报")])
+    assert cli("check", str(tmp_path), "--now", "2026-11-23T09:00").returncode == 0
+    result = cli("history", str(tmp_path), "x-999999")
+    assert result.returncode == 1
+    assert "变更日志中没有编号为 X-999999 的行" in result.stderr and result.stdout == ""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import getpass
 import io
+import os
 import re
 import sys
 from datetime import datetime, timedelta
@@ -63,8 +64,11 @@ def test_outbox_writes_eml_files_that_parse_back(tmp_path):
     outbox.send(build(mail, SENDER, NOW), recipients(mail), mail.key)  # same second, same key: a second file
 
     files = sorted((p.name for p in (tmp_path / "outbox").iterdir()), key=len)
-    assert len(files) == 2 and re.fullmatch(r"20261123-090000-[0-9a-f]{10}\.eml", files[0])
+    assert len(files) == 2 and re.fullmatch(r"20261123-090000-王芳-[0-9a-f]{10}\.eml", files[0])
     assert files[1] == files[0].replace(".eml", "-2.eml")
+    old_umask = os.umask(0o022)
+    os.umask(old_umask)
+    assert (tmp_path / "outbox" / files[0]).stat().st_mode & 0o777 == 0o666 & ~old_umask   # readable on the share
     parsed = email.message_from_bytes((tmp_path / "outbox" / files[0]).read_bytes(), policy=email.policy.default)
     assert parsed["Subject"] == SUBJECT
     assert [(a.display_name, a.addr_spec) for a in parsed["To"].addresses] == [("王芳", "wang.fang@example.com")]

@@ -21,7 +21,7 @@ REQUEST_STATUS = (
     Choice("received", "已接收", "Received", aliases=("acknowledged",)),
     Choice("in_progress", "处理中", "In progress"),
     Choice("done", "已完成", "Done", done=True, aliases=("completed",), colour="green"),
-    Choice("rejected", "已拒绝", "Rejected", done=True, colour="grey"),
+    Choice("rejected", "已拒绝", "Rejected", done=True),    # closed; grey is "not updated" in the legend
 )
 INCIDENT_TYPE = (
     Choice("complaint", "客诉", "Complaint", aliases=("customer complaint",)),

@@ -144,7 +144,7 @@ def _write_main(ws: Worksheet, kind: Kind, lang: str, rows: list[dict]) -> None:
     _add_table(ws, kind, len(rows))
     ws.freeze_panes = freeze_cell(kind)
     ws.row_dimensions[1].height = 32
-    _page_setup(ws)
+    _page_setup(ws, get_column_letter(len(kind.columns)))
 
 
 def freeze_cell(kind: Kind) -> str:
@@ -195,8 +195,11 @@ def _add_table(ws: Worksheet, kind: Kind, n_rows: int) -> None:
     ws.add_table(table)
 
 
-def _page_setup(ws: Worksheet) -> None:
-    """A4 landscape, all columns on one page wide (as many pages down as needed), header on each."""
+def _page_setup(ws: Worksheet, last: str) -> None:
+    """A4 landscape, the table's columns on one page wide (as many pages down as needed), header
+    on each. The print area stops at the table's last column: the "last checked" note beside it
+    would otherwise widen the page and shrink every row's text."""
+    ws.print_area = f"A1:{last}1048576"         # whole columns: Excel prints only the rows in use
     ws.print_title_rows = "1:1"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"

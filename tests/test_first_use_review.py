@@ -1,0 +1,51 @@
+"""What a new user found looking at the demo as its readers would: each fix, checked on the real file."""
+from __future__ import annotations
+
+import email
+import email.policy
+import shutil
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+
+import lo
+from books import cli
+from workbooks.kinds import KINDS
+from workbooks.template import write_workbook
+
+needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
+
+
+def test_a_rejected_request_is_not_grey_which_the_legend_keeps_for_not_updated(tmp_path):
+    path = write_workbook("requests", tmp_path / "r.xlsx")
+    rules = [rule for cf in load_workbook(path).worksheets[0].conditional_formatting for rule in cf.rules]
+    colouring = [f for rule in rules for f in rule.formula if "已拒绝" in f]
+    assert colouring and all("NOT(" in f for f in colouring)     # only as "not closed" in the overdue rule
+    assert any('="已完成"' in f and "NOT(" not in f for rule in rules for f in rule.formula)
+
+
+def test_the_printed_sheet_stops_at_the_tables_last_column(tmp_path):
+    path = write_workbook("tasks", tmp_path / "t.xlsx")
+    sheet = load_workbook(path).worksheets[0]
+    assert sheet.print_area == f"'{sheet.title}'!$A$1:$O$1048576"       # not the "last checked" note in Q1
+
+
+def test_the_mail_footer_puts_the_date_on_its_own_line(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo").returncode == 0
+    assert cli("remind", str(folder)).returncode in (0, 1)
+    [first, *_] = sorted((folder / "outbox").glob("*.eml"))
+    html = email.message_from_bytes(first.read_bytes(), policy=email.policy.default) \
+        .get_body(("html",)).get_content()
+    assert "自动停止。 ·" not in html and "<br><span style=\"white-space:nowrap;\">" in html
+
+
+@needs_lo
+@pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
+def test_libreoffice_prints_the_table_without_the_note_beside_it(tmp_path):
+    path = write_workbook("tasks", tmp_path / "t.xlsx")
+    [pdf] = lo.convert_all([path], "pdf", tmp_path / "pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "任务名称" in text and "系统提示" in text
+    assert "督办尚未检查此工作簿" not in text
