@@ -171,7 +171,7 @@ def summary(folder: Path = Folder,
     from .summary.output import show
 
     if week == month:
-        raise UsageError("give exactly one of --week or --month.")
+        raise UsageError("请只给出 --week 或 --month 其中之一。 / give exactly one of --week or --month.")
     settings, moment = _with_workbooks(folder, now, mail=True)
     show(run_summary(folder, settings, moment, "week" if week else "month", dry_run, dept, project), settings, as_json)
 

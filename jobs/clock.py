@@ -24,5 +24,6 @@ def now(settings: dict, override: str | None = None) -> datetime:
     try:
         moment = datetime.fromisoformat(override)
     except ValueError:
-        raise UsageError(f"--now '{override}' is not an ISO date-time. Write it like 2026-11-23T09:00.") from None
+        raise UsageError(f"--now “{override}” 不是 ISO 日期时间，请写成 2026-11-23T09:00 这样。 / "
+                         f"--now '{override}' is not an ISO date-time. Write it like 2026-11-23T09:00.") from None
     return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)

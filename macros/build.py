@@ -9,9 +9,15 @@ it. (One button and a dropdown because every button can only reach that same mac
 button was pressed is not visible from Python; see README "Excel buttons".)
 
 The `xlwings.conf` sheet tells xlwings which Python to start (Interpreter_Win / Interpreter_Mac)
-and where duban's packages are (PYTHONPATH), from the interpreter running `duban macros`;
-under %LOCALAPPDATA% or %USERPROFILE% the path is written with that variable (xlwings expands
-it), so one console on the share serves every clerk who installed duban in the same place.
+and, when it is needed, where duban's packages are (PYTHONPATH). Built on Windows, Interpreter_Win
+is the interpreter running `duban macros` (under %LOCALAPPDATA% or %USERPROFILE% written with that
+variable, which xlwings expands, so one console on the share serves every clerk who installed duban
+in the same place) and PYTHONPATH its packages. Built anywhere else (the usual case: `duban init`
+on the Linux server), this machine's paths mean nothing to Excel: Interpreter_Win is the documented
+per-user default WINDOWS_DEFAULT and Interpreter_Mac MAC_DEFAULT (this Python when built on a Mac),
+and no PYTHONPATH is written: that venv has duban installed. The folder of duban_console.py needs
+no setting either: xlwings puts the workbook's own folder on sys.path (ADD_WORKBOOK_TO_PYTHONPATH,
+true by default; `xlwings.utils.prepare_sys_path`).
 """
 from __future__ import annotations
 
@@ -66,17 +72,32 @@ def _portable(path: str) -> str:
     return path
 
 
+WINDOWS_DEFAULT = r"%LOCALAPPDATA%\duban\.venv\Scripts\pythonw.exe"   # README "Installing on a clerk's PC"
+MAC_DEFAULT = "$HOME/duban/.venv/bin/python"                     # xlwings expands $HOME on a Mac
+
+
+def _system() -> str:
+    return "windows" if os.name == "nt" else "mac" if sys.platform == "darwin" else "other"
+
+
 def interpreter_settings(interpreter_win: str | None = None, interpreter_mac: str | None = None,
-                         pythonpath: str | None = None) -> list[tuple[str, str]]:
-    """The xlwings.conf rows: the running interpreter (pythonw.exe on Windows: no console window)
-    and the folder that holds duban's packages."""
-    exe = sys.executable
-    if os.name == "nt":
-        windowless = Path(exe).with_name("pythonw.exe")
-        exe = _portable(str(windowless if windowless.exists() else exe))
-    packages = str(Path(__file__).resolve().parent.parent)
-    return [("Interpreter_Win", interpreter_win or exe), ("Interpreter_Mac", interpreter_mac or exe),
-            ("PYTHONPATH", pythonpath or (_portable(packages) if os.name == "nt" else packages))]
+                         pythonpath: str | None = None, system: str | None = None) -> list[tuple[str, str]]:
+    """The xlwings.conf rows. Built on Windows: the running interpreter (pythonw.exe: no console
+    window) and the folder that holds duban's packages. Elsewhere: the per-user defaults and no
+    PYTHONPATH row (a POSIX path means nothing to Excel on Windows); the options override."""
+    system = system or _system()
+    win, mac, packages = WINDOWS_DEFAULT, MAC_DEFAULT, None
+    if system == "windows":
+        windowless = Path(sys.executable).with_name("pythonw.exe")
+        win = _portable(str(windowless if windowless.exists() else sys.executable))
+        packages = _portable(str(Path(__file__).resolve().parent.parent))
+    elif system == "mac":
+        home = str(Path.home()).rstrip("/")
+        mac = "$HOME" + sys.executable[len(home):] if sys.executable.startswith(home + "/") else sys.executable
+    rows = [("Interpreter_Win", interpreter_win or win), ("Interpreter_Mac", interpreter_mac or mac)]
+    if pythonpath or packages:
+        rows.append(("PYTHONPATH", pythonpath or packages))
+    return rows
 
 
 def console_language(folder: Path) -> str:

@@ -109,8 +109,13 @@ def test_usage_errors_from_the_parser(tmp_path, args, sentence):
 
 
 @pytest.mark.parametrize("args, toml, sentence", [
-    (["validate", "{folder}", "--now", "garbage"], None, "--now 'garbage' is not an ISO date-time"),
+    (["validate", "{folder}", "--now", "garbage"], None,
+     "--now “garbage” 不是 ISO 日期时间，请写成 2026-11-23T09:00 这样。 / --now 'garbage' is not an ISO date-time"),
     (["check", "{folder}", "--now", "2026-13-45"], None, "--now '2026-13-45' is not an ISO date-time"),
+    (["summary", "{folder}"], None, "请只给出 --week 或 --month 其中之一。 / give exactly one of --week or --month."),
+    (["summary", "{folder}", "--week", "--month"], None,
+     "请只给出 --week 或 --month 其中之一。 / give exactly one of --week or --month."),
+    (["service", "{folder}"], None, "请只给出 --systemd 或 --windows 其中之一。 / give exactly one of --systemd or --windows."),
     (["validate", "{folder}/没有这个文件夹"], None, "no such folder"),
     (["validate", "{folder}"], "[reader]\nmax_unzip_mb = 5\n",
      "unknown setting 'reader.max_unzip_mb'. Did you mean 'reader.max_unzipped_mb'?"),
@@ -120,7 +125,7 @@ def test_usage_errors_from_the_parser(tmp_path, args, sentence):
     (["validate", "{folder}"], "reader = 5\n", "'reader' must be a table"),
     (["validate", "{folder}"], "[reader\nmax_unzipped_mb = 5\n", "not valid TOML"),
     (["validate", "{folder}"], '[company]\ntimezone = "Mars/Olympus"\n', "is not a known time zone"),
-], ids=["now-garbage", "now-impossible-date", "no-folder", "unknown-key", "unknown-table", "wrong-type",
+], ids=["now-garbage", "now-impossible-date", "summary-neither", "summary-both", "service-neither", "no-folder", "unknown-key", "unknown-table", "wrong-type",
         "bool-for-number", "value-for-table", "bad-toml", "bad-timezone"])
 def test_usage_errors_are_one_line_with_exit_code_2(tmp_path, args, toml, sentence):
     if toml is not None:

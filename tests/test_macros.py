@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -88,7 +89,47 @@ def test_console_opens_in_calamine_with_its_sheets_and_settings(demo_zh):
     assert book.get_sheet_by_name("问题").to_python()[0][:4] == ["工作簿", "单元格", "代码", "说明"]
     conf = [row[:2] for row in book.get_sheet_by_name("xlwings.conf").to_python()]
     assert conf == [list(pair) for pair in interpreter_settings()]
-    assert conf[0] == ["Interpreter_Win", sys.executable] and conf[2] == ["PYTHONPATH", str(ROOT)]
+
+
+@pytest.mark.skipif(os.name == "nt" or sys.platform == "darwin", reason="a build on Linux")
+def test_a_console_built_on_linux_names_the_per_user_windows_python_not_this_one(tmp_path):
+    """Built on the server (the usual case), the conf sheet must not carry this machine's POSIX paths:
+    Interpreter_Win is the README's per-user default, and no PYTHONPATH (the venv has duban; the
+    workbook's own folder, where duban_console.py is, xlwings adds by itself)."""
+    [book_path, _] = write_console(tmp_path / "share", "zh")
+    conf = [row[:2] for row in CalamineWorkbook.from_path(str(book_path)).get_sheet_by_name("xlwings.conf").to_python()]
+    keys = [key for key, _ in conf if key]
+    assert conf[0] == ["Interpreter_Win", r"%LOCALAPPDATA%\duban\.venv\Scripts\pythonw.exe"]
+    assert conf[1] == ["Interpreter_Mac", "$HOME/duban/.venv/bin/python"]
+    assert keys == ["Interpreter_Win", "Interpreter_Mac"]           # xlwings reads A1 down to the first gap
+    values = " ".join(str(v) for _, v in conf)
+    assert sys.executable not in values and str(ROOT) not in values and "site-packages" not in values
+    # the options still override, PYTHONPATH included
+    [book_path, _] = write_console(tmp_path / "other", "en", interpreter_win=r"C:\Python311\pythonw.exe",
+                                   interpreter_mac="/opt/py/bin/python3", pythonpath=r"\\server\share\libs")
+    conf = [row[:2] for row in CalamineWorkbook.from_path(str(book_path)).get_sheet_by_name("xlwings.conf").to_python()]
+    assert conf == [["Interpreter_Win", r"C:\Python311\pythonw.exe"], ["Interpreter_Mac", "/opt/py/bin/python3"],
+                    ["PYTHONPATH", r"\\server\share\libs"]]
+
+
+def test_the_vba_puts_the_workbooks_own_folder_on_sys_path():
+    """duban_console.py needs no PYTHONPATH: xlwings' RunPython adds the workbook's folder unless
+    ADD_WORKBOOK_TO_PYTHONPATH says otherwise (which the console never writes)."""
+    olevba = pytest.importorskip("oletools.olevba")
+    parser = olevba.VBA_Parser(str(xlwings_dir() / "quickstart_standalone.xlsm"))
+    try:
+        code = "\n".join(c for _, _, _, c in parser.extract_macros())
+    finally:
+        parser.close()
+    assert 'GetConfig("ADD_WORKBOOK_TO_PYTHONPATH", "true")' in code
+    from xlwings.utils import prepare_sys_path
+    book = Path("/srv/share/督办/duban_console.xlsm")
+    before = list(sys.path)
+    try:
+        prepare_sys_path(f"true;{book};{book};;;;")
+        assert str(book.parent) in sys.path
+    finally:
+        sys.path[:] = before
 
 
 @pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -19,6 +20,7 @@ from jobs.serve.lock import LockLost, ServeLock, read_lock
 from jobs.serve.schedule import parse, specs
 from jobs.workcal import WorkCalendar
 
+ROOT = Path(__file__).resolve().parent.parent
 SH = ZoneInfo("Asia/Shanghai")
 NY = ZoneInfo("America/New_York")
 CN = WorkCalendar("CN", SH)
@@ -219,6 +221,9 @@ def test_the_systemd_unit(tmp_path):
                  "EnvironmentFile=-/etc/duban/duban.env", "WatchdogSec=180", "WantedBy=multi-user.target"):
         assert line in unit
     assert f"serve {tmp_path}" in unit
+    assert "Documentation=" not in unit and "example.com" not in unit        # no placeholder address
+    # the folder is under /tmp: PrivateTmp would hide it from the service, so it is left out and said
+    assert "\nPrivateTmp=yes" not in unit and "# PrivateTmp=yes left out:" in unit
     if not shutil.which("systemd-analyze"):
         pytest.skip("systemd-analyze is not installed")
     path = tmp_path / "duban-serve.service"
@@ -226,6 +231,58 @@ def test_the_systemd_unit(tmp_path):
     done = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60)
     problems = [line for line in done.stderr.splitlines() if "duban-serve.service" in line]
     assert done.returncode == 0 and not problems, done.stderr
+
+
+def test_the_systemd_hardening_lines_only_where_they_hide_nothing_serve_needs(monkeypatch, capsys):
+    from jobs.serve import service
+    monkeypatch.setattr(service, "command", lambda: ["/opt/duban/.venv/bin/duban"])
+    unit = service.systemd_unit(Path("/srv/share/督办"), config.defaults())
+    for line in ("PrivateTmp=yes", "ProtectSystem=full", "ProtectHome=read-only", "NoNewPrivileges=yes"):
+        assert f"\n{line}\n" in unit
+    assert "left out" not in unit and capsys.readouterr().err == ""
+
+    # the new user's case: `duban init demo` in /tmp/newuser, duban in a venv beside it
+    monkeypatch.setattr(service, "command", lambda: ["/tmp/newuser/.venv/bin/duban"])
+    unit = service.systemd_unit(Path("/tmp/newuser/demo"), config.defaults())
+    assert "\nPrivateTmp=yes" not in unit and "\nProtectHome=read-only\n" in unit
+    [why] = [line for line in unit.splitlines() if "left out" in line]
+    assert why.startswith("# PrivateTmp=yes left out: /tmp/newuser/demo is under /tmp")
+    assert "warning: PrivateTmp=yes left out" in capsys.readouterr().err
+
+    # a folder in a home directory: ProtectHome=read-only would stop every write; duban there too
+    monkeypatch.setattr(service, "command", lambda: ["/home/liu/.venv/bin/duban"])
+    unit = service.systemd_unit(Path("/home/liu/督办"), config.defaults())
+    assert "\nProtectHome=read-only" not in unit and "# ProtectHome=read-only left out: /home/liu/督办" in unit
+    assert "\nPrivateTmp=yes\n" in unit
+    # only the interpreter under /home (or /tmp): left out as well
+    monkeypatch.setattr(service, "command", lambda: ["/home/liu/.venv/bin/duban"])
+    assert "\nProtectHome=read-only" not in service.systemd_unit(Path("/srv/督办"), config.defaults())
+    monkeypatch.setattr(service, "command", lambda: ["/tmp/venv/bin/duban"])
+    assert "\nPrivateTmp=yes" not in service.systemd_unit(Path("/srv/督办"), config.defaults())
+    assert "warning" in capsys.readouterr().err
+
+
+def test_the_windows_task_printed_is_utf8_and_names_the_folder_absolutely(tmp_path, monkeypatch):
+    (tmp_path / "demo").mkdir()
+    monkeypatch.chdir(tmp_path)
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+                           "from jobs.cli import main; main()", str(ROOT), "service", "demo", "--windows"],
+                          capture_output=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    root = ET.fromstring(done.stdout)                  # bytes: the parser goes by the declaration
+    ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+    folder = str((tmp_path / "demo").resolve())
+    assert root.find("t:Actions/t:Exec/t:WorkingDirectory", ns).text == folder
+    assert root.find("t:Actions/t:Exec/t:Arguments", ns).text.endswith(f"serve {folder}")
+    out = tmp_path / "task.xml"
+    done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+                           "from jobs.cli import main; main()", str(ROOT), "service", "demo", "--windows",
+                           "--output", str(out)], capture_output=True, timeout=60, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    data = out.read_bytes()
+    assert data[:2] == b"\xff\xfe" and data.decode("utf-16").startswith('<?xml version="1.0" encoding="UTF-16"?>')
+    assert ET.fromstring(data).find("t:Actions/t:Exec/t:WorkingDirectory", ns).text == folder
 
 
 def test_the_windows_task_xml(tmp_path):

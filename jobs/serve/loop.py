@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import heapq
+import re
 import signal
 import threading
 import time
@@ -41,10 +42,29 @@ from .schedule import JobSpec, specs
 
 WOKE_AFTER = 120          # seconds without a loop turn: the machine slept (or was suspended)
 
+# a skipped run's error, as stored (English: the runs table and `status --json` keep one wording);
+# status.error_text and the log line below say it in the company language
+MISSED = re.compile(r"missed (?P<n>\d+) scheduled run\(s\) \((?P<first>[\d-]+ [\d:]+)(?: to (?P<last>[\d-]+ [\d:]+))?\) "
+                    r"while serve was not running; (?:caught up by the run of (?P<run>[\d-]+ [\d:]+)|"
+                    r"older than serve\.catch_up_hours \((?P<hours>[\d.]+) h\): not run)")
+
+PREVIEW = {
+    "zh": "  {slot} 将给 {to} 发送{kind}邮件：{subject}（{n} 项）",
+    "en": "  {slot} would mail the {kind} to {to}: {subject} ({n} {items})",
+}
+
 
 def stale_after(settings: dict) -> timedelta:
     """How old a lock's heartbeat may be before another serve takes it over."""
     return timedelta(seconds=max(3 * settings["serve"]["heartbeat_seconds"], 30))
+
+
+def preview_line(lang: str, slot: datetime, kind: str, to: str, subject: str, items: int) -> str:
+    """One mail a --dry-run would send, in the company language ("1 item", "3 items")."""
+    from ..mailreport import TEXT as MAIL_TEXT
+    label = MAIL_TEXT[lang].get(kind, kind)
+    return PREVIEW[lang].format(slot=f"{slot:%Y-%m-%d %H:%M}", kind=label, to=to, subject=subject, n=items,
+                                items="item" if items == 1 else "items")
 
 
 class _SlotJob(schedule.Job):
@@ -82,6 +102,7 @@ class Serve:
         self.heartbeat_every = serve["heartbeat_seconds"]
         self.inline = self.clock.simulated if inline is None else inline
         self.runner = runner          # tests: a stand-in for execute.run_job
+        self.lang = settings["company"]["language"] if settings["company"]["language"] in PREVIEW else "zh"
         self.people: dict = {}
         self.queue = None                      # serve's own look at the mail queue (self-alerts)
         self.stopping = False
@@ -238,7 +259,8 @@ class Serve:
                        f"older than serve.catch_up_hours ({self.grace.total_seconds() / 3600:g} h): not run"))
             self.runs.skipped(spec.job, last or first, now, text)
             self.counts[(spec.job, "skipped")] += 1
-            self.log.info("%s: %s", spec.job, text)
+            from .status import error_text
+            self.log.info("%s: %s", spec.job, error_text(text, self.lang))
         if decision.run is not None:
             if why:
                 self.log.info("%s: catching up the run of %s (%s)", spec.job, f"{decision.run:%Y-%m-%d %H:%M}", why)
@@ -279,8 +301,7 @@ class Serve:
             key = (kind, to, subject)
             if key not in self.previews:
                 self.previews.add(key)
-                self.log.info("  %s would mail %s to %s: %s (%d item(s))", f"{slot:%Y-%m-%d %H:%M}", kind, to,
-                              subject, items)
+                self.log.info("%s", preview_line(self.lang, slot, kind, to, subject, items))
 
     # ---- heartbeat, self-alerts, housekeeping -----------------------------------------------
     def _heartbeat(self, force: bool = False) -> None:

@@ -3,7 +3,8 @@
 systemd: a unit for a dedicated user, restarted on failure, in the folder, with the SMTP password
 from an EnvironmentFile readable only by root (mode 0600; systemd reads it before dropping to the
 user), `Type=notify` with a watchdog (serve says READY=1 once started and WATCHDOG=1 with every
-heartbeat, through $NOTIFY_SOCKET; `sd_notify` below, no extra package).
+heartbeat, through $NOTIFY_SOCKET; `sd_notify` below, no extra package), and the sandboxing lines
+that hide nothing serve needs (`hardening`: a folder or venv under /tmp or /home keeps its files).
 Windows: a Task Scheduler task started at boot whether or not anyone is logged on, restarted on
 failure, never stopped for running long, on the folder's UNC path (a service does not see mapped
 drive letters).
@@ -39,9 +40,48 @@ def _systemd_quote(arg: str) -> str:
     return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
 
 
-def systemd_unit(folder: Path, settings: dict, user: str = "duban", env_file: str = "/etc/duban/duban.env") -> str:
+# hardening line -> the paths it hides or makes read-only, and what that does to them
+HARDENING = (
+    ("PrivateTmp=yes", ("/tmp", "/var/tmp"), "which it hides from the service (the service gets an empty {top} of its own)"),
+    ("ProtectSystem=full", ("/usr", "/boot", "/efi", "/etc"), "which it makes read-only for the service"),
+    ("ProtectHome=read-only", ("/home", "/root", "/run/user"), "which it makes read-only for the service"),
+)
+
+
+def _under(path: Path, top: str) -> bool:
+    return path == Path(top) or Path(top) in path.parents
+
+
+def hardening(folder: Path, exe: list[str]) -> tuple[list[str], list[str]]:
+    """(the hardening lines that are safe, a sentence per line left out). A line is left out when
+    the folder, or the program serve runs from, is under a path that line hides or makes read-only
+    (ProtectSystem=full only for the folder: reading /usr is what it allows)."""
+    program = [Path(exe[0])] + ([Path(sys.prefix)] if exe[0] == sys.executable else [])
+    lines, notes = [], []
+    for line, tops, effect in HARDENING:
+        paths = [folder] + (program if not line.startswith("ProtectSystem") else [])
+        hit = next(((p, top) for p in paths for top in tops if _under(p, top)), None)
+        if hit is None:
+            lines.append(line)
+        else:
+            notes.append(f"{line} left out: {hit[0]} is under {hit[1]}, {effect.format(top=hit[1])}. "
+                         f"Keep the folder and duban's Python (its venv) outside {hit[1]} to have it.")
+    return lines, notes
+
+
+def systemd_unit(folder: Path, settings: dict, user: str = "duban", env_file: str = "/etc/duban/duban.env",
+                 warn=None) -> str:
+    """The unit's text; a hardening line left out is said in a comment in it and, through `warn`
+    (default: a line on stderr), to the person running `duban service`."""
     folder = folder.resolve()
-    start = " ".join(_systemd_quote(a) for a in [*command(), "serve", str(folder)])
+    exe = command()
+    start = " ".join(_systemd_quote(a) for a in [*exe, "serve", str(folder)])
+    safe, notes = hardening(folder, exe)
+    if warn is None:
+        warn = lambda text: print(f"duban: warning: {text}", file=sys.stderr)   # noqa: E731
+    for note in notes:
+        warn(note)
+    protect = "\n".join([*(f"# {note}" for note in notes), *safe])
     watchdog = 3 * settings["serve"]["heartbeat_seconds"]
     password_env = settings["mail"]["smtp"]["password_env"]
     return f"""# duban serve for {folder}
@@ -52,9 +92,9 @@ def systemd_unit(folder: Path, settings: dict, user: str = "duban", env_file: st
 #   duban service {shlex.quote(str(folder))} --systemd > /etc/systemd/system/duban-serve.service
 #   systemctl daemon-reload && systemctl enable --now duban-serve
 #   journalctl -u duban-serve -f        # the log; duban status {shlex.quote(str(folder))} says what ran
+# Documentation: duban's README, "Running it as a service".
 [Unit]
 Description=duban serve (督办后台服务) for {folder}
-Documentation=https://example.com/duban/README.md
 Wants=network-online.target
 After=network-online.target remote-fs.target
 RequiresMountsFor={_systemd_quote(str(folder))}
@@ -77,9 +117,7 @@ RestartSec=30
 KillSignal=SIGTERM
 TimeoutStopSec=30
 NoNewPrivileges=yes
-PrivateTmp=yes
-ProtectSystem=full
-ProtectHome=read-only
+{protect}
 
 [Install]
 WantedBy=multi-user.target
@@ -91,7 +129,9 @@ def unc_path(folder: Path, settings: dict) -> tuple[str, str]:
     share = (settings["mail"].get("share_path") or "").strip()
     if share.startswith("\\\\"):
         return share, ""
-    text = str(folder.resolve()) if os.name == "nt" else str(folder)
+    text = str(folder)
+    if os.name == "nt" or not re.match(r"^(\\\\|[A-Za-z]:)", text):     # a Windows path given on Linux stays as given
+        text = str(folder.resolve())
     if text.startswith("\\\\"):
         return text, ""
     if re.match(r"^[A-Za-z]:", text):
@@ -166,11 +206,15 @@ def windows_task(folder: Path, settings: dict, user: str = "DOMAIN\\duban-svc") 
 """
 
 
+XML_UTF16, XML_UTF8 = '<?xml version="1.0" encoding="UTF-16"?>', '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def write_text(text: str, output: Path | None, windows: bool) -> None:
-    """Print, or write to `output` (Task Scheduler XML as UTF-16 with a BOM, as schtasks expects)."""
-    if output is None:
+    """Print (the XML then declares UTF-8), or write to `output` (Task Scheduler XML as UTF-16 with a
+    BOM, declared so, as schtasks prefers)."""
+    if output is None:                 # printed: the bytes are UTF-8, and so must the declaration be
         import typer
-        typer.echo(text, nl=False)
+        typer.echo(text.replace(XML_UTF16, XML_UTF8, 1) if windows else text, nl=False)
         return
     if windows:
         output.write_text(text, encoding="utf-16")
@@ -196,4 +240,4 @@ def sd_notify(state: str) -> bool:
 
 def check_choice(systemd: bool, windows: bool) -> None:
     if systemd == windows:
-        raise UsageError("give exactly one of --systemd or --windows.")
+        raise UsageError("请只给出 --systemd 或 --windows 其中之一。 / give exactly one of --systemd or --windows.")

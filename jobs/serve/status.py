@@ -3,17 +3,20 @@
 JSON: {"serve": {"running", "host", "pid", "since", "heartbeat"}, "jobs": [{"job", "schedule",
 "last_run", "result", "next_run"}], "runs": [{"job", "scheduled", "started", "finished", "result",
 "error"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"}, "skipped":
-[{"workbook", "since", "last", "reason"}]}. Times are ISO 8601 in the company zone.
+[{"workbook", "since", "last", "reason"}]}. Times are ISO 8601 in the company zone. The terminal text
+follows company.language (TEXT, zh or en); the JSON keys and values stay as stored.
 """
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import clock as job_clock
 from ..workcal import from_settings as calendar_from
 from .lock import LOCK_NAME, alive, read_lock
-from .loop import stale_after
+from .loop import MISSED, stale_after
 from .runs import Runs
 from .schedule import specs
 
@@ -68,39 +71,123 @@ def _queue(db: Path, tz, now: datetime) -> dict:
     return found
 
 
-def show(data: dict, folder: Path, lang: str = "en") -> None:
+TEXT = {
+    "zh": {
+        "running": "后台服务运行中：{folder} — 主机 {host}，进程 {pid}，启动于 {since}，心跳 {beat}",
+        "stopped_seen": "后台服务未运行：{folder}（上次在主机 {host} 上运行，进程 {pid}，最后心跳 {beat}）",
+        "stopped": "后台服务未运行：{folder}",
+        "head": ("任务", "计划", "上次运行", "结果", "下次运行"),
+        "queue": "邮件队列：{waiting} 封等待发送（其中 {held} 封暂存至上班时间），最早排队于 {oldest}；"
+                 "{failed} 封被拒收，{given_up} 封已放弃，{sent} 封已发出",
+        "skipped_head": "未写入的工作簿（在 Excel 中打开，或检查时被修改）：",
+        "skipped_row": "  {workbook}：自 {since} 起（{reason}）",
+        "runs_head": "最近 {n} 次运行：",
+        "seconds": " {n} 秒",
+        "jobs": {"check": "检查", "alert": "紧急提醒", "remind": "每日提醒", "summary_week": "周报", "summary_month": "月报"},
+        "results": {"ok": "成功", "failed": "失败", "timeout": "超时", "skipped": "跳过"},
+        "missed": "错过 {n} 次计划运行（{span}），当时后台服务未运行；",
+        "caught_up": "已由 {run} 的运行补上",
+        "too_old": "超过 serve.catch_up_hours（{hours} 小时），未补运行",
+        "span": "{first} 至 {last}",
+    },
+    "en": {
+        "running": "serve is running: {folder} — host {host}, pid {pid}, since {since}, heartbeat {beat}",
+        "stopped_seen": "serve is NOT running: {folder} (last seen on host {host}, pid {pid}, last heartbeat {beat})",
+        "stopped": "serve is not running: {folder}",
+        "head": ("job", "schedule", "last run", "result", "next run"),
+        "queue": "mail queue: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
+                 "{failed} refused, {given_up} given up, {sent} sent",
+        "skipped_head": "workbooks not written (open in Excel or changed while checked):",
+        "skipped_row": "  {workbook}: since {since} ({reason})",
+        "runs_head": "last {n} runs:",
+        "seconds": " {n}s",
+        "jobs": {},
+        "results": {},
+    },
+}
+ZH_WEEKDAYS = {"monday": "周一", "tuesday": "周二", "wednesday": "周三", "thursday": "周四", "friday": "周五",
+               "saturday": "周六", "sunday": "周日"}
+ZH_UNITS = {"seconds": "秒", "minutes": "分钟", "hours": "小时"}
+
+
+def schedule_text(describe: str, lang: str) -> str:
+    """A JobSpec.describe() ("every 30 minutes", "working days 09:00", "friday 17:30", ...) in `lang`."""
+    every = re.fullmatch(r"every (\d+) (seconds|minutes|hours)", describe)
+    if lang != "zh":
+        return f"every {every[2][:-1]}" if every and every[1] == "1" else describe
+    if every:
+        return f"每 {every[1]} {ZH_UNITS[every[2]]}"
+    if describe == "off":
+        return "关闭"
+    day, _, hhmm = describe.rpartition(" ")
+    return {"working days": f"工作日 {hhmm}", "first working day of the month": f"每月第一个工作日 {hhmm}"}.get(
+        day, f"每{ZH_WEEKDAYS.get(day, day)} {hhmm}")
+
+
+def error_text(error: str, lang: str) -> str:
+    """A run's error in `lang`: serve's own "missed N scheduled run(s)" sentence is rewritten in
+    Chinese; a job's error is shown as the job wrote it (the JSON keeps it as stored)."""
+    missed = MISSED.fullmatch(error or "")
+    if not missed:
+        return error
+    if lang != "zh":
+        return error.replace("run(s)", "run" if missed["n"] == "1" else "runs", 1)
+    t = TEXT["zh"]
+    first, last = missed["first"], missed["last"]
+    span = t["span"].format(first=first, last=last) if last else first
+    tail = (t["caught_up"].format(run=missed["run"]) if missed["run"] else
+            t["too_old"].format(hours=missed["hours"]))
+    return t["missed"].format(n=missed["n"], span=span) + tail
+
+
+def show(data: dict, folder: Path, lang: str = "zh") -> None:
     import typer
-    zh = lang == "zh"
+    lang = lang if lang in TEXT else "zh"
+    t = TEXT[lang]
+    job = lambda name: t["jobs"].get(name, name)              # noqa: E731
+    result = lambda r: t["results"].get(r, r) if r else "—"   # noqa: E731
     s = data["serve"]
     short = lambda t: t[:16].replace("T", " ") if t else "—"   # noqa: E731
     if s["running"]:
-        typer.echo(f"{'后台服务运行中' if zh else 'serve is running'}: {folder} — host {s['host']}, pid {s['pid']}, "
-                   f"since {short(s['since'])}, heartbeat {s['heartbeat'][11:19]}")
+        typer.echo(t["running"].format(folder=folder, host=s["host"], pid=s["pid"], since=short(s["since"]),
+                                       beat=(s["heartbeat"] or "")[11:19] or "—"))
     elif s["host"]:
-        typer.echo(f"{'后台服务未运行' if zh else 'serve is NOT running'} (last seen on host {s['host']}, pid {s['pid']}, "
-                   f"last heartbeat {short(s['heartbeat'])})")
+        typer.echo(t["stopped_seen"].format(folder=folder, host=s["host"], pid=s["pid"], beat=short(s["heartbeat"])))
     else:
-        typer.echo('后台服务未运行' if zh else f"serve is not running for {folder}")
+        typer.echo(t["stopped"].format(folder=folder))
     typer.echo("")
-    typer.echo(f"{'job':<14} {'schedule':<36} {'last run':<17} {'result':<8} next run")
-    for j in data["jobs"]:
-        typer.echo(f"{j['job']:<14} {j['schedule']:<36} {short(j['last_run']):<17} {j['result'] or '—':<8} "
-                   f"{short(j['next_run'])}")
+    rows = [t["head"]] + [(job(j["job"]), schedule_text(j["schedule"], lang), short(j["last_run"]), result(j["result"]),
+                           short(j["next_run"])) for j in data["jobs"]]
+    widths = [max(_width(r[c]) for r in rows) for c in range(4)]
+    for r in rows:
+        typer.echo("  ".join(_pad(cell, w) for cell, w in zip(r[:4], widths)) + "  " + r[4])
     q = data["queue"]
     typer.echo("")
-    typer.echo(f"mail queue: {q['waiting']} waiting ({q['held']} held for office hours), oldest {short(q['oldest'])}; "
-               f"{q['failed']} refused, {q['given_up']} given up, {q['sent']} sent")
+    typer.echo(t["queue"].format(**{**q, "oldest": short(q["oldest"])}))
     if data["skipped"]:
         typer.echo("")
-        typer.echo("workbooks not written (open in Excel or changed while checked):")
+        typer.echo(t["skipped_head"])
         for w in data["skipped"]:
-            typer.echo(f"  {w['workbook']}: since {short(w['since'])} ({w['reason']})")
+            typer.echo(t["skipped_row"].format(workbook=w["workbook"], since=short(w["since"]), reason=w["reason"]))
     if data["runs"]:
         typer.echo("")
-        typer.echo(f"last {len(data['runs'])} runs:")
-        for r in data["runs"]:
+        typer.echo(t["runs_head"].format(n=len(data["runs"])))
+        names = [job(r["job"]) for r in data["runs"]]
+        results = [result(r["result"]) for r in data["runs"]]
+        wj, wr = max(map(_width, names)), max(map(_width, results))
+        for r, name, res in zip(data["runs"], names, results):
             took = ""
             if r["started"] and r["finished"]:
-                took = f" {(datetime.fromisoformat(r['finished']) - datetime.fromisoformat(r['started'])).total_seconds():.0f}s"
-            err = f" — {r['error']}" if r["error"] else ""
-            typer.echo(f"  {short(r['scheduled'])} {r['job']:<14} {r['result']:<8}{took}{err}")
+                seconds = (datetime.fromisoformat(r["finished"]) - datetime.fromisoformat(r["started"])).total_seconds()
+                took = t["seconds"].format(n=f"{seconds:.0f}")
+            err = f" — {error_text(r['error'], lang)}" if r["error"] else ""
+            typer.echo(f"  {short(r['scheduled'])} {_pad(name, wj)} {_pad(res, wr)}{took}{err}")
+
+
+def _width(text: str) -> int:
+    """Columns on a terminal: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))

@@ -10,6 +10,7 @@ The file is written beside its final name and moved into place, so a reader neve
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import tempfile
@@ -23,49 +24,58 @@ from .view import scope_title
 TEXT = {
     "zh": {"weekly": "周报-{label}.xlsx", "monthly": "月报-{label}.xlsx", "overview": "总览", "projects": "项目",
            "items": "事项清单", "notes": "说明", "title_week": "周报 {start} 至 {end}",
-           "title_month": "月度复盘 {label}", "as_of": "按各跟进表截至 {as_of} 的内容统计",
+           "title_month": "月度复盘 {label}",
+           "as_of": "未完成、逾期、阻塞、下期到期、未完成平均天数：截至 {end}（本期结束时）的状态；未更新：截至 {as_of}（生成报表时）的状态",
            "scope": "部门", "project": "项目", "trend": "趋势（全公司）", "period": "周期",
            "cols": ["完成", "按时完成", "按时率", "新建", "未完成", "逾期", "阻塞", "未更新", "下期到期",
                     "需求确认平均(工作小时)", "2工作小时内确认", "事件数", "事件响应中位数(分钟)", "10分钟内响应",
-                    "会议次数", "纪要迟发", "会议行动项未完成", "未完成平均天数"],
+                    "会议次数", "纪要迟发", "会议行动项未完成", "未完成平均天数", "开始时间未知（不计入平均）"],
            "trend_cols": ["新建", "完成", "期末未完成", "期末逾期", "按时率"],
            "chart_depts": "各部门：完成、逾期、阻塞", "chart_trend": "趋势：新建与完成、期末未完成与逾期",
            "item_cols": ["类别", "编号", "事项", "项目", "部门", "负责人", "截止日期", "逾期天数", "完成时间", "按时",
                          "需协助部门", "工作簿", "行"],
-           "cat_overdue": "逾期", "cat_blocked": "阻塞", "cat_completed": "完成", "yes": "是", "no": "否",
+           "trend_later": "趋势图在有两期数据后显示。", "cat_overdue": "逾期", "cat_blocked": "阻塞", "cat_completed": "完成", "yes": "是", "no": "否",
            "figure": "指标", "value": "数值", "capped": "“{list}”共 {total} 项，此处列出前 {n} 项（最早到期的在前），其余见各工作簿。", "top_overdue": "逾期最久的事项（前10项）", "blocked": "阻塞事项",
            "notes_text": [
                "完成：督办首次看到状态为“已完成”的时间落在本期内；督办首次读取时已完成的行不计入（完成时间未知）。",
                "按时：完成时间不晚于截止日期当天结束（截止为日期时间的，不晚于该时刻）；没有截止日期的算按时。",
                "新建：督办首次看到该行的时间落在本期内（督办第一次检查某工作簿时已存在的行不算新建）。",
-               "未完成、逾期、阻塞、未更新、下期到期：按生成报表时各工作簿的内容，逾期/阻塞/未更新即工作簿中的标记规则。",
+               "未完成、逾期、阻塞、下期到期：本期结束时的状态。某行在期末是否已完成，看督办日志中期末之后的第一次状态变化（之前的状态）或现在的状态；逾期：期末仍未完成、截止日期早于期末那一天；期末之后才出现的行不计。督办在期末之后才首次检查的工作簿，其原有行按首次检查时的状态计。阻塞按期末的状态；状态自期末未变的，按现在的阻塞标记（需协助部门没有历史记录）。",
+               "未更新：生成报表时工作簿中的“未按时更新”标记（没有历史记录，只能是现在的状态）。",
+               "未完成平均天数：从各行自己的开始时间到期末（需求：提交时间；紧急事务：发生时间；会议行动项：会议时间；任务和项目没有创建日期，按督办首次看到该行的时间）。督办第一次检查某工作簿时已存在的任务和项目，开始时间未知，不计入平均，单列为“开始时间未知”。",
+               "逾期天数：截至期末逾期的天数；未逾期的为空。",
                "需求确认时长按工作小时计（节假日、周末和下班时间不计）；事件响应时长按实际分钟计。",
                "趋势中的期末未完成、期末逾期来自当期保存的报表；督办尚未保存报表的周期这两项为空。"]},
     "en": {"weekly": "weekly-{label}.xlsx", "monthly": "monthly-{label}.xlsx", "overview": "Overview",
            "projects": "Projects", "items": "Items", "notes": "Notes", "title_week": "Weekly report {start} to {end}",
-           "title_month": "Monthly review {label}", "as_of": "From the tracking workbooks as they stood at {as_of}",
+           "title_month": "Monthly review {label}",
+           "as_of": "Open, overdue, blocked, due next, open age: as at {end} (the period's end); not updated: as at {as_of} (when the report was made)",
            "scope": "Department", "project": "Project", "trend": "Trend (company)", "period": "Period",
            "cols": ["Done", "Done on time", "On-time rate", "New", "Open", "Overdue", "Blocked", "Not updated",
                     "Due next period", "Request ack avg (working h)", "Acked within 2 working h", "Incidents",
                     "Incident response median (min)", "Answered within 10 min", "Meetings", "Minutes late",
-                    "Meeting actions open", "Open items' average age (days)"],
+                    "Meeting actions open", "Open items' average age (days)", "Start unknown (not in the average)"],
            "trend_cols": ["New", "Done", "Open at end", "Overdue at end", "On-time rate"],
            "chart_depts": "By department: done, overdue, blocked", "chart_trend": "Trend: new and done, open and overdue",
            "item_cols": ["List", "ID", "Item", "Project", "Department", "Owner", "Due", "Days late", "Done at",
                          "On time", "Help needed from", "Workbook", "Row"],
-           "cat_overdue": "Overdue", "cat_blocked": "Blocked", "cat_completed": "Done", "yes": "yes", "no": "no",
+           "trend_later": "The trend chart is shown once there are two periods of figures.", "cat_overdue": "Overdue", "cat_blocked": "Blocked", "cat_completed": "Done", "yes": "yes", "no": "no",
            "figure": "Figure", "value": "Value", "capped": "{list}: {total} items; the first {n} are listed (earliest due first), the workbooks have the rest.", "top_overdue": "Longest overdue (top 10)", "blocked": "Blocked items",
            "notes_text": [
                "Done: a check first saw the row done inside the period; rows already done when duban first read them are not counted (their completion time is unknown).",
                "On time: done by the end of the due date (by the moment, for a due date-time); rows without a due date count as on time.",
                "New: duban first saw the row inside the period (rows already there at duban's first check of a workbook are not new).",
-               "Open, overdue, blocked, not updated, due next: the workbooks as they stood when the report was made; overdue, blocked and not updated are the workbooks' own flags.",
+               "Open, overdue, blocked, due next: as at the period's end. Whether a row was done then is its status before the first status change the journal saw after the end, or its status now; overdue: still open at the end and due on a day before the end's day; rows first seen after the end are not counted. In a workbook duban first checked after the end, the rows already there count with their status at that first check. Blocked: the status at the end; where the status has not changed since, the blocked flag now (the help-needed department has no history).",
+               "Not updated: the workbooks' not-updated flag when the report was made (it has no history, so it can only be as of now).",
+               "Open items' average age: from each row's own start to the period's end (requests: submitted; incidents: occurred; meeting actions: the meeting; tasks and projects have no creation date: when duban first saw them). Tasks and projects already there at duban's first check of their workbook have no known start: they are left out of the average and counted under 'start unknown'.",
+               "Days late: as at the period's end; blank when not late.",
                "Request acknowledgement time counts working hours (no weekends, holidays or nights); incident response counts real minutes.",
                "Trend: open and overdue at each period's end come from that period's stored report; empty where duban had not yet stored one."]},
 }
 KEYS = ["completed", "completed_on_time", "on_time_rate", "created", "open", "overdue", "blocked", "stale", "due_next",
         "ack_avg_working_hours", "ack_within_share", "incidents", "incident_response_median_minutes",
-        "incident_within_share", "meetings_held", "minutes_late", "meeting_action_open", "avg_open_age_days"]
+        "incident_within_share", "meetings_held", "minutes_late", "meeting_action_open", "avg_open_age_days",
+        "open_age_unknown"]
 ITEMS_CAP = 5000       # rows per list in the item lists (the longest overdue first); the workbooks have the rest
 DEPT_BLOCKED_CAP = 100
 PERCENT = {"on_time_rate", "ack_within_share", "incident_within_share"}
@@ -89,11 +99,33 @@ def write_archive(path: Path, figures: Figures, trend: dict, lang: str, settings
                                          "strings_to_urls": False, "strings_to_numbers": False})
         _Writer(book, figures, trend, lang, company).write()
         book.close()
+        os.chmod(tmp, plain_mode(path))      # mkstemp makes 0600: the share's readers must open it
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def plain_mode(path: Path) -> int:
+    """The existing file's permissions, or what a plain open() would give under the umask (as
+    workbooks.template does)."""
+    if path.exists():
+        return path.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def count_axis(values) -> dict:
+    """A count axis from 0 with whole-number steps (Excel would otherwise step 0.5 on small counts)."""
+    top = max([v for v in values if isinstance(v, (int, float))] or [0])
+    unit = 1
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000, 50000):
+        unit = step
+        if top / step <= 8:
+            break
+    return {"min": 0, "major_unit": unit, "max": max(unit, math.ceil(top / unit) * unit), "num_format": "0"}
 
 
 class _Writer:
@@ -144,7 +176,8 @@ class _Writer:
         t, p = self.t, self.f.period
         ws.write(0, 0, title, self.fmt["title"])
         tz = p.start.tzinfo
-        ws.write(1, 0, t["as_of"].format(as_of=f"{self.f.now.astimezone(tz):%Y-%m-%d %H:%M}"), self.fmt["sub"])
+        ws.write(1, 0, t["as_of"].format(as_of=f"{self.f.now.astimezone(tz):%Y-%m-%d %H:%M}",
+                                         end=f"{p.end.astimezone(tz):%Y-%m-%d %H:%M}"), self.fmt["sub"])
         return 3
 
     def _title(self) -> str:
@@ -195,6 +228,7 @@ class _Writer:
                 col = KEYS.index(key) + 1
                 chart.add_series({"name": [name, top, col], "categories": [name, first + 1, 0, last, 0],
                                   "values": [name, first + 1, col, last, col], "fill": {"color": colour}})
+            chart.set_y_axis(count_axis([d.get(k) for _n, d in rows[1:] for k in ("completed", "overdue", "blocked")]))
             chart.set_title({"name": t["chart_depts"], "name_font": {"size": 11}})
             chart.set_legend({"position": "bottom"})
             chart.set_size({"width": 620, "height": 300})
@@ -213,7 +247,10 @@ class _Writer:
             for j, key in enumerate(("created", "completed", "open", "overdue", "on_time_rate"), 1):
                 self._value(ws, trow + i, tcol + j, "on_time_rate" if key == "on_time_rate" else key,
                             None if d is None else d.get(key))
-        if points:
+        with_data = [d for _p, d in points if d is not None]
+        if len(with_data) < 2:      # one point is no trend: a lone dot says nothing
+            ws.write(trow + 2 + len(points), tcol, t["trend_later"], self.fmt["sub"])
+        else:
             a, b = trow + 2, trow + 1 + len(points)
             bars = self.book.add_chart({"type": "column"})
             for j, colour in ((1, "#8FB3D9"), (2, "#2E7D32")):
@@ -226,6 +263,7 @@ class _Writer:
                                   "marker": {"type": "circle", "size": 5, "fill": {"color": colour},
                                              "border": {"color": colour}}})
             bars.combine(lines)
+            bars.set_y_axis(count_axis([d.get(k) for d in with_data for k in ("created", "completed", "open", "overdue")]))
             bars.set_title({"name": t["chart_trend"], "name_font": {"size": 11}})
             bars.set_legend({"position": "bottom"})
             bars.set_size({"width": 620, "height": 300})

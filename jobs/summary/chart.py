@@ -57,7 +57,8 @@ def trend_png(labels: list[str], bars: list[tuple[str, str, list]], lines: list[
               title: str, rate: tuple[str, list] | None = None) -> bytes:
     """A small trend chart: grouped bars (created, completed …), lines (open, overdue …) on the
     same count axis, and optionally a rate (0–1) as a dashed line on a right-hand percent axis.
-    Series are (colour key, legend label, values); None values leave a gap."""
+    Series are (colour key, legend label, values); None values leave a gap. The caller leaves out
+    charts of fewer than two periods and lines of a single value (jobs/summary/view.py `_chart`)."""
     matplotlib, plt = _matplotlib()
     family, _path = cjk_font()
     style = {"font.family": [family, "DejaVu Sans"] if family else ["DejaVu Sans"], "font.size": 8,
@@ -80,8 +81,9 @@ def trend_png(labels: list[str], bars: list[tuple[str, str, list]], lines: list[
             ax.set_title(title, fontsize=10, loc="left", color="#1f1f1f")
             ax.grid(axis="y", color="#e5e5e5", zorder=0)
             ax.spines[["top", "right"]].set_visible(False)
-            ax.yaxis.get_major_locator().set_params(integer=True)
-            ax.set_ylim(bottom=0)
+            # counts: whole-number ticks, from 0, at least 0–1 (all-zero data would otherwise get 0.00–0.05)
+            ax.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+            ax.set_ylim(0, max(ax.get_ylim()[1], 1))
             handles, names = ax.get_legend_handles_labels()
             if rate is not None:
                 right = ax.twinx()

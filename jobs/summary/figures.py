@@ -16,8 +16,20 @@ What counts as what:
   by that moment); a row without a due date counts as on time.
 - created: first seen inside the period, except rows that were already in their workbook at
   duban's first check of it (they were not created then).
-- open / overdue / blocked / stale / due next: as the workbooks stand now; overdue, blocked
-  and stale are the rules' own flags (jobs.rules), not re-derived here.
+- open / overdue / blocked / due next / open age: as of the period's end (`stock_marks`). A
+  row counts if it was there then: first seen by the end, or already in its workbook at duban's
+  first check of it (it predates duban). Its status at the end is the "from" of its first status
+  change the journal saw after the end, else its status now; it was done then if that status
+  is a done one and a check had seen it done by then. Overdue at the end: open then, due on a
+  day before the end's day (the overdue rule's own test, on that day). Blocked at the end: a
+  blocked status then, or, when the status has not changed since, the rule's flag now (the
+  help-needed department has no history). Rows that were first seen after the end are not
+  counted. Rows already there at a first check made after the end: their status at that
+  check stands for the end (`pre_duban` counts them, for the notes).
+- stale (not updated): the rules' flag now (it has no history); the report says so.
+- open age: from the row's own start (requests: submitted; incidents: occurred; meetings:
+  held), tasks and projects from when duban first saw them; rows already there at duban's
+  first check of their workbook have no known start and are left out (`open_age_unknown`).
 - requests: acknowledgement time in working hours (jobs.workcal), for requests acknowledged
   inside the period; first plan within `rules.first_plan_hours` of submission.
 - incidents: those that occurred inside the period; response minutes from occurred to
@@ -36,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from workbooks.directory import Directory
+from workbooks.kinds import INCIDENT_STATUS, REQUEST_STATUS, WORK_STATUS
 from workbooks.records import Record
 from workbooks.schema import Role
 
@@ -46,14 +59,18 @@ from .period import Period
 KINDS = ("tasks", "projects", "requests", "incidents", "meetings")
 NO_DEPARTMENT = ""        # rows whose department cannot be told; shown as 未指定部门 / No department
 TOP_OVERDUE = 10
+DONE_KEYS = sorted({c.key for c in (*WORK_STATUS, *REQUEST_STATUS, *INCIDENT_STATUS) if c.done})
+BLOCKED_KEYS = sorted({c.key for c in (*WORK_STATUS, *REQUEST_STATUS, *INCIDENT_STATUS) if c.blocked})
+START = {"requests": "submitted", "incidents": "occurred", "meetings": "held_at"}   # else first seen
 
 # The --json contract's keys (issue 11), in its order; the mail and the archive show more.
 JSON_KEYS = ("completed", "completed_on_time", "created", "open", "overdue", "blocked", "stale", "on_time_rate",
              "ack_avg_working_hours", "incident_response_median_minutes", "meetings_held")
 COUNTS = ("completed", "completed_on_time", "completed_late", "created", "open", "overdue", "blocked", "stale",
           "due_next", "requests_acked", "ack_within", "first_plans", "first_plan_within", "incidents",
-          "incident_within", "incident_reports_late", "meeting_action_open", "done_when_first_seen")
-SNAPSHOT = ("open", "overdue", "blocked", "stale", "due_next", "meeting_action_open")
+          "incident_within", "incident_reports_late", "meeting_action_open", "done_when_first_seen",
+          "open_age_unknown", "pre_duban")
+SNAPSHOT = ("open", "overdue", "blocked", "stale", "due_next", "meeting_action_open", "open_age_unknown", "pre_duban")
 FLOWS = ("completed", "completed_on_time", "completed_late", "created", "requests_acked", "ack_within",
          "first_plans", "first_plan_within", "incidents", "incident_within", "incident_reports_late")
 
@@ -86,9 +103,15 @@ class Figures:
         overdue = f[f["overdue"]].sort_values(["due_sort", "id"])
         blocked = f[f["blocked"]].sort_values(["due_sort", "id"])
         done = f[f["completed"]].sort_values(["done_at", "id"])
-        return {"overdue": _records(overdue if limit is None else overdue.head(limit), self.now),
+        day = self.as_of_day
+        return {"overdue": _records(overdue if limit is None else overdue.head(limit), day),
                 "overdue_total": int(len(overdue)),
-                "blocked": _records(blocked, self.now), "completed": _records(done, self.now)}
+                "blocked": _records(blocked, day), "completed": _records(done, day)}
+
+    @property
+    def as_of_day(self) -> date:
+        """The day the stock figures stand at (days late are counted to it): the period end's."""
+        return self.period.end.date()
 
 
 # ---- the facts: one row per item ---------------------------------------------------------------
@@ -168,7 +191,16 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
     # a due date is due by the end of its day, a due date-time at that moment
     frame["due_limit"] = pd.to_datetime([_due_limit(d, tz) for d in frame["due"]], utc=True).tz_convert(tz)
     frame["due_sort"] = frame["due_limit"]
+    # the due day at midnight: overdue on a later day (the overdue rule counts days, not moments)
+    timed = pd.Series([isinstance(d, datetime) for d in frame["due"]], index=frame.index, dtype=bool)
+    frame["due_day"] = frame["due_limit"].dt.floor("D").where(timed, frame["due_limit"] - pd.Timedelta(days=1))
     frame["done_at"] = frame["first_done"]
+    # when the row's work began: its own date where the kind has one; tasks and projects have no
+    # creation date, so duban's first sight of them, unknown for rows there before duban
+    start_at = frame["first_seen"].where(~frame["at_start"])
+    for kind, col in START.items():
+        start_at = start_at.where(frame["kind"] != kind, frame[col])
+    frame["start_at"] = start_at
     return frame
 
 
@@ -203,20 +235,17 @@ def _due_limit(due, tz) -> datetime | None:
 
 # ---- the figures -----------------------------------------------------------------------------
 def compute(frame: pd.DataFrame, period: Period, now: datetime, calendar: WorkCalendar, thresholds: dict,
-            following: Period | None = None, snapshot: bool = True) -> Figures:
+            following: Period | None = None, snapshot: bool = True, changes: pd.DataFrame | None = None) -> Figures:
     """Every figure of one period, per department, per project and for the company.
 
-    The snapshot figures (open, overdue, blocked, stale, due next, open age) describe the
-    workbooks as read at `now`; the flows (completed, created, responses, meetings) the period.
-    With snapshot=False (a past period, for a trend) only the flows are figured; the snapshot
-    figures are None (they are known only from the store)."""
+    The stock figures (open, overdue, blocked, due next, open age) stand at the period's end
+    (`stock_marks`, with `changes`: the journal's status changes after it); stale is the rules'
+    flag now. The flows (completed, created, responses, meetings) are the period's. With
+    snapshot=False (a past period, for a trend) only the flows are figured; the stock figures
+    are None (they are known only from the store)."""
     f = frame.assign(**period_marks(frame, period, thresholds))
     if snapshot:
-        f["due_next"] = (~f["done"]) & _due_within(f, following) if following is not None else False
-        f["open"] = ~f["done"]
-        f["open_age_days"] = np.where(f["open"], (pd.Timestamp(now) - f["first_seen"]).dt.total_seconds() / 86400,
-                                      np.nan)
-        f["meeting_action_open"] = f["open"] & (f["kind"] == "meetings")
+        f = f.assign(**stock_marks(f, period, following, changes))
     else:
         for key in SNAPSHOT:
             f[key] = False
@@ -228,6 +257,41 @@ def compute(frame: pd.DataFrame, period: Period, now: datetime, calendar: WorkCa
         for d in (company, *departments.values(), *projects.values()):
             d.update(dict.fromkeys(SNAPSHOT, None))
     return Figures(period, now, company, departments, projects, f)
+
+
+def stock_marks(f: pd.DataFrame, period: Period, following: Period | None,
+                changes: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """Open, overdue, blocked, due next and open age at the period's end (see the module doc).
+    `changes`: the journal's status changes (workbook, id, at, old status), oldest first; only
+    those after the end matter."""
+    end = pd.Timestamp(period.end)
+    status_now = f["status"]
+    changed = pd.Series(False, index=f.index)
+    status_end = status_now
+    if changes is not None and len(changes):
+        after = changes[changes["at"] > end].drop_duplicates(["workbook", "id"], keep="first")
+        if len(after):
+            old = pd.Series(after["old"].to_numpy(), index=pd.MultiIndex.from_frame(after[["workbook", "id"]]))
+            found = old.reindex(pd.MultiIndex.from_frame(f[["workbook", "id"]]))
+            changed = pd.Series(found.index.isin(old.index), index=f.index)
+            status_end = status_now.where(~changed, pd.Series(found.to_numpy(), index=f.index))
+    seen = f["first_seen"] <= end
+    pre = f["at_start"] & ~seen              # there before duban, first checked after the end
+    present = seen | pre
+    # done by the end: a done status then, seen done by a check by then (a first check after
+    # the end: done at that check)
+    seen_done_by = f["first_done"].notna() & (f["first_done"] <= f["first_seen"].where(pre, end))
+    done_end = present & status_end.isin(DONE_KEYS) & seen_done_by
+    open_end = present & ~done_end
+    end_day = pd.Timestamp(datetime.combine(period.end.date(), time(), period.end.tzinfo))
+    overdue = open_end & f["due_day"].notna() & (f["due_day"] < end_day)
+    blocked = open_end & (status_end.isin(BLOCKED_KEYS) | (~changed & f["blocked"]))
+    due_next = (open_end & _due_within(f, following)) if following is not None else pd.Series(False, index=f.index)
+    age = ((end - f["start_at"]).dt.total_seconds() / 86400).clip(lower=0)
+    return {"open": open_end, "overdue": overdue, "blocked": blocked, "due_next": due_next,
+            "meeting_action_open": open_end & (f["kind"] == "meetings"),
+            "open_age_days": age.where(open_end), "open_age_unknown": open_end & f["start_at"].isna(),
+            "pre_duban": pre}
 
 
 def _due_within(f: pd.DataFrame, following: Period) -> pd.Series:
@@ -354,8 +418,8 @@ def flows(frame: pd.DataFrame, period: Period, thresholds: dict) -> dict:
     return out
 
 
-def _records(f: pd.DataFrame, now: datetime) -> list[dict]:
-    today = now.date()
+def _records(f: pd.DataFrame, today: date) -> list[dict]:
+    """The rows of a list; days late counted to `today` (the as-of day), None when not late."""
     out = []
     for r in f[["id", "title", "project", "department", "owner", "help_from", "due", "done_at", "first_done",
                 "completed_on_time", "workbook", "row", "kind"]].itertuples(index=False):
@@ -364,10 +428,17 @@ def _records(f: pd.DataFrame, now: datetime) -> list[dict]:
         done_at = None if pd.isna(r.done_at) else r.done_at.to_pydatetime()
         out.append({"id": r.id, "title": r.title, "project": _str(r.project), "department": r.department,
                     "owner": r.owner, "help_from": r.help_from, "due": due if isinstance(due, date) else None,
-                    "days_late": (today - due_day).days if isinstance(due_day, date) else None,
+                    "days_late": _late(today, due_day),
                     "done_at": done_at, "on_time": bool(r.completed_on_time), "workbook": r.workbook, "row": int(r.row),
                     "kind": r.kind})
     return out
+
+
+def _late(today: date, due_day) -> int | None:
+    if not isinstance(due_day, date):
+        return None
+    late = (today - due_day).days
+    return late if late > 0 else None
 
 
 def _str(value) -> str:

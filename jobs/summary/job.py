@@ -13,13 +13,16 @@
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+
+import pandas as pd
 
 from mailer import Address, Mail, MailQueue, build
 from mailer.inline import attach_inline
@@ -33,10 +36,10 @@ from ..errors import UsageError
 from ..journal import Journal
 from ..ledger import Ledger
 from ..notify import Notice, Router, _names, _norm
-from ..remind import MailRun, Outgoing, _deliver
+from ..remind import MailRun, Outgoing, _deliver, _run as _mail_run
 from ..workcal import from_settings as calendar_from
 from . import chart, period as periods
-from .archive import archive_name, write_archive
+from .archive import archive_name, plain_mode, write_archive
 from .figures import Figures, compute, facts
 from .period import Period
 from .store import SummaryStore
@@ -70,7 +73,9 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     calendar = calendar_from(settings)
     thresholds = settings["rules"]
     period = periods.week(now, calendar, thresholds) if kind == "week" else periods.month(now, calendar)
-    run = SummaryRun(now, period=period, dept=dept, project=project)
+    where = _mail_run(folder, settings, now)       # where the mail goes: DIR/outbox/ or the SMTP server
+    run = SummaryRun(now, transport=where.transport, destination=where.destination, period=period, dept=dept,
+                     project=project)
     db = folder / settings["state"]["path"]
 
     report = check_folder(folder, settings, now, dry_run=True)      # read + rules; the file is not touched
@@ -79,13 +84,15 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     journal = Journal(db, read_only=True)
     try:
         lives, starts = journal.lifetimes()
+        changes = _status_changes(journal, period)
     finally:
         journal.close()
     sources = [(w.relpath, w.read.records, w.flags) for w in report.workbooks if w.read.kind is not None]
     frame = facts(sources, lives, starts, directory, calendar, thresholds, now)
     raci = [r for r in reads if r.kind is not None and r.kind.key == "raci"]
     del sources, report, reads      # the records: the frame has what the report needs (peak memory)
-    figures = compute(frame, period, now, calendar, thresholds, periods.following(period, calendar, thresholds))
+    figures = compute(frame, period, now, calendar, thresholds, periods.following(period, calendar, thresholds),
+                      changes=changes)
     run.figures = figures
     _check_filters(figures, directory, dept, project)
 
@@ -115,6 +122,24 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     run.scopes = sorted({(s, n) for _p, s, n in plan}, key=lambda x: (x[0] != "company", x))
     _mail(folder, settings, now, run, plan, trend, previous_period, calendar, dry_run)
     return run
+
+
+def _status_changes(journal: Journal, period: Period) -> pd.DataFrame:
+    """The journal's status changes after the period's end, oldest first: (workbook, id, at, old
+    status), from which `figures.stock_marks` tells each row's status at the end. Read from a day
+    before the end (the stamps' offsets may differ) and cut exactly there."""
+    since = (period.end - timedelta(days=1)).isoformat()
+    rows = journal.db.execute("SELECT workbook, id, at, detail FROM events WHERE event='status' AND at >= ? "
+                              "ORDER BY seq", (since,)).fetchall()
+    olds = []
+    for _w, _i, _at, detail in rows:
+        try:
+            olds.append(json.loads(detail)[0])
+        except (ValueError, TypeError, IndexError, KeyError):
+            olds.append(None)
+    out = pd.DataFrame({"workbook": [r[0] for r in rows], "id": [r[1] for r in rows], "old": olds})
+    out["at"] = pd.to_datetime(pd.Series([r[2] for r in rows], dtype=object), utc=True, format="ISO8601")
+    return out
 
 
 def _check_filters(figures: Figures, directory: Directory, dept: str | None, project: str | None) -> None:
@@ -221,12 +246,14 @@ def _mail(folder: Path, settings: dict, now: datetime, run: SummaryRun, plan, tr
             run.outgoing.append(out)
             if dry_run:
                 continue
-            key = (scope, name, lang)
-            if key not in charts:
-                charts[key] = chart.trend_png(**view["chart"])
             mail = Mail("summary", f"summary:{person.name}:{topic}", [Address(person.name, person.email)], [],
                         rendered.subject, rendered.html, rendered.text, lang)
-            message = attach_inline(build(mail, sender, now), charts[key], CHART_CID, "trend.png")
+            message = build(mail, sender, now)
+            if view["chart"] is not None:       # fewer than two periods with figures: no chart (the mail says so)
+                key = (scope, name, lang)
+                if key not in charts:
+                    charts[key] = chart.trend_png(**view["chart"])
+                message = attach_inline(message, charts[key], CHART_CID, "trend.png")
             if not queue.enqueue(mail, message, now, hold):
                 out.status = "already"
             ledger.record(Notice("summary", person), [], today, now, mail.key, [topic])
@@ -238,6 +265,7 @@ def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     try:
+        os.chmod(tmp, plain_mode(path))      # mkstemp makes 0600: others on the share must read it
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()

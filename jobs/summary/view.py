@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from mailer.render import Share
+
 from .figures import Figures
 from .period import Period
 
@@ -20,8 +22,14 @@ TEXT = {
         "heading_week": "{scope} 周报 · {end}", "heading_month": "{scope} 月度复盘 · {month}",
         "subject_week": "【督办】{scope}周报 {start} – {end}：完成{completed}项，逾期{overdue}项，阻塞{blocked}项",
         "subject_month": "【督办】{scope}{month}月度复盘：按时完成率{rate}，会议{meetings}次",
-        "intro_week": "这是{scope}本周（{start} 至 {end}）的工作周报。数量按各跟进表截至 {as_of} 的内容统计。",
-        "intro_month": "这是{scope}{month}的月度复盘：按时完成率、平均响应时长和会议次数与上月对比。数量按各跟进表截至 {as_of} 的内容统计。",
+        "intro_week": "这是{scope}本周（{start} 至 {end}）的工作周报。",
+        "intro_month": "这是{scope}{month}的月度复盘：按时完成率、平均响应时长和会议次数与上月对比。",
+        "stock_week": "未完成、逾期、阻塞、下周到期：截至 {end}（本周结束时）的状态；未按时更新：截至 {as_of}（生成报表时）的状态。",
+        "stock_month": "未完成、逾期、阻塞、下月到期：截至 {end}（本月结束时）的状态；未按时更新：截至 {as_of}（生成报表时）的状态。",
+        "list_as_of": "截至 {end} 的状态", "blocked_as_of": "截至 {end} 的状态；需协助部门为现在填写的内容",
+        "open_sub_unknown": "已开天数未知（见说明）", "chart_later": "趋势图在有两期数据后显示。",
+        "note_age": "平均已开天数从各行自己的开始时间算到期末（需求：提交时间；紧急事务：发生时间；会议行动项：会议时间；任务和项目没有创建日期，按督办首次看到的时间）。{n} 项在督办首次检查该工作簿时已存在，开始时间未知，未计入平均。",
+        "note_pre": "有 {n} 项在督办首次检查（本期结束之后）时已存在：它们在期末是否完成、是否阻塞，按首次检查时的状态计。",
         "completed": "本周完成", "completed_month": "本月完成", "on_time_sub": "按时 {on} · 逾期完成 {late}",
         "rate": "按时完成率", "rate_sub": "完成于截止日期当天或之前", "created": "本周新建", "created_month": "本月新建",
         "due_next": "下周到期", "due_next_month": "下月到期", "open": "未完成", "open_sub": "平均已开 {age}",
@@ -56,8 +64,14 @@ TEXT = {
         "heading_week": "{scope} weekly report · {end}", "heading_month": "{scope} monthly review · {month}",
         "subject_week": "[duban] {scope} weekly report {start} – {end}: {completed} done, {overdue} overdue, {blocked} blocked",
         "subject_month": "[duban] {scope} monthly review {month}: on-time rate {rate}, {meetings} meetings",
-        "intro_week": "This is the weekly report of {scope} for {start} to {end}. Counts are taken from the tracking workbooks as they stood at {as_of}.",
-        "intro_month": "This is the monthly review of {scope} for {month}: on-time completion, average response time and meetings, against the month before. Counts are taken from the workbooks as they stood at {as_of}.",
+        "intro_week": "This is the weekly report of {scope} for {start} to {end}.",
+        "intro_month": "This is the monthly review of {scope} for {month}: on-time completion, average response time and meetings, against the month before.",
+        "stock_week": "Open, overdue, blocked, due next week: as at {end} (the week's end); not updated: as at {as_of} (when the report was made).",
+        "stock_month": "Open, overdue, blocked, due next month: as at {end} (the month's end); not updated: as at {as_of} (when the report was made).",
+        "list_as_of": "as at {end}", "blocked_as_of": "as at {end}; the help-needed department as filled in now",
+        "open_sub_unknown": "age unknown (see notes)", "chart_later": "The trend chart is shown once there are two periods of figures.",
+        "note_age": "Average age counts from each row's own start to the period's end (requests: submitted; incidents: occurred; meeting actions: the meeting; tasks and projects have no creation date: when duban first saw them). {n} were already there at duban's first check of their workbook: their start is unknown and they are left out of the average.",
+        "note_pre": "{n} items were already there when duban first checked their workbook, after the period's end: whether they were done or blocked at the end is taken from that first check.",
         "completed": "Done this week", "completed_month": "Done this month", "on_time_sub": "{on} on time · {late} late",
         "rate": "On-time rate", "rate_sub": "done on or before the due date", "created": "New this week",
         "created_month": "New this month",
@@ -127,14 +141,17 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
     end = f"{_local(period.end, tz):%m-%d %H:%M}" if week else ""
     month = (f"{period.start:%Y年%m月}" if lang == "zh" else f"{period.start:%B %Y}")
     as_of = f"{now.astimezone(tz):%Y-%m-%d %H:%M}"
+    end_at = f"{_local(period.end, tz):%Y-%m-%d %H:%M}"
     points = trend.get((scope, name), [])[-chart_points:]
+    chart = _chart(points, t, week, title, lang)
     view = {
         "lang": lang, "kind": period.kind, "brand": t["brand"], "hello": t["hello"].format(name=recipient),
         "today": now.date().isoformat(), "footer": t["footer"],
         "heading": (t["heading_week"].format(scope=title, end=period.end_day.isoformat()) if week
                     else t["heading_month"].format(scope=title, month=month)),
-        "intro": (t["intro_week"].format(scope=title, start=start, end=end, as_of=as_of) if week
-                  else t["intro_month"].format(scope=title, month=month, as_of=as_of)),
+        "intro": (t["intro_week"].format(scope=title, start=start, end=end) if week
+                  else t["intro_month"].format(scope=title, month=month)),
+        "stock_note": t["stock_week" if week else "stock_month"].format(end=end_at, as_of=as_of),
         "subject": (t["subject_week"].format(scope=title, start=f"{period.start:%m-%d}", end=f"{period.end_day:%m-%d}",
                                              completed=d["completed"], overdue=d["overdue"], blocked=d["blocked"])
                     if week else t["subject_month"].format(scope=title, month=month, rate=_pct(d["on_time_rate"]),
@@ -143,26 +160,39 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
         "tiles": _tiles(d, t, week), "times_title": t["times"], "times": _times(d, t, week, settings["rules"]),
         "chart_title": (t["chart_week"] if week else t["chart_month"]).format(n=len(points)),
         "chart_alt": t["chart_alt"].format(n=len(points)),
-        "chart": _chart(points, t, week, title, lang),
+        "chart": chart, "chart_later": None if chart is not None else t["chart_later"],
         "monthly": _monthly(d, trend, scope, name, previous, t) if not week else None,
         "labels": {k: t[k] for k in ("metric", "this_month", "last_month", "change", "id", "item", "owner", "due",
                                      "late", "where", "help_from", "department", "by_dept")},
         "dept_cols": t["dept_cols"],
         "departments": _departments(figures, t) if scope == "company" else [],
-        "notes": [], "archive": None,
+        "notes": [], "archive": None, "archive_url": "",
     }
     lists = figures.lists(scope, name)
     view["overdue_title"] = t["top_overdue"].format(n=len(lists["overdue"]), total=lists["overdue_total"])
     view["overdue"] = [_row(r, t) for r in lists["overdue"]]
+    view["overdue_as_of"] = t["list_as_of"].format(end=end_at)
     view["blocked_title"] = t["blocked_list"].format(n=len(lists["blocked"]))
+    view["blocked_as_of"] = t["blocked_as_of"].format(end=end_at)
     view["blocked"] = [_row(r, t) for r in lists["blocked"][:20]]
     if d.get("done_when_first_seen"):
         view["notes"].append(t["note_done_first"].format(n=d["done_when_first_seen"]))
+    if d.get("pre_duban"):
+        view["notes"].append(t["note_pre"].format(n=d["pre_duban"]))
+    if d.get("open_age_unknown"):
+        view["notes"].append(t["note_age"].format(n=d["open_age_unknown"]))
     if week and any(f is None or f.get("open") is None for _p, f in points[:-1]):
         view["notes"].append(t["note_trend"])
     view["notes"].append(t["note_completion"])
-    if archive is not None:
-        view["archive"] = t["archive"].format(path=str(archive.resolve()))
+    if archive is not None:       # a file:// link, as the digests give for workbooks (mail.share_path)
+        share = Share.of(settings["mail"].get("share_path"), folder)
+        try:
+            rel = archive.absolute().relative_to(Path(folder).absolute()).as_posix()
+            view["archive_path"], view["archive_url"] = share.path(rel), share.url(rel)
+        except ValueError:
+            view["archive_path"], view["archive_url"] = str(archive.absolute()), archive.absolute().as_uri()
+        view["archive"] = t["archive"].format(path=view["archive_path"])
+        view["archive_lead"] = t["archive"].format(path="").rstrip()
     return view
 
 
@@ -175,9 +205,12 @@ def _tiles(d: dict, t: dict, week: bool) -> list[list[dict]]:
         {"label": t["created" + suffix], "value": d["created"], "sub": "", "fill": "F2F2F2", "font": "1F1F1F"},
         {"label": t["due_next" + suffix], "value": d["due_next"], "sub": "", "fill": "FFEB9C", "font": "9C5700"},
     ]
-    age = _num(d["avg_open_age_days"], "days", t)
+    if d["avg_open_age_days"] is None and d.get("open_age_unknown"):
+        open_sub = t["open_sub_unknown"]
+    else:
+        open_sub = t["open_sub"].format(age=_num(d["avg_open_age_days"], "days", t))
     second = [
-        {"label": t["open"], "value": d["open"], "sub": t["open_sub"].format(age=age), "fill": "F2F2F2", "font": "1F1F1F"},
+        {"label": t["open"], "value": d["open"], "sub": open_sub, "fill": "F2F2F2", "font": "1F1F1F"},
         {"label": t["overdue"], "value": d["overdue"], "sub": "", "fill": "FFC7CE", "font": "9C0006"},
         {"label": t["blocked"], "value": d["blocked"], "sub": "", "fill": "F8CBAD", "font": "833C0B"},
         {"label": t["stale"], "value": d["stale"], "sub": t["stale_sub"], "fill": "D9D9D9", "font": "3A3A3A"},
@@ -216,7 +249,8 @@ def _row(r: dict, t: dict) -> dict:
     due_text = due.strftime("%Y-%m-%d %H:%M") if isinstance(due, datetime) else (due.isoformat() if due else "")
     return {"id": r["id"], "title": r["title"], "project": r["project"], "owner": r["owner"], "due": due_text,
             "late": t["days_late"].format(n=r["days_late"]) if r["days_late"] and r["days_late"] > 0 else "",
-            "help_from": r["help_from"], "department": r["department"] or t["no_dept"],
+            "help_from": r["help_from"] or DASH, "help_needed": bool(r["help_from"]),
+            "department": r["department"] or t["no_dept"],
             "where": f"{r['workbook']} · {t['row'].format(row=r['row'])}"}
 
 
@@ -255,17 +289,24 @@ def _monthly(d: dict, trend: dict, scope: str, name: str, previous: Period | Non
     return out
 
 
-def _chart(points: list, t: dict, week: bool, title: str, lang: str) -> dict:
+def _chart(points: list, t: dict, week: bool, title: str, lang: str) -> dict | None:
+    """The trend chart's data; None with fewer than two periods of figures (one point is no trend).
+    A line with a single value is left out (a lone dot); the tiles show this period's."""
+    if sum(f is not None for _p, f in points) < 2:
+        return None
     labels = [f"{p.end_day:%m-%d}" if week else f"{p.start:%Y-%m}" for p, _f in points]
 
     def series(key):
         return [None if f is None else f.get(key) for _p, f in points]
 
+    def drawn(lines):
+        return [line for line in lines if sum(v is not None for v in line[-1]) >= 2]
+
     chart_title = f"{title} · " + (t["chart_week"] if week else t["chart_month"]).format(n=len(points))
+    bars = [("created", t["s_created"], series("created")), ("completed", t["s_completed"], series("completed"))]
     if week:
-        return {"labels": labels, "title": chart_title,
-                "bars": [("created", t["s_created"], series("created")), ("completed", t["s_completed"], series("completed"))],
-                "lines": [("open", t["s_open"], series("open")), ("overdue", t["s_overdue"], series("overdue"))]}
-    return {"labels": labels, "title": chart_title,
-            "bars": [("created", t["s_created"], series("created")), ("completed", t["s_completed"], series("completed"))],
-            "lines": [], "rate": (t["s_rate"], series("on_time_rate"))}
+        return {"labels": labels, "title": chart_title, "bars": bars,
+                "lines": drawn([("open", t["s_open"], series("open")), ("overdue", t["s_overdue"], series("overdue"))])}
+    rate = (t["s_rate"], series("on_time_rate"))
+    return {"labels": labels, "title": chart_title, "bars": bars, "lines": [],
+            "rate": rate if drawn([rate]) else None}
