@@ -218,8 +218,6 @@ def test_thirty_days_of_serve(tmp_path):
     refused = [k for k, _kind, status, recips, *_ in queue if status == "failed" and REFUSED in recips]
     assert refused, "the refused recipient's copy is failed and reported"
     assert server.delivered_to(DEFERRED), "the deferred recipient got the mail later"
-    down_day = [parsedate_to_datetime(r.message["Date"]) for r in server.received]
-    assert not any(SMTP_DOWN[0] <= d.astimezone(TZ) < SMTP_DOWN[1] and False for d in down_day)
     late = [r for r in server.received if r.message["Date"] and
             SMTP_DOWN[0] <= parsedate_to_datetime(r.message["Date"]).astimezone(TZ) < SMTP_DOWN[1]]
     assert late, "mail queued while the server was down went out when it came back"
@@ -231,8 +229,6 @@ def test_thirty_days_of_serve(tmp_path):
     skipped_at = [s for s, d in details if TASKS in (d or "") and '"skipped": {' in d
                   and f'"{TASKS}"' in d.split('"skipped"')[1].split("}")[0]]
     assert skipped_at and min(skipped_at) >= OPEN_IN_EXCEL[0] and max(skipped_at) < OPEN_IN_EXCEL[1]
-    written_after = [s for s, d in details if s >= OPEN_IN_EXCEL[1] and '"written"' not in (d or "")]
-    assert not written_after or True
     assert staff.edits["completed"] and staff.edits["added"] and staff.edits["acknowledged"]
 
     # ---- the admins: told once about the broken workbook (and about the rest, once a day) --------
@@ -248,6 +244,11 @@ def test_thirty_days_of_serve(tmp_path):
     assert len(admin_mail) == 1
 
     # ---- the state database stays small ----------------------------------------------------------
+    runs = Counter(result for (result,) in con.execute("SELECT result FROM serve_runs"))
     con.close()
     assert db.stat().st_size < 50 * 1024 * 1024
     assert "duban serve stopped" in output
+    print(f"\nsoak: runs {dict(runs)}; digests {len(digests)} on {len(digest_days)} days; "
+          f"mails received {sum(received.values())}; queue {Counter(q[2] for q in queue)}; "
+          f"admins told {len(told_rows)}; checks skipped (open in Excel) {len(skipped_at)}; "
+          f"state.db {db.stat().st_size / 1e6:.1f} MB")
