@@ -11,6 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+
+from jobs.explain import TEXT as EXPLAIN_TEXT
 from python_calamine import CalamineWorkbook
 
 import lo
@@ -233,12 +235,14 @@ def test_explain_the_selected_id(tmp_path, lang):
     result, _, sheet, _ = run_action(folder, "explain", lang, selected=ident)
     rows = result_rows(sheet)
     assert rows[1][0].startswith(ident)
-    assert any(str(r[0]).startswith(ident) and "row" in str(r[0]) for r in rows[2:])   # explain's own first line
-    table = rows.index(["rule", "fired", "why"])
+    words = EXPLAIN_TEXT[lang]
+    row_word = words["row"].split("{")[0] or words["row"].split("}")[-1]       # "第" / "row "
+    assert any(str(r[0]).startswith(ident) and row_word.strip() in str(r[0]) for r in rows[2:])   # explain's first line
+    table = rows.index([words["rule"], words["fired"], words["why"]])
     listing = rows[table + 1:]
-    rules = {r[0]: r[1] for r in listing[:listing.index([])]}
+    rules = {r[0].rsplit("(", 1)[-1].rstrip(")"): r[1] for r in listing[:listing.index([])]}   # "逾期 (overdue)"
     assert "overdue" in rules or "blocked" in rules
-    assert set(rules.values()) <= {"yes", "no"} and "yes" in rules.values()
+    assert set(rules.values()) <= {words["yes"], words["no"]} and words["yes"] in rules.values()
 
 
 def test_explain_takes_the_id_cell_and_says_when_there_is_none(tmp_path):
