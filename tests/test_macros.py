@@ -11,13 +11,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from jobs.explain import TEXT as EXPLAIN_TEXT
 from python_calamine import CalamineWorkbook
 
 import lo
 from books import cli
 from jobs import config
+from jobs.explain import TEXT as EXPLAIN_TEXT
 from jobs.init import init_folder
 from macros import console, layout as L
 from macros.build import interpreter_settings, vba_project, write_console, xlwings_dir
