@@ -4,6 +4,7 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -309,3 +310,132 @@ def _blank_png(data: bytes) -> bool:
 def _has_colour(png: Path, rgb: tuple[int, int, int], tolerance: int = 24, at_least: int = 20) -> bool:
     found = sum(1 for p in _pixels(png) if all(abs(a - b) <= tolerance for a, b in zip(p, rgb)))
     return found >= at_least
+
+
+# ---- a report made after its period: stock figures as at the period's end ------------------------------
+@pytest.fixture(scope="module")
+def late(tmp_path_factory):
+    """The three weeks, then edits after week C ended (09-30 17:00): T-000007 done, T-000003 unblocked,
+    a new task already past its due date; the week C and September reports made on 10-08."""
+    from summary_history import task
+    folder = tmp_path_factory.mktemp("late") / "share"
+    folder.mkdir()
+    (folder / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\nhold_outside_office_hours = false\n', encoding="utf-8")
+    s = settings()
+    h = History(folder, s)
+    h.play()
+    find = {r["id"]: r for r in h.books["tasks"]}
+    find["T-000007"].update(status="done", progress=1.0)
+    find["T-000003"].update(status="in_progress", help_from=None)
+    h.books["tasks"].append(task("T-000009", "补交材料", "李娜", "市场部", "2026-09-25"))
+    h.check("2026-10-06T10:00")
+    week = summary(folder, s, at("2026-10-08T10:00"), "week")
+    month = summary(folder, s, at("2026-10-08T10:30"), "month")
+    return folder, s, week, month
+
+
+def test_stock_figures_are_as_at_the_periods_end_not_as_of_the_report(late):
+    folder, _s, week, month = late
+    assert week.period.end == at("2026-09-30T17:00")
+    c = week.figures.company
+    # at 09-30 17:00: T-000007 still open and overdue, T-000003 blocked (due that day: not yet late),
+    # T-000009 not there yet — now T-000007 is done, T-000003 unblocked and late, T-000009 late
+    assert (c["open"], c["overdue"], c["blocked"], c["due_next"]) == (8, 3, 1, 0)
+    lists = week.figures.lists("company")
+    assert [(r["id"], r["days_late"]) for r in lists["overdue"]] == [("T-000007", 9), ("M-000003", 5),
+                                                                    ("M-000004", 1)]
+    assert [r["id"] for r in lists["blocked"]] == ["T-000003"]
+    m = month.figures.company       # September ends 10-01 00:00: T-000003 (due 09-30) late then
+    assert (m["open"], m["overdue"], m["blocked"]) == (8, 4, 1)
+    assert [r["id"] for r in month.figures.lists("company")["overdue"]] == ["T-000007", "M-000003", "M-000004",
+                                                                          "T-000003"]
+    text = _mails(folder, "王芳", "全公司周报 09-24").get_body(("plain",)).get_content()
+    assert "未完成、逾期、阻塞、下周到期：截至 2026-09-30 17:00（本周结束时）的状态；未按时更新：截至 2026-10-08 10:00" in text
+    assert "逾期最久的事项（前3项，共3项） — 截至 2026-09-30 17:00 的状态" in text
+    assert "T-000009" not in text
+
+
+def test_open_age_counts_from_each_rows_own_start_and_unknown_starts_are_left_out(history):
+    folder, _s, runs = history
+    c = runs["C"].figures.company
+    # open at 09-30 17:00: T-000007 (seen 09-21 10:00), R-000002/3/4 (submitted), M-000003/4 (held),
+    # I-000003 (occurred); T-000003 was there at the first check: its start is unknown
+    assert (c["open"], c["open_age_unknown"], c["avg_open_age_days"]) == (8, 1, 10.7)
+    text = _mails(folder, "王芳", "全公司周报 09-24").get_body(("plain",)).get_content()
+    assert "未完成: 8  (平均已开 10.7 天)" in text
+    assert "1 项在督办首次检查该工作簿时已存在，开始时间未知，未计入平均。" in text
+
+
+def test_the_item_list_leaves_days_late_blank_when_not_late(history):
+    _folder, _s, runs = history
+    book = calamine.CalamineWorkbook.from_path(str(runs["C"].archive))
+    try:
+        items = book.get_sheet_by_name("事项清单").to_python()
+    finally:
+        book.close()
+    late = items[0].index("逾期天数")
+    blocked = [r for r in items[1:] if r[0] == "阻塞"]
+    assert [(r[1], r[late]) for r in blocked] == [("T-000003", "")]      # due 09-30, the week's last day
+    assert {r[1]: r[late] for r in items[1:] if r[0] == "逾期"} == {"T-000007": 9, "M-000003": 5, "M-000004": 1}
+
+
+def test_the_run_says_where_the_mail_went_as_remind_does(history):
+    folder, _s, runs = history
+    run = runs["C"]
+    assert (run.transport, run.destination) == ("outbox", str(folder / "outbox") + os.sep)
+    assert run.delivery is not None and len(run.delivery.sent) == 4
+
+
+def test_one_period_of_figures_draws_no_chart_and_says_when_it_will(history):
+    folder, _s, runs = history
+    mail = _mails(folder, "王芳", "全公司2026年09月月度复盘")          # the first month duban saw whole
+    assert not [p for p in mail.walk() if p.get_content_type() == "image/png"]
+    assert "cid:" not in mail.get_body(("html",)).get_content()
+    assert "趋势图在有两期数据后显示。" in mail.get_body(("plain",)).get_content()
+    weekly = _mails(folder, "王芳", "全公司周报 09-24")                # three weeks: a chart
+    assert [p for p in weekly.walk() if p.get_content_type() == "image/png"]
+
+
+def test_count_axes_have_whole_number_ticks_and_a_single_value_is_no_line(history):
+    fig = chart.figure(["09-18", "09-24"], [("created", "新建", [0, 0]), ("completed", "完成", [0, 0])], [], "t")
+    ticks = fig.axes[0].get_yticks()
+    assert fig.axes[0].get_ylim()[1] >= 1 and all(float(v).is_integer() for v in ticks)
+    fig = chart.figure(["a", "b", "c"], [("created", "新建", [1, 3, 2])], [("open", "未完成", [None, 7, 9])], "t")
+    assert all(float(v).is_integer() for v in fig.axes[0].get_yticks())
+    from jobs.summary.view import TEXT, _chart
+    p = runs_period = history[2]["C"].period
+    points = [(runs_period, {"created": 1, "completed": 2, "open": None, "overdue": None}),
+              (p, {"created": 2, "completed": 1, "open": 8, "overdue": 3})]
+    drawn = _chart(points, TEXT["zh"], True, "全公司", "zh")
+    assert drawn["lines"] == [] and len(drawn["bars"]) == 2
+    assert _chart(points[-1:], TEXT["zh"], True, "全公司", "zh") is None
+    # the archive's charts: a count axis from 0 in whole steps
+    import zipfile
+    with zipfile.ZipFile(history[2]["C"].archive) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/charts/chart"))
+    assert '<c:majorUnit val="1"/>' in xml and '<c:min val="0"/>' in xml
+
+
+def test_blocked_without_a_helper_shows_a_dash_and_the_archive_is_a_file_link(history):
+    from jobs.summary.view import scope_view
+    from mailer.summary import render_summary
+    folder, s, runs = history
+    run = runs["C"]
+    view = scope_view(run.figures, "company", "", {}, None, "zh", folder, run.archive, "王芳", run.now, s, 8)
+    row = dict(view["blocked"][0])
+    assert row["help_from"] == "研发部" and row["help_needed"]
+    view["blocked"] = [row, {**row, "id": "T-000099", "help_from": "—", "help_needed": False}]
+    html = render_summary(view, "zh").html
+    cells = html.split("T-000099", 1)[1].split("</tr>", 1)[0]
+    assert "—" in cells and "F8CBAD" not in cells
+    url = run.archive.absolute().as_uri()
+    assert f'href="{url}"' in html and str(run.archive.absolute()) in html
+    text = _mails(folder, "王芳", "全公司周报 09-24").get_body(("plain",)).get_content()
+    assert f"<{url}>" in text
+
+
+def test_the_archive_is_readable_by_others_on_the_share(history):
+    _folder, _s, runs = history
+    umask = os.umask(0)
+    os.umask(umask)
+    assert runs["C"].archive.stat().st_mode & 0o777 == 0o666 & ~umask

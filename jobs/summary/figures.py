@@ -24,8 +24,9 @@ What counts as what:
   day before the end's day (the overdue rule's own test, on that day). Blocked at the end: a
   blocked status then, or, when the status has not changed since, the rule's flag now (the
   help-needed department has no history). Rows that were first seen after the end are not
-  counted. Rows already there at a first check made after the end: their status at that
-  check stands for the end (`pre_duban` counts them, for the notes).
+  counted. Rows already there at a first check made after the end (and not started after the
+  end by their own date): their status at that check stands for the end (`pre_duban` counts
+  them, for the notes).
 - stale (not updated): the rules' flag now (it has no history); the report says so.
 - open age: from the row's own start (requests: submitted; incidents: occurred; meetings:
   held), tasks and projects from when duban first saw them; rows already there at duban's
@@ -276,7 +277,9 @@ def stock_marks(f: pd.DataFrame, period: Period, following: Period | None,
             changed = pd.Series(found.index.isin(old.index), index=f.index)
             status_end = status_now.where(~changed, pd.Series(found.to_numpy(), index=f.index))
     seen = f["first_seen"] <= end
-    pre = f["at_start"] & ~seen              # there before duban, first checked after the end
+    # there before duban, first checked after the end (unless its own start, e.g. a request's
+    # submission, says it came later)
+    pre = f["at_start"] & ~seen & ~(f["start_at"].notna() & (f["start_at"] > end))
     present = seen | pre
     # done by the end: a done status then, seen done by a check by then (a first check after
     # the end: done at that check)
