@@ -1,18 +1,5 @@
-"""Errors that reach the user as one sentence: what is wrong and what to do next."""
-from __future__ import annotations
+"""The errors every layer raises live in `workbooks.errors`, the bottom layer, so that `mailer`
+and `workbooks` never import `jobs`; this name stays for the jobs' own imports."""
+from workbooks.errors import ConfigError, DubanError, UsageError
 
-
-class DubanError(Exception):
-    """A failure the user can act on; the CLI prints its message, not a traceback."""
-
-    exit_code = 1
-
-
-class UsageError(DubanError):
-    """Bad command-line usage or a bad duban.toml: exit code 2."""
-
-    exit_code = 2
-
-
-class ConfigError(UsageError):
-    """A bad value in duban.toml, naming the key."""
+__all__ = ["ConfigError", "DubanError", "UsageError"]

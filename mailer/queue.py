@@ -24,7 +24,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-from jobs.state import connect
+from workbooks.statedb import connect
 
 from .message import Mail, clean, recipients
 from .transports import PermanentFailure, TemporaryFailure, Transport, as_bytes, temporary
@@ -92,7 +92,7 @@ class DeliveryReport:
 
 class MailQueue:
     def __init__(self, db_path: Path, read_only: bool = False):
-        """`read_only` (dry runs): no file is created or changed (see jobs.state.connect)."""
+        """`read_only` (dry runs): no file is created or changed (see workbooks.statedb.connect)."""
         self.db = connect(db_path, SCHEMA, read_only=read_only)
 
     def close(self) -> None:

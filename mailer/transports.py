@@ -10,7 +10,6 @@ import hashlib
 import os
 import smtplib
 import ssl
-import tempfile
 import time
 from collections import deque
 from datetime import datetime
@@ -22,7 +21,8 @@ from typing import Callable, Protocol
 
 import yagmail
 
-from jobs.errors import ConfigError
+from workbooks.errors import ConfigError
+from workbooks.files import write_atomically
 
 from .message import POLICY
 
@@ -102,7 +102,7 @@ class OutboxTransport(_Connection):
             while target.exists():
                 n += 1
                 target = self.folder / f"{base}-{n}.eml"
-            _write_atomically(target, data)
+            write_atomically(target, data)
         except OSError as exc:
             raise TemporaryFailure(f"cannot write to {self.folder}: {exc.strerror or exc}") from exc
         return {}
@@ -117,30 +117,6 @@ def _who(headers) -> str:
     name = address.display_name or address.username or ""
     safe = "".join(ch for ch in name if ch.isalnum() or ch in "._")[:40]
     return f"{safe}-" if safe else ""
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Temp file, fsync, rename; readable by others like any file saved on the share (mkstemp
-    makes 0600, which would hide the mail from the people it is for)."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".tmp")
-    try:
-        if hasattr(os, "fchmod"):             # not on Windows, where the share's ACLs decide
-            os.fchmod(fd, _plain_mode())
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _plain_mode() -> int:
-    """What open() would give a new file under the current umask."""
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 class RateLimiter:

@@ -8,10 +8,7 @@ its colour is duban's.
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import meta
+from .files import replacing
 from .flags import FLAGS
 from .guide import add_guide
 from .kinds import KINDS, PROGRESS_STEPS
@@ -97,30 +95,6 @@ def build_workbook(kind: Kind, lang: str, rows: list[dict], names: list[str],
     _add_meta(wb, kind, lang)
     wb.active = 0
     return wb
-
-
-@contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """Yield a temp path beside `path`; on success it replaces `path`, on failure it is removed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        yield tmp
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes 0600; a shared drive needs the usual mode
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
-def _file_mode(path: Path) -> int:
-    """The existing file's permissions, or what a plain open() would give under the umask."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def _set_body_font(wb: Workbook) -> None:

@@ -9,13 +9,12 @@ The file is written beside its final name and moved into place, so a reader neve
 """
 from __future__ import annotations
 
-import io
 import math
-import os
 import re
-import tempfile
 from datetime import date, datetime
 from pathlib import Path
+
+from workbooks.files import replacing
 
 from .figures import Figures
 from .period import Period
@@ -91,30 +90,12 @@ def write_archive(path: Path, figures: Figures, trend: dict, lang: str, settings
     """Write the period's workbook to `path` (replacing an earlier version of it)."""
     import xlsxwriter
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".~tmp-", suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        book = xlsxwriter.Workbook(tmp, {"remove_timezone": True, "strings_to_formulas": False,
-                                         "strings_to_urls": False, "strings_to_numbers": False})
+    with replacing(path, prefix=".~tmp-") as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True, "strings_to_formulas": False,
+                                              "strings_to_urls": False, "strings_to_numbers": False})
         _Writer(book, figures, trend, lang, company).write()
         book.close()
-        os.chmod(tmp, plain_mode(path))      # mkstemp makes 0600: the share's readers must open it
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
-
-
-def plain_mode(path: Path) -> int:
-    """The existing file's permissions, or what a plain open() would give under the umask (as
-    workbooks.template does)."""
-    if path.exists():
-        return path.stat().st_mode & 0o777
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
 
 
 def count_axis(values) -> dict:

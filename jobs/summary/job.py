@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -39,7 +37,7 @@ from ..notify import Notice, Router, _names, _norm
 from ..remind import MailRun, Outgoing, _deliver, _run as _mail_run
 from ..workcal import from_settings as calendar_from
 from . import chart, period as periods
-from .archive import archive_name, plain_mode, write_archive
+from .archive import archive_name, write_archive
 from .figures import Figures, compute, facts
 from .period import Period
 from .store import SummaryStore
@@ -259,18 +257,3 @@ def _mail(folder: Path, settings: dict, now: datetime, run: SummaryRun, plan, tr
             ledger.record(Notice("summary", person), [], today, now, mail.key, [topic])
         if not dry_run:
             run.delivery = _deliver(folder, settings, now, queue)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    try:
-        os.chmod(tmp, plain_mode(path))      # mkstemp makes 0600: others on the share must read it
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
