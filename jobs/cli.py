@@ -14,7 +14,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="督办 duban — follow up the work in your Excel workbooks.")
 _state = {"debug": False}
 
-Folder = typer.Argument(..., help="The shared folder holding the workbooks (and duban.toml).")
+Folder = typer.Argument(..., metavar="FOLDER", help="The shared folder holding the workbooks (and duban.toml).")
 
 
 def _print_version(wanted: bool) -> None:

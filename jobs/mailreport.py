@@ -72,7 +72,7 @@ def _delivery(run, t: dict) -> None:
     if delivery is None:
         return
     n = len(delivery.sent)
-    if n or not (delivery.failed or delivery.still_queued or delivery.given_up):
+    if n:                    # "0 mails written to …" after "no mail to send" says nothing
         mails = "1 mail" if n == 1 else f"{n} mails"
         key = "sent_smtp" if run.transport == "smtp" else "written"
         out.print(escape(t[key].format(n=n, mails=mails, dest=run.destination)))

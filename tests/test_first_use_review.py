@@ -49,3 +49,12 @@ def test_libreoffice_prints_the_table_without_the_note_beside_it(tmp_path):
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "任务名称" in text and "系统提示" in text
     assert "督办尚未检查此工作簿" not in text
+
+
+def test_retry_with_nothing_waiting_says_only_that(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo").returncode == 0
+    assert cli("remind", str(folder)).returncode in (0, 1)
+    again = cli("outbox", str(folder), "--retry")
+    assert again.returncode == 0
+    assert "没有需要发送的邮件" in again.stdout and "0 封" not in again.stdout
