@@ -73,7 +73,7 @@ def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> Non
     for rule in rules.rules_for(read.kind):
         flag = rule(rec, ctx)
         why = (flag.text(lang) + (t["deadline"].format(at=_show(flag.deadline, lang)) if flag.deadline else "")
-               if flag else _inputs(rule, rec, lang))
+               if flag else _inputs(rule, rec, lang) + _escalation_clock(rule, rec, ctx, history, lang))
         table.add_row(escape(_rule_name(rule, lang)), t["yes"] if flag else t["no"], escape(why))
     out.print(table)
     for warning in calendar.warnings:
@@ -129,6 +129,25 @@ def _inputs(rule, rec, lang: str) -> str:
     shown = [f"{rec.kind.by_role[r].header(lang)}={_shown_value(rec, r, lang)}" for r in roles if r in rec.kind.by_role]
     unmet = TEXT[lang]["unmet"]
     return f"{unmet}{'：' if lang == 'zh' else ': '}" + ("，" if lang == "zh" else ", ").join(shown) if shown else unmet
+
+
+def _escalation_clock(rule, rec, ctx: rules.Context, history, lang: str) -> str:
+    """How far a late or blocked row is from escalation, which is what a clerk asks of that rule."""
+    if rule.__name__ != "escalated" or rec.done:
+        return ""
+    limit, cal = ctx.thresholds["escalate_working_days"], ctx.calendar
+    due = rec.role(Role.DUE)
+    day = due.date() if isinstance(due, datetime) else due
+    if day is not None and day < ctx.today:
+        n = cal.working_days_between(day, ctx.today)
+        return (f"；逾期 {n} 个工作日，满 {limit} 个工作日升级" if lang == "zh"
+                else f"; overdue for {n} of the {limit} working days that escalate it")
+    if rec.status and rec.status.blocked and history and history.status_since:
+        since = history.status_since.astimezone(cal.tz).date()
+        n = cal.working_days_between(since, ctx.today)
+        return (f"；自 {since} 起阻塞 {n} 个工作日，满 {limit} 个工作日升级" if lang == "zh"
+                else f"; blocked since {since}, {n} of the {limit} working days that escalate it")
+    return ""
 
 
 def _shown_value(rec, role, lang: str) -> str:

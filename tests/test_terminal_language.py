@@ -51,3 +51,11 @@ def test_outbox_lists_company_time_and_worded_states(tmp_path):
     shown = cli("outbox", str(folder), env=ENV).stdout
     assert "已发送" in shown and " sent " not in shown
     assert before.strftime("%m-%d %H:") in shown          # Shanghai's hour, not New York's
+
+
+def test_explain_says_how_far_a_blocked_row_is_from_escalation(tmp_path):
+    make_book(tmp_path, [task("对账", status="blocked")])
+    assert cli("check", str(tmp_path), "--now", "2026-11-23T09:00", env=ENV).returncode == 0
+    shown = cli("explain", str(tmp_path), "T-000001", "--now", "2026-11-25T10:00", env=ENV).stdout
+    flat = "".join(ch for ch in shown if not ch.isspace() and ch not in "│┃")   # the table may wrap the reason
+    assert "自2026-11-23起阻塞2个工作日，满3个工作日升级" in flat
