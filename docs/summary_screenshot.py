@@ -51,6 +51,9 @@ def main() -> None:
     if eml is None:
         demo = Path(tempfile.mkdtemp(prefix="duban-shots-")) / "demo"
         duban("init", str(demo), "--demo")
+        toml = demo / "duban.toml"           # links as staff on Windows reach the share, as in docs/screenshots.py
+        toml.write_text(toml.read_text(encoding="utf-8").replace('share_path = ""', "share_path = '\\\\fileserver\\督办'", 1),
+                        encoding="utf-8")
         today = date.today()
         friday = today - timedelta(days=(today.weekday() - 4) % 7)
         duban("check", str(demo), "--now", f"{friday - timedelta(days=7)}T10:00")
