@@ -43,10 +43,20 @@ def event_detail(ident: str, event: str, detail: str | None, lang: str) -> str:
     if event == "changed" and isinstance(data, dict):
         return SEPARATOR[lang].join(f"{_header(kind, k, lang)}{COLON[lang]}{_arrow(kind, k, v, lang)}"
                                     for k, v in _in_column_order(kind, data) if isinstance(v, list) and len(v) == 2)
-    if isinstance(data, dict):
+    if isinstance(data, dict):      # a row created, deleted or restored: the columns that name it
+        named = _naming_keys(kind)
         return SEPARATOR[lang].join(f"{_header(kind, k, lang)}{COLON[lang]}{_value(kind, k, v, lang)}"
-                                    for k, v in _in_column_order(kind, data) if v not in (None, "", []))
+                                    for k, v in _in_column_order(kind, data) if k in named and v not in (None, "", []))
     return detail
+
+
+def _naming_keys(kind) -> set[str]:
+    """The required columns and the status: enough to know the row in a terminal table (the whole
+    row is in `history --json`)."""
+    keys = {c.key for c in kind.required}
+    if kind.status_column:
+        keys.add(kind.status_column.key)
+    return keys
 
 
 def _in_column_order(kind, data: dict) -> list[tuple]:

@@ -25,6 +25,7 @@ def test_history_speaks_the_clerks_language_not_the_journals_keys(tmp_path):
     assert "状态变更" in shown and "进行中 → 已完成" in shown
     assert "当前进度：50% → 100%；状态：进行中 → 已完成" in shown
     assert "任务名称：写周报" in shown and "新增" in shown
+    assert "反馈时间" not in shown          # a new row is named by its required columns, not listed column by column
     for internal in ("in_progress", "done", '{"', "created", "changed"):
         assert internal not in shown, internal
 
