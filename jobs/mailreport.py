@@ -11,7 +11,7 @@ TEXT = {
     "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",
            "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报",
            "queued": "已排队", "held": "暂存至 {at}", "already": "已发过", "dry-run": "预演（未发送）",
-           "nothing": "没有需要发送的邮件。", "skipped": "{n} 位收件人今天已收到相同提醒，未重复发送。",
+           "nothing": "没有需要发送的邮件。", "skipped": "{n} 封邮件此前已发出，内容未变，未重复发送。",
            "written": "{n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
            "sent_smtp": "{n} 封邮件已通过 {dest} 发出",
            "rest": "失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封",
@@ -23,7 +23,7 @@ TEXT = {
     "en": {"title": "Mail {now}", "kind": "Kind", "to": "To", "subject": "Subject", "items": "Items", "status": "Status",
            "digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems", "summary": "summary",
            "queued": "queued", "held": "held until {at}", "already": "already sent", "dry-run": "dry run (not sent)",
-           "nothing": "No mail to send.", "skipped": "{who} already told the same today; not repeated.",
+           "nothing": "No mail to send.", "skipped": "{who} already sent with the same content; not sent again.",
            "written": "{mails} written to {dest} (open the .eml files with Outlook, Foxmail or Thunderbird)",
            "sent_smtp": "{mails} sent through {dest}",
            "rest": "{failed} failed, {queued} waiting, {given_up} given up",
@@ -56,7 +56,7 @@ def mail_summary(run, settings: dict, as_json: bool) -> None:
     else:
         out.print(t["nothing"])
     if run.skipped:
-        who = "1 recipient was" if run.skipped == 1 else f"{run.skipped} recipients were"
+        who = "1 mail was" if run.skipped == 1 else f"{run.skipped} mails were"
         out.print(t["skipped"].format(n=run.skipped, who=who))
     lang = settings["company"]["language"]
     for problem in run.unknown:

@@ -55,5 +55,5 @@ def test_running_the_demo_line_twice_does_not_mail_everyone_twice(tmp_path):
             first = sorted((folder / "outbox").glob("*.eml"))
             assert len(first) > 5
     assert sorted((folder / "outbox").glob("*.eml")) == first
-    assert "已收到相同提醒，未重复发送" in remind.stdout
+    assert "封邮件此前已发出，内容未变，未重复发送" in remind.stdout
     assert "被替换的文件和原变更日志已保存在" in cli("init", str(folder), "--demo", "--force").stdout

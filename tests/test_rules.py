@@ -65,7 +65,7 @@ def test_escalation_of_a_row_blocked_for_three_working_days_uses_the_journal():
     rec = task(due=date(2026, 12, 31), status="blocked")
     since = RowHistory(status_since=at(2026, 11, 19, 15))
     assert deadlines.escalated(rec, ctx(at(2026, 11, 23, 9), since)) is None       # Fri, Mon = 2
-    assert deadlines.escalated(rec, ctx(at(2026, 11, 24, 9), since)).zh == "阻塞超过3个工作日，已升级"
+    assert deadlines.escalated(rec, ctx(at(2026, 11, 24, 9), since)).zh == "阻塞已满3个工作日，已升级"
     assert deadlines.escalated(rec, ctx(at(2026, 11, 24, 9), None)) is None         # no history yet
 
 

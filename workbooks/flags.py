@@ -60,7 +60,7 @@ _FLAGS = (
              "No response time 10 minutes after it occurred; the responder and department head are alerted at once.",
              urgent=True, needs=(R.OCCURRED, R.RESPONDED)),
     FlagType("escalated", "red", 1, "已升级", "Escalated",
-             "逾期或阻塞超过3个工作日，已提醒部门负责人和审批人。",
+             "逾期或阻塞已满3个工作日，已提醒部门负责人和审批人。",
              "Overdue or blocked for 3 working days; the department head and the accountable person are told.",
              needs=(R.STATUS,)),
     FlagType("overdue", "red", 2, "逾期", "Overdue",

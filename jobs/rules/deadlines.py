@@ -45,7 +45,7 @@ def escalated(rec: Record, ctx: Context) -> Flag | None:
         day = due.date() if hasattr(due, "date") else due
         if day < ctx.today and ctx.calendar.working_days_between(day, ctx.today) >= limit:
             zh, en = plural(limit, "个工作日", "working day")
-            return Flag("escalated", f"逾期超过{zh}，已升级", f"overdue for {en}: escalated",
+            return Flag("escalated", f"逾期已满{zh}，已升级", f"overdue for {en}: escalated",
                         people(rec, Role.OWNER), due)
     status = rec.status
     history = ctx.history(rec) if status and status.blocked else None
@@ -53,6 +53,6 @@ def escalated(rec: Record, ctx: Context) -> Flag | None:
         since = history.status_since.astimezone(ctx.calendar.tz).date()
         if ctx.calendar.working_days_between(since, ctx.today) >= limit:
             zh, en = plural(limit, "个工作日", "working day")
-            return Flag("escalated", f"阻塞超过{zh}，已升级", f"blocked for {en}: escalated",
+            return Flag("escalated", f"阻塞已满{zh}，已升级", f"blocked for {en}: escalated",
                         people(rec, Role.OWNER), history.status_since)
     return None

@@ -289,7 +289,8 @@ def stock_marks(f: pd.DataFrame, period: Period, following: Period | None,
     end_day = pd.Timestamp(datetime.combine(period.end.date(), time(), period.end.tzinfo))
     overdue = open_end & f["due_day"].notna() & (f["due_day"] < end_day)
     blocked = open_end & (status_end.isin(BLOCKED_KEYS) | (~changed & f["blocked"]))
-    due_next = (open_end & _due_within(f, following)) if following is not None else pd.Series(False, index=f.index)
+    due_next = (open_end & ~overdue & _due_within(f, following, end_day)) if following is not None \
+        else pd.Series(False, index=f.index)
     age = ((end - f["start_at"]).dt.total_seconds() / 86400).clip(lower=0)
     return {"open": open_end, "overdue": overdue, "blocked": blocked, "due_next": due_next,
             "meeting_action_open": open_end & (f["kind"] == "meetings"),
@@ -297,12 +298,11 @@ def stock_marks(f: pd.DataFrame, period: Period, following: Period | None,
             "pre_duban": pre}
 
 
-def _due_within(f: pd.DataFrame, following: Period) -> pd.Series:
-    """Due inside the following period: a date due by the end of a day in it (a week ending on
-    Friday 17:00 is followed by next Saturday to next Friday), a date-time inside it."""
-    first_day = pd.Timestamp(datetime.combine(following.start.date() + timedelta(days=1), time(), following.start.tzinfo))
+def _due_within(f: pd.DataFrame, following: Period, end_day: pd.Timestamp) -> pd.Series:
+    """Due from the period's last day (not yet overdue at its end: a month ending at 12-01 00:00
+    leaves an item due 12-01 for the next month) to the end of the following period's last day."""
     last = pd.Timestamp(datetime.combine(following.end_day + timedelta(days=1), time(), following.start.tzinfo))
-    return (f["due_limit"] > first_day) & (f["due_limit"] <= last)
+    return f["due_day"].notna() & (f["due_day"] >= end_day) & (f["due_limit"] <= last)
 
 
 def period_marks(f: pd.DataFrame, period: Period, thresholds: dict) -> dict[str, pd.Series]:

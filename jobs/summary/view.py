@@ -33,7 +33,7 @@ TEXT = {
         "completed": "本周完成", "completed_month": "本月完成", "on_time_sub": "按时 {on} · 逾期完成 {late}",
         "rate": "按时完成率", "rate_sub": "完成于截止日期当天或之前", "created": "本周新建", "created_month": "本月新建",
         "due_next": "下周到期", "due_next_month": "下月到期", "open": "未完成", "open_sub": "平均已开 {age}",
-        "overdue": "逾期", "blocked": "阻塞", "stale": "未按时更新", "stale_sub": "本周五17:00前未更新",
+        "overdue": "逾期", "blocked": "阻塞", "stale": "未按时更新", "stale_sub": "每周更新截止前未更新", "no_data": "暂无",
         "times": "响应时效", "requests": "跨部门需求", "incidents": "紧急事务", "meetings": "会议",
         "requests_text": "确认接收平均 {avg}；{limit}工作小时内确认 {within}；{plan_limit}小时内反馈初步方案 {plans}",
         "incidents_text": "{n} 起；响应中位数 {median}，最慢 {slowest}；{limit}分钟内响应 {within}；处理报告逾期 {late} 起",
@@ -76,7 +76,7 @@ TEXT = {
         "rate": "On-time rate", "rate_sub": "done on or before the due date", "created": "New this week",
         "created_month": "New this month",
         "due_next": "Due next week", "due_next_month": "Due next month", "open": "Open", "open_sub": "open {age} on average",
-        "overdue": "Overdue", "blocked": "Blocked", "stale": "Not updated", "stale_sub": "no update by Friday 17:00",
+        "overdue": "Overdue", "blocked": "Blocked", "stale": "Not updated", "stale_sub": "not updated by the weekly deadline", "no_data": "n/a",
         "times": "Response times", "requests": "Requests", "incidents": "Incidents", "meetings": "Meetings",
         "requests_text": "acknowledged in {avg} on average; within {limit} working hours {within}; first plan within {plan_limit} h {plans}",
         "incidents_text": "{n}; median response {median}, slowest {slowest}; answered within {limit} minutes {within}; {late} reports late",
@@ -111,8 +111,8 @@ def scope_title(scope: str, name: str, lang: str) -> str:
     return name or t["no_dept"]
 
 
-def _pct(value) -> str:
-    return DASH if value is None else f"{value * 100:.0f}%"
+def _pct(value, missing: str = DASH) -> str:
+    return missing if value is None else f"{value * 100:.0f}%"
 
 
 def _share(t, part: int, whole: int) -> str:
@@ -154,7 +154,7 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
         "stock_note": t["stock_week" if week else "stock_month"].format(end=end_at, as_of=as_of),
         "subject": (t["subject_week"].format(scope=title, start=f"{period.start:%m-%d}", end=f"{period.end_day:%m-%d}",
                                              completed=d["completed"], overdue=d["overdue"], blocked=d["blocked"])
-                    if week else t["subject_month"].format(scope=title, month=month, rate=_pct(d["on_time_rate"]),
+                    if week else t["subject_month"].format(scope=title, month=month, rate=_pct(d["on_time_rate"], t["no_data"]),
                                                            meetings=d["meetings_held"])),
         "items": d["open"] or 0,
         "tiles": _tiles(d, t, week), "times_title": t["times"], "times": _times(d, t, week, settings["rules"]),
