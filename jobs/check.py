@@ -30,7 +30,7 @@ from . import locking, rules
 from .colours import palette
 from .errors import DubanError
 from .journal import Journal
-from .validate import read_folder
+from .validate import READ_CACHE, read_folder
 from .workcal import from_settings
 
 ALERT_SEPARATOR = {"zh": "；", "en": "; "}
@@ -150,13 +150,14 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
     with run_lock(folder, settings, "check", dry_run), cyclic_gc_paused():
         if not dry_run:     # a workbook a crash left under its aside name goes back first
             recover(folder, state_dir(folder, settings) / "backups", settings["state"]["backups"])
-        fingerprints: dict = {}
+        fingerprints: dict | None = None if dry_run else {}      # a dry run writes nothing: no hash needed
         reads = read_folder(folder, settings, now.date(), progress, fingerprints)
         names = person_list(reads)
         journal = Journal(folder / settings["state"]["path"], read_only=dry_run)   # a dry run changes no file
         try:
             results = [_check_one(read, folder, settings, now, calendar, colours, journal,
-                                  fingerprints.get(read.path), dry_run, names, live, only) for read in reads]
+                                  (fingerprints or {}).get(read.path), dry_run, names, live, only)
+                       for read in reads]
         finally:
             journal.close()
     return CheckReport(now, results, calendar.warnings)
@@ -191,11 +192,11 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
     chosen = rules.rules_for(read.kind, only)
     result.flags = {rec["_row"]: rules.evaluate(rec, ctx, chosen) for rec in read.records}
-    if fingerprint is None:
-        result.write, result.why = SKIPPED, Reason.of("no-fingerprint")
-        return result
     if dry_run:                 # nothing will be written: no plan to make
         result.write = "dry-run"
+        return result
+    if fingerprint is None:
+        result.write, result.why = SKIPPED, Reason.of("no-fingerprint")
         return result
     painted = journal.painted(result.relpath, fingerprint, save=True)   # settles a write a kill left pending
     plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint, now)
@@ -211,7 +212,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
             ahead.append(changed)
 
     outcome = (live and live(plan, read, backups, settings["state"]["backups"], write_ahead)) \
-        or apply(plan, backups, settings["state"]["backups"], before_commit=write_ahead, zone=now.tzinfo)
+        or _writer()(plan, backups, settings["state"]["backups"], before_commit=write_ahead, zone=now.tzinfo)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten
@@ -225,6 +226,13 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         if changed := {key: entry for key, entry in entries.items() if painted.get(key) != entry}:
             journal.set_painted(result.relpath, changed)
     return result
+
+
+def _writer():
+    """The file write-back, behind serve's memo of workbooks found already as planned when a read
+    cache is active (duban serve: one long process, a check every 30 minutes)."""
+    cache = READ_CACHE.get()
+    return cache.writer(apply) if cache is not None else apply
 
 
 def _lazy_histories(journal: Journal, relpath: str):

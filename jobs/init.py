@@ -4,16 +4,19 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
-from contextlib import closing
+from contextlib import closing, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 
 from workbooks import demo as demo_data
 from workbooks.discover import CONSOLE_MODULE, CONSOLE_NAME
 from workbooks.kinds import KINDS
-from workbooks.template import replacing, write_workbook
+from workbooks.files import replacing
+from workbooks.template import write_workbook
+from workbooks.writeback import lock_owner
 
 from . import config
+from .check import run_lock
 from .errors import ConfigError, UsageError
 from .journal import SCHEMA as JOURNAL_SCHEMA
 
@@ -39,19 +42,41 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
     targets = {} if config_only else {key: folder / kind.filename(lang) for key, kind in KINDS.items()}
     toml_path = folder / config.CONFIG_NAME
     console = [] if config_only else [folder / CONSOLE_NAME, folder / CONSOLE_MODULE]   # the Excel console
-    _refuse_overwrite(folder, [*targets.values(), *console, toml_path], force)
-    kept_in = _set_aside(folder, [*targets.values(), *console, toml_path], now or datetime.now())
-    rows = demo_data.demo_rows(today or date.today(), lang) if demo else {}
-    names = demo_data.directory_names() if demo else []
-    departments = demo_data.directory_departments(lang) if demo else []
-    created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names, departments)
-                      for key, path in targets.items())
-    created.append(_write_config(toml_path, lang, demo))
-    if console:
-        from macros.build import write_console    # lazy: jobs never imports macros at module level
-        created.extend(write_console(folder, lang))
+    replaced = [*targets.values(), *console, toml_path]
+    _refuse_overwrite(folder, replaced, force)
+    _refuse_open(replaced)
+    with _no_job_running(folder, replaced):
+        kept_in = _set_aside(folder, replaced, now or datetime.now())
+        rows = demo_data.demo_rows(today or date.today(), lang) if demo else {}
+        names = demo_data.directory_names() if demo else []
+        departments = demo_data.directory_departments(lang) if demo else []
+        created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names, departments)
+                          for key, path in targets.items())
+        created.append(_write_config(toml_path, lang, demo))
+        if console:
+            from macros.build import write_console    # lazy: jobs never imports macros at module level
+            created.extend(write_console(folder, lang))
     created.kept_in = kept_in
     return created
+
+
+def _refuse_open(paths: list[Path]) -> None:
+    """A workbook open in Excel is not replaced under its user (their next save would undo it)."""
+    for path in paths:
+        if path.exists() and (who := lock_owner(path)):
+            raise UsageError(f"{path.name} 正被 {who} 打开，未替换任何文件；请关闭后再运行。 / "
+                             f"{path.name} is open (by {who}); nothing was replaced. Close it and run again.")
+
+
+def _no_job_running(folder: Path, paths: list[Path]):
+    """Replacing files and setting the journal aside waits for a running job, as every job does."""
+    if not any(p.exists() for p in paths):
+        return nullcontext()
+    try:
+        settings = config.load(folder)
+    except ConfigError:
+        settings = config.defaults()
+    return run_lock(folder, settings, "init")
 
 
 def _set_aside(folder: Path, paths: list[Path], now: datetime) -> Path | None:

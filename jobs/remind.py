@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -66,7 +65,7 @@ class MailRun:
 
 def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
     """The daily job: check (and write back), then digests, escalations and the problems report."""
-    with _lock(folder, settings, "remind", dry_run):
+    with run_lock(folder, settings, "remind", dry_run):
         report = check_folder(folder, settings, now, dry_run=dry_run)
         sources = _sources(report)
         directory = Directory.from_reads([s.read for s in sources])
@@ -78,16 +77,11 @@ def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -
 
 def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
     """The every-few-minutes job: read and apply the rules (no write-back), mail urgent items at once."""
-    with _lock(folder, settings, "alert", dry_run):
+    with run_lock(folder, settings, "alert", dry_run):
         report = check_folder(folder, settings, now, dry_run=True, only=notify.URGENT_RULES)
         sources = _sources(report)
         planned = notify.plan_alerts(sources, Directory.from_reads([s.read for s in sources]))
         return _mail(folder, settings, now, planned, dry_run)
-
-
-def _lock(folder: Path, settings: dict, job: str, dry_run: bool):
-    """The run lock for the whole job; a dry run takes none (and creates no lock file)."""
-    return nullcontext() if dry_run else run_lock(folder, settings, job)
 
 
 def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = False) -> MailRun:

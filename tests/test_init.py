@@ -57,3 +57,13 @@ def test_running_the_demo_line_twice_does_not_mail_everyone_twice(tmp_path):
     assert sorted((folder / "outbox").glob("*.eml")) == first
     assert "封邮件此前已发出，内容未变，未重复发送" in remind.stdout
     assert "被替换的文件和原变更日志已保存在" in cli("init", str(folder), "--demo", "--force").stdout
+
+
+def test_force_does_not_replace_a_workbook_someone_has_open(tmp_path):
+    init_folder(tmp_path, demo=True, today=NOW.date())
+    book = tmp_path / "任务跟进表.xlsx"
+    before = book.read_bytes()
+    (tmp_path / "~$任务跟进表.xlsx").write_bytes(bytes([4]) + b"wang" + b"\0" * 60)
+    result = cli("init", str(tmp_path), "--force")
+    assert result.returncode == 2 and "nothing was replaced" in result.stderr
+    assert book.read_bytes() == before and not (tmp_path / ".duban" / "replaced").exists()

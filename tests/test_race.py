@@ -158,7 +158,7 @@ def test_a_file_another_program_holds_is_skipped_and_left_alone(tmp_path, monkey
         return real(src, dst, *a, **kw)
     monkeypatch.setattr(os, "rename", rename)
     result = apply(plan, tmp_path / "backups", verify=plan.verify)
-    assert (result.status, result.reason) == ("skipped", "open in Excel by ?")
+    assert (result.status, result.reason) == ("skipped", "open in Excel or another program (will retry next run)")
     assert path.read_bytes() == content and leftovers(tmp_path) == []
 
 

@@ -73,6 +73,10 @@ class WritePlan:
 REASONS = {
     "open": ("正被{who}用 Excel 打开，本次未写入，下次运行时再写", "open in Excel by {who}"),
     "gone": ("读取后文件被移动或删除，未写入", "the file was moved or deleted since it was read"),
+    "locked": ("文件正被 Excel 或其他程序占用，本次未写入，下次运行时再写", "open in Excel or another program (will retry next run)"),
+    "rescued": ("读取后文件被连续保存了两次：最新的一次在工作簿中，较早的一次已存入备份 {file}；本次未写入，下次运行时再写",
+                "changed twice since it was read: the latest save is in the workbook, the earlier one is kept in "
+                "the backups as {file} (will retry next run)"),
     "changed": ("读取后文件又被保存过，本次未写入，下次运行时再写", "changed since it was read (will retry next run)"),
     "no-fingerprint": ("无法读取文件内容，未写入，下次运行时再试", "could not be fingerprinted"),
     "no-sheet": ("找不到工作表“{sheet}”，未写入", "sheet {sheet} not found"),
@@ -174,7 +178,8 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
             before_commit(originals, (stat.st_size, stat.st_mtime_ns))
         done = commit.commit(plan.path, temp, plan.fingerprint, backups, keep, zone)
         if not done.landed:
-            why = Reason.of("open", who="?") if done.race == commit.LOCKED else Reason.of("changed")
+            why = Reason.of("locked") if done.race == commit.LOCKED else \
+                Reason.of("rescued", file=done.rescued.name) if done.rescued else Reason.of("changed")
             return WriteResult(SKIPPED, why, backup=done.backup, race=done.race, rescued=done.rescued)
         return WriteResult(WRITTEN, originals=originals, backup=done.backup)
     except Refused as exc:

@@ -44,23 +44,20 @@ class ReadCache:
         self.entries[path] = (key, _copy(read))
         return read
 
-    def forget_missing(self) -> None:
-        for path in [p for p in self.entries if not p.exists()]:
-            del self.entries[path]
-
     @contextmanager
     def active(self):
         """Every read_folder inside uses this cache, and the check's write-back skips a workbook it
-        found unchanged before when nothing about it has changed since (see `_UnchangedMemo`)."""
-        from .. import check
+        found unchanged before when nothing about it has changed since (`writer`, which
+        jobs.check asks for through the same context)."""
         token = READ_CACHE.set(self)
-        real = check.apply
-        check.apply = self.unchanged.wrap(real)
         try:
             yield self
         finally:
-            check.apply = real
             READ_CACHE.reset(token)
+
+    def writer(self, apply):
+        """`apply` behind the unchanged-workbook memo (see `_UnchangedMemo`)."""
+        return self.unchanged.wrap(apply)
 
 
 class _UnchangedMemo:

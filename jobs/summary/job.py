@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,8 +61,7 @@ class SummaryRun(MailRun):
 
 def summary(folder: Path, settings: dict, now: datetime, kind: str, dry_run: bool = False,
             dept: str | None = None, project: str | None = None) -> SummaryRun:
-    lock = nullcontext() if dry_run else run_lock(folder, settings, "summary")
-    with lock:
+    with run_lock(folder, settings, "summary", dry_run):     # a dry run shares it and creates no file
         return _run(folder, settings, now, kind, dry_run, dept, project)
 
 
