@@ -142,7 +142,7 @@ def _holder(lock_path: Path) -> str:
 def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None,
                  live=None, only: frozenset[str] | None = None) -> CheckReport:
     """`live`: an alternative applier asked first for each workbook's write (the Excel console's
-    macros.live.LiveApplier): `live(plan, read, backups, keep, before_commit)` returns the
+    macros.live.LiveApplier): `live(plan, read, backups, keep, before_commit, zone=)` returns the
     WriteResult, or None to leave the workbook to the file patcher. `only`: evaluate just these
     rules (the alert job needs the urgent two, every five minutes)."""
     calendar = from_settings(settings)
@@ -211,7 +211,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
             journal.plan_painted(result.relpath, changed, plan.fingerprint, new, now)
             ahead.append(changed)
 
-    outcome = (live and live(plan, read, backups, settings["state"]["backups"], write_ahead)) \
+    outcome = (live and live(plan, read, backups, settings["state"]["backups"], write_ahead, zone=now.tzinfo)) \
         or _writer()(plan, backups, settings["state"]["backups"], before_commit=write_ahead, zone=now.tzinfo)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)

@@ -26,12 +26,11 @@ in Excel, and if the user saves them the next check takes their colour as the ce
 from __future__ import annotations
 
 import re
-import shutil
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from workbooks import writeback
+from workbooks.commit import copy_to_backups
 from workbooks.problems import col_letter
 from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Fingerprint, Reason, WritePlan, WriteResult
 
@@ -65,15 +64,16 @@ class LiveApplier:
         self.excel = excel
         self.applied: list[Path] = []        # the workbooks written through Excel this run
 
-    def __call__(self, plan: WritePlan, read, backups: Path, keep: int, before_commit=None) -> WriteResult | None:
+    def __call__(self, plan: WritePlan, read, backups: Path, keep: int, before_commit=None,
+                 zone=None) -> WriteResult | None:
         try:
             book = self.excel.open_book(plan.path)
-        except ExcelBusy:
-            return None                      # cannot ask Excel: the file patcher decides (it skips an open file)
+        except Exception:  # noqa: BLE001 - Excel busy or a book closed meanwhile: the file patcher decides
+            return None                      # (it skips a file open in Excel)
         if book is None:
             return None
         try:
-            result = self._apply(book, plan, read, backups, keep, before_commit)
+            result = self._apply(book, plan, read, backups, keep, before_commit, zone)
         except ExcelBusy:
             return WriteResult(SKIPPED, LiveReason.of("excel-busy"))
         except Exception as exc:  # noqa: BLE001 - one workbook's failure never stops the check
@@ -84,7 +84,7 @@ class LiveApplier:
             self.applied.append(plan.path)
         return result
 
-    def _apply(self, book, plan: WritePlan, read, backups: Path, keep: int, before_commit) -> WriteResult:
+    def _apply(self, book, plan: WritePlan, read, backups: Path, keep: int, before_commit, zone) -> WriteResult:
         try:
             if Fingerprint.of(plan.path) != plan.fingerprint:
                 return WriteResult(SKIPPED, Reason.of("changed"))
@@ -95,12 +95,12 @@ class LiveApplier:
             return WriteResult(REFUSED, Reason.of("no-sheet", sheet=plan.sheet))
         if (row := _first_shifted_row(sheet, plan, read)) is not None:
             return WriteResult(SKIPPED, LiveReason.of("unsaved-rows", row=row))
-        if not plan.values and not plan.paints and plan.names is None:
-            return WriteResult(writeback.UNCHANGED)
-        try:
-            _, originals = writeback._patched_parts(plan)    # the painted cells' own formats, as the patcher finds them
+        try:       # what would change, and the painted cells' own formats, as the patcher finds them
+            parts, originals = writeback.patched_parts(plan)
         except writeback.Refused as exc:
             return WriteResult(REFUSED, exc.why)
+        if not parts:                       # already as planned: no save, no backup, no new file time
+            return WriteResult(writeback.UNCHANGED, originals=originals)
         if before_commit:                                   # write-ahead; the new file's identity is not known yet
             before_commit(originals, (-1, -1))
         self.excel.screen_updating(False)
@@ -114,7 +114,7 @@ class LiveApplier:
             wrong = [ref for ref, value in plan.expect.items() if _text(sheet.read(ref)[0][0]) != value]
             if wrong:
                 return WriteResult(REFUSED, Reason.of("misread", cells=", ".join(wrong[:5])))
-            backup = _backup(plan.path, backups, keep)
+            backup = copy_to_backups(plan.path, backups, keep, zone)
             book.save()
         finally:
             self.excel.screen_updating(True)
@@ -207,16 +207,3 @@ def _write_names(sheet: Sheet, names) -> None:
     if length:
         sheet.write("A2", [[people[i] if i < len(people) else None,
                             departments[i] if i < len(departments) else None] for i in range(length)])
-
-
-def _backup(path: Path, folder: Path, keep: int) -> Path | None:
-    """A copy of the version read (Excel holds the file: copied, not moved), the oldest beyond `keep` removed."""
-    if keep <= 0:
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{path.stem}.{datetime.now():%Y%m%d-%H%M%S-%f}{path.suffix}"
-    shutil.copy2(path, target)
-    escaped = "".join(f"[{c}]" if c in "*?[" else c for c in path.stem)
-    for stale in sorted(folder.glob(f"{escaped}.*{path.suffix}"))[:-keep]:
-        stale.unlink(missing_ok=True)
-    return target

@@ -98,10 +98,10 @@ def test_a_file_saved_since_it_was_read_is_skipped(folder):
     tracker = excel.open_file(folder / TASKS)
 
     class SavedMeanwhile(LiveApplier):     # a save lands between the read and the live write
-        def __call__(self, plan, *args):
+        def __call__(self, plan, *args, **kwargs):
             if plan.path.name == TASKS:
                 os.utime(plan.path, ns=(plan.fingerprint.mtime_ns + 10**9,) * 2)
-            return super().__call__(plan, *args)
+            return super().__call__(plan, *args, **kwargs)
     settings = config.load(folder)
     report = check_folder(folder, settings, clock.now(settings, NOW), live=SavedMeanwhile(excel))
     tasks = next(w for w in report.workbooks if w.relpath == TASKS)
@@ -141,3 +141,14 @@ def test_a_cleared_flag_gives_the_cell_its_own_colours_back():
     purple = PALETTE["purple"]
     _paint(sheet, Paint("K7", purple))
     assert sheet.colours[(7, 11)] == (purple.fill, purple.font, "lightUp")
+
+
+def test_a_click_with_nothing_new_neither_saves_nor_backs_up_the_open_tracker(folder):
+    check_from_console(folder, FakeExcel())                   # nothing open: written by the file patcher
+    backups = sorted((folder / ".duban" / "backups").glob("任务跟进表.*"))
+    excel = FakeExcel()
+    tracker = excel.open_file(folder / TASKS)                # now open in Excel, exactly as duban left it
+    result, _ = check_from_console(folder, excel)
+    assert not result.error, result.sentence
+    assert tracker.saves == 0 and sorted((folder / ".duban" / "backups").glob("任务跟进表.*")) == backups
+    assert "（其中 0 个通过 Excel）" in result.sentence

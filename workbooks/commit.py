@@ -187,19 +187,39 @@ def _keep(aside: Path, path: Path, folder: Path, keep: int, tag: str = "", zone=
     if keep <= 0:
         aside.unlink(missing_ok=True)
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = datetime.now(zone).strftime("%Y%m%d-%H%M%S-%f")
-    target = folder / f"{path.stem}.{stamp}{'-' + tag if tag else ''}{path.suffix}"
+    target = _backup_name(path, folder, tag, zone)
     try:
         os.rename(aside, target)
     except OSError:                                  # another disk: copy, then drop the aside
         shutil.copy2(aside, target)
         aside.unlink()
+    _rotate(path, folder, keep)
+    return target
+
+
+def copy_to_backups(path: Path, folder: Path, keep: int, zone=None) -> Path | None:
+    """A copy of `path` as it is now into the backups, named and rotated as every backup is (the
+    Excel console's live write, where Excel holds the file and it cannot be moved)."""
+    if keep <= 0:
+        return None
+    target = _backup_name(path, folder, "", zone)
+    shutil.copy2(path, target)
+    _rotate(path, folder, keep)
+    return target
+
+
+def _backup_name(path: Path, folder: Path, tag: str, zone) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(zone).strftime("%Y%m%d-%H%M%S-%f")
+    return folder / f"{path.stem}.{stamp}{'-' + tag if tag else ''}{path.suffix}"
+
+
+def _rotate(path: Path, folder: Path, keep: int) -> None:
+    """The backups of this workbook beyond the newest `keep` go (names sort by time)."""
     _fsync_dir(folder)
     old = sorted(folder.glob(f"{_glob_escape(path.stem)}.*{path.suffix}"))
     for stale in old[:-keep]:
         stale.unlink(missing_ok=True)
-    return target
 
 
 def _glob_escape(text: str) -> str:

@@ -226,6 +226,13 @@ def _owner_name(lock: Path) -> str:
     return ""
 
 
+def patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[str, dict]]:
+    """The parts a write of `plan` would change (empty: the file is already as planned) and the
+    painted cells' original formats, without writing anything: the Excel console asks this of a
+    workbook open in Excel before applying the plan there."""
+    return _patched_parts(plan)
+
+
 # ---- building the new package -----------------------------------------------------------------
 def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[str, dict]]:
     """(new parts, compressed; original formats of painted cells). The sheet inflates in a
