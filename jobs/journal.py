@@ -131,6 +131,12 @@ class Journal:
                 batch.delete(ident, data)
         return batch
 
+    def status_changes(self, since: datetime) -> list[tuple[str, str, str, str | None]]:
+        """(workbook, ID, at, the status before) of every status change from `since` on, oldest
+        first: what a row's status was at an earlier moment (the summaries' period end)."""
+        return self.db.execute("SELECT workbook, id, at, json_extract(detail, '$[0]') FROM events "
+                               "WHERE event='status' AND at >= ? ORDER BY seq", (since.isoformat(),)).fetchall()
+
     def events(self, ident: str | None = None, limit: int = 200) -> list[dict]:
         """The newest `limit` events (of one row ID, or all), oldest first."""
         if ident:

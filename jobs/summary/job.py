@@ -13,7 +13,6 @@
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -124,16 +123,8 @@ def _status_changes(journal: Journal, period: Period) -> pd.DataFrame:
     """The journal's status changes after the period's end, oldest first: (workbook, id, at, old
     status), from which `figures.stock_marks` tells each row's status at the end. Read from a day
     before the end (the stamps' offsets may differ) and cut exactly there."""
-    since = (period.end - timedelta(days=1)).isoformat()
-    rows = journal.db.execute("SELECT workbook, id, at, detail FROM events WHERE event='status' AND at >= ? "
-                              "ORDER BY seq", (since,)).fetchall()
-    olds = []
-    for _w, _i, _at, detail in rows:
-        try:
-            olds.append(json.loads(detail)[0])
-        except (ValueError, TypeError, IndexError, KeyError):
-            olds.append(None)
-    out = pd.DataFrame({"workbook": [r[0] for r in rows], "id": [r[1] for r in rows], "old": olds})
+    rows = journal.status_changes(period.end - timedelta(days=1))
+    out = pd.DataFrame({"workbook": [r[0] for r in rows], "id": [r[1] for r in rows], "old": [r[3] for r in rows]})
     out["at"] = pd.to_datetime(pd.Series([r[2] for r in rows], dtype=object), utc=True, format="ISO8601")
     return out
 
