@@ -58,3 +58,19 @@ def test_retry_with_nothing_waiting_says_only_that(tmp_path):
     again = cli("outbox", str(folder), "--retry")
     assert again.returncode == 0
     assert "没有需要发送的邮件" in again.stdout and "0 封" not in again.stdout
+
+
+def test_the_archive_names_the_configured_limits(tmp_path):
+    import python_calamine as calamine
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo").returncode == 0
+    toml = folder / "duban.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("ack_working_hours = 2 ", "ack_working_hours = 4 ", 1)
+                    .replace("incident_response_minutes = 10 ", "incident_response_minutes = 15 ", 1), encoding="utf-8")
+    done = cli("summary", str(folder), "--week")
+    assert done.returncode == 0, done.stderr
+    [archive] = (folder / "reports").rglob("周报-*.xlsx")
+    book = calamine.CalamineWorkbook.from_path(str(archive))
+    cells = {str(v) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python() for v in row}
+    assert "4工作小时内确认" in cells and "15分钟内响应" in cells
+    assert "2工作小时内确认" not in cells and "10分钟内响应" not in cells

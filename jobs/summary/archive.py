@@ -16,7 +16,7 @@ from pathlib import Path
 
 from workbooks.files import replacing
 
-from .figures import Figures
+from .figures import TOP_OVERDUE, Figures
 from .period import Period
 from .view import scope_title
 
@@ -27,14 +27,14 @@ TEXT = {
            "as_of": "未完成、逾期、阻塞、下期到期、未完成平均天数：截至 {end}（本期结束时）的状态；未更新：截至 {as_of}（生成报表时）的状态",
            "scope": "部门", "project": "项目", "trend": "趋势（全公司）", "period": "周期",
            "cols": ["完成", "按时完成", "按时率", "新建", "未完成", "逾期", "阻塞", "未更新", "下期到期",
-                    "需求确认平均(工作小时)", "2工作小时内确认", "事件数", "事件响应中位数(分钟)", "10分钟内响应",
+                    "需求确认平均(工作小时)", "{ack:g}工作小时内确认", "事件数", "事件响应中位数(分钟)", "{response:g}分钟内响应",
                     "会议次数", "纪要迟发", "会议行动项未完成", "未完成平均天数", "开始时间未知（不计入平均）"],
            "trend_cols": ["新建", "完成", "期末未完成", "期末逾期", "按时率"],
            "chart_depts": "各部门：完成、逾期、阻塞", "chart_trend": "趋势：新建与完成、期末未完成与逾期",
            "item_cols": ["类别", "编号", "事项", "项目", "部门", "负责人", "截止日期", "逾期天数", "完成时间", "按时",
                          "需协助部门", "工作簿", "行"],
            "trend_later": "趋势图在有两期数据后显示。", "cat_overdue": "逾期", "cat_blocked": "阻塞", "cat_completed": "完成", "yes": "是", "no": "否",
-           "figure": "指标", "value": "数值", "capped": "“{list}”共 {total} 项，此处列出前 {n} 项（最早到期的在前），其余见各工作簿。", "top_overdue": "逾期最久的事项（前10项）", "blocked": "阻塞事项",
+           "figure": "指标", "value": "数值", "capped": "“{list}”共 {total} 项，此处列出前 {n} 项（最早到期的在前），其余见各工作簿。", "top_overdue": "逾期最久的事项（前{top}项）", "blocked": "阻塞事项",
            "notes_text": [
                "完成：督办首次看到状态为“已完成”的时间落在本期内；督办首次读取时已完成的行不计入（完成时间未知）。",
                "按时：完成时间不晚于截止日期当天结束（截止为日期时间的，不晚于该时刻）；没有截止日期的算按时。",
@@ -51,15 +51,15 @@ TEXT = {
            "as_of": "Open, overdue, blocked, due next, open age: as at {end} (the period's end); not updated: as at {as_of} (when the report was made)",
            "scope": "Department", "project": "Project", "trend": "Trend (company)", "period": "Period",
            "cols": ["Done", "Done on time", "On-time rate", "New", "Open", "Overdue", "Blocked", "Not updated",
-                    "Due next period", "Request ack avg (working h)", "Acked within 2 working h", "Incidents",
-                    "Incident response median (min)", "Answered within 10 min", "Meetings", "Minutes late",
+                    "Due next period", "Request ack avg (working h)", "Acked within {ack:g} working h", "Incidents",
+                    "Incident response median (min)", "Answered within {response:g} min", "Meetings", "Minutes late",
                     "Meeting actions open", "Open items' average age (days)", "Start unknown (not in the average)"],
            "trend_cols": ["New", "Done", "Open at end", "Overdue at end", "On-time rate"],
            "chart_depts": "By department: done, overdue, blocked", "chart_trend": "Trend: new and done, open and overdue",
            "item_cols": ["List", "ID", "Item", "Project", "Department", "Owner", "Due", "Days late", "Done at",
                          "On time", "Help needed from", "Workbook", "Row"],
            "trend_later": "The trend chart is shown once there are two periods of figures.", "cat_overdue": "Overdue", "cat_blocked": "Blocked", "cat_completed": "Done", "yes": "yes", "no": "no",
-           "figure": "Figure", "value": "Value", "capped": "{list}: {total} items; the first {n} are listed (earliest due first), the workbooks have the rest.", "top_overdue": "Longest overdue (top 10)", "blocked": "Blocked items",
+           "figure": "Figure", "value": "Value", "capped": "{list}: {total} items; the first {n} are listed (earliest due first), the workbooks have the rest.", "top_overdue": "Longest overdue (top {top})", "blocked": "Blocked items",
            "notes_text": [
                "Done: a check first saw the row done inside the period; rows already done when duban first read them are not counted (their completion time is unknown).",
                "On time: done by the end of the due date (by the moment, for a due date-time); rows without a due date count as on time.",
@@ -81,6 +81,12 @@ PERCENT = {"on_time_rate", "ack_within_share", "incident_within_share"}
 _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 
+def _labels(text: dict, rules: dict) -> dict:
+    """The language's labels with the configured limits in them (2 working hours, 10 minutes, top 10)."""
+    limits = {"ack": rules["ack_working_hours"], "response": rules["incident_response_minutes"], "top": TOP_OVERDUE}
+    return {**text, "cols": [c.format(**limits) for c in text["cols"]], "top_overdue": text["top_overdue"].format(**limits)}
+
+
 def archive_name(period: Period, lang: str) -> str:
     t = TEXT[lang]
     return (t["weekly"] if period.kind == "week" else t["monthly"]).format(label=period.label)
@@ -93,7 +99,7 @@ def write_archive(path: Path, figures: Figures, trend: dict, lang: str, settings
     with replacing(path, prefix=".~tmp-") as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True, "strings_to_formulas": False,
                                               "strings_to_urls": False, "strings_to_numbers": False})
-        _Writer(book, figures, trend, lang, company).write()
+        _Writer(book, figures, trend, lang, company, settings["rules"]).write()
         book.close()
     return path
 
@@ -110,8 +116,9 @@ def count_axis(values) -> dict:
 
 
 class _Writer:
-    def __init__(self, book, figures: Figures, trend: dict, lang: str, company: str):
-        self.book, self.f, self.trend, self.lang, self.t = book, figures, trend, lang, TEXT[lang]
+    def __init__(self, book, figures: Figures, trend: dict, lang: str, company: str, rules: dict):
+        self.book, self.f, self.trend, self.lang = book, figures, trend, lang
+        self.t = _labels(TEXT[lang], rules)
         self.company = company
         self.names: set[str] = set()
         font = "Microsoft YaHei" if lang == "zh" else "Calibri"
