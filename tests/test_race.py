@@ -373,3 +373,15 @@ def test_recover_puts_back_a_workbook_left_aside_and_removes_stale_temporaries(t
     shutil.copy(path, aside_of(path))                      # both names: the aside one goes to the backups
     assert recover(tmp_path, tmp_path / ".duban" / "backups", 0) == []
     assert [p.read_bytes() for p in (tmp_path / ".duban" / "backups" / "部门").glob("*.xlsx")] == [content]
+
+
+def test_recovery_walks_beside_the_workbooks_not_into_dubans_own_folders(tmp_path):
+    book = tmp_path / "部门" / BOOK
+    book.parent.mkdir()
+    stale = temp_of(book)
+    stale.write_bytes(b"half a file")                                  # a crash's leftover beside a workbook
+    kept = temp_of(tmp_path / ".duban" / "backups" / "部门" / BOOK)    # a name alike inside duban's own folder
+    kept.parent.mkdir(parents=True)
+    kept.write_bytes(b"not ours to tidy")
+    recover(tmp_path, tmp_path / ".duban" / "backups", 10)
+    assert not stale.exists() and kept.read_bytes() == b"not ours to tidy"

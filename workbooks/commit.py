@@ -37,6 +37,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from .discover import walk_share
+
 # Where a race was seen ("" when none): the user's version is then in the workbook (or, for
 # "rescued", in the backups), and duban's write did not land.
 BEFORE = "before"          # the save landed before the original was moved: nothing was touched
@@ -167,7 +169,9 @@ def recover(folder: Path, backups_root: Path, keep: int) -> list[Path]:
     """After a crash mid-write: every workbook found only under its aside name is put back (else
     kept in the backups), and stale temporary files are removed. Returns the workbooks restored."""
     restored = []
-    for found in sorted(folder.rglob(".*.duban-*")):  # one walk of the share
+    crumbs = (Path(root, name) for root, files in walk_share(folder) for name in files
+              if name.startswith(".") and ".duban-" in name)
+    for found in sorted(crumbs):                     # beside the workbooks: duban's own folders not entered
         if ASIDE + "." in found.name:
             path = found.with_name(found.name[1:].replace(ASIDE, "", 1))
             missing = not os.path.lexists(path)

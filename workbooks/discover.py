@@ -16,14 +16,22 @@ def find_workbooks(folder: Path) -> list[Path]:
     duban's own folders (outbox/, reports/, backups/) and hidden ones (.duban/) are not entered at
     all: after months of service they hold thousands of files."""
     found = []
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs[:] = [d for d in dirs if not (d.startswith(".") or d in OWN_FOLDERS)]
+    for root, files in walk_share(folder):
         for name in files:
             if name.lower().endswith(CANDIDATE_SUFFIXES) and not _skipped_name(name):
                 path = Path(root, name)
                 if path.is_file():
                     found.append(path)
     return sorted(found)
+
+
+def walk_share(folder: Path):
+    """(folder, file names) for `folder` and its department subfolders, never entering duban's own
+    folders or hidden ones: the one walk of the share that finding workbooks and recovering a
+    crashed write both use."""
+    for root, dirs, files in os.walk(folder, followlinks=True):
+        dirs[:] = [d for d in dirs if not (d.startswith(".") or d in OWN_FOLDERS)]
+        yield root, files
 
 
 def _skipped_name(name: str) -> bool:
