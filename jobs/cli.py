@@ -19,17 +19,9 @@ Folder = typer.Argument(..., metavar="FOLDER", help="The shared folder holding t
 
 def _print_version(wanted: bool) -> None:
     if wanted:
-        typer.echo(f"duban {version()}")
+        from workbooks.meta import duban_version
+        typer.echo(f"duban {duban_version()}")
         raise typer.Exit()
-
-
-def version() -> str:
-    """The installed distribution's version (a checkout that was never installed says so)."""
-    from importlib.metadata import PackageNotFoundError, version as dist_version
-    try:
-        return dist_version("duban")
-    except PackageNotFoundError:
-        return "0+unknown (not installed)"
 
 
 @app.callback()
@@ -233,9 +225,8 @@ def status(folder: Path = Folder,
     settings = _settings(folder)
     data = gather(folder, settings, max(0, runs))
     if as_json:
-        import orjson
-        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
-        sys.stdout.flush()
+        from .report import emit_json
+        emit_json(data)
     else:
         show(data, folder, settings["company"]["language"])
 

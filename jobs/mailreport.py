@@ -1,11 +1,10 @@
 """Terminal output of the mail jobs (remind, alert, outbox): who gets what, and what the queue did."""
 from __future__ import annotations
 
-from rich.markup import escape
 from rich.table import Table
 
 from . import clock
-from .report import emit_json, err, out
+from .report import emit_json, err, escape, out
 
 TEXT = {
     "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",

@@ -39,11 +39,11 @@ def stamp_is_from(text: str, day) -> bool:
 
 
 def duban_version() -> str:
-    """The installed duban version, or the source-tree version when not installed."""
+    """The installed duban version (a checkout that was never installed says so)."""
     try:
         return version("duban")
     except PackageNotFoundError:
-        return "0.1.0"
+        return "0+unknown (not installed)"
 
 
 def names_ref() -> str:
