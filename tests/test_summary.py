@@ -363,7 +363,7 @@ def test_open_age_counts_from_each_rows_own_start_and_unknown_starts_are_left_ou
     # I-000003 (occurred); T-000003 was there at the first check: its start is unknown
     assert (c["open"], c["open_age_unknown"], c["avg_open_age_days"]) == (8, 1, 10.7)
     text = _mails(folder, "王芳", "全公司周报 09-24").get_body(("plain",)).get_content()
-    assert "未完成: 8  (平均已开 10.7 天)" in text
+    assert "未完成: 8  (平均未完成 10.7 天)" in text
     assert "1 项在督办首次检查该工作簿时已存在，开始时间未知，未计入平均。" in text
 
 
