@@ -22,9 +22,6 @@ from typing import Callable
 
 from .cache import ReadCache, Stopping
 
-BROKEN = {"unreadable", "truncated", "not-a-workbook", "unsafe-xml", "too-large"}
-
-
 def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool, cache: ReadCache) -> dict:
     """One job as at `slot`; never raises (an exception is a failed result with its last lines)."""
     started = time.perf_counter()
@@ -52,8 +49,6 @@ def _dispatch(job: str, folder: Path, settings: dict, slot: datetime, dry_run: b
         run = (mail_jobs.remind if job == "remind" else mail_jobs.alert)(folder, settings, slot, dry_run)
         facts = _check_facts(run.check) if run.check is not None else {}
         facts.update(_mail_facts(run))
-        if job == "alert":      # alert reads without writing: broken files are still worth knowing
-            facts.setdefault("broken", {})
         return facts
     if job in ("summary_week", "summary_month"):
         from ..summary.job import summary
@@ -68,11 +63,10 @@ def _check_facts(report) -> dict:
     skipped, written, broken, refused, flags = {}, [], {}, {}, 0
     for w in report.workbooks:
         flags += sum(1 for f in w.flags.values() if f)
-        if w.read.kind is None:
-            codes = [p for p in w.read.problems if p.code in BROKEN]
-            if codes:
-                broken[w.relpath] = codes[0].code + (f": {codes[0].params.get('detail')}"
-                                                     if codes[0].params.get("detail") else "")
+        if w.read.kind is None:          # unreadable, encrypted, not a duban table...: the catalogue's sentence
+            found = [p for p in w.read.problems if p.scope == "workbook" and p.severity == "error"]
+            if found:
+                broken[w.relpath] = [found[0].text("zh"), found[0].text("en")]
             continue
         if w.write == "skipped":
             skipped[w.relpath] = w.reason or "skipped"

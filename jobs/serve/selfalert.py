@@ -67,9 +67,10 @@ def skipped_long(runs: Runs, now: datetime, calendar: WorkCalendar) -> list[Prob
     return found
 
 
-def broken(workbooks: dict[str, str]) -> list[Problem]:
-    return [Problem(f"workbook-broken:{w}", f"{w} 无法读取：{detail}", f"{w} cannot be read: {detail}")
-            for w, detail in workbooks.items()]
+def broken(workbooks: dict[str, list[str]]) -> list[Problem]:
+    """One problem per workbook that cannot be read, in the words of the problem catalogue
+    (what is wrong and what to do), zh and en."""
+    return [Problem(f"workbook-broken:{w}", f"{w}：{zh}", f"{w}: {en}") for w, (zh, en) in workbooks.items()]
 
 
 def recipients(settings: dict, people: dict) -> list[tuple[str, str, str]]:
