@@ -114,6 +114,16 @@ class MailQueue:
              stamp(now), stamp(not_before) if not_before else None, stamp(due)))
         return cur.rowcount == 1
 
+    def waiting_since(self, cutoff: datetime) -> tuple[int, datetime | None, str | None]:
+        """(how many queued mails were due to go by `cutoff`, the oldest such time, the newest error
+        the server gave): mail that keeps waiting is something for a person to look at."""
+        count, oldest = self.db.execute(
+            "SELECT COUNT(*), MIN(MAX(queued_at, COALESCE(not_before, ''))) FROM mail_queue "
+            "WHERE status='queued' AND MAX(queued_at, COALESCE(not_before, '')) <= ?", (stamp(cutoff),)).fetchone()
+        error = self.db.execute("SELECT last_error FROM mail_queue WHERE status='queued' AND last_error IS NOT NULL "
+                                "ORDER BY id DESC LIMIT 1").fetchone()
+        return count, datetime.fromisoformat(oldest) if oldest else None, error[0] if error else None
+
     def entries(self, status: str | None = None) -> list[QueuedMail]:
         where, args = ("WHERE status=?", (status,)) if status else ("", ())
         rows = self.db.execute(f"SELECT {FIELDS} FROM mail_queue {where} ORDER BY id", args)

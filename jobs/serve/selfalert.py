@@ -14,7 +14,6 @@ from html import escape
 from pathlib import Path
 
 from mailer import Address, Mail, MailQueue, build
-from mailer.queue import stamp
 
 from ..workcal import WorkCalendar
 from .runs import Runs
@@ -40,18 +39,14 @@ def failing(runs: Runs, job: str) -> Problem | None:
 
 
 def queue_late(queue: MailQueue, now: datetime) -> Problem | None:
-    if True:
-        row = queue.db.execute("SELECT COUNT(*), MIN(MAX(queued_at, COALESCE(not_before, ''))) FROM mail_queue "
-                               "WHERE status='queued' AND MAX(queued_at, COALESCE(not_before, '')) <= ?",
-                               (stamp(now - QUEUE_LATE),)).fetchone()
-        error = queue.db.execute("SELECT last_error FROM mail_queue WHERE status='queued' AND last_error IS NOT NULL "
-                                 "ORDER BY id DESC LIMIT 1").fetchone()
-    if not row[0]:
+    count, oldest, error = queue.waiting_since(now - QUEUE_LATE)
+    if not count:
         return None
-    since = datetime.fromisoformat(row[1]).astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
-    why = f" ({error[0]})" if error and error[0] else ""
-    return Problem("mail-waiting", f"邮件队列中有 {row[0]} 封邮件等待超过一小时（最早自 {since}）{why}",
-                   f"{row[0]} mail(s) have waited in the queue for more than an hour (the oldest since {since}){why}")
+    since = oldest.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
+    why = f" ({error})" if error else ""
+    mails = "1 mail has" if count == 1 else f"{count} mails have"
+    return Problem("mail-waiting", f"邮件队列中有 {count} 封邮件等待超过一小时（最早自 {since}）{why}",
+                   f"{mails} waited in the queue for more than an hour (the oldest since {since}){why}")
 
 
 def skipped_long(runs: Runs, now: datetime, calendar: WorkCalendar) -> list[Problem]:

@@ -72,8 +72,6 @@ COUNTS = ("completed", "completed_on_time", "completed_late", "created", "open",
           "incident_within", "incident_reports_late", "meeting_action_open", "done_when_first_seen",
           "open_age_unknown", "pre_duban")
 SNAPSHOT = ("open", "overdue", "blocked", "stale", "due_next", "meeting_action_open", "open_age_unknown", "pre_duban")
-FLOWS = ("completed", "completed_on_time", "completed_late", "created", "requests_acked", "ack_within",
-         "first_plans", "first_plan_within", "incidents", "incident_within", "incident_reports_late")
 
 
 @dataclass
@@ -405,20 +403,6 @@ def _num(value, digits: int) -> float | None:
 def json_figures(d: dict) -> dict:
     """One scope's figures as the --json contract has them."""
     return {k: d[k] for k in JSON_KEYS}
-
-
-def flows(frame: pd.DataFrame, period: Period, thresholds: dict) -> dict:
-    """Created and completed (and the other flows) of any period, company and per department
-    and project: for trend points the store does not have yet."""
-    marks = period_marks(frame, period, thresholds)
-    f = pd.DataFrame({k: marks[k] for k in FLOWS})
-    f["department"], f["project"] = frame["department"], frame["project"]
-    out = {("company", ""): {k: int(f[k].sum()) for k in FLOWS}}
-    for by in ("department", "project"):
-        sub = f[f[by].notna() & ((f[by] != "") | (by == "department"))]
-        for name, row in sub.groupby(by)[list(FLOWS)].sum().iterrows():
-            out[(by, name)] = {k: int(row[k]) for k in FLOWS}
-    return out
 
 
 def _records(f: pd.DataFrame, today: date) -> list[dict]:
