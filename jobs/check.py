@@ -216,7 +216,10 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten
-        journal.confirm_painted(result.relpath) if outcome.status == WRITTEN else journal.drop_pending(result.relpath)
+        if outcome.status == WRITTEN:
+            journal.confirm_painted(result.relpath)
+        else:
+            journal.drop_pending(result.relpath)
     if written:
         result.provisional = frozenset()
     kept = read.records if written else [r for r in read.records if r.row not in new_ids]
@@ -283,6 +286,7 @@ def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint
     flag_column = read.kind.flag_column
     flag_key = flag_column.key if flag_column else None
     flag_letter = _letter(read.columns.get(flag_key)) if flag_key else None
+    repaint = False             # a cell's colour changes (for the "last checked" stamp)
     for rec in read.records:
         row = rec["_row"]
         found = flags.get(row) or ()
@@ -298,18 +302,17 @@ def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint
             if colour or previous:
                 prev = (colours.get(previous[0]), previous[1]) if previous else None
                 paints.append(Paint(flag_letter + str(row), colour, prev if prev and prev[0] else None, ident))
-    _stamp(plan, read, painted, now)
+                repaint = repaint or (colour.name if colour else None) != (previous[0] if previous else None)
+    _stamp(plan, read, repaint, now)
     return plan
 
 
-def _stamp(plan: WritePlan, read, painted: dict, now: datetime) -> None:
+def _stamp(plan: WritePlan, read, repaint: bool, now: datetime) -> None:
     """Say in the workbook when it was checked: with any other change, and once a day anyway,
     so a check every 30 minutes does not rewrite an unchanged file."""
     ref = read.meta.get("checked_cell")
     if not ref:
         return
-    repaint = any((p.colour.name if p.colour else None) != (painted.get((p.owner, read.kind.flag_column.key))
-                                                             or (None,))[0] for p in plan.paints)
     if plan.values or repaint or not stamp_is_from(read.meta.get("checked_text", ""), now.date()):
         plan.values[ref] = checked_text(now, read.lang)
 

@@ -86,10 +86,10 @@ def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) ->
 
 def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = False) -> MailRun:
     """`duban outbox --retry`: send what is waiting now (held mail keeps waiting for its morning)."""
-    run = _run(folder, settings, now)
+    run = mail_run(folder, settings, now)
     with run_lock(folder, settings, "outbox"), MailQueue(_db(folder, settings)) as queue:
         queue.retry_now(now, include_failed)
-        run.delivery = _deliver(folder, settings, now, queue)
+        run.delivery = deliver(folder, settings, now, queue)
     return run
 
 
@@ -99,7 +99,7 @@ def _sources(report: CheckReport) -> list[Source]:
             for w in report.workbooks]
 
 
-def _run(folder: Path, settings: dict, now: datetime, **kw) -> MailRun:
+def mail_run(folder: Path, settings: dict, now: datetime, **kw) -> MailRun:
     """A run, knowing where its mail goes: DIR/outbox/ as the user named DIR, or the SMTP server."""
     mail = settings["mail"]
     if mail["transport"] == "smtp":
@@ -114,7 +114,7 @@ def _db(folder: Path, settings: dict) -> Path:
 def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry_run: bool) -> MailRun:
     """Queue and deliver the planned mail; the caller holds the run lock (a dry run opens the
     ledger and the queue read-only and sends nothing)."""
-    run = _run(folder, settings, now, unknown=planned.unknown)
+    run = mail_run(folder, settings, now, unknown=planned.unknown)
     db = _db(folder, settings)
     with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
         expired = [] if dry_run else queue.expire(now, settings["mail"]["give_up_days"])
@@ -125,13 +125,13 @@ def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry
             if notice.kind != "problems":
                 batch.send(notice)
         if not dry_run:     # this run's mail and whatever still waits from earlier runs
-            run.delivery = _deliver(folder, settings, now, queue)
+            run.delivery = deliver(folder, settings, now, queue)
         if reports:         # last, so that it names mail refused or given up just now
             batch.mail_problems = _undelivered(queue, ledger, settings)
             queued = [batch.send(notice) for notice in reports]
             if not dry_run and any(queued):
                 if run.delivery.error is None:
-                    run.delivery = run.delivery.then(_deliver(folder, settings, now, queue))
+                    run.delivery = run.delivery.then(deliver(folder, settings, now, queue))
                 else:       # the server is down: the report waits with the rest
                     run.delivery.still_queued = queue.entries("queued")
         if run.delivery is not None:
@@ -203,7 +203,8 @@ def _key(notice: Notice, today: date) -> str:
     return f"{notice.kind}:{notice.recipient.name}:{today}:{digest}"
 
 
-def _deliver(folder: Path, settings: dict, now: datetime, queue: MailQueue) -> DeliveryReport:
+def deliver(folder: Path, settings: dict, now: datetime, queue: MailQueue) -> DeliveryReport:
+    """Send what the queue holds that is due now, through the configured transport."""
     transport = from_settings(settings, folder)
     return queue.deliver(transport, now, settings["mail"]["give_up_days"])
 

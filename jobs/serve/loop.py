@@ -344,11 +344,11 @@ class Serve:
             self._deliver(now)
 
     def _deliver(self, now: datetime) -> None:
-        from mailer import MailQueue, from_settings
+        from mailer import MailQueue
+        from ..remind import deliver
         try:
             with MailQueue(self.db) as queue:
-                report = queue.deliver(from_settings(self.settings, self.folder), now,
-                                       self.settings["mail"]["give_up_days"])
+                report = deliver(self.folder, self.settings, now, queue)
             if report.error:
                 self.log.warning("the admins' mail waits in the queue: %s", report.error)
         except Exception as exc:  # noqa: BLE001

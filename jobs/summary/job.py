@@ -32,7 +32,7 @@ from ..errors import UsageError
 from ..journal import Journal
 from ..ledger import Ledger
 from ..notify import Notice, Router, _names, _norm
-from ..remind import MailRun, Outgoing, _deliver, _run as _mail_run
+from ..remind import MailRun, Outgoing, deliver, mail_run
 from ..workcal import from_settings as calendar_from
 from . import chart, period as periods
 from .archive import archive_name, write_archive
@@ -68,7 +68,7 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     calendar = calendar_from(settings)
     thresholds = settings["rules"]
     period = periods.week(now, calendar, thresholds) if kind == "week" else periods.month(now, calendar)
-    where = _mail_run(folder, settings, now)       # where the mail goes: DIR/outbox/ or the SMTP server
+    where = mail_run(folder, settings, now)       # where the mail goes: DIR/outbox/ or the SMTP server
     run = SummaryRun(now, transport=where.transport, destination=where.destination, period=period, dept=dept,
                      project=project)
     db = folder / settings["state"]["path"]
@@ -245,4 +245,4 @@ def _mail(folder: Path, settings: dict, now: datetime, run: SummaryRun, plan, tr
                 out.status = "already"
             ledger.record(Notice("summary", person), [], today, now, mail.key, [topic])
         if not dry_run:
-            run.delivery = _deliver(folder, settings, now, queue)
+            run.delivery = deliver(folder, settings, now, queue)
