@@ -29,6 +29,7 @@ from importlib import metadata, util
 from pathlib import Path
 
 from jobs.errors import DubanError
+from workbooks.files import replacing, write_atomically
 
 from . import layout as L
 
@@ -115,17 +116,13 @@ def write_console(folder: Path, lang: str | None = None, **interpreters) -> list
     folder.mkdir(parents=True, exist_ok=True)
     lang = lang or console_language(folder)
     book_path, module_path = folder / L.CONSOLE_NAME, folder / L.CONSOLE_MODULE
-    temp = folder / f".{L.MODULE}.duban-tmp.xlsm"
     try:
-        _write_book(temp, lang, interpreter_settings(**interpreters))
-        os.replace(temp, book_path)
+        with replacing(book_path) as temp:
+            _write_book(temp, lang, interpreter_settings(**interpreters))
     except PermissionError:
-        temp.unlink(missing_ok=True)
         raise DubanError(f"{book_path} 正被打开，无法替换；请在 Excel 中关闭它后再运行。 / {book_path} is open "
                          f"(in Excel?) and cannot be replaced; close it, then run again.") from None
-    finally:
-        temp.unlink(missing_ok=True)
-    module_path.write_text(module_source(lang), encoding="utf-8")
+    write_atomically(module_path, module_source(lang).encode("utf-8"))
     return [book_path, module_path]
 
 
