@@ -90,13 +90,8 @@ class JobSpec:
             return calendar.is_workday(day)
         if self.kind == "weekly":
             return day.weekday() == self.weekday
-        if self.kind == "monthly":
-            if not calendar.is_workday(day):
-                return False
-            first = day.replace(day=1)
-            while not calendar.is_workday(first):
-                first += timedelta(days=1)
-            return first == day
+        if self.kind == "monthly":          # the month's first working day
+            return calendar.next_workday(day.replace(day=1)) == day
         return False
 
     def latest(self, now: datetime, calendar: WorkCalendar, since: datetime | None = None) -> datetime | None:
