@@ -157,7 +157,7 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
     for key in ("file", "rows", "flags", "write", "ids"):
         table.add_column(text[key], overflow="fold")
     for wb in report.workbooks:
-        table.add_row(escape(wb.relpath), str(wb.read.rows_read), escape(_flag_counts(wb, lang)),
+        table.add_row(escape(wb.relpath), str(wb.read.rows_read), escape(flag_counts(wb, lang)),
                       escape(text.get(wb.write, wb.write) + (f": {_why(wb.why, lang)}" if wb.why else "")),
                       str(wb.new_ids or ""))
     out.print(table)
@@ -179,7 +179,8 @@ def _why(why, lang: str) -> str:
     return why.text("en") if lang == "en" else f"{why.text('zh')}（{why.text('en')}）"
 
 
-def _flag_counts(wb, lang: str) -> str:
+def flag_counts(wb, lang: str) -> str:
+    """`逾期 3，阻塞 1` for one workbook's check, most severe first (or why it could not be read)."""
     from workbooks.flags import FLAGS
 
     counts: dict[str, int] = {}
@@ -189,7 +190,8 @@ def _flag_counts(wb, lang: str) -> str:
                 counts[flag.rule] = counts.get(flag.rule, 0) + 1
     if not wb.read.ok:
         return wb.read.problems[0].text(lang) if wb.read.problems else ""
-    return ", ".join(f"{FLAGS[r].label(lang)} {n}" for r, n in sorted(counts.items(), key=lambda kv: FLAGS[kv[0]].rank))
+    return ("，" if lang == "zh" else ", ").join(
+        f"{FLAGS[r].label(lang)} {n}" for r, n in sorted(counts.items(), key=lambda kv: FLAGS[kv[0]].rank))
 
 
 def check_json(report) -> dict:

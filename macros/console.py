@@ -289,7 +289,7 @@ def action_check(ctx: Run) -> Result:
 
 
 def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> Result:
-    from workbooks.flags import FLAGS
+    from jobs.report import flag_counts
 
     t = TEXT[lang]
     via = set(via_excel)
@@ -300,7 +300,7 @@ def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> R
         write = t["via_excel"] if str(wb.read.path) in via else t["write"].get(wb.write, wb.write)
         if wb.why:
             write += f"：{wb.why.text(lang)}" if lang == "zh" else f": {wb.why.text(lang)}"
-        summary.append([wb.relpath, wb.read.rows_read, _flag_counts(wb, lang, FLAGS), write, wb.new_ids or None])
+        summary.append([wb.relpath, wb.read.rows_read, flag_counts(wb, lang), write, wb.new_ids or None])
         records = {rec.row: rec for rec in wb.read.records}
         for row, flags in wb.flags.items():
             shown = [f for f in flags if f.rule != "done"]
@@ -317,18 +317,6 @@ def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> R
         tables.append(Table(t["flag_head"], [[ident, row, relpath, text] for _, relpath, row, ident, text in flagged],
                             t["flagged_title"]))
     return Result(sentence, list(report.warnings), tables, error=counts["refused"] > 0, moment=moment)
-
-
-def _flag_counts(wb, lang: str, flags) -> str:
-    if not wb.read.ok:
-        return wb.read.problems[0].message(lang) if wb.read.problems else ""
-    counts: dict[str, int] = {}
-    for found in wb.flags.values():
-        for flag in found:
-            if flag.rule != "done":
-                counts[flag.rule] = counts.get(flag.rule, 0) + 1
-    sep = "，" if lang == "zh" else ", "
-    return sep.join(f"{flags[r].label(lang)} {n}" for r, n in sorted(counts.items(), key=lambda kv: flags[kv[0]].rank))
 
 
 def action_validate(ctx: Run) -> Result:
