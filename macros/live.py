@@ -31,12 +31,13 @@ from pathlib import Path
 
 from workbooks import writeback
 from workbooks.commit import copy_to_backups
+from workbooks.meta import NAMES_SHEET
 from workbooks.problems import col_letter
 from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Fingerprint, Reason, WritePlan, WriteResult
 
 from .excel import Excel, ExcelBusy, Sheet, is_busy_error
 
-NAMES_SHEET = "_names"
+
 LIVE_REASONS = {
     "excel-busy": ("本机 Excel 正忙（可能有单元格处于编辑状态），本次未写入，下次运行时再写",
                    "Excel was busy (a cell being edited?); not written, will retry next run"),
