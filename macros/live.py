@@ -44,8 +44,13 @@ LIVE_REASONS = {
     "unsaved-rows": ("在 Excel 中打开且行有未保存的增删（第{row}行的编号与文件不一致），本次未写入；请保存后再检查",
                      "open in Excel with unsaved inserted or deleted rows (row {row}'s ID differs from the file); "
                      "not written. Save it, then check again"),
-    "excel-failed": ("通过 Excel 写入时出错（{error}），未保存，文件保持原样",
-                     "writing through Excel failed ({error}); not saved, the file is as it was"),
+    "excel-failed": ("通过 Excel 写入时出错（{error}），未保存，文件保持原样；但打开的工作簿中可能已有部分改动："
+                     "请关闭它并选择“不保存”，再运行检查",
+                     "writing through Excel failed ({error}); the file is as it was, but the open workbook may show "
+                     "some changes: close it without saving, then check again"),
+    "misread": ("通过 Excel 写入后单元格{cells}读回不一致，未保存，文件保持原样；请关闭工作簿并选择“不保存”，再运行检查",
+                "cells {cells} did not read back as written through Excel; not saved, the file is as it was. "
+                "Close the workbook without saving, then check again"),
 }
 
 
@@ -114,7 +119,7 @@ class LiveApplier:
                 _write_names(names, plan.names)
             wrong = [ref for ref, value in plan.expect.items() if _text(sheet.read(ref)[0][0]) != value]
             if wrong:
-                return WriteResult(REFUSED, Reason.of("misread", cells=", ".join(wrong[:5])))
+                return WriteResult(REFUSED, LiveReason.of("misread", cells=", ".join(wrong[:5])))
             backup = copy_to_backups(plan.path, backups, keep, zone)
             book.save()
         finally:
