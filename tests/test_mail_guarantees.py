@@ -226,7 +226,7 @@ def test_a_job_holds_the_lock_from_its_check_to_its_last_mail(tmp_path, monkeypa
 
     folder, config = outbox_folder(tmp_path)
     seen: list[tuple[str, bool, str]] = []
-    real_read, real_deliver = jobs.check.read_folder, jobs.remind._deliver
+    real_read, real_deliver = jobs.check.read_folder, jobs.remind.deliver
 
     def reading(*args, **kw):
         seen.append(("check", lock_is_taken(folder), (folder / ".duban" / "check.lock").read_text()))
@@ -237,7 +237,7 @@ def test_a_job_holds_the_lock_from_its_check_to_its_last_mail(tmp_path, monkeypa
         return real_deliver(*args, **kw)
 
     monkeypatch.setattr(jobs.check, "read_folder", reading)
-    monkeypatch.setattr(jobs.remind, "_deliver", delivering)
+    monkeypatch.setattr(jobs.remind, "deliver", delivering)
     if job == "outbox":
         remind(folder, config, MORNING.replace(hour=20))                  # held until the morning
         seen.clear()
