@@ -273,8 +273,35 @@ def _row_problems(problems: list[Problem]) -> dict[int, list[Problem]]:
     return by_row
 
 
+MAX_CELL = 32_767          # Excel's limit on a cell's text, in UTF-16 code units
+_LEFT_OUT = {"zh": "…（另有{n}条）", "en": "… ({n} more)"}
+
+
 def alerts_text(flags: list[rules.Flag], lang: str) -> str:
-    return ALERT_SEPARATOR[lang].join(text for f in flags if (text := f.text(lang)))
+    """The Alerts cell: every flag's text, most severe first, within Excel's 32,767 characters
+    (a longer cell is cut by Excel or refused by it); what does not fit is counted in a marker."""
+    texts = [text for f in flags if (text := f.text(lang))]
+    joined = ALERT_SEPARATOR[lang].join(texts)
+    # the pieces a reader sees: a data-problem flag joins its sentences with the same separator
+    return joined if _units(joined) <= MAX_CELL else _fitted(joined.split(ALERT_SEPARATOR[lang]), lang)
+
+
+def _units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _fitted(texts: list[str], lang: str) -> str:
+    """As many whole texts as fit before the marker "…（另有N条）"; a first text too long on its
+    own is cut, so the most severe flag always shows."""
+    separator = ALERT_SEPARATOR[lang]
+    for kept in range(len(texts) - 1, 0, -1):
+        head = separator.join(texts[:kept])
+        if _units(head + _LEFT_OUT[lang].format(n=len(texts) - kept)) <= MAX_CELL:
+            return head + _LEFT_OUT[lang].format(n=len(texts) - kept)
+    marker = _LEFT_OUT[lang].format(n=len(texts) - 1) if len(texts) > 1 else "…"
+    room = MAX_CELL - _units(marker)
+    first = texts[0].encode("utf-16-le")[: 2 * room].decode("utf-16-le", "ignore")   # never half a character
+    return first + marker
 
 
 def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint, now: datetime) -> WritePlan:

@@ -1,0 +1,72 @@
+"""Issue 16, "Bad input": every piece of bad input gets a sentence for a person, on real workbooks
+and the real CLI: a department without a head, a person listed twice in the directory, formulas
+returning errors, an Alerts cell longer than Excel allows, and nobody named to get the problems report."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from books import NOW, settings, task
+from jobs.check import MAX_CELL, alerts_text, check_folder
+from jobs.remind import remind
+from jobs.rules.base import Flag
+from workbooks import package
+from workbooks.kinds import KINDS
+from workbooks.template import write_workbook
+
+from test_cli import GOOD_ROWS, TASKS, write_tasks
+from workbooks.problems import col_letter
+
+ROOT = Path(__file__).resolve().parents[1]
+RUN = "import sys; sys.argv[0] = 'duban'; from jobs.cli import main; main()"
+ALERTS = col_letter([c.key for c in TASKS.columns].index("alerts"))
+
+
+def duban(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8"}
+    env.pop("FORCE_COLOR", None)
+    return subprocess.run([sys.executable, "-c", RUN, *map(str, args)], capture_output=True, text=True,
+                          encoding="utf-8", env=env, cwd=cwd or ROOT, timeout=120)
+
+
+def cell_text(path: Path, ref: str) -> str:
+    import openpyxl
+    return openpyxl.load_workbook(path)[TASKS.sheet("zh")][ref].value or ""
+
+
+def utf16_units(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+# ---- d. an Alerts cell never longer than Excel's 32,767 characters ---------------------------------
+def test_an_alerts_cell_stays_within_excels_limit_and_says_what_was_left_out(tmp_path):
+    rows = [dict(r) for r in GOOD_ROWS]
+    long = "很长的说明" * 2400                         # 12,000 characters, quoted by each problem
+    rows[0].update(due="下周" + long, progress="七成" + long, priority="很" + long, status="快了" + long)
+    path = write_tasks(tmp_path / "任务跟进表.xlsx", rows)
+    [wb] = check_folder(tmp_path, settings(), NOW).workbooks
+    assert wb.write == "written", wb.why
+    text = cell_text(path, f"{ALERTS}2")
+    assert 20_000 < utf16_units(text) <= MAX_CELL == 32_767             # 48,058 before
+    assert text.endswith("条）") and "…（另有" in text            # a visible marker, counted
+    assert cell_text(path, f"{ALERTS}3") == ""                      # the other rows are untouched
+
+
+def test_the_marker_counts_the_alerts_left_out_and_fits_the_limit():
+    flags = [Flag("data_problem", "问题" + "长" * 10_000, "problem " + "x" * 10_000) for _ in range(5)]
+    for lang, marker in (("zh", "…（另有2条）"), ("en", "… (2 more)")):
+        text = alerts_text(flags, lang)
+        assert utf16_units(text) <= MAX_CELL and text.endswith(marker), text[-40:]
+    one = [Flag("data_problem", "😀" * 20_000, "e" * 40_000)]       # astral characters count twice in Excel
+    for lang in ("zh", "en"):
+        text = alerts_text(one, lang)
+        assert utf16_units(text) <= MAX_CELL and text.endswith("…")
+    short = [Flag("overdue", "逾期3天", "3 days overdue"), Flag("due_soon", "今天到期", "due today")]
+    assert alerts_text(short, "zh") == "逾期3天；今天到期"           # nothing changes below the limit
