@@ -47,6 +47,9 @@ def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks
     created = init_folder(folder, lang=lang, demo=demo, force=force, today=moment.date(), now=moment,
                           config_only=config_only)
     report.created(created, folder, lang)
+    if (folder / config.CONFIG_NAME).exists():
+        from . import clerks
+        clerks.warn(folder, config.load(folder))
 
 
 @app.command()
@@ -284,7 +287,10 @@ def _settings(folder: Path, mail: bool = False) -> dict:
                          f"请运行 duban init {folder} --config-only 生成一份，填好 [mail] 后再运行。 / "
                          f"{folder} has no duban.toml, and mail needs its settings (sender, clerks, mail server). "
                          f"Run 'duban init {folder} --config-only' to write one, fill in [mail], then run again.")
-    return config.load(folder)
+    settings = config.load(folder)
+    from . import clerks
+    clerks.warn(folder, settings)        # until someone is named, the problems report reaches no one
+    return settings
 
 
 def _with_workbooks(folder: Path, now: str | None, mail: bool = False):

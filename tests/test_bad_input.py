@@ -70,3 +70,33 @@ def test_the_marker_counts_the_alerts_left_out_and_fits_the_limit():
         assert utf16_units(text) <= MAX_CELL and text.endswith("…")
     short = [Flag("overdue", "逾期3天", "3 days overdue"), Flag("due_soon", "今天到期", "due today")]
     assert alerts_text(short, "zh") == "逾期3天；今天到期"           # nothing changes below the limit
+
+
+# ---- e. nobody named to get the problems report ---------------------------------------------------
+def test_every_command_says_nobody_gets_the_problems_report_until_a_clerk_is_named(tmp_path):
+    folder = tmp_path / "督办"
+    made = duban("init", folder)
+    assert made.returncode == 0, made.stderr
+    toml = folder / "duban.toml"
+    said = f"{toml} 中 [mail] 下的 clerks 为空"
+    assert said in made.stderr and 'clerks = ["王芳"]' in made.stderr
+    for args in (["validate", folder], ["check", folder, "--json"], ["remind", folder, "--dry-run"],
+                 ["status", folder], ["outbox", folder], ["history", folder]):
+        done = duban(*args)
+        assert done.returncode == 0, (args, done.stderr)
+        assert said in done.stderr, args                   # on stderr: --json output stays JSON
+    json.loads(duban("check", folder, "--json").stdout)
+    toml.write_text(toml.read_text(encoding="utf-8").replace("clerks = []", 'clerks = ["王芳"]'), encoding="utf-8")
+    done = duban("validate", folder)
+    assert done.returncode == 0 and "clerks" not in done.stderr, done.stderr
+
+
+def test_the_warning_is_in_the_company_language_and_without_duban_toml_says_how_to_make_one(tmp_path):
+    english = tmp_path / "en"
+    duban("init", english, "--lang", "en")
+    done = duban("validate", english)
+    assert f"[mail] clerks is empty in {english / 'duban.toml'}" in done.stderr, done.stderr
+    bare = tmp_path / "bare"
+    write_tasks(bare / "任务跟进表.xlsx", GOOD_ROWS)
+    done = duban("validate", bare)
+    assert done.returncode == 0 and f"duban init {bare} --config-only" in done.stderr, done.stderr
