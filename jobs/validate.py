@@ -9,6 +9,7 @@ from typing import Callable
 from workbooks.batch import cyclic_gc_paused
 from workbooks.directory import Directory, crosscheck
 from workbooks.discover import find_workbooks
+from workbooks.errorcells import mark_formula_errors
 from workbooks.problems import Problem
 from workbooks.reader import read_workbook
 from workbooks.records import WorkbookRead
@@ -52,7 +53,9 @@ def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[P
 
 def _read_one(path: Path, settings: dict, today: date) -> WorkbookRead:
     try:
-        return read_workbook(path, today, settings.get("reader"))
+        read = read_workbook(path, today, settings.get("reader"))
+        mark_formula_errors(read)       # error cells reach the reader as blanks: say what they are
+        return read
     except Exception as exc:  # noqa: BLE001 - a parser bug on one file must not stop the others
         return WorkbookRead(path, problems=[Problem("unreadable", str(path),
                                                     params={"detail": f"{type(exc).__name__}: {exc}"[:200]})])

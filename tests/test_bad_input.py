@@ -100,3 +100,65 @@ def test_the_warning_is_in_the_company_language_and_without_duban_toml_says_how_
     write_tasks(bare / "任务跟进表.xlsx", GOOD_ROWS)
     done = duban("validate", bare)
     assert done.returncode == 0 and f"duban init {bare} --config-only" in done.stderr, done.stderr
+
+
+# ---- c. a formula that returns an error is said to, not taken for a blank --------------------------
+def _with_error_cells(path: Path) -> Path:
+    """GOOD_ROWS with `#N/A` in row 2's status (as Excel stores a typed #N/A: t="e") and a VLOOKUP
+    returning #REF! in row 3's due date (a formula cell with its cached error, as Excel saves it)."""
+    import openpyxl
+    rows = [dict(r) for r in GOOD_ROWS]
+    rows[0]["status"] = "#N/A"
+    rows[1]["due"] = "#REF!"
+    write_tasks(path, rows)
+    assert openpyxl.load_workbook(path).active[f"{col('due')}3"].data_type == "e"
+    with zipfile.ZipFile(path) as zf:
+        parts = [(info, zf.read(info)) for info in zf.infolist()]
+    sheet = package.workbook_parts(zipfile.ZipFile(path))[0][TASKS.sheet("zh")]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            if info.filename == sheet:
+                cell = f'<c r="{col("due")}3" t="e"><v>#REF!</v></c>'.encode()
+                assert cell in data
+                data = data.replace(cell, cell.replace(b"<v>", b"<f>VLOOKUP(B3,#REF!,2,FALSE)</f><v>"))
+            zf.writestr(info, data)
+    return path
+
+
+def col(key: str) -> str:
+    return col_letter([c.key for c in TASKS.columns].index(key))
+
+
+def test_an_error_in_a_date_or_a_status_is_a_formula_error_through_the_cli(tmp_path):
+    _with_error_cells(tmp_path / "任务跟进表.xlsx")
+    done = duban("validate", tmp_path, "--json", "--now", "2026-11-23T09:00")
+    assert done.returncode == 0, done.stderr
+    [book] = json.loads(done.stdout)["workbooks"]
+    by_cell = {p["cell"]: p for p in book["problems"]}
+    due, status = by_cell[f"{col('due')}3"], by_cell[f"{col('status')}2"]
+    assert due["code"] == status["code"] == "formula-error"          # was: required-empty, and nothing
+    assert due["message"] == (f"任务跟进表!{col('due')}3：“截止日期”的公式返回错误 #REF!，本行按未填处理。"
+                              "请修正公式，或直接填写日期。")
+    assert "#N/A" in status["message"] and "下拉列表" in status["message"]
+    assert not any(p["code"] == "required-empty" for p in book["problems"])
+    english = duban("validate", tmp_path, "--now", "2026-11-23T09:00")
+    assert "公式返回错误 #REF!" in english.stdout
+
+
+def test_the_row_says_so_in_its_alerts_cell_and_the_english_sentence_reads(tmp_path):
+    path = _with_error_cells(tmp_path / "任务跟进表.xlsx")
+    [wb] = check_folder(tmp_path, settings(), NOW).workbooks
+    assert "“状态”的公式返回错误 #N/A" in cell_text(path, f"{ALERTS}2")
+    assert "“截止日期”的公式返回错误 #REF!" in cell_text(path, f"{ALERTS}3")
+    [problem] = [p for p in wb.read.problems if p.cell == f"{col('due')}3"]
+    assert problem.message("en") == (f"任务跟进表!{col('due')}3: the formula in \"Due\" returns the error #REF!, so the "
+                                     "row is read as if the cell were empty. Fix the formula, or type the date in directly.")
+
+
+def test_an_error_given_as_text_is_a_formula_error_too():
+    from workbooks.parse import Issue, converter
+    for key in ("due", "status", "owner", "progress"):
+        found = converter(TASKS.column(key), NOW.date())(" #N/A ")
+        assert isinstance(found, Issue) and found.code == "formula-error" and found.value is None, key
+    assert converter(TASKS.column("task"), NOW.date())("#N/A") .__class__.__name__ == "Issue"
+    assert converter(TASKS.column("task"), NOW.date())("#1 优先") == "#1 优先"

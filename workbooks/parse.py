@@ -210,6 +210,25 @@ def choice_parser(column: Column) -> Callable[[Any], Any]:
     return parse
 
 
+# ---- formula errors ------------------------------------------------------------------------
+# What a formula can return instead of a value. An error cell reaches the reader as '' (see
+# errorcells.py, which finds it in the sheet's XML); a formula typed as text (t="str") or a
+# generator that stores the error as text gives the words themselves, caught here.
+ERROR_VALUES = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!"})
+_FILL = {ColumnType.DATE: ("日期", "the date"), ColumnType.DATETIME: ("日期和时间", "the date and time"),
+         ColumnType.ENUM: ("下拉列表中的一项", "one of the dropdown values"),
+         ColumnType.PERSON: ("姓名", "the name"), ColumnType.PEOPLE: ("姓名", "the names"),
+         ColumnType.DEPARTMENT: ("部门名称", "the department"), ColumnType.PERCENT: ("进度", "the progress"),
+         ColumnType.NUMBER: ("数字", "the number")}
+
+
+def formula_error_params(column: Column) -> dict:
+    """The fields of a formula-error problem: the column, and what to type there instead."""
+    zh, en = _FILL.get(column.type, ("内容", "the value"))
+    return {"column": {"zh": column.zh, "en": column.en}, "fill": {"zh": zh, "en": en}}
+
+
 # ---- assembling a converter for a column ---------------------------------------------------
 def converter(column: Column, today: date, year_window_days: int = 183,
               plausible_years: int = PLAUSIBLE_YEARS) -> Callable[[Any], Any]:
@@ -223,7 +242,11 @@ def converter(column: Column, today: date, year_window_days: int = 183,
         base = {ColumnType.PERCENT: parse_percent, ColumnType.NUMBER: parse_number,
                 ColumnType.PERSON: parse_person, ColumnType.PEOPLE: parse_people}.get(kind, parse_text)
 
+    error = Issue("formula-error", params=formula_error_params(column))
+
     def convert(value: Any) -> Any:
-        return None if is_blank(value) else base(value)
+        if is_blank(value):
+            return None
+        return error if value.__class__ is str and value.strip() in ERROR_VALUES else base(value)
 
     return convert

@@ -1,0 +1,102 @@
+"""Cells whose formula returns an error (#REF!, #N/A, #DIV/0!, …): said as such, not taken for blanks.
+
+python-calamine gives an error cell as '' (python-calamine issue #105), exactly like an empty
+cell, so a `#REF!` in a date column was reported as "required but empty" and a `#N/A` status
+was silently no status. The sheet's own XML says it: such a cell is `<c r="F7" t="e">` with
+the error text as its value. `mark_formula_errors` finds those cells in the table's columns
+(one streamed pass over the sheet part, skipped at C speed when no `t="e"` occurs) and puts a
+`formula-error` problem in place of whatever the blank made the reader say about the cell.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+
+from lxml import etree
+
+from . import package
+from .parse import formula_error_params
+from .problems import Problem
+from .records import WorkbookRead
+
+CHUNK = 1 << 20
+_MARKERS = (b't="e"', b"t='e'")
+_REF = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
+
+
+def mark_formula_errors(read: WorkbookRead) -> None:
+    """Replace the reader's words about error cells of the table with a formula-error problem each."""
+    if read.kind is None or read.sheet is None or read.header_row is None:
+        return
+    try:
+        found = error_cells(read.path, read.sheet)
+    except (OSError, KeyError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return          # the reader has already said what is wrong with such a file
+    if not found:
+        return
+    keys = {j: key for key, j in read.columns.items()}
+    problems: dict[str, Problem] = {}
+    for ref, error in found.items():
+        letters, row = _split(ref)
+        key = keys.get(_index(letters))
+        if key is None or row <= read.header_row:
+            continue
+        column = read.kind.column(key)
+        if column.job_owned:
+            continue
+        problems[ref] = Problem("formula-error", str(read.path), read.sheet, ref, row, key, error,
+                                formula_error_params(column))
+    if problems:
+        read.problems[:] = [p for p in read.problems if p.cell not in problems or p.sheet != read.sheet]
+        read.problems.extend(problems.values())
+        read.problems.sort(key=lambda p: (p.row or 0, read.columns.get(p.column, 0)))
+
+
+def error_cells(path, sheet: str) -> dict[str, str]:
+    """{cell reference: error text} of the sheet's error cells (empty when it has none)."""
+    with zipfile.ZipFile(path) as zf:
+        part = package.workbook_parts(zf)[0][sheet]
+        if not _mentions_errors(zf, part):
+            return {}
+        with zf.open(part) as stream:
+            return _parse(stream)
+
+
+def _mentions_errors(zf: zipfile.ZipFile, part: str) -> bool:
+    tail = b""
+    with zf.open(part) as stream:
+        while chunk := stream.read(CHUNK):
+            window = tail + chunk
+            if any(marker in window for marker in _MARKERS):
+                return True
+            tail = window[-8:]
+    return False
+
+
+def _parse(stream) -> dict[str, str]:
+    """The error cells, streamed: rows are dropped once read, so memory stays flat."""
+    found: dict[str, str] = {}
+    for _event, elem in etree.iterparse(stream, events=("end",), tag=("{*}c", "{*}row"), resolve_entities=False,
+                                        no_network=True, huge_tree=True, load_dtd=False):
+        if etree.QName(elem).localname == "row":
+            elem.clear()
+            while elem.getprevious() is not None:
+                del elem.getparent()[0]
+            continue
+        if elem.get("t") == "e" and (ref := elem.get("r")) and _REF.match(ref):
+            value = next((child.text for child in elem if etree.QName(child).localname == "v"), None)
+            found[ref.upper()] = (value or "").strip() or "#VALUE!"
+    return found
+
+
+def _split(ref: str) -> tuple[str, int]:
+    m = _REF.match(ref)
+    return m.group(1).upper(), int(m.group(2))
+
+
+def _index(letters: str) -> int:
+    """Column letters to a 0-based index (A -> 0)."""
+    n = 0
+    for c in letters:
+        n = n * 26 + ord(c) - 64
+    return n - 1
