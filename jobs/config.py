@@ -201,6 +201,7 @@ LIMITS: dict[str, Limit] = {
     "mail.smtp.security": one_of("ssl", "starttls", "none"),
     "mail.smtp.password_env": matching(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name"),
     "mail.smtp.timeout": number(0, 3600, above=True),
+    "mail.smtp.data_timeout": number(0, 3600, above=True),
 }
 
 

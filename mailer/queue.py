@@ -2,10 +2,24 @@
 
 Every mail is stored with its finished bytes under an idempotency key before anything is sent;
 a key is accepted once, ever, so a crash or a double trigger cannot queue it again. `deliver`
-marks each mail sent in its own commit right after the server accepts it. The one window left
-is SMTP's own: a crash after the server's "250 OK" and before that commit sends the mail again
-on the next run. That at-least-once window cannot be closed from the client side; it is kept to
-one mail and one statement.
+marks each mail sent in its own commit right after the server accepts it.
+
+SMTP leaves one window no client can close: between the server storing a mail and its answer
+being recorded. Write-ahead narrows it to exactly that: right before the mail itself goes (after
+the server's 354) the mail is marked in flight, in its own commit. Then, per mail:
+- the server answered: sent (the in-flight mark is cleared in the same commit), or refused;
+- the connection was cut, or no answer came within `data_timeout`, after the mail had gone: its
+  fate is unknown. It is sent once more (the same bytes, so the same Message-ID), never a third
+  time: a second unknown sets it aside (`set_aside`) for a person. So over SMTP a mail reaches a
+  mailbox at most twice, and twice only when a server dropped a mail it had kept;
+- the run died (kill -9, power cut) with a mail in flight: the next run finds the mark once the
+  lease is over and sets that mail aside without sending it again, so a kill never duplicates
+  (the outbox transport can look: the .eml file is there, or it is sent).
+A connection cut before the mail went is an ordinary temporary failure of that mail. Either
+way the batch reconnects and goes on with the next mail, so one bad mail never stops the others,
+and mail that has cut the connection is tried after the rest (`ORDER`). A setting the server
+turned down (`SetupError`: password, TLS) holds the queue, not counting towards give-up, until
+the settings change or `retry_now` (`duban outbox --retry`) lifts the hold.
 
 A mail the server accepts for some recipients and not others is sent for those it accepted,
 never again. Each recipient it did not accept gets a copy of its own in the queue, in the same
@@ -27,7 +41,8 @@ from pathlib import Path
 from workbooks.statedb import connect
 
 from .message import Mail, clean, recipients
-from .transports import PermanentFailure, TemporaryFailure, Transport, as_bytes, temporary
+from .transports import (ConnectionCut, PermanentFailure, SetupError, TemporaryFailure, Transport, as_bytes,
+                         temporary)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mail_queue (
@@ -36,11 +51,27 @@ CREATE TABLE IF NOT EXISTS mail_queue (
     status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
     queued_at TEXT NOT NULL, not_before TEXT, next_attempt TEXT NOT NULL, sent_at TEXT);
 CREATE INDEX IF NOT EXISTS mail_queue_due ON mail_queue (status, next_attempt);
+CREATE TABLE IF NOT EXISTS mail_fate (
+    id INTEGER PRIMARY KEY, unknown INTEGER NOT NULL DEFAULT 0, in_flight TEXT);
+CREATE TABLE IF NOT EXISTS mail_hold (
+    id INTEGER PRIMARY KEY CHECK (id = 1), since TEXT NOT NULL, setup TEXT NOT NULL, reason TEXT NOT NULL,
+    setting TEXT NOT NULL);
 """
+# mail_fate: per mail, how often it went without an answer (`unknown`), and since when it is in
+# flight (the write-ahead mark). A table of its own, so a state.db from before keeps working, also
+# read-only. mail_hold: the one hold a SetupError puts on the whole queue.
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 LEASE = timedelta(minutes=15)  # a mail taken by one deliverer is left alone this long by any other
 COPY = " → "                   # a recipient's own copy of a mail: f"{mail key}{COPY}{address}"
-FIELDS = "id, key, kind, recipients, subject, status, attempts, last_error, queued_at, not_before, next_attempt, sent_at"
+FIELDS = ("id, key, kind, recipients, subject, status, attempts, last_error, queued_at, not_before, next_attempt, "
+          "sent_at, COALESCE(unknown, 0)")
+TABLES = "mail_queue LEFT JOIN mail_fate USING (id)"
+# urgent alerts first, then the clerks' report and serve's notices (never behind the mail they
+# report), then the rest; mail that went without an answer after all others, oldest first
+ORDER = ("CASE kind WHEN 'alert' THEN 0 WHEN 'problems' THEN 1 WHEN 'notice' THEN 1 ELSE 2 END, "
+         "COALESCE(unknown, 0), queued_at, id")
+SET_ASIDE_AFTER = 2       # sends without an answer: the mail is set aside, never sent a third time
+CUTS_IN_A_ROW = 3         # this many mails in a row cut the connection: the server is in trouble, stop
 
 
 def stamp(moment: datetime) -> str:
@@ -56,19 +87,20 @@ class QueuedMail:
     kind: str
     recipients: list[str]
     subject: str
-    status: str  # queued | sent | failed | given_up
+    status: str  # queued | sent | failed | given_up | set_aside
     attempts: int
     last_error: str | None  # for a sent mail: the recipients the server deferred or refused (each has a copy)
     queued_at: datetime
     not_before: datetime | None
     next_attempt: datetime
     sent_at: datetime | None
+    unknown: int = 0        # sends after which no answer came: it may already have been delivered
 
     @classmethod
     def from_row(cls, row: tuple) -> QueuedMail:
         *head, recips, subject, status, attempts, error = row[:8]
-        times = [datetime.fromisoformat(t) if t else None for t in row[8:]]
-        return cls(*head, json.loads(recips), subject, status, attempts, error, *times)
+        times = [datetime.fromisoformat(t) if t else None for t in row[8:12]]
+        return cls(*head, json.loads(recips), subject, status, attempts, error, *times, row[12])
 
 
 @dataclass
@@ -77,7 +109,14 @@ class DeliveryReport:
     failed: list[QueuedMail] = field(default_factory=list)
     given_up: list[QueuedMail] = field(default_factory=list)
     still_queued: list[QueuedMail] = field(default_factory=list)
+    set_aside: list[QueuedMail] = field(default_factory=list)  # may have been delivered; for a person
     error: str | None = None  # why the server could not be reached, when it could not
+    setting: str | None = None  # with `error`: the setting to fix (the queue is held until then)
+
+    @property
+    def unanswered(self) -> list[QueuedMail]:
+        """Mail of this report that went at least once without an answer (may be delivered twice)."""
+        return [m for m in self.sent + self.still_queued if m.unknown]
 
     @property
     def partial(self) -> list[QueuedMail]:
@@ -87,7 +126,8 @@ class DeliveryReport:
     def then(self, later: DeliveryReport) -> DeliveryReport:
         """This delivery followed by `later` (in the same run) as one report."""
         return DeliveryReport(self.sent + later.sent, self.failed + later.failed, self.given_up + later.given_up,
-                              later.still_queued, self.error or later.error)
+                              later.still_queued, self.set_aside + later.set_aside, self.error or later.error,
+                              self.setting or later.setting)
 
 
 class MailQueue:
@@ -126,8 +166,12 @@ class MailQueue:
 
     def entries(self, status: str | None = None) -> list[QueuedMail]:
         where, args = ("WHERE status=?", (status,)) if status else ("", ())
-        rows = self.db.execute(f"SELECT {FIELDS} FROM mail_queue {where} ORDER BY id", args)
+        rows = self.db.execute(f"SELECT {FIELDS} FROM {TABLES} {where} ORDER BY id", args)
         return [QueuedMail.from_row(r) for r in rows]
+
+    def hold(self) -> tuple[str, str, str, str] | None:
+        """(since, setup, reason, setting) while a SetupError holds the queue, else None."""
+        return self.db.execute("SELECT since, setup, reason, setting FROM mail_hold").fetchone()
 
     def message(self, key: str) -> bytes | None:
         """The exact bytes queued under `key` (and sent, byte for byte, on every try)."""
@@ -135,56 +179,156 @@ class MailQueue:
         return row[0] if row else None
 
     def retry_now(self, now: datetime, include_failed: bool = False) -> int:
-        """Make waiting mails due now (never before their not_before); with include_failed, refused ones too."""
+        """Make waiting mails due now (never before their not_before) and lift a settings hold; with
+        include_failed, refused and set-aside ones too (a set-aside mail gets one more send)."""
         at = stamp(now)
+        self.db.execute("DELETE FROM mail_hold")
         count = self.db.execute("UPDATE mail_queue SET next_attempt=MAX(?, COALESCE(not_before, '')) "
-                                "WHERE status='queued'", (at,)).rowcount
+                                "WHERE status='queued' AND id NOT IN (SELECT id FROM mail_fate WHERE in_flight "
+                                "IS NOT NULL)", (at,)).rowcount
         if include_failed:  # a fresh give-up window starts now
-            count += self.db.execute("UPDATE mail_queue SET status='queued', not_before=?, next_attempt=? "
-                                     "WHERE status='failed'", (at, at)).rowcount
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("UPDATE mail_fate SET unknown=MIN(unknown, ?), in_flight=NULL WHERE id IN "
+                                "(SELECT id FROM mail_queue WHERE status='set_aside')", (SET_ASIDE_AFTER - 1,))
+                count += self.db.execute("UPDATE mail_queue SET status='queued', not_before=?, next_attempt=? "
+                                         "WHERE status IN ('failed', 'set_aside')", (at, at)).rowcount
         return count
 
     def deliver(self, transport: Transport, now: datetime, give_up_days: int) -> DeliveryReport:
-        """Send every due mail, oldest first, over one connection; see the module docstring for guarantees."""
+        """Send every due mail, most urgent first, over one connection (a new one after a cut);
+        see the module docstring for guarantees."""
         report, at = DeliveryReport(), stamp(now)
+        held = self.hold()
+        if held and held[1] == transport.setup:    # the settings the server turned down: wait for a person
+            report.error, report.setting = held[2], held[3]
+            report.still_queued = self.entries("queued")
+            return report
+        self.db.execute("DELETE FROM mail_hold")    # the settings changed since: try them
         report.given_up = self._give_up(stamp(now - timedelta(days=give_up_days)))
-        due = self.db.execute("SELECT id, next_attempt FROM mail_queue WHERE status='queued' AND next_attempt<=? "
-                              "ORDER BY queued_at, id", (at,)).fetchall()
-        outcome: dict[str, list[int]] = {"sent": [], "failed": []}
+        outcome: dict[str, list[int]] = {"sent": [], "failed": [], "set_aside": []}
+        self._settle_crashed(transport, now, outcome)
+        due = self.db.execute(f"SELECT id, next_attempt FROM {TABLES} WHERE status='queued' AND next_attempt<=? "
+                              f"ORDER BY {ORDER}", (at,)).fetchall()
         if due:
             try:
                 with transport:
                     self._send_all(transport, due, now, outcome)
+            except SetupError as exc:               # hold everything until the setting is fixed
+                report.error, report.setting = exc.reason, exc.setting
+                self.db.execute("INSERT OR REPLACE INTO mail_hold VALUES (1, ?, ?, ?, ?)",
+                                (at, transport.setup, exc.reason, exc.setting))
+                self._note_error(exc.reason, at)
             except TemporaryFailure as exc:  # could not connect, or the server went away mid-batch
                 report.error = exc.reason
-                self.db.execute("UPDATE mail_queue SET last_error=? WHERE status='queued' AND next_attempt<=?",
-                                (exc.reason, at))
+                self._note_error(exc.reason, at)
         report.sent, report.failed = self._rows(outcome["sent"]), self._rows(outcome["failed"])
+        report.set_aside = self._rows(outcome["set_aside"])
         report.still_queued = self.entries("queued")
         return report
 
+    def _note_error(self, reason: str, at: str) -> None:
+        self.db.execute("UPDATE mail_queue SET last_error=? WHERE status='queued' AND next_attempt<=?", (reason, at))
+
     def _send_all(self, transport: Transport, due: list[tuple], now: datetime, outcome: dict) -> None:
+        cuts = 0
         for ident, version in due:
             claimed = self.db.execute(
                 "UPDATE mail_queue SET next_attempt=? WHERE id=? AND status='queued' AND next_attempt=? "
-                "RETURNING key, recipients, message", (stamp(now + LEASE), ident, version)).fetchall()
+                "RETURNING key, recipients, message",
+                (stamp(now + LEASE + timedelta(seconds=transport.patience)), ident, version)).fetchall()
             if not claimed:  # another deliverer took it, or it changed meanwhile
                 continue
             key, recips, message = claimed[0]
             try:
-                refused = transport.send(message, json.loads(recips), key)
+                refused = transport.send(message, json.loads(recips), key,
+                                         before_content=lambda: self._in_flight(ident, now))
+            except SetupError:
+                self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
+                self.db.execute("UPDATE mail_queue SET next_attempt=? WHERE id=?", (stamp(now), ident))
+                raise
+            except ConnectionCut as exc:            # this mail, not the batch: reconnect and go on
+                cuts += 1
+                if exc.content_sent:
+                    if self._unanswered(ident, exc.reason, now):
+                        outcome["set_aside"].append(ident)
+                else:
+                    self._failed_once(ident, exc.reason, now)
+                if cuts >= CUTS_IN_A_ROW:
+                    raise TemporaryFailure(f"the server cut the connection {cuts} times in a row (last: "
+                                           f"{exc.reason})") from exc
+                transport.close()
+                transport.open()                    # cannot reconnect: the server is down, the batch stops
+                continue
             except TemporaryFailure as exc:
-                self.db.execute("UPDATE mail_queue SET attempts=attempts+1, last_error=?, next_attempt=? WHERE id=?",
-                                (exc.reason, stamp(now + self._backoff(ident)), ident))
+                self._failed_once(ident, exc.reason, now)
                 if exc.server_down:
                     raise
             except PermanentFailure as exc:
+                self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
                 self.db.execute("UPDATE mail_queue SET status='failed', attempts=attempts+1, last_error=? "
                                 "WHERE id=?", (exc.reason, ident))
                 outcome["failed"].append(ident)
             else:
                 outcome["failed"] += self._sent(ident, key, refused, now)
                 outcome["sent"].append(ident)
+            cuts = 0
+
+    def _in_flight(self, ident: int, now: datetime) -> None:
+        """The write-ahead mark, committed before the mail itself goes (see the module docstring)."""
+        self.db.execute("INSERT INTO mail_fate (id, in_flight) VALUES (?, ?) "
+                        "ON CONFLICT (id) DO UPDATE SET in_flight=excluded.in_flight", (ident, stamp(now)))
+
+    def _failed_once(self, ident: int, reason: str, now: datetime) -> None:
+        """A try the server answered with "not now" (or cut before the mail went): back off."""
+        self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
+        self.db.execute("UPDATE mail_queue SET attempts=attempts+1, last_error=?, next_attempt=? WHERE id=?",
+                        (reason, stamp(now + self._backoff(ident)), ident))
+
+    def _unanswered(self, ident: int, reason: str, now: datetime) -> bool:
+        """The mail went and no answer came: one more send after the backoff, or, the second time,
+        set aside. True if set aside."""
+        wait = self._backoff(ident)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT INTO mail_fate (id, unknown) VALUES (?, 1) ON CONFLICT (id) DO UPDATE "
+                            "SET unknown=unknown+1, in_flight=NULL", (ident,))
+            unknown = self.db.execute("SELECT unknown FROM mail_fate WHERE id=?", (ident,)).fetchone()[0]
+            aside = unknown >= SET_ASIDE_AFTER
+            note = (f"{reason}; it may already have been delivered; "
+                    + ("set aside after two sends without an answer, not sent again" if aside else
+                       "sent once more, with the same Message-ID"))
+            self.db.execute("UPDATE mail_queue SET status=?, attempts=attempts+1, last_error=?, next_attempt=? "
+                            "WHERE id=?", ("set_aside" if aside else "queued", note, stamp(now + wait), ident))
+        return aside
+
+    def _settle_crashed(self, transport: Transport, now: datetime, outcome: dict) -> None:
+        """Mail left in flight by a run that died (its lease is over): the outbox can look whether
+        the file is there; over SMTP its fate is unknown, so it is set aside, never sent again."""
+        rows = self.db.execute(
+            f"SELECT id, key, message, in_flight FROM {TABLES} WHERE status='queued' AND in_flight IS NOT NULL "
+            "AND next_attempt<=?", (stamp(now),)).fetchall()
+        look = getattr(transport, "delivered", None)
+        for ident, key, message, since in rows:
+            there = look(message, key) if look else None
+            if there is None:
+                with self.db:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    self.db.execute("UPDATE mail_fate SET unknown=unknown+1, in_flight=NULL WHERE id=?", (ident,))
+                    self.db.execute(
+                        "UPDATE mail_queue SET status='set_aside', attempts=attempts+1, last_error=? WHERE id=?",
+                        (f"the run sending it at {since} ended (killed or cut off) while the server was taking it; "
+                         f"it may already have been delivered; set aside, not sent again", ident))
+                outcome["set_aside"].append(ident)
+            elif there:
+                with self.db:
+                    self.db.execute("BEGIN IMMEDIATE")
+                    self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
+                    self.db.execute("UPDATE mail_queue SET status='sent', attempts=attempts+1, sent_at=? WHERE id=?",
+                                    (since, ident))
+                outcome["sent"].append(ident)
+            else:
+                self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
 
     def _backoff(self, ident: int) -> timedelta:
         """How long to wait after one more failed try of this mail (BACKOFF, by tries so far)."""
@@ -200,6 +344,7 @@ class MailQueue:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("UPDATE mail_queue SET status='sent', attempts=attempts+1, last_error=?, sent_at=? "
                             "WHERE id=?", (error or None, stamp(now), ident))
+            self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
             for address, why in refused.items():
                 later = temporary(why)
                 copy = self.db.execute(
@@ -217,6 +362,9 @@ class MailQueue:
         return self._give_up(stamp(now - timedelta(days=give_up_days)))
 
     def _give_up(self, cutoff: str) -> list[QueuedMail]:
+        """Mail waiting past the cutoff; none while a settings hold waits for a person (who was told)."""
+        if self.hold():
+            return []
         rows = self.db.execute(
             "UPDATE mail_queue SET status='given_up', last_error=COALESCE(last_error, 'never sent') "
             "WHERE status='queued' AND MAX(queued_at, COALESCE(not_before, ''))<=? RETURNING id", (cutoff,)).fetchall()
@@ -228,5 +376,5 @@ class MailQueue:
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
             found += [QueuedMail.from_row(r) for r in
-                      self.db.execute(f"SELECT {FIELDS} FROM mail_queue WHERE id IN ({marks}) ORDER BY id", chunk)]
+                      self.db.execute(f"SELECT {FIELDS} FROM {TABLES} WHERE id IN ({marks}) ORDER BY id", chunk)]
         return found

@@ -2,12 +2,17 @@
 
 A transport only moves finished bytes. It says how a send went by returning the refused
 recipients (partial delivery) or raising `TemporaryFailure` (try later) / `PermanentFailure`
-(this mail will never go). Everything else (what to retry, when, what to record) is the queue's job.
+(this mail will never go). Two kinds of temporary failure say more: `ConnectionCut` (the
+connection went away in the middle of this mail; `content_sent` says whether the mail itself had
+gone, so that the server may have kept it: its fate is unknown) and `SetupError` (the settings
+are wrong, so no retry helps until a person changes the one named). Everything else (what to
+retry, when, what to record) is the queue's job.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import smtplib
 import ssl
 import time
@@ -42,6 +47,24 @@ class TemporaryFailure(Exception):
         self.reason, self.server_down = reason, server_down
 
 
+class ConnectionCut(TemporaryFailure):
+    """The connection went away (or stopped answering) while this mail was being handed over.
+    `content_sent`: the mail itself had gone when it did, so the server may have stored it."""
+
+    def __init__(self, reason: str, content_sent: bool):
+        super().__init__(reason, server_down=False)
+        self.content_sent = content_sent
+
+
+class SetupError(TemporaryFailure):
+    """A setting is wrong (password refused, TLS not offered or not trusted, login required):
+    retrying the same settings cannot help. `setting` names what a person has to change."""
+
+    def __init__(self, reason: str, setting: str):
+        super().__init__(reason, server_down=True)
+        self.setting = setting
+
+
 class PermanentFailure(Exception):
     """The server refused this mail for good (5xx); retrying the same bytes will not help."""
 
@@ -55,10 +78,17 @@ class Transport(Protocol):
     def close(self) -> None: ...
     def __enter__(self) -> Transport: ...
     def __exit__(self, *exc) -> None: ...
-    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None) -> Refused: ...
+    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None,
+             before_content: Callable[[], None] | None = None) -> Refused: ...
 
 
 class _Connection:
+    """`setup`: what the transport was set up with (a changed setting lifts a hold, see the queue);
+    `patience`: the longest one send may take, in seconds (the queue's lease covers it)."""
+
+    setup = ""
+    patience = 0.0
+
     def open(self) -> None:
         pass
 
@@ -86,18 +116,16 @@ class OutboxTransport(_Connection):
 
     def __init__(self, folder: Path):
         self.folder = folder
+        self.setup = f"outbox {folder}"
 
-    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None) -> Refused:
+    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None,
+             before_content: Callable[[], None] | None = None) -> Refused:
         data = as_bytes(message)
-        headers = BytesHeaderParser(policy=POLICY).parsebytes(data)
-        try:
-            stamp = parsedate_to_datetime(headers["Date"]).strftime("%Y%m%d-%H%M%S")
-        except (TypeError, ValueError):
-            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        digest = hashlib.sha256((key or headers["Message-ID"] or "").encode()).hexdigest()[:10]
+        base = self._base(data, key)
+        if before_content:
+            before_content()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            base = f"{stamp}-{_who(headers)}{digest}"
             target, n = self.folder / f"{base}.eml", 1
             while target.exists():
                 n += 1
@@ -106,6 +134,26 @@ class OutboxTransport(_Connection):
         except OSError as exc:
             raise TemporaryFailure(f"cannot write to {self.folder}: {exc.strerror or exc}") from exc
         return {}
+
+    def delivered(self, message: EmailMessage | bytes, key: str | None = None) -> bool:
+        """Is this exact mail in the folder? (For a send cut short by a crash: here, unlike over
+        SMTP, its fate can be looked up.)"""
+        data = as_bytes(message)
+        base = self._base(data, key)
+        try:
+            return any(p.read_bytes() == data for p in self.folder.glob(f"{base}*.eml"))
+        except OSError:
+            return False
+
+    @staticmethod
+    def _base(data: bytes, key: str | None) -> str:
+        headers = BytesHeaderParser(policy=POLICY).parsebytes(data)
+        try:
+            stamp = parsedate_to_datetime(headers["Date"]).strftime("%Y%m%d-%H%M%S")
+        except (TypeError, ValueError):
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        digest = hashlib.sha256((key or headers["Message-ID"] or "").encode()).hexdigest()[:10]
+        return f"{stamp}-{_who(headers)}{digest}"
 
 
 def _who(headers) -> str:
@@ -177,8 +225,9 @@ class SmtpTransport(_Connection):
     string that happens to be an existing file path becomes an attachment; after three failed tries
     (sleeping 3 and 6 s) it returns False instead of raising; and our resends must be byte-identical
     to what was queued. So `open()` is `yagmail.SMTP.login()` (connection, STARTTLS or SMTPS, AUTH)
-    and each mail is handed as finished bytes to its smtplib connection, `yag.smtp.sendmail`, which
-    raises on failure and returns the refused recipients. One connection serves the whole batch.
+    and each mail is handed as finished bytes over its smtplib connection by `_hand_over` (smtplib's
+    `sendmail`, step by step, so that we know whether the mail itself had gone when something
+    failed, and can wait `data_timeout` for the answer to it). One connection serves the batch.
 
     yagmail traps handled here: a user name without '@' would get '@gmail.com' appended, so the user
     is passed in yagmail's {address: alias} form, which it takes verbatim; an empty user means an
@@ -196,6 +245,10 @@ class SmtpTransport(_Connection):
         if mail["max_per_minute"] < 1:
             raise ConfigError("duban.toml: mail.max_per_minute must be 1 or more.")
         self.user, self.sender = self.smtp_settings["user"].strip(), mail["sender"]
+        self.data_timeout = float(self.smtp_settings.get("data_timeout", 600))
+        self.patience = self.data_timeout + 3 * float(self.smtp_settings["timeout"])
+        s = self.smtp_settings
+        self.setup = f"smtp {s['host']}:{s['port']} {self.security} {self.user} {s['password_env']}"
         self.password = (password or password_for(self.smtp_settings)) if self.user else None
         self.context = ssl_context or ssl.create_default_context()
         self.limiter = limiter or RateLimiter(mail["max_per_minute"])
@@ -216,9 +269,21 @@ class SmtpTransport(_Connection):
             yag.login()
         except smtplib.SMTPAuthenticationError as exc:
             _quit(yag)
-            raise TemporaryFailure(f"{where} refused the login of '{self.user}' ({_answer(exc)}); "
-                                   f"check mail.smtp.user and the password") from exc
-        except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, TLS handshake, 4xx greeting
+            raise SetupError(f"{where} refused the login of '{self.user}' ({_answer(exc)})",
+                             f"[mail.smtp] user, and the password in the environment variable "
+                             f"{self.smtp_settings['password_env']} (or the keyring)") from exc
+        except smtplib.SMTPNotSupportedError as exc:     # no STARTTLS, or no AUTH, on offer
+            _quit(yag)
+            what = "STARTTLS" if "STARTTLS" in str(exc) else "a login (AUTH)"
+            raise SetupError(f"{where} does not offer {what} ({_answer(exc)})",
+                             "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\"), and user") from exc
+        except ssl.SSLError as exc:                       # TLS spoken to a plain port, or a certificate not trusted
+            _quit(yag)
+            setting = ("[mail.smtp] host (the name in the server's certificate), or this machine's trusted "
+                       "certificates" if isinstance(exc, ssl.SSLCertVerificationError) else
+                       "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\")")
+            raise SetupError(f"TLS with {where} failed ({_answer(exc)})", setting) from exc
+        except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, 4xx greeting
             _quit(yag)
             raise TemporaryFailure(f"cannot connect to {where} ({_answer(exc)})") from exc
         self.yag = yag
@@ -228,25 +293,92 @@ class SmtpTransport(_Connection):
         if yag is not None:
             _quit(yag)
 
-    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None) -> Refused:
+    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None,
+             before_content: Callable[[], None] | None = None) -> Refused:
+        """Hand one mail over; `before_content` runs once the server is ready for the mail itself
+        (after its 354), right before the mail goes: the queue notes the mail "in flight" there."""
         if self.yag is None:
             raise TemporaryFailure("the SMTP connection is not open")
         self.limiter.wait()
+        stage = ["envelope"]
         try:
-            refused = self.yag.smtp.sendmail(self.sender, recipients, as_bytes(message))
+            refused = _hand_over(self.yag.smtp, self.sender, recipients, as_bytes(message), self.data_timeout,
+                                 before_content, stage)
         except smtplib.SMTPRecipientsRefused as exc:  # every recipient refused
             codes = [code for code, _ in exc.recipients.values()]
             reason = "; ".join(f"{r}: {_answer(a)}" for r, a in exc.recipients.items())
+            if 530 in codes:
+                raise SetupError(reason, _LOGIN_OR_TLS) from exc
             if all(code >= 500 for code in codes):
                 raise PermanentFailure(reason) from exc
             raise TemporaryFailure(reason, server_down=421 in codes) from exc
         except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 530:                    # "authentication required", "must issue STARTTLS first"
+                raise SetupError(_answer(exc), _LOGIN_OR_TLS) from exc
             if exc.smtp_code >= 500:
                 raise PermanentFailure(_answer(exc)) from exc
             raise TemporaryFailure(_answer(exc), server_down=exc.smtp_code == 421) from exc
         except (smtplib.SMTPException, OSError) as exc:  # disconnected, timeout, connection reset
-            raise TemporaryFailure(_answer(exc)) from exc
+            gone = stage[0] == "content"
+            why = _answer(exc)
+            if gone:
+                why = (f"no answer after the mail was sent ({why}; waited up to {self.data_timeout:g} s, "
+                       f"[mail.smtp] data_timeout)")
+            raise ConnectionCut(why, content_sent=gone) from exc
         return {r: _answer(a) for r, a in refused.items()}
+
+
+_LOGIN_OR_TLS = "[mail.smtp] user and security (the server wants a login, or TLS, before it takes mail)"
+
+
+def _hand_over(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes, data_timeout: float,
+               before_content: Callable[[], None] | None, stage: list[str]) -> dict:
+    """smtplib's `sendmail(sender, recipients, data)`, step by step: `stage[0]` becomes "content"
+    when the mail itself starts to go (after `before_content`), and the answer to it is awaited
+    for `data_timeout` seconds rather than the command timeout. Raises as `sendmail` does."""
+    smtp.ehlo_or_helo_if_needed()
+    options = [f"SIZE={len(data)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
+    code, answer = smtp.mail(sender, options)
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPSenderRefused(code, answer, sender)
+    refused = {}
+    for address in recipients:
+        code, answer = smtp.rcpt(address)
+        if code not in (250, 251):
+            refused[address] = (code, answer)
+        if code == 421:
+            smtp.close()
+            raise smtplib.SMTPRecipientsRefused(refused)
+    if len(refused) == len(recipients):
+        _abandon(smtp, 0)
+        raise smtplib.SMTPRecipientsRefused(refused)
+    smtp.putcmd("data")
+    code, answer = smtp.getreply()
+    if code != 354:
+        _abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, answer)
+    if before_content:
+        before_content()
+    stage[0] = "content"
+    body = re.sub(rb"(?m)^\.", b"..", data)
+    body += b"" if body.endswith(b"\r\n") else b"\r\n"
+    smtp.sock.settimeout(data_timeout)
+    smtp.send(body + b".\r\n")
+    code, answer = smtp.getreply()
+    smtp.sock.settimeout(smtp.timeout)
+    if code != 250:
+        _abandon(smtp, code)
+        raise smtplib.SMTPDataError(code, answer)
+    return refused
+
+
+def _abandon(smtp: smtplib.SMTP, code: int) -> None:
+    """After a refusal: 421 means the server is closing; otherwise reset for the next mail."""
+    if code == 421:
+        smtp.close()
+    else:
+        smtp._rset()
 
 
 def _quit(yag: yagmail.SMTP) -> None:

@@ -411,7 +411,7 @@ class Recording(_Connection):
     def __init__(self, sent: list[str], during_first_send=None, crash: bool = False):
         self.sent, self.during, self.crash = sent, during_first_send, crash
 
-    def send(self, message, recipients, key=None):
+    def send(self, message, recipients, key=None, before_content=None):
         if self.crash:
             raise RuntimeError("power cut")
         if self.during:
