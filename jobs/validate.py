@@ -1,13 +1,15 @@
 """The validate job: read every workbook in a folder, cross-check people against the directory."""
 from __future__ import annotations
 
+import time
 from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from workbooks import midsave
 from workbooks.batch import cyclic_gc_paused
-from workbooks.directory import Directory, crosscheck
+from workbooks.directory import Directory, crosscheck, duplicates
 from workbooks.discover import find_workbooks
 from workbooks.errorcells import mark_formula_errors
 from workbooks.problems import Problem
@@ -28,12 +30,13 @@ def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[P
     later write can tell whether anyone saved the file in between. With a `cache` (or one set in
     READ_CACHE), a file whose fingerprint is unchanged since it was last read is not parsed again:
     `cache.read(path, fingerprint, today, settings, reader)` hands back a fresh copy of its records.
+
+    A file that cannot be read is looked at again after a moment (workbooks.midsave): one caught in
+    the middle of a save is read then, or noted as being saved, never called damaged.
     """
     cache = cache if cache is not None else READ_CACHE.get()
-    reads = []
-    for path in find_workbooks(folder):
-        if progress:
-            progress(path)
+
+    def read_one(path: Path) -> WorkbookRead:
         fingerprint = None
         if fingerprints is not None or cache is not None:
             try:
@@ -43,11 +46,21 @@ def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[P
             if fingerprints is not None and fingerprint is not None:
                 fingerprints[path] = fingerprint
         with cyclic_gc_paused():
-            reads.append(cache.read(path, fingerprint, today, settings, _read_one) if cache is not None
-                         else _read_one(path, settings, today))
+            return (cache.read(path, fingerprint, today, settings, _read_one) if cache is not None
+                    else _read_one(path, settings, today))
+
+    reads, stamps = [], {}
+    for path in find_workbooks(folder):
+        if progress:
+            progress(path)
+        stamps[path] = midsave.stamp(path)
+        reads.append(read_one(path))
+    reads = midsave.settle(reads, stamps, read_one, time.monotonic())
     directory = Directory.from_reads(reads)
     for read in reads:
         read.problems.extend(crosscheck(read, directory))
+    for read, problem in duplicates(reads):      # a person listed twice: which row is used, and why
+        read.problems.append(problem)
     return reads
 
 

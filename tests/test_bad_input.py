@@ -162,3 +162,56 @@ def test_an_error_given_as_text_is_a_formula_error_too():
         assert isinstance(found, Issue) and found.code == "formula-error" and found.value is None, key
     assert converter(TASKS.column("task"), NOW.date())("#N/A") .__class__.__name__ == "Issue"
     assert converter(TASKS.column("task"), NOW.date())("#1 优先") == "#1 优先"
+
+
+# ---- b. a person listed twice in the directory --------------------------------------------------------
+DIRECTORY = KINDS["directory"]
+PEOPLE = [  # name, department, email, head
+    ("张伟", "研发部", "zhang.wei@example.com", "no"),
+    ("李娜", "研发部", "li.na@example.com", "yes"),
+    ("张伟", "市场部", "zhang.wei2@example.com", "no"),      # the same name again, row 4
+    ("王芳", "综合管理部", "wang.fang@example.com", "no"),
+]
+
+
+def make_folder(folder: Path, people=PEOPLE, tasks=None) -> Path:
+    rows = [{"name": n, "department": d, "email": e, "dept_head": h} for n, d, e, h in people]
+    write_workbook("directory", folder / DIRECTORY.filename("zh"), rows=rows)
+    write_workbook("tasks", folder / TASKS.filename("zh"),
+                   rows=tasks or [task("季度预算编制", owner="张伟", due=date(2026, 11, 20))])
+    return folder
+
+
+def mail_texts(folder: Path) -> dict[str, str]:
+    """To address -> the plain text of each .eml in the outbox."""
+    import email
+    import email.policy
+    found = {}
+    for path in sorted((folder / "outbox").glob("*.eml")):
+        message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        found[message["To"].addresses[0].addr_spec] = (str(message["Subject"]) + "\n"
+                                                      + message.get_body(("plain",)).get_content())
+    return found
+
+
+def test_a_person_listed_twice_is_reported_with_both_rows_and_the_one_used(tmp_path):
+    make_folder(tmp_path)
+    done = duban("validate", tmp_path, "--json", "--now", "2026-11-23T09:00")
+    assert done.returncode == 0, done.stderr
+    books = {b["file"]: b for b in json.loads(done.stdout)["workbooks"]}
+    [twice] = [p for p in books[DIRECTORY.filename("zh")]["problems"] if p["code"] == "duplicate-person"]
+    name = col_letter([c.key for c in DIRECTORY.columns].index("name"))
+    assert twice["cell"] == f"{name}4" and twice["severity"] == "warning"
+    assert twice["message"] == (f"通讯录!{name}4：“张伟”在通讯录中已列在第2行，督办只使用那一行（部门 研发部，邮箱 "
+                                "zhang.wei@example.com），本行不起作用。请删除重复的这一行；如是两位同名的同事，"
+                                "请在姓名后加以区分（如“张伟2”），并同样改写各表中的姓名。")
+
+
+def test_the_row_used_is_the_one_mailed_and_the_clerks_are_told(tmp_path):
+    make_folder(tmp_path)
+    found = settings()
+    found["mail"]["clerks"] = ["王芳"]
+    remind(tmp_path, found, NOW)
+    mailed = mail_texts(tmp_path)
+    assert "zhang.wei@example.com" in mailed and "zhang.wei2@example.com" not in mailed
+    assert "“张伟”在通讯录中已列在第2行" in mailed["wang.fang@example.com"]

@@ -49,6 +49,30 @@ class Directory:
         return bool(self.people)
 
 
+def duplicates(reads: list[WorkbookRead]) -> list[tuple[WorkbookRead, Problem]]:
+    """A name on a second directory row: `from_reads` uses the first one only, so each later row
+    is a problem (at its name cell) saying where the row in use is, what it holds, and what to do."""
+    first: dict[str, tuple[WorkbookRead, object]] = {}
+    found = []
+    for read in reads:
+        if read.kind is None or read.kind.key != "directory" or "name" not in read.columns:
+            continue
+        for rec in read.records:
+            name = rec["name"]
+            if not name:
+                continue
+            if name not in first:
+                first[name] = (read, rec)
+                continue
+            used_read, used = first[name]
+            file = "" if used_read is read else f"{used_read.path.name} "
+            found.append((read, Problem(
+                "duplicate-person", str(read.path), read.sheet, f"{col_letter(read.columns['name'])}{rec.row}",
+                rec.row, "name", name, {"first": {"zh": f"{file}第{used.row}行", "en": f"{file}row {used.row}"},
+                                        "department": used["department"] or "—", "email": used["email"] or "—"})))
+    return found
+
+
 def crosscheck(read: WorkbookRead, directory: Directory) -> list[Problem]:
     """unknown-person and unknown-department problems for one workbook (none without a directory)."""
     if not directory or read.kind is None:

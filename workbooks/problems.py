@@ -37,8 +37,11 @@ _TYPES = (
                 "是 CSV 文本文件，不是 .xlsx 工作簿。请用 duban init 生成的模板，把数据粘贴进去后保存为 .xlsx。",
                 "is a CSV text file, not an .xlsx workbook. Paste the data into a template made by duban init and save it as .xlsx."),
     ProblemType("truncated", WORKBOOK, ERROR,
-                "文件已损坏或不完整（可能复制时中断），无法读取。请从备份恢复，或在 Excel 中打开修复后重新保存。",
-                "the file is damaged or incomplete (perhaps a copy was interrupted). Restore it from a backup, or let Excel repair it and save again."),
+                "文件已损坏或不完整（可能复制或保存时中断），且已有一段时间没有变化，无法读取。请在 Excel 中打开，让它修复后保存。如无法修复，不要用备份覆盖这个文件：把督办的备份（状态文件夹中的 backups）复制到别处打开，把需要的内容复制回来。",
+                "the file is damaged or incomplete (perhaps a copy or a save was interrupted) and has not changed for a while. Open it in Excel, let it repair the file, and save. If that fails, do not copy a backup over this file: copy duban's backup (backups in the state folder) somewhere else, open it, and copy what you need back."),
+    ProblemType("being-saved", WORKBOOK, NOTE,
+                "读取时文件正在被保存或复制（刚刚改动过，内容还不完整），本次未检查，下次运行时再读。无需处理；如一直如此，会另行提示。",
+                "the file was being saved or copied when duban read it (it changed moments ago and is not complete yet), so it was not checked this time and is read again on the next run. Nothing to do; if it stays so, you will be told."),
     ProblemType("encrypted", WORKBOOK, ERROR,
                 "工作簿设置了打开密码，督办无法读取。请在 Excel 中“文件 > 信息 > 保护工作簿”取消密码后保存。",
                 "the workbook is password-protected, so duban cannot read it. Remove the password (File > Info > Protect Workbook) and save."),
@@ -49,8 +52,8 @@ _TYPES = (
                 "内部的 {part} 含有 Excel 从不使用的 XML 实体声明（可能是恶意文件），已跳过。请在 Excel 中打开并另存为新文件。",
                 "its part {part} declares XML entities, which Excel never writes (possibly a hostile file), so it was skipped. Open it in Excel and save it as a new file."),
     ProblemType("unreadable", WORKBOOK, ERROR,
-                "无法读取（{detail}）。请在 Excel 中打开后重新保存；如仍失败，请从备份恢复。",
-                "cannot be read ({detail}). Open it in Excel and save it again; if that fails, restore a backup."),
+                "无法读取（{detail}）。请在 Excel 中打开后重新保存；如仍失败，不要用备份覆盖这个文件：把督办的备份（状态文件夹中的 backups）复制到别处打开，把需要的内容复制回来。",
+                "cannot be read ({detail}). Open it in Excel and save it again; if that fails, do not copy a backup over this file: copy duban's backup (backups in the state folder) somewhere else, open it, and copy what you need back."),
     ProblemType("unknown-kind", WORKBOOK, ERROR,
                 "在前 {rows} 行中找不到任何督办表格的表头。请使用 duban init 生成的模板，或把表头改成模板中的列名（如“任务名称”“负责人”“截止日期”）。",
                 "no duban table header found in the first {rows} rows. Use a template from duban init, or rename the headers as in the template (e.g. Task, Owner, Due)."),
@@ -69,6 +72,9 @@ _TYPES = (
                 "duban did not write the check's results (IDs, Alerts, colours) into this workbook: {reason}. The "
                 "file is as it was, and the reminders went out as usual. If the reason says what to do, do it; "
                 "otherwise, or if the next check says the same, pass this message on to whoever runs duban."),
+    ProblemType("save-in-backup", WORKBOOK, ERROR,
+                "有一次保存没有进入工作簿，而是写进了督办的备份 {backup}：某个程序（同步工具、脚本等）在督办写入前打开了这个文件，之后通过原来的打开方式保存。请对照这个备份把改动复制回工作簿，然后删除或移走该备份文件；在此之前督办不会轮换删除它，这条提示也会一直出现。",
+                "a save went into duban's backup {backup} instead of the workbook: a program (a sync tool, a script) had the file open before duban's write and saved through it afterwards. Compare that backup with the workbook and copy your changes back, then delete or move the backup file; until then duban never rotates it away, and this message repeats."),
     # --- one cell or row -----------------------------------------------------------------
     ProblemType("required-empty", ROW, ERROR,
                 "“{column}”为必填项，目前为空。请填写。",
@@ -103,6 +109,12 @@ _TYPES = (
     ProblemType("unknown-department", ROW, WARNING,
                 "通讯录中没有部门“{value}”。请核对部门名称（如“市场部”）。",
                 "department \"{value}\" is not in the directory. Check the department name."),
+    ProblemType("duplicate-person", ROW, WARNING,
+                "“{value}”在通讯录中已列在{first}，督办只使用那一行（部门 {department}，邮箱 {email}），本行不起作用。"
+                "请删除重复的这一行；如是两位同名的同事，请在姓名后加以区分（如“{value}2”），并同样改写各表中的姓名。",
+                "\"{value}\" is already listed in the directory at {first}; duban uses only that row (department "
+                "{department}, email {email}) and ignores this one. Delete this duplicate row; if they are two "
+                "colleagues with the same name, tell them apart (e.g. \"{value} 2\") here and in the other workbooks."),
     ProblemType("bad-email", ROW, ERROR,
                 "“{value}”不是有效邮箱地址。请写成 name@company.com 的形式。",
                 "\"{value}\" is not an email address. Write it as name@company.com."),
@@ -119,6 +131,12 @@ _TYPES = (
     ProblemType("mail-refused", WORKBOOK, ERROR,
                 "邮件服务器拒收了发给{value}的邮件“{subject}”（{error}），此地址没有收到。请在通讯录中核对此人的邮箱（改正后，之后的提醒发往新地址）；如是对方邮箱已满等临时原因，可运行 duban outbox --retry --failed 重发给此地址。",
                 "The mail server refused the mail \"{subject}\" for {value} ({error}), so that address did not get it. Check the person's email in the directory (later reminders go to the corrected address); if the cause was passing (a full mailbox), duban outbox --retry --failed sends it to that address again."),
+    ProblemType("mail-set-aside", WORKBOOK, ERROR,
+                "发给{value}的邮件“{subject}”已搁置，不再自动发送（{error}）。它可能已经送达：请向收件人确认；如未收到，运行 duban outbox --retry --failed 再发一次。",
+                "The mail \"{subject}\" to {value} was set aside and is not sent again by itself ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox --retry --failed sends it once more."),
+    ProblemType("mail-fate-unknown", WORKBOOK, WARNING,
+                "邮件“{subject}”发给{value}后，邮件服务器没有答复（{error}），它可能已经送达。督办以相同的 Message-ID 再发一次（只此一次），收件人可能收到两封。",
+                "The mail server did not answer after the mail \"{subject}\" to {value} was sent ({error}), so it may already have been delivered. duban sends it once more (never a third time) with the same Message-ID: the recipient may get it twice."),
     # --- the state: a workbook gone, a journal started afresh (jobs.books) ------------------------
     ProblemType("workbook-gone", WORKBOOK, ERROR,
                 "工作簿 {path} 已不在共享文件夹中（被删除、移走或被同名文件夹取代），最后一次检查到它是 {last_seen}。其中 {rows} 行已在变更记录中记为删除，不再为它们发提醒和紧急提醒。如是误删，请从备份或回收站恢复到原位置，下次检查时会恢复。",
