@@ -17,18 +17,21 @@ from datetime import datetime
 from pathlib import Path
 
 from workbooks.batch import cyclic_gc_paused
-from workbooks.commit import recover
+from workbooks.commit import held_saves, recover
 from workbooks.directory import Directory
 from workbooks.meta import checked_text, stamp_is_from
 from workbooks.flags import Colour
 from workbooks.meta import Lists
 from workbooks.problems import Problem, col_letter
 from workbooks.records import WorkbookRead
+from workbooks.statedb import keep_good_copy
+from workbooks.paintrecord import identity_of, painted_of, record_rows
 from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WritePlan, apply
 
 from . import locking, rules
 from .colours import palette
 from .errors import DubanError
+from .books import reconcile, seen
 from .journal import Journal
 from .validate import READ_CACHE, read_folder
 from .workcal import from_settings
@@ -57,6 +60,7 @@ class CheckReport:
     now: datetime
     workbooks: list[WorkbookCheck]
     warnings: list[str]
+    notices: list[tuple[str, Problem]] = field(default_factory=list)   # (ledger topic, problem): for the clerks
 
 
 def state_dir(folder: Path, settings: dict) -> Path:
@@ -74,9 +78,11 @@ def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = F
 
     A job that finds another running waits for it, up to `state.lock_wait_seconds`, then stops
     with a sentence naming the job that holds the lock (its pid, host, job and start time are
-    written into the lock file). flock is released by the system when a process dies, so a lock
-    file left behind by a crash never blocks anyone. A dry run creates no lock file: if one
-    exists it waits (shared) for a running job, and otherwise reads without a lock."""
+    written into the lock file). The lock (`locking`: a record lock that a Windows PC on the share
+    sees too) is released by the system when a process dies, so a lock file left behind by a
+    crash never blocks anyone. A dry run creates no lock file: if one exists it waits (shared) for
+    a running job, and otherwise reads without a lock. A job that ends well leaves state.db's last
+    good copy beside it (`statedb.keep_good_copy`), before anyone else may change it."""
     lock_path = state_dir(folder, settings) / "check.lock"
     held = getattr(_held, "paths", None)
     if held is None:
@@ -104,6 +110,8 @@ def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = F
         held.add(key)
         try:
             yield
+            if not dry_run:
+                keep_good_copy(folder / settings["state"]["path"])
         finally:
             held.discard(key)
             if not dry_run:
@@ -155,12 +163,14 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
         names = person_list(reads)
         journal = Journal(folder / settings["state"]["path"], read_only=dry_run)   # a dry run changes no file
         try:
+            books = reconcile(journal, folder, reads, now, folder / settings["state"]["path"], dry_run)
             results = [_check_one(read, folder, settings, now, calendar, colours, journal,
-                                  (fingerprints or {}).get(read.path), dry_run, names, live, only)
+                                  (fingerprints or {}).get(read.path), dry_run, names, live, only, books.identities)
                        for read in reads]
         finally:
             journal.close()
-    return CheckReport(now, results, calendar.warnings)
+    lang = settings["company"]["language"] if settings["company"]["language"] in ("zh", "en") else "zh"
+    return CheckReport(now, results, calendar.warnings + [p.text(lang) for p in books.told], books.notices)
 
 
 def person_list(reads: list[WorkbookRead]) -> Lists | None:
@@ -180,7 +190,7 @@ def person_list(reads: list[WorkbookRead]) -> Lists | None:
 
 
 def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run,
-               names=None, live=None, only=None) -> WorkbookCheck:
+               names=None, live=None, only=None, identities=None) -> WorkbookCheck:
     result = WorkbookCheck(read, str(read.path.relative_to(folder)))
     if read.kind is None:
         return result
@@ -199,9 +209,16 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         result.write, result.why = SKIPPED, Reason.of("no-fingerprint")
         return result
     painted = journal.painted(result.relpath, fingerprint, save=True)   # settles a write a kill left pending
+    for key, entry in painted_of(read.meta).items():     # the workbook's own record: a lost or moved state
+        painted.setdefault(key, entry)
     plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint, now)
-    plan.names = names
+    plan.names, plan.root = names, folder   # root: nothing outside the folder is written
+    identity = (identities or {}).get(result.relpath)
+    if identity:
+        plan.records = lambda originals: record_rows(identity, _recorded(read, plan, painted, originals))
     backups = state_dir(folder, settings) / "backups" / Path(result.relpath).parent
+    read.problems += [Problem("save-in-backup", str(read.path), params={"backup": str(held)})   # for the clerks
+                      for held in held_saves(read.path, backups)]
     ahead = []
 
     def write_ahead(originals: dict, new: tuple[int, int]) -> None:
@@ -224,6 +241,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         result.provisional = frozenset()
     kept = read.records if written else [r for r in read.records if r.row not in new_ids]
     result.journal = journal.record(result.relpath, kept, now)
+    seen(journal, result.relpath, identity if written else identity_of(read.meta), now)
     if written and outcome.status != WRITTEN:     # unchanged: nothing to write, the record may still move
         entries = _painted_entries(read, plan, outcome.originals)
         if changed := {key: entry for key, entry in entries.items() if painted.get(key) != entry}:
@@ -346,6 +364,19 @@ def _stamp(plan: WritePlan, read, repaint: bool, now: datetime) -> None:
 
 def _letter(index: int | None) -> str | None:
     return col_letter(index) if index is not None else None
+
+
+def _recorded(read, plan: WritePlan, painted: dict, originals: dict[str, dict]) -> dict:
+    """The paint the workbook's hidden sheet records after this write: what was painted before,
+    changed by this run's paint, for the rows the workbook still has."""
+    present = {rec.id for rec in read.records if rec.id}
+    after = {key: entry for key, entry in painted.items() if key[0] in present}
+    for key, entry in _painted_entries(read, plan, originals).items():
+        if entry is None:
+            after.pop(key, None)
+        else:
+            after[key] = entry
+    return after
 
 
 def _painted_entries(read, plan: WritePlan, originals: dict[str, dict]) -> dict:

@@ -40,6 +40,9 @@ CREATE INDEX IF NOT EXISTS painted_pending_by_workbook ON painted_pending (workb
 CREATE TABLE IF NOT EXISTS pending_writes (
     workbook TEXT PRIMARY KEY, at TEXT NOT NULL, old_size INTEGER NOT NULL, old_mtime_ns INTEGER NOT NULL,
     old_sha256 TEXT NOT NULL, new_size INTEGER NOT NULL, new_mtime_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS books (
+    workbook TEXT PRIMARY KEY, identity TEXT, last_seen TEXT NOT NULL, gone_at TEXT);
+CREATE TABLE IF NOT EXISTS journal_facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 ID_FORMAT = re.compile(r"^([A-Z]+)-(\d+)$")
 

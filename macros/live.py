@@ -31,7 +31,8 @@ from pathlib import Path
 
 from workbooks import writeback
 from workbooks.commit import copy_to_backups
-from workbooks.meta import NAMES_SHEET
+from workbooks.meta import META_SHEET, NAMES_SHEET
+from workbooks.paintrecord import RECORD_ROW
 from workbooks.problems import col_letter
 from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Fingerprint, Reason, WritePlan, WriteResult
 
@@ -117,6 +118,8 @@ class LiveApplier:
                 _paint(sheet, paint)
             if plan.names is not None and (names := book.sheet(NAMES_SHEET)) is not None:
                 _write_names(names, plan.names)
+            if plan.records is not None and (meta := book.sheet(META_SHEET)) is not None:
+                _write_records(meta, plan.records(originals))
             wrong = [ref for ref, value in plan.expect.items() if _text(sheet.read(ref)[0][0]) != value]
             if wrong:
                 return WriteResult(REFUSED, LiveReason.of("misread", cells=", ".join(wrong[:5])))
@@ -200,6 +203,17 @@ def colours_of(spec: dict) -> tuple[str | None, str | None, str]:
     color = re.search(r"<color\b[^>]*>", font_xml)
     font = m.group(1).upper() if color and (m := _RGB.search(color.group(0))) else None
     return fill, font, "solid" if pattern in ("solid", "none", "gray125") else pattern
+
+
+def _write_records(sheet: Sheet, rows: list[tuple[str, str]]) -> None:
+    """The _duban sheet's record rows (identity, the painted cells' own formats), as the file
+    patcher writes them (workbooks.paintrecord), and nothing left below them."""
+    old = sheet.read(f"A{RECORD_ROW}:B{RECORD_ROW + len(rows) + 500}")
+    used = max((i for i, row in enumerate(old) if any(v not in (None, "") for v in row)), default=-1)
+    if used >= len(rows):
+        sheet.clear(f"A{RECORD_ROW + len(rows)}:B{RECORD_ROW + used}")
+    if rows:
+        sheet.write(f"A{RECORD_ROW}", [list(row) for row in rows])
 
 
 def _write_names(sheet: Sheet, names) -> None:

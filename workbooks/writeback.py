@@ -13,19 +13,20 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
-import shutil
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
+from typing import Callable
 
 from lxml import etree
 
-from . import commit, package
+from . import access, commit, faults, package
 from .batch import cyclic_gc_paused, quick_gil_handoff
 from .flags import Colour
-from .meta import NAMES_SHEET
+from .meta import META_SHEET, NAMES_SHEET
+from .paintrecord import meta_sheet
 from .sheetxml import CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, ref_row, splices, stream
 from .stylebook import StyleBook
 
@@ -67,6 +68,10 @@ class WritePlan:
     paints: list[Paint] = field(default_factory=list)
     expect: dict[str, str] = field(default_factory=dict)     # ref -> value to find when verifying
     names: list[str] | None = None   # refresh the hidden person list (_names) with these, if it exists
+    root: Path | None = None         # the folder duban was given: nothing outside it is ever written
+    # what the hidden _duban sheet should record after this write (paintrecord.record_rows), given
+    # the painted cells' original formats; None: leave _duban alone
+    records: Callable[[dict[str, dict]], list[tuple[str, str]]] | None = None
 
 
 # Why a write did not happen, in the clerk's language: (zh, en) templates by code.
@@ -91,6 +96,33 @@ REASONS = {
     "corrupt": ("工作簿文件本身已损坏（{error}），未写入；请用 Excel 打开、修复并另存后再运行",
                 "the workbook file itself is damaged ({error}); nothing was written. "
                 "Open it in Excel, let it repair the file, save it, then run again"),
+    "read-only": ("工作簿是只读文件（所有者没有写权限），督办不写入。如需督办写入编号和提示，请去掉只读属性"
+                  "（Windows：文件“属性”中取消“只读”；Linux：chmod u+w）；如它本应只读（如已归档），请把它移出督办的文件夹",
+                  "the workbook is read-only (its owner may not write it), so duban does not write it. To let duban "
+                  "write IDs and alerts, clear the read-only attribute (Windows: the file's Properties, untick "
+                  "Read-only; Linux: chmod u+w); if it is meant to stay read-only (archived), move it out of the folder"),
+    "owner": ("督办以用户 {user} 运行，无法让新文件保持原来的所有者 {owner}（写入后只有 {user} 才能保存它），未写入。"
+              "请以文件所有者 {owner} 或 root 的身份运行督办服务（systemd：User={owner}，或给服务 "
+              "AmbientCapabilities=CAP_CHOWN CAP_FOWNER）",
+              "duban runs as {user} and cannot give the new file its owner {owner} (only {user} could then save "
+              "it), so it was not written. Run the duban service as the file's owner {owner} or as root (systemd: "
+              "User={owner}, or give the service AmbientCapabilities=CAP_CHOWN CAP_FOWNER)"),
+    "group": ("督办以用户 {user} 运行，无法让新文件保持原来的组 {group}（写入后该组的成员将不能保存它），未写入。"
+              "请把运行督办的用户 {user} 加入组 {group}，或以文件所有者 {owner} 的身份运行督办服务",
+              "duban runs as {user} and cannot give the new file its group {group} (the group's members could then "
+              "no longer save it), so it was not written. Add the user duban runs as ({user}) to the group {group}, "
+              "or run the duban service as the file's owner {owner}"),
+    "attribute": ("无法把文件的权限设置 {name} 复制到新文件（{error}），未写入，以免改变谁能保存它。"
+                  "请以文件所有者或 root 的身份运行督办服务（现为 {user}）",
+                  "the file's permission setting {name} could not be copied to the new file ({error}), so it was not "
+                  "written (that would change who may save it). Run the duban service as the file's owner or as "
+                  "root (it runs as {user})"),
+    "outside": ("这个工作簿经链接指向督办所查文件夹之外的 {target}，督办从不在该文件夹之外写入，未写入。"
+                "请把工作簿移到文件夹内，或把链接换成文件或文件夹本身",
+                "the workbook is reached through a link and lies outside the folder duban checks ({target}); duban "
+                "never writes outside that folder, so it was not written. Move the workbook into the folder, or "
+                "replace the link by the file or folder itself"),
+    "storage": ("{zh}", "{en}"),      # a full disk, a read-only share: faults.translate's sentence
     "unexpected": ("写入时出现意外错误（{error}），已放弃写入，原文件未改动；其他工作簿照常处理。"
                    "请把这条信息转给负责督办的同事",
                    "an unexpected error stopped the write ({error}); nothing was written and the file is as it "
@@ -140,14 +172,31 @@ class Refused(Exception):
 def _refusing(write):
     """No exception escapes one workbook's write: anything unforeseen (a bug, a file shaped in a
     way nobody planned for) refuses this workbook with a sentence, and the run goes on. `apply`
-    removes its temporary file on the way out, whatever happened."""
+    removes its temporary file on the way out, whatever happened.
+
+    A refusal of a file that someone saved (or opened) since it was read is the routine skip
+    instead: a save landing while duban copies the file's parts makes the copy fail, and that is
+    "changed since it was read", not damage or a bug."""
     @functools.wraps(write)
     def guarded(plan: WritePlan, *args, **kwargs) -> WriteResult:
         try:
-            return write(plan, *args, **kwargs)
+            result = write(plan, *args, **kwargs)
         except Exception as exc:
-            return WriteResult(REFUSED, Reason.of("unexpected", error=f"{type(exc).__name__}: {exc}"[:300]))
+            fault = faults.translate(exc)
+            result = WriteResult(REFUSED, Reason.of("storage", zh=fault.zh.rstrip("。"), en=fault.en.rstrip(".")) if fault else
+                                 Reason.of("unexpected", error=f"{type(exc).__name__}: {exc}"[:300]))
+        if result.status == REFUSED and (why := _moved_on(plan)):
+            return WriteResult(SKIPPED, why)
+        return result
     return guarded
+
+
+def _moved_on(plan: WritePlan) -> Reason | None:
+    """Why the file is no longer the one read (saved, open, gone), or None; never raises."""
+    try:
+        return busy(plan)
+    except OSError:
+        return Reason.of("changed")
 
 
 @_refusing
@@ -158,14 +207,17 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
     changes (the journal's write-ahead); the commit itself is in workbooks/commit.py."""
     if why := busy(plan):
         return WriteResult(SKIPPED, why)
-    temp = commit.temp_of(plan.path)
+    target = _target(plan)         # a link is written through, never replaced by a file
+    temp = commit.temp_of(target)
     temp.unlink(missing_ok=True)   # a crash may have left it as a second name of the workbook: never write into it
     try:
         with cyclic_gc_paused(), quick_gil_handoff():
             parts, originals = _patched_parts(plan)
         if not parts:
             return WriteResult(UNCHANGED, originals=originals)
-        manifest = _write_temp(plan.path, temp, parts)
+        kept = _writable(plan, target)
+        crashpoint("patched")
+        manifest = _write_temp(target, temp, parts, kept)
         parts = None
         crashpoint("temp-written")
         _verify_package(temp, manifest)
@@ -176,7 +228,7 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
         if before_commit:          # write-ahead: the journal learns the originals before the file changes
             stat = temp.stat()
             before_commit(originals, (stat.st_size, stat.st_mtime_ns))
-        done = commit.commit(plan.path, temp, plan.fingerprint, backups, keep, zone)
+        done = commit.commit(target, temp, plan.fingerprint, backups, keep, zone)
         if not done.landed:
             why = Reason.of("locked") if done.race == commit.LOCKED else \
                 Reason.of("rescued", file=done.rescued.name) if done.rescued else Reason.of("changed")
@@ -189,10 +241,30 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
 
 
 # ---- is it safe to write? -------------------------------------------------------------------
+def _target(plan: WritePlan) -> Path:
+    """The file to write: the workbook itself, or, when its name is a link, the file the link
+    points to (replacing the link with a file would fork it: staff on the target, duban on a copy)."""
+    return Path(os.path.realpath(plan.path)) if os.path.islink(plan.path) else plan.path
+
+
+def _writable(plan: WritePlan, target: Path) -> access.Access:
+    """The workbook's owner, group, mode and attributes, which the new file will get; refused
+    when the workbook is outside the folder duban was given, or read-only."""
+    if plan.root is not None:
+        real, root = Path(os.path.realpath(target)), Path(os.path.realpath(plan.root))
+        if not real.is_relative_to(root):
+            raise Refused("outside", target=str(real))
+    kept = access.Access.of(target)
+    if kept.read_only:
+        raise Refused("read-only")
+    return kept
+
+
 def busy(plan: WritePlan) -> Reason | None:
     """Why the file must not be written now (open in Excel/WPS/LibreOffice, or changed), or None."""
-    if owner := lock_owner(plan.path):
-        return Reason.of("open", who=owner)
+    for path in dict.fromkeys((plan.path, _target(plan))):     # a link's folder, and its target's
+        if owner := lock_owner(path):
+            return Reason.of("open", who=owner)
     try:
         stat = plan.path.stat()
     except FileNotFoundError:
@@ -251,6 +323,8 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
             styles_path, declared = (found.styles, {}) if found.styles else package.styles_added(zf, found)
             names_path = sheets.get(NAMES_SHEET) if plan.names is not None else None
             names_xml = names_sheet(zf.read(names_path), plan.names) if names_path else None
+            meta_path = sheets.get(META_SHEET) if plan.records is not None else None
+            meta_raw = zf.read(meta_path) if meta_path else None
     except (zipfile.BadZipFile, KeyError, etree.XMLSyntaxError) as exc:   # the file on disk, not duban's output
         raise Refused("corrupt", error=str(exc)) from None
     originals: dict[str, dict] = {}
@@ -266,8 +340,10 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
     stored = None
     if edits and (sheet := _new_sheet(plan, sheet_raw, edits)) is not None:
         parts[sheet_path] = sheet
+    meta_xml = meta_sheet(meta_raw, plan.records(originals)) if meta_raw is not None else None   # after the paint
     new_xml = [(styles_path, package.serialize(book.root, styles_raw) if book.changed else None),
-               (names_path, names_xml), *(declared.items() if book.changed else ())]   # declared: a new styles part
+               (names_path, names_xml), (meta_path, meta_xml),
+               *(declared.items() if book.changed else ())]   # declared: a new styles part
     for path, xml in new_xml:
         if xml is not None:
             _parses(xml)
@@ -378,12 +454,17 @@ def _base_format(book: StyleBook, current: int, previous: tuple[Colour, dict] | 
     return book.describe(current)
 
 
-def _write_temp(source: Path, temp: Path, parts: dict[str, package.Deflated]) -> package.Manifest:
+def _write_temp(source: Path, temp: Path, parts: dict[str, package.Deflated], kept: access.Access) -> package.Manifest:
+    """The new package in `temp`, fsynced, with the original's owner, group, mode and attributes
+    (refused if they cannot all be given: a write must not change who may save the workbook)."""
     with open(temp, "wb") as fh:
         manifest = package.rewrite(source, fh, parts)
         fh.flush()
         os.fsync(fh.fileno())
-    shutil.copymode(source, temp)
+    try:
+        access.give(temp, kept)
+    except access.NotKept as exc:
+        raise Refused(exc.code, **exc.params) from None
     return manifest
 
 

@@ -1,0 +1,172 @@
+"""Which workbook is which across checks: identities, renames, copies, workbooks gone, a journal
+started afresh.
+
+A workbook made by duban carries a UUID in its hidden _duban sheet (workbooks.paintrecord). The
+journal's `books` table remembers, for every workbook path, that identity, when it was last seen
+and since when it is gone. Before a check:
+- a known identity found under a new path whose old path is no longer a file is a rename or a
+  move: the journal's rows and paint follow it (one "moved" event per row), history continues;
+- an identity found under two paths is a copy: the path the journal knows keeps it, the other is
+  a new workbook and gets an identity of its own;
+- a known path that is no longer a file (deleted, or a folder now) is gone: its rows are recorded
+  as deleted and the clerks are told once (a ledger topic per disappearance); if it comes back,
+  its rows are live again;
+- a journal with no rows at all over workbooks that carry an identity is a state started afresh
+  (state.db deleted or emptied): told in the terminal and to the clerks.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from workbooks.paintrecord import identity_of
+from workbooks.problems import Problem
+from workbooks.records import WorkbookRead
+
+from .journal import Journal
+
+TELL_FOR = timedelta(days=30)      # a gone workbook is offered to the clerks' report this long
+FRESH = "fresh_over_known"         # journal_facts key: when a fresh journal met known workbooks
+
+
+@dataclass
+class Reconciled:
+    """What the check needs from the books: the identity each workbook should carry after this
+    run (relpath -> UUID), notices for the clerks as (ledger topic, problem), terminal lines."""
+
+    identities: dict[str, str] = field(default_factory=dict)
+    notices: list[tuple[str, Problem]] = field(default_factory=list)
+    told: list[Problem] = field(default_factory=list)       # new this run: for the terminal
+
+
+def reconcile(journal: Journal, folder: Path, reads: list[WorkbookRead], now: datetime, state: Path,
+              dry_run: bool) -> Reconciled:
+    """Settle renames, copies and gone workbooks in the journal (not in a dry run) before the check."""
+    db = journal.db
+    out = Reconciled()
+    known = _known(db)
+    by_identity = {ident: path for path, (ident, _seen, _gone) in known.items() if ident}
+    current = {_rel(r, folder): r for r in reads if r.kind is not None}
+    fresh = db.execute("SELECT 1 FROM rows LIMIT 1").fetchone() is None and not known
+    claimed: dict[str, str] = {}
+    moved: set[str] = set()
+    for path in sorted(current, key=lambda p: (p not in known, p)):      # known paths first keep their identity
+        ident = identity_of(current[path].meta)
+        owner = by_identity.get(ident) if ident else None
+        if ident and ident not in claimed and (owner in (None, path) or _is_move(folder, owner, current)):
+            if owner not in (None, path):
+                if not dry_run:
+                    _move(journal, owner, path, now)
+                moved.add(owner)
+            claimed[ident] = path
+            out.identities[path] = ident
+        elif current[path].meta:            # no identity yet, or a copy's: a new one (only with a _duban sheet)
+            out.identities[path] = str(uuid.uuid4())
+    if fresh and (carrying := sorted(p for p in current if identity_of(current[p].meta))):
+        _fresh(db, out, carrying, now, state, dry_run)
+    gone = [p for p, (_i, _s, was) in known.items() if was is None and p not in current and p not in moved
+            and not (folder / p).is_file()]
+    for path in gone:
+        if not dry_run:
+            journal.record(path, [], now)       # every live row: deleted, with its event
+            db.execute("INSERT INTO books VALUES (?,NULL,?,?) ON CONFLICT(workbook) DO UPDATE SET "
+                       "gone_at=excluded.gone_at", (path, known[path][1], now.isoformat()))
+        out.told.append(_gone_problem(path, known[path][1], _rows(db, path)))
+    _gone_notices(db, out, now, set(current))
+    _fresh_notices(db, out, now, state)
+    if dry_run:
+        out.notices += [(f"gone:{p}:{now.isoformat()}", problem) for p, problem in zip(gone, out.told)]
+    return out
+
+
+def seen(journal: Journal, relpath: str, identity: str | None, now: datetime) -> None:
+    """This run checked `relpath`, which now carries `identity` (None: no _duban sheet)."""
+    journal.db.execute("INSERT INTO books VALUES (?,?,?,NULL) ON CONFLICT(workbook) DO UPDATE SET "
+                       "identity=COALESCE(excluded.identity, identity), last_seen=excluded.last_seen, gone_at=NULL",
+                       (relpath, identity, now.isoformat()))
+
+
+def _rel(read: WorkbookRead, folder: Path) -> str:
+    return str(read.path.relative_to(folder))
+
+
+def _known(db) -> dict[str, tuple[str | None, str, str | None]]:
+    """path -> (identity, last seen, gone since); paths a journal from before this table holds live
+    rows of count too (last seen: their latest change)."""
+    known = {w: (i, s, g) for w, i, s, g in db.execute("SELECT workbook, identity, last_seen, gone_at FROM books")}
+    for path, latest in db.execute("SELECT workbook, MAX(last_changed) FROM rows WHERE deleted_at IS NULL "
+                                   "GROUP BY workbook"):
+        known.setdefault(path, (None, latest, None))
+    return known
+
+
+def _is_move(folder: Path, owner: str, current: dict) -> bool:
+    """The identity's old path is no longer a file (and so is not this run's other copy)."""
+    return owner not in current and not (folder / owner).is_file()
+
+
+def _move(journal: Journal, old: str, new: str, now: datetime) -> None:
+    """The journal's rows, paint and book entry follow a renamed or moved workbook; one "moved"
+    event per live row says from where (its "created" stays the first one)."""
+    detail = json.dumps([old, new], ensure_ascii=False)
+    with journal.db as db:
+        db.execute("BEGIN IMMEDIATE")
+        for table in ("rows", "painted"):
+            db.execute(f"DELETE FROM {table} WHERE workbook=? AND id IN (SELECT id FROM {table} WHERE workbook=?)",
+                       (new, old))
+            db.execute(f"UPDATE {table} SET workbook=? WHERE workbook=?", (new, old))
+        for table in ("painted_pending", "pending_writes"):
+            db.execute(f"DELETE FROM {table} WHERE workbook=?", (old,))
+        db.execute("INSERT INTO events (at, workbook, id, event, detail) SELECT ?, ?, id, 'moved', ? FROM rows "
+                   "WHERE workbook=? AND deleted_at IS NULL", (now.isoformat(), new, detail, new))
+        db.execute("DELETE FROM books WHERE workbook=?", (new,))
+        db.execute("UPDATE books SET workbook=? WHERE workbook=?", (new, old))
+
+
+def _rows(db, path: str) -> int:
+    return db.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at IS NOT NULL", (path,)).fetchone()[0]
+
+
+def _gone_problem(path: str, last_seen: str, rows: int) -> Problem:
+    return Problem("workbook-gone", path, params={"path": path, "last_seen": _minute(last_seen), "rows": rows})
+
+
+def _gone_notices(db, out: Reconciled, now: datetime, back: set[str]) -> None:
+    """Every workbook gone in the last TELL_FOR, as a notice for the clerks' report: the ledger
+    topic (path and time it went) makes it one mail, whichever run found it."""
+    since = (now - TELL_FOR).isoformat()
+    for path, last_seen, gone in db.execute("SELECT workbook, last_seen, gone_at FROM books WHERE gone_at >= ? "
+                                            "ORDER BY gone_at, workbook", (since,)):
+        if path not in back:        # back again: live, nothing to tell
+            out.notices.append((f"gone:{path}:{gone}", _gone_problem(path, last_seen, _rows(db, path))))
+
+
+def _fresh(db, out: Reconciled, carrying: list[str], now: datetime, state: Path, dry_run: bool) -> None:
+    """A journal without a single row, over workbooks duban wrote into before: told in the
+    terminal now, and kept (journal_facts) for the clerks' report, whichever run mails it."""
+    fact = {"at": now.isoformat(), "count": len(carrying), "path": carrying[0]}
+    out.told.append(_fresh_problem(fact, state))
+    if dry_run:
+        out.notices.append((f"state-new:{fact['at']}", out.told[-1]))
+    else:
+        db.execute("INSERT OR REPLACE INTO journal_facts VALUES (?,?)", (FRESH, json.dumps(fact, ensure_ascii=False)))
+
+
+def _fresh_notices(db, out: Reconciled, now: datetime, state: Path) -> None:
+    found = db.execute("SELECT value FROM journal_facts WHERE key=?", (FRESH,)).fetchone()
+    fact = json.loads(found[0]) if found else None
+    if fact and fact["at"] >= (now - TELL_FOR).isoformat():
+        out.notices.append((f"state-new:{fact['at']}", _fresh_problem(fact, state)))
+
+
+def _fresh_problem(fact: dict, state: Path) -> Problem:
+    return Problem("state-new", str(state), params={
+        "state": str(state), "count": fact["count"], "path": fact["path"], "since": _minute(fact["at"]),
+        "copy": str(state.with_name("ledger-copy.jsonl"))})
+
+
+def _minute(text: str) -> str:
+    return text[:16].replace("T", " ") if text else "?"

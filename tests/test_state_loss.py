@@ -1,0 +1,190 @@
+"""A lost, emptied or moved state: the workbooks carry what duban needs to undo its own paint
+(the hidden _duban sheet: a workbook identity and each painted cell's own format), a rename is
+history continued, a fresh journal over known workbooks is told, and a workbook that disappears
+is told once and its rows recorded as gone."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+
+import openpyxl
+
+from books import BOOK, NOW, SHEET, check, col, look, make_book, task, user_edit
+from jobs.check import check_folder
+from jobs.colours import PALETTE
+from books import settings
+
+STATUS, DUE = col("status"), col("due")
+DAY = timedelta(days=1)
+
+
+def overdue_book(folder: Path, n: int = 15, name: str = BOOK) -> Path:
+    """`n` tasks, every one overdue at NOW (its status cell painted red by a check)."""
+    return make_book(folder, [task(f"任务{i}", due=date(2026, 11, 1)) for i in range(n)], name)
+
+
+def duban_coloured(path: Path, n: int = 15) -> list[str]:
+    """The status cells that wear one of duban's colours (fill and font colour)."""
+    ws = openpyxl.load_workbook(path)[SHEET]
+    worn = {(c.fill, c.font) for c in PALETTE.values()}
+    found = []
+    for r in range(2, n + 2):
+        cell = ws[f"{STATUS}{r}"]
+        fill = (cell.fill.fgColor.rgb or "")[-6:] if cell.fill.fill_type else ""
+        font = (cell.font.color.rgb or "")[-6:] if cell.font.color is not None and isinstance(cell.font.color.rgb, str) else ""
+        if (fill, font) in worn:
+            found.append(cell.coordinate)
+    return found
+
+
+def looks(path: Path, n: int = 15) -> list[tuple]:
+    ws = openpyxl.load_workbook(path)[SHEET]
+    return [look(ws[f"{STATUS}{r}"]) for r in range(2, n + 2)]
+
+
+def clear_flags(path: Path, n: int = 15) -> None:
+    """Every task gets a deadline far ahead and a fresh update: no flag is left."""
+    user_edit(path, {f"{DUE}{r}": date(2027, 3, 1) for r in range(2, n + 2)}
+              | {f"{col('last_update')}{r}": date(2026, 11, 25) for r in range(2, n + 2)})
+
+
+def state_db(folder: Path) -> Path:
+    return folder / ".duban" / "state.db"
+
+
+def lose_state(folder: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(state_db(folder)) + suffix).unlink(missing_ok=True)
+
+
+def test_a_deleted_state_db_loses_no_colour(tmp_path):
+    path = overdue_book(tmp_path)
+    before = looks(path)
+    assert check(tmp_path).write == "written"
+    assert len(duban_coloured(path)) == 15
+    lose_state(tmp_path)
+    clear_flags(path)
+    result = check(tmp_path, NOW + 2 * DAY)
+    assert result.write == "written"
+    assert duban_coloured(path) == []
+    assert looks(path) == before            # each cell has exactly its own format back
+
+
+def test_an_emptied_state_db_loses_no_colour(tmp_path):
+    path = overdue_book(tmp_path)
+    before = looks(path)
+    check(tmp_path)
+    con = sqlite3.connect(state_db(tmp_path))
+    for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite%'").fetchall():
+        con.execute(f"DELETE FROM {table}")
+    con.commit()
+    con.close()
+    clear_flags(path)
+    check(tmp_path, NOW + 2 * DAY)
+    assert duban_coloured(path) == [] and looks(path) == before
+
+
+def test_a_renamed_workbook_loses_no_colour_and_keeps_its_history(tmp_path):
+    path = overdue_book(tmp_path)
+    before = looks(path)
+    check(tmp_path)
+    moved = tmp_path / "二部" / "二部任务.xlsx"
+    moved.parent.mkdir()
+    path.rename(moved)
+    clear_flags(moved)
+    report = check_folder(tmp_path, settings(), NOW + 2 * DAY)
+    [result] = report.workbooks
+    assert result.relpath == str(Path("二部") / "二部任务.xlsx")
+    assert result.journal["new"] == 0 and result.journal["deleted"] == 0
+    assert duban_coloured(moved) == [] and looks(moved) == before
+    con = sqlite3.connect(state_db(tmp_path))
+    assert con.execute("SELECT COUNT(*) FROM rows WHERE workbook=?", (BOOK,)).fetchone()[0] == 0
+    assert con.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at IS NULL",
+                       (result.relpath,)).fetchone()[0] == 15
+    from jobs.journal import Journal
+    journal = Journal(state_db(tmp_path))
+    try:
+        kinds = [e["event"] for e in journal.events("T-000001")]
+    finally:
+        journal.close()
+    assert kinds.count("created") == 1 and "deleted" not in kinds and "moved" in kinds
+
+
+def test_a_copy_of_a_workbook_is_not_taken_for_a_rename(tmp_path):
+    path = overdue_book(tmp_path)
+    check(tmp_path)
+    copy = tmp_path / "副本.xlsx"
+    copy.write_bytes(path.read_bytes())
+    report = check_folder(tmp_path, settings(), NOW + DAY)
+    by_path = {w.relpath: w for w in report.workbooks}
+    assert by_path[BOOK].journal["deleted"] == 0
+    assert by_path["副本.xlsx"].journal["new"] == 15      # a new workbook with rows of its own
+    ids = {w.relpath: w.read.meta.get("workbook_id") for w in check_folder(tmp_path, settings(), NOW + 2 * DAY).workbooks}
+    assert ids[BOOK] and ids["副本.xlsx"] and ids[BOOK] != ids["副本.xlsx"]   # the copy got an identity of its own
+
+
+def test_a_fresh_journal_over_known_workbooks_is_told(tmp_path):
+    path = overdue_book(tmp_path)
+    check(tmp_path)
+    lose_state(tmp_path)
+    report = check_folder(tmp_path, settings(), NOW + DAY)
+    told = [p for _topic, p in report.notices if p.code == "state-new"]
+    assert len(told) == 1
+    assert "state.db" in told[0].message("zh") and "state.db" in told[0].message("en")
+    assert any("state.db" in w for w in report.warnings)
+    again = check_folder(tmp_path, settings(), NOW + DAY + timedelta(hours=1))
+    assert not any("state.db" in w for w in again.warnings)      # told in the terminal once
+
+
+def test_the_painted_record_lives_in_the_hidden_sheet(tmp_path):
+    path = overdue_book(tmp_path, 3)
+    check(tmp_path)
+    ws = openpyxl.load_workbook(path)["_duban"]
+    rows = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value}
+    assert rows["kind"] == "tasks" and len(rows["workbook_id"]) == 36
+    painted = json.loads(rows["painted.1"])
+    assert sorted(e[0] for e in painted) == ["T-000001", "T-000002", "T-000003"]
+    assert all(e[1] == "status" and e[2] == "red" for e in painted)
+    assert all(len(v) < 32767 for v in rows.values() if isinstance(v, str))
+
+
+def test_a_workbook_that_disappears_is_told_once_and_its_rows_are_gone(tmp_path):
+    path = overdue_book(tmp_path, 3)
+    other = overdue_book(tmp_path, 2, "另一个.xlsx")
+    check_folder(tmp_path, settings(), NOW)
+    path.unlink()
+    report = check_folder(tmp_path, settings(), NOW + timedelta(hours=1))
+    gone = [(t, p) for t, p in report.notices if p.code == "workbook-gone"]
+    assert len(gone) == 1
+    topic, problem = gone[0]
+    assert BOOK in problem.message("zh") and "2026-11-23 09:00" in problem.message("zh")
+    assert BOOK in problem.message("en")
+    assert any(BOOK in w for w in report.warnings)
+    con = sqlite3.connect(state_db(tmp_path))
+    live = con.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at IS NULL", (BOOK,)).fetchone()[0]
+    deleted = con.execute("SELECT COUNT(*) FROM events WHERE workbook=? AND event='deleted'", (BOOK,)).fetchone()[0]
+    con.close()
+    assert (live, deleted) == (0, 3)
+    again = check_folder(tmp_path, settings(), NOW + timedelta(hours=2))
+    assert [t for t, p in again.notices if p.code == "workbook-gone"] == [topic]   # the same topic: mailed once
+    assert not any(BOOK in w for w in again.warnings)                              # the terminal told it once
+    assert other.exists()
+
+
+def test_a_workbook_replaced_by_a_folder_is_gone_and_comes_back(tmp_path):
+    path = overdue_book(tmp_path, 3)
+    check_folder(tmp_path, settings(), NOW)
+    data = path.read_bytes()
+    path.unlink()
+    path.mkdir()
+    report = check_folder(tmp_path, settings(), NOW + timedelta(hours=1))
+    assert [p.code for _t, p in report.notices] == ["workbook-gone"]
+    path.rmdir()
+    path.write_bytes(data)
+    back = check_folder(tmp_path, settings(), NOW + timedelta(hours=2))
+    assert back.notices == [] and back.workbooks[0].journal["deleted"] == 0
+    con = sqlite3.connect(state_db(tmp_path))
+    assert con.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at IS NULL", (BOOK,)).fetchone()[0] == 3
