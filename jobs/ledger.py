@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
+from . import ledgercopy
 from .notify import Item, Notice
 from .state import connect
 from .workcal import WorkCalendar
@@ -27,8 +28,12 @@ CREATE TABLE IF NOT EXISTS notified (
 
 class Ledger:
     def __init__(self, path: Path, read_only: bool = False):
-        """`read_only` (dry runs): no file is created or changed (see jobs.state.connect)."""
+        """`read_only` (dry runs): no file is created or changed (see jobs.state.connect). A
+        state.db that lost lines its copy beside it has (ledgercopy) gets them back first."""
         self.db = connect(path, SCHEMA, read_only=read_only)
+        self.path = path
+        self.read_only = read_only
+        self.restored = 0 if read_only and Path(path).exists() else ledgercopy.restore(self.db, path)
 
     def close(self) -> None:
         self.db.close()
@@ -78,3 +83,5 @@ class Ledger:
         with self.db:
             self.db.execute("BEGIN")
             self.db.executemany("INSERT OR IGNORE INTO notified VALUES (?,?,?,?,?,?,?,?)", rows)
+        if not self.read_only:
+            ledgercopy.append(self.path, rows)

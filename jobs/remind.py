@@ -62,6 +62,13 @@ class MailRun:
         """The workbooks whose write-back was refused in this run's check (skips are routine)."""
         return [w for w in self.check.workbooks if w.write == "refused"] if self.check else []
 
+    @property
+    def undelivered(self) -> bool:
+        """Mail this run was to send could not go: the server was unreachable or turned the settings
+        down, or mail was set aside or given up. The command's exit code says so (cli)."""
+        d = self.delivery
+        return d is not None and bool(d.error or d.set_aside or d.given_up)
+
 
 def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
     """The daily job: check (and write back), then digests, escalations and the problems report."""
@@ -70,7 +77,7 @@ def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -
         sources = _sources(report)
         directory = Directory.from_reads([s.read for s in sources])
         planned = notify.plan(sources, directory, settings["mail"]["clerks"])
-        run = _mail(folder, settings, now, planned, dry_run)
+        run = _mail(folder, settings, now, planned, dry_run, report.notices)
         run.check = report
         return run
 
@@ -111,7 +118,8 @@ def _db(folder: Path, settings: dict) -> Path:
     return folder / settings["state"]["path"]
 
 
-def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry_run: bool) -> MailRun:
+def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry_run: bool,
+          notices: list[tuple[str, Problem]] = ()) -> MailRun:
     """Queue and deliver the planned mail; the caller holds the run lock (a dry run opens the
     ledger and the queue read-only and sends nothing)."""
     run = mail_run(folder, settings, now, unknown=planned.unknown)
@@ -127,7 +135,8 @@ def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry
         if not dry_run:     # this run's mail and whatever still waits from earlier runs
             run.delivery = deliver(folder, settings, now, queue)
         if reports:         # last, so that it names mail refused or given up just now
-            batch.mail_problems = _undelivered(queue, ledger, settings)
+            batch.mail_problems = _undelivered(queue, ledger, settings) + \
+                [(topic, p) for topic, p in notices if not ledger.ever_told(topic)]   # the check's: a workbook gone, ...
             queued = [batch.send(notice) for notice in reports]
             if not dry_run and any(queued):
                 if run.delivery.error is None:
@@ -210,8 +219,9 @@ def deliver(folder: Path, settings: dict, now: datetime, queue: MailQueue) -> De
 
 
 def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict) -> list[tuple[str, Problem]]:
-    """Mail given up, and mail the server refused (5xx; a whole mail or one recipient's copy),
-    that the clerks have not been told of, as (ledger topic, problem naming the address).
+    """Mail given up, set aside, or that went without an answer (it may have been delivered), and
+    mail the server refused (5xx; a whole mail or one recipient's copy), that the clerks have not
+    been told of, as (ledger topic, problem naming the address).
     A refused problems report is not reported in the next one (its clerk cannot get that either);
     the terminal and `duban outbox` show it."""
     days = settings["mail"]["give_up_days"]
@@ -221,9 +231,24 @@ def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict) -> list[tuple
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-given-up", "outbox", value=", ".join(m.recipients),
                                          params={"subject": m.subject, "days": days, "error": m.last_error or "?"})))
+    for m in queue.entries("set_aside"):
+        topic = f"set-aside:{m.key}"
+        if not ledger.ever_told(topic):
+            found.append((topic, Problem("mail-set-aside", "outbox", value=", ".join(m.recipients),
+                                         params={"subject": m.subject, "error": m.last_error or "?"})))
+    for m in queue.unanswered():
+        topic = f"unanswered:{m.key}"
+        if not ledger.ever_told(topic):
+            found.append((topic, Problem("mail-fate-unknown", "outbox", value=", ".join(m.recipients),
+                                         params={"subject": m.subject, "error": _first(m.last_error)})))
     for m in queue.entries("failed"):
         topic = f"refused:{m.key}"
         if m.kind != "problems" and not ledger.ever_told(topic):
             found.append((topic, Problem("mail-refused", "outbox", value=", ".join(m.recipients),
                                          params={"subject": m.subject, "error": m.last_error or "?"})))
     return found
+
+
+def _first(error: str | None) -> str:
+    """The server's part of a queue note ("… ; it may already have been delivered; …")."""
+    return (error or "no answer from the mail server").split("; it may already")[0]

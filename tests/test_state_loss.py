@@ -188,3 +188,54 @@ def test_a_workbook_replaced_by_a_folder_is_gone_and_comes_back(tmp_path):
     assert back.notices == [] and back.workbooks[0].journal["deleted"] == 0
     con = sqlite3.connect(state_db(tmp_path))
     assert con.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at IS NULL", (BOOK,)).fetchone()[0] == 3
+
+
+# ---- the ledger's "already sent today" survives state.db ------------------------------------
+def test_a_deleted_state_db_sends_no_mail_twice_the_same_day(tmp_path):
+    """`duban remind` as a real process; state.db deleted between two runs of the same morning."""
+    from test_mail import MORNING, make_folder
+    from books import cli
+
+    folder = make_folder(tmp_path)
+    (folder / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\n', encoding="utf-8")
+    first = cli("remind", str(folder), "--now", MORNING.isoformat(), "--json")
+    assert first.returncode == 0, first.stderr
+    sent = sorted((folder / "outbox").glob("*.eml"))
+    assert len(sent) >= 5
+    lose_state(folder)
+    second = cli("remind", str(folder), "--now", (MORNING + timedelta(hours=2)).isoformat(), "--json")
+    assert second.returncode == 0, second.stderr
+    assert sorted((folder / "outbox").glob("*.eml")) == sent          # not one mail twice
+    assert json.loads(second.stdout)["mails"] == []
+    tomorrow = cli("remind", str(folder), "--now", (MORNING + DAY).isoformat(), "--json")
+    assert tomorrow.returncode == 0, tomorrow.stderr
+    assert len(sorted((folder / "outbox").glob("*.eml"))) > len(sent)   # the next day reminds again
+
+
+def test_the_clerks_hear_of_a_gone_workbook_once(tmp_path):
+    from test_mail import MORNING, make_folder
+
+    from jobs.remind import remind
+    from workbooks.kinds import KINDS
+
+    folder = make_folder(tmp_path)
+    config = settings()
+    config["mail"]["clerks"] = ["王芳"]
+    remind(folder, config, MORNING)
+    (folder / KINDS["raci"].filename("zh")).unlink()
+    check_folder(folder, config, MORNING + timedelta(hours=1))        # serve's check finds it gone
+    reports = []
+    for day in range(3):
+        before = set((folder / "outbox").glob("*.eml"))
+        remind(folder, config, MORNING + (day + 1) * DAY)
+        new = set((folder / "outbox").glob("*.eml")) - before
+        reports += [p.read_bytes() for p in new]
+    import email
+    import email.policy
+    texts = []
+    for raw in reports:
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        if message.get_body(("plain",)):
+            texts.append(message.get_body(("plain",)).get_content())
+    told = [t for t in texts if KINDS["raci"].filename("zh") in t and "已不在共享文件夹中" in t]
+    assert len(told) == 1

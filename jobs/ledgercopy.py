@@ -1,0 +1,78 @@
+"""A copy of the notification ledger beside state.db (`ledger-copy.jsonl`), so that "already
+sent today" is not lost with state.db.
+
+Every ledger line is appended here (one JSON list per line, fsynced) right after it is stored in
+state.db. When the ledger is opened and the copy's last line is not in it (state.db deleted,
+emptied, or put back from an older copy), every line of the copy is taken back in. Lines are
+only ever appended; a line cut short by a crash is skipped. The copy is lost only with the
+state folder itself.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+NAME = "ledger-copy.jsonl"
+_TAIL = 4096
+_ROW = "recipient=? AND item=? AND rule=? AND deadline=? AND kind=? AND day=?"
+
+
+def copy_of(db_path: Path) -> Path:
+    return Path(db_path).with_name(NAME)
+
+
+def append(db_path: Path, rows: list[tuple]) -> None:
+    """Add these ledger lines to the copy (the ledger stored them a moment ago)."""
+    if not rows:
+        return
+    text = "".join(json.dumps(list(row[:8]), ensure_ascii=False) + "\n" for row in rows)
+    with open(copy_of(db_path), "a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def restore(db: sqlite3.Connection, db_path: Path) -> int:
+    """Take the copy's lines back into the ledger if its last one is missing; how many came back."""
+    path = copy_of(db_path)
+    last = _last_line(path)
+    if last is None or db.execute(f"SELECT 1 FROM notified WHERE {_ROW}", last[:6]).fetchone():
+        return 0
+    rows = list(_lines(path))
+    with db:
+        db.execute("BEGIN")
+        before = db.total_changes
+        db.executemany("INSERT OR IGNORE INTO notified (recipient, item, rule, deadline, kind, day, at, mail) "
+                       "VALUES (?,?,?,?,?,?,?,?)", rows)
+        return db.total_changes - before
+
+
+def _last_line(path: Path) -> list | None:
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - _TAIL))
+            tail = fh.read().decode("utf-8", "replace").splitlines()
+    except FileNotFoundError:
+        return None
+    for line in reversed(tail):
+        if (row := _parse(line)) is not None:
+            return row
+    return None
+
+
+def _lines(path: Path):
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if (row := _parse(line)) is not None:
+                yield row
+
+
+def _parse(line: str) -> list | None:
+    try:
+        row = json.loads(line)
+    except ValueError:
+        return None
+    return row if isinstance(row, list) and len(row) == 8 and all(isinstance(v, str) for v in row) else None
