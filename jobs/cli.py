@@ -288,6 +288,8 @@ def _settings(folder: Path, mail: bool = False) -> dict:
                          f"{folder} has no duban.toml, and mail needs its settings (sender, clerks, mail server). "
                          f"Run 'duban init {folder} --config-only' to write one, fill in [mail], then run again.")
     settings = config.load(folder)
+    _state["lang"] = settings["company"]["language"]      # main() tells a disk or state fault in it,
+    _state["folder"] = folder                             # naming the folder when the error names no file
     from . import clerks
     clerks.warn(folder, settings)        # until someone is named, the problems report reaches no one
     return settings
@@ -307,6 +309,15 @@ def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
     return settings, moment
 
 
+def _fault_text(exc: BaseException, chain: bool = True) -> str | None:
+    """The sentence for a disk or state-database condition (workbooks.faults), in the folder's
+    language; `chain`: also when it caused `exc` (else only when `exc` is one)."""
+    from workbooks.faults import StorageFault, translate
+
+    fault = translate(exc, near=_state.get("folder")) if chain else exc if isinstance(exc, StorageFault) else None
+    return fault.text(_state.get("lang", "zh")) if fault is not None else None
+
+
 def main() -> None:
     """Entry point: run the app, turning DubanError into one line on stderr and an exit code."""
     try:
@@ -314,11 +325,14 @@ def main() -> None:
     except DubanError as exc:
         if _state["debug"]:
             raise
-        typer.echo(f"duban: {exc}", err=True)
+        typer.echo(f"duban: {_fault_text(exc, chain=False) or exc}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one sentence, not a traceback
         if _state["debug"]:
             raise
+        if text := _fault_text(exc):         # a damaged state.db, a full disk, a read-only share: not a bug
+            typer.echo(f"duban: {text}", err=True)
+            sys.exit(1)
         typer.echo(f"duban: unexpected error: {type(exc).__name__}: {exc}. Run again with --debug "
                    f"for the details, and report it with them.", err=True)
         sys.exit(1)

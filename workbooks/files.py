@@ -8,6 +8,9 @@ file gets the mode the old one had, or what a plain open() would give.
 from __future__ import annotations
 
 import os
+import re
+import secrets
+import socket
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,12 +26,21 @@ def plain_mode(path: Path | None = None) -> int:
     return 0o666 & ~umask
 
 
+def unique_suffix() -> str:
+    """`host-pid-random` for a temporary file's name: two writers, even two machines writing the
+    same share, never share a temp file name (tempfile's random part alone is unique only
+    within the name space one machine sees while it creates the file)."""
+    host = re.sub(r"[^A-Za-z0-9_-]+", "_", socket.gethostname())[:40] or "host"
+    return f"{host}-{os.getpid()}-{secrets.token_hex(4)}"
+
+
 @contextmanager
 def replacing(path: Path, prefix: str | None = None) -> Iterator[Path]:
     """Yield a temp path beside `path` for a writer that wants a file name (openpyxl, XlsxWriter);
     on success it replaces `path` with the usual mode, on failure it is removed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=prefix or f".{path.stem}.", suffix=path.suffix + ".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=(prefix or f".{path.stem}.") + unique_suffix() + ".",
+                                suffix=path.suffix + ".tmp", dir=path.parent)
     os.close(fd)
     tmp = Path(name)
     try:

@@ -1,38 +1,69 @@
-"""The state database (`DIR/.duban/state.db`): one way to open it for the journal, the ledger and the queue."""
+"""The state database (`DIR/.duban/state.db`): one way to open it for the journal, the ledger and the queue.
+
+The folder is often a share that serve (on the server) and the Excel console (on a clerk's PC)
+both reach. SQLite's WAL mode keeps its index in shared memory (`-shm`), which machines do not
+share over SMB or NFS, so the database uses the rollback journal (`journal_mode=DELETE`), which
+relies only on file locks the file server sees. Opening a damaged file, or one the disk or
+share will not let duban write, raises `faults.StorageFault` naming the file and what to do.
+After a job that changed the state, `keep_good_copy` keeps `state.db.bak`: the copy the
+sentence for a damaged database points at.
+"""
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import struct
 from pathlib import Path
 
+from . import faults
+from .files import unique_suffix
+
 _TABLE = re.compile(r"\s*CREATE TABLE IF NOT EXISTS (\w+)")
+JOURNAL_MODE = "delete"          # not WAL: safe when the file is on a share used from two machines
+last_opened: Path | None = None  # the state database this process opened last (faults.translate names it)
 
 
 def connect(path: Path, schema: str, read_only: bool = False) -> sqlite3.Connection:
-    """Autocommit connection (callers open their own transactions), WAL so readers never block
-    the job, a generous busy timeout for a second job on the same folder, and `schema` applied.
+    """Autocommit connection (callers open their own transactions), the rollback journal (see the
+    module docstring), a generous busy timeout for a second job on the same folder, and `schema`
+    applied. A damaged, full or read-only state database raises faults.StorageFault.
 
     `read_only` (dry runs) changes nothing on disk: see `_read_only`."""
-    if read_only:
-        return _read_only(path, schema)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(path, timeout=30, isolation_level=None)
-    db.execute("PRAGMA journal_mode=WAL")
-    db.executescript(schema)
-    return db
+    global last_opened
+    last_opened = path
+    try:
+        if read_only:
+            return _read_only(path, schema)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _check_length(path)
+        db = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA journal_mode={JOURNAL_MODE}")
+            db.executescript(schema)
+        except BaseException:
+            db.close()
+            raise
+        return db
+    except (sqlite3.Error, OSError) as exc:
+        fault = faults.translate(exc, path)
+        if fault is None:
+            raise
+        raise fault from exc
 
 
 def _read_only(path: Path, schema: str) -> sqlite3.Connection:
     """A connection that creates and changes no file: an empty in-memory database when `path`
-    does not exist; else `path` opened `mode=ro`. SQLite's read-only WAL reader would still
-    create `-wal` and `-shm` files and leave them behind, so while there is no `-wal` file (no
-    connection open, every change checkpointed into the file; duban's writers are held off by
-    the run lock) the file is opened `immutable`. Tables the file lacks are empty TEMP tables."""
+    does not exist; else `path` opened `mode=ro`. While no `-wal` or `-journal` file is beside it
+    (no change half-made; duban's writers are held off by the run lock) the file is opened
+    `immutable`, so that a file still in WAL mode (written by an older duban) gets no `-shm`
+    left behind. Tables the file lacks are empty TEMP tables."""
     if not path.exists():
         db = sqlite3.connect(":memory:", isolation_level=None)
         db.executescript(schema)
         return db
-    immutable = not path.with_name(path.name + "-wal").exists()
+    _check_length(path)
+    immutable = not any(path.with_name(path.name + s).exists() for s in ("-wal", "-journal"))
     uri = path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
     db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
     have = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -41,3 +72,63 @@ def _read_only(path: Path, schema: str) -> sqlite3.Connection:
         if found and found[1] not in have:
             db.execute(statement.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
     return db
+
+
+def _check_length(path: Path) -> None:
+    """A file cut short (a copy that stopped, a disk that filled) is damaged, though SQLite would
+    open it and fail only at the first page it lacks: the header says how many pages there are.
+    Not judged while a journal beside it may still be rolled back."""
+    if any(path.with_name(path.name + s).exists() for s in ("-wal", "-journal")):
+        return
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(100)
+            size = os.fstat(fh.fileno()).st_size
+    except FileNotFoundError:
+        return
+    if len(head) == 0:
+        return                                   # an empty file is a new database
+    if len(head) < 100 or not head.startswith(b"SQLite format 3\x00"):
+        raise faults.corrupt(path, "not an SQLite database" if len(head) >= 16 else f"only {size} bytes")
+    page_size = struct.unpack(">H", head[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    (pages,), counter, valid_for = struct.unpack(">I", head[28:32]), head[24:28], head[92:96]
+    if counter == valid_for and pages and size < pages * page_size:
+        raise faults.corrupt(path, f"cut short: {size} of {pages * page_size} bytes")
+
+
+# ---- the last good copy ----------------------------------------------------------------------------
+def keep_good_copy(path: Path) -> Path | None:
+    """After a job that changed `path`: an SQLite online backup of it into `state.db.bak`, put in
+    place only once the copy passes `PRAGMA quick_check`, so the .bak is always a database that
+    opens. Skipped when the copy is already newer than the database (nothing changed since).
+    Returns the copy, or None when there is none. Never raises: a copy that cannot be made (the
+    disk full, the source damaged) leaves the previous one as it was."""
+    bak = faults.backup_of(path)
+    try:
+        if not path.exists() or path.stat().st_size == 0:
+            return None
+        if bak.exists() and bak.stat().st_mtime_ns > path.stat().st_mtime_ns:
+            return bak
+        tmp = path.with_name(f".{bak.name}.{unique_suffix()}.tmp")
+        try:
+            source = sqlite3.connect(path, timeout=30)
+            try:
+                target = sqlite3.connect(tmp)
+                try:
+                    source.backup(target)
+                    ok = target.execute("PRAGMA quick_check").fetchone()[0] == "ok"
+                    if ok:
+                        target.execute(f"PRAGMA journal_mode={JOURNAL_MODE}")
+                finally:
+                    target.close()
+            finally:
+                source.close()
+            if not ok:
+                return bak if bak.exists() else None
+            os.replace(tmp, bak)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return bak
+    except (sqlite3.Error, OSError):
+        return bak if bak.exists() else None
