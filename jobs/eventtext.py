@@ -12,9 +12,10 @@ from workbooks.kinds import KINDS
 from workbooks.schema import ColumnType
 
 EVENTS = {
-    "zh": {"created": "新增", "changed": "修改", "status": "状态变更", "deleted": "删除", "restored": "恢复"},
+    "zh": {"created": "新增", "changed": "修改", "status": "状态变更", "deleted": "删除", "restored": "恢复",
+           "moved": "工作簿改名或移动"},
     "en": {"created": "created", "changed": "changed", "status": "status changed", "deleted": "deleted",
-           "restored": "restored"},
+           "restored": "restored", "moved": "workbook renamed or moved"},
 }
 SEPARATOR = {"zh": "；", "en": "; "}
 COLON = {"zh": "：", "en": ": "}
@@ -35,6 +36,8 @@ def event_detail(ident: str, event: str, detail: str | None, lang: str) -> str:
         data = json.loads(detail)
     except ValueError:
         return detail
+    if event == "moved" and isinstance(data, list) and len(data) == 2:
+        return f"{data[0]} → {data[1]}"
     if kind is None:
         return detail
     if event == "status" and isinstance(data, list) and len(data) == 2:

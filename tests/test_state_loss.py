@@ -239,3 +239,26 @@ def test_the_clerks_hear_of_a_gone_workbook_once(tmp_path):
             texts.append(message.get_body(("plain",)).get_content())
     told = [t for t in texts if KINDS["raci"].filename("zh") in t and "已不在共享文件夹中" in t]
     assert len(told) == 1
+
+
+# ---- the same from the command line ---------------------------------------------------------------
+def test_the_command_line_tells_a_fresh_state_and_a_gone_workbook_and_history_follows_a_rename(tmp_path):
+    from books import cli
+
+    path = overdue_book(tmp_path, 3)
+    overdue_book(tmp_path, 2, "另一个.xlsx")
+    assert cli("check", str(tmp_path), "--now", NOW.isoformat()).returncode == 0
+    moved = tmp_path / "归档" / BOOK
+    moved.parent.mkdir()
+    path.rename(moved)
+    assert cli("check", str(tmp_path), "--now", (NOW + DAY).isoformat()).returncode == 0
+    history = cli("history", str(tmp_path), "T-000001", "--json")
+    assert history.returncode == 0, history.stderr
+    found = [e["event"] for e in json.loads(history.stdout)]
+    assert found.count("created") == 1 and found.count("moved") == 1 and "deleted" not in found
+    lose_state(tmp_path)
+    fresh = cli("check", str(tmp_path), "--now", (NOW + 2 * DAY).isoformat())
+    assert fresh.returncode == 0 and "state.db" in fresh.stderr and "状态文件" in fresh.stderr
+    moved.unlink()
+    gone = cli("check", str(tmp_path), "--now", (NOW + 3 * DAY).isoformat())
+    assert gone.returncode == 0 and str(Path("归档") / BOOK) in gone.stderr and "已不在共享文件夹中" in gone.stderr
