@@ -132,7 +132,7 @@ def remind(folder: Path = Folder,
     settings, moment = _with_workbooks(folder, now, mail=True)
     run = run_remind(folder, settings, moment, dry_run)
     mail_summary(run, settings, as_json)
-    if run.refused:                 # a workbook write refused: shown in red, and the exit code says so
+    if run.refused or run.undelivered:  # a refused write, or mail that could not go: a scheduler must notice
         raise typer.Exit(1)
 
 
@@ -148,7 +148,7 @@ def alert(folder: Path = Folder,
     settings, moment = _with_workbooks(folder, now, mail=True)
     run = run_alert(folder, settings, moment, dry_run)
     mail_summary(run, settings, as_json)
-    if run.refused:
+    if run.refused or run.undelivered:
         raise typer.Exit(1)
 
 
@@ -174,8 +174,9 @@ def summary(folder: Path = Folder,
 @app.command()
 def outbox(folder: Path = Folder,
            retry: bool = typer.Option(False, "--retry", help="Send what is waiting now (held mail keeps its time)."),
-           failed: bool = typer.Option(False, "--failed", help="With --retry: also retry mail the server refused."),
-           status: Optional[str] = typer.Option(None, "--status", help="Only mail in this state: queued, sent, failed, given_up."),
+           failed: bool = typer.Option(False, "--failed", help="With --retry: also retry mail the server refused, "
+                                       "and mail set aside (sent once more: it may already have been delivered)."),
+           status: Optional[str] = typer.Option(None, "--status", help="Only mail in this state: queued, sent, failed, given_up, set_aside."),
            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
            as_json: bool = typer.Option(False, "--json", help="Print the queue as JSON.")) -> None:
     """邮件队列 — list the mail queue (queued, sent, failed), or send what is waiting with --retry."""
@@ -183,11 +184,14 @@ def outbox(folder: Path = Folder,
     from .mailreport import mail_summary, queue_listing
 
     settings = _settings(folder)
-    if status not in (None, "queued", "sent", "failed", "given_up"):
-        raise UsageError(f"--status must be queued, sent, failed or given_up, not '{status}'.")
+    if status not in (None, "queued", "sent", "failed", "given_up", "set_aside"):
+        raise UsageError(f"--status must be queued, sent, failed, given_up or set_aside, not '{status}'.")
     if retry:
         from .remind import retry as run_retry
-        mail_summary(run_retry(folder, settings, clock.now(settings, now), failed), settings, as_json)
+        run = run_retry(folder, settings, clock.now(settings, now), failed)
+        mail_summary(run, settings, as_json)
+        if run.undelivered:             # still could not go: exit code 1, as remind and alert
+            raise typer.Exit(1)
         return
     with MailQueue(folder / settings["state"]["path"]) as queue:
         queue_listing(queue.entries(status), settings, as_json)

@@ -13,10 +13,13 @@ TEXT = {
            "nothing": "没有需要发送的邮件。", "skipped": "{n} 封邮件此前已发出，内容未变，未重复发送。",
            "written": "{n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
            "sent_smtp": "{n} 封邮件已通过 {dest} 发出",
-           "rest": "失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封",
+           "rest": "失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封，搁置 {set_aside} 封",
            "write_refused": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样，提醒照常发出；数据问题报告已告知文员。",
            "down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
            "refused": "邮件服务器拒收，不再重试（数据问题报告会告知文员）：{to} — {subject}（{error}）",
+           "set_aside": "已搁置，不再自动发送：{to} — {subject}（{error}）。它可能已经送达，请向收件人确认；如未收到，运行 duban outbox --retry --failed 再发一次。",
+           "unanswered": "发出后邮件服务器没有答复，可能已经送达：{to} — {subject}。督办以相同的 Message-ID 最多再发一次，收件人可能收到两封。",
+           "setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox --retry。",
            "unknown": "无法送达：{text}", "queue_title": "邮件队列", "attempts": "尝试", "error": "错误",
            "when": "排队时间", "empty": "队列为空。"},
     "en": {"title": "Mail {now}", "kind": "Kind", "to": "To", "subject": "Subject", "items": "Items", "status": "Status",
@@ -25,10 +28,13 @@ TEXT = {
            "nothing": "No mail to send.", "skipped": "{who} already sent with the same content; not sent again.",
            "written": "{mails} written to {dest} (open the .eml files with Outlook, Foxmail or Thunderbird)",
            "sent_smtp": "{mails} sent through {dest}",
-           "rest": "{failed} failed, {queued} waiting, {given_up} given up",
+           "rest": "{failed} failed, {queued} waiting, {given_up} given up, {set_aside} set aside",
            "write_refused": "Workbook not written (refused): {file} — {why}. The file is as it was and the reminders went out; the clerks' problems report names it.",
            "down": "The mail server could not be reached ({error}): the mail stays queued and is retried on the next run.",
            "refused": "Refused by the mail server, not retried (the clerks' problems report names it): {to} — {subject} ({error})",
+           "set_aside": "Set aside, not sent again by itself: {to} — {subject} ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox --retry --failed sends it once more.",
+           "unanswered": "No answer from the mail server after the mail was sent, so it may already have been delivered: {to} — {subject}. duban sends it at most once more, with the same Message-ID: the recipient may get it twice.",
+           "setup": "A mail setting is wrong, so the mail stays in the queue and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox --retry.",
            "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
            "when": "Queued", "empty": "The queue is empty."},
 }
@@ -75,13 +81,22 @@ def _delivery(run, t: dict) -> None:
         mails = "1 mail" if n == 1 else f"{n} mails"
         key = "sent_smtp" if run.transport == "smtp" else "written"
         out.print(escape(t[key].format(n=n, mails=mails, dest=run.destination)))
-    if delivery.failed or delivery.still_queued or delivery.given_up:
+    if delivery.failed or delivery.still_queued or delivery.given_up or delivery.set_aside:
         out.print(t["rest"].format(failed=len(delivery.failed), queued=len(delivery.still_queued),
-                                   given_up=len(delivery.given_up)))
+                                   given_up=len(delivery.given_up), set_aside=len(delivery.set_aside)))
     for m in delivery.failed:
         err.print("[yellow]" + escape(t["refused"].format(to=", ".join(m.recipients), subject=m.subject,
                                                          error=m.last_error or "?")) + "[/yellow]")
-    if delivery.error:
+    for m in delivery.unanswered:
+        err.print("[yellow]" + escape(t["unanswered"].format(to=", ".join(m.recipients), subject=m.subject))
+                  + "[/yellow]")
+    for m in delivery.set_aside:
+        err.print("[bold red]" + escape(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject,
+                                                            error=m.last_error or "?")) + "[/bold red]")
+    if delivery.error and delivery.setting:
+        err.print("[bold red]" + escape(t["setup"].format(error=delivery.error, setting=delivery.setting))
+                  + "[/bold red]")
+    elif delivery.error:
         err.print("[yellow]" + escape(t["down"].format(error=delivery.error)) + "[/yellow]")
 
 
@@ -98,11 +113,15 @@ def mail_json(run) -> dict:
                 "sent": [m.key for m in d.sent], "failed": [{"key": m.key, "recipients": m.recipients, "error": m.last_error}
                                                   for m in d.failed],
                 "given_up": [m.key for m in d.given_up], "waiting": [m.key for m in d.still_queued],
-                "error": d.error}}
+                "set_aside": [{"key": m.key, "recipients": m.recipients, "error": m.last_error} for m in d.set_aside],
+                "may_be_delivered_twice": [m.key for m in d.unanswered],
+                "error": d.error, "setting": d.setting}}
 
 
-QUEUE_STATES = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": "被拒收", "given_up": "已放弃"},
-                "en": {"queued": "waiting", "sent": "sent", "failed": "refused", "given_up": "given up"}}
+QUEUE_STATES = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": "被拒收", "given_up": "已放弃",
+                       "set_aside": "已搁置（可能已送达）"},
+                "en": {"queued": "waiting", "sent": "sent", "failed": "refused", "given_up": "given up",
+                       "set_aside": "set aside (may have been delivered)"}}
 
 
 def queue_listing(entries, settings: dict, as_json: bool) -> None:
@@ -127,6 +146,6 @@ def queue_listing(entries, settings: dict, as_json: bool) -> None:
 
 def _entry(m) -> dict:
     return {"key": m.key, "kind": m.kind, "recipients": m.recipients, "subject": m.subject, "status": m.status,
-            "attempts": m.attempts, "error": m.last_error,
+            "attempts": m.attempts, "error": m.last_error, "sends_without_answer": m.unknown,
             **{k: (getattr(m, k).isoformat() if getattr(m, k) else None)
                for k in ("queued_at", "not_before", "next_attempt", "sent_at")}}

@@ -169,6 +169,12 @@ class MailQueue:
         rows = self.db.execute(f"SELECT {FIELDS} FROM {TABLES} {where} ORDER BY id", args)
         return [QueuedMail.from_row(r) for r in rows]
 
+    def unanswered(self) -> list[QueuedMail]:
+        """Queued or sent mail that went at least once without an answer (may arrive twice)."""
+        rows = self.db.execute(f"SELECT {FIELDS} FROM {TABLES} WHERE status IN ('queued', 'sent') AND unknown > 0 "
+                               "ORDER BY id")
+        return [QueuedMail.from_row(r) for r in rows]
+
     def hold(self) -> tuple[str, str, str, str] | None:
         """(since, setup, reason, setting) while a SetupError holds the queue, else None."""
         return self.db.execute("SELECT since, setup, reason, setting FROM mail_hold").fetchone()

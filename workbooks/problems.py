@@ -54,6 +54,9 @@ _TYPES = (
     ProblemType("unreadable", WORKBOOK, ERROR,
                 "无法读取（{detail}）。请在 Excel 中打开后重新保存；如仍失败，不要用备份覆盖这个文件：把督办的备份（状态文件夹中的 backups）复制到别处打开，把需要的内容复制回来。",
                 "cannot be read ({detail}). Open it in Excel and save it again; if that fails, do not copy a backup over this file: copy duban's backup (backups in the state folder) somewhere else, open it, and copy what you need back."),
+    ProblemType("sheet-too-large", WORKBOOK, ERROR,
+                "工作表“{sheet}”中表格所在的列一直用到第 {rows} 行、共 {columns} 列（到 {last}），读取需要约 {size} 内存，超过 {limit} 的上限，已跳过这个工作簿，其他工作簿照常处理。请删除表格下方或右侧远处多余的内容（在 Excel 中按 Ctrl+End 可跳到最后一个单元格），或调大 [reader] max_grid_mb。",
+                "the columns of the table on sheet \"{sheet}\" are used down to row {rows}, {columns} columns wide (to {last}); reading it would need about {size} of memory, over the limit of {limit}, so this workbook was skipped and the others were read as usual. Delete the stray content far below or right of the table (Ctrl+End in Excel jumps to the last cell), or raise [reader] max_grid_mb."),
     ProblemType("unknown-kind", WORKBOOK, ERROR,
                 "在前 {rows} 行中找不到任何督办表格的表头。请使用 duban init 生成的模板，或把表头改成模板中的列名（如“任务名称”“负责人”“截止日期”）。",
                 "no duban table header found in the first {rows} rows. Use a template from duban init, or rename the headers as in the template (e.g. Task, Owner, Due)."),
@@ -144,6 +147,12 @@ _TYPES = (
     ProblemType("state-new", WORKBOOK, WARNING,
                 "状态文件 {state} 是新建的（或已被清空），但 {count} 个工作簿带有督办此前写入的标识（如 {path}）：此前的变更记录已丢失，这些行的历史从 {since} 重新开始。工作簿中督办涂的颜色仍会按工作簿自带的记录还原；当天已发提醒按 {copy} 中的副本计，不会重发。如有 state.db 的备份副本，请在下次运行前放回原处。",
                 "The state file {state} is new (or was emptied), but {count} workbook(s) carry the identity duban wrote into them earlier (e.g. {path}): the earlier change journal is lost and these rows' history starts again at {since}. duban's colours in the workbooks are still undone from the workbooks' own record, and today's reminders are known from the copy in {copy}, so none is sent twice. If you have a backup copy of state.db, put it back in its place before the next run."),
+    ProblemType("no-department-head", WORKBOOK, ERROR,
+                "{rows}已到升级期限，应升级给{department}的部门负责人，但通讯录中没有{department}的部门负责人（或负责人没有填写邮箱），"
+                "升级提醒没有发给部门负责人。请在通讯录工作表中为{department}指定负责人：在其所在行的“部门负责人”列选“是”，并填写“邮箱”。",
+                "{rows}: due for escalation to the head of {department}, but the directory has no head of {department} "
+                "(or the head has no email), so no department head was sent the escalation. In the directory sheet, "
+                "mark the head of {department}: choose \"Yes\" in the \"Dept head\" column of their row and fill in their \"Email\"."),
     ProblemType("formula-error", ROW, ERROR,
                 "“{column}”的公式返回错误 {value}，本行按未填处理。请修正公式，或直接填写{fill}。",
                 "the formula in \"{column}\" returns the error {value}, so the row is read as if the cell were empty. Fix the formula, or type {fill} in directly."),

@@ -329,11 +329,11 @@ class Serve:
             if self.queue is None:
                 from mailer import MailQueue
                 self.queue = MailQueue(self.db)
-            late = selfalert.queue_late(self.queue, now)
+            late = [selfalert.queue_late(self.queue, now), selfalert.set_aside(self.queue)]
         except Exception as exc:  # noqa: BLE001 - a self-check must never stop the loop
             self.log.warning("could not look at the mail queue: %s", exc)
-            late = None
-        problems += [late] if late else []
+            late = []
+        problems += [p for p in late if p]
         if job in ("check", "remind"):
             problems += selfalert.skipped_long(self.runs, now, self.calendar)
         problems += selfalert.broken(outcome.get("broken") or {})

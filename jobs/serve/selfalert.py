@@ -2,7 +2,10 @@
 the same mail queue as every other mail (so the ledger's promises hold: a key is queued once, ever).
 
 Problems: a job that failed (or timed out) twice in a row; mail waiting in the queue for more than
-an hour (not counting mail held for the next working morning); a workbook whose write has been
+an hour (not counting mail held for the next working morning); mail set aside (it cut the
+connection twice, or a run died while the server was taking it: it may have been delivered, and
+a person decides; told once per newly set-aside mail, and sent before other mail, so the notice
+never waits behind the mail it reports); a workbook whose write has been
 skipped (open in Excel) for more than a working day; a workbook that cannot be read at all.
 Admins are names from the directory; with none set, the clerks (`mail.clerks`) are told.
 """
@@ -47,6 +50,19 @@ def queue_late(queue: MailQueue, now: datetime) -> Problem | None:
     mails = "1 mail has" if count == 1 else f"{count} mails have"
     return Problem("mail-waiting", f"邮件队列中有 {count} 封邮件等待超过一小时（最早自 {since}）{why}",
                    f"{mails} waited in the queue for more than an hour (the oldest since {since}){why}")
+
+
+def set_aside(queue: MailQueue) -> Problem | None:
+    mails = queue.entries("set_aside")
+    if not mails:
+        return None
+    listing = "; ".join(f"{', '.join(m.recipients)}: {m.subject}" for m in mails[:5]) + (" …" if len(mails) > 5 else "")
+    return Problem(f"mail-set-aside:{mails[-1].id}",
+                   f"{len(mails)} 封邮件已搁置，不再自动发送（它们可能已经送达，请向收件人确认；未收到的可运行 "
+                   f"duban outbox --retry --failed 再发一次）：{listing}",
+                   f"{len(mails)} mail(s) set aside, not sent again by themselves (they may already have been "
+                   f"delivered: ask the recipients; for one that did not arrive, run duban outbox --retry "
+                   f"--failed): {listing}")
 
 
 def skipped_long(runs: Runs, now: datetime, calendar: WorkCalendar) -> list[Problem]:

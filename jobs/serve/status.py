@@ -57,7 +57,7 @@ def _queue(db: Path, tz, now: datetime) -> dict:
     from mailer import MailQueue
     from mailer.queue import stamp
 
-    found = {"waiting": 0, "held": 0, "oldest": None, "failed": 0, "given_up": 0, "sent": 0}
+    found = {"waiting": 0, "held": 0, "oldest": None, "failed": 0, "given_up": 0, "set_aside": 0, "sent": 0}
     with MailQueue(db, read_only=True) as queue:
         for status, count in queue.db.execute("SELECT status, COUNT(*) FROM mail_queue GROUP BY status"):
             if status == "queued":
@@ -78,7 +78,7 @@ TEXT = {
         "stopped": "后台服务未运行：{folder}",
         "head": ("任务", "计划", "上次运行", "结果", "下次运行"),
         "queue": "邮件队列：{waiting} 封等待发送（其中 {held} 封暂存至上班时间），最早排队于 {oldest}；"
-                 "{failed} 封被拒收，{given_up} 封已放弃，{sent} 封已发出",
+                 "{failed} 封被拒收，{given_up} 封已放弃，{set_aside} 封已搁置（可能已送达），{sent} 封已发出",
         "skipped_head": "未写入的工作簿（在 Excel 中打开，或检查时被修改）：",
         "skipped_row": "  {workbook}：自 {since} 起（{reason}）",
         "runs_head": "最近 {n} 次运行：",
@@ -96,7 +96,7 @@ TEXT = {
         "stopped": "serve is not running: {folder}",
         "head": ("job", "schedule", "last run", "result", "next run"),
         "queue": "mail queue: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
-                 "{failed} refused, {given_up} given up, {sent} sent",
+                 "{failed} refused, {given_up} given up, {set_aside} set aside (may have been delivered), {sent} sent",
         "skipped_head": "workbooks not written (open in Excel or changed while checked):",
         "skipped_row": "  {workbook}: since {since} ({reason})",
         "runs_head": "last {n} runs:",
