@@ -158,6 +158,7 @@ LIMITS: dict[str, Limit] = {
     "company.language": one_of("zh", "en"),
     "reader.header_scan_rows": whole(1, 1000),
     "reader.max_unzipped_mb": number(0, 100_000, above=True),
+    "reader.max_grid_mb": number(0, 1_000_000, above=True),
     "reader.assume_year_window_days": whole(1, 366),
     "reader.plausible_years": whole(1, 200),
     "rules.due_soon_working_days": whole(0, 60),

@@ -5,6 +5,11 @@ with `skip_empty_area=False`, so list index i is always Excel row i+1 and column
 j: the row numbers in problems and in the write-back are the true ones. Cells are converted
 column by column with memoising converters, which keeps a 100,000-row sheet within a small
 factor of the raw calamine load.
+
+calamine builds one dense grid per sheet, so a single cell far from the table (XFD1, FOO100000)
+would ask for gigabytes and abort the process: sheets are loaded through `grid.Sheets`, which
+measures each sheet first and cuts one that would pass `max_grid_mb` down to the table's
+columns (found from its first rows); a sheet still too big is a problem of its workbook only.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from typing import Any
 
 import python_calamine as calamine
 
-from . import safety
+from . import grid, safety
 from .headers import HeaderMatch, find_header
 from .kinds import KINDS
 from .meta import META_SHEET, NAMES_SHEET, STAMP_STARTS
@@ -25,7 +30,8 @@ from .problems import Problem, col_letter
 from .records import WorkbookRead, record_class
 from .schema import ColumnType, Role
 
-DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "assume_year_window_days": 183, "plausible_years": 20}
+DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "max_grid_mb": 1000, "assume_year_window_days": 183,
+            "plausible_years": 20}
 
 
 def read_workbook(path: Path | str, today: date | None = None, settings: dict | None = None) -> WorkbookRead:
@@ -38,6 +44,9 @@ def read_workbook(path: Path | str, today: date | None = None, settings: dict | 
         return result
     try:
         _read(path, result, today or date.today(), opts)
+    except grid.TooBig as exc:
+        result.kind, result.records = None, []
+        result.problems = [_too_big(path, exc, opts["max_grid_mb"])]
     except (calamine.CalamineError, calamine.PasswordError, calamine.ZipError, calamine.XmlError,
             calamine.WorksheetNotFound, OSError, ValueError) as exc:
         result.kind = None
@@ -46,11 +55,19 @@ def read_workbook(path: Path | str, today: date | None = None, settings: dict | 
     return result
 
 
+def _too_big(path: Path, exc: grid.TooBig, limit_mb: float) -> Problem:
+    need = exc.rows * exc.columns * grid.BYTES_PER_CELL
+    return Problem("sheet-too-large", str(path), exc.sheet, params={
+        "sheet": exc.sheet, "rows": f"{exc.rows:,}", "columns": f"{exc.columns:,}", "last": f"{col_letter(exc.columns - 1)}{exc.rows}",
+        "size": f"{need / 1_000_000:,.0f} MB", "limit": f"{limit_mb:,.0f} MB"})
+
+
 def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
     book = calamine.CalamineWorkbook.from_path(str(path))
     try:
-        result.meta = _meta(book)
-        found = _locate(book, result, opts["header_scan_rows"])
+        sheets = grid.Sheets(path, book, int(opts["max_grid_mb"] * 1_000_000))
+        result.meta = _meta(sheets)
+        found = _locate(sheets, result, opts["header_scan_rows"])
         if found is None:
             result.problems.append(Problem("unknown-kind", str(path), params={"rows": opts["header_scan_rows"]}))
             return
@@ -66,10 +83,10 @@ def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
         book.close()
 
 
-def _meta(book) -> dict[str, str]:
-    if META_SHEET not in book.sheet_names:
+def _meta(sheets: grid.Sheets) -> dict[str, str]:
+    if META_SHEET not in sheets.book.sheet_names:
         return {}
-    rows = book.get_sheet_by_name(META_SHEET).to_python()
+    rows = sheets.rows(META_SHEET, columns=2)
     return {str(r[0]).strip(): _meta_value(r[1]) for r in rows if len(r) >= 2 and r[0] != ""}
 
 
@@ -78,10 +95,9 @@ def _stamp(result: WorkbookRead, rows: list[list]) -> None:
     of every column the table uses, and empty or holding duban's own words (else a person has
     taken the cell over, and duban leaves it alone)."""
     ref = result.meta.pop("checked_cell", "")
-    letters, digits = ref.rstrip("0123456789"), ref[len(ref.rstrip("0123456789")):]
-    if not (letters.isalpha() and letters.isupper() and digits == str(result.header_row)):
+    col = _stamp_column(ref)
+    if col is None or ref[len(ref.rstrip("0123456789")):] != str(result.header_row):
         return
-    col = sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(letters))) - 1
     if col <= max(result.columns.values(), default=-1):
         return
     row = rows[result.header_row - 1] if len(rows) >= result.header_row else []
@@ -91,15 +107,26 @@ def _stamp(result: WorkbookRead, rows: list[list]) -> None:
     result.meta["checked_cell"], result.meta["checked_text"] = ref, text
 
 
+def _stamp_column(ref: str) -> int | None:
+    """The 0-based column of the "last checked" cell named in the meta sheet, if it is a cell."""
+    letters, digits = ref.rstrip("0123456789"), ref[len(ref.rstrip("0123456789")):]
+    if not (letters.isalpha() and letters.isupper() and digits):
+        return None
+    return sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(letters))) - 1
+
+
 def _meta_value(value: Any) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
 
 
-def _locate(book, result: WorkbookRead, scan_rows: int):
+def _locate(sheets: grid.Sheets, result: WorkbookRead, scan_rows: int):
     """The sheet and header row: the meta sheet's kind first, else the best-matching sheet.
 
-    Each candidate sheet is loaded once (calamine parses a whole sheet even for a few rows).
+    Each candidate sheet is loaded once (calamine parses a whole sheet even for a few rows); a
+    sheet too big to load whole is searched in its first rows, and the chosen one is then loaded
+    cut to the table's columns (`_table_rows`).
     """
+    book = sheets.book
     declared = KINDS.get(result.meta.get("kind", ""))
     kinds = [declared] if declared else None
     candidates = [m.name for m in book.sheets_metadata
@@ -110,11 +137,11 @@ def _locate(book, result: WorkbookRead, scan_rows: int):
     best, others = None, []
     for name in candidates:
         if best is not None and declared:   # the declared table is found: only glance at the others
-            if match := find_header(book.get_sheet_by_name(name).to_python(nrows=scan_rows), scan_rows):
+            if match := find_header(sheets.rows(name, rows=scan_rows), scan_rows):
                 others.append((name, match))
             continue
-        rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-        match = find_header(rows, scan_rows, kinds)
+        rows = sheets.rows(name) if sheets.fits(name) else None     # None: loaded once chosen
+        match = find_header(rows if rows is not None else sheets.rows(name, rows=scan_rows), scan_rows, kinds)
         if match and (best is None or match.score > best[1].score):
             if best is not None:
                 others.append((best[0][0], best[1]))
@@ -123,7 +150,17 @@ def _locate(book, result: WorkbookRead, scan_rows: int):
             others.append((name, match))
     if best is not None:
         _second_tables(result, best[0][0], others)
+        if best[0][1] is None:
+            best = ((best[0][0], _table_rows(sheets, best[0][0], best[1], result.meta)), best[1])
     return best
+
+
+def _table_rows(sheets: grid.Sheets, name: str, match: HeaderMatch, meta: dict) -> list[list]:
+    """A sheet too big to load whole, cut to the columns the table uses (its duplicates and the
+    "last checked" cell included): cells beyond them are not the table."""
+    used = [*match.columns.values(), *(j for extra in match.duplicates.values() for j in extra)]
+    stamp = _stamp_column(meta.get("checked_cell", ""))
+    return sheets.rows(name, columns=max(used + ([stamp] if stamp is not None else [])) + 1)
 
 
 def _second_tables(result: WorkbookRead, used: str, others: list) -> None:
