@@ -37,6 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from . import seals
 from .discover import walk_share
 
 # Where a race was seen ("" when none): the user's version is then in the workbook (or, for
@@ -99,11 +100,11 @@ def commit(path: Path, temp: Path, read, backups: Path, keep: int, zone=None) ->
         _put_back(aside, path, backups, keep)
         raise
     if not landed:                                   # a save appeared at the name after the move
-        return Committed(False, AFTER, backup=_keep(aside, path, backups, max(keep, 1), zone=zone))
+        return Committed(False, AFTER, backup=_keep(aside, path, backups, max(keep, 1), zone=zone, read=read))
     _fsync_dir(path.parent)
     crashpoint("replaced")
     try:
-        backup = _keep(aside, path, backups, keep, zone=zone)
+        backup = _keep(aside, path, backups, keep, zone=zone, read=read)
     except OSError:                                  # the write has landed; the original stays aside, and
         backup = aside                               # the next run's recover() moves it to the backups
     crashpoint("backed-up")
@@ -184,10 +185,11 @@ def recover(folder: Path, backups_root: Path, keep: int) -> list[Path]:
 
 
 # ---- backups --------------------------------------------------------------------------------------
-def _keep(aside: Path, path: Path, folder: Path, keep: int, tag: str = "", zone=None) -> Path | None:
+def _keep(aside: Path, path: Path, folder: Path, keep: int, tag: str = "", zone=None, read=None) -> Path | None:
     """Move the file set aside into the backups folder (or delete it when no backups are kept);
     the oldest backups of this workbook beyond `keep` go. Named by the time in `zone` (the
-    company's), which is the time people will look for."""
+    company's), which is the time people will look for. The backup is sealed (seals.py) as the
+    version `read` when it is that version, else as it is."""
     if keep <= 0:
         aside.unlink(missing_ok=True)
         return None
@@ -197,8 +199,31 @@ def _keep(aside: Path, path: Path, folder: Path, keep: int, tag: str = "", zone=
     except OSError:                                  # another disk: copy, then drop the aside
         shutil.copy2(aside, target)
         aside.unlink()
+    _seal(target, read)
     _rotate(path, folder, keep)
     return target
+
+
+def _seal(backup: Path, read=None) -> None:
+    """Best effort: a backup that cannot be sealed is still a backup (only unsealed)."""
+    try:
+        if read is not None:
+            seals.seal(backup, read.size, read.mtime_ns, read.sha256)
+        else:
+            seals.seal(backup)
+    except OSError:
+        pass
+
+
+def held_saves(path: Path, folder: Path) -> list[Path]:
+    """The backups of `path` in `folder` that a save went into after duban made them: a program
+    held the workbook open across duban's write and saved through its handle (seals.py)."""
+    return seals.changed(_backups_of(path, folder))
+
+
+def _backups_of(path: Path, folder: Path) -> list[Path]:
+    """This workbook's backups, oldest first (names sort by time)."""
+    return sorted(folder.glob(f"{_glob_escape(path.stem)}.*{path.suffix}")) if folder.is_dir() else []
 
 
 def copy_to_backups(path: Path, folder: Path, keep: int, zone=None) -> Path | None:
@@ -208,6 +233,7 @@ def copy_to_backups(path: Path, folder: Path, keep: int, zone=None) -> Path | No
         return None
     target = _backup_name(path, folder, "", zone)
     shutil.copy2(path, target)
+    _seal(target)
     _rotate(path, folder, keep)
     return target
 
@@ -219,10 +245,12 @@ def _backup_name(path: Path, folder: Path, tag: str, zone) -> Path:
 
 
 def _rotate(path: Path, folder: Path, keep: int) -> None:
-    """The backups of this workbook beyond the newest `keep` go (names sort by time)."""
+    """The backups of this workbook beyond the newest `keep` go, except any a save went into
+    after duban made it (held_saves): that save is someone's work, and only a person removes it."""
     _fsync_dir(folder)
-    old = sorted(folder.glob(f"{_glob_escape(path.stem)}.*{path.suffix}"))
-    for stale in old[:-keep]:
+    old = _backups_of(path, folder)
+    held = set(seals.changed(old))
+    for stale in [backup for backup in old if backup not in held][:-keep]:
         stale.unlink(missing_ok=True)
 
 

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import stat
+from collections import deque
 from pathlib import Path
 
 CANDIDATE_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
@@ -14,24 +16,64 @@ def find_workbooks(folder: Path) -> list[Path]:
     """Every candidate file under `folder`, sorted; .xls/.csv are included so they can be reported.
 
     duban's own folders (outbox/, reports/, backups/) and hidden ones (.duban/) are not entered at
-    all: after months of service they hold thousands of files."""
-    found = []
-    for root, files in walk_share(folder):
-        for name in files:
-            if name.lower().endswith(CANDIDATE_SUFFIXES) and not _skipped_name(name):
-                path = Path(root, name)
-                if path.is_file():
-                    found.append(path)
-    return sorted(found)
+    all: after months of service they hold thousands of files.
+
+    A file reached under two names (a file link beside its target, a hard link) is one workbook,
+    found under its own name rather than the link's: read, counted and mailed once."""
+    candidates = sorted(Path(root, name) for root, files in walk_share(folder) for name in files
+                        if name.lower().endswith(CANDIDATE_SUFFIXES) and not _skipped_name(name))
+    found: dict[tuple, Path] = {}
+    for path in sorted(candidates, key=Path.is_symlink):     # real names first, then file links
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode):
+            found.setdefault(_identity(st, path), path)
+    return sorted(found.values())
 
 
 def walk_share(folder: Path):
     """(folder, file names) for `folder` and its department subfolders, never entering duban's own
     folders or hidden ones: the one walk of the share that finding workbooks and recovering a
-    crashed write both use."""
-    for root, dirs, files in os.walk(folder, followlinks=True):
-        dirs[:] = [d for d in dirs if not (d.startswith(".") or d in OWN_FOLDERS)]
+    crashed write both use.
+
+    Folder links are followed, but every folder is entered once, known by device and inode (a
+    link `部门/上级 -> ..` would otherwise walk the share again and again), and links only after
+    every real folder, so a folder is walked under its own name, not a link's."""
+    seen: set[tuple] = set()
+    real, linked = deque([str(folder)]), deque()
+    while real or linked:
+        root = real.popleft() if real else linked.popleft()
+        try:
+            identity = _identity(os.stat(root), root)
+            if identity in seen:
+                continue
+            seen.add(identity)
+            with os.scandir(root) as listing:
+                entries = list(listing)
+        except OSError:                      # gone, or not ours to read: as os.walk, go on
+            continue
+        files = []
+        for entry in entries:
+            if not _is_dir(entry):
+                files.append(entry.name)
+            elif not (entry.name.startswith(".") or entry.name in OWN_FOLDERS):
+                (linked if entry.is_symlink() else real).append(entry.path)
         yield root, files
+
+
+def _identity(st: os.stat_result, path) -> tuple:
+    """Device and inode; the path itself where the file system gives no inode numbers (0, as
+    some network drives on Windows do), so that nothing is taken for something else."""
+    return (st.st_dev, st.st_ino) if st.st_ino else (str(path),)
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()                # follows a link
+    except OSError:
+        return False
 
 
 def _skipped_name(name: str) -> bool:

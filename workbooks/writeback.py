@@ -101,12 +101,12 @@ REASONS = {
                   "the workbook is read-only (its owner may not write it), so duban does not write it. To let duban "
                   "write IDs and alerts, clear the read-only attribute (Windows: the file's Properties, untick "
                   "Read-only; Linux: chmod u+w); if it is meant to stay read-only (archived), move it out of the folder"),
-    "owner": ("督办以用户 {user} 运行，无法让新文件保持原来的所有者 {owner}（写入后只有 {user} 才能保存它），未写入。"
-              "请以文件所有者 {owner} 或 root 的身份运行督办服务（systemd：User={owner}，或给服务 "
-              "AmbientCapabilities=CAP_CHOWN CAP_FOWNER）",
+    "owner": ("督办以用户 {user} 运行，无法让新文件保持原来的所有者 {owner}（否则只有 {user} 才能保存它），未写入。"
+              "请以文件所有者或 root 的身份运行督办服务，或允许服务保持文件所有者"
+              "（systemd 单元中加 AmbientCapabilities=CAP_CHOWN CAP_FOWNER）",
               "duban runs as {user} and cannot give the new file its owner {owner} (only {user} could then save "
-              "it), so it was not written. Run the duban service as the file's owner {owner} or as root (systemd: "
-              "User={owner}, or give the service AmbientCapabilities=CAP_CHOWN CAP_FOWNER)"),
+              "it), so it was not written. Run the duban service as the file's owner or as root, or allow it to "
+              "keep owners (in the systemd unit: AmbientCapabilities=CAP_CHOWN CAP_FOWNER)"),
     "group": ("督办以用户 {user} 运行，无法让新文件保持原来的组 {group}（写入后该组的成员将不能保存它），未写入。"
               "请把运行督办的用户 {user} 加入组 {group}，或以文件所有者 {owner} 的身份运行督办服务",
               "duban runs as {user} and cannot give the new file its group {group} (the group's members could then "

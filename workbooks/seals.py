@@ -1,0 +1,75 @@
+"""Knowing that a backup is still the version duban put there.
+
+duban's write moves the workbook's file (its inode) aside and then into the backups folder. A
+program that opened the workbook before the write and saves through that open handle afterwards
+(a sync or replication tool, `rsync --inplace`, a script) writes into the moved inode: the save
+lands in the backup, not in the workbook. It cannot be prevented from here, so it is detected:
+each backup's size, modification time and SHA-256 are recorded when duban makes it (one small
+JSON file per backups folder, `.duban-seals.json`), a backup that no longer matches is never
+rotated away, and the check tells the clerks which save is where.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .files import write_atomically
+
+SEALS = ".duban-seals.json"
+
+
+def seal(backup: Path, size: int | None = None, mtime_ns: int | None = None, sha256: str | None = None) -> None:
+    """Record `backup` as it is now, or as the version read (size, time, hash) when they are given:
+    a save through a held handle between the move and this call is then seen too."""
+    st = backup.stat()
+    entries = _load(backup.parent)
+    entries[backup.name] = [st.st_size if size is None else size, st.st_mtime_ns if mtime_ns is None else mtime_ns,
+                            sha256]
+    _save(backup.parent, entries)
+
+
+def changed(backups: list[Path]) -> list[Path]:
+    """The backups among `backups` whose content changed after duban made them (a save went in).
+
+    Size and time decide when they match; when only the time moved (some network file systems
+    touch a file on rename) the recorded hash decides, and the new time is remembered."""
+    if not backups:
+        return []
+    entries = _load(backups[0].parent)
+    found, touched = [], False
+    for backup in backups:
+        entry = entries.get(backup.name)
+        try:
+            st = backup.stat()
+        except OSError:
+            continue
+        if entry is None or [st.st_size, st.st_mtime_ns] == entry[:2]:
+            continue
+        if entry[2] and st.st_size == entry[0] and _sha256(backup) == entry[2]:
+            entry[1], touched = st.st_mtime_ns, True
+            continue
+        found.append(backup)
+    if touched:
+        _save(backups[0].parent, entries)
+    return found
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _load(folder: Path) -> dict[str, list]:
+    try:
+        found = json.loads((folder / SEALS).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _save(folder: Path, entries: dict[str, list]) -> None:
+    """Written whole (temp file, rename); entries of backups no longer there are dropped."""
+    present = {name: entry for name, entry in entries.items() if os.path.lexists(folder / name)}
+    write_atomically(folder / SEALS, json.dumps(present, ensure_ascii=False, indent=0).encode("utf-8"))
