@@ -31,6 +31,7 @@ from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WriteP
 from . import locking, rules
 from .colours import palette
 from .errors import DubanError
+from .escalation import Reach
 from .books import reconcile, seen
 from .journal import Journal
 from .validate import READ_CACHE, read_folder
@@ -162,15 +163,18 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
         reads = read_folder(folder, settings, now.date(), progress, fingerprints)
         names = person_list(reads)
         journal = Journal(folder / settings["state"]["path"], read_only=dry_run)   # a dry run changes no file
+        reach = Reach.of(reads)             # whom escalations can reach: rows say when it is nobody
         try:
             books = reconcile(journal, folder, reads, now, folder / settings["state"]["path"], dry_run)
             results = [_check_one(read, folder, settings, now, calendar, colours, journal,
-                                  (fingerprints or {}).get(read.path), dry_run, names, live, only, books.identities)
+                                  (fingerprints or {}).get(read.path), dry_run, names, live, only, books.identities,
+                                  reach=reach)
                        for read in reads]
         finally:
             journal.close()
     lang = settings["company"]["language"] if settings["company"]["language"] in ("zh", "en") else "zh"
-    return CheckReport(now, results, calendar.warnings + [p.text(lang) for p in books.told], books.notices)
+    unsent = [p.message(lang) for r in results for p in r.read.problems if p.code == "no-department-head"]
+    return CheckReport(now, results, calendar.warnings + [p.text(lang) for p in books.told] + unsent, books.notices)
 
 
 def person_list(reads: list[WorkbookRead]) -> Lists | None:
@@ -190,7 +194,7 @@ def person_list(reads: list[WorkbookRead]) -> Lists | None:
 
 
 def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run,
-               names=None, live=None, only=None, identities=None) -> WorkbookCheck:
+               names=None, live=None, only=None, identities=None, reach: Reach | None = None) -> WorkbookCheck:
     result = WorkbookCheck(read, str(read.path.relative_to(folder)))
     if read.kind is None:
         return result
@@ -202,6 +206,8 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
     chosen = rules.rules_for(read.kind, only)
     result.flags = {rec["_row"]: rules.evaluate(rec, ctx, chosen) for rec in read.records}
+    if reach is not None:       # an escalation that reaches nobody does not say "已升级"
+        read.problems.extend(reach.review(read, result.flags))
     if dry_run:                 # nothing will be written: no plan to make
         result.write = "dry-run"
         return result

@@ -48,8 +48,7 @@ def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks
                           config_only=config_only)
     report.created(created, folder, lang)
     if (folder / config.CONFIG_NAME).exists():
-        from . import clerks
-        clerks.warn(folder, config.load(folder))
+        _state["clerks"] = (folder, config.load(folder))     # main() says it if no clerk is named
 
 
 @app.command()
@@ -294,8 +293,7 @@ def _settings(folder: Path, mail: bool = False) -> dict:
     settings = config.load(folder)
     _state["lang"] = settings["company"]["language"]      # main() tells a disk or state fault in it,
     _state["folder"] = folder                             # naming the folder when the error names no file
-    from . import clerks
-    clerks.warn(folder, settings)        # until someone is named, the problems report reaches no one
+    _state["clerks"] = (folder, settings)   # main() says, after the output, if no clerk is named
     return settings
 
 
@@ -326,6 +324,11 @@ def main() -> None:
     """Entry point: run the app, turning DubanError into one line on stderr and an exit code."""
     try:
         app()  # usage errors are reported by typer itself, with exit code 2
+    except SystemExit as done:
+        if done.code in (None, 0, 1) and "clerks" in _state:    # after the output; not under an error line
+            from . import clerks
+            clerks.warn(*_state["clerks"])      # until someone is named, the problems report reaches no one
+        raise
     except DubanError as exc:
         if _state["debug"]:
             raise

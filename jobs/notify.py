@@ -225,14 +225,8 @@ def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
     for rec, item in pairs:
         if item.rule != "escalated":
             continue
-        owner = _first(rec.role(Role.OWNER))
-        to = [h.name for h in router.heads_of(router.department_of(owner) or _department(rec))]
-        to += raci.accountable(rec)
-        help_from = rec.role(Role.HELP_FROM)
-        if help_from:
-            to += [h.name for h in router.heads_of(_first(help_from))]
         initiators = _names(rec.role(Role.INITIATOR))
-        for name in dict.fromkeys(n for n in to if n != owner):
+        for name in escalation_targets(rec, router, raci):
             if person := router.person(name, item.workbook):
                 notice = by_person.setdefault(name, Notice("escalation", person))
                 notice.items.append(item)
@@ -240,6 +234,24 @@ def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
                     if cc != name and (copied := router.person(cc, item.workbook)) and copied not in notice.cc:
                         notice.cc.append(copied)
     return list(by_person.values())
+
+
+def escalation_targets(rec: Record, router: Router, raci: "Raci") -> list[str]:
+    """Whom an escalated row goes to, by name: the head of the owner's department (else of the
+    row's department), the RACI Accountable, and for help needed the head of that department;
+    never the owner. jobs/escalation.py asks the same to tell when it reaches nobody."""
+    owner = _first(rec.role(Role.OWNER))
+    to = [h.name for h in router.heads_of(owner_department(rec, router))]
+    to += raci.accountable(rec)
+    help_from = rec.role(Role.HELP_FROM)
+    if help_from:
+        to += [h.name for h in router.heads_of(_first(help_from))]
+    return [n for n in dict.fromkeys(to) if n != owner]
+
+
+def owner_department(rec: Record, router: Router) -> str | None:
+    """The department an escalation of `rec` goes up in: the owner's, else the row's own."""
+    return router.department_of(_first(rec.role(Role.OWNER))) or _department(rec)
 
 
 def _problem_reports(sources: list[Source], router: Router, clerks: list[str]) -> list[Notice]:
@@ -275,11 +287,15 @@ class Raci:
 
     @classmethod
     def from_sources(cls, sources: list[Source]) -> "Raci":
+        return cls.from_reads([source.read for source in sources])
+
+    @classmethod
+    def from_reads(cls, reads: list[WorkbookRead]) -> "Raci":
         raci = cls()
-        for source in sources:
-            if source.read.kind is None or source.read.kind.key != "raci":
+        for read in reads:
+            if read.kind is None or read.kind.key != "raci":
                 continue
-            for rec in source.read.records:
+            for rec in read.records:
                 title, project = _norm(rec.role(Role.TITLE)), _norm(rec.role(Role.PROJECT))
                 accountable = _names(rec.role(Role.ACCOUNTABLE))
                 if title and accountable:

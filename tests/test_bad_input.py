@@ -215,3 +215,47 @@ def test_the_row_used_is_the_one_mailed_and_the_clerks_are_told(tmp_path):
     mailed = mail_texts(tmp_path)
     assert "zhang.wei@example.com" in mailed and "zhang.wei2@example.com" not in mailed
     assert "“张伟”在通讯录中已列在第2行" in mailed["wang.fang@example.com"]
+
+
+# ---- a. a department without a head --------------------------------------------------------------------
+NO_HEAD = [("张伟", "研发部", "zhang.wei@example.com", "no"), ("李娜", "研发部", "li.na@example.com", "no"),
+           ("王芳", "综合管理部", "wang.fang@example.com", "yes")]
+LATE = [task("季度预算编制", owner="张伟", due=date(2026, 11, 10)),        # nine working days late: escalated
+        task("年度总结", owner="李娜", due=date(2026, 11, 12)),
+        task("下周计划", owner="张伟", due=date(2026, 11, 30))]
+
+
+def test_an_escalation_without_a_department_head_says_so_in_the_row_and_tells_the_clerks(tmp_path):
+    make_folder(tmp_path, NO_HEAD, LATE)
+    found = settings()
+    found["mail"]["clerks"] = ["王芳"]
+    run = remind(tmp_path, found, NOW)
+    book = tmp_path / TASKS.filename("zh")
+    for row in (2, 3):
+        alerts = cell_text(book, f"{ALERTS}{row}")
+        assert "已升级" not in alerts and "应升级，但通讯录中没有研发部的部门负责人，升级提醒未发出" in alerts, alerts
+    assert not [o for o in run.outgoing if o.kind == "escalation"]            # indeed nobody to send it to
+    report = mail_texts(tmp_path)["wang.fang@example.com"]
+    assert ("第2、3行已到升级期限，应升级给研发部的部门负责人，但通讯录中没有研发部的部门负责人（或负责人没有填写邮箱），"
+            "升级提醒没有发给部门负责人。请在通讯录工作表中为研发部指定负责人：在其所在行的“部门负责人”列选“是”，"
+            "并填写“邮箱”。") in report.replace("\n", "")
+
+
+def test_the_check_says_it_on_the_terminal_in_english_too(tmp_path):
+    make_folder(tmp_path, NO_HEAD, LATE)
+    (tmp_path / "duban.toml").write_text('[company]\nlanguage = "en"\n[mail]\nclerks = ["王芳"]\n', encoding="utf-8")
+    done = duban("check", tmp_path, "--now", "2026-11-23T09:00")
+    assert done.returncode == 0, done.stderr
+    assert ("rows 2, 3: due for escalation to the head of 研发部, but the directory has no head of 研发部"
+            in " ".join(done.stderr.split())), done.stderr
+    [wb] = [w for w in check_folder(tmp_path, settings(), NOW, dry_run=True).workbooks if w.read.kind.key == "tasks"]
+    [flag] = [f for f in wb.flags[2] if f.rule == "escalated"]
+    assert flag.en == ("overdue for 3 working days: due for escalation, but the directory has no head of 研发部, "
+                       "so none was sent")
+
+
+def test_with_a_head_on_file_the_row_says_escalated_and_nobody_is_bothered(tmp_path):
+    make_folder(tmp_path, [("李娜", "研发部", "li.na@example.com", "yes"), *NO_HEAD[:1], NO_HEAD[2]], LATE[:1])
+    [wb] = [w for w in check_folder(tmp_path, settings(), NOW).workbooks if w.read.kind.key == "tasks"]
+    assert "逾期已满3个工作日，已升级" in cell_text(tmp_path / TASKS.filename("zh"), f"{ALERTS}2")
+    assert not [p for p in wb.read.problems if p.code == "no-department-head"]
