@@ -32,11 +32,12 @@ import schedule
 from .. import clock as job_clock
 from ..errors import DubanError
 from ..workcal import from_settings as calendar_from
-from . import logs, selfalert
+from . import handoff, logs, selfalert
 from .catchup import Decision, decide
 from .clock import RealClock, SimClock
 from .execute import InlineExecutor, ProcessExecutor
 from .lock import LockLost, ServeLock
+from . import simstate
 from .runs import Runs
 from .schedule import JobSpec, specs
 
@@ -112,10 +113,12 @@ class Serve:
         self.previews: set = set()
         self._beat = 0.0
         self._tidied: date | None = None
+        self._future_told: set[str] = set()
         self.lock = ServeLock(folder, self.db.parent, stale_after(settings), self.tz)
 
     # ---- the whole run -------------------------------------------------------------------------
     def run(self) -> int:
+        simstate.guard(self.db, self.clock.simulated, self.dry_run, self.lang)   # simulated and real state never mix
         self.log = logs.setup(self.tz, None if self.dry_run else self.db.parent / "logs", self.stream)
         try:
             warning = self.lock.acquire() if not self.dry_run else None
@@ -125,6 +128,8 @@ class Serve:
         if warning:
             self.log.warning(warning)
         self.runs = Runs(Path(":memory:") if self.dry_run else self.db, self.tz)
+        if self.clock.simulated and not self.dry_run:
+            simstate.mark(self.runs, self.clock.now(), self.until)
         kind = InlineExecutor if self.inline else ProcessExecutor
         self.executor = (kind(self.folder, self.settings, self.dry_run, self.runner) if self.runner else
                          kind(self.folder, self.settings, self.dry_run))
@@ -185,6 +190,7 @@ class Serve:
         self._heartbeat(force=True)
         sd_notify("READY=1")
         self._housekeeping()
+        handoff.tidy(self.db.parent)            # requests left by a console that gave up, or a serve that stopped
         self._catch_up("start")
         scheduler = schedule.Scheduler()
         for spec in self.specs:
@@ -199,6 +205,7 @@ class Serve:
                 self._catch_up("wake-up")
             self._housekeeping()
             scheduler.run_pending()
+            self._console_requests()
             last = time.time()
             idle = scheduler.idle_seconds
             self.clock.sleep(min(max(idle if idle is not None else 1.0, 0.05), 1.0))
@@ -207,16 +214,29 @@ class Serve:
         """`schedule` says this job is due: run the slot just reached (or what the catch-up says)."""
         if self.stopping:
             return
-        self._act(spec, decide(spec, self.runs.last_settled(spec.job), self.clock.now(), self.grace, self.calendar))
+        self._act(spec, decide(spec, self._last_settled(spec.job), self.clock.now(), self.grace, self.calendar))
 
     def _catch_up(self, why: str) -> None:
         now = self.clock.now()
         for spec in self.specs:
             if self.stopping:
                 return
-            decision = decide(spec, self.runs.last_settled(spec.job), now, self.grace, self.calendar)
+            decision = decide(spec, self._last_settled(spec.job), now, self.grace, self.calendar)
             if decision.anything:
                 self._act(spec, decision, why)
+
+    def _last_settled(self, job: str) -> datetime | None:
+        """The job's last settled slot, not later than now: a run recorded in the future (the
+        clock was set back) would otherwise hold the job off until that time; said once."""
+        now = self.clock.now()
+        last = self.runs.last_settled(job)
+        if last is None or last <= now:
+            return last
+        if job not in self._future_told:
+            self._future_told.add(job)
+            self.log.warning("%s: the last recorded run (%s) is later than now (%s): the clock was set back or "
+                             "moved; runs are scheduled from now on", job, f"{last:%Y-%m-%d %H:%M}", f"{now:%Y-%m-%d %H:%M}")
+        return self.runs.last_settled(job, before=now)
 
     # ---- simulated -------------------------------------------------------------------------------
     def _simulate(self) -> None:
@@ -302,6 +322,33 @@ class Serve:
             if key not in self.previews:
                 self.previews.add(key)
                 self.log.info("%s", preview_line(self.lang, slot, kind, to, subject, items))
+
+    # ---- the Excel console's jobs ----------------------------------------------------------------
+    def _console_requests(self) -> None:
+        """Run the jobs the Excel console handed over (see handoff), oldest first, each in the worker
+        like a scheduled job (under the run lock, with the job deadline), and write each result back.
+        Not recorded as scheduled runs: the catch-up decisions go by the schedule alone."""
+        for request in handoff.pending(self.db.parent):
+            if self.stopping:
+                return
+            claimed = handoff.claim(request)
+            if claimed is None:                 # the console withdrew it
+                continue
+            running, asked = claimed
+            if handoff.expired(asked):          # its console stopped waiting long ago
+                running.unlink(missing_ok=True)
+                continue
+            who = f"{asked.get('user') or '?'} on {asked.get('host') or '?'}"
+            outcome = self.executor.run(f"console:{running}", self.clock.now(), self.timeout, waiting=self._heartbeat)
+            reply = outcome.get("console") or {"failed": outcome.get("error") or outcome.get("result", "failed")}
+            try:
+                handoff.answer(running, reply)
+            except OSError as exc:
+                self.log.warning("could not write the console's result for %s: %s", running.name, exc)
+            line = f"console {asked.get('action', '?')} for {who}: {outcome.get('result', 'failed')}" + (
+                f" in {outcome['seconds']:.1f}s" if "seconds" in outcome else "") + (
+                f": {reply.get('sentence') or reply.get('failed') or ''}")
+            (self.log.info if outcome.get("result") == "ok" and not reply.get("error") else self.log.warning)("%s", line)
 
     # ---- heartbeat, self-alerts, housekeeping -----------------------------------------------
     def _heartbeat(self, force: bool = False) -> None:

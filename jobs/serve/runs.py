@@ -90,8 +90,10 @@ class Runs:
         self.db.execute("INSERT INTO serve_runs (job, scheduled, started, finished, result, error, settled) "
                         "VALUES (?,?,?,?,?,?,1)", (job, utc(scheduled), None, utc(at), "skipped", why))
 
-    def last_settled(self, job: str) -> datetime | None:
-        row = self.db.execute("SELECT MAX(scheduled) FROM serve_runs WHERE job=? AND settled=1", (job,)).fetchone()
+    def last_settled(self, job: str, before: datetime | None = None) -> datetime | None:
+        """The job's latest settled slot (`before`: not later than that)."""
+        row = self.db.execute("SELECT MAX(scheduled) FROM serve_runs WHERE job=? AND settled=1 AND scheduled <= ?",
+                              (job, utc(before) if before else "9999")).fetchone()
         return local(row[0], self.tz)
 
     def last(self, job: str, count: int = 1, ran: bool = True) -> list[Run]:

@@ -1,7 +1,7 @@
 """`duban status DIR`: is serve running, what ran, what failed, what waits.
 
 JSON: {"serve": {"running", "host", "pid", "since", "heartbeat"}, "jobs": [{"job", "schedule",
-"last_run", "result", "next_run"}], "runs": [{"job", "scheduled", "started", "finished", "result",
+"last_run", "result", "next_run", "in_future" (the last run is later than now: shown in red)}], "runs": [{"job", "scheduled", "started", "finished", "result",
 "error"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"}, "skipped":
 [{"workbook", "since", "last", "reason"}]}. Times are ISO 8601 in the company zone. The terminal text
 follows company.language (TEXT, zh or en); the JSON keys and values stay as stored.
@@ -46,7 +46,8 @@ def gather(folder: Path, settings: dict, runs_wanted: int = 10, now: datetime | 
                          "scheduled": _iso(last[0].scheduled) if last else None,
                          "result": last[0].result if last else None,
                          "error": last[0].error if last else None,
-                         "next_run": _iso(nxt)})
+                         "next_run": _iso(nxt),
+                         "in_future": bool(last) and (last[0].started or last[0].scheduled) > now})
         recent = [r.as_json() for r in runs.recent(runs_wanted)] if runs_wanted > 0 else []
         skipped = [{"workbook": w, "since": _iso(s), "last": _iso(l), "reason": why}
                    for w, s, l, why in runs.skips()]
@@ -89,6 +90,8 @@ TEXT = {
         "caught_up": "已由 {run} 的运行补上",
         "too_old": "超过 serve.catch_up_hours（{hours} 小时），未补运行",
         "span": "{first} 至 {last}",
+        "future": "{job}的上次运行记录在 {last}，晚于现在：服务器时钟曾被调快后又调回，或有模拟运行（--from/--until）写进了这份状态。"
+                  "后台服务在那之前不会按计划补运行这些任务；如是模拟运行写下的，请把状态文件夹移走后再启动 duban serve。",
     },
     "en": {
         "running": "serve is running: {folder} — host {host}, pid {pid}, since {since}, heartbeat {beat}",
@@ -101,6 +104,9 @@ TEXT = {
         "skipped_row": "  {workbook}: since {since} ({reason})",
         "runs_head": "last {n} runs:",
         "seconds": " {n}s",
+        "future": "the last run of {job} is recorded at {last}, later than now: the server's clock was ahead "
+                  "and set back, or a simulated run (--from/--until) wrote into this state. If a simulation wrote it, "
+                  "move the state folder aside before starting duban serve.",
         "jobs": {},
         "results": {},
     },
@@ -161,6 +167,9 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     widths = [max(_width(r[c]) for r in rows) for c in range(4)]
     for r in rows:
         typer.echo("  ".join(_pad(cell, w) for cell, w in zip(r[:4], widths)) + "  " + r[4])
+    for j in data["jobs"]:
+        if j.get("in_future"):      # a dead service would otherwise look green
+            typer.secho(t["future"].format(job=job(j["job"]), last=short(j["last_run"])), fg="red", bold=True)
     q = data["queue"]
     typer.echo("")
     typer.echo(t["queue"].format(**{**q, "oldest": short(q["oldest"])}))

@@ -1,0 +1,69 @@
+"""A simulated serve (`--from/--until` without `--dry-run`) and the real service never share a
+state.db: simulated runs lie in the future, so a live serve would find every job already done
+(and the ledger every report already sent).
+
+A simulation may write only into a folder without state, or into a state an earlier simulation
+wrote (marked in serve_meta); a live serve refuses a state a simulation wrote. Each refusal says
+what to do: preview with --dry-run, simulate on a copy, or move the simulated state aside.
+"""
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+from ..errors import DubanError
+
+MARK = "simulated"
+
+TEXT = {
+    "zh": {
+        "real": "{db} 是真实运行留下的状态（变更记录、已发提醒、运行记录）。模拟运行（--from/--until）不加 --dry-run "
+                "会把模拟出的运行记录和已发邮件写进去，之后真正的后台服务会以为这些任务已经运行过。请加 --dry-run 预演，"
+                "或把整个文件夹复制一份后在副本上模拟。",
+        "simulated": "{db} 是模拟运行（{span}）写下的状态，其中的运行记录在未来，真正的后台服务会因此不运行任何任务。"
+                     "请先把 {state} 文件夹移走或改名（它只含模拟结果），再启动 duban serve。",
+    },
+    "en": {
+        "real": "{db} holds real state (the change journal, reminders sent, run records). A simulated run "
+                "(--from/--until) without --dry-run would write its simulated runs and mails into it, and the real "
+                "service would then take those jobs for done. Add --dry-run to preview, or simulate on a copy of the "
+                "folder.",
+        "simulated": "{db} was written by a simulated run ({span}); its run records lie in the future, so the real "
+                     "service would run nothing. Move the folder {state} aside (it holds only simulated results), "
+                     "then start duban serve.",
+    },
+}
+
+
+def guard(db: Path, simulated: bool, dry_run: bool, lang: str) -> None:
+    """Refuse (DubanError) a simulation over real state, or a live serve over a simulated one."""
+    if dry_run or not db.exists():
+        return
+    span = marked(db)
+    text = TEXT.get(lang, TEXT["zh"])
+    if simulated and span is None:
+        raise DubanError(text["real"].format(db=db))
+    if not simulated and span is not None:
+        raise DubanError(text["simulated"].format(db=db, span=span, state=db.parent))
+
+
+def mark(runs, start: datetime, until: datetime) -> None:
+    """This state is a simulation's (the first simulation's span is kept)."""
+    if runs.fact(MARK) is None:
+        runs.set_fact(MARK, f"{start:%Y-%m-%d %H:%M} → {until:%Y-%m-%d %H:%M}")
+
+
+def marked(db: Path) -> str | None:
+    """The span of the simulation that wrote `db`, or None (real state)."""
+    try:
+        con = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return None
+    try:
+        found = con.execute("SELECT value FROM serve_meta WHERE key=?", (MARK,)).fetchone()
+    except sqlite3.Error:       # no serve_meta table: a check or remind wrote it, never a simulation
+        return None
+    finally:
+        con.close()
+    return found[0] if found else None
