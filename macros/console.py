@@ -38,6 +38,14 @@ TEXT = {
         "no_action": "B4 中没有可运行的操作（“{value}”）。请在 B4 的下拉列表中选择一个操作，再点“运行”。",
         "no_id": "没有找到要解释的编号。请选中结果中的编号单元格（如 T-000123），或在 B5 填写编号，再点“运行”。",
         "unexpected": "运行时出现意外错误（{error}）。详细信息已写入 {log}，请把这句话和该文件转给负责督办的同事。",
+        "handed": "duban serve 正在主机 {host} 上运行：已把“{action}”交给它，等待结果… {secs:.0f} 秒",
+        "by_serve": "由 duban serve 在主机 {host} 上运行（它在运行时，控制台不直接改动状态文件）。",
+        "by_serve_check": "正在 Excel 中打开的工作簿本次由 serve 跳过，关闭后下一次检查时写入。",
+        "serve_withdrawn": "duban serve（主机 {host}）在 {secs:.0f} 秒内没有接手这项请求（可能正忙于计划任务）。请求已撤回，"
+                           "什么也没有做；请稍后再点“运行”。",
+        "serve_running": "duban serve（主机 {host}）已开始运行这项请求，但 {secs:.0f} 秒内没有完成；它会在后台做完，"
+                         "结果见 serve 的日志 {log}。请不要重复运行。",
+        "serve_failed": "duban serve（主机 {host}）没能完成这项请求（{error}）；详情见 serve 的日志 {log}。",
         "more": "…另有 {n} 行未列出（最多列出 {max} 行）。",
         # check
         "check_head": ["工作簿", "行数", "标记", "写回", "新编号"],
@@ -75,6 +83,20 @@ TEXT = {
                  "then click Run.",
         "unexpected": "An unexpected error stopped the run ({error}). The details are in {log}; please pass this "
                       "sentence and that file on to whoever runs duban.",
+        "handed": "duban serve is running on host {host}: {action} was handed to it; waiting for the result… "
+                  "{secs:.0f} s",
+        "by_serve": "Run by duban serve on host {host} (while it runs, the console does not change the state file "
+                    "itself).",
+        "by_serve_check": "Workbooks open in Excel are skipped by serve this time and written at the next check "
+                          "after they are closed.",
+        "serve_withdrawn": "duban serve (host {host}) did not take up this request within {secs:.0f} seconds (busy "
+                           "with a scheduled job?). The request was withdrawn and nothing was done; click Run again "
+                           "later.",
+        "serve_running": "duban serve (host {host}) started this request but did not finish it within {secs:.0f} "
+                         "seconds; it finishes in the background, and its outcome is in serve's log {log}. Do not "
+                         "run it again.",
+        "serve_failed": "duban serve (host {host}) could not finish this request ({error}); the details are in "
+                        "serve's log {log}.",
         "more": "…{n} more rows not listed (at most {max} are).",
         "check_head": ["Workbook", "Rows", "Flagged", "Write-back", "New IDs"],
         "flag_head": ["ID", "Row", "Workbook", "Alerts"],
@@ -125,12 +147,13 @@ class Result:
 class Run:
     """One button press: where, in which language, with which Excel."""
 
-    excel: Excel
-    book: Book
-    sheet: Sheet
+    excel: Excel | None          # None: run by serve for a console (no Excel there)
+    book: Book | None
+    sheet: Sheet | None
     folder: Path
     lang: str
     now: str | None = None
+    row_id: str | None = None    # explain's ID, when handed over to serve
 
     @property
     def t(self) -> dict:
@@ -170,20 +193,116 @@ def run(excel: Excel, book: Book, now: str | None = None) -> Result | None:
     lang, sheet = found
     ctx = Run(excel, book, sheet, book.path.parent, lang, now)
     started = time.perf_counter()
-    action = None
-    try:
-        action = chosen_action(ctx)
-        result = ACTIONS[action](ctx)
-    except ExcelBusy as exc:
-        result = Result(exc.text(lang), error=True)
-    except DubanError as exc:
-        result = Result(str(exc), error=True)
-    except Exception as exc:  # noqa: BLE001 - never a traceback dialog: one sentence, the details in a log
-        result = Result(ctx.t["unexpected"].format(error=f"{type(exc).__name__}: {exc}"[:300],
-                                                   log=_log_error(ctx.folder)), error=True)
+    chosen: list[str] = []
+
+    def job() -> Result:
+        chosen.append(chosen_action(ctx))
+        return hand_over(ctx, chosen[0]) or ACTIONS[chosen[0]](ctx)
+    result = _outcome(ctx, job)
+    action = chosen[0] if chosen else None
     ctx.status(None)
     show(ctx, action, result, time.perf_counter() - started)
     return result
+
+
+def _outcome(ctx: Run, job: Callable[[], Result]) -> Result:
+    """The job's Result, or one sentence for whatever stopped it: never a traceback dialog."""
+    from workbooks.faults import translate
+
+    try:
+        return job()
+    except ExcelBusy as exc:
+        return Result(exc.text(ctx.lang), error=True)
+    except DubanError as exc:
+        return Result(exc.text(ctx.lang) if hasattr(exc, "zh") else str(exc), error=True)
+    except Exception as exc:  # noqa: BLE001 - one sentence, the details in a log
+        fault = translate(exc, near=ctx.folder)          # a damaged state.db, a full disk, a read-only share
+        if fault is not None:
+            return Result(fault.text(ctx.lang), error=True)
+        return Result(ctx.t["unexpected"].format(error=f"{type(exc).__name__}: {exc}"[:300],
+                                                 log=_log_error(ctx.folder)), error=True)
+
+
+# ---- handing the job to a running serve ---------------------------------------------------------------
+HANDED_OVER = {"check", "remind", "week", "month", "explain"}     # what uses state.db (validate reads workbooks only)
+
+
+def hand_over(ctx: Run, action: str) -> Result | None:
+    """While `duban serve` runs for this folder (a fresh heartbeat), serve runs the job and the
+    console shows its result (jobs.serve.handoff); None when no serve runs: the console runs it."""
+    if action not in HANDED_OVER:
+        return None
+    from jobs.check import state_dir
+    from jobs.cli import _settings
+    from jobs.serve import handoff
+    from jobs.serve.loop import stale_after
+
+    settings = _settings(ctx.folder)
+    state = state_dir(ctx.folder, settings)
+    info = handoff.serving(state, stale_after(settings))
+    if info is None:
+        return None
+    row_id = None
+    if action == "explain" and (row_id := selected_id(ctx)) is None:
+        raise DubanError(ctx.t["no_id"])
+    host, label, t = info.get("host", "?"), L.label(action, ctx.lang), ctx.t
+    request = handoff.submit(state, {"action": action, "id": row_id, "now": ctx.now, "lang": ctx.lang,
+                                     "user": _user()})
+    reply, how = handoff.wait(request, WAIT_SECONDS,
+                              tick=lambda secs, _claimed: ctx.status(t["handed"].format(host=host, action=label,
+                                                                                         secs=secs)))
+    log = state / "logs" / "serve.log"
+    if reply is None:
+        raise DubanError(t["serve_withdrawn" if how == "withdrawn" else "serve_running"].format(
+            host=host, secs=WAIT_SECONDS, log=log))
+    if "failed" in reply:
+        raise DubanError(t["serve_failed"].format(host=host, error=str(reply["failed"])[:300], log=log))
+    result = result_from(reply)
+    result.lines.insert(0, t["by_serve"].format(host=host))
+    if action == "check":
+        result.lines.insert(1, t["by_serve_check"])
+    return result
+
+
+WAIT_SECONDS = 600.0            # jobs.serve.handoff.WAIT_SECONDS; tests make it short
+
+
+def _user() -> str:
+    import getpass
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001
+        return "?"
+
+
+def answer(folder: Path, request_path: Path) -> dict:
+    """serve's side: the console's action run without Excel, its Result as JSON-able data.
+    Never raises: what stopped the job is the Result's sentence, as in the console."""
+    import json
+
+    try:
+        request = json.loads(request_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return {"failed": f"unreadable request {request_path.name}: {exc}"}
+    lang = request.get("lang") if request.get("lang") in TEXT else "zh"
+    action = request.get("action")
+    if action not in HANDED_OVER:
+        return {"failed": f"unknown console action {action!r}"}
+    ctx = Run(None, None, None, folder, lang, request.get("now"), request.get("id"))
+    return result_data(_outcome(ctx, lambda: ACTIONS[action](ctx)))
+
+
+def result_data(result: Result) -> dict:
+    return {"sentence": result.sentence, "lines": list(result.lines), "error": result.error,
+            "moment": result.moment.isoformat() if result.moment else None,
+            "tables": [{"header": t.header, "rows": t.rows, "title": t.title} for t in result.tables]}
+
+
+def result_from(data: dict) -> Result:
+    moment = datetime.fromisoformat(data["moment"]) if data.get("moment") else None
+    return Result(data.get("sentence", ""), list(data.get("lines") or []),
+                  [Table(t["header"], t["rows"], t.get("title", "")) for t in data.get("tables") or []],
+                  bool(data.get("error")), moment)
 
 
 def chosen_action(ctx: Run) -> str:
@@ -282,10 +401,10 @@ def action_check(ctx: Run) -> Result:
     from .live import LiveApplier
 
     settings, moment = _prepare(ctx)
-    live = LiveApplier(ctx.excel)
+    live = LiveApplier(ctx.excel) if ctx.excel is not None else None     # serve: no Excel, open books are skipped
     report = check_folder(ctx.folder, settings, moment, False, _progress(ctx, "reading"), live=live)
     ctx.status(ctx.t["writing"])
-    return check_result(report, ctx.lang, [str(p) for p in live.applied], moment)
+    return check_result(report, ctx.lang, [str(p) for p in live.applied] if live else [], moment)
 
 
 def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> Result:
@@ -349,7 +468,9 @@ def action_validate(ctx: Run) -> Result:
 
 
 def selected_id(ctx: Run) -> str | None:
-    """The ID in the selected cell, else the one typed in B5."""
+    """The ID in the selected cell, else the one typed in B5 (serve: the one the console sent)."""
+    if ctx.book is None:
+        return ctx.row_id
     for value in (ctx.book.selected_value(), ctx.sheet.read(L.ID_CELL)[0][0]):
         text = str(value or "").strip()
         if ID_PATTERN.match(text):

@@ -1,0 +1,161 @@
+"""The Excel console hands its job to a running `duban serve` instead of opening state.db itself.
+
+Why: the console runs on a clerk's PC and reaches the folder over the share; serve runs on the
+server, next to the files. SQLite over a network file system is safe only while every machine's
+locks reach the file server, and the console's jobs would race serve's schedule; so while serve
+runs, only serve touches the state. Without a running serve the console runs the job itself under
+the run lock (`jobs.locking`, which a Windows PC and the Linux server both honour).
+
+The exchange is plain files in `DIR/.duban/requests/`, each written whole (temp file, rename) under
+a name no other writer can pick (time, host, pid, random):
+
+1. the console writes `NAME.request.json` (the action, its ID for explain, --now, the language,
+   who asked) when serve's lock shows a fresh heartbeat (`serving`);
+2. serve's loop, which turns at least once a second, renames it to `NAME.running.json` (the rename
+   is the claim: exactly one taker), runs the job in its worker process, writes
+   `NAME.result.json` and removes the running file;
+3. the console, polling, reads and removes the result and shows it. If none comes within
+   `WAIT_SECONDS` it withdraws its request when serve has not claimed it yet (then nothing was
+   done), else says serve is still running it (its outcome is in serve's log).
+
+Requests left behind (a console that gave up, a serve that stopped mid-job) are removed once
+older than WAIT_SECONDS: nobody waits for them any more.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+from workbooks.files import unique_suffix, write_atomically
+
+from .lock import LOCK_NAME, alive, read_lock
+
+REQUESTS = "requests"
+WAIT_SECONDS = 600.0          # how long the console waits for serve (serve may be busy with a scheduled job)
+REQUEST, RUNNING, RESULT = ".request.json", ".running.json", ".result.json"
+
+
+def requests_dir(state_dir: Path) -> Path:
+    return state_dir / REQUESTS
+
+
+def serving(state_dir: Path, stale_after: timedelta) -> dict | None:
+    """The lock fields of the serve that holds this folder with a fresh heartbeat, else None."""
+    info = read_lock(state_dir / LOCK_NAME)
+    return info if info is not None and alive(info, stale_after) else None
+
+
+# ---- the console's side --------------------------------------------------------------------------
+def submit(state_dir: Path, request: dict) -> Path:
+    """Write the request whole under a name of its own; returns its path."""
+    folder = requests_dir(state_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    path = folder / f"{stamp}-{unique_suffix()}{REQUEST}"
+    body = {**request, "host": socket.gethostname(), "pid": os.getpid(),
+            "written": datetime.now(timezone.utc).isoformat()}
+    write_atomically(path, json.dumps(body, ensure_ascii=False).encode("utf-8"))
+    return path
+
+
+def sibling(request: Path, suffix: str) -> Path:
+    return request.with_name(request.name[:-len(REQUEST)] + suffix)
+
+
+def wait(request: Path, timeout: float = WAIT_SECONDS, tick: Callable[[float, bool], None] | None = None,
+         poll: float = 0.2) -> tuple[dict | None, str]:
+    """(the result, "done"), or after `timeout` seconds (None, "withdrawn") when serve never took
+    the request (it is removed: nothing was done) or (None, "running") when serve is still on it.
+    `tick(seconds waited, claimed)` about once a second (the console's status bar)."""
+    result, running = sibling(request, RESULT), sibling(request, RUNNING)
+    started = time.monotonic()
+    told = -1.0
+    while True:
+        waited = time.monotonic() - started
+        if result.exists():
+            try:
+                data = json.loads(result.read_text(encoding="utf-8"))
+            except (OSError, ValueError):       # a rename landing: read it next turn
+                data = None
+            if data is not None:
+                result.unlink(missing_ok=True)
+                return data, "done"
+        if waited >= timeout:
+            try:
+                request.unlink()
+                return None, "withdrawn"
+            except FileNotFoundError:               # serve took it: still running, or its result just landed
+                if not result.exists():
+                    return None, "running"
+                continue
+        if tick is not None and waited - told >= 1.0:
+            told = waited
+            tick(waited, running.exists())
+        time.sleep(poll)
+
+
+# ---- serve's side ------------------------------------------------------------------------------------
+def pending(state_dir: Path) -> list[Path]:
+    """The requests waiting, oldest first (names start with the time written)."""
+    folder = requests_dir(state_dir)
+    try:
+        return sorted(p for p in folder.iterdir() if p.name.endswith(REQUEST))
+    except FileNotFoundError:
+        return []
+
+
+def claim(request: Path) -> tuple[Path, dict] | None:
+    """Take the request (rename to .running.json); None when the console withdrew it first, or
+    the file is not a request (it is then set aside as .running and answered with an error)."""
+    running = sibling(request, RUNNING)
+    try:
+        os.rename(request, running)
+    except FileNotFoundError:
+        return None
+    try:
+        data = json.loads(running.read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError) as exc:
+        data = {"invalid": str(exc)}
+    return running, data
+
+
+def answer(running: Path, result: dict) -> None:
+    """Drop the running file, then write the result whole (so a console that sees the result
+    finds the exchange over)."""
+    data = json.dumps(result, ensure_ascii=False, default=str).encode("utf-8")
+    running.unlink(missing_ok=True)
+    write_atomically(sibling_of_running(running, RESULT), data)
+
+
+def sibling_of_running(running: Path, suffix: str) -> Path:
+    return running.with_name(running.name[:-len(RUNNING)] + suffix)
+
+
+def expired(request: dict, now: datetime | None = None) -> bool:
+    """Written so long ago that its console has stopped waiting."""
+    try:
+        written = datetime.fromisoformat(request["written"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return ((now or datetime.now(timezone.utc)) - written).total_seconds() > WAIT_SECONDS
+
+
+def tidy(state_dir: Path, older_than: float = WAIT_SECONDS) -> int:
+    """Remove exchange files nobody waits for any more (by file time); returns how many."""
+    gone = 0
+    limit = time.time() - older_than
+    for path in (requests_dir(state_dir).glob("*") if requests_dir(state_dir).is_dir() else []):
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+                gone += 1
+        except OSError:
+            pass
+    return gone
