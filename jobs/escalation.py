@@ -56,10 +56,18 @@ class Reach:
             department = owner_department(rec, router)
             if department and not router.heads_of(department) and self.directory:
                 lacking.setdefault(department, []).append(rec.row)
-            why = self._unsent(rec, router, department)
-            if why:
-                flags[rec.row] = [_reworded(f, why, department) if f.rule == "escalated" else f for f in found]
+            flags[rec.row] = [self.reword(rec, f, router) for f in found]
         return [_problem(read, department, rows) for department, rows in lacking.items()]
+
+    def reword(self, rec, flag: Flag, router: Router | None = None) -> Flag:
+        """`flag` as the row should say it: an escalated flag whose escalation reaches nobody
+        says why instead of "已升级"; every other flag as it is (`duban explain` asks this too)."""
+        if flag.rule != "escalated":
+            return flag
+        router = router or Router(self.directory)
+        department = owner_department(rec, router)
+        why = self._unsent(rec, router, department)
+        return _reworded(flag, why, department) if why else flag
 
     def _unsent(self, rec, router: Router, department: str | None) -> str | None:
         """Why the row's escalation reaches nobody, or None when someone gets it."""

@@ -15,6 +15,7 @@ from .errors import DubanError
 from .journal import Journal
 from .report import escape, out
 from .rules.progress import last_update_deadline
+from .escalation import Reach
 from .validate import read_folder
 from .workcal import from_settings
 
@@ -70,8 +71,9 @@ def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> Non
     table = Table(header_style="bold")
     for title in ("rule", "fired", "why"):
         table.add_column(t[title], overflow="fold")
+    reach = Reach.of(reads)     # an escalation that reaches nobody says so, as in the Alerts cell
     for rule in rules.rules_for(read.kind):
-        flag = rule(rec, ctx)
+        flag = (found := rule(rec, ctx)) and reach.reword(rec, found)
         why = (flag.text(lang) + (t["deadline"].format(at=_show(flag.deadline, lang)) if flag.deadline else "")
                if flag else _inputs(rule, rec, lang) + _escalation_clock(rule, rec, ctx, history, lang))
         table.add_row(escape(_rule_name(rule, lang)), t["yes"] if flag else t["no"], escape(why))

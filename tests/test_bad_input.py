@@ -259,3 +259,13 @@ def test_with_a_head_on_file_the_row_says_escalated_and_nobody_is_bothered(tmp_p
     [wb] = [w for w in check_folder(tmp_path, settings(), NOW).workbooks if w.read.kind.key == "tasks"]
     assert "逾期已满3个工作日，已升级" in cell_text(tmp_path / TASKS.filename("zh"), f"{ALERTS}2")
     assert not [p for p in wb.read.problems if p.code == "no-department-head"]
+
+
+def test_explain_says_the_same_as_the_alerts_cell(tmp_path):
+    make_folder(tmp_path, NO_HEAD, LATE)
+    (tmp_path / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\n', encoding="utf-8")
+    assert duban("check", tmp_path, "--now", "2026-11-23T09:00").returncode == 0
+    done = duban("explain", tmp_path, "T-000001", "--now", "2026-11-23T09:00")
+    assert done.returncode == 0, done.stderr
+    text = "".join(done.stdout.split())
+    assert "应升级，但通讯录中没有研发部的部门负责人，升级提醒未发出" in text and "，已升级" not in text
