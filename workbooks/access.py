@@ -53,14 +53,24 @@ def give(path: Path, original: Access) -> None:
     now = Access.of(path)
     if hasattr(os, "chown") and (now.uid, now.gid) != (original.uid, original.gid):
         _chown(path, now, original)
-    os.chmod(path, original.mode)
+    _chmod(path, original.mode)
     for name in now.xattrs.keys() - original.xattrs.keys():   # e.g. an ACL inherited from the folder
         _xattr(os.removexattr, path, name)
     for name, value in original.xattrs.items():
         if now.xattrs.get(name) != value:
             _xattr(os.setxattr, path, name, value)
-    os.chmod(path, original.mode)              # an ACL written above sets the group bits from its mask
+    _chmod(path, original.mode)                # an ACL written above sets the group bits from its mask
     _check(Access.of(path), original)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    """Only when it differs: some mounts (CIFS with a fixed file_mode) refuse any chmod."""
+    if stat.S_IMODE(os.stat(path).st_mode) == mode:
+        return
+    try:
+        os.chmod(path, mode)
+    except OSError as exc:
+        raise NotKept("attribute", name=f"mode {mode:o}", error=exc.strerror or str(exc), user=_me()) from None
 
 
 def _chown(path: Path, now: Access, original: Access) -> None:
