@@ -141,6 +141,30 @@ def test_a_service_user_that_cannot_keep_the_owner_does_not_write(open_folder, o
     assert why in done.stdout, done.stdout
 
 
+@as_root
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="setpriv (util-linux) runs a command as another user")
+def test_a_service_user_with_the_units_capabilities_keeps_the_owner(open_folder):
+    """The fix the refusal names, as the systemd unit grants it (AmbientCapabilities=CAP_CHOWN
+    CAP_FOWNER): `nobody` writes a workbook owned root:users 0664 with an ACL, and it stays so."""
+    from jobs.serve.service import systemd_unit
+    assert "\nAmbientCapabilities=CAP_CHOWN CAP_FOWNER\n" in systemd_unit(Path("/srv/share"), settings(), warn=print)
+    folder = open_folder
+    folder.mkdir(mode=0o777)
+    os.chmod(folder, 0o777)
+    path = make_book(folder, [task("对账", status="blocked")])
+    os.chown(path, 0, USERS)
+    os.chmod(path, 0o664)
+    os.setxattr(path, "system.posix_acl_access", SHARED_ACL)
+    content, before = path.read_bytes(), attributes(path)
+    env = {**os.environ, "HOME": str(folder.parent), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
+                           "--inh-caps=+chown,+fowner", "--ambient-caps=+chown,+fowner", sys.executable,
+                           "-c", "from jobs.cli import main; main()", "check", str(folder), "--now", NOW.isoformat(),
+                           "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert path.read_bytes() != content and attributes(path) == before
+
+
 # ---- 5. links ------------------------------------------------------------------------------------
 DIRECTORY = [("张伟", "研发部", "zhang.wei@example.com", "no"), ("李娜", "研发部", "li.na@example.com", "yes"),
              ("王芳", "综合管理部", "wang.fang@example.com", "no")]
