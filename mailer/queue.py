@@ -188,7 +188,7 @@ class MailQueue:
         """Make waiting mails due now (never before their not_before) and lift a settings hold; with
         include_failed, refused and set-aside ones too (a set-aside mail gets one more send)."""
         at = stamp(now)
-        self.db.execute("DELETE FROM mail_hold")
+        self._lift_hold(at)
         count = self.db.execute("UPDATE mail_queue SET next_attempt=MAX(?, COALESCE(not_before, '')) "
                                 "WHERE status='queued' AND id NOT IN (SELECT id FROM mail_fate WHERE in_flight "
                                 "IS NOT NULL)", (at,)).rowcount
@@ -210,7 +210,7 @@ class MailQueue:
             report.error, report.setting = held[2], held[3]
             report.still_queued = self.entries("queued")
             return report
-        self.db.execute("DELETE FROM mail_hold")    # the settings changed since: try them
+        self._lift_hold(at)                         # the settings changed since: try them
         report.given_up = self._give_up(stamp(now - timedelta(days=give_up_days)))
         outcome: dict[str, list[int]] = {"sent": [], "failed": [], "set_aside": []}
         self._settle_crashed(transport, now, outcome)
@@ -232,6 +232,15 @@ class MailQueue:
         report.set_aside = self._rows(outcome["set_aside"])
         report.still_queued = self.entries("queued")
         return report
+
+    def _lift_hold(self, at: str) -> None:
+        """End a settings hold: the mail it held starts a fresh give-up window now (it did not age
+        while it waited for a person)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if self.db.execute("DELETE FROM mail_hold").rowcount:
+                self.db.execute("UPDATE mail_queue SET not_before=MAX(COALESCE(not_before, ''), ?) "
+                                "WHERE status='queued'", (at,))
 
     def _note_error(self, reason: str, at: str) -> None:
         self.db.execute("UPDATE mail_queue SET last_error=? WHERE status='queued' AND next_attempt<=?", (reason, at))

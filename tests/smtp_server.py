@@ -3,13 +3,17 @@
 `SmtpServer` keeps its port across stop()/start(), so a test can take the server down and bring
 it back at the same address. The handler can refuse chosen recipients (550), defer chosen
 recipients once and accept them on the next try (451, as greylisting does), or answer 421 to
-everything; it counts TCP connections and records AUTH logins. `delivered_to(address)` is what
+everything; it can store a chosen recipient's mail and then drop the connection without an
+answer (a content filter, a DLP proxy), answer DATA only after a delay, refuse every login (535),
+or run a hook (e.g. kill the client) between storing a mail and answering it; it counts TCP
+connections and records AUTH logins. `delivered_to(address)` is what
 one mailbox really got: every accepted message whose envelope names that address. `tls_contexts` makes a self-signed
 certificate for 127.0.0.1 so SMTPS and STARTTLS run for real too.
 (Named smtp_server, not smtpd, so it never shadows the standard library module of that name.)
 """
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.policy
@@ -47,6 +51,10 @@ class Recorder:
         self.defer: dict[str, str] = {}   # recipient -> reply for its first RCPT only, e.g. "451 4.7.1 greylisted"
         self.deferred: list[str] = []     # the recipients answered with their `defer` reply, in order
         self.reply_all: str | None = None  # e.g. "421 4.3.2 shutting down" for every MAIL FROM
+        self.drop_after_data: set[str] = set()  # recipients whose mail is stored, then the connection dropped unanswered
+        self.answer_delay: dict[str, float] = {}  # recipient -> seconds between storing its mail and answering
+        self.after_store = None            # called with the Received between storing and answering
+        self.refuse_login = False          # 535 for every AUTH
 
     def _connected(self, server) -> None:
         if not any(s is server for s in self.connections):
@@ -79,14 +87,24 @@ class Recorder:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        got = Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content)
+        self.received.append(got)
+        to = {t.lower() for t in envelope.rcpt_tos}
+        if self.after_store is not None:
+            self.after_store(got)
+        if to & self.drop_after_data:      # kept it, and went away before saying so
+            server.transport.abort()
+            return "250 never heard"
+        delay = max((self.answer_delay.get(t, 0) for t in to), default=0)
+        if delay:
+            await asyncio.sleep(delay)
         return "250 Message accepted for delivery"
 
     def authenticate(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         if not isinstance(auth_data, LoginPassword):
             return AuthResult(success=False, handled=False)
         self.logins.append((auth_data.login, auth_data.password))
-        return AuthResult(success=True)
+        return AuthResult(success=True) if not self.refuse_login else AuthResult(success=False, handled=False)
 
 
 def free_port() -> int:
