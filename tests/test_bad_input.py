@@ -269,3 +269,21 @@ def test_explain_says_the_same_as_the_alerts_cell(tmp_path):
     assert done.returncode == 0, done.stderr
     text = "".join(done.stdout.split())
     assert "应升级，但通讯录中没有研发部的部门负责人，升级提醒未发出" in text and "，已升级" not in text
+
+
+def test_error_cells_are_found_in_any_quote_style_and_across_read_chunks(tmp_path, monkeypatch):
+    from workbooks import errorcells
+    path = _with_error_cells(tmp_path / "任务跟进表.xlsx")
+    with zipfile.ZipFile(path) as zf:
+        parts = [(info, zf.read(info)) for info in zf.infolist()]
+    sheet = package.workbook_parts(zipfile.ZipFile(path))[0][TASKS.sheet("zh")]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in parts:
+            if info.filename == sheet:
+                data = data.replace(f'<c r="{col("due")}3" t="e">'.encode(), f"<c t='e' r='{col('due').lower()}3'>".encode())
+            zf.writestr(info, data)
+    for chunk in (errorcells.CHUNK, 7, 3, 1):         # the marker split between two reads is still found
+        monkeypatch.setattr(errorcells, "CHUNK", chunk)
+        assert errorcells.error_cells(path, TASKS.sheet("zh")) == {f"{col('status')}2": "#N/A", f"{col('due')}3": "#REF!"}
+    plain = write_tasks(tmp_path / "plain" / "任务跟进表.xlsx", GOOD_ROWS)
+    assert errorcells.error_cells(plain, TASKS.sheet("zh")) == {}

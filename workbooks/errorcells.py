@@ -19,8 +19,8 @@ from .parse import formula_error_params
 from .problems import Problem
 from .records import WorkbookRead
 
-CHUNK = 1 << 20
-_MARKERS = (b't="e"', b"t='e'")
+CHUNK = 4 << 20
+_MARKER = re.compile(rb"""t=["']e["']""")     # an error cell's type, in either quote style
 _REF = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
 
 
@@ -63,13 +63,14 @@ def error_cells(path, sheet: str) -> dict[str, str]:
 
 
 def _mentions_errors(zf: zipfile.ZipFile, part: str) -> bool:
+    """Does the sheet part hold `t="e"` anywhere? About the cost of inflating it (0.24 s for the
+    87 MB sheet of a 100,000-row workbook, whose read takes 4 s)."""
     tail = b""
     with zf.open(part) as stream:
         while chunk := stream.read(CHUNK):
-            window = tail + chunk
-            if any(marker in window for marker in _MARKERS):
+            if _MARKER.search(tail + chunk[:8]) or _MARKER.search(chunk):
                 return True
-            tail = window[-8:]
+            tail = (tail + chunk[-8:])[-8:]      # the last 8 bytes read, however small the reads
     return False
 
 
