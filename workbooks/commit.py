@@ -66,8 +66,10 @@ def aside_of(path: Path) -> Path:
     return path.with_name(f".{path.stem}{ASIDE}{path.suffix}")
 
 
-def temp_of(path: Path) -> Path:
-    return path.with_name(f".{path.stem}{TEMP}{path.suffix}")
+def temp_of(path: Path, tag: str = "") -> Path:
+    """The new file's temporary name beside `path`; `tag` (files.unique_suffix: host, pid, random)
+    keeps two writers, even on two machines, from ever sharing it. recover() removes any left."""
+    return path.with_name(f".{path.stem}{TEMP}{'.' + tag if tag else ''}{path.suffix}")
 
 
 def commit(path: Path, temp: Path, read, backups: Path, keep: int, zone=None) -> Committed:
@@ -218,7 +220,7 @@ def _seal(backup: Path, read=None) -> None:
 def held_saves(path: Path, folder: Path) -> list[Path]:
     """The backups of `path` in `folder` that a save went into after duban made them: a program
     held the workbook open across duban's write and saved through its handle (seals.py)."""
-    return seals.changed(_backups_of(path, folder))
+    return seals.changed(seals.sealed(folder, path))
 
 
 def _backups_of(path: Path, folder: Path) -> list[Path]:

@@ -24,6 +24,7 @@ from lxml import etree
 
 from . import access, commit, faults, package
 from .batch import cyclic_gc_paused, quick_gil_handoff
+from .files import unique_suffix
 from .flags import Colour
 from .meta import META_SHEET, NAMES_SHEET
 from .paintrecord import meta_sheet
@@ -208,7 +209,7 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
     if why := busy(plan):
         return WriteResult(SKIPPED, why)
     target = _target(plan)         # a link is written through, never replaced by a file
-    temp = commit.temp_of(target)
+    temp = commit.temp_of(target, unique_suffix())
     temp.unlink(missing_ok=True)   # a crash may have left it as a second name of the workbook: never write into it
     try:
         with cyclic_gc_paused(), quick_gil_handoff():

@@ -31,6 +31,9 @@ def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: boo
     except Stopping:
         return {"result": "interrupted", "error": "stopped before it finished (serve was asked to stop)"}
     except Exception as exc:  # noqa: BLE001 - isolation: one job's failure is a recorded result
+        from workbooks.faults import translate
+        if (fault := translate(exc, near=folder)) is not None:    # a damaged state.db, a full disk: the sentence
+            return {"result": "failed", "error": fault.en[:1000]}
         lines = traceback.format_exception(exc)
         return {"result": "failed", "error": f"{type(exc).__name__}: {exc}"[:500],
                 "trace": "".join(lines[-6:])[-2000:]}

@@ -19,6 +19,8 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from workbooks.files import unique_suffix
+
 from ..errors import DubanError
 
 LOCK_NAME = "serve.lock"
@@ -86,7 +88,7 @@ class ServeLock:
                 "heartbeat": _now().isoformat(), "token": self.token, "folder": str(self.folder)}
 
     def _write(self) -> None:
-        tmp = self.path.with_name(f".{LOCK_NAME}.{self.token[:8]}.tmp")
+        tmp = self.path.with_name(f".{LOCK_NAME}.{unique_suffix()}.tmp")     # two serves never share it
         tmp.write_text(json.dumps(self._fields()), encoding="utf-8")
         os.replace(tmp, self.path)
 

@@ -127,7 +127,12 @@ class Serve:
             raise
         if warning:
             self.log.warning(warning)
-        self.runs = Runs(Path(":memory:") if self.dry_run else self.db, self.tz)
+        try:
+            self.runs = Runs(Path(":memory:") if self.dry_run else self.db, self.tz)
+        except BaseException:           # a damaged or unwritable state.db: told by the CLI, the lock given back
+            self.lock.release()
+            logs.close(self.log)
+            raise
         if self.clock.simulated and not self.dry_run:
             simstate.mark(self.runs, self.clock.now(), self.until)
         kind = InlineExecutor if self.inline else ProcessExecutor
