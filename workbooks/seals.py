@@ -18,6 +18,7 @@ from pathlib import Path
 from .files import write_atomically
 
 SEALS = ".duban-seals.json"
+_read: dict[Path, tuple[tuple, dict[str, list], dict[tuple[str, str], list[str]]]] = {}   # folder -> (file id, entries, index)
 
 
 def seal(backup: Path, size: int | None = None, mtime_ns: int | None = None, sha256: str | None = None) -> None:
@@ -28,6 +29,15 @@ def seal(backup: Path, size: int | None = None, mtime_ns: int | None = None, sha
     entries[backup.name] = [st.st_size if size is None else size, st.st_mtime_ns if mtime_ns is None else mtime_ns,
                             sha256]
     _save(backup.parent, entries)
+
+
+def sealed(folder: Path, path: Path) -> list[Path]:
+    """The sealed backups of the workbook `path` in `folder` (named `stem.time[-tag].suffix`),
+    found from the seals alone: a check asks this of every workbook, and listing a folder of
+    thousands of backups once per workbook took seconds."""
+    _load(folder)
+    return [folder / name for name in _read[folder][2].get((path.stem, path.suffix.lower()), [])] \
+        if folder in _read else []
 
 
 def changed(backups: list[Path]) -> list[Path]:
@@ -62,11 +72,30 @@ def _sha256(path: Path) -> str:
 
 
 def _load(folder: Path) -> dict[str, list]:
+    """The folder's seals, parsed once per version of the file (it is replaced whole on change)."""
     try:
+        st = (folder / SEALS).stat()
+        key = (st.st_ino, st.st_size, st.st_mtime_ns)
+        if folder in _read and _read[folder][0] == key:
+            return _read[folder][1]
         found = json.loads((folder / SEALS).read_text("utf-8"))
     except (OSError, ValueError):
+        _read.pop(folder, None)
         return {}
-    return found if isinstance(found, dict) else {}
+    found = found if isinstance(found, dict) else {}
+    _read[folder] = key, found, _index(found)
+    return found
+
+
+def _index(entries: dict[str, list]) -> dict[tuple[str, str], list[str]]:
+    """Backup names by (workbook stem, suffix): `任务跟进表.20261123-090000-000001-saved.xlsx`."""
+    index: dict[tuple[str, str], list[str]] = {}
+    for name in sorted(entries):
+        base, dot, suffix = name.rpartition(".")
+        stem = base.rpartition(".")[0]
+        if dot and stem:
+            index.setdefault((stem, "." + suffix.lower()), []).append(name)
+    return index
 
 
 def _save(folder: Path, entries: dict[str, list]) -> None:
