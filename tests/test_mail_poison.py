@@ -310,3 +310,32 @@ def test_four_days_with_a_poison_recipient_every_mail_once_or_set_aside(tmp_path
     assert any(r.undelivered for r in runs)                           # the day a mail was set aside: exit code 1
     reports = [text_of(r.message) for r in smtp_server.received if "数据问题报告" in str(r.message["Subject"])]
     assert any("sun.li@example.com" in t and "已搁置" in t for t in reports)
+
+
+# ---- serve's admins hear of a set-aside mail, ahead of other mail ------------------------------------------
+def test_serve_tells_its_admins_of_a_set_aside_mail(tmp_path):
+    import io
+    import sqlite3
+
+    from jobs import config
+    from jobs.serve.loop import Serve
+
+    settings = config.defaults()
+    settings["serve"]["admins"] = ["杨帆"]
+    settings["schedule"].update(check="every 2 hours", remind="off", alert="off", summary_week="off",
+                                summary_month="off")
+
+    def ok(job, folder, settings, slot, dry_run, cache):     # the first job sets a mail aside
+        with MailQueue(folder / ".duban" / "state.db") as queue:
+            if enqueue(queue, digest("poison", to=[POISON], subject="给孙丽的提醒")):
+                queue.db.execute("UPDATE mail_queue SET status='set_aside', last_error='no answer'")
+        return {"result": "ok", "people": {"杨帆": ("yangfan@example.com", "zh")}}
+
+    start = NOW.replace(hour=8)
+    serve = Serve(tmp_path, settings, start=start, until=start + timedelta(hours=3), runner=ok, stream=io.StringIO())
+    assert serve.run() == 0
+    told = sqlite3.connect(tmp_path / ".duban" / "state.db").execute("SELECT problem, day FROM serve_told").fetchall()
+    assert told == [("mail-set-aside:1", "2026-11-23")]
+    [eml] = (tmp_path / "outbox").glob("*.eml")
+    text = text_of(email.message_from_bytes(eml.read_bytes(), policy=email.policy.default))
+    assert "1 封邮件已搁置" in text and "sun.li@example.com: 给孙丽的提醒" in text and "可能已经送达" in text

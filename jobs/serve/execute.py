@@ -106,9 +106,12 @@ def _mail_facts(run) -> dict:
     facts = {"mails": queued, "sent": len(d.sent) if d else 0, "failed": len(d.failed) if d else 0,
              "waiting": len(d.still_queued) if d else 0, "server": d.error if d else None,
              "outgoing": [(o.kind, o.to, o.subject, o.items) for o in run.outgoing[:200]]}
+    facts["set_aside"] = len(d.set_aside) if d else 0
     text = f"{queued} mail(s) queued, {facts['sent']} sent"
     if facts["waiting"]:
         text += f", {facts['waiting']} waiting"
+    if facts["set_aside"]:
+        text += f", {facts['set_aside']} set aside (may have been delivered; see duban outbox)"
     if d and d.error:
         text += f" (mail server: {d.error})"
     facts["summary"] = text

@@ -4,8 +4,8 @@ the same mail queue as every other mail (so the ledger's promises hold: a key is
 Problems: a job that failed (or timed out) twice in a row; mail waiting in the queue for more than
 an hour (not counting mail held for the next working morning); mail set aside (it cut the
 connection twice, or a run died while the server was taking it: it may have been delivered, and
-a person decides; told once per newly set-aside mail, and sent before other mail, so the notice
-never waits behind the mail it reports); a workbook whose write has been
+a person decides; told the day it happens and once a day while any stays set aside, and sent
+before other mail, so the notice never waits behind the mail it reports); a workbook whose write has been
 skipped (open in Excel) for more than a working day; a workbook that cannot be read at all.
 Admins are names from the directory; with none set, the clerks (`mail.clerks`) are told.
 """
