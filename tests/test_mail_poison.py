@@ -279,6 +279,9 @@ def test_remind_alert_and_outbox_retry_exit_1_when_mail_cannot_go(tmp_path, faul
             setting = "[mail.smtp] user" if fault == "password" else "[mail.smtp] security"
             assert "邮件设置有误" in done.stderr and setting in done.stderr and "duban outbox --retry" in done.stderr
     assert server.received == []
+    if fault != "down":                                              # and `duban status` says so until fixed
+        shown = cli("status", str(folder))
+        assert "邮件已暂停发送" in shown.stdout and setting in shown.stdout, shown.stdout
 
 
 # ---- several days against a server with one poison recipient ------------------------------------------------

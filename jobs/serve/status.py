@@ -68,6 +68,8 @@ def _queue(db: Path, tz, now: datetime) -> dict:
         found["held"] = queue.db.execute("SELECT COUNT(*) FROM mail_queue WHERE status='queued' AND not_before > ?",
                                          (stamp(now),)).fetchone()[0]
         oldest = queue.db.execute("SELECT MIN(queued_at) FROM mail_queue WHERE status='queued'").fetchone()[0]
+        hold = queue.hold()
+    found["setting_refused"] = {"since": hold[0], "error": hold[2], "setting": hold[3]} if hold else None
     found["oldest"] = _iso(datetime.fromisoformat(oldest).astimezone(tz)) if oldest else None
     return found
 
@@ -80,6 +82,7 @@ TEXT = {
         "head": ("任务", "计划", "上次运行", "结果", "下次运行"),
         "queue": "邮件队列：{waiting} 封等待发送（其中 {held} 封暂存至上班时间），最早排队于 {oldest}；"
                  "{failed} 封被拒收，{given_up} 封已放弃，{set_aside} 封已搁置（可能已送达），{sent} 封已发出",
+        "setting_refused": "邮件已暂停发送：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox --retry。",
         "skipped_head": "未写入的工作簿（在 Excel 中打开，或检查时被修改）：",
         "skipped_row": "  {workbook}：自 {since} 起（{reason}）",
         "runs_head": "最近 {n} 次运行：",
@@ -100,6 +103,7 @@ TEXT = {
         "head": ("job", "schedule", "last run", "result", "next run"),
         "queue": "mail queue: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
                  "{failed} refused, {given_up} given up, {set_aside} set aside (may have been delivered), {sent} sent",
+        "setting_refused": "mail is on hold: {error}. Correct {setting} in duban.toml, then run duban outbox --retry.",
         "skipped_head": "workbooks not written (open in Excel or changed while checked):",
         "skipped_row": "  {workbook}: since {since} ({reason})",
         "runs_head": "last {n} runs:",
@@ -173,6 +177,8 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     q = data["queue"]
     typer.echo("")
     typer.echo(t["queue"].format(**{**q, "oldest": short(q["oldest"])}))
+    if q.get("setting_refused"):        # mail waits for a person to fix a setting: not retried by itself
+        typer.secho(t["setting_refused"].format(**q["setting_refused"]), fg="red", bold=True)
     if data["skipped"]:
         typer.echo("")
         typer.echo(t["skipped_head"])
