@@ -26,7 +26,7 @@ from workbooks.paintrecord import identity_of
 from workbooks.problems import Problem
 from workbooks.records import WorkbookRead
 
-from .journal import Journal
+from .journal import ID_FORMAT, Journal
 
 TELL_FOR = timedelta(days=30)      # a gone workbook is offered to the clerks' report this long
 FRESH = "fresh_over_known"         # journal_facts key: when a fresh journal met known workbooks
@@ -65,8 +65,11 @@ def reconcile(journal: Journal, folder: Path, reads: list[WorkbookRead], now: da
             out.identities[path] = ident
         elif current[path].meta:            # no identity yet, or a copy's: a new one (only with a _duban sheet)
             out.identities[path] = str(uuid.uuid4())
-    if fresh and (carrying := sorted(p for p in current if identity_of(current[p].meta))):
+    if fresh and (carrying := sorted(p for p in current if identity_of(current[p].meta)
+                                     or any(rec.id for rec in current[p].records))):
         _fresh(db, out, carrying, now, state, dry_run)
+        if not dry_run:
+            _seed_counters(db, current.values())
     gone = [p for p, (_i, _s, was) in known.items() if was is None and p not in current and p not in moved
             and not (folder / p).is_file()]
     for path in gone:
@@ -153,6 +156,18 @@ def _fresh(db, out: Reconciled, carrying: list[str], now: datetime, state: Path,
         out.notices.append((f"state-new:{fact['at']}", out.told[-1]))
     else:
         db.execute("INSERT OR REPLACE INTO journal_facts VALUES (?,?)", (FRESH, json.dumps(fact, ensure_ascii=False)))
+
+
+def _seed_counters(db, reads) -> None:
+    """A fresh journal's ID counters start above every ID the workbooks already carry, so no ID
+    is issued twice (each workbook's own IDs are looked at anyway; this covers the others)."""
+    top: dict[str, int] = {}
+    for read in reads:
+        for rec in read.records:
+            if rec.id and (m := ID_FORMAT.match(rec.id)):
+                top[m[1]] = max(top.get(m[1], 0), int(m[2]))
+    db.executemany("INSERT INTO id_counters VALUES (?, ?) ON CONFLICT(prefix) DO UPDATE SET "
+                   "last=MAX(last, excluded.last)", list(top.items()))
 
 
 def _fresh_notices(db, out: Reconciled, now: datetime, state: Path) -> None:

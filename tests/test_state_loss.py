@@ -262,3 +262,15 @@ def test_the_command_line_tells_a_fresh_state_and_a_gone_workbook_and_history_fo
     moved.unlink()
     gone = cli("check", str(tmp_path), "--now", (NOW + 3 * DAY).isoformat())
     assert gone.returncode == 0 and str(Path("归档") / BOOK) in gone.stderr and "已不在共享文件夹中" in gone.stderr
+
+
+def test_a_fresh_journal_issues_no_id_another_workbook_already_carries(tmp_path):
+    overdue_book(tmp_path, 3, "甲.xlsx")
+    check_folder(tmp_path, settings(), NOW)
+    second = make_book(tmp_path, [task("新任务")], "乙.xlsx")      # made after: its row has no ID yet
+    lose_state(tmp_path)
+    report = check_folder(tmp_path, settings(), NOW + DAY)
+    new = {w.relpath: w for w in report.workbooks}["乙.xlsx"]
+    [ident] = [rec.id for rec in new.read.records]
+    assert ident == "T-000004"
+    assert second.exists()
