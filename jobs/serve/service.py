@@ -119,7 +119,6 @@ TimeoutStopSec=30
 # A rewritten workbook keeps its owner, group and ACLs (staff must still be able to save it): only
 # with these two capabilities may a service account give them; without them such writes are refused.
 AmbientCapabilities=CAP_CHOWN CAP_FOWNER
-CapabilityBoundingSet=CAP_CHOWN CAP_FOWNER
 NoNewPrivileges=yes
 {protect}
 
