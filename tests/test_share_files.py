@@ -342,11 +342,11 @@ def test_a_workbook_still_being_written_is_being_saved_not_damaged(tmp_path):
     path, whole = half_saved(tmp_path)
     stop = threading.Event()
 
-    def slow_copy() -> None:                         # a copy onto the share, 1 KB every 50 ms
+    def slow_copy() -> None:                         # a slow copy onto the share, 128 bytes every 50 ms
         with open(path, "r+b") as fh:
             fh.seek(0, os.SEEK_END)
-            while not stop.wait(0.05) and fh.tell() < len(whole) - 1024:
-                fh.write(whole[fh.tell(): fh.tell() + 1024])
+            while not stop.wait(0.05) and fh.tell() < len(whole) - 128:
+                fh.write(whole[fh.tell(): fh.tell() + 128])
                 fh.flush()
     writer = threading.Thread(target=slow_copy)
     writer.start()
