@@ -23,6 +23,9 @@ CLAIM = {"zh": "，已升级", "en": ": escalated"}      # how the escalated rul
 UNSENT = {
     "no-head": ("{base}，应升级，但通讯录中没有{department}的部门负责人，升级提醒未发出",
                 "{base}: due for escalation, but the directory has no head of {department}, so none was sent"),
+    "own-head": ("{base}，应升级，但负责人本人就是{department}的部门负责人，通讯录中没有可再往上升级的人，升级提醒未发出",
+                 "{base}: due for escalation, but the owner is the head of {department} and nobody above is on file, "
+                 "so none was sent"),
     "no-department": ("{base}，应升级，但不知道负责人所在的部门，升级提醒未发出",
                       "{base}: due for escalation, but the owner's department is not known, so none was sent"),
     "no-directory": ("{base}，应升级，但文件夹中没有通讯录，升级提醒未发出",
@@ -78,6 +81,8 @@ class Reach:
             return "no-directory"
         if targets:
             return "no-address"
+        if department and router.heads_of(department):
+            return "own-head"
         return "no-head" if department else "no-department"
 
 

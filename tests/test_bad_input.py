@@ -287,3 +287,12 @@ def test_error_cells_are_found_in_any_quote_style_and_across_read_chunks(tmp_pat
         assert errorcells.error_cells(path, TASKS.sheet("zh")) == {f"{col('status')}2": "#N/A", f"{col('due')}3": "#REF!"}
     plain = write_tasks(tmp_path / "plain" / "任务跟进表.xlsx", GOOD_ROWS)
     assert errorcells.error_cells(plain, TASKS.sheet("zh")) == {}
+
+
+def test_a_head_whose_own_row_is_late_is_not_told_the_department_has_no_head(tmp_path):
+    make_folder(tmp_path, [("李娜", "研发部", "li.na@example.com", "yes"), NO_HEAD[2]],
+                [task("年度总结", owner="李娜", due=date(2026, 11, 10))])
+    [wb] = [w for w in check_folder(tmp_path, settings(), NOW).workbooks if w.read.kind.key == "tasks"]
+    alerts = cell_text(tmp_path / TASKS.filename("zh"), f"{ALERTS}2")
+    assert "负责人本人就是研发部的部门负责人" in alerts and "，已升级" not in alerts, alerts
+    assert not [p for p in wb.read.problems if p.code == "no-department-head"]
