@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import socket
 import sqlite3
@@ -309,3 +310,14 @@ def test_two_writers_never_share_a_temp_file_name(tmp_path):
             tmp.write_bytes(b"x")
     assert all(f"-{os.getpid()}-" in n for n in names)
     assert all(("".join(c if c.isalnum() or c in "_-" else "_" for c in host))[:40] in n for n in names)
+
+
+def test_the_workbook_writers_temp_file_is_named_for_its_host_and_process_and_cleared_after_a_crash(tmp_path):
+    folder = folder_in(tmp_path, "en")
+    done = cli("check", str(folder), "--now", NOW, env={**os.environ, "DUBAN_CRASH_AT": "temp-written"})
+    assert done.returncode == 137, done.stderr
+    host = "".join(c if c.isalnum() or c in "_-" else "_" for c in socket.gethostname())[:40]
+    left = [p.name for p in folder.iterdir() if ".duban-tmp" in p.name]
+    assert len(left) == 1 and re.fullmatch(rf"\..+\.duban-tmp\.{re.escape(host)}-\d+-[0-9a-f]{{8}}\.xlsx", left[0])
+    assert cli("check", str(folder), "--now", NOW).returncode == 0
+    assert not [p for p in folder.iterdir() if ".duban-tmp" in p.name]
