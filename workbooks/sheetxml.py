@@ -4,6 +4,12 @@ A 100,000-row sheet is ~40 MB of XML; building a tree of it costs gigabytes and 
 patcher instead walks the `<row>` start tags with a compiled regex, rewrites only the rows
 named in the plan, and copies every other byte unchanged, so formulas, merged ranges,
 validations, conditional formats and extension lists (and their namespace prefixes) survive.
+
+The fast path expects what Excel writes: every row and cell start tag opening with
+`r="A1"` (double quotes, capital letters) and rows in ascending order, each number once. Any
+other shape XML allows or readers forgive (single-quoted attributes, lowercase or absent
+references, a row number written twice) takes the careful path: the row is parsed cell by
+cell, and a cell written twice, which no patch could settle, refuses the write (`Ambiguous`).
 """
 from __future__ import annotations
 
@@ -16,7 +22,17 @@ from xml.sax.saxutils import escape
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-_ATTR = re.compile(rb'([\w:]+)="([^"]*)"')
+_ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _attrs(raw: bytes) -> dict[bytes, bytes]:
+    """A start tag's attributes, with either quote; values as written, ready to go back between
+    double quotes (a double quote inside a single-quoted value escaped). The reference is upper-
+    cased: `a1` is A1 to every reader, and the read-back looks for it as A1."""
+    out = {name: sq.replace(b'"', b"&quot;") if sq else dq for name, dq, sq in _ATTR.findall(raw)}
+    if b"r" in out:
+        out[b"r"] = out[b"r"].strip().upper()
+    return out
 
 
 def col_number(letters: str) -> int:
@@ -47,6 +63,15 @@ class CellEdit:
 
     text: str | None = None
     style: Callable[[int], int | None] | None = None
+
+
+class Ambiguous(Exception):
+    """A planned cell written more than once in the sheet: which one readers show is theirs to
+    pick, so no patch can be known right."""
+
+    def __init__(self, ref: str):
+        self.ref = ref
+        super().__init__(f"cell {ref} is written more than once in the sheet")
 
 
 class MissingRow(Exception):
@@ -86,29 +111,79 @@ def splices(raw: bytes, edits: dict[int, dict[str, CellEdit]], sheet: Layout | N
     row as they are found. Raises MissingRow, after the last cut, for planned rows not found."""
     sheet = sheet or Layout(raw)
     prefix, data = sheet.prefix, sheet.data
-    row_end = b"</" + prefix + b"row>"
-    rows = _rows_by_number if sheet.rows_numbered else _rows_by_scan
     yield from _dimension_cut(raw, prefix, _widest_new(edits), min(edits, default=0), max(edits, default=0))
+    if not (sheet.rows_numbered and sheet.ordered):
+        yield from _careful_splices(raw, edits, sheet)
+        return
     found = 0
-    for number, start, tag_end, attrs, closed in rows(raw, prefix, data, sorted(edits)):
-        cells = edits[number]
+    for number, start, tag_end, attrs, closed in _rows_by_number(raw, prefix, data, sorted(edits)):
         found += 1
-        if closed:  # <row .../>: give it a body
-            widest = max(_col(r.rstrip("0123456789")) for r in cells)
-            tag = b"<" + prefix + b"row" + _widen_spans(attrs, widest) + b">"
-            yield start, 0, tag_end, tag + b"".join(n for *_x, n in _new_cells(cells, prefix)) + row_end
-            continue
-        cuts, widest = sheet.cuts(tag_end, raw.index(row_end, tag_end), cells)
-        if widest and (wide := _widen_spans(attrs, widest)) != attrs:
-            cuts.insert(0, (start, 0, tag_end, b"<" + prefix + b"row" + wide + b">"))
-        if len(cuts) > 1:
-            cuts.sort(key=_cut_key)
-        for start, order, end, new in cuts:
-            if end - start != len(new) or (new and raw[start:end] != new):   # skip cuts that change nothing
-                yield start, order, end, new
+        yield from _row_cuts(raw, sheet, start, tag_end, attrs, closed, edits[number])
     if found != len(edits):
-        seen = {number for number, *_x in rows(raw, prefix, data, sorted(edits))}
+        seen = {number for number, *_x in _rows_by_number(raw, prefix, data, sorted(edits))}
         raise MissingRow(sorted(set(edits) - seen))
+
+
+def _row_cuts(raw: bytes, sheet: "Layout", start: int, tag_end: int, attrs: bytes, closed: bool,
+              cells: dict[str, CellEdit]) -> list[tuple[int, int, int, bytes]]:
+    """The cuts that apply `cells` to the one row element whose start tag is raw[start:tag_end]."""
+    prefix = sheet.prefix
+    row_end = b"</" + prefix + b"row>"
+    if not cells:
+        return []
+    if closed:  # <row .../>: give it a body
+        widest = max(_col(r.rstrip("0123456789")) for r in cells)
+        tag = b"<" + prefix + b"row" + _widen_spans(attrs, widest) + b">"
+        return [(start, 0, tag_end, tag + b"".join(n for *_x, n in _new_cells(cells, prefix)) + row_end)]
+    cuts, widest = sheet.cuts(tag_end, raw.index(row_end, tag_end), cells)
+    if widest and (wide := _widen_spans(attrs, widest)) != attrs:
+        cuts.insert(0, (start, 0, tag_end, b"<" + prefix + b"row" + wide + b">"))
+    if len(cuts) > 1:
+        cuts.sort(key=_cut_key)
+    return [(start, order, end, new) for start, order, end, new in cuts
+            if end - start != len(new) or (new and raw[start:end] != new)]   # skip cuts that change nothing
+
+
+def _careful_splices(raw: bytes, edits: dict[int, dict[str, CellEdit]], sheet: "Layout"):
+    """Rows without numbers, out of order, or written twice: every row element is found; a
+    planned cell goes where it already is (in whichever element of its row), a new one into
+    the row's first element, in column order. A cell found twice raises Ambiguous."""
+    prefix, row_end = sheet.prefix, b"</" + sheet.prefix + b"row>"
+    elements: dict[int, list[tuple]] = {}
+    for found in _all_rows(raw, prefix, sheet.data, set(edits)):
+        elements.setdefault(found[0], []).append(found)
+    missing = sorted(set(edits) - set(elements))
+    cuts = []
+    for number, cells in edits.items():
+        group = elements.get(number)
+        if not group:
+            continue
+        shares: list[dict[str, CellEdit]] = [{} for _ in group]
+        for ref, edit in cells.items():
+            holders = [k for k, (_n, _s, tag_end, _a, closed) in enumerate(group)
+                       if not closed and _holds(raw[tag_end:raw.index(row_end, tag_end)], ref, prefix)]
+            if len(holders) > 1:
+                raise Ambiguous(ref)
+            shares[holders[0] if holders else 0][ref] = edit
+        for (_n, start, tag_end, attrs, closed), share in zip(group, shares):
+            cuts += _row_cuts(raw, sheet, start, tag_end, attrs, closed, share)
+    cuts.sort(key=_cut_key)
+    yield from cuts
+    if missing:
+        raise MissingRow(missing)
+
+
+def _holds(body: bytes, ref: str, prefix: bytes) -> bool:
+    """Does this row body hold the cell `ref` (any quote, any letter case, or no r and placed
+    after the cell before)? Twice in one body raises Ambiguous."""
+    want, count, col = _col(ref.rstrip("0123456789")), 0, 0
+    for m in _cell_tag(prefix).finditer(body):
+        r = _attrs(m.group(1)).get(b"r")
+        col = _col(r.decode().rstrip("0123456789")) if r else col + 1
+        count += col == want
+    if count > 1:
+        raise Ambiguous(ref)
+    return count == 1
 
 
 def _cut_key(cut: tuple) -> tuple[int, bool, int]:
@@ -126,8 +201,14 @@ def _widest_new(edits: dict[int, dict[str, CellEdit]]) -> int:
 
 @lru_cache(maxsize=16)
 def _unaddressed(prefix: bytes) -> re.Pattern:
-    """A row or cell start tag whose first attribute is not r (one scan finds any)."""
-    return re.compile(rb"<" + re.escape(prefix) + rb'(row|c)(?:/?>|\s+(?!r="))')
+    """A row or cell start tag that does not open with `r="` and a capital-letter reference (no
+    r, r not first, single quotes, lowercase): one scan finds any."""
+    return re.compile(rb"<" + re.escape(prefix) + rb'(row|c)(?:/?>|\s+(?!r="[A-Z]*\d))')
+
+
+@lru_cache(maxsize=16)
+def _cell_tag(prefix: bytes) -> re.Pattern:
+    return re.compile(rb"<" + re.escape(prefix) + rb"c\b([^>]*?)/?>")
 
 
 def _rows_by_number(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
@@ -144,17 +225,15 @@ def _rows_by_number(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
         pos = tag_end
 
 
-def _rows_by_scan(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
-    """Every row start tag in order, counting rows without r (each follows the previous one)."""
+def _all_rows(raw: bytes, prefix: bytes, data: int, wanted: set[int]):
+    """Every start tag of a wanted row, in file order, however many there are of each number;
+    rows without r are counted (each follows the previous one)."""
     row_start = re.compile(rb"<" + prefix + rb"row\b([^>]*?)(/?)>")
-    todo, last = set(wanted), 0
+    last = 0
     for m in row_start.finditer(raw, data):
         last = _row_number(m.group(1), last)
-        if last in todo:
-            todo.discard(last)
+        if last in wanted:
             yield last, m.start(), m.end(), m.group(1), bool(m.group(2))
-            if not todo:
-                return
 
 
 def _prefix(raw: bytes) -> bytes:
@@ -162,8 +241,11 @@ def _prefix(raw: bytes) -> bytes:
     return m.group(1) or b"" if m else b""
 
 
+_ROW_R = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*(\d+)\s*["']""")
+
+
 def _row_number(attrs: bytes, last: int) -> int:
-    m = re.search(rb'\br="(\d+)"', attrs)
+    m = _ROW_R.search(attrs)
     return int(m.group(1)) if m else last + 1
 
 
@@ -189,6 +271,16 @@ class Layout:
                 break
         self.rows_numbered = b"row" not in odd   # every row starts `<row r="N"`
         self.addressed = b"c" not in odd          # every cell starts `<c r="..."`
+        self._ordered: bool | None = None
+
+    @property
+    def ordered(self) -> bool:
+        """Rows in ascending order, each number once (as the format wants, and the fast path
+        needs): one scan of the row numbers, done when a write first asks."""
+        if self._ordered is None:
+            numbers = list(map(int, re.findall(rb"<" + re.escape(self.prefix) + rb'row r="(\d+)"', self.raw[self.data:])))
+            self._ordered = all(map(int.__lt__, numbers, numbers[1:]))
+        return self._ordered
 
     def cuts(self, lo: int, hi: int, cells: dict[str, CellEdit]) -> tuple[list, int]:
         """Cuts for one row whose body is raw[lo:hi], and the rightmost column a new cell took.
@@ -211,7 +303,7 @@ class Layout:
             else:
                 end_tag = raw.index(self.end_tag, close)
                 end, attrs_raw, content = end_tag + len(tag) + 2, raw[at + len(tag):close], raw[close + 1:end_tag]
-            cuts.append((at, 0, end, _cell(self.prefix, dict(_ATTR.findall(attrs_raw)), content, edit)))
+            cuts.append((at, 0, end, _cell(self.prefix, _attrs(attrs_raw), content, edit)))
         if not missing:
             return cuts, 0
         if not self.addressed and _unaddressed(self.prefix).search(raw, lo, hi):  # a cell without a leading r
@@ -249,7 +341,7 @@ class Layout:
         return _col(self.raw[start:self.raw.index(b'"', start)].rstrip(b"0123456789").decode())
 
 
-_S = re.compile(rb'\ss="(\d*)"')   # s="" occurs in real files: format 0, like no s
+_S = re.compile(rb"""\ss\s*=\s*["'](\d*)["']""")   # s="" occurs in real files: format 0, like no s
 
 
 def _restyle(tag: bytes, edit: CellEdit) -> bytes | None:
@@ -299,7 +391,7 @@ def _patch_row_slow(body: bytes, cells: dict[str, CellEdit], prefix: bytes) -> b
     wanted = {_col(ref.rstrip("0123456789")): (ref, edit) for ref, edit in cells.items()}
     out, cursor, col = [], 0, 0
     for m in cell_re.finditer(body):
-        attrs = dict(_ATTR.findall(m.group(1)))
+        attrs = _attrs(m.group(1))
         col = _col(attrs[b"r"].decode().rstrip("0123456789")) if b"r" in attrs else col + 1
         for left in sorted(c for c in wanted if c < col):
             ref, edit = wanted.pop(left)
@@ -354,7 +446,7 @@ def _widen_spans(attrs: bytes, col: int) -> bytes:
     return attrs[:m.start()] + f'spans="{min(lo, col)}:{max(hi, col)}"'.encode() + attrs[m.end():]
 
 
-_DIMENSION = re.compile(rb'dimension\s+ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
+_DIMENSION = re.compile(rb"""dimension\s+ref=["']([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?["']""")
 
 
 def _dimension_cut(raw: bytes, prefix: bytes, col: int, top: int, bottom: int) -> list:

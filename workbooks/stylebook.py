@@ -7,6 +7,7 @@ its index has become.
 """
 from __future__ import annotations
 
+import copy
 import json
 import re
 
@@ -40,6 +41,9 @@ def _unprefixed(source: etree._Element, copy: etree._Element) -> etree._Element:
 
 
 _AFTER_XFS = ("cellStyles", "dxfs", "tableStyles", "colors", "extLst")
+# The stylesheet's sections in the order its schema requires: a section duban creates goes
+# before the first present section that comes after it (Excel rejects them out of order).
+ORDER = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", *_AFTER_XFS)
 # Excel's reserved first entries: a section created or found empty gets them before any format
 # duban adds, or that format would become entry 0, the default of every cell without `s`.
 DEFAULTS = {
@@ -57,25 +61,28 @@ class StyleBook:
         self.root = root
         self.ns = etree.QName(root).namespace or NS_MAIN    # the transitional or the Strict namespace
         self.q = "{%s}%%s" % self.ns
-        self.fonts = self._section("fonts", before=("fills",))
-        self.fills = self._section("fills", before=("borders",))
-        self.borders = self._section("borders", before=("cellStyleXfs", "cellXfs"))
+        self.fonts = self._section("fonts")
+        self.fills = self._section("fills")
+        self.borders = self._section("borders")
         if (xfs := self.root.find(self.q % "cellXfs")) is None or not len(xfs):   # cellXfs[0] will be made,
-            self._section("cellStyleXfs", before=("cellXfs", *_AFTER_XFS))     # and the style it names
-            self._section("cellStyles", before=_AFTER_XFS[1:])
-        self.xfs = self._section("cellXfs", before=_AFTER_XFS)
+            self._section("cellStyleXfs")                                       # and the style it names
+            self._section("cellStyles")
+        self.xfs = self._section("cellXfs")
         self.numfmts = self.root.find(self.q % "numFmts")
         self._index: dict[str, int] | None = None
+        self._padded: set[str] = set()
         self.changed = False
 
-    def _section(self, name: str, before: tuple[str, ...]) -> etree._Element:
+    def _section(self, name: str) -> etree._Element:
         """A section of the stylesheet, created where the schema wants it if missing (a minimal
         styles.xml may lack it), and holding at least Excel's reserved first entries."""
         q = self.q
         found = self.root.find(q % name)
         if found is None:
             found = etree.Element(q % name, count="0", nsmap=self.root.nsmap)
-            anchor = next((self.root.find(q % b) for b in before if self.root.find(q % b) is not None), None)
+            later = ORDER[ORDER.index(name) + 1:]
+            anchor = next((child for child in self.root if isinstance(child.tag, str)
+                           and etree.QName(child).localname in later), None)
             anchor.addprevious(found) if anchor is not None else self.root.append(found)
         for xml in DEFAULTS[name][len(found):]:
             found.append(self._element(re.sub(r"^<(\w+)", rf'<\1 xmlns="{NS_MAIN}"', xml, count=1)))
@@ -126,6 +133,18 @@ class StyleBook:
         attrs.update(applyFill="1", applyFont="1")
         return {**spec, "attrs": sorted(attrs.items()), "font": _c14n(font), "fill": fill_xml(colour)}
 
+    @staticmethod
+    def uncoloured(spec: dict) -> dict:
+        """`spec` without a flag colour's fill and font colour (no fill, the font's own colour
+        dropped): a painted cell's format when nothing recorded what it was before."""
+        font = etree.fromstring(spec["font"]) if spec["font"] else None
+        if font is not None:
+            for old in font.findall(Q % "color"):
+                font.remove(old)
+        none = etree.Element(Q % "fill", nsmap={None: NS_MAIN})
+        etree.SubElement(none, Q % "patternFill", patternType="none")
+        return {**spec, "font": _c14n(font) if font is not None else None, "fill": _c14n(none)}
+
     def wears(self, index: int, colour: Colour) -> bool:
         """Does format `index` carry this flag colour (fill and font colour), i.e. did duban paint it?"""
         spec = self.describe(index)
@@ -165,9 +184,26 @@ class StyleBook:
         for i, item in enumerate(section):
             if _c14n(item) == xml:
                 return i
+        self._pad(section)
         section.append(self._element(xml))
         section.set("count", str(len(section)))
         return len(section) - 1
+
+    def _pad(self, section: etree._Element) -> None:
+        """Before the first entry duban adds to a section: if existing formats name entries past
+        its end (a font index that does not exist, written by some programs), fill the gap with
+        copies of entry 0, as readers show such formats, so duban's entry never takes a slot an
+        existing format points at (the whole sheet would turn duban's colour)."""
+        name = etree.QName(section).localname
+        if name in self._padded:
+            return
+        self._padded.add(name)
+        key = {"fonts": "fontId", "fills": "fillId", "borders": "borderId"}[name]
+        named = [int(v) for xfs in (self.xfs, self.root.find(self.q % "cellStyleXfs")) if xfs is not None
+                 for xf in xfs if (v := xf.get(key, "0")).isdigit()]
+        while len(section) <= max(named, default=-1):
+            section.append(copy.deepcopy(section[0]))
+        section.set("count", str(len(section)))
 
     def _numfmt_id(self, ident: int, code: str | None) -> int:
         if code is None or ident < FIRST_CUSTOM_NUMFMT:
@@ -181,7 +217,8 @@ class StyleBook:
         for other, other_code in taken.items():
             if other_code == code:
                 return other
-        new = max([FIRST_CUSTOM_NUMFMT - 1, *taken]) + 1
+        named = [int(v) for xf in self.xfs if (v := xf.get("numFmtId", "0")).isdigit()]   # defined or not
+        new = max([FIRST_CUSTOM_NUMFMT - 1, *taken, *named]) + 1
         etree.SubElement(self.numfmts, self.q % "numFmt", numFmtId=str(new), formatCode=code)
         self.numfmts.set("count", str(len(self.numfmts)))
         return new

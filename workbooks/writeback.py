@@ -28,7 +28,7 @@ from .files import unique_suffix
 from .flags import Colour
 from .meta import META_SHEET, NAMES_SHEET
 from .paintrecord import meta_sheet
-from .sheetxml import CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, ref_row, splices, stream
+from .sheetxml import Ambiguous, CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, ref_row, splices, stream
 from .stylebook import StyleBook
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
@@ -57,6 +57,9 @@ class Paint:
     colour: Colour | None
     previous: tuple[Colour, dict] | None = None
     owner: str | None = None
+    # no record of the cell's own format anywhere (a lost state, a workbook without _duban): if
+    # it wears exactly one of these colours, duban's fill and font colour are taken off it
+    strip: tuple[Colour, ...] = ()
 
 
 @dataclass
@@ -89,6 +92,11 @@ REASONS = {
     "rows-gone": ("第{rows}行在读取后被删除，未写入，下次运行时再写", "rows {rows} are no longer in the sheet"),
     "lost-rows": ("写入后的文件将只有{now}行而不是{before}行，已放弃写入，原文件未改动",
                   "the new file would have {now} rows instead of {before}; nothing was written"),
+    "ambiguous-cell": ("单元格{cell}在工作表中被写了不止一次（生成这个文件的程序不合规范），无法确定哪一个才是 Excel 显示的，"
+                       "已放弃写入，原文件未改动；请用 Excel 打开并保存一次，下次运行时再写",
+                       "cell {cell} is written more than once in the sheet (the program that made the file broke the "
+                       "format), so which one Excel shows cannot be known; nothing was written. Open the file in Excel "
+                       "and save it once, and the next run will write it"),
     "misread": ("单元格{cells}写入后读回不一致，已放弃写入，原文件未改动",
                 "cells {cells} did not read back as written; nothing was written"),
     "damaged": ("新文件未通过自检（{error}），已放弃写入，原文件未改动；请把这条信息转给负责督办的同事",
@@ -368,10 +376,12 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
         check = ReadBack(prefix, plan.expect)
         with package.Deflater() as out:
             for piece, final in _whole_rows(stream(raw, chain((first,), cuts)), b"</" + prefix + b"row>",
-                                            layout.rows_numbered):
+                                            layout.rows_numbered and layout.ordered):   # else one piece
                 check.feed(piece, final)
                 out.feed(piece)
             sheet = out.result()
+    except Ambiguous as exc:
+        raise Refused("ambiguous-cell", cell=exc.ref) from None
     except MissingRow as exc:
         raise Refused("rows-gone", rows="、".join(map(str, exc.rows[:5]))) from None
     except etree.XMLSyntaxError as exc:
@@ -433,12 +443,12 @@ def _painter(book: StyleBook, paint: Paint, originals: dict, memo: dict):
     """The style callback for one cell: its own format, coloured (or given back), by content.
 
     `memo` shares the answer between cells with the same format, colour and history (most do)."""
-    group = id(paint.colour), paint.previous and (id(paint.previous[0]), id(paint.previous[1]))
+    group = id(paint.colour), paint.previous and (id(paint.previous[0]), id(paint.previous[1])), id(paint.strip)
 
     def style(current: int) -> int:
         key = (current, group)
         if key not in memo:
-            base = _base_format(book, current, paint.previous)
+            base = _base_format(book, current, paint.previous, paint.strip)
             target = book.coloured(base, paint.colour) if paint.colour else base
             memo[key] = (base, book.find_or_add(target))
         base, index = memo[key]
@@ -448,10 +458,14 @@ def _painter(book: StyleBook, paint: Paint, originals: dict, memo: dict):
     return style
 
 
-def _base_format(book: StyleBook, current: int, previous: tuple[Colour, dict] | None) -> dict:
-    """The cell's own format: the recorded one if the cell still wears duban's colour, else its current one."""
+def _base_format(book: StyleBook, current: int, previous: tuple[Colour, dict] | None,
+                 strip: tuple[Colour, ...] = ()) -> dict:
+    """The cell's own format: the recorded one if the cell still wears duban's colour, else its
+    current one (without duban's fill and font colour if it wears one it has no record of)."""
     if previous and book.wears(current, previous[0]):
         return previous[1]
+    if strip and any(book.wears(current, colour) for colour in strip):
+        return book.uncoloured(book.describe(current))
     return book.describe(current)
 
 

@@ -12,6 +12,7 @@ before the row's first cell, the status cell.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from pathlib import Path
 
@@ -199,6 +200,79 @@ FIXTURES = {
     "styles_bom.xlsx": styles_bom,
     "bad_style_ids.xlsx": bad_style_ids,
 }
+
+
+# ---- issue 16, point 14: shapes some generators write -------------------------------------------
+SST = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
+
+
+def single_quotes() -> bytes:
+    """Every attribute of the sheet in single quotes (`<c r='B2' t='s'>`), the statuses as shared
+    strings: dropping a cell's quoted t would show the string's index (0, 1) instead of its text."""
+    statuses = ["进行中", "已完成"]
+    xml = sheet().decode()
+    for r, cells in ROWS:
+        status = cells["B"]
+        xml = xml.replace(f'<c r="B{r}" t="inlineStr"><is><t>{status}</t></is></c>',
+                          f'<c r="B{r}" t="s"><v>{statuses.index(status)}</v></c>')
+    xml = xml.replace('"', "'").replace("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>", DECL.strip())
+    strings = "".join(f"<si><t>{s}</t></si>" for s in statuses)
+    sst = f'{DECL}<sst xmlns="{MAIN}" count="{len(statuses)}" uniqueCount="{len(statuses)}">{strings}</sst>'
+    types = content_types().replace(b"</Types>", f'<Override PartName="/xl/sharedStrings.xml" ContentType="{SST}"/>'
+                                                 "</Types>".encode())
+    t = REL
+    return package([
+        ("[Content_Types].xml", types),
+        ("_rels/.rels", rels(("rId1", f"{t}/officeDocument", "xl/workbook.xml"))),
+        ("xl/workbook.xml", workbook()),
+        ("xl/_rels/workbook.xml.rels", rels(("rId1", f"{t}/worksheet", "worksheets/sheet1.xml"),
+                                            ("rId2", f"{t}/styles", "styles.xml"),
+                                            ("rId3", f"{t}/sharedStrings", "sharedStrings.xml"))),
+        ("xl/worksheets/sheet1.xml", xml.encode()),
+        ("xl/styles.xml", styles()),
+        ("xl/sharedStrings.xml", sst.encode()),
+    ])
+
+
+def lowercase_refs() -> bytes:
+    """Cell references in lowercase (`r="b2"`), which every reader takes for B2."""
+    return standard(sheet_xml=re.sub(rb'<c r="([A-Z]+)', lambda m: b'<c r="' + m.group(1).lower(), sheet()))
+
+
+def duplicate_rows() -> bytes:
+    """Rows 2 and 4 each written as two `<row>` elements with the same number, their cells
+    shared between them (readers merge them); B4, painted, is in the second one."""
+    xml = sheet().decode()
+    xml = xml.replace('<c r="D2"', '</row><row r="2"><c r="D2"', 1)
+    xml = xml.replace('<c r="B4"', '<c r="C4" t="inlineStr"><is><t>归档</t></is></c></row><row r="4"><c r="B4"', 1)
+    xml = xml.replace('<c r="C4" t="inlineStr"><is><t>归档</t></is></c><c r="D4"', '<c r="D4"', 1)
+    return standard(sheet_xml=xml.encode())
+
+
+def partial_styles() -> bytes:
+    """A stylesheet with fonts, cell formats and dxfs but no fills, borders or cell styles: the
+    sections duban needs go in where the schema orders them."""
+    return standard(styles_xml=styles(
+        '<fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+        '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellXfs>'
+        '<dxfs count="1"><dxf><font><b/></font></dxf></dxfs>'))
+
+
+def dangling_font() -> bytes:
+    """Data cells in format 1, whose font (5) and fill (3) do not exist: readers draw them plain,
+    and duban's flag font or fill must not land in those slots."""
+    return standard(sheet_xml=sheet(s="1"), styles_xml=styles().replace(
+        b'<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>',
+        b'<xf numFmtId="0" fontId="5" fillId="3" borderId="0" xfId="0" applyFont="1" applyFill="1"/>'))
+
+
+FIXTURES.update({
+    "single_quotes.xlsx": single_quotes,
+    "lowercase_refs.xlsx": lowercase_refs,
+    "duplicate_rows.xlsx": duplicate_rows,
+    "partial_styles.xlsx": partial_styles,
+    "dangling_font.xlsx": dangling_font,
+})
 
 
 def main() -> None:
