@@ -342,3 +342,21 @@ def test_serve_tells_its_admins_of_a_set_aside_mail(tmp_path):
     [eml] = (tmp_path / "outbox").glob("*.eml")
     text = text_of(email.message_from_bytes(eml.read_bytes(), policy=email.policy.default))
     assert "1 封邮件已搁置" in text and "sun.li@example.com: 给孙丽的提醒" in text and "可能已经送达" in text
+
+
+def test_the_terminal_says_a_mail_may_already_have_been_delivered(tmp_path, smtp_server):
+    folder = make_folder(tmp_path)
+    smtp_toml(folder, smtp_server)
+    smtp_server.handler.drop_after_data.add(POISON.email)
+    first = cli("remind", str(folder), "--now", MORNING.isoformat())
+    assert first.returncode == 0, first.stderr                       # sent once more by itself: nothing to fix yet
+    flat = first.stderr.replace("\n", "")
+    assert "发出后邮件服务器没有答复，可能已经送达：sun.li@example.com" in flat and "最多再发一次" in flat
+    second = cli("outbox", str(folder), "--retry", "--now", (MORNING + timedelta(minutes=10)).isoformat())
+    assert second.returncode == 1                                    # set aside: a person has to look
+    assert "已搁置，不再自动发送：sun.li@example.com" in second.stderr.replace("\n", "")
+    import json
+    [aside] = json.loads(cli("outbox", str(folder), "--status", "set_aside", "--json").stdout)
+    assert (aside["recipients"], aside["sends_without_answer"]) == (["sun.li@example.com"], 2)
+    [report] = [r.message for r in smtp_server.received if "数据问题报告" in str(r.message["Subject"])]
+    assert "邮件服务器没有答复" in text_of(report) and "sun.li@example.com" in text_of(report)
