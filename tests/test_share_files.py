@@ -16,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -270,7 +269,8 @@ def test_a_save_through_a_held_handle_is_never_rotated_away_and_is_told(tmp_path
     backups = tmp_path / ".duban" / "backups"
 
     def check_book(day: int):
-        return {w.relpath: w for w in check_folder(tmp_path, settings(backups=2), NOW + timedelta(days=day)).workbooks}[BOOK]
+        report = check_folder(tmp_path, settings(backups=2), NOW + timedelta(days=day))
+        return {w.relpath: w for w in report.workbooks}[BOOK]
 
     with open(path, "r+b") as held:                  # opened before duban's write
         assert check_book(0).write == "written"

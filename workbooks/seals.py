@@ -18,7 +18,8 @@ from pathlib import Path
 from .files import write_atomically
 
 SEALS = ".duban-seals.json"
-_read: dict[Path, tuple[tuple, dict[str, list], dict[tuple[str, str], list[str]]]] = {}   # folder -> (file id, entries, index)
+# folder -> (the seals file's identity, its entries, backup names by workbook): parsed once per version
+_read: dict[Path, tuple[tuple, dict[str, list], dict[tuple[str, str], list[str]]]] = {}
 
 
 def seal(backup: Path, size: int | None = None, mtime_ns: int | None = None, sha256: str | None = None) -> None:
