@@ -314,6 +314,18 @@ def test_a_backup_nobody_touched_is_rotated_as_before(tmp_path):
     assert not [p for p in check(tmp_path, NOW + timedelta(days=5)).read.problems if p.code == "save-in-backup"]
 
 
+def test_a_backup_whose_time_alone_moved_is_not_a_save(tmp_path):
+    """Some network file systems touch a file's time on rename: the same bytes are not a save."""
+    path = make_book(tmp_path, [task("对账", status="blocked")])
+    assert check(tmp_path, backups=1).write == "written"
+    [backup] = (tmp_path / ".duban" / "backups").glob("*.xlsx")
+    os.utime(backup, ns=(time_ns := backup.stat().st_mtime_ns + 10**9, time_ns))
+    user_edit(path, {f"{col('task')}2": "对账2"})
+    result = check(tmp_path, NOW + timedelta(days=1), backups=1)
+    assert result.write == "written" and not [p for p in result.read.problems if p.code == "save-in-backup"]
+    assert not backup.exists()                       # rotated as usual
+
+
 # ---- 7. a workbook read in the middle of a save ------------------------------------------------------------
 def codes(reads) -> dict[str, list[str]]:
     return {r.path.name: [p.code for p in r.problems] for r in reads}
