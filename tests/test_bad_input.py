@@ -296,3 +296,20 @@ def test_a_head_whose_own_row_is_late_is_not_told_the_department_has_no_head(tmp
     alerts = cell_text(tmp_path / TASKS.filename("zh"), f"{ALERTS}2")
     assert "负责人本人就是研发部的部门负责人" in alerts and "，已升级" not in alerts, alerts
     assert not [p for p in wb.read.problems if p.code == "no-department-head"]
+
+
+def test_errors_in_a_workbook_libreoffice_calculated_and_saved(tmp_path):
+    import lo
+    if not lo.available():
+        pytest.skip(lo.SKIP_REASON)
+    rows = [dict(r) for r in GOOD_ROWS]
+    rows[0]["status"] = "=NA()"
+    rows[1]["due"] = "=1/0"
+    source = write_tasks(tmp_path / "src" / "任务跟进表.xlsx", rows)
+    saved = lo.convert(source, lo.XLSX, tmp_path / "saved")
+    done = duban("validate", saved.parent, "--json", "--now", "2026-11-23T09:00")
+    assert done.returncode == 0, done.stderr
+    [book] = json.loads(done.stdout)["workbooks"]
+    found = {p["cell"]: p["message"] for p in book["problems"] if p["code"] == "formula-error"}
+    assert set(found) == {f"{col('status')}2", f"{col('due')}3"}, book["problems"]
+    assert "返回错误 #N/A" in found[f"{col('status')}2"] and "返回错误 #DIV/0!" in found[f"{col('due')}3"]
