@@ -10,8 +10,8 @@ the server's 354) the mail is marked in flight, in its own commit. Then, per mai
 - the server answered: sent (the in-flight mark is cleared in the same commit), or refused;
 - the connection was cut, or no answer came within `data_timeout`, after the mail had gone: its
   fate is unknown. It is sent once more (the same bytes, so the same Message-ID), never a third
-  time: a second unknown sets it aside (`set_aside`) for a person. So over SMTP a mail reaches a
-  mailbox at most twice, and twice only when a server dropped a mail it had kept;
+  time: a second unknown sets it aside (`set_aside`) for a person. So over SMTP duban by itself
+  gets a mail to a mailbox at most twice, and twice only when a server dropped a mail it had kept;
 - the run died (kill -9, power cut) with a mail in flight: the next run finds the mark once the
   lease is over and sets that mail aside without sending it again, so a kill never duplicates
   (the outbox transport can look: the .eml file is there, or it is sent).

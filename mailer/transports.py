@@ -269,6 +269,8 @@ class SmtpTransport(_Connection):
             yag.login()
         except smtplib.SMTPAuthenticationError as exc:
             _quit(yag)
+            if exc.smtp_code < 500:                       # 454 "temporary authentication failure"
+                raise TemporaryFailure(f"{where} could not check the login now ({_answer(exc)})") from exc
             raise SetupError(f"{where} refused the login of '{self.user}' ({_answer(exc)})",
                              f"[mail.smtp] user, and the password in the environment variable "
                              f"{self.smtp_settings['password_env']} (or the keyring)") from exc
@@ -279,6 +281,8 @@ class SmtpTransport(_Connection):
                              "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\"), and user") from exc
         except ssl.SSLError as exc:                       # TLS spoken to a plain port, or a certificate not trusted
             _quit(yag)
+            if not _tls_mismatch(exc):                    # a handshake cut short: the network, not a setting
+                raise TemporaryFailure(f"cannot connect to {where} ({_answer(exc)})") from exc
             setting = ("[mail.smtp] host (the name in the server's certificate), or this machine's trusted "
                        "certificates" if isinstance(exc, ssl.SSLCertVerificationError) else
                        "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\")")
@@ -326,6 +330,14 @@ class SmtpTransport(_Connection):
                        f"[mail.smtp] data_timeout)")
             raise ConnectionCut(why, content_sent=gone) from exc
         return {r: _answer(a) for r, a in refused.items()}
+
+
+def _tls_mismatch(exc: ssl.SSLError) -> bool:
+    """A TLS failure that retrying cannot fix: an untrusted certificate, or the two sides not
+    speaking TLS alike (TLS to a plain port, no common protocol version)."""
+    return isinstance(exc, ssl.SSLCertVerificationError) or getattr(exc, "reason", None) in (
+        "WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "UNSUPPORTED_PROTOCOL", "TLSV1_ALERT_PROTOCOL_VERSION",
+        "NO_PROTOCOLS_AVAILABLE", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG")
 
 
 _LOGIN_OR_TLS = "[mail.smtp] user and security (the server wants a login, or TLS, before it takes mail)"

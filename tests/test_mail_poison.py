@@ -240,6 +240,15 @@ def test_starttls_not_offered_is_a_settings_problem(tmp_path, smtp_server):
     assert queue.hold() is not None and smtp_server.received == []
 
 
+def test_ssl_spoken_to_a_plain_port_is_a_settings_problem(tmp_path, smtp_server):
+    queue = MailQueue(tmp_path / "state.db")
+    enqueue(queue, digest("k"))
+    report = queue.deliver(SmtpTransport(delivery_settings(smtp_server, security="ssl"), None), NOW, 3)
+    assert report.error.startswith(f"TLS with 127.0.0.1:{smtp_server.port} failed (SSLError: [SSL: WRONG_VERSION_NUMBER]")
+    assert report.setting == '[mail.smtp] security and port (465: "ssl", 587: "starttls")'
+    assert queue.hold() is not None
+
+
 def test_tls_required_before_mail_is_a_settings_problem_not_a_refused_mail(tmp_path):
     server_ctx, _client = tls_contexts(tmp_path)
     server = SmtpServer(tls_context=server_ctx, require_starttls=True).start()
