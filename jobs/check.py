@@ -156,11 +156,15 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
     rules (the alert job needs the urgent two, every five minutes)."""
     calendar = from_settings(settings)
     colours = palette(settings)
-    with run_lock(folder, settings, "check", dry_run), cyclic_gc_paused():
+    with _no_trace_unless_used(folder, settings, dry_run) as trace, run_lock(folder, settings, "check", dry_run), \
+            cyclic_gc_paused():
         if not dry_run:     # a workbook a crash left under its aside name goes back first
             recover(folder, state_dir(folder, settings) / "backups", settings["state"]["backups"])
         fingerprints: dict | None = None if dry_run else {}      # a dry run writes nothing: no hash needed
         reads = read_folder(folder, settings, now.date(), progress, fingerprints)
+        if trace.fresh and not any(r.kind is not None for r in reads):
+            trace.unused = True
+            return CheckReport(now, [WorkbookCheck(r, str(r.path.relative_to(folder))) for r in reads], [])
         names = person_list(reads)
         journal = Journal(folder / settings["state"]["path"], read_only=dry_run)   # a dry run changes no file
         reach = Reach.of(reads)             # whom escalations can reach: rows say when it is nobody
@@ -175,6 +179,33 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
     lang = settings["company"]["language"] if settings["company"]["language"] in ("zh", "en") else "zh"
     unsent = [p.message(lang) for r in results for p in r.read.problems if p.code == "no-department-head"]
     return CheckReport(now, results, calendar.warnings + [p.text(lang) for p in books.told] + unsent, books.notices)
+
+
+@dataclass
+class _Trace:
+    fresh: bool             # the state folder did not exist before this run
+    unused: bool = False    # and the run found no duban table to keep state for
+
+
+@contextmanager
+def _no_trace_unless_used(folder: Path, settings: dict, dry_run: bool):
+    """A check of a folder holding no duban table (a timesheet, notes) leaves no state folder
+    beside it: the one the run lock made is taken away again, once the lock is released, if
+    nothing but the lock file (and empty folders) is in it."""
+    where = state_dir(folder, settings)
+    trace = _Trace(fresh=not dry_run and not where.exists())
+    try:
+        yield trace
+    finally:
+        if trace.unused:
+            try:
+                (where / "check.lock").unlink(missing_ok=True)
+                for sub in sorted(where.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+                    if sub.is_dir():
+                        sub.rmdir()
+                where.rmdir()
+            except OSError:
+                pass            # something else is in it: it stays
 
 
 def person_list(reads: list[WorkbookRead]) -> Lists | None:
@@ -217,7 +248,10 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     painted = journal.painted(result.relpath, fingerprint, save=True)   # settles a write a kill left pending
     for key, entry in painted_of(read.meta).items():     # the workbook's own record: a lost or moved state
         painted.setdefault(key, entry)
-    plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint, now)
+    unknown = not painted and journal.db.execute("SELECT 1 FROM rows WHERE workbook=? LIMIT 1",
+                                                 (result.relpath,)).fetchone() is None
+    plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint, now,
+                 strip=tuple(colours.values()) if unknown else ())    # no record anywhere: take duban's colours off
     plan.names, plan.root = names, folder   # root: nothing outside the folder is written
     identity = (identities or {}).get(result.relpath)
     if identity:
@@ -328,9 +362,12 @@ def _fitted(texts: list[str], lang: str) -> str:
     return first + marker
 
 
-def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint, now: datetime) -> WritePlan:
+def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint, now: datetime,
+          strip: tuple[Colour, ...] = ()) -> WritePlan:
     """The cells to write for one workbook. Runs for every row: refs are built from letters
-    worked out once, and rows without flags, new IDs or past paint cost a few lookups."""
+    worked out once, and rows without flags, new IDs or past paint cost a few lookups. `strip`
+    (a workbook neither the journal nor its own _duban sheet has a record of): every unflagged
+    flag cell wearing one of these colours has it taken off."""
     plan = WritePlan(read.path, read.sheet, fingerprint, read.rows_read)
     values, expect, paints, lang = plan.values, plan.expect, plan.paints, read.lang
     id_letter, alerts_letter = (_letter(read.columns.get(key)) for key in ("id", "alerts"))
@@ -353,6 +390,8 @@ def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint
             if colour or previous:
                 prev = (colours.get(previous[0]), previous[1]) if previous else None
                 paints.append(Paint(flag_letter + str(row), colour, prev if prev and prev[0] else None, ident))
+            elif strip:
+                paints.append(Paint(flag_letter + str(row), None, None, ident, strip))
                 repaint = repaint or (colour.name if colour else None) != (previous[0] if previous else None)
     _stamp(plan, read, repaint, now)
     return plan

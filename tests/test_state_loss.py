@@ -274,3 +274,20 @@ def test_a_fresh_journal_issues_no_id_another_workbook_already_carries(tmp_path)
     [ident] = [rec.id for rec in new.read.records]
     assert ident == "T-000004"
     assert second.exists()
+
+
+def test_a_workbook_without_the_hidden_sheet_loses_no_colour_with_its_state(tmp_path):
+    """A hand-made workbook has no _duban sheet to carry the record: a cell wearing exactly one of
+    duban's colours, on the first check by a journal that does not know the workbook, is given
+    back its format without duban's fill and font colour."""
+    path = overdue_book(tmp_path)
+    book = openpyxl.load_workbook(path)
+    del book["_duban"]
+    book.save(path)
+    before = looks(path)
+    assert check(tmp_path).write == "written" and len(duban_coloured(path)) == 15
+    lose_state(tmp_path)
+    clear_flags(path)
+    check(tmp_path, NOW + 2 * DAY)
+    assert duban_coloured(path) == []
+    assert looks(path) == before
