@@ -216,6 +216,9 @@ def serve(folder: Path = Folder,
         begin, end = clock.now(settings, start), clock.now(settings, until)
         if end <= begin:
             raise UsageError(f"--until {until} must be after --from {start}.")
+    if start is None and "clerks" in _state:       # the live service runs for weeks: say it now, not at its end
+        from . import clerks
+        clerks.warn(*_state.pop("clerks"))
     code = Serve(folder, settings, start=begin, until=end, dry_run=dry_run).run()
     if code:
         raise typer.Exit(code)

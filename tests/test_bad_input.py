@@ -313,3 +313,32 @@ def test_errors_in_a_workbook_libreoffice_calculated_and_saved(tmp_path):
     found = {p["cell"]: p["message"] for p in book["problems"] if p["code"] == "formula-error"}
     assert set(found) == {f"{col('status')}2", f"{col('due')}3"}, book["problems"]
     assert "返回错误 #N/A" in found[f"{col('status')}2"] and "返回错误 #DIV/0!" in found[f"{col('due')}3"]
+
+
+@pytest.mark.skipif(os.name == "nt", reason="SIGTERM")
+def test_the_live_service_says_it_when_it_starts_not_weeks_later_when_it_stops(tmp_path):
+    import select
+    import signal
+    import time
+    folder = tmp_path / "share"
+    assert duban("init", folder).returncode == 0
+    toml = folder / "duban.toml"
+    text = toml.read_text(encoding="utf-8")
+    for job in ("check", "alert", "remind", "summary_week", "summary_month"):
+        text = "\n".join(f'{job} = "off"' if line.split("=")[0].strip() == job else line for line in text.splitlines())
+    toml.write_text(text, encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-c", RUN, "serve", str(folder)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "COLUMNS": "200", "NO_COLOR": "1"})
+    said, deadline = b"", time.monotonic() + 30
+    try:
+        while "clerks 为空".encode() not in said and time.monotonic() < deadline and proc.poll() is None:
+            if select.select([proc.stderr], [], [], 0.5)[0]:
+                said += os.read(proc.stderr.fileno(), 65536)
+        assert "clerks 为空".encode() in said and proc.poll() is None, said.decode()   # while it runs
+        while not (folder / ".duban" / "serve.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)                          # its SIGTERM handler is in place
+        time.sleep(0.5)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0 and "clerks 为空" not in err.decode(), err.decode()         # said once
