@@ -46,6 +46,8 @@ TEXT = {
         "serve_running": "duban serve（主机 {host}）已开始运行这项请求，但 {secs:.0f} 秒内没有完成；它会在后台做完，"
                          "结果见 serve 的日志 {log}。请不要重复运行。",
         "serve_failed": "duban serve（主机 {host}）没能完成这项请求（{error}）；详情见 serve 的日志 {log}。",
+        "serve_gone": "duban serve（主机 {host}）在等待期间停止了（心跳已过期）。请再点一次“运行”：没有 serve 时，"
+                      "控制台自己运行；若 serve 已开始这项请求，先用 duban status 看它是否已完成。",
         "more": "…另有 {n} 行未列出（最多列出 {max} 行）。",
         # check
         "check_head": ["工作簿", "行数", "标记", "写回", "新编号"],
@@ -72,6 +74,8 @@ TEXT = {
         "skipped_people": "{n} 位收件人今天已收到相同提醒，未重复发送。",
         "refused_book": "工作簿未写入（已拒绝）：{file} — {why}",
         "server_down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
+        "mail_setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox --retry。",
+        "set_aside": "已搁置，不再自动发送（可能已经送达，请向收件人确认）：{to} — {subject}",
         "period": "{kind}：{start} 至 {end}", "week": "周报", "month": "月度指标",
         "archive": "存档：{path}", "no_recipients": "没有收件人：通讯录中没有部门负责人，也没有设置 summary.recipients 或 mail.clerks。",
     },
@@ -97,6 +101,9 @@ TEXT = {
                          "run it again.",
         "serve_failed": "duban serve (host {host}) could not finish this request ({error}); the details are in "
                         "serve's log {log}.",
+        "serve_gone": "duban serve (host {host}) stopped while the console waited (its heartbeat went stale). "
+                      "Click Run again: without serve the console runs the job itself; if serve had started this "
+                      "request, check with duban status whether it finished.",
         "more": "…{n} more rows not listed (at most {max} are).",
         "check_head": ["Workbook", "Rows", "Flagged", "Write-back", "New IDs"],
         "flag_head": ["ID", "Row", "Workbook", "Alerts"],
@@ -120,6 +127,8 @@ TEXT = {
         "skipped_people": "{n} recipients were already told the same today; not repeated.",
         "refused_book": "Workbook not written (refused): {file} — {why}",
         "server_down": "The mail server could not be reached ({error}): the mail stays queued for the next run.",
+        "mail_setup": "A mail setting is wrong, so the mail stays queued and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox --retry.",
+        "set_aside": "Set aside, not sent again by itself (it may already have been delivered: ask the recipient): {to} — {subject}",
         "period": "{kind}: {start} to {end}", "week": "Weekly report", "month": "Monthly metrics",
         "archive": "Archived: {path}",
         "no_recipients": "No recipients: no department heads in the directory, and no summary.recipients or mail.clerks.",
@@ -250,10 +259,11 @@ def hand_over(ctx: Run, action: str) -> Result | None:
                                      "user": _user()})
     reply, how = handoff.wait(request, WAIT_SECONDS,
                               tick=lambda secs, _claimed: ctx.status(t["handed"].format(host=host, action=label,
-                                                                                         secs=secs)))
+                                                                                         secs=secs)),
+                              still_there=lambda: handoff.serving(state, stale_after(settings)) is not None)
     log = state / "logs" / "serve.log"
     if reply is None:
-        raise DubanError(t["serve_withdrawn" if how == "withdrawn" else "serve_running"].format(
+        raise DubanError(t[{"withdrawn": "serve_withdrawn", "gone": "serve_gone"}.get(how, "serve_running")].format(
             host=host, secs=WAIT_SECONDS, log=log))
     if "failed" in reply:
         raise DubanError(t["serve_failed"].format(host=host, error=str(reply["failed"])[:300], log=log))
@@ -542,10 +552,14 @@ def mail_result(run, lang: str, moment: datetime, sentence_first: str = "") -> R
     if run.outgoing or d is not None:
         sent = len(d.sent) if d else 0
         waiting = len(d.still_queued) if d else 0
-        failed = len(d.failed) + len(d.given_up) if d else 0
+        failed = len(d.failed) + len(d.given_up) + len(d.set_aside) if d else 0
         dest = t["dest"].format(where=run.destination) if run.destination else ""
         sentence = t["mailed"].format(n=len(run.outgoing), sent=sent, waiting=waiting, failed=failed, dest=dest)
-        if d is not None and d.error:
+        for m in d.set_aside if d else []:
+            lines.append(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject))
+        if d is not None and d.error and d.setting:
+            lines.append(t["mail_setup"].format(error=d.error, setting=d.setting))
+        elif d is not None and d.error:
             lines.append(t["server_down"].format(error=d.error))
     else:
         sentence = t["nothing"]
@@ -557,7 +571,9 @@ def mail_result(run, lang: str, moment: datetime, sentence_first: str = "") -> R
     if sentence_first:
         lines.insert(0, sentence)
         sentence = sentence_first
-    return Result(sentence, lines, [Table(t["mail_head"], rows)] if rows else [], error=bool(refused), moment=moment)
+    undelivered = getattr(run, "undelivered", False)      # mail that could not go is an error, as on the terminal
+    return Result(sentence, lines, [Table(t["mail_head"], rows)] if rows else [], error=bool(refused) or undelivered,
+                  moment=moment)
 
 
 def _summary(kind: str) -> Callable[[Run], Result]:

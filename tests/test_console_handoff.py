@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -152,3 +153,22 @@ def test_serve_takes_a_request_once_and_a_withdrawn_one_never(tmp_path):
     handoff.answer(running, {"sentence": "done"})
     assert handoff.wait(first, timeout=5) == ({"sentence": "done"}, "done")
     assert exchange_files(tmp_path) == []
+
+
+def test_a_serve_that_stops_while_the_console_waits_ends_the_wait_early(tmp_path, monkeypatch):
+    folder = folder_with_console(tmp_path, "zh")
+    state = folder / ".duban"
+    state.mkdir()
+    lock = state / "serve.lock"
+    now = datetime.now(timezone.utc).isoformat()
+    fields = {"host": "server-7", "pid": 4242, "started": now, "heartbeat": now, "token": "x", "folder": str(folder)}
+    lock.write_text(json.dumps(fields))
+    monkeypatch.setattr(console, "WAIT_SECONDS", 120.0)
+    timer = threading.Timer(1.0, lambda: lock.write_text(json.dumps({**fields, "heartbeat": "2026-11-01T08:00:00+00:00"})))
+    timer.start()
+    started = time.monotonic()
+    result, _ = press(folder, "remind", "zh")
+    timer.join()
+    assert time.monotonic() - started < 20
+    assert result.error and result.sentence == console.TEXT["zh"]["serve_gone"].format(host="server-7")
+    assert exchange_files(folder) == []

@@ -39,7 +39,7 @@ def connect(path: Path, schema: str, read_only: bool = False) -> sqlite3.Connect
         _check_length(path)
         db = sqlite3.connect(path, timeout=30, isolation_level=None)
         try:
-            db.execute(f"PRAGMA journal_mode={JOURNAL_MODE}")
+            _journal_mode(db)
             db.executescript(schema)
         except BaseException:
             db.close()
@@ -50,6 +50,16 @@ def connect(path: Path, schema: str, read_only: bool = False) -> sqlite3.Connect
         if fault is None:
             raise
         raise fault from exc
+
+
+def _journal_mode(db: sqlite3.Connection) -> None:
+    """Set the rollback journal. A file still in WAL mode (an older duban) changes only when no
+    other connection has it open; until then it is used as it is, and changes at a later open."""
+    try:
+        db.execute(f"PRAGMA journal_mode={JOURNAL_MODE}")
+    except sqlite3.OperationalError as exc:
+        if "locked" not in str(exc) and "busy" not in str(exc):
+            raise
 
 
 def _read_only(path: Path, schema: str) -> sqlite3.Connection:

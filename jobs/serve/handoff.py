@@ -68,13 +68,15 @@ def sibling(request: Path, suffix: str) -> Path:
 
 
 def wait(request: Path, timeout: float = WAIT_SECONDS, tick: Callable[[float, bool], None] | None = None,
-         poll: float = 0.2) -> tuple[dict | None, str]:
+         poll: float = 0.2, still_there: Callable[[], bool] | None = None) -> tuple[dict | None, str]:
     """(the result, "done"), or after `timeout` seconds (None, "withdrawn") when serve never took
     the request (it is removed: nothing was done) or (None, "running") when serve is still on it.
-    `tick(seconds waited, claimed)` about once a second (the console's status bar)."""
+    `tick(seconds waited, claimed)` about once a second (the console's status bar);
+    `still_there()`, asked every few seconds: False (serve's heartbeat went stale) ends the wait
+    early with (None, "gone"), the request withdrawn if serve had not taken it."""
     result, running = sibling(request, RESULT), sibling(request, RUNNING)
     started = time.monotonic()
-    told = -1.0
+    told = asked = 0.0
     while True:
         waited = time.monotonic() - started
         if result.exists():
@@ -85,15 +87,18 @@ def wait(request: Path, timeout: float = WAIT_SECONDS, tick: Callable[[float, bo
             if data is not None:
                 result.unlink(missing_ok=True)
                 return data, "done"
-        if waited >= timeout:
+        gone = still_there is not None and waited - asked >= 5.0 and not still_there()
+        if still_there is not None and waited - asked >= 5.0:
+            asked = waited
+        if waited >= timeout or gone:
             try:
                 request.unlink()
-                return None, "withdrawn"
+                return None, "gone" if gone else "withdrawn"
             except FileNotFoundError:               # serve took it: still running, or its result just landed
                 if not result.exists():
-                    return None, "running"
+                    return None, "gone" if gone else "running"
                 continue
-        if tick is not None and waited - told >= 1.0:
+        if tick is not None and (told == 0.0 or waited - told >= 1.0):
             told = waited
             tick(waited, running.exists())
         time.sleep(poll)
