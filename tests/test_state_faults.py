@@ -239,6 +239,12 @@ def test_a_fresh_state_db_uses_the_rollback_journal_not_wal(tmp_path):
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("CREATE TABLE t (x)")
     conn.close()
+    held = sqlite3.connect(old, isolation_level=None)           # an older duban still has it open
+    held.execute("SELECT * FROM t").fetchall()
+    conn = statedb.connect(old, SCHEMA)                          # used as it is meanwhile
+    conn.execute("INSERT INTO t VALUES (1)")
+    conn.close()
+    held.close()
     statedb.connect(old, SCHEMA).close()
     assert old.read_bytes()[18:20] == b"\x01\x01" and not old.with_name("old.db-wal").exists()
 
