@@ -48,41 +48,72 @@ def reconcile(journal: Journal, folder: Path, reads: list[WorkbookRead], now: da
     db = journal.db
     out = Reconciled()
     known = _known(db)
-    by_identity = {ident: path for path, (ident, _seen, _gone) in known.items() if ident}
     current = {_rel(r, folder): r for r in reads if r.kind is not None}
     fresh = db.execute("SELECT 1 FROM rows LIMIT 1").fetchone() is None and not known
-    claimed: dict[str, str] = {}
-    moved: set[str] = set()
-    for path in sorted(current, key=lambda p: (p not in known, p)):      # known paths first keep their identity
-        ident = identity_of(current[path].meta)
-        owner = by_identity.get(ident) if ident else None
-        if ident and ident not in claimed and (owner in (None, path) or _is_move(folder, owner, current)):
-            if owner not in (None, path):
-                if not dry_run:
-                    _move(journal, owner, path, now)
-                moved.add(owner)
-            claimed[ident] = path
-            out.identities[path] = ident
-        elif current[path].meta:            # no identity yet, or a copy's: a new one (only with a _duban sheet)
-            out.identities[path] = str(uuid.uuid4())
+    moves = _by_identity(folder, known, current, out)
+    moves.update(_by_ids(db, folder, known, current, moves))
+    if not dry_run:
+        for old, new in moves.items():
+            _move(journal, old, new, now)
     if fresh and (carrying := sorted(p for p in current if identity_of(current[p].meta)
                                      or any(rec.id for rec in current[p].records))):
         _fresh(db, out, carrying, now, state, dry_run)
         if not dry_run:
             _seed_counters(db, current.values())
-    gone = [p for p, (_i, _s, was) in known.items() if was is None and p not in current and p not in moved
-            and not (folder / p).is_file()]
-    for path in gone:
-        if not dry_run:
+    for path in _vanished(folder, known, current, moves):
+        problem = _gone_problem(path, known[path][1], _live(db, path))
+        out.told.append(problem)
+        if dry_run:
+            out.notices.append((f"gone:{path}:{now.isoformat()}", problem))
+        else:
             journal.record(path, [], now)       # every live row: deleted, with its event
             db.execute("INSERT INTO books VALUES (?,NULL,?,?) ON CONFLICT(workbook) DO UPDATE SET "
                        "gone_at=excluded.gone_at", (path, known[path][1], now.isoformat()))
-        out.told.append(_gone_problem(path, known[path][1], _rows(db, path)))
-    _gone_notices(db, out, now, set(current))
-    _fresh_notices(db, out, now, state)
-    if dry_run:
-        out.notices += [(f"gone:{p}:{now.isoformat()}", problem) for p, problem in zip(gone, out.told)]
+    if not dry_run:
+        _gone_notices(db, out, now, set(current))
+        _fresh_notices(db, out, now, state)
     return out
+
+
+def _by_identity(folder: Path, known: dict, current: dict, out: Reconciled) -> dict[str, str]:
+    """old path -> new path of the workbooks whose identity moved; sets each workbook's identity
+    (a copy's, or a missing one, is a new UUID: only for workbooks with a _duban sheet)."""
+    owners = {ident: path for path, (ident, _seen, _gone) in known.items() if ident}
+    claimed: set[str] = set()
+    moves: dict[str, str] = {}
+    for path in sorted(current, key=lambda p: (p not in known, p)):      # known paths first keep their identity
+        ident = identity_of(current[path].meta)
+        owner = owners.get(ident) if ident else None
+        if ident and ident not in claimed and (owner in (None, path) or _is_move(folder, owner, current)):
+            if owner not in (None, path):
+                moves[owner] = path
+            claimed.add(ident)
+            out.identities[path] = ident
+        elif current[path].meta:
+            out.identities[path] = str(uuid.uuid4())
+    return moves
+
+
+def _by_ids(db, folder: Path, known: dict, current: dict, moves: dict[str, str]) -> dict[str, str]:
+    """Workbooks no identity speaks for (hand-made, without _duban; or written before identities):
+    a path new to the journal holding more than half the live row IDs of a path that is no longer
+    a file is that workbook, renamed or moved."""
+    newcomers = {p: {rec.id for rec in current[p].records if rec.id} for p in current
+                 if p not in known and p not in moves.values()}
+    found: dict[str, str] = {}
+    for old in _vanished(folder, known, current, moves):
+        ids = {i for (i,) in db.execute("SELECT id FROM rows WHERE workbook=? AND deleted_at IS NULL", (old,))}
+        best = max(newcomers, key=lambda p: (len(ids & newcomers[p]), p), default=None)
+        if ids and best is not None and 2 * len(ids & newcomers[best]) > len(ids):
+            found[old] = best
+            del newcomers[best]
+    return found
+
+
+def _vanished(folder: Path, known: dict, current: dict, moves: dict[str, str]) -> list[str]:
+    """Known live paths that are no longer a file (deleted, or a folder now) and did not move."""
+    return [p for p, (_i, _s, was) in known.items() if was is None and p not in current and p not in moves
+            and not (folder / p).is_file()]
 
 
 def seen(journal: Journal, relpath: str, identity: str | None, now: datetime) -> None:
@@ -129,8 +160,8 @@ def _move(journal: Journal, old: str, new: str, now: datetime) -> None:
         db.execute("UPDATE books SET workbook=? WHERE workbook=?", (new, old))
 
 
-def _rows(db, path: str) -> int:
-    return db.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at IS NOT NULL", (path,)).fetchone()[0]
+def _live(db, path: str) -> int:
+    return db.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at IS NULL", (path,)).fetchone()[0]
 
 
 def _gone_problem(path: str, last_seen: str, rows: int) -> Problem:
@@ -144,7 +175,8 @@ def _gone_notices(db, out: Reconciled, now: datetime, back: set[str]) -> None:
     for path, last_seen, gone in db.execute("SELECT workbook, last_seen, gone_at FROM books WHERE gone_at >= ? "
                                             "ORDER BY gone_at, workbook", (since,)):
         if path not in back:        # back again: live, nothing to tell
-            out.notices.append((f"gone:{path}:{gone}", _gone_problem(path, last_seen, _rows(db, path))))
+            rows = db.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at=?", (path, gone)).fetchone()[0]
+            out.notices.append((f"gone:{path}:{gone}", _gone_problem(path, last_seen, rows)))
 
 
 def _fresh(db, out: Reconciled, carrying: list[str], now: datetime, state: Path, dry_run: bool) -> None:

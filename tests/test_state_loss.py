@@ -291,3 +291,20 @@ def test_a_workbook_without_the_hidden_sheet_loses_no_colour_with_its_state(tmp_
     check(tmp_path, NOW + 2 * DAY)
     assert duban_coloured(path) == []
     assert looks(path) == before
+
+
+def test_a_renamed_workbook_without_the_hidden_sheet_is_known_by_its_row_ids(tmp_path):
+    path = overdue_book(tmp_path, 4)
+    book = openpyxl.load_workbook(path)
+    del book["_duban"]
+    book.save(path)
+    before = looks(path, 4)
+    check_folder(tmp_path, settings(), NOW)
+    moved = tmp_path / "改名后.xlsx"
+    path.rename(moved)
+    clear_flags(moved, 4)
+    report = check_folder(tmp_path, settings(), NOW + DAY)
+    [result] = report.workbooks
+    assert result.journal == {"new": 0, "changed": 4, "deleted": 0}
+    assert report.notices == [] and not any(BOOK in w for w in report.warnings)
+    assert duban_coloured(moved, 4) == [] and looks(moved, 4) == before
