@@ -6,6 +6,8 @@ journal's `books` table remembers, for every workbook path, that identity, when 
 and since when it is gone. Before a check:
 - a known identity found under a new path whose old path is no longer a file is a rename or a
   move: the journal's rows and paint follow it (one "moved" event per row), history continues;
+- a workbook without an identity (hand-made, no _duban sheet) is followed the same way when a
+  path new to the journal holds more than half the live row IDs of a path that is gone;
 - an identity found under two paths is a copy: the path the journal knows keeps it, the other is
   a new workbook and gets an identity of its own;
 - a known path that is no longer a file (deleted, or a folder now) is gone: its rows are recorded
