@@ -12,6 +12,7 @@ from rich.markup import escape as _escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from workbooks.headers import detection
 from workbooks.records import WorkbookRead
 
 out = Console(highlight=False)
@@ -114,6 +115,8 @@ def _workbook_block(read: WorkbookRead, folder: Path, settings: dict) -> None:
     counts = f"{_t(lang, 'rows', n=read.rows_read)}, " + (_t(lang, "problems", n=len(read.problems))
                                                            if read.problems else _t(lang, "none"))
     out.print(f"[bold]{escape(name)}[/bold]{escape(kind)}: {counts}")  # names and cell values are not markup
+    if read.kind:
+        out.print(f"  {escape(detected(read)[lang])}")
     if not read.problems:
         return
     table = Table(show_header=True, header_style="bold", expand=False)
@@ -125,10 +128,16 @@ def _workbook_block(read: WorkbookRead, folder: Path, settings: dict) -> None:
     out.print(table)
 
 
+def detected(read: WorkbookRead) -> dict[str, str]:
+    """Which kind the workbook was taken for, and on what evidence (its matched header columns)."""
+    return detection(read.kind, read.columns, read.header_row, read.lang, read.meta.get("kind") == read.kind.key)
+
+
 def validation_json(reads: list[WorkbookRead], folder: Path) -> dict:
     return {"folder": str(folder), "workbooks": [
         {"file": str(r.path.relative_to(folder)), "kind": r.kind.key if r.kind else None, "sheet": r.sheet,
          "lang": r.lang, "header_row": r.header_row, "rows": r.rows_read,
+         "detected": detected(r)[r.lang] if r.kind else None,
          "problems": [p.to_dict(r.lang) for p in r.problems]} for r in reads],
         "totals": {"workbooks": len(reads), "rows": sum(r.rows_read for r in reads),
                    "problems": sum(len(r.problems) for r in reads)}}

@@ -66,11 +66,33 @@ def match_row(kind: Kind, row_index: int, cells: Sequence) -> HeaderMatch | None
     return HeaderMatch(kind, row_index, columns, duplicates, lang)
 
 
+MIN_OWN = 3
+
+
 def _plausible(kind: Kind, columns: dict[str, int]) -> bool:
-    """Enough of the kind's own columns (not just ID and Alerts) to be its header row."""
+    """Enough of the kind's own columns (not ID and Alerts, which every kind has) to be its
+    header row: at least three, two of them required (or half the kind's columns), and one of its
+    signature columns if it has any. Two common words are not enough: a timesheet headed Project,
+    Task, Date, Hours is no RACI table (its required columns are Project and Task)."""
     own = [k for k in columns if k not in ("id", "alerts")]
     required = sum(1 for c in kind.required if c.key in columns)
-    return len(own) >= 2 and (required >= 2 or len(own) * 2 >= len(kind.columns))
+    signed = not kind.signature or any(k in columns for k in kind.signature)
+    return len(own) >= MIN_OWN and (required >= 2 or len(own) * 2 >= len(kind.columns)) and signed
+
+
+def detection(kind: Kind, columns: dict[str, int], header_row: int, lang: str, declared: bool) -> dict[str, str]:
+    """Why a sheet was taken for `kind`, in both languages: which of its columns the header row
+    (1-based) matched, and whether the hidden _duban sheet declared the kind."""
+    matched = sorted(columns, key=columns.get)
+    names = {"zh": "、".join(kind.column(k).header(lang) for k in matched),
+             "en": ", ".join(kind.column(k).header(lang) for k in matched)}
+    n, total = len(matched), len(kind.columns)
+    zh = f"认作{kind.sheet('zh')}：第{header_row}行表头匹配到 {n}/{total} 列：{names['zh']}"
+    en = f"taken for {kind.sheet('en')}: header row {header_row} matches {n} of its {total} columns: {names['en']}"
+    if declared:
+        zh += "（种类由隐藏工作表 _duban 声明）"
+        en += " (the kind is declared in the hidden _duban sheet)"
+    return {"zh": zh, "en": en}
 
 
 def find_header(rows: Sequence[Sequence], scan_rows: int, kinds: Iterable[Kind] | None = None) -> HeaderMatch | None:

@@ -294,6 +294,7 @@ RACI = Kind(
     ),
     help_zh="RACI权责表：每个任务的执行人、审批人、咨询人和知情人。",
     help_en="RACI matrix: who is Responsible, Accountable, Consulted and Informed for each task.",
+    signature=("responsible", "accountable", "consulted", "informed"),
 )
 
 DIRECTORY = Kind(

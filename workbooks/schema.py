@@ -129,6 +129,9 @@ class Kind:
     help_zh: str = ""
     help_en: str = ""
     examples: tuple[dict, ...] = field(default=(), compare=False)
+    # Column keys of which a hand-made header must show at least one to be taken for this kind,
+    # when its required columns alone are common words (RACI: Project and Task head timesheets too).
+    signature: tuple[str, ...] = ()
 
     def sheet(self, lang: str) -> str:
         return self.sheet_zh if lang == "zh" else self.sheet_en
