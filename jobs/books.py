@@ -32,6 +32,7 @@ from .journal import ID_FORMAT, Journal
 
 TELL_FOR = timedelta(days=30)      # a gone workbook is offered to the clerks' report this long
 FRESH = "fresh_over_known"         # journal_facts key: when a fresh journal met known workbooks
+BOOKS_KEPT = "books_kept_since"     # journal_facts key: every workbook with live rows has its books entry
 
 
 @dataclass
@@ -74,6 +75,9 @@ def reconcile(journal: Journal, folder: Path, reads: list[WorkbookRead], now: da
     if not dry_run:
         _gone_notices(db, out, now, set(current))
         _fresh_notices(db, out, now, state)
+        db.executemany("INSERT OR IGNORE INTO books VALUES (?,?,?,?)",      # a journal from before the table
+                       [(p, *known[p]) for p in known if p not in moves])
+        db.execute("INSERT OR IGNORE INTO journal_facts VALUES (?,?)", (BOOKS_KEPT, now.isoformat()))
     return out
 
 
@@ -130,12 +134,14 @@ def _rel(read: WorkbookRead, folder: Path) -> str:
 
 
 def _known(db) -> dict[str, tuple[str | None, str, str | None]]:
-    """path -> (identity, last seen, gone since); paths a journal from before this table holds live
-    rows of count too (last seen: their latest change)."""
+    """path -> (identity, last seen, gone since). Until the books table has been kept once
+    (BOOKS_KEPT), the paths a journal from before it holds live rows of count too (last seen:
+    their latest change); after that the scan of every row is not needed."""
     known = {w: (i, s, g) for w, i, s, g in db.execute("SELECT workbook, identity, last_seen, gone_at FROM books")}
-    for path, latest in db.execute("SELECT workbook, MAX(last_changed) FROM rows WHERE deleted_at IS NULL "
-                                   "GROUP BY workbook"):
-        known.setdefault(path, (None, latest, None))
+    if db.execute("SELECT 1 FROM journal_facts WHERE key=?", (BOOKS_KEPT,)).fetchone() is None:
+        for path, latest in db.execute("SELECT workbook, MAX(last_changed) FROM rows WHERE deleted_at IS NULL "
+                                       "GROUP BY workbook"):
+            known.setdefault(path, (None, latest, None))
     return known
 
 

@@ -308,3 +308,19 @@ def test_a_renamed_workbook_without_the_hidden_sheet_is_known_by_its_row_ids(tmp
     assert result.journal == {"new": 0, "changed": 4, "deleted": 0}
     assert report.notices == [] and not any(BOOK in w for w in report.warnings)
     assert duban_coloured(moved, 4) == [] and looks(moved, 4) == before
+
+
+def test_a_journal_from_before_the_books_table_still_notices_a_workbook_gone(tmp_path):
+    path = overdue_book(tmp_path, 3)
+    overdue_book(tmp_path, 2, "另一个.xlsx")
+    check_folder(tmp_path, settings(), NOW)
+    con = sqlite3.connect(state_db(tmp_path))
+    con.execute("DROP TABLE books")
+    con.execute("DROP TABLE journal_facts")
+    con.commit()
+    con.close()
+    path.unlink()
+    report = check_folder(tmp_path, settings(), NOW + DAY)
+    assert [p.params["rows"] for _t, p in report.notices if p.code == "workbook-gone"] == [3]
+    again = check_folder(tmp_path, settings(), NOW + 2 * DAY)          # the books are kept from now on
+    assert [p.code for _t, p in again.notices] == ["workbook-gone"] and not any(BOOK in w for w in again.warnings)
