@@ -264,33 +264,33 @@ class SmtpTransport(_Connection):
                              timeout=s["timeout"], **extra)
 
     def open(self) -> None:
-        yag, where = self._client(), f"{self.smtp_settings['host']}:{self.smtp_settings['port']}"
+        yag = self._client()
         try:
             yag.login()
-        except smtplib.SMTPAuthenticationError as exc:
+        except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, TLS, AUTH, 4xx greeting
             _quit(yag)
-            if exc.smtp_code < 500:                       # 454 "temporary authentication failure"
-                raise TemporaryFailure(f"{where} could not check the login now ({_answer(exc)})") from exc
-            raise SetupError(f"{where} refused the login of '{self.user}' ({_answer(exc)})",
-                             f"[mail.smtp] user, and the password in the environment variable "
-                             f"{self.smtp_settings['password_env']} (or the keyring)") from exc
-        except smtplib.SMTPNotSupportedError as exc:     # no STARTTLS, or no AUTH, on offer
-            _quit(yag)
-            what = "STARTTLS" if "STARTTLS" in str(exc) else "a login (AUTH)"
-            raise SetupError(f"{where} does not offer {what} ({_answer(exc)})",
-                             "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\"), and user") from exc
-        except ssl.SSLError as exc:                       # TLS spoken to a plain port, or a certificate not trusted
-            _quit(yag)
-            if not _tls_mismatch(exc):                    # a handshake cut short: the network, not a setting
-                raise TemporaryFailure(f"cannot connect to {where} ({_answer(exc)})") from exc
-            setting = ("[mail.smtp] host (the name in the server's certificate), or this machine's trusted "
-                       "certificates" if isinstance(exc, ssl.SSLCertVerificationError) else
-                       "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\")")
-            raise SetupError(f"TLS with {where} failed ({_answer(exc)})", setting) from exc
-        except (smtplib.SMTPException, OSError) as exc:  # refused, timeout, 4xx greeting
-            _quit(yag)
-            raise TemporaryFailure(f"cannot connect to {where} ({_answer(exc)})") from exc
+            raise self._failure(exc) from exc
         self.yag = yag
+
+    def _failure(self, exc: Exception) -> TemporaryFailure:
+        """What a failed connect or login means: a setting a person must change (`SetupError`:
+        a 5xx login refusal, no STARTTLS or AUTH on offer, TLS that cannot match), or a passing fault."""
+        where = f"{self.smtp_settings['host']}:{self.smtp_settings['port']}"
+        ports = "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\")"
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            if exc.smtp_code < 500:                       # 454 "temporary authentication failure"
+                return TemporaryFailure(f"{where} could not check the login now ({_answer(exc)})")
+            return SetupError(f"{where} refused the login of '{self.user}' ({_answer(exc)})",
+                              f"[mail.smtp] user, and the password in the environment variable "
+                              f"{self.smtp_settings['password_env']} (or the keyring)")
+        if isinstance(exc, smtplib.SMTPNotSupportedError):
+            what = "STARTTLS" if "STARTTLS" in str(exc) else "a login (AUTH)"
+            return SetupError(f"{where} does not offer {what} ({_answer(exc)})", f"{ports}, and user")
+        if isinstance(exc, ssl.SSLError) and _tls_mismatch(exc):
+            setting = ("[mail.smtp] host (the name in the server's certificate), or this machine's trusted "
+                       "certificates" if isinstance(exc, ssl.SSLCertVerificationError) else ports)
+            return SetupError(f"TLS with {where} failed ({_answer(exc)})", setting)
+        return TemporaryFailure(f"cannot connect to {where} ({_answer(exc)})")
 
     def close(self) -> None:
         yag, self.yag = self.yag, None
