@@ -60,28 +60,44 @@ def _unaddressed(prefix: bytes) -> re.Pattern:
 
 
 def extent(zf: zipfile.ZipFile, entry: str) -> Extent:
-    """The extent of the sheet stored at `entry`, from its addresses, streamed in pieces. A sheet
-    with rows or cells that carry no address (allowed: each follows the one before) is walked
-    properly instead (`exact_extent`)."""
-    rows = columns = 0
-    prefix: bytes | None = None
+    """The extent of the sheet stored at `entry`, from its addresses, streamed in pieces."""
+    return measure(lambda: zf.open(entry))
+
+
+def exact_extent(zf: zipfile.ZipFile, entry: str) -> Extent:
+    """The extent of the sheet stored at `entry`, walked tag by tag (`_exact`)."""
+    return _exact(lambda: zf.open(entry))
+
+
+def _pieces(opener):
+    """The sheet XML in pieces of about 4 MB, each ending at the end of a tag."""
     tail = b""
-    with zf.open(entry) as part:
+    with opener() as part:
         while chunk := part.read(_CHUNK):
             piece = tail + chunk
             cut = piece.rfind(b">") + 1                 # whole tags only; the rest waits for the next piece
-            piece, tail = piece[:cut], piece[cut:]
-            if prefix is None and (m := re.search(rb"<(\w+:)?worksheet\b", piece)):
-                prefix = m.group(1) or b""
-            if _unaddressed(prefix or b"").search(piece):
-                return exact_extent(zf, entry)
-            for ref in _REFS.findall(piece):
-                if ref[0] > 57:                         # letters first: a cell address
-                    letters = ref.rstrip(b"0123456789")
-                    columns = max(columns, _col(letters.upper()))
-                    rows = max(rows, int(ref[len(letters):]))
-                else:
-                    rows = max(rows, int(ref))
+            yield piece[:cut]
+            tail = piece[cut:]
+
+
+def measure(opener) -> Extent:
+    """The extent of the sheet XML `opener()` opens, from its addresses. A sheet with rows or
+    cells that carry no address (allowed: each follows the one before) is walked properly
+    instead (`_exact`)."""
+    rows = columns = 0
+    prefix: bytes | None = None
+    for piece in _pieces(opener):
+        if prefix is None and (m := re.search(rb"<(\w+:)?worksheet\b", piece)):
+            prefix = m.group(1) or b""
+        if _unaddressed(prefix or b"").search(piece):
+            return _exact(opener)
+        for ref in _REFS.findall(piece):
+            if ref[0] > 57:                         # letters first: a cell address
+                letters = ref.rstrip(b"0123456789")
+                columns = max(columns, _col(letters.upper()))
+                rows = max(rows, int(ref[len(letters):]))
+            else:
+                rows = max(rows, int(ref))
     return Extent(rows, max(columns, 26) if rows else 0)
 
 
@@ -89,24 +105,19 @@ _TAG = re.compile(rb"""<(?:\w+:)?(row|c)(?=[\s/>])([^>]*)""")
 _R = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)(\d*)""")
 
 
-def exact_extent(zf: zipfile.ZipFile, entry: str) -> Extent:
+def _exact(opener) -> Extent:
     """The extent of a sheet walked tag by tag, placing rows and cells without an address after
     the one before, as calamine does (slower: sheets with such rows or cells only)."""
     rows = columns = row = col = 0
-    tail = b""
-    with zf.open(entry) as part:
-        while chunk := part.read(_CHUNK):
-            piece = tail + chunk
-            cut = piece.rfind(b">") + 1
-            piece, tail = piece[:cut], piece[cut:]
-            for tag, attrs in _TAG.findall(piece):
-                m = _R.search(attrs)
-                if tag == b"row":
-                    row = int(m.group(2)) if m and m.group(2) and not m.group(1) else row + 1
-                    col = 0
-                else:
-                    col = _col(m.group(1).upper()) if m and m.group(1) else col + 1
-                    rows, columns = max(rows, row), max(columns, col)
+    for piece in _pieces(opener):
+        for tag, attrs in _TAG.findall(piece):
+            m = _R.search(attrs)
+            if tag == b"row":
+                row = int(m.group(2)) if m and m.group(2) and not m.group(1) else row + 1
+                col = 0
+            else:
+                col = _col(m.group(1).upper()) if m and m.group(1) else col + 1
+                rows, columns = max(rows, row), max(columns, col)
     return Extent(rows, columns)
 
 
@@ -121,36 +132,30 @@ def trimmed(path, entry: str, rows: int | None, columns: int | None) -> tuple[by
     return out.getvalue(), kept
 
 
-def _walk(source, max_row: int | None, max_col: int | None, keep: bool = True) -> tuple[bytes, Extent]:
+def _walk(source, max_row: int | None, max_col: int | None) -> tuple[bytes, Extent]:
     """Stream the sheet: keep the rows up to `max_row` and their cells up to `max_col`, as a new
-    sheet holding only its sheetData, and measure the kept cells that hold something. Each row
-    is dropped from the parsed tree once handled, so memory follows what is kept, not the sheet."""
+    sheet holding only its sheetData, and the extent of what is kept (every cell is looked at,
+    wherever it is in its row). Each row is dropped from the parsed tree once handled, so
+    memory follows what is kept, not the sheet."""
     root = sheet_data = None
     last_row = used_rows = used_cols = 0
-    for event, el in etree.iterparse(source, events=("start", "end"), huge_tree=True, resolve_entities=False,
-                                     no_network=True, remove_blank_text=False):
-        name = etree.QName(el).localname
-        if event == "start":
-            if root is None:
-                root = etree.Element(el.tag, nsmap=el.nsmap)
-                sheet_data = etree.SubElement(root, etree.QName(el).namespace and
-                                              "{%s}sheetData" % etree.QName(el).namespace or "sheetData")
-            continue
-        if name != "row":
-            continue
+    for _event, el in etree.iterparse(source, events=("end",), tag="{*}row", huge_tree=True,
+                                      resolve_entities=False, no_network=True):
+        if root is None:
+            ns = etree.QName(el).namespace
+            root = etree.Element(f"{{{ns}}}worksheet" if ns else "worksheet", nsmap=el.nsmap)
+            sheet_data = etree.SubElement(root, f"{{{ns}}}sheetData" if ns else "sheetData")
         last_row = _address(el.get("r"), last_row, row=True)
         if max_row is not None and last_row > max_row:
             break
         col = 0
-        for cell in list(el):
-            if etree.QName(cell).localname != "c":
-                continue
+        for cell in list(el.iterchildren("{*}c")):
             col = _address(cell.get("r"), col, row=False)
             if max_col is not None and col > max_col:
                 el.remove(cell)
-            elif len(cell):
+            else:
                 used_rows, used_cols = last_row, max(used_cols, col)
-        if keep and sheet_data is not None and len(el):
+        if len(el):
             el.set("r", str(last_row))                   # a row without r keeps its place in the copy
             el.tail = None
             sheet_data.append(el)                        # moved out of the parsed tree
@@ -158,8 +163,10 @@ def _walk(source, max_row: int | None, max_col: int | None, keep: bool = True) -
             el.clear()
             if (parent := el.getparent()) is not None:
                 parent.remove(el)
-    xml = etree.tostring(root) if root is not None else b""
-    return xml, Extent(used_rows, used_cols)
+    if root is None:
+        root = etree.Element(f"{{{package.NS_MAIN}}}worksheet", nsmap={None: package.NS_MAIN})
+        etree.SubElement(root, f"{{{package.NS_MAIN}}}sheetData")
+    return etree.tostring(root), Extent(used_rows, used_cols)
 
 
 def _address(ref: str | None, previous: int, row: bool) -> int:
