@@ -67,9 +67,10 @@ FIELDS = ("id, key, kind, recipients, subject, status, attempts, last_error, que
           "sent_at, COALESCE(unknown, 0)")
 TABLES = "mail_queue LEFT JOIN mail_fate USING (id)"
 # urgent alerts first, then the clerks' report and serve's notices (never behind the mail they
-# report), then the rest; mail that went without an answer after all others, oldest first
+# report), then the rest; within each, mail that failed before (a cut connection, a 4xx) after
+# fresh mail and mail that went without an answer last, so no bad mail stays first; oldest first
 ORDER = ("CASE kind WHEN 'alert' THEN 0 WHEN 'problems' THEN 1 WHEN 'notice' THEN 1 ELSE 2 END, "
-         "COALESCE(unknown, 0), queued_at, id")
+         "COALESCE(unknown, 0), attempts, queued_at, id")
 SET_ASIDE_AFTER = 2       # sends without an answer: the mail is set aside, never sent a third time
 CUTS_IN_A_ROW = 3         # this many mails in a row cut the connection: the server is in trouble, stop
 

@@ -369,3 +369,28 @@ def test_the_terminal_says_a_mail_may_already_have_been_delivered(tmp_path, smtp
     assert (aside["recipients"], aside["sends_without_answer"]) == (["sun.li@example.com"], 2)
     [report] = [r.message for r in smtp_server.received if "数据问题报告" in str(r.message["Subject"])]
     assert "邮件服务器没有答复" in text_of(report) and "sun.li@example.com" in text_of(report)
+
+
+def test_mail_that_cut_the_connection_before_it_went_does_not_stay_first(tmp_path, smtp_server):
+    """Three mails whose RCPT makes the server drop the connection would stop every batch if they
+    stayed first (three cuts in a row): after their first try they go after the fresh mail."""
+    queue = MailQueue(tmp_path / "state.db")
+    dropped = [Address(f"丢{n}", f"drop{n}@example.com") for n in range(3)]
+
+    async def drop_at_rcpt(server, session, envelope, address, rcpt_options):
+        if address.startswith("drop"):
+            server.transport.abort()
+            return "250 never heard"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    smtp_server.handler.handle_RCPT = drop_at_rcpt
+    for n, to in enumerate(dropped):
+        enqueue(queue, digest(f"bad{n}", to=[to]))
+    smtp = SmtpTransport(delivery_settings(smtp_server), None)
+    first = queue.deliver(smtp, NOW, 3)
+    assert first.error.startswith("the server cut the connection 3 times in a row")
+    enqueue(queue, digest("fresh", to=[WANG]), NOW + BACKOFF[0])
+    second = queue.deliver(smtp, NOW + BACKOFF[0], 3)
+    assert [m.key for m in second.sent] == ["fresh"]
+    assert {m.key for m in second.still_queued} == {"bad0", "bad1", "bad2"}
