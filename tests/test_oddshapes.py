@@ -16,7 +16,7 @@ from lxml import etree
 import lo
 from test_realbooks import DATA, PAINTS, ROWS_AFTER, SHEET, fill, fixture, part, parts, rows, write
 from workbooks.flags import PALETTE
-from workbooks.sheetxml import CellEdit, patch_sheet
+from workbooks.sheetxml import Ambiguous, CellEdit, patch_sheet
 from workbooks.stylebook import ORDER
 from workbooks.writeback import REFUSED, WRITTEN
 
@@ -117,6 +117,7 @@ def test_dunbans_font_and_fill_never_take_a_slot_an_existing_format_names(tmp_pa
     assert fill3.find("{*}patternFill").get("patternType") == "none"
     assert cell_font(path, "C2") is not None and RED_FONT not in etree.tostring(cell_font(path, "C2")).decode()
     assert RED_FONT in etree.tostring(cell_font(path, "B2")).decode() and fill(path, "B2") == "FFC7CE"
+    assert cell_font(path, "B2").find("{*}name").get("val") == "Calibri"     # font 0's, as readers drew font 5
 
 
 # ---- the patcher alone -----------------------------------------------------------------------------
@@ -129,6 +130,16 @@ def test_a_quoted_value_holding_the_other_quote_survives_the_rewrite():
     new = patch_sheet(raw, {2: {"A2": CellEdit("T-1")}})
     cell = etree.fromstring(new).find(".//{*}c")
     assert (cell.get("r"), cell.get("{urn:x}note"), "".join(cell.itertext())) == ("A2", 'say "hi"', "T-1")
+
+
+@pytest.mark.parametrize("row", [
+    '<row r="2"><c r="B2"><v>1</v></c><c r="B2"><v>2</v></c></row>',             # twice in one element
+    "<row r='2'><c r='b2'><v>1</v></c></row><row r='2'><c r='B2'><v>2</v></c></row>",   # in both elements
+])
+def test_a_cell_written_twice_is_never_patched(row):
+    raw = f"<worksheet {NS}><sheetData>{row}</sheetData></worksheet>".encode()
+    with pytest.raises(Ambiguous):
+        patch_sheet(raw, {2: {"B2": CellEdit(None, lambda s: 5)}})
 
 
 # ---- a second reader ---------------------------------------------------------------------------

@@ -289,10 +289,13 @@ class Layout:
         raw, tag, find_tag = self.raw, self.tag, self.find_tag
         cuts, missing = [], []
         for ref, edit in cells.items():
-            at = raw.find(find_tag + ref.encode() + b'"', lo, hi)
+            tag_ref = find_tag + ref.encode() + b'"'
+            at = raw.find(tag_ref, lo, hi)
             if at < 0:
                 missing.append((ref, edit))
                 continue
+            if raw.find(tag_ref, at + len(tag_ref), hi) >= 0:     # the same cell twice in the row
+                raise Ambiguous(ref)
             close = raw.index(b">", at)
             if edit.text is None:  # a new format only: the start tag is all that changes
                 if (new := _restyle(raw[at:close + 1], edit)) is not None:

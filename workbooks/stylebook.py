@@ -110,8 +110,12 @@ class StyleBook:
 
     @staticmethod
     def _part(section: etree._Element, index: int) -> str | None:
+        """An entry by index; one past the end (written by some programs) reads as entry 0, as
+        readers draw it, so a painted cell keeps that font's name and size."""
         items = list(section)
-        return _c14n(items[index]) if 0 <= index < len(items) else None
+        if not 0 <= index < len(items):
+            index = 0
+        return _c14n(items[index]) if items else None
 
     def _numfmt_code(self, ident: int) -> str | None:
         if self.numfmts is None:
