@@ -172,3 +172,19 @@ def test_a_serve_that_stops_while_the_console_waits_ends_the_wait_early(tmp_path
     assert time.monotonic() - started < 20
     assert result.error and result.sentence == console.TEXT["zh"]["serve_gone"].format(host="server-7")
     assert exchange_files(folder) == []
+
+
+def test_jobs_reaches_into_macros_only_to_build_the_console_and_to_answer_it():
+    """The one new upward reach: serve's worker runs a handed-over console job through
+    macros.console.answer (loaded only then), as the `macros` command loads macros.build."""
+    import ast
+
+    def reaches(path: Path) -> bool:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
+            if any(n == "macros" or n.startswith("macros.") for n in names):
+                return True
+        return False
+    found = {str(p.relative_to(ROOT)) for p in (ROOT / "jobs").rglob("*.py") if reaches(p)}
+    assert found == {"jobs/cli.py", "jobs/serve/execute.py"}
