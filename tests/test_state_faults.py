@@ -327,3 +327,18 @@ def test_the_workbook_writers_temp_file_is_named_for_its_host_and_process_and_cl
     assert len(left) == 1 and re.fullmatch(rf"\..+\.duban-tmp\.{re.escape(host)}-\d+-[0-9a-f]{{8}}\.xlsx", left[0])
     assert cli("check", str(folder), "--now", NOW).returncode == 0
     assert not [p for p in folder.iterdir() if ".duban-tmp" in p.name]
+
+
+def test_the_excel_console_shows_the_same_sentence_for_a_damaged_state_db(tmp_path):
+    from macros import console, layout as L
+    from macros.fake import FakeExcel
+
+    folder = folder_in(tmp_path, "zh")
+    db = checked(folder)
+    db.write_bytes(os.urandom(20_000))
+    excel = FakeExcel()
+    book = excel.open_file(folder / L.CONSOLE_NAME)
+    book.sheets[L.CONSOLE_SHEET["zh"]].write(L.ACTION_CELL, [[L.label("check", "zh")]])
+    result = console.run(excel, book, now=NOW)
+    assert result.error and result.sentence.startswith(f"状态数据库 {db} 已损坏")
+    assert f"{db}.bak" in result.sentence and not (folder / ".duban" / "console.log").exists()
