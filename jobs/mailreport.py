@@ -66,6 +66,8 @@ def mail_summary(run, settings: dict, as_json: bool) -> None:
     lang = settings["company"]["language"]
     for problem in run.unknown:
         err.print("[yellow]" + escape(t["unknown"].format(text=problem.message(lang))) + "[/yellow]")
+    for warning in run.check.warnings if getattr(run, "check", None) else ():   # remind's check: a workbook gone, ...
+        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     _delivery(run, t)
     for wb in getattr(run, "refused", []):      # a clerk must not miss these: red, and exit code 1 (cli)
         why = wb.why.text(lang) if wb.why else "?"
@@ -119,9 +121,10 @@ def mail_json(run) -> dict:
 
 
 QUEUE_STATES = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": "被拒收", "given_up": "已放弃",
-                       "set_aside": "已搁置（可能已送达）"},
+                       "set_aside": "已搁置（可能已送达）", "unanswered": "（上次发出后无答复，可能已送达）"},
                 "en": {"queued": "waiting", "sent": "sent", "failed": "refused", "given_up": "given up",
-                       "set_aside": "set aside (may have been delivered)"}}
+                       "set_aside": "set aside (may have been delivered)",
+                       "unanswered": " (no answer last time: may have been delivered)"}}
 
 
 def queue_listing(entries, settings: dict, as_json: bool) -> None:
@@ -139,7 +142,8 @@ def queue_listing(entries, settings: dict, as_json: bool) -> None:
     states = QUEUE_STATES.get(settings["company"]["language"], QUEUE_STATES["zh"])
     for m in entries:
         table.add_row(m.queued_at.astimezone(zone).strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
-                      escape(", ".join(m.recipients)), escape(m.subject), states.get(m.status, m.status),
+                      escape(", ".join(m.recipients)), escape(m.subject),
+                      states.get(m.status, m.status) + (states["unanswered"] if m.unknown and m.status != "set_aside" else ""),
                       str(m.attempts), escape(m.last_error or ""))
     out.print(table)
 
