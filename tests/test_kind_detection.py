@@ -37,6 +37,16 @@ TIMESHEET = [["Project", "Task", "Date", "Hours", "Employee"],
 def test_a_timesheet_is_not_taken_for_a_raci_table(tmp_path):
     read = read_workbook(sheet(tmp_path / "timesheet.xlsx", TIMESHEET, "Timesheet"), TODAY)
     assert read.kind is None and [p.code for p in read.problems] == ["unknown-kind"]
+    zh, en = read.problems[0].message("zh"), read.problems[0].message("en")    # the near miss, and what it lacks
+    assert "第1行的表头与RACI权责表有 2 列相同（Project、Task），但要认作RACI权责表" in zh
+    assert "并且有负责人R、审批人A、咨询人C、知情人I中的至少一列。请使用 duban init" in zh
+    assert "Row 1 shares 2 columns with RACI (Project, Task)" in en and "one of Responsible, Accountable" in en
+
+
+def test_a_sheet_naming_no_kinds_columns_gets_no_hint(tmp_path):
+    read = read_workbook(sheet(tmp_path / "notes.xlsx", [["备注"], ["这里只是说明文字"]]), TODAY)
+    assert read.problems[0].message("zh") == ("notes.xlsx：在前 20 行中找不到任何督办表格的表头。请使用 duban init 生成的"
+                                              "模板，或把表头改成模板中的列名（如“任务名称”“负责人”“截止日期”）。")
 
 
 def test_a_check_of_a_folder_with_only_a_timesheet_leaves_no_state_folder(tmp_path):

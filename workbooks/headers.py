@@ -44,6 +44,12 @@ def _labels(kind_key: str) -> dict[str, tuple[str, str]]:
 
 
 def match_row(kind: Kind, row_index: int, cells: Sequence) -> HeaderMatch | None:
+    found = _matched(kind, row_index, cells)
+    return found if _plausible(kind, found.columns) else None
+
+
+def _matched(kind: Kind, row_index: int, cells: Sequence) -> HeaderMatch:
+    """The kind's columns this row's cells name, plausible or not."""
     labels = _labels(kind.key)
     columns: dict[str, int] = {}
     duplicates: dict[str, list[int]] = {}
@@ -60,8 +66,6 @@ def match_row(kind: Kind, row_index: int, cells: Sequence) -> HeaderMatch | None
             duplicates.setdefault(key, []).append(j)
         else:
             columns[key] = j
-    if not _plausible(kind, columns):
-        return None
     lang = "en" if votes["en"] > votes["zh"] else "zh"
     return HeaderMatch(kind, row_index, columns, duplicates, lang)
 
@@ -78,6 +82,37 @@ def _plausible(kind: Kind, columns: dict[str, int]) -> bool:
     required = sum(1 for c in kind.required if c.key in columns)
     signed = not kind.signature or any(k in columns for k in kind.signature)
     return len(own) >= MIN_OWN and (required >= 2 or len(own) * 2 >= len(kind.columns)) and signed
+
+
+def near_miss(rows: Sequence[Sequence], scan_rows: int) -> HeaderMatch | None:
+    """The closest header that was not taken for a kind: two or more of its own columns named."""
+    best, best_key = None, None
+    for kind in KINDS.values():
+        for i, cells in enumerate(rows[:scan_rows]):
+            found = _matched(kind, i, cells)
+            own = sum(1 for k in found.columns if k not in ("id", "alerts"))
+            key = (len(found.columns), len(kind.required) - len(found.missing_required))   # more required: closer
+            if own >= 2 and (best_key is None or key > best_key):
+                best, best_key = found, key
+    return best
+
+
+def near_miss_hint(found: HeaderMatch) -> dict[str, str]:
+    """Why a header row that names some of a kind's columns was not taken for it, and what it lacks."""
+    kind, lang = found.kind, found.lang
+    matched = sorted(found.columns, key=found.columns.get)
+    n, row = len(matched), found.row_index + 1
+    names = {"zh": "、".join(kind.column(k).header(lang) for k in matched),
+             "en": ", ".join(kind.column(k).header(lang) for k in matched)}
+    required = {"zh": "、".join(c.zh for c in kind.required), "en": ", ".join(c.en for c in kind.required)}
+    zh = (f"第{row}行的表头与{kind.sheet('zh')}有 {n} 列相同（{names['zh']}），但要认作{kind.sheet('zh')}，"
+          f"至少需要它的 {MIN_OWN} 列，其中 2 列是必填列（{required['zh']}）")
+    en = (f" Row {row} shares {n} columns with {kind.sheet('en')} ({names['en']}), but to be taken for it a header "
+          f"needs at least {MIN_OWN} of its columns, 2 of them required ({required['en']})")
+    if kind.signature:
+        zh += "，并且有" + "、".join(kind.column(k).zh for k in kind.signature) + "中的至少一列"
+        en += ", and one of " + ", ".join(kind.column(k).en for k in kind.signature)
+    return {"zh": zh + "。", "en": en + "."}
 
 
 def detection(kind: Kind, columns: dict[str, int], header_row: int, lang: str, declared: bool) -> dict[str, str]:

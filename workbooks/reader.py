@@ -22,7 +22,7 @@ from typing import Any
 import python_calamine as calamine
 
 from . import grid, safety
-from .headers import HeaderMatch, find_header
+from .headers import HeaderMatch, find_header, near_miss, near_miss_hint
 from .kinds import KINDS
 from .meta import META_SHEET, NAMES_SHEET, STAMP_STARTS
 from .parse import Issue, converter
@@ -69,7 +69,9 @@ def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
         result.meta = _meta(sheets)
         found = _locate(sheets, result, opts["header_scan_rows"])
         if found is None:
-            result.problems.append(Problem("unknown-kind", str(path), params={"rows": opts["header_scan_rows"]}))
+            near = _near_miss(sheets, opts["header_scan_rows"])
+            result.problems.append(Problem("unknown-kind", str(path), params={
+                "rows": opts["header_scan_rows"], "hint": near_miss_hint(near) if near else ""}))
             return
         (sheet_name, rows), match = found
         result.kind, result.sheet = match.kind, sheet_name
@@ -152,6 +154,18 @@ def _locate(sheets: grid.Sheets, result: WorkbookRead, scan_rows: int):
         _second_tables(result, best[0][0], others)
         if best[0][1] is None:
             best = ((best[0][0], _table_rows(sheets, best[0][0], best[1], result.meta)), best[1])
+    return best
+
+
+def _near_miss(sheets: grid.Sheets, scan_rows: int) -> HeaderMatch | None:
+    """The closest header of any sheet that was not taken for a kind (read again: rare files only)."""
+    best = None
+    for m in sheets.book.sheets_metadata:
+        if m.name in (META_SHEET, NAMES_SHEET) or m.typ != calamine.SheetTypeEnum.WorkSheet:
+            continue
+        found = near_miss(sheets.rows(m.name, rows=scan_rows), scan_rows)
+        if found and (best is None or len(found.columns) > len(best.columns)):
+            best = found                # the first sheet wins a tie
     return best
 
 
