@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import fcntl
 import os
 import socket
 import subprocess
@@ -209,13 +208,13 @@ def test_after_the_wait_a_job_names_what_is_running_and_exits_non_zero(tmp_path)
 
 
 def lock_is_taken(folder: Path) -> bool:
-    """Would another job have to wait? (a new open file: flock conflicts even within this process)"""
-    with open(folder / ".duban" / "check.lock") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    """Would another job have to wait? (a new open file: the run lock, an open-file-description
+    record lock on Linux, conflicts even within this process)"""
+    from jobs import locking
+    with open(folder / ".duban" / "check.lock", "a+") as fh:
+        if not locking.try_lock(fh):
             return True
-        fcntl.flock(fh, fcntl.LOCK_UN)
+        locking.unlock(fh)
         return False
 
 
