@@ -240,15 +240,10 @@ def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict) -> list[tuple
         topic = f"unanswered:{m.key}"
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-fate-unknown", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": _first(m.last_error)})))
+                                         params={"subject": m.subject, "error": m.last_error or "?"})))
     for m in queue.entries("failed"):
         topic = f"refused:{m.key}"
         if m.kind != "problems" and not ledger.ever_told(topic):
             found.append((topic, Problem("mail-refused", "outbox", value=", ".join(m.recipients),
                                          params={"subject": m.subject, "error": m.last_error or "?"})))
     return found
-
-
-def _first(error: str | None) -> str:
-    """The server's part of a queue note ("… ; it may already have been delivered; …")."""
-    return (error or "no answer from the mail server").split("; it may already")[0]

@@ -311,11 +311,8 @@ class MailQueue:
                             "SET unknown=unknown+1, in_flight=NULL", (ident,))
             unknown = self.db.execute("SELECT unknown FROM mail_fate WHERE id=?", (ident,)).fetchone()[0]
             aside = unknown >= SET_ASIDE_AFTER
-            note = (f"{reason}; it may already have been delivered; "
-                    + ("set aside after two sends without an answer, not sent again" if aside else
-                       "sent once more, with the same Message-ID"))
             self.db.execute("UPDATE mail_queue SET status=?, attempts=attempts+1, last_error=?, next_attempt=? "
-                            "WHERE id=?", ("set_aside" if aside else "queued", note, stamp(now + wait), ident))
+                            "WHERE id=?", ("set_aside" if aside else "queued", reason, stamp(now + wait), ident))
         return aside
 
     def _settle_crashed(self, transport: Transport, now: datetime, outcome: dict) -> None:
@@ -333,8 +330,7 @@ class MailQueue:
                     self.db.execute("UPDATE mail_fate SET unknown=unknown+1, in_flight=NULL WHERE id=?", (ident,))
                     self.db.execute(
                         "UPDATE mail_queue SET status='set_aside', attempts=attempts+1, last_error=? WHERE id=?",
-                        (f"the run sending it at {since} ended (killed or cut off) while the server was taking it; "
-                         f"it may already have been delivered; set aside, not sent again", ident))
+                        (f"the run that was sending it ({since}) ended while the server was taking it", ident))
                 outcome["set_aside"].append(ident)
             elif there:
                 with self.db:
