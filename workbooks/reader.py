@@ -13,6 +13,7 @@ columns (found from its first rows); a sheet still too big is a problem of its w
 """
 from __future__ import annotations
 
+import zipfile
 from datetime import date
 from itertools import repeat
 from operator import itemgetter
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import python_calamine as calamine
+from lxml import etree
 
 from . import grid, safety
 from .headers import HeaderMatch, find_header, near_miss, near_miss_hint
@@ -48,7 +50,7 @@ def read_workbook(path: Path | str, today: date | None = None, settings: dict | 
         result.kind, result.records = None, []
         result.problems = [_too_big(path, exc, opts["max_grid_mb"])]
     except (calamine.CalamineError, calamine.PasswordError, calamine.ZipError, calamine.XmlError,
-            calamine.WorksheetNotFound, OSError, ValueError) as exc:
+            calamine.WorksheetNotFound, OSError, ValueError, KeyError, zipfile.BadZipFile, etree.LxmlError) as exc:
         result.kind = None
         result.records = []
         result.problems = [Problem("unreadable", str(path), params={"detail": _short(exc)})]
@@ -139,8 +141,11 @@ def _locate(sheets: grid.Sheets, result: WorkbookRead, scan_rows: int):
     best, others = None, []
     for name in candidates:
         if best is not None and declared:   # the declared table is found: only glance at the others
-            if match := find_header(sheets.rows(name, rows=scan_rows), scan_rows):
-                others.append((name, match))
+            try:
+                if match := find_header(sheets.rows(name, rows=scan_rows), scan_rows):
+                    others.append((name, match))
+            except grid.TooBig:             # even its first rows pass the limit: not the table, not looked at
+                pass
             continue
         rows = sheets.rows(name) if sheets.fits(name) else None     # None: loaded once chosen
         match = find_header(rows if rows is not None else sheets.rows(name, rows=scan_rows), scan_rows, kinds)
