@@ -23,7 +23,6 @@ from . import package
 
 # calamine keeps 32 bytes per grid cell (its Data value); the Python rows add an 8-byte slot each
 BYTES_PER_CELL = 40
-MAX_COLUMNS = 16_384           # XFD, Excel's last column
 _CHUNK = 1 << 22
 
 

@@ -278,7 +278,8 @@ class Layout:
         """Rows in ascending order, each number once (as the format wants, and the fast path
         needs): one scan of the row numbers, done when a write first asks."""
         if self._ordered is None:
-            numbers = list(map(int, re.findall(rb"<" + re.escape(self.prefix) + rb'row r="(\d+)"', self.raw[self.data:])))
+            pattern = re.compile(rb"<" + re.escape(self.prefix) + rb'row r="(\d+)"')
+            numbers = list(map(int, pattern.findall(self.raw, self.data)))
             self._ordered = all(map(int.__lt__, numbers, numbers[1:]))
         return self._ordered
 
