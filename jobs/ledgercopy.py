@@ -23,15 +23,21 @@ def copy_of(db_path: Path) -> Path:
     return Path(db_path).with_name(NAME)
 
 
-def append(db_path: Path, rows: list[tuple]) -> None:
-    """Add these ledger lines to the copy (the ledger stored them a moment ago)."""
+def append(db_path: Path, rows: list[tuple]) -> bool:
+    """Add these ledger lines to the copy (the ledger stored them a moment ago). False if the
+    copy could not be written (a full disk, a read-only folder): state.db has the lines, so the
+    run goes on; only the safety net has a hole."""
     if not rows:
-        return
+        return True
     text = "".join(json.dumps(list(row[:8]), ensure_ascii=False) + "\n" for row in rows)
-    with open(copy_of(db_path), "a", encoding="utf-8") as fh:
-        fh.write(text)
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open(copy_of(db_path), "a", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except OSError:
+        return False
+    return True
 
 
 def restore(db: sqlite3.Connection, db_path: Path) -> int:
