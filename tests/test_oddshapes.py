@@ -120,6 +120,16 @@ def test_dunbans_font_and_fill_never_take_a_slot_an_existing_format_names(tmp_pa
     assert cell_font(path, "B2").find("{*}name").get("val") == "Calibri"     # font 0's, as readers drew font 5
 
 
+def test_a_format_naming_a_font_far_past_the_end_is_refused_not_padded(tmp_path):
+    path = fixture(tmp_path, "dangling_font")
+    replace_part(path, "xl/styles.xml", lambda xml: xml.replace(b'fontId="5"', b'fontId="5000"'))
+    before = path.read_bytes()
+    result = write(path)
+    assert result.status == REFUSED and result.why.code == "style-gap"
+    assert "fonts 中的第 5000 项，但文件中只有 2 项" in result.why.text("zh") and "nothing was written" in result.why.text("en")
+    assert path.read_bytes() == before
+
+
 # ---- the patcher alone -----------------------------------------------------------------------------
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 

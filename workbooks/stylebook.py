@@ -56,6 +56,18 @@ DEFAULTS = {
 }
 
 
+MAX_GAP = 1024      # entries duban will fill in before its own; a format naming one further off is refused
+
+
+class StyleGap(Exception):
+    """Existing formats name an entry of a section so far past its end that filling the gap
+    would bloat the stylesheet: no safe slot for duban's entry."""
+
+    def __init__(self, section: str, index: int, count: int):
+        self.section, self.index, self.count = section, index, count
+        super().__init__(f"a cell format names {section} entry {index}, but there are only {count}")
+
+
 class StyleBook:
     def __init__(self, root: etree._Element):
         self.root = root
@@ -205,7 +217,10 @@ class StyleBook:
         key = {"fonts": "fontId", "fills": "fillId", "borders": "borderId"}[name]
         named = [int(v) for xfs in (self.xfs, self.root.find(self.q % "cellStyleXfs")) if xfs is not None
                  for xf in xfs if (v := xf.get(key, "0")).isdigit()]
-        while len(section) <= max(named, default=-1):
+        furthest = max(named, default=-1)
+        if furthest - len(section) >= MAX_GAP:
+            raise StyleGap(name, furthest, len(section))
+        while len(section) <= furthest:
             section.append(copy.deepcopy(section[0]))
         section.set("count", str(len(section)))
 

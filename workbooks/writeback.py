@@ -29,7 +29,7 @@ from .flags import Colour
 from .meta import META_SHEET, NAMES_SHEET
 from .paintrecord import meta_sheet
 from .sheetxml import Ambiguous, CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, ref_row, splices, stream
-from .stylebook import StyleBook
+from .stylebook import StyleBook, StyleGap
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
 
@@ -97,6 +97,11 @@ REASONS = {
                        "cell {cell} is written more than once in the sheet (the program that made the file broke the "
                        "format), so which one Excel shows cannot be known; nothing was written. Open the file in Excel "
                        "and save it once, and the next run will write it"),
+    "style-gap": ("单元格格式引用了 {section} 中的第 {index} 项，但文件中只有 {count} 项（生成这个文件的程序不合规范），"
+                  "督办无法安全地加入颜色，已放弃写入，原文件未改动；请用 Excel 打开并保存一次，下次运行时再写",
+                  "a cell format names entry {index} of {section}, but the file has only {count} (the program that "
+                  "made it broke the format), so duban cannot add its colours safely; nothing was written. Open the "
+                  "file in Excel and save it once, and the next run will write it"),
     "misread": ("单元格{cells}写入后读回不一致，已放弃写入，原文件未改动",
                 "cells {cells} did not read back as written; nothing was written"),
     "damaged": ("新文件未通过自检（{error}），已放弃写入，原文件未改动；请把这条信息转给负责督办的同事",
@@ -382,6 +387,8 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
             sheet = out.result()
     except Ambiguous as exc:
         raise Refused("ambiguous-cell", cell=exc.ref) from None
+    except StyleGap as exc:
+        raise Refused("style-gap", section=exc.section, index=exc.index, count=exc.count) from None
     except MissingRow as exc:
         raise Refused("rows-gone", rows="、".join(map(str, exc.rows[:5]))) from None
     except etree.XMLSyntaxError as exc:
