@@ -112,3 +112,13 @@ def test_a_live_serve_schedules_from_now_when_the_last_run_is_in_the_future(tmp_
     finally:
         serve.runs.close()
     assert last is not None and abs((last - (now - timedelta(hours=2))).total_seconds()) < 2
+
+
+def test_an_empty_state_file_is_no_real_state(tmp_path):
+    folder = _folder(tmp_path)
+    assert cli("history", str(folder)).returncode == 0           # opens (and so creates) an empty journal
+    assert (folder / ".duban" / "state.db").exists()
+    start = datetime.now() + timedelta(days=7)
+    simulated = cli("serve", str(folder), "--from", start.isoformat(timespec="minutes"),
+                    "--until", (start + timedelta(minutes=40)).isoformat(timespec="minutes"))
+    assert simulated.returncode == 0, simulated.stderr

@@ -42,7 +42,7 @@ def guard(db: Path, simulated: bool, dry_run: bool, lang: str) -> None:
         return
     span = marked(db)
     text = TEXT.get(lang, TEXT["zh"])
-    if simulated and span is None:
+    if simulated and span is None and _holds_anything(db):
         raise DubanError(text["real"].format(db=db))
     if not simulated and span is not None:
         raise DubanError(text["simulated"].format(db=db, span=span, state=db.parent))
@@ -56,14 +56,29 @@ def mark(runs, start: datetime, until: datetime) -> None:
 
 def marked(db: Path) -> str | None:
     """The span of the simulation that wrote `db`, or None (real state)."""
+    found = _query(db, "SELECT value FROM serve_meta WHERE key=?", (MARK,))
+    return found[0] if found else None
+
+
+def _holds_anything(db: Path) -> bool:
+    """A row in the journal, the ledger, the queue or the run records (an empty file, made by
+    `duban history` on a new folder, is no state). A file that cannot be read counts as state."""
+    tables = {name for (name,) in _query(db, "SELECT name FROM sqlite_master WHERE type='table'", (), every=True)
+              or [("rows",)]}
+    return any(_query(db, f"SELECT 1 FROM {t} LIMIT 1", (), default=(1,)) for t in
+               ("rows", "notified", "mail_queue", "serve_runs") if t in tables)
+
+
+def _query(db: Path, sql: str, args: tuple, every: bool = False, default=None):
+    """One read-only query; `default` if the database or the table cannot be read."""
     try:
         con = sqlite3.connect(db.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
     except sqlite3.Error:
-        return None
+        return default
     try:
-        found = con.execute("SELECT value FROM serve_meta WHERE key=?", (MARK,)).fetchone()
-    except sqlite3.Error:       # no serve_meta table: a check or remind wrote it, never a simulation
-        return None
+        cursor = con.execute(sql, args)
+        return cursor.fetchall() if every else cursor.fetchone()
+    except sqlite3.Error:       # no such table: nothing of that kind was ever written
+        return default
     finally:
         con.close()
-    return found[0] if found else None
