@@ -16,12 +16,15 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+import python_calamine as calamine
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from books import make_book, task
 from jobs import config
 from jobs.validate import read_folder
 from workbooks import grid
 from workbooks.reader import read_workbook
+from workbooks.sheetxml import col_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "tests" / "data" / "make_fixtures.py")
@@ -159,3 +162,46 @@ def test_the_grid_estimate_never_falls_short_of_the_sheet(tmp_path, rows, expect
         quick, exact = grid.extent(zf, "xl/worksheets/sheet1.xml"), grid.exact_extent(zf, "xl/worksheets/sheet1.xml")
     assert (exact.rows, exact.columns) == expected
     assert quick.rows >= exact.rows and quick.columns >= exact.columns
+
+
+@st.composite
+def sparse_sheets(draw):
+    """Rows of cells anywhere (up to XFD and row 1,048,576), written in the ways XML and readers
+    allow: either quote, any letter case, spaces around "=", r not first, rows or cells without r
+    (which take the place after the one before)."""
+    rows, number = [], 0
+    for _ in range(draw(st.integers(1, 4))):
+        q = draw(st.sampled_from(['"', "'"]))
+        if draw(st.booleans()):
+            number = min(draw(st.integers(number + 1, number + 300_000)), 1_048_576)
+            row = f"<row r{draw(st.sampled_from(['=', ' = ']))}{q}{number}{q}>"
+        else:
+            number, row = number + 1, "<row>"
+        col = 0
+        for _ in range(draw(st.integers(0, 3))):
+            s = f" s={q}0{q}"
+            if draw(st.booleans()):
+                col = min(draw(st.integers(col + 1, col + 5_000)), 16_384)
+                letters = col_letters(col).lower() if draw(st.booleans()) else col_letters(col)
+                ref = f" r={q}{letters}{number}{q}"
+                attrs = s + ref if draw(st.booleans()) else ref + s
+            else:
+                col, attrs = col + 1, s
+            row += f"<c{attrs}><v>1</v></c>"
+        rows.append(row + "</row>")
+    return "".join(rows)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(rows=sparse_sheets())
+def test_the_estimate_is_never_below_what_calamine_builds(tmp_path, rows):
+    path = book(tmp_path / "s.xlsx", [rows])
+    with zipfile.ZipFile(path) as zf:
+        quick = grid.extent(zf, "xl/worksheets/sheet1.xml")
+    exact = grid.exact_extent(zipfile.ZipFile(path), "xl/worksheets/sheet1.xml")
+    assert quick.rows >= exact.rows and quick.columns >= exact.columns
+    if exact.rows * exact.columns <= 2_000_000:        # small enough to let calamine build it
+        with calamine.CalamineWorkbook.from_path(str(path)) as wb:
+            end = wb.get_sheet_by_name("任务跟进表").end
+        if end is not None:
+            assert exact.rows >= end[0] + 1 and exact.columns >= end[1] + 1
