@@ -21,10 +21,11 @@ other and duban, in the backups; `Committed` says which. Between steps 1 and 3 (
 takes to hash the file) no file is at the name: a crash there leaves the original whole under
 the aside name, and `recover()` (run at the start of every check) puts it back.
 
-File systems without hard links (FAT, some SMB mounts) use `exists()` then `rename()` for
-step 3: on Windows the rename still refuses an existing name; on POSIX a save landing between
-those two calls (microseconds) could still be replaced, though the moved original stays in
-the backups.
+File systems without hard links (FAT, some SMB mounts) use a rename that refuses an existing
+name for step 3: on Linux `renameat2(RENAME_NOREPLACE)` (noreplace.py), on Windows a plain
+rename. Only where neither exists (another POSIX system, or a Linux file system that refuses
+the flag) is it `exists()` then `rename()`, and a save landing between those two calls
+(microseconds) could still be replaced, though the moved original stays in the backups.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import seals
+from .noreplace import rename_noreplace
 from .discover import walk_share
 
 # Where a race was seen ("" when none): the user's version is then in the workbook (or, for
@@ -133,7 +135,10 @@ def _place(source: Path, target: Path) -> bool:
     except OSError as exc:
         if exc.errno not in NO_LINKS and not isinstance(exc, PermissionError):
             raise
-    if os.path.lexists(target):                      # no hard links here: check, then rename
+    done = rename_noreplace(source, target)          # no hard links here: one step where the
+    if done is not None:                             # kernel offers it (noreplace.py) ...
+        return done
+    if os.path.lexists(target):                      # ... else check, then rename
         return False
     try:
         os.rename(source, target)                    # Windows: fails if a file appeared meanwhile
