@@ -43,10 +43,23 @@ def is_blank(value: Any) -> bool:
 
 
 # ---- dates ------------------------------------------------------------------------------
-_TIME = r"(?:\s*[T ]\s*(\d{1,2})[:：时点](\d{1,2})?(?:[:：分](\d{1,2})?)?秒?)?"
+# the time follows a space or a T, or straight after 日/号 ("12月3日14:00", the common way)
+_TIME = r"(?:(?:\s*[T ]|(?<=[日号]))\s*(\d{1,2})[:：时点](\d{1,2})?(?:[:：分](\d{1,2})?)?秒?)?"
 _FULL = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?" + _TIME + r"$")
 _SHORT = re.compile(r"^(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?" + _TIME + r"$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+# English month names: "Dec 3", "December 3rd, 2026 14:00", "3 Dec", "3 Dec 2026"
+_ORDINAL = r"(?:st|nd|rd|th)?"
+_YEAR = r"(?:\s*,?\s*(\d{4}))?"
+_MONTH_DAY = re.compile(r"^([a-z]+)\.?\s*(\d{1,2})" + _ORDINAL + _YEAR + _TIME + r"$", re.IGNORECASE)
+_DAY_MONTH = re.compile(r"^(\d{1,2})" + _ORDINAL + r"\s*([a-z]+)\.?" + _YEAR + _TIME + r"$", re.IGNORECASE)
+_MONTHS = {name: n for n, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+     ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+     ("nov", "november"), ("dec", "december")), 1) for name in names}
+# Chinese numerals in dates: 十二月三日, 二〇二六年十二月二十一日
+_CN_DIGITS = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0, "两": 2}
+_CN_NUMBER = re.compile(r"[〇零一二三四五六七八九两十]+")
 _TRAILERS = ("之前", "以前", "前")
 
 
@@ -90,16 +103,16 @@ class DateParser:
         if isinstance(value, date):
             return datetime.combine(value, time()) if self.with_time else value
         if isinstance(value, bool):
-            return Issue("bad-date", params={"example": self._example()})
+            return self._bad()
         if isinstance(value, (int, float)):
             return self._serial(value)
         if isinstance(value, str):
             return self._text(value)
-        return Issue("bad-date", params={"example": self._example()})
+        return self._bad()
 
     def _serial(self, number: float) -> Any:
         if not 1 <= number < MAX_SERIAL:
-            return Issue("bad-date", params={"example": self._example()})
+            return self._bad()
         moment = EXCEL_EPOCH + timedelta(days=float(number))
         moment = moment.replace(microsecond=0)
         return moment if self.with_time else moment.date()
@@ -108,29 +121,55 @@ class DateParser:
         text = unicodedata.normalize("NFKC", raw).strip()
         for trailer in _TRAILERS:
             text = text.removesuffix(trailer).strip()
+        found = self._match(text, raw)
+        if found.__class__ is Issue and found.code.startswith("bad-") and _CN_NUMBER.search(text):
+            found = self._match(_CN_NUMBER.sub(_cn_number, text), raw)     # 十二月三日 as 12月3日
+        return found
+
+    def _match(self, text: str, raw: str) -> Any:
         if m := _FULL.match(text):
             return self._build(int(m[1]), int(m[2]), int(m[3]), m.groups()[3:], raw, assumed=False)
         if m := _SHORT.match(text):
             return self._build(self.today.year, int(m[1]), int(m[2]), m.groups()[2:], raw, assumed=True)
         if m := _COMPACT.match(text):
             return self._build(int(m[1]), int(m[2]), int(m[3]), (None, None, None), raw, assumed=False)
-        return Issue("bad-date", params={"example": self._example()})
+        if (m := _MONTH_DAY.match(text)) and (month := _MONTHS.get(m[1].lower())):
+            return self._build(int(m[3] or self.today.year), month, int(m[2]), m.groups()[3:], raw, assumed=not m[3])
+        if (m := _DAY_MONTH.match(text)) and (month := _MONTHS.get(m[2].lower())):
+            return self._build(int(m[3] or self.today.year), month, int(m[1]), m.groups()[3:], raw, assumed=not m[3])
+        return self._bad()
 
     def _build(self, year: int, month: int, day: int, hms, raw: str, assumed: bool) -> Any:
         try:
             day_value = date(year, month, day)
             clock = time(*(int(x or 0) for x in hms))
         except ValueError:
-            return Issue("bad-date", params={"example": self._example(year, month)})
+            return self._bad(year, month)
         value = datetime.combine(day_value, clock) if self.with_time else day_value
         if assumed and abs((day_value - self.today).days) > self.window:
             return Issue("assumed-year", value, {"date": day_value.isoformat()})
         return value
 
+    def _bad(self, year: int | None = None, month: int | None = None) -> Issue:
+        """A value that is no date: bad-date, or for a date-time column bad-datetime (its hint a date-time)."""
+        return Issue("bad-datetime" if self.with_time else "bad-date", params={"example": self._example(year, month)})
+
     def _example(self, year: int | None = None, month: int | None = None) -> str:
-        if year and month and 1 <= month <= 12:
-            return date(year, month, calendar.monthrange(year, month)[1]).isoformat()
-        return self.today.isoformat()
+        day = (date(year, month, calendar.monthrange(year, month)[1]) if year and month and 1 <= month <= 12
+               else self.today)
+        return f"{day.isoformat()} 14:00" if self.with_time else day.isoformat()
+
+
+def _cn_number(m: re.Match) -> str:
+    """二十一 -> 21, 十二 -> 12, 十 -> 10, 二〇二六 -> 2026 (digit by digit when there is no 十)."""
+    token = m[0]
+    if "十" not in token:
+        return "".join(str(_CN_DIGITS[c]) for c in token)
+    tens, _, units = token.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return token                        # 一百十, 十十: not a date's number; left to be refused
+    return str(_CN_DIGITS[tens] * 10 if tens else 10) if not units else \
+        str((_CN_DIGITS[tens] if tens else 1) * 10 + _CN_DIGITS[units])
 
 
 # ---- numbers ----------------------------------------------------------------------------
