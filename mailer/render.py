@@ -139,11 +139,12 @@ class Share:
 
     root: str
     folder: Path | None = None     # the folder as duban sees it, to place the problems' absolute paths
+    named: Path | None = None      # the folder as the user named it (`duban remind demo`: demo)
 
     @classmethod
     def of(cls, share_path: str | None, folder: Path) -> Share:
-        folder = Path(folder).absolute()
-        return cls((share_path or "").strip() or str(folder), folder)
+        named = Path(folder)
+        return cls((share_path or "").strip() or str(named.absolute()), named.absolute(), named)
 
     @property
     def windows(self) -> bool:
@@ -165,7 +166,12 @@ class Share:
             return ""
 
     def relative(self, file: str) -> str | None:
-        """A problem's file as a path inside the folder; None when it is no file there (the outbox, duban.toml)."""
+        """A problem's file as a path inside the folder; None when it is no file there (the outbox, duban.toml).
+
+        A problem names its file as the reader opened it, the folder as the user named it joined
+        with the path inside (`demo/任务跟进表.xlsx` after `duban remind demo`), or, for what the
+        journal and the write-back report, by the path inside alone (`任务跟进表.xlsx`). The
+        folder's name is taken off the first, so `path()` does not put it after the root twice."""
         path = Path(file)
         if path.is_absolute():
             if self.folder is None:
@@ -174,7 +180,12 @@ class Share:
                 return path.relative_to(self.folder).as_posix()
             except ValueError:
                 return None
-        return file if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".csv") else None
+        if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".csv"):
+            return None
+        named = self.named
+        if named is not None and not named.is_absolute() and named.parts and path.is_relative_to(named):
+            return path.relative_to(named).as_posix()
+        return path.as_posix()
 
 
 # ---- rendering ---------------------------------------------------------------------------------
