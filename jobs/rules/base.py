@@ -70,6 +70,13 @@ class Context:
         return moment.replace(tzinfo=self.calendar.tz) if moment.tzinfo is None else moment
 
 
+def timed(due: date | datetime | None) -> bool:
+    """A due date-time with a time of day (an incident's 预计完成时间 15:20): due at that minute.
+    A plain date, or a date-time at midnight (a date typed alone in a date-time column), means
+    the whole day, as a date column's deadline does."""
+    return isinstance(due, datetime) and due.time() != time()
+
+
 def people(record: Record, *roles: Role) -> tuple[str, ...]:
     """The names in the given role columns, in order, without repeats."""
     found: list[str] = []

@@ -1,16 +1,30 @@
 """Rules about the due date: overdue, due soon, and escalation of long-overdue or long-blocked rows."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from workbooks.records import Record
 from workbooks.schema import Role
 
-from .base import Context, Flag, people, plural
+from .base import Context, Flag, people, plural, timed
+
+DAY = timedelta(days=1)
 
 
 def overdue(rec: Record, ctx: Context) -> Flag | None:
+    """Past the due date; a due time of day (an incident's ETA) is past once that minute has gone,
+    and then, for its first day, the lateness is told in hours (minutes in the first hour)."""
     due = rec.role(Role.DUE)
     if due is None or rec.done:
         return None
+    if timed(due):
+        late_by = ctx.now - ctx.aware(due)
+        if late_by <= timedelta(0):
+            return None
+        if late_by < DAY:
+            hours = int(late_by.total_seconds() // 3600)
+            zh, en = plural(hours, "小时", "hour") if hours else plural(int(late_by.total_seconds() // 60), "分钟", "minute")
+            return Flag("overdue", f"逾期{zh}", f"{en} overdue", people(rec, Role.OWNER), due)
     day = due.date() if hasattr(due, "date") else due
     late = (ctx.today - day).days
     if late <= 0:
@@ -24,11 +38,13 @@ def due_soon(rec: Record, ctx: Context) -> Flag | None:
     if due is None or rec.done:
         return None
     day = due.date() if hasattr(due, "date") else due
-    if day < ctx.today:
+    if day < ctx.today or (timed(due) and ctx.now > ctx.aware(due)):
         return None
     left = ctx.calendar.working_days_between(ctx.today, day)
     if left > ctx.thresholds["due_soon_working_days"]:
         return None
+    if left == 0 and timed(due):
+        return Flag("due_soon", f"今天{due:%H:%M}到期", f"due today at {due:%H:%M}", people(rec, Role.OWNER), due)
     if left == 0:
         return Flag("due_soon", "今天到期", "due today", people(rec, Role.OWNER), due)
     zh, en = plural(left, "个工作日", "working day")
