@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -303,3 +304,56 @@ def test_the_windows_task_xml(tmp_path):
     assert root.find("t:Actions/t:Exec/t:WorkingDirectory", ns).text == "\\\\fileserver\\督办"
     settings["mail"]["share_path"] = ""
     assert "WARNING" in windows_task(Path("Z:/督办"), settings)
+
+
+# ---- the unit for the folders people really have (issue 17 #2) ---------------------------------------
+def _last_exec_arg(line: str) -> str:
+    """ExecStart='s last word as systemd hands it to the program: unquoted, \\ and \" undone (POSIX
+    double quotes treat those two alike), then $$ and %%."""
+    return shlex.split(line)[-1].replace("$$", "$").replace("%%", "%")
+
+
+@pytest.mark.parametrize("folder", ["/srv/share/督办", "/srv/share/综合 管理部/督办", '/srv/a 50% $HOME "q" \\b/督办'],
+                         ids=["chinese", "space", "percent-dollar-quote-backslash"])
+def test_the_systemd_unit_for_a_chinese_folder_and_one_with_a_space(tmp_path, folder):
+    from jobs.serve.service import systemd_unit
+    unit = systemd_unit(Path(folder), config.defaults(), warn=lambda text: None)
+    lines = dict(line.split("=", 1) for line in unit.splitlines() if line and not line.startswith(("#", "[")))
+    assert lines["WorkingDirectory"] == folder.replace("%", "%%")          # a path as it is: never quoted
+    assert _last_exec_arg(lines["ExecStart"]) == folder
+    if not shutil.which("systemd-analyze"):
+        pytest.skip("systemd-analyze is not installed")
+    path = tmp_path / "duban-serve.service"
+    path.write_text(unit, encoding="utf-8")
+    done = subprocess.run(["systemd-analyze", "verify", str(path)], capture_output=True, text=True, timeout=60)
+    problems = [line for line in done.stderr.splitlines() if "duban-serve.service" in line]
+    assert done.returncode == 0 and not problems, done.stderr
+
+
+def test_a_folder_a_unit_file_cannot_hold_is_refused_with_a_sentence():
+    from jobs.serve.service import systemd_unit
+    with pytest.raises(DubanError, match="rename the folder") as err:
+        systemd_unit(Path("/srv/share/督办\nExecStartPre=/bin/rm"), config.defaults(), warn=lambda text: None)
+    assert "请给文件夹改名" in str(err.value)
+
+
+def test_the_windows_task_built_off_windows_says_so_and_keeps_the_password_with_the_account(tmp_path):
+    from jobs.serve.service import command, foreign_build, windows_task
+    settings = config.defaults()
+    settings["mail"]["share_path"] = "\\\\fileserver\\督办"
+    settings["mail"]["smtp"]["user"] = "duban@example.com"
+    told: list[str] = []
+    xml = windows_task(tmp_path, settings, "CORP\\duban-svc", warn=told.append)
+    root = ET.fromstring(xml.split("\n", 1)[1])        # no "--" in a comment, or this would not parse
+    ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+    assert root.find("t:Actions/t:Exec/t:Command", ns).text == command()[0]
+    if sys.platform != "win32":
+        [said] = told
+        assert f"names {command()[0]}" in said and "on the Windows machine itself" in said
+        assert "duban service \\\\fileserver\\督办 --windows --output duban-serve.xml" in said
+        assert "<!-- WARNING: this task was built on" in xml and "on the Windows machine itself" in xml
+    assert foreign_build(command(), "X", system="nt") == ""
+    # the password: the task's own account, never the machine's environment (setx /M: every user reads it)
+    assert "setx /M" not in xml and "/M " not in xml
+    assert "runas /user:CORP\\duban-svc cmd" in xml
+    assert 'setx DUBAN_SMTP_PASSWORD "the-password"' in xml and "keyring set duban duban@example.com" in xml

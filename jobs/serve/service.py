@@ -34,10 +34,43 @@ def command() -> list[str]:
     return [sys.executable, "-c", "from jobs.cli import main; main()"]
 
 
-def _systemd_quote(arg: str) -> str:
-    if re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", arg):
-        return arg
-    return '"' + arg.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
+# How systemd reads each value (systemd.unit(5) "Specifiers", systemd.service(5) "Command lines"):
+# every value expands %-specifiers, so a literal % is %%; WorkingDirectory= takes the rest of the
+# line as one path, literally (quotes would be part of it: "path is not absolute"); RequiresMountsFor=
+# is a list of words, so a path with a space is quoted ("\\" and "\"" inside); ExecStart= words are
+# quoted the same way, and there $NAME is an environment variable, so a literal $ is $$.
+def _systemd_quote(arg: str, command: bool = False) -> str:
+    """One word of a list (RequiresMountsFor=) or, with `command`, of ExecStart=."""
+    text = arg.replace("%", "%%")
+    if command:
+        text = text.replace("$", "$$")
+    if re.fullmatch(r"[A-Za-z0-9_@%+=:,./-]+", text):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _systemd_path(path: str) -> str:
+    """WorkingDirectory=: the path as it is, never quoted; only % doubled."""
+    return path.replace("%", "%%")
+
+
+def _unit_safe(folder: Path, exe: list[str]) -> None:
+    """A path a unit file cannot hold (a line break or another control character, spaces or a
+    backslash at its end: the line would end early, lose them, or go on to the next; bytes that
+    are not UTF-8) is refused with a sentence rather than written half-right."""
+    for path in (str(folder), *exe):
+        try:
+            path.encode("utf-8")
+        except UnicodeEncodeError:
+            bad = True
+        else:
+            bad = (any(ord(c) < 32 or ord(c) == 127 for c in path) or path != path.rstrip()
+                   or path.endswith("\\"))
+        if bad:
+            raise UsageError(f"路径 {path!r} 含有换行、控制字符、结尾的空格或反斜杠，或非 UTF-8 字节，systemd 单元文件"
+                             f"无法表示。请给文件夹改名后再运行。 / The path {path!r} holds a line break, a control "
+                             f"character, spaces or a backslash at its end, or bytes that are not UTF-8, which a "
+                             f"systemd unit file cannot hold: rename the folder, then run this again.")
 
 
 # hardening line -> the paths it hides or makes read-only, and what that does to them
@@ -75,7 +108,8 @@ def systemd_unit(folder: Path, settings: dict, user: str = "duban", env_file: st
     (default: a line on stderr), to the person running `duban service`."""
     folder = folder.resolve()
     exe = command()
-    start = " ".join(_systemd_quote(a) for a in [*exe, "serve", str(folder)])
+    _unit_safe(folder, exe)
+    start = " ".join(_systemd_quote(a, command=True) for a in [*exe, "serve", str(folder)])
     safe, notes = hardening(folder, exe)
     if warn is None:
         warn = lambda text: print(f"duban: warning: {text}", file=sys.stderr)   # noqa: E731
@@ -94,7 +128,7 @@ def systemd_unit(folder: Path, settings: dict, user: str = "duban", env_file: st
 #   journalctl -u duban-serve -f        # the log; duban status {shlex.quote(str(folder))} says what ran
 # Documentation: duban's README, "Running it as a service".
 [Unit]
-Description=duban serve (督办后台服务) for {folder}
+Description=duban serve (督办后台服务) for {_systemd_path(str(folder))}
 Wants=network-online.target
 After=network-online.target remote-fs.target
 RequiresMountsFor={_systemd_quote(str(folder))}
@@ -107,7 +141,7 @@ NotifyAccess=main
 WatchdogSec={watchdog}
 User={user}
 Group={user}
-WorkingDirectory={_systemd_quote(str(folder))}
+WorkingDirectory={_systemd_path(str(folder))}
 # The SMTP password ({password_env}=...) lives only in this root-owned file, mode 0600.
 EnvironmentFile=-{env_file}
 Environment=PYTHONUNBUFFERED=1
@@ -144,19 +178,51 @@ def unc_path(folder: Path, settings: dict) -> tuple[str, str]:
                   f"<Arguments> and <WorkingDirectory>, or set mail.share_path to it and run this again.")
 
 
-def windows_task(folder: Path, settings: dict, user: str = "DOMAIN\\duban-svc") -> str:
+def foreign_build(exe: list[str], folder: str, options: str = "--windows --output duban-serve.xml",
+                  system: str = os.name) -> str:
+    """The warning for a task built on a machine that is not Windows: its <Command> is this
+    machine's duban, which the Windows machine does not have ("" on Windows)."""
+    if system == "nt":
+        return ""
+    return (f"this task was built on {sys.platform}: <Command> names {exe[0]}, this machine's duban, which the "
+            f"Windows machine does not have. Run duban service {folder} {options} on the Windows machine "
+            f"itself, with duban installed there, and register that file instead.")
+
+
+def _comment(text: str) -> str:
+    """Text for inside an XML comment: taken as written (no entities), but "--" may not occur."""
+    return text.replace("--", "- -")
+
+
+def windows_task(folder: Path, settings: dict, user: str = "DOMAIN\\duban-svc", warn=None) -> str:
+    """The task's XML; a warning (the folder is no UNC path, the task was built off Windows) is
+    written into it and, through `warn` (default: a line on stderr), said to the person running it."""
     path, warning = unc_path(folder, settings)
     exe = command()
     program, args = exe[0], [*exe[1:], "serve", path]
     arguments = " ".join(f'"{a}"' if (" " in a or not a) else a for a in args)
-    note = f"\n  <!-- WARNING: {escape(warning)} -->" if warning else ""
+    shown = f'"{path}"' if " " in path else path
+    if warn is None:
+        warn = lambda text: print(f"duban: warning: {text}", file=sys.stderr)   # noqa: E731
+    for text in (foreign_build(exe, shown), warning):
+        if text:
+            warn(text)
+    notes = (foreign_build(exe, shown, "with its Windows and output options"), warning)
+    note = "".join(f"\n  <!-- WARNING: {_comment(w)} -->" for w in notes if w)
+    smtp = settings["mail"]["smtp"]
+    login = smtp["user"].strip() or "USER (mail.smtp.user)"
     return f"""<?xml version="1.0" encoding="UTF-16"?>
-<!-- duban serve for {escape(path)}. Install (PowerShell as administrator), this file saved as
+<!-- duban serve for {_comment(path)}. Install (PowerShell as administrator), this file saved as
      duban-serve.xml by duban service with its output option (README: Running it as a service):
-       schtasks /Create /TN "duban\\serve" /XML duban-serve.xml /RU {escape(user)} /RP *
+       schtasks /Create /TN "duban\\serve" /XML duban-serve.xml /RU {_comment(user)} /RP *
        schtasks /Run /TN "duban\\serve"
-     The SMTP password: setx /M {escape(settings["mail"]["smtp"]["password_env"])} "..." (or the Windows
-     Credential Manager, service "duban"), for the account the task runs as. -->
+     The SMTP password belongs to the account the task runs as, not to the machine: a variable set
+     with setx and its machine-wide switch could be read by every user of this machine. Open a
+     window as that account (runas /user:{_comment(user)} cmd) and there either run
+       setx {_comment(smtp["password_env"])} "the-password"
+     (that account's own environment variables), or, with the keyring package in duban's venv,
+       keyring set duban {_comment(login)}
+     (that account's Windows Credential Manager; it asks for the password). -->
 <Task version="1.4" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">{note}
   <RegistrationInfo>
     <Description>duban serve (督办后台服务): runs the schedule of {escape(path)}</Description>
