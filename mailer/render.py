@@ -61,10 +61,11 @@ LABELS = {
            "digest_intro": "以下{n}项需要您处理：",
            "escalation_intro": "以下{n}项逾期或阻塞已超过规定的工作日，按首接负责制升级给您，请协调处理：",
            "alert_intro": "紧急：以下{n}项需要立即处理：",
-           "problems_intro": "督办检查时发现以下{n}个数据问题，请通知相关人员按说明修正：",
+           "problems_intro": "督办检查时发现以下{n}个问题，请通知相关人员按说明处理：",
            "problems_none": "本次检查未发现数据问题。",
            "problem": "问题", "problems_heading": "数据问题报告", "cell": "单元格", "whole_file": "整个文件",
-           "unreachable": "以下人员无法送达邮件：",
+           "unreachable": "以下人员无法送达邮件：", "undelivered": "以下邮件未能按时送达：",
+           "notices": "督办的其他提示：",
            "more": "另有{n}项未列出（上面是最紧急的{shown}项）。其余事项可在以下工作簿的“系统提示”列中看到（对该列筛选“非空白”即可），"
                    "也可请文员运行 duban check 查看：",
            "more_book": "{n}项",
@@ -74,7 +75,8 @@ LABELS = {
            "footer_problems": "此邮件由督办助手根据共享盘中的跟进表自动发送。单元格改正后，下次检查时该问题就不会再出现在报告中。",
            "subject_digest": "【督办】您有{counts} — {day}", "subject_escalation": "【督办】升级提醒：{n}项逾期或阻塞超期 — {day}",
            "subject_alert": "【督办·紧急】{what}", "subject_problems": "【督办】数据问题报告：{n}个问题 — {day}",
-           "count": "{n}项{label}", "join": "、", "alert_many": "{n}项紧急事项需立即处理"},
+           "count": "{n}项{label}", "join": "、", "digest_many": "{n}项待办：{counts}",
+           "alert_many": "{what} 等{n}项紧急事项"},
     "en": {"brand": "duban", "hello": "Dear {name},", "id": "ID", "item": "Item", "what": "Why",
            "deadline": "Deadline", "where": "Where", "row": "row {row}", "cc": "Cc", "colon": ": ",
            "open": " (", "close": ")", "sep": ", ", "what_join": "; ", "sheet_row": "sheet \"{sheet}\", {rows}", "rows_join": ", ",
@@ -85,10 +87,11 @@ LABELS = {
            "escalation_intro": "{items} {have} been overdue or blocked for longer than the agreed number of working days, "
                                "so {they} {are} escalated to you. Please help resolve {them}:",
            "alert_intro": "Urgent: {items} {need} action now:",
-           "problems_intro": "The check found {problems}. Please have each corrected as described:",
+           "problems_intro": "The check found {problems}. Please have each dealt with as described:",
            "problems_none": "The check found no data problems.",
            "problem": "Problem", "problems_heading": "Problems report", "cell": "Cell", "whole_file": "whole file",
-           "unreachable": "No mail could be sent to these people:",
+           "unreachable": "No mail could be sent to these people:", "undelivered": "Mail that did not go as it should:",
+           "notices": "Other notices from duban:",
            "more": "{more} not listed here (these are the {shown} most urgent). You can see the rest in the Alerts "
                    "(系统提示) column of these workbooks (filter that column for non-blank cells), or ask a clerk to "
                    "run duban check:",
@@ -103,7 +106,8 @@ LABELS = {
            "subject_digest": "[duban] You have {counts} — {day}",
            "subject_escalation": "[duban] Escalation: {items} overdue or blocked too long — {day}",
            "subject_alert": "[duban URGENT] {what}", "subject_problems": "[duban] Problems report: {problems} — {day}",
-           "count": "{n} {label}", "join": ", ", "alert_many": "{items} need action now"},
+           "count": "{n} {label}", "join": ", ", "digest_many": "{items}: {counts}",
+           "alert_many": "{what} and {more}"},
 }
 
 # English noun phrases per rule for counts ("1 blocked item", "2 overdue items"): (singular, plural)
@@ -219,13 +223,13 @@ def _render(notice, lang, today, now, extra, share: Share, limit: int) -> Render
     problems, more_problems = _problem_files(notice.problems, lang, share, limit)
     context = {"notice": notice, "lang": lang, "L": labels, "today": today.isoformat(), "groups": groups,
                "name": plain(notice.recipient.name), "n": len(entries),
-               "intro": _intro(notice, lang, len(entries), len(notice.problems)),
+               "intro": _intro(notice, lang, len(entries), len(notice.problems) + len(extra)),
                "footer": labels["footer_escalation"] if notice.kind == "escalation" else
                labels["footer_problems"] if notice.kind == "problems" else labels["footer"],
                "more": _more(rest, len(shown), lang, share), "problem_files": problems,
                "more_problems": more_problems,
                "problems": [_problem(p, lang) for p in notice.problems],
-               "unreachable": [_problem(p, lang) for p in extra]}
+               "extra": _extra(extra, lang)}
     html = ENV.get_template(f"{notice.kind}.html.j2").render(**context)
     text = ENV.get_template(f"{notice.kind}.txt.j2").render(**context)
     told = len(entries) if notice.kind != "problems" else len(notice.problems) + len(extra)
@@ -237,7 +241,7 @@ def _intro(notice, lang: str, n: int, problems: int) -> str:
     if notice.kind == "problems":
         if not problems:
             return labels["problems_none"]
-        return labels["problems_intro"].format(n=problems, problems=count(problems, "data problem"))
+        return labels["problems_intro"].format(n=problems, problems=count(problems, "problem"))
     one = n == 1
     words = {"n": n, "items": count(n, "item").capitalize() if notice.kind != "alert" else count(n, "item"),
              "need": "needs" if one else "need", "have": "has" if one else "have", "they": "it" if one else "they",
@@ -272,8 +276,9 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
     colour = PALETTE[flag.colour]
     rules = list(dict.fromkeys(i.rule for i in members))
     what = list(dict.fromkeys(_what(i, lang, today, now) for i in members if not meeting or i is first))
-    deadline = first.due if first.rule in ("escalated", "blocked") and first.due is not None else \
-        first.deadline if first.deadline is not None else first.due
+    deadline = _deadline(first)
+    deadlines = list(dict.fromkeys((show(_deadline(i)), FLAGS[i.rule].label(lang)) for i in members
+                                   if _deadline(i) is not None and (not meeting or i is first)))
     if meeting:
         rows = sorted({i.row for i in members})
         title = _short(first.meeting or first.title)
@@ -295,11 +300,20 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
         "order": (first.rank, show(deadline) or "9999", first.workbook, first.row),
         "rule": first.rule, "rules": rules, "fill": colour.fill, "font": colour.font,
         "id": "\n".join(ids), "ids": ids, "title": title, "sub": sub, "what": what, "deadline": plain(show(deadline)),
+        "deadlines": [{"at": plain(at), "label": label} for at, label in deadlines]
+        if len({at for at, _label in deadlines}) > 1 else [],     # several flags, several deadlines: each
         "details": list(dict.fromkeys(_advice(p, lang) for i in members for p in i.details)),
         "facts": _facts(first, lang) if kind in ("escalation", "alert") else [],
         "steps": steps, "actions": actions, "workbook": plain(first.workbook), "where": where,
         "path": plain(share.path(first.workbook)), "url": share.url(first.workbook),
     }
+
+
+def _deadline(item):
+    """The deadline an item's flag is about: a blocked or escalated row's own due date, else the flag's."""
+    if item.rule in ("escalated", "blocked") and item.due is not None:
+        return item.due
+    return item.deadline if item.deadline is not None else item.due
 
 
 def _what(item, lang: str, today: date, now: datetime | None) -> str:
@@ -318,7 +332,9 @@ def _what(item, lang: str, today: date, now: datetime | None) -> str:
         elapsed = duration(now - _aware(item.started, now), lang)
         if item.rule == "incident_unanswered":
             return f"发生后已过{elapsed}，仍无人响应" if zh else f"no response {elapsed} after it occurred"
-        return f"会议结束后已过{elapsed}，纪要仍未发出" if zh else f"minutes still not sent {elapsed} after the meeting"
+        # the meetings workbook has the time a meeting began (会议时间) and no end or duration:
+        # the clock says from when it counts rather than pass the start off as the end
+        return f"会议开始后已过{elapsed}，纪要仍未发出" if zh else f"minutes still not sent {elapsed} after the meeting began"
     return _short(item.text(lang))
 
 
@@ -372,6 +388,21 @@ def _more(rest: list[dict], shown: int, lang: str, share: Share) -> dict | None:
 def _problem(problem, lang: str) -> dict:
     return {"where": plain(problem.where), "text": _short(problem.text(lang), 1000),
             "file": plain(problem.file.rsplit("/", 1)[-1])}
+
+
+PEOPLE_CODES = ("unknown-recipient", "no-email", "bad-email")
+
+
+def _extra(extra: list, lang: str) -> list[dict]:
+    """What the report adds to the data problems, each under its own heading: people mail cannot
+    reach, mail that did not go as it should, and duban's other notices (a new state file, a gone
+    workbook), so that no notice sits under "these people cannot be mailed"."""
+    labels = LABELS[lang]
+    sections = {"unreachable": [], "undelivered": [], "notices": []}
+    for p in extra:
+        key = "unreachable" if p.code in PEOPLE_CODES else "undelivered" if p.code.startswith("mail-") else "notices"
+        sections[key].append(_problem(p, lang))
+    return [{"heading": labels[key], "rows": rows} for key, rows in sections.items() if rows]
 
 
 def _problem_files(problems: list, lang: str, share: Share, limit: int) -> tuple[list[dict], str]:
@@ -430,23 +461,24 @@ def show(moment) -> str:
 def _subject(notice, lang: str, today: date, entries: list[dict], problems: int) -> str:
     labels, day = LABELS[lang], today.isoformat()
     n = len(entries)
-    if notice.kind == "digest":
-        counted = Counter(rule for e in entries for rule in e["rules"])
+    if notice.kind == "digest":     # items by the group the body lists them under: they add up to the items
+        counted = Counter(e["rule"] for e in entries)
         order = sorted(counted, key=lambda r: FLAGS[r].rank)
         if lang == "zh":
             counts = labels["join"].join(labels["count"].format(n=counted[r], label=FLAGS[r].zh) for r in order)
         else:
             phrases = [count(counted[r], *NOUNS[r]) for r in order]
             counts = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
+        if len(order) > 1:
+            counts = labels["digest_many"].format(n=n, items=count(n, "item"), counts=counts)
         return labels["subject_digest"].format(counts=counts, day=day)
     if notice.kind == "escalation":
         return labels["subject_escalation"].format(n=n, items=count(n, "item"), day=day)
     if notice.kind == "alert":
-        if n == 1:
-            label = FLAGS[entries[0]["rule"]].label(lang)
-            title = _short(entries[0]["title"], 80)
-            what = f"{label}：{title}" if lang == "zh" else f"{label}: {title}"
-        else:
-            what = labels["alert_many"].format(n=n, items=count(n, "urgent item"))
+        label = FLAGS[entries[0]["rule"]].label(lang)       # the most urgent item by name, as the body's first
+        title = _short(entries[0]["title"], 80)
+        what = f"{label}：{title}" if lang == "zh" else f"{label}: {title}"
+        if n > 1:
+            what = labels["alert_many"].format(what=what, n=n, more=count(n - 1, "more urgent item"))
         return labels["subject_alert"].format(what=what)
     return labels["subject_problems"].format(n=problems, problems=count(problems, "data problem"), day=day)

@@ -243,7 +243,7 @@ def test_a_row_with_two_flags_appears_once_with_both(reminded):
     assert html.count("提供新品FAQ文档") == 1 and text.count("提供新品FAQ文档") == 1
     block = _blocks(text)["提供新品FAQ文档"]
     assert "未确认接收" in block and "未反馈初步方案" in block
-    assert "共" not in str(digest["Subject"]) and "1项未确认接收、1项未反馈初步方案" in str(digest["Subject"])
+    assert "1项未确认接收" in str(digest["Subject"]) and "未反馈初步方案" not in str(digest["Subject"])   # one item
 
 
 def test_the_minutes_of_one_meeting_are_one_item(reminded):
@@ -311,7 +311,7 @@ def test_twelve_thousand_late_rows_make_one_mail_under_1_mb_with_the_most_urgent
     assert f'<a href="{TASKS_URL}"' in html
     # the most urgent first: the longest overdue (29 days) come first
     assert "逾期32天" in html.split('<td colspan="4"')[0]
-    assert str(digest["Subject"]).startswith("【督办】您有12001项逾期、")        # 12,000 tasks and the incident
+    assert str(digest["Subject"]).startswith("【督办】您有12004项待办：12001项逾期、")   # 12,000 tasks and the incident
 
 
 def test_the_number_of_items_listed_is_a_setting(tmp_path):
@@ -340,7 +340,7 @@ def test_english_mail_reads_as_a_native_speaker_writes_it(reminded):
     digest = mail_to(reminded, "周杰", "[duban]")
     subject, text = str(digest["Subject"]), text_of(digest)
     assert "1 items" not in subject + text and "You have 1 blocked —" not in subject
-    assert subject.startswith("[duban] You have 1 unanswered incident and 1 blocked item")
+    assert subject.startswith("[duban] You have 2 items: 1 unanswered incident and 1 blocked item —")
     assert "2 items need your attention:" in text
     block = _blocks(text)["渠道费用确认"]
     assert "Blocked" in block and "Deadline: 2026-12-10" in block     # a blocked item shows its deadline

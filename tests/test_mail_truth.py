@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import email
 import email.policy
+import re
 import subprocess
 import sys
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
+
 from books import task
-from test_mail_content import MORNING, config, html_of, mail_to, make_folder, mails
+from jobs.remind import alert, remind
+from test_mail_content import MORNING, TASKS, config, html_of, mail_to, make_folder
 from test_mail_content import text_of as _text_of
 
 TOML = '[mail]\nclerks = ["王芳"]\nhold_outside_office_hours = false\n'
@@ -60,3 +64,61 @@ def test_a_relative_folder_argument_under_a_unc_share_root(tmp_path):
     url = "file://fileserver/%E7%BB%BC%E5%90%88%E7%AE%A1%E7%90%86%E9%83%A8/" \
           "%E4%BB%BB%E5%8A%A1%E8%B7%9F%E8%BF%9B%E8%A1%A8.xlsx"
     assert f'<a href="{url}"' in html_of(_problems_report(folder))
+
+
+# ---- §9 subjects and counts agree with the bodies ----------------------------------------------------------
+def _numbers(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r"(\d+)项", text)]
+
+
+@pytest.fixture(scope="module")
+def reminded(tmp_path_factory) -> Path:
+    """remind and alert at Monday 09:30 on issue 10's folder, plus a task whose owner the directory lacks."""
+    folder = make_folder(tmp_path_factory.mktemp("truth"), tasks=TASKS + [task("整理档案", owner="无名氏",
+                                                                               due=date(2026, 11, 20))])
+    remind(folder, config(), MORNING)
+    alert(folder, config(), MORNING)
+    return folder
+
+
+def test_a_digest_subject_counts_items_by_the_group_the_body_lists_them_in(reminded):
+    digest = mail_to(reminded, "张伟", "您有")
+    subject, text = str(digest["Subject"]), text_of(digest)
+    total, *groups = _numbers(subject)
+    assert f"以下{total}项需要您处理" in text and total == 6 and sum(groups) == total     # 8 flags on 6 items
+    assert subject == "【督办】您有6项待办：2项逾期、1项未确认接收、1项纪要未发出、1项回访逾期、1项数据问题 — 2026-11-23"
+    assert "未反馈初步方案" not in subject            # the request's second flag: the same item
+    english = str(mail_to(reminded, "周杰", "[duban] You have")["Subject"])
+    assert english == "[duban] You have 2 items: 1 unanswered incident and 1 blocked item — 2026-11-23"
+
+
+def test_the_problems_report_subject_counts_what_its_body_lists(reminded):
+    report = mail_to(reminded, "王芳", "数据问题报告")
+    subject, text = str(report["Subject"]), text_of(report)
+    [n] = [int(x) for x in re.findall(r"(\d+)个问题", subject)]
+    assert f"以下{n}个问题" in text and n == 3
+    assert n == len(re.findall(r"^- ", text, re.M))                 # two cells and one name nobody can be mailed
+
+
+def test_the_urgent_chinese_subject_names_the_first_item_as_the_english_does(reminded):
+    head = mail_to(reminded, "孙丽", "紧急")
+    assert str(head["Subject"]) == "【督办·紧急】紧急事务未响应：官网下单页无法提交订单 等2项紧急事项"
+    first = re.search(r"- \[[^\]]+\] ([^：]+)：", text_of(head)).group(1)
+    assert first == "官网下单页无法提交订单"
+    owner = mail_to(reminded, "周杰", "URGENT")
+    assert str(owner["Subject"]) == "[duban URGENT] Incident unanswered: 官网下单页无法提交订单 and 1 more urgent item"
+
+
+def test_an_item_with_several_flags_shows_the_deadline_of_each(reminded):
+    digest = mail_to(reminded, "张伟", "您有")
+    text, html = text_of(digest), html_of(digest)
+    assert "期限：2026-11-19 12:00（未确认接收）、2026-11-20 10:00（未反馈初步方案）" in text
+    assert "期限：2026-11-21 18:00（逾期）、2026-11-20 10:00（报告未提交）" in text
+    cell = html.split("提供新品FAQ文档")[1].split("</tr>")[0]
+    assert "2026-11-19 12:00" in cell and "2026-11-20 10:00" in cell
+    assert "期限：2026-11-14\n" in text                   # one flag, one deadline, as before
+
+
+def test_the_minutes_clock_says_it_counts_from_the_meetings_start(reminded):
+    text = text_of(mail_to(reminded, "张伟", "您有"))
+    assert "会议开始后已过2天19小时，纪要仍未发出" in text and "会议结束后" not in text
