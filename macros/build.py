@@ -41,8 +41,9 @@ def xlwings_dir() -> Path:
     """The installed xlwings package's folder, found without importing it."""
     spec = util.find_spec("xlwings")
     if spec is None or not spec.submodule_search_locations:
-        raise DubanError("xlwings is not installed for this Python; install duban again (pip install duban) "
-                         "so that its xlwings comes with it.")
+        raise DubanError("xlwings is not installed for this Python; install duban's wheel again (pip install "
+                         "--force-reinstall duban-VERSION-py3-none-any.whl, the file IT hands out: README, "
+                         "Installing on a clerk's PC) so that its xlwings comes with it.")
     return Path(list(spec.submodule_search_locations)[0])
 
 
