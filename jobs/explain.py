@@ -1,7 +1,7 @@
 """`duban explain DIR ID`: every rule for one row, fired or not, with the facts it looked at."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from rich.table import Table
@@ -14,6 +14,7 @@ from .check import _row_problems
 from .errors import DubanError
 from .journal import Journal
 from .report import escape, out
+from .rules.base import timed
 from .rules.progress import last_update_deadline
 from .escalation import Reach
 from .validate import read_folder
@@ -25,8 +26,8 @@ TEXT = {
            "deadline": "（期限 {at}）", "unmet": "条件不满足", "blank": "（空）", "warning": "提示：",
            "now": "现在：{now}（办公时间 {opens}-{closes}）", "status": "状态：{status}",
            "due_ahead": "{label} {due}：还有 {n} 个工作日", "due_past": "{label} {due}：已过 {days} 天（{n} 个工作日）",
-           "submitted": "{label} {at}：已过 {wh:.1f} 个工作小时（{h:.1f} 小时）",
-           "since": "{label} {at}：已过 {m:.0f} 分钟",
+           "submitted": "{label} {at}：已过 {wh:.1f} 个工作小时（共 {ago}）",
+           "since": "{label} {at}：已过 {ago}", "due_passed": "{label} {due}：已过 {ago}",
            "update": "{label} {at}；每周更新截止 {deadline}",
            "journal": "变更日志：首次出现 {first}，最后修改 {changed}，状态自 {since} 起",
            "gone": "{id} 已于 {at} 从 {workbook} 中删除；详见 duban history DIR {id}。",
@@ -35,8 +36,8 @@ TEXT = {
            "deadline": " (deadline {at})", "unmet": "conditions not met", "blank": "(blank)", "warning": "warning:",
            "now": "now: {now} (office {opens}-{closes})", "status": "status: {status}",
            "due_ahead": "{label} {due}: {n} working days from today", "due_past": "{label} {due}: {days} days ago, {n} working days",
-           "submitted": "{label} {at}: {wh:.1f} working hours ago, {h:.1f} hours ago",
-           "since": "{label} {at}: {m:.0f} minutes ago",
+           "submitted": "{label} {at}: {wh:.1f} working hours ago, {ago} ago",
+           "since": "{label} {at}: {ago} ago", "due_passed": "{label} {due}: passed {ago} ago",
            "update": "{label} {at}; weekly deadline {deadline}",
            "journal": "journal: first seen {first}, last changed {changed}, status since {since}",
            "gone": "{id} was deleted from {workbook} at {at}; see 'duban history DIR {id}'.",
@@ -103,7 +104,10 @@ def _facts(rec, ctx: rules.Context, history, lang: str) -> list[str]:
     due = rec.role(Role.DUE)
     if due is not None:
         day = due.date() if isinstance(due, datetime) else due
-        if day >= ctx.today:
+        if timed(due) and ctx.now > ctx.aware(due) and day == ctx.today:     # an ETA passed today
+            facts.append(t["due_passed"].format(label=label(Role.DUE), due=_show(due, lang),
+                                                ago=span(ctx.now - ctx.aware(due), lang)))
+        elif day >= ctx.today:
             facts.append(t["due_ahead"].format(label=label(Role.DUE), due=_show(due, lang),
                                                n=cal.working_days_between(ctx.today, day)))
         else:
@@ -112,11 +116,11 @@ def _facts(rec, ctx: rules.Context, history, lang: str) -> list[str]:
     if (submitted := rec.role(Role.SUBMITTED)) is not None:
         facts.append(t["submitted"].format(label=label(Role.SUBMITTED), at=_show(submitted, lang),
                                            wh=cal.working_hours_between(ctx.aware(submitted), ctx.now),
-                                           h=(ctx.now - ctx.aware(submitted)).total_seconds() / 3600))
+                                           ago=span(ctx.now - ctx.aware(submitted), lang)))
     for role in (Role.OCCURRED, Role.HELD_AT):
         if (start := rec.role(role)) is not None:
             facts.append(t["since"].format(label=label(role), at=_show(start, lang),
-                                           m=(ctx.now - ctx.aware(start)).total_seconds() / 60))
+                                           ago=span(ctx.now - ctx.aware(start), lang)))
     if kind.role_key(Role.LAST_UPDATE):
         facts.append(t["update"].format(label=label(Role.LAST_UPDATE), at=_show(rec.role(Role.LAST_UPDATE), lang),
                                         deadline=f"{last_update_deadline(ctx):%Y-%m-%d %H:%M}"))
@@ -124,6 +128,20 @@ def _facts(rec, ctx: rules.Context, history, lang: str) -> list[str]:
         facts.append(t["journal"].format(first=_show(history.first_seen, lang), changed=_show(history.last_changed, lang),
                                          since=_show(history.status_since, lang)))
     return facts
+
+
+def span(delta: timedelta, lang: str) -> str:
+    """A time gone by as people say it: 4天7小时 / 4 days 7 hours, 3小时20分钟, 45分钟 (not 6220 minutes)."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [(n, zh, en) for n, zh, en in ((days, "天", "day"), (hours, "小时", "hour"), (mins, "分钟", "minute"))
+             if n][:2] or [(0, "分钟", "minute")]
+    if days:
+        parts = parts[:1] if not hours else parts      # whole days and hours; the minutes no longer matter
+    if lang == "zh":
+        return "".join(f"{n}{zh}" for n, zh, _ in parts)
+    return " ".join(f"{n} {en}{'' if n == 1 else 's'}" for n, _, en in parts)
 
 
 def _inputs(rule, rec, lang: str) -> str:

@@ -13,7 +13,7 @@ from workbooks.discover import CONSOLE_MODULE, CONSOLE_NAME
 from workbooks.kinds import KINDS
 from workbooks.files import replacing
 from workbooks.template import write_workbook
-from workbooks.writeback import lock_owner
+from workbooks.writeback import lock_holder
 
 from . import config
 from .check import run_lock
@@ -63,9 +63,12 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
 def _refuse_open(paths: list[Path]) -> None:
     """A workbook open in Excel is not replaced under its user (their next save would undo it)."""
     for path in paths:
-        if path.exists() and (who := lock_owner(path)):
-            raise UsageError(f"{path.name} 正被 {who} 打开，未替换任何文件；请关闭后再运行。 / "
-                             f"{path.name} is open (by {who}); nothing was replaced. Close it and run again.")
+        if path.exists() and (holder := lock_holder(path)):
+            program, who = holder
+            zh, en = (f"{who}用 {program} 打开", f"in {program} (by {who})") if who else \
+                (f"他人用 {program} 打开（锁文件中没有写明是谁）", f"in {program} (the lock file does not say by whom)")
+            raise UsageError(f"{path.name} 正被{zh}，未替换任何文件；请关闭后再运行。 / "
+                             f"{path.name} is open {en}; nothing was replaced. Close it and run again.")
 
 
 def _no_job_running(folder: Path, paths: list[Path]):

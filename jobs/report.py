@@ -148,10 +148,12 @@ CHECK_TEXT = {
     "zh": {"file": "工作簿", "rows": "行数", "flags": "标记", "write": "写回", "ids": "新编号",
            "written": "已写入", "unchanged": "无需改动", "skipped": "已跳过", "refused": "已拒绝",
            "dry-run": "预演，未写入", "": "—", "title": "督办检查 {now}",
+           "would_be": "{n}（将编号为 {ids}）", "range": "{} 至 {}",
            "refusal": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样；请按原因处理。"},
     "en": {"file": "Workbook", "rows": "Rows", "flags": "Flagged", "write": "Write-back", "ids": "New IDs",
            "written": "written", "unchanged": "unchanged", "skipped": "skipped", "refused": "refused",
            "dry-run": "dry run, not written", "": "—", "title": "duban check {now}",
+           "would_be": "{n} (would be {ids})", "range": "{} to {}",
            "refusal": "Workbook not written (refused): {file} — {why}. The file is as it was; deal with the cause given."},
 }
 
@@ -167,8 +169,9 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
         table.add_column(text[key], overflow="fold")
     for wb in report.workbooks:
         table.add_row(escape(wb.relpath), str(wb.read.rows_read), escape(flag_counts(wb, lang)),
-                      escape(text.get(wb.write, wb.write) + (f": {_why(wb.why, lang)}" if wb.why else "")),
-                      str(wb.new_ids or ""))
+                      escape(text.get(wb.write, wb.write) + (f": {_why(wb.why, lang, wb.write == 'skipped')}"
+                                                             if wb.why else "")),
+                      escape(_new_ids(wb, text)))
     out.print(table)
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
@@ -177,15 +180,26 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
                                                                else "?")) + "[/bold red]")
 
 
+def _new_ids(wb, text: dict) -> str:
+    """How many rows get an ID; on a dry run, which IDs they would get (they exist nowhere yet)."""
+    if not wb.new_ids:
+        return ""
+    if wb.write != "dry-run":
+        return str(wb.new_ids)
+    ids = sorted(rec.id for rec in wb.read.records if rec.row in wb.provisional)
+    return text["would_be"].format(n=wb.new_ids, ids=ids[0] if len(ids) == 1 else text["range"].format(*ids[::len(ids) - 1]))
+
+
 def refused(report) -> list:
     """The workbooks whose write was refused (an unsafe write; skips, e.g. open in Excel, are routine)."""
     return [wb for wb in report.workbooks if wb.write == "refused"]
 
 
-def _why(why, lang: str) -> str:
-    """Why a file was not written: in Chinese with the English words after them, which the
-    log and IT support search for; in English alone."""
-    return why.text("en") if lang == "en" else f"{why.text('zh')}（{why.text('en')}）"
+def _why(why, lang: str, routine: bool = False) -> str:
+    """Why a file was not written: a refusal in Chinese with the English words after them, which
+    the log and IT support search for; a routine skip (open in Excel, saved meanwhile: written
+    next run) in the reader's language alone; in English alone."""
+    return why.text("en") if lang == "en" else why.text("zh") if routine else f"{why.text('zh')}（{why.text('en')}）"
 
 
 def flag_counts(wb, lang: str) -> str:
@@ -207,11 +221,14 @@ def check_json(report) -> dict:
     flags = []
     for wb in report.workbooks:
         records = {rec.row: rec for rec in wb.read.records}
+        new = wb.provisional        # rows whose new ID is not in the file (a dry run, a skipped write)
         for row, found in sorted(wb.flags.items()):
             for flag in found:
                 if flag.rule == "done":
                     continue
-                flags.append({"workbook": wb.relpath, "sheet": wb.read.sheet, "row": row, "id": records[row].id,
+                flags.append({"workbook": wb.relpath, "sheet": wb.read.sheet, "row": row,
+                              "id": None if row in new else records[row].id,
+                              "new_id": records[row].id if row in new else None,
                               "rule": flag.rule, "severity": flag.type.colour, "rank": flag.rank,
                               "urgent": flag.type.urgent, "message": flag.text(wb.read.lang),
                               "people": list(flag.people),

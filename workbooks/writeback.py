@@ -71,6 +71,7 @@ class WritePlan:
     values: dict[str, str] = field(default_factory=dict)     # job-owned cells: ref -> text
     paints: list[Paint] = field(default_factory=list)
     expect: dict[str, str] = field(default_factory=dict)     # ref -> value to find when verifying
+    wrap: set[str] = field(default_factory=set)   # of `values`: cells whose format must wrap (Alerts)
     names: list[str] | None = None   # refresh the hidden person list (_names) with these, if it exists
     root: Path | None = None         # the folder duban was given: nothing outside it is ever written
     # what the hidden _duban sheet should record after this write (paintrecord.record_rows), given
@@ -80,7 +81,9 @@ class WritePlan:
 
 # Why a write did not happen, in the clerk's language: (zh, en) templates by code.
 REASONS = {
-    "open": ("正被{who}用 Excel 打开，本次未写入，下次运行时再写", "open in Excel by {who}"),
+    "open": ("正被{who}用 {program} 打开，本次未写入，下次运行时再写", "open in {program} by {who} (will retry next run)"),
+    "open-unnamed": ("正被他人用 {program} 打开（锁文件中没有写明是谁），本次未写入，下次运行时再写",
+                     "open in {program} by someone the lock file does not name (will retry next run)"),
     "gone": ("读取后文件被移动或删除，未写入", "the file was moved or deleted since it was read"),
     "locked": ("文件正被 Excel 或其他程序占用，本次未写入，下次运行时再写", "open in Excel or another program (will retry next run)"),
     "rescued": ("读取后文件被连续保存了两次：最新的一次在工作簿中，较早的一次已存入备份 {file}；本次未写入，下次运行时再写",
@@ -277,8 +280,9 @@ def _writable(plan: WritePlan, target: Path) -> access.Access:
 def busy(plan: WritePlan) -> Reason | None:
     """Why the file must not be written now (open in Excel/WPS/LibreOffice, or changed), or None."""
     for path in dict.fromkeys((plan.path, _target(plan))):     # a link's folder, and its target's
-        if owner := lock_owner(path):
-            return Reason.of("open", who=owner)
+        if holder := lock_holder(path):
+            program, who = holder
+            return Reason.of("open", program=program, who=who) if who else Reason.of("open-unnamed", program=program)
     try:
         stat = plan.path.stat()
     except FileNotFoundError:
@@ -290,11 +294,20 @@ def busy(plan: WritePlan) -> Reason | None:
 
 
 def lock_owner(path: Path) -> str | None:
-    """The user named in Excel's ~$ owner file or LibreOffice's .~lock file beside `path`."""
-    for lock in (path.with_name("~$" + path.name), path.with_name("~$" + path.name[2:]),
-                 path.with_name(f".~lock.{path.name}#")):
+    """The user named in Excel's ~$ owner file or LibreOffice's .~lock file beside `path`
+    ("?" when the lock file names nobody); None when the file is not open."""
+    holder = lock_holder(path)
+    return (holder[1] or "?") if holder else None
+
+
+def lock_holder(path: Path) -> tuple[str, str] | None:
+    """(the program, the user its lock file names, "" if none) of a workbook open beside `path`:
+    a ~$ owner file is Excel's (WPS writes the same), a .~lock.NAME# file LibreOffice's."""
+    for lock, program in ((path.with_name("~$" + path.name), "Excel/WPS"),
+                          (path.with_name("~$" + path.name[2:]), "Excel/WPS"),
+                          (path.with_name(f".~lock.{path.name}#"), "LibreOffice")):
         if lock.exists():
-            return _owner_name(lock) or "?"
+            return program, _owner_name(lock)
     return None
 
 
@@ -427,12 +440,15 @@ def _parses(xml: bytes) -> None:
 def _edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[str, CellEdit]]:
     """The plan's cells grouped by row, each with its new text and/or its style callback."""
     edits: dict[int, dict[str, CellEdit]] = {}
+    wrapping = _wrapper(book) if plan.wrap else None
     for ref, text in plan.values.items():
         row = ref_row(ref)
+        wraps = bool(text) and ref in plan.wrap
+        edit = CellEdit(text, wrapping if wraps else None, grow=wraps)
         if (cells := edits.get(row)) is None:
-            edits[row] = {ref: CellEdit(text)}
+            edits[row] = {ref: edit}
         else:
-            cells[ref] = CellEdit(text)
+            cells[ref] = edit
     memo: dict = {}
     for paint in plan.paints:
         ref = paint.ref
@@ -444,6 +460,20 @@ def _edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[
         else:
             edit.style = style
     return edits
+
+
+def _wrapper(book: StyleBook):
+    """The style callback for a cell whose text must wrap (an Alerts cell): its own format with
+    wrapping on, so a long alert makes the row taller instead of running off the printed page.
+    A format that wraps already (a duban template's) is kept as it is."""
+    memo: dict[int, int] = {}
+
+    def style(current: int) -> int:
+        if current not in memo:
+            spec = book.describe(current)
+            memo[current] = current if StyleBook.wraps(spec) else book.find_or_add(StyleBook.wrapped(spec))
+        return memo[current]
+    return style
 
 
 def _painter(book: StyleBook, paint: Paint, originals: dict, memo: dict):

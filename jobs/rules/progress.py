@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
+from workbooks.flags import FLAGS
 from workbooks.problems import Problem, ProblemType
 from workbooks.records import Record
 from workbooks.schema import Role
@@ -67,7 +68,12 @@ def stale(rec: Record, ctx: Context) -> Flag | None:
 
 
 def done(rec: Record, ctx: Context) -> Flag | None:
-    return Flag("done", "", "") if rec.done else None
+    """Closed and done: painted green. A request closed as 已拒绝 is closed but nothing was
+    delivered: it is not painted as done (nor grey, the legend's 'not updated'); like the
+    template's own formatting, which colours only the statuses that name a colour, it is left
+    unpainted."""
+    status = rec.status
+    return Flag("done", "", "") if rec.done and status is not None and status.colour == FLAGS["done"].colour else None
 
 
 SHOWN_PROBLEMS = 3          # an Alerts cell names at most this many problems, then "and N more"
