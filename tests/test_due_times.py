@@ -102,3 +102,11 @@ def test_check_paints_a_passed_eta_red_the_same_evening(tmp_path):
     status = sheet.cell(row=2, column=headers.index("状态") + 1)
     assert alerts == "逾期8小时"
     assert status.fill.fgColor.rgb.endswith("FFC7CE")       # red (Excel "Bad"), not amber
+
+
+def test_the_templates_own_colouring_turns_a_passed_eta_red_between_checks():
+    from workbooks.template import status_colour_rules
+    [(incident_rule, colour), *_] = status_colour_rules(KINDS["incidents"])
+    assert colour == "red" and "<NOW()" in incident_rule and "MOD(" in incident_rule
+    [(task_rule, _), *_] = status_colour_rules(KINDS["tasks"])
+    assert "NOW()" not in task_rule and "<TODAY()" in task_rule       # a date column: the day

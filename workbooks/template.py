@@ -23,7 +23,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import meta
+from . import meta, rowheight
 from .files import replacing
 from .flags import FLAGS
 from .guide import add_guide
@@ -39,6 +39,8 @@ JOB_HEADER_FILL = "E7E6E6"
 HEADER_FONT_COLOUR = "1F3864"
 NUMBER_FORMATS = {T.DATE: "yyyy-mm-dd", T.DATETIME: "yyyy-mm-dd hh:mm", T.PERCENT: "0%"}
 MAX_FROZEN_WIDTH = 80    # characters: freeze ID..name column only while it leaves room to scroll
+WRAP = Alignment(vertical="top", wrap_text=True)
+STAMP_WIDTH = 24         # the "last checked" note: narrow, small and wrapped, as it is printed too
 _THIN = Side(style="thin", color="8EA9DB")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
@@ -114,11 +116,12 @@ def _write_main(ws: Worksheet, kind: Kind, lang: str, rows: list[dict]) -> None:
     for r, row in enumerate(rows, start=2):
         for i, col in enumerate(kind.columns, start=1):
             _write_value(ws.cell(row=r, column=i), col, row.get(col.key), lang)
+        _fit_height(ws, r, kind)
     _add_status_colours(ws, kind)
     _add_table(ws, kind, len(rows))
     ws.freeze_panes = freeze_cell(kind)
     ws.row_dimensions[1].height = 32
-    _page_setup(ws, get_column_letter(len(kind.columns)))
+    _page_setup(ws, stamp_cell(kind).rstrip("1"))
 
 
 def freeze_cell(kind: Kind) -> str:
@@ -148,6 +151,24 @@ def _format_column(ws: Worksheet, index: int, col: Column, lang: str) -> None:
     dim.width = max(col.width, longest_word + 3)
     if col.type in NUMBER_FORMATS:
         dim.number_format = NUMBER_FORMATS[col.type]  # new cells staff type get the format too
+    if wraps(col):
+        dim.alignment = WRAP                           # and long text wraps in them as it is typed
+
+
+def wraps(col: Column) -> bool:
+    """Columns whose text is long (Alerts, task names, notes): they wrap, so a row grows taller
+    rather than running off the printed page, which is one page wide."""
+    return col.role is Role.ALERTS or (col.type is T.TEXT and col.width >= 20 and col.role is not Role.EMAIL)
+
+
+def _fit_height(ws: Worksheet, r: int, kind: Kind) -> None:
+    """Row `r` tall enough for its wrapped text (LibreOffice does not fit a row to it itself)."""
+    needs = [rowheight.height(str(ws.cell(row=r, column=i).value),
+                              ws.column_dimensions[get_column_letter(i)].width)
+             for i, col in enumerate(kind.columns, start=1)
+             if wraps(col) and ws.cell(row=r, column=i).value is not None]
+    if tallest := max((h for h in needs if h), default=None):
+        ws.row_dimensions[r].height = tallest
 
 
 def _write_value(cell, col: Column, value, lang: str) -> None:
@@ -158,7 +179,7 @@ def _write_value(cell, col: Column, value, lang: str) -> None:
     cell.value = value
     if col.type in NUMBER_FORMATS and not isinstance(value, str):
         cell.number_format = NUMBER_FORMATS[col.type]
-    cell.alignment = Alignment(vertical="top")
+    cell.alignment = WRAP if wraps(col) else Alignment(vertical="top")
 
 
 def _add_table(ws: Worksheet, kind: Kind, n_rows: int) -> None:
@@ -171,8 +192,8 @@ def _add_table(ws: Worksheet, kind: Kind, n_rows: int) -> None:
 
 def _page_setup(ws: Worksheet, last: str) -> None:
     """A4 landscape, the table's columns on one page wide (as many pages down as needed), header
-    on each. The print area stops at the table's last column: the "last checked" note beside it
-    would otherwise widen the page and shrink every row's text."""
+    on each. The print area ends with the "last checked" note beside the header (`last`), so
+    every printed page says when duban's colours and alerts were true; the note is kept narrow."""
     ws.print_area = f"A1:{last}1048576"         # whole columns: Excel prints only the rows in use
     ws.print_title_rows = "1:1"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
@@ -267,7 +288,10 @@ def status_colour_rules(kind: Kind) -> list[tuple[str, str]]:
     done = [c for c in kind.status_column.choices if c.done]
     if due is not None and done:
         d = _cell(kind, due)   # a real date (not text, not blank) before today; INT drops a time
-        found.append((when(f"ISNUMBER({d})", f"INT({d})<TODAY()", f"NOT({one_of(done)})"),
+        late = f"INT({d})<TODAY()"
+        if due.type is T.DATETIME:      # a time of day (an ETA of 15:20) is late once it has passed
+            late = f"IF(MOD({d},1)>0,{d}<NOW(),{late})"
+        found.append((when(f"ISNUMBER({d})", late, f"NOT({one_of(done)})"),
                       FLAGS["overdue"].colour))
     for choice in kind.status_column.choices:
         if choice.colour:
@@ -283,8 +307,11 @@ def stamp_cell(kind: Kind) -> str:
 def _add_stamp(ws: Worksheet, kind: Kind, lang: str) -> None:
     cell = ws[stamp_cell(kind)]
     cell.value = meta.NOT_YET[lang]
-    cell.font = Font(name=FONT_NAME, sz=FONT_SIZE, italic=True, color="595959")
-    ws.column_dimensions[cell.column_letter].width = 44
+    cell.font = Font(name=FONT_NAME, sz=FONT_SIZE - 1, italic=True, color="595959")
+    cell.alignment = Alignment(vertical="center", wrap_text=True)
+    ws.column_dimensions[cell.column_letter].width = STAMP_WIDTH
+    ws.column_dimensions[get_column_letter(len(kind.columns) + 1)].width = 2   # the gap keeps the table
+                                                                             # from growing into the note
 
 
 def _cell(kind: Kind, col: Column) -> str:
