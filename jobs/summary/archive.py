@@ -27,12 +27,14 @@ TEXT = {
            "as_of": "未完成、逾期、阻塞、下期到期、未完成平均天数：截至 {end}（本期结束时）的状态；未更新：截至 {as_of}（生成报表时）的状态",
            "scope": "部门", "project": "项目", "trend": "趋势（全公司）", "period": "周期",
            "cols": ["完成", "按时完成", "按时率", "新建", "未完成", "逾期", "阻塞", "未更新", "下期到期",
-                    "需求确认平均(工作小时)", "{ack:g}工作小时内确认", "事件数", "事件响应中位数(分钟)", "{response:g}分钟内响应",
+                    "需求确认平均(工作小时；含未确认的按已等待计，至少)", "{ack:g}工作小时内确认", "需求提交", "需求确认",
+                    "期末未确认需求", "未确认最久已等(工作小时)", "事件数", "事件响应中位数(分钟)", "{response:g}分钟内响应",
                     "会议次数", "纪要迟发", "会议行动项未完成", "未完成平均天数", "开始时间未知（不计入平均）"],
            "trend_cols": ["新建", "完成", "期末未完成", "期末逾期", "按时率"],
            "chart_depts": "各部门：完成、逾期、阻塞", "chart_trend": "趋势：新建与完成、期末未完成与逾期",
            "item_cols": ["类别", "编号", "事项", "项目", "部门", "负责人", "截止日期", "逾期天数", "完成时间", "按时",
-                         "需协助部门", "工作簿", "行"],
+                         "需协助部门", "工作簿", "行", "提交时间", "已等待(工作小时)"],
+           "cat_unacked": "未确认接收", "unacked": "未确认接收的需求（截至期末）",
            "trend_later": "趋势图在有两期数据后显示。", "cat_overdue": "逾期", "cat_blocked": "阻塞", "cat_completed": "完成", "yes": "是", "no": "否",
            "figure": "指标", "value": "数值", "capped": "“{list}”共 {total} 项，此处列出前 {n} 项（最早到期的在前），其余见各工作簿。", "top_overdue": "逾期最久的事项（前{top}项）", "blocked": "阻塞事项",
            "notes_text": [
@@ -44,6 +46,7 @@ TEXT = {
                "未完成平均天数：从各行自己的开始时间到期末（需求：提交时间；紧急事务：发生时间；会议行动项：会议时间；任务和项目没有创建日期，按督办首次看到该行的时间）。督办第一次检查某工作簿时已存在的任务和项目，开始时间未知，不计入平均，单列为“开始时间未知”。",
                "逾期天数：截至期末逾期的天数；未逾期的为空。",
                "需求确认时长按工作小时计（节假日、周末和下班时间不计）；事件响应时长按实际分钟计。",
+               "跨部门需求：需求提交为本期内提交的需求；需求确认为本期内填写了确认接收时间的需求；期末未确认需求为期末前提交、到期末仍没有确认接收时间且未关闭（已完成、已拒绝）的需求（包括更早提交的）。确认平均把期末未确认的需求按已等待的工作小时计入，所以有未确认需求时它是下限（至少）；按时确认的比例只算已有结果的需求（已确认的，和已超过时限仍未确认的）。",
                "趋势中的期末未完成、期末逾期来自当期保存的报表；督办尚未保存报表的周期这两项为空。"]},
     "en": {"weekly": "weekly-{label}.xlsx", "monthly": "monthly-{label}.xlsx", "overview": "Overview",
            "projects": "Projects", "items": "Items", "notes": "Notes", "title_week": "Weekly report {start} to {end}",
@@ -51,13 +54,16 @@ TEXT = {
            "as_of": "Open, overdue, blocked, due next, open age: as at {end} (the period's end); not updated: as at {as_of} (when the report was made)",
            "scope": "Department", "project": "Project", "trend": "Trend (company)", "period": "Period",
            "cols": ["Done", "Done on time", "On-time rate", "New", "Open", "Overdue", "Blocked", "Not updated",
-                    "Due next period", "Request ack avg (working h)", "Acked within {ack:g} working h", "Incidents",
+                    "Due next period", "Request ack avg (working h; unacknowledged at their wait so far: at least)",
+                    "Acked within {ack:g} working h", "Requests submitted", "Requests acknowledged",
+                    "Unacknowledged at end", "Longest wait (working h)", "Incidents",
                     "Incident response median (min)", "Answered within {response:g} min", "Meetings", "Minutes late",
                     "Meeting actions open", "Open items' average age (days)", "Start unknown (not in the average)"],
            "trend_cols": ["New", "Done", "Open at end", "Overdue at end", "On-time rate"],
            "chart_depts": "By department: done, overdue, blocked", "chart_trend": "Trend: new and done, open and overdue",
            "item_cols": ["List", "ID", "Item", "Project", "Department", "Owner", "Due", "Days late", "Done at",
-                         "On time", "Help needed from", "Workbook", "Row"],
+                         "On time", "Help needed from", "Workbook", "Row", "Submitted", "Waiting (working h)"],
+           "cat_unacked": "Not acknowledged", "unacked": "Requests not acknowledged (at the period's end)",
            "trend_later": "The trend chart is shown once there are two periods of figures.", "cat_overdue": "Overdue", "cat_blocked": "Blocked", "cat_completed": "Done", "yes": "yes", "no": "no",
            "figure": "Figure", "value": "Value", "capped": "{list}: {total} items; the first {n} are listed (earliest due first), the workbooks have the rest.", "top_overdue": "Longest overdue (top {top})", "blocked": "Blocked items",
            "notes_text": [
@@ -69,10 +75,12 @@ TEXT = {
                "Open items' average age: from each row's own start to the period's end (requests: submitted; incidents: occurred; meeting actions: the meeting; tasks and projects have no creation date: when duban first saw them). Tasks and projects already there at duban's first check of their workbook have no known start: they are left out of the average and counted under 'start unknown'.",
                "Days late: as at the period's end; blank when not late.",
                "Request acknowledgement time counts working hours (no weekends, holidays or nights); incident response counts real minutes.",
+               "Requests: submitted = submitted inside the period; acknowledged = acknowledgement time inside the period; unacknowledged at end = submitted before the end, no acknowledgement time by then and not closed (done, rejected), however long ago submitted. The acknowledgement average counts the unacknowledged ones at their wait so far in working hours, so while any wait it is a lower bound (at least); the share acknowledged in time counts only the decided ones (acknowledged, or still waiting past the limit).",
                "Trend: open and overdue at each period's end come from that period's stored report; empty where duban had not yet stored one."]},
 }
 KEYS = ["completed", "completed_on_time", "on_time_rate", "created", "open", "overdue", "blocked", "stale", "due_next",
-        "ack_avg_working_hours", "ack_within_share", "incidents", "incident_response_median_minutes",
+        "ack_avg_working_hours", "ack_within_share", "requests_submitted", "requests_acked", "requests_unacked",
+        "ack_oldest_open_hours", "incidents", "incident_response_median_minutes",
         "incident_within_share", "meetings_held", "minutes_late", "meeting_action_open", "avg_open_age_days",
         "open_age_unknown"]
 ITEMS_CAP = 5000       # rows per list in the item lists (the longest overdue first); the workbooks have the rest
@@ -285,11 +293,15 @@ class _Writer:
         row = top + len(KEYS) + 2
         lists = self.f.lists("department", name)
         row = self._list(ws, row, t["top_overdue"], lists["overdue"], ("id", "title", "owner", "due", "days_late"))
-        self._list(ws, row + 1, t["blocked"], lists["blocked"][:DEPT_BLOCKED_CAP], ("id", "title", "owner", "help_from", "due"))
+        row = self._list(ws, row + 1, t["blocked"], lists["blocked"][:DEPT_BLOCKED_CAP],
+                         ("id", "title", "owner", "help_from", "due"))
+        if lists["unacked"]:
+            self._list(ws, row + 1, t["unacked"], lists["unacked"][:DEPT_BLOCKED_CAP],
+                       ("id", "title", "owner", "submitted", "waited_hours"))
 
     def _list(self, ws, row: int, title: str, items: list[dict], keys: tuple[str, ...]) -> int:
         cols = dict(zip(("category", "id", "title", "project", "department", "owner", "due", "days_late", "done_at",
-                         "on_time", "help_from", "workbook", "row"), self.t["item_cols"]))
+                         "on_time", "help_from", "workbook", "row", "submitted", "waited_hours"), self.t["item_cols"]))
         ws.write(row, 0, title, self.fmt["section"])
         for j, key in enumerate(keys):
             ws.write(row + 1, j, cols[key], self.fmt["head"])
@@ -307,7 +319,9 @@ class _Writer:
             ws.write_datetime(row, col, datetime.combine(value, datetime.min.time()), self.fmt["date"])
         elif isinstance(value, bool):
             ws.write_string(row, col, self.t["yes"] if value else self.t["no"], self.fmt["cell"])
-        elif isinstance(value, (int, float)):
+        elif isinstance(value, float):
+            ws.write_number(row, col, value, self.fmt["num"])
+        elif isinstance(value, int):
             ws.write_number(row, col, value, self.fmt["int"])
         else:
             ws.write_string(row, col, str(value), self.fmt["cell"])
@@ -315,7 +329,7 @@ class _Writer:
     def items(self) -> None:
         t = self.t
         ws = self.sheet(t["items"])
-        widths = (8, 11, 36, 16, 12, 10, 12, 9, 16, 7, 14, 24, 6)
+        widths = (8, 11, 36, 16, 12, 10, 12, 9, 16, 7, 14, 24, 6, 16, 10)
         for j, w in enumerate(widths):
             ws.set_column(j, j, w)
         for j, label in enumerate(t["item_cols"]):
@@ -323,9 +337,9 @@ class _Writer:
         lists = self.f.lists("company", None, limit=None)
         row = 1
         keys = ("id", "title", "project", "department", "owner", "due", "days_late", "done_at", "on_time",
-                "help_from", "workbook", "row")
+                "help_from", "workbook", "row", "submitted", "waited_hours")
         capped = []
-        for category in ("overdue", "blocked", "completed"):
+        for category in ("overdue", "blocked", "completed", "unacked"):
             label = t[f"cat_{category}"]
             if len(lists[category]) > ITEMS_CAP:
                 capped.append((label, len(lists[category])))
@@ -336,6 +350,8 @@ class _Writer:
                     if key == "on_time" and category != "completed":
                         value = None
                     if key == "days_late" and category == "completed":
+                        value = None
+                    if key in ("submitted", "waited_hours") and category != "unacked":
                         value = None
                     if key == "department" and not value:
                         value = scope_title("department", "", self.lang)

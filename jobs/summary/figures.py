@@ -31,8 +31,14 @@ What counts as what:
 - open age: from the row's own start (requests: submitted; incidents: occurred; meetings:
   held), tasks and projects from when duban first saw them; rows already there at duban's
   first check of their workbook have no known start and are left out (`open_age_unknown`).
-- requests: acknowledgement time in working hours (jobs.workcal), for requests acknowledged
-  inside the period; first plan within `rules.first_plan_hours` of submission.
+- requests (`request_marks`): submitted inside the period; acknowledged inside the period;
+  unacknowledged at the period's end (submitted before it, no 确认接收时间 by then, not closed by
+  then), each with the working hours it had waited by then. Acknowledgement time, in working
+  hours (jobs.workcal), averages the requests acknowledged inside the period and those still
+  unacknowledged at its end, the latter at their wait so far: a lower bound ("at least"), so a
+  department that ignores its requests cannot have a better average than one that answers them.
+  Within the limit: acknowledged in time, out of those decided (acknowledged, or unacknowledged
+  past the limit). First plan within `rules.first_plan_hours` of submission.
 - incidents: those that occurred inside the period; response minutes from occurred to
   responded; report late when filed after, or still missing past, `rules.incident_report_hours`.
 - meetings: held inside the period (one meeting = one name and time), minutes late past
@@ -64,13 +70,15 @@ DONE_KEYS = sorted({c.key for c in (*WORK_STATUS, *REQUEST_STATUS, *INCIDENT_STA
 BLOCKED_KEYS = sorted({c.key for c in (*WORK_STATUS, *REQUEST_STATUS, *INCIDENT_STATUS) if c.blocked})
 START = {"requests": "submitted", "incidents": "occurred", "meetings": "held_at"}   # else first seen
 
-# The --json contract's keys (issue 11), in its order; the mail and the archive show more.
+# The --json contract's keys (issue 11; the request counts appended by issue 17), in its order; the mail and
+# the archive show more.
 JSON_KEYS = ("completed", "completed_on_time", "created", "open", "overdue", "blocked", "stale", "on_time_rate",
-             "ack_avg_working_hours", "incident_response_median_minutes", "meetings_held")
+             "ack_avg_working_hours", "incident_response_median_minutes", "meetings_held", "requests_submitted",
+             "requests_unacked")
 COUNTS = ("completed", "completed_on_time", "completed_late", "created", "open", "overdue", "blocked", "stale",
           "due_next", "requests_acked", "ack_within", "first_plans", "first_plan_within", "incidents",
           "incident_within", "incident_reports_late", "meeting_action_open", "done_when_first_seen",
-          "open_age_unknown", "pre_duban")
+          "open_age_unknown", "pre_duban", "requests_submitted", "requests_unacked", "requests_unacked_late")
 SNAPSHOT = ("open", "overdue", "blocked", "stale", "due_next", "meeting_action_open", "open_age_unknown", "pre_duban")
 
 
@@ -102,10 +110,12 @@ class Figures:
         overdue = f[f["overdue"]].sort_values(["due_sort", "id"])
         blocked = f[f["blocked"]].sort_values(["due_sort", "id"])
         done = f[f["completed"]].sort_values(["done_at", "id"])
+        unacked = f[f["requests_unacked"]].sort_values(["submitted", "id"])
         day = self.as_of_day
         return {"overdue": _records(overdue if limit is None else overdue.head(limit), day),
                 "overdue_total": int(len(overdue)),
-                "blocked": _records(blocked, day), "completed": _records(done, day)}
+                "blocked": _records(blocked, day), "completed": _records(done, day),
+                "unacked": _records(unacked, day)}
 
     @property
     def as_of_day(self) -> date:
@@ -243,6 +253,7 @@ def compute(frame: pd.DataFrame, period: Period, now: datetime, calendar: WorkCa
     snapshot=False (a past period, for a trend) only the flows are figured; the stock figures
     are None (they are known only from the store)."""
     f = frame.assign(**period_marks(frame, period, thresholds))
+    f = f.assign(**request_marks(f, period, calendar, thresholds))
     if snapshot:
         f = f.assign(**stock_marks(f, period, following, changes))
     else:
@@ -333,7 +344,6 @@ def period_marks(f: pd.DataFrame, period: Period, thresholds: dict) -> dict[str,
         "completed": completed, "completed_on_time": on_time, "completed_late": completed & ~on_time,
         "created": created, "done_when_first_seen": inside("first_seen") & done_at_sight,
         "requests_acked": acked, "ack_within": acked & (f["ack_hours"] <= ack_limit),
-        "ack_hours_in": f["ack_hours"].where(acked),
         "first_plans": planned, "first_plan_within": planned & (plan_hours <= thresholds["first_plan_hours"]),
         "incidents": incident,
         "incident_within": incident & (response <= thresholds["incident_response_minutes"]),
@@ -342,44 +352,55 @@ def period_marks(f: pd.DataFrame, period: Period, thresholds: dict) -> dict[str,
     }
 
 
+def request_marks(f: pd.DataFrame, period: Period, calendar: WorkCalendar, thresholds: dict) -> dict[str, pd.Series]:
+    """The period's requests (see the module doc): submitted, unacknowledged at the end with the
+    working hours waited by then, and the acknowledgement hours the average is taken over
+    (acknowledged inside the period: their time; unacknowledged at the end: their wait so far).
+    A request closed (done, rejected) by the end without an acknowledgement time was answered.
+    Needs period_marks' requests_acked."""
+    start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
+    submitted = f["submitted"]
+    request = (f["kind"] == "requests") & submitted.notna()
+    closed = f["first_done"].notna() & ((f["first_done"] <= end) | (f["at_start"] & (f["first_done"] <= f["first_seen"])))
+    unacked = request & (submitted < end) & ~(f["acknowledged"].notna() & (f["acknowledged"] < end)) & ~closed
+    waited = pd.Series(np.nan, index=f.index, dtype=float)
+    if unacked.any():
+        waited[unacked] = [calendar.working_hours_between(s.to_pydatetime(), period.end) for s in submitted[unacked]]
+    return {"requests_submitted": request & (submitted >= start) & (submitted < end),
+            "requests_unacked": unacked, "ack_waited_hours": waited,
+            "requests_unacked_late": unacked & (waited > thresholds["ack_working_hours"]),
+            "ack_hours_in": f["ack_hours"].where(f["requests_acked"]).fillna(waited)}
+
+
+# the figures other than counts: name -> (frame column, pandas reduction)
+STATS = {"ack": ("ack_hours_in", "mean"), "age": ("open_age_days", "mean"), "median": ("response_minutes", "median"),
+         "slowest": ("response_minutes", "max"), "held": ("meeting_key", "nunique"),
+         "minutes_late": ("minutes_late_key", "nunique"), "oldest": ("ack_waited_hours", "max")}
+
+
 def _empty() -> dict:
-    return _finish({k: 0 for k in COUNTS}, math.nan, math.nan, math.nan, math.nan, 0, 0)
+    return _finish({k: 0 for k in COUNTS}, {"ack": math.nan, "age": math.nan, "median": math.nan,
+                                            "slowest": math.nan, "held": 0, "minutes_late": 0, "oldest": math.nan})
 
 
 def _aggregate(f: pd.DataFrame, by: str | None) -> dict:
     """{group: figures} for `by` (None: the whole frame as one group, keyed None)."""
-    counts = list(COUNTS)
-    if by is None:
-        sums = {None: f[counts].sum()}
-        ack = {None: f["ack_hours_in"].mean()}
-        age = {None: f["open_age_days"].mean()}
-        med = {None: f["response_minutes"].median()}
-        slow = {None: f["response_minutes"].max()}
-        held = {None: f["meeting_key"].nunique()}
-        late = {None: f["minutes_late_key"].nunique()}
-        out = {}
-        for key in sums:
-            out[key] = _finish(sums[key], ack[key], age[key], med[key], slow[key], held[key], late[key])
-        return out
     if not len(f):
         return {}
-    g = f.groupby(by, sort=True)
-    sums = g[counts].sum()
-    ack = g["ack_hours_in"].mean()
-    age = g["open_age_days"].mean()
-    med = g["response_minutes"].median()
-    slow = g["response_minutes"].max()
-    held = g["meeting_key"].nunique()
-    late = g["minutes_late_key"].nunique()
-    return {name: _finish(sums.loc[name], ack[name], age[name], med[name], slow[name], held[name], late[name])
-            for name in sums.index}
+    g = f.groupby(pd.Series(0, index=f.index) if by is None else f[by], sort=True)
+    sums = g[list(COUNTS)].sum()
+    stats = g.agg(**{name: spec for name, spec in STATS.items()})
+    return {None if by is None else name: _finish(sums.loc[name], stats.loc[name]) for name in sums.index}
 
 
-def _finish(sums, ack, age, median, slowest, held, minutes_late) -> dict:
+def _finish(sums, stats) -> dict:
     d = {k: int(sums[k]) for k in COUNTS}
+    ack, age, median, slowest = stats["ack"], stats["age"], stats["median"], stats["slowest"]
+    held, minutes_late = stats["held"], stats["minutes_late"]
     d["on_time_rate"] = _ratio(d["completed_on_time"], d["completed"])
     d["ack_avg_working_hours"] = _num(ack, 2)
-    d["ack_within_share"] = _ratio(d["ack_within"], d["requests_acked"])
+    d["ack_oldest_open_hours"] = _num(stats["oldest"], 1)
+    d["ack_within_share"] = _ratio(d["ack_within"], d["requests_acked"] + d["requests_unacked_late"])
     d["first_plan_within_share"] = _ratio(d["first_plan_within"], d["first_plans"])
     d["incident_response_median_minutes"] = _num(median, 1)
     d["incident_response_max_minutes"] = _num(slowest, 1)
@@ -409,7 +430,7 @@ def _records(f: pd.DataFrame, today: date) -> list[dict]:
     """The rows of a list; days late counted to `today` (the as-of day), None when not late."""
     out = []
     for r in f[["id", "title", "project", "department", "owner", "help_from", "due", "done_at", "first_done",
-                "completed_on_time", "workbook", "row", "kind"]].itertuples(index=False):
+                "completed_on_time", "workbook", "row", "kind", "submitted", "ack_waited_hours"]].itertuples(index=False):
         due = r.due
         due_day = due.date() if isinstance(due, datetime) else due
         done_at = None if pd.isna(r.done_at) else r.done_at.to_pydatetime()
@@ -417,7 +438,8 @@ def _records(f: pd.DataFrame, today: date) -> list[dict]:
                     "owner": r.owner, "help_from": r.help_from, "due": due if isinstance(due, date) else None,
                     "days_late": _late(today, due_day),
                     "done_at": done_at, "on_time": bool(r.completed_on_time), "workbook": r.workbook, "row": int(r.row),
-                    "kind": r.kind})
+                    "kind": r.kind, "submitted": None if pd.isna(r.submitted) else r.submitted.to_pydatetime(),
+                    "waited_hours": None if pd.isna(r.ack_waited_hours) else round(float(r.ack_waited_hours), 1)})
     return out
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mailer.render import Share
 
-from .figures import Figures
+from .figures import TOP_OVERDUE, Figures
 from .period import Period
 
 DASH = "—"
@@ -35,7 +35,13 @@ TEXT = {
         "due_next": "下周到期", "due_next_month": "下月到期", "open": "未完成", "open_sub": "平均未完成 {age}",
         "overdue": "逾期", "blocked": "阻塞", "stale": "未按时更新", "stale_sub": "每周更新截止前未更新", "no_data": "暂无",
         "times": "响应时效", "requests": "跨部门需求", "incidents": "紧急事务", "meetings": "会议",
-        "requests_text": "确认接收平均 {avg}；{limit}工作小时内确认 {within}；{plan_limit}小时内反馈初步方案 {plans}",
+        "requests_count": "{when}提交 {submitted} 项，确认接收 {acked} 项", "requests_avg": "确认接收平均 {avg}{open_in_avg}",
+        "requests_within": "{limit}工作小时内确认 {within}", "requests_plans": "{plan_limit}小时内反馈初步方案 {plans}",
+        "sep": "；",
+        "requests_open": "截至期末仍未确认 {n} 项，最久已等待 {oldest}",
+        "open_in_avg": "（含未确认的{n}项，按已等待时间计（至少））", "at_least": "至少 {v}",
+        "unacked_list": "未确认接收的需求（共{n}项）", "unacked_as_of": "截至 {end} 仍未确认接收；已等待按工作小时计",
+        "submitted": "提交时间", "waited": "已等待", "this_week": "本周", "this_month_short": "本月",
         "incidents_text": "{n} 起；响应中位数 {median}，最慢 {slowest}；{limit}分钟内响应 {within}；处理报告逾期 {late} 起",
         "meetings_text": "召开 {held} 次，纪要迟发 {late} 次；会议行动项未完成 {open} 项",
         "none_week": "本周没有", "none_month": "本月没有", "share": "{part}/{whole}（{pct}）",
@@ -78,7 +84,14 @@ TEXT = {
         "due_next": "Due next week", "due_next_month": "Due next month", "open": "Open", "open_sub": "open {age} on average",
         "overdue": "Overdue", "blocked": "Blocked", "stale": "Not updated", "stale_sub": "not updated by the weekly deadline", "no_data": "n/a",
         "times": "Response times", "requests": "Requests", "incidents": "Incidents", "meetings": "Meetings",
-        "requests_text": "acknowledged in {avg} on average; within {limit} working hours {within}; first plan within {plan_limit} h {plans}",
+        "requests_count": "{submitted} submitted {when}, {acked} acknowledged",
+        "requests_avg": "acknowledged in {avg} on average{open_in_avg}",
+        "requests_within": "within {limit} working hours {within}", "requests_plans": "first plan within {plan_limit} h {plans}",
+        "sep": "; ",
+        "requests_open": "{n} still unacknowledged at the end, the oldest waiting {oldest}",
+        "open_in_avg": " (counting the {n} unacknowledged at their wait so far: at least)", "at_least": "at least {v}",
+        "unacked_list": "Requests not acknowledged ({n})", "unacked_as_of": "still unacknowledged at {end}; waits in working hours",
+        "submitted": "Submitted", "waited": "Waiting", "this_week": "this week", "this_month_short": "this month",
         "incidents_text": "{n}; median response {median}, slowest {slowest}; answered within {limit} minutes {within}; {late} reports late",
         "meetings_text": "{held} held, minutes late for {late}; {open} meeting actions open",
         "none_week": "none this week", "none_month": "none this month", "share": "{part}/{whole} ({pct})",
@@ -163,7 +176,7 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
         "chart": chart, "chart_later": None if chart is not None else t["chart_later"],
         "monthly": _monthly(d, trend, scope, name, previous, t) if not week else None,
         "labels": {k: t[k] for k in ("metric", "this_month", "last_month", "change", "id", "item", "owner", "due",
-                                     "late", "where", "help_from", "department", "by_dept")},
+                                     "late", "where", "help_from", "department", "by_dept", "submitted", "waited")},
         "dept_cols": t["dept_cols"],
         "departments": _departments(figures, t) if scope == "company" else [],
         "notes": [], "archive": None, "archive_url": "",
@@ -175,6 +188,9 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
     view["blocked_title"] = t["blocked_list"].format(n=len(lists["blocked"]))
     view["blocked_as_of"] = t["blocked_as_of"].format(end=end_at)
     view["blocked"] = [_row(r, t) for r in lists["blocked"][:20]]
+    view["unacked_title"] = t["unacked_list"].format(n=len(lists["unacked"]))
+    view["unacked_as_of"] = t["unacked_as_of"].format(end=end_at)
+    view["unacked"] = [_waiting(r, t) for r in lists["unacked"][:TOP_OVERDUE]]
     if d.get("done_when_first_seen"):
         view["notes"].append(t["note_done_first"].format(n=d["done_when_first_seen"]))
     if d.get("pre_duban"):
@@ -220,16 +236,7 @@ def _tiles(d: dict, t: dict, week: bool) -> list[list[dict]]:
 
 def _times(d: dict, t: dict, week: bool, rules: dict) -> list[dict]:
     none = t["none_week" if week else "none_month"]
-    rows = []
-    if d["requests_acked"] or d["first_plans"]:
-        text = t["requests_text"].format(avg=_num(d["ack_avg_working_hours"], "hours", t),
-                                         limit=f"{rules['ack_working_hours']:g}",
-                                         within=_share(t, d["ack_within"], d["requests_acked"]),
-                                         plan_limit=f"{rules['first_plan_hours']:g}",
-                                         plans=_share(t, d["first_plan_within"], d["first_plans"]))
-    else:
-        text = none
-    rows.append({"label": t["requests"], "text": text})
+    rows = [{"label": t["requests"], "text": _requests(d, t, week, rules) or none}]
     if d["incidents"]:
         text = t["incidents_text"].format(n=d["incidents"], median=_num(d["incident_response_median_minutes"], "minutes", t),
                                           slowest=_num(d["incident_response_max_minutes"], "minutes", t),
@@ -242,6 +249,35 @@ def _times(d: dict, t: dict, week: bool, rules: dict) -> list[dict]:
     rows.append({"label": t["meetings"], "text": t["meetings_text"].format(
         held=d["meetings_held"], late=d["minutes_late"], open=d["meeting_action_open"])})
     return rows
+
+
+def _requests(d: dict, t: dict, week: bool, rules: dict) -> str:
+    """The requests' line: submitted and acknowledged in the period, those still waiting at its end
+    (how many, the longest wait), the average with the waiting ones at their wait so far (and
+    saying so), the share in time of those decided, first plans. Empty when there were none."""
+    open_ = d.get("requests_unacked") or 0
+    submitted = d.get("requests_submitted") or 0
+    if not (d["requests_acked"] or d["first_plans"] or open_ or submitted):
+        return ""
+    parts = [t["requests_count"].format(when=t["this_week" if week else "this_month_short"], submitted=submitted,
+                                        acked=d["requests_acked"])]
+    if open_:
+        parts.append(t["requests_open"].format(n=open_, oldest=_num(d.get("ack_oldest_open_hours"), "hours", t)))
+    parts.append(t["requests_avg"].format(avg=_num(d["ack_avg_working_hours"], "hours", t),
+                                          open_in_avg=t["open_in_avg"].format(n=open_) if open_ else ""))
+    decided = d["requests_acked"] + (d.get("requests_unacked_late") or 0)
+    parts.append(t["requests_within"].format(limit=f"{rules['ack_working_hours']:g}",
+                                             within=_share(t, d["ack_within"], decided)))
+    parts.append(t["requests_plans"].format(plan_limit=f"{rules['first_plan_hours']:g}",
+                                            plans=_share(t, d["first_plan_within"], d["first_plans"])))
+    return t["sep"].join(parts)
+
+
+def _waiting(r: dict, t: dict) -> dict:
+    """A request still unacknowledged at the period's end, for the list under the figures."""
+    submitted = r["submitted"]
+    return {**_row(r, t), "submitted": submitted.strftime("%Y-%m-%d %H:%M") if submitted else "",
+            "waited": _num(r["waited_hours"], "hours", t)}
 
 
 def _row(r: dict, t: dict) -> dict:
@@ -277,15 +313,20 @@ def _monthly(d: dict, trend: dict, scope: str, name: str, previous: Period | Non
         diff = round(diff, 1)
         return f"{'+' if diff > 0 else ''}{diff:g}" if diff else "±0"
 
+    def ack(figures):      # a lower bound while requests were still waiting at the period's end
+        return lambda v: (t["at_least"] if (figures.get("requests_unacked") or 0) else "{v}").format(
+            v=_num(v, "hours", t))
+
     rows = [("m_rate", "on_time_rate", _pct, "rate"), ("m_completed", "completed", str, "n"),
-            ("m_ack", "ack_avg_working_hours", lambda v: _num(v, "hours", t), "n"),
+            ("m_ack", "ack_avg_working_hours", (ack(d), ack(prev)), "n"),
             ("m_incident", "incident_response_median_minutes", lambda v: _num(v, "minutes", t), "n"),
             ("m_meetings", "meetings_held", str, "n"), ("m_created", "created", str, "n")]
     out = []
     for label, key, show, kind in rows:
         now_v, prev_v = d.get(key), prev.get(key)
-        out.append({"label": t[label], "this": DASH if now_v is None else show(now_v),
-                    "prev": DASH if prev_v is None else show(prev_v), "change": change(now_v, prev_v, kind)})
+        show_now, show_prev = show if isinstance(show, tuple) else (show, show)
+        out.append({"label": t[label], "this": DASH if now_v is None else show_now(now_v),
+                    "prev": DASH if prev_v is None else show_prev(prev_v), "change": change(now_v, prev_v, kind)})
     return out
 
 
