@@ -13,7 +13,7 @@ The ledger (jobs/ledger.py) later drops what was already sent.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from workbooks.directory import Directory, Person
@@ -55,6 +55,9 @@ class Item:
     started: date | datetime | None = None       # when the clock started: occurred, submitted, held at
     meeting: str = ""                            # minutes: the meeting (its action rows are one item)
     cause: str = ""                              # escalated: "overdue" or "blocked"
+    note: str = ""                               # the row's own words on where it stands (完成情况简述 …)
+    help_from: str = ""                          # the department asked to help (需协助部门), as filled in
+    why: tuple[tuple[str, str], ...] = ()        # escalated: (role, department) that brought it to this reader
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -118,7 +121,8 @@ def items_of(source: Source) -> list[tuple[Record, Item]]:
                 last_update=rec.role(Role.LAST_UPDATE),
                 started=rec.role(Role.OCCURRED) or rec.role(Role.SUBMITTED) or rec.role(Role.HELD_AT),
                 meeting=_text(rec["meeting"]) if flag.rule == "minutes_late" else "",
-                cause=("overdue" if flag.deadline == due else "blocked") if flag.rule == "escalated" else "")))
+                cause=("overdue" if flag.deadline == due else "blocked") if flag.rule == "escalated" else "",
+                note=_text(rec.role(Role.NOTE)), help_from=_text(rec.role(Role.HELP_FROM)))))
     return out
 
 
@@ -226,10 +230,10 @@ def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
         if item.rule != "escalated":
             continue
         initiators = _names(rec.role(Role.INITIATOR))
-        for name in escalation_targets(rec, router, raci):
+        for name, why in escalation_roles(rec, router, raci).items():
             if person := router.person(name, item.workbook):
                 notice = by_person.setdefault(name, Notice("escalation", person))
-                notice.items.append(item)
+                notice.items.append(replace(item, why=why))
                 for cc in initiators:
                     if cc != name and (copied := router.person(cc, item.workbook)) and copied not in notice.cc:
                         notice.cc.append(copied)
@@ -240,13 +244,24 @@ def escalation_targets(rec: Record, router: Router, raci: "Raci") -> list[str]:
     """Whom an escalated row goes to, by name: the head of the owner's department (else of the
     row's department), the RACI Accountable, and for help needed the head of that department;
     never the owner. jobs/escalation.py asks the same to tell when it reaches nobody."""
+    return list(escalation_roles(rec, router, raci))
+
+
+def escalation_roles(rec: Record, router: Router, raci: "Raci") -> dict[str, tuple[tuple[str, str], ...]]:
+    """escalation_targets, each with why: ("department", its name) for the head of the item's
+    department, ("help", its name) for the head of the department asked to help (需协助部门),
+    ("accountable", "") for the RACI Accountable. The mail tells each reader their part."""
     owner = _first(rec.role(Role.OWNER))
-    to = [h.name for h in router.heads_of(owner_department(rec, router))]
-    to += raci.accountable(rec)
-    help_from = rec.role(Role.HELP_FROM)
-    if help_from:
-        to += [h.name for h in router.heads_of(_first(help_from))]
-    return [n for n in dict.fromkeys(to) if n != owner]
+    found: dict[str, list[tuple[str, str]]] = {}
+    department = owner_department(rec, router)
+    for head in router.heads_of(department):
+        found.setdefault(head.name, []).append(("department", department or ""))
+    for name in raci.accountable(rec):
+        found.setdefault(name, []).append(("accountable", ""))
+    help_from = _first(rec.role(Role.HELP_FROM))
+    for head in router.heads_of(help_from):
+        found.setdefault(head.name, []).append(("help", help_from or ""))
+    return {name: tuple(dict.fromkeys(why)) for name, why in found.items() if name != owner}
 
 
 def owner_department(rec: Record, router: Router) -> str | None:

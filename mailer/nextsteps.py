@@ -85,6 +85,16 @@ NEXT_STEPS: dict[tuple[str, str | None], tuple[str, str]] = {
         "在工作簿中更新本周进展，并把{c[last_update]}改为今天的日期。",
         "Update this week's progress in the workbook and set {c[last_update]} to today's date."),
 }
+# a blocked row whose 需协助部门 is filled in: it names that department instead of asking for it
+BLOCKED_HELPED = (
+    "与{c[help_from]}中的{help}沟通解决，在{c[note]}写明还在等什么；问题解决后把{c[status]}改回{s[in_progress]}。",
+    "Work it out with {help}, named in {c[help_from]}, and say in {c[note]} what it is still waiting for; once it "
+    "is unblocked, set {c[status]} back to {s[in_progress]}.")
+# an escalation to the head of the department asked to help (需协助部门), and to no one else there:
+# the item is not theirs to drive, their help is what it waits for
+HELPING = ("请与负责人{owner}联系：弄清需要您部门提供什么协助，尽快安排人手或资源；进展由负责人在工作簿中更新。",
+           "Contact {owner}, the owner: find out what help your department is asked for and arrange it soon. "
+           "The owner then updates the workbook.")
 # a rule with no sentence for some kind (a workbook kind added later): a sentence that is never wrong
 FALLBACK = ("在工作簿中更新这一行；处理完毕后，下次检查时提醒会自动停止。",
             "Update this row in the workbook; once it is dealt with, the reminder stops at the next check.")
@@ -107,11 +117,21 @@ def template(rule: str, kind: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def next_step(rule: str, kind: str, lang: str, book_lang: str = "zh", owner: str = "") -> str:
-    """The next step for a `rule` flag on a row of `kind`, in `lang`, quoting the workbook's labels (`book_lang`)."""
+def next_step(rule: str, kind: str, lang: str, book_lang: str = "zh", owner: str = "", help_from: str = "") -> str:
+    """The next step for a `rule` flag on a row of `kind`, in `lang`, quoting the workbook's labels
+    (`book_lang`); a blocked row that names the department it needs (`help_from`) is not asked to name it."""
     k = KINDS.get(kind)
     book_lang = book_lang if book_lang in ("zh", "en") else "zh"
     columns = {c.key: c.header(book_lang) for c in k.columns} if k else {}
     statuses = {key: c.label(book_lang) for key, c in k.status_choices.items()} if k else {}
     who = owner or ("负责人" if lang == "zh" else "the owner")
-    return template(rule, kind, lang).format(c=_Quoted(columns, lang), s=_Quoted(statuses, lang), owner=who)
+    text = template(rule, kind, lang)
+    if rule == "blocked" and help_from and k is not None and {"help_from", "note"} <= set(columns):
+        text = BLOCKED_HELPED[0 if lang == "zh" else 1]
+    return text.format(c=_Quoted(columns, lang), s=_Quoted(statuses, lang), owner=who, help=help_from)
+
+
+def helping_step(lang: str, owner: str = "") -> str:
+    """The next step of an escalation whose reader's department is asked to help (HELPING)."""
+    who = owner or ("负责人" if lang == "zh" else "the owner")
+    return HELPING[0 if lang == "zh" else 1].format(owner=who)

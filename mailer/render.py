@@ -30,7 +30,7 @@ from workbooks.kinds import KINDS
 from workbooks.schema import Role
 
 from .message import BIDI_CONTROLS, CONTROLS, plain
-from .nextsteps import next_step
+from .nextsteps import helping_step, next_step
 
 # For every printed value, macro output included (whose line breaks are the layout): bidi
 # controls dropped, control characters other than line breaks and tabs made spaces.
@@ -75,6 +75,9 @@ LABELS = {
            "footer_problems": "此邮件由督办助手根据共享盘中的跟进表自动发送。单元格改正后，下次检查时该问题就不会再出现在报告中。",
            "subject_digest": "【督办】您有{counts} — {day}", "subject_escalation": "【督办】升级提醒：{n}项逾期或阻塞超期 — {day}",
            "subject_alert": "【督办·紧急】{what}", "subject_problems": "【督办】数据问题报告：{n}个问题 — {day}",
+           "why": "您收到这一项，因为{reasons}。", "why_join": "；",
+           "why_department": "这是您部门（{dept}）的事项", "why_help": "您部门（{dept}）被列为{column}",
+           "why_accountable": "您是此任务在RACI权责表中的审批人（A）",
            "count": "{n}项{label}", "join": "、", "digest_many": "{n}项待办：{counts}",
            "alert_many": "{what} 等{n}项紧急事项"},
     "en": {"brand": "duban", "hello": "Dear {name},", "id": "ID", "item": "Item", "what": "Why",
@@ -106,6 +109,10 @@ LABELS = {
            "subject_digest": "[duban] You have {counts} — {day}",
            "subject_escalation": "[duban] Escalation: {items} overdue or blocked too long — {day}",
            "subject_alert": "[duban URGENT] {what}", "subject_problems": "[duban] Problems report: {problems} — {day}",
+           "why": "You get this because {reasons}.", "why_join": "; ",
+           "why_department": "it is an item of your department ({dept})",
+           "why_help": "your department ({dept}) is asked to help ({column})",
+           "why_accountable": "you are Accountable (A) for this task in the RACI",
            "count": "{n} {label}", "join": ", ", "digest_many": "{items}: {counts}",
            "alert_many": "{what} and {more}"},
 }
@@ -292,10 +299,12 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
         actions = []
     where = labels["sheet_row"].format(sheet=plain(first.sheet), rows=labels["row"].format(
         row=labels["rows_join"].join(map(str, rows))))
-    steps = list(dict.fromkeys(next_step(rule, first.kind, lang, first.book_lang, plain(first.owner))
-                               for rule in rules if rule != "done"))
+    steps = list(dict.fromkeys(next_step(rule, first.kind, lang, first.book_lang, plain(first.owner),
+                                         plain(first.help_from)) for rule in rules if rule != "done"))
     if kind == "alert" and recipient not in first.people and first.owner:   # a head, alerted with the owner
         steps = [labels["for_owner"].format(owner=plain(first.owner)) + step for step in steps]
+    if kind == "escalation" and first.why and {role for role, _d in first.why} == {"help"}:
+        steps = [helping_step(lang, plain(first.owner))]
     return {
         "order": (first.rank, show(deadline) or "9999", first.workbook, first.row),
         "rule": first.rule, "rules": rules, "fill": colour.fill, "font": colour.font,
@@ -304,6 +313,8 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
         if len({at for at, _label in deadlines}) > 1 else [],     # several flags, several deadlines: each
         "details": list(dict.fromkeys(_advice(p, lang) for i in members for p in i.details)),
         "facts": _facts(first, lang) if kind in ("escalation", "alert") else [],
+        "why": _why(first, lang) if kind == "escalation" else "",
+        "note": _note(first, lang) if kind in ("escalation", "alert") else "",
         "steps": steps, "actions": actions, "workbook": plain(first.workbook), "where": where,
         "path": plain(share.path(first.workbook)), "url": share.url(first.workbook),
     }
@@ -348,6 +359,28 @@ def _advice(problem, lang: str) -> str:
     return _short(cell + advice)
 
 
+def _why(item, lang: str) -> str:
+    """Which part brought an escalated item to this reader: their department's item, their
+    department asked to help (需协助部门), or their being Accountable in the RACI."""
+    labels = LABELS[lang]
+    kind = KINDS.get(item.kind)
+    helping = kind.by_role.get(Role.HELP_FROM) if kind else None
+    column = helping.header(item.book_lang if item.book_lang in ("zh", "en") else "zh") if helping else ""
+    column = f"“{column}”" if lang == "zh" else f'"{column}"'
+    reasons = [labels[f"why_{role}"].format(dept=plain(dept), column=column) for role, dept in item.why]
+    return labels["why"].format(reasons=labels["why_join"].join(reasons)) if reasons else ""
+
+
+def _note(item, lang: str) -> str:
+    """The row's own note (完成情况简述: "等财务审批"), under its header as the workbook shows it."""
+    kind = KINDS.get(item.kind)
+    column = kind.by_role.get(Role.NOTE) if kind else None
+    if column is None or not item.note.strip():
+        return ""
+    header = column.header(item.book_lang if item.book_lang in ("zh", "en") else "zh")
+    return f"{plain(header)}{LABELS[lang]['colon']}{_short(item.note, 200)}"
+
+
 def _facts(item, lang: str) -> list[str]:
     """Owner, status and last update: what a head or an alerted person asks first."""
     labels = LABELS[lang]
@@ -358,6 +391,9 @@ def _facts(item, lang: str) -> list[str]:
     if kind is not None and kind.role_key(Role.LAST_UPDATE):
         updated = show(item.last_update) or labels["never"]
         facts.append(f"{labels['last_update']}{labels['colon']}{updated}")
+    if item.help_from and kind is not None and (helping := kind.by_role.get(Role.HELP_FROM)):
+        header = helping.header(item.book_lang if item.book_lang in ("zh", "en") else "zh")
+        facts.append(f"{plain(header)}{labels['colon']}{_short(item.help_from, 60)}")
     return facts
 
 

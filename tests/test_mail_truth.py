@@ -122,3 +122,63 @@ def test_an_item_with_several_flags_shows_the_deadline_of_each(reminded):
 def test_the_minutes_clock_says_it_counts_from_the_meetings_start(reminded):
     text = text_of(mail_to(reminded, "张伟", "您有"))
     assert "会议开始后已过2天19小时，纪要仍未发出" in text and "会议结束后" not in text
+
+
+# ---- §4 escalations say why the reader got them ------------------------------------------------------------
+@pytest.fixture(scope="module")
+def escalated(tmp_path_factory) -> Path:
+    """issue 10's mail folder (研发部, 财务部, a RACI naming 陈总 Accountable), the blocked row waiting on 财务部."""
+    import test_mail
+
+    tasks = list(test_mail.TASKS)
+    tasks[1] = task("渠道费用确认", owner="张伟", due=date(2026, 11, 17), status="blocked", priority="high",
+                    help_from="财务部", note="等财务审批")
+    folder = test_mail.make_folder(tmp_path_factory.mktemp("escalated"), tasks)
+    remind(folder, config(), MORNING)
+    return folder
+
+
+def _block(text: str, title: str) -> str:
+    return next(b for b in re.split(r"\n(?=- )", text) if title in b.split("\n")[0])
+
+
+def test_the_head_of_the_department_asked_to_help_is_told_so_with_the_blocker(escalated):
+    message = mail_to(escalated, "赵敏", "升级提醒")                # head of 财务部, the 需协助部门
+    for part in (text_of(message), html_of(message)):
+        assert "您收到这一项，因为您部门（财务部）被列为“需协助部门”。" in part
+        assert "完成情况简述：等财务审批" in part and "需协助部门：财务部" in part
+        assert "弄清需要您部门提供什么协助" in part and "弄清卡在哪里" not in part
+
+
+def test_the_owners_head_and_the_accountable_are_each_told_their_part(escalated):
+    head = text_of(mail_to(escalated, "李娜", "升级提醒"))           # head of 研发部, the owner's department
+    assert "您收到这一项，因为这是您部门（研发部）的事项。" in _block(head, "渠道费用确认")
+    assert "完成情况简述：等财务审批" in _block(head, "渠道费用确认")
+    assert "您部门（研发部）被列为" not in head and "审批人（A）" not in head
+    accountable = text_of(mail_to(escalated, "陈总", "升级提醒"))   # RACI A of 季度预算编制
+    assert "您收到这一项，因为您是此任务在RACI权责表中的审批人（A）。" in _block(accountable, "季度预算编制")
+    assert "您部门" not in _block(accountable, "季度预算编制")
+
+
+def test_an_english_reader_is_told_why_in_english(tmp_path):
+    import test_mail
+
+    rows = [r if r["name"] != "赵敏" else {**r, "language": "en"} for r in test_mail.directory_rows()]
+    folder = test_mail.make_folder(tmp_path, [task("渠道费用确认", owner="张伟", due=date(2026, 11, 17),
+                                                   status="blocked", help_from="财务部", note="等财务审批")])
+    from workbooks.template import write_workbook
+    from workbooks.kinds import KINDS
+    write_workbook("directory", folder / KINDS["directory"].filename("zh"), rows=rows)
+    remind(folder, config(), MORNING)
+    text = text_of(mail_to(folder, "赵敏", "Escalation"))
+    assert 'You get this because your department (财务部) is asked to help ("需协助部门").' in text
+    assert "完成情况简述: 等财务审批" in text and "find out what help your department is asked for" in text
+
+
+# ---- §11 a blocked row that names its helper is not asked to name it -------------------------------------------
+def test_a_blocked_next_step_names_the_department_filled_in(escalated):
+    block = _block(text_of(mail_to(escalated, "张伟", "您有")), "渠道费用确认")
+    assert "下一步：与“需协助部门”中的财务部沟通解决" in block
+    assert "写明需要哪个部门协助" not in block
+    other = text_of(mail_to(escalated, "张伟", "您有"))
+    assert other.count("写明需要哪个部门协助") == 0

@@ -44,6 +44,7 @@ class Role(StrEnum):
     PROGRESS = "progress"
     STATUS = "status"
     HELP_FROM = "help_from"
+    NOTE = "note"            # the row's own words on where it stands (what it waits for): escalations quote it
     LAST_UPDATE = "last_update"
     SUBMITTED = "submitted"
     ACKNOWLEDGED = "acknowledged"
