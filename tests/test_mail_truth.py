@@ -182,3 +182,32 @@ def test_a_blocked_next_step_names_the_department_filled_in(escalated):
     assert "写明需要哪个部门协助" not in block
     other = text_of(mail_to(escalated, "张伟", "您有"))
     assert other.count("写明需要哪个部门协助") == 0
+
+
+# ---- §11 a one-person cell names only columns its own workbook has ------------------------------------------
+def test_two_names_in_a_one_person_cell_are_told_where_the_others_go_only_where_that_column_exists(tmp_path):
+    from workbooks.kinds import KINDS
+    from workbooks.reader import read_workbook
+    from workbooks.schema import ColumnType
+    from workbooks.template import write_workbook
+
+    seen = {}
+    for kind in KINDS.values():
+        people = [c for c in kind.columns if c.type == ColumnType.PERSON]
+        if not people or kind.key in ("raci", "directory"):
+            continue
+        row = {c.key: "张伟、李娜" for c in people}
+        path = write_workbook(kind.key, tmp_path / kind.filename("zh"), rows=[row])
+        found = [p for p in read_workbook(path, date(2026, 11, 23)).problems if p.code == "multiple-owners"]
+        assert found, kind.key
+        headers = {c.zh for c in kind.columns} | {c.en for c in kind.columns}
+        for problem in found:
+            for lang, quote in (("zh", r"“([^”]+)”"), ("en", r'"([^"]+)"')):
+                text = problem.text(lang)
+                named = [q for q in re.findall(quote, text) if q != "张伟、李娜"]
+                assert named and set(named) <= headers, (kind.key, text)
+                if lang == "en" and "Collaborators" in text:
+                    assert "collaborators" in {c.key for c in kind.columns}, (kind.key, text)
+            seen[kind.key] = problem.text("zh")
+    assert "其他人写到“协作人”" in seen["tasks"]
+    assert "协作人" not in seen["meetings"] and seen["meetings"].endswith("请只保留一人。")

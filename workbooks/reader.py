@@ -283,8 +283,9 @@ def _collect_issues(result: WorkbookRead, values: list, raw: tuple, bad: dict, k
         if issue is None:
             continue
         row = kept[n] + 1
+        extra = _others(result.kind) if issue.code == "multiple-owners" else {}
         result.problems.append(Problem(issue.code, file, sheet, f"{letter}{row}", row, column.key,
-                                       _show(value), {"column": _labels(column), **issue.params}))
+                                       _show(value), {"column": _labels(column), **extra, **issue.params}))
         values[n] = issue.value
 
 
@@ -348,6 +349,15 @@ def _emails(result: WorkbookRead) -> None:
         if email and ("@" not in email or email.startswith("@") or email.endswith("@") or " " in email):
             result.problems.append(Problem("bad-email", str(result.path), result.sheet, _cell(result, key, record.row),
                                            record.row, key, email))
+
+
+def _others(kind) -> dict:
+    """Where the extra names of a one-person cell can go: the kind's 协作人 column where it has one
+    (tasks); other kinds have none, and their message must not send people to it."""
+    column = kind.by_role.get(Role.COLLABORATORS) if kind is not None else None
+    if column is None:
+        return {"others": {"zh": "", "en": ""}}
+    return {"others": {"zh": f"，其他人写到“{column.zh}”", "en": f" and move the others to {column.en}"}}
 
 
 def _labels(column) -> dict[str, str]:
