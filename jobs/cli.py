@@ -323,6 +323,15 @@ def _fault_text(exc: BaseException, chain: bool = True) -> str | None:
     return fault.text(_state.get("lang", "zh")) if fault is not None else None
 
 
+def _error_text(exc: DubanError) -> str:
+    """The sentence in the folder's language: the one its duban.toml asks for, as found by the
+    raiser (a broken duban.toml) or by the settings loaded; zh when neither is known."""
+    text = getattr(exc, "text", None)
+    if not callable(text):
+        return str(exc)
+    return text(getattr(exc, "lang", None) or _state.get("lang", "zh"))
+
+
 def main() -> None:
     """Entry point: run the app, turning DubanError into one line on stderr and an exit code."""
     try:
@@ -335,7 +344,7 @@ def main() -> None:
     except DubanError as exc:
         if _state["debug"]:
             raise
-        typer.echo(f"duban: {_fault_text(exc, chain=False) or exc}", err=True)
+        typer.echo(f"duban: {_fault_text(exc, chain=False) or _error_text(exc)}", err=True)
         sys.exit(exc.exit_code)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one sentence, not a traceback
         if _state["debug"]:

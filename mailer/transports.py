@@ -205,7 +205,9 @@ def password_for(smtp: dict) -> str | None:
         return found
     raise ConfigError(f"duban.toml: mail.smtp.user is '{user}' but no password was found. Set the environment "
                       f"variable {env}, or store it in the system keyring (service 'duban', user '{user}'). "
-                      f"duban runs unattended, so it never asks for a password on the terminal.")
+                      f"duban runs unattended, so it never asks for a password on the terminal.",
+                      f"duban.toml 中 mail.smtp.user 是 '{user}'，但找不到它的密码。请把密码放进环境变量 {env}，"
+                      f"或存入系统密钥环（服务 'duban'，用户 '{user}'）。督办无人值守地运行，从不在终端上询问密码。")
 
 
 class _NoPromptSMTP(yagmail.SMTP):
@@ -214,7 +216,8 @@ class _NoPromptSMTP(yagmail.SMTP):
     @staticmethod
     def handle_password(user: str, password: str | None) -> str:
         if password is None:
-            raise ConfigError(f"no SMTP password for '{user}'; duban never asks on the terminal.")
+            raise ConfigError(f"no SMTP password for '{user}'; duban never asks on the terminal.",
+                              f"没有 '{user}' 的 SMTP 密码；督办从不在终端上询问密码。")
         return password
 
 

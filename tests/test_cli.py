@@ -118,15 +118,21 @@ def test_usage_errors_from_the_parser(tmp_path, args, sentence):
     (["service", "{folder}"], None, "请只给出 --systemd 或 --windows 其中之一。 / give exactly one of --systemd or --windows."),
     (["validate", "{folder}/没有这个文件夹"], None, "no such folder"),
     (["validate", "{folder}"], "[reader]\nmax_unzip_mb = 5\n",
+     "没有 'reader.max_unzip_mb' 这项设置。是不是 'reader.max_unzipped_mb'？"),
+    (["validate", "{folder}"], "[colour]\nred = 1\n", "没有 'colour' 这项设置"),
+    (["validate", "{folder}"], '[reader]\nmax_unzipped_mb = "big"\n', "'reader.max_unzipped_mb' 应为数字，例如 500；现为 \"big\""),
+    (["validate", "{folder}"], "[rules]\ndue_soon_working_days = true\n", "'rules.due_soon_working_days' 应为数字"),
+    (["validate", "{folder}"], "reader = 5\n", "'reader' 应是一个表"),
+    (["validate", "{folder}"], "[reader\nmax_unzipped_mb = 5\n", "不是有效的 TOML"),
+    (["validate", "{folder}"], '[company]\ntimezone = "Mars/Olympus"\n', "这不是已知的时区"),
+    (["validate", "{folder}"], '[company]\nlanguage = "en"\n[reader]\nmax_unzip_mb = 5\n',
      "unknown setting 'reader.max_unzip_mb'. Did you mean 'reader.max_unzipped_mb'?"),
-    (["validate", "{folder}"], "[colour]\nred = 1\n", "unknown setting 'colour'"),
-    (["validate", "{folder}"], '[reader]\nmax_unzipped_mb = "big"\n', "'reader.max_unzipped_mb' should be a number"),
-    (["validate", "{folder}"], "[rules]\ndue_soon_working_days = true\n", "'rules.due_soon_working_days' should be a number"),
-    (["validate", "{folder}"], "reader = 5\n", "'reader' must be a table"),
-    (["validate", "{folder}"], "[reader\nmax_unzipped_mb = 5\n", "not valid TOML"),
-    (["validate", "{folder}"], '[company]\ntimezone = "Mars/Olympus"\n', "is not a known time zone"),
+    (["validate", "{folder}"], '[company]\nlanguage = "en"\n[rules]\ndue_soon_working_days = true\n',
+     "'rules.due_soon_working_days' should be a number like 2, found true"),
+    (["validate", "{folder}"], '[company]\nlanguage = "en"\ntimezone = "Mars/Olympus"\n', "is not a known time zone"),
 ], ids=["now-garbage", "now-impossible-date", "summary-neither", "summary-both", "service-neither", "no-folder", "unknown-key", "unknown-table", "wrong-type",
-        "bool-for-number", "value-for-table", "bad-toml", "bad-timezone"])
+        "bool-for-number", "value-for-table", "bad-toml", "bad-timezone", "unknown-key-en", "bool-for-number-en",
+        "bad-timezone-en"])
 def test_usage_errors_are_one_line_with_exit_code_2(tmp_path, args, toml, sentence):
     if toml is not None:
         (tmp_path / "duban.toml").write_text(toml, encoding="utf-8")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,24 +53,70 @@ BAD = [
 ]
 
 
+def _bad_toml(table: str, line: str, lang: str | None) -> str:
+    """The bad line in its table, with company.language = `lang` set beside it (None: not set)."""
+    if lang is None or line.startswith("language"):
+        return f"[{table}]\n{line}\n"
+    if table == "company":
+        return f'[company]\nlanguage = "{lang}"\n{line}\n'
+    return f'[company]\nlanguage = "{lang}"\n[{table}]\n{line}\n'
+
+
 @pytest.mark.parametrize("table, line, key, shown, also", BAD, ids=[b[2] + "=" + b[3] for b in BAD])
 def test_a_bad_setting_is_one_sentence_with_exit_code_2(tmp_path, table, line, key, shown, also):
-    (tmp_path / "duban.toml").write_text(f"[{table}]\n{line}\n", encoding="utf-8")
+    english = not line.startswith("language")          # "fr" is no language: that file is told in zh
+    (tmp_path / "duban.toml").write_text(_bad_toml(table, line, "en"), encoding="utf-8")
     result = duban("validate", tmp_path)
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert result.stdout == "" and "Traceback" not in result.stderr
     [sentence] = result.stderr.strip().splitlines()
+    assert "unexpected error" not in sentence
+    if not english:
+        assert sentence.startswith("duban: duban.toml：") and f"现为 {shown}" in sentence, sentence
+        return
     assert sentence.startswith("duban: duban.toml: "), sentence          # the file
     assert f"'{key}'" in sentence and f"found {shown}" in sentence, sentence   # the key and the value
     assert " like " in sentence and also in sentence, sentence          # an example, and what is allowed
-    assert "unexpected error" not in sentence
+
+
+@pytest.mark.parametrize("table, line, key, shown, also", BAD, ids=[b[2] + "=" + b[3] for b in BAD])
+def test_a_bad_setting_is_told_in_chinese_unless_the_file_asks_for_english(tmp_path, table, line, key, shown, also):
+    """A Chinese company (company.language zh, or not set) reads the sentence in Chinese (issue 17 #11);
+    in process, for speed: the CLI prints `text(lang)` (test_an_unknown_calendar... runs it)."""
+    for lang in (None, "zh"):
+        (tmp_path / "duban.toml").write_text(_bad_toml(table, line, lang), encoding="utf-8")
+        with pytest.raises(ConfigError) as err:
+            config.load(tmp_path)
+        assert err.value.lang == "zh"
+        sentence = err.value.text(err.value.lang)
+        assert sentence.startswith("duban.toml："), sentence
+        assert f"'{key}'" in sentence and f"应为" in sentence and f"例如 " in sentence, sentence
+        assert f"现为 {shown}" in sentence and sentence.endswith("。"), sentence
+        assert not re.search(r"\b(should|found|like|from|number|one of)\b", sentence), sentence
+
+
+def test_every_limit_says_what_it_allows_in_chinese_too():
+    for pattern, limit in config.LIMITS.items():
+        assert re.search(r"[\u4e00-\u9fff]", limit.zh), pattern
+        assert bool(limit.why) == bool(limit.why_zh), pattern
 
 
 def test_an_unknown_calendar_says_unknown_country_with_examples(tmp_path):
-    (tmp_path / "duban.toml").write_text('[company]\ncalendar = "XX"\n', encoding="utf-8")
+    (tmp_path / "duban.toml").write_text('[company]\nlanguage = "en"\ncalendar = "XX"\n', encoding="utf-8")
     sentence = duban("check", tmp_path).stderr
     assert "unknown country" in sentence and '"CN"' in sentence and '"US"' in sentence
     assert "pip install" not in sentence and "Upgrade" not in sentence
+    (tmp_path / "duban.toml").write_text('[company]\ncalendar = "XX"\n', encoding="utf-8")
+    sentence = duban("check", tmp_path).stderr
+    assert "这是未知的国家" in sentence and '"CN"、"US"' in sentence, sentence
+
+
+def test_a_file_that_is_not_toml_is_told_in_the_language_it_asks_for(tmp_path):
+    (tmp_path / "duban.toml").write_text('[company]\nlanguage = "en"\n[reader\n', encoding="utf-8")
+    assert "not valid TOML" in duban("validate", tmp_path).stderr
+    (tmp_path / "duban.toml").write_text('[company]\nlanguage = "zh"\n[reader\n', encoding="utf-8")
+    sentence = duban("validate", tmp_path).stderr
+    assert "不是有效的 TOML" in sentence and "请改正它指出的那一行" in sentence, sentence
 
 
 def test_from_settings_refuses_an_unknown_country_too():

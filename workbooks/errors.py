@@ -18,4 +18,13 @@ class UsageError(DubanError):
 
 
 class ConfigError(UsageError):
-    """A bad value in duban.toml, naming the key."""
+    """A bad value in duban.toml, naming the key. `str()` is the English sentence; `zh` the Chinese
+    one when the raiser wrote it; `lang` the language the folder's duban.toml asks for, when the
+    raiser found it (a broken file: the CLI has no settings to ask yet)."""
+
+    def __init__(self, message: str, zh: str | None = None, lang: str | None = None):
+        super().__init__(message)
+        self.en, self.zh, self.lang = message, zh or message, lang
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
