@@ -211,3 +211,25 @@ def test_two_names_in_a_one_person_cell_are_told_where_the_others_go_only_where_
             seen[kind.key] = problem.text("zh")
     assert "其他人写到“协作人”" in seen["tasks"]
     assert "协作人" not in seen["meetings"] and seen["meetings"].endswith("请只保留一人。")
+
+
+def test_the_weekly_department_report_lists_what_other_departments_wait_on_it_for(tmp_path):
+    import test_mail
+    from datetime import timedelta
+    from jobs.check import check_folder
+    from jobs.summary.job import summary
+
+    tasks = [*test_mail.TASKS, task("年度审计", owner="赵敏", due=date(2026, 12, 31))]     # 财务部 has rows too
+    tasks[1] = task("渠道费用确认", owner="张伟", due=date(2026, 11, 27), status="blocked", help_from="财务部",
+                    note="等财务审批")
+    folder = test_mail.make_folder(tmp_path, tasks)
+    found = config(hold_outside_office_hours=False)
+    check_folder(folder, found, MORNING - timedelta(days=5))          # duban watched the whole week
+    summary(folder, found, MORNING, "week")
+    finance = mail_to(folder, "赵敏", "财务部周报")
+    text, html = text_of(finance), html_of(finance)
+    assert "其他部门在等本部门协助（共1项）" in text and "其他部门在等本部门协助（共1项）" in html
+    line = next(x for x in text.splitlines() if "渠道费用确认" in x)
+    assert line.startswith("- T-000002 渠道费用确认 — 部门 研发部, 负责人 张伟")
+    rd = text_of(mail_to(folder, "李娜", "研发部周报"))               # its own blocked list; nobody waits on 研发部
+    assert "其他部门在等本部门协助" not in rd and "渠道费用确认" in rd

@@ -12,6 +12,7 @@ from mailer.render import Share
 
 from .figures import TOP_OVERDUE, Figures
 from .period import Period
+from .waiting import waiting_on
 
 DASH = "—"
 
@@ -28,6 +29,10 @@ TEXT = {
         "stock_month": "未完成、逾期、阻塞、下月到期：截至 {end}（本月结束时）的状态；未按时更新：截至 {as_of}（生成报表时）的状态。",
         "list_as_of": "截至 {end} 的状态", "blocked_as_of": "截至 {end} 的状态；需协助部门为现在填写的内容",
         "open_sub_unknown": "未完成天数未知（见说明）", "chart_later": "趋势图在有两期数据后显示。",
+        "open_sub_part": "平均未完成 {age}（{known}/{open} 项可算）",
+        "chart_first_week": "这是督办完整看到的第一周（督办自 {since} 开始跟踪），趋势从这一周算起：下周的周报起显示趋势图。",
+        "chart_first_month": "这是督办完整看到的第一个月（督办自 {since} 开始跟踪），趋势从这个月算起：下月的复盘起显示趋势图。",
+        "no_compare": "上月督办没有完整看到（督办自 {since} 开始跟踪），没有可对比的数字。",
         "note_age": "未完成平均天数从各行自己的开始时间算到期末（需求：提交时间；紧急事务：发生时间；会议行动项：会议时间；任务和项目没有创建日期，按督办首次看到的时间）。{n} 项在督办首次检查该工作簿时已存在，开始时间未知，未计入平均。",
         "note_pre": "有 {n} 项在督办首次检查（本期结束之后）时已存在：它们在期末是否完成、是否阻塞，按首次检查时的状态计。",
         "completed": "本周完成", "completed_month": "本月完成", "on_time_sub": "按时 {on} · 逾期完成 {late}",
@@ -76,6 +81,10 @@ TEXT = {
         "stock_month": "Open, overdue, blocked, due next month: as at {end} (the month's end); not updated: as at {as_of} (when the report was made).",
         "list_as_of": "as at {end}", "blocked_as_of": "as at {end}; the help-needed department as filled in now",
         "open_sub_unknown": "age unknown (see notes)", "chart_later": "The trend chart is shown once there are two periods of figures.",
+        "open_sub_part": "open {age} on average ({known} of {open} known)",
+        "chart_first_week": "This is the first week duban saw whole (it watches since {since}): the trend starts here, and its chart comes with next week's report.",
+        "chart_first_month": "This is the first month duban saw whole (it watches since {since}): the trend starts here, and its chart comes with next month's review.",
+        "no_compare": "duban did not see last month whole (it watches since {since}): there is nothing to compare with yet.",
         "note_age": "Average age counts from each row's own start to the period's end (requests: submitted; incidents: occurred; meeting actions: the meeting; tasks and projects have no creation date: when duban first saw them). {n} were already there at duban's first check of their workbook: their start is unknown and they are left out of the average.",
         "note_pre": "{n} items were already there when duban first checked their workbook, after the period's end: whether they were done or blocked at the end is taken from that first check.",
         "completed": "Done this week", "completed_month": "Done this month", "on_time_sub": "{on} on time · {late} late",
@@ -142,8 +151,9 @@ def _local(moment: datetime, tz) -> datetime:
 
 def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: Period | None, lang: str,
                folder: Path, archive: Path | None, recipient: str, now: datetime, settings: dict,
-               chart_points: int) -> dict:
-    """Everything one mail shows, as text (see module doc)."""
+               chart_points: int, watched: datetime | None = None) -> dict:
+    """Everything one mail shows, as text (see module doc). `watched`: duban's first check; with it,
+    a report without a chart or a month to compare with says that duban started then."""
     t = TEXT[lang]
     period = figures.period
     d = figures.scope(scope, name)
@@ -157,6 +167,8 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
     end_at = f"{_local(period.end, tz):%Y-%m-%d %H:%M}"
     points = trend.get((scope, name), [])[-chart_points:]
     chart = _chart(points, t, week, title, lang)
+    since = None if watched is None else f"{_local(watched, tz):%Y-%m-%d %H:%M}"
+    chart_later = t["chart_later"] if since is None else t["chart_first_" + period.kind].format(since=since)
     view = {
         "lang": lang, "kind": period.kind, "brand": t["brand"], "hello": t["hello"].format(name=recipient),
         "today": now.date().isoformat(), "footer": t["footer"],
@@ -173,7 +185,7 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
         "tiles": _tiles(d, t, week), "times_title": t["times"], "times": _times(d, t, week, settings["rules"]),
         "chart_title": (t["chart_week"] if week else t["chart_month"]).format(n=len(points)),
         "chart_alt": t["chart_alt"].format(n=len(points)),
-        "chart": chart, "chart_later": None if chart is not None else t["chart_later"],
+        "chart": chart, "chart_later": None if chart is not None else chart_later,
         "monthly": _monthly(d, trend, scope, name, previous, t) if not week else None,
         "labels": {k: t[k] for k in ("metric", "this_month", "last_month", "change", "id", "item", "owner", "due",
                                      "late", "where", "help_from", "department", "by_dept", "submitted", "waited")},
@@ -188,6 +200,8 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
     view["blocked_title"] = t["blocked_list"].format(n=len(lists["blocked"]))
     view["blocked_as_of"] = t["blocked_as_of"].format(end=end_at)
     view["blocked"] = [_row(r, t) for r in lists["blocked"][:20]]
+    asked = waiting_on(figures, name, lang, end_at) if scope == "department" else None    # issue 17 §4
+    view["waited_on"] = {**asked, "rows": [_row(r, t) for r in asked["rows"]]} if asked else None
     view["unacked_title"] = t["unacked_list"].format(n=len(lists["unacked"]))
     view["unacked_as_of"] = t["unacked_as_of"].format(end=end_at)
     view["unacked"] = [_waiting(r, t) for r in lists["unacked"][:TOP_OVERDUE]]
@@ -199,6 +213,9 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
         view["notes"].append(t["note_age"].format(n=d["open_age_unknown"]))
     if week and any(f is None or f.get("open") is None for _p, f in points[:-1]):
         view["notes"].append(t["note_trend"])
+    view["monthly_compare"] = bool(view["monthly"]) and any(m["prev"] != DASH for m in view["monthly"])
+    if view["monthly"] and not view["monthly_compare"] and since is not None:
+        view["notes"].insert(0, t["no_compare"].format(since=since))
     view["notes"].append(t["note_completion"])
     if archive is not None:       # a file:// link, as the digests give for workbooks (mail.share_path)
         share = Share.of(settings["mail"].get("share_path"), folder)
@@ -223,6 +240,9 @@ def _tiles(d: dict, t: dict, week: bool) -> list[list[dict]]:
     ]
     if d["avg_open_age_days"] is None and d.get("open_age_unknown"):
         open_sub = t["open_sub_unknown"]
+    elif d.get("open_age_unknown"):         # an average of the few whose start is known says so
+        open_sub = t["open_sub_part"].format(age=_num(d["avg_open_age_days"], "days", t),
+                                             known=d["open"] - d["open_age_unknown"], open=d["open"])
     else:
         open_sub = t["open_sub"].format(age=_num(d["avg_open_age_days"], "days", t))
     second = [
