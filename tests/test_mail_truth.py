@@ -233,3 +233,45 @@ def test_the_weekly_department_report_lists_what_other_departments_wait_on_it_fo
     assert line.startswith("- T-000002 渠道费用确认 — 部门 研发部, 负责人 张伟")
     rd = text_of(mail_to(folder, "李娜", "研发部周报"))               # its own blocked list; nobody waits on 研发部
     assert "其他部门在等本部门协助" not in rd and "渠道费用确认" in rd
+
+
+# ---- §11 English says "1 meeting", never "1 meetings" --------------------------------------------------------
+SINGULAR_VERBS = {"is", "was", "has", "does"}
+
+
+def test_english_mail_never_puts_a_plural_after_one(tmp_path):
+    """Everyone reads English; one of everything: a late task, an incident with its report late, a
+    meeting without minutes. The month's review, the digests, the escalation and the problems report."""
+    from workbooks.kinds import KINDS
+    from workbooks.template import write_workbook
+    from jobs.check import check_folder
+    from jobs.summary.job import summary
+    import test_mail_content as content
+
+    tz = MORNING.tzinfo
+    people = [{"name": n, "department": d, "email": e, "dept_head": h, "language": "en"}
+              for n, d, e, h, _lang in content.PEOPLE]
+    write_workbook("directory", tmp_path / KINDS["directory"].filename("zh"), rows=people)
+    write_workbook("tasks", tmp_path / KINDS["tasks"].filename("zh"), rows=[
+        task("季度预算编制", owner="张伟", due=date(2026, 10, 14), last_update=date(2026, 10, 12)),
+        task("修订制度", owner="张伟", due="11月31日")])
+    write_workbook("incidents", tmp_path / KINDS["incidents"].filename("zh"), rows=[
+        {"type": "system", "reporter": "孙丽", "occurred": datetime(2026, 10, 12, 10, 0), "description": "官网下单页无法提交订单",
+         "department": "市场部", "responder": "周杰", "responded": datetime(2026, 10, 12, 10, 5), "status": "in_progress"}])
+    write_workbook("meetings", tmp_path / KINDS["meetings"].filename("zh"), rows=[
+        {"meeting": "周协调会", "held_at": datetime(2026, 10, 13, 14, 0), "recorder": "张伟", "action": "提交预算",
+         "owner": "李娜", "due": date(2026, 12, 31), "status": "in_progress"}])
+    found = config(hold_outside_office_hours=False)
+    check_folder(tmp_path, found, datetime(2026, 9, 28, 9, 0, tzinfo=tz))     # duban saw October whole
+    summary(tmp_path, found, datetime(2026, 11, 2, 9, 30, tzinfo=tz), "month")
+    remind(tmp_path, found, datetime(2026, 10, 19, 9, 30, tzinfo=tz))
+    messages = content.mails(tmp_path)
+    kinds = {k for m in messages for k in ("monthly review", "You have", "Escalation", "Problems report")
+             if k in str(m["Subject"])}
+    assert kinds == {"monthly review", "You have", "Escalation", "Problems report"}, kinds
+    assert any("meetings held: 1" in str(m["Subject"]) for m in messages)
+    for message in messages:
+        assert message["Content-Language"] == "en"
+        for part in (str(message["Subject"]), text_of(message), html_of(message)):
+            wrong = [w for w in re.findall(r"\b1 ([A-Za-z]+s)\b", part) if w not in SINGULAR_VERBS]
+            assert not wrong, (str(message["Subject"]), wrong)
