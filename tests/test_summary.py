@@ -157,9 +157,10 @@ def test_recipients_each_get_their_scope_in_their_language(history):
         ("陈静", "【督办】新品发布周报 09-24 – 09-30：完成1项，逾期0项，阻塞0项"),
         ("王芳", "【督办】全公司周报 09-24 – 09-30：完成2项，逾期3项，阻塞1项")}
     assert {m.status for m in runs["C"].outgoing} == {"queued"}
-    month = {m.to: m.subject for m in runs["month"].outgoing}
-    assert month["王芳"] == "【督办】全公司2026年09月月度复盘：按时完成率50%，会议2次"
-    assert month["郑浩"] == "[duban] 研发部 monthly review September 2026: on-time rate 33%, 2 meetings"
+    month = {m.to: m.subject for m in runs["month"].outgoing}      # duban first checked on 09-11: a baseline
+    assert month["王芳"] == "【督办】全公司2026年09月月度复盘（基线）：督办自 2026-09-11 10:00 开始跟踪，现有未完成8项，逾期4项，阻塞1项"
+    assert month["郑浩"] == ("[duban] 研发部 monthly review September 2026 (baseline): duban watches since "
+                           "2026-09-11 10:00; 4 open, 2 overdue, 0 blocked now")
 
 
 def test_the_same_week_twice_sends_nothing_the_second_time_and_a_new_week_sends_again(history, tmp_path):
@@ -184,8 +185,9 @@ def test_dry_run_prints_who_would_get_what_and_changes_nothing(history, tmp_path
     result = _cli("summary", str(copy), "--month", "--now", "2026-11-02T09:30", "--dry-run", "--json")
     assert result.returncode == 0, result.stderr
     out = json.loads(result.stdout)
-    assert set(out) == {"period", "departments", "projects", "company", "mails", "archive"}
+    assert set(out) == {"period", "baseline", "departments", "projects", "company", "mails", "archive"}
     assert out["period"] == {"kind": "month", "start": "2026-10-01T00:00:00+08:00", "end": "2026-11-01T00:00:00+08:00"}
+    assert out["baseline"] is None      # duban saw October whole
     assert [list(d) for d in out["departments"]] == [["department", *JSON_KEYS]] * 2
     assert list(out["projects"][0]) == ["project", *JSON_KEYS] and list(out["company"]) == list(JSON_KEYS)
     assert {m["status"] for m in out["mails"]} == {"dry-run"} and len(out["mails"]) == 4
@@ -366,7 +368,7 @@ def test_open_age_counts_from_each_rows_own_start_and_unknown_starts_are_left_ou
     # I-000003 (occurred); T-000003 was there at the first check: its start is unknown
     assert (c["open"], c["open_age_unknown"], c["avg_open_age_days"]) == (8, 1, 10.7)
     text = _mails(folder, "王芳", "全公司周报 09-24").get_body(("plain",)).get_content()
-    assert "未完成: 8  (平均未完成 10.7 天)" in text
+    assert "未完成: 8  (平均未完成 10.7 天（7/8 项可算）)" in text
     assert "1 项在督办首次检查该工作簿时已存在，开始时间未知，未计入平均。" in text
 
 
@@ -392,10 +394,11 @@ def test_the_run_says_where_the_mail_went_as_remind_does(history):
 
 def test_one_period_of_figures_draws_no_chart_and_says_when_it_will(history):
     folder, _s, runs = history
-    mail = _mails(folder, "王芳", "全公司2026年09月月度复盘")          # the first month duban saw whole
+    mail = _mails(folder, "王芳", "全公司周报 09-11")          # the first week duban saw whole (first check 09-11 10:00)
     assert not [p for p in mail.walk() if p.get_content_type() == "image/png"]
     assert "cid:" not in mail.get_body(("html",)).get_content()
-    assert "趋势图在有两期数据后显示。" in mail.get_body(("plain",)).get_content()
+    assert ("这是督办完整看到的第一周（督办自 2026-09-11 10:00 开始跟踪），趋势从这一周算起：下周的周报起显示趋势图。"
+            in mail.get_body(("plain",)).get_content())
     weekly = _mails(folder, "王芳", "全公司周报 09-24")                # three weeks: a chart
     assert [p for p in weekly.walk() if p.get_content_type() == "image/png"]
 

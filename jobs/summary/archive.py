@@ -16,6 +16,7 @@ from pathlib import Path
 
 from workbooks.files import replacing
 
+from .baseline import STOCK
 from .figures import TOP_OVERDUE, Figures
 from .period import Period
 from .view import scope_title
@@ -100,14 +101,16 @@ def archive_name(period: Period, lang: str) -> str:
     return (t["weekly"] if period.kind == "week" else t["monthly"]).format(label=period.label)
 
 
-def write_archive(path: Path, figures: Figures, trend: dict, lang: str, settings: dict, company: str) -> Path:
-    """Write the period's workbook to `path` (replacing an earlier version of it)."""
+def write_archive(path: Path, figures: Figures, trend: dict, lang: str, settings: dict, company: str,
+                  baseline: dict | None = None) -> Path:
+    """Write the period's workbook to `path` (replacing an earlier version of it). `baseline`
+    (baseline.archive_texts): the period is a baseline, `figures` stand now and its flows are left blank."""
     import xlsxwriter
 
     with replacing(path, prefix=".~tmp-") as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True, "strings_to_formulas": False,
                                               "strings_to_urls": False, "strings_to_numbers": False})
-        _Writer(book, figures, trend, lang, company, settings["rules"]).write()
+        _Writer(book, figures, trend, lang, company, settings["rules"], baseline).write()
         book.close()
     return path
 
@@ -124,8 +127,11 @@ def count_axis(values) -> dict:
 
 
 class _Writer:
-    def __init__(self, book, figures: Figures, trend: dict, lang: str, company: str, rules: dict):
+    def __init__(self, book, figures: Figures, trend: dict, lang: str, company: str, rules: dict,
+                 baseline: dict | None = None):
         self.book, self.f, self.trend, self.lang = book, figures, trend, lang
+        self.baseline = baseline
+        self.period = baseline["period"] if baseline else figures.period     # a baseline's figures stand now
         self.t = _labels(TEXT[lang], rules)
         self.company = company
         self.names: set[str] = set()
@@ -172,12 +178,21 @@ class _Writer:
         t, p = self.t, self.f.period
         ws.write(0, 0, title, self.fmt["title"])
         tz = p.start.tzinfo
+        if self.baseline:
+            ws.write(1, 0, self.baseline["note"], self.fmt["sub"])
+            return 3
         ws.write(1, 0, t["as_of"].format(as_of=f"{self.f.now.astimezone(tz):%Y-%m-%d %H:%M}",
                                          end=f"{p.end.astimezone(tz):%Y-%m-%d %H:%M}"), self.fmt["sub"])
         return 3
 
     def _title(self) -> str:
-        p, t = self.f.period, self.t
+        title = self._period_title()
+        if self.baseline:
+            return self.baseline["title"].format(title=title, since=self.baseline["since"])
+        return title
+
+    def _period_title(self) -> str:
+        p, t = self.period, self.t
         if p.kind == "week":
             tz = p.start.tzinfo
             return t["title_week"].format(company=self.company, start=f"{p.start.astimezone(tz):%Y-%m-%d %H:%M}",
@@ -185,7 +200,7 @@ class _Writer:
         return t["title_month"].format(company=self.company, label=p.label)
 
     def _value(self, ws, row: int, col: int, key: str, value) -> None:
-        if value is None:
+        if value is None or (self.baseline and key not in STOCK):      # a baseline's flows are not known
             ws.write_blank(row, col, None, self.fmt["cell"])
         elif key in PERCENT:
             ws.write_number(row, col, value, self.fmt["pct"])
@@ -245,7 +260,8 @@ class _Writer:
                             None if d is None else d.get(key))
         with_data = [d for _p, d in points if d is not None]
         if len(with_data) < 2:      # one point is no trend: a lone dot says nothing
-            ws.write(trow + 2 + len(points), tcol, t["trend_later"], self.fmt["sub"])
+            later = self.baseline["trend"] if self.baseline else t["trend_later"]
+            ws.write(trow + 2 + len(points), tcol, later, self.fmt["sub"])
         else:
             a, b = trow + 2, trow + 1 + len(points)
             bars = self.book.add_chart({"type": "column"})
@@ -339,7 +355,8 @@ class _Writer:
         keys = ("id", "title", "project", "department", "owner", "due", "days_late", "done_at", "on_time",
                 "help_from", "workbook", "row", "submitted", "waited_hours")
         capped = []
-        for category in ("overdue", "blocked", "completed", "unacked"):
+        for category in ("overdue", "blocked", "unacked") if self.baseline else ("overdue", "blocked", "completed",
+                                                                                 "unacked"):
             label = t[f"cat_{category}"]
             if len(lists[category]) > ITEMS_CAP:
                 capped.append((label, len(lists[category])))
@@ -367,5 +384,6 @@ class _Writer:
         ws = self.sheet(self.t["notes"])
         ws.set_column(0, 0, 120)
         ws.write(0, 0, self._title(), self.fmt["title"])
-        for i, text in enumerate(self.t["notes_text"], 2):
+        notes = [self.baseline["note"], *self.t["notes_text"]] if self.baseline else self.t["notes_text"]
+        for i, text in enumerate(notes, 2):
             ws.write(i, 0, text, self.fmt["text"])

@@ -9,6 +9,9 @@
    Informed of a project that project's, `summary.recipients` and `mail.clerks` the company's;
    each in their own directory language. The ledger keeps it to one report per recipient, scope
    and period, however often the job runs; every mail goes through the queue.
+A period duban did not see whole (it began before duban's first check) is the baseline
+(`baseline`): its mail and archive show what is open now and from when duban watches, its figures
+are not stored, and the trend starts with the first period duban saw whole.
 `--dry-run` reads and figures, and writes, records and mails nothing.
 """
 from __future__ import annotations
@@ -36,6 +39,7 @@ from ..remind import MailRun, Outgoing, deliver, mail_run
 from ..workcal import from_settings as calendar_from
 from . import chart, period as periods
 from .archive import archive_name, write_archive
+from .baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
 from .figures import Figures, compute, facts
 from .period import Period
 from .store import SummaryStore
@@ -56,6 +60,9 @@ class SummaryRun(MailRun):
     scopes: list[tuple[str, str]] = field(default_factory=list)   # the (scope, name) reports made
     dept: str | None = None
     project: str | None = None
+    watched: datetime | None = None       # duban's first check
+    baseline: Period | None = None        # a baseline report: the first period duban sees whole
+    stock: Figures | None = None          # a baseline report: the figures as at now
 
 
 def summary(folder: Path, settings: dict, now: datetime, kind: str, dry_run: bool = False,
@@ -82,6 +89,7 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
         changes = _status_changes(journal, period)
     finally:
         journal.close()
+    run.watched = watched = watched_since(starts, now)
     sources = [(w.relpath, w.read.records, w.flags) for w in report.workbooks if w.read.kind is not None]
     frame = facts(sources, lives, starts, directory, calendar, thresholds, now)
     raci = [r for r in reads if r.kind is not None and r.kind.key == "raci"]
@@ -90,16 +98,18 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
                       changes=changes)
     run.figures = figures
     _check_filters(figures, directory, dept, project)
+    if is_baseline(period, watched):        # what stands now, for the mail and the archive
+        run.baseline = first_whole(period, watched, calendar, thresholds)
+        run.stock = compute(frame, Period(period.kind, period.start, max(now, period.end)), now, calendar, thresholds,
+                            periods.following(period, calendar, thresholds), changes=changes)
 
     back = ARCHIVE_TREND[kind]
     past = [periods.previous(period, calendar, thresholds, n) for n in range(back - 1, 0, -1)]
-    if starts:      # periods that ended before duban's first check have nothing to show
-        first = datetime.fromisoformat(min(starts.values()))
-        past = [p for p in past if p.end > first]
+    past = [p for p in past if p.start >= watched]      # the trend: only periods duban saw whole
     scopes = _scopes(figures)
     with SummaryStore(db, read_only=dry_run) as store:
         stored = store.load_all(past)
-        if not dry_run:
+        if not dry_run and run.baseline is None:
             store.save(period, scopes, now)
     trend = _trend(frame, past, period, scopes, stored, calendar, thresholds, now)
     previous_period = past[-1] if past else None
@@ -110,7 +120,9 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     name = archive_name(period, lang)
     run.archive = folder / "reports" / period.quarter / name
     if not dry_run:
-        write_archive(run.archive, figures, trend, lang, settings, _company_name(settings))
+        marked = None if run.baseline is None else archive_texts(period, watched, run.baseline, now, lang)
+        write_archive(run.archive, run.stock or figures, {} if marked else trend, lang, settings,
+                      _company_name(settings), marked)
         run.archive_written = True
 
     plan, run.unknown = _recipients(figures, directory, raci, settings, dept, project)
@@ -225,8 +237,12 @@ def _mail(folder: Path, settings: dict, now: datetime, run: SummaryRun, plan, tr
                 run.skipped += 1
                 continue
             lang = person.lang if person.lang in ("zh", "en") else "zh"
-            view = scope_view(run.figures, scope, name, trend, previous_period, lang, folder, run.archive,
-                              person.name, now, settings, TREND[period.kind])
+            if run.baseline is not None:
+                view = baseline_view(run.stock, period, run.watched, run.baseline, scope, name, lang, folder,
+                                     run.archive, person.name, now, settings)
+            else:
+                view = scope_view(run.figures, scope, name, trend, previous_period, lang, folder, run.archive,
+                                  person.name, now, settings, TREND[period.kind], run.watched)
             rendered = render_summary(view, lang)
             out = Outgoing("summary", person.name, person.email, rendered.subject, view["items"],
                            "dry-run" if dry_run else ("held" if hold else "queued"), hold)

@@ -9,9 +9,12 @@ from .figures import json_figures
 
 TEXT = {
     "zh": {"period": "{kind} {start} 至 {end}", "week": "周报", "month": "月报", "archive": "归档：{path}",
-           "archive_dry": "归档（预演，未写入）：{path}", "none": "没有收件人：通讯录中没有部门负责人，RACI 中没有知情人，也没有设置 summary.recipients 或 mail.clerks。"},
+           "archive_dry": "归档（预演，未写入）：{path}",
+           "baseline": "基线：督办自 {since} 开始跟踪，这一期开始于此之前，报表只列现有的未完成事项，不存入趋势；正式统计从 {first} 开始的一期起。",
+           "none": "没有收件人：通讯录中没有部门负责人，RACI 中没有知情人，也没有设置 summary.recipients 或 mail.clerks。"},
     "en": {"period": "{kind} {start} to {end}", "week": "Weekly report", "month": "Monthly report",
            "archive": "Archived: {path}", "archive_dry": "Archive (dry run, not written): {path}",
+           "baseline": "Baseline: duban watches since {since} and this period began before that, so the report lists what is open now and is kept out of the trend; counting starts with the period beginning {first}.",
            "none": "No recipients: no department heads in the directory, no Informed in the RACI, and no summary.recipients or mail.clerks."},
 }
 
@@ -23,6 +26,9 @@ def show(run, settings: dict, as_json: bool) -> None:
     t = TEXT.get(settings["company"]["language"], TEXT["zh"])
     p = run.period
     out.print(t["period"].format(kind=t[p.kind], start=f"{p.start:%Y-%m-%d %H:%M}", end=f"{p.end:%Y-%m-%d %H:%M}"))
+    if run.baseline is not None:
+        out.print(escape(t["baseline"].format(since=f"{run.watched.astimezone(p.start.tzinfo):%Y-%m-%d %H:%M}",
+                                              first=f"{run.baseline.start:%Y-%m-%d %H:%M}")))
     mail_summary(run, settings, False)
     if not run.outgoing and not run.skipped:
         out.print(t["none"])
@@ -37,5 +43,7 @@ def summary_json(run) -> dict:
     projects = [{"project": name, **json_figures(d)} for name, d in sorted(f.projects.items())
                 if run.project is None or name == run.project]
     mails = mail_json(run)
-    return {"period": run.period.to_dict(), "departments": departments, "projects": projects,
+    baseline = None if run.baseline is None else {"watched_since": run.watched.isoformat(),
+                                                   "first_whole_period": run.baseline.to_dict()}
+    return {"period": run.period.to_dict(), "baseline": baseline, "departments": departments, "projects": projects,
             "company": json_figures(f.company), "mails": mails["mails"], "archive": str(run.archive)}
