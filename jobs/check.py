@@ -12,7 +12,7 @@ import socket
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -338,10 +338,29 @@ _LEFT_OUT = {"zh": "…（另有{n}条）", "en": "… ({n} more)"}
 def alerts_text(flags: list[rules.Flag], lang: str) -> str:
     """The Alerts cell: every flag's text, most severe first, within Excel's 32,767 characters
     (a longer cell is cut by Excel or refused by it); what does not fit is counted in a marker."""
-    texts = [text for f in flags if (text := f.text(lang))]
+    texts = [text for f in one_fact_each(flags) if (text := f.text(lang))]
     joined = ALERT_SEPARATOR[lang].join(texts)
     # the pieces a reader sees: a data-problem flag joins its sentences with the same separator
     return joined if _units(joined) <= MAX_CELL else _fitted(joined.split(ALERT_SEPARATOR[lang]), lang)
+
+
+_ESCALATES = {"逾期": "overdue", "阻塞": "blocked"}    # how an escalated text begins -> the flag it escalates
+
+
+def one_fact_each(flags: list[rules.Flag]) -> list[rules.Flag]:
+    """The flags as the Alerts cell says them, one phrase per fact: an escalation is said inside
+    the flag it escalates, "逾期6天（已满3个工作日，已升级）", rather than as a second phrase that
+    repeats the overdue ("逾期已满3个工作日，已升级；逾期6天"). In the escalation's place (the
+    most severe), so the row still leads with it."""
+    escalation = next((f for f in flags if f.rule == "escalated"), None)
+    escalates = escalation and _ESCALATES.get(escalation.zh[:2])
+    base = next((f for f in flags if f.rule == escalates), None) if escalates else None
+    if base is None:
+        return list(flags)
+    said = replace(base, rule=escalation.rule,
+                   zh=f"{base.zh}（{escalation.zh[2:]}）",
+                   en=f"{base.en} ({escalation.en.split(' ', 1)[-1]})")      # "overdue for 3 …" -> "for 3 …"
+    return [said if f is escalation else f for f in flags if f is not base]
 
 
 def _units(text: str) -> int:
@@ -380,10 +399,12 @@ def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint
         found = flags.get(row) or ()
         if id_letter and row in new_ids:
             values[id_letter + str(row)] = expect[id_letter + str(row)] = new_ids[row]
+            plan.wrap.add(id_letter + str(row))        # at the top of its row, as the rest of the row is
         if alerts_letter:
             text = alerts_text(found, lang) if found else ""
             if text != (rec["alerts"] or ""):
                 values[alerts_letter + str(row)] = text
+                plan.wrap.add(alerts_letter + str(row))     # long alerts wrap, on screen and on paper
         if flag_letter and (ident := rec["id"]):
             colour = colours[found[0].type.colour] if found else None
             previous = painted.get((ident, flag_key))

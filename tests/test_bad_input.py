@@ -257,7 +257,7 @@ def test_the_check_says_it_on_the_terminal_in_english_too(tmp_path):
 def test_with_a_head_on_file_the_row_says_escalated_and_nobody_is_bothered(tmp_path):
     make_folder(tmp_path, [("李娜", "研发部", "li.na@example.com", "yes"), *NO_HEAD[:1], NO_HEAD[2]], LATE[:1])
     [wb] = [w for w in check_folder(tmp_path, settings(), NOW).workbooks if w.read.kind.key == "tasks"]
-    assert "逾期已满3个工作日，已升级" in cell_text(tmp_path / TASKS.filename("zh"), f"{ALERTS}2")
+    assert "（已满3个工作日，已升级）" in cell_text(tmp_path / TASKS.filename("zh"), f"{ALERTS}2")
     assert not [p for p in wb.read.problems if p.code == "no-department-head"]
 
 

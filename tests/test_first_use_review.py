@@ -25,10 +25,10 @@ def test_a_rejected_request_is_not_grey_which_the_legend_keeps_for_not_updated(t
     assert any('="已完成"' in f and "NOT(" not in f for rule in rules for f in rule.formula)
 
 
-def test_the_printed_sheet_stops_at_the_tables_last_column(tmp_path):
+def test_the_printed_sheet_ends_with_the_last_checked_note(tmp_path):
     path = write_workbook("tasks", tmp_path / "t.xlsx")
     sheet = load_workbook(path).worksheets[0]
-    assert sheet.print_area == f"'{sheet.title}'!$A$1:$O$1048576"       # not the "last checked" note in Q1
+    assert sheet.print_area == f"'{sheet.title}'!$A$1:$Q$1048576"       # the "last checked" note in Q1 (issue 17)
 
 
 def test_the_mail_footer_puts_the_date_on_its_own_line(tmp_path):
@@ -43,12 +43,12 @@ def test_the_mail_footer_puts_the_date_on_its_own_line(tmp_path):
 
 @needs_lo
 @pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
-def test_libreoffice_prints_the_table_without_the_note_beside_it(tmp_path):
+def test_libreoffice_prints_the_table_with_the_note_beside_it(tmp_path):
     path = write_workbook("tasks", tmp_path / "t.xlsx")
     [pdf] = lo.convert_all([path], "pdf", tmp_path / "pdf")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "任务名称" in text and "系统提示" in text
-    assert "督办尚未检查此工作簿" not in text
+    assert "督办尚未检查此工作簿" in text        # a printed page says when duban last looked (issue 17)
 
 
 def test_retry_with_nothing_waiting_says_only_that(tmp_path):
@@ -57,7 +57,7 @@ def test_retry_with_nothing_waiting_says_only_that(tmp_path):
     assert cli("remind", str(folder)).returncode in (0, 1)
     again = cli("outbox", str(folder), "--retry")
     assert again.returncode == 0
-    assert "没有需要发送的邮件" in again.stdout and "0 封" not in again.stdout
+    assert again.stdout.strip() == "队列中没有等待发送的邮件。" and "0 封" not in again.stdout
 
 
 def test_the_archive_names_the_configured_limits(tmp_path):

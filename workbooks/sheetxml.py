@@ -20,6 +20,8 @@ from typing import Callable, Iterable, Iterator
 from html import unescape
 from xml.sax.saxutils import escape
 
+from . import rowheight
+
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ATTR = re.compile(rb"""([\w:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
@@ -63,6 +65,7 @@ class CellEdit:
 
     text: str | None = None
     style: Callable[[int], int | None] | None = None
+    grow: bool = False      # the cell wraps: its row is made tall enough for the new text (rowheight)
 
 
 class Ambiguous(Exception):
@@ -133,10 +136,10 @@ def _row_cuts(raw: bytes, sheet: "Layout", start: int, tag_end: int, attrs: byte
         return []
     if closed:  # <row .../>: give it a body
         widest = max(_col(r.rstrip("0123456789")) for r in cells)
-        tag = b"<" + prefix + b"row" + _widen_spans(attrs, widest) + b">"
+        tag = b"<" + prefix + b"row" + _taller(_widen_spans(attrs, widest), sheet, cells) + b">"
         return [(start, 0, tag_end, tag + b"".join(n for *_x, n in _new_cells(cells, prefix)) + row_end)]
     cuts, widest = sheet.cuts(tag_end, raw.index(row_end, tag_end), cells)
-    if widest and (wide := _widen_spans(attrs, widest)) != attrs:
+    if (wide := _taller(_widen_spans(attrs, widest), sheet, cells)) != attrs:
         cuts.insert(0, (start, 0, tag_end, b"<" + prefix + b"row" + wide + b">"))
     if len(cuts) > 1:
         cuts.sort(key=_cut_key)
@@ -272,6 +275,14 @@ class Layout:
         self.rows_numbered = b"row" not in odd   # every row starts `<row r="N"`
         self.addressed = b"c" not in odd          # every cell starts `<c r="..."`
         self._ordered: bool | None = None
+        self._widths: tuple[dict[int, float], float] | None = None
+
+    def width(self, col: int) -> float:
+        """Column `col`'s width as the sheet gives it (for rows that must grow to show wrapped text)."""
+        if self._widths is None:
+            self._widths = rowheight.column_widths(self.raw[:self.data])
+        widths, default = self._widths
+        return widths.get(col, default)
 
     @property
     def ordered(self) -> bool:
@@ -448,6 +459,26 @@ def _widen_spans(attrs: bytes, col: int) -> bytes:
         return attrs
     lo, hi = int(m.group(1)), int(m.group(2))
     return attrs[:m.start()] + f'spans="{min(lo, col)}:{max(hi, col)}"'.encode() + attrs[m.end():]
+
+
+_HT = re.compile(rb"""\sht\s*=\s*["']([\d.]*)["']""")
+_CUSTOM = re.compile(rb"""\scustomHeight\s*=\s*["'](1|true)["']""")
+
+
+def _taller(attrs: bytes, sheet: "Layout", cells: dict[str, CellEdit]) -> bytes:
+    """The row's attributes with a height its growing cells' new text fits in: only ever taller,
+    and never where someone set the height by hand (customHeight)."""
+    wanted = [(ref, edit.text) for ref, edit in cells.items() if edit.grow and edit.text]
+    if not wanted or _CUSTOM.search(attrs):
+        return attrs
+    need = max((h for ref, text in wanted
+                if (h := rowheight.height(text, sheet.width(_col(ref.rstrip("0123456789"))))) is not None),
+               default=None)
+    m = _HT.search(attrs)
+    if need is None or (m and m.group(1) and float(m.group(1)) >= need):
+        return attrs
+    ht = b' ht="%g"' % need
+    return attrs[:m.start()] + ht + attrs[m.end():] if m else attrs + ht
 
 
 _DIMENSION = re.compile(rb"""dimension\s+ref=["']([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?["']""")

@@ -161,6 +161,30 @@ class StyleBook:
         etree.SubElement(none, Q % "patternFill", patternType="none")
         return {**spec, "font": _c14n(font) if font is not None else None, "fill": _c14n(none)}
 
+    @staticmethod
+    def wraps(spec: dict) -> bool:
+        """Does the described format wrap its text?"""
+        return any(_is_wrapping(child) for child in spec["children"])
+
+    @staticmethod
+    def wrapped(spec: dict) -> dict:
+        """`spec` with its text wrapped (and at the top of the cell, unless it says where):
+        everything else, and any other alignment it has, kept."""
+        children, found = [], False
+        for child in spec["children"]:
+            el = etree.fromstring(child)
+            if etree.QName(el).localname == "alignment":
+                found = True
+                el.set("wrapText", "1")
+                child = _c14n(el)
+            children.append(child)
+        if not found:
+            el = etree.Element(Q % "alignment", nsmap={None: NS_MAIN}, vertical="top", wrapText="1")
+            children.insert(0, _c14n(el))            # alignment comes first among an xf's children
+        attrs = dict(spec["attrs"])
+        attrs["applyAlignment"] = "1"
+        return {**spec, "attrs": sorted(attrs.items()), "children": children}
+
     def wears(self, index: int, colour: Colour) -> bool:
         """Does format `index` carry this flag colour (fill and font colour), i.e. did duban paint it?"""
         spec = self.describe(index)
@@ -241,6 +265,11 @@ class StyleBook:
         etree.SubElement(self.numfmts, self.q % "numFmt", numFmtId=str(new), formatCode=code)
         self.numfmts.set("count", str(len(self.numfmts)))
         return new
+
+
+def _is_wrapping(child: str) -> bool:
+    el = etree.fromstring(child)
+    return etree.QName(el).localname == "alignment" and el.get("wrapText") in ("1", "true")
 
 
 def fill_xml(colour: Colour) -> str:
