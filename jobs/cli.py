@@ -175,7 +175,8 @@ def outbox(folder: Path = Folder,
            retry: bool = typer.Option(False, "--retry", help="Send what is waiting now (held mail keeps its time)."),
            failed: bool = typer.Option(False, "--failed", help="With --retry: also retry mail the server refused, "
                                        "and mail set aside (sent once more: it may already have been delivered)."),
-           status: Optional[str] = typer.Option(None, "--status", help="Only mail in this state: queued, sent, failed, given_up, set_aside."),
+           status: Optional[str] = typer.Option(None, "--status", help="Only mail in this state: waiting (also "
+                                                "called queued), sent, failed, given_up, set_aside."),
            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
            as_json: bool = typer.Option(False, "--json", help="Print the queue as JSON.")) -> None:
     """邮件队列 — list the mail queue (queued, sent, failed), or send what is waiting with --retry."""
@@ -183,8 +184,10 @@ def outbox(folder: Path = Folder,
     from .mailreport import mail_summary, queue_listing
 
     settings = _settings(folder)
+    status = {"waiting": "queued"}.get(status, status)      # `duban status` calls queued mail "waiting"
     if status not in (None, "queued", "sent", "failed", "given_up", "set_aside"):
-        raise UsageError(f"--status must be queued, sent, failed, given_up or set_aside, not '{status}'.")
+        raise UsageError(f"--status 应为 waiting（即 queued）、sent、failed、given_up 或 set_aside，不是“{status}”。 / "
+                         f"--status must be waiting (or queued), sent, failed, given_up or set_aside, not '{status}'.")
     if retry:
         from .remind import retry as run_retry
         run = run_retry(folder, settings, clock.now(settings, now), failed)

@@ -1,7 +1,11 @@
 """Terminal output of the mail jobs (remind, alert, outbox): who gets what, and what the queue did."""
 from __future__ import annotations
 
+import re
+
 from rich.table import Table
+
+from mailer.transports import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
 
 from . import clock
 from .report import emit_json, err, escape, out
@@ -11,8 +15,14 @@ TEXT = {
            "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报",
            "queued": "已排队", "held": "暂存至 {at}", "already": "已发过", "dry-run": "预演（未发送）",
            "nothing": "没有需要发送的邮件。", "skipped": "{n} 封邮件此前已发出，内容未变，未重复发送。",
+           "nothing_waiting": "队列中没有等待发送的邮件。",
            "written": "{n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
            "sent_smtp": "{n} 封邮件已通过 {dest} 发出",
+           "written_waiting": "队列中等待的 {n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
+           "sent_smtp_waiting": "队列中等待的 {n} 封邮件已通过 {dest} 发出",
+           "held_serving": "{n} 封邮件暂存至 {at}（上班时间）再发：正在运行的 duban serve 会在那时发出。",
+           "held_alone": "{n} 封邮件暂存至 {at}（上班时间）再发，但不会自己发出：这个文件夹的 duban serve 没有在运行。"
+                         "请启动 duban serve {folder}，或在 {at} 之后运行 duban outbox {folder} --retry。",
            "rest": "失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封，搁置 {set_aside} 封",
            "write_refused": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样，提醒照常发出；数据问题报告已告知文员。",
            "down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
@@ -26,8 +36,16 @@ TEXT = {
            "digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems", "summary": "summary",
            "queued": "queued", "held": "held until {at}", "already": "already sent", "dry-run": "dry run (not sent)",
            "nothing": "No mail to send.", "skipped": "{who} already sent with the same content; not sent again.",
+           "nothing_waiting": "No mail is waiting in the queue.",
            "written": "{mails} written to {dest} (open the .eml files with Outlook, Foxmail or Thunderbird)",
            "sent_smtp": "{mails} sent through {dest}",
+           "written_waiting": "{mails} waiting in the queue written to {dest} (open the .eml files with Outlook, "
+                              "Foxmail or Thunderbird)",
+           "sent_smtp_waiting": "{mails} waiting in the queue sent through {dest}",
+           "held_serving": "{mails} held until {at} (office hours): the running duban serve sends them then.",
+           "held_alone": "{mails} held until {at} (office hours), and nothing sends them by itself: duban serve is "
+                         "not running for this folder. Start duban serve {folder}, or run duban outbox {folder} "
+                         "--retry after {at}.",
            "rest": "{failed} failed, {queued} waiting, {given_up} given up, {set_aside} set aside",
            "write_refused": "Workbook not written (refused): {file} — {why}. The file is as it was and the reminders went out; the clerks' problems report names it.",
            "down": "The mail server could not be reached ({error}): the mail stays queued and is retried on the next run.",
@@ -38,6 +56,27 @@ TEXT = {
            "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
            "when": "Queued", "empty": "The queue is empty."},
 }
+
+
+# The settings a refused setup names (mailer.transports keeps them in English), in Chinese
+SETTINGS_ZH = {
+    PORTS: '[mail.smtp] security 和 port（465 端口用 "ssl"，587 端口用 "starttls"）',
+    f"{PORTS}, and user": '[mail.smtp] security、port（465 端口用 "ssl"，587 端口用 "starttls"）和 user',
+    PLAIN_SERVER: '[mail.smtp] security 和 port：服务器在这个端口上用明文应答，不是 TLS，请改为 security = "starttls"'
+                  '（连接后再启用 TLS，通常用 587 或 25 端口），或保留 "ssl" 并把 port 改为 465',
+    CERTIFICATE: "[mail.smtp] host（服务器证书上的名称），或本机信任的证书",
+    LOGIN_OR_TLS: "[mail.smtp] user 和 security（服务器要求先登录或先启用 TLS 才收邮件）",
+}
+PASSWORD_SETTING = re.compile(r"\[mail\.smtp\] user, and the password in the environment variable (\w+) \(or the keyring\)")
+
+
+def setting_text(setting: str, lang: str) -> str:
+    """The setting a person must change, in `lang` (an unknown one as the mailer wrote it)."""
+    if lang != "zh":
+        return setting
+    if found := PASSWORD_SETTING.fullmatch(setting):
+        return f"[mail.smtp] user，以及环境变量 {found[1]} 中（或密钥环中）的密码"
+    return SETTINGS_ZH.get(setting, setting)
 
 
 def _text(settings: dict) -> dict:
@@ -58,8 +97,8 @@ def mail_summary(run, settings: dict, as_json: bool) -> None:
             to = m.to + (f" (cc {', '.join(m.cc)})" if m.cc else "")
             table.add_row(t[m.kind], escape(to), escape(m.subject), str(m.items), status)
         out.print(table)
-    else:
-        out.print(t["nothing"])
+    elif not _queue_moved(run.delivery):    # "no mail to send", then "7 mails sent" would contradict itself
+        out.print(t["nothing_waiting" if getattr(run, "retry", False) else "nothing"])
     if run.skipped:
         who = "1 mail was" if run.skipped == 1 else f"{run.skipped} mails were"
         out.print(t["skipped"].format(n=run.skipped, who=who))
@@ -68,21 +107,32 @@ def mail_summary(run, settings: dict, as_json: bool) -> None:
         err.print("[yellow]" + escape(t["unknown"].format(text=problem.message(lang))) + "[/yellow]")
     for warning in run.check.warnings if getattr(run, "check", None) else ():   # remind's check: a workbook gone, ...
         err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
-    _delivery(run, t)
+    _delivery(run, t, lang)
+    _held(run, settings, t)
     for wb in getattr(run, "refused", []):      # a clerk must not miss these: red, and exit code 1 (cli)
         why = wb.why.text(lang) if wb.why else "?"
         err.print("[bold red]" + escape(t["write_refused"].format(file=wb.relpath, why=why)) + "[/bold red]")
 
 
-def _delivery(run, t: dict) -> None:
+def _queue_moved(delivery) -> bool:
+    """Did this run's delivery send, refuse, give up, set aside or leave waiting any mail?"""
+    return delivery is not None and bool(delivery.sent or delivery.failed or delivery.still_queued
+                                         or delivery.given_up or delivery.set_aside)
+
+
+def _mails(n: int) -> str:
+    return "1 mail" if n == 1 else f"{n} mails"
+
+
+def _delivery(run, t: dict, lang: str) -> None:
     delivery = run.delivery
     if delivery is None:
         return
     n = len(delivery.sent)
     if n:                    # "0 mails written to …" after "no mail to send" says nothing
-        mails = "1 mail" if n == 1 else f"{n} mails"
         key = "sent_smtp" if run.transport == "smtp" else "written"
-        out.print(escape(t[key].format(n=n, mails=mails, dest=run.destination)))
+        key += "" if run.outgoing else "_waiting"       # nothing new this run: what went had waited
+        out.print(escape(t[key].format(n=n, mails=_mails(n), dest=run.destination)))
     if delivery.failed or delivery.still_queued or delivery.given_up or delivery.set_aside:
         out.print(t["rest"].format(failed=len(delivery.failed), queued=len(delivery.still_queued),
                                    given_up=len(delivery.given_up), set_aside=len(delivery.set_aside)))
@@ -96,10 +146,28 @@ def _delivery(run, t: dict) -> None:
         err.print("[bold red]" + escape(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject,
                                                             error=m.last_error or "?")) + "[/bold red]")
     if delivery.error and delivery.setting:
-        err.print("[bold red]" + escape(t["setup"].format(error=delivery.error, setting=delivery.setting))
+        err.print("[bold red]" + escape(t["setup"].format(error=delivery.error,
+                                                        setting=setting_text(delivery.setting, lang)))
                   + "[/bold red]")
     elif delivery.error:
         err.print("[yellow]" + escape(t["down"].format(error=delivery.error)) + "[/yellow]")
+
+
+def _held(run, settings: dict, t: dict) -> None:
+    """Mail held for office hours goes only when something delivers after that hour: a running
+    serve, or a person's `duban outbox --retry`. Say which, and when."""
+    delivery, folder = run.delivery, getattr(run, "folder", None)
+    held = [m for m in delivery.still_queued if m.not_before and m.not_before > run.now] if delivery else []
+    if not held or folder is None:
+        return
+    from .serve.handoff import serving
+    from .serve.loop import stale_after
+
+    at = min(m.not_before for m in held).astimezone(clock.zone(settings)).strftime("%m-%d %H:%M")
+    running = serving((folder / settings["state"]["path"]).parent, stale_after(settings)) is not None
+    text = t["held_serving" if running else "held_alone"].format(n=len(held), mails=_mails(len(held)), at=at,
+                                                                 folder=folder)
+    (out if running else err).print(("" if running else "[yellow]") + escape(text) + ("" if running else "[/yellow]"))
 
 
 def mail_json(run) -> dict:

@@ -56,6 +56,8 @@ class MailRun:
     transport: str = ""       # outbox or smtp
     destination: str = ""     # where the mail went: the outbox folder, or the SMTP server host:port
     check: CheckReport | None = None    # the check this run made (remind): its refused writes are shown
+    folder: Path | None = None          # the folder as the user named it (the terminal's next steps)
+    retry: bool = False                 # `duban outbox --retry`: it sends what waits, plans nothing new
 
     @property
     def refused(self) -> list:
@@ -93,7 +95,7 @@ def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) ->
 
 def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = False) -> MailRun:
     """`duban outbox --retry`: send what is waiting now (held mail keeps waiting for its morning)."""
-    run = mail_run(folder, settings, now)
+    run = mail_run(folder, settings, now, retry=True)
     with run_lock(folder, settings, "outbox"), MailQueue(_db(folder, settings)) as queue:
         queue.retry_now(now, include_failed)
         run.delivery = deliver(folder, settings, now, queue)
@@ -110,8 +112,9 @@ def mail_run(folder: Path, settings: dict, now: datetime, **kw) -> MailRun:
     """A run, knowing where its mail goes: DIR/outbox/ as the user named DIR, or the SMTP server."""
     mail = settings["mail"]
     if mail["transport"] == "smtp":
-        return MailRun(now, transport="smtp", destination=f"{mail['smtp']['host']}:{mail['smtp']['port']}", **kw)
-    return MailRun(now, transport=mail["transport"], destination=str(folder / "outbox") + os.sep, **kw)
+        return MailRun(now, transport="smtp", destination=f"{mail['smtp']['host']}:{mail['smtp']['port']}",
+                       folder=folder, **kw)
+    return MailRun(now, transport=mail["transport"], destination=str(folder / "outbox") + os.sep, folder=folder, **kw)
 
 
 def _db(folder: Path, settings: dict) -> Path:

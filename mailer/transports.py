@@ -279,7 +279,6 @@ class SmtpTransport(_Connection):
         """What a failed connect or login means: a setting a person must change (`SetupError`:
         a 5xx login refusal, no STARTTLS or AUTH on offer, TLS that cannot match), or a passing fault."""
         where = f"{self.smtp_settings['host']}:{self.smtp_settings['port']}"
-        ports = "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\")"
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             if exc.smtp_code < 500:                       # 454 "temporary authentication failure"
                 return TemporaryFailure(f"{where} could not check the login now ({_answer(exc)})")
@@ -288,10 +287,14 @@ class SmtpTransport(_Connection):
                               f"{self.smtp_settings['password_env']} (or the keyring)")
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             what = "STARTTLS" if "STARTTLS" in str(exc) else "a login (AUTH)"
-            return SetupError(f"{where} does not offer {what} ({_answer(exc)})", f"{ports}, and user")
+            return SetupError(f"{where} does not offer {what} ({_answer(exc)})", f"{PORTS}, and user")
         if isinstance(exc, ssl.SSLError) and _tls_mismatch(exc):
-            setting = ("[mail.smtp] host (the name in the server's certificate), or this machine's trusted "
-                       "certificates" if isinstance(exc, ssl.SSLCertVerificationError) else ports)
+            if isinstance(exc, ssl.SSLCertVerificationError):
+                setting = CERTIFICATE
+            elif self.security == "ssl" and getattr(exc, "reason", None) in PLAIN_ANSWERS:
+                setting = PLAIN_SERVER          # TLS at connect, answered in plain text: STARTTLS is the cure
+            else:
+                setting = PORTS
             return SetupError(f"TLS with {where} failed ({_answer(exc)})", setting)
         return TemporaryFailure(f"cannot connect to {where} ({_answer(exc)})")
 
@@ -344,6 +347,16 @@ def _tls_mismatch(exc: ssl.SSLError) -> bool:
 
 
 _LOGIN_OR_TLS = "[mail.smtp] user and security (the server wants a login, or TLS, before it takes mail)"
+# The settings a SetupError names (`setting`), as constants: the terminal says them in the company's
+# language (jobs.mailreport.setting_text), and mail_hold keeps the English.
+PORTS = "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\")"
+PLAIN_SERVER = ("[mail.smtp] security and port: this server answers in plain text on that port, so try "
+                "security = \"starttls\" (TLS after connecting, usually port 587 or 25), or keep \"ssl\" with port 465")
+CERTIFICATE = "[mail.smtp] host (the name in the server's certificate), or this machine's trusted certificates"
+LOGIN_OR_TLS = _LOGIN_OR_TLS
+# what OpenSSL says when TLS is spoken at connect and the server answers in plain text ("220 …")
+PLAIN_ANSWERS = ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG",
+                 "RECORD_LAYER_FAILURE")
 
 
 def _hand_over(smtp: smtplib.SMTP, sender: str, recipients: list[str], data: bytes, data_timeout: float,

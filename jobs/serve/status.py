@@ -178,7 +178,10 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     typer.echo("")
     typer.echo(t["queue"].format(**{**q, "oldest": short(q["oldest"])}))
     if q.get("setting_refused"):        # mail waits for a person to fix a setting: not retried by itself
-        typer.secho(t["setting_refused"].format(**q["setting_refused"]), fg="red", bold=True)
+        from ..mailreport import setting_text
+        hold = q["setting_refused"]
+        typer.secho(t["setting_refused"].format(**{**hold, "setting": setting_text(hold["setting"], lang)}),
+                    fg="red", bold=True)
     if data["skipped"]:
         typer.echo("")
         typer.echo(t["skipped_head"])
