@@ -28,6 +28,7 @@ TEXT = {
            "due_ahead": "{label} {due}：还有 {n} 个工作日", "due_past": "{label} {due}：已过 {days} 天（{n} 个工作日）",
            "submitted": "{label} {at}：已过 {wh:.1f} 个工作小时（共 {ago}）",
            "since": "{label} {at}：已过 {ago}", "due_passed": "{label} {due}：已过 {ago}",
+           "due_later": "{label} {due}：还有 {left}",
            "update": "{label} {at}；每周更新截止 {deadline}",
            "journal": "变更日志：首次出现 {first}，最后修改 {changed}，状态自 {since} 起",
            "gone": "{id} 已于 {at} 从 {workbook} 中删除；详见 duban history DIR {id}。",
@@ -38,6 +39,7 @@ TEXT = {
            "due_ahead": "{label} {due}: {n} working days from today", "due_past": "{label} {due}: {days} days ago, {n} working days",
            "submitted": "{label} {at}: {wh:.1f} working hours ago, {ago} ago",
            "since": "{label} {at}: {ago} ago", "due_passed": "{label} {due}: passed {ago} ago",
+           "due_later": "{label} {due}: in {left}",
            "update": "{label} {at}; weekly deadline {deadline}",
            "journal": "journal: first seen {first}, last changed {changed}, status since {since}",
            "gone": "{id} was deleted from {workbook} at {at}; see 'duban history DIR {id}'.",
@@ -104,9 +106,11 @@ def _facts(rec, ctx: rules.Context, history, lang: str) -> list[str]:
     due = rec.role(Role.DUE)
     if due is not None:
         day = due.date() if isinstance(due, datetime) else due
-        if timed(due) and ctx.now > ctx.aware(due) and day == ctx.today:     # an ETA passed today
-            facts.append(t["due_passed"].format(label=label(Role.DUE), due=_show(due, lang),
-                                                ago=span(ctx.now - ctx.aware(due), lang)))
+        if timed(due) and day == ctx.today:         # an ETA today: by the clock, not the day
+            late = ctx.now > ctx.aware(due)
+            gap = span(abs(ctx.now - ctx.aware(due)), lang)
+            facts.append(t["due_passed" if late else "due_later"].format(label=label(Role.DUE), due=_show(due, lang),
+                                                                         ago=gap, left=gap))
         elif day >= ctx.today:
             facts.append(t["due_ahead"].format(label=label(Role.DUE), due=_show(due, lang),
                                                n=cal.working_days_between(ctx.today, day)))

@@ -66,6 +66,9 @@ def test_explain_says_an_eta_passed_today_and_by_how_long(tmp_path):
     zh = cli("explain", str(folder), "I-000001", "--now", NOW, env=WIDE)
     assert "预计完成时间 2026-11-28 15:20：已过 1小时36分钟" in zh.stdout, zh.stdout
     assert "逾期1小时" in zh.stdout
+    earlier = cli("explain", str(folder), "I-000001", "--now", "2026-11-28T13:00", env=WIDE)
+    assert "预计完成时间 2026-11-28 15:20：还有 2小时20分钟" in earlier.stdout, earlier.stdout
+    assert "今天15:20到期" in earlier.stdout
 
 
 # ---- the open-file skip ----------------------------------------------------------------------
