@@ -275,3 +275,17 @@ def test_english_mail_never_puts_a_plural_after_one(tmp_path):
         for part in (str(message["Subject"]), text_of(message), html_of(message)):
             wrong = [w for w in re.findall(r"\b1 ([A-Za-z]+s)\b", part) if w not in SINGULAR_VERBS]
             assert not wrong, (str(message["Subject"]), wrong)
+
+
+def test_no_english_problem_text_puts_a_plural_after_one():
+    """Every problem the clerks' report can carry, with 1 for every number in it."""
+    from workbooks.problems import CATALOGUE
+
+    class One(dict):
+        def __missing__(self, key):
+            return "1"
+
+    for code, kind in CATALOGUE.items():
+        text = kind.template("en").format_map(One())
+        wrong = [w for w in re.findall(r"\b1 ([A-Za-z]+s)\b", text) if w not in SINGULAR_VERBS | {"declares"}]
+        assert not wrong, (code, wrong, text)
