@@ -131,3 +131,12 @@ def test_a_dry_run_says_which_ids_rows_would_get_not_that_they_have_them(tmp_pat
     book(folder, "tasks", "任务跟进表.xlsx", [{"任务名称": "周报", "负责人": "张伟", "截止日期": "2026-12-01"}])
     english = cli("check", str(folder), "--now", NOW, "--dry-run", env=WIDE).stdout
     assert "1 (would be T-000001)" in english, english
+
+
+def test_init_names_the_program_holding_a_workbook_open_and_says_when_it_names_nobody(tmp_path):
+    folder = tmp_path / "share"
+    assert cli("init", str(folder)).returncode == 0
+    (folder / ".~lock.任务跟进表.xlsx#").write_text(",,pc-17,23.11.2026 08:55,file:///home/wf;", "utf-8")
+    again = cli("init", str(folder), "--force")
+    assert again.returncode != 0
+    assert "正被他人用 LibreOffice 打开（锁文件中没有写明是谁）" in again.stderr and "?" not in again.stderr, again.stderr
