@@ -59,7 +59,8 @@ def test_a_week_that_ended_before_the_first_check_is_the_baseline_not_a_week_of_
     run = runs["before"]
     assert run.period.end == at("2026-09-11T17:00") and run.baseline.start == at("2026-09-18T17:00")
     assert [m.subject for m in run.outgoing if m.to == "王芳"] == [
-        "【督办】全公司周报 09-04 – 09-11（基线）：督办自 2026-09-14 10:00 开始跟踪，现有未完成10项，逾期3项，阻塞0项"]
+        "【督办】全公司周报 09-04 – 09-11（基线）：督办自 2026-09-14 10:00 开始跟踪，现有未完成10项，逾期3项，阻塞0项，"
+        "未确认需求1项"]
     text = _text(folder, "王芳", "全公司周报 09-04")
     assert "本周完成" not in text and "按时完成率" not in text and "完成0项" not in text
     assert ("督办自 2026-09-14 10:00 开始跟踪工作簿。这一周（2026-09-04 17:00 至 2026-09-11 17:00）开始于此之前，"
@@ -67,7 +68,7 @@ def test_a_week_that_ended_before_the_first_check_is_the_baseline_not_a_week_of_
             "从督办完整看到的第一周（2026-09-18 17:00 至 2026-09-24 17:00）起正式统计，趋势也从那周开始。") in text
     # the average age of the one open item whose start is known (the request) says it is one of ten
     assert "未完成: 10  (平均未完成 3 天（1/10 项可算）)" in text
-    assert "跨部门需求: 现有未确认接收的需求 1 项，最久已等待 9.5 工作小时" in text
+    assert "现在等待中\r\n- 跨部门需求: 现有未确认接收的需求 1 项，最久已等待 9.5 工作小时" in text
     assert "趋势从督办完整看到的第一周（2026-09-18 17:00 至 2026-09-24 17:00）开始。" in text
     assert "趋势图在有两期数据后显示" not in text
     assert summary_json(run)["baseline"] == {
@@ -79,8 +80,8 @@ def test_a_week_that_began_before_the_first_check_is_the_baseline_too_and_neithe
     folder, s, runs = adopted
     run = runs["partial"]
     assert run.baseline is not None
-    assert "【督办】全公司周报 09-11 – 09-18（基线）：督办自 2026-09-14 10:00 开始跟踪，现有未完成9项，逾期2项，阻塞0项" in {
-        m.subject for m in run.outgoing}
+    assert ("【督办】全公司周报 09-11 – 09-18（基线）：督办自 2026-09-14 10:00 开始跟踪，现有未完成9项，逾期2项，阻塞0项，"
+            "未确认需求1项") in {m.subject for m in run.outgoing}
     with SummaryStore(folder / s["state"]["path"], read_only=True) as store:
         stored = store.load([runs[k].period for k in ("before", "partial", "first", "second")], "company", "")
     assert sorted(stored) == [runs["first"].period.end.isoformat(), runs["second"].period.end.isoformat()]
@@ -133,6 +134,7 @@ def test_a_month_duban_saw_in_part_is_the_baseline_and_the_next_review_says_ther
     text = october.get_body(("plain",)).get_content()
     assert "* 上月督办没有完整看到（督办自 2026-09-14 10:00 开始跟踪），没有可对比的数字。" in text
     assert "任务按时完成率: —\r\n" in text and "上月 —" not in text
+    assert "这是全公司2026年10月的月度复盘：按时完成率、平均响应时长和会议次数。" in text
     assert "上月</th>" not in october.get_body(("html",)).get_content()
     assert "这是督办完整看到的第一个月（督办自 2026-09-14 10:00 开始跟踪），趋势从这个月算起：下月的复盘起显示趋势图。" in text
 

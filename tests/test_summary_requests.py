@@ -57,7 +57,9 @@ def test_a_department_that_ignores_its_requests_is_counted_not_reported_as_havin
 
 def test_the_mail_says_how_many_wait_how_long_and_that_the_average_counts_them(ignored):
     folder, _s, _run = ignored
-    text = _mail(folder, "郑浩", "研发部周报").get_body(("plain",)).get_content()
+    mail = _mail(folder, "郑浩", "研发部周报")
+    assert mail["Subject"] == "【督办】研发部周报 09-11 – 09-18：完成0项，逾期0项，阻塞0项，未确认需求4项"
+    text = mail.get_body(("plain",)).get_content()
     assert "跨部门需求: 本周没有" not in text
     assert ("跨部门需求: 本周提交 4 项，确认接收 0 项；截至期末仍未确认 4 项，最久已等待 61 工作小时；"
             "确认接收平均 31.75 工作小时（含未确认的4项，按已等待时间计（至少））；2工作小时内确认 0/3（0%）") in text

@@ -26,7 +26,7 @@ TEXT = {
         "what_week": "这一周", "what_month": "{month}",
         "stock": "未完成、逾期、阻塞、未按时更新、未确认的需求：截至 {as_of}（生成报表时）的状态。",
         "requests": "现有未确认接收的需求 {n} 项，最久已等待 {oldest}", "requests_none": "没有未确认接收的需求",
-        "meetings": "会议行动项未完成 {n} 项",
+        "meetings": "会议行动项未完成 {n} 项", "times": "现在等待中",
         "trend": "趋势从督办完整看到的第一{unit}（{first_start} 至 {first_end}）开始。",
         "archive_title": "{title}（基线：督办自 {since} 开始跟踪）",
         "archive_note": "本期开始于督办首次检查（{since}）之前，督办没有看到它的全部：完成、新建、响应时效等本期数字无从统计，留空；"
@@ -44,7 +44,7 @@ TEXT = {
         "what_week": "The week", "what_month": "{month}",
         "stock": "Open, overdue, blocked, not updated, requests not acknowledged: as at {as_of} (when the report was made).",
         "requests": "{n} not acknowledged now, the oldest waiting {oldest}", "requests_none": "none waiting for acknowledgement",
-        "meetings": "{n} meeting actions open",
+        "meetings": "meeting actions open: {n}", "times": "Waiting now",
         "trend": "The trend starts with the first {unit} duban sees whole ({first_start} to {first_end}).",
         "archive_title": "{title} (baseline: duban watches since {since})",
         "archive_note": "This period began before duban's first check ({since}), so duban did not see all of it: its "
@@ -117,8 +117,10 @@ def baseline_view(stock: Figures, period: Period, watched: datetime, first: Peri
                                 first_start=first_start, first_end=first_end),
         stock_note=t["stock"].format(as_of=as_of), tiles=_tiles(d, v, True)[1:], monthly=None, chart=None,
         chart_later=t["trend"].format(unit=unit, first_start=first_start, first_end=first_end),
-        times=_times(d, t, v), departments=_flows_blank(_departments(stock, v)) if scope == "company" else [],
+        times_title=t["times"], times=_times(d, t, v), departments=_flows_blank(_departments(stock, v)) if scope == "company" else [],
         notes=[v["note_age"].format(n=d["open_age_unknown"])] if d.get("open_age_unknown") else [])
+    if d.get("requests_unacked"):
+        view["subject"] += v["subject_unacked"].format(n=d["requests_unacked"])
     return view
 
 

@@ -25,6 +25,8 @@ TEXT = {
         "subject_month": "【督办】{scope}{month}月度复盘：按时完成率{rate}，会议{meetings}次",
         "intro_week": "这是{scope}本周（{start} 至 {end}）的工作周报。",
         "intro_month": "这是{scope}{month}的月度复盘：按时完成率、平均响应时长和会议次数与上月对比。",
+        "intro_month_alone": "这是{scope}{month}的月度复盘：按时完成率、平均响应时长和会议次数。",
+        "subject_unacked": "，未确认需求{n}项",
         "stock_week": "未完成、逾期、阻塞、下周到期：截至 {end}（本周结束时）的状态；未按时更新：截至 {as_of}（生成报表时）的状态。",
         "stock_month": "未完成、逾期、阻塞、下月到期：截至 {end}（本月结束时）的状态；未按时更新：截至 {as_of}（生成报表时）的状态。",
         "list_as_of": "截至 {end} 的状态", "blocked_as_of": "截至 {end} 的状态；需协助部门为现在填写的内容",
@@ -77,6 +79,8 @@ TEXT = {
         "subject_month": "[duban] {scope} monthly review {month}: on-time rate {rate}, meetings held: {meetings}",
         "intro_week": "This is the weekly report of {scope} for {start} to {end}.",
         "intro_month": "This is the monthly review of {scope} for {month}: on-time completion, average response time and meetings, against the month before.",
+        "intro_month_alone": "This is the monthly review of {scope} for {month}: on-time completion, average response time and meetings.",
+        "subject_unacked": ", requests not acknowledged: {n}",
         "stock_week": "Open, overdue, blocked, due next week: as at {end} (the week's end); not updated: as at {as_of} (when the report was made).",
         "stock_month": "Open, overdue, blocked, due next month: as at {end} (the month's end); not updated: as at {as_of} (when the report was made).",
         "list_as_of": "as at {end}", "blocked_as_of": "as at {end}; the help-needed department as filled in now",
@@ -214,8 +218,12 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
     if week and any(f is None or f.get("open") is None for _p, f in points[:-1]):
         view["notes"].append(t["note_trend"])
     view["monthly_compare"] = bool(view["monthly"]) and any(m["prev"] != DASH for m in view["monthly"])
-    if view["monthly"] and not view["monthly_compare"] and since is not None:
-        view["notes"].insert(0, t["no_compare"].format(since=since))
+    if view["monthly"] and not view["monthly_compare"]:
+        view["intro"] = t["intro_month_alone"].format(scope=title, month=month)
+        if since is not None:
+            view["notes"].insert(0, t["no_compare"].format(since=since))
+    if d.get("requests_unacked"):      # the subject, too, shows requests left waiting
+        view["subject"] += t["subject_unacked"].format(n=d["requests_unacked"])
     view["notes"].append(t["note_completion"])
     if archive is not None:       # a file:// link, as the digests give for workbooks (mail.share_path)
         share = Share.of(settings["mail"].get("share_path"), folder)
