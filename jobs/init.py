@@ -48,7 +48,7 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
     with _no_job_running(folder, replaced):
         kept_in = _set_aside(folder, replaced, now or datetime.now())
         rows = demo_data.demo_rows(today or date.today(), lang) if demo else {}
-        names = demo_data.directory_names() if demo else []
+        names = demo_data.directory_names(lang) if demo else []
         departments = demo_data.directory_departments(lang) if demo else []
         created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names, departments)
                           for key, path in targets.items())
@@ -139,7 +139,7 @@ def config_text(lang: str, demo: bool = False) -> str:
     text = _set(config.default_text(), "language", '"zh"', f'"{lang}"') if lang != "zh" else config.default_text()
     if not demo:
         return text
-    text = _set(text, "clerks", r"\[\]", f'["{demo_data.CLERK}"]')
+    text = _set(text, "clerks", r"\[\]", f'["{demo_data.clerk(lang)}"]')
     return _set(text, "hold_outside_office_hours", "true", "false  # demo")
 
 

@@ -1,7 +1,9 @@
 """Demo data for `duban init --demo`: realistic rows, dated from today, that fire every rule.
 
-The Q3 new-product launch (seed 002) runs through tasks, project log, RACI and meetings. Every
-person named is in the directory; the only data problems are the ones in DEMO_PROBLEMS.
+This quarter's new-product launch (seed 002; "Q4新品推广项目" in December) runs through tasks,
+project log, RACI and meetings. Every person named is in the directory; the only data problems
+are the ones in DEMO_PROBLEMS. The English demo is English throughout: people's names (pinyin,
+family name first), departments, everyone's mail language and the typing mistakes.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 import chinese_calendar
 
 DEMO_PROBLEMS: list[tuple[str, str, str]] = [
-    ("tasks", "bad-date", "due"),                          # 截止日期 “11月31日”
+    ("tasks", "bad-date", "due"),                          # 截止日期 “11月31日” (English: "Nov 31")
     ("tasks", "status-progress-mismatch", "status"),       # 已完成 but 50%
 ]
 
@@ -45,9 +47,30 @@ PEOPLE = (
     ("王芳", "wangfang", "综合管理部", "督办文员", "Follow-up Clerk", False, "杨帆", "zh"),
 )
 
+# The English demo's names: pinyin, family name first (as the demo's own English text writes "Wu Ting").
+NAMES_EN = {
+    "张伟": "Zhang Wei", "李娜": "Li Na", "陈静": "Chen Jing", "刘洋": "Liu Yang", "赵磊": "Zhao Lei",
+    "孙丽": "Sun Li", "钱坤": "Qian Kun", "周敏": "Zhou Min", "吴婷": "Wu Ting", "郑浩": "Zheng Hao",
+    "马超": "Ma Chao", "林峰": "Lin Feng", "徐凯文": "Xu Kaiwen", "何俊": "He Jun", "郭佳": "Guo Jia",
+    "高翔": "Gao Xiang", "罗琳": "Luo Lin", "宋雨": "Song Yu", "韩梅": "Han Mei", "杨帆": "Yang Fan",
+    "王芳": "Wang Fang",
+}
+
 CLERK = "王芳"          # the demo's follow-up clerk: she gets the problems report
 
-Q3 = ("Q3新品推广项目", "Q3 new product launch")
+
+def clerk(lang: str = "zh") -> str:
+    """The clerk's name as the demo's directory (in `lang`) writes it."""
+    return CLERK if lang == "zh" else NAMES_EN[CLERK]
+
+
+def _quarter(today: date) -> dict[str, tuple[str, str]]:
+    """The names that carry the quarter, for the quarter `today` is in (no "Q3" in December)."""
+    q = f"Q{(today.month - 1) // 3 + 1}"
+    return {"launch": (f"{q}新品推广项目", f"{q} new product launch"),
+            "budget": (f"{q}推广预算编制", f"{q} promotion budget"),
+            "budget_cap": (f"确认{q}推广预算上限", f"Confirm the {q} promotion budget cap"),
+            "weekly": (f"{q}新品推广周协调会", f"{q} launch weekly coordination")}
 SELLING_POINTS = ("新品核心卖点提炼", "Distil the new product's key selling points")
 CHANNEL_PLAN = ("渠道推广方案制定", "Draw up the channel promotion plan")
 COMPLAINT_TRAINING = ("客诉应对流程培训", "Train staff on the complaint-handling process")
@@ -59,6 +82,7 @@ class _Days:
 
     def __init__(self, today: date):
         self.today = today
+        self.named = _quarter(today)      # this quarter's project, budget and meeting names
 
     def work(self, n: int) -> date:
         """The date `n` working days after (n > 0) or before (n < 0) today."""
@@ -96,13 +120,36 @@ def demo_rows(today: date, lang: str = "zh") -> dict[str, list[dict]]:
 
     makers = {"tasks": _tasks, "projects": _projects, "requests": _requests, "incidents": _incidents,
               "meetings": _meetings, "customers": _customers, "raci": _raci, "directory": _directory}
-    return {key: make(days, t, dept) for key, make in makers.items()}
+    rows = {key: make(days, t, dept) for key, make in makers.items()}
+    return rows if lang == "zh" else _in_english(rows)
+
+
+def _in_english(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """The rows with every person's name in English (several names joined by commas, as the
+    English template asks) and everyone reading mail in English."""
+    from .kinds import KINDS
+    from .schema import ColumnType
+
+    def names(value: str) -> str:
+        return ", ".join(NAMES_EN[n] for n in value.split("、"))
+
+    for key, found in rows.items():
+        people = [c.key for c in KINDS[key].columns if c.type in (ColumnType.PERSON, ColumnType.PEOPLE)]
+        if key == "directory":
+            people.append("name")
+        for row in found:
+            for column in people:
+                if row.get(column):
+                    row[column] = names(row[column])
+            if key == "directory":
+                row["language"] = "en"
+    return rows
 
 
 def _tasks(d: _Days, t, dept) -> list[dict]:
     def row(task, owner, department, priority, due, progress, status, note, updated=None,
-            project=Q3, initiator="张伟", collaborators="", help_from=""):
-        return {"task": t(task), "project": t(project) if project else "", "initiator": initiator,
+            project=None, initiator="张伟", collaborators="", help_from=""):
+        return {"task": t(task), "project": t(project or d.named["launch"]), "initiator": initiator,
                 "owner": owner, "collaborators": collaborators, "department": dept(department),
                 "priority": priority, "due": due, "progress": progress, "status": status,
                 "help_from": dept(help_from) if help_from else "", "note": t(note),
@@ -133,9 +180,10 @@ def _tasks(d: _Days, t, dept) -> list[dict]:
             updated=d.cal(-10), project=none, initiator="宋雨"),                              # stale
         row(("官网新品专题页上线", "Launch the product page on the website"), "马超", "研发部", "medium",
             d.work(-3), 1.0, "done", ("专题页已上线，访问正常。", "Page is live and working.")),          # done
-        row(("Q3推广预算编制", "Q3 promotion budget"), "郭佳", "财务部", "low", d.work(-5), 1.0, "done",
+        row(d.named["budget"], "郭佳", "财务部", "low", d.work(-5), 1.0, "done",
             ("预算表已提交市场部。", "Budget sheet sent to Marketing.")),                                 # done
-        row(("会员积分系统接口联调", "Integrate the loyalty points API"), "林峰", "研发部", "medium", "11月31日",
+        row(("会员积分系统接口联调", "Integrate the loyalty points API"), "林峰", "研发部", "medium",
+            t(("11月31日", "Nov 31")),
             0.5, "in_progress", ("联调环境已就绪。", "Test environment ready."), project=none,
             initiator="郑浩"),                                                          # DEMO_PROBLEMS bad-date
         row(("季度供应商对账", "Quarterly supplier reconciliation"), "郭佳", "财务部", "low", d.work(-1), 0.5,
@@ -156,8 +204,8 @@ def _tasks(d: _Days, t, dept) -> list[dict]:
 def _projects(d: _Days, t, dept) -> list[dict]:
     participants = ("产品部、销售部、客服部", "Product, Sales, Customer Service")
 
-    def row(item, lead, cooperating, due, owner, status, notes, updated=None, project=Q3):
-        return {"project": t(project), "initiator": "张伟", "participants": t(participants),
+    def row(item, lead, cooperating, due, owner, status, notes, updated=None, project=None):
+        return {"project": t(project or d.named["launch"]), "initiator": "张伟", "participants": t(participants),
                 "item": t(item), "lead": dept(lead), "cooperating": cooperating,
                 "due": due, "owner": owner, "status": status, "notes": t(notes),
                 "last_update": updated or d.today}
@@ -203,13 +251,13 @@ def _requests(d: _Days, t, dept) -> list[dict]:
         row(("开通新品销售数据权限", "Grant access to new product sales data"),
             ("用于销售数据看板。", "For the sales dashboard."), "研发部", "徐凯文", "运营部", "罗琳", "medium", s3,
             d.work(4), s3 + hour / 2, s3 + 3 * hour, "in_progress"),
-        row(("确认Q3推广预算上限", "Confirm the Q3 promotion budget cap"),
+        row(d.named["budget_cap"],
             ("渠道推广方案需要预算上限。", "The channel plan needs a budget cap."), "市场部", "张伟", "财务部", "何俊",
             "high", s4, d.work(-2), s4 + hour, s4 + 20 * hour, "done"),
         row(("增加展会临时搭建预算", "Extra budget for a trade-show stand"),
             ("参加行业展会。", "For an industry trade show."), "销售部", "赵磊", "财务部", "郭佳", "low", s5, d.work(2),
             s5 + hour, s5 + 18 * hour, "rejected",
-            ("本季度预算已锁定，建议并入第四季度展会计划。", "This quarter's budget is locked; fold it into the Q4 show plan.")),
+            ("本季度预算已锁定，建议并入下季度展会计划。", "This quarter's budget is locked; fold it into next quarter's show plan.")),
         row(("导出客户满意度调研数据", "Export the customer satisfaction survey data"),
             ("编制月度客户满意度报告。", "For the monthly satisfaction report."), "运营部", "罗琳", "研发部", "马超",
             "medium", s6, d.work(-1), s6 + hour, s6 + 6 * hour, "in_progress"),              # overdue
@@ -247,7 +295,7 @@ def _incidents(d: _Days, t, dept) -> list[dict]:
 
 
 def _meetings(d: _Days, t, dept) -> list[dict]:
-    weekly = (("Q3新品推广周协调会", "Q3 launch weekly coordination"), d.at(d.work(-1), "14:00"), "张伟", "李娜", None)
+    weekly = (d.named["weekly"], d.at(d.work(-1), "14:00"), "张伟", "李娜", None)
     monthly_at = d.at(d.work(-6), "10:00")
     monthly = (("月度跨部门协调会", "Monthly cross-department meeting"), monthly_at, "杨帆", "王芳",
                monthly_at + timedelta(minutes=90))
@@ -296,7 +344,7 @@ def _customers(d: _Days, t, dept) -> list[dict]:
 
 def _raci(d: _Days, t, dept) -> list[dict]:
     def row(task, r, a, c, i):
-        return {"project": t(Q3), "task": t(task), "responsible": r, "accountable": a,
+        return {"project": t(d.named["launch"]), "task": t(task), "responsible": r, "accountable": a,
                 "consulted": c, "informed": i}
 
     return [
@@ -314,9 +362,9 @@ def _directory(d: _Days, t, dept) -> list[dict]:
             for name, user, department, title_zh, title_en, head, manager, language in PEOPLE]
 
 
-def directory_names() -> list[str]:
+def directory_names(lang: str = "zh") -> list[str]:
     """Every person in the demo directory, in directory order (for the hidden _names sheet)."""
-    return [p[0] for p in PEOPLE]
+    return [p[0] if lang == "zh" else NAMES_EN[p[0]] for p in PEOPLE]
 
 
 def directory_departments(lang: str = "zh") -> list[str]:

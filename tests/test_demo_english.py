@@ -1,0 +1,65 @@
+"""The English demo is English throughout, and the demo's names fit the date it is made on (issue 17, 8 and 11)."""
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from books import cli
+from workbooks import demo
+from workbooks.kinds import KINDS
+
+CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _strings(rows: dict) -> list[str]:
+    return [v for found in rows.values() for row in found for v in row.values() if isinstance(v, str)]
+
+
+def test_the_english_demos_mails_are_all_in_english(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo", "--lang", "en").returncode == 0
+    assert cli("remind", str(folder)).returncode in (0, 1)
+    reminders = sorted((folder / "outbox").glob("*.eml"))
+    assert cli("alert", str(folder)).returncode in (0, 1)
+    mails = sorted((folder / "outbox").glob("*.eml"))
+    assert len(reminders) >= 10 and len(mails) > len(reminders)          # the urgent alerts too
+    for path in mails:
+        mail = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+        for part in (str(mail["subject"]), str(mail["to"]), mail.get_body(("plain",)).get_content(),
+                     mail.get_body(("html",)).get_content()):
+            assert not CJK.search(part), (path.name, CJK.findall(part)[:10], part[:300])
+
+
+def test_the_english_demo_directory_names_people_in_english_who_read_english(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo", "--lang", "en").returncode == 0
+    people = load_workbook(folder / KINDS["directory"].filename("en")).worksheets[0]
+    rows = list(people.iter_rows(min_row=2, values_only=True))
+    header = [c.value for c in people[1]]
+    assert len(rows) == len(demo.PEOPLE)
+    assert {row[header.index("Language")] for row in rows} == {"en"}
+    assert not [row for row in rows if CJK.search(" ".join(str(v) for v in row if v))]
+    assert 'clerks = ["Wang Fang"]' in (folder / "duban.toml").read_text(encoding="utf-8")
+    names = load_workbook(folder / KINDS["tasks"].filename("en"))["_names"]
+    assert [c.value for c in names["A"]][1:] == demo.directory_names("en")
+
+
+def test_the_english_demo_data_has_no_chinese_and_an_english_typo():
+    rows = demo.demo_rows(date(2026, 12, 6), "en")
+    assert not [s for s in _strings(rows) if CJK.search(s)]
+    assert "Nov 31" in [row["due"] for row in rows["tasks"]]
+    assert "Li Na, Sun Li" in [row["consulted"] for row in rows["raci"]]      # several names: commas
+
+
+@pytest.mark.parametrize("lang", ("zh", "en"))
+def test_the_demo_project_is_this_quarters(lang):
+    december = _strings(demo.demo_rows(date(2026, 12, 6), lang))
+    assert not [s for s in december if re.search(r"Q[123]", s)]
+    assert any(s.startswith("Q4") for s in december)
+    august = _strings(demo.demo_rows(date(2026, 8, 3), lang))
+    assert any(s.startswith("Q3") for s in august) and not [s for s in august if re.search(r"Q[124]", s)]
