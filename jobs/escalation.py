@@ -15,6 +15,7 @@ from mailer.message import PLAIN_ADDRESS
 from workbooks.directory import Directory
 from workbooks.problems import Problem
 from workbooks.records import WorkbookRead
+from workbooks.schema import Role
 
 from .notify import Raci, Router, escalation_targets, owner_department
 from .rules import Flag
@@ -52,14 +53,20 @@ class Reach:
         return a no-department-head problem per department whose head an escalation lacked."""
         router = Router(self.directory)
         lacking: dict[str, list[int]] = {}
+        answers: dict[tuple, tuple[str | None, str | None]] = {}   # many rows share one routing question
         for rec in read.records:
             found = flags.get(rec.row)
             if not found or not any(f.rule == "escalated" for f in found):
                 continue
-            department = owner_department(rec, router)
+            key = _routing_key(rec, self.raci)
+            if key not in answers:
+                department = owner_department(rec, router)
+                answers[key] = (department, self._unsent(rec, router, department))
+            department, why = answers[key]
             if department and not router.heads_of(department) and self.directory:
                 lacking.setdefault(department, []).append(rec.row)
-            flags[rec.row] = [self.reword(rec, f, router) for f in found]
+            if why:
+                flags[rec.row] = [_reworded(f, why, department) if f.rule == "escalated" else f for f in found]
         return [_problem(read, department, rows) for department, rows in lacking.items()]
 
     def reword(self, rec, flag: Flag, router: Router | None = None) -> Flag:
@@ -84,6 +91,17 @@ class Reach:
         if department and router.heads_of(department):
             return "own-head"
         return "no-head" if department else "no-department"
+
+
+def _routing_key(rec, raci: Raci) -> tuple:
+    """What the escalation routing of `rec` depends on: its owner, its department, whom it
+    asks for help and the RACI Accountable of its task (escalation_targets, owner_department)."""
+    return (_key(rec.role(Role.OWNER)), _key(rec.role(Role.DEPARTMENT)), _key(rec.role(Role.HELP_FROM)),
+            tuple(raci.accountable(rec)))
+
+
+def _key(value) -> object:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _addressable(directory: Directory, name: str) -> bool:
