@@ -79,7 +79,7 @@ def check(folder: Path = Folder,
     from .check import check_folder
 
     settings, moment = _with_workbooks(folder, now)
-    with report.progress(settings) as tick:
+    with report.progress(settings) as tick, recorded_by_hand(folder, settings, "check", moment, dry_run):
         result = check_folder(folder, settings, moment, dry_run, tick)
     report.check_summary(result, settings, as_json)
     if report.refused(result):      # a refused write is for a person to fix; a skip (open in Excel) is routine
@@ -129,7 +129,8 @@ def remind(folder: Path = Folder,
     from .remind import remind as run_remind
 
     settings, moment = _with_workbooks(folder, now, mail=True)
-    run = run_remind(folder, settings, moment, dry_run)
+    with recorded_by_hand(folder, settings, "remind", moment, dry_run):
+        run = run_remind(folder, settings, moment, dry_run)
     mail_summary(run, settings, as_json)
     if run.refused or run.undelivered:  # a refused write, or mail that could not go: a scheduler must notice
         raise typer.Exit(1)
@@ -145,7 +146,8 @@ def alert(folder: Path = Folder,
     from .remind import alert as run_alert
 
     settings, moment = _with_workbooks(folder, now, mail=True)
-    run = run_alert(folder, settings, moment, dry_run)
+    with recorded_by_hand(folder, settings, "alert", moment, dry_run):
+        run = run_alert(folder, settings, moment, dry_run)
     mail_summary(run, settings, as_json)
     if run.refused or run.undelivered:
         raise typer.Exit(1)
@@ -167,7 +169,10 @@ def summary(folder: Path = Folder,
     if week == month:
         raise UsageError("请只给出 --week 或 --month 其中之一。 / give exactly one of --week or --month.")
     settings, moment = _with_workbooks(folder, now, mail=True)
-    show(run_summary(folder, settings, moment, "week" if week else "month", dry_run, dept, project), settings, as_json)
+    kind = "week" if week else "month"
+    with recorded_by_hand(folder, settings, f"summary_{kind}", moment, dry_run):
+        run = run_summary(folder, settings, moment, kind, dry_run, dept, project)
+    show(run, settings, as_json)
 
 
 @app.command()
@@ -301,6 +306,12 @@ def _settings(folder: Path, mail: bool = False) -> dict:
     _state["folder"] = folder                             # naming the folder when the error names no file
     _state["clerks"] = (folder, settings)   # main() says, after the output, if no clerk is named
     return settings
+
+
+def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bool):
+    """The job's run kept for `duban status`, marked "by hand" (jobs.serve.runs)."""
+    from .serve.runs import recorded_by_hand as record
+    return record(folder, settings, job, moment, dry_run)
 
 
 def _with_workbooks(folder: Path, now: str | None, mail: bool = False):

@@ -126,3 +126,38 @@ def test_ssl_against_a_plain_server_says_to_try_starttls(tmp_path, smtp_server, 
         hint = 'this server answers in plain text on that port, so try security = "starttls"'
         assert "A mail setting is wrong" in done.stderr and hint in done.stderr, done.stderr
     assert hint in status, status                                     # and duban status says it until fixed
+
+
+# ---- jobs run by hand in `duban status` --------------------------------------------------------------
+def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
+    from jobs import config
+    from jobs.check import run_lock
+    from jobs.serve.runs import Runs
+
+    folder = _folder(tmp_path, "[state]\nlock_wait_seconds = 0\n")
+    assert duban("check", folder, "--now", "2026-11-23T09:00").returncode == 0
+    assert duban("remind", folder, "--now", "2026-11-23T09:30").returncode == 0
+    assert duban("check", folder, "--now", "2026-11-23T10:00", "--dry-run").returncode == 0   # records nothing
+    settings = config.load(folder)
+    with run_lock(folder, settings, "test"):              # another job holds the folder: this one fails
+        refused = duban("alert", folder, "--now", "2026-11-23T10:05")
+    assert refused.returncode == 1, refused.stderr
+
+    data = json.loads(duban("status", folder, "--json").stdout)
+    jobs = {j["job"]: j for j in data["jobs"]}
+    assert (jobs["check"]["result"], jobs["check"]["by_hand"], jobs["check"]["scheduled"]) == \
+        ("ok", True, "2026-11-23T09:00:00+08:00")
+    assert (jobs["remind"]["result"], jobs["remind"]["by_hand"]) == ("ok", True)
+    assert (jobs["alert"]["result"], jobs["alert"]["by_hand"]) == ("failed", True)
+    assert "another duban job is running" in jobs["alert"]["error"] or "正在运行" in jobs["alert"]["error"]
+    assert jobs["summary_week"]["last_run"] is None
+    assert [(r["job"], r["result"], r["by_hand"]) for r in data["runs"]] == \
+        [("alert", "failed", True), ("remind", "ok", True), ("check", "ok", True)]
+
+    shown = duban("status", folder).stdout
+    assert re.search(r"检查\s+每 30 分钟\s+\S+ \S+\s+成功（手动）", shown), shown
+    assert re.search(r"2026-11-23 09:30 每日提醒\s+成功（手动）", shown), shown
+    assert re.search(r"2026-11-23 10:05 紧急提醒\s+失败（手动）.* — ", shown), shown
+    # serve's catch-up reads only its own runs: a check by hand does not stand in for a scheduled one
+    with Runs(folder / settings["state"]["path"], ZoneInfo("Asia/Shanghai"), read_only=True) as runs:
+        assert runs.last_settled("check") is None and runs.last("remind") == []

@@ -59,7 +59,8 @@ def test_serve_runs_shows_in_status_refuses_a_second_and_stops_on_sigterm(tmp_pa
         check = next(j for j in status["jobs"] if j["job"] == "check")
         assert check["next_run"] and check["result"] in ("ok", "failed")
         assert set(status["queue"]) >= {"waiting", "oldest", "failed"}
-        assert set(status["runs"][0]) == {"job", "scheduled", "started", "finished", "result", "error"}
+        assert set(status["runs"][0]) == {"job", "scheduled", "started", "finished", "result", "error", "by_hand"}
+        assert not any(r["by_hand"] for r in status["runs"])          # serve's own runs
 
         human = cli("status", str(folder))
         assert "serve is running" in human.stdout or "后台服务运行中" in human.stdout

@@ -1,5 +1,9 @@
 """serve's tables in state.db: every run (job, scheduled time, start, end, result, error), the
 workbooks whose write keeps being skipped, the self-alerts told, and a few facts (last vacuum).
+Jobs a person runs by hand (`duban check`, `remind`, `alert`, `summary`) are kept in a table of
+their own, `hand_runs`, for `duban status` to show marked "by hand": serve's catch-up and its
+self-alerts read only its own runs, so a hand run neither stands in for a scheduled one nor counts
+towards "failed twice in a row".
 
 Times are stored as UTC ISO strings (sortable as text) and handed back in the company zone.
 `settled` marks a slot as dealt with for the catch-up (ok, failed, timeout, or skipped on purpose);
@@ -8,10 +12,14 @@ a run cut short by a stop is recorded but not settled, so the next start runs it
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone, tzinfo
 from pathlib import Path
+from typing import Iterator
 
+from ..errors import DubanError
 from ..state import connect
 
 SCHEMA = """
@@ -25,6 +33,9 @@ CREATE TABLE IF NOT EXISTS serve_skips (
 CREATE TABLE IF NOT EXISTS serve_told (
     problem TEXT NOT NULL, day TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (problem, day));
 CREATE TABLE IF NOT EXISTS serve_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS hand_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, scheduled TEXT NOT NULL, started TEXT NOT NULL,
+    finished TEXT NOT NULL, result TEXT NOT NULL, error TEXT);
 """
 RESULTS = ("ok", "failed", "timeout", "skipped")
 
@@ -47,11 +58,12 @@ class Run:
     result: str
     error: str | None
     detail: dict
+    by_hand: bool = False     # run from the command line, not by serve (`scheduled`: its --now)
 
     def as_json(self) -> dict:
         iso = lambda t: t.isoformat(timespec="seconds") if t else None   # noqa: E731
         return {"job": self.job, "scheduled": iso(self.scheduled), "started": iso(self.started),
-                "finished": iso(self.finished), "result": self.result, "error": self.error}
+                "finished": iso(self.finished), "result": self.result, "error": self.error, "by_hand": self.by_hand}
 
 
 class Runs:
@@ -114,7 +126,32 @@ class Runs:
                 for i, job, s, a, b, r, e, d in rows]
 
     def forget_before(self, cutoff: datetime) -> int:
-        return self.db.execute("DELETE FROM serve_runs WHERE scheduled < ?", (utc(cutoff),)).rowcount
+        return (self.db.execute("DELETE FROM serve_runs WHERE scheduled < ?", (utc(cutoff),)).rowcount
+                + self.db.execute("DELETE FROM hand_runs WHERE started < ?", (utc(cutoff),)).rowcount)
+
+    # ---- jobs run by hand ---------------------------------------------------------------------
+    def by_hand(self, job: str, at: datetime, started: datetime, finished: datetime, result: str,
+                error: str | None = None) -> None:
+        """A job a person ran from the command line (`at`: the time it ran as, its --now)."""
+        assert result in RESULTS, result
+        self.db.execute("INSERT INTO hand_runs (job, scheduled, started, finished, result, error) VALUES "
+                        "(?,?,?,?,?,?)", (job, utc(at), utc(started), utc(finished), result, error))
+
+    def last_by_hand(self, job: str) -> Run | None:
+        found = self._hand("WHERE job=? ORDER BY started DESC, id DESC LIMIT 1", (job,))
+        return found[0] if found else None
+
+    def recent_with_hand(self, count: int) -> list[Run]:
+        """The latest runs of serve and by hand together, newest first (by when they started, or
+        for a recorded skip, when it was recorded)."""
+        runs = self.recent(count) + self._hand("ORDER BY started DESC, id DESC LIMIT ?", (count,))
+        return sorted(runs, key=lambda r: r.started or r.finished or r.scheduled, reverse=True)[:count]
+
+    def _hand(self, tail: str, args: tuple) -> list[Run]:
+        rows = self.db.execute(f"SELECT id, job, scheduled, started, finished, result, error FROM hand_runs {tail}",
+                               args).fetchall()
+        return [Run(i, job, local(s, self.tz), local(a, self.tz), local(b, self.tz), r, e, {}, by_hand=True)
+                for i, job, s, a, b, r, e in rows]
 
     # ---- skipped writes ---------------------------------------------------------------------
     def note_skips(self, skipped: dict[str, str], written: list[str], now: datetime) -> None:
@@ -147,3 +184,32 @@ class Runs:
 
     def set_fact(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO serve_meta VALUES (?,?)", (key, value))
+
+
+@contextmanager
+def recorded_by_hand(folder: Path, settings: dict, job: str, at: datetime, dry_run: bool = False) -> Iterator[None]:
+    """Around a job run from the command line: its run in `hand_runs` (ok, or failed with the
+    sentence that stopped it), for `duban status`. A dry run records nothing, as it promises; a
+    record that cannot be written (the state database unwritable: the job has said so) is left out."""
+    if dry_run:
+        yield
+        return
+    started, error = datetime.now(timezone.utc), None
+    try:
+        yield
+    except BaseException as exc:
+        if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            said = exc.text(settings["company"]["language"]) if callable(getattr(exc, "text", None)) else str(exc)
+            error = (said if isinstance(exc, DubanError) else f"{type(exc).__name__}: {exc}")[:500]
+            _note(folder, settings, job, at, started, "failed", error)
+        raise
+    _note(folder, settings, job, at, started, "ok", None)
+
+
+def _note(folder: Path, settings: dict, job: str, at: datetime, started: datetime, result: str,
+          error: str | None) -> None:
+    try:
+        with Runs(folder / settings["state"]["path"], at.tzinfo or timezone.utc) as runs:
+            runs.by_hand(job, at, started, datetime.now(timezone.utc), result, error)
+    except (sqlite3.Error, OSError, DubanError):
+        pass

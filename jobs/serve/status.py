@@ -1,8 +1,8 @@
 """`duban status DIR`: is serve running, what ran, what failed, what waits.
 
 JSON: {"serve": {"running", "host", "pid", "since", "heartbeat"}, "jobs": [{"job", "schedule",
-"last_run", "result", "next_run", "in_future" (the last run is later than now: shown in red)}], "runs": [{"job", "scheduled", "started", "finished", "result",
-"error"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"}, "skipped":
+"last_run", "result", "by_hand", "next_run", "in_future" (the last run is later than now: shown in red)}], "runs": [{"job", "scheduled", "started", "finished", "result",
+"error", "by_hand"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"}, "skipped":
 [{"workbook", "since", "last", "reason"}]}. Times are ISO 8601 in the company zone. The terminal text
 follows company.language (TEXT, zh or en); the JSON keys and values stay as stored.
 """
@@ -39,19 +39,26 @@ def gather(folder: Path, settings: dict, runs_wanted: int = 10, now: datetime | 
     with Runs(db, tz, read_only=True) as runs:
         jobs = []
         for spec in specs(settings):
-            last = runs.last(spec.job, 1, ran=False)
+            last = _latest(runs.last(spec.job, 1, ran=False), runs.last_by_hand(spec.job))
             nxt = spec.next(now, calendar) if spec.kind != "off" else None
             jobs.append({"job": spec.job, "schedule": spec.describe(),
                          "last_run": _iso(last[0].started or last[0].scheduled) if last else None,
                          "scheduled": _iso(last[0].scheduled) if last else None,
                          "result": last[0].result if last else None,
                          "error": last[0].error if last else None,
+                         "by_hand": bool(last) and last[0].by_hand,
                          "next_run": _iso(nxt),
                          "in_future": bool(last) and (last[0].started or last[0].scheduled) > now})
-        recent = [r.as_json() for r in runs.recent(runs_wanted)] if runs_wanted > 0 else []
+        recent = [r.as_json() for r in runs.recent_with_hand(runs_wanted)] if runs_wanted > 0 else []
         skipped = [{"workbook": w, "since": _iso(s), "last": _iso(l), "reason": why}
                    for w, s, l, why in runs.skips()]
     return {"serve": serve, "jobs": jobs, "runs": recent, "queue": _queue(db, tz, now), "skipped": skipped}
+
+
+def _latest(serve_runs: list, hand) -> list:
+    """[the job's latest run]: serve's or the one by hand, whichever started later; [] for none."""
+    found = [r for r in (*serve_runs, hand) if r is not None]
+    return sorted(found, key=lambda r: r.started or r.scheduled, reverse=True)[:1]
 
 
 def _queue(db: Path, tz, now: datetime) -> dict:
@@ -89,6 +96,7 @@ TEXT = {
         "seconds": " {n} 秒",
         "jobs": {"check": "检查", "alert": "紧急提醒", "remind": "每日提醒", "summary_week": "周报", "summary_month": "月报"},
         "results": {"ok": "成功", "failed": "失败", "timeout": "超时", "skipped": "跳过"},
+        "by_hand": "（手动）",
         "missed": "错过 {n} 次计划运行（{span}），当时后台服务未运行；",
         "caught_up": "已由 {run} 的运行补上",
         "too_old": "超过 serve.catch_up_hours（{hours} 小时），未补运行",
@@ -113,6 +121,7 @@ TEXT = {
                   "move the state folder aside before starting duban serve.",
         "jobs": {},
         "results": {},
+        "by_hand": " (by hand)",
     },
 }
 ZH_WEEKDAYS = {"monday": "周一", "tuesday": "周二", "wednesday": "周三", "thursday": "周四", "friday": "周五",
@@ -166,8 +175,9 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     else:
         typer.echo(t["stopped"].format(folder=folder))
     typer.echo("")
-    rows = [t["head"]] + [(job(j["job"]), schedule_text(j["schedule"], lang), short(j["last_run"]), result(j["result"]),
-                           short(j["next_run"])) for j in data["jobs"]]
+    hand = lambda r: t["by_hand"] if r.get("by_hand") else ""     # noqa: E731 - run from the command line
+    rows = [t["head"]] + [(job(j["job"]), schedule_text(j["schedule"], lang), short(j["last_run"]),
+                           result(j["result"]) + hand(j), short(j["next_run"])) for j in data["jobs"]]
     widths = [max(_width(r[c]) for r in rows) for c in range(4)]
     for r in rows:
         typer.echo("  ".join(_pad(cell, w) for cell, w in zip(r[:4], widths)) + "  " + r[4])
@@ -191,7 +201,7 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
         typer.echo("")
         typer.echo(t["runs_head"].format(n=len(data["runs"])))
         names = [job(r["job"]) for r in data["runs"]]
-        results = [result(r["result"]) for r in data["runs"]]
+        results = [result(r["result"]) + hand(r) for r in data["runs"]]
         wj, wr = max(map(_width, names)), max(map(_width, results))
         for r, name, res in zip(data["runs"], names, results):
             took = ""
