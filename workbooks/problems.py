@@ -59,7 +59,7 @@ _TYPES = (
                 "the columns of the table on sheet \"{sheet}\" are used down to row {rows} and across to column {last}; reading it would need about {size} of memory, over the limit of {limit}, so this workbook was skipped and the others were read as usual. Delete the stray content far below or right of the table (Ctrl+End in Excel jumps to the last cell), or raise [reader] max_grid_mb."),
     ProblemType("unknown-kind", WORKBOOK, ERROR,
                 "在前 {rows} 行中找不到任何督办表格的表头。{hint}请使用 duban init 生成的模板，或把表头改成模板中的列名（如“任务名称”“负责人”“截止日期”）。",
-                "no duban table header found in rows 1 to {rows}.{hint} Use a template from duban init, or rename the headers as in the template (e.g. Task, Owner, Due)."),
+                "no duban table header found in the first {rows} rows.{hint} Use a template from duban init, or rename the headers as in the template (e.g. Task, Owner, Due)."),
     ProblemType("missing-column", WORKBOOK, ERROR,
                 "缺少必填列“{column}”。请在表头行（第{row}行）加上这一列，其余列已照常读取。",
                 "the required column \"{column}\" is missing. Add it to the header row (row {row}); the other columns were read as usual."),
