@@ -4,7 +4,7 @@ The check job produces flags per row; this module turns them into
 - digests: one per person named on a flag (owner, receiver, responder, recorder, …),
 - escalations: escalated rows to the owner's department head, the RACI Accountable person of
   the task, and for blocked rows the head of the department whose help is needed; the
-  initiators are copied,
+  initiators are copied; each item carries why it reached that reader (`Item.why`),
 - urgent alerts: unanswered incidents and blocked rows of high priority, to the responsible
   person and their department head,
 - the problems report for the clerks: data problems, unreadable workbooks, and every name
@@ -48,6 +48,7 @@ class Item:
     details: tuple[Problem, ...] = ()
     # what a reader needs besides the flag, taken from the row (mailer/render.py shows them)
     book_lang: str = "zh"                        # the workbook's language: next steps quote its headers
+    headers: tuple[tuple[str, str], ...] = ()    # (column key, header as the workbook writes it)
     due: date | datetime | None = None           # the row's own deadline (a blocked item shows it too)
     owner: str = ""                              # the owner's name(s), for escalations
     status: Choice | None = None
@@ -61,6 +62,13 @@ class Item:
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
+
+    def header(self, column) -> str:
+        """`column` (a schema Column) as the workbook heads it: its own header text, else the
+        template's in the workbook's language. A mail in any language quotes this, the cell its
+        reader will look for."""
+        own = dict(self.headers).get(column.key)
+        return own or column.header(self.book_lang if self.book_lang in ("zh", "en") else "zh")
 
     @property
     def deadline_key(self) -> str:
@@ -117,7 +125,7 @@ def items_of(source: Source) -> list[tuple[Record, Item]]:
                 key, source.relpath, read.sheet, rec.row, read.kind.key, _text(rec.role(Role.TITLE)),
                 _text(rec.role(Role.PROJECT)) or None, flag.rule, flag.rank, flag.zh, flag.en, flag.deadline,
                 flag.people, tuple(problems.get(rec.row, ())) if flag.rule == "data_problem" else (),
-                book_lang=read.lang or "zh", due=due, owner=_text(rec.role(Role.OWNER)), status=rec.status,
+                book_lang=read.lang or "zh", headers=tuple(read.headers.items()), due=due, owner=_text(rec.role(Role.OWNER)), status=rec.status,
                 last_update=rec.role(Role.LAST_UPDATE),
                 started=rec.role(Role.OCCURRED) or rec.role(Role.SUBMITTED) or rec.role(Role.HELD_AT),
                 meeting=_text(rec["meeting"]) if flag.rule == "minutes_late" else "",
