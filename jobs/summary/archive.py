@@ -296,7 +296,7 @@ class _Writer:
         t = self.t
         title = scope_title("department", name, self.lang)
         ws = self.sheet(title)
-        ws.set_column(0, 0, 30)
+        ws.set_column(0, 0, 46)      # the figure labels, the longest (request average) whole
         ws.set_column(1, 1, 14)
         ws.set_column(2, 6, 14)
         top = self._header(ws, f"{title} · {self._title()}")
@@ -345,7 +345,7 @@ class _Writer:
     def items(self) -> None:
         t = self.t
         ws = self.sheet(t["items"])
-        widths = (8, 11, 36, 16, 12, 10, 12, 9, 16, 7, 14, 24, 6, 16, 10)
+        widths = (11, 11, 36, 16, 12, 10, 12, 9, 16, 7, 14, 24, 6, 16, 16)
         for j, w in enumerate(widths):
             ws.set_column(j, j, w)
         for j, label in enumerate(t["item_cols"]):
