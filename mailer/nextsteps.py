@@ -117,12 +117,15 @@ def template(rule: str, kind: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-def next_step(rule: str, kind: str, lang: str, book_lang: str = "zh", owner: str = "", help_from: str = "") -> str:
+def next_step(rule: str, kind: str, lang: str, book_lang: str = "zh", owner: str = "", help_from: str = "",
+              headers: dict[str, str] | None = None) -> str:
     """The next step for a `rule` flag on a row of `kind`, in `lang`, quoting the workbook's labels
-    (`book_lang`); a blocked row that names the department it needs (`help_from`) is not asked to name it."""
+    (`book_lang`), or its own header text where it has one (`headers`: column key -> header, a
+    hand-made workbook's "截止时间" rather than the template's "截止日期"); a blocked row that names
+    the department it needs (`help_from`) is not asked to name it."""
     k = KINDS.get(kind)
     book_lang = book_lang if book_lang in ("zh", "en") else "zh"
-    columns = {c.key: c.header(book_lang) for c in k.columns} if k else {}
+    columns = {**{c.key: c.header(book_lang) for c in k.columns}, **(headers or {})} if k else {}
     statuses = {key: c.label(book_lang) for key, c in k.status_choices.items()} if k else {}
     who = owner or ("负责人" if lang == "zh" else "the owner")
     text = template(rule, kind, lang)

@@ -300,7 +300,8 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
     where = labels["sheet_row"].format(sheet=plain(first.sheet), rows=labels["row"].format(
         row=labels["rows_join"].join(map(str, rows))))
     steps = list(dict.fromkeys(next_step(rule, first.kind, lang, first.book_lang, plain(first.owner),
-                                         plain(first.help_from)) for rule in rules if rule != "done"))
+                                         plain(first.help_from), dict(getattr(first, "headers", ())))
+                               for rule in rules if rule != "done"))
     if kind == "alert" and recipient not in first.people and first.owner:   # a head, alerted with the owner
         steps = [labels["for_owner"].format(owner=plain(first.owner)) + step for step in steps]
     if kind == "escalation" and first.why and {role for role, _d in first.why} == {"help"}:
@@ -365,7 +366,7 @@ def _why(item, lang: str) -> str:
     labels = LABELS[lang]
     kind = KINDS.get(item.kind)
     helping = kind.by_role.get(Role.HELP_FROM) if kind else None
-    column = helping.header(item.book_lang if item.book_lang in ("zh", "en") else "zh") if helping else ""
+    column = item.header(helping) if helping else ""
     column = f"“{column}”" if lang == "zh" else f'"{column}"'
     reasons = [labels[f"why_{role}"].format(dept=plain(dept), column=column) for role, dept in item.why]
     return labels["why"].format(reasons=labels["why_join"].join(reasons)) if reasons else ""
@@ -377,7 +378,7 @@ def _note(item, lang: str) -> str:
     column = kind.by_role.get(Role.NOTE) if kind else None
     if column is None or not item.note.strip():
         return ""
-    header = column.header(item.book_lang if item.book_lang in ("zh", "en") else "zh")
+    header = item.header(column)
     return f"{plain(header)}{LABELS[lang]['colon']}{_short(item.note, 200)}"
 
 
@@ -392,7 +393,7 @@ def _facts(item, lang: str) -> list[str]:
         updated = show(item.last_update) or labels["never"]
         facts.append(f"{labels['last_update']}{labels['colon']}{updated}")
     if item.help_from and kind is not None and (helping := kind.by_role.get(Role.HELP_FROM)):
-        header = helping.header(item.book_lang if item.book_lang in ("zh", "en") else "zh")
+        header = item.header(helping)
         facts.append(f"{plain(header)}{labels['colon']}{_short(item.help_from, 60)}")
     return facts
 

@@ -63,3 +63,26 @@ def test_the_demo_project_is_this_quarters(lang):
     assert any(s.startswith("Q4") for s in december)
     august = _strings(demo.demo_rows(date(2026, 8, 3), lang))
     assert any(s.startswith("Q3") for s in august) and not [s for s in august if re.search(r"Q[124]", s)]
+
+
+def test_a_chinese_mail_about_a_hand_made_english_workbook_quotes_its_own_headers(tmp_path):
+    """The reader reads Chinese, the workbook is headed in English as its maker typed it: the next
+    step names "DUE" and "PROGRESS NOTE", the cells they will look for, not the template's words."""
+    from openpyxl import Workbook
+
+    from workbooks.template import write_workbook
+
+    write_workbook("directory", tmp_path / KINDS["directory"].filename("zh"), rows=[
+        {"name": "张伟", "department": "市场部", "email": "zhangwei@example.com", "dept_head": "yes", "language": "zh"}])
+    wb = Workbook()
+    wb.active.append(["TASK", "OWNER", "DUE", "STATUS", "PROGRESS NOTE", "ALERTS"])
+    wb.active.append(["Quarterly budget", "张伟", date(2026, 11, 19), "In progress", "Waiting for Finance"])
+    wb.save(tmp_path / "my tasks.xlsx")
+    (tmp_path / "duban.toml").write_text("[mail]\nhold_outside_office_hours = false\n", encoding="utf-8")
+    done = cli("remind", str(tmp_path), "--now", "2026-11-23T10:00")
+    assert done.returncode in (0, 1), done.stderr
+    [mail] = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+              for p in (tmp_path / "outbox").glob("*.eml")]
+    text = " ".join(mail.get_body(("plain",)).get_content().split())
+    assert "Quarterly budget" in text and "请与发起人商定新的“DUE”，并在“PROGRESS NOTE”写明原因" in text, text
+    assert "“Due”" not in text and "“截止日期”" not in text

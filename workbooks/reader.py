@@ -80,11 +80,18 @@ def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
         result.lang = result.meta.get("lang") if result.meta.get("lang") in ("zh", "en") else match.lang
         result.header_row = match.row_index + 1
         result.columns = match.columns
+        result.headers = _headers(rows[match.row_index], match.columns)
         _structure_problems(result, match)
         _stamp(result, rows)
         _read_rows(result, rows, match, today, opts["assume_year_window_days"], opts["plausible_years"])
     finally:
         book.close()
+
+
+def _headers(row: list, columns: dict[str, int]) -> dict[str, str]:
+    """Each column's header as written in the workbook (one line), which mail quotes when it
+    asks someone to fill a cell: the words they see, whatever the template would call it."""
+    return {key: " ".join(str(row[i]).split()) for key, i in columns.items() if i < len(row) and str(row[i]).strip()}
 
 
 def _meta(sheets: grid.Sheets) -> dict[str, str]:

@@ -76,6 +76,7 @@ class WorkbookRead:
     sheet: str | None = None
     header_row: int | None = None          # true Excel row number of the header
     columns: dict[str, int] = field(default_factory=dict)  # column key -> 0-based column index
+    headers: dict[str, str] = field(default_factory=dict)  # column key -> its header as the workbook writes it
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
