@@ -201,7 +201,7 @@ def outbox(folder: Path = Folder,
             raise typer.Exit(1)
         return
     with MailQueue(folder / settings["state"]["path"]) as queue:
-        queue_listing(queue.entries(status), settings, as_json)
+        queue_listing(queue.entries(status), settings, as_json, clock.now(settings, now))
 
 
 @app.command()

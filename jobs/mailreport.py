@@ -195,7 +195,8 @@ QUEUE_STATES = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": 
                        "unanswered": " (no answer last time: may have been delivered)"}}
 
 
-def queue_listing(entries, settings: dict, as_json: bool) -> None:
+def queue_listing(entries, settings: dict, as_json: bool, now=None) -> None:
+    """The queue as a table; waiting mail held for office hours (after `now`) says until when."""
     if as_json:
         emit_json([_entry(m) for m in entries])
         return
@@ -211,9 +212,16 @@ def queue_listing(entries, settings: dict, as_json: bool) -> None:
     for m in entries:
         table.add_row(m.queued_at.astimezone(zone).strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
                       escape(", ".join(m.recipients)), escape(m.subject),
-                      states.get(m.status, m.status) + (states["unanswered"] if m.unknown and m.status != "set_aside" else ""),
+                      _state(m, states, t, now, zone)
+                      + (states["unanswered"] if m.unknown and m.status != "set_aside" else ""),
                       str(m.attempts), escape(m.last_error or ""))
     out.print(table)
+
+
+def _state(m, states: dict, t: dict, now, zone) -> str:
+    if m.status == "queued" and now is not None and m.not_before and m.not_before > now:
+        return t["held"].format(at=m.not_before.astimezone(zone).strftime("%m-%d %H:%M"))
+    return states.get(m.status, m.status)
 
 
 def _entry(m) -> dict:

@@ -107,6 +107,8 @@ def test_status_waiting_is_the_queued_mail(tmp_path):
     assert mails == json.loads(duban("outbox", folder, "--status", "queued", "--json").stdout)
     shown = duban("status", folder).stdout
     assert f"邮件队列：{len(mails)} 封等待发送" in shown, shown        # the word status uses, accepted back
+    table = duban("outbox", folder, "--status", "waiting", "--now", "2026-11-23T20:10").stdout
+    assert table.count("暂存至 11-24 09:00") == len(mails), table      # held for office hours, and until when
     bad = duban("outbox", folder, "--status", "pending")
     assert bad.returncode == 2 and "--status 应为 waiting（即 queued）" in bad.stderr, bad.stderr
 
