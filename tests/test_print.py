@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
 
 import lo
-from books import NOW, check, cli, settings
+from books import NOW, check, cli, settings, sheet_xml
 from jobs.check import alerts_text, check_folder
 from jobs.rules.base import Flag
 from workbooks.kinds import KINDS
@@ -36,20 +36,24 @@ def test_the_alerts_and_long_text_columns_wrap_in_every_template(tmp_path, key):
     ws = load_workbook(write_workbook(kind, tmp_path / "b.xlsx")).worksheets[0]
     wrapped = {c.key for c in kind.columns if ws.column_dimensions[_letter(kind, c.key)].alignment.wrap_text}
     assert "alerts" in wrapped
-    long_text = {c.key for c in kind.columns if c.type.value == "text" and c.width >= 20 and c.key != "email"}
-    assert long_text <= wrapped, long_text - wrapped
-    assert not wrapped & {"id", "due", "status", "owner"}        # short columns stay one line
+    words = {c.key for c in kind.columns if c.type.value in ("text", "person", "people", "department")
+             and c.key != "email"}
+    assert words <= wrapped, words - wrapped
+    assert not wrapped & {"id", "due", "status", "priority", "progress", "email"}   # these stay one line
 
 
 def test_the_demo_rows_wrap_and_are_as_tall_as_their_text(tmp_path):
     assert cli("init", str(tmp_path / "demo"), "--demo").returncode == 0
-    ws = load_workbook(tmp_path / "demo" / KINDS["tasks"].filename("zh")).worksheets[0]
+    path = tmp_path / "demo" / KINDS["tasks"].filename("zh")
+    ws = load_workbook(path).worksheets[0]
     note = _letter(KINDS["tasks"], "note")
     long_rows = [r for r in range(2, ws.max_row + 1) if len(str(ws[f"{note}{r}"].value or "")) > 16]
     assert long_rows
     for r in long_rows:
         assert ws[f"{note}{r}"].alignment.wrap_text
         assert (ws.row_dimensions[r].height or 15) >= 30, r      # two lines of a 30-wide column
+        tag = re.search(rb'<row r="%d"[^>]*>' % r, sheet_xml(path)).group(0)
+        assert b"customHeight" not in tag, tag                  # Excel refits it when the row is edited
 
 
 def test_the_print_area_takes_in_the_last_checked_note(tmp_path):

@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -156,9 +157,11 @@ def _format_column(ws: Worksheet, index: int, col: Column, lang: str) -> None:
 
 
 def wraps(col: Column) -> bool:
-    """Columns whose text is long (Alerts, task names, notes): they wrap, so a row grows taller
-    rather than running off the printed page, which is one page wide."""
-    return col.role is Role.ALERTS or (col.type is T.TEXT and col.width >= 20 and col.role is not Role.EMAIL)
+    """Columns of words (Alerts, task names, notes, names and departments): they wrap, so a long
+    one makes its row taller rather than running into the next column or off the printed page,
+    which is one page wide. Dates, numbers, dropdowns, IDs and email addresses stay one line."""
+    return col.role is Role.ALERTS or (col.type in (T.TEXT, T.PERSON, T.PEOPLE, T.DEPARTMENT)
+                                       and col.role is not Role.EMAIL)
 
 
 def _fit_height(ws: Worksheet, r: int, kind: Kind) -> None:
@@ -168,7 +171,17 @@ def _fit_height(ws: Worksheet, r: int, kind: Kind) -> None:
              for i, col in enumerate(kind.columns, start=1)
              if wraps(col) and ws.cell(row=r, column=i).value is not None]
     if tallest := max((h for h in needs if h), default=None):
-        ws.row_dimensions[r].height = tallest
+        ws.row_dimensions[r] = _FittedRow(ws, index=r, ht=tallest)
+
+
+class _FittedRow(RowDimension):
+    """A row height worked out from the row's text, not set by hand: written without
+    customHeight, so Excel refits the row when someone edits it and duban's write-back may
+    make it taller for a longer alert."""
+
+    @property
+    def customHeight(self) -> bool:
+        return False
 
 
 def _write_value(cell, col: Column, value, lang: str) -> None:
