@@ -127,22 +127,23 @@ def _read(words) -> str:
 
 @needs_lo
 @needs_poppler
-def test_libreoffice_prints_every_alert_whole_and_when_it_was_checked(tmp_path):
+@pytest.mark.parametrize("lang", ("zh", "en"))
+def test_libreoffice_prints_every_alert_whole_and_when_it_was_checked(tmp_path, lang):
     folder = tmp_path / "demo"
-    assert cli("init", str(folder), "--demo").returncode == 0
+    assert cli("init", str(folder), "--demo", "--lang", lang).returncode == 0
     assert cli("check", str(folder)).returncode in (0, 1)
     kind = KINDS["tasks"]
-    path = folder / kind.filename("zh")
+    path = folder / kind.filename(lang)
     ws = load_workbook(path).worksheets[0]
     letter = _letter(kind, "alerts")
     alerts = [v for r in range(2, ws.max_row + 1) if (v := ws[f"{letter}{r}"].value)]
     stamp = ws[stamp_cell(kind)].value
-    assert any(len(a) > 20 for a in alerts) and stamp.startswith("督办检查于")
+    assert any(len(a) > 40 for a in alerts) and stamp.startswith(("督办检查于", "Checked by duban"))
 
     [pdf] = lo.convert_all([path], "pdf", tmp_path / "pdf")
     words = _words(pdf)
-    [header] = [w for w in words if w[3] == "系统提示"]
-    [note_start] = [w for w in words if w[3].startswith("督办检查于")]
+    [header] = [w for w in words if w[3] == kind.column("alerts").header(lang)]
+    note_start = max((w for w in words if w[3] == stamp.split()[0]), key=lambda w: w[0])   # right of the table
     printed = _read(w for w in words if header[0] - 40 <= w[0] < note_start[0])     # the Alerts column
     for alert in alerts:
         assert alert.replace(" ", "") in printed, alert
