@@ -76,8 +76,8 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     thresholds = settings["rules"]
     period = periods.week(now, calendar, thresholds) if kind == "week" else periods.month(now, calendar)
     where = mail_run(folder, settings, now)       # where the mail goes: DIR/outbox/ or the SMTP server
-    run = SummaryRun(now, transport=where.transport, destination=where.destination, period=period, dept=dept,
-                     project=project)
+    run = SummaryRun(now, transport=where.transport, destination=where.destination, folder=folder, period=period,
+                     dept=dept, project=project)
     db = folder / settings["state"]["path"]
 
     report = check_folder(folder, settings, now, dry_run=True)      # read + rules; the file is not touched
