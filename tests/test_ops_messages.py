@@ -66,6 +66,8 @@ def test_outbox_retry_says_what_it_sent_and_held_mail_says_who_will_send_it(tmp_
     waiting = len(json.loads(duban("outbox", folder, "--status", "waiting", "--json").stdout))
     assert waiting > 1 and f"{waiting} {told}" in done.stderr
 
+    shown = duban("status", folder).stdout
+    assert f"等待发送的 {waiting} 封邮件不会自己发出：后台服务没有在运行。请启动 duban serve {folder}" in shown, shown
     done = duban("outbox", folder, "--retry", "--now", "2026-11-23T20:05")      # still evening: held, and said so
     assert "没有需要发送的邮件" not in done.stdout and f"{waiting} {told}" in done.stderr, (done.stdout, done.stderr)
 
