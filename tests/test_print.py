@@ -148,3 +148,24 @@ def test_libreoffice_prints_every_alert_whole_and_when_it_was_checked(tmp_path, 
     for alert in alerts:
         assert alert.replace(" ", "") in printed, alert
     assert stamp.replace(" ", "") in _read(w for w in words if w[0] >= note_start[0])
+
+
+def test_a_row_grows_for_a_long_alert_but_never_shrinks_nor_overrides_a_height_set_by_hand():
+    from workbooks.sheetxml import CellEdit, patch_sheet
+
+    long = "逾期6天（已满3个工作日，已升级）；12-04 17:00前未更新进度（上次2026-11-21）"
+    sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             b'<cols><col min="2" max="2" width="30" customWidth="1"/></cols><sheetData>'
+             b'<row r="2"><c r="A2" t="inlineStr"><is><t>x</t></is></c></row>'
+             b'<row r="3" ht="15" customHeight="1"><c r="A3" t="inlineStr"><is><t>x</t></is></c></row>'
+             b'<row r="4" ht="90"><c r="A4" t="inlineStr"><is><t>x</t></is></c></row>'
+             b'<row r="5"><c r="A5" t="inlineStr"><is><t>x</t></is></c></row>'
+             b'</sheetData></worksheet>')
+    edits = {r: {f"B{r}": CellEdit(long, grow=True)} for r in (2, 3, 4)}
+    edits[5] = {"B5": CellEdit("逾期6天", grow=True)}
+    out = patch_sheet(sheet, edits)
+    rows = dict(re.findall(rb'<row r="(\d)"([^>]*)>', out))
+    assert re.fullmatch(rb' ht="(\d+)"', rows[b"2"]) and int(rows[b"2"][5:-1]) >= 3 * 14   # three lines in 30
+    assert rows[b"3"] == b' ht="15" customHeight="1"'        # set by hand: left alone
+    assert rows[b"4"] == b' ht="90"'                          # already taller: never lowered
+    assert rows[b"5"] == b""                                  # one line: no height written
