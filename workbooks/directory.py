@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .kinds import DIRECTORY
 from .problems import Problem, col_letter
 from .records import WorkbookRead
 from .schema import ColumnType
@@ -25,9 +26,7 @@ class Directory:
     @classmethod
     def from_reads(cls, reads: list[WorkbookRead]) -> "Directory":
         directory = cls()
-        for read in reads:
-            if read.kind is None or read.kind.key != "directory":
-                continue
+        for read in ranked(reads):
             for rec in read.records:
                 if rec["name"]:
                     directory.people.setdefault(rec["name"], Person(
@@ -49,13 +48,31 @@ class Directory:
         return bool(self.people)
 
 
+def ranked(reads: list[WorkbookRead]) -> list[WorkbookRead]:
+    """The workbooks taken for a directory, the one most clearly the directory first.
+
+    A folder may hold more than one: someone's contact list headed 姓名/部门/邮箱/电话 matches
+    three of the directory's columns and is taken for one too. Sorting by path alone let
+    `研发部/联系人.xlsx` (研 before 通) override the official 通讯录 and redirect a person's mail to
+    an old address. So: more of the directory's own columns matched first, then the shallower
+    path, then the template's own file name (通讯录.xlsx / Directory.xlsx), then the path."""
+    names = {DIRECTORY.file_zh.casefold(), DIRECTORY.file_en.casefold()}
+
+    def clarity(read: WorkbookRead) -> tuple:
+        own = sum(1 for key in read.columns if key not in ("id", "alerts"))
+        return (-own, len(read.path.parts), read.path.name.casefold() not in names, str(read.path))
+
+    return sorted((r for r in reads if r.kind is not None and r.kind.key == "directory"), key=clarity)
+
+
 def duplicates(reads: list[WorkbookRead]) -> list[tuple[WorkbookRead, Problem]]:
-    """A name on a second directory row: `from_reads` uses the first one only, so each later row
-    is a problem (at its name cell) saying where the row in use is, what it holds, and what to do."""
+    """A name on a second directory row: `from_reads` uses the first one (in `ranked` order) only,
+    so each later row is a problem (at its name cell) saying where the row in use is, what it
+    holds, and what to do: the row to delete is always the one not used."""
     first: dict[str, tuple[WorkbookRead, object]] = {}
     found = []
-    for read in reads:
-        if read.kind is None or read.kind.key != "directory" or "name" not in read.columns:
+    for read in ranked(reads):
+        if "name" not in read.columns:
             continue
         for rec in read.records:
             name = rec["name"]

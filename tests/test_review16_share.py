@@ -1,0 +1,82 @@
+"""Issue 16 review, three residues found by re-attacking the installed duban, on real files and the
+real CLI: a contact list taken for a second directory must not redirect mail; a hard-linked
+workbook must not be split in two by a write; a save that went into a backup is said on the terminal."""
+from __future__ import annotations
+
+import email
+import email.policy
+import json
+from pathlib import Path
+
+import openpyxl
+
+from workbooks.directory import ranked
+from workbooks.problems import col_letter
+from workbooks.kinds import DIRECTORY
+
+from test_bad_input import duban
+
+NAME = col_letter([c.key for c in DIRECTORY.columns].index("name"))
+
+
+def demo(folder: Path) -> Path:
+    done = duban("init", folder, "--demo")
+    assert done.returncode == 0, done.stderr
+    return folder
+
+
+# ---- 1. a contact list taken for the directory never overrides the official one ---------------
+def contact_list(folder: Path) -> Path:
+    """A personal contact list: 3 of the directory's 8 columns, and an old address for 马超;
+    its folder 研发部 sorts before 通讯录 (研 < 通)."""
+    path = folder / "研发部" / "联系人.xlsx"
+    path.parent.mkdir()
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "部门", "邮箱", "电话"])
+    wb.active.append(["马超", "研发部", "machao-old@gmail.com", "139"])
+    wb.save(path)
+    return path
+
+
+def official_row(folder: Path, name: str) -> int:
+    ws = openpyxl.load_workbook(folder / DIRECTORY.filename("zh")).active
+    return next(r for r in range(1, ws.max_row + 1) if ws[f"{NAME}{r}"].value == name)
+
+
+def test_a_contact_list_does_not_redirect_mail_and_the_duplicate_is_filed_on_it(tmp_path):
+    folder = demo(tmp_path / "share")
+    contact_list(folder)
+    row = official_row(folder, "马超")
+    done = duban("validate", folder, "--json")
+    books = {b["file"]: b for b in json.loads(done.stdout)["workbooks"]}
+    assert books["研发部/联系人.xlsx"]["kind"] == "directory"          # still taken for one, and said so
+    official = [p for p in books[DIRECTORY.filename("zh")]["problems"] if p["code"] == "duplicate-person"]
+    assert official == []                                         # the official row was called the duplicate
+    [twice] = [p for p in books["研发部/联系人.xlsx"]["problems"] if p["code"] == "duplicate-person"]
+    assert twice["cell"] == "A2"
+    assert f"已列在{DIRECTORY.filename('zh')} 第{row}行" in twice["message"]
+    assert "machao@" in twice["message"] and "machao-old" not in twice["message"]
+
+    done = duban("remind", folder)
+    assert done.returncode == 0, done.stderr
+    to = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"].addresses[0].addr_spec
+          for p in sorted((folder / "outbox").glob("*.eml"))]
+    assert [a for a in to if a.startswith("machao")] and "machao-old@gmail.com" not in to
+
+
+def test_the_directory_most_clearly_a_directory_ranks_first(tmp_path):
+    """More of its columns first; then the shallower path and the template's own name."""
+    from workbooks.reader import read_workbook
+    from books import NOW
+
+    folder = demo(tmp_path / "share")
+    contact_list(folder)
+    deeper = folder / "总部" / DIRECTORY.filename("zh")
+    deeper.parent.mkdir()
+    deeper.write_bytes((folder / DIRECTORY.filename("zh")).read_bytes())
+    copy = folder / "通讯录备份.xlsx"
+    copy.write_bytes((folder / DIRECTORY.filename("zh")).read_bytes())
+    reads = [read_workbook(p, NOW.date()) for p in sorted([copy, deeper, folder / "研发部" / "联系人.xlsx",
+                                                             folder / DIRECTORY.filename("zh")])]
+    assert [r.path for r in ranked(reads)] == [folder / DIRECTORY.filename("zh"), copy, deeper,
+                                              folder / "研发部" / "联系人.xlsx"]
