@@ -80,3 +80,42 @@ def test_the_directory_most_clearly_a_directory_ranks_first(tmp_path):
                                                              folder / DIRECTORY.filename("zh")])]
     assert [r.path for r in ranked(reads)] == [folder / DIRECTORY.filename("zh"), copy, deeper,
                                               folder / "研发部" / "联系人.xlsx"]
+
+
+# ---- 2. a hard-linked workbook is not split in two by a write ---------------------------------
+def test_a_workbook_with_a_second_name_in_the_share_is_not_written(tmp_path):
+    import os
+
+    folder = demo(tmp_path / "share")
+    (folder / "部门").mkdir()
+    book = folder / "部门" / "任务跟进表.xlsx"
+    (folder / "任务跟进表.xlsx").rename(book)
+    os.link(book, folder / "硬链接.xlsx")
+    before = book.read_bytes()
+
+    first = duban("check", folder)
+    assert first.returncode == 1, first.stdout + first.stderr          # a refusal is loud
+    said = " ".join(first.stderr.split())
+    assert "部门/任务跟进表.xlsx" in said and "硬链接.xlsx" in said and "硬链接" in said and "符号链接" in said
+    assert os.path.samefile(book, folder / "硬链接.xlsx") and book.read_bytes() == before   # one file, untouched
+
+    again = duban("check", folder, "--json")
+    books = {b["workbook"]: b for b in json.loads(again.stdout)["workbooks"]}
+    assert len([w for w in books if w.endswith("任务跟进表.xlsx") or w.endswith("硬链接.xlsx")]) == 1
+    [linked] = [b for w, b in books.items() if w.endswith(("任务跟进表.xlsx", "硬链接.xlsx"))]
+    assert linked["write"] == "refused" and linked["new_ids"] == 15      # still the one file's 15 rows, unwritten
+    assert sum(b["new_ids"] for b in books.values()) == 15               # 30 when the write had split it
+    assert os.path.samefile(book, folder / "硬链接.xlsx")
+
+
+def test_a_second_name_outside_the_share_does_not_stop_the_write(tmp_path):
+    import os
+
+    folder = demo(tmp_path / "share")
+    book = folder / "任务跟进表.xlsx"
+    os.link(book, tmp_path / "elsewhere.xlsx")
+    done = duban("check", folder, "--json")
+    assert done.returncode == 0, done.stderr
+    [wb] = [b for b in json.loads(done.stdout)["workbooks"] if b["workbook"] == "任务跟进表.xlsx"]
+    assert wb["write"] == "written", wb["reason"]
+    assert not os.path.samefile(book, tmp_path / "elsewhere.xlsx")      # the other name keeps the old version

@@ -63,6 +63,36 @@ def walk_share(folder: Path):
         yield root, files
 
 
+def other_names(path: Path, folder: Path) -> list[Path]:
+    """The other names inside `folder` of the file at `path` (its hard links), found by device
+    and inode; [] when it has one name, or its other names are all outside the folder.
+
+    Discovery reads such a file once, but a write puts a new file at one name only: the other
+    keeps the old version and would count as a second workbook with the same rows. Only a file
+    with more than one link is looked for, so the walk is rare. duban's own temporary and
+    set-aside names (`.name.duban-tmp…`, `.name.duban-aside…`) are not someone's second name."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return []
+    if st.st_nlink < 2 or not st.st_ino:
+        return []
+    real = os.path.realpath(path)
+    found = []
+    for root, files in walk_share(folder):
+        for name in files:
+            other = Path(root, name)
+            if ".duban-" in name:
+                continue
+            try:
+                mine = os.lstat(other)          # a symbolic link is a link, not a second name
+            except OSError:
+                continue
+            if (mine.st_dev, mine.st_ino) == (st.st_dev, st.st_ino) and os.path.realpath(other) != real:
+                found.append(other)
+    return sorted(found)
+
+
 def _identity(st: os.stat_result, path) -> tuple:
     """Device and inode; the path itself where the file system gives no inode numbers (0, as
     some network drives on Windows do), so that nothing is taken for something else."""

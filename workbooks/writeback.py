@@ -24,6 +24,7 @@ from lxml import etree
 
 from . import access, commit, faults, package
 from .batch import cyclic_gc_paused, quick_gil_handoff
+from .discover import other_names
 from .files import unique_suffix
 from .flags import Colour
 from .meta import META_SHEET, NAMES_SHEET
@@ -139,6 +140,13 @@ REASONS = {
                 "the workbook is reached through a link and lies outside the folder duban checks ({target}); duban "
                 "never writes outside that folder, so it was not written. Move the workbook into the folder, or "
                 "replace the link by the file or folder itself"),
+    "hard-link": ("{path} 和 {other} 是同一个文件的两个名字（硬链接）。督办写入时会在 {path} 放上新文件，两个名字就会分成"
+                  "两个不同的工作簿（{other} 留在旧版本，同样的任务会被算两次），所以未写入。请只保留一个名字："
+                  "删除 {other}，或把它换成指向 {path} 的符号链接（ln -s）",
+                  "{path} and {other} are two names of one file (a hard link). A write puts a new file at {path}, "
+                  "which would split them into two workbooks ({other} keeping the old version, its tasks counted "
+                  "twice), so it was not written. Keep one name: delete {other}, or make it a symbolic link to "
+                  "{path} (ln -s)"),
     "storage": ("{zh}", "{en}"),      # a full disk, a read-only share: faults.translate's sentence
     "unexpected": ("写入时出现意外错误（{error}），已放弃写入，原文件未改动；其他工作簿照常处理。"
                    "请把这条信息转给负责督办的同事",
@@ -271,10 +279,23 @@ def _writable(plan: WritePlan, target: Path) -> access.Access:
         real, root = Path(os.path.realpath(target)), Path(os.path.realpath(plan.root))
         if not real.is_relative_to(root):
             raise Refused("outside", target=str(real))
+        if others := other_names(target, plan.root):     # a hard link: the write would split it in two
+            raise Refused("hard-link", path=_shown(target, plan.root), other=_shown(others[0], plan.root))
     kept = access.Access.of(target)
     if kept.read_only:
         raise Refused("read-only")
     return kept
+
+
+def _shown(path: Path, root: Path) -> str:
+    """`path` as the clerks know it: relative to the folder duban checks (its real path, when
+    the folder is reached through a link), else in full."""
+    for base in (root, Path(os.path.realpath(root))):
+        try:
+            return Path(path).relative_to(base).as_posix()
+        except ValueError:
+            pass
+    return str(path)
 
 
 def busy(plan: WritePlan) -> Reason | None:
