@@ -15,6 +15,8 @@ from rich.table import Table
 from workbooks.headers import detection
 from workbooks.records import WorkbookRead
 
+from . import heldsaves
+
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
@@ -52,6 +54,11 @@ TEXT = {
            "total": "{files} workbooks, {rows} rows, {problems} problems", "reading": "Reading workbooks"},
 }
 SEVERITY_STYLE = {"error": "red", "warning": "yellow", "note": "cyan"}
+
+
+def warning_prefix(lang: str) -> str:
+    """What a warning line starts with: the project's Chinese `注意：` (as the clerks' notice), or `warning: `."""
+    return "warning: " if lang == "en" else "注意："
 
 
 def emit_json(data) -> None:
@@ -174,10 +181,12 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
                       escape(_new_ids(wb, text)))
     out.print(table)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        err.print(f"[yellow]{warning_prefix(lang)}[/yellow]{escape(warning)}")
     for wb in refused(report):       # not to be missed: red on stderr, and the command exits with 1
         err.print("[bold red]" + escape(text["refusal"].format(file=wb.relpath, why=_why(wb.why, lang) if wb.why
                                                                else "?")) + "[/bold red]")
+    for workbook, backup in heldsaves.from_check(report):    # someone's save is not in the workbook
+        err.print("[bold red]" + escape(heldsaves.sentence(workbook, backup, lang)) + "[/bold red]")
 
 
 def _new_ids(wb, text: dict) -> str:

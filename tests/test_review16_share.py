@@ -119,3 +119,53 @@ def test_a_second_name_outside_the_share_does_not_stop_the_write(tmp_path):
     [wb] = [b for b in json.loads(done.stdout)["workbooks"] if b["workbook"] == "任务跟进表.xlsx"]
     assert wb["write"] == "written", wb["reason"]
     assert not os.path.samefile(book, tmp_path / "elsewhere.xlsx")      # the other name keeps the old version
+
+
+# ---- 3. a save that went into a backup is said on the terminal, in red ------------------------
+def coloured(*args) -> "subprocess.CompletedProcess":
+    """The CLI as a terminal that shows colours would get it (FORCE_COLOR, no NO_COLOR)."""
+    import os
+    import subprocess
+    import sys
+    from test_bad_input import ROOT, RUN
+
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env.update(FORCE_COLOR="1", COLUMNS="400", PYTHONIOENCODING="utf-8", TTY_COMPATIBLE="1")
+    return subprocess.run([sys.executable, "-c", RUN, *map(str, args)], capture_output=True, text=True,
+                          encoding="utf-8", env=env, cwd=ROOT, timeout=120)
+
+
+def test_a_save_through_a_held_handle_is_said_in_red_by_check_and_status(tmp_path):
+    import io
+    import os
+    import re
+
+    folder = demo(tmp_path / "share")
+    book = folder / "任务跟进表.xlsx"
+    fd = os.open(book, os.O_RDWR)                          # a sync tool opens the workbook
+    try:
+        assert duban("check", folder).returncode == 0       # duban writes: the old inode goes to the backups
+        wb = openpyxl.load_workbook(book)
+        wb.active["C2"] = "用户保存的内容"
+        buf = io.BytesIO()
+        wb.save(buf)
+        os.lseek(fd, 0, 0)
+        os.ftruncate(fd, 0)
+        os.write(fd, buf.getvalue())                        # ... and saves through its handle afterwards
+    finally:
+        os.close(fd)
+    [held] = [p for p in (folder / ".duban" / "backups").rglob("任务跟进表.*.xlsx")
+              if openpyxl.load_workbook(p).active["C2"].value == "用户保存的内容"]
+
+    def said(text: str) -> bool:
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", " ".join(text.split()))
+        return "有一次对 任务跟进表.xlsx 的保存没有进入工作簿" in plain and held.name in plain
+
+    done = coloured("check", folder)
+    assert said(done.stderr), done.stderr
+    line = next(l for l in done.stderr.splitlines() if "有一次对" in l)
+    assert "\x1b[1;31m" in line                                         # red, bold
+    status = coloured("status", folder)
+    assert said(status.stdout), status.stdout        # (click colours it red on a terminal only)
+    data = json.loads(duban("status", folder, "--json").stdout)
+    assert data["held_saves"] == [{"workbook": "任务跟进表.xlsx", "backup": str(held)}]

@@ -58,7 +58,7 @@ def test_status_speaks_chinese_by_default(tmp_path):
         assert english not in text, (english, text)
     # the JSON contract is unchanged: English keys, values as stored
     data = json.loads(cli("status", str(folder), "--json").stdout)
-    assert set(data) == {"serve", "jobs", "runs", "queue", "skipped"}
+    assert set(data) == {"serve", "jobs", "runs", "queue", "skipped", "held_saves"}
     assert {j["job"] for j in data["jobs"]} >= {"check", "remind"}
     assert next(j for j in data["jobs"] if j["job"] == "check")["schedule"] == "every 30 minutes"
     assert {r["result"] for r in data["runs"]} == {"ok", "skipped"}

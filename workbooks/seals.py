@@ -67,6 +67,21 @@ def changed(backups: list[Path]) -> list[Path]:
     return found
 
 
+def held_everywhere(root: Path) -> list[tuple[Path, Path]]:
+    """(workbook, backup) for every backup under `root` (the backups folder, mirroring the share's
+    folders) that a save went into; the workbook's path is relative to the share. `duban status`
+    asks this without reading any workbook, so that a save in a backup is said there too."""
+    found = []
+    for seals_file in sorted(root.rglob(SEALS)) if root.is_dir() else []:
+        folder = seals_file.parent
+        _load(folder)
+        names = _read[folder][2] if folder in _read else {}
+        for (stem, suffix), backups in sorted(names.items()):
+            found += [(folder.relative_to(root) / (stem + suffix), held)
+                      for held in changed([folder / name for name in backups])]
+    return found
+
+
 def _sha256(path: Path) -> str:
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()

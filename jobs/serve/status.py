@@ -3,7 +3,8 @@
 JSON: {"serve": {"running", "host", "pid", "since", "heartbeat"}, "jobs": [{"job", "schedule",
 "last_run", "result", "by_hand", "next_run", "in_future" (the last run is later than now: shown in red)}], "runs": [{"job", "scheduled", "started", "finished", "result",
 "error", "by_hand"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"}, "skipped":
-[{"workbook", "since", "last", "reason"}]}. Times are ISO 8601 in the company zone. The terminal text
+[{"workbook", "since", "last", "reason"}], "held_saves": [{"workbook", "backup"}] (a save that went into
+a backup: printed in red)}. Times are ISO 8601 in the company zone. The terminal text
 follows company.language (TEXT, zh or en); the JSON keys and values stay as stored.
 """
 from __future__ import annotations
@@ -13,7 +14,9 @@ import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .. import clock as job_clock
+from workbooks.commandline import folder_arg
+
+from .. import clock as job_clock, heldsaves
 from ..workcal import from_settings as calendar_from
 from .lock import LOCK_NAME, alive, read_lock
 from .loop import MISSED, stale_after
@@ -52,7 +55,9 @@ def gather(folder: Path, settings: dict, runs_wanted: int = 10, now: datetime | 
         recent = [r.as_json() for r in runs.recent_with_hand(runs_wanted)] if runs_wanted > 0 else []
         skipped = [{"workbook": w, "since": _iso(s), "last": _iso(l), "reason": why}
                    for w, s, l, why in runs.skips()]
-    return {"serve": serve, "jobs": jobs, "runs": recent, "queue": _queue(db, tz, now), "skipped": skipped}
+    held = [{"workbook": w, "backup": b} for w, b in heldsaves.from_state(folder, settings)]
+    return {"serve": serve, "jobs": jobs, "runs": recent, "queue": _queue(db, tz, now), "skipped": skipped,
+            "held_saves": held}
 
 
 def _latest(serve_runs: list, hand) -> list:
@@ -89,7 +94,7 @@ TEXT = {
         "head": ("任务", "计划", "上次运行", "结果", "下次运行"),
         "queue": "邮件队列：{waiting} 封等待发送（其中 {held} 封暂存至上班时间），最早排队于 {oldest}；"
                  "{failed} 封被拒收，{given_up} 封已放弃，{set_aside} 封已搁置（可能已送达），{sent} 封已发出",
-        "setting_refused": "邮件已暂停发送：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox --retry。",
+        "setting_refused": "邮件已暂停发送：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox {folder} --retry。",
         "waiting_alone": "等待发送的 {waiting} 封邮件不会自己发出：后台服务没有在运行。请启动 duban serve {folder}，"
                          "或运行 duban outbox {folder} --retry（暂存至上班时间的邮件要到那时才发）。",
         "skipped_head": "未写入的工作簿（在 Excel 中打开，或检查时被修改）：",
@@ -104,7 +109,7 @@ TEXT = {
         "too_old": "超过 serve.catch_up_hours（{hours} 小时），未补运行",
         "span": "{first} 至 {last}",
         "future": "{job}的上次运行记录在 {last}，晚于现在：服务器时钟曾被调快后又调回，或有模拟运行（--from/--until）写进了这份状态。"
-                  "后台服务在那之前不会按计划补运行这些任务；如是模拟运行写下的，请把状态文件夹移走后再启动 duban serve。",
+                  "后台服务在那之前不会按计划补运行这些任务；如是模拟运行写下的，请把状态文件夹移走后再启动 duban serve {folder}。",
     },
     "en": {
         "running": "serve is running: {folder} — host {host}, pid {pid}, since {since}, heartbeat {beat}",
@@ -113,7 +118,7 @@ TEXT = {
         "head": ("job", "schedule", "last run", "result", "next run"),
         "queue": "mail queue: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
                  "{failed} refused, {given_up} given up, {set_aside} set aside (may have been delivered), {sent} sent",
-        "setting_refused": "mail is on hold: {error}. Correct {setting} in duban.toml, then run duban outbox --retry.",
+        "setting_refused": "mail is on hold: {error}. Correct {setting} in duban.toml, then run duban outbox {folder} --retry.",
         "waiting_alone": "the {waiting} waiting mail(s) will not go by themselves: serve is not running. Start "
                          "duban serve {folder}, or run duban outbox {folder} --retry (mail held for office hours "
                          "goes only from then).",
@@ -123,7 +128,7 @@ TEXT = {
         "seconds": " {n}s",
         "future": "the last run of {job} is recorded at {last}, later than now: the server's clock was ahead "
                   "and set back, or a simulated run (--from/--until) wrote into this state. If a simulation wrote it, "
-                  "move the state folder aside before starting duban serve.",
+                  "move the state folder aside before starting duban serve {folder}.",
         "jobs": {},
         "results": {},
         "by_hand": " (by hand)",
@@ -168,17 +173,18 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     import typer
     lang = lang if lang in TEXT else "zh"
     t = TEXT[lang]
+    shown, folder = folder, folder_arg(folder)      # commands advised below run as printed
     job = lambda name: t["jobs"].get(name, name)              # noqa: E731
     result = lambda r: t["results"].get(r, r) if r else "—"   # noqa: E731
     s = data["serve"]
     short = lambda t: t[:16].replace("T", " ") if t else "—"   # noqa: E731
     if s["running"]:
-        typer.echo(t["running"].format(folder=folder, host=s["host"], pid=s["pid"], since=short(s["since"]),
+        typer.echo(t["running"].format(folder=shown, host=s["host"], pid=s["pid"], since=short(s["since"]),
                                        beat=(s["heartbeat"] or "")[11:19] or "—"))
     elif s["host"]:
-        typer.echo(t["stopped_seen"].format(folder=folder, host=s["host"], pid=s["pid"], beat=short(s["heartbeat"])))
+        typer.echo(t["stopped_seen"].format(folder=shown, host=s["host"], pid=s["pid"], beat=short(s["heartbeat"])))
     else:
-        typer.echo(t["stopped"].format(folder=folder))
+        typer.echo(t["stopped"].format(folder=shown))
     typer.echo("")
     hand = lambda r: t["by_hand"] if r.get("by_hand") else ""     # noqa: E731 - run from the command line
     rows = [t["head"]] + [(job(j["job"]), schedule_text(j["schedule"], lang), short(j["last_run"]),
@@ -188,17 +194,21 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
         typer.echo("  ".join(_pad(cell, w) for cell, w in zip(r[:4], widths)) + "  " + r[4])
     for j in data["jobs"]:
         if j.get("in_future"):      # a dead service would otherwise look green
-            typer.secho(t["future"].format(job=job(j["job"]), last=short(j["last_run"])), fg="red", bold=True)
+            typer.secho(t["future"].format(job=job(j["job"]), last=short(j["last_run"]), folder=folder),
+                        fg="red", bold=True)
     q = data["queue"]
     typer.echo("")
     typer.echo(t["queue"].format(**{**q, "oldest": short(q["oldest"])}))
     if q["waiting"] and not s["running"]:     # only serve, the next job or a person sends it
         typer.secho(t["waiting_alone"].format(waiting=q["waiting"], folder=folder), fg="yellow")
     if q.get("setting_refused"):        # mail waits for a person to fix a setting: not retried by itself
-        from ..mailreport import setting_text
+        from ..mailreport import error_text, setting_text
         hold = q["setting_refused"]
-        typer.secho(t["setting_refused"].format(**{**hold, "setting": setting_text(hold["setting"], lang)}),
+        typer.secho(t["setting_refused"].format(**{**hold, "setting": setting_text(hold["setting"], lang),
+                                                   "error": error_text(hold["error"], lang), "folder": folder}),
                     fg="red", bold=True)
+    for held in data.get("held_saves", []):     # someone's save is in a backup, not the workbook
+        typer.secho(heldsaves.sentence(held["workbook"], held["backup"], lang), fg="red", bold=True)
     if data["skipped"]:
         typer.echo("")
         typer.echo(t["skipped_head"])
