@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
 import typer
+
+from workbooks.commandline import folder_arg
 
 from . import clock, config
 from .errors import DubanError, UsageError
@@ -79,6 +82,7 @@ def check(folder: Path = Folder,
     from .check import check_folder
 
     settings, moment = _with_workbooks(folder, now)
+    _state["looks"] = True                  # a fault's sentence may advise --dry-run: check accepts it
     with report.progress(settings) as tick, recorded_by_hand(folder, settings, "check", moment, dry_run):
         result = check_folder(folder, settings, moment, dry_run, tick)
     report.check_summary(result, settings, as_json)
@@ -129,6 +133,7 @@ def remind(folder: Path = Folder,
     from .remind import remind as run_remind
 
     settings, moment = _with_workbooks(folder, now, mail=True)
+    _state["looks"] = True
     with recorded_by_hand(folder, settings, "remind", moment, dry_run):
         run = run_remind(folder, settings, moment, dry_run)
     mail_summary(run, settings, as_json)
@@ -146,6 +151,7 @@ def alert(folder: Path = Folder,
     from .remind import alert as run_alert
 
     settings, moment = _with_workbooks(folder, now, mail=True)
+    _state["looks"] = True
     with recorded_by_hand(folder, settings, "alert", moment, dry_run):
         run = run_alert(folder, settings, moment, dry_run)
     mail_summary(run, settings, as_json)
@@ -170,6 +176,7 @@ def summary(folder: Path = Folder,
         raise UsageError("请只给出 --week 或 --month 其中之一。 / give exactly one of --week or --month.")
     settings, moment = _with_workbooks(folder, now, mail=True)
     kind = "week" if week else "month"
+    _state["looks"] = True
     with recorded_by_hand(folder, settings, f"summary_{kind}", moment, dry_run):
         run = run_summary(folder, settings, moment, kind, dry_run, dept, project)
     show(run, settings, as_json)
@@ -216,14 +223,19 @@ def serve(folder: Path = Folder,
 
     settings, _moment = _with_workbooks(folder, None, mail=True)
     if (start is None) != (until is None):
-        raise UsageError("give both --from and --until (a simulated run), or neither (the live service).")
+        raise UsageError("give both --from and --until (a simulated run), or neither (the live service).",
+                         zh="请同时给出 --from 和 --until（模拟运行），或两者都不给（真正的后台服务）。")
     if dry_run and start is None:
-        raise UsageError("--dry-run previews a simulated run: give --from and --until too.")
+        example = f"duban serve {folder_arg(folder)} {_week_from(_moment)} --dry-run"
+        raise UsageError(f"--dry-run previews a simulated run: give --from and --until too, e.g. {example}",
+                         zh=f"--dry-run 用于预演模拟运行，请同时给出 --from 和 --until，例如 {example}")
     begin = end = None
     if start is not None:
         begin, end = clock.now(settings, start), clock.now(settings, until)
         if end <= begin:
-            raise UsageError(f"--until {until} must be after --from {start}.")
+            raise UsageError(f"--until {until} must be after --from {start}.",
+                             zh=f"--until {until} 必须晚于 --from {start}。")
+        _state["looks"] = True              # a simulated serve accepts --dry-run; the live one does not
     if start is None and "clerks" in _state:       # the live service runs for weeks: say it now, not at its end
         from . import clerks
         clerks.warn(*_state.pop("clerks"))
@@ -308,9 +320,18 @@ def _settings(folder: Path, mail: bool = False) -> dict:
     return settings
 
 
+def _week_from(moment) -> str:
+    """`--from 2026-11-23T09:00 --until 2026-11-30T09:00`: the coming week, for an example command."""
+    start = moment.replace(hour=9, minute=0, second=0, microsecond=0)
+    return f"--from {start:%Y-%m-%dT%H:%M} --until {start + timedelta(days=7):%Y-%m-%dT%H:%M}"
+
+
 def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bool):
-    """The job's run kept for `duban status`, marked "by hand" (jobs.serve.runs)."""
+    """The job's run kept for `duban status`, marked "by hand" (jobs.serve.runs); a state a
+    simulated serve wrote is refused first (jobs.serve.simstate)."""
     from .serve.runs import recorded_by_hand as record
+    from .serve.simstate import refuse_simulated
+    refuse_simulated(folder / settings["state"]["path"], dry_run, settings["company"]["language"])
     return record(folder, settings, job, moment, dry_run)
 
 
@@ -334,7 +355,7 @@ def _fault_text(exc: BaseException, chain: bool = True) -> str | None:
     from workbooks.faults import StorageFault, translate
 
     fault = translate(exc, near=_state.get("folder")) if chain else exc if isinstance(exc, StorageFault) else None
-    return fault.text(_state.get("lang", "zh")) if fault is not None else None
+    return fault.text(_state.get("lang", "zh"), dry_run=_state.get("looks", False)) if fault is not None else None
 
 
 def _error_text(exc: DubanError) -> str:

@@ -247,7 +247,20 @@ def load(folder: Path | None = None, path: Path | None = None) -> dict:
         except ConfigError as exc:
             exc.lang = _language(text, user)
             raise
+    _tell_times_in_company_zone(settings)
     return settings
+
+
+def _tell_times_in_company_zone(settings: dict) -> None:
+    """Sentences built below the jobs (a damaged state.db's "last good copy, saved at …") print
+    times in the company's zone, as everything else; an unknown zone is told by clock.zone later."""
+    from workbooks import faults
+    from zoneinfo import ZoneInfo
+
+    try:
+        faults.set_zone(ZoneInfo(settings["company"]["timezone"]))
+    except (ValueError, KeyError, LookupError, TypeError):
+        pass
 
 
 def _language(text: str, user: dict | None = None) -> str:

@@ -397,11 +397,17 @@ def _progress(ctx: Run, key: str) -> Callable[[Path], None]:
     return tick
 
 
-def _prepare(ctx: Run, mail: bool = False):
-    """(settings, moment) with the CLI's first-run sentences (no folder, no workbooks, no duban.toml)."""
+def _prepare(ctx: Run, mail: bool = False, writes: bool = True):
+    """(settings, moment) with the CLI's first-run sentences (no folder, no workbooks, no duban.toml);
+    `writes`: the action changes the state, so a state a simulated serve wrote is refused, as on
+    the command line (jobs.serve.simstate)."""
     from jobs.cli import _with_workbooks
+    from jobs.serve.simstate import refuse_simulated
 
-    return _with_workbooks(ctx.folder, ctx.now, mail=mail)
+    settings, moment = _with_workbooks(ctx.folder, ctx.now, mail=mail)
+    if writes:
+        refuse_simulated(ctx.folder / settings["state"]["path"], False, ctx.lang)
+    return settings, moment
 
 
 # ---- the actions ------------------------------------------------------------------------------------
@@ -451,7 +457,7 @@ def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> R
 def action_validate(ctx: Run) -> Result:
     from jobs.validate import read_folder
 
-    settings, moment = _prepare(ctx)
+    settings, moment = _prepare(ctx, writes=False)
     reads = read_folder(ctx.folder, settings, moment.date(), _progress(ctx, "validating"))
     t = ctx.t
     rows, summary = [], []

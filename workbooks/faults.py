@@ -15,22 +15,40 @@ import errno
 import getpass
 import os
 import sqlite3
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 
 from .errors import DubanError
 
 BACKUP_SUFFIX = ".bak"
+company_zone: tzinfo | None = None   # the company's time zone, once settings are loaded (set_zone): times are told in it
+
+
+def set_zone(zone: tzinfo | None) -> None:
+    """Tell times (a copy's "saved at") in the company's zone, as every other time duban prints."""
+    global company_zone
+    company_zone = zone
+
+
+def company_time(timestamp: float) -> str:
+    """A file time as people read it: the company's zone when known, else this machine's."""
+    return datetime.fromtimestamp(timestamp, tz=company_zone).strftime("%Y-%m-%d %H:%M")
 
 
 class StorageFault(DubanError):
     """A condition of the disk or share, in both languages; `str()` is the Chinese sentence."""
 
-    def __init__(self, code: str, zh: str, en: str, path: Path | str | None = None):
+    def __init__(self, code: str, zh: str, en: str, path: Path | str | None = None, look: bool = False):
         super().__init__(zh)
         self.code, self.zh, self.en, self.path = code, zh, en, path
+        self.look = look        # "to only look, add --dry-run" is advice for this condition
 
-    def text(self, lang: str) -> str:
+    def text(self, lang: str, dry_run: bool = False) -> str:
+        """The sentence; `dry_run`: the command at hand accepts --dry-run (check, remind, alert,
+        summary, a simulated serve), so a condition that only stops writing advises it. Not
+        for outbox --retry, a live serve or the Excel console, where --dry-run means nothing."""
+        if self.look and dry_run:
+            return self.en + " To only look, add --dry-run." if lang == "en" else self.zh + "只想查看结果时可加 --dry-run。"
         return self.en if lang == "en" else self.zh
 
 
@@ -45,7 +63,7 @@ def corrupt(path: Path, detail: str) -> StorageFault:
     bak = backup_of(path)
     damaged = path.with_name(path.name + ".damaged")
     if bak.exists():
-        when = datetime.fromtimestamp(bak.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+        when = company_time(bak.stat().st_mtime)
         return StorageFault(
             "state-corrupt",
             f"状态数据库 {path} 已损坏（{detail}），督办无法读取它。最近一次完好的副本是 {bak}（保存于 {when}）。"
@@ -76,10 +94,9 @@ def disk_full(path: Path | str) -> StorageFault:
 def read_only(path: Path | str) -> StorageFault:
     return StorageFault(
         "read-only",
-        f"{path} 位于只读的磁盘或共享上（以只读方式挂载），督办无法写入。请让管理员以读写方式挂载它，然后重新运行；"
-        f"只想查看结果时可加 --dry-run。",
+        f"{path} 位于只读的磁盘或共享上（以只读方式挂载），督办无法写入。请让管理员以读写方式挂载它，然后重新运行。",
         f"{path} is on a read-only disk or share (mounted read-only); duban cannot write it. Ask the administrator "
-        f"to mount it read-write, then run again; to only look, add --dry-run.", path)
+        f"to mount it read-write, then run again.", path, look=True)
 
 
 def no_permission(path: Path | str) -> StorageFault:
@@ -87,10 +104,10 @@ def no_permission(path: Path | str) -> StorageFault:
     return StorageFault(
         "no-permission",
         f"没有权限写入 {path}：运行督办的账户（{user}）对它或它所在的文件夹没有写权限。请让管理员给该账户写权限，"
-        f"或换一个有权限的账户运行；只想查看结果时可加 --dry-run。",
+        f"或换一个有权限的账户运行。",
         f"No permission to write {path}: the account running duban ({user}) cannot write it or the folder it is "
-        f"in. Ask the administrator to give that account write access, or run duban as an account that has it; "
-        f"to only look, add --dry-run.", path)
+        f"in. Ask the administrator to give that account write access, or run duban as an account that has it.",
+        path, look=True)
 
 
 def locked(path: Path | str) -> StorageFault:

@@ -76,12 +76,35 @@ def _read_only(path: Path, schema: str) -> sqlite3.Connection:
     immutable = not any(path.with_name(path.name + s).exists() for s in ("-wal", "-journal"))
     uri = path.resolve().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
     db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+    try:
+        _verify(db, path)
+    except BaseException:
+        db.close()
+        raise
     have = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     for statement in schema.split(";"):
         found = _TABLE.match(statement)
         if found and found[1] not in have:
             db.execute(statement.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
     return db
+
+
+_verified: set[tuple] = set()     # (file, mtime, size) found whole by this process
+
+
+def _verify(db: sqlite3.Connection, path: Path) -> None:
+    """A reader (status, the outbox listing, a dry run) sees damage too: SQLite reads the pages a
+    query happens to touch, and a damaged file could show as an empty, healthy-looking state. So
+    a file is `quick_check`ed once per version (milliseconds for a state of this size) and a
+    damaged one raises the same sentence a writer gets."""
+    info = path.stat()
+    key = (str(path.resolve()), info.st_mtime_ns, info.st_size)
+    if key in _verified:
+        return
+    found = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    if found != "ok":
+        raise faults.corrupt(path, " ".join(found.replace("*** in database main ***", "").split()))
+    _verified.add(key)
 
 
 def _check_length(path: Path) -> None:

@@ -3,7 +3,8 @@ state.db: simulated runs lie in the future, so a live serve would find every job
 (and the ledger every report already sent).
 
 A simulation may write only into a folder without state, or into a state an earlier simulation
-wrote (marked in serve_meta); a live serve refuses a state a simulation wrote. Each refusal says
+wrote (marked in serve_meta); a live serve refuses a state a simulation wrote, and so do check,
+remind, alert, summary and the Excel console unless they only look (--dry-run). Each refusal says
 what to do: preview with --dry-run, simulate on a copy, or move the simulated state aside.
 """
 from __future__ import annotations
@@ -21,17 +22,20 @@ TEXT = {
         "real": "{db} 是真实运行留下的状态（变更记录、已发提醒、运行记录）。模拟运行（--from/--until）不加 --dry-run "
                 "会把模拟出的运行记录和已发邮件写进去，之后真正的后台服务会以为这些任务已经运行过。请加 --dry-run 预演，"
                 "或把整个文件夹复制一份后在副本上模拟。",
-        "simulated": "{db} 是模拟运行（{span}）写下的状态，其中的运行记录在未来，真正的后台服务会因此不运行任何任务。"
-                     "请先把 {state} 文件夹移走或改名（它只含模拟结果），再启动 duban serve。",
+        "simulated": "{db} 是模拟运行（{span}）写下的状态，其中的运行记录在未来、模拟出的提醒记为已发，真正的后台服务会因此"
+                     "不运行任何任务，手动的检查和提醒也会把提醒当作已发过。请先把 {state} 文件夹移走或改名（它只含模拟结果），"
+                     "再运行；想再模拟时，请在文件夹的副本上进行。",
     },
     "en": {
         "real": "{db} holds real state (the change journal, reminders sent, run records). A simulated run "
                 "(--from/--until) without --dry-run would write its simulated runs and mails into it, and the real "
                 "service would then take those jobs for done. Add --dry-run to preview, or simulate on a copy of the "
                 "folder.",
-        "simulated": "{db} was written by a simulated run ({span}); its run records lie in the future, so the real "
-                     "service would run nothing. Move the folder {state} aside (it holds only simulated results), "
-                     "then start duban serve.",
+        "simulated": "{db} was written by a simulated run ({span}); its run records lie in the future and its "
+                     "simulated reminders count as sent, so the real service would run nothing and a check or "
+                     "reminder run by hand would take the reminders for sent. Move the folder {state} aside or "
+                     "rename it (it holds only simulated results), then run again; to simulate again, use a copy "
+                     "of the folder.",
     },
 }
 
@@ -46,6 +50,17 @@ def guard(db: Path, simulated: bool, dry_run: bool, lang: str) -> None:
         raise DubanError(text["real"].format(db=db))
     if not simulated and span is not None:
         raise DubanError(text["simulated"].format(db=db, span=span, state=db.parent))
+
+
+def refuse_simulated(db: Path, dry_run: bool, lang: str) -> None:
+    """check, remind, alert, summary and the Excel console (not with --dry-run, which changes
+    nothing) refuse a state a simulation wrote, with serve's sentence: its ledger holds the
+    simulated days' reminders as sent, so a real run would send nothing and say all is well."""
+    if dry_run or not db.exists():
+        return
+    span = marked(db)
+    if span is not None:
+        raise DubanError(TEXT.get(lang, TEXT["zh"])["simulated"].format(db=db, span=span, state=db.parent))
 
 
 def mark(runs, start: datetime, until: datetime) -> None:
