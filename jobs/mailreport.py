@@ -6,9 +6,10 @@ import re
 from rich.table import Table
 
 from mailer.transports import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
+from workbooks.commandline import folder_arg
 
-from . import clock
-from .report import emit_json, err, escape, out
+from . import clock, heldsaves
+from .report import emit_json, err, escape, out, warning_prefix
 
 TEXT = {
     "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",
@@ -27,9 +28,9 @@ TEXT = {
            "write_refused": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样，提醒照常发出；数据问题报告已告知文员。",
            "down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
            "refused": "邮件服务器拒收，不再重试（数据问题报告会告知文员）：{to} — {subject}（{error}）",
-           "set_aside": "已搁置，不再自动发送：{to} — {subject}（{error}）。它可能已经送达，请向收件人确认；如未收到，运行 duban outbox --retry --failed 再发一次。",
+           "set_aside": "已搁置，不再自动发送：{to} — {subject}（{error}）。它可能已经送达，请向收件人确认；如未收到，运行 duban outbox {folder} --retry --failed 再发一次。",
            "unanswered": "发出后邮件服务器没有答复，可能已经送达：{to} — {subject}。督办以相同的 Message-ID 最多再发一次，收件人可能收到两封。",
-           "setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox --retry。",
+           "setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox {folder} --retry。",
            "unknown": "无法送达：{text}", "queue_title": "邮件队列", "attempts": "尝试", "error": "错误",
            "when": "排队时间", "empty": "队列为空。"},
     "en": {"title": "Mail {now}", "kind": "Kind", "to": "To", "subject": "Subject", "items": "Items", "status": "Status",
@@ -50,9 +51,9 @@ TEXT = {
            "write_refused": "Workbook not written (refused): {file} — {why}. The file is as it was and the reminders went out; the clerks' problems report names it.",
            "down": "The mail server could not be reached ({error}): the mail stays queued and is retried on the next run.",
            "refused": "Refused by the mail server, not retried (the clerks' problems report names it): {to} — {subject} ({error})",
-           "set_aside": "Set aside, not sent again by itself: {to} — {subject} ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox --retry --failed sends it once more.",
+           "set_aside": "Set aside, not sent again by itself: {to} — {subject} ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox {folder} --retry --failed sends it once more.",
            "unanswered": "No answer from the mail server after the mail was sent, so it may already have been delivered: {to} — {subject}. duban sends it at most once more, with the same Message-ID: the recipient may get it twice.",
-           "setup": "A mail setting is wrong, so the mail stays in the queue and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox --retry.",
+           "setup": "A mail setting is wrong, so the mail stays in the queue and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox {folder} --retry.",
            "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
            "when": "Queued", "empty": "The queue is empty."},
 }
@@ -77,6 +78,31 @@ def setting_text(setting: str, lang: str) -> str:
     if found := PASSWORD_SETTING.fullmatch(setting):
         return f"[mail.smtp] user，以及环境变量 {found[1]} 中（或密钥环中）的密码"
     return SETTINGS_ZH.get(setting, setting)
+
+
+# The mailer's own sentences (mailer.transports, mailer.queue; English, kept so in the queue), in
+# Chinese for the terminal: (pattern, Chinese). The server's own answer in brackets stays as it said it.
+ERRORS_ZH = [(re.compile(p), zh) for p, zh in (
+    (r"(?P<where>\S+) refused the login of '(?P<user>.*)' \((?P<answer>.*)\)", "{where} 拒绝了 '{user}' 的登录（{answer}）"),
+    (r"(?P<where>\S+) could not check the login now \((?P<answer>.*)\)", "{where} 暂时无法核对登录（{answer}）"),
+    (r"(?P<where>\S+) does not offer STARTTLS \((?P<answer>.*)\)", "{where} 不提供 STARTTLS（{answer}）"),
+    (r"(?P<where>\S+) does not offer a login \(AUTH\) \((?P<answer>.*)\)", "{where} 不提供登录（AUTH）（{answer}）"),
+    (r"TLS with (?P<where>\S+) failed \((?P<answer>.*)\)", "与 {where} 建立 TLS 连接失败（{answer}）"),
+    (r"cannot connect to (?P<where>\S+) \((?P<answer>.*)\)", "无法连接 {where}（{answer}）"),
+    (r"cannot write to (?P<where>.+?): (?P<answer>.*)", "无法写入 {where}：{answer}"),
+    (r"the server cut the connection (?P<n>\d+) times in a row \(last: (?P<answer>.*)\)",
+     "服务器连续 {n} 次断开连接（最后一次：{answer}）"),
+)]
+
+
+def error_text(error: str, lang: str) -> str:
+    """The mailer's sentence about a failure in `lang` (one it does not know, as it was written)."""
+    if lang != "zh":
+        return error
+    for pattern, zh in ERRORS_ZH:
+        if found := pattern.fullmatch(error):
+            return zh.format(**found.groupdict())
+    return error
 
 
 def _text(settings: dict) -> dict:
@@ -106,12 +132,15 @@ def mail_summary(run, settings: dict, as_json: bool) -> None:
     for problem in run.unknown:
         err.print("[yellow]" + escape(t["unknown"].format(text=problem.message(lang))) + "[/yellow]")
     for warning in run.check.warnings if getattr(run, "check", None) else ():   # remind's check: a workbook gone, ...
-        err.print(f"[yellow]warning:[/yellow] {escape(warning)}")
+        err.print(f"[yellow]{warning_prefix(lang)}[/yellow]{escape(warning)}")
     _delivery(run, t, lang)
     _held(run, settings, t)
     for wb in getattr(run, "refused", []):      # a clerk must not miss these: red, and exit code 1 (cli)
         why = wb.why.text(lang) if wb.why else "?"
         err.print("[bold red]" + escape(t["write_refused"].format(file=wb.relpath, why=why)) + "[/bold red]")
+    if getattr(run, "check", None):             # remind's check found a save that went into a backup
+        for workbook, backup in heldsaves.from_check(run.check):
+            err.print("[bold red]" + escape(heldsaves.sentence(workbook, backup, lang)) + "[/bold red]")
 
 
 def _queue_moved(delivery) -> bool:
@@ -142,15 +171,16 @@ def _delivery(run, t: dict, lang: str) -> None:
     for m in delivery.unanswered:
         err.print("[yellow]" + escape(t["unanswered"].format(to=", ".join(m.recipients), subject=m.subject))
                   + "[/yellow]")
+    folder = folder_arg(run.folder) if getattr(run, "folder", None) is not None else "DIR"
     for m in delivery.set_aside:
         err.print("[bold red]" + escape(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject,
-                                                            error=m.last_error or "?")) + "[/bold red]")
+                                                            error=m.last_error or "?", folder=folder)) + "[/bold red]")
     if delivery.error and delivery.setting:
-        err.print("[bold red]" + escape(t["setup"].format(error=delivery.error,
+        err.print("[bold red]" + escape(t["setup"].format(error=error_text(delivery.error, lang), folder=folder,
                                                         setting=setting_text(delivery.setting, lang)))
                   + "[/bold red]")
     elif delivery.error:
-        err.print("[yellow]" + escape(t["down"].format(error=delivery.error)) + "[/yellow]")
+        err.print("[yellow]" + escape(t["down"].format(error=error_text(delivery.error, lang))) + "[/yellow]")
 
 
 def _held(run, settings: dict, t: dict) -> None:
@@ -166,7 +196,7 @@ def _held(run, settings: dict, t: dict) -> None:
     at = min(m.not_before for m in held).astimezone(clock.zone(settings)).strftime("%m-%d %H:%M")
     running = serving((folder / settings["state"]["path"]).parent, stale_after(settings)) is not None
     text = t["held_serving" if running else "held_alone"].format(n=len(held), mails=_mails(len(held)), at=at,
-                                                                 folder=folder)
+                                                                 folder=folder_arg(folder))
     (out if running else err).print(("" if running else "[yellow]") + escape(text) + ("" if running else "[/yellow]"))
 
 

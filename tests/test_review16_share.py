@@ -169,3 +169,19 @@ def test_a_save_through_a_held_handle_is_said_in_red_by_check_and_status(tmp_pat
     assert said(status.stdout), status.stdout        # (click colours it red on a terminal only)
     data = json.loads(duban("status", folder, "--json").stdout)
     assert data["held_saves"] == [{"workbook": "任务跟进表.xlsx", "backup": str(held)}]
+
+
+def test_remind_says_the_save_in_a_backup_too(tmp_path):
+    import os
+
+    folder = demo(tmp_path / "share")
+    book = folder / "任务跟进表.xlsx"
+    fd = os.open(book, os.O_RDWR)
+    try:
+        assert duban("check", folder).returncode == 0
+        os.lseek(fd, 0, os.SEEK_END)
+        os.write(fd, b"\0")                  # any save through the held handle: the backup changed
+    finally:
+        os.close(fd)
+    done = duban("remind", folder)
+    assert "有一次对 任务跟进表.xlsx 的保存没有进入工作簿" in " ".join(done.stderr.split()), done.stderr
