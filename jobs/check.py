@@ -130,22 +130,31 @@ def _acquire(fh, shared: bool, lock_path: Path, folder: Path, settings: dict) ->
         if time.monotonic() >= deadline:
             break
         time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-    holder = _holder(lock_path)
-    raise DubanError(f"another duban job is running on {folder}{holder}; waited {wait:g} seconds for it to finish "
-                     f"(state.lock_wait_seconds). Try again when it has finished.")
+    zh, en = _holder(lock_path, settings)
+    raise DubanError(f"another duban job is running on {folder}{en}; waited {wait:g} seconds for it to finish "
+                     f"(state.lock_wait_seconds). Try again when it has finished.",
+                     zh=f"{folder} 上另一个督办任务正在运行{zh}；已等了 {wait:g} 秒仍未结束"
+                        f"（等待时长见 state.lock_wait_seconds）。请等它结束后再运行。")
 
 
-def _holder(lock_path: Path) -> str:
-    """`: duban remind (pid 4242 on host, started 09:00:03)`, from the lock file, or "" if unknown."""
+def _holder(lock_path: Path, settings: dict) -> tuple[str, str]:
+    """(zh, en) `: duban remind (pid 4242 on host, started 2026-11-23 09:00:03)`, from the lock
+    file, the start in the company's zone (the clerk's clock, not the server's); ("", "") if unknown."""
     try:
         fields = dict(part.split("=", 1) for part in lock_path.read_text().split() if "=" in part)
     except OSError:
-        return ""
+        return "", ""
     if "job" not in fields:
-        return ""
+        return "", ""
     started = fields.get("started", "?")
-    return (f": {JOB_NAMES.get(fields['job'], 'duban ' + fields['job'])} (pid {fields.get('pid', '?')} "
-            f"on {fields.get('host', '?')}, started {started})")
+    try:
+        from .clock import zone
+        started = datetime.fromisoformat(started).astimezone(zone(settings)).strftime("%Y-%m-%d %H:%M:%S")
+    except (ValueError, DubanError):
+        pass
+    job, pid, host = JOB_NAMES.get(fields["job"], "duban " + fields["job"]), fields.get("pid", "?"), fields.get("host", "?")
+    return (f"：{job}（进程 {pid}，主机 {host}，开始于 {started}）",
+            f": {job} (pid {pid} on {host}, started {started})")
 
 
 def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None,
@@ -405,6 +414,7 @@ def _plan(read, flags, new_ids, painted, colours: dict[str, Colour], fingerprint
             if text != (rec["alerts"] or ""):
                 values[alerts_letter + str(row)] = text
                 plan.wrap.add(alerts_letter + str(row))     # long alerts wrap, on screen and on paper
+                plan.grow.add(alerts_letter + str(row))     # and their row grows to show them (an ID never needs it)
         if flag_letter and (ident := rec["id"]):
             colour = colours[found[0].type.colour] if found else None
             previous = painted.get((ident, flag_key))

@@ -9,6 +9,7 @@ one, with some slack for lines that break between words.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import re
 import unicodedata
 
@@ -23,10 +24,13 @@ _NUM = rb"""\s*=\s*["']([\d.]+)["']"""
 def lines(text: str, width: float) -> int:
     """How many lines `text` takes in a wrapped cell `width` characters wide."""
     usable = max(width - 1.0, 1.0)
+    if len(text) * 2.0 * SLACK <= usable and "\n" not in text:   # fits even if every character were wide
+        return 1
     return sum(max(1, math.ceil(_units(part) * (SLACK if part.isascii() else 1.0) / usable))
                for part in text.split("\n"))
 
 
+@lru_cache(maxsize=4096)        # a check writes the same few alert texts into thousands of rows
 def height(text: str, width: float) -> float | None:
     """The row height (points) `text` needs in a wrapped cell, or None when one line is enough."""
     n = lines(text, width)
@@ -34,6 +38,8 @@ def height(text: str, width: float) -> float | None:
 
 
 def _units(text: str) -> float:
+    if text.isascii():                  # IDs, English alerts: one unit a character, no table lookups
+        return float(len(text))
     return sum(2.0 if unicodedata.east_asian_width(ch) in "WF" else 1.0 for ch in text)
 
 

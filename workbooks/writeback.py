@@ -73,6 +73,7 @@ class WritePlan:
     paints: list[Paint] = field(default_factory=list)
     expect: dict[str, str] = field(default_factory=dict)     # ref -> value to find when verifying
     wrap: set[str] = field(default_factory=set)   # of `values`: cells whose format must wrap (Alerts)
+    grow: set[str] = field(default_factory=set)   # of `wrap`: cells whose text may need a taller row
     names: list[str] | None = None   # refresh the hidden person list (_names) with these, if it exists
     root: Path | None = None         # the folder duban was given: nothing outside it is ever written
     # what the hidden _duban sheet should record after this write (paintrecord.record_rows), given
@@ -125,11 +126,15 @@ REASONS = {
               "duban runs as {user} and cannot give the new file its owner {owner} (only {user} could then save "
               "it), so it was not written. Run the duban service as the file's owner or as root, or allow it to "
               "keep owners (in the systemd unit: AmbientCapabilities=CAP_CHOWN CAP_FOWNER)"),
+    # duban already runs as the file's owner here (access._chown): only joining the group, root or
+    # the capability changes anything
     "group": ("督办以用户 {user} 运行，无法让新文件保持原来的组 {group}（写入后该组的成员将不能保存它），未写入。"
-              "请把运行督办的用户 {user} 加入组 {group}，或以文件所有者 {owner} 的身份运行督办服务",
+              "请把运行督办的用户 {user} 加入组 {group}，或以 root 的身份运行督办服务，或允许服务保持文件的组"
+              "（systemd 单元中加 AmbientCapabilities=CAP_CHOWN CAP_FOWNER）",
               "duban runs as {user} and cannot give the new file its group {group} (the group's members could then "
               "no longer save it), so it was not written. Add the user duban runs as ({user}) to the group {group}, "
-              "or run the duban service as the file's owner {owner}"),
+              "or run the duban service as root, or allow it to keep groups (in the systemd unit: "
+              "AmbientCapabilities=CAP_CHOWN CAP_FOWNER)"),
     "attribute": ("无法把文件的权限设置 {name} 复制到新文件（{error}），未写入，以免改变谁能保存它。"
                   "请以文件所有者或 root 的身份运行督办服务（现为 {user}）",
                   "the file's permission setting {name} could not be copied to the new file ({error}), so it was not "
@@ -465,7 +470,7 @@ def _edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[
     for ref, text in plan.values.items():
         row = ref_row(ref)
         wraps = bool(text) and ref in plan.wrap
-        edit = CellEdit(text, wrapping if wraps else None, grow=wraps)
+        edit = CellEdit(text, wrapping if wraps else None, grow=wraps and ref in plan.grow)
         if (cells := edits.get(row)) is None:
             edits[row] = {ref: edit}
         else:
