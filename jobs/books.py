@@ -14,7 +14,8 @@ and since when it is gone. Before a check:
   as deleted and the clerks are told once (a ledger topic per disappearance); if it comes back,
   its rows are live again;
 - a journal with no rows at all over workbooks that carry an identity is a state started afresh
-  (state.db deleted or emptied): told in the terminal and to the clerks.
+  (state.db deleted or emptied): told in the terminal and to the clerks, naming the kept copy of
+  the lost state (`state.db.bak-<time>`, set aside by workbooks.statedb) and how to put it back.
 """
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from workbooks.faults import company_time
 from workbooks.paintrecord import identity_of
+from workbooks.statedb import kept_copies, set_aside_copy
 from workbooks.problems import Problem
 from workbooks.records import WorkbookRead
 
@@ -191,6 +194,10 @@ def _fresh(db, out: Reconciled, carrying: list[str], now: datetime, state: Path,
     """A journal without a single row, over workbooks duban wrote into before: told in the
     terminal now, and kept (journal_facts) for the clerks' report, whichever run mails it."""
     fact = {"at": now.isoformat(), "count": len(carrying), "path": carrying[0]}
+    if not dry_run:             # state.db emptied (not deleted): its last good copy is kept now, before
+        set_aside_copy(state, only_if_journal=True)     # this run's copy of the fresh state could replace it
+    if kept := kept_copies(state):
+        fact |= {"kept": str(kept[0]), "kept_at": company_time(kept[0].stat().st_mtime)}
     out.told.append(_fresh_problem(fact, state))
     if dry_run:
         out.notices.append((f"state-new:{fact['at']}", out.told[-1]))
@@ -218,9 +225,14 @@ def _fresh_notices(db, out: Reconciled, now: datetime, state: Path) -> None:
 
 
 def _fresh_problem(fact: dict, state: Path) -> Problem:
-    return Problem("state-new", str(state), params={
-        "state": str(state), "count": fact["count"], "path": fact["path"], "since": _minute(fact["at"]),
-        "copy": str(state.with_name("ledger-copy.jsonl"))})
+    """"state-new" names the kept copy of the lost state (where, when, how to put it back);
+    "state-new-no-copy" when there is none."""
+    params = {"state": str(state), "count": fact["count"], "path": fact["path"], "since": _minute(fact["at"]),
+              "copy": str(state.with_name("ledger-copy.jsonl")), "bak": str(state.with_name(state.name + ".bak"))}
+    if fact.get("kept"):
+        return Problem("state-new", str(state), params=params | {"kept": fact["kept"], "kept_at": fact["kept_at"],
+                                                                   "name": state.name})
+    return Problem("state-new-no-copy", str(state), params=params)
 
 
 def _minute(text: str) -> str:

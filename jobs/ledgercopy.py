@@ -3,7 +3,8 @@ sent today" is not lost with state.db.
 
 Every ledger line is appended here (one JSON list per line, fsynced) right after it is stored in
 state.db. When the ledger is opened and the copy's last line is not in it (state.db deleted,
-emptied, or put back from an older copy), every line of the copy is taken back in. Lines are
+emptied, or put back from an older copy), every line of the copy is taken back in; with the copy
+lost too, the lines of the state's kept copy (`state.db.bak-<time>`) are. Lines are
 only ever appended; a line cut short by a crash is skipped. The copy is lost only with the
 state folder itself.
 """
@@ -13,6 +14,8 @@ import json
 import os
 import sqlite3
 from pathlib import Path
+
+from workbooks.statedb import kept_copies
 
 NAME = "ledger-copy.jsonl"
 _TAIL = 4096
@@ -41,12 +44,38 @@ def append(db_path: Path, rows: list[tuple]) -> bool:
 
 
 def restore(db: sqlite3.Connection, db_path: Path) -> int:
-    """Take the copy's lines back into the ledger if its last one is missing; how many came back."""
+    """Take the copy's lines back into the ledger if its last one is missing; how many came back.
+    A ledger still empty after that (the copy lost too) takes the lines of the newest kept copy of
+    the state before it started afresh (statedb.set_aside_copy), so nothing is sent twice."""
+    return _from_copy(db, db_path) + _from_kept(db, db_path)
+
+
+def _from_kept(db: sqlite3.Connection, db_path: Path) -> int:
+    if db.execute("SELECT 1 FROM notified LIMIT 1").fetchone() is not None:
+        return 0
+    for kept in kept_copies(Path(db_path)):
+        try:
+            con = sqlite3.connect(kept.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+            try:
+                rows = con.execute("SELECT recipient, item, rule, deadline, kind, day, at, mail FROM notified").fetchall()
+            finally:
+                con.close()
+        except sqlite3.Error:           # a kept copy without a ledger, or unreadable: the next one
+            continue
+        if rows:
+            return _insert(db, rows)
+    return 0
+
+
+def _from_copy(db: sqlite3.Connection, db_path: Path) -> int:
     path = copy_of(db_path)
     last = _last_line(path)
     if last is None or db.execute(f"SELECT 1 FROM notified WHERE {_ROW}", last[:6]).fetchone():
         return 0
-    rows = list(_lines(path))
+    return _insert(db, list(_lines(path)))
+
+
+def _insert(db: sqlite3.Connection, rows: list) -> int:
     with db:
         db.execute("BEGIN")
         before = db.total_changes

@@ -104,3 +104,83 @@ def test_the_excel_console_refuses_a_state_a_simulation_wrote(tmp_path):
     book.sheets[L.CONSOLE_SHEET["zh"]].write(L.ACTION_CELL, [[L.label("remind", "zh")]])
     result = console.run(excel, book)
     assert result.error and "模拟运行" in result.sentence and str(folder / ".duban") in result.sentence
+
+
+# ---- 1: a lost state.db never costs its last good copy, nor "already sent" ------------------------------
+def _count(db: Path, table: str) -> int:
+    with sqlite3.connect(db) as con:
+        return con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+
+
+def _reminded(tmp_path: Path) -> tuple[Path, Path, int]:
+    """A folder reminded once at NOW: (folder, state.db, mails in outbox/)."""
+    folder = folder_in(tmp_path)
+    done = cli("remind", str(folder), "--now", NOW)
+    assert done.returncode == 0, done.stderr
+    db = folder / ".duban" / "state.db"
+    assert _count(Path(f"{db}.bak"), "rows") > 0 and _count(Path(f"{db}.bak"), "notified") > 0
+    return folder, db, len(list((folder / "outbox").glob("*.eml")))
+
+
+def _said(done) -> str:
+    """The terminal's words, without the line breaks and spaces it wraps long lines at."""
+    return "".join((done.stdout + done.stderr).split())
+
+
+def _kept(db: Path) -> list[Path]:
+    return sorted(db.parent.glob("state.db.bak-*"))
+
+
+@pytest.mark.parametrize("first", ["check", "outbox"])
+def test_a_deleted_state_db_keeps_its_last_good_copy_and_the_warning_names_it(tmp_path, first):
+    from zoneinfo import ZoneInfo
+
+    folder, db, _mails = _reminded(tmp_path)
+    rows, notified = _count(Path(f"{db}.bak"), "rows"), _count(Path(f"{db}.bak"), "notified")
+    db.unlink()
+    if first == "outbox":           # a job that changes the state but checks no workbook runs first
+        assert cli("outbox", str(folder), "--retry", "--now", "2026-11-23T09:30").returncode == 0
+    done = cli("check", str(folder), "--now", "2026-11-23T10:00", env=UTC)
+    assert done.returncode == 0, done.stderr
+    [kept] = _kept(db)
+    assert (_count(kept, "rows"), _count(kept, "notified")) == (rows, notified)     # the real state, whole
+    saved = datetime.fromtimestamp(kept.stat().st_mtime, ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+    text = _said(done)
+    assert f"另存为{kept}（保存于{saved}）".replace(" ", "") in text and f"把{kept}复制为{db}" in text, text
+    assert "state.db.new" in text
+    again = cli("check", str(folder), "--now", "2026-11-23T11:00")      # later runs never replace it
+    assert again.returncode == 0 and _kept(db) == [kept] and _count(kept, "rows") == rows
+    # doing what it says brings the journal back
+    db.rename(db.with_name("state.db.new"))
+    kept_bytes = kept.read_bytes()
+    db.write_bytes(kept_bytes)
+    assert cli("check", str(folder), "--now", "2026-11-23T12:00").returncode == 0
+    assert _count(db, "notified") >= notified and _count(db, "events") >= _count(kept, "events")
+    assert "状态文件" not in _said(cli("check", str(folder), "--now", "2026-11-23T12:30"))
+
+
+def test_state_and_ledger_copy_both_lost_sends_nothing_twice(tmp_path):
+    folder, db, mails = _reminded(tmp_path)
+    db.unlink()
+    (folder / ".duban" / "ledger-copy.jsonl").unlink()
+    done = cli("remind", str(folder), "--now", "2026-11-23T10:00")
+    assert done.returncode == 0, done.stderr
+    assert len(list((folder / "outbox").glob("*.eml"))) == mails         # not one mail twice
+    text = _said(done)
+    assert "不会重发" in text and str(_kept(db)[0]) in text
+
+
+def test_an_emptied_state_db_keeps_its_last_good_copy(tmp_path):
+    folder, db, mails = _reminded(tmp_path)
+    notified = _count(db, "notified")
+    with sqlite3.connect(db) as con:
+        for (table,) in con.execute("SELECT name FROM sqlite_master WHERE type='table' "
+                                    "AND name NOT LIKE 'sqlite%'").fetchall():
+            con.execute(f"DELETE FROM {table}")
+    (folder / ".duban" / "ledger-copy.jsonl").unlink()
+    done = cli("remind", str(folder), "--now", "2026-11-23T10:00")
+    assert done.returncode == 0, done.stderr
+    [kept] = _kept(db)
+    assert _count(kept, "notified") == notified and _count(kept, "rows") > 0
+    assert len(list((folder / "outbox").glob("*.eml"))) == mails
+    assert str(kept) in _said(done)

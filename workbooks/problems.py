@@ -132,14 +132,14 @@ _TYPES = (
                 "有提醒要发给“{value}”，但通讯录中此人没有邮箱，邮件未发出。请在通讯录的“邮箱”列填写。",
                 "A reminder is due for \"{value}\", who has no email in the directory, so no mail was sent. Fill in the Email column of the directory."),
     ProblemType("mail-given-up", WORKBOOK, ERROR,
-                "发给{value}的邮件“{subject}”{days}天内一直未能发出（{error}），已放弃。请检查 duban.toml 中的 [mail.smtp] 设置，再运行 duban outbox --retry。",
-                "The mail \"{subject}\" to {value} could not be sent within the {days}-day limit ({error}) and was given up. Check [mail.smtp] in duban.toml, then run duban outbox --retry."),
+                "发给{value}的邮件“{subject}”{days}天内一直未能发出（{error}），已放弃。请检查 duban.toml 中的 [mail.smtp] 设置，再运行 duban outbox {folder} --retry。",
+                "The mail \"{subject}\" to {value} could not be sent within the {days}-day limit ({error}) and was given up. Check [mail.smtp] in duban.toml, then run duban outbox {folder} --retry."),
     ProblemType("mail-refused", WORKBOOK, ERROR,
-                "邮件服务器拒收了发给{value}的邮件“{subject}”（{error}），此地址没有收到。请在通讯录中核对此人的邮箱（改正后，之后的提醒发往新地址）；如是对方邮箱已满等临时原因，可运行 duban outbox --retry --failed 重发给此地址。",
-                "The mail server refused the mail \"{subject}\" for {value} ({error}), so that address did not get it. Check the person's email in the directory (later reminders go to the corrected address); if the cause was passing (a full mailbox), duban outbox --retry --failed sends it to that address again."),
+                "邮件服务器拒收了发给{value}的邮件“{subject}”（{error}），此地址没有收到。请在通讯录中核对此人的邮箱（改正后，之后的提醒发往新地址）；如是对方邮箱已满等临时原因，可运行 duban outbox {folder} --retry --failed 重发给此地址。",
+                "The mail server refused the mail \"{subject}\" for {value} ({error}), so that address did not get it. Check the person's email in the directory (later reminders go to the corrected address); if the cause was passing (a full mailbox), duban outbox {folder} --retry --failed sends it to that address again."),
     ProblemType("mail-set-aside", WORKBOOK, ERROR,
-                "发给{value}的邮件“{subject}”已搁置，不再自动发送（{error}）。它可能已经送达：请向收件人确认；如未收到，运行 duban outbox --retry --failed 再发一次。",
-                "The mail \"{subject}\" to {value} was set aside and is not sent again by itself ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox --retry --failed sends it once more."),
+                "发给{value}的邮件“{subject}”已搁置，不再自动发送（{error}）。它可能已经送达：请向收件人确认；如未收到，运行 duban outbox {folder} --retry --failed 再发一次。",
+                "The mail \"{subject}\" to {value} was set aside and is not sent again by itself ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox {folder} --retry --failed sends it once more."),
     ProblemType("mail-fate-unknown", WORKBOOK, WARNING,
                 "邮件“{subject}”发给{value}后，邮件服务器没有答复（{error}），它可能已经送达。督办以相同的 Message-ID 再发一次（只此一次），收件人可能收到两封。",
                 "The mail server did not answer after the mail \"{subject}\" to {value} was sent ({error}), so it may already have been delivered. duban sends it once more (never a third time) with the same Message-ID: the recipient may get it twice."),
@@ -148,8 +148,21 @@ _TYPES = (
                 "工作簿 {path} 已不在共享文件夹中（被删除、移走或被同名文件夹取代），最后一次检查到它是 {last_seen}。其中 {rows} 行已在变更记录中记为删除，不再为它们发提醒和紧急提醒。如是误删，请从备份或回收站恢复到原位置，下次检查时会恢复。",
                 "The workbook {path} is no longer in the shared folder (deleted, moved away, or replaced by a folder); duban last saw it at {last_seen}. Its rows ({rows}) are recorded as deleted in the journal and get no more reminders or urgent alerts. If it was deleted by mistake, put it back from a backup or the recycle bin at the same place: the next check takes it up again."),
     ProblemType("state-new", WORKBOOK, WARNING,
-                "状态文件 {state} 是新建的（或已被清空），但 {count} 个工作簿带有督办此前写入的标识（如 {path}）：此前的变更记录已丢失，这些行的历史从 {since} 重新开始。工作簿中督办涂的颜色仍会按工作簿自带的记录还原；当天已发提醒按 {copy} 中的副本计，不会重发。如有 state.db 的备份副本，请在下次运行前放回原处。",
-                "The state file {state} is new (or was emptied), but workbooks ({count}) carry the identity duban wrote into them earlier (e.g. {path}): the earlier change journal is lost and these rows' history starts again at {since}. duban's colours in the workbooks are still undone from the workbooks' own record, and today's reminders are known from the copy in {copy}, so none is sent twice. If you have a backup copy of state.db, put it back in its place before the next run."),
+                "状态文件 {state} 是新建的（或已被清空），但 {count} 个工作簿带有督办此前写入的标识（如 {path}）：变更记录从 {since} 重新开始。"
+                "丢失前最后一份完好的状态已另存为 {kept}（保存于 {kept_at}），督办不会覆盖或删除它；已发提醒按 {copy} 和这份副本计，不会重发。"
+                "工作簿中督办涂的颜色仍按工作簿自带的记录还原。要找回此前的变更记录：先停止 duban serve，把 {state} 改名为 {name}.new，"
+                "再把 {kept} 复制为 {state}，然后重新运行（{since} 之后的发信记录会从 {copy} 补回）。",
+                "The state file {state} is new (or was emptied), but workbooks ({count}) carry the identity duban wrote into them earlier (e.g. {path}): the change journal starts again at {since}. "
+                "The last good copy of the lost state was kept as {kept} (saved {kept_at}); duban never overwrites or deletes it, and reminders already sent are known from {copy} and that copy, so none is sent twice. "
+                "duban's colours in the workbooks are still undone from the workbooks' own record. To get the earlier journal back: stop duban serve, rename {state} to {name}.new, "
+                "copy {kept} to {state}, then run again (mail recorded after {since} is taken back from {copy})."),
+    ProblemType("state-new-no-copy", WORKBOOK, WARNING,
+                "状态文件 {state} 是新建的（或已被清空），但 {count} 个工作簿带有督办此前写入的标识（如 {path}）：此前的变更记录已丢失，这些行的历史从 {since} 重新开始，"
+                "且没有找到丢失前状态的副本（{bak}）。工作簿中督办涂的颜色仍按工作簿自带的记录还原；已发提醒按 {copy} 中的副本计，不会重发（若该文件也已丢失，当天的提醒会再发一次）。"
+                "如在别处有 state.db 的备份，请先停止 duban serve，再把它复制为 {state}。",
+                "The state file {state} is new (or was emptied), but workbooks ({count}) carry the identity duban wrote into them earlier (e.g. {path}): the earlier change journal is lost, these rows' history starts again at {since}, "
+                "and there is no copy of the lost state ({bak}). duban's colours in the workbooks are still undone from the workbooks' own record; reminders already sent are known from the copy in {copy}, so none is sent twice (if that file is lost too, today's reminders go once more). "
+                "If you keep a backup of state.db elsewhere, stop duban serve, then copy it to {state}."),
     ProblemType("no-department-head", WORKBOOK, ERROR,
                 "{rows}已到升级期限，应升级给{department}的部门负责人，但通讯录中没有{department}的部门负责人（或负责人没有填写邮箱），"
                 "升级提醒没有发给部门负责人。请在通讯录工作表中为{department}指定负责人：在其所在行的“部门负责人”列选“是”，并填写“邮箱”。",

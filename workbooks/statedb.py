@@ -6,7 +6,10 @@ share over SMB or NFS, so the database uses the rollback journal (`journal_mode=
 relies only on file locks the file server sees. Opening a damaged file, or one the disk or
 share will not let duban write, raises `faults.StorageFault` naming the file and what to do.
 After a job that changed the state, `keep_good_copy` keeps `state.db.bak`: the copy the
-sentence for a damaged database points at.
+sentence for a damaged database points at. A state started afresh (state.db deleted or emptied)
+never overwrites it: `set_aside_copy` first renames it to `state.db.bak-<its time>` (a kept copy,
+never rotated or replaced), which the "state-new" warning names and the ledger takes its
+"already sent" lines back from.
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ import os
 import re
 import sqlite3
 import struct
+from datetime import datetime
 from pathlib import Path
 
 from . import faults
@@ -37,6 +41,8 @@ def connect(path: Path, schema: str, read_only: bool = False) -> sqlite3.Connect
             return _read_only(path, schema)
         path.parent.mkdir(parents=True, exist_ok=True)
         _check_length(path)
+        if not path.exists() or path.stat().st_size == 0:      # a state started afresh: the last copy
+            set_aside_copy(path)                                # of the old one is kept before anything
         db = sqlite3.connect(path, timeout=30, isolation_level=None)
         try:
             _journal_mode(db)
@@ -143,6 +149,8 @@ def keep_good_copy(path: Path) -> Path | None:
             return None
         if bak.exists() and bak.stat().st_mtime_ns > path.stat().st_mtime_ns:
             return bak
+        if _holds_journal(bak) and not _holds_journal(path):     # an emptied state never replaces a real one
+            set_aside_copy(path)
         tmp = path.with_name(f".{bak.name}.{unique_suffix()}.tmp")
         try:
             source = sqlite3.connect(path, timeout=30)
@@ -165,3 +173,49 @@ def keep_good_copy(path: Path) -> Path | None:
         return bak
     except (sqlite3.Error, OSError):
         return bak if bak.exists() else None
+
+
+# ---- a kept copy: the last good state before one started afresh -------------------------------------
+KEPT_MARK = ".bak-"
+
+
+def set_aside_copy(path: Path, only_if_journal: bool = False) -> Path | None:
+    """Rename `state.db.bak` to `state.db.bak-<YYYYmmdd-HHMMSS>` (its own time, company zone) so
+    that a fresh state's copy does not replace it; None when there is nothing to keep (no copy,
+    an empty one, or with `only_if_journal` one without a journal row). Never raises."""
+    bak = faults.backup_of(path)
+    try:
+        if not bak.exists() or bak.stat().st_size == 0 or (only_if_journal and not _holds_journal(bak)):
+            return None
+        stamp = datetime.fromtimestamp(bak.stat().st_mtime, tz=faults.company_zone).strftime("%Y%m%d-%H%M%S")
+        kept = bak.with_name(f"{bak.name}-{stamp}")
+        n = 1
+        while kept.exists():
+            n += 1
+            kept = bak.with_name(f"{bak.name}-{stamp}-{n}")
+        os.replace(bak, kept)
+        return kept
+    except OSError:
+        return None
+
+
+def kept_copies(path: Path) -> list[Path]:
+    """The kept copies of earlier states of `path`, newest first."""
+    found = [p for p in path.parent.glob(path.name + KEPT_MARK + "*") if p.is_file()]
+    return sorted(found, key=lambda p: (p.stat().st_mtime_ns, p.name), reverse=True)
+
+
+def _holds_journal(path: Path) -> bool:
+    """Does this state database (a copy of one) hold a journal row? False if it cannot be read."""
+    if not path.exists() or path.stat().st_size == 0:
+        return False
+    try:
+        con = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    except sqlite3.Error:
+        return False
+    try:
+        return con.execute("SELECT 1 FROM rows LIMIT 1").fetchone() is not None
+    except sqlite3.Error:
+        return False
+    finally:
+        con.close()
