@@ -226,7 +226,7 @@ def serve(folder: Path = Folder,
         raise UsageError("give both --from and --until (a simulated run), or neither (the live service).",
                          zh="请同时给出 --from 和 --until（模拟运行），或两者都不给（真正的后台服务）。")
     if dry_run and start is None:
-        example = f"duban serve {folder_arg(folder)} {_week_from(_moment)} --dry-run"
+        example = f"duban serve {folder_arg(folder)} {_day_from(_moment)} --dry-run"
         raise UsageError(f"--dry-run previews a simulated run: give --from and --until too, e.g. {example}",
                          zh=f"--dry-run 用于预演模拟运行，请同时给出 --from 和 --until，例如 {example}")
     begin = end = None
@@ -320,10 +320,10 @@ def _settings(folder: Path, mail: bool = False) -> dict:
     return settings
 
 
-def _week_from(moment) -> str:
-    """`--from 2026-11-23T09:00 --until 2026-11-30T09:00`: the coming week, for an example command."""
+def _day_from(moment) -> str:
+    """`--from 2026-11-23T09:00 --until 2026-11-24T09:00`: a day from 09:00, for an example command."""
     start = moment.replace(hour=9, minute=0, second=0, microsecond=0)
-    return f"--from {start:%Y-%m-%dT%H:%M} --until {start + timedelta(days=7):%Y-%m-%dT%H:%M}"
+    return f"--from {start:%Y-%m-%dT%H:%M} --until {start + timedelta(days=1):%Y-%m-%dT%H:%M}"
 
 
 def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bool):

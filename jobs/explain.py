@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.table import Table
 
+from workbooks.commandline import folder_arg
 from workbooks.flags import FLAGS
 from workbooks.schema import Role
 
@@ -31,8 +32,8 @@ TEXT = {
            "due_later": "{label} {due}：还有 {left}",
            "update": "{label} {at}；每周更新截止 {deadline}",
            "journal": "变更日志：首次出现 {first}，最后修改 {changed}，状态自 {since} 起",
-           "gone": "{id} 已于 {at} 从 {workbook} 中删除；详见 duban history DIR {id}。",
-           "missing": "所有工作簿中都没有编号为 {id} 的行。编号形如 T-000123；运行 duban check 会分配编号。"},
+           "gone": "{id} 已于 {at} 从 {workbook} 中删除；详见 duban history {folder} {id}。",
+           "missing": "所有工作簿中都没有编号为 {id} 的行。编号形如 T-000123；运行 duban check {folder} 会分配编号。"},
     "en": {"row": "row {row}", "rule": "Rule", "fired": "Fired", "why": "Why", "yes": "yes", "no": "no",
            "deadline": " (deadline {at})", "unmet": "conditions not met", "blank": "(blank)", "warning": "warning:",
            "now": "now: {now} (office {opens}-{closes})", "status": "status: {status}",
@@ -42,8 +43,8 @@ TEXT = {
            "due_later": "{label} {due}: in {left}",
            "update": "{label} {at}; weekly deadline {deadline}",
            "journal": "journal: first seen {first}, last changed {changed}, status since {since}",
-           "gone": "{id} was deleted from {workbook} at {at}; see 'duban history DIR {id}'.",
-           "missing": "no row with ID {id} in any workbook. IDs look like T-000123; run 'duban check' to assign them."},
+           "gone": "{id} was deleted from {workbook} at {at}; see 'duban history {folder} {id}'.",
+           "missing": "no row with ID {id} in any workbook. IDs look like T-000123; run 'duban check {folder}' to assign them."},
 }
 
 
@@ -55,7 +56,7 @@ def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> Non
     journal = Journal(folder / settings["state"]["path"])
     try:
         if not found:
-            raise DubanError(_not_found(journal, row_id, t))
+            raise DubanError(_not_found(journal, row_id, t, folder))
         read, rec = found[0]
         relpath = str(read.path.relative_to(folder))
         history = journal.histories(relpath).get(row_id)
@@ -90,11 +91,13 @@ def _rule_name(rule, lang: str) -> str:
     return f"{flag.label(lang)} ({rule.__name__})" if flag else rule.__name__
 
 
-def _not_found(journal: Journal, row_id: str, t: dict) -> str:
-    gone = journal.row(row_id)
+def _not_found(journal: Journal, row_id: str, t: dict, folder: Path) -> str:
+    """Why there is nothing to explain, with the command that shows more (runnable as printed)."""
+    gone, where = journal.row(row_id), folder_arg(folder)
     if gone and gone["deleted_at"]:
-        return t["gone"].format(id=row_id, workbook=gone["workbook"], at=gone["deleted_at"][:16].replace("T", " "))
-    return t["missing"].format(id=row_id)
+        return t["gone"].format(id=row_id, workbook=gone["workbook"], at=gone["deleted_at"][:16].replace("T", " "),
+                                folder=where)
+    return t["missing"].format(id=row_id, folder=where)
 
 
 def _facts(rec, ctx: rules.Context, history, lang: str) -> list[str]:

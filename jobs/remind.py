@@ -22,6 +22,7 @@ from pathlib import Path
 from mailer import Address, Mail, MailQueue, build, from_settings
 from mailer.queue import DeliveryReport
 from mailer.render import Share, render
+from workbooks.commandline import folder_arg
 from workbooks.directory import Directory
 from workbooks.problems import Problem
 
@@ -138,7 +139,7 @@ def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry
         if not dry_run:     # this run's mail and whatever still waits from earlier runs
             run.delivery = deliver(folder, settings, now, queue)
         if reports:         # last, so that it names mail refused or given up just now
-            batch.mail_problems = _undelivered(queue, ledger, settings) + \
+            batch.mail_problems = _undelivered(queue, ledger, settings, folder) + \
                 [(topic, p) for topic, p in notices if not ledger.ever_told(topic)]   # the check's: a workbook gone, ...
             queued = [batch.send(notice) for notice in reports]
             if not dry_run and any(queued):
@@ -221,32 +222,37 @@ def deliver(folder: Path, settings: dict, now: datetime, queue: MailQueue) -> De
     return queue.deliver(transport, now, settings["mail"]["give_up_days"])
 
 
-def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict) -> list[tuple[str, Problem]]:
+def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path) -> list[tuple[str, Problem]]:
     """Mail given up, set aside, or that went without an answer (it may have been delivered), and
     mail the server refused (5xx; a whole mail or one recipient's copy), that the clerks have not
     been told of, as (ledger topic, problem naming the address).
     A refused problems report is not reported in the next one (its clerk cannot get that either);
     the terminal and `duban outbox` show it."""
     days = settings["mail"]["give_up_days"]
+    where = folder_arg(folder.absolute())       # the command the report advises, runnable where duban runs
     found = []
     for m in queue.entries("given_up"):
         topic = f"given-up:{m.key}"
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-given-up", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "days": days, "error": m.last_error or "?"})))
+                                         params={"subject": m.subject, "days": days, "error": m.last_error or "?",
+                                                 "folder": where})))
     for m in queue.entries("set_aside"):
         topic = f"set-aside:{m.key}"
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-set-aside", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": m.last_error or "?"})))
+                                         params={"subject": m.subject, "error": m.last_error or "?",
+                                                 "folder": where})))
     for m in queue.unanswered():
         topic = f"unanswered:{m.key}"
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-fate-unknown", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": m.last_error or "?"})))
+                                         params={"subject": m.subject, "error": m.last_error or "?",
+                                                 "folder": where})))
     for m in queue.entries("failed"):
         topic = f"refused:{m.key}"
         if m.kind != "problems" and not ledger.ever_told(topic):
             found.append((topic, Problem("mail-refused", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": m.last_error or "?"})))
+                                         params={"subject": m.subject, "error": m.last_error or "?",
+                                                 "folder": where})))
     return found

@@ -52,6 +52,7 @@ class WorkCalendar:
     opens: time = time(9)
     closes: time = time(18)
     warnings: list[str] = field(default_factory=list)
+    lang: str = "en"           # the warnings' language: company.language
 
     def __post_init__(self) -> None:
         self._warned: set[int] = set()
@@ -109,8 +110,13 @@ class WorkCalendar:
         years = self._warned_by_source.setdefault(source, [])   # one line per source, listing its years
         years.append(year)
         text = _year_ranges(years)
+        package = "chinesecalendar" if source == "chinesecalendar" else "holidays"
         line = (f"{source} has no holiday data for {text}; working days in {text} use {fallback}. "
-                f"Upgrade it with: pip install -U {'chinesecalendar' if source == 'chinesecalendar' else 'holidays'}")
+                f"Upgrade it with: pip install -U {package}")
+        if self.lang == "zh":
+            fallback = " holidays 包的节假日（可能缺少调休上班日）" if source == "chinesecalendar" else "周一至周五"
+            line = (f"{source} 没有 {text} 年的节假日数据，{text} 年的工作日按{fallback}计算。"
+                    f"请让管理员升级它：pip install -U {package}")
         if len(years) > 1 and (old := self._warned_line.get(source)) in self.warnings:
             self.warnings[self.warnings.index(old)] = line
         else:
@@ -273,4 +279,4 @@ def from_settings(settings: dict) -> WorkCalendar:
     if not known_country(company["calendar"]):
         raise ConfigError(f"duban.toml: 'company.calendar' should be a country code such as {EXAMPLE_COUNTRIES}, "
                           f"like \"CN\"; found {company['calendar']!r}, an unknown country.")
-    return WorkCalendar(company["calendar"], zone(settings), opens, closes)
+    return WorkCalendar(company["calendar"], zone(settings), opens, closes, lang=company["language"])

@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from workbooks.commandline import folder_arg
 from workbooks.flags import FLAGS, PALETTE
 from workbooks.kinds import KINDS
 from workbooks.schema import Role
@@ -67,7 +68,7 @@ LABELS = {
            "unreachable": "以下人员无法送达邮件：", "undelivered": "以下邮件未能按时送达：",
            "notices": "督办的其他提示：",
            "more": "另有{n}项未列出（上面是最紧急的{shown}项）。其余事项可在以下工作簿的“系统提示”列中看到（对该列筛选“非空白”即可），"
-                   "也可请文员运行 duban check 查看：",
+                   "也可请文员运行 duban check {folder} 查看：",
            "more_book": "{n}项",
            "more_problems": "另有{n}个问题未列出（上面是前{shown}个）。运行 duban validate {folder} 可查看全部。",
            "footer": "此邮件由督办助手根据共享盘中的跟进表自动发送。按每项的“下一步”更新工作簿后，下次检查时提醒会自动停止。",
@@ -97,7 +98,7 @@ LABELS = {
            "notices": "Other notices from duban:",
            "more": "{more} not listed here (these are the {shown} most urgent). You can see the rest in the Alerts "
                    "(系统提示) column of these workbooks (filter that column for non-blank cells), or ask a clerk to "
-                   "run duban check:",
+                   "run duban check {folder}:",
            "more_book": "{items}",
            "more_problems": "{more} not listed here (these are the first {shown}). Run duban validate {folder} to see them all.",
            "footer": "Sent by duban from the tracking workbooks on the shared drive. Do each item's next step in its "
@@ -417,7 +418,8 @@ def _more(rest: list[dict], shown: int, lang: str, share: Share) -> dict | None:
         return None
     labels = LABELS[lang]
     books = Counter(e["workbook"] for e in rest)
-    return {"text": labels["more"].format(n=len(rest), shown=shown, more=count(len(rest), "more item")),
+    return {"text": labels["more"].format(n=len(rest), shown=shown, more=count(len(rest), "more item"),
+                                          folder=folder_arg(share.folder or share.root)),
             "books": [{"path": share.path(book), "url": share.url(book), "n": labels["more_book"].format(
                 n=n, items=count(n, "item"))} for book, n in books.most_common()]}
 
@@ -458,7 +460,7 @@ def _problem_files(problems: list, lang: str, share: Share, limit: int) -> tuple
     if len(problems) > limit:
         rest = len(problems) - limit
         more = labels["more_problems"].format(n=rest, shown=limit, more=count(rest, "more problem"),
-                                              folder=share.folder or share.root)
+                                              folder=folder_arg(share.folder or share.root))
     return list(files.values()), more
 
 

@@ -6,9 +6,17 @@ from __future__ import annotations
 
 
 class DubanError(Exception):
-    """A failure the user can act on; the CLI prints its message, not a traceback."""
+    """A failure the user can act on; the CLI prints its message, not a traceback. `str()` is the
+    English sentence; `zh`, when the raiser wrote one, the Chinese: `text(lang)` picks the reader's."""
 
     exit_code = 1
+
+    def __init__(self, message: str = "", zh: str | None = None):
+        super().__init__(message)
+        self.zh = zh
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" and self.zh else str(self)
 
 
 class UsageError(DubanError):

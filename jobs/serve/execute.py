@@ -20,6 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from workbooks.commandline import folder_arg
+
 from .cache import ReadCache, Stopping
 
 def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool, cache: ReadCache) -> dict:
@@ -111,7 +113,8 @@ def _mail_facts(run) -> dict:
     if facts["waiting"]:
         text += f", {facts['waiting']} waiting"
     if facts["set_aside"]:
-        text += f", {facts['set_aside']} set aside (may have been delivered; see duban outbox)"
+        where = folder_arg(run.folder) if getattr(run, "folder", None) is not None else "DIR"
+        text += f", {facts['set_aside']} set aside (may have been delivered; see duban outbox {where})"
     if d and d.error:
         text += f" (mail server: {d.error})"
     facts["summary"] = text

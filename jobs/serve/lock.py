@@ -19,6 +19,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from workbooks.commandline import folder_arg
 from workbooks.files import unique_suffix
 
 from ..errors import DubanError
@@ -67,13 +68,16 @@ def _pid_running(pid: int) -> bool:
     return True
 
 
-def describe(info: dict, tz=None, now: datetime | None = None) -> str:
-    """`host "X", process 123, running since 2026-11-23 09:00:03 (last heartbeat 20 seconds ago)`."""
+def describe(info: dict, tz=None, now: datetime | None = None, lang: str = "en") -> str:
+    """`host "X", process 123, running since 2026-11-23 09:00:03 (last heartbeat 20 seconds ago)`,
+    the time in `tz` (the company's zone); in Chinese for `lang` "zh"."""
     now = now or _now()
     since = info["started"].astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
     ago = int((now - info["heartbeat"]).total_seconds())
-    return (f"host \"{info.get('host', '?')}\", process {info.get('pid', '?')}, running since {since} "
-            f"(last heartbeat {ago} seconds ago)")
+    host, pid = info.get("host", "?"), info.get("pid", "?")
+    if lang == "zh":
+        return f"主机“{host}”，进程 {pid}，自 {since} 起运行（{ago} 秒前还有心跳）"
+    return f"host \"{host}\", process {pid}, running since {since} (last heartbeat {ago} seconds ago)"
 
 
 class ServeLock:
@@ -131,13 +135,17 @@ class ServeLock:
                 return warning
             if again is not None and alive(again, self.stale_after):
                 raise self._refusal(again)
-        raise DubanError(f"could not take the serve lock {self.path}; another duban serve keeps changing it.")
+        raise DubanError(f"could not take the serve lock {self.path}; another duban serve keeps changing it.",
+                         zh=f"无法取得后台服务的锁 {self.path}：另一个 duban serve 一直在改动它。")
 
     def _refusal(self, info: dict) -> DubanError:
         minutes = max(1, round(self.stale_after.total_seconds() / 60))
         return DubanError(f"duban serve is already running for {self.folder}: {describe(info, self.tz)}. "
-                          f"Stop that one first (duban status {self.folder} shows it). If its machine is gone, "
-                          f"its lock is taken over {minutes} minute(s) after its last heartbeat.")
+                          f"Stop that one first (duban status {folder_arg(self.folder)} shows it). If its machine is gone, "
+                          f"its lock is taken over {minutes} minute(s) after its last heartbeat.",
+                          zh=f"{self.folder} 的督办后台服务（duban serve）已经在运行：{describe(info, self.tz, lang='zh')}。"
+                             f"请先停止那一个（查看它：duban status {folder_arg(self.folder)}）。如它所在的电脑已不在，"
+                             f"它最后一次心跳 {minutes} 分钟后，锁会被接管。")
 
     def heartbeat(self) -> None:
         """Rewrite the heartbeat; LockLost when another serve has taken the lock over."""

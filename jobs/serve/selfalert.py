@@ -17,6 +17,7 @@ from html import escape
 from pathlib import Path
 
 from mailer import Address, Mail, MailQueue, build
+from workbooks.commandline import folder_arg
 
 from ..workcal import WorkCalendar
 from .runs import Runs
@@ -52,16 +53,18 @@ def queue_late(queue: MailQueue, now: datetime) -> Problem | None:
                    f"{mails} waited in the queue for more than an hour (the oldest since {since}){why}")
 
 
-def set_aside(queue: MailQueue) -> Problem | None:
+def set_aside(queue: MailQueue, folder: Path | str = "DIR") -> Problem | None:
+    """Mail set aside, for the admins, with the command that sends it once more (runnable as written)."""
     mails = queue.entries("set_aside")
     if not mails:
         return None
+    where = folder_arg(folder)
     listing = "; ".join(f"{', '.join(m.recipients)}: {m.subject}" for m in mails[:5]) + (" …" if len(mails) > 5 else "")
     return Problem(f"mail-set-aside:{mails[-1].id}",
                    f"{len(mails)} 封邮件已搁置，不再自动发送（它们可能已经送达，请向收件人确认；未收到的可运行 "
-                   f"duban outbox --retry --failed 再发一次）：{listing}",
+                   f"duban outbox {where} --retry --failed 再发一次）：{listing}",
                    f"{len(mails)} mail(s) set aside, not sent again by themselves (they may already have been "
-                   f"delivered: ask the recipients; for one that did not arrive, run duban outbox --retry "
+                   f"delivered: ask the recipients; for one that did not arrive, run duban outbox {where} --retry "
                    f"--failed): {listing}")
 
 

@@ -202,10 +202,10 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     if q["waiting"] and not s["running"]:     # only serve, the next job or a person sends it
         typer.secho(t["waiting_alone"].format(waiting=q["waiting"], folder=folder), fg="yellow")
     if q.get("setting_refused"):        # mail waits for a person to fix a setting: not retried by itself
-        from ..mailreport import error_text, setting_text
+        from ..mailreport import error_text as mail_error, setting_text
         hold = q["setting_refused"]
         typer.secho(t["setting_refused"].format(**{**hold, "setting": setting_text(hold["setting"], lang),
-                                                   "error": error_text(hold["error"], lang), "folder": folder}),
+                                                   "error": mail_error(hold["error"], lang), "folder": folder}),
                     fg="red", bold=True)
     for held in data.get("held_saves", []):     # someone's save is in a backup, not the workbook
         typer.secho(heldsaves.sentence(held["workbook"], held["backup"], lang), fg="red", bold=True)
