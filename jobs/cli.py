@@ -45,7 +45,7 @@ def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks
     from . import report
 
     if lang not in ("zh", "en"):
-        raise UsageError(f"--lang must be zh or en, not '{lang}'.")
+        raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")
     moment = clock.now(config.defaults())
     created = init_folder(folder, lang=lang, demo=demo, force=force, today=moment.date(), now=moment,
                           config_only=config_only)
@@ -106,8 +106,9 @@ def history(folder: Path = Folder,
         events = journal.events(ident, limit)
         if ident and not events:
             zh = settings["company"]["language"] == "zh"
-            raise DubanError(f"变更日志中没有编号为 {ident} 的行。编号形如 T-000123；先运行 duban check {folder}。" if zh else
-                             f"The journal has no row with ID {ident}. IDs look like T-000123; run 'duban check {folder}' first.")
+            raise DubanError(f"变更日志中没有编号为 {ident} 的行。编号形如 T-000123；先运行 duban check {folder_arg(folder)}。"
+                             if zh else f"The journal has no row with ID {ident}. IDs look like T-000123; run "
+                             f"'duban check {folder_arg(folder)}' first.")
         report.history(events, settings, as_json)
     finally:
         journal.close()
@@ -288,11 +289,13 @@ def macros(folder: Path = typer.Argument(..., help="The shared folder: the conso
     from macros.build import write_console   # the only place jobs reaches into macros, and only when asked
 
     if lang not in (None, "zh", "en"):
-        raise UsageError(f"--lang must be zh or en, not '{lang}'.")
+        raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")
     if folder.is_file():
-        raise UsageError(f"{folder} is a file, not a folder: give the folder that holds the workbooks.")
+        raise UsageError(f"{folder} 是一个文件，不是文件夹。请给督办存放工作簿的文件夹。 / "
+                         f"{folder} is a file, not a folder: give the folder that holds the workbooks.")
     if not folder.is_dir():
-        raise UsageError(f"{folder}: no such folder. Create it with 'duban init {folder}' first.")
+        raise UsageError(f"没有文件夹 {folder}；请先运行 duban init {folder_arg(folder)}。 / "
+                         f"{folder}: no such folder. Create it with 'duban init {folder_arg(folder)}' first.")
     for path in write_console(folder, lang, interpreter_win=interpreter_win, interpreter_mac=interpreter_mac,
                               pythonpath=pythonpath):
         typer.echo(str(path))
@@ -306,13 +309,13 @@ def _settings(folder: Path, mail: bool = False) -> dict:
                          f"{folder} is a file, not a folder: give duban the folder that holds the workbooks, "
                          f"here {folder.parent}.")
     if not folder.is_dir():
-        raise UsageError(f"没有文件夹 {folder}；请先运行 duban init {folder}。 / "
-                         f"{folder}: no such folder. Create it with 'duban init {folder}' first.")
+        raise UsageError(f"没有文件夹 {folder}；请先运行 duban init {folder_arg(folder)}。 / "
+                         f"{folder}: no such folder. Create it with 'duban init {folder_arg(folder)}' first.")
     if mail and not (folder / config.CONFIG_NAME).exists():
         raise UsageError(f"{folder} 中没有 duban.toml，发送邮件需要其中的设置（发件人、文员、邮件服务器）。"
-                         f"请运行 duban init {folder} --config-only 生成一份，填好 [mail] 后再运行。 / "
+                         f"请运行 duban init {folder_arg(folder)} --config-only 生成一份，填好 [mail] 后再运行。 / "
                          f"{folder} has no duban.toml, and mail needs its settings (sender, clerks, mail server). "
-                         f"Run 'duban init {folder} --config-only' to write one, fill in [mail], then run again.")
+                         f"Run 'duban init {folder_arg(folder)} --config-only' to write one, fill in [mail], then run again.")
     settings = config.load(folder)
     _state["lang"] = settings["company"]["language"]      # main() tells a disk or state fault in it,
     _state["folder"] = folder                             # naming the folder when the error names no file
@@ -344,8 +347,9 @@ def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
     moment = clock.now(settings, now)
     if not find_workbooks(folder):
         zh = settings["company"]["language"] == "zh"
-        raise DubanError(f"{folder} 中没有找到工作簿（.xlsx）；请先运行 duban init {folder}，或检查路径。" if zh else
-                         f"No workbooks found in {folder}; run 'duban init {folder}' first, or check the path.")
+        raise DubanError(f"{folder} 中没有找到工作簿（.xlsx）；请先运行 duban init {folder_arg(folder)}，或检查路径。"
+                         if zh else f"No workbooks found in {folder}; run 'duban init {folder_arg(folder)}' first, "
+                         f"or check the path.")
     return settings, moment
 
 
@@ -387,6 +391,9 @@ def main() -> None:
         if text := _fault_text(exc):         # a damaged state.db, a full disk, a read-only share: not a bug
             typer.echo(f"duban: {text}", err=True)
             sys.exit(1)
-        typer.echo(f"duban: unexpected error: {type(exc).__name__}: {exc}. Run again with --debug "
-                   f"for the details, and report it with them.", err=True)
+        said = f"{type(exc).__name__}: {exc}"
+        typer.echo(f"duban: 意外错误（unexpected error）：{said}。请加 --debug 重新运行以查看详情，并把详情一并报告给负责督办的同事。"
+                   if _state.get("lang", "zh") == "zh" else
+                   f"duban: unexpected error: {said}. Run again with --debug for the details, and report it with "
+                   f"them.", err=True)
         sys.exit(1)

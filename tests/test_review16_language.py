@@ -192,3 +192,14 @@ def test_a_group_refusal_does_not_advise_running_as_the_user_it_runs_as():
         assert "以文件所有者" not in said and "as the file's owner" not in said, said
     finally:
         shutil.rmtree(base)
+
+
+def test_a_folder_with_a_space_is_quoted_in_the_advice_and_the_advice_runs(tmp_path):
+    from test_mail import make_folder
+
+    folder = make_folder(tmp_path / "综合 管理部")               # workbooks, but no duban.toml yet
+    done = duban("remind", folder)
+    assert done.returncode == 2 and f'请运行 duban init "{folder}" --config-only' in done.stderr, done.stderr
+    command = advised(done.stderr, "init")
+    assert command == ["init", str(folder), "--config-only"]
+    assert duban(*command).returncode == 0 and (folder / "duban.toml").exists()
