@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workbooks.commandline import folder_arg
+
 from .config import CONFIG_NAME
 
 TEXT = {
@@ -12,13 +14,13 @@ TEXT = {
                     "无法送达的邮件和未写入的工作簿不会告诉任何人。请在该文件的 [mail] 下填写通讯录中的姓名，"
                     "例如 clerks = [\"王芳\"]。",
            "no_file": "注意：{folder} 中没有 duban.toml，没有指定接收数据问题报告的文员，数据问题不会告诉任何人。"
-                      "请运行 duban init {folder} --config-only，再在 duban.toml 的 [mail] 下填写通讯录中的姓名，"
+                      "请运行 duban init {arg} --config-only，再在 duban.toml 的 [mail] 下填写通讯录中的姓名，"
                       "例如 clerks = [\"王芳\"]。"},
     "en": {"unset": "Note: nobody is named to get the problems report ([mail] clerks is empty in {path}), so data "
                     "problems, undeliverable mail and workbooks not written reach no one. Under [mail] in that "
                     "file, name them as in the directory, e.g. clerks = [\"Wang Fang\"].",
            "no_file": "Note: {folder} has no duban.toml, so nobody is named to get the problems report and data "
-                      "problems reach no one. Run 'duban init {folder} --config-only', then under [mail] in "
+                      "problems reach no one. Run 'duban init {arg} --config-only', then under [mail] in "
                       "duban.toml name them as in the directory, e.g. clerks = [\"Wang Fang\"]."},
 }
 
@@ -31,7 +33,7 @@ def unset_warning(folder: Path, settings: dict) -> str | None:
     path = folder / CONFIG_NAME
     if path.exists():
         return text["unset"].format(path=path)
-    return text["no_file"].format(folder=folder)
+    return text["no_file"].format(folder=folder, arg=folder_arg(folder))
 
 
 def warn(folder: Path, settings: dict) -> None:

@@ -12,6 +12,7 @@ from rich.markup import escape as _escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from workbooks.commandline import folder_arg
 from workbooks.headers import detection
 from workbooks.records import WorkbookRead
 
@@ -80,7 +81,7 @@ def created(paths, folder: Path, lang: str) -> None:
         out.print(f"  {escape(str(path.relative_to(folder)))}")
     if kept := getattr(paths, "kept_in", None):
         out.print(escape(_t(lang, "kept", folder=kept)))
-    out.print(escape(_t(lang, "next", folder=folder)))
+    out.print(escape(_t(lang, "next", folder=folder_arg(folder))))      # runs as printed, spaces and all
 
 
 @contextmanager

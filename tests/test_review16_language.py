@@ -203,3 +203,8 @@ def test_a_folder_with_a_space_is_quoted_in_the_advice_and_the_advice_runs(tmp_p
     command = advised(done.stderr, "init")
     assert command == ["init", str(folder), "--config-only"]
     assert duban(*command).returncode == 0 and (folder / "duban.toml").exists()
+    done = duban("init", tmp_path / "新 文件夹")
+    assert done.returncode == 0, done.stderr
+    command = advised(done.stdout, "validate")
+    assert command == ["validate", str(tmp_path / "新 文件夹")], done.stdout
+    assert duban(*command).returncode == 0

@@ -125,8 +125,9 @@ def _mail(problem: Problem, name: str, email: str, lang: str, day: str, folder: 
     zh = lang != "en"
     subject = (f"【督办】服务需要处理：{problem.zh}" if zh else f"[duban] serve needs attention: {problem.en}")[:180]
     body = problem.zh if zh else problem.en
-    more = (f"文件夹：{folder}\n查看运行状态：duban status {folder}\n同一问题每天最多提醒一次。" if zh else
-            f"Folder: {folder}\nSee what ran: duban status {folder}\nThe same problem is mailed at most once a day.")
+    more = (f"文件夹：{folder}\n查看运行状态：duban status {folder_arg(folder)}\n同一问题每天最多提醒一次。" if zh else
+            f"Folder: {folder}\nSee what ran: duban status {folder_arg(folder)}\nThe same problem is mailed at most "
+            f"once a day.")
     text = f"{name}{'，您好：' if zh else ','}\n\n{body}\n\n{more}\n"
     html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.strip().split("\n\n"))
     return Mail("notice", f"serve:{problem.key}:{day}:{email}", [Address(name, email)], [], subject, html, text,
