@@ -135,6 +135,9 @@ def _user() -> str:
         return f"uid {os.getuid()}" if hasattr(os, "getuid") else "?"
 
 
+last_opened: Path | None = None   # the state database this process opened last (statedb.open sets it)
+
+
 # ---- recognising them ---------------------------------------------------------------------------
 _CORRUPT = ("SQLITE_NOTADB", "SQLITE_CORRUPT")
 _FULL = ("SQLITE_FULL",)
@@ -143,7 +146,7 @@ _FULL = ("SQLITE_FULL",)
 def translate(exc: BaseException, state: Path | None = None, near: Path | None = None) -> StorageFault | None:
     """The StorageFault for `exc` or the first error in its cause chain that is one of these
     conditions, else None. `state`: the state database a sqlite3 error is about (default: the
-    last one opened, `statedb.last_opened`); `near`: what to name when an OSError names no file
+    last one opened, `last_opened`); `near`: what to name when an OSError names no file
     (a write that found the disk full names none): the folder the job works on."""
     seen = set()
     while exc is not None and id(exc) not in seen:
@@ -193,10 +196,7 @@ def _from_sqlite(exc: sqlite3.Error, state: Path | None) -> StorageFault | None:
 
 
 def _state_path(state: Path | None) -> Path | None:
-    if state is not None:
-        return state
-    from . import statedb
-    return statedb.last_opened
+    return state if state is not None else last_opened
 
 
 def _on_read_only_fs(path: Path) -> bool:

@@ -25,7 +25,6 @@ from .files import unique_suffix
 
 _TABLE = re.compile(r"\s*CREATE TABLE IF NOT EXISTS (\w+)")
 JOURNAL_MODE = "delete"          # not WAL: safe when the file is on a share used from two machines
-last_opened: Path | None = None  # the state database this process opened last (faults.translate names it)
 
 
 def connect(path: Path, schema: str, read_only: bool = False) -> sqlite3.Connection:
@@ -34,8 +33,7 @@ def connect(path: Path, schema: str, read_only: bool = False) -> sqlite3.Connect
     applied. A damaged, full or read-only state database raises faults.StorageFault.
 
     `read_only` (dry runs) changes nothing on disk: see `_read_only`."""
-    global last_opened
-    last_opened = path
+    faults.last_opened = path      # what faults.translate names when a sqlite3 error names no file
     try:
         if read_only:
             return _read_only(path, schema)
