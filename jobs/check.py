@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -123,18 +124,30 @@ def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = F
 
 def _acquire(fh, shared: bool, lock_path: Path, folder: Path, settings: dict) -> None:
     wait = settings["state"]["lock_wait_seconds"]
-    deadline = time.monotonic() + wait
+    deadline, told = time.monotonic() + wait, False
     while True:
         if locking.try_lock(fh, shared):
             return
         if time.monotonic() >= deadline:
             break
+        if not told and wait >= 1:          # a silent wait of minutes looks like a hang: say what it waits for
+            _tell_waiting(lock_path, folder, settings, wait)
+            told = True
         time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
     zh, en = _holder(lock_path, settings)
     raise DubanError(f"another duban job is running on {folder}{en}; waited {wait:g} seconds for it to finish "
                      f"(state.lock_wait_seconds). Try again when it has finished.",
                      zh=f"{folder} 上另一个督办任务正在运行{zh}；已等了 {wait:g} 秒仍未结束"
                         f"（等待时长见 state.lock_wait_seconds）。请等它结束后再运行。")
+
+
+def _tell_waiting(lock_path: Path, folder: Path, settings: dict, wait: float) -> None:
+    """One line on stderr (stdout may be JSON), in the company language."""
+    zh, en = _holder(lock_path, settings)
+    print(f"{folder} 上另一个督办任务正在运行{zh}，等它结束后再开始（最多等 {wait:g} 秒）……"
+          if settings["company"]["language"] == "zh" else
+          f"another duban job is running on {folder}{en}; waiting for it to finish (up to {wait:g} seconds)…",
+          file=sys.stderr, flush=True)
 
 
 def _holder(lock_path: Path, settings: dict) -> tuple[str, str]:

@@ -199,7 +199,7 @@ def test_after_the_wait_a_job_names_what_is_running_and_exits_non_zero(tmp_path)
         started = time.monotonic()
         done = cli("remind", str(folder), "--now", MORNING.isoformat())
         assert time.monotonic() - started < 20
-        assert done.returncode == 1 and f"duban remind (pid {holder.pid}" in done.stderr, done.stderr
+        assert done.returncode == 1 and f"duban remind（进程 {holder.pid}" in done.stderr, done.stderr   # zh company
         assert not (folder / "outbox").exists()                         # nothing was mailed
     finally:
         holder.kill()

@@ -69,6 +69,8 @@ def test_a_job_that_waits_for_the_lock_says_so_in_chinese_at_company_time(tmp_pa
     assert (f"duban: {folder} 上另一个督办任务正在运行：duban remind（进程 4242，主机 fileserver，开始于 "
             f"2026-11-23 09:00:03）；已等了 1 秒仍未结束") in done.stderr, done.stderr    # 01:00 UTC is 09:00 in Shanghai
     assert "another duban job" not in done.stderr and "+00:00" not in done.stderr
+    assert done.stderr.startswith(f"{folder} 上另一个督办任务正在运行：duban remind（进程 4242，主机 fileserver，开始于 "
+                                  f"2026-11-23 09:00:03），等它结束后再开始（最多等 1 秒）……\n"), done.stderr
 
 
 def test_a_second_serve_is_refused_in_chinese_at_company_time(tmp_path):
