@@ -107,3 +107,16 @@ def _mail(folder, name: str, subject_part: str) -> email.message.EmailMessage:
             if name in entry.key and subject_part in entry.subject:
                 return email.message_from_bytes(queue.message(entry.key), policy=email.policy.default)
     raise AssertionError(f"no mail to {name} about {subject_part}")
+
+
+def test_requests_still_without_a_first_plan_past_the_limit_count_as_missed(ignored):
+    """Review of issue 17: a request with no first plan by the week's end, past the 24 h, was left
+    out ("—", or 2/2 when others had one); it is missed, as an open request past the ack limit is."""
+    folder, _s, run = ignored
+    d = run.figures.departments["研发部"]      # R5, R1, R2 past 24 h; R3 (1 h old) not yet; R6 rejected
+    assert (d["first_plans"], d["first_plan_missed"], d["first_plan_within_share"]) == (0, 3, 0.0)
+    assert run.figures.company["first_plan_missed"] == 4      # and 市场部's R4, acknowledged but no plan
+    text = _mail(folder, "郑浩", "研发部周报").get_body(("plain",)).get_content()
+    assert "24小时内反馈初步方案 0/3（0%）" in text and "24小时内反馈初步方案 —" not in text
+    market = _mail(folder, "张伟", "市场部周报").get_body(("plain",)).get_content()
+    assert "24小时内反馈初步方案 0/1（0%）" in market

@@ -38,7 +38,8 @@ What counts as what:
   unacknowledged at its end, the latter at their wait so far: a lower bound ("at least"), so a
   department that ignores its requests cannot have a better average than one that answers them.
   Within the limit: acknowledged in time, out of those decided (acknowledged, or unacknowledged
-  past the limit). First plan within `rules.first_plan_hours` of submission.
+  past the limit). First plan within `rules.first_plan_hours` of submission, out of the first plans
+  sent inside the period and the requests still without one at its end past that limit (missed).
 - incidents: those that occurred inside the period; response minutes from occurred to
   responded; report late when filed after, or still missing past, `rules.incident_report_hours`.
 - meetings: held inside the period (one meeting = one name and time), minutes late past
@@ -78,7 +79,8 @@ JSON_KEYS = ("completed", "completed_on_time", "created", "open", "overdue", "bl
 COUNTS = ("completed", "completed_on_time", "completed_late", "created", "open", "overdue", "blocked", "stale",
           "due_next", "requests_acked", "ack_within", "first_plans", "first_plan_within", "incidents",
           "incident_within", "incident_reports_late", "meeting_action_open", "done_when_first_seen",
-          "open_age_unknown", "pre_duban", "requests_submitted", "requests_unacked", "requests_unacked_late")
+          "open_age_unknown", "pre_duban", "requests_submitted", "requests_unacked", "requests_unacked_late",
+          "first_plan_missed")
 SNAPSHOT = ("open", "overdue", "blocked", "stale", "due_next", "meeting_action_open", "open_age_unknown", "pre_duban")
 
 
@@ -369,7 +371,17 @@ def request_marks(f: pd.DataFrame, period: Period, calendar: WorkCalendar, thres
     return {"requests_submitted": request & (submitted >= start) & (submitted < end),
             "requests_unacked": unacked, "ack_waited_hours": waited,
             "requests_unacked_late": unacked & (waited > thresholds["ack_working_hours"]),
-            "ack_hours_in": f["ack_hours"].where(f["requests_acked"]).fillna(waited)}
+            "ack_hours_in": f["ack_hours"].where(f["requests_acked"]).fillna(waited),
+            "first_plan_missed": _first_plan_missed(f, request, closed, end, thresholds)}
+
+
+def _first_plan_missed(f: pd.DataFrame, request: pd.Series, closed: pd.Series, end: pd.Timestamp,
+                       thresholds: dict) -> pd.Series:
+    """Requests still without a first plan at the period's end and past the limit by then: missed,
+    so a department that never sends one cannot read "—" or a perfect share (as acknowledgement)."""
+    limit = f["submitted"] + pd.Timedelta(hours=thresholds["first_plan_hours"])
+    planned = f["first_plan"].notna() & (f["first_plan"] < end)
+    return request & (limit < end) & ~planned & ~closed
 
 
 # the figures other than counts: name -> (frame column, pandas reduction)
@@ -401,7 +413,7 @@ def _finish(sums, stats) -> dict:
     d["ack_avg_working_hours"] = _num(ack, 2)
     d["ack_oldest_open_hours"] = _num(stats["oldest"], 1)
     d["ack_within_share"] = _ratio(d["ack_within"], d["requests_acked"] + d["requests_unacked_late"])
-    d["first_plan_within_share"] = _ratio(d["first_plan_within"], d["first_plans"])
+    d["first_plan_within_share"] = _ratio(d["first_plan_within"], d["first_plans"] + d["first_plan_missed"])
     d["incident_response_median_minutes"] = _num(median, 1)
     d["incident_response_max_minutes"] = _num(slowest, 1)
     d["incident_within_share"] = _ratio(d["incident_within"], d["incidents"])

@@ -285,7 +285,8 @@ def _requests(d: dict, t: dict, week: bool, rules: dict) -> str:
     saying so), the share in time of those decided, first plans. Empty when there were none."""
     open_ = d.get("requests_unacked") or 0
     submitted = d.get("requests_submitted") or 0
-    if not (d["requests_acked"] or d["first_plans"] or open_ or submitted):
+    missed = d.get("first_plan_missed") or 0
+    if not (d["requests_acked"] or d["first_plans"] or open_ or submitted or missed):
         return ""
     parts = [t["requests_count"].format(when=t["this_week" if week else "this_month_short"], submitted=submitted,
                                         acked=d["requests_acked"])]
@@ -297,7 +298,7 @@ def _requests(d: dict, t: dict, week: bool, rules: dict) -> str:
     parts.append(t["requests_within"].format(limit=f"{rules['ack_working_hours']:g}",
                                              within=_share(t, d["ack_within"], decided)))
     parts.append(t["requests_plans"].format(plan_limit=f"{rules['first_plan_hours']:g}",
-                                            plans=_share(t, d["first_plan_within"], d["first_plans"])))
+                                            plans=_share(t, d["first_plan_within"], d["first_plans"] + missed)))
     return t["sep"].join(parts)
 
 
