@@ -8,6 +8,7 @@ Real `duban` processes, a real record lock, a real serve lock, the scripted SMTP
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import shlex
@@ -210,3 +211,16 @@ def test_a_folder_with_a_space_is_quoted_in_the_advice_and_the_advice_runs(tmp_p
     command = advised(done.stdout, "validate")
     assert command == ["validate", str(tmp_path / "新 文件夹")], done.stdout
     assert duban(*command).returncode == 0
+
+
+def test_status_gives_a_skipped_writes_reason_in_the_company_language(tmp_path):
+    folder = tmp_path / "demo"
+    assert duban("init", folder, "--demo").returncode == 0
+    (folder / "~$任务跟进表.xlsx").write_bytes(b"x")           # Excel's owner file: the write is skipped
+    done = duban("serve", folder, "--from", "2026-12-07T09:00", "--until", "2026-12-07T09:40")
+    assert done.returncode == 0, done.stderr
+    shown = duban("status", folder).stdout
+    assert "  任务跟进表.xlsx：自 2026-12-07 09:00 起（正被他人用 Excel/WPS 打开（锁文件中没有写明是谁），本次未写入" in shown, shown
+    assert "open in" not in shown
+    data = json.loads(duban("status", folder, "--json").stdout)
+    assert data["skipped"][0]["reason"].startswith("open in Excel/WPS by someone the lock file does not name")

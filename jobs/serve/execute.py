@@ -22,6 +22,7 @@ from typing import Callable
 
 from workbooks.commandline import folder_arg
 
+from .bilingual import pair
 from .cache import ReadCache, Stopping
 
 def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool, cache: ReadCache) -> dict:
@@ -77,7 +78,7 @@ def _check_facts(report) -> dict:
                 broken[w.relpath] = [found[0].text("zh"), found[0].text("en")]
             continue
         if w.write == "skipped":
-            skipped[w.relpath] = w.reason or "skipped"
+            skipped[w.relpath] = pair(w.why.text("zh"), w.why.text("en")) if w.why else "skipped"   # either reader
         elif w.write == "refused":
             refused[w.relpath] = w.reason
         elif w.write in ("written", "unchanged"):

@@ -20,6 +20,7 @@ from mailer import Address, Mail, MailQueue, build
 from workbooks.commandline import folder_arg
 
 from ..workcal import WorkCalendar
+from .bilingual import said
 from .runs import Runs
 
 QUEUE_LATE = timedelta(hours=1)
@@ -76,8 +77,9 @@ def skipped_long(runs: Runs, now: datetime, calendar: WorkCalendar) -> list[Prob
         if calendar.working_hours_between(since, now) > hours:
             stamp_ = since.strftime("%Y-%m-%d %H:%M")
             found.append(Problem(f"workbook-skipped:{workbook}",
-                                 f"{workbook} 自 {stamp_} 起一直无法写入（{why}），已超过一个工作日",
-                                 f"{workbook} could not be written since {stamp_} ({why}): more than a working day"))
+                                 f"{workbook} 自 {stamp_} 起一直无法写入（{said(why, 'zh')}），已超过一个工作日",
+                                 f"{workbook} could not be written since {stamp_} ({said(why, 'en')}): more than a "
+                                 f"working day"))
     return found
 
 

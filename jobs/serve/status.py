@@ -3,7 +3,7 @@
 JSON: {"serve": {"running", "host", "pid", "since", "heartbeat"}, "jobs": [{"job", "schedule",
 "last_run", "result", "by_hand", "next_run", "in_future" (the last run is later than now: shown in red)}], "runs": [{"job", "scheduled", "started", "finished", "result",
 "error", "by_hand"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"}, "skipped":
-[{"workbook", "since", "last", "reason"}], "held_saves": [{"workbook", "backup"}] (a save that went into
+[{"workbook", "since", "last", "reason", "reason_zh"}], "held_saves": [{"workbook", "backup"}] (a save that went into
 a backup: printed in red)}. Times are ISO 8601 in the company zone. The terminal text
 follows company.language (TEXT, zh or en); the JSON keys and values stay as stored.
 """
@@ -18,6 +18,7 @@ from workbooks.commandline import folder_arg
 
 from .. import clock as job_clock, heldsaves
 from ..workcal import from_settings as calendar_from
+from .bilingual import said
 from .lock import LOCK_NAME, alive, read_lock
 from .loop import MISSED, stale_after
 from .runs import Runs
@@ -53,7 +54,8 @@ def gather(folder: Path, settings: dict, runs_wanted: int = 10, now: datetime | 
                          "next_run": _iso(nxt),
                          "in_future": bool(last) and (last[0].started or last[0].scheduled) > now})
         recent = [r.as_json() for r in runs.recent_with_hand(runs_wanted)] if runs_wanted > 0 else []
-        skipped = [{"workbook": w, "since": _iso(s), "last": _iso(l), "reason": why}
+        skipped = [{"workbook": w, "since": _iso(s), "last": _iso(l), "reason": said(why, "en"),
+                    "reason_zh": said(why, "zh")}
                    for w, s, l, why in runs.skips()]
     held = [{"workbook": w, "backup": b} for w, b in heldsaves.from_state(folder, settings)]
     return {"serve": serve, "jobs": jobs, "runs": recent, "queue": _queue(db, tz, now), "skipped": skipped,
@@ -213,7 +215,8 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
         typer.echo("")
         typer.echo(t["skipped_head"])
         for w in data["skipped"]:
-            typer.echo(t["skipped_row"].format(workbook=w["workbook"], since=short(w["since"]), reason=w["reason"]))
+            typer.echo(t["skipped_row"].format(workbook=w["workbook"], since=short(w["since"]),
+                                               reason=w["reason_zh" if lang == "zh" else "reason"]))
     if data["runs"]:
         typer.echo("")
         typer.echo(t["runs_head"].format(n=len(data["runs"])))
