@@ -156,12 +156,13 @@ CHECK_TEXT = {
     "zh": {"file": "工作簿", "rows": "行数", "flags": "标记", "write": "写回", "ids": "新编号",
            "written": "已写入", "unchanged": "无需改动", "skipped": "已跳过", "refused": "已拒绝",
            "dry-run": "预演，未写入", "": "—", "title": "督办检查 {now}",
-           "would_be": "{n}（将编号为 {ids}）", "range": "{} 至 {}",
+           "would_be": "{n}（将编号为 {ids}）", "range": "{} 至 {}", "not_written": "{n}（未写入，下次写回时编号）",
            "refusal": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样；请按原因处理。"},
     "en": {"file": "Workbook", "rows": "Rows", "flags": "Flagged", "write": "Write-back", "ids": "New IDs",
            "written": "written", "unchanged": "unchanged", "skipped": "skipped", "refused": "refused",
            "dry-run": "dry run, not written", "": "—", "title": "duban check {now}",
            "would_be": "{n} (would be {ids})", "range": "{} to {}",
+           "not_written": "{n} (none written: numbered when the workbook is next written)",
            "refusal": "Workbook not written (refused): {file} — {why}. The file is as it was; deal with the cause given."},
 }
 
@@ -191,9 +192,12 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
 
 
 def _new_ids(wb, text: dict) -> str:
-    """How many rows get an ID; on a dry run, which IDs they would get (they exist nowhere yet)."""
+    """How many rows get an ID; on a dry run, which IDs they would get (they exist nowhere yet); a
+    workbook not written (open, refused) got none, whatever a bare count would suggest."""
     if not wb.new_ids:
         return ""
+    if wb.write in ("skipped", "refused"):
+        return text["not_written"].format(n=wb.new_ids)
     if wb.write != "dry-run":
         return str(wb.new_ids)
     ids = sorted(rec.id for rec in wb.read.records if rec.row in wb.provisional)

@@ -3,8 +3,12 @@ language -- an empty filtered queue, the chart-font line, the service warnings, 
 wording, the IDs of a skipped workbook, and a customer tier inferred from purchases."""
 from __future__ import annotations
 
+import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
+
+from books import cli
+from test_issue17_messages import book, cell
 
 from jobs.rules import customers
 from jobs.rules import Context
@@ -15,6 +19,8 @@ from workbooks.records import make_record
 from jobs import config
 
 SH = ZoneInfo("Asia/Shanghai")
+NOW = "2026-11-28T16:56"
+WIDE = {**os.environ, "COLUMNS": "300"}
 
 
 def _customer(**values):
@@ -34,3 +40,21 @@ def test_a_tier_inferred_from_purchases_says_so_where_a_filled_tier_does_not():
     filled = customers.customer_followup_late(_customer(tier="strategic", purchases=650,
                                                         last_contact=date(2026, 11, 14)), ctx)
     assert filled.zh == "战略客户已9天未沟通（周期7天）"
+
+
+# ---- point 5: a workbook skipped because it is open got no IDs -------------------------------------
+def test_a_workbook_skipped_because_it_is_open_shows_that_no_ids_were_written(tmp_path):
+    folder = tmp_path / "share"
+    rows = [{"任务名称": f"周报{n}", "负责人": "张伟", "截止日期": "2026-12-01"} for n in range(3)]
+    path = book(folder, "tasks", "任务跟进表.xlsx", rows)
+    lock = path.with_name(f".~lock.{path.name}#")
+    lock.write_text("Wang Fang,wf,pc-17,23.11.2026 08:55,file:///home/wf;", "utf-8")
+    skipped = cli("check", str(folder), "--now", NOW, env=WIDE)
+    assert "3（未写入，下次写回时编号）" in skipped.stdout, skipped.stdout
+    assert cell(path, 2, "编号").value in (None, "")              # and truly none was written
+    (folder / "duban.toml").write_text('[company]\nlanguage = "en"\n', "utf-8")
+    english = cli("check", str(folder), "--now", NOW, env=WIDE)
+    assert "3 (none written: numbered when the workbook is next written)" in english.stdout, english.stdout
+    lock.unlink()
+    written = cli("check", str(folder), "--now", NOW, env=WIDE)
+    assert "none written" not in written.stdout and str(cell(path, 2, "编号").value).startswith("T-"), written.stdout
