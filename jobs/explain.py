@@ -169,7 +169,7 @@ def _escalation_clock(rule, rec, ctx: rules.Context, history, lang: str) -> str:
         n = cal.working_days_between(day, ctx.today)
         return (f"；逾期 {n} 个工作日，满 {limit} 个工作日升级" if lang == "zh"
                 else f"; overdue for {n} of the {limit} working days that escalate it")
-    if rec.status and rec.status.blocked and history and history.status_since:
+    if ((rec.status and rec.status.blocked) or rec.role(Role.HELP_FROM)) and history and history.status_since:
         since = history.status_since.astimezone(cal.tz).date()
         n = cal.working_days_between(since, ctx.today)
         return (f"；自 {since} 起阻塞 {n} 个工作日，满 {limit} 个工作日升级" if lang == "zh"

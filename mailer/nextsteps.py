@@ -90,6 +90,12 @@ BLOCKED_HELPED = (
     "与{c[help_from]}中的{help}沟通解决，在{c[note]}写明还在等什么；问题解决后把{c[status]}改回{s[in_progress]}。",
     "Work it out with {help}, named in {c[help_from]}, and say in {c[note]} what it is still waiting for; once it "
     "is unblocked, set {c[status]} back to {s[in_progress]}.")
+# a row flagged blocked only because 需协助部门 is filled in (its status is not 阻塞): there is no
+# status to set back; the flag clears when the department is taken out once the help has arrived
+HELP_AWAITED = (
+    "与{c[help_from]}中的{help}沟通，在{c[note]}写明还在等什么；协助到位后清空{c[help_from]}。",
+    "Work it out with {help}, named in {c[help_from]}, and say in {c[note]} what it is still waiting for; once "
+    "the help has arrived, clear {c[help_from]}.")
 # an escalation to the head of the department asked to help (需协助部门), and to no one else there:
 # the item is not theirs to drive, their help is what it waits for
 HELPING = ("请与负责人{owner}联系：弄清需要您部门提供什么协助，尽快安排人手或资源；进展由负责人在工作簿中更新。",
@@ -118,11 +124,13 @@ def template(rule: str, kind: str, lang: str) -> str:
 
 
 def next_step(rule: str, kind: str, lang: str, book_lang: str = "zh", owner: str = "", help_from: str = "",
-              headers: dict[str, str] | None = None) -> str:
+              headers: dict[str, str] | None = None, status_blocked: bool = True) -> str:
     """The next step for a `rule` flag on a row of `kind`, in `lang`, quoting the workbook's labels
     (`book_lang`), or its own header text where it has one (`headers`: column key -> header, a
     hand-made workbook's "截止时间" rather than the template's "截止日期"); a blocked row that names
-    the department it needs (`help_from`) is not asked to name it."""
+    the department it needs (`help_from`) is not asked to name it, and one whose status is not a
+    blocked one (`status_blocked` False: flagged for 需协助部门 alone) is told to clear that cell
+    once helped, not to set back a status it already has."""
     k = KINDS.get(kind)
     book_lang = book_lang if book_lang in ("zh", "en") else "zh"
     columns = {**{c.key: c.header(book_lang) for c in k.columns}, **(headers or {})} if k else {}
@@ -130,7 +138,7 @@ def next_step(rule: str, kind: str, lang: str, book_lang: str = "zh", owner: str
     who = owner or ("负责人" if lang == "zh" else "the owner")
     text = template(rule, kind, lang)
     if rule == "blocked" and help_from and k is not None and {"help_from", "note"} <= set(columns):
-        text = BLOCKED_HELPED[0 if lang == "zh" else 1]
+        text = (BLOCKED_HELPED if status_blocked else HELP_AWAITED)[0 if lang == "zh" else 1]
     return text.format(c=_Quoted(columns, lang), s=_Quoted(statuses, lang), owner=who, help=help_from)
 
 

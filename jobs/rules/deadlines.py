@@ -52,7 +52,12 @@ def due_soon(rec: Record, ctx: Context) -> Flag | None:
 
 
 def escalated(rec: Record, ctx: Context) -> Flag | None:
-    """Overdue or blocked for N working days: goes up to the department head (see mailer)."""
+    """Overdue or blocked for N working days: goes up to the department head (see mailer).
+
+    Blocked as the blocked rule says: a blocked status, or 需协助部门 filled in on an open row
+    (the help department's head is told). The journal keeps no time for 需协助部门 itself, so such
+    a row's clock runs from its status's last change (since then it has not been marked anything
+    else)."""
     if rec.done:
         return None
     limit = ctx.thresholds["escalate_working_days"]
@@ -64,7 +69,7 @@ def escalated(rec: Record, ctx: Context) -> Flag | None:
             return Flag("escalated", f"逾期已满{zh}，已升级", f"overdue for {en}: escalated",
                         people(rec, Role.OWNER), due)
     status = rec.status
-    history = ctx.history(rec) if status and status.blocked else None
+    history = ctx.history(rec) if (status and status.blocked) or rec.role(Role.HELP_FROM) else None
     if history and history.status_since:
         since = history.status_since.astimezone(ctx.calendar.tz).date()
         if ctx.calendar.working_days_between(since, ctx.today) >= limit:
