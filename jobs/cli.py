@@ -209,7 +209,7 @@ def outbox(folder: Path = Folder,
             raise typer.Exit(1)
         return
     with MailQueue(folder / settings["state"]["path"]) as queue:
-        queue_listing(queue.entries(status), settings, as_json, clock.now(settings, now))
+        queue_listing(queue.entries(status), settings, as_json, clock.now(settings, now), status, queue.entries)
 
 
 @app.command()

@@ -225,14 +225,26 @@ QUEUE_STATES = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": 
                        "unanswered": " (no answer last time: may have been delivered)"}}
 
 
-def queue_listing(entries, settings: dict, as_json: bool, now=None) -> None:
-    """The queue as a table; waiting mail held for office hours (after `now`) says until when."""
+# A state as the sentence "no mail is … (the queue holds …)" names it
+STATE_WORDS = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": "被拒收", "given_up": "已放弃", "set_aside": "已搁置"},
+               "en": {"queued": "waiting", "sent": "sent", "failed": "refused", "given_up": "given up",
+                      "set_aside": "set aside"}}
+NONE_IN_STATE = {"zh": "队列中没有{state}的邮件（共 {total} 封：{held}）。",
+                 "en": "No mail in the queue is {state} (it holds {total}: {held})."}
+
+
+def queue_listing(entries, settings: dict, as_json: bool, now=None, status: str | None = None,
+                  everything=None) -> None:
+    """The queue as a table; waiting mail held for office hours (after `now`) says until when.
+    Filtered by `status` to nothing, it says none is in that state and what the queue does hold
+    (`everything`: all entries), not "the queue is empty" over 30 sent mails."""
     if as_json:
         emit_json([_entry(m) for m in entries])
         return
     t = _text(settings)
     if not entries:
-        out.print(t["empty"])
+        held = everything() if status and everything else []
+        out.print(_none_in_state(status, held, settings["company"]["language"]) if held else t["empty"])
         return
     table = Table(title=t["queue_title"], header_style="bold")
     for key in ("when", "kind", "to", "subject", "status", "attempts", "error"):
@@ -246,6 +258,19 @@ def queue_listing(entries, settings: dict, as_json: bool, now=None) -> None:
                       + (states["unanswered"] if m.unknown and m.status != "set_aside" else ""),
                       str(m.attempts), escape(m.last_error or ""))
     out.print(table)
+
+
+def _none_in_state(status: str, held: list, lang: str) -> str:
+    """`队列中没有等待发送的邮件（共 30 封：已发送 30 封）。`"""
+    words = STATE_WORDS.get(lang, STATE_WORDS["zh"])
+    counts: dict[str, int] = {}
+    for m in held:
+        counts[m.status] = counts.get(m.status, 0) + 1
+    order = [s for s in words if s in counts] + sorted(s for s in counts if s not in words)
+    parts = [f"{words.get(s, s)} {counts[s]} 封" if lang == "zh" else f"{counts[s]} {words.get(s, s)}" for s in order]
+    total = f"{len(held)} mail" + ("" if len(held) == 1 else "s") if lang == "en" else len(held)
+    return NONE_IN_STATE.get(lang, NONE_IN_STATE["zh"]).format(
+        state=words.get(status, status), total=total, held=("，" if lang == "zh" else ", ").join(parts))
 
 
 def _state(m, states: dict, t: dict, now, zone) -> str:

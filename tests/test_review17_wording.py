@@ -58,3 +58,27 @@ def test_a_workbook_skipped_because_it_is_open_shows_that_no_ids_were_written(tm
     lock.unlink()
     written = cli("check", str(folder), "--now", NOW, env=WIDE)
     assert "none written" not in written.stdout and str(cell(path, 2, "编号").value).startswith("T-"), written.stdout
+
+
+# ---- point 1: a filtered queue with nothing in that state -------------------------------------------
+def test_outbox_status_with_nothing_in_that_state_says_what_the_queue_holds(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo").returncode == 0
+    sent = cli("remind", str(folder))
+    assert sent.returncode == 0, sent.stderr
+    n = len(list((folder / "outbox").glob("*.eml")))
+    assert n > 1
+    waiting = cli("outbox", str(folder), "--status", "waiting")
+    assert waiting.stdout.strip() == f"队列中没有等待发送的邮件（共 {n} 封：已发送 {n} 封）。", waiting.stdout
+    assert "队列为空" not in waiting.stdout
+    refused = cli("outbox", str(folder), "--status", "failed")
+    assert refused.stdout.strip() == f"队列中没有被拒收的邮件（共 {n} 封：已发送 {n} 封）。", refused.stdout
+    toml = folder / "duban.toml"
+    toml.write_text(toml.read_text("utf-8").replace('language = "zh"', 'language = "en"', 1), "utf-8")
+    english = cli("outbox", str(folder), "--status", "set_aside")
+    assert english.stdout.strip() == f"No mail in the queue is set aside (it holds {n} mails: {n} sent).", english.stdout
+    listed = cli("outbox", str(folder), "--status", "sent", env=WIDE)
+    assert listed.stdout.count("sent") >= n, listed.stdout          # the filter itself still lists
+    empty = tmp_path / "empty"
+    assert cli("init", str(empty)).returncode == 0
+    assert cli("outbox", str(empty), "--status", "waiting").stdout.strip() == "队列为空。"
