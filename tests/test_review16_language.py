@@ -45,7 +45,7 @@ def folder_with(tmp_path: Path, toml: str = "") -> Path:
 def advised(text: str, command: str) -> list[str]:
     """The `duban COMMAND FOLDER …` a sentence advises, as argv: up to the Chinese or English full
     stop, a bracket, or the words going on after it (the folder itself may be Chinese)."""
-    found = re.search(rf"duban {command} (.+?)(?:[。，；（）]|[.:](?:\s|$)|$)", text, re.MULTILINE)
+    found = re.search(rf"duban {command} (.+?)(?:[。，；（）)]|[.:](?:\s|$)|$)", text, re.MULTILINE)
     assert found, text
     folder, *rest = shlex.split(found[1])
     words = []
@@ -224,3 +224,23 @@ def test_status_gives_a_skipped_writes_reason_in_the_company_language(tmp_path):
     assert "open in" not in shown
     data = json.loads(duban("status", folder, "--json").stdout)
     assert data["skipped"][0]["reason"].startswith("open in Excel/WPS by someone the lock file does not name")
+
+
+def test_serves_mail_about_set_aside_mail_advises_a_command_that_runs(tmp_path):
+    from mailer import MailQueue
+    from jobs.serve.selfalert import set_aside
+    from test_mail_delivery import digest, enqueue
+
+    folder = folder_with(tmp_path / "共享 盘")
+    queue = MailQueue(folder / ".duban" / "state.db")
+    enqueue(queue, digest("k"))
+    queue.db.execute("UPDATE mail_queue SET status='set_aside', last_error='no answer after DATA'")
+    queue.db.commit()
+    problem = set_aside(queue, folder)
+    queue.close()
+    for text in (problem.zh, problem.en):
+        command = advised(text, "outbox")
+        assert command == ["outbox", str(folder), "--retry", "--failed"], text
+    done = duban(*command, "--now", "2026-11-24T09:05")
+    assert done.returncode == 0, done.stderr
+    assert len(list((folder / "outbox").glob("*.eml"))) == 1          # sent once more, as the advice says
