@@ -28,7 +28,8 @@ def _print_version(wanted: bool) -> None:
 
 
 @app.callback()
-def _root(debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors."),
+def _root(debug: bool = typer.Option(False, "--debug", help="Show the full traceback on errors, and "
+                                     "diagnostics such as the chart font summary found."),
           _version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True,
                                         help="Print duban's version and exit.")) -> None:
     _state["debug"] = debug
@@ -180,7 +181,7 @@ def summary(folder: Path = Folder,
     _state["looks"] = True
     with recorded_by_hand(folder, settings, f"summary_{kind}", moment, dry_run):
         run = run_summary(folder, settings, moment, kind, dry_run, dept, project)
-    show(run, settings, as_json)
+    show(run, settings, as_json, verbose=_state["debug"])
 
 
 @app.command()

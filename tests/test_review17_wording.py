@@ -82,3 +82,15 @@ def test_outbox_status_with_nothing_in_that_state_says_what_the_queue_holds(tmp_
     empty = tmp_path / "empty"
     assert cli("init", str(empty)).returncode == 0
     assert cli("outbox", str(empty), "--status", "waiting").stdout.strip() == "队列为空。"
+
+
+# ---- point 2: the chart font is a diagnostic, not a line every summary prints -----------------------
+def test_summary_prints_the_chart_font_only_with_debug(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo").returncode == 0
+    plain = cli("summary", str(folder), "--week", "--dry-run")
+    assert plain.returncode == 0, plain.stderr
+    assert "chart font" not in plain.stderr + plain.stdout, plain.stderr
+    assert plain.stderr.strip() == "", plain.stderr          # nothing English on a Chinese company's stderr
+    debug = cli("--debug", "summary", str(folder), "--week", "--dry-run", env=WIDE)
+    assert "chart font:" in debug.stderr, debug.stderr
