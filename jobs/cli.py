@@ -188,7 +188,7 @@ def summary(folder: Path = Folder,
 def outbox(folder: Path = Folder,
            retry: bool = typer.Option(False, "--retry", help="Send what is waiting now (held mail keeps its time)."),
            failed: bool = typer.Option(False, "--failed", help="With --retry: also retry mail the server refused, "
-                                       "and mail set aside (sent once more: it may already have been delivered)."),
+                                       "mail given up, and mail set aside (sent once more: it may already have been delivered)."),
            status: Optional[str] = typer.Option(None, "--status", help="Only mail in this state: waiting (also "
                                                 "called queued), sent, failed, given_up, set_aside."),
            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),

@@ -187,7 +187,8 @@ class MailQueue:
 
     def retry_now(self, now: datetime, include_failed: bool = False) -> int:
         """Make waiting mails due now (never before their not_before) and lift a settings hold; with
-        include_failed, refused and set-aside ones too (a set-aside mail gets one more send)."""
+        include_failed, refused, set-aside and given-up ones too (a set-aside mail gets one more
+        send; a given-up one a fresh give-up window: a weekly summary is never made twice)."""
         at = stamp(now)
         self._lift_hold(at)
         count = self.db.execute("UPDATE mail_queue SET next_attempt=MAX(?, COALESCE(not_before, '')) "
@@ -199,7 +200,7 @@ class MailQueue:
                 self.db.execute("UPDATE mail_fate SET unknown=MIN(unknown, ?), in_flight=NULL WHERE id IN "
                                 "(SELECT id FROM mail_queue WHERE status='set_aside')", (SET_ASIDE_AFTER - 1,))
                 count += self.db.execute("UPDATE mail_queue SET status='queued', not_before=?, next_attempt=? "
-                                         "WHERE status IN ('failed', 'set_aside')", (at, at)).rowcount
+                                         "WHERE status IN ('failed', 'set_aside', 'given_up')", (at, at)).rowcount
         return count
 
     def deliver(self, transport: Transport, now: datetime, give_up_days: int) -> DeliveryReport:

@@ -307,6 +307,9 @@ def test_mail_that_cannot_go_for_give_up_days_is_given_up_and_reported(tmp_path,
     smtp_server.start()
     assert keys(queue.deliver(down, NOW + timedelta(days=3, minutes=1), 3).sent) == ["new"]
     assert [r.message["Subject"] for r in smtp_server.received] == [SUBJECT]
+    # what the clerks' report advises (`outbox --retry --failed`) sends the given-up mail after all
+    assert queue.retry_now(NOW + timedelta(days=3, minutes=2), include_failed=True) == 1
+    assert keys(queue.deliver(down, NOW + timedelta(days=3, minutes=2), 3).sent) == ["old"]
 
 
 def test_held_mail_waits_for_not_before_and_retry_now_skips_the_backoff(tmp_path, smtp_server):
