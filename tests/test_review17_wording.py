@@ -94,3 +94,23 @@ def test_summary_prints_the_chart_font_only_with_debug(tmp_path):
     assert plain.stderr.strip() == "", plain.stderr          # nothing English on a Chinese company's stderr
     debug = cli("--debug", "summary", str(folder), "--week", "--dry-run", env=WIDE)
     assert "chart font:" in debug.stderr, debug.stderr
+
+
+# ---- point 3: duban service warns in the company's language ----------------------------------------
+def test_service_warnings_follow_the_company_language(tmp_path):
+    folder = tmp_path / "督办"           # under /tmp: the unit leaves PrivateTmp out and says so
+    assert cli("init", str(folder)).returncode == 0
+    unit = cli("service", str(folder), "--systemd")
+    assert unit.returncode == 0, unit.stderr
+    assert f"duban: 注意：未加入 PrivateTmp=yes：{folder} 位于 /tmp 之下" in unit.stderr, unit.stderr
+    assert "warning:" not in unit.stderr and "left out" not in unit.stderr
+    assert "# PrivateTmp=yes left out:" in unit.stdout          # the unit file itself stays English
+    task = cli("service", str(folder), "--windows")
+    assert "不是 Windows 路径" in task.stderr and "这个任务是在" in task.stderr, task.stderr
+    assert "warning:" not in task.stderr and "not a Windows path" not in task.stderr
+    toml = folder / "duban.toml"
+    toml.write_text(toml.read_text("utf-8").replace('language = "zh"', 'language = "en"', 1), "utf-8")
+    english = cli("service", str(folder), "--systemd")
+    assert "duban: warning: PrivateTmp=yes left out" in english.stderr and "注意" not in english.stderr, english.stderr
+    task = cli("service", str(folder), "--windows")
+    assert "is not a Windows path" in task.stderr and "this task was built on" in task.stderr, task.stderr

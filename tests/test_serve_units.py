@@ -248,7 +248,7 @@ def test_the_systemd_hardening_lines_only_where_they_hide_nothing_serve_needs(mo
     assert "\nPrivateTmp=yes" not in unit and "\nProtectHome=read-only\n" in unit
     [why] = [line for line in unit.splitlines() if "left out" in line]
     assert why.startswith("# PrivateTmp=yes left out: /tmp/newuser/demo is under /tmp")
-    assert "warning: PrivateTmp=yes left out" in capsys.readouterr().err
+    assert "duban: 注意：未加入 PrivateTmp=yes：/tmp/newuser/demo 位于 /tmp 之下" in capsys.readouterr().err
 
     # a folder in a home directory: ProtectHome=read-only would stop every write; duban there too
     monkeypatch.setattr(service, "command", lambda: ["/home/liu/.venv/bin/duban"])
@@ -260,7 +260,7 @@ def test_the_systemd_hardening_lines_only_where_they_hide_nothing_serve_needs(mo
     assert "\nProtectHome=read-only" not in service.systemd_unit(Path("/srv/督办"), config.defaults())
     monkeypatch.setattr(service, "command", lambda: ["/tmp/venv/bin/duban"])
     assert "\nPrivateTmp=yes" not in service.systemd_unit(Path("/srv/督办"), config.defaults())
-    assert "warning" in capsys.readouterr().err
+    assert "注意：未加入 PrivateTmp=yes" in capsys.readouterr().err
 
 
 def test_the_windows_task_printed_is_utf8_and_names_the_folder_absolutely(tmp_path, monkeypatch):
@@ -342,6 +342,7 @@ def test_the_windows_task_built_off_windows_says_so_and_keeps_the_password_with_
     settings = config.defaults()
     settings["mail"]["share_path"] = "\\\\fileserver\\督办"
     settings["mail"]["smtp"]["user"] = "duban@example.com"
+    settings["company"]["language"] = "en"          # the warning follows it (zh: tests/test_review17_wording.py)
     told: list[str] = []
     xml = windows_task(tmp_path, settings, "CORP\\duban-svc", warn=told.append)
     root = ET.fromstring(xml.split("\n", 1)[1])        # no "--" in a comment, or this would not parse

@@ -73,22 +73,36 @@ def _unit_safe(folder: Path, exe: list[str]) -> None:
                              f"systemd unit file cannot hold: rename the folder, then run this again.")
 
 
-# hardening line -> the paths it hides or makes read-only, and what that does to them
+# hardening line -> the paths it hides or makes read-only, and what that does to them (en, zh)
 HARDENING = (
-    ("PrivateTmp=yes", ("/tmp", "/var/tmp"), "which it hides from the service (the service gets an empty {top} of its own)"),
-    ("ProtectSystem=full", ("/usr", "/boot", "/efi", "/etc"), "which it makes read-only for the service"),
-    ("ProtectHome=read-only", ("/home", "/root", "/run/user"), "which it makes read-only for the service"),
+    ("PrivateTmp=yes", ("/tmp", "/var/tmp"), ("which it hides from the service (the service gets an empty {top} of "
+                                              "its own)", "这一行会对服务隐藏 {top}（服务只得到一个空的、自己的 {top}）")),
+    ("ProtectSystem=full", ("/usr", "/boot", "/efi", "/etc"), ("which it makes read-only for the service",
+                                                               "这一行会让服务对 {top} 只读")),
+    ("ProtectHome=read-only", ("/home", "/root", "/run/user"), ("which it makes read-only for the service",
+                                                                "这一行会让服务对 {top} 只读")),
 )
+LEFT_OUT = ("{line} left out: {path} is under {top}, {effect}. Keep the folder and duban's Python (its venv) "
+            "outside {top} to have it.",
+            "未加入 {line}：{path} 位于 {top} 之下，{effect}。要使用这一行，请把文件夹和督办的 Python（其 venv）放在 "
+            "{top} 之外。")
+
+
+def _warner(lang: str):
+    """The default `warn`: a line on stderr, in the company's language (the file itself stays English)."""
+    prefix = "duban: warning: " if lang == "en" else "duban: 注意："
+    return lambda text: print(prefix + text, file=sys.stderr)
 
 
 def _under(path: Path, top: str) -> bool:
     return path == Path(top) or Path(top) in path.parents
 
 
-def hardening(folder: Path, exe: list[str]) -> tuple[list[str], list[str]]:
-    """(the hardening lines that are safe, a sentence per line left out). A line is left out when
-    the folder, or the program serve runs from, is under a path that line hides or makes read-only
-    (ProtectSystem=full only for the folder: reading /usr is what it allows)."""
+def hardening(folder: Path, exe: list[str], lang: str = "en") -> tuple[list[str], list[str]]:
+    """(the hardening lines that are safe, a sentence in `lang` per line left out). A line is left out
+    when the folder, or the program serve runs from, is under a path that line hides or makes
+    read-only (ProtectSystem=full only for the folder: reading /usr is what it allows)."""
+    zh = lang == "zh"
     program = [Path(exe[0])] + ([Path(sys.prefix)] if exe[0] == sys.executable else [])
     lines, notes = [], []
     for line, tops, effect in HARDENING:
@@ -97,23 +111,24 @@ def hardening(folder: Path, exe: list[str]) -> tuple[list[str], list[str]]:
         if hit is None:
             lines.append(line)
         else:
-            notes.append(f"{line} left out: {hit[0]} is under {hit[1]}, {effect.format(top=hit[1])}. "
-                         f"Keep the folder and duban's Python (its venv) outside {hit[1]} to have it.")
+            notes.append(LEFT_OUT[zh].format(line=line, path=hit[0], top=hit[1],
+                                             effect=effect[zh].format(top=hit[1])))
     return lines, notes
 
 
 def systemd_unit(folder: Path, settings: dict, user: str = "duban", env_file: str = "/etc/duban/duban.env",
                  warn=None) -> str:
-    """The unit's text; a hardening line left out is said in a comment in it and, through `warn`
-    (default: a line on stderr), to the person running `duban service`."""
+    """The unit's text; a hardening line left out is said in a comment in it (English, as the whole
+    file) and, through `warn` (default: a line on stderr), to the person running `duban service`,
+    in the company's language."""
     folder = folder.resolve()
     exe = command()
     _unit_safe(folder, exe)
     start = " ".join(_systemd_quote(a, command=True) for a in [*exe, "serve", str(folder)])
+    lang = settings["company"]["language"]
     safe, notes = hardening(folder, exe)
-    if warn is None:
-        warn = lambda text: print(f"duban: warning: {text}", file=sys.stderr)   # noqa: E731
-    for note in notes:
+    warn = warn or _warner(lang)
+    for note in hardening(folder, exe, lang)[1]:
         warn(note)
     protect = "\n".join([*(f"# {note}" for note in notes), *safe])
     watchdog = 3 * settings["serve"]["heartbeat_seconds"]
@@ -161,8 +176,8 @@ WantedBy=multi-user.target
 """
 
 
-def unc_path(folder: Path, settings: dict) -> tuple[str, str]:
-    """(the path the task should use, a warning or ""): mail.share_path when it is a UNC path."""
+def unc_path(folder: Path, settings: dict, lang: str = "en") -> tuple[str, str]:
+    """(the path the task should use, a warning in `lang` or ""): mail.share_path when it is a UNC path."""
     share = (settings["mail"].get("share_path") or "").strip()
     if share.startswith("\\\\"):
         return share, ""
@@ -171,19 +186,28 @@ def unc_path(folder: Path, settings: dict) -> tuple[str, str]:
         text = str(folder.resolve())
     if text.startswith("\\\\"):
         return text, ""
+    if re.match(r"^[A-Za-z]:", text) and lang == "zh":
+        return text, (f"{text} 在盘符上，开机时运行的任务看不到盘符：请改为 UNC 路径（\\\\server\\share\\...），"
+                      f"或把 mail.share_path 设为该路径后再运行一次。")
     if re.match(r"^[A-Za-z]:", text):
         return text, (f"{text} is on a drive letter, which a task running at boot does not see: replace it with "
                       f"the UNC path (\\\\server\\share\\...), or set mail.share_path to it and run this again.")
+    if lang == "zh":
+        return text, (f"{text} 不是 Windows 路径：请在 <Arguments> 和 <WorkingDirectory> 中写入文件夹的 UNC 路径"
+                      f"（\\\\server\\share\\...），或把 mail.share_path 设为该路径后再运行一次。")
     return text, (f"{text} is not a Windows path: write the folder's UNC path (\\\\server\\share\\...) in "
                   f"<Arguments> and <WorkingDirectory>, or set mail.share_path to it and run this again.")
 
 
 def foreign_build(exe: list[str], folder: str, options: str = "--windows --output duban-serve.xml",
-                  system: str = os.name) -> str:
-    """The warning for a task built on a machine that is not Windows: its <Command> is this
-    machine's duban, which the Windows machine does not have ("" on Windows)."""
+                  system: str = os.name, lang: str = "en") -> str:
+    """The warning (in `lang`) for a task built on a machine that is not Windows: its <Command> is
+    this machine's duban, which the Windows machine does not have ("" on Windows)."""
     if system == "nt":
         return ""
+    if lang == "zh":
+        return (f"这个任务是在 {sys.platform} 上生成的：<Command> 写的是 {exe[0]}，即本机的 duban，Windows 机器上没有它。"
+                f"请在那台 Windows 机器上安装督办，在那里运行 duban service {folder} {options}，然后注册那个文件。")
     return (f"this task was built on {sys.platform}: <Command> names {exe[0]}, this machine's duban, which the "
             f"Windows machine does not have. Run duban service {folder} {options} on the Windows machine "
             f"itself, with duban installed there, and register that file instead.")
@@ -197,14 +221,14 @@ def _comment(text: str) -> str:
 def windows_task(folder: Path, settings: dict, user: str = "DOMAIN\\duban-svc", warn=None) -> str:
     """The task's XML; a warning (the folder is no UNC path, the task was built off Windows) is
     written into it and, through `warn` (default: a line on stderr), said to the person running it."""
+    lang = settings["company"]["language"]
     path, warning = unc_path(folder, settings)
     exe = command()
     program, args = exe[0], [*exe[1:], "serve", path]
     arguments = " ".join(f'"{a}"' if (" " in a or not a) else a for a in args)
     shown = f'"{path}"' if " " in path else path
-    if warn is None:
-        warn = lambda text: print(f"duban: warning: {text}", file=sys.stderr)   # noqa: E731
-    for text in (foreign_build(exe, shown), warning):
+    warn = warn or _warner(lang)
+    for text in (foreign_build(exe, shown, lang=lang), unc_path(folder, settings, lang)[1]):
         if text:
             warn(text)
     notes = (foreign_build(exe, shown, "with its Windows and output options"), warning)
