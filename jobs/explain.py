@@ -15,7 +15,7 @@ from .check import _row_problems
 from .errors import DubanError
 from .journal import Journal
 from .report import escape, out
-from .rules.base import timed
+from .rules.base import plural, timed
 from .rules.progress import last_update_deadline
 from .escalation import Reach
 from .validate import read_folder
@@ -37,7 +37,7 @@ TEXT = {
     "en": {"row": "row {row}", "rule": "Rule", "fired": "Fired", "why": "Why", "yes": "yes", "no": "no",
            "deadline": " (deadline {at})", "unmet": "conditions not met", "blank": "(blank)", "warning": "warning:",
            "now": "now: {now} (office {opens}-{closes})", "status": "status: {status}",
-           "due_ahead": "{label} {due}: {n} working days from today", "due_past": "{label} {due}: {days} days ago, {n} working days",
+           "due_ahead": "{label} {due}: {n_text} from today", "due_past": "{label} {due}: {days_text} ago, {n_text}",
            "submitted": "{label} {at}: {wh:.1f} working hours ago, {ago} ago",
            "since": "{label} {at}: {ago} ago", "due_passed": "{label} {due}: passed {ago} ago",
            "due_later": "{label} {due}: in {left}",
@@ -109,17 +109,21 @@ def _facts(rec, ctx: rules.Context, history, lang: str) -> list[str]:
     due = rec.role(Role.DUE)
     if due is not None:
         day = due.date() if isinstance(due, datetime) else due
-        if timed(due) and day == ctx.today:         # an ETA today: by the clock, not the day
+        # an ETA today, or passed less than a day ago: by the clock (逾期11小时), not the day
+        if timed(due) and (day == ctx.today or timedelta(0) < ctx.now - ctx.aware(due) < timedelta(days=1)):
             late = ctx.now > ctx.aware(due)
             gap = span(abs(ctx.now - ctx.aware(due)), lang)
             facts.append(t["due_passed" if late else "due_later"].format(label=label(Role.DUE), due=_show(due, lang),
                                                                          ago=gap, left=gap))
         elif day >= ctx.today:
-            facts.append(t["due_ahead"].format(label=label(Role.DUE), due=_show(due, lang),
-                                               n=cal.working_days_between(ctx.today, day)))
+            n = cal.working_days_between(ctx.today, day)
+            facts.append(t["due_ahead"].format(label=label(Role.DUE), due=_show(due, lang), n=n,
+                                               n_text=plural(n, "", "working day")[1]))
         else:
-            facts.append(t["due_past"].format(label=label(Role.DUE), due=_show(due, lang), days=(ctx.today - day).days,
-                                              n=cal.working_days_between(day, ctx.today)))
+            days, n = (ctx.today - day).days, cal.working_days_between(day, ctx.today)
+            facts.append(t["due_past"].format(label=label(Role.DUE), due=_show(due, lang), days=days, n=n,
+                                              days_text=plural(days, "", "day")[1],
+                                              n_text=plural(n, "", "working day")[1]))
     if (submitted := rec.role(Role.SUBMITTED)) is not None:
         facts.append(t["submitted"].format(label=label(Role.SUBMITTED), at=_show(submitted, lang),
                                            wh=cal.working_hours_between(ctx.aware(submitted), ctx.now),

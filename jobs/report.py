@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -231,6 +232,16 @@ def flag_counts(wb, lang: str) -> str:
         f"{FLAGS[r].label(lang)} {n}" for r, n in sorted(counts.items(), key=lambda kv: FLAGS[kv[0]].rank))
 
 
+def _moment(deadline, now: datetime) -> str | None:
+    """A flag's deadline for --json: a date as a date; a date-time with the company's offset, also
+    one read from a cell (typed as text, 12月3日14:00, or an Excel date-time), which is naive."""
+    if deadline is None:
+        return None
+    if isinstance(deadline, datetime) and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=now.tzinfo)
+    return deadline.isoformat()
+
+
 def check_json(report) -> dict:
     flags = []
     for wb in report.workbooks:
@@ -246,7 +257,7 @@ def check_json(report) -> dict:
                               "rule": flag.rule, "severity": flag.type.colour, "rank": flag.rank,
                               "urgent": flag.type.urgent, "message": flag.text(wb.read.lang),
                               "people": list(flag.people),
-                              "deadline": flag.deadline.isoformat() if flag.deadline else None})
+                              "deadline": _moment(flag.deadline, report.now)})
     return {"now": report.now.isoformat(), "warnings": report.warnings, "flags": flags,
             "workbooks": [{"workbook": wb.relpath, "kind": wb.read.kind.key if wb.read.kind else None,
                            "rows": wb.read.rows_read, "write": wb.write, "reason": wb.reason,

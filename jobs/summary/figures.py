@@ -114,7 +114,7 @@ class Figures:
         done = f[f["completed"]].sort_values(["done_at", "id"])
         unacked = f[f["requests_unacked"]].sort_values(["submitted", "id"])
         day = self.as_of_day
-        return {"overdue": _records(overdue if limit is None else overdue.head(limit), day),
+        return {"overdue": _records(overdue if limit is None else overdue.head(limit), day, self.period.end),
                 "overdue_total": int(len(overdue)),
                 "blocked": _records(blocked, day), "completed": _records(done, day),
                 "unacked": _records(unacked, day)}
@@ -438,21 +438,34 @@ def json_figures(d: dict) -> dict:
     return {k: d[k] for k in JSON_KEYS}
 
 
-def _records(f: pd.DataFrame, today: date) -> list[dict]:
-    """The rows of a list; days late counted to `today` (the as-of day), None when not late."""
+def _records(f: pd.DataFrame, today: date, end: datetime | None = None) -> list[dict]:
+    """The rows of a list; days late counted to `today` (the as-of day), None when not late. A due
+    time of day passed less than a day before `end` (the as-of moment) is late by minutes
+    (`minutes_late`; days_late None), as the Alerts say 逾期11小时, not 1 day."""
     out = []
     for r in f[["id", "title", "project", "department", "owner", "help_from", "due", "done_at", "first_done",
-                "completed_on_time", "workbook", "row", "kind", "submitted", "ack_waited_hours"]].itertuples(index=False):
+                "completed_on_time", "workbook", "row", "kind", "submitted", "ack_waited_hours",
+                "due_limit"]].itertuples(index=False):
         due = r.due
         due_day = due.date() if isinstance(due, datetime) else due
+        minutes_late = _minutes_late(due, r.due_limit, end)
         done_at = None if pd.isna(r.done_at) else r.done_at.to_pydatetime()
         out.append({"id": r.id, "title": r.title, "project": _str(r.project), "department": r.department,
                     "owner": r.owner, "help_from": r.help_from, "due": due if isinstance(due, date) else None,
-                    "days_late": _late(today, due_day),
+                    "days_late": None if minutes_late is not None else _late(today, due_day),
+                    "minutes_late": minutes_late,
                     "done_at": done_at, "on_time": bool(r.completed_on_time), "workbook": r.workbook, "row": int(r.row),
                     "kind": r.kind, "submitted": None if pd.isna(r.submitted) else r.submitted.to_pydatetime(),
                     "waited_hours": None if pd.isna(r.ack_waited_hours) else round(float(r.ack_waited_hours), 1)})
     return out
+
+
+def _minutes_late(due, limit, end: datetime | None) -> int | None:
+    """Minutes a due time of day had passed at `end`, when less than a day; else None."""
+    if end is None or not isinstance(due, datetime) or pd.isna(limit):
+        return None
+    late = end - limit.to_pydatetime()
+    return int(late.total_seconds() // 60) if timedelta(0) < late < timedelta(days=1) else None
 
 
 def _late(today: date, due_day) -> int | None:

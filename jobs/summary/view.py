@@ -18,7 +18,7 @@ DASH = "—"
 
 TEXT = {
     "zh": {
-        "brand": "督办", "hello": "{name}，您好：", "company": "全公司", "no_dept": "未指定部门",
+        "brand": "督办", "hello": "{name}，您好：", "company": "全公司", "company_in_text": "全公司", "no_dept": "未指定部门",
         "week": "周报", "month": "月度复盘",
         "heading_week": "{scope} 周报 · {end}", "heading_month": "{scope} 月度复盘 · {month}",
         "subject_week": "【督办】{scope}周报 {start} – {end}：完成{completed}项，逾期{overdue}项，阻塞{blocked}项",
@@ -55,7 +55,7 @@ TEXT = {
         "hours": "{n} 工作小时", "minutes": "{n} 分钟", "days": "{n} 天",
         "top_overdue": "逾期最久的事项（前{n}项，共{total}项）", "blocked_list": "阻塞事项（共{n}项）",
         "id": "编号", "item": "事项", "owner": "负责人", "due": "截止日期", "late": "逾期天数", "where": "位置",
-        "help_from": "需协助部门", "department": "部门", "days_late": "{n}天", "row": "第{row}行",
+        "help_from": "需协助部门", "department": "部门", "days_late": "{n}天", "hours_late": "{n}小时", "minutes_late": "{n}分钟", "row": "第{row}行",
         "by_dept": "各部门情况", "dept_cols": ["部门", "完成", "按时率", "未完成", "逾期", "阻塞", "未更新"],
         "metric": "指标", "this_month": "本月", "last_month": "上月", "change": "变化",
         "m_rate": "任务按时完成率", "m_completed": "完成事项", "m_ack": "平均响应时长（需求确认）",
@@ -72,14 +72,15 @@ TEXT = {
         "change_pp": "{sign}{n}个百分点",
     },
     "en": {
-        "brand": "duban", "hello": "Dear {name},", "company": "Company", "no_dept": "No department",
+        "brand": "duban", "hello": "Dear {name},", "company": "Company", "company_in_text": "the whole company",
+        "no_dept": "No department",
         "week": "weekly report", "month": "monthly review",
         "heading_week": "{scope} weekly report · {end}", "heading_month": "{scope} monthly review · {month}",
         "subject_week": "[duban] {scope} weekly report {start} – {end}: {completed} done, {overdue} overdue, {blocked} blocked",
         "subject_month": "[duban] {scope} monthly review {month}: on-time rate {rate}, meetings held: {meetings}",
-        "intro_week": "This is the weekly report of {scope} for {start} to {end}.",
-        "intro_month": "This is the monthly review of {scope} for {month}: on-time completion, average response time and meetings, against the month before.",
-        "intro_month_alone": "This is the monthly review of {scope} for {month}: on-time completion, average response time and meetings.",
+        "intro_week": "This is the weekly report for {scope}, {start} to {end}.",
+        "intro_month": "This is the monthly review of {month} for {scope}: on-time completion, average response time and meetings, against the month before.",
+        "intro_month_alone": "This is the monthly review of {month} for {scope}: on-time completion, average response time and meetings.",
         "subject_unacked": ", requests not acknowledged: {n}",
         "stock_week": "Open, overdue, blocked, due next week: as at {end} (the week's end); not updated: as at {as_of} (when the report was made).",
         "stock_month": "Open, overdue, blocked, due next month: as at {end} (the month's end); not updated: as at {as_of} (when the report was made).",
@@ -102,7 +103,9 @@ TEXT = {
         "requests_within": "within {limit} working hours {within}", "requests_plans": "first plan within {plan_limit} h {plans}",
         "sep": "; ",
         "requests_open": "{n} still unacknowledged at the end, the oldest waiting {oldest}",
-        "open_in_avg": " (counting the {n} unacknowledged at their wait so far: at least)", "at_least": "at least {v}",
+        "open_in_avg": " (including {n} still unacknowledged, counted at their wait so far, so at least this)",
+        "open_in_avg_one": " (including 1 still unacknowledged, counted at its wait so far, so at least this)",
+        "at_least": "at least {v}",
         "unacked_list": "Requests not acknowledged ({n})", "unacked_as_of": "still unacknowledged at {end}; waits in working hours",
         "submitted": "Submitted", "waited": "Waiting", "this_week": "this week", "this_month_short": "this month",
         "incidents_text": "{n}; median response {median}, slowest {slowest}; answered within {limit} minutes {within}; reports late: {late}",
@@ -111,7 +114,7 @@ TEXT = {
         "hours": "{n} working h", "minutes": "{n} min", "days": "{n} d",
         "top_overdue": "Longest overdue ({n} of {total})", "blocked_list": "Blocked ({n})",
         "id": "ID", "item": "Item", "owner": "Owner", "due": "Due", "late": "Days late", "where": "Where",
-        "help_from": "Help needed from", "department": "Department", "days_late": "{n} d", "row": "row {row}",
+        "help_from": "Help needed from", "department": "Department", "days_late": "{n} d", "hours_late": "{n} h", "minutes_late": "{n} min", "row": "row {row}",
         "by_dept": "By department", "dept_cols": ["Department", "Done", "On time", "Open", "Overdue", "Blocked", "Not updated"],
         "metric": "Metric", "this_month": "This month", "last_month": "Last month", "change": "Change",
         "m_rate": "On-time completion rate", "m_completed": "Items done", "m_ack": "Average response time (requests)",
@@ -164,6 +167,7 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
     tz = period.start.tzinfo
     week = period.kind == "week"
     title = scope_title(scope, name, lang)
+    in_text = t["company_in_text"] if scope == "company" else title     # "for the whole company", not "of Company"
     start = f"{_local(period.start, tz):%m-%d %H:%M}" if week else ""
     end = f"{_local(period.end, tz):%m-%d %H:%M}" if week else ""
     month = (f"{period.start:%Y年%m月}" if lang == "zh" else f"{period.start:%B %Y}")
@@ -178,8 +182,8 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
         "today": now.date().isoformat(), "footer": t["footer"],
         "heading": (t["heading_week"].format(scope=title, end=period.end_day.isoformat()) if week
                     else t["heading_month"].format(scope=title, month=month)),
-        "intro": (t["intro_week"].format(scope=title, start=start, end=end) if week
-                  else t["intro_month"].format(scope=title, month=month)),
+        "intro": (t["intro_week"].format(scope=in_text, start=start, end=end) if week
+                  else t["intro_month"].format(scope=in_text, month=month)),
         "stock_note": t["stock_week" if week else "stock_month"].format(end=end_at, as_of=as_of),
         "subject": (t["subject_week"].format(scope=title, start=f"{period.start:%m-%d}", end=f"{period.end_day:%m-%d}",
                                              completed=d["completed"], overdue=d["overdue"], blocked=d["blocked"])
@@ -219,7 +223,7 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
         view["notes"].append(t["note_trend"])
     view["monthly_compare"] = bool(view["monthly"]) and any(m["prev"] != DASH for m in view["monthly"])
     if view["monthly"] and not view["monthly_compare"]:
-        view["intro"] = t["intro_month_alone"].format(scope=title, month=month)
+        view["intro"] = t["intro_month_alone"].format(scope=in_text, month=month)
         if since is not None:
             view["notes"].insert(0, t["no_compare"].format(since=since))
     if d.get("requests_unacked"):      # the subject, too, shows requests left waiting
@@ -279,6 +283,13 @@ def _times(d: dict, t: dict, week: bool, rules: dict) -> list[dict]:
     return rows
 
 
+def _open_in_avg(t: dict, n: int) -> str:
+    """What the average includes: the `n` requests still waiting, at their wait so far ("" for none)."""
+    if not n:
+        return ""
+    return t.get("open_in_avg_one", t["open_in_avg"]).format(n=n) if n == 1 else t["open_in_avg"].format(n=n)
+
+
 def _requests(d: dict, t: dict, week: bool, rules: dict) -> str:
     """The requests' line: submitted and acknowledged in the period, those still waiting at its end
     (how many, the longest wait), the average with the waiting ones at their wait so far (and
@@ -293,7 +304,7 @@ def _requests(d: dict, t: dict, week: bool, rules: dict) -> str:
     if open_:
         parts.append(t["requests_open"].format(n=open_, oldest=_num(d.get("ack_oldest_open_hours"), "hours", t)))
     parts.append(t["requests_avg"].format(avg=_num(d["ack_avg_working_hours"], "hours", t),
-                                          open_in_avg=t["open_in_avg"].format(n=open_) if open_ else ""))
+                                          open_in_avg=_open_in_avg(t, open_)))
     decided = d["requests_acked"] + (d.get("requests_unacked_late") or 0)
     parts.append(t["requests_within"].format(limit=f"{rules['ack_working_hours']:g}",
                                              within=_share(t, d["ack_within"], decided)))
@@ -313,7 +324,7 @@ def _row(r: dict, t: dict) -> dict:
     due = r["due"]
     due_text = due.strftime("%Y-%m-%d %H:%M") if isinstance(due, datetime) else (due.isoformat() if due else "")
     return {"id": r["id"], "title": r["title"], "project": r["project"], "owner": r["owner"], "due": due_text,
-            "late": t["days_late"].format(n=r["days_late"]) if r["days_late"] and r["days_late"] > 0 else "",
+            "late": _late_text(r, t),
             "help_from": r["help_from"] or DASH, "help_needed": bool(r["help_from"]),
             "department": r["department"] or t["no_dept"],
             "where": f"{r['workbook']} · {t['row'].format(row=r['row'])}"}
@@ -380,3 +391,12 @@ def _chart(points: list, t: dict, week: bool, title: str, lang: str) -> dict | N
     rate = (t["s_rate"], series("on_time_rate"))
     return {"labels": labels, "title": chart_title, "bars": bars, "lines": [],
             "rate": rate if drawn([rate]) else None}
+
+
+def _late_text(r: dict, t: dict) -> str:
+    """How late a listed item is: days, or hours (minutes in the first hour) for a due time of day
+    passed less than a day ago, as the Alerts say it (逾期11小时)."""
+    minutes = r.get("minutes_late")
+    if minutes is not None:
+        return t["hours_late"].format(n=minutes // 60) if minutes >= 60 else t["minutes_late"].format(n=minutes)
+    return t["days_late"].format(n=r["days_late"]) if r["days_late"] and r["days_late"] > 0 else ""
