@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from books import cli
 from test_issue17_messages import book, cell
+from test_summary_requests import ignored  # noqa: F401  (the fixture: a department ignoring its requests)
 
 from jobs.rules import customers
 from jobs.rules import Context
@@ -114,3 +115,21 @@ def test_service_warnings_follow_the_company_language(tmp_path):
     assert "duban: warning: PrivateTmp=yes left out" in english.stderr and "注意" not in english.stderr, english.stderr
     task = cli("service", str(folder), "--windows")
     assert "is not a Windows path" in task.stderr and "this task was built on" in task.stderr, task.stderr
+
+
+# ---- point 4: the English summary reads as English --------------------------------------------------
+def test_the_english_summary_names_the_whole_company_and_says_what_its_average_includes(ignored):
+    from jobs.summary.view import TEXT, _open_in_avg, scope_view
+    from mailer.summary import render_summary
+
+    folder, s, run = ignored
+    view = scope_view(run.figures, "company", "", {}, None, "en", folder, run.archive, "Zheng", run.now, s, 8)
+    text = render_summary(view, "en").text
+    assert "This is the weekly report for the whole company, 09-11 17:00 to 09-18 17:00." in text, text
+    assert "of Company" not in text and "counting the" not in text
+    assert "(including 4 still unacknowledged, counted at their wait so far, so at least this)" in text, text
+    assert _open_in_avg(TEXT["en"], 1) == " (including 1 still unacknowledged, counted at its wait so far, so at least this)"
+    assert _open_in_avg(TEXT["en"], 0) == ""
+    zh = render_summary(scope_view(run.figures, "company", "", {}, None, "zh", folder, run.archive, "郑浩", run.now,
+                                   s, 8), "zh").text
+    assert "这是全公司本周（09-11 17:00 至 09-18 17:00）的工作周报。" in zh and "（含未确认的4项，按已等待时间计（至少））" in zh, zh

@@ -75,7 +75,8 @@ def test_in_english_too(ignored):
     view = scope_view(run.figures, "department", "研发部", {}, None, "en", folder, run.archive, "Zheng", run.now, s, 8)
     text = render_summary(view, "en").text
     assert ("4 submitted this week, 0 acknowledged; 4 still unacknowledged at the end, the oldest waiting 61 working h; "
-            "acknowledged in 31.75 working h on average (counting the 4 unacknowledged at their wait so far: at least)"
+            "acknowledged in 31.75 working h on average (including 4 still unacknowledged, counted at their wait so far, "
+            "so at least this)"
             ) in text
 
 

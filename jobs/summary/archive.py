@@ -55,7 +55,7 @@ TEXT = {
            "as_of": "Open, overdue, blocked, due next, open age: as at {end} (the period's end); not updated: as at {as_of} (when the report was made)",
            "scope": "Department", "project": "Project", "trend": "Trend (company)", "period": "Period",
            "cols": ["Done", "Done on time", "On-time rate", "New", "Open", "Overdue", "Blocked", "Not updated",
-                    "Due next period", "Request ack avg (working h; unacknowledged at their wait so far: at least)",
+                    "Due next period", "Request ack avg (working h; at least: includes the unacknowledged at their wait so far)",
                     "Acked within {ack:g} working h", "Requests submitted", "Requests acknowledged",
                     "Unacknowledged at end", "Longest wait (working h)", "Incidents",
                     "Incident response median (min)", "Answered within {response:g} min", "Meetings", "Minutes late",
