@@ -160,7 +160,7 @@ def test_minutes_late_two_hours_after_the_meeting_goes_to_the_recorder():
                                               "due": date(2026, 11, 30), "status": "not_started"})
     assert sla.minutes_late(rec, ctx(at(2026, 11, 23, 12, 0))) is None
     flag = sla.minutes_late(rec, ctx(at(2026, 11, 23, 12, 1)))
-    assert (flag.zh, flag.people) == ("会后超2小时未发出纪要", ("吴婷",))
+    assert (flag.zh, flag.people) == ("会议开始后超2小时未发出纪要", ("吴婷",))
 
 
 # ---- customers ------------------------------------------------------------------------------------

@@ -83,7 +83,7 @@ _FLAGS = (
              "紧急事务发生后24小时内未提交处理报告。", "No incident report 24 hours after it occurred.",
              needs=(R.OCCURRED, R.REPORT_FILED)),
     FlagType("minutes_late", "amber", 8, "纪要未发出", "Minutes late",
-             "会议结束2小时后仍未发出纪要。", "Minutes not sent 2 hours after the meeting.",
+             "会议开始后超2小时仍未发出纪要。", "Minutes not sent 2 hours after the meeting started.",
              needs=(R.HELD_AT, R.MINUTES_SENT)),
     FlagType("customer_followup_late", "amber", 9, "回访逾期", "Follow-up late",
              "超过客户层级规定的沟通周期（战略7天、重点14天、普通30天）或已过下次回访日期。",

@@ -225,7 +225,8 @@ MEETINGS = Kind(
                help_zh="会议召开的日期和时间。", help_en="Date and time the meeting was held."),
         Column("host", "主持人", "Host", T.PERSON, width=10, help_zh="会议主持人。", help_en="Who chaired it."),
         Column("recorder", "记录人", "Recorder", T.PERSON, True, width=10,
-               help_zh="记录人，会后2小时内发出纪要。", help_en="Who takes the minutes; sends them within 2 hours."),
+               help_zh="记录人，会议开始后2小时内发出纪要。",
+               help_en="Who takes the minutes; sends them within 2 hours of the meeting's start."),
         Column("minutes_sent", "纪要发出时间", "Minutes sent", T.DATETIME, role=R.MINUTES_SENT, width=16,
                help_zh="纪要发给所有参会人的时间。", help_en="When the minutes went to everyone who attended."),
         Column("action", "行动项", "Action", T.TEXT, True, R.TITLE, width=26,
@@ -242,7 +243,7 @@ MEETINGS = Kind(
                help_zh="未开始/进行中/已完成/阻塞/延期。", help_en="Not started/In progress/Done/Blocked/Delayed."),
         _alerts(),
     ),
-    help_zh="跨部门协调会议纪要的行动项：会后2小时内发出纪要，行动项按时限完成。",
+    help_zh="跨部门协调会议纪要的行动项：会议开始后2小时内发出纪要，行动项按时限完成。",
     help_en="Action items from coordination meetings: minutes within 2 hours, actions by their due date.",
 )
 

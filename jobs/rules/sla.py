@@ -58,7 +58,7 @@ def minutes_late(rec: Record, ctx: Context) -> Flag | None:
         return None
     recorder = rec["recorder"]
     flag = _elapsed(rec, ctx, held, ctx.thresholds["minutes_hours"], "minutes_late",
-                    "会后超{}未发出纪要", "minutes not sent within {} of the meeting")
+                    "会议开始后超{}未发出纪要", "minutes not sent {} after the meeting started")
     return flag and Flag(flag.rule, flag.zh, flag.en, (recorder,) if recorder else (), flag.deadline)
 
 
