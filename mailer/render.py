@@ -302,7 +302,7 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
         row=labels["rows_join"].join(map(str, rows))))
     steps = list(dict.fromkeys(next_step(rule, first.kind, lang, first.book_lang, plain(first.owner),
                                          plain(first.help_from), dict(getattr(first, "headers", ())),
-                                         first.status is None or first.status.blocked)
+                                         first.status is not None and first.status.blocked)
                                for rule in rules if rule != "done"))
     if kind == "alert" and recipient not in first.people and first.owner:   # a head, alerted with the owner
         steps = [labels["for_owner"].format(owner=plain(first.owner)) + step for step in steps]
