@@ -46,3 +46,13 @@ def test_demo_row_with_help_from_escalates_to_the_help_department_head(tmp_path)
     owner = next(t for to, _subject, t in texts if "孙丽" in to and "T-000002" in t)
     item = owner[owner.index("T-000002"):].split("文件：")[0]
     assert "协助到位后清空“需协助部门”" in item and "改回" not in item
+
+
+def test_the_urgent_alert_to_a_head_says_the_same_next_step(tmp_path):
+    assert duban("init", tmp_path / "demo", "--demo").returncode == 0
+    assert duban("check", tmp_path / "demo", "--now", "2026-11-26T08:00").returncode == 0
+    assert duban("alert", tmp_path / "demo", "--now", "2026-12-07T10:05").returncode == 0
+    steps = [line for p in (tmp_path / "demo" / "outbox").glob("*.eml")
+             for line in email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+             .get_body(("plain",)).get_content().splitlines() if "请督促负责人孙丽" in line]
+    assert steps and all("协助到位后清空“需协助部门”" in s and "改回" not in s for s in steps), steps
