@@ -119,7 +119,7 @@ def test_service_warnings_follow_the_company_language(tmp_path):
 
 # ---- point 4: the English summary reads as English --------------------------------------------------
 def test_the_english_summary_names_the_whole_company_and_says_what_its_average_includes(ignored):
-    from jobs.summary.view import TEXT, _open_in_avg, scope_view
+    from jobs.summary.view import scope_view
     from mailer.summary import render_summary
 
     folder, s, run = ignored
@@ -128,6 +128,7 @@ def test_the_english_summary_names_the_whole_company_and_says_what_its_average_i
     assert "This is the weekly report for the whole company, 09-11 17:00 to 09-18 17:00." in text, text
     assert "of Company" not in text and "counting the" not in text
     assert "(including 4 still unacknowledged, counted at their wait so far, so at least this)" in text, text
+    from jobs.summary.view import TEXT, _open_in_avg
     assert _open_in_avg(TEXT["en"], 1) == " (including 1 still unacknowledged, counted at its wait so far, so at least this)"
     assert _open_in_avg(TEXT["en"], 0) == ""
     zh = render_summary(scope_view(run.figures, "company", "", {}, None, "zh", folder, run.archive, "郑浩", run.now,
