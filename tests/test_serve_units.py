@@ -342,7 +342,7 @@ def test_the_windows_task_built_off_windows_says_so_and_keeps_the_password_with_
     settings = config.defaults()
     settings["mail"]["share_path"] = "\\\\fileserver\\督办"
     settings["mail"]["smtp"]["user"] = "duban@example.com"
-    settings["company"]["language"] = "en"          # the warning follows it (zh: tests/test_review17_wording.py)
+    settings["company"]["language"] = "en"          # the warning follows it (zh: tests/test_terminal_and_mail_wording.py)
     told: list[str] = []
     xml = windows_task(tmp_path, settings, "CORP\\duban-svc", warn=told.append)
     root = ET.fromstring(xml.split("\n", 1)[1])        # no "--" in a comment, or this would not parse

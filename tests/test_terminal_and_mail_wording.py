@@ -8,7 +8,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from books import cli
-from test_issue17_messages import book, cell
+from test_elapsed_and_lock_messages import book, cell
 from test_summary_requests import ignored  # noqa: F401  (the fixture: a department ignoring its requests)
 
 from jobs.rules import customers
