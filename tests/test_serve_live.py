@@ -67,7 +67,7 @@ def test_serve_runs_shows_in_status_refuses_a_second_and_stops_on_sigterm(tmp_pa
 
         second = cli("serve", str(folder))
         assert second.returncode == 1
-        assert "already running" in second.stderr and f"process {proc.pid}" in second.stderr
+        assert "已经在运行" in second.stderr and f"进程 {proc.pid}" in second.stderr   # the company's language: zh
 
         started = time.monotonic()
         proc.send_signal(signal.SIGTERM)
