@@ -92,6 +92,10 @@ ERRORS_ZH = [(re.compile(p), zh) for p, zh in (
     (r"cannot write to (?P<where>.+?): (?P<answer>.*)", "无法写入 {where}：{answer}"),
     (r"the server cut the connection (?P<n>\d+) times in a row \(last: (?P<answer>.*)\)",
      "服务器连续 {n} 次断开连接（最后一次：{answer}）"),
+    (r"no answer after the mail was sent \((?P<answer>.*?); waited up to (?P<s>\d+) s, \[mail.smtp\] data_timeout\)",
+     "邮件发出后服务器没有答复（{answer}；最多等了 {s} 秒，[mail.smtp] data_timeout）"),
+    (r"the run that was sending it \((?P<answer>.*)\) ended while the server was taking it",
+     "正在发送它的那次运行（{answer}）在服务器接收时中止了"),
 )]
 
 
@@ -167,14 +171,14 @@ def _delivery(run, t: dict, lang: str) -> None:
                                    given_up=len(delivery.given_up), set_aside=len(delivery.set_aside)))
     for m in delivery.failed:
         err.print("[yellow]" + escape(t["refused"].format(to=", ".join(m.recipients), subject=m.subject,
-                                                         error=m.last_error or "?")) + "[/yellow]")
+                                                         error=error_text(m.last_error or "?", lang))) + "[/yellow]")
     for m in delivery.unanswered:
         err.print("[yellow]" + escape(t["unanswered"].format(to=", ".join(m.recipients), subject=m.subject))
                   + "[/yellow]")
     folder = folder_arg(run.folder) if getattr(run, "folder", None) is not None else "DIR"
     for m in delivery.set_aside:
         err.print("[bold red]" + escape(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject,
-                                                            error=m.last_error or "?", folder=folder)) + "[/bold red]")
+                                                            error=error_text(m.last_error or "?", lang), folder=folder)) + "[/bold red]")
     if delivery.error and delivery.setting:
         err.print("[bold red]" + escape(t["setup"].format(error=error_text(delivery.error, lang), folder=folder,
                                                         setting=setting_text(delivery.setting, lang)))

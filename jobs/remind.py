@@ -235,24 +235,30 @@ def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path)
         topic = f"given-up:{m.key}"
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-given-up", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "days": days, "error": m.last_error or "?",
+                                         params={"subject": m.subject, "days": days, "error": _error(m.last_error),
                                                  "folder": where})))
     for m in queue.entries("set_aside"):
         topic = f"set-aside:{m.key}"
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-set-aside", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": m.last_error or "?",
+                                         params={"subject": m.subject, "error": _error(m.last_error),
                                                  "folder": where})))
     for m in queue.unanswered():
         topic = f"unanswered:{m.key}"
         if not ledger.ever_told(topic):
             found.append((topic, Problem("mail-fate-unknown", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": m.last_error or "?",
+                                         params={"subject": m.subject, "error": _error(m.last_error),
                                                  "folder": where})))
     for m in queue.entries("failed"):
         topic = f"refused:{m.key}"
         if m.kind != "problems" and not ledger.ever_told(topic):
             found.append((topic, Problem("mail-refused", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": m.last_error or "?",
+                                         params={"subject": m.subject, "error": _error(m.last_error),
                                                  "folder": where})))
     return found
+
+
+def _error(error: str | None) -> dict:
+    """A problem's {error} in both languages: the mailer writes English (mailreport.error_text)."""
+    from .mailreport import error_text
+    return {"zh": error_text(error or "?", "zh"), "en": error or "?"}

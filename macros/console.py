@@ -74,7 +74,7 @@ TEXT = {
         "skipped_people": "{n} 位收件人今天已收到相同提醒，未重复发送。",
         "refused_book": "工作簿未写入（已拒绝）：{file} — {why}",
         "server_down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
-        "mail_setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox --retry。",
+        "mail_setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox {folder} --retry。",
         "set_aside": "已搁置，不再自动发送（可能已经送达，请向收件人确认）：{to} — {subject}",
         "period": "{kind}：{start} 至 {end}", "week": "周报", "month": "月度指标",
         "archive": "存档：{path}", "no_recipients": "没有收件人：通讯录中没有部门负责人，也没有设置 summary.recipients 或 mail.clerks。",
@@ -127,7 +127,7 @@ TEXT = {
         "skipped_people": "{n} recipients were already told the same today; not repeated.",
         "refused_book": "Workbook not written (refused): {file} — {why}",
         "server_down": "The mail server could not be reached ({error}): the mail stays queued for the next run.",
-        "mail_setup": "A mail setting is wrong, so the mail stays queued and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox --retry.",
+        "mail_setup": "A mail setting is wrong, so the mail stays queued and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox {folder} --retry.",
         "set_aside": "Set aside, not sent again by itself (it may already have been delivered: ask the recipient): {to} — {subject}",
         "period": "{kind}: {start} to {end}", "week": "Weekly report", "month": "Monthly metrics",
         "archive": "Archived: {path}",
@@ -541,10 +541,13 @@ def action_remind(ctx: Run) -> Result:
 
     settings, moment = _prepare(ctx, mail=True)
     ctx.status(ctx.t["working"].format(action=L.label("remind", ctx.lang)))
-    return mail_result(remind(ctx.folder, settings, moment, False), ctx.lang, moment)
+    return mail_result(remind(ctx.folder, settings, moment, False), ctx.lang, moment, folder=ctx.folder)
 
 
-def mail_result(run, lang: str, moment: datetime, sentence_first: str = "") -> Result:
+def mail_result(run, lang: str, moment: datetime, sentence_first: str = "", folder: Path | str = "DIR") -> Result:
+    from jobs.mailreport import error_text, setting_text
+    from workbooks.commandline import folder_arg
+
     t = TEXT[lang]
     rows = []
     for m in run.outgoing:
@@ -564,9 +567,10 @@ def mail_result(run, lang: str, moment: datetime, sentence_first: str = "") -> R
         for m in d.set_aside if d else []:
             lines.append(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject))
         if d is not None and d.error and d.setting:
-            lines.append(t["mail_setup"].format(error=d.error, setting=d.setting))
+            lines.append(t["mail_setup"].format(error=error_text(d.error, lang), setting=setting_text(d.setting, lang),
+                                                folder=folder_arg(folder)))
         elif d is not None and d.error:
-            lines.append(t["server_down"].format(error=d.error))
+            lines.append(t["server_down"].format(error=error_text(d.error, lang)))
     else:
         sentence = t["nothing"]
     if run.skipped:
@@ -592,7 +596,7 @@ def _summary(kind: str) -> Callable[[Run], Result]:
         run = summary(ctx.folder, settings, moment, kind, False, None, None)
         p = run.period
         head = t["period"].format(kind=t[kind], start=f"{p.start:%Y-%m-%d %H:%M}", end=f"{p.end:%Y-%m-%d %H:%M}")
-        result = mail_result(run, ctx.lang, moment, head)
+        result = mail_result(run, ctx.lang, moment, head, folder=ctx.folder)
         if run.archive:
             result.lines.append(t["archive"].format(path=run.archive))
         if not run.outgoing and not run.skipped:

@@ -18,6 +18,7 @@ from . import package
 from .parse import formula_error_params
 from .problems import Problem
 from .records import WorkbookRead
+from .sheetxml import col_number, ref_row
 
 CHUNK = 4 << 20
 _MARKER = re.compile(rb"""t=["']e["']""")     # an error cell's type, in either quote style
@@ -37,8 +38,8 @@ def mark_formula_errors(read: WorkbookRead) -> None:
     keys = {j: key for key, j in read.columns.items()}
     problems: dict[str, Problem] = {}
     for ref, error in found.items():
-        letters, row = _split(ref)
-        key = keys.get(_index(letters))
+        row = ref_row(ref)
+        key = keys.get(col_number(ref[:len(ref) - len(str(row))]) - 1)
         if key is None or row <= read.header_row:
             continue
         column = read.kind.column(key)
@@ -89,15 +90,3 @@ def _parse(stream) -> dict[str, str]:
             found[ref.upper()] = (value or "").strip() or "#VALUE!"
     return found
 
-
-def _split(ref: str) -> tuple[str, int]:
-    m = _REF.match(ref)
-    return m.group(1).upper(), int(m.group(2))
-
-
-def _index(letters: str) -> int:
-    """Column letters to a 0-based index (A -> 0)."""
-    n = 0
-    for c in letters:
-        n = n * 26 + ord(c) - 64
-    return n - 1

@@ -22,8 +22,8 @@ TEXT = {
         "real": "{db} 是真实运行留下的状态（变更记录、已发提醒、运行记录）。模拟运行（--from/--until）不加 --dry-run "
                 "会把模拟出的运行记录和已发邮件写进去，之后真正的后台服务会以为这些任务已经运行过。请加 --dry-run 预演，"
                 "或把整个文件夹复制一份后在副本上模拟。",
-        "simulated": "{db} 是模拟运行（{span}）写下的状态，其中的运行记录在未来、模拟出的提醒记为已发，真正的后台服务会因此"
-                     "不运行任何任务，手动的检查和提醒也会把提醒当作已发过。请先把 {state} 文件夹移走或改名（它只含模拟结果），"
+        "simulated": "{db} 是模拟运行（{span}）写下的状态，其中模拟出的提醒记为已发，真正的后台服务和"
+                     "手动的检查、提醒都会把这些提醒当作已发过而不再发出。请先把 {state} 文件夹移走或改名（它只含模拟结果），"
                      "再运行；想再模拟时，请在文件夹的副本上进行。",
     },
     "en": {
@@ -31,9 +31,9 @@ TEXT = {
                 "(--from/--until) without --dry-run would write its simulated runs and mails into it, and the real "
                 "service would then take those jobs for done. Add --dry-run to preview, or simulate on a copy of the "
                 "folder.",
-        "simulated": "{db} was written by a simulated run ({span}); its run records lie in the future and its "
-                     "simulated reminders count as sent, so the real service would run nothing and a check or "
-                     "reminder run by hand would take the reminders for sent. Move the folder {state} aside or "
+        "simulated": "{db} was written by a simulated run ({span}); its simulated "
+                     "reminders count as sent, so the real service and a check or reminder run by hand would "
+                     "take them for sent and not send them. Move the folder {state} aside or "
                      "rename it (it holds only simulated results), then run again; to simulate again, use a copy "
                      "of the folder.",
     },
@@ -56,11 +56,7 @@ def refuse_simulated(db: Path, dry_run: bool, lang: str) -> None:
     """check, remind, alert, summary and the Excel console (not with --dry-run, which changes
     nothing) refuse a state a simulation wrote, with serve's sentence: its ledger holds the
     simulated days' reminders as sent, so a real run would send nothing and say all is well."""
-    if dry_run or not db.exists():
-        return
-    span = marked(db)
-    if span is not None:
-        raise DubanError(TEXT.get(lang, TEXT["zh"])["simulated"].format(db=db, span=span, state=db.parent))
+    guard(db, False, dry_run, lang)
 
 
 def mark(runs, start: datetime, until: datetime) -> None:

@@ -111,7 +111,7 @@ TEXT = {
         "too_old": "超过 serve.catch_up_hours（{hours} 小时），未补运行",
         "span": "{first} 至 {last}",
         "future": "{job}的上次运行记录在 {last}，晚于现在：服务器时钟曾被调快后又调回，或有模拟运行（--from/--until）写进了这份状态。"
-                  "后台服务在那之前不会按计划补运行这些任务；如是模拟运行写下的，请把状态文件夹移走后再启动 duban serve {folder}。",
+                  "如是模拟运行写下的，请把状态文件夹移走后再启动 duban serve {folder}。",
     },
     "en": {
         "running": "serve is running: {folder} — host {host}, pid {pid}, since {since}, heartbeat {beat}",
