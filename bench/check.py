@@ -35,12 +35,12 @@ def _fresh(source: Path) -> Path:
 
 def _plan(folder: Path):
     """Everything the check does before writing, so that (a) times the write alone."""
-    from jobs import check, config
-    from jobs.colours import palette
-    from jobs.journal import Journal
-    from jobs.workcal import from_settings
-    from jobs.validate import read_folder
-    from jobs import rules
+    from duban.jobs import check, config
+    from duban.jobs.colours import palette
+    from duban.jobs.journal import Journal
+    from duban.jobs.workcal import from_settings
+    from duban.jobs.validate import read_folder
+    from duban.jobs import rules
 
     settings = config.defaults()
     prints: dict = {}
@@ -59,7 +59,7 @@ def run(mode: str, source: str) -> dict:
     target = folder / Path(source).name
     info = {}
     if mode == "writeback":
-        from workbooks.writeback import apply
+        from duban.workbooks.writeback import apply
 
         read, plan, _ = _plan(folder)
         started = time.perf_counter()
@@ -69,8 +69,8 @@ def run(mode: str, source: str) -> dict:
     elif mode in ("check", "recheck"):
         from datetime import timedelta
 
-        from jobs import config
-        from jobs.check import check_folder
+        from duban.jobs import config
+        from duban.jobs.check import check_folder
 
         if mode == "recheck":     # the daily case: the same rows again, an hour later
             check_folder(folder, config.defaults(), NOW)

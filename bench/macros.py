@@ -37,7 +37,7 @@ imported = time.perf_counter()
 from pathlib import Path
 from macros.fake import FakeBook, FakeExcel
 from macros import layout as L
-import jobs.check as jc
+import duban.jobs.check as jc
 job = {{}}
 real_check = jc.check_folder
 def timed(*args, **kwargs):
@@ -84,8 +84,8 @@ def main() -> None:
     gen = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(gen)
     ensure = gen.ensure
-    from jobs.init import config_text
-    from macros.build import write_console
+    from duban.jobs.init import config_text
+    from duban.macros.build import write_console
 
     source = ensure(HERE / "out" / f"tasks_{args.rows}.xlsx", args.rows)
     folder = Path(tempfile.mkdtemp(prefix="duban-bench-macros-"))

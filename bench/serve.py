@@ -39,14 +39,14 @@ def folder_of(books: int, rows: int) -> Path:
         dept = folder / f"部门{n % 10:02d}"
         dept.mkdir(parents=True, exist_ok=True)
         shutil.copy(source, dept / f"任务跟进表-{n:04d}.xlsx")
-    from jobs.init import init_folder
+    from duban.jobs.init import init_folder
     init_folder(folder, lang="zh", demo=False, force=False, today=NOW.date(), now=NOW, config_only=True)
     (folder / "done").write_text("")
     return folder
 
 
 def measure(mode: str, folder: Path) -> dict:
-    from workbooks.discover import find_workbooks
+    from duban.workbooks.discover import find_workbooks
     paths = find_workbooks(folder)
     if mode == "raw":
         import python_calamine as calamine
@@ -60,9 +60,9 @@ def measure(mode: str, folder: Path) -> dict:
                 book.close()
             best = min(best, time.perf_counter() - started)
         return {"mode": mode, "seconds": best, "files": len(paths), "rows": rows}
-    from jobs import config
-    from jobs.remind import alert
-    from jobs.serve.cache import ReadCache
+    from duban.jobs import config
+    from duban.jobs.remind import alert
+    from duban.jobs.serve.cache import ReadCache
     settings = config.load(folder)
     if mode == "command":
         started = time.perf_counter()

@@ -36,9 +36,9 @@ def setup(source: Path, folder: Path) -> None:
     """The folder the two measured runs start from: workbook, directory, config, four checks."""
     import random
 
-    from jobs import config
-    from jobs.check import check_folder
-    from workbooks.template import write_workbook
+    from duban.jobs import config
+    from duban.jobs.check import check_folder
+    from duban.workbooks.template import write_workbook
     from _gen import DEPTS, NAMES
 
     folder.mkdir(parents=True)
@@ -77,15 +77,15 @@ def _mark_done(book: Path, rng, share: float) -> None:
 def run(mode: str, prepared: str) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="duban-bench-")) / "share"
     shutil.copytree(prepared, folder)
-    from jobs import config
+    from duban.jobs import config
     settings = config.load(folder)
     started = time.perf_counter()
     if mode == "check":
-        from jobs.check import check_folder
+        from duban.jobs.check import check_folder
         report = check_folder(folder, settings, CHECK_AT)
         info = {"status": report.workbooks[0].write}
     else:
-        from jobs.summary.job import summary
+        from duban.jobs.summary.job import summary
         result = summary(folder, settings, SUMMARY_AT, "week")
         c = result.figures.company
         info = {"mails": len(result.outgoing), "completed": c["completed"], "open": c["open"],

@@ -25,13 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from workbooks.faults import company_time
-from workbooks.paintrecord import identity_of
-from workbooks.statedb import kept_copies, set_aside_copy
-from workbooks.problems import Problem
-from workbooks.records import WorkbookRead
+from duban.workbooks.faults import company_time
+from duban.workbooks.paintrecord import identity_of
+from duban.workbooks.statedb import kept_copies, set_aside_copy
+from duban.workbooks.problems import Problem
+from duban.workbooks.records import WorkbookRead
 
-from .journal import ID_FORMAT, Journal
+from duban.jobs.journal import ID_FORMAT, Journal
 
 TELL_FOR = timedelta(days=30)      # a gone workbook is offered to the clerks' report this long
 FRESH = "fresh_over_known"         # journal_facts key: when a fresh journal met known workbooks

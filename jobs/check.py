@@ -17,26 +17,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from workbooks.batch import cyclic_gc_paused
-from workbooks.commit import held_saves, recover
-from workbooks.directory import Directory
-from workbooks.meta import checked_text, stamp_is_from
-from workbooks.flags import Colour
-from workbooks.meta import Lists
-from workbooks.problems import Problem, col_letter
-from workbooks.records import WorkbookRead
-from workbooks.statedb import keep_good_copy
-from workbooks.paintrecord import identity_of, painted_of, record_rows
-from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WritePlan, apply
+from duban.workbooks.batch import cyclic_gc_paused
+from duban.workbooks.commit import held_saves, recover
+from duban.workbooks.directory import Directory
+from duban.workbooks.meta import checked_text, stamp_is_from
+from duban.workbooks.flags import Colour
+from duban.workbooks.meta import Lists
+from duban.workbooks.problems import Problem, col_letter
+from duban.workbooks.records import WorkbookRead
+from duban.workbooks.statedb import keep_good_copy
+from duban.workbooks.paintrecord import identity_of, painted_of, record_rows
+from duban.workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WritePlan, apply
 
-from . import locking, rules
-from .colours import palette
-from .errors import DubanError
-from .escalation import Reach
-from .books import reconcile, seen
-from .journal import Journal
-from .validate import READ_CACHE, read_folder
-from .workcal import from_settings
+from duban.jobs import locking, rules
+from duban.jobs.colours import palette
+from duban.jobs.errors import DubanError
+from duban.jobs.escalation import Reach
+from duban.jobs.books import reconcile, seen
+from duban.jobs.journal import Journal
+from duban.jobs.validate import READ_CACHE, read_folder
+from duban.jobs.workcal import from_settings
 
 ALERT_SEPARATOR = {"zh": "；", "en": "; "}
 
@@ -161,7 +161,7 @@ def _holder(lock_path: Path, settings: dict) -> tuple[str, str]:
         return "", ""
     started = fields.get("started", "?")
     try:
-        from .clock import zone
+        from duban.jobs.clock import zone
         started = datetime.fromisoformat(started).astimezone(zone(settings)).strftime("%Y-%m-%d %H:%M:%S")
     except (ValueError, DubanError):
         pass

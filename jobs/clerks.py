@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbooks.commandline import folder_arg
+from duban.workbooks.commandline import folder_arg
 
-from .config import CONFIG_NAME
+from duban.jobs.config import CONFIG_NAME
 
 TEXT = {
     "zh": {"unset": "注意：没有指定接收数据问题报告的文员（{path} 中 [mail] 下的 clerks 为空），数据问题、"
@@ -39,5 +39,5 @@ def unset_warning(folder: Path, settings: dict) -> str | None:
 def warn(folder: Path, settings: dict) -> None:
     """Print the warning, if any, on stderr (JSON on stdout stays clean)."""
     if sentence := unset_warning(folder, settings):
-        from .report import err, escape
+        from duban.jobs.report import err, escape
         err.print(f"[yellow]{escape(sentence)}[/yellow]", soft_wrap=True)   # the path stays one piece

@@ -8,10 +8,10 @@ from typing import Optional
 
 import typer
 
-from workbooks.commandline import folder_arg
+from duban.workbooks.commandline import folder_arg
 
-from . import clock, config
-from .errors import DubanError, UsageError
+from duban.jobs import clock, config
+from duban.jobs.errors import DubanError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="督办 duban — follow up the work in your Excel workbooks.")
@@ -22,7 +22,7 @@ Folder = typer.Argument(..., metavar="FOLDER", help="The shared folder holding t
 
 def _print_version(wanted: bool) -> None:
     if wanted:
-        from workbooks.meta import duban_version
+        from duban.workbooks.meta import duban_version
         typer.echo(f"duban {duban_version()}")
         raise typer.Exit()
 
@@ -42,8 +42,8 @@ def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks
          force: bool = typer.Option(False, "--force", help="Overwrite workbooks and duban.toml that already exist."),
          config_only: bool = typer.Option(False, "--config-only", help="Write only duban.toml, beside workbooks you already have.")) -> None:
     """创建工作簿 — create one workbook per kind plus duban.toml in FOLDER."""
-    from .init import init_folder
-    from . import report
+    from duban.jobs.init import init_folder
+    from duban.jobs import report
 
     if lang not in ("zh", "en"):
         raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")
@@ -61,8 +61,8 @@ def validate(folder: Path = Folder,
              strict: bool = typer.Option(False, "--strict", help="Exit with code 1 when any problem is found."),
              now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00).")) -> None:
     """检查数据问题 — read every workbook in FOLDER and list the data problems found."""
-    from . import report
-    from .validate import read_folder
+    from duban.jobs import report
+    from duban.jobs.validate import read_folder
 
     settings, moment = _with_workbooks(folder, now)
     today = moment.date()
@@ -79,8 +79,8 @@ def check(folder: Path = Folder,
           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be flagged; write nothing, record nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON.")) -> None:
     """立即检查 — flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
-    from . import report
-    from .check import check_folder
+    from duban.jobs import report
+    from duban.jobs.check import check_folder
 
     settings, moment = _with_workbooks(folder, now)
     _state["looks"] = True                  # a fault's sentence may advise --dry-run: check accepts it
@@ -97,8 +97,8 @@ def history(folder: Path = Folder,
             limit: int = typer.Option(200, "--limit", help="How many events at most (newest)."),
             as_json: bool = typer.Option(False, "--json", help="Print the events as JSON.")) -> None:
     """变更记录 — show the change journal: rows created, changed, status changes, deleted."""
-    from . import report
-    from .journal import Journal
+    from duban.jobs import report
+    from duban.jobs.journal import Journal
 
     settings = _settings(folder)
     journal = Journal(folder / settings["state"]["path"])
@@ -119,7 +119,7 @@ def history(folder: Path = Folder,
 def explain(folder: Path = Folder, row_id: str = typer.Argument(..., metavar="ID", help="The row's ID, e.g. T-000123."),
             now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time.")) -> None:
     """解释一行 — for one row, show every rule that fired or did not, and why."""
-    from .explain import explain_row
+    from duban.jobs.explain import explain_row
 
     settings = _settings(folder)
     explain_row(folder, settings, clock.now(settings, now), row_id.strip().upper())
@@ -131,8 +131,8 @@ def remind(folder: Path = Folder,
            dry_run: bool = typer.Option(False, "--dry-run", help="Print who would get what; send, write and record nothing."),
            as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
     """发送今日提醒 — check, then mail each person their digest, escalate long-late rows, and send the problems report."""
-    from .mailreport import mail_summary
-    from .remind import remind as run_remind
+    from duban.jobs.mailreport import mail_summary
+    from duban.jobs.remind import remind as run_remind
 
     settings, moment = _with_workbooks(folder, now, mail=True)
     _state["looks"] = True
@@ -149,8 +149,8 @@ def alert(folder: Path = Folder,
           dry_run: bool = typer.Option(False, "--dry-run", help="Print who would be alerted; send nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
     """紧急提醒 — mail urgent items at once: unanswered incidents, blocked high-priority rows (run every few minutes)."""
-    from .mailreport import mail_summary
-    from .remind import alert as run_alert
+    from duban.jobs.mailreport import mail_summary
+    from duban.jobs.remind import alert as run_alert
 
     settings, moment = _with_workbooks(folder, now, mail=True)
     _state["looks"] = True
@@ -171,8 +171,8 @@ def summary(folder: Path = Folder,
             dept: Optional[str] = typer.Option(None, "--dept", help="Only this department's report."),
             project: Optional[str] = typer.Option(None, "--project", help="Only this project's report.")) -> None:
     """生成周报/月报 — weekly and monthly reports per department and project: mailed with a chart, archived as .xlsx."""
-    from .summary.job import summary as run_summary
-    from .summary.output import show
+    from duban.jobs.summary.job import summary as run_summary
+    from duban.jobs.summary.output import show
 
     if week == month:
         raise UsageError("请只给出 --week 或 --month 其中之一。 / give exactly one of --week or --month.")
@@ -194,8 +194,8 @@ def outbox(folder: Path = Folder,
            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
            as_json: bool = typer.Option(False, "--json", help="Print the queue as JSON.")) -> None:
     """邮件队列 — list the mail queue (queued, sent, failed), or send what is waiting with --retry."""
-    from mailer import MailQueue
-    from .mailreport import mail_summary, queue_listing
+    from duban.mailer import MailQueue
+    from duban.jobs.mailreport import mail_summary, queue_listing
 
     settings = _settings(folder)
     status = {"waiting": "queued"}.get(status, status)      # `duban status` calls queued mail "waiting"
@@ -203,7 +203,7 @@ def outbox(folder: Path = Folder,
         raise UsageError(f"--status 应为 waiting（即 queued）、sent、failed、given_up 或 set_aside，不是“{status}”。 / "
                          f"--status must be waiting (or queued), sent, failed, given_up or set_aside, not '{status}'.")
     if retry:
-        from .remind import retry as run_retry
+        from duban.jobs.remind import retry as run_retry
         run = run_retry(folder, settings, clock.now(settings, now), failed)
         mail_summary(run, settings, as_json)
         if run.undelivered:             # still could not go: exit code 1, as remind and alert
@@ -221,7 +221,7 @@ def serve(folder: Path = Folder,
           dry_run: bool = typer.Option(False, "--dry-run", help="With --from/--until: preview who would be mailed "
                                        "what and when; write, record and mail nothing.")) -> None:
     """后台服务 — run the schedule in duban.toml until stopped (catch-up, heartbeat, self-alerts), or simulate it."""
-    from .serve.loop import Serve
+    from duban.jobs.serve.loop import Serve
 
     settings, _moment = _with_workbooks(folder, None, mail=True)
     if (start is None) != (until is None):
@@ -239,7 +239,7 @@ def serve(folder: Path = Folder,
                              zh=f"--until {until} 必须晚于 --from {start}。")
         _state["looks"] = True              # a simulated serve accepts --dry-run; the live one does not
     if start is None and "clerks" in _state:       # the live service runs for weeks: say it now, not at its end
-        from . import clerks
+        from duban.jobs import clerks
         clerks.warn(*_state.pop("clerks"))
     code = Serve(folder, settings, start=begin, until=end, dry_run=dry_run).run()
     if code:
@@ -251,12 +251,12 @@ def status(folder: Path = Folder,
            runs: int = typer.Option(10, "--runs", help="How many of the latest runs to list."),
            as_json: bool = typer.Option(False, "--json", help="Print the status as JSON.")) -> None:
     """运行状态 — is duban serve running; each job's last and next run; the mail queue; workbooks not written."""
-    from .serve.status import gather, show
+    from duban.jobs.serve.status import gather, show
 
     settings = _settings(folder)
     data = gather(folder, settings, max(0, runs))
     if as_json:
-        from .report import emit_json
+        from duban.jobs.report import emit_json
         emit_json(data)
     else:
         show(data, folder, settings["company"]["language"])
@@ -271,7 +271,7 @@ def service(folder: Path = Folder,
             output: Optional[Path] = typer.Option(None, "--output", help="Write to this file instead (the Windows "
                                                   "XML in UTF-16, as schtasks expects).")) -> None:
     """服务配置 — print a systemd unit or a Windows Task Scheduler task that runs duban serve at boot."""
-    from .serve.service import check_choice, systemd_unit, windows_task, write_text
+    from duban.jobs.serve.service import check_choice, systemd_unit, windows_task, write_text
 
     check_choice(systemd, windows)
     settings = _settings(folder)
@@ -287,7 +287,7 @@ def macros(folder: Path = typer.Argument(..., help="The shared folder: the conso
            interpreter_mac: Optional[str] = typer.Option(None, "--interpreter-mac", help="Python for Excel on macOS (default: this one when run on a Mac, else $HOME/duban/.venv/bin/python)."),
            pythonpath: Optional[str] = typer.Option(None, "--pythonpath", help="Folder holding duban's packages (default: this installation's when run on Windows, else none: the venv has duban).")) -> None:
     """Excel 控制台 — write duban_console.xlsm (a 运行 button that runs check, remind, summaries, validate, explain from Excel) and duban_console.py into FOLDER."""
-    from macros.build import write_console   # the only place jobs reaches into macros, and only when asked
+    from duban.macros.build import write_console   # the only place jobs reaches into macros, and only when asked
 
     if lang not in (None, "zh", "en"):
         raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")
@@ -333,8 +333,8 @@ def _day_from(moment) -> str:
 def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bool):
     """The job's run kept for `duban status`, marked "by hand" (jobs.serve.runs); a state a
     simulated serve wrote is refused first (jobs.serve.simstate)."""
-    from .serve.runs import recorded_by_hand as record
-    from .serve.simstate import refuse_simulated
+    from duban.jobs.serve.runs import recorded_by_hand as record
+    from duban.jobs.serve.simstate import refuse_simulated
     refuse_simulated(folder / settings["state"]["path"], dry_run, settings["company"]["language"])
     return record(folder, settings, job, moment, dry_run)
 
@@ -342,7 +342,7 @@ def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bo
 def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
     """(settings, the job's time) for a folder a job reads: one without workbooks is a wrong
     path, not a quiet success (said after the settings and --now, which are checked first)."""
-    from workbooks.discover import find_workbooks
+    from duban.workbooks.discover import find_workbooks
 
     settings = _settings(folder, mail)
     moment = clock.now(settings, now)
@@ -357,7 +357,7 @@ def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
 def _fault_text(exc: BaseException, chain: bool = True) -> str | None:
     """The sentence for a disk or state-database condition (workbooks.faults), in the folder's
     language; `chain`: also when it caused `exc` (else only when `exc` is one)."""
-    from workbooks.faults import StorageFault, translate
+    from duban.workbooks.faults import StorageFault, translate
 
     fault = translate(exc, near=_state.get("folder")) if chain else exc if isinstance(exc, StorageFault) else None
     return fault.text(_state.get("lang", "zh"), dry_run=_state.get("looks", False)) if fault is not None else None
@@ -378,7 +378,7 @@ def main() -> None:
         app()  # usage errors are reported by typer itself, with exit code 2
     except SystemExit as done:
         if done.code in (None, 0, 1) and "clerks" in _state:    # after the output; not under an error line
-            from . import clerks
+            from duban.jobs import clerks
             clerks.warn(*_state["clerks"])      # until someone is named, the problems report reaches no one
         raise
     except DubanError as exc:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .errors import ConfigError, UsageError
+from duban.jobs.errors import ConfigError, UsageError
 
 
 def zone(settings: dict) -> ZoneInfo:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 
-from workbooks.flags import PALETTE, Colour
+from duban.workbooks.flags import PALETTE, Colour
 
-from .errors import ConfigError
+from duban.jobs.errors import ConfigError
 
 _HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
 PATTERNS = {"solid", "lightUp", "lightDown", "lightGrid", "lightTrellis", "darkUp", "darkDown", "gray125", "gray0625"}

@@ -21,13 +21,13 @@ from importlib import resources
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Callable
 
-from .errors import ConfigError
+from duban.jobs.errors import ConfigError
 
 CONFIG_NAME = "duban.toml"
 
 
 def default_text() -> str:
-    return resources.files("jobs").joinpath("defaults.toml").read_text(encoding="utf-8")
+    return resources.files("duban.jobs").joinpath("defaults.toml").read_text(encoding="utf-8")
 
 
 def defaults() -> dict:
@@ -139,12 +139,12 @@ def _names(v):
 
 
 def _schedule(v):
-    from .serve.schedule import check_value     # the one grammar, shared with duban serve
+    from duban.jobs.serve.schedule import check_value     # the one grammar, shared with duban serve
     return check_value(v)
 
 
 def _patterns(v):
-    from .colours import PATTERNS
+    from duban.jobs.colours import PATTERNS
     if v not in PATTERNS:
         raise ValueError
     return v
@@ -254,7 +254,7 @@ def load(folder: Path | None = None, path: Path | None = None) -> dict:
 def _tell_times_in_company_zone(settings: dict) -> None:
     """Sentences built below the jobs (a damaged state.db's "last good copy, saved at …") print
     times in the company's zone, as everything else; an unknown zone is told by clock.zone later."""
-    from workbooks import faults
+    from duban.workbooks import faults
     from zoneinfo import ZoneInfo
 
     try:

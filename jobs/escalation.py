@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from mailer.message import PLAIN_ADDRESS
-from workbooks.directory import Directory
-from workbooks.problems import Problem
-from workbooks.records import WorkbookRead
-from workbooks.schema import Role
+from duban.mailer.message import PLAIN_ADDRESS
+from duban.workbooks.directory import Directory
+from duban.workbooks.problems import Problem
+from duban.workbooks.records import WorkbookRead
+from duban.workbooks.schema import Role
 
-from .notify import Raci, Router, escalation_targets, owner_department
-from .rules import Flag
+from duban.jobs.notify import Raci, Router, escalation_targets, owner_department
+from duban.jobs.rules import Flag
 
 CLAIM = {"zh": "，已升级", "en": ": escalated"}      # how the escalated rule ends its texts
 UNSENT = {

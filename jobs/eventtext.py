@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import json
 
-from workbooks.kinds import KINDS
-from workbooks.schema import ColumnType
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.schema import ColumnType
 
 EVENTS = {
     "zh": {"created": "新增", "changed": "修改", "status": "状态变更", "deleted": "删除", "restored": "恢复",

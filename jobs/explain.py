@@ -6,20 +6,20 @@ from pathlib import Path
 
 from rich.table import Table
 
-from workbooks.commandline import folder_arg
-from workbooks.flags import FLAGS
-from workbooks.schema import Role
+from duban.workbooks.commandline import folder_arg
+from duban.workbooks.flags import FLAGS
+from duban.workbooks.schema import Role
 
-from . import rules
-from .check import _row_problems
-from .errors import DubanError
-from .journal import Journal
-from .report import escape, out
-from .rules.base import plural, timed
-from .rules.progress import last_update_deadline
-from .escalation import Reach
-from .validate import read_folder
-from .workcal import from_settings
+from duban.jobs import rules
+from duban.jobs.check import _row_problems
+from duban.jobs.errors import DubanError
+from duban.jobs.journal import Journal
+from duban.jobs.report import escape, out
+from duban.jobs.rules.base import plural, timed
+from duban.jobs.rules.progress import last_update_deadline
+from duban.jobs.escalation import Reach
+from duban.jobs.validate import read_folder
+from duban.jobs.workcal import from_settings
 
 
 TEXT = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from workbooks.seals import held_everywhere
+from duban.workbooks.seals import held_everywhere
 
 TEXT = {
     "zh": "有一次对 {workbook} 的保存没有进入工作簿，而是写进了督办的备份 {backup}（某个程序在督办写入前打开了这个文件，"

@@ -8,17 +8,17 @@ from contextlib import closing, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 
-from workbooks import demo as demo_data
-from workbooks.discover import CONSOLE_MODULE, CONSOLE_NAME
-from workbooks.kinds import KINDS
-from workbooks.files import replacing
-from workbooks.template import write_workbook
-from workbooks.writeback import lock_holder
+from duban.workbooks import demo as demo_data
+from duban.workbooks.discover import CONSOLE_MODULE, CONSOLE_NAME
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.files import replacing
+from duban.workbooks.template import write_workbook
+from duban.workbooks.writeback import lock_holder
 
-from . import config
-from .check import run_lock
-from .errors import ConfigError, UsageError
-from .journal import SCHEMA as JOURNAL_SCHEMA
+from duban.jobs import config
+from duban.jobs.check import run_lock
+from duban.jobs.errors import ConfigError, UsageError
+from duban.jobs.journal import SCHEMA as JOURNAL_SCHEMA
 
 REPLACED = ".duban/replaced"     # where --force keeps what it replaced, one folder per run
 
@@ -54,7 +54,7 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
                           for key, path in targets.items())
         created.append(_write_config(toml_path, lang, demo))
         if console:
-            from macros.build import write_console    # lazy: jobs never imports macros at module level
+            from duban.macros.build import write_console    # lazy: jobs never imports macros at module level
             created.extend(write_console(folder, lang))
     created.kept_in = kept_in
     return created

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import orjson
 
-from workbooks.records import Record
+from duban.workbooks.records import Record
 
-from .rules.base import RowHistory
-from .state import connect
+from duban.jobs.rules.base import RowHistory
+from duban.jobs.state import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS id_counters (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL);

@@ -13,10 +13,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from pathlib import Path
 
-from . import ledgercopy
-from .notify import Item, Notice
-from .state import connect
-from .workcal import WorkCalendar
+from duban.jobs import ledgercopy
+from duban.jobs.notify import Item, Notice
+from duban.jobs.state import connect
+from duban.jobs.workcal import WorkCalendar
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notified (

@@ -15,7 +15,7 @@ import os
 import sqlite3
 from pathlib import Path
 
-from workbooks.statedb import kept_copies
+from duban.workbooks.statedb import kept_copies
 
 NAME = "ledger-copy.jsonl"
 _TAIL = 4096

@@ -5,11 +5,11 @@ import re
 
 from rich.table import Table
 
-from mailer.transports import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
-from workbooks.commandline import folder_arg
+from duban.mailer.transports import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
+from duban.workbooks.commandline import folder_arg
 
-from . import clock, heldsaves
-from .report import emit_json, err, escape, out, warning_prefix
+from duban.jobs import clock, heldsaves
+from duban.jobs.report import emit_json, err, escape, out, warning_prefix
 
 TEXT = {
     "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",
@@ -194,8 +194,8 @@ def _held(run, settings: dict, t: dict) -> None:
     held = [m for m in delivery.still_queued if m.not_before and m.not_before > run.now] if delivery else []
     if not held or folder is None:
         return
-    from .serve.handoff import serving
-    from .serve.loop import stale_after
+    from duban.jobs.serve.handoff import serving
+    from duban.jobs.serve.loop import stale_after
 
     at = min(m.not_before for m in held).astimezone(clock.zone(settings)).strftime("%m-%d %H:%M")
     running = serving((folder / settings["state"]["path"]).parent, stale_after(settings)) is not None

@@ -16,14 +16,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from workbooks.directory import Directory, Person
-from workbooks.problems import Problem
-from workbooks.records import Record, WorkbookRead
-from workbooks.schema import Choice, Role
+from duban.workbooks.directory import Directory, Person
+from duban.workbooks.problems import Problem
+from duban.workbooks.records import Record, WorkbookRead
+from duban.workbooks.schema import Choice, Role
 
-from mailer.message import PLAIN_ADDRESS
+from duban.mailer.message import PLAIN_ADDRESS
 
-from .rules import Flag
+from duban.jobs.rules import Flag
 
 NOT_MAILED = {"done", "escalated"}     # done is no news; escalations have their own mail
 

@@ -19,18 +19,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
-from mailer import Address, Mail, MailQueue, build, from_settings
-from mailer.queue import DeliveryReport
-from mailer.render import Share, render
-from workbooks.commandline import folder_arg
-from workbooks.directory import Directory
-from workbooks.problems import Problem
+from duban.mailer import Address, Mail, MailQueue, build, from_settings
+from duban.mailer.queue import DeliveryReport
+from duban.mailer.render import Share, render
+from duban.workbooks.commandline import folder_arg
+from duban.workbooks.directory import Directory
+from duban.workbooks.problems import Problem
 
-from . import notify
-from .check import CheckReport, check_folder, run_lock
-from .ledger import Ledger
-from .notify import Notice, Source
-from .workcal import from_settings as calendar_from
+from duban.jobs import notify
+from duban.jobs.check import CheckReport, check_folder, run_lock
+from duban.jobs.ledger import Ledger
+from duban.jobs.notify import Notice, Source
+from duban.jobs.workcal import from_settings as calendar_from
 
 
 @dataclass
@@ -260,5 +260,5 @@ def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path)
 
 def _error(error: str | None) -> dict:
     """A problem's {error} in both languages: the mailer writes English (mailreport.error_text)."""
-    from .mailreport import error_text
+    from duban.jobs.mailreport import error_text
     return {"zh": error_text(error or "?", "zh"), "en": error or "?"}

@@ -13,11 +13,11 @@ from rich.markup import escape as _escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from workbooks.commandline import folder_arg
-from workbooks.headers import detection
-from workbooks.records import WorkbookRead
+from duban.workbooks.commandline import folder_arg
+from duban.workbooks.headers import detection
+from duban.workbooks.records import WorkbookRead
 
-from . import heldsaves
+from duban.jobs import heldsaves
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -219,7 +219,7 @@ def _why(why, lang: str, routine: bool = False) -> str:
 
 def flag_counts(wb, lang: str) -> str:
     """`逾期 3，阻塞 1` for one workbook's check, most severe first (or why it could not be read)."""
-    from workbooks.flags import FLAGS
+    from duban.workbooks.flags import FLAGS
 
     counts: dict[str, int] = {}
     for flags in wb.flags.values():
@@ -270,7 +270,7 @@ def history(events: list[dict], settings: dict, as_json: bool) -> None:
     if as_json:
         emit_json(events)
         return
-    from .eventtext import event_detail, event_name
+    from duban.jobs.eventtext import event_detail, event_name
 
     lang = settings["company"]["language"]
     table = Table(header_style="bold")

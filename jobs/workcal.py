@@ -264,9 +264,9 @@ def _table(days) -> _Year:
 
 
 def from_settings(settings: dict) -> WorkCalendar:
-    from .clock import zone
-    from .config import EXAMPLE_COUNTRIES, known_country
-    from .errors import ConfigError
+    from duban.jobs.clock import zone
+    from duban.jobs.config import EXAMPLE_COUNTRIES, known_country
+    from duban.jobs.errors import ConfigError
 
     company = settings["company"]
     try:

@@ -28,10 +28,10 @@ import zipfile
 from importlib import metadata, util
 from pathlib import Path
 
-from jobs.errors import DubanError
-from workbooks.files import replacing, write_atomically
+from duban.jobs.errors import DubanError
+from duban.workbooks.files import replacing, write_atomically
 
-from . import layout as L
+from duban.macros import layout as L
 
 QUICKSTART = "quickstart_standalone.xlsm"
 FONT = "微软雅黑"
@@ -92,7 +92,7 @@ def interpreter_settings(interpreter_win: str | None = None, interpreter_mac: st
     if system == "windows":
         windowless = Path(sys.executable).with_name("pythonw.exe")
         win = _portable(str(windowless if windowless.exists() else sys.executable))
-        packages = _portable(str(Path(__file__).resolve().parent.parent))
+        packages = _portable(str(Path(__file__).resolve().parents[2]))   # site-packages, above duban/
     elif system == "mac":
         home = str(Path.home()).rstrip("/")
         mac = "$HOME" + sys.executable[len(home):] if sys.executable.startswith(home + "/") else sys.executable
@@ -104,7 +104,7 @@ def interpreter_settings(interpreter_win: str | None = None, interpreter_mac: st
 
 def console_language(folder: Path) -> str:
     """The folder's company language (duban.toml), zh when it has none."""
-    from jobs import config
+    from duban.jobs import config
     try:
         return config.load(folder)["company"]["language"] if (folder / config.CONFIG_NAME).exists() else "zh"
     except DubanError:
@@ -215,7 +215,7 @@ than editing this file."""
 
 def main():
     try:
-        from macros.console import run_from_excel
+        from duban.macros.console import run_from_excel
     except Exception as exc:  # duban is not installed for the Python that xlwings.conf names
         _cannot_start(exc)
         return

@@ -22,10 +22,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from jobs.errors import DubanError
+from duban.jobs.errors import DubanError
 
-from . import layout as L
-from .excel import Book, Excel, ExcelBusy, Sheet
+from duban.macros import layout as L
+from duban.macros.excel import Book, Excel, ExcelBusy, Sheet
 
 ID_PATTERN = re.compile(r"^[A-Za-z]{1,5}-\d{1,9}$")
 HEADER_FILL, HEADER_FONT = "D9E1F2", "1F3864"
@@ -178,7 +178,7 @@ class Run:
 # ---- entry points ----------------------------------------------------------------------------------
 def run_from_excel() -> None:
     """duban_console.main(): the Excel and console workbook whose button called."""
-    from .excel import caller
+    from duban.macros.excel import caller
 
     try:
         excel, book = caller()
@@ -216,7 +216,7 @@ def run(excel: Excel, book: Book, now: str | None = None) -> Result | None:
 
 def _outcome(ctx: Run, job: Callable[[], Result]) -> Result:
     """The job's Result, or one sentence for whatever stopped it: never a traceback dialog."""
-    from workbooks.faults import translate
+    from duban.workbooks.faults import translate
 
     try:
         return job()
@@ -241,10 +241,10 @@ def hand_over(ctx: Run, action: str) -> Result | None:
     console shows its result (jobs.serve.handoff); None when no serve runs: the console runs it."""
     if action not in HANDED_OVER:
         return None
-    from jobs.check import state_dir
-    from jobs.cli import _settings
-    from jobs.serve import handoff
-    from jobs.serve.loop import stale_after
+    from duban.jobs.check import state_dir
+    from duban.jobs.cli import _settings
+    from duban.jobs.serve import handoff
+    from duban.jobs.serve.loop import stale_after
 
     settings = _settings(ctx.folder)
     state = state_dir(ctx.folder, settings)
@@ -385,7 +385,7 @@ def _cell(value: Any) -> Any:
 
 
 def _progress(ctx: Run, key: str) -> Callable[[Path], None]:
-    from workbooks.discover import find_workbooks
+    from duban.workbooks.discover import find_workbooks
 
     total = len(find_workbooks(ctx.folder))
     count = 0
@@ -401,8 +401,8 @@ def _prepare(ctx: Run, mail: bool = False, writes: bool = True):
     """(settings, moment) with the CLI's first-run sentences (no folder, no workbooks, no duban.toml);
     `writes`: the action changes the state, so a state a simulated serve wrote is refused, as on
     the command line (jobs.serve.simstate)."""
-    from jobs.cli import _with_workbooks
-    from jobs.serve.simstate import refuse_simulated
+    from duban.jobs.cli import _with_workbooks
+    from duban.jobs.serve.simstate import refuse_simulated
 
     settings, moment = _with_workbooks(ctx.folder, ctx.now, mail=mail)
     if writes:
@@ -412,9 +412,9 @@ def _prepare(ctx: Run, mail: bool = False, writes: bool = True):
 
 # ---- the actions ------------------------------------------------------------------------------------
 def action_check(ctx: Run) -> Result:
-    from jobs.check import check_folder
+    from duban.jobs.check import check_folder
 
-    from .live import LiveApplier
+    from duban.macros.live import LiveApplier
 
     settings, moment = _prepare(ctx)
     live = LiveApplier(ctx.excel) if ctx.excel is not None else None     # serve: no Excel, open books are skipped
@@ -424,7 +424,7 @@ def action_check(ctx: Run) -> Result:
 
 
 def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> Result:
-    from jobs.report import flag_counts
+    from duban.jobs.report import flag_counts
 
     t = TEXT[lang]
     via = set(via_excel)
@@ -455,7 +455,7 @@ def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> R
 
 
 def action_validate(ctx: Run) -> Result:
-    from jobs.validate import read_folder
+    from duban.jobs.validate import read_folder
 
     settings, moment = _prepare(ctx, writes=False)
     reads = read_folder(ctx.folder, settings, moment.date(), _progress(ctx, "validating"))
@@ -495,10 +495,10 @@ def selected_id(ctx: Run) -> str | None:
 
 
 def action_explain(ctx: Run) -> Result:
-    from jobs import clock
-    from jobs.cli import _settings
-    from jobs.explain import explain_row
-    from jobs.report import out
+    from duban.jobs import clock
+    from duban.jobs.cli import _settings
+    from duban.jobs.explain import explain_row
+    from duban.jobs.report import out
 
     row_id = selected_id(ctx)
     if row_id is None:
@@ -537,7 +537,7 @@ def explain_lines(text: str) -> tuple[list[str], list[list[str]]]:
 
 
 def action_remind(ctx: Run) -> Result:
-    from jobs.remind import remind
+    from duban.jobs.remind import remind
 
     settings, moment = _prepare(ctx, mail=True)
     ctx.status(ctx.t["working"].format(action=L.label("remind", ctx.lang)))
@@ -545,8 +545,8 @@ def action_remind(ctx: Run) -> Result:
 
 
 def mail_result(run, lang: str, moment: datetime, sentence_first: str = "", folder: Path | str = "DIR") -> Result:
-    from jobs.mailreport import error_text, setting_text
-    from workbooks.commandline import folder_arg
+    from duban.jobs.mailreport import error_text, setting_text
+    from duban.workbooks.commandline import folder_arg
 
     t = TEXT[lang]
     rows = []
@@ -588,7 +588,7 @@ def mail_result(run, lang: str, moment: datetime, sentence_first: str = "", fold
 
 def _summary(kind: str) -> Callable[[Run], Result]:
     def action(ctx: Run) -> Result:
-        from jobs.summary.job import summary
+        from duban.jobs.summary.job import summary
 
         settings, moment = _prepare(ctx, mail=True)
         t = ctx.t

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from .excel import Book, Excel, Sheet, Values, same_file
+from duban.macros.excel import Book, Excel, Sheet, Values, same_file
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 

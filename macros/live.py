@@ -29,14 +29,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from workbooks import writeback
-from workbooks.commit import copy_to_backups
-from workbooks.meta import META_SHEET, NAMES_SHEET
-from workbooks.paintrecord import RECORD_ROW
-from workbooks.problems import col_letter
-from workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Fingerprint, Reason, WritePlan, WriteResult
+from duban.workbooks import writeback
+from duban.workbooks.commit import copy_to_backups
+from duban.workbooks.meta import META_SHEET, NAMES_SHEET
+from duban.workbooks.paintrecord import RECORD_ROW
+from duban.workbooks.problems import col_letter
+from duban.workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Fingerprint, Reason, WritePlan, WriteResult
 
-from .excel import Excel, ExcelBusy, Sheet, is_busy_error
+from duban.macros.excel import Excel, ExcelBusy, Sheet, is_busy_error
 
 
 LIVE_REASONS = {

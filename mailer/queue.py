@@ -38,11 +38,11 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-from workbooks.statedb import connect
+from duban.workbooks.statedb import connect
 
-from .message import Mail, clean, recipients
-from .transports import (ConnectionCut, PermanentFailure, SetupError, TemporaryFailure, Transport, as_bytes,
-                         temporary)
+from duban.mailer.message import Mail, clean, recipients
+from duban.mailer.transports import (
+    ConnectionCut, PermanentFailure, SetupError, TemporaryFailure, Transport, as_bytes, temporary)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mail_queue (

@@ -25,13 +25,13 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from workbooks.commandline import folder_arg
-from workbooks.flags import FLAGS, PALETTE
-from workbooks.kinds import KINDS
-from workbooks.schema import Role
+from duban.workbooks.commandline import folder_arg
+from duban.workbooks.flags import FLAGS, PALETTE
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.schema import Role
 
-from .message import BIDI_CONTROLS, CONTROLS, plain
-from .nextsteps import helping_step, next_step
+from duban.mailer.message import BIDI_CONTROLS, CONTROLS, plain
+from duban.mailer.nextsteps import helping_step, next_step
 
 # For every printed value, macro output included (whose line breaks are the layout): bidi
 # controls dropped, control characters other than line breaks and tabs made spaces.
@@ -43,7 +43,7 @@ def _final(value):
     return value.translate(_FINAL) if isinstance(value, str) else value
 
 
-ENV = Environment(loader=PackageLoader("mailer", "templates"), autoescape=select_autoescape(["html", "html.j2"], default_for_string=True),
+ENV = Environment(loader=PackageLoader("duban.mailer", "templates"), autoescape=select_autoescape(["html", "html.j2"], default_for_string=True),
                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
                   finalize=_final)
 ENV.filters["capfirst"] = lambda text: text[:1].upper() + text[1:] if isinstance(text, str) else text   # "blocked" -> "Blocked"

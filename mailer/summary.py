@@ -7,8 +7,8 @@ autoescapes, as for the other mail.
 """
 from __future__ import annotations
 
-from .message import plain
-from .render import ENV, Rendered
+from duban.mailer.message import plain
+from duban.mailer.render import ENV, Rendered
 
 CHART_CID = "trend-chart@duban"
 

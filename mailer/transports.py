@@ -26,10 +26,10 @@ from typing import Callable, Protocol
 
 import yagmail
 
-from workbooks.errors import ConfigError
-from workbooks.files import write_atomically
+from duban.workbooks.errors import ConfigError
+from duban.workbooks.files import write_atomically
 
-from .message import POLICY
+from duban.mailer.message import POLICY
 
 Refused = dict[str, str]  # recipient -> the server's answer ("451 4.7.1 …"), for recipients not given the mail
 

@@ -15,11 +15,11 @@ import openpyxl
 import python_calamine as calamine
 from openpyxl.utils import get_column_letter
 
-from jobs import config
-from jobs.check import check_folder
-from workbooks import package
-from workbooks.kinds import KINDS
-from workbooks.template import write_workbook
+from duban.jobs import config
+from duban.jobs.check import check_folder
+from duban.workbooks import package
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.template import write_workbook
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))   # a Monday
 TASKS = KINDS["tasks"]
@@ -56,7 +56,7 @@ def check(folder: Path, now: datetime = NOW, backups: int = 10, **kw):
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """`duban ARGS` as a real process."""
-    return subprocess.run([sys.executable, "-c", "from jobs.cli import main; main()", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-c", "from duban.jobs.cli import main; main()", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=120, env=env)
 
 

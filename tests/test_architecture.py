@@ -18,10 +18,16 @@ def imports(path: Path, top_level_only: bool = False) -> set[str]:
     found = set()
     for node in nodes:
         if isinstance(node, ast.Import):
-            found |= {alias.name.split(".")[0] for alias in node.names}
+            found |= {_app(alias.name) for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.add(node.module.split(".")[0])
+            found.add(_app(node.module))
     return found
+
+
+def _app(name: str) -> str:
+    """`duban.jobs.check` -> `jobs`: the application package a dotted name is in."""
+    parts = name.split(".")
+    return parts[1] if parts[0] == "duban" and len(parts) > 1 else parts[0]
 
 
 @pytest.mark.parametrize("package", ["workbooks", "mailer"])

@@ -12,18 +12,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jobs import config, workcal
-from jobs.check import check_folder
-from jobs.report import printable
-from jobs.workcal import WorkCalendar
-from workbooks.parse import DateParser, Issue
-from workbooks.reader import read_workbook
+from duban.jobs import config, workcal
+from duban.jobs.check import check_folder
+from duban.jobs.report import printable
+from duban.jobs.workcal import WorkCalendar
+from duban.workbooks.parse import DateParser, Issue
+from duban.workbooks.reader import read_workbook
 
 from test_cli import DUE, GOOD_ROWS, TASKS, write_tasks
-from workbooks.problems import col_letter
+from duban.workbooks.problems import col_letter
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN = "import sys; sys.argv[0] = 'duban'; from jobs.cli import main; main()"
+RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
 LAST_UPDATE = col_letter([c.key for c in TASKS.columns].index("last_update"))

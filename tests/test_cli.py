@@ -12,14 +12,14 @@ import openpyxl
 import pytest
 import typer
 
-from jobs.cli import app
-from workbooks.kinds import KINDS
-from workbooks.problems import col_letter
+from duban.jobs.cli import app
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.problems import col_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = KINDS["tasks"]
 # run main() as the console script does, without depending on PATH; argv[0] named like the script
-RUN = "import sys; sys.argv[0] = 'duban'; from jobs.cli import main; main()"
+RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
 COMMANDS = [c.name or typer.main.get_command_name(c.callback.__name__) for c in app.registered_commands]
 
 

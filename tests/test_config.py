@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from jobs import config
-from jobs.errors import ConfigError
-from jobs.workcal import from_settings
+from duban.jobs import config
+from duban.jobs.errors import ConfigError
+from duban.jobs.workcal import from_settings
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN = "import sys; sys.argv[0] = 'duban'; from jobs.cli import main; main()"
+RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
 
 
 def duban(*args) -> subprocess.CompletedProcess:

@@ -19,10 +19,10 @@ from pathlib import Path
 import pytest
 
 from books import ROOT
-from jobs.init import init_folder
-from jobs.serve import handoff
-from macros import console, layout as L
-from macros.fake import FakeExcel
+from duban.jobs.init import init_folder
+from duban.jobs.serve import handoff
+from duban.macros import console, layout as L
+from duban.macros.fake import FakeExcel
 
 NOW = "2026-11-23T09:00"
 OFF = """
@@ -65,7 +65,7 @@ def serving(tmp_path):
     procs = []
 
     def start(folder: Path) -> subprocess.Popen:
-        proc = subprocess.Popen([sys.executable, "-c", "from jobs.cli import main; main()", "serve", str(folder)],
+        proc = subprocess.Popen([sys.executable, "-c", "from duban.jobs.cli import main; main()", "serve", str(folder)],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         procs.append(proc)
         deadline = time.monotonic() + 60
@@ -183,7 +183,7 @@ def test_jobs_reaches_into_macros_only_to_build_the_console_and_to_answer_it():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
                      [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else [])
-            if any(n == "macros" or n.startswith("macros.") for n in names):
+            if any(n == "duban.macros" or n.startswith("duban.macros.") for n in names):
                 return True
         return False
     found = {str(p.relative_to(ROOT)) for p in (ROOT / "jobs").rglob("*.py") if reaches(p)}

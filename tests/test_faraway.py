@@ -20,11 +20,11 @@ import python_calamine as calamine
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from books import make_book, task
-from jobs import config
-from jobs.validate import read_folder
-from workbooks import grid
-from workbooks.reader import read_workbook
-from workbooks.sheetxml import col_letters
+from duban.jobs import config
+from duban.jobs.validate import read_folder
+from duban.workbooks import grid
+from duban.workbooks.reader import read_workbook
+from duban.workbooks.sheetxml import col_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "tests" / "data" / "make_fixtures.py")
@@ -36,7 +36,7 @@ HEADERS = ["编号", "任务名称", "负责人", "截止日期", "状态", "系
 # run `duban`, then report the process's own peak RSS (kB on Linux) on stderr's last line
 RUN = ("import atexit, resource, sys; sys.argv[0] = 'duban'; "
        "atexit.register(lambda: print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)); "
-       "from jobs.cli import main; main()")
+       "from duban.jobs.cli import main; main()")
 PEAK_CEILING_MB = 1000      # generous: without the fix the first far-away workbook asks for 14 GB and aborts
 
 

@@ -10,8 +10,8 @@ from datetime import date
 from test_cli import duban
 from test_rules import at, ctx, task
 
-from jobs.rules import RowHistory, deadlines
-from mailer.nextsteps import next_step
+from duban.jobs.rules import RowHistory, deadlines
+from duban.mailer.nextsteps import next_step
 
 
 def test_a_help_needed_row_escalates_like_a_blocked_one():

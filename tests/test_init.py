@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import python_calamine as calamine
 
 from books import cli
-from jobs import config
-from jobs.init import init_folder
+from duban.jobs import config
+from duban.jobs.init import init_folder
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

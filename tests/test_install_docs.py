@@ -46,8 +46,8 @@ def test_the_message_for_a_missing_xlwings_names_the_wheel(monkeypatch):
 
     import pytest
 
-    from jobs.errors import DubanError
-    from macros import build
+    from duban.jobs.errors import DubanError
+    from duban.macros import build
 
     monkeypatch.setitem(sys.modules, "xlwings", None)       # as for a Python where it is not installed
     with pytest.raises(DubanError) as err:

@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 
 from books import NOW, settings
-from jobs.check import check_folder
+from duban.jobs.check import check_folder
 from test_cli import duban
-from workbooks.reader import read_workbook
+from duban.workbooks.reader import read_workbook
 
 TODAY = date(2026, 11, 23)
 

@@ -15,13 +15,13 @@ from python_calamine import CalamineWorkbook
 
 import lo
 from books import cli
-from jobs import config
-from jobs.explain import TEXT as EXPLAIN_TEXT
-from jobs.init import init_folder
-from macros import console, layout as L
-from macros.build import interpreter_settings, vba_project, write_console, xlwings_dir
-from macros.fake import FakeExcel
-from workbooks.discover import find_workbooks
+from duban.jobs import config
+from duban.jobs.explain import TEXT as EXPLAIN_TEXT
+from duban.jobs.init import init_folder
+from duban.macros import console, layout as L
+from duban.macros.build import interpreter_settings, vba_project, write_console, xlwings_dir
+from duban.macros.fake import FakeExcel
+from duban.workbooks.discover import find_workbooks
 
 NOW = "2026-11-23T09:00"
 TODAY = date(2026, 11, 23)
@@ -161,8 +161,8 @@ def test_the_console_is_not_a_tracker_and_init_writes_it(demo_zh):
 
 
 def test_macros_command_and_jobs_do_not_import_macros(tmp_path):
-    code = ("import sys; import jobs.cli, jobs.check, jobs.init, jobs.remind, jobs.validate, jobs.explain; "
-            "print(any(m == 'macros' or m.startswith('macros.') for m in sys.modules))")
+    code = ("import sys; import duban.jobs.cli, duban.jobs.check, duban.jobs.init, duban.jobs.remind, duban.jobs.validate, duban.jobs.explain; "
+            "print(any(m == 'duban.macros' or m.startswith('duban.macros.') for m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.stdout.strip() == "False", done.stderr
     done = cli("macros", str(tmp_path), "--lang", "en")

@@ -10,8 +10,8 @@ import pytest
 import xlwings
 from xlwings.main import Font
 
-from macros import excel as X
-from macros.fake import FakeBook, FakeExcel, FakeSheet
+from duban.macros import excel as X
+from duban.macros.fake import FakeBook, FakeExcel, FakeSheet
 
 
 def spec(cls):

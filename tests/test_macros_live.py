@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from jobs import clock, config
-from jobs.check import check_folder
-from jobs.init import init_folder
-from macros import console, layout as L
-from macros.excel import ExcelBusy
-from macros.fake import FakeExcel, FakeSheet
-from macros.live import LiveApplier, _paint, colours_of
-from workbooks.flags import PALETTE
-from workbooks.writeback import Paint
+from duban.jobs import clock, config
+from duban.jobs.check import check_folder
+from duban.jobs.init import init_folder
+from duban.macros import console, layout as L
+from duban.macros.excel import ExcelBusy
+from duban.macros.fake import FakeExcel, FakeSheet
+from duban.macros.live import LiveApplier, _paint, colours_of
+from duban.workbooks.flags import PALETTE
+from duban.workbooks.writeback import Paint
 
 NOW = "2026-11-23T09:00"
 TASKS = "任务跟进表.xlsx"

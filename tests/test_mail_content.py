@@ -15,13 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from books import NOW, cli, settings, task
-from jobs.cli import app
-from jobs.remind import alert, remind
-from mailer.nextsteps import NEXT_STEPS, next_step, template
-from mailer.render import Share, duration
-from workbooks.flags import FLAGS
-from workbooks.kinds import KINDS
-from workbooks.template import write_workbook
+from duban.jobs.cli import app
+from duban.jobs.remind import alert, remind
+from duban.mailer.nextsteps import NEXT_STEPS, next_step, template
+from duban.mailer.render import Share, duration
+from duban.workbooks.flags import FLAGS
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.template import write_workbook
 
 MORNING = NOW.replace(minute=30)                               # Monday 2026-11-23 09:30
 UNC = "\\\\fileserver\\督办"
@@ -372,8 +372,8 @@ def test_remind_says_where_the_mail_went(tmp_path):
 @pytest.fixture
 def refusing(monkeypatch):
     """Every workbook write refused, as the write's own check refuses a file it cannot verify."""
-    from jobs import check
-    from workbooks.writeback import REFUSED, Reason, WriteResult
+    from duban.jobs import check
+    from duban.workbooks.writeback import REFUSED, Reason, WriteResult
 
     monkeypatch.setattr(check, "apply", lambda *a, **kw: WriteResult(REFUSED, Reason.of("damaged", error="verify failed")))
 
@@ -399,7 +399,7 @@ def test_a_refused_write_is_shown_in_red_exits_1_and_reaches_the_clerks(tmp_path
 
 def test_the_red_is_red(tmp_path, refusing, monkeypatch):
     """rich prints the refusal in red where the terminal shows colour."""
-    from jobs import report
+    from duban.jobs import report
     from rich.console import Console
     import io
 

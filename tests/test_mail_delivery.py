@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jobs import config
-from jobs.errors import ConfigError
-from jobs.journal import Journal
-from mailer import (Address, BadAddress, Mail, MailQueue, OutboxTransport, RateLimiter, SmtpTransport,
-                    TemporaryFailure, build, from_settings, recipients)
-from mailer.queue import LEASE
-from mailer.transports import _Connection
+from duban.jobs import config
+from duban.jobs.errors import ConfigError
+from duban.jobs.journal import Journal
+from duban.mailer import (
+    Address, BadAddress, Mail, MailQueue, OutboxTransport, RateLimiter, SmtpTransport, TemporaryFailure,
+    build, from_settings, recipients)
+from duban.mailer.queue import LEASE
+from duban.mailer.transports import _Connection
 from smtp_server import SmtpServer, tls_contexts
 
 TZ = ZoneInfo("Asia/Shanghai")

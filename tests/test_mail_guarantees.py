@@ -19,17 +19,17 @@ from pathlib import Path
 import pytest
 
 from books import NOW, ROOT, cli, settings, task
-from jobs.check import check_folder, run_lock
-from jobs.errors import DubanError
-from jobs.remind import alert, remind, retry
-from mailer import Address, MailQueue, SmtpTransport
-from mailer.queue import BACKOFF
+from duban.jobs.check import check_folder, run_lock
+from duban.jobs.errors import DubanError
+from duban.jobs.remind import alert, remind, retry
+from duban.mailer import Address, MailQueue, SmtpTransport
+from duban.mailer.queue import BACKOFF
 from smtp_server import SmtpServer
 from test_mail import MORNING, PEOPLE, TASKS, smtp_settings, text_of
 from test_mail_delivery import LI, WANG, digest, enqueue
 from test_mail_delivery import settings as delivery_settings
-from workbooks.kinds import KINDS
-from workbooks.template import write_workbook
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.template import write_workbook
 
 LIU = ("刘洋", "市场部", "liu.yang@example.com", "no", "zh")      # greylisted: 451 on the first RCPT, then accepted
 WU = ("吴刚", "市场部", "wu.gang@example.com", "no", "zh")         # refused: 550 always
@@ -146,7 +146,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from jobs import config
-from jobs.check import run_lock
+from duban.jobs.check import run_lock
 folder = Path(sys.argv[1])
 with run_lock(folder, config.load(folder), sys.argv[2]):
     print("locked", flush=True)
@@ -210,7 +210,7 @@ def test_after_the_wait_a_job_names_what_is_running_and_exits_non_zero(tmp_path)
 def lock_is_taken(folder: Path) -> bool:
     """Would another job have to wait? (a new open file: the run lock, an open-file-description
     record lock on Linux, conflicts even within this process)"""
-    from jobs import locking
+    from duban.jobs import locking
     with open(folder / ".duban" / "check.lock", "a+") as fh:
         if not locking.try_lock(fh):
             return True
@@ -220,12 +220,12 @@ def lock_is_taken(folder: Path) -> bool:
 
 @pytest.mark.parametrize("job", ["remind", "alert", "outbox"])
 def test_a_job_holds_the_lock_from_its_check_to_its_last_mail(tmp_path, monkeypatch, job):
-    import jobs.check
-    import jobs.remind
+    import duban.jobs.check
+    import duban.jobs.remind
 
     folder, config = outbox_folder(tmp_path)
     seen: list[tuple[str, bool, str]] = []
-    real_read, real_deliver = jobs.check.read_folder, jobs.remind.deliver
+    real_read, real_deliver = duban.jobs.check.read_folder, duban.jobs.remind.deliver
 
     def reading(*args, **kw):
         seen.append(("check", lock_is_taken(folder), (folder / ".duban" / "check.lock").read_text()))
@@ -235,8 +235,8 @@ def test_a_job_holds_the_lock_from_its_check_to_its_last_mail(tmp_path, monkeypa
         seen.append(("mail", lock_is_taken(folder), (folder / ".duban" / "check.lock").read_text()))
         return real_deliver(*args, **kw)
 
-    monkeypatch.setattr(jobs.check, "read_folder", reading)
-    monkeypatch.setattr(jobs.remind, "deliver", delivering)
+    monkeypatch.setattr(duban.jobs.check, "read_folder", reading)
+    monkeypatch.setattr(duban.jobs.remind, "deliver", delivering)
     if job == "outbox":
         remind(folder, config, MORNING.replace(hour=20))                  # held until the morning
         seen.clear()

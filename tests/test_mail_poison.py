@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 
 from books import ROOT, cli
-from jobs.remind import alert, remind, retry
-from mailer import Address, Mail, MailQueue, OutboxTransport, SmtpTransport
-from mailer.queue import BACKOFF, LEASE
+from duban.jobs.remind import alert, remind, retry
+from duban.mailer import Address, Mail, MailQueue, OutboxTransport, SmtpTransport
+from duban.mailer.queue import BACKOFF, LEASE
 from smtp_server import SmtpServer, tls_contexts
 from test_mail import MORNING, make_folder, smtp_settings, text_of
 from test_mail_delivery import LI, NOW, WANG, digest, enqueue
@@ -123,7 +123,7 @@ def smtp_toml(folder: Path, server: SmtpServer, **smtp) -> None:
 
 
 def start_remind(folder: Path, now) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "from jobs.cli import main; main()", "remind", str(folder),
+    return subprocess.Popen([sys.executable, "-c", "from duban.jobs.cli import main; main()", "remind", str(folder),
                              "--now", now.isoformat()], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
@@ -329,8 +329,8 @@ def test_serve_tells_its_admins_of_a_set_aside_mail(tmp_path):
     import io
     import sqlite3
 
-    from jobs import config
-    from jobs.serve.loop import Serve
+    from duban.jobs import config
+    from duban.jobs.serve.loop import Serve
 
     settings = config.defaults()
     settings["serve"]["admins"] = ["杨帆"]

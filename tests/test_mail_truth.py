@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from books import task
-from jobs.remind import alert, remind
+from duban.jobs.remind import alert, remind
 from test_mail_content import MORNING, TASKS, config, html_of, mail_to, make_folder
 from test_mail_content import text_of as _text_of
 
@@ -26,7 +26,7 @@ TOML = '[mail]\nclerks = ["王芳"]\nhold_outside_office_hours = false\n'
 def _remind_from_parent(folder: Path, toml: str) -> subprocess.CompletedProcess:
     """`duban remind NAME` run in the folder's parent, NAME relative, as the README's `duban remind demo`."""
     (folder / "duban.toml").write_text(toml, encoding="utf-8")
-    return subprocess.run([sys.executable, "-c", "from jobs.cli import main; main()", "remind", folder.name,
+    return subprocess.run([sys.executable, "-c", "from duban.jobs.cli import main; main()", "remind", folder.name,
                            "--now", MORNING.isoformat()], cwd=folder.parent, capture_output=True, text=True,
                           timeout=120)
 
@@ -166,8 +166,8 @@ def test_an_english_reader_is_told_why_in_english(tmp_path):
     rows = [r if r["name"] != "赵敏" else {**r, "language": "en"} for r in test_mail.directory_rows()]
     folder = test_mail.make_folder(tmp_path, [task("渠道费用确认", owner="张伟", due=date(2026, 11, 17),
                                                    status="blocked", help_from="财务部", note="等财务审批")])
-    from workbooks.template import write_workbook
-    from workbooks.kinds import KINDS
+    from duban.workbooks.template import write_workbook
+    from duban.workbooks.kinds import KINDS
     write_workbook("directory", folder / KINDS["directory"].filename("zh"), rows=rows)
     remind(folder, config(), MORNING)
     text = text_of(mail_to(folder, "赵敏", "Escalation"))
@@ -186,10 +186,10 @@ def test_a_blocked_next_step_names_the_department_filled_in(escalated):
 
 # ---- §11 a one-person cell names only columns its own workbook has ------------------------------------------
 def test_two_names_in_a_one_person_cell_are_told_where_the_others_go_only_where_that_column_exists(tmp_path):
-    from workbooks.kinds import KINDS
-    from workbooks.reader import read_workbook
-    from workbooks.schema import ColumnType
-    from workbooks.template import write_workbook
+    from duban.workbooks.kinds import KINDS
+    from duban.workbooks.reader import read_workbook
+    from duban.workbooks.schema import ColumnType
+    from duban.workbooks.template import write_workbook
 
     seen = {}
     for kind in KINDS.values():
@@ -216,8 +216,8 @@ def test_two_names_in_a_one_person_cell_are_told_where_the_others_go_only_where_
 def test_the_weekly_department_report_lists_what_other_departments_wait_on_it_for(tmp_path):
     import test_mail
     from datetime import timedelta
-    from jobs.check import check_folder
-    from jobs.summary.job import summary
+    from duban.jobs.check import check_folder
+    from duban.jobs.summary.job import summary
 
     tasks = [*test_mail.TASKS, task("年度审计", owner="赵敏", due=date(2026, 12, 31))]     # 财务部 has rows too
     tasks[1] = task("渠道费用确认", owner="张伟", due=date(2026, 11, 27), status="blocked", help_from="财务部",
@@ -242,10 +242,10 @@ SINGULAR_VERBS = {"is", "was", "has", "does"}
 def test_english_mail_never_puts_a_plural_after_one(tmp_path):
     """Everyone reads English; one of everything: a late task, an incident with its report late, a
     meeting without minutes. The month's review, the digests, the escalation and the problems report."""
-    from workbooks.kinds import KINDS
-    from workbooks.template import write_workbook
-    from jobs.check import check_folder
-    from jobs.summary.job import summary
+    from duban.workbooks.kinds import KINDS
+    from duban.workbooks.template import write_workbook
+    from duban.jobs.check import check_folder
+    from duban.jobs.summary.job import summary
     import test_mail_content as content
 
     tz = MORNING.tzinfo
@@ -280,7 +280,7 @@ def test_english_mail_never_puts_a_plural_after_one(tmp_path):
 def test_no_english_problem_text_puts_a_plural_after_one():
     """Every problem the clerks' report can carry, with 1 for every number in it (but the header search's
     depth, [reader] scan_rows, which is never 1)."""
-    from workbooks.problems import CATALOGUE
+    from duban.workbooks.problems import CATALOGUE
 
     class One(dict):
         def __missing__(self, key):

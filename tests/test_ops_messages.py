@@ -20,7 +20,7 @@ def duban(*args, env: dict | None = None) -> subprocess.CompletedProcess:
     """`duban ARGS` as a real process, wide enough that rich never folds a sentence."""
     env = {**os.environ, "COLUMNS": "2000", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", **(env or {})}
-    return subprocess.run([sys.executable, "-c", "from jobs.cli import main; main()", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-c", "from duban.jobs.cli import main; main()", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, encoding="utf-8", env=env, timeout=120)
 
 
@@ -84,7 +84,7 @@ def test_outbox_retry_says_what_it_sent_and_held_mail_says_who_will_send_it(tmp_
 def test_held_mail_with_serve_running_says_serve_sends_it(tmp_path):
     from datetime import timedelta
 
-    from jobs.serve.lock import ServeLock
+    from duban.jobs.serve.lock import ServeLock
 
     folder = _folder(tmp_path, '[company]\nlanguage = "en"\n')
     lock = ServeLock(folder, folder / ".duban", timedelta(minutes=3), ZoneInfo("Asia/Shanghai"))
@@ -134,9 +134,9 @@ def test_ssl_against_a_plain_server_says_to_try_starttls(tmp_path, smtp_server, 
 
 # ---- jobs run by hand in `duban status` --------------------------------------------------------------
 def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
-    from jobs import config
-    from jobs.check import run_lock
-    from jobs.serve.runs import Runs
+    from duban.jobs import config
+    from duban.jobs.check import run_lock
+    from duban.jobs.serve.runs import Runs
 
     folder = _folder(tmp_path, "[state]\nlock_wait_seconds = 0\n")
     assert duban("check", folder, "--now", "2026-11-23T09:00").returncode == 0

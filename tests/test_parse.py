@@ -3,8 +3,9 @@ from datetime import date, datetime
 
 import pytest
 
-from workbooks.kinds import KINDS
-from workbooks.parse import Issue, choice_parser, converter, norm, parse_people, parse_percent, parse_person
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.parse import (
+    Issue, choice_parser, converter, norm, parse_people, parse_percent, parse_person)
 
 TODAY = date(2026, 11, 23)
 DUE = KINDS["tasks"].column("due")

@@ -21,13 +21,13 @@ import pytest
 
 from books import (BOOK, NOW, ROOT, check, col, column_values, make_book, settings, style_index, task,
                    user_edit)
-from jobs.check import check_folder
-from jobs.journal import Journal
-from workbooks import commit, package
-from workbooks.commit import AFTER, RESCUED, TAKEN_BACK, aside_of, recover, temp_of
-from workbooks.reader import read_workbook, scan_back
-from workbooks.stylebook import StyleBook
-from workbooks.writeback import Fingerprint, WritePlan, apply
+from duban.jobs.check import check_folder
+from duban.jobs.journal import Journal
+from duban.workbooks import commit, package
+from duban.workbooks.commit import AFTER, RESCUED, TAKEN_BACK, aside_of, recover, temp_of
+from duban.workbooks.reader import read_workbook, scan_back
+from duban.workbooks.stylebook import StyleBook
+from duban.workbooks.writeback import Fingerprint, WritePlan, apply
 
 ID, STATUS = col("id"), col("status")
 
@@ -305,7 +305,7 @@ def killed_at(folder: Path, point: str) -> None:
     """`duban check` in a real process, stopped at `point` and killed there with SIGKILL."""
     flag = folder.parent / f"{folder.name}-paused"
     env = {**os.environ, "DUBAN_PAUSE_AT": point, "DUBAN_PAUSE_FLAG": str(flag)}
-    proc = subprocess.Popen([sys.executable, "-c", "from jobs.cli import main; main()", "check", str(folder),
+    proc = subprocess.Popen([sys.executable, "-c", "from duban.jobs.cli import main; main()", "check", str(folder),
                              "--now", NOW.isoformat()], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -16,11 +16,11 @@ from lxml import etree
 
 import lo
 from books import NOW, check, settings
-from jobs.check import check_folder
-from workbooks import safety, writeback
-from workbooks.flags import PALETTE
-from workbooks.reader import read_workbook, scan_back
-from workbooks.writeback import REFUSED, WRITTEN, Fingerprint, Paint, WritePlan, apply
+from duban.jobs.check import check_folder
+from duban.workbooks import safety, writeback
+from duban.workbooks.flags import PALETTE
+from duban.workbooks.reader import read_workbook, scan_back
+from duban.workbooks.writeback import REFUSED, WRITTEN, Fingerprint, Paint, WritePlan, apply
 
 DATA = Path(__file__).resolve().parent / "data"
 SHEET = "任务跟进表"

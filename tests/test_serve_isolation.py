@@ -8,9 +8,9 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from jobs import config
-from jobs.serve.execute import ProcessExecutor
-from jobs.serve.loop import Serve
+from duban.jobs import config
+from duban.jobs.serve.execute import ProcessExecutor
+from duban.jobs.serve.loop import Serve
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from books import ROOT, cli
-from jobs.init import init_folder
-from jobs import config, clock
+from duban.jobs.init import init_folder
+from duban.jobs import config, clock
 
 SCHEDULE = """
 [schedule]
@@ -29,7 +29,7 @@ heartbeat_seconds = 1
 
 
 def _serve(folder: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", "from jobs.cli import main; main()", "serve", str(folder)],
+    return subprocess.Popen([sys.executable, "-c", "from duban.jobs.cli import main; main()", "serve", str(folder)],
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from books import cli
-from jobs import clock, config
-from jobs.init import init_folder
-from jobs.serve.loop import Serve
-from jobs.serve.runs import Runs
+from duban.jobs import clock, config
+from duban.jobs.init import init_folder
+from duban.jobs.serve.loop import Serve
+from duban.jobs.serve.runs import Runs
 
 SCHEDULE = """
 [schedule]

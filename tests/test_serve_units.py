@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from jobs import config
-from jobs.errors import ConfigError, DubanError
-from jobs.serve.catchup import decide
-from jobs.serve.lock import LockLost, ServeLock, read_lock
-from jobs.serve.schedule import parse, specs
-from jobs.workcal import WorkCalendar
+from duban.jobs import config
+from duban.jobs.errors import ConfigError, DubanError
+from duban.jobs.serve.catchup import decide
+from duban.jobs.serve.lock import LockLost, ServeLock, read_lock
+from duban.jobs.serve.schedule import parse, specs
+from duban.jobs.workcal import WorkCalendar
 
 ROOT = Path(__file__).resolve().parent.parent
 SH = ZoneInfo("Asia/Shanghai")
@@ -216,7 +216,7 @@ def _dead_pid() -> int:
 
 # ---- service files ---------------------------------------------------------------------------------
 def test_the_systemd_unit(tmp_path):
-    from jobs.serve.service import systemd_unit
+    from duban.jobs.serve.service import systemd_unit
     unit = systemd_unit(tmp_path, config.defaults(), user="root")
     for line in ("Type=notify", "Restart=on-failure", f"WorkingDirectory={tmp_path}", "User=root",
                  "EnvironmentFile=-/etc/duban/duban.env", "WatchdogSec=180", "WantedBy=multi-user.target"):
@@ -235,7 +235,7 @@ def test_the_systemd_unit(tmp_path):
 
 
 def test_the_systemd_hardening_lines_only_where_they_hide_nothing_serve_needs(monkeypatch, capsys):
-    from jobs.serve import service
+    from duban.jobs.serve import service
     monkeypatch.setattr(service, "command", lambda: ["/opt/duban/.venv/bin/duban"])
     unit = service.systemd_unit(Path("/srv/share/督办"), config.defaults())
     for line in ("PrivateTmp=yes", "ProtectSystem=full", "ProtectHome=read-only", "NoNewPrivileges=yes"):
@@ -267,7 +267,7 @@ def test_the_windows_task_printed_is_utf8_and_names_the_folder_absolutely(tmp_pa
     (tmp_path / "demo").mkdir()
     monkeypatch.chdir(tmp_path)
     done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
-                           "from jobs.cli import main; main()", str(ROOT), "service", "demo", "--windows"],
+                           "from duban.jobs.cli import main; main()", str(ROOT), "service", "demo", "--windows"],
                           capture_output=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
@@ -278,7 +278,7 @@ def test_the_windows_task_printed_is_utf8_and_names_the_folder_absolutely(tmp_pa
     assert root.find("t:Actions/t:Exec/t:Arguments", ns).text.endswith(f"serve {folder}")
     out = tmp_path / "task.xml"
     done = subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
-                           "from jobs.cli import main; main()", str(ROOT), "service", "demo", "--windows",
+                           "from duban.jobs.cli import main; main()", str(ROOT), "service", "demo", "--windows",
                            "--output", str(out)], capture_output=True, timeout=60, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     data = out.read_bytes()
@@ -287,7 +287,7 @@ def test_the_windows_task_printed_is_utf8_and_names_the_folder_absolutely(tmp_pa
 
 
 def test_the_windows_task_xml(tmp_path):
-    from jobs.serve.service import windows_task, write_text
+    from duban.jobs.serve.service import windows_task, write_text
     settings = config.defaults()
     settings["mail"]["share_path"] = "\\\\fileserver\\督办"
     xml = windows_task(tmp_path, settings)
@@ -316,7 +316,7 @@ def _last_exec_arg(line: str) -> str:
 @pytest.mark.parametrize("folder", ["/srv/share/督办", "/srv/share/综合 管理部/督办", '/srv/a 50% $HOME "q" \\b/督办'],
                          ids=["chinese", "space", "percent-dollar-quote-backslash"])
 def test_the_systemd_unit_for_a_chinese_folder_and_one_with_a_space(tmp_path, folder):
-    from jobs.serve.service import systemd_unit
+    from duban.jobs.serve.service import systemd_unit
     unit = systemd_unit(Path(folder), config.defaults(), warn=lambda text: None)
     lines = dict(line.split("=", 1) for line in unit.splitlines() if line and not line.startswith(("#", "[")))
     assert lines["WorkingDirectory"] == folder.replace("%", "%%")          # a path as it is: never quoted
@@ -331,14 +331,14 @@ def test_the_systemd_unit_for_a_chinese_folder_and_one_with_a_space(tmp_path, fo
 
 
 def test_a_folder_a_unit_file_cannot_hold_is_refused_with_a_sentence():
-    from jobs.serve.service import systemd_unit
+    from duban.jobs.serve.service import systemd_unit
     with pytest.raises(DubanError, match="rename the folder") as err:
         systemd_unit(Path("/srv/share/督办\nExecStartPre=/bin/rm"), config.defaults(), warn=lambda text: None)
     assert "请给文件夹改名" in str(err.value)
 
 
 def test_the_windows_task_built_off_windows_says_so_and_keeps_the_password_with_the_account(tmp_path):
-    from jobs.serve.service import command, foreign_build, windows_task
+    from duban.jobs.serve.service import command, foreign_build, windows_task
     settings = config.defaults()
     settings["mail"]["share_path"] = "\\\\fileserver\\督办"
     settings["mail"]["smtp"]["user"] = "duban@example.com"

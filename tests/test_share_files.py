@@ -22,15 +22,15 @@ from pathlib import Path
 import pytest
 
 from books import BOOK, NOW, ROOT, check, col, column_values, make_book, settings, style_index, task, user_edit
-from jobs.check import check_folder
-from jobs.remind import remind
-from jobs.validate import read_folder
-from workbooks import commit
-from workbooks.discover import find_workbooks
-from workbooks.kinds import KINDS
-from workbooks.reader import read_workbook
-from workbooks.template import write_workbook
-from workbooks.writeback import Fingerprint, WritePlan, apply
+from duban.jobs.check import check_folder
+from duban.jobs.remind import remind
+from duban.jobs.validate import read_folder
+from duban.workbooks import commit
+from duban.workbooks.discover import find_workbooks
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.reader import read_workbook
+from duban.workbooks.template import write_workbook
+from duban.workbooks.writeback import Fingerprint, WritePlan, apply
 
 ID, STATUS = col("id"), col("status")
 as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,
@@ -132,7 +132,7 @@ def test_a_service_user_that_cannot_keep_the_owner_does_not_write(open_folder, o
     content, before = path.read_bytes(), attributes(path)
     env = {**os.environ, "HOME": str(folder.parent), "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "300"}
     done = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", sys.executable,
-                           "-c", "from jobs.cli import main; main()", "check", str(folder), "--now", NOW.isoformat(),
+                           "-c", "from duban.jobs.cli import main; main()", "check", str(folder), "--now", NOW.isoformat(),
                            "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     assert path.read_bytes() == content and attributes(path) == before
@@ -145,7 +145,7 @@ def test_a_service_user_that_cannot_keep_the_owner_does_not_write(open_folder, o
 def test_a_service_user_with_the_units_capabilities_keeps_the_owner(open_folder):
     """The fix the refusal names, as the systemd unit grants it (AmbientCapabilities=CAP_CHOWN
     CAP_FOWNER): `nobody` writes a workbook owned root:users 0664 with an ACL, and it stays so."""
-    from jobs.serve.service import systemd_unit
+    from duban.jobs.serve.service import systemd_unit
     assert "\nAmbientCapabilities=CAP_CHOWN CAP_FOWNER\n" in systemd_unit(Path("/srv/share"), settings(), warn=print)
     folder = open_folder
     folder.mkdir(mode=0o777)
@@ -158,7 +158,7 @@ def test_a_service_user_with_the_units_capabilities_keeps_the_owner(open_folder)
     env = {**os.environ, "HOME": str(folder.parent), "PYTHONDONTWRITEBYTECODE": "1"}
     done = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
                            "--inh-caps=+chown,+fowner", "--ambient-caps=+chown,+fowner", sys.executable,
-                           "-c", "from jobs.cli import main; main()", "check", str(folder), "--now", NOW.isoformat(),
+                           "-c", "from duban.jobs.cli import main; main()", "check", str(folder), "--now", NOW.isoformat(),
                            "--json"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert path.read_bytes() != content and attributes(path) == before

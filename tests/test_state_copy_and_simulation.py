@@ -95,8 +95,8 @@ def test_jobs_refuse_a_state_a_simulation_wrote_with_serves_sentence(tmp_path, l
 
 
 def test_the_excel_console_refuses_a_state_a_simulation_wrote(tmp_path):
-    from macros import console, layout as L
-    from macros.fake import FakeExcel
+    from duban.macros import console, layout as L
+    from duban.macros.fake import FakeExcel
 
     folder = _simulated(tmp_path, "zh")
     excel = FakeExcel()

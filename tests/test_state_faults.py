@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 
 from books import ROOT, cli
-from jobs import config
-from jobs.check import run_lock
-from jobs.errors import DubanError
-from jobs.init import init_folder
-from workbooks import statedb
-from workbooks.files import replacing
+from duban.jobs import config
+from duban.jobs.check import run_lock
+from duban.jobs.errors import DubanError
+from duban.jobs.init import init_folder
+from duban.workbooks import statedb
+from duban.workbooks.files import replacing
 
 NOW = "2026-11-23T09:00"
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (x INTEGER);"
@@ -168,7 +168,7 @@ def test_a_state_folder_without_write_permission_is_named(tmp_path):
     prefix = _without_override()
     state.chmod(0o555)
     try:
-        done = subprocess.run([*prefix, sys.executable, "-c", "from jobs.cli import main; main()", "check",
+        done = subprocess.run([*prefix, sys.executable, "-c", "from duban.jobs.cli import main; main()", "check",
                                str(folder), "--now", NOW], cwd=ROOT, capture_output=True, text=True, timeout=120)
     finally:
         state.chmod(0o755)
@@ -182,7 +182,7 @@ def test_a_share_without_write_permission_refuses_each_workbook_with_the_reason(
     prefix = _without_override()
     folder.chmod(0o555)
     try:
-        done = subprocess.run([*prefix, sys.executable, "-c", "from jobs.cli import main; main()", "check",
+        done = subprocess.run([*prefix, sys.executable, "-c", "from duban.jobs.cli import main; main()", "check",
                                str(folder), "--now", NOW], cwd=ROOT, capture_output=True, text=True, timeout=120,
                               env={**os.environ, "COLUMNS": "2000"})
     finally:
@@ -330,8 +330,8 @@ def test_the_workbook_writers_temp_file_is_named_for_its_host_and_process_and_cl
 
 
 def test_the_excel_console_shows_the_same_sentence_for_a_damaged_state_db(tmp_path):
-    from macros import console, layout as L
-    from macros.fake import FakeExcel
+    from duban.macros import console, layout as L
+    from duban.macros.fake import FakeExcel
 
     folder = folder_in(tmp_path, "zh")
     db = checked(folder)

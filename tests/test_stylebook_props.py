@@ -8,9 +8,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
-from workbooks import package
-from workbooks.flags import PALETTE
-from workbooks.stylebook import ORDER, StyleBook, _c14n, fill_xml
+from duban.workbooks import package
+from duban.workbooks.flags import PALETTE
+from duban.workbooks.stylebook import ORDER, StyleBook, _c14n, fill_xml
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SECTIONS = {

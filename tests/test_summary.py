@@ -15,13 +15,13 @@ import pytest
 import python_calamine as calamine
 
 import lo
-from jobs.summary import chart, period as periods
-from jobs.summary.figures import JSON_KEYS
-from jobs.summary.job import summary
-from jobs.summary.output import summary_json
-from jobs.summary.store import SummaryStore
-from jobs.workcal import from_settings
-from mailer import MailQueue
+from duban.jobs.summary import chart, period as periods
+from duban.jobs.summary.figures import JSON_KEYS
+from duban.jobs.summary.job import summary
+from duban.jobs.summary.output import summary_json
+from duban.jobs.summary.store import SummaryStore
+from duban.jobs.workcal import from_settings
+from duban.mailer import MailQueue
 from summary_history import TZ, History, at, settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -289,7 +289,7 @@ def test_both_languages_of_the_archive(history, tmp_path):
 
 # ---- helpers ----------------------------------------------------------------------------------------
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", "from jobs.cli import main; main()", *args], cwd=ROOT,
+    return subprocess.run([sys.executable, "-c", "from duban.jobs.cli import main; main()", *args], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -409,7 +409,7 @@ def test_count_axes_have_whole_number_ticks_and_a_single_value_is_no_line(histor
     assert fig.axes[0].get_ylim()[1] >= 1 and all(float(v).is_integer() for v in ticks)
     fig = chart.figure(["a", "b", "c"], [("created", "新建", [1, 3, 2])], [("open", "未完成", [None, 7, 9])], "t")
     assert all(float(v).is_integer() for v in fig.axes[0].get_yticks())
-    from jobs.summary.view import TEXT, _chart
+    from duban.jobs.summary.view import TEXT, _chart
     p = runs_period = history[2]["C"].period
     points = [(runs_period, {"created": 1, "completed": 2, "open": None, "overdue": None}),
               (p, {"created": 2, "completed": 1, "open": 8, "overdue": 3})]
@@ -424,8 +424,8 @@ def test_count_axes_have_whole_number_ticks_and_a_single_value_is_no_line(histor
 
 
 def test_blocked_without_a_helper_shows_a_dash_and_the_archive_is_a_file_link(history):
-    from jobs.summary.view import scope_view
-    from mailer.summary import render_summary
+    from duban.jobs.summary.view import scope_view
+    from duban.mailer.summary import render_summary
     folder, s, runs = history
     run = runs["C"]
     view = scope_view(run.figures, "company", "", {}, None, "zh", folder, run.archive, "王芳", run.now, s, 8)

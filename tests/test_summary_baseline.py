@@ -9,11 +9,11 @@ import email.policy
 import pytest
 import python_calamine as calamine
 
-from jobs.check import check_folder
-from jobs.summary.job import summary
-from jobs.summary.output import summary_json
-from jobs.summary.store import SummaryStore
-from mailer import MailQueue
+from duban.jobs.check import check_folder
+from duban.jobs.summary.job import summary
+from duban.jobs.summary.output import summary_json
+from duban.jobs.summary.store import SummaryStore
+from duban.mailer import MailQueue
 from summary_history import at, directory, find, request, settings, task, write_all
 
 

@@ -8,11 +8,11 @@ import email.policy
 import pytest
 import python_calamine as calamine
 
-from jobs.check import check_folder
-from jobs.summary.job import summary
-from jobs.summary.view import scope_view
-from mailer import MailQueue
-from mailer.summary import render_summary
+from duban.jobs.check import check_folder
+from duban.jobs.summary.job import summary
+from duban.jobs.summary.view import scope_view
+from duban.mailer import MailQueue
+from duban.mailer.summary import render_summary
 from summary_history import at, directory, request, settings, write_all
 
 # week 2026-09-11 17:00 -> 2026-09-18 17:00; office hours 09:00-18:00, no holiday that week

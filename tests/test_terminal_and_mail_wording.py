@@ -11,13 +11,13 @@ from books import cli
 from test_elapsed_and_lock_messages import book, cell
 from test_summary_requests import ignored  # noqa: F401  (the fixture: a department ignoring its requests)
 
-from jobs.rules import customers
-from jobs.rules import Context
-from jobs.workcal import WorkCalendar
-from workbooks.kinds import KINDS
-from workbooks.records import make_record
+from duban.jobs.rules import customers
+from duban.jobs.rules import Context
+from duban.jobs.workcal import WorkCalendar
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.records import make_record
 
-from jobs import config
+from duban.jobs import config
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = "2026-11-28T16:56"
@@ -119,8 +119,8 @@ def test_service_warnings_follow_the_company_language(tmp_path):
 
 # ---- point 4: the English summary reads as English --------------------------------------------------
 def test_the_english_summary_names_the_whole_company_and_says_what_its_average_includes(ignored):
-    from jobs.summary.view import scope_view
-    from mailer.summary import render_summary
+    from duban.jobs.summary.view import scope_view
+    from duban.mailer.summary import render_summary
 
     folder, s, run = ignored
     view = scope_view(run.figures, "company", "", {}, None, "en", folder, run.archive, "Zheng", run.now, s, 8)
@@ -128,7 +128,7 @@ def test_the_english_summary_names_the_whole_company_and_says_what_its_average_i
     assert "This is the weekly report for the whole company, 09-11 17:00 to 09-18 17:00." in text, text
     assert "of Company" not in text and "counting the" not in text
     assert "(including 4 still unacknowledged, counted at their wait so far, so at least this)" in text, text
-    from jobs.summary.view import TEXT, _open_in_avg
+    from duban.jobs.summary.view import TEXT, _open_in_avg
     assert _open_in_avg(TEXT["en"], 1) == " (including 1 still unacknowledged, counted at its wait so far, so at least this)"
     assert _open_in_avg(TEXT["en"], 0) == ""
     zh = render_summary(scope_view(run.figures, "company", "", {}, None, "zh", folder, run.archive, "郑浩", run.now,

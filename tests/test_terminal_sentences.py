@@ -30,7 +30,7 @@ def duban(*args, env: dict | None = None, timeout: int = 120) -> subprocess.Comp
     """`duban ARGS` as a real process, wide enough that rich never folds a sentence."""
     env = {**os.environ, "COLUMNS": "2000", "NO_COLOR": "1", "PYTHONIOENCODING": "utf-8",
            "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring", **(env or {})}
-    return subprocess.run([sys.executable, "-c", "from jobs.cli import main; main()", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-c", "from duban.jobs.cli import main; main()", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, encoding="utf-8", env=env, timeout=timeout)
 
 
@@ -75,7 +75,7 @@ def test_a_job_that_waits_for_the_lock_says_so_in_chinese_at_company_time(tmp_pa
 
 
 def test_a_second_serve_is_refused_in_chinese_at_company_time(tmp_path):
-    from jobs.serve.lock import ServeLock
+    from duban.jobs.serve.lock import ServeLock
 
     folder = folder_with(tmp_path)
     lock = ServeLock(folder, folder / ".duban", timedelta(minutes=3), SHANGHAI)
@@ -146,8 +146,8 @@ def test_a_refused_login_is_told_in_chinese_with_a_command_that_runs(tmp_path, s
 
 # ---- 4. every command a sentence advises names the folder and is accepted -----------------------------
 def test_the_mail_problems_in_the_clerks_report_advise_a_command_that_runs(tmp_path):
-    from workbooks.commandline import folder_arg
-    from workbooks.problems import Problem
+    from duban.workbooks.commandline import folder_arg
+    from duban.workbooks.problems import Problem
 
     folder = folder_with(tmp_path / "共享 盘")                # a folder with a space: quoted, still one argument
     for code in ("mail-given-up", "mail-refused", "mail-set-aside"):
@@ -186,7 +186,7 @@ def test_a_group_refusal_does_not_advise_running_as_the_user_it_runs_as():
         os.chmod(path, 0o664)
         env = {**os.environ, "HOME": str(base), "PYTHONDONTWRITEBYTECODE": "1", "COLUMNS": "2000", "NO_COLOR": "1"}
         done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable, "-c",
-                               "from jobs.cli import main; main()", "check", str(folder)], cwd=ROOT, env=env,
+                               "from duban.jobs.cli import main; main()", "check", str(folder)], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 1, done.stderr
         said = done.stderr
@@ -227,8 +227,8 @@ def test_status_gives_a_skipped_writes_reason_in_the_company_language(tmp_path):
 
 
 def test_serves_mail_about_set_aside_mail_advises_a_command_that_runs(tmp_path):
-    from mailer import MailQueue
-    from jobs.serve.selfalert import set_aside
+    from duban.mailer import MailQueue
+    from duban.jobs.serve.selfalert import set_aside
     from test_mail_delivery import digest, enqueue
 
     folder = folder_with(tmp_path / "共享 盘")

@@ -4,9 +4,9 @@ from datetime import date, datetime
 
 import pytest
 
-from workbooks.kinds import KINDS
-from workbooks.parse import Issue, converter
-from workbooks.problems import Problem
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.parse import Issue, converter
+from duban.workbooks.problems import Problem
 
 TODAY = date(2026, 11, 23)
 DUE = KINDS["tasks"].column("due")                  # a date column

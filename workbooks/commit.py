@@ -38,9 +38,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from . import seals
-from .noreplace import rename_noreplace
-from .discover import walk_share
+from duban.workbooks import seals
+from duban.workbooks.noreplace import rename_noreplace
+from duban.workbooks.discover import walk_share
 
 # Where a race was seen ("" when none): the user's version is then in the workbook (or, for
 # "rescued", in the backups), and duban's write did not land.

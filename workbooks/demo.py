@@ -127,8 +127,8 @@ def demo_rows(today: date, lang: str = "zh") -> dict[str, list[dict]]:
 def _in_english(rows: dict[str, list[dict]]) -> dict[str, list[dict]]:
     """The rows with every person's name in English (several names joined by commas, as the
     English template asks) and everyone reading mail in English."""
-    from .kinds import KINDS
-    from .schema import ColumnType
+    from duban.workbooks.kinds import KINDS
+    from duban.workbooks.schema import ColumnType
 
     def names(value: str) -> str:
         return ", ".join(NAMES_EN[n] for n in value.split("、"))

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .kinds import DIRECTORY
-from .problems import Problem, col_letter
-from .records import WorkbookRead
-from .schema import ColumnType
+from duban.workbooks.kinds import DIRECTORY
+from duban.workbooks.problems import Problem, col_letter
+from duban.workbooks.records import WorkbookRead
+from duban.workbooks.schema import ColumnType
 
 
 @dataclass(frozen=True)

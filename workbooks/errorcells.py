@@ -14,11 +14,11 @@ import zipfile
 
 from lxml import etree
 
-from . import package
-from .parse import formula_error_params
-from .problems import Problem
-from .records import WorkbookRead
-from .sheetxml import col_number, ref_row
+from duban.workbooks import package
+from duban.workbooks.parse import formula_error_params
+from duban.workbooks.problems import Problem
+from duban.workbooks.records import WorkbookRead
+from duban.workbooks.sheetxml import col_number, ref_row
 
 CHUNK = 4 << 20
 _MARKER = re.compile(rb"""t=["']e["']""")     # an error cell's type, in either quote style

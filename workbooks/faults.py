@@ -18,7 +18,7 @@ import sqlite3
 from datetime import datetime, tzinfo
 from pathlib import Path
 
-from .errors import DubanError
+from duban.workbooks.errors import DubanError
 
 BACKUP_SUFFIX = ".bak"
 company_zone: tzinfo | None = None   # the company's time zone, once settings are loaded (set_zone): times are told in it

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .schema import Kind, Role as R
+from duban.workbooks.schema import Kind, Role as R
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from functools import lru_cache
 import python_calamine as calamine
 from lxml import etree
 
-from . import package
+from duban.workbooks import package
 
 # calamine keeps 32 bytes per grid cell (its Data value); the Python rows add an 8-byte slot each
 BYTES_PER_CELL = 40

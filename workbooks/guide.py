@@ -8,11 +8,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import meta
-from .flags import PALETTE, flags_for
-from .kinds import PROGRESS_STEPS
-from .schema import Column, ColumnType as T, Kind
-from .styles import fill, font
+from duban.workbooks import meta
+from duban.workbooks.flags import PALETTE, flags_for
+from duban.workbooks.kinds import PROGRESS_STEPS
+from duban.workbooks.schema import Column, ColumnType as T, Kind
+from duban.workbooks.styles import fill, font
 
 SHEET = {"zh": "说明", "en": "Guide"}
 WIDTHS = (20, 10, 16, 34, 60)

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Iterable, Sequence
 
-from .kinds import KINDS
-from .parse import norm
-from .schema import Kind
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.parse import norm
+from duban.workbooks.schema import Kind
 
 
 @dataclass

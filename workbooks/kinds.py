@@ -1,7 +1,7 @@
 """The eight standard workbook kinds, declared as data (SPEC "The standard workbooks")."""
 from __future__ import annotations
 
-from .schema import Choice, Column, ColumnType as T, Kind, Role as R
+from duban.workbooks.schema import Choice, Column, ColumnType as T, Kind, Role as R
 
 # ---- shared dropdowns -------------------------------------------------------------------
 WORK_STATUS = (

@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from .problems import Problem
-from .records import WorkbookRead
+from duban.workbooks.problems import Problem
+from duban.workbooks.records import WorkbookRead
 
 UNREADABLE = {"truncated", "unreadable", "not-a-workbook"}   # what a half-written file can look like
 SETTLE_SECONDS = 0.5

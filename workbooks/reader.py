@@ -23,14 +23,14 @@ from typing import Any
 import python_calamine as calamine
 from lxml import etree
 
-from . import grid, safety
-from .headers import HeaderMatch, find_header, near_miss, near_miss_hint
-from .kinds import KINDS
-from .meta import META_SHEET, NAMES_SHEET, STAMP_STARTS
-from .parse import Issue, converter
-from .problems import Problem, col_letter
-from .records import WorkbookRead, record_class
-from .schema import ColumnType, Role
+from duban.workbooks import grid, safety
+from duban.workbooks.headers import HeaderMatch, find_header, near_miss, near_miss_hint
+from duban.workbooks.kinds import KINDS
+from duban.workbooks.meta import META_SHEET, NAMES_SHEET, STAMP_STARTS
+from duban.workbooks.parse import Issue, converter
+from duban.workbooks.problems import Problem, col_letter
+from duban.workbooks.records import WorkbookRead, record_class
+from duban.workbooks.schema import ColumnType, Role
 
 DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "max_grid_mb": 1000, "assume_year_window_days": 183,
             "plausible_years": 20}

@@ -6,8 +6,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .problems import Problem
-from .schema import Choice, Kind, Role
+from duban.workbooks.problems import Problem
+from duban.workbooks.schema import Choice, Kind, Role
 
 
 class Record(dict):

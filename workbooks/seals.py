@@ -15,7 +15,7 @@ import json
 import os
 from pathlib import Path
 
-from .files import write_atomically
+from duban.workbooks.files import write_atomically
 
 SEALS = ".duban-seals.json"
 # folder -> (the seals file's identity, its entries, backup names by workbook): parsed once per version

@@ -20,7 +20,7 @@ from typing import Callable, Iterable, Iterator
 from html import unescape
 from xml.sax.saxutils import escape
 
-from . import rowheight
+from duban.workbooks import rowheight
 
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")

@@ -20,8 +20,8 @@ import struct
 from datetime import datetime
 from pathlib import Path
 
-from . import faults
-from .files import unique_suffix
+from duban.workbooks import faults
+from duban.workbooks.files import unique_suffix
 
 _TABLE = re.compile(r"\s*CREATE TABLE IF NOT EXISTS (\w+)")
 JOURNAL_MODE = "delete"          # not WAL: safe when the file is on a share used from two machines

@@ -13,8 +13,8 @@ import re
 
 from lxml import etree
 
-from .flags import Colour
-from .package import NS_MAIN, STRICT_MAIN
+from duban.workbooks.flags import Colour
+from duban.workbooks.package import NS_MAIN, STRICT_MAIN
 
 Q = "{%s}%%s" % NS_MAIN
 IDS = ("numFmtId", "fontId", "fillId", "borderId")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from openpyxl.styles import Font, PatternFill
 
-from .flags import PALETTE
+from duban.workbooks.flags import PALETTE
 
 # Every cell of a duban workbook names its font. 微软雅黑 (Microsoft YaHei) is installed with
 # every Windows since Vista and with WPS, so every Chinese office has it, and it covers Latin

@@ -24,13 +24,13 @@ from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from . import meta, rowheight
-from .files import replacing
-from .flags import FLAGS
-from .guide import add_guide
-from .kinds import KINDS, PROGRESS_STEPS
-from .schema import SCHEMA_VERSION, Column, ColumnType as T, Kind, Role
-from .styles import FONT_NAME, FONT_SIZE, fill, font
+from duban.workbooks import meta, rowheight
+from duban.workbooks.files import replacing
+from duban.workbooks.flags import FLAGS
+from duban.workbooks.guide import add_guide
+from duban.workbooks.kinds import KINDS, PROGRESS_STEPS
+from duban.workbooks.schema import SCHEMA_VERSION, Column, ColumnType as T, Kind, Role
+from duban.workbooks.styles import FONT_NAME, FONT_SIZE, fill, font
 
 LAST_ROW = 2000          # validations and status colours cover rows 2..LAST_ROW
 BLANK_ROWS = 20          # table rows in an empty template, so filter and sort work at once

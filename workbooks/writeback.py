@@ -22,15 +22,16 @@ from typing import Callable
 
 from lxml import etree
 
-from . import access, commit, faults, package
-from .batch import cyclic_gc_paused, quick_gil_handoff
-from .discover import other_names
-from .files import unique_suffix
-from .flags import Colour
-from .meta import META_SHEET, NAMES_SHEET
-from .paintrecord import meta_sheet
-from .sheetxml import Ambiguous, CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, ref_row, splices, stream
-from .stylebook import StyleBook, StyleGap
+from duban.workbooks import access, commit, faults, package
+from duban.workbooks.batch import cyclic_gc_paused, quick_gil_handoff
+from duban.workbooks.discover import other_names
+from duban.workbooks.files import unique_suffix
+from duban.workbooks.flags import Colour
+from duban.workbooks.meta import META_SHEET, NAMES_SHEET
+from duban.workbooks.paintrecord import meta_sheet
+from duban.workbooks.sheetxml import (
+    Ambiguous, CellEdit, Layout, MissingRow, ReadBack, count_row_tags, names_sheet, ref_row, splices, stream)
+from duban.workbooks.stylebook import StyleBook, StyleGap
 
 WRITTEN, UNCHANGED, SKIPPED, REFUSED = "written", "unchanged", "skipped", "refused"
 

@@ -8,12 +8,12 @@ date, a status or an owner. Adding a rule is a flag type there and one line here
 """
 from __future__ import annotations
 
-from workbooks.flags import FLAGS
-from workbooks.records import Record
-from workbooks.schema import Kind
+from duban.workbooks.flags import FLAGS
+from duban.workbooks.records import Record
+from duban.workbooks.schema import Kind
 
-from . import customers, deadlines, progress, sla
-from .base import Context, Flag, RowHistory
+from duban.jobs.rules import customers, deadlines, progress, sla
+from duban.jobs.rules.base import Context, Flag, RowHistory
 
 _BY_FLAG = {
     "overdue": deadlines.overdue,

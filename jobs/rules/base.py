@@ -6,12 +6,12 @@ from functools import cached_property
 from datetime import date, datetime, time
 from typing import Callable
 
-from workbooks.flags import FLAGS, FlagType
-from workbooks.problems import Problem
-from workbooks.records import Record
-from workbooks.schema import Role
+from duban.workbooks.flags import FLAGS, FlagType
+from duban.workbooks.problems import Problem
+from duban.workbooks.records import Record
+from duban.workbooks.schema import Role
 
-from ..workcal import WorkCalendar
+from duban.jobs.workcal import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from workbooks.records import Record
-from workbooks.schema import Role
+from duban.workbooks.records import Record
+from duban.workbooks.schema import Role
 
-from .base import Context, Flag, people
+from duban.jobs.rules.base import Context, Flag, people
 
 TIER_LABELS = {"strategic": ("战略", "strategic"), "key": ("重点", "key"), "regular": ("普通", "regular")}
 

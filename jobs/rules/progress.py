@@ -4,12 +4,12 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
-from workbooks.flags import FLAGS
-from workbooks.problems import Problem, ProblemType
-from workbooks.records import Record
-from workbooks.schema import Role
+from duban.workbooks.flags import FLAGS
+from duban.workbooks.problems import Problem, ProblemType
+from duban.workbooks.records import Record
+from duban.workbooks.schema import Role
 
-from .base import Context, Flag, people
+from duban.jobs.rules.base import Context, Flag, people
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

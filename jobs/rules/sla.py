@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from workbooks.records import Record
-from workbooks.schema import Role
+from duban.workbooks.records import Record
+from duban.workbooks.schema import Role
 
-from .base import Context, Flag, people, plural
+from duban.jobs.rules.base import Context, Flag, people, plural
 
 
 def not_acknowledged(rec: Record, ctx: Context) -> Flag | None:

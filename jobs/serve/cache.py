@@ -12,9 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from workbooks.records import WorkbookRead
+from duban.workbooks.records import WorkbookRead
 
-from ..validate import READ_CACHE
+from duban.jobs.validate import READ_CACHE
 
 
 class Stopping(Exception):
@@ -71,7 +71,7 @@ class _UnchangedMemo:
         self.hits = 0
 
     def wrap(self, real):
-        from workbooks import writeback
+        from duban.workbooks import writeback
 
         def apply(plan, *args, **kwargs):
             key = _plan_key(plan)

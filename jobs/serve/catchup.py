@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from ..workcal import WorkCalendar
-from .schedule import JobSpec
+from duban.jobs.workcal import WorkCalendar
+from duban.jobs.serve.schedule import JobSpec
 
 
 @dataclass(frozen=True)

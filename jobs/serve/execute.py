@@ -20,10 +20,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from workbooks.commandline import folder_arg
+from duban.workbooks.commandline import folder_arg
 
-from .bilingual import pair
-from .cache import ReadCache, Stopping
+from duban.jobs.serve.bilingual import pair
+from duban.jobs.serve.cache import ReadCache, Stopping
 
 def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool, cache: ReadCache) -> dict:
     """One job as at `slot`; never raises (an exception is a failed result with its last lines)."""
@@ -34,7 +34,7 @@ def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: boo
     except Stopping:
         return {"result": "interrupted", "error": "stopped before it finished (serve was asked to stop)"}
     except Exception as exc:  # noqa: BLE001 - isolation: one job's failure is a recorded result
-        from workbooks.faults import translate
+        from duban.workbooks.faults import translate
         if (fault := translate(exc, near=folder)) is not None:    # a damaged state.db, a full disk: the sentence
             return {"result": "failed", "error": fault.en[:1000]}
         lines = traceback.format_exception(exc)
@@ -48,19 +48,19 @@ def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: boo
 
 def _dispatch(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
     if job.startswith("console:"):     # a job the Excel console handed over (handoff): its result as the console shows it
-        from macros.console import answer
+        from duban.macros.console import answer
         return {"console": answer(folder, Path(job.split(":", 1)[1]))}
     if job == "check":
-        from ..check import check_folder
+        from duban.jobs.check import check_folder
         return _check_facts(check_folder(folder, settings, slot, dry_run))
     if job in ("remind", "alert"):
-        from .. import remind as mail_jobs
+        from duban.jobs import remind as mail_jobs
         run = (mail_jobs.remind if job == "remind" else mail_jobs.alert)(folder, settings, slot, dry_run)
         facts = _check_facts(run.check) if run.check is not None else {}
         facts.update(_mail_facts(run))
         return facts
     if job in ("summary_week", "summary_month"):
-        from ..summary.job import summary
+        from duban.jobs.summary.job import summary
         run = summary(folder, settings, slot, "week" if job == "summary_week" else "month", dry_run)
         facts = _mail_facts(run)
         facts["summary"] = f"{job}: {len(run.scopes)} report(s); " + facts["summary"]
@@ -98,7 +98,7 @@ def _check_facts(report) -> dict:
 
 def _people(report) -> dict:
     """Name -> (email, language) from this run's directory: whom serve's own alerts can reach."""
-    from workbooks.directory import Directory
+    from duban.workbooks.directory import Directory
     directory = Directory.from_reads([w.read for w in report.workbooks])
     return {p.name: (p.email, p.lang) for p in directory.people.values() if p.email}
 

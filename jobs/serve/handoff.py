@@ -31,9 +31,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from workbooks.files import unique_suffix, write_atomically
+from duban.workbooks.files import unique_suffix, write_atomically
 
-from .lock import LOCK_NAME, alive, read_lock
+from duban.jobs.serve.lock import LOCK_NAME, alive, read_lock
 
 REQUESTS = "requests"
 WAIT_SECONDS = 600.0          # how long the console waits for serve (serve may be busy with a scheduled job)

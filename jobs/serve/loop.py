@@ -29,17 +29,17 @@ from typing import Callable
 
 import schedule
 
-from .. import clock as job_clock
-from ..errors import DubanError
-from ..workcal import from_settings as calendar_from
-from . import handoff, logs, selfalert
-from .catchup import Decision, decide
-from .clock import RealClock, SimClock
-from .execute import InlineExecutor, ProcessExecutor
-from .lock import LockLost, ServeLock
-from . import simstate
-from .runs import Runs
-from .schedule import JobSpec, specs
+from duban.jobs import clock as job_clock
+from duban.jobs.errors import DubanError
+from duban.jobs.workcal import from_settings as calendar_from
+from duban.jobs.serve import handoff, logs, selfalert
+from duban.jobs.serve.catchup import Decision, decide
+from duban.jobs.serve.clock import RealClock, SimClock
+from duban.jobs.serve.execute import InlineExecutor, ProcessExecutor
+from duban.jobs.serve.lock import LockLost, ServeLock
+from duban.jobs.serve import simstate
+from duban.jobs.serve.runs import Runs
+from duban.jobs.serve.schedule import JobSpec, specs
 
 WOKE_AFTER = 120          # seconds without a loop turn: the machine slept (or was suspended)
 
@@ -62,7 +62,7 @@ def stale_after(settings: dict) -> timedelta:
 
 def preview_line(lang: str, slot: datetime, kind: str, to: str, subject: str, items: int) -> str:
     """One mail a --dry-run would send, in the company language ("1 item", "3 items")."""
-    from ..mailreport import TEXT as MAIL_TEXT
+    from duban.jobs.mailreport import TEXT as MAIL_TEXT
     label = MAIL_TEXT[lang].get(kind, kind)
     return PREVIEW[lang].format(slot=f"{slot:%Y-%m-%d %H:%M}", kind=label, to=to, subject=subject, n=items,
                                 items="item" if items == 1 else "items")
@@ -165,7 +165,7 @@ class Serve:
     def stop(self, reason: str = "stop requested") -> None:
         """No new job starts; the running one ends before its next workbook."""
         if not self.stopping and not self.clock.simulated:
-            from .service import sd_notify
+            from duban.jobs.serve.service import sd_notify
             sd_notify("STOPPING=1")
         if not self.stopping:
             self.stopping, self.stop_reason = True, reason
@@ -191,7 +191,7 @@ class Serve:
 
     # ---- live ------------------------------------------------------------------------------------
     def _live(self) -> None:
-        from .service import sd_notify
+        from duban.jobs.serve.service import sd_notify
         self._heartbeat(force=True)
         sd_notify("READY=1")
         self._housekeeping()
@@ -284,7 +284,7 @@ class Serve:
                        f"older than serve.catch_up_hours ({self.grace.total_seconds() / 3600:g} h): not run"))
             self.runs.skipped(spec.job, last or first, now, text)
             self.counts[(spec.job, "skipped")] += 1
-            from .status import error_text
+            from duban.jobs.serve.status import error_text
             self.log.info("%s: %s", spec.job, error_text(text, self.lang))
         if decision.run is not None:
             if why:
@@ -364,7 +364,7 @@ class Serve:
             try:
                 self.lock.heartbeat()
                 if not self.clock.simulated:
-                    from .service import sd_notify
+                    from duban.jobs.serve.service import sd_notify
                     sd_notify("WATCHDOG=1")
             except LockLost:
                 self.stop("lost the lock")
@@ -379,7 +379,7 @@ class Serve:
         problems = [p for p in [selfalert.failing(self.runs, job)] if p]
         try:
             if self.queue is None:
-                from mailer import MailQueue
+                from duban.mailer import MailQueue
                 self.queue = MailQueue(self.db)
             late = [selfalert.queue_late(self.queue, now), selfalert.set_aside(self.queue, self.folder)]
         except Exception as exc:  # noqa: BLE001 - a self-check must never stop the loop
@@ -396,8 +396,8 @@ class Serve:
             self._deliver(now)
 
     def _deliver(self, now: datetime) -> None:
-        from mailer import MailQueue
-        from ..remind import deliver
+        from duban.mailer import MailQueue
+        from duban.jobs.remind import deliver
         try:
             with MailQueue(self.db) as queue:
                 report = deliver(self.folder, self.settings, now, queue)
@@ -414,8 +414,8 @@ class Serve:
         self._tidied = today
         if self.dry_run or not self.db.exists():
             return
-        from ..check import run_lock
-        from .retention import tidy
+        from duban.jobs.check import run_lock
+        from duban.jobs.serve.retention import tidy
         try:
             with run_lock(self.folder, self.settings, "serve"):
                 done = tidy(self.db, self.settings, self.runs, self.clock.now())

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from mailer.queue import stamp
+from duban.mailer.queue import stamp
 
-from ..state import connect
-from .runs import Runs
+from duban.jobs.state import connect
+from duban.jobs.serve.runs import Runs
 
 
 def tidy(db: Path, settings: dict, runs: Runs, now: datetime) -> dict:

@@ -20,8 +20,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from ..errors import ConfigError
-from ..workcal import WorkCalendar
+from duban.jobs.errors import ConfigError
+from duban.jobs.workcal import WorkCalendar
 
 JOBS = ("check", "alert", "remind", "summary_week", "summary_month")
 WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,

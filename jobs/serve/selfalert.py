@@ -16,12 +16,12 @@ from datetime import datetime, timedelta
 from html import escape
 from pathlib import Path
 
-from mailer import Address, Mail, MailQueue, build
-from workbooks.commandline import folder_arg
+from duban.mailer import Address, Mail, MailQueue, build
+from duban.workbooks.commandline import folder_arg
 
-from ..workcal import WorkCalendar
-from .bilingual import said
-from .runs import Runs
+from duban.jobs.workcal import WorkCalendar
+from duban.jobs.serve.bilingual import said
+from duban.jobs.serve.runs import Runs
 
 QUEUE_LATE = timedelta(hours=1)
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from ..errors import UsageError
+from duban.jobs.errors import UsageError
 
 
 def command() -> list[str]:
@@ -31,7 +31,7 @@ def command() -> list[str]:
     argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if argv0 and argv0.name in ("duban", "duban.exe") and argv0.exists():
         return [str(argv0.resolve())]
-    return [sys.executable, "-c", "from jobs.cli import main; main()"]
+    return [sys.executable, "-c", "from duban.jobs.cli import main; main()"]
 
 
 # How systemd reads each value (systemd.unit(5) "Specifiers", systemd.service(5) "Command lines"):

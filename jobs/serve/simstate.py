@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import DubanError
+from duban.jobs.errors import DubanError
 
 MARK = "simulated"
 

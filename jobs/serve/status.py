@@ -14,15 +14,15 @@ import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
-from workbooks.commandline import folder_arg
+from duban.workbooks.commandline import folder_arg
 
-from .. import clock as job_clock, heldsaves
-from ..workcal import from_settings as calendar_from
-from .bilingual import said
-from .lock import LOCK_NAME, alive, read_lock
-from .loop import MISSED, stale_after
-from .runs import Runs
-from .schedule import specs
+from duban.jobs import clock as job_clock, heldsaves
+from duban.jobs.workcal import from_settings as calendar_from
+from duban.jobs.serve.bilingual import said
+from duban.jobs.serve.lock import LOCK_NAME, alive, read_lock
+from duban.jobs.serve.loop import MISSED, stale_after
+from duban.jobs.serve.runs import Runs
+from duban.jobs.serve.schedule import specs
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -69,8 +69,8 @@ def _latest(serve_runs: list, hand) -> list:
 
 
 def _queue(db: Path, tz, now: datetime) -> dict:
-    from mailer import MailQueue
-    from mailer.queue import stamp
+    from duban.mailer import MailQueue
+    from duban.mailer.queue import stamp
 
     found = {"waiting": 0, "held": 0, "oldest": None, "failed": 0, "given_up": 0, "set_aside": 0, "sent": 0}
     with MailQueue(db, read_only=True) as queue:
@@ -204,7 +204,7 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     if q["waiting"] and not s["running"]:     # only serve, the next job or a person sends it
         typer.secho(t["waiting_alone"].format(waiting=q["waiting"], folder=folder), fg="yellow")
     if q.get("setting_refused"):        # mail waits for a person to fix a setting: not retried by itself
-        from ..mailreport import error_text as mail_error, setting_text
+        from duban.jobs.mailreport import error_text as mail_error, setting_text
         hold = q["setting_refused"]
         typer.secho(t["setting_refused"].format(**{**hold, "setting": setting_text(hold["setting"], lang),
                                                    "error": mail_error(hold["error"], lang), "folder": folder}),

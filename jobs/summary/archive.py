@@ -14,12 +14,12 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from workbooks.files import replacing
+from duban.workbooks.files import replacing
 
-from .baseline import STOCK
-from .figures import TOP_OVERDUE, Figures
-from .period import Period
-from .view import scope_title
+from duban.jobs.summary.baseline import STOCK
+from duban.jobs.summary.figures import TOP_OVERDUE, Figures
+from duban.jobs.summary.period import Period
+from duban.jobs.summary.view import scope_title
 
 TEXT = {
     "zh": {"weekly": "周报-{label}.xlsx", "monthly": "月报-{label}.xlsx", "overview": "总览", "projects": "项目",

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from .figures import Figures
-from .period import Period, following
-from .view import DASH, TEXT as VIEW, _departments, _tiles, scope_title, scope_view
+from duban.jobs.summary.figures import Figures
+from duban.jobs.summary.period import Period, following
+from duban.jobs.summary.view import DASH, TEXT as VIEW, _departments, _tiles, scope_title, scope_view
 
 TEXT = {
     "zh": {

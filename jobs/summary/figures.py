@@ -55,14 +55,14 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from workbooks.directory import Directory
-from workbooks.kinds import INCIDENT_STATUS, REQUEST_STATUS, WORK_STATUS
-from workbooks.records import Record
-from workbooks.schema import Role
+from duban.workbooks.directory import Directory
+from duban.workbooks.kinds import INCIDENT_STATUS, REQUEST_STATUS, WORK_STATUS
+from duban.workbooks.records import Record
+from duban.workbooks.schema import Role
 
-from ..rules import Flag
-from ..workcal import WorkCalendar
-from .period import Period
+from duban.jobs.rules import Flag
+from duban.jobs.workcal import WorkCalendar
+from duban.jobs.summary.period import Period
 
 KINDS = ("tasks", "projects", "requests", "incidents", "meetings")
 NO_DEPARTMENT = ""        # rows whose department cannot be told; shown as 未指定部门 / No department

@@ -23,27 +23,27 @@ from pathlib import Path
 
 import pandas as pd
 
-from mailer import Address, Mail, MailQueue, build
-from mailer.inline import attach_inline
-from mailer.summary import CHART_CID, render_summary
-from workbooks.directory import Directory, Person
-from workbooks.problems import Problem
-from workbooks.schema import Role
+from duban.mailer import Address, Mail, MailQueue, build
+from duban.mailer.inline import attach_inline
+from duban.mailer.summary import CHART_CID, render_summary
+from duban.workbooks.directory import Directory, Person
+from duban.workbooks.problems import Problem
+from duban.workbooks.schema import Role
 
-from ..check import check_folder, run_lock
-from ..errors import UsageError
-from ..journal import Journal
-from ..ledger import Ledger
-from ..notify import Notice, Router, _names, _norm
-from ..remind import MailRun, Outgoing, deliver, mail_run
-from ..workcal import from_settings as calendar_from
-from . import chart, period as periods
-from .archive import archive_name, write_archive
-from .baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
-from .figures import Figures, compute, facts
-from .period import Period
-from .store import SummaryStore
-from .view import scope_view
+from duban.jobs.check import check_folder, run_lock
+from duban.jobs.errors import UsageError
+from duban.jobs.journal import Journal
+from duban.jobs.ledger import Ledger
+from duban.jobs.notify import Notice, Router, _names, _norm
+from duban.jobs.remind import MailRun, Outgoing, deliver, mail_run
+from duban.jobs.workcal import from_settings as calendar_from
+from duban.jobs.summary import chart, period as periods
+from duban.jobs.summary.archive import archive_name, write_archive
+from duban.jobs.summary.baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
+from duban.jobs.summary.figures import Figures, compute, facts
+from duban.jobs.summary.period import Period
+from duban.jobs.summary.store import SummaryStore
+from duban.jobs.summary.view import scope_view
 
 log = logging.getLogger("duban.summary")
 TREND = {"week": 8, "month": 6}         # periods in the mail's chart

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from rich.markup import escape
 
-from ..mailreport import mail_json, mail_summary
-from ..report import emit_json, err, out
-from . import chart
-from .figures import json_figures
+from duban.jobs.mailreport import mail_json, mail_summary
+from duban.jobs.report import emit_json, err, out
+from duban.jobs.summary import chart
+from duban.jobs.summary.figures import json_figures
 
 TEXT = {
     "zh": {"period": "{kind} {start} 至 {end}", "week": "周报", "month": "月报", "archive": "归档：{path}",

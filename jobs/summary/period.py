@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from ..rules.progress import WEEKDAYS
-from ..workcal import WorkCalendar
+from duban.jobs.rules.progress import WEEKDAYS
+from duban.jobs.workcal import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from ..state import connect
-from .period import Period
+from duban.jobs.state import connect
+from duban.jobs.summary.period import Period
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS summary_figures (

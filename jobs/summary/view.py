@@ -8,11 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from mailer.render import Share
+from duban.mailer.render import Share
 
-from .figures import TOP_OVERDUE, Figures
-from .period import Period
-from .waiting import waiting_on
+from duban.jobs.summary.figures import TOP_OVERDUE, Figures
+from duban.jobs.summary.period import Period
+from duban.jobs.summary.waiting import waiting_on
 
 DASH = "—"
 

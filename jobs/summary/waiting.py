@@ -3,7 +3,7 @@ name this department as 需协助部门. A department head's weekly report lists
 hears of the help asked of them there, not only in an escalation."""
 from __future__ import annotations
 
-from .figures import Figures, _records
+from duban.jobs.summary.figures import Figures, _records
 
 TEXT = {
     "zh": {"title": "其他部门在等本部门协助（共{n}项）",
