@@ -7,7 +7,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from duban.workbooks.kinds import KINDS
+from duban.workbooks.model.kinds import KINDS
 
 NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "赵敏", "黄强", "周杰", "吴婷", "徐明", "孙丽"]
 DEPTS = ["市场部", "研发部", "销售部", "客服部", "财务部", "运营部", "行政部", "产品部"]

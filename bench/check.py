@@ -35,10 +35,11 @@ def _fresh(source: Path) -> Path:
 
 def _plan(folder: Path):
     """Everything the check does before writing, so that (a) times the write alone."""
-    from duban.jobs import check, config
-    from duban.jobs.colours import palette
-    from duban.jobs.journal import Journal
-    from duban.jobs.workcal import from_settings
+    from duban.jobs import check
+    from duban.jobs.settings import config
+    from duban.jobs.settings.colours import palette
+    from duban.jobs.state.journal import Journal
+    from duban.jobs.time.workcal import from_settings
     from duban.jobs.validate import read_folder
     from duban.jobs import rules
 
@@ -59,7 +60,7 @@ def run(mode: str, source: str) -> dict:
     target = folder / Path(source).name
     info = {}
     if mode == "writeback":
-        from duban.workbooks.writeback import apply
+        from duban.workbooks.write.writeback import apply
 
         read, plan, _ = _plan(folder)
         started = time.perf_counter()
@@ -69,7 +70,7 @@ def run(mode: str, source: str) -> dict:
     elif mode in ("check", "recheck"):
         from datetime import timedelta
 
-        from duban.jobs import config
+        from duban.jobs.settings import config
         from duban.jobs.check import check_folder
 
         if mode == "recheck":     # the daily case: the same rows again, an hour later

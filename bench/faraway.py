@@ -74,7 +74,7 @@ def cases(out: Path, rows: int) -> dict[str, tuple[Path, int]]:
 
 
 def measure(path: str) -> dict:
-    from duban.workbooks.reader import read_workbook
+    from duban.workbooks.read.reader import read_workbook
 
     started = time.perf_counter()
     read = read_workbook(path, today=date(2026, 11, 23))
@@ -85,8 +85,8 @@ def measure(path: str) -> dict:
 
 def scan_cost(path: Path) -> dict:
     """The extent scan alone against a whole typed read, on the same file."""
-    from duban.workbooks import grid
-    from duban.workbooks.reader import read_workbook
+    from duban.workbooks.xlsx import grid
+    from duban.workbooks.read.reader import read_workbook
 
     with zipfile.ZipFile(path) as zf:
         entry = next(n for n in zf.namelist() if n.startswith("xl/worksheets/"))

@@ -34,7 +34,7 @@ def folder_of(books: int, rows: int) -> Path:
 
 def run(folder: Path, *extra: str) -> tuple[float, float, int]:
     """(seconds, peak MB of the child, bytes printed) of one `duban check --dry-run` process."""
-    code = "import sys; sys.argv[0] = 'duban'; from jobs.cli import main; main()"
+    code = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code, "check", str(folder), "--dry-run",
                            "--now", "2026-11-23T09:00", *extra], capture_output=True,

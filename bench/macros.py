@@ -32,11 +32,11 @@ import json, sys, time
 started = time.perf_counter()
 sys.path[:0] = [{folder!r}, {root!r}]
 import duban_console
-from macros import console          # what duban_console.main() imports
+from duban.macros import console          # what duban_console.main() imports
 imported = time.perf_counter()
 from pathlib import Path
-from macros.fake import FakeBook, FakeExcel
-from macros import layout as L
+from duban.macros.fake import FakeBook, FakeExcel
+from duban.macros import layout as L
 import duban.jobs.check as jc
 job = {{}}
 real_check = jc.check_folder

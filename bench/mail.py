@@ -46,7 +46,7 @@ def digest(n: int):
 
 
 def main() -> None:
-    from duban.jobs import config
+    from duban.jobs.settings import config
     from duban.mailer import Address, MailQueue, SmtpTransport, build
 
     parser = argparse.ArgumentParser()

@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE.parent))
 def measure(mode: str, path: str) -> dict:
     import python_calamine as calamine
 
-    from duban.workbooks.reader import read_workbook
+    from duban.workbooks.read.reader import read_workbook
 
     best = float("inf")
     for _ in range(3):

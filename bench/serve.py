@@ -46,7 +46,7 @@ def folder_of(books: int, rows: int) -> Path:
 
 
 def measure(mode: str, folder: Path) -> dict:
-    from duban.workbooks.discover import find_workbooks
+    from duban.workbooks.share.discover import find_workbooks
     paths = find_workbooks(folder)
     if mode == "raw":
         import python_calamine as calamine
@@ -60,7 +60,7 @@ def measure(mode: str, folder: Path) -> dict:
                 book.close()
             best = min(best, time.perf_counter() - started)
         return {"mode": mode, "seconds": best, "files": len(paths), "rows": rows}
-    from duban.jobs import config
+    from duban.jobs.settings import config
     from duban.jobs.remind import alert
     from duban.jobs.serve.cache import ReadCache
     settings = config.load(folder)

@@ -36,9 +36,9 @@ def setup(source: Path, folder: Path) -> None:
     """The folder the two measured runs start from: workbook, directory, config, four checks."""
     import random
 
-    from duban.jobs import config
+    from duban.jobs.settings import config
     from duban.jobs.check import check_folder
-    from duban.workbooks.template import write_workbook
+    from duban.workbooks.make.template import write_workbook
     from _gen import DEPTS, NAMES
 
     folder.mkdir(parents=True)
@@ -77,7 +77,7 @@ def _mark_done(book: Path, rng, share: float) -> None:
 def run(mode: str, prepared: str) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="duban-bench-")) / "share"
     shutil.copytree(prepared, folder)
-    from duban.jobs import config
+    from duban.jobs.settings import config
     settings = config.load(folder)
     started = time.perf_counter()
     if mode == "check":

@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def duban(*args: str) -> None:
-    subprocess.run([sys.executable, "-c", "from jobs.cli import main; main()", *args], check=True,
+    subprocess.run([sys.executable, "-c", "from duban.jobs.cli import main; main()", *args], check=True,
                    cwd=HERE.parent, stdout=subprocess.DEVNULL)
 
 

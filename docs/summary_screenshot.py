@@ -18,7 +18,7 @@ HERE = Path(__file__).resolve().parent
 
 
 def duban(*args: str) -> None:
-    subprocess.run([sys.executable, "-c", "from jobs.cli import main; main()", *args], cwd=HERE.parent, check=True,
+    subprocess.run([sys.executable, "-c", "from duban.jobs.cli import main; main()", *args], cwd=HERE.parent, check=True,
                    capture_output=True)
 
 

@@ -17,26 +17,27 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from duban.workbooks.batch import cyclic_gc_paused
-from duban.workbooks.commit import held_saves, recover
-from duban.workbooks.directory import Directory
-from duban.workbooks.meta import checked_text, stamp_is_from
-from duban.workbooks.flags import Colour
-from duban.workbooks.meta import Lists
-from duban.workbooks.problems import Problem, col_letter
-from duban.workbooks.records import WorkbookRead
-from duban.workbooks.statedb import keep_good_copy
-from duban.workbooks.paintrecord import identity_of, painted_of, record_rows
-from duban.workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WritePlan, apply
+from duban.workbooks.share.batch import cyclic_gc_paused
+from duban.workbooks.write.commit import held_saves, recover
+from duban.workbooks.model.directory import Directory
+from duban.workbooks.model.meta import checked_text, stamp_is_from
+from duban.workbooks.model.flags import Colour
+from duban.workbooks.model.meta import Lists
+from duban.workbooks.model.problems import Problem, col_letter
+from duban.workbooks.model.records import WorkbookRead
+from duban.workbooks.share.statedb import keep_good_copy
+from duban.workbooks.write.paintrecord import identity_of, painted_of, record_rows
+from duban.workbooks.write.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WritePlan, apply
 
-from duban.jobs import locking, rules
-from duban.jobs.colours import palette
-from duban.jobs.errors import DubanError
-from duban.jobs.escalation import Reach
-from duban.jobs.books import reconcile, seen
-from duban.jobs.journal import Journal
+from duban.jobs.state import locking
+from duban.jobs import rules
+from duban.jobs.settings.colours import palette
+from duban.workbooks.model.errors import DubanError
+from duban.jobs.notify.escalation import Reach
+from duban.jobs.state.books import reconcile, seen
+from duban.jobs.state.journal import Journal
 from duban.jobs.validate import READ_CACHE, read_folder
-from duban.jobs.workcal import from_settings
+from duban.jobs.time.workcal import from_settings
 
 ALERT_SEPARATOR = {"zh": "；", "en": "; "}
 
@@ -161,7 +162,7 @@ def _holder(lock_path: Path, settings: dict) -> tuple[str, str]:
         return "", ""
     started = fields.get("started", "?")
     try:
-        from duban.jobs.clock import zone
+        from duban.jobs.time.clock import zone
         started = datetime.fromisoformat(started).astimezone(zone(settings)).strftime("%Y-%m-%d %H:%M:%S")
     except (ValueError, DubanError):
         pass

@@ -8,10 +8,11 @@ from typing import Optional
 
 import typer
 
-from duban.workbooks.commandline import folder_arg
+from duban.workbooks.share.commandline import folder_arg
 
-from duban.jobs import clock, config
-from duban.jobs.errors import DubanError, UsageError
+from duban.jobs.time import clock
+from duban.jobs.settings import config
+from duban.workbooks.model.errors import DubanError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="督办 duban — follow up the work in your Excel workbooks.")
@@ -22,7 +23,7 @@ Folder = typer.Argument(..., metavar="FOLDER", help="The shared folder holding t
 
 def _print_version(wanted: bool) -> None:
     if wanted:
-        from duban.workbooks.meta import duban_version
+        from duban.workbooks.model.meta import duban_version
         typer.echo(f"duban {duban_version()}")
         raise typer.Exit()
 
@@ -43,7 +44,7 @@ def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks
          config_only: bool = typer.Option(False, "--config-only", help="Write only duban.toml, beside workbooks you already have.")) -> None:
     """创建工作簿 — create one workbook per kind plus duban.toml in FOLDER."""
     from duban.jobs.init import init_folder
-    from duban.jobs import report
+    from duban.jobs.terminal import report
 
     if lang not in ("zh", "en"):
         raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")
@@ -61,7 +62,7 @@ def validate(folder: Path = Folder,
              strict: bool = typer.Option(False, "--strict", help="Exit with code 1 when any problem is found."),
              now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00).")) -> None:
     """检查数据问题 — read every workbook in FOLDER and list the data problems found."""
-    from duban.jobs import report
+    from duban.jobs.terminal import report
     from duban.jobs.validate import read_folder
 
     settings, moment = _with_workbooks(folder, now)
@@ -79,7 +80,7 @@ def check(folder: Path = Folder,
           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be flagged; write nothing, record nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON.")) -> None:
     """立即检查 — flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
-    from duban.jobs import report
+    from duban.jobs.terminal import report
     from duban.jobs.check import check_folder
 
     settings, moment = _with_workbooks(folder, now)
@@ -97,8 +98,8 @@ def history(folder: Path = Folder,
             limit: int = typer.Option(200, "--limit", help="How many events at most (newest)."),
             as_json: bool = typer.Option(False, "--json", help="Print the events as JSON.")) -> None:
     """变更记录 — show the change journal: rows created, changed, status changes, deleted."""
-    from duban.jobs import report
-    from duban.jobs.journal import Journal
+    from duban.jobs.terminal import report
+    from duban.jobs.state.journal import Journal
 
     settings = _settings(folder)
     journal = Journal(folder / settings["state"]["path"])
@@ -131,7 +132,7 @@ def remind(folder: Path = Folder,
            dry_run: bool = typer.Option(False, "--dry-run", help="Print who would get what; send, write and record nothing."),
            as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
     """发送今日提醒 — check, then mail each person their digest, escalate long-late rows, and send the problems report."""
-    from duban.jobs.mailreport import mail_summary
+    from duban.jobs.terminal.mail import mail_summary
     from duban.jobs.remind import remind as run_remind
 
     settings, moment = _with_workbooks(folder, now, mail=True)
@@ -149,7 +150,7 @@ def alert(folder: Path = Folder,
           dry_run: bool = typer.Option(False, "--dry-run", help="Print who would be alerted; send nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
     """紧急提醒 — mail urgent items at once: unanswered incidents, blocked high-priority rows (run every few minutes)."""
-    from duban.jobs.mailreport import mail_summary
+    from duban.jobs.terminal.mail import mail_summary
     from duban.jobs.remind import alert as run_alert
 
     settings, moment = _with_workbooks(folder, now, mail=True)
@@ -172,7 +173,7 @@ def summary(folder: Path = Folder,
             project: Optional[str] = typer.Option(None, "--project", help="Only this project's report.")) -> None:
     """生成周报/月报 — weekly and monthly reports per department and project: mailed with a chart, archived as .xlsx."""
     from duban.jobs.summary.job import summary as run_summary
-    from duban.jobs.summary.output import show
+    from duban.jobs.terminal.summary import show
 
     if week == month:
         raise UsageError("请只给出 --week 或 --month 其中之一。 / give exactly one of --week or --month.")
@@ -195,7 +196,7 @@ def outbox(folder: Path = Folder,
            as_json: bool = typer.Option(False, "--json", help="Print the queue as JSON.")) -> None:
     """邮件队列 — list the mail queue (queued, sent, failed), or send what is waiting with --retry."""
     from duban.mailer import MailQueue
-    from duban.jobs.mailreport import mail_summary, queue_listing
+    from duban.jobs.terminal.mail import mail_summary, queue_listing
 
     settings = _settings(folder)
     status = {"waiting": "queued"}.get(status, status)      # `duban status` calls queued mail "waiting"
@@ -239,7 +240,7 @@ def serve(folder: Path = Folder,
                              zh=f"--until {until} 必须晚于 --from {start}。")
         _state["looks"] = True              # a simulated serve accepts --dry-run; the live one does not
     if start is None and "clerks" in _state:       # the live service runs for weeks: say it now, not at its end
-        from duban.jobs import clerks
+        from duban.jobs.notify import clerks
         clerks.warn(*_state.pop("clerks"))
     code = Serve(folder, settings, start=begin, until=end, dry_run=dry_run).run()
     if code:
@@ -256,7 +257,7 @@ def status(folder: Path = Folder,
     settings = _settings(folder)
     data = gather(folder, settings, max(0, runs))
     if as_json:
-        from duban.jobs.report import emit_json
+        from duban.jobs.terminal.report import emit_json
         emit_json(data)
     else:
         show(data, folder, settings["company"]["language"])
@@ -342,7 +343,7 @@ def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bo
 def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
     """(settings, the job's time) for a folder a job reads: one without workbooks is a wrong
     path, not a quiet success (said after the settings and --now, which are checked first)."""
-    from duban.workbooks.discover import find_workbooks
+    from duban.workbooks.share.discover import find_workbooks
 
     settings = _settings(folder, mail)
     moment = clock.now(settings, now)
@@ -357,7 +358,7 @@ def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
 def _fault_text(exc: BaseException, chain: bool = True) -> str | None:
     """The sentence for a disk or state-database condition (workbooks.faults), in the folder's
     language; `chain`: also when it caused `exc` (else only when `exc` is one)."""
-    from duban.workbooks.faults import StorageFault, translate
+    from duban.workbooks.share.faults import StorageFault, translate
 
     fault = translate(exc, near=_state.get("folder")) if chain else exc if isinstance(exc, StorageFault) else None
     return fault.text(_state.get("lang", "zh"), dry_run=_state.get("looks", False)) if fault is not None else None
@@ -378,7 +379,7 @@ def main() -> None:
         app()  # usage errors are reported by typer itself, with exit code 2
     except SystemExit as done:
         if done.code in (None, 0, 1) and "clerks" in _state:    # after the output; not under an error line
-            from duban.jobs import clerks
+            from duban.jobs.notify import clerks
             clerks.warn(*_state["clerks"])      # until someone is named, the problems report reaches no one
         raise
     except DubanError as exc:

@@ -6,20 +6,20 @@ from pathlib import Path
 
 from rich.table import Table
 
-from duban.workbooks.commandline import folder_arg
-from duban.workbooks.flags import FLAGS
-from duban.workbooks.schema import Role
+from duban.workbooks.share.commandline import folder_arg
+from duban.workbooks.model.flags import FLAGS
+from duban.workbooks.model.schema import Role
 
 from duban.jobs import rules
 from duban.jobs.check import _row_problems
-from duban.jobs.errors import DubanError
-from duban.jobs.journal import Journal
-from duban.jobs.report import escape, out
+from duban.workbooks.model.errors import DubanError
+from duban.jobs.state.journal import Journal
+from duban.jobs.terminal.report import escape, out
 from duban.jobs.rules.base import plural, timed
 from duban.jobs.rules.progress import last_update_deadline
-from duban.jobs.escalation import Reach
+from duban.jobs.notify.escalation import Reach
 from duban.jobs.validate import read_folder
-from duban.jobs.workcal import from_settings
+from duban.jobs.time.workcal import from_settings
 
 
 TEXT = {

@@ -8,17 +8,17 @@ from contextlib import closing, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 
-from duban.workbooks import demo as demo_data
-from duban.workbooks.discover import CONSOLE_MODULE, CONSOLE_NAME
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.files import replacing
-from duban.workbooks.template import write_workbook
-from duban.workbooks.writeback import lock_holder
+from duban.workbooks.make import demo as demo_data
+from duban.workbooks.share.discover import CONSOLE_MODULE, CONSOLE_NAME
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.share.files import replacing
+from duban.workbooks.make.template import write_workbook
+from duban.workbooks.write.writeback import lock_holder
 
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.check import run_lock
-from duban.jobs.errors import ConfigError, UsageError
-from duban.jobs.journal import SCHEMA as JOURNAL_SCHEMA
+from duban.workbooks.model.errors import ConfigError, UsageError
+from duban.jobs.state.journal import SCHEMA as JOURNAL_SCHEMA
 
 REPLACED = ".duban/replaced"     # where --force keeps what it replaced, one folder per run
 

@@ -22,15 +22,15 @@ from pathlib import Path
 from duban.mailer import Address, Mail, MailQueue, build, from_settings
 from duban.mailer.queue import DeliveryReport
 from duban.mailer.render import Share, render
-from duban.workbooks.commandline import folder_arg
-from duban.workbooks.directory import Directory
-from duban.workbooks.problems import Problem
+from duban.workbooks.share.commandline import folder_arg
+from duban.workbooks.model.directory import Directory
+from duban.workbooks.model.problems import Problem
 
-from duban.jobs import notify
+from duban.jobs.notify import router as notify
 from duban.jobs.check import CheckReport, check_folder, run_lock
-from duban.jobs.ledger import Ledger
-from duban.jobs.notify import Notice, Source
-from duban.jobs.workcal import from_settings as calendar_from
+from duban.jobs.notify.ledger import Ledger
+from duban.jobs.notify.router import Notice, Source
+from duban.jobs.time.workcal import from_settings as calendar_from
 
 
 @dataclass
@@ -260,5 +260,5 @@ def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path)
 
 def _error(error: str | None) -> dict:
     """A problem's {error} in both languages: the mailer writes English (mailreport.error_text)."""
-    from duban.jobs.mailreport import error_text
+    from duban.jobs.terminal.mail import error_text
     return {"zh": error_text(error or "?", "zh"), "en": error or "?"}

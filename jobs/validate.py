@@ -7,15 +7,15 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from duban.workbooks import midsave
-from duban.workbooks.batch import cyclic_gc_paused
-from duban.workbooks.directory import Directory, crosscheck, duplicates
-from duban.workbooks.discover import find_workbooks
-from duban.workbooks.errorcells import mark_formula_errors
-from duban.workbooks.problems import Problem
-from duban.workbooks.reader import read_workbook
-from duban.workbooks.records import WorkbookRead
-from duban.workbooks.writeback import Fingerprint
+from duban.workbooks.read import midsave
+from duban.workbooks.share.batch import cyclic_gc_paused
+from duban.workbooks.model.directory import Directory, crosscheck, duplicates
+from duban.workbooks.share.discover import find_workbooks
+from duban.workbooks.read.errorcells import mark_formula_errors
+from duban.workbooks.model.problems import Problem
+from duban.workbooks.read.reader import read_workbook
+from duban.workbooks.model.records import WorkbookRead
+from duban.workbooks.write.writeback import Fingerprint
 
 # An incremental-read cache (duban serve, one long process: jobs.serve.cache.ReadCache) that every
 # read_folder in this context uses; None (the default) reads every file every time.

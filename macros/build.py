@@ -28,8 +28,8 @@ import zipfile
 from importlib import metadata, util
 from pathlib import Path
 
-from duban.jobs.errors import DubanError
-from duban.workbooks.files import replacing, write_atomically
+from duban.workbooks.model.errors import DubanError
+from duban.workbooks.share.files import replacing, write_atomically
 
 from duban.macros import layout as L
 
@@ -104,7 +104,7 @@ def interpreter_settings(interpreter_win: str | None = None, interpreter_mac: st
 
 def console_language(folder: Path) -> str:
     """The folder's company language (duban.toml), zh when it has none."""
-    from duban.jobs import config
+    from duban.jobs.settings import config
     try:
         return config.load(folder)["company"]["language"] if (folder / config.CONFIG_NAME).exists() else "zh"
     except DubanError:

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from duban.jobs.errors import DubanError
+from duban.workbooks.model.errors import DubanError
 
 from duban.macros import layout as L
 from duban.macros.excel import Book, Excel, ExcelBusy, Sheet
@@ -216,7 +216,7 @@ def run(excel: Excel, book: Book, now: str | None = None) -> Result | None:
 
 def _outcome(ctx: Run, job: Callable[[], Result]) -> Result:
     """The job's Result, or one sentence for whatever stopped it: never a traceback dialog."""
-    from duban.workbooks.faults import translate
+    from duban.workbooks.share.faults import translate
 
     try:
         return job()
@@ -385,7 +385,7 @@ def _cell(value: Any) -> Any:
 
 
 def _progress(ctx: Run, key: str) -> Callable[[Path], None]:
-    from duban.workbooks.discover import find_workbooks
+    from duban.workbooks.share.discover import find_workbooks
 
     total = len(find_workbooks(ctx.folder))
     count = 0
@@ -424,7 +424,7 @@ def action_check(ctx: Run) -> Result:
 
 
 def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> Result:
-    from duban.jobs.report import flag_counts
+    from duban.jobs.terminal.report import flag_counts
 
     t = TEXT[lang]
     via = set(via_excel)
@@ -495,10 +495,10 @@ def selected_id(ctx: Run) -> str | None:
 
 
 def action_explain(ctx: Run) -> Result:
-    from duban.jobs import clock
+    from duban.jobs.time import clock
     from duban.jobs.cli import _settings
     from duban.jobs.explain import explain_row
-    from duban.jobs.report import out
+    from duban.jobs.terminal.report import out
 
     row_id = selected_id(ctx)
     if row_id is None:
@@ -545,8 +545,8 @@ def action_remind(ctx: Run) -> Result:
 
 
 def mail_result(run, lang: str, moment: datetime, sentence_first: str = "", folder: Path | str = "DIR") -> Result:
-    from duban.jobs.mailreport import error_text, setting_text
-    from duban.workbooks.commandline import folder_arg
+    from duban.jobs.terminal.mail import error_text, setting_text
+    from duban.workbooks.share.commandline import folder_arg
 
     t = TEXT[lang]
     rows = []

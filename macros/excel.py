@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from pathlib import Path, PureWindowsPath
 from typing import Any, Callable
 
-from duban.jobs.errors import DubanError
+from duban.workbooks.model.errors import DubanError
 
 Values = list[list[Any]]
 

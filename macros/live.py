@@ -29,12 +29,13 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from duban.workbooks import writeback
-from duban.workbooks.commit import copy_to_backups
-from duban.workbooks.meta import META_SHEET, NAMES_SHEET
-from duban.workbooks.paintrecord import RECORD_ROW
-from duban.workbooks.problems import col_letter
-from duban.workbooks.writeback import REFUSED, SKIPPED, WRITTEN, Fingerprint, Reason, WritePlan, WriteResult
+from duban.workbooks.write import writeback
+from duban.workbooks.write.commit import copy_to_backups
+from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET
+from duban.workbooks.write.paintrecord import RECORD_ROW
+from duban.workbooks.model.problems import col_letter
+from duban.workbooks.write.writeback import (
+    REFUSED, SKIPPED, WRITTEN, Fingerprint, Reason, WritePlan, WriteResult)
 
 from duban.macros.excel import Excel, ExcelBusy, Sheet, is_busy_error
 

@@ -16,7 +16,7 @@ from email.headerregistry import Address as HeaderAddress
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from duban.workbooks.errors import DubanError
+from duban.workbooks.model.errors import DubanError
 
 KINDS = ("digest", "escalation", "alert", "problems", "notice", "summary")
 # 7bit: bodies go out as base64/quoted-printable, so no server needs 8BITMIME or SMTPUTF8.

@@ -9,7 +9,7 @@ Every kind a rule applies to has a sentence that names only columns that kind ha
 """
 from __future__ import annotations
 
-from duban.workbooks.kinds import KINDS
+from duban.workbooks.model.kinds import KINDS
 
 _DONE_TASK = ("完成后把{c[status]}改为{s[done]}；赶不上期限时，请与发起人商定新的{c[due]}，并在{c[note]}写明原因。",
               "When it is done, set {c[status]} to {s[done]}. If it cannot be done in time, agree a new {c[due]} "

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-from duban.workbooks.statedb import connect
+from duban.workbooks.share.statedb import connect
 
 from duban.mailer.message import Mail, clean, recipients
 from duban.mailer.transports import (

@@ -25,10 +25,10 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from duban.workbooks.commandline import folder_arg
-from duban.workbooks.flags import FLAGS, PALETTE
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.schema import Role
+from duban.workbooks.share.commandline import folder_arg
+from duban.workbooks.model.flags import FLAGS, PALETTE
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.model.schema import Role
 
 from duban.mailer.message import BIDI_CONTROLS, CONTROLS, plain
 from duban.mailer.nextsteps import helping_step, next_step

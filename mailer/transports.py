@@ -26,8 +26,8 @@ from typing import Callable, Protocol
 
 import yagmail
 
-from duban.workbooks.errors import ConfigError
-from duban.workbooks.files import write_atomically
+from duban.workbooks.model.errors import ConfigError
+from duban.workbooks.share.files import write_atomically
 
 from duban.mailer.message import POLICY
 

@@ -15,11 +15,11 @@ import openpyxl
 import python_calamine as calamine
 from openpyxl.utils import get_column_letter
 
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.check import check_folder
-from duban.workbooks import package
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.template import write_workbook
+from duban.workbooks.xlsx import package
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.make.template import write_workbook
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))   # a Monday
 TASKS = KINDS["tasks"]

@@ -17,12 +17,12 @@ from books import NOW, settings, task
 from duban.jobs.check import MAX_CELL, alerts_text, check_folder
 from duban.jobs.remind import remind
 from duban.jobs.rules.base import Flag
-from duban.workbooks import package
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.template import write_workbook
+from duban.workbooks.xlsx import package
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.make.template import write_workbook
 
 from test_cli import GOOD_ROWS, TASKS, write_tasks
-from duban.workbooks.problems import col_letter
+from duban.workbooks.model.problems import col_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
@@ -156,7 +156,7 @@ def test_the_row_says_so_in_its_alerts_cell_and_the_english_sentence_reads(tmp_p
 
 
 def test_an_error_given_as_text_is_a_formula_error_too():
-    from duban.workbooks.parse import Issue, converter
+    from duban.workbooks.read.parse import Issue, converter
     for key in ("due", "status", "owner", "progress"):
         found = converter(TASKS.column(key), NOW.date())(" #N/A ")
         assert isinstance(found, Issue) and found.code == "formula-error" and found.value is None, key
@@ -272,7 +272,7 @@ def test_explain_says_the_same_as_the_alerts_cell(tmp_path):
 
 
 def test_error_cells_are_found_in_any_quote_style_and_across_read_chunks(tmp_path, monkeypatch):
-    from duban.workbooks import errorcells
+    from duban.workbooks.read import errorcells
     path = _with_error_cells(tmp_path / "任务跟进表.xlsx")
     with zipfile.ZipFile(path) as zf:
         parts = [(info, zf.read(info)) for info in zf.infolist()]

@@ -12,15 +12,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from duban.jobs import config, workcal
+from duban.jobs.settings import config
+from duban.jobs.time import workcal
 from duban.jobs.check import check_folder
-from duban.jobs.report import printable
-from duban.jobs.workcal import WorkCalendar
-from duban.workbooks.parse import DateParser, Issue
-from duban.workbooks.reader import read_workbook
+from duban.jobs.terminal.report import printable
+from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.read.parse import DateParser, Issue
+from duban.workbooks.read.reader import read_workbook
 
 from test_cli import DUE, GOOD_ROWS, TASKS, write_tasks
-from duban.workbooks.problems import col_letter
+from duban.workbooks.model.problems import col_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"

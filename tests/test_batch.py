@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from duban.workbooks.batch import cyclic_gc_paused, quick_gil_handoff
+from duban.workbooks.share.batch import cyclic_gc_paused, quick_gil_handoff
 
 
 def test_the_cyclic_collector_is_paused_then_restored():

@@ -13,8 +13,8 @@ import pytest
 import typer
 
 from duban.jobs.cli import app
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.problems import col_letter
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.model.problems import col_letter
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = KINDS["tasks"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from duban.jobs import config
-from duban.jobs.errors import ConfigError
-from duban.jobs.workcal import from_settings
+from duban.jobs.settings import config
+from duban.workbooks.model.errors import ConfigError
+from duban.jobs.time.workcal import from_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"

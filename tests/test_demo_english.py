@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 
 from books import cli
-from duban.workbooks import demo
-from duban.workbooks.kinds import KINDS
+from duban.workbooks.make import demo
+from duban.workbooks.model.kinds import KINDS
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 
@@ -70,7 +70,7 @@ def test_a_chinese_mail_about_a_hand_made_english_workbook_quotes_its_own_header
     step names "DUE" and "PROGRESS NOTE", the cells they will look for, not the template's words."""
     from openpyxl import Workbook
 
-    from duban.workbooks.template import write_workbook
+    from duban.workbooks.make.template import write_workbook
 
     write_workbook("directory", tmp_path / KINDS["directory"].filename("zh"), rows=[
         {"name": "张伟", "department": "市场部", "email": "zhangwei@example.com", "dept_head": "yes", "language": "zh"}])

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import openpyxl
 
-from duban.workbooks.directory import ranked
-from duban.workbooks.problems import col_letter
-from duban.workbooks.kinds import DIRECTORY
+from duban.workbooks.model.directory import ranked
+from duban.workbooks.model.problems import col_letter
+from duban.workbooks.model.kinds import DIRECTORY
 
 from test_bad_input import duban
 
@@ -66,7 +66,7 @@ def test_a_contact_list_does_not_redirect_mail_and_the_duplicate_is_filed_on_it(
 
 def test_the_directory_most_clearly_a_directory_ranks_first(tmp_path):
     """More of its columns first; then the shallower path and the template's own name."""
-    from duban.workbooks.reader import read_workbook
+    from duban.workbooks.read.reader import read_workbook
     from books import NOW
 
     folder = demo(tmp_path / "share")

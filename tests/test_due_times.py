@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 from openpyxl import load_workbook
 
 from books import cli
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.rules import Context, deadlines, evaluate
-from duban.jobs.workcal import WorkCalendar
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.records import make_record
-from duban.workbooks.template import write_workbook
+from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.model.records import make_record
+from duban.workbooks.make.template import write_workbook
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = config.defaults()["rules"]
@@ -105,7 +105,7 @@ def test_check_paints_a_passed_eta_red_the_same_evening(tmp_path):
 
 
 def test_the_templates_own_colouring_turns_a_passed_eta_red_between_checks():
-    from duban.workbooks.template import status_colour_rules
+    from duban.workbooks.make.template import status_colour_rules
     [(incident_rule, colour), *_] = status_colour_rules(KINDS["incidents"])
     assert colour == "red" and "<NOW()" in incident_rule and "MOD(" in incident_rule
     [(task_rule, _), *_] = status_colour_rules(KINDS["tasks"])

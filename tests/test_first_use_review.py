@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 
 import lo
 from books import cli
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.template import write_workbook
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.make.template import write_workbook
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 

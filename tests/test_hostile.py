@@ -19,9 +19,9 @@ import pytest
 from msoffcrypto.format.ooxml import OOXMLFile
 
 import lo
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.validate import read_folder
-from duban.workbooks.kinds import KINDS
+from duban.workbooks.model.kinds import KINDS
 
 TODAY = date(2026, 11, 23)
 TASKS = KINDS["tasks"]

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import python_calamine as calamine
 
 from books import cli
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.init import init_folder
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -46,7 +46,7 @@ def test_the_message_for_a_missing_xlwings_names_the_wheel(monkeypatch):
 
     import pytest
 
-    from duban.jobs.errors import DubanError
+    from duban.workbooks.model.errors import DubanError
     from duban.macros import build
 
     monkeypatch.setitem(sys.modules, "xlwings", None)       # as for a Python where it is not installed

@@ -14,7 +14,7 @@ import pytest
 from books import NOW, settings
 from duban.jobs.check import check_folder
 from test_cli import duban
-from duban.workbooks.reader import read_workbook
+from duban.workbooks.read.reader import read_workbook
 
 TODAY = date(2026, 11, 23)
 

@@ -15,13 +15,13 @@ from python_calamine import CalamineWorkbook
 
 import lo
 from books import cli
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.explain import TEXT as EXPLAIN_TEXT
 from duban.jobs.init import init_folder
 from duban.macros import console, layout as L
 from duban.macros.build import interpreter_settings, vba_project, write_console, xlwings_dir
 from duban.macros.fake import FakeExcel
-from duban.workbooks.discover import find_workbooks
+from duban.workbooks.share.discover import find_workbooks
 
 NOW = "2026-11-23T09:00"
 TODAY = date(2026, 11, 23)

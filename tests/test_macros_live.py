@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from duban.jobs import clock, config
+from duban.jobs.time import clock
+from duban.jobs.settings import config
 from duban.jobs.check import check_folder
 from duban.jobs.init import init_folder
 from duban.macros import console, layout as L
 from duban.macros.excel import ExcelBusy
 from duban.macros.fake import FakeExcel, FakeSheet
 from duban.macros.live import LiveApplier, _paint, colours_of
-from duban.workbooks.flags import PALETTE
-from duban.workbooks.writeback import Paint
+from duban.workbooks.model.flags import PALETTE
+from duban.workbooks.write.writeback import Paint
 
 NOW = "2026-11-23T09:00"
 TASKS = "任务跟进表.xlsx"

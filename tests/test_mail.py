@@ -12,8 +12,8 @@ from pathlib import Path
 from books import NOW, cli, settings, task, user_edit, col
 from duban.jobs.remind import alert, remind, retry
 from smtp_server import SmtpServer
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.template import write_workbook
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.make.template import write_workbook
 
 MORNING = NOW.replace(minute=30)                  # Monday 2026-11-23 09:30, office hours
 EVENING = NOW.replace(hour=20)                    # Monday 20:00

@@ -19,9 +19,9 @@ from duban.jobs.cli import app
 from duban.jobs.remind import alert, remind
 from duban.mailer.nextsteps import NEXT_STEPS, next_step, template
 from duban.mailer.render import Share, duration
-from duban.workbooks.flags import FLAGS
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.template import write_workbook
+from duban.workbooks.model.flags import FLAGS
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.make.template import write_workbook
 
 MORNING = NOW.replace(minute=30)                               # Monday 2026-11-23 09:30
 UNC = "\\\\fileserver\\督办"
@@ -373,7 +373,7 @@ def test_remind_says_where_the_mail_went(tmp_path):
 def refusing(monkeypatch):
     """Every workbook write refused, as the write's own check refuses a file it cannot verify."""
     from duban.jobs import check
-    from duban.workbooks.writeback import REFUSED, Reason, WriteResult
+    from duban.workbooks.write.writeback import REFUSED, Reason, WriteResult
 
     monkeypatch.setattr(check, "apply", lambda *a, **kw: WriteResult(REFUSED, Reason.of("damaged", error="verify failed")))
 
@@ -399,7 +399,7 @@ def test_a_refused_write_is_shown_in_red_exits_1_and_reaches_the_clerks(tmp_path
 
 def test_the_red_is_red(tmp_path, refusing, monkeypatch):
     """rich prints the refusal in red where the terminal shows colour."""
-    from duban.jobs import report
+    from duban.jobs.terminal import report
     from rich.console import Console
     import io
 

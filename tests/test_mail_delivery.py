@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from duban.jobs import config
-from duban.jobs.errors import ConfigError
-from duban.jobs.journal import Journal
+from duban.jobs.settings import config
+from duban.workbooks.model.errors import ConfigError
+from duban.jobs.state.journal import Journal
 from duban.mailer import (
     Address, BadAddress, Mail, MailQueue, OutboxTransport, RateLimiter, SmtpTransport, TemporaryFailure,
     build, from_settings, recipients)

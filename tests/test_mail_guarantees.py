@@ -20,7 +20,7 @@ import pytest
 
 from books import NOW, ROOT, cli, settings, task
 from duban.jobs.check import check_folder, run_lock
-from duban.jobs.errors import DubanError
+from duban.workbooks.model.errors import DubanError
 from duban.jobs.remind import alert, remind, retry
 from duban.mailer import Address, MailQueue, SmtpTransport
 from duban.mailer.queue import BACKOFF
@@ -28,8 +28,8 @@ from smtp_server import SmtpServer
 from test_mail import MORNING, PEOPLE, TASKS, smtp_settings, text_of
 from test_mail_delivery import LI, WANG, digest, enqueue
 from test_mail_delivery import settings as delivery_settings
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.template import write_workbook
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.make.template import write_workbook
 
 LIU = ("刘洋", "市场部", "liu.yang@example.com", "no", "zh")      # greylisted: 451 on the first RCPT, then accepted
 WU = ("吴刚", "市场部", "wu.gang@example.com", "no", "zh")         # refused: 550 always
@@ -145,7 +145,7 @@ def test_remind_across_two_runs_with_a_greylisted_and_a_refused_recipient(tmp_pa
 HOLDER = """
 import sys, time
 from pathlib import Path
-from jobs import config
+from duban.jobs.settings import config
 from duban.jobs.check import run_lock
 folder = Path(sys.argv[1])
 with run_lock(folder, config.load(folder), sys.argv[2]):
@@ -210,7 +210,7 @@ def test_after_the_wait_a_job_names_what_is_running_and_exits_non_zero(tmp_path)
 def lock_is_taken(folder: Path) -> bool:
     """Would another job have to wait? (a new open file: the run lock, an open-file-description
     record lock on Linux, conflicts even within this process)"""
-    from duban.jobs import locking
+    from duban.jobs.state import locking
     with open(folder / ".duban" / "check.lock", "a+") as fh:
         if not locking.try_lock(fh):
             return True

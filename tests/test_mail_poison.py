@@ -329,7 +329,7 @@ def test_serve_tells_its_admins_of_a_set_aside_mail(tmp_path):
     import io
     import sqlite3
 
-    from duban.jobs import config
+    from duban.jobs.settings import config
     from duban.jobs.serve.loop import Serve
 
     settings = config.defaults()

@@ -166,8 +166,8 @@ def test_an_english_reader_is_told_why_in_english(tmp_path):
     rows = [r if r["name"] != "赵敏" else {**r, "language": "en"} for r in test_mail.directory_rows()]
     folder = test_mail.make_folder(tmp_path, [task("渠道费用确认", owner="张伟", due=date(2026, 11, 17),
                                                    status="blocked", help_from="财务部", note="等财务审批")])
-    from duban.workbooks.template import write_workbook
-    from duban.workbooks.kinds import KINDS
+    from duban.workbooks.make.template import write_workbook
+    from duban.workbooks.model.kinds import KINDS
     write_workbook("directory", folder / KINDS["directory"].filename("zh"), rows=rows)
     remind(folder, config(), MORNING)
     text = text_of(mail_to(folder, "赵敏", "Escalation"))
@@ -186,10 +186,10 @@ def test_a_blocked_next_step_names_the_department_filled_in(escalated):
 
 # ---- §11 a one-person cell names only columns its own workbook has ------------------------------------------
 def test_two_names_in_a_one_person_cell_are_told_where_the_others_go_only_where_that_column_exists(tmp_path):
-    from duban.workbooks.kinds import KINDS
-    from duban.workbooks.reader import read_workbook
-    from duban.workbooks.schema import ColumnType
-    from duban.workbooks.template import write_workbook
+    from duban.workbooks.model.kinds import KINDS
+    from duban.workbooks.read.reader import read_workbook
+    from duban.workbooks.model.schema import ColumnType
+    from duban.workbooks.make.template import write_workbook
 
     seen = {}
     for kind in KINDS.values():
@@ -242,8 +242,8 @@ SINGULAR_VERBS = {"is", "was", "has", "does"}
 def test_english_mail_never_puts_a_plural_after_one(tmp_path):
     """Everyone reads English; one of everything: a late task, an incident with its report late, a
     meeting without minutes. The month's review, the digests, the escalation and the problems report."""
-    from duban.workbooks.kinds import KINDS
-    from duban.workbooks.template import write_workbook
+    from duban.workbooks.model.kinds import KINDS
+    from duban.workbooks.make.template import write_workbook
     from duban.jobs.check import check_folder
     from duban.jobs.summary.job import summary
     import test_mail_content as content
@@ -280,7 +280,7 @@ def test_english_mail_never_puts_a_plural_after_one(tmp_path):
 def test_no_english_problem_text_puts_a_plural_after_one():
     """Every problem the clerks' report can carry, with 1 for every number in it (but the header search's
     depth, [reader] scan_rows, which is never 1)."""
-    from duban.workbooks.problems import CATALOGUE
+    from duban.workbooks.model.problems import CATALOGUE
 
     class One(dict):
         def __missing__(self, key):

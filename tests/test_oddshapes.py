@@ -15,10 +15,10 @@ from lxml import etree
 
 import lo
 from test_realbooks import DATA, PAINTS, ROWS_AFTER, SHEET, fill, fixture, part, parts, rows, write
-from duban.workbooks.flags import PALETTE
-from duban.workbooks.sheetxml import Ambiguous, CellEdit, patch_sheet
-from duban.workbooks.stylebook import ORDER
-from duban.workbooks.writeback import REFUSED, WRITTEN
+from duban.workbooks.model.flags import PALETTE
+from duban.workbooks.xlsx.sheetxml import Ambiguous, CellEdit, patch_sheet
+from duban.workbooks.xlsx.stylebook import ORDER
+from duban.workbooks.write.writeback import REFUSED, WRITTEN
 
 SHAPES = ["single_quotes", "lowercase_refs", "duplicate_rows", "partial_styles", "dangling_font"]
 RED_FONT = PALETTE["red"].font

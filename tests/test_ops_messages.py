@@ -134,7 +134,7 @@ def test_ssl_against_a_plain_server_says_to_try_starttls(tmp_path, smtp_server, 
 
 # ---- jobs run by hand in `duban status` --------------------------------------------------------------
 def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
-    from duban.jobs import config
+    from duban.jobs.settings import config
     from duban.jobs.check import run_lock
     from duban.jobs.serve.runs import Runs
 

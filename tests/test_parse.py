@@ -3,8 +3,8 @@ from datetime import date, datetime
 
 import pytest
 
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.parse import (
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.read.parse import (
     Issue, choice_parser, converter, norm, parse_people, parse_percent, parse_person)
 
 TODAY = date(2026, 11, 23)

@@ -17,9 +17,9 @@ import lo
 from books import NOW, check, cli, settings, sheet_xml
 from duban.jobs.check import alerts_text, check_folder
 from duban.jobs.rules.base import Flag
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.schema import Role
-from duban.workbooks.template import stamp_cell, wraps, write_workbook
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.model.schema import Role
+from duban.workbooks.make.template import stamp_cell, wraps, write_workbook
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")
@@ -151,7 +151,7 @@ def test_libreoffice_prints_every_alert_whole_and_when_it_was_checked(tmp_path, 
 
 
 def test_a_row_grows_for_a_long_alert_but_never_shrinks_nor_overrides_a_height_set_by_hand():
-    from duban.workbooks.sheetxml import CellEdit, patch_sheet
+    from duban.workbooks.xlsx.sheetxml import CellEdit, patch_sheet
 
     long = "逾期6天（已满3个工作日，已升级）；12-04 17:00前未更新进度（上次2026-11-21）"
     sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

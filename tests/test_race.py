@@ -22,12 +22,13 @@ import pytest
 from books import (BOOK, NOW, ROOT, check, col, column_values, make_book, settings, style_index, task,
                    user_edit)
 from duban.jobs.check import check_folder
-from duban.jobs.journal import Journal
-from duban.workbooks import commit, package
-from duban.workbooks.commit import AFTER, RESCUED, TAKEN_BACK, aside_of, recover, temp_of
-from duban.workbooks.reader import read_workbook, scan_back
-from duban.workbooks.stylebook import StyleBook
-from duban.workbooks.writeback import Fingerprint, WritePlan, apply
+from duban.jobs.state.journal import Journal
+from duban.workbooks.write import commit
+from duban.workbooks.xlsx import package
+from duban.workbooks.write.commit import AFTER, RESCUED, TAKEN_BACK, aside_of, recover, temp_of
+from duban.workbooks.read.reader import read_workbook, scan_back
+from duban.workbooks.xlsx.stylebook import StyleBook
+from duban.workbooks.write.writeback import Fingerprint, WritePlan, apply
 
 ID, STATUS = col("id"), col("status")
 

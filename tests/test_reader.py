@@ -4,8 +4,8 @@ from datetime import date
 import openpyxl
 import pytest
 
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.reader import read_workbook
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.read.reader import read_workbook
 
 TODAY = date(2026, 11, 23)
 TASKS = KINDS["tasks"]
@@ -146,7 +146,7 @@ def test_a_second_duban_table_on_another_sheet_is_reported_not_ignored(tmp_path,
 
 
 def test_a_template_workbook_has_no_second_table(tmp_path):
-    from duban.workbooks.template import write_workbook
+    from duban.workbooks.make.template import write_workbook
     for key in KINDS:
         read = read_workbook(write_workbook(key, tmp_path / f"{key}.xlsx", lang="zh", rows=[]), TODAY)
         assert "second-table" not in codes(read), key

@@ -17,10 +17,11 @@ from lxml import etree
 import lo
 from books import NOW, check, settings
 from duban.jobs.check import check_folder
-from duban.workbooks import safety, writeback
-from duban.workbooks.flags import PALETTE
-from duban.workbooks.reader import read_workbook, scan_back
-from duban.workbooks.writeback import REFUSED, WRITTEN, Fingerprint, Paint, WritePlan, apply
+from duban.workbooks.xlsx import safety
+from duban.workbooks.write import writeback
+from duban.workbooks.model.flags import PALETTE
+from duban.workbooks.read.reader import read_workbook, scan_back
+from duban.workbooks.write.writeback import REFUSED, WRITTEN, Fingerprint, Paint, WritePlan, apply
 
 DATA = Path(__file__).resolve().parent / "data"
 SHEET = "任务跟进表"

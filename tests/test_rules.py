@@ -4,12 +4,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.rules import Context, RowHistory, evaluate
 from duban.jobs.rules import customers, deadlines, progress, sla
-from duban.jobs.workcal import WorkCalendar
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.records import make_record
+from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.model.records import make_record
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = config.defaults()["rules"]
@@ -198,8 +198,8 @@ def test_done_row_gets_only_the_green_flag():
 
 # ---- data problems: the Alerts cell says what validate knows ---------------------------------------
 def _problem(code, column=None, value=None, **params):
-    from duban.workbooks.problems import Problem
-    from duban.workbooks.kinds import KINDS as K
+    from duban.workbooks.model.problems import Problem
+    from duban.workbooks.model.kinds import KINDS as K
     if column:
         col = K["tasks"].column(column)
         params.setdefault("column", {"zh": col.zh, "en": col.en})
@@ -241,7 +241,7 @@ def test_data_problem_alert_leaves_the_advice_to_the_problems_report_and_joins_s
 def test_rules_apply_to_the_kinds_their_flag_types_declare():
     """One source: the flags a Guide sheet lists are the rules the check runs on that kind."""
     from duban.jobs.rules import rules_for
-    from duban.workbooks.flags import flags_for
+    from duban.workbooks.model.flags import flags_for
     for kind in KINDS.values():
         assert {r.__name__ for r in rules_for(kind)} == {f.code for f in flags_for(kind)}
     assert {f.code for f in flags_for(KINDS["raci"])} == {"data_problem"}

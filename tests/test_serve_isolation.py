@@ -8,7 +8,7 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.serve.execute import ProcessExecutor
 from duban.jobs.serve.loop import Serve
 

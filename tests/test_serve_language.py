@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from books import cli
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.init import init_folder
 from duban.jobs.serve.loop import Serve
 from duban.jobs.serve.runs import Runs

@@ -13,7 +13,8 @@ import pytest
 
 from books import ROOT, cli
 from duban.jobs.init import init_folder
-from duban.jobs import config, clock
+from duban.jobs.settings import config
+from duban.jobs.time import clock
 
 SCHEDULE = """
 [schedule]

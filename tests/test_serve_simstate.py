@@ -9,7 +9,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from books import cli
-from duban.jobs import clock, config
+from duban.jobs.time import clock
+from duban.jobs.settings import config
 from duban.jobs.init import init_folder
 from duban.jobs.serve.loop import Serve
 from duban.jobs.serve.runs import Runs

@@ -25,12 +25,12 @@ from books import BOOK, NOW, ROOT, check, col, column_values, make_book, setting
 from duban.jobs.check import check_folder
 from duban.jobs.remind import remind
 from duban.jobs.validate import read_folder
-from duban.workbooks import commit
-from duban.workbooks.discover import find_workbooks
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.reader import read_workbook
-from duban.workbooks.template import write_workbook
-from duban.workbooks.writeback import Fingerprint, WritePlan, apply
+from duban.workbooks.write import commit
+from duban.workbooks.share.discover import find_workbooks
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.read.reader import read_workbook
+from duban.workbooks.make.template import write_workbook
+from duban.workbooks.write.writeback import Fingerprint, WritePlan, apply
 
 ID, STATUS = col("id"), col("status")
 as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,

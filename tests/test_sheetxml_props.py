@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
-from duban.workbooks.sheetxml import CellEdit, col_letters, col_number, patch_sheet
+from duban.workbooks.xlsx.sheetxml import CellEdit, col_letters, col_number, patch_sheet
 
 
 @dataclass

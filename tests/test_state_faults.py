@@ -21,12 +21,12 @@ from pathlib import Path
 import pytest
 
 from books import ROOT, cli
-from duban.jobs import config
+from duban.jobs.settings import config
 from duban.jobs.check import run_lock
-from duban.jobs.errors import DubanError
+from duban.workbooks.model.errors import DubanError
 from duban.jobs.init import init_folder
-from duban.workbooks import statedb
-from duban.workbooks.files import replacing
+from duban.workbooks.share import statedb
+from duban.workbooks.share.files import replacing
 
 NOW = "2026-11-23T09:00"
 SCHEMA = "CREATE TABLE IF NOT EXISTS t (x INTEGER);"
@@ -252,8 +252,8 @@ def test_a_fresh_state_db_uses_the_rollback_journal_not_wal(tmp_path):
 HOLD = """
 import sys, time
 from pathlib import Path
-from jobs import config
-from jobs.check import run_lock
+from duban.jobs.settings import config
+from duban.jobs.check import run_lock
 folder = Path(sys.argv[1])
 with run_lock(folder, config.load(folder), "check"):
     print("locked", flush=True)

@@ -14,7 +14,7 @@ import openpyxl
 
 from books import BOOK, NOW, SHEET, check, col, look, make_book, task, user_edit
 from duban.jobs.check import check_folder
-from duban.jobs.colours import PALETTE
+from duban.jobs.settings.colours import PALETTE
 from books import settings
 
 STATUS, DUE = col("status"), col("due")
@@ -104,7 +104,7 @@ def test_a_renamed_workbook_loses_no_colour_and_keeps_its_history(tmp_path):
     assert con.execute("SELECT COUNT(*) FROM rows WHERE workbook=?", (BOOK,)).fetchone()[0] == 0
     assert con.execute("SELECT COUNT(*) FROM rows WHERE workbook=? AND deleted_at IS NULL",
                        (result.relpath,)).fetchone()[0] == 15
-    from duban.jobs.journal import Journal
+    from duban.jobs.state.journal import Journal
     journal = Journal(state_db(tmp_path))
     try:
         kinds = [e["event"] for e in journal.events("T-000001")]
@@ -218,7 +218,7 @@ def test_the_clerks_hear_of_a_gone_workbook_once(tmp_path):
     from test_mail import MORNING, make_folder
 
     from duban.jobs.remind import remind
-    from duban.workbooks.kinds import KINDS
+    from duban.workbooks.model.kinds import KINDS
 
     folder = make_folder(tmp_path)
     config = settings()

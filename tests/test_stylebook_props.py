@@ -8,9 +8,9 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
-from duban.workbooks import package
-from duban.workbooks.flags import PALETTE
-from duban.workbooks.stylebook import ORDER, StyleBook, _c14n, fill_xml
+from duban.workbooks.xlsx import package
+from duban.workbooks.model.flags import PALETTE
+from duban.workbooks.xlsx.stylebook import ORDER, StyleBook, _c14n, fill_xml
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 SECTIONS = {

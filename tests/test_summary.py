@@ -18,9 +18,9 @@ import lo
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.figures import JSON_KEYS
 from duban.jobs.summary.job import summary
-from duban.jobs.summary.output import summary_json
+from duban.jobs.terminal.summary import summary_json
 from duban.jobs.summary.store import SummaryStore
-from duban.jobs.workcal import from_settings
+from duban.jobs.time.workcal import from_settings
 from duban.mailer import MailQueue
 from summary_history import TZ, History, at, settings
 

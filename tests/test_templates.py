@@ -12,15 +12,16 @@ import pytest
 from openpyxl import load_workbook
 
 import lo
-from duban.jobs.errors import UsageError
+from duban.workbooks.model.errors import UsageError
 from duban.jobs.init import init_folder
-from duban.workbooks import demo, meta
-from duban.workbooks.flags import FLAGS, PALETTE, flags_for
-from duban.workbooks.guide import SHEET as GUIDE
-from duban.workbooks.kinds import KINDS, PROGRESS_STEPS
-from duban.workbooks.schema import SCHEMA_VERSION, ColumnType as T, Role
-from duban.workbooks.styles import FONT_NAME
-from duban.workbooks.template import LAST_ROW, replacing, stamp_cell, write_workbook
+from duban.workbooks.make import demo
+from duban.workbooks.model import meta
+from duban.workbooks.model.flags import FLAGS, PALETTE, flags_for
+from duban.workbooks.make.guide import SHEET as GUIDE
+from duban.workbooks.model.kinds import KINDS, PROGRESS_STEPS
+from duban.workbooks.model.schema import SCHEMA_VERSION, ColumnType as T, Role
+from duban.workbooks.make.styles import FONT_NAME
+from duban.workbooks.make.template import LAST_ROW, replacing, stamp_cell, write_workbook
 
 LANGS = ("zh", "en")
 CASES = [(k, lang) for k in KINDS for lang in LANGS]
@@ -434,7 +435,7 @@ def test_demo_through_check_fires_every_flag_and_only_the_declared_problems(tmp_
     """Integration with the reader and rules (jobs.check): the demo shows every flag type."""
     from zoneinfo import ZoneInfo
 
-    from duban.jobs import config
+    from duban.jobs.settings import config
     from duban.jobs.check import check_folder
 
     now = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -485,7 +486,7 @@ def test_libreoffice_shows_dubans_colour_on_a_checked_status_cell_not_the_templa
     flag. The 已完成 row with a data problem is purple, not the template's done-green."""
     from zoneinfo import ZoneInfo
 
-    from duban.jobs import config
+    from duban.jobs.settings import config
     from duban.jobs.check import check_folder
 
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
@@ -542,7 +543,7 @@ def test_libreoffice_colours_the_status_live_only_while_alerts_is_empty(tmp_path
 def test_check_refreshes_the_department_list_beside_the_names(tmp_path):
     from zoneinfo import ZoneInfo
 
-    from duban.jobs import config
+    from duban.jobs.settings import config
     from duban.jobs.check import check_folder
 
     init_folder(tmp_path, demo=True, today=date(2026, 11, 23))

@@ -13,11 +13,11 @@ from test_summary_requests import ignored  # noqa: F401  (the fixture: a departm
 
 from duban.jobs.rules import customers
 from duban.jobs.rules import Context
-from duban.jobs.workcal import WorkCalendar
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.records import make_record
+from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.model.records import make_record
 
-from duban.jobs import config
+from duban.jobs.settings import config
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = "2026-11-28T16:56"

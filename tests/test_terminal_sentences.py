@@ -146,8 +146,8 @@ def test_a_refused_login_is_told_in_chinese_with_a_command_that_runs(tmp_path, s
 
 # ---- 4. every command a sentence advises names the folder and is accepted -----------------------------
 def test_the_mail_problems_in_the_clerks_report_advise_a_command_that_runs(tmp_path):
-    from duban.workbooks.commandline import folder_arg
-    from duban.workbooks.problems import Problem
+    from duban.workbooks.share.commandline import folder_arg
+    from duban.workbooks.model.problems import Problem
 
     folder = folder_with(tmp_path / "共享 盘")                # a folder with a space: quoted, still one argument
     for code in ("mail-given-up", "mail-refused", "mail-set-aside"):

@@ -4,9 +4,9 @@ from datetime import date, datetime
 
 import pytest
 
-from duban.workbooks.kinds import KINDS
-from duban.workbooks.parse import Issue, converter
-from duban.workbooks.problems import Problem
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.read.parse import Issue, converter
+from duban.workbooks.model.problems import Problem
 
 TODAY = date(2026, 11, 23)
 DUE = KINDS["tasks"].column("due")                  # a date column

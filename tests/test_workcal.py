@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 import holidays
 import pytest
 
-from duban.jobs import config
-from duban.jobs.errors import ConfigError
-from duban.jobs.workcal import WorkCalendar, from_settings
+from duban.jobs.settings import config
+from duban.workbooks.model.errors import ConfigError
+from duban.jobs.time.workcal import WorkCalendar, from_settings
 
 TZ = ZoneInfo("Asia/Shanghai")
 

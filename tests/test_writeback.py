@@ -27,14 +27,14 @@ import lo
 from books import (BOOK, NOW, SHEET, check, cells_xml, cli, col, look, make_book, owner_file, settings,
                    sheet_part, sheet_xml, style_index, task, user_edit, values)
 from duban.jobs.check import check_folder
-from duban.jobs.journal import Journal
-from duban.workbooks.discover import find_workbooks
-from duban.workbooks.flags import PALETTE
-from duban.workbooks.reader import read_workbook, scan_back
-from duban.workbooks.stylebook import StyleBook
-from duban.workbooks import package
-from duban.workbooks.writeback import Fingerprint, WritePlan, apply
-from duban.workbooks.commit import recover
+from duban.jobs.state.journal import Journal
+from duban.workbooks.share.discover import find_workbooks
+from duban.workbooks.model.flags import PALETTE
+from duban.workbooks.read.reader import read_workbook, scan_back
+from duban.workbooks.xlsx.stylebook import StyleBook
+from duban.workbooks.xlsx import package
+from duban.workbooks.write.writeback import Fingerprint, WritePlan, apply
+from duban.workbooks.write.commit import recover
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 ID, STATUS, ALERTS, DUE = col("id"), col("status"), col("alerts"), col("due")
@@ -575,7 +575,7 @@ def user_edit_prefixed(path: Path, ref: str, text: str) -> None:
 ], ids=["broken-xml", "lost-row"])
 def test_the_new_file_is_read_back_before_it_replaces_the_old(tmp_path, monkeypatch, damage, words):
     """A patcher bug is caught by the write's own check, without any extra `verify=`."""
-    from duban.workbooks import writeback
+    from duban.workbooks.write import writeback
     path = make_book(tmp_path, [task("写周报"), task("对账")])
     plan = plan_for(path, Fingerprint.of(path), **{f"{ID}2": "T-000001"})
     real = writeback.stream
@@ -616,8 +616,8 @@ def names_in(path: Path) -> list[str]:
 
 
 def directory_book(folder: Path, people: list[dict]) -> Path:
-    from duban.workbooks.kinds import KINDS
-    from duban.workbooks.template import write_workbook
+    from duban.workbooks.model.kinds import KINDS
+    from duban.workbooks.make.template import write_workbook
     return write_workbook("directory", folder / KINDS["directory"].filename("zh"), lang="zh", rows=people)
 
 
@@ -637,7 +637,7 @@ def test_person_lists_follow_the_directory(tmp_path):
 
 def test_a_broken_directory_leaves_the_person_lists_alone(tmp_path):
     book = make_book(tmp_path, [task("写周报")])
-    from duban.workbooks.kinds import KINDS
+    from duban.workbooks.model.kinds import KINDS
     (tmp_path / KINDS["directory"].filename("zh")).write_bytes(b"not a workbook")
     check_folder(tmp_path, settings(), NOW)
     assert names_in(book) == ["张伟", "李娜", "王芳"]

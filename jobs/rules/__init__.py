@@ -8,9 +8,9 @@ date, a status or an owner. Adding a rule is a flag type there and one line here
 """
 from __future__ import annotations
 
-from duban.workbooks.flags import FLAGS
-from duban.workbooks.records import Record
-from duban.workbooks.schema import Kind
+from duban.workbooks.model.flags import FLAGS
+from duban.workbooks.model.records import Record
+from duban.workbooks.model.schema import Kind
 
 from duban.jobs.rules import customers, deadlines, progress, sla
 from duban.jobs.rules.base import Context, Flag, RowHistory

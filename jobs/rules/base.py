@@ -6,12 +6,12 @@ from functools import cached_property
 from datetime import date, datetime, time
 from typing import Callable
 
-from duban.workbooks.flags import FLAGS, FlagType
-from duban.workbooks.problems import Problem
-from duban.workbooks.records import Record
-from duban.workbooks.schema import Role
+from duban.workbooks.model.flags import FLAGS, FlagType
+from duban.workbooks.model.problems import Problem
+from duban.workbooks.model.records import Record
+from duban.workbooks.model.schema import Role
 
-from duban.jobs.workcal import WorkCalendar
+from duban.jobs.time.workcal import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from duban.workbooks.records import Record
-from duban.workbooks.schema import Role
+from duban.workbooks.model.records import Record
+from duban.workbooks.model.schema import Role
 
 from duban.jobs.rules.base import Context, Flag, people
 

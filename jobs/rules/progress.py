@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
-from duban.workbooks.flags import FLAGS
-from duban.workbooks.problems import Problem, ProblemType
-from duban.workbooks.records import Record
-from duban.workbooks.schema import Role
+from duban.workbooks.model.flags import FLAGS
+from duban.workbooks.model.problems import Problem, ProblemType
+from duban.workbooks.model.records import Record
+from duban.workbooks.model.schema import Role
 
 from duban.jobs.rules.base import Context, Flag, people
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
-from duban.workbooks.records import WorkbookRead
+from duban.workbooks.model.records import WorkbookRead
 
 from duban.jobs.validate import READ_CACHE
 
@@ -71,7 +71,7 @@ class _UnchangedMemo:
         self.hits = 0
 
     def wrap(self, real):
-        from duban.workbooks import writeback
+        from duban.workbooks.write import writeback
 
         def apply(plan, *args, **kwargs):
             key = _plan_key(plan)

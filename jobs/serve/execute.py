@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from duban.workbooks.commandline import folder_arg
+from duban.workbooks.share.commandline import folder_arg
 
 from duban.jobs.serve.bilingual import pair
 from duban.jobs.serve.cache import ReadCache, Stopping
@@ -34,7 +34,7 @@ def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: boo
     except Stopping:
         return {"result": "interrupted", "error": "stopped before it finished (serve was asked to stop)"}
     except Exception as exc:  # noqa: BLE001 - isolation: one job's failure is a recorded result
-        from duban.workbooks.faults import translate
+        from duban.workbooks.share.faults import translate
         if (fault := translate(exc, near=folder)) is not None:    # a damaged state.db, a full disk: the sentence
             return {"result": "failed", "error": fault.en[:1000]}
         lines = traceback.format_exception(exc)
@@ -98,7 +98,7 @@ def _check_facts(report) -> dict:
 
 def _people(report) -> dict:
     """Name -> (email, language) from this run's directory: whom serve's own alerts can reach."""
-    from duban.workbooks.directory import Directory
+    from duban.workbooks.model.directory import Directory
     directory = Directory.from_reads([w.read for w in report.workbooks])
     return {p.name: (p.email, p.lang) for p in directory.people.values() if p.email}
 

@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from duban.workbooks.files import unique_suffix, write_atomically
+from duban.workbooks.share.files import unique_suffix, write_atomically
 
 from duban.jobs.serve.lock import LOCK_NAME, alive, read_lock
 

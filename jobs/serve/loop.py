@@ -29,9 +29,9 @@ from typing import Callable
 
 import schedule
 
-from duban.jobs import clock as job_clock
-from duban.jobs.errors import DubanError
-from duban.jobs.workcal import from_settings as calendar_from
+from duban.jobs.time import clock as job_clock
+from duban.workbooks.model.errors import DubanError
+from duban.jobs.time.workcal import from_settings as calendar_from
 from duban.jobs.serve import handoff, logs, selfalert
 from duban.jobs.serve.catchup import Decision, decide
 from duban.jobs.serve.clock import RealClock, SimClock
@@ -39,7 +39,7 @@ from duban.jobs.serve.execute import InlineExecutor, ProcessExecutor
 from duban.jobs.serve.lock import LockLost, ServeLock
 from duban.jobs.serve import simstate
 from duban.jobs.serve.runs import Runs
-from duban.jobs.serve.schedule import JobSpec, specs
+from duban.jobs.settings.schedule import JobSpec, specs
 
 WOKE_AFTER = 120          # seconds without a loop turn: the machine slept (or was suspended)
 
@@ -62,7 +62,7 @@ def stale_after(settings: dict) -> timedelta:
 
 def preview_line(lang: str, slot: datetime, kind: str, to: str, subject: str, items: int) -> str:
     """One mail a --dry-run would send, in the company language ("1 item", "3 items")."""
-    from duban.jobs.mailreport import TEXT as MAIL_TEXT
+    from duban.jobs.terminal.mail import TEXT as MAIL_TEXT
     label = MAIL_TEXT[lang].get(kind, kind)
     return PREVIEW[lang].format(slot=f"{slot:%Y-%m-%d %H:%M}", kind=label, to=to, subject=subject, n=items,
                                 items="item" if items == 1 else "items")

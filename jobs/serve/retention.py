@@ -12,7 +12,7 @@ from pathlib import Path
 
 from duban.mailer.queue import stamp
 
-from duban.jobs.state import connect
+from duban.workbooks.share.statedb import connect
 from duban.jobs.serve.runs import Runs
 
 

@@ -19,8 +19,8 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Iterator
 
-from duban.jobs.errors import DubanError
-from duban.jobs.state import connect
+from duban.workbooks.model.errors import DubanError
+from duban.workbooks.share.statedb import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS serve_runs (

@@ -17,9 +17,9 @@ from html import escape
 from pathlib import Path
 
 from duban.mailer import Address, Mail, MailQueue, build
-from duban.workbooks.commandline import folder_arg
+from duban.workbooks.share.commandline import folder_arg
 
-from duban.jobs.workcal import WorkCalendar
+from duban.jobs.time.workcal import WorkCalendar
 from duban.jobs.serve.bilingual import said
 from duban.jobs.serve.runs import Runs
 

@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from duban.jobs.errors import UsageError
+from duban.workbooks.model.errors import UsageError
 
 
 def command() -> list[str]:

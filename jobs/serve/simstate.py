@@ -13,7 +13,7 @@ import sqlite3
 from datetime import datetime
 from pathlib import Path
 
-from duban.jobs.errors import DubanError
+from duban.workbooks.model.errors import DubanError
 
 MARK = "simulated"
 

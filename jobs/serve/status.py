@@ -14,15 +14,16 @@ import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
 
-from duban.workbooks.commandline import folder_arg
+from duban.workbooks.share.commandline import folder_arg
 
-from duban.jobs import clock as job_clock, heldsaves
-from duban.jobs.workcal import from_settings as calendar_from
+from duban.jobs.time import clock as job_clock
+from duban.jobs.state import heldsaves
+from duban.jobs.time.workcal import from_settings as calendar_from
 from duban.jobs.serve.bilingual import said
 from duban.jobs.serve.lock import LOCK_NAME, alive, read_lock
 from duban.jobs.serve.loop import MISSED, stale_after
 from duban.jobs.serve.runs import Runs
-from duban.jobs.serve.schedule import specs
+from duban.jobs.settings.schedule import specs
 
 
 def _iso(t: datetime | None) -> str | None:
@@ -204,7 +205,7 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     if q["waiting"] and not s["running"]:     # only serve, the next job or a person sends it
         typer.secho(t["waiting_alone"].format(waiting=q["waiting"], folder=folder), fg="yellow")
     if q.get("setting_refused"):        # mail waits for a person to fix a setting: not retried by itself
-        from duban.jobs.mailreport import error_text as mail_error, setting_text
+        from duban.jobs.terminal.mail import error_text as mail_error, setting_text
         hold = q["setting_refused"]
         typer.secho(t["setting_refused"].format(**{**hold, "setting": setting_text(hold["setting"], lang),
                                                    "error": mail_error(hold["error"], lang), "folder": folder}),

@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from duban.workbooks.files import replacing
+from duban.workbooks.share.files import replacing
 
 from duban.jobs.summary.baseline import STOCK
 from duban.jobs.summary.figures import TOP_OVERDUE, Figures

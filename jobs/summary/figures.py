@@ -55,13 +55,13 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from duban.workbooks.directory import Directory
-from duban.workbooks.kinds import INCIDENT_STATUS, REQUEST_STATUS, WORK_STATUS
-from duban.workbooks.records import Record
-from duban.workbooks.schema import Role
+from duban.workbooks.model.directory import Directory
+from duban.workbooks.model.kinds import INCIDENT_STATUS, REQUEST_STATUS, WORK_STATUS
+from duban.workbooks.model.records import Record
+from duban.workbooks.model.schema import Role
 
 from duban.jobs.rules import Flag
-from duban.jobs.workcal import WorkCalendar
+from duban.jobs.time.workcal import WorkCalendar
 from duban.jobs.summary.period import Period
 
 KINDS = ("tasks", "projects", "requests", "incidents", "meetings")

@@ -26,17 +26,17 @@ import pandas as pd
 from duban.mailer import Address, Mail, MailQueue, build
 from duban.mailer.inline import attach_inline
 from duban.mailer.summary import CHART_CID, render_summary
-from duban.workbooks.directory import Directory, Person
-from duban.workbooks.problems import Problem
-from duban.workbooks.schema import Role
+from duban.workbooks.model.directory import Directory, Person
+from duban.workbooks.model.problems import Problem
+from duban.workbooks.model.schema import Role
 
 from duban.jobs.check import check_folder, run_lock
-from duban.jobs.errors import UsageError
-from duban.jobs.journal import Journal
-from duban.jobs.ledger import Ledger
-from duban.jobs.notify import Notice, Router, _names, _norm
+from duban.workbooks.model.errors import UsageError
+from duban.jobs.state.journal import Journal
+from duban.jobs.notify.ledger import Ledger
+from duban.jobs.notify.router import Notice, Router, _names, _norm
 from duban.jobs.remind import MailRun, Outgoing, deliver, mail_run
-from duban.jobs.workcal import from_settings as calendar_from
+from duban.jobs.time.workcal import from_settings as calendar_from
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.archive import archive_name, write_archive
 from duban.jobs.summary.baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from duban.jobs.rules.progress import WEEKDAYS
-from duban.jobs.workcal import WorkCalendar
+from duban.jobs.time.workcal import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from duban.jobs.state import connect
+from duban.workbooks.share.statedb import connect
 from duban.jobs.summary.period import Period
 
 SCHEMA = """

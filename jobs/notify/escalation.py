@@ -1,0 +1,125 @@
+"""Escalations that reach nobody: said in the row, and told to the clerks.
+
+The escalated rule is pure and says "已升级" (escalated) when a row has been overdue or blocked
+long enough; whom it goes to is decided by routing (`notify.escalation_targets`). When the
+owner's department has no head in the directory (or none with an email), the escalation would
+go nowhere while the row claimed it had gone up. The check asks the same routing here, before
+it writes the Alerts cells: a row whose escalation reaches nobody says so instead of "已升级",
+and each department without a head is a problem for the clerks naming the rows held up.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from duban.mailer.message import PLAIN_ADDRESS
+from duban.workbooks.model.directory import Directory
+from duban.workbooks.model.problems import Problem
+from duban.workbooks.model.records import WorkbookRead
+from duban.workbooks.model.schema import Role
+
+from duban.jobs.notify.router import Raci, Router, escalation_targets, owner_department
+from duban.jobs.rules import Flag
+
+CLAIM = {"zh": "，已升级", "en": ": escalated"}      # how the escalated rule ends its texts
+UNSENT = {
+    "no-head": ("{base}，应升级，但通讯录中没有{department}的部门负责人，升级提醒未发出",
+                "{base}: due for escalation, but the directory has no head of {department}, so none was sent"),
+    "own-head": ("{base}，应升级，但负责人本人就是{department}的部门负责人，通讯录中没有可再往上升级的人，升级提醒未发出",
+                 "{base}: due for escalation, but the owner is the head of {department} and nobody above is on file, "
+                 "so none was sent"),
+    "no-department": ("{base}，应升级，但不知道负责人所在的部门，升级提醒未发出",
+                      "{base}: due for escalation, but the owner's department is not known, so none was sent"),
+    "no-directory": ("{base}，应升级，但文件夹中没有通讯录，升级提醒未发出",
+                     "{base}: due for escalation, but the folder has no directory, so none was sent"),
+    "no-address": ("{base}，应升级，但接收人在通讯录中没有可用的邮箱，升级提醒未发出",
+                   "{base}: due for escalation, but nobody it goes to has a usable email in the directory, "
+                   "so none was sent"),
+}
+
+
+@dataclass
+class Reach:
+    """Who escalations can reach in this run: the directory and the RACI tables of the folder."""
+
+    directory: Directory
+    raci: Raci
+
+    @classmethod
+    def of(cls, reads: list[WorkbookRead]) -> "Reach":
+        return cls(Directory.from_reads(reads), Raci.from_reads(reads))
+
+    def review(self, read: WorkbookRead, flags: dict[int, list[Flag]]) -> list[Problem]:
+        """Reword each escalated flag of `read` that reaches nobody (in `flags`, in place), and
+        return a no-department-head problem per department whose head an escalation lacked."""
+        router = Router(self.directory)
+        lacking: dict[str, list[int]] = {}
+        answers: dict[tuple, tuple[str | None, str | None]] = {}   # many rows share one routing question
+        for rec in read.records:
+            found = flags.get(rec.row)
+            if not found or not any(f.rule == "escalated" for f in found):
+                continue
+            key = _routing_key(rec, self.raci)
+            if key not in answers:
+                department = owner_department(rec, router)
+                answers[key] = (department, self._unsent(rec, router, department))
+            department, why = answers[key]
+            if department and not router.heads_of(department) and self.directory:
+                lacking.setdefault(department, []).append(rec.row)
+            if why:
+                flags[rec.row] = [_reworded(f, why, department) if f.rule == "escalated" else f for f in found]
+        return [_problem(read, department, rows) for department, rows in lacking.items()]
+
+    def reword(self, rec, flag: Flag, router: Router | None = None) -> Flag:
+        """`flag` as the row should say it: an escalated flag whose escalation reaches nobody
+        says why instead of "已升级"; every other flag as it is (`duban explain` asks this too)."""
+        if flag.rule != "escalated":
+            return flag
+        router = router or Router(self.directory)
+        department = owner_department(rec, router)
+        why = self._unsent(rec, router, department)
+        return _reworded(flag, why, department) if why else flag
+
+    def _unsent(self, rec, router: Router, department: str | None) -> str | None:
+        """Why the row's escalation reaches nobody, or None when someone gets it."""
+        targets = escalation_targets(rec, router, self.raci)
+        if any(_addressable(self.directory, name) for name in targets):
+            return None
+        if not self.directory:
+            return "no-directory"
+        if targets:
+            return "no-address"
+        if department and router.heads_of(department):
+            return "own-head"
+        return "no-head" if department else "no-department"
+
+
+def _routing_key(rec, raci: Raci) -> tuple:
+    """What the escalation routing of `rec` depends on: its owner, its department, whom it
+    asks for help and the RACI Accountable of its task (escalation_targets, owner_department)."""
+    return (_key(rec.role(Role.OWNER)), _key(rec.role(Role.DEPARTMENT)), _key(rec.role(Role.HELP_FROM)),
+            tuple(raci.accountable(rec)))
+
+
+def _key(value) -> object:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _addressable(directory: Directory, name: str) -> bool:
+    person = directory.people.get(name)
+    return bool(person and person.email and PLAIN_ADDRESS.fullmatch(person.email))
+
+
+def _reworded(flag: Flag, why: str, department: str | None) -> Flag:
+    zh, en = UNSENT[why]
+    return replace(flag, zh=zh.format(base=flag.zh.removesuffix(CLAIM["zh"]), department=department),
+                   en=en.format(base=flag.en.removesuffix(CLAIM["en"]), department=department))
+
+
+def _problem(read: WorkbookRead, department: str, rows: list[int]) -> Problem:
+    shown = rows[:10]
+    more = {"zh": f"等{len(rows)}行" if len(rows) > len(shown) else "行",
+            "en": f" and {len(rows) - len(shown)} more" if len(rows) > len(shown) else ""}
+    return Problem("no-department-head", str(read.path), read.sheet, params={
+        "department": department,
+        "rows": {"zh": "第" + "、".join(map(str, shown)) + more["zh"],
+                 "en": ("row " if len(rows) == 1 else "rows ") + ", ".join(map(str, shown)) + more["en"]}})

@@ -1,0 +1,87 @@
+"""The notification ledger: which reminder went to whom, so none goes twice.
+
+Keyed by (recipient, item, rule, the item's deadline, kind) and the day it was queued:
+- digest items: once per day; a changed deadline is a new key, so reminders start again;
+- escalations: at most every N working days (`mail.escalation_repeat_working_days`);
+- urgent alerts and the problems report: alerts once per item and rule; problems once a day.
+A ledger line is written right after its mail is queued. The mail's queue key is derived
+from the same lines, so a crash between the two cannot make a second mail: the next run
+builds the same key and the queue refuses it.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from duban.jobs.notify import ledgercopy
+from duban.jobs.notify.router import Item, Notice
+from duban.workbooks.share.statedb import connect
+from duban.jobs.time.workcal import WorkCalendar
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS notified (
+    recipient TEXT NOT NULL, item TEXT NOT NULL, rule TEXT NOT NULL, deadline TEXT NOT NULL,
+    kind TEXT NOT NULL, day TEXT NOT NULL, at TEXT NOT NULL, mail TEXT NOT NULL,
+    PRIMARY KEY (recipient, item, rule, deadline, kind, day));
+"""
+
+
+class Ledger:
+    def __init__(self, path: Path, read_only: bool = False):
+        """`read_only` (dry runs): no file is created or changed (see jobs.state.connect). A
+        state.db that lost lines its copy beside it has (ledgercopy) gets them back first."""
+        self.db = connect(path, SCHEMA, read_only=read_only)
+        self.path = path
+        self.read_only = read_only
+        self.restored = 0 if read_only and Path(path).exists() else ledgercopy.restore(self.db, path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def fresh(self, notice: Notice, today: date, calendar: WorkCalendar, repeat_days: int) -> list[Item]:
+        """The notice's items that the recipient has not yet been told about (see module doc)."""
+        return [item for item in notice.items if not self._told(notice, item, today, calendar, repeat_days)]
+
+    def _told(self, notice: Notice, item: Item, today: date, calendar: WorkCalendar, repeat_days: int) -> bool:
+        days = [date.fromisoformat(d) for (d,) in self.db.execute(
+            "SELECT day FROM notified WHERE recipient=? AND item=? AND rule=? AND deadline=? AND kind=?",
+            (notice.recipient.name, item.key, item.rule, item.deadline_key, notice.kind))]
+        if not days:
+            return False
+        if notice.kind == "alert":
+            return True
+        last = max(days)
+        if notice.kind == "escalation":
+            return calendar.working_days_between(last, today) < repeat_days
+        return last == today
+
+    def told_today(self, recipient: str, kind: str, topic: str, today: date) -> bool:
+        """For mails about no single item (the problems report): already sent today?"""
+        return self.db.execute("SELECT 1 FROM notified WHERE recipient=? AND item=? AND kind=? AND day=?",
+                               (recipient, topic, kind, today.isoformat())).fetchone() is not None
+
+    def ever_told(self, topic: str) -> bool:
+        return self.db.execute("SELECT 1 FROM notified WHERE item=?", (topic,)).fetchone() is not None
+
+    def ever_told_to(self, recipient: str, kind: str, topic: str) -> bool:
+        """For once-only mails about no single item (a period's summary): ever sent to this recipient?"""
+        return self.db.execute("SELECT 1 FROM notified WHERE recipient=? AND item=? AND kind=?",
+                               (recipient, topic, kind)).fetchone() is not None
+
+    def record(self, notice: Notice, items: list[Item], today: date, now: datetime, mail_key: str,
+               topics: list[str] = ()) -> None:
+        rows = [(notice.recipient.name, i.key, i.rule, i.deadline_key, notice.kind, today.isoformat(),
+                 now.isoformat(), mail_key) for i in items]
+        rows += [(notice.recipient.name, t, "", "", notice.kind, today.isoformat(), now.isoformat(), mail_key)
+                 for t in topics]
+        with self.db:
+            self.db.execute("BEGIN")
+            self.db.executemany("INSERT OR IGNORE INTO notified VALUES (?,?,?,?,?,?,?,?)", rows)
+        if not self.read_only:
+            ledgercopy.append(self.path, rows)

@@ -1,0 +1,337 @@
+"""Who hears about what: flagged rows in, notices per recipient out. Pure: no files, no mail.
+
+The check job produces flags per row; this module turns them into
+- digests: one per person named on a flag (owner, receiver, responder, recorder, …),
+- escalations: escalated rows to the owner's department head, the RACI Accountable person of
+  the task, and for blocked rows the head of the department whose help is needed; the
+  initiators are copied; each item carries why it reached that reader (`Item.why`),
+- urgent alerts: unanswered incidents and blocked rows of high priority, to the responsible
+  person and their department head,
+- the problems report for the clerks: data problems, unreadable workbooks, and every name
+  the directory cannot turn into an address.
+The ledger (jobs/ledger.py) later drops what was already sent.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+from duban.workbooks.model.directory import Directory, Person
+from duban.workbooks.model.problems import Problem
+from duban.workbooks.model.records import Record, WorkbookRead
+from duban.workbooks.model.schema import Choice, Role
+
+from duban.mailer.message import PLAIN_ADDRESS
+
+from duban.jobs.rules import Flag
+
+NOT_MAILED = {"done", "escalated"}     # done is no news; escalations have their own mail
+
+
+@dataclass(frozen=True)
+class Item:
+    """One flag on one row, with what a reader of the mail needs to find the row."""
+
+    key: str                 # the row's ID, or workbook!row while it has none in the file
+    workbook: str
+    sheet: str
+    row: int
+    kind: str
+    title: str
+    project: str | None
+    rule: str
+    rank: int
+    zh: str
+    en: str
+    deadline: date | datetime | None
+    people: tuple[str, ...]
+    details: tuple[Problem, ...] = ()
+    # what a reader needs besides the flag, taken from the row (mailer/render.py shows them)
+    book_lang: str = "zh"                        # the workbook's language: next steps quote its headers
+    headers: tuple[tuple[str, str], ...] = ()    # (column key, header as the workbook writes it)
+    due: date | datetime | None = None           # the row's own deadline (a blocked item shows it too)
+    owner: str = ""                              # the owner's name(s), for escalations
+    status: Choice | None = None
+    last_update: date | datetime | None = None   # 反馈时间
+    started: date | datetime | None = None       # when the clock started: occurred, submitted, held at
+    meeting: str = ""                            # minutes: the meeting (its action rows are one item)
+    cause: str = ""                              # escalated: "overdue" or "blocked"
+    note: str = ""                               # the row's own words on where it stands (完成情况简述 …)
+    help_from: str = ""                          # the department asked to help (需协助部门), as filled in
+    why: tuple[tuple[str, str], ...] = ()        # escalated: (role, department) that brought it to this reader
+
+    def text(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def header(self, column) -> str:
+        """`column` (a schema Column) as the workbook heads it: its own header text, else the
+        template's in the workbook's language. A mail in any language quotes this, the cell its
+        reader will look for."""
+        own = dict(self.headers).get(column.key)
+        return own or column.header(self.book_lang if self.book_lang in ("zh", "en") else "zh")
+
+    @property
+    def deadline_key(self) -> str:
+        return self.deadline.isoformat() if self.deadline is not None else ""
+
+
+@dataclass
+class Notice:
+    """One mail to be: its recipient, what it is about, whom to copy."""
+
+    kind: str                # digest, escalation, alert, problems
+    recipient: Person
+    items: list[Item] = field(default_factory=list)
+    cc: list[Person] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+@dataclass
+class Plan:
+    notices: list[Notice] = field(default_factory=list)
+    unknown: list[Problem] = field(default_factory=list)     # names with no address: for the clerks
+
+    def of_kind(self, kind: str) -> list[Notice]:
+        return [n for n in self.notices if n.kind == kind]
+
+
+@dataclass(frozen=True)
+class Source:
+    """A checked workbook as routing needs it (decoupled from the check job's result type)."""
+
+    relpath: str
+    read: WorkbookRead
+    flags: dict[int, list[Flag]]
+    provisional: frozenset[int] = frozenset()   # rows whose new ID did not reach the file
+    refused: tuple[str, str] | None = None      # why the check's write into it was refused (zh, en)
+
+
+# ---- items -------------------------------------------------------------------------------
+def items_of(source: Source) -> list[tuple[Record, Item]]:
+    """Every flag of every row as an Item (done flags included; callers choose)."""
+    read = source.read
+    if read.kind is None:
+        return []
+    problems: dict[int, list[Problem]] = {}
+    for problem in read.problems:
+        if problem.row is not None and problem.scope == "row":
+            problems.setdefault(problem.row, []).append(problem)
+    out = []
+    for rec in read.records:
+        for flag in source.flags.get(rec.row, ()):
+            key = rec.id if rec.id and rec.row not in source.provisional else f"{source.relpath}!{rec.row}"
+            due = rec.role(Role.DUE)
+            out.append((rec, Item(
+                key, source.relpath, read.sheet, rec.row, read.kind.key, _text(rec.role(Role.TITLE)),
+                _text(rec.role(Role.PROJECT)) or None, flag.rule, flag.rank, flag.zh, flag.en, flag.deadline,
+                flag.people, tuple(problems.get(rec.row, ())) if flag.rule == "data_problem" else (),
+                book_lang=read.lang or "zh", headers=tuple(read.headers.items()), due=due, owner=_text(rec.role(Role.OWNER)), status=rec.status,
+                last_update=rec.role(Role.LAST_UPDATE),
+                started=rec.role(Role.OCCURRED) or rec.role(Role.SUBMITTED) or rec.role(Role.HELD_AT),
+                meeting=_text(rec["meeting"]) if flag.rule == "minutes_late" else "",
+                cause=("overdue" if flag.deadline == due else "blocked") if flag.rule == "escalated" else "",
+                note=_text(rec.role(Role.NOTE)), help_from=_text(rec.role(Role.HELP_FROM)))))
+    return out
+
+
+def _text(value) -> str:
+    if isinstance(value, tuple):
+        return "、".join(value)
+    return "" if value is None else str(value)
+
+
+# ---- routing -----------------------------------------------------------------------------------
+class Router:
+    """Looks people up and collects what cannot be addressed, once per name."""
+
+    def __init__(self, directory: Directory):
+        self.directory = directory
+        self.unknown: dict[str, Problem] = {}
+
+    def person(self, name: str | None, context: str) -> Person | None:
+        """The addressable person called `name`; else None, and a problem naming `context`
+        (the workbook that wanted to mail them) for the clerks."""
+        if not name:
+            return None
+        person = self.directory.people.get(name)
+        if person is not None and person.email and PLAIN_ADDRESS.fullmatch(person.email):
+            return person
+        if name not in self.unknown:
+            if person is not None and person.email:   # an address mail cannot go to
+                self.unknown[name] = Problem("bad-email", context, value=person.email)
+            else:
+                code = "unknown-recipient" if person is None else "no-email"
+                self.unknown[name] = Problem(code, context, value=name)
+        return None
+
+    def heads_of(self, department: str | None) -> list[Person]:
+        if not department:
+            return []
+        return [p for p in self.directory.heads(department) if p.email]
+
+    def department_of(self, name: str | None) -> str | None:
+        person = self.directory.people.get(name or "")
+        return person.department if person else None
+
+
+def plan(sources: list[Source], directory: Directory, clerks: list[str]) -> Plan:
+    """Digests, escalations and the problems report (the daily `duban remind`)."""
+    router = Router(directory)
+    pairs = [pair for source in sources for pair in items_of(source)]
+    raci = Raci.from_sources(sources)
+    result = Plan()
+    result.notices += _digests(pairs, router)
+    result.notices += _escalations(pairs, router, raci)
+    result.notices += _problem_reports(sources, router, clerks)
+    result.unknown = list(router.unknown.values())
+    return result
+
+
+def plan_alerts(sources: list[Source], directory: Directory) -> Plan:
+    """Urgent alerts (the every-few-minutes `duban alert`)."""
+    router = Router(directory)
+    by_person: dict[str, Notice] = {}
+    for rec, item in (pair for source in sources for pair in items_of(source)):
+        if not is_urgent(rec, item):
+            continue
+        names = list(item.people)
+        for name in item.people:
+            names += [h.name for h in router.heads_of(router.department_of(name))]
+        if not item.people:
+            names += [h.name for h in router.heads_of(_department(rec))]
+        for name in dict.fromkeys(names):
+            if person := router.person(name, item.workbook):
+                by_person.setdefault(name, Notice("alert", person)).items.append(item)
+    return Plan(list(by_person.values()), list(router.unknown.values()))
+
+
+URGENT_RULES = frozenset({"incident_unanswered", "blocked"})     # all that an alert can be about
+
+
+def is_urgent(rec: Record, item: Item) -> bool:
+    if item.rule == "incident_unanswered":
+        return True
+    return item.rule == "blocked" and rec.role(Role.PRIORITY) == "high"   # the reader keeps choice keys
+
+
+def _department(rec: Record) -> str | None:
+    value = rec.role(Role.DEPARTMENT)
+    return value[0] if isinstance(value, tuple) and value else value
+
+
+def _digests(pairs, router: Router) -> list[Notice]:
+    by_person: dict[str, Notice] = {}
+    for _rec, item in pairs:
+        if item.rule in NOT_MAILED:
+            continue
+        for name in item.people:
+            if person := router.person(name, item.workbook):
+                by_person.setdefault(name, Notice("digest", person)).items.append(item)
+    for notice in by_person.values():
+        notice.items.sort(key=lambda i: (i.rank, i.workbook, i.row))
+    return list(by_person.values())
+
+
+def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
+    by_person: dict[str, Notice] = {}
+    for rec, item in pairs:
+        if item.rule != "escalated":
+            continue
+        initiators = _names(rec.role(Role.INITIATOR))
+        for name, why in escalation_roles(rec, router, raci).items():
+            if person := router.person(name, item.workbook):
+                notice = by_person.setdefault(name, Notice("escalation", person))
+                notice.items.append(replace(item, why=why))
+                for cc in initiators:
+                    if cc != name and (copied := router.person(cc, item.workbook)) and copied not in notice.cc:
+                        notice.cc.append(copied)
+    return list(by_person.values())
+
+
+def escalation_targets(rec: Record, router: Router, raci: "Raci") -> list[str]:
+    """Whom an escalated row goes to, by name: the head of the owner's department (else of the
+    row's department), the RACI Accountable, and for help needed the head of that department;
+    never the owner. jobs/escalation.py asks the same to tell when it reaches nobody."""
+    return list(escalation_roles(rec, router, raci))
+
+
+def escalation_roles(rec: Record, router: Router, raci: "Raci") -> dict[str, tuple[tuple[str, str], ...]]:
+    """escalation_targets, each with why: ("department", its name) for the head of the item's
+    department, ("help", its name) for the head of the department asked to help (需协助部门),
+    ("accountable", "") for the RACI Accountable. The mail tells each reader their part."""
+    owner = _first(rec.role(Role.OWNER))
+    found: dict[str, list[tuple[str, str]]] = {}
+    department = owner_department(rec, router)
+    for head in router.heads_of(department):
+        found.setdefault(head.name, []).append(("department", department or ""))
+    for name in raci.accountable(rec):
+        found.setdefault(name, []).append(("accountable", ""))
+    help_from = _first(rec.role(Role.HELP_FROM))
+    for head in router.heads_of(help_from):
+        found.setdefault(head.name, []).append(("help", help_from or ""))
+    return {name: tuple(dict.fromkeys(why)) for name, why in found.items() if name != owner}
+
+
+def owner_department(rec: Record, router: Router) -> str | None:
+    """The department an escalation of `rec` goes up in: the owner's, else the row's own."""
+    return router.department_of(_first(rec.role(Role.OWNER))) or _department(rec)
+
+
+def _problem_reports(sources: list[Source], router: Router, clerks: list[str]) -> list[Notice]:
+    problems = [Problem("write-refused", s.relpath, params={"reason": {"zh": s.refused[0], "en": s.refused[1]}})
+                for s in sources if s.refused]
+    problems += [p for s in sources for p in s.read.problems if p.severity != "note"]
+    notices = []
+    for name in clerks:
+        if person := router.person(name, "duban.toml [mail] clerks"):
+            notices.append(Notice("problems", person, problems=problems))
+    return notices
+
+
+def _first(value) -> str | None:
+    if isinstance(value, tuple):
+        return value[0] if value else None
+    return value
+
+
+def _names(value) -> list[str]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, tuple) else [value]
+
+
+# ---- RACI ------------------------------------------------------------------------------------
+@dataclass
+class Raci:
+    """Accountable people by (project, task title) and by task title alone, from RACI workbooks."""
+
+    by_task: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    by_title: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_sources(cls, sources: list[Source]) -> "Raci":
+        return cls.from_reads([source.read for source in sources])
+
+    @classmethod
+    def from_reads(cls, reads: list[WorkbookRead]) -> "Raci":
+        raci = cls()
+        for read in reads:
+            if read.kind is None or read.kind.key != "raci":
+                continue
+            for rec in read.records:
+                title, project = _norm(rec.role(Role.TITLE)), _norm(rec.role(Role.PROJECT))
+                accountable = _names(rec.role(Role.ACCOUNTABLE))
+                if title and accountable:
+                    raci.by_task.setdefault((project, title), []).extend(accountable)
+                    raci.by_title.setdefault(title, []).extend(accountable)
+        return raci
+
+    def accountable(self, rec: Record) -> list[str]:
+        title, project = _norm(rec.role(Role.TITLE)), _norm(rec.role(Role.PROJECT))
+        if not title:
+            return []
+        return self.by_task.get((project, title)) or self.by_title.get(title, [])
+
+
+def _norm(value) -> str:
+    return "".join(_text(value).split()).casefold()

@@ -1,0 +1,338 @@
+"""The change journal in SQLite: row snapshots by ID, status transitions, never-reused IDs, painted cells.
+
+Each check stores every row's values by ID, so duban knows when a row first appeared, when it
+last changed, when its status last changed (and when it first became done), and which rows
+disappeared. It also remembers, for every cell duban coloured, the format the cell had before,
+so clearing a flag gives the cell back exactly that format.
+"""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+
+import orjson
+
+from duban.workbooks.model.records import Record
+
+from duban.jobs.rules.base import RowHistory
+from duban.workbooks.share.statedb import connect
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS id_counters (prefix TEXT PRIMARY KEY, last INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS rows (
+    workbook TEXT NOT NULL, id TEXT NOT NULL, kind TEXT NOT NULL, row INTEGER,
+    first_seen TEXT NOT NULL, last_changed TEXT NOT NULL, status TEXT, status_since TEXT,
+    first_done TEXT, deleted_at TEXT, data TEXT NOT NULL, first_data TEXT,
+    PRIMARY KEY (workbook, id));
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, workbook TEXT NOT NULL, id TEXT NOT NULL,
+    event TEXT NOT NULL, detail TEXT);
+CREATE INDEX IF NOT EXISTS events_by_id ON events (id, seq);
+CREATE TABLE IF NOT EXISTS painted (
+    workbook TEXT NOT NULL, id TEXT NOT NULL, col TEXT NOT NULL, colour TEXT NOT NULL, original TEXT NOT NULL,
+    PRIMARY KEY (workbook, id, col));
+CREATE TABLE IF NOT EXISTS painted_pending (
+    workbook TEXT NOT NULL, id TEXT NOT NULL, col TEXT NOT NULL, colour TEXT, original TEXT);
+CREATE INDEX IF NOT EXISTS painted_pending_by_workbook ON painted_pending (workbook);
+CREATE TABLE IF NOT EXISTS pending_writes (
+    workbook TEXT PRIMARY KEY, at TEXT NOT NULL, old_size INTEGER NOT NULL, old_mtime_ns INTEGER NOT NULL,
+    old_sha256 TEXT NOT NULL, new_size INTEGER NOT NULL, new_mtime_ns INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS books (
+    workbook TEXT PRIMARY KEY, identity TEXT, last_seen TEXT NOT NULL, gone_at TEXT);
+CREATE TABLE IF NOT EXISTS journal_facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+ID_FORMAT = re.compile(r"^([A-Z]+)-(\d+)$")
+
+# A row's "created" event is not stored: it is its rows entry (first_seen, and first_data, or
+# data while the row has never changed), so a first check of 100,000 rows writes 100,000 rows,
+# not 200,000. Journals written before this keep their stored "created" events.
+EVENTS = """
+SELECT at, workbook, id, event, detail FROM (
+    SELECT r.first_seen AS at, r.workbook, r.id, 'created' AS event, COALESCE(r.first_data, r.data) AS detail,
+           0 AS kind, r.rowid AS n
+      FROM rows r
+     WHERE {rows_where} NOT EXISTS (SELECT 1 FROM events e WHERE e.id = r.id AND e.workbook = r.workbook
+                                                             AND e.event = 'created')
+    UNION ALL
+    SELECT at, workbook, id, event, detail, 1, seq FROM events {events_where})
+ORDER BY at DESC, kind DESC, n DESC LIMIT ?"""
+
+
+def snapshot_of(record: Record) -> str:
+    """A row's user values as stable JSON, keys sorted, dates as ISO text (job-owned ID and
+    Alerts excluded). orjson, because this runs for every row of every workbook on every run."""
+    values = dict(record)
+    for key in _NOT_SNAPSHOT:
+        values.pop(key, None)
+    return orjson.dumps(values, option=orjson.OPT_SORT_KEYS).decode()
+
+
+_NOT_SNAPSHOT = ("_row", "id", "alerts")
+
+
+class Journal:
+    def __init__(self, path: Path, read_only: bool = False):
+        """`read_only` (dry runs): change no file at all; a journal not yet created is an empty one in memory."""
+        self.db = connect(path, SCHEMA, read_only=read_only)
+        if not read_only and "first_data" not in {c[1] for c in self.db.execute("PRAGMA table_info(rows)")}:
+            self.db.execute("ALTER TABLE rows ADD COLUMN first_data TEXT")   # a journal an earlier duban wrote
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ---- IDs ---------------------------------------------------------------------------
+    def reserve_ids(self, prefix: str, count: int, seen: list[str], commit: bool = True) -> list[str]:
+        """`count` new IDs like T-000124, above every ID ever issued or seen; never reused.
+
+        With commit=False (dry runs) the IDs are only previewed and nothing is reserved."""
+        numbers = [int(m[2]) for s in seen if (m := ID_FORMAT.match(s)) and m[1] == prefix]
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            row = self.db.execute("SELECT last FROM id_counters WHERE prefix=?", (prefix,)).fetchone()
+            last = max([row[0] if row else 0, *numbers])
+            if commit:
+                self.db.execute("INSERT OR REPLACE INTO id_counters VALUES (?, ?)", (prefix, last + count))
+        return [f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)]
+
+    # ---- history -------------------------------------------------------------------------
+    def histories(self, workbook: str) -> "Histories":
+        rows = self.db.execute("SELECT id, first_seen, last_changed, status_since FROM rows "
+                               "WHERE workbook=? AND deleted_at IS NULL", (workbook,))
+        return Histories({i: rest for i, *rest in rows})
+
+    def lifetimes(self) -> tuple[dict[tuple[str, str], tuple[str, str | None]], dict[str, str]]:
+        """For the summaries: (workbook, ID) -> (first_seen, first_done) of every live row, and
+        workbook -> the time of its first check (rows seen then were there before duban)."""
+        lives = {(w, i): (seen, done) for w, i, seen, done in self.db.execute(
+            "SELECT workbook, id, first_seen, first_done FROM rows WHERE deleted_at IS NULL")}
+        starts = dict(self.db.execute("SELECT workbook, MIN(first_seen) FROM rows GROUP BY workbook"))
+        return lives, starts
+
+    def record(self, workbook: str, records: list[Record], now: datetime) -> dict[str, int]:
+        """Store this run's snapshot of one workbook; returns counts of new/changed/deleted rows."""
+        batch = self._batch(workbook, records, now)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            batch.run(self.db)
+        return batch.counts
+
+    def _batch(self, workbook: str, records: list[Record], now: datetime) -> "_Batch":
+        stamp = now.isoformat()
+        known = {r[0]: r[1:] for r in self.db.execute(
+            "SELECT id, data, status, deleted_at, row FROM rows WHERE workbook=?", (workbook,))}
+        batch = _Batch(workbook, stamp)
+        seen: set[str] = set()
+        for rec in records:
+            if rec.id and rec.id not in seen:
+                seen.add(rec.id)
+                batch.add(rec, known.get(rec.id))
+        for ident, (data, _status, deleted, _row) in known.items():
+            if ident not in seen and deleted is None:
+                batch.delete(ident, data)
+        return batch
+
+    def status_changes(self, since: datetime) -> list[tuple[str, str, str, str | None]]:
+        """(workbook, ID, at, the status before) of every status change from `since` on, oldest
+        first: what a row's status was at an earlier moment (the summaries' period end)."""
+        return self.db.execute("SELECT workbook, id, at, json_extract(detail, '$[0]') FROM events "
+                               "WHERE event='status' AND at >= ? ORDER BY seq", (since.isoformat(),)).fetchall()
+
+    def events(self, ident: str | None = None, limit: int = 200) -> list[dict]:
+        """The newest `limit` events (of one row ID, or all), oldest first."""
+        if ident:
+            sql, args = EVENTS.format(rows_where="r.id = ? AND", events_where="WHERE id = ?"), (ident, ident)
+        else:
+            sql, args = EVENTS.format(rows_where="", events_where=""), ()
+        rows = self.db.execute(sql, (*args, limit)).fetchall()
+        return [dict(zip(("at", "workbook", "id", "event", "detail"), r)) for r in reversed(rows)]
+
+    def row(self, ident: str) -> dict | None:
+        cur = self.db.execute("SELECT workbook, id, kind, row, first_seen, last_changed, status, status_since, "
+                              "first_done, deleted_at, data FROM rows WHERE id=? ORDER BY deleted_at IS NULL DESC",
+                              (ident,))
+        found = cur.fetchone()
+        return dict(zip([d[0] for d in cur.description], found)) if found else None
+
+    # ---- painted cells ---------------------------------------------------------------------
+    # Write-ahead: before a write replaces the file, the paint it carries is recorded in
+    # painted_pending (colour NULL: the cell is being given back its format), with the identity
+    # of the file read and of the new file in pending_writes. After the write, confirm_painted()
+    # moves it into painted, or drop_pending() forgets it. A kill between the two leaves it
+    # pending; the next run decides from the file it reads (see _resolve).
+    def painted(self, workbook: str, current=None, save: bool = True) -> dict[tuple[str, str], tuple[str, dict]]:
+        """(ID, column) -> (colour, original format) of every cell duban coloured. `current`: the
+        fingerprint of the file as read now, which settles a write a kill left pending (saved
+        unless `save` is False: a dry run)."""
+        if current is not None:
+            self._resolve(workbook, current, save)
+        return self._painted(workbook)
+
+    def _painted(self, workbook: str) -> dict[tuple[str, str], tuple[str, dict]]:
+        rows = self.db.execute("SELECT id, col, colour, original FROM painted WHERE workbook=?", (workbook,))
+        parsed: dict[str, dict] = {}  # equal originals share one object (the write-back memoises on it)
+        return {(i, c): (colour, parsed.setdefault(o, json.loads(o)) if o not in parsed else parsed[o])
+                for i, c, colour, o in rows}
+
+    def set_painted(self, workbook: str, entries: dict[tuple[str, str], tuple[str, dict] | None]) -> None:
+        """Remember (or forget, with None) the original format of each painted (ID, column) cell."""
+        texts: dict[int, str] = {}     # most cells share one original format object: encode it once
+        keep, forget = [], []
+        for (ident, col), entry in entries.items():
+            if entry is None:
+                forget.append((workbook, ident, col))
+                continue
+            if (text := texts.get(id(entry[1]))) is None:
+                text = texts[id(entry[1])] = json.dumps(entry[1], sort_keys=True)
+            keep.append((workbook, ident, col, entry[0], text))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.executemany("DELETE FROM painted WHERE workbook=? AND id=? AND col=?", forget)
+            self.db.executemany("INSERT OR REPLACE INTO painted VALUES (?,?,?,?,?)", keep)
+
+    def plan_painted(self, workbook: str, entries: dict[tuple[str, str], tuple[str, dict] | None],
+                     read, new: tuple[int, int], at: datetime | None = None) -> None:
+        """Write-ahead, before the file changes: the paint (or, with None, the clearing) a write
+        is about to put into the file, and which file is replaced by which. One executemany."""
+        texts: dict[int, str] = {}
+        rows = []
+        for (ident, col), entry in entries.items():
+            if entry is None:
+                rows.append((workbook, ident, col, None, None))
+                continue
+            if (text := texts.get(id(entry[1]))) is None:
+                text = texts[id(entry[1])] = json.dumps(entry[1], sort_keys=True)
+            rows.append((workbook, ident, col, entry[0], text))
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM painted_pending WHERE workbook=?", (workbook,))
+            self.db.executemany("INSERT INTO painted_pending VALUES (?,?,?,?,?)", rows)
+            self.db.execute("INSERT OR REPLACE INTO pending_writes VALUES (?,?,?,?,?,?,?)",
+                            (workbook, (at or datetime.now()).isoformat(), read.size, read.mtime_ns,
+                             read.sha256, *new))
+
+    def confirm_painted(self, workbook: str, forget: bool = True) -> None:
+        """The write landed: its pending paint becomes the painted cells' record. With
+        forget=False the clearings are not applied (the cells keep their record as well)."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            if forget:
+                self.db.execute("DELETE FROM painted WHERE workbook=? AND (id, col) IN (SELECT id, col FROM "
+                                "painted_pending WHERE workbook=? AND colour IS NULL)", (workbook, workbook))
+            self.db.execute("INSERT OR REPLACE INTO painted SELECT workbook, id, col, colour, original "
+                            "FROM painted_pending WHERE workbook=? AND colour IS NOT NULL", (workbook,))
+            self._clear_pending(workbook)
+
+    def drop_pending(self, workbook: str) -> None:
+        """The write did not land: forget its pending paint."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self._clear_pending(workbook)
+
+    def _clear_pending(self, workbook: str) -> None:
+        self.db.execute("DELETE FROM painted_pending WHERE workbook=?", (workbook,))
+        self.db.execute("DELETE FROM pending_writes WHERE workbook=?", (workbook,))
+
+    def _resolve(self, workbook: str, current, save: bool) -> None:
+        """A write a kill left pending: did it land? The file read now tells.
+
+        - the new file, untouched (same size and modification time): it landed, confirm it;
+        - the very file that was to be replaced (size, time and SHA-256): it did not, drop it;
+        - anything else (someone saved since): the colours it put on are taken as painted (a
+          cell that does not wear them keeps its current format anyway), and a cell it was to
+          give back keeps its earlier record too (it may still wear the earlier colour). Known
+          limit: if that write had not landed and it was to change a cell from one colour to
+          another, the earlier colour is taken for the cell's own format (a kill in the few
+          milliseconds before the new file lands, then a user's save, then a colour change)."""
+        found = self.db.execute("SELECT old_size, old_mtime_ns, old_sha256, new_size, new_mtime_ns "
+                                "FROM pending_writes WHERE workbook=?", (workbook,)).fetchone()
+        if found is None:      # (pending paint and its write record are written and cleared together)
+            return
+        old, new = found[:3], found[3:]
+        if (current.size, current.mtime_ns) == new:
+            landed, forget = True, True
+        elif (current.size, current.mtime_ns, current.sha256) == old:
+            landed, forget = False, False
+        else:
+            landed, forget = True, False
+        if not save:
+            return
+        if landed:
+            self.confirm_painted(workbook, forget)
+        else:
+            self.drop_pending(workbook)
+
+
+class Histories:
+    """What the journal knows of each live row, by ID; a row's times are parsed only when a rule
+    asks (most rows never need them: their 反馈时间 or status decides)."""
+
+    def __init__(self, raw: dict[str, tuple]):
+        self._raw = raw
+
+    def get(self, ident: str | None) -> RowHistory | None:
+        raw = self._raw.get(ident)
+        return RowHistory(*(datetime.fromisoformat(t) if t else None for t in raw)) if raw else None
+
+
+class _Batch:
+    """One workbook's journal changes, collected in memory and written with executemany."""
+
+    def __init__(self, workbook: str, stamp: str):
+        self.workbook, self.stamp = workbook, stamp
+        self.inserts, self.events, self.changes, self.moves, self.statuses = [], [], [], [], []
+        self.restores, self.deletes, self.rewrites = [], [], []
+        self.counts = {"new": 0, "changed": 0, "deleted": 0}
+
+    def event(self, ident: str, event: str, detail: str | None) -> None:
+        self.events.append((self.stamp, self.workbook, ident, event, detail))
+
+    def add(self, rec: Record, old) -> None:
+        status = rec.status
+        data, status, done_at = snapshot_of(rec), status and status.key, self.stamp if status and status.done else None
+        if old is None:
+            self.counts["new"] += 1
+            self.inserts.append((self.workbook, rec.id, rec.kind.key, rec.row, self.stamp, self.stamp, status,
+                                 self.stamp, done_at, data))
+            return
+        old_data, old_status, deleted, old_row = old
+        if deleted is not None:
+            self.restores.append((self.workbook, rec.id))
+            self.event(rec.id, "restored", data)
+        if old_data != data and json.loads(old_data) == json.loads(data):
+            self.rewrites.append((data, rec.row, self.workbook, rec.id))   # same values, older JSON layout
+        elif old_data != data:
+            self.counts["changed"] += 1
+            self.changes.append((data, self.stamp, rec.row, self.workbook, rec.id))
+            self.event(rec.id, "changed", _diff(old_data, data))
+        elif old_row != rec.row:
+            self.moves.append((rec.row, self.workbook, rec.id))
+        if old_status != status:
+            self.statuses.append((status, self.stamp, done_at, self.workbook, rec.id))
+            self.event(rec.id, "status", json.dumps([old_status, status]))
+
+    def delete(self, ident: str, data: str) -> None:
+        self.counts["deleted"] += 1
+        self.deletes.append((self.stamp, self.workbook, ident))
+        self.event(ident, "deleted", data)
+
+    def run(self, db: sqlite3.Connection) -> None:
+        db.executemany("INSERT INTO rows (workbook, id, kind, row, first_seen, last_changed, status, status_since, "
+                       "first_done, data) VALUES (?,?,?,?,?,?,?,?,?,?)", self.inserts)
+        db.executemany("UPDATE rows SET deleted_at=NULL WHERE workbook=? AND id=?", self.restores)
+        db.executemany("UPDATE rows SET first_data=COALESCE(first_data, data), data=?, last_changed=?, row=? "
+                       "WHERE workbook=? AND id=?", self.changes)
+        db.executemany("UPDATE rows SET row=? WHERE workbook=? AND id=?", self.moves)
+        db.executemany("UPDATE rows SET data=?, row=? WHERE workbook=? AND id=?", self.rewrites)
+        db.executemany("UPDATE rows SET status=?, status_since=?, first_done=COALESCE(first_done, ?) "
+                       "WHERE workbook=? AND id=?", self.statuses)
+        db.executemany("UPDATE rows SET deleted_at=? WHERE workbook=? AND id=?", self.deletes)
+        db.executemany("INSERT INTO events (at, workbook, id, event, detail) VALUES (?,?,?,?,?)", self.events)
+
+
+def _diff(old: str, new: str) -> str:
+    before, after = json.loads(old), json.loads(new)
+    changed = {k: [before.get(k), after.get(k)] for k in sorted(set(before) | set(after)) if before.get(k) != after.get(k)}
+    return json.dumps(changed, ensure_ascii=False)

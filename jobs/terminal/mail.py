@@ -1,0 +1,291 @@
+"""Terminal output of the mail jobs (remind, alert, outbox): who gets what, and what the queue did."""
+from __future__ import annotations
+
+import re
+
+from rich.table import Table
+
+from duban.mailer.transports import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
+from duban.workbooks.share.commandline import folder_arg
+
+from duban.jobs.time import clock
+from duban.jobs.state import heldsaves
+from duban.jobs.terminal.report import emit_json, err, escape, out, warning_prefix
+
+TEXT = {
+    "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",
+           "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报",
+           "queued": "已排队", "held": "暂存至 {at}", "already": "已发过", "dry-run": "预演（未发送）",
+           "nothing": "没有需要发送的邮件。", "skipped": "{n} 封邮件此前已发出，内容未变，未重复发送。",
+           "nothing_waiting": "队列中没有等待发送的邮件。",
+           "written": "{n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
+           "sent_smtp": "{n} 封邮件已通过 {dest} 发出",
+           "written_waiting": "队列中等待的 {n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
+           "sent_smtp_waiting": "队列中等待的 {n} 封邮件已通过 {dest} 发出",
+           "held_serving": "{n} 封邮件暂存至 {at}（上班时间）再发：正在运行的 duban serve 会在那时发出。",
+           "held_alone": "{n} 封邮件暂存至 {at}（上班时间）再发，但不会自己发出：这个文件夹的 duban serve 没有在运行。"
+                         "请启动 duban serve {folder}，或在 {at} 之后运行 duban outbox {folder} --retry。",
+           "rest": "失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封，搁置 {set_aside} 封",
+           "write_refused": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样，提醒照常发出；数据问题报告已告知文员。",
+           "down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
+           "refused": "邮件服务器拒收，不再重试（数据问题报告会告知文员）：{to} — {subject}（{error}）",
+           "set_aside": "已搁置，不再自动发送：{to} — {subject}（{error}）。它可能已经送达，请向收件人确认；如未收到，运行 duban outbox {folder} --retry --failed 再发一次。",
+           "unanswered": "发出后邮件服务器没有答复，可能已经送达：{to} — {subject}。督办以相同的 Message-ID 最多再发一次，收件人可能收到两封。",
+           "setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox {folder} --retry。",
+           "unknown": "无法送达：{text}", "queue_title": "邮件队列", "attempts": "尝试", "error": "错误",
+           "when": "排队时间", "empty": "队列为空。"},
+    "en": {"title": "Mail {now}", "kind": "Kind", "to": "To", "subject": "Subject", "items": "Items", "status": "Status",
+           "digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems", "summary": "summary",
+           "queued": "queued", "held": "held until {at}", "already": "already sent", "dry-run": "dry run (not sent)",
+           "nothing": "No mail to send.", "skipped": "{who} already sent with the same content; not sent again.",
+           "nothing_waiting": "No mail is waiting in the queue.",
+           "written": "{mails} written to {dest} (open the .eml files with Outlook, Foxmail or Thunderbird)",
+           "sent_smtp": "{mails} sent through {dest}",
+           "written_waiting": "{mails} waiting in the queue written to {dest} (open the .eml files with Outlook, "
+                              "Foxmail or Thunderbird)",
+           "sent_smtp_waiting": "{mails} waiting in the queue sent through {dest}",
+           "held_serving": "{mails} held until {at} (office hours): the running duban serve sends them then.",
+           "held_alone": "{mails} held until {at} (office hours), and nothing sends them by itself: duban serve is "
+                         "not running for this folder. Start duban serve {folder}, or run duban outbox {folder} "
+                         "--retry after {at}.",
+           "rest": "{failed} failed, {queued} waiting, {given_up} given up, {set_aside} set aside",
+           "write_refused": "Workbook not written (refused): {file} — {why}. The file is as it was and the reminders went out; the clerks' problems report names it.",
+           "down": "The mail server could not be reached ({error}): the mail stays queued and is retried on the next run.",
+           "refused": "Refused by the mail server, not retried (the clerks' problems report names it): {to} — {subject} ({error})",
+           "set_aside": "Set aside, not sent again by itself: {to} — {subject} ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox {folder} --retry --failed sends it once more.",
+           "unanswered": "No answer from the mail server after the mail was sent, so it may already have been delivered: {to} — {subject}. duban sends it at most once more, with the same Message-ID: the recipient may get it twice.",
+           "setup": "A mail setting is wrong, so the mail stays in the queue and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox {folder} --retry.",
+           "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
+           "when": "Queued", "empty": "The queue is empty."},
+}
+
+
+# The settings a refused setup names (mailer.transports keeps them in English), in Chinese
+SETTINGS_ZH = {
+    PORTS: '[mail.smtp] security 和 port（465 端口用 "ssl"，587 端口用 "starttls"）',
+    f"{PORTS}, and user": '[mail.smtp] security、port（465 端口用 "ssl"，587 端口用 "starttls"）和 user',
+    PLAIN_SERVER: '[mail.smtp] security 和 port：服务器在这个端口上用明文应答，不是 TLS，请改为 security = "starttls"'
+                  '（连接后再启用 TLS，通常用 587 或 25 端口），或保留 "ssl" 并把 port 改为 465',
+    CERTIFICATE: "[mail.smtp] host（服务器证书上的名称），或本机信任的证书",
+    LOGIN_OR_TLS: "[mail.smtp] user 和 security（服务器要求先登录或先启用 TLS 才收邮件）",
+}
+PASSWORD_SETTING = re.compile(r"\[mail\.smtp\] user, and the password in the environment variable (\w+) \(or the keyring\)")
+
+
+def setting_text(setting: str, lang: str) -> str:
+    """The setting a person must change, in `lang` (an unknown one as the mailer wrote it)."""
+    if lang != "zh":
+        return setting
+    if found := PASSWORD_SETTING.fullmatch(setting):
+        return f"[mail.smtp] user，以及环境变量 {found[1]} 中（或密钥环中）的密码"
+    return SETTINGS_ZH.get(setting, setting)
+
+
+# The mailer's own sentences (mailer.transports, mailer.queue; English, kept so in the queue), in
+# Chinese for the terminal: (pattern, Chinese). The server's own answer in brackets stays as it said it.
+ERRORS_ZH = [(re.compile(p), zh) for p, zh in (
+    (r"(?P<where>\S+) refused the login of '(?P<user>.*)' \((?P<answer>.*)\)", "{where} 拒绝了 '{user}' 的登录（{answer}）"),
+    (r"(?P<where>\S+) could not check the login now \((?P<answer>.*)\)", "{where} 暂时无法核对登录（{answer}）"),
+    (r"(?P<where>\S+) does not offer STARTTLS \((?P<answer>.*)\)", "{where} 不提供 STARTTLS（{answer}）"),
+    (r"(?P<where>\S+) does not offer a login \(AUTH\) \((?P<answer>.*)\)", "{where} 不提供登录（AUTH）（{answer}）"),
+    (r"TLS with (?P<where>\S+) failed \((?P<answer>.*)\)", "与 {where} 建立 TLS 连接失败（{answer}）"),
+    (r"cannot connect to (?P<where>\S+) \((?P<answer>.*)\)", "无法连接 {where}（{answer}）"),
+    (r"cannot write to (?P<where>.+?): (?P<answer>.*)", "无法写入 {where}：{answer}"),
+    (r"the server cut the connection (?P<n>\d+) times in a row \(last: (?P<answer>.*)\)",
+     "服务器连续 {n} 次断开连接（最后一次：{answer}）"),
+    (r"no answer after the mail was sent \((?P<answer>.*?); waited up to (?P<s>\d+) s, \[mail.smtp\] data_timeout\)",
+     "邮件发出后服务器没有答复（{answer}；最多等了 {s} 秒，[mail.smtp] data_timeout）"),
+    (r"the run that was sending it \((?P<answer>.*)\) ended while the server was taking it",
+     "正在发送它的那次运行（{answer}）在服务器接收时中止了"),
+)]
+
+
+def error_text(error: str, lang: str) -> str:
+    """The mailer's sentence about a failure in `lang` (one it does not know, as it was written)."""
+    if lang != "zh":
+        return error
+    for pattern, zh in ERRORS_ZH:
+        if found := pattern.fullmatch(error):
+            return zh.format(**found.groupdict())
+    return error
+
+
+def _text(settings: dict) -> dict:
+    return TEXT.get(settings["company"]["language"], TEXT["zh"])
+
+
+def mail_summary(run, settings: dict, as_json: bool) -> None:
+    if as_json:
+        emit_json(mail_json(run))
+        return
+    t = _text(settings)
+    if run.outgoing:
+        table = Table(title=t["title"].format(now=run.now.strftime("%Y-%m-%d %H:%M")), header_style="bold")
+        for key in ("kind", "to", "subject", "items", "status"):
+            table.add_column(t[key], overflow="fold")
+        for m in run.outgoing:
+            status = t["held"].format(at=m.not_before.strftime("%m-%d %H:%M")) if m.status == "held" else t[m.status]
+            to = m.to + (f" (cc {', '.join(m.cc)})" if m.cc else "")
+            table.add_row(t[m.kind], escape(to), escape(m.subject), str(m.items), status)
+        out.print(table)
+    elif not _queue_moved(run.delivery):    # "no mail to send", then "7 mails sent" would contradict itself
+        out.print(t["nothing_waiting" if getattr(run, "retry", False) else "nothing"])
+    if run.skipped:
+        who = "1 mail was" if run.skipped == 1 else f"{run.skipped} mails were"
+        out.print(t["skipped"].format(n=run.skipped, who=who))
+    lang = settings["company"]["language"]
+    for problem in run.unknown:
+        err.print("[yellow]" + escape(t["unknown"].format(text=problem.message(lang))) + "[/yellow]")
+    for warning in run.check.warnings if getattr(run, "check", None) else ():   # remind's check: a workbook gone, ...
+        err.print(f"[yellow]{warning_prefix(lang)}[/yellow]{escape(warning)}")
+    _delivery(run, t, lang)
+    _held(run, settings, t)
+    for wb in getattr(run, "refused", []):      # a clerk must not miss these: red, and exit code 1 (cli)
+        why = wb.why.text(lang) if wb.why else "?"
+        err.print("[bold red]" + escape(t["write_refused"].format(file=wb.relpath, why=why)) + "[/bold red]")
+    if getattr(run, "check", None):             # remind's check found a save that went into a backup
+        for workbook, backup in heldsaves.from_check(run.check):
+            err.print("[bold red]" + escape(heldsaves.sentence(workbook, backup, lang)) + "[/bold red]")
+
+
+def _queue_moved(delivery) -> bool:
+    """Did this run's delivery send, refuse, give up, set aside or leave waiting any mail?"""
+    return delivery is not None and bool(delivery.sent or delivery.failed or delivery.still_queued
+                                         or delivery.given_up or delivery.set_aside)
+
+
+def _mails(n: int) -> str:
+    return "1 mail" if n == 1 else f"{n} mails"
+
+
+def _delivery(run, t: dict, lang: str) -> None:
+    delivery = run.delivery
+    if delivery is None:
+        return
+    n = len(delivery.sent)
+    if n:                    # "0 mails written to …" after "no mail to send" says nothing
+        key = "sent_smtp" if run.transport == "smtp" else "written"
+        key += "" if run.outgoing else "_waiting"       # nothing new this run: what went had waited
+        out.print(escape(t[key].format(n=n, mails=_mails(n), dest=run.destination)))
+    if delivery.failed or delivery.still_queued or delivery.given_up or delivery.set_aside:
+        out.print(t["rest"].format(failed=len(delivery.failed), queued=len(delivery.still_queued),
+                                   given_up=len(delivery.given_up), set_aside=len(delivery.set_aside)))
+    for m in delivery.failed:
+        err.print("[yellow]" + escape(t["refused"].format(to=", ".join(m.recipients), subject=m.subject,
+                                                         error=error_text(m.last_error or "?", lang))) + "[/yellow]")
+    for m in delivery.unanswered:
+        err.print("[yellow]" + escape(t["unanswered"].format(to=", ".join(m.recipients), subject=m.subject))
+                  + "[/yellow]")
+    folder = folder_arg(run.folder) if getattr(run, "folder", None) is not None else "DIR"
+    for m in delivery.set_aside:
+        err.print("[bold red]" + escape(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject,
+                                                            error=error_text(m.last_error or "?", lang), folder=folder)) + "[/bold red]")
+    if delivery.error and delivery.setting:
+        err.print("[bold red]" + escape(t["setup"].format(error=error_text(delivery.error, lang), folder=folder,
+                                                        setting=setting_text(delivery.setting, lang)))
+                  + "[/bold red]")
+    elif delivery.error:
+        err.print("[yellow]" + escape(t["down"].format(error=error_text(delivery.error, lang))) + "[/yellow]")
+
+
+def _held(run, settings: dict, t: dict) -> None:
+    """Mail held for office hours goes only when something delivers after that hour: a running
+    serve, or a person's `duban outbox --retry`. Say which, and when."""
+    delivery, folder = run.delivery, getattr(run, "folder", None)
+    held = [m for m in delivery.still_queued if m.not_before and m.not_before > run.now] if delivery else []
+    if not held or folder is None:
+        return
+    from duban.jobs.serve.handoff import serving
+    from duban.jobs.serve.loop import stale_after
+
+    at = min(m.not_before for m in held).astimezone(clock.zone(settings)).strftime("%m-%d %H:%M")
+    running = serving((folder / settings["state"]["path"]).parent, stale_after(settings)) is not None
+    text = t["held_serving" if running else "held_alone"].format(n=len(held), mails=_mails(len(held)), at=at,
+                                                                 folder=folder_arg(folder))
+    (out if running else err).print(("" if running else "[yellow]") + escape(text) + ("" if running else "[/yellow]"))
+
+
+def mail_json(run) -> dict:
+    d = run.delivery
+    return {"now": run.now.isoformat(),
+            "mails": [{"kind": m.kind, "to": m.to, "email": m.email, "cc": m.cc, "subject": m.subject,
+                       "items": m.items, "status": m.status,
+                       "not_before": m.not_before.isoformat() if m.not_before else None} for m in run.outgoing],
+            "skipped_recipients": run.skipped, "transport": run.transport, "destination": run.destination,
+            "write_refused": [{"workbook": w.relpath, "reason": w.reason} for w in getattr(run, "refused", [])],
+            "unreachable": [p.to_dict() for p in run.unknown],
+            "delivery": None if d is None else {
+                "sent": [m.key for m in d.sent], "failed": [{"key": m.key, "recipients": m.recipients, "error": m.last_error}
+                                                  for m in d.failed],
+                "given_up": [m.key for m in d.given_up], "waiting": [m.key for m in d.still_queued],
+                "set_aside": [{"key": m.key, "recipients": m.recipients, "error": m.last_error} for m in d.set_aside],
+                "may_be_delivered_twice": [m.key for m in d.unanswered],
+                "error": d.error, "setting": d.setting}}
+
+
+QUEUE_STATES = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": "被拒收", "given_up": "已放弃",
+                       "set_aside": "已搁置（可能已送达）", "unanswered": "（上次发出后无答复，可能已送达）"},
+                "en": {"queued": "waiting", "sent": "sent", "failed": "refused", "given_up": "given up",
+                       "set_aside": "set aside (may have been delivered)",
+                       "unanswered": " (no answer last time: may have been delivered)"}}
+
+
+# A state as the sentence "no mail is … (the queue holds …)" names it
+STATE_WORDS = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": "被拒收", "given_up": "已放弃", "set_aside": "已搁置"},
+               "en": {"queued": "waiting", "sent": "sent", "failed": "refused", "given_up": "given up",
+                      "set_aside": "set aside"}}
+NONE_IN_STATE = {"zh": "队列中没有{state}的邮件（共 {total} 封：{held}）。",
+                 "en": "No mail in the queue is {state} (it holds {total}: {held})."}
+
+
+def queue_listing(entries, settings: dict, as_json: bool, now=None, status: str | None = None,
+                  everything=None) -> None:
+    """The queue as a table; waiting mail held for office hours (after `now`) says until when.
+    Filtered by `status` to nothing, it says none is in that state and what the queue does hold
+    (`everything`: all entries), not "the queue is empty" over 30 sent mails."""
+    if as_json:
+        emit_json([_entry(m) for m in entries])
+        return
+    t = _text(settings)
+    if not entries:
+        held = everything() if status and everything else []
+        out.print(_none_in_state(status, held, settings["company"]["language"]) if held else t["empty"])
+        return
+    table = Table(title=t["queue_title"], header_style="bold")
+    for key in ("when", "kind", "to", "subject", "status", "attempts", "error"):
+        table.add_column(t[key], overflow="fold")
+    zone = clock.zone(settings)          # the company's time, not the server's
+    states = QUEUE_STATES.get(settings["company"]["language"], QUEUE_STATES["zh"])
+    for m in entries:
+        table.add_row(m.queued_at.astimezone(zone).strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
+                      escape(", ".join(m.recipients)), escape(m.subject),
+                      _state(m, states, t, now, zone)
+                      + (states["unanswered"] if m.unknown and m.status != "set_aside" else ""),
+                      str(m.attempts), escape(m.last_error or ""))
+    out.print(table)
+
+
+def _none_in_state(status: str, held: list, lang: str) -> str:
+    """`队列中没有等待发送的邮件（共 30 封：已发送 30 封）。`"""
+    words = STATE_WORDS.get(lang, STATE_WORDS["zh"])
+    counts: dict[str, int] = {}
+    for m in held:
+        counts[m.status] = counts.get(m.status, 0) + 1
+    order = [s for s in words if s in counts] + sorted(s for s in counts if s not in words)
+    parts = [f"{words.get(s, s)} {counts[s]} 封" if lang == "zh" else f"{counts[s]} {words.get(s, s)}" for s in order]
+    total = f"{len(held)} mail" + ("" if len(held) == 1 else "s") if lang == "en" else len(held)
+    return NONE_IN_STATE.get(lang, NONE_IN_STATE["zh"]).format(
+        state=words.get(status, status), total=total, held=("，" if lang == "zh" else ", ").join(parts))
+
+
+def _state(m, states: dict, t: dict, now, zone) -> str:
+    if m.status == "queued" and now is not None and m.not_before and m.not_before > now:
+        return t["held"].format(at=m.not_before.astimezone(zone).strftime("%m-%d %H:%M"))
+    return states.get(m.status, m.status)
+
+
+def _entry(m) -> dict:
+    return {"key": m.key, "kind": m.kind, "recipients": m.recipients, "subject": m.subject, "status": m.status,
+            "attempts": m.attempts, "error": m.last_error, "sends_without_answer": m.unknown,
+            **{k: (getattr(m, k).isoformat() if getattr(m, k) else None)
+               for k in ("queued_at", "not_before", "next_attempt", "sent_at")}}

@@ -1,0 +1,328 @@
+"""The eight standard workbook kinds, declared as data (SPEC "The standard workbooks")."""
+from __future__ import annotations
+
+from duban.workbooks.model.schema import Choice, Column, ColumnType as T, Kind, Role as R
+
+# ---- shared dropdowns -------------------------------------------------------------------
+WORK_STATUS = (
+    Choice("not_started", "未开始", "Not started", aliases=("todo",)),
+    Choice("in_progress", "进行中", "In progress", aliases=("doing", "ongoing")),
+    Choice("done", "已完成", "Done", done=True, aliases=("completed", "finished", "完成"), colour="green"),
+    Choice("blocked", "阻塞", "Blocked", blocked=True, aliases=("需协助",), colour="orange"),
+    Choice("delayed", "延期", "Delayed", aliases=("postponed",)),
+)
+PRIORITY = (
+    Choice("high", "高", "High"),
+    Choice("medium", "中", "Medium"),
+    Choice("low", "低", "Low"),
+)
+REQUEST_STATUS = (
+    Choice("pending", "待确认", "Pending"),
+    Choice("received", "已接收", "Received", aliases=("acknowledged",)),
+    Choice("in_progress", "处理中", "In progress"),
+    Choice("done", "已完成", "Done", done=True, aliases=("completed",), colour="green"),
+    Choice("rejected", "已拒绝", "Rejected", done=True),    # closed; grey is "not updated" in the legend
+)
+INCIDENT_TYPE = (
+    Choice("complaint", "客诉", "Complaint", aliases=("customer complaint",)),
+    Choice("system", "系统故障", "System failure"),
+    Choice("public_opinion", "舆情", "Public opinion"),
+    Choice("equipment", "设备故障", "Equipment failure"),
+    Choice("other", "其他", "Other"),
+)
+INCIDENT_STATUS = (
+    Choice("awaiting", "待响应", "Awaiting response", colour="red"),
+    Choice("in_progress", "处理中", "In progress"),
+    Choice("resolved", "已解决", "Resolved", done=True, colour="green"),
+    Choice("closed", "已关闭", "Closed", done=True, colour="green"),
+)
+TIER = (
+    Choice("strategic", "战略", "Strategic", aliases=("战略客户",)),
+    Choice("key", "重点", "Key", aliases=("重点客户",)),
+    Choice("regular", "普通", "Regular", aliases=("普通客户",)),
+)
+YES_NO = (
+    Choice("yes", "是", "Yes", aliases=("y", "true", "1")),
+    Choice("no", "否", "No", aliases=("n", "false", "0")),
+)
+LANGUAGE = (
+    Choice("zh", "zh", "zh", aliases=("中文", "chinese", "cn")),
+    Choice("en", "en", "en", aliases=("英文", "english")),
+)
+PROGRESS_STEPS = ("0%", "25%", "50%", "75%", "100%")
+
+
+# ---- job-owned columns, the same in every kind ------------------------------------------
+def _id() -> Column:
+    return Column("id", "编号", "ID", T.ID, role=R.ID, job_owned=True, width=11,
+                  help_zh="由督办系统自动填写，请勿修改；删除的行编号不会被重复使用。",
+                  help_en="Filled in by duban; do not edit. Numbers of deleted rows are never reused.")
+
+
+def _alerts() -> Column:
+    return Column("alerts", "系统提示", "Alerts", T.TEXT, role=R.ALERTS, job_owned=True, width=30,
+                  help_zh="由督办系统填写本行为何被标记（如“逾期3天”），问题处理后自动清除。",
+                  help_en="Written by duban: why the row is flagged (e.g. \"3 days overdue\"); cleared once fixed.")
+
+
+def _last_update() -> Column:
+    return Column("last_update", "反馈时间", "Last update", T.DATE, role=R.LAST_UPDATE, width=12,
+                  help_zh="最近一次更新进度的日期；每周五17:00前须更新，否则标记为“未更新”。",
+                  help_en="Date the row was last updated; update by Friday 17:00 each week or it is marked stale.")
+
+
+TASKS = Kind(
+    "tasks", "任务跟进表", "Tasks", "任务跟进表.xlsx", "Tasks.xlsx", "T",
+    (
+        _id(),
+        Column("task", "任务名称", "Task", T.TEXT, True, R.TITLE, width=28,
+               help_zh="任务名称，建议写成“项目名-模块-负责人-截止日”。",
+               help_en="What is to be done; e.g. \"Project-module-owner-deadline\"."),
+        Column("project", "所属项目", "Project", T.TEXT, role=R.PROJECT, width=18,
+               help_zh="任务所属的项目名称，用于按项目汇总。", help_en="The project the task belongs to, for per-project summaries."),
+        Column("initiator", "发起人", "Initiator", T.PEOPLE, role=R.INITIATOR, width=10,
+               help_zh="布置任务的人，升级提醒时抄送。", help_en="Who assigned the task; copied on escalations."),
+        Column("owner", "负责人", "Owner", T.PERSON, True, R.OWNER, width=10,
+               help_zh="唯一负责人（只填一人），接收提醒。", help_en="The one person responsible (exactly one); receives reminders."),
+        Column("collaborators", "协作人", "Collaborators", T.PEOPLE, role=R.COLLABORATORS, width=14,
+               help_zh="协助完成的人，多人用“、”分隔。", help_en="People helping; separate several with commas."),
+        Column("department", "负责部门", "Department", T.DEPARTMENT, role=R.DEPARTMENT, width=10,
+               help_zh="负责人所在部门，用于部门周报。", help_en="The owner's department, for department reports."),
+        Column("priority", "优先级", "Priority", T.ENUM, role=R.PRIORITY, choices=PRIORITY, width=8,
+               help_zh="高/中/低；“高”优先级的阻塞会立即提醒。", help_en="High/Medium/Low; a blocked High item alerts at once."),
+        Column("due", "截止日期", "Due", T.DATE, True, R.DUE, width=12,
+               help_zh="截止日期，请预留1-2天缓冲期。", help_en="Deadline; leave one or two days of buffer."),
+        Column("progress", "当前进度", "Progress", T.PERCENT, role=R.PROGRESS, width=10,
+               help_zh="0%、25%、50%、75%或100%；已完成的任务应为100%。",
+               help_en="0%, 25%, 50%, 75% or 100%; a done task should be at 100%."),
+        Column("status", "状态", "Status", T.ENUM, role=R.STATUS, choices=WORK_STATUS, width=10,
+               help_zh="未开始/进行中/已完成/阻塞/延期；遇到阻塞请选“阻塞”并填写需协助部门。",
+               help_en="Not started/In progress/Done/Blocked/Delayed; when blocked, also fill Help needed from."),
+        Column("help_from", "需协助部门", "Help needed from", T.DEPARTMENT, role=R.HELP_FROM, width=12,
+               help_zh="需要哪个部门协助；填写后通知该部门负责人。",
+               help_en="Which department must help; its head is notified."),
+        Column("note", "完成情况简述", "Progress note", T.TEXT, role=R.NOTE, width=30,
+               help_zh="写明现状、原因和需要的支持资源。", help_en="State of play, cause, and the support needed."),
+        _last_update(),
+        _alerts(),
+    ),
+    help_zh="日常任务同步跟进：一个任务对应唯一负责人，负责人按期更新进度。",
+    help_en="Day-to-day task follow-up: one owner per task, who keeps its progress up to date.",
+)
+
+PROJECTS = Kind(
+    "projects", "项目协作记录表", "Project log", "项目协作记录表.xlsx", "Project log.xlsx", "P",
+    (
+        _id(),
+        Column("project", "项目名称", "Project", T.TEXT, True, R.PROJECT, width=18,
+               help_zh="跨部门项目名称。", help_en="The cross-department project."),
+        Column("initiator", "发起人/部门", "Initiator", T.PEOPLE, role=R.INITIATOR, width=12,
+               help_zh="发起项目的人或部门。", help_en="Who (or which department) started the project."),
+        Column("participants", "参与人/部门", "Participants", T.TEXT, width=20,
+               help_zh="参与的人或部门。", help_en="People or departments taking part."),
+        Column("item", "沟通事项", "Item", T.TEXT, True, R.TITLE, width=26,
+               help_zh="需要协作完成的具体事项。", help_en="The specific matter to be worked on together."),
+        Column("lead", "主导方", "Lead dept", T.DEPARTMENT, role=R.DEPARTMENT, width=10,
+               help_zh="统筹进度、对结果负主要责任的部门。", help_en="The department that drives the item and answers for the result."),
+        Column("cooperating", "协作方", "Cooperating depts", T.TEXT, width=14,
+               help_zh="配合完成的部门。", help_en="Departments that contribute."),
+        Column("due", "时间节点", "Due", T.DATE, True, R.DUE, width=12,
+               help_zh="须完成的日期。", help_en="The date it must be done by."),
+        Column("owner", "负责人", "Owner", T.PERSON, True, R.OWNER, width=10,
+               help_zh="唯一负责人，接收提醒。", help_en="The one person responsible; receives reminders."),
+        Column("status", "完成状态", "Status", T.ENUM, role=R.STATUS, choices=WORK_STATUS, width=10,
+               help_zh="未开始/进行中/已完成/延期/阻塞。", help_en="Not started/In progress/Done/Delayed/Blocked."),
+        Column("notes", "备注/问题反馈", "Notes", T.TEXT, role=R.NOTE, width=28,
+               help_zh="问题反馈：现状、原因、需支持资源。", help_en="Issues: state, cause, support needed."),
+        _last_update(),
+        _alerts(),
+    ),
+    help_zh="跨部门项目协作沟通记录：每个事项标明主导方、协作方和负责人。",
+    help_en="Cross-department project log: every item names its lead, cooperating departments and owner.",
+)
+
+REQUESTS = Kind(
+    "requests", "跨部门协作需求单", "Requests", "跨部门协作需求单.xlsx", "Requests.xlsx", "R",
+    (
+        _id(),
+        Column("request", "需求内容", "Request", T.TEXT, True, R.TITLE, width=28,
+               help_zh="需要对方部门做什么。", help_en="What the other department is asked to do."),
+        Column("background", "背景与目标", "Background", T.TEXT, width=24,
+               help_zh="为什么需要、要达到什么目标。", help_en="Why it is needed and what it should achieve."),
+        Column("from_dept", "发起部门", "From dept", T.DEPARTMENT, True, width=10,
+               help_zh="提出需求的部门。", help_en="The requesting department."),
+        Column("requester", "发起人", "Requester", T.PERSON, True, R.INITIATOR, width=10,
+               help_zh="提出需求的人。", help_en="The person asking."),
+        Column("to_dept", "承接部门", "To dept", T.DEPARTMENT, True, R.DEPARTMENT, width=10,
+               help_zh="承接需求的部门。", help_en="The department asked."),
+        Column("receiver", "对接人(首接人)", "Receiver", T.PERSON, role=R.OWNER, width=12,
+               aliases=("对接人", "首接人"),
+               help_zh="首接负责人：第一个接收需求的人，负责推动直至闭环。",
+               help_en="First receiver: the first person to take the request, who owns it until it is closed."),
+        Column("priority", "优先级", "Priority", T.ENUM, role=R.PRIORITY, choices=PRIORITY, width=8,
+               help_zh="高/中/低。", help_en="High/Medium/Low."),
+        Column("submitted", "提交时间", "Submitted", T.DATETIME, True, R.SUBMITTED, width=16,
+               help_zh="需求提交的日期和时间。", help_en="Date and time the request was submitted."),
+        Column("wanted_by", "期望交付时间", "Wanted by", T.DATE, role=R.DUE, width=12,
+               help_zh="希望交付的日期。", help_en="When the requester wants it delivered."),
+        Column("acknowledged", "确认接收时间", "Acknowledged", T.DATETIME, role=R.ACKNOWLEDGED, width=16,
+               help_zh="承接方确认接收的时间，应在提交后2个工作小时内。",
+               help_en="When the receiving side acknowledged it; due within 2 working hours."),
+        Column("first_plan", "初步方案反馈时间", "First plan", T.DATETIME, role=R.FIRST_PLAN, width=16,
+               help_zh="反馈初步方案的时间，应在提交后24小时内。",
+               help_en="When a first plan was sent back; due within 24 hours."),
+        Column("status", "状态", "Status", T.ENUM, role=R.STATUS, choices=REQUEST_STATUS, width=10,
+               help_zh="待确认/已接收/处理中/已完成/已拒绝。", help_en="Pending/Received/In progress/Done/Rejected."),
+        Column("notes", "备注", "Notes", T.TEXT, role=R.NOTE, width=24,
+               help_zh="无法满足时说明原因及替代方案。", help_en="If it cannot be done: why, and the alternative."),
+        _alerts(),
+    ),
+    help_zh="跨部门协作需求单：承接方2小时内确认接收，24小时内反馈初步方案。",
+    help_en="Cross-department requests: acknowledge within 2 hours, send a first plan within 24 hours.",
+)
+
+INCIDENTS = Kind(
+    "incidents", "紧急事务响应表", "Incidents", "紧急事务响应表.xlsx", "Incidents.xlsx", "I",
+    (
+        _id(),
+        Column("type", "类型", "Type", T.ENUM, choices=INCIDENT_TYPE, width=10,
+               help_zh="客诉/系统故障/舆情/设备故障/其他。", help_en="Complaint/System failure/Public opinion/Equipment failure/Other."),
+        Column("reporter", "发起人", "Reporter", T.PERSON, True, R.INITIATOR, width=10,
+               help_zh="报告事务的人。", help_en="Who reported it."),
+        Column("occurred", "发生时间", "Occurred", T.DATETIME, True, R.OCCURRED, width=16,
+               help_zh="事务发生的日期和时间。", help_en="Date and time it happened."),
+        Column("description", "事务描述(含影响范围)", "Description", T.TEXT, True, R.TITLE, width=30,
+               aliases=("事务描述",),
+               help_zh="发生了什么、影响范围多大。", help_en="What happened and how far it reaches."),
+        Column("department", "所属部门", "Department", T.DEPARTMENT, role=R.DEPARTMENT, width=10,
+               help_zh="负责处理的部门。", help_en="The department handling it."),
+        Column("responder", "响应人", "Responder", T.PERSON, role=R.OWNER, width=10,
+               help_zh="负责响应的人，须在10分钟内响应。", help_en="Who responds; must respond within 10 minutes."),
+        Column("responded", "响应时间", "Responded", T.DATETIME, role=R.RESPONDED, width=16,
+               help_zh="首次响应的时间。", help_en="When the first response was made."),
+        Column("plan", "处理方案", "Plan", T.TEXT, width=26,
+               help_zh="处理步骤、责任人和时间。", help_en="Steps, who does them, by when."),
+        Column("eta", "预计完成时间", "ETA", T.DATETIME, role=R.DUE, width=16,
+               help_zh="预计处理完成的时间。", help_en="When it is expected to be resolved."),
+        Column("report_filed", "报告提交时间", "Report filed", T.DATETIME, role=R.REPORT_FILED, width=16,
+               help_zh="《紧急事件处理报告》提交时间，应在24小时内。",
+               help_en="When the incident report was filed; due within 24 hours."),
+        Column("status", "状态", "Status", T.ENUM, role=R.STATUS, choices=INCIDENT_STATUS, width=10,
+               help_zh="待响应/处理中/已解决/已关闭。", help_en="Awaiting response/In progress/Resolved/Closed."),
+        _alerts(),
+    ),
+    help_zh="紧急事务快速响应：10分钟内响应，24小时内提交处理报告。",
+    help_en="Urgent matters: respond within 10 minutes, file the report within 24 hours.",
+)
+
+MEETINGS = Kind(
+    "meetings", "会议纪要行动项", "Meeting actions", "会议纪要行动项.xlsx", "Meeting actions.xlsx", "M",
+    (
+        _id(),
+        Column("meeting", "会议名称", "Meeting", T.TEXT, True, width=20,
+               help_zh="协调会议的名称。", help_en="The coordination meeting."),
+        Column("held_at", "会议时间", "Held at", T.DATETIME, True, R.HELD_AT, width=16,
+               help_zh="会议召开的日期和时间。", help_en="Date and time the meeting was held."),
+        Column("host", "主持人", "Host", T.PERSON, width=10, help_zh="会议主持人。", help_en="Who chaired it."),
+        Column("recorder", "记录人", "Recorder", T.PERSON, True, width=10,
+               help_zh="记录人，会议开始后2小时内发出纪要。",
+               help_en="Who takes the minutes; sends them within 2 hours of the meeting's start."),
+        Column("minutes_sent", "纪要发出时间", "Minutes sent", T.DATETIME, role=R.MINUTES_SENT, width=16,
+               help_zh="纪要发给所有参会人的时间。", help_en="When the minutes went to everyone who attended."),
+        Column("action", "行动项", "Action", T.TEXT, True, R.TITLE, width=26,
+               help_zh="会议议定的具体行动。", help_en="The action agreed at the meeting."),
+        Column("owner", "负责人", "Owner", T.PERSON, True, R.OWNER, width=10,
+               help_zh="行动项唯一负责人。", help_en="The one person responsible for the action."),
+        Column("supporting", "配合部门", "Supporting dept", T.TEXT, width=12,
+               help_zh="需要配合的部门。", help_en="Departments that support it."),
+        Column("due", "完成时限", "Due", T.DATE, True, R.DUE, width=12,
+               help_zh="行动项须完成的日期。", help_en="Date the action must be done by."),
+        Column("resources", "所需资源", "Resources", T.TEXT, width=18,
+               help_zh="完成所需的人力、预算、设备。", help_en="People, budget or equipment needed."),
+        Column("status", "状态", "Status", T.ENUM, role=R.STATUS, choices=WORK_STATUS, width=10,
+               help_zh="未开始/进行中/已完成/阻塞/延期。", help_en="Not started/In progress/Done/Blocked/Delayed."),
+        _alerts(),
+    ),
+    help_zh="跨部门协调会议纪要的行动项：会议开始后2小时内发出纪要，行动项按时限完成。",
+    help_en="Action items from coordination meetings: minutes within 2 hours, actions by their due date.",
+)
+
+CUSTOMERS = Kind(
+    "customers", "客户分层跟进表", "Customers", "客户分层跟进表.xlsx", "Customers.xlsx", "C",
+    (
+        _id(),
+        Column("customer", "客户名称", "Customer", T.TEXT, True, R.TITLE, width=22,
+               help_zh="客户名称。", help_en="The customer."),
+        Column("purchases", "年采购额(万元)", "Annual purchases (10k CNY)", T.NUMBER, role=R.PURCHASES, width=14,
+               aliases=("年采购额",),
+               help_zh="年采购额，单位万元；客户层级为空时据此判定。",
+               help_en="Annual purchases in 10,000 CNY; sets the tier when Tier is blank."),
+        Column("tier", "客户层级", "Tier", T.ENUM, role=R.TIER, choices=TIER, width=10,
+               help_zh="战略（≥500万）/重点（100-500万）/普通（<100万）；为空时按年采购额判定。",
+               help_en="Strategic (≥5M)/Key (1-5M)/Regular (<1M); derived from purchases when blank."),
+        Column("manager", "客户经理", "Account manager", T.PERSON, True, R.OWNER, width=10,
+               help_zh="专属客户经理，接收回访提醒。", help_en="The account manager; receives follow-up reminders."),
+        Column("channel", "沟通渠道", "Channel", T.TEXT, width=12,
+               help_zh="电话、微信、邮件、拜访等。", help_en="Phone, WeChat, email, visit…"),
+        Column("last_contact", "上次沟通日期", "Last contact", T.DATE, role=R.LAST_CONTACT, width=12,
+               help_zh="最近一次沟通的日期。", help_en="Date of the last contact."),
+        Column("next_visit", "下次回访日期", "Next visit", T.DATE, role=R.NEXT_VISIT, width=12,
+               help_zh="计划下次回访的日期。", help_en="Planned date of the next follow-up."),
+        Column("notes", "备注", "Notes", T.TEXT, width=24, help_zh="沟通要点。", help_en="Points discussed."),
+        _alerts(),
+    ),
+    help_zh="客户分层跟进：战略客户每周、重点客户每两周、普通客户每月至少沟通一次。",
+    help_en="Tiered customer follow-up: strategic weekly, key every two weeks, regular monthly.",
+)
+
+RACI = Kind(
+    "raci", "RACI权责表", "RACI", "RACI权责表.xlsx", "RACI.xlsx", "X",
+    (
+        _id(),
+        Column("project", "项目", "Project", T.TEXT, True, R.PROJECT, width=18,
+               help_zh="核心项目名称。", help_en="The core project."),
+        Column("task", "任务", "Task", T.TEXT, True, R.TITLE, width=22,
+               help_zh="项目中的任务，与任务跟进表中的任务名称一致。",
+               help_en="A task of the project, named as in the Tasks workbook."),
+        Column("responsible", "负责人R", "Responsible", T.PEOPLE, role=R.RESPONSIBLE, width=12,
+               help_zh="R：执行任务的人。", help_en="R: who does the work."),
+        Column("accountable", "审批人A", "Accountable", T.PERSON, role=R.ACCOUNTABLE, width=12,
+               help_zh="A：审批并对结果负责的人，接收升级提醒。", help_en="A: who approves and answers for it; receives escalations."),
+        Column("consulted", "咨询人C", "Consulted", T.PEOPLE, role=R.CONSULTED, width=12,
+               help_zh="C：提供意见的人。", help_en="C: who gives input."),
+        Column("informed", "知情人I", "Informed", T.PEOPLE, role=R.INFORMED, width=12,
+               help_zh="I：需要知晓进展的人，接收周报。", help_en="I: who is kept informed; receives the weekly summary."),
+    ),
+    help_zh="RACI权责表：每个任务的执行人、审批人、咨询人和知情人。",
+    help_en="RACI matrix: who is Responsible, Accountable, Consulted and Informed for each task.",
+    signature=("responsible", "accountable", "consulted", "informed"),
+)
+
+DIRECTORY = Kind(
+    "directory", "通讯录", "Directory", "通讯录.xlsx", "Directory.xlsx", "D",
+    (
+        _id(),
+        Column("name", "姓名", "Name", T.TEXT, True, R.NAME, width=10,
+               help_zh="姓名，与各表中填写的人名一致。", help_en="Name, exactly as written in the other workbooks."),
+        Column("department", "部门", "Department", T.DEPARTMENT, True, R.DEPARTMENT, width=12,
+               help_zh="所在部门。", help_en="Department."),
+        Column("email", "邮箱", "Email", T.TEXT, True, R.EMAIL, width=26,
+               help_zh="接收提醒的邮箱。", help_en="Where reminders are sent."),
+        Column("title", "职务", "Title", T.TEXT, width=12, help_zh="职务。", help_en="Job title."),
+        Column("dept_head", "部门负责人", "Dept head", T.ENUM, role=R.DEPT_HEAD, choices=YES_NO, width=10,
+               help_zh="是/否；部门负责人接收升级提醒和部门周报。",
+               help_en="Yes/No; department heads receive escalations and the weekly report."),
+        Column("manager", "直属上级", "Manager", T.PERSON, role=R.MANAGER, width=10,
+               help_zh="直属上级姓名。", help_en="Direct manager."),
+        Column("language", "语言", "Language", T.ENUM, role=R.LANGUAGE, choices=LANGUAGE, width=8,
+               help_zh="zh 中文 / en 英文，决定邮件语言。", help_en="zh or en: the language of this person's mail."),
+    ),
+    help_zh="通讯录：发送提醒和升级所需的人员、部门、邮箱和部门负责人。",
+    help_en="Directory: people, departments, email addresses and department heads, used to send mail.",
+)
+
+KINDS: dict[str, Kind] = {k.key: k for k in (TASKS, PROJECTS, REQUESTS, INCIDENTS, MEETINGS, CUSTOMERS, RACI, DIRECTORY)}
+
+
+def kind(key: str) -> Kind:
+    return KINDS[key]
