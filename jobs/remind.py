@@ -21,7 +21,8 @@ from pathlib import Path
 
 from duban.mailer import Address, Mail, MailQueue, build, from_settings
 from duban.mailer.queue import DeliveryReport
-from duban.mailer.render import Share, render
+from duban.mailer.render import render
+from duban.mailer.share import Share
 from duban.workbooks.share.commandline import folder_arg
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.problems import Problem

@@ -41,7 +41,7 @@ from pathlib import Path
 from duban.workbooks.share.statedb import connect
 
 from duban.mailer.message import Mail, clean, recipients
-from duban.mailer.transports import (
+from duban.mailer.seam import (
     ConnectionCut, PermanentFailure, SetupError, TemporaryFailure, Transport, as_bytes, temporary)
 
 SCHEMA = """

@@ -17,11 +17,10 @@ HTML with Word, which ignores style sheets, and phone clients block remote conte
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from pathlib import Path, PurePosixPath, PureWindowsPath
+from datetime import date, datetime, time
+from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
@@ -32,6 +31,8 @@ from duban.workbooks.model.schema import Role
 
 from duban.mailer.message import BIDI_CONTROLS, CONTROLS, plain
 from duban.mailer.nextsteps import helping_step, next_step
+from duban.mailer.share import Share
+from duban.mailer.words import LABELS, NOUNS, count, duration
 
 # For every printed value, macro output included (whose line breaks are the layout): bidi
 # controls dropped, control characters other than line breaks and tabs made spaces.
@@ -52,155 +53,7 @@ MAX_ITEMS = 50            # default of mail.max_items
 MAX_TEXT = 300            # characters of one cell value shown (a 32,767-character cell is not mailed whole)
 MAX_BYTES = 600_000       # HTML + text in UTF-8; base64 makes it a third bigger: well under 1 MB on the wire
 
-LABELS = {
-    "zh": {"brand": "督办", "hello": "{name}，您好：", "id": "编号", "item": "事项", "what": "提示",
-           "deadline": "期限", "where": "位置", "row": "第{row}行", "cc": "抄送", "colon": "：",
-           "open": "（", "close": "）", "sep": "，", "what_join": "；", "sheet_row": "工作表“{sheet}”{rows}", "rows_join": "、",
-           "file": "文件", "link": "链接", "next": "下一步", "owner": "负责人", "status": "状态",
-           "last_update": "反馈时间", "never": "未填写", "held_at": "会议时间", "actions": "行动项",
-           "group_count": "{n}项", "for_owner": "请督促负责人{owner}尽快处理：",
-           "digest_intro": "以下{n}项需要您处理：",
-           "escalation_intro": "以下{n}项逾期或阻塞已超过规定的工作日，按首接负责制升级给您，请协调处理：",
-           "alert_intro": "紧急：以下{n}项需要立即处理：",
-           "problems_intro": "督办检查时发现以下{n}个问题，请通知相关人员按说明处理：",
-           "problems_none": "本次检查未发现数据问题。",
-           "problem": "问题", "problems_heading": "数据问题报告", "cell": "单元格", "whole_file": "整个文件",
-           "unreachable": "以下人员无法送达邮件：", "undelivered": "以下邮件未能按时送达：",
-           "notices": "督办的其他提示：",
-           "more": "另有{n}项未列出（上面是最紧急的{shown}项）。其余事项可在以下工作簿的“系统提示”列中看到（对该列筛选“非空白”即可），"
-                   "也可请文员运行 duban check {folder} 查看：",
-           "more_book": "{n}项",
-           "more_problems": "另有{n}个问题未列出（上面是前{shown}个）。运行 duban validate {folder} 可查看全部。",
-           "footer": "此邮件由督办助手根据共享盘中的跟进表自动发送。按每项的“下一步”更新工作簿后，下次检查时提醒会自动停止。",
-           "footer_escalation": "此邮件由督办助手根据共享盘中的跟进表自动发送。负责人在工作簿中更新（完成，或与发起人商定新的期限）后，升级提醒会自动停止。",
-           "footer_problems": "此邮件由督办助手根据共享盘中的跟进表自动发送。单元格改正后，下次检查时该问题就不会再出现在报告中。",
-           "subject_digest": "【督办】您有{counts} — {day}", "subject_escalation": "【督办】升级提醒：{n}项逾期或阻塞超期 — {day}",
-           "subject_alert": "【督办·紧急】{what}", "subject_problems": "【督办】数据问题报告：{n}个问题 — {day}",
-           "why": "您收到这一项，因为{reasons}。", "why_join": "；",
-           "why_department": "这是您部门（{dept}）的事项", "why_help": "您部门（{dept}）被列为{column}",
-           "why_accountable": "您是此任务在RACI权责表中的审批人（A）",
-           "count": "{n}项{label}", "join": "、", "digest_many": "{n}项待办：{counts}",
-           "alert_many": "{what} 等{n}项紧急事项"},
-    "en": {"brand": "duban", "hello": "Dear {name},", "id": "ID", "item": "Item", "what": "Why",
-           "deadline": "Deadline", "where": "Where", "row": "row {row}", "cc": "Cc", "colon": ": ",
-           "open": " (", "close": ")", "sep": ", ", "what_join": "; ", "sheet_row": "sheet \"{sheet}\", {rows}", "rows_join": ", ",
-           "file": "File", "link": "Link", "next": "Next step", "owner": "Owner", "status": "Status",
-           "last_update": "Last update", "never": "never", "held_at": "Held at", "actions": "Actions",
-           "group_count": "{n}", "for_owner": "Please make sure {owner}, the owner, does this now: ",
-           "digest_intro": "{items} {need} your attention:",
-           "escalation_intro": "{items} {have} been overdue or blocked for longer than the agreed number of working days, "
-                               "so {they} {are} escalated to you. Please help resolve {them}:",
-           "alert_intro": "Urgent: {items} {need} action now:",
-           "problems_intro": "The check found {problems}. Please have each dealt with as described:",
-           "problems_none": "The check found no data problems.",
-           "problem": "Problem", "problems_heading": "Problems report", "cell": "Cell", "whole_file": "whole file",
-           "unreachable": "No mail could be sent to these people:", "undelivered": "Mail that did not go as it should:",
-           "notices": "Other notices from duban:",
-           "more": "{more} not listed here (these are the {shown} most urgent). You can see the rest in the Alerts "
-                   "(系统提示) column of these workbooks (filter that column for non-blank cells), or ask a clerk to "
-                   "run duban check {folder}:",
-           "more_book": "{items}",
-           "more_problems": "{more} not listed here (these are the first {shown}). Run duban validate {folder} to see them all.",
-           "footer": "Sent by duban from the tracking workbooks on the shared drive. Do each item's next step in its "
-                     "workbook and its reminder stops at the next check.",
-           "footer_escalation": "Sent by duban from the tracking workbooks on the shared drive. The escalation stops once "
-                                "the owner updates the workbook (done, or a new deadline agreed with the initiator).",
-           "footer_problems": "Sent by duban from the tracking workbooks on the shared drive. Once a cell is corrected, "
-                              "its problem drops out of the next report.",
-           "subject_digest": "[duban] You have {counts} — {day}",
-           "subject_escalation": "[duban] Escalation: {items} overdue or blocked too long — {day}",
-           "subject_alert": "[duban URGENT] {what}", "subject_problems": "[duban] Problems report: {problems} — {day}",
-           "why": "You get this because {reasons}.", "why_join": "; ",
-           "why_department": "it is an item of your department ({dept})",
-           "why_help": "your department ({dept}) is asked to help ({column})",
-           "why_accountable": "you are Accountable (A) for this task in the RACI",
-           "count": "{n} {label}", "join": ", ", "digest_many": "{items}: {counts}",
-           "alert_many": "{what} and {more}"},
-}
 
-# English noun phrases per rule for counts ("1 blocked item", "2 overdue items"): (singular, plural)
-NOUNS = {
-    "incident_unanswered": ("unanswered incident", "unanswered incidents"),
-    "escalated": ("escalated item", "escalated items"),
-    "overdue": ("overdue item", "overdue items"),
-    "not_acknowledged": ("unacknowledged request", "unacknowledged requests"),
-    "no_first_plan": ("request without a first plan", "requests without a first plan"),
-    "blocked": ("blocked item", "blocked items"),
-    "due_soon": ("item due soon", "items due soon"),
-    "incident_report_late": ("late incident report", "late incident reports"),
-    "minutes_late": ("meeting without minutes", "meetings without minutes"),
-    "customer_followup_late": ("late customer follow-up", "late customer follow-ups"),
-    "data_problem": ("row with data problems", "rows with data problems"),
-    "stale": ("item not updated on time", "items not updated on time"),
-}
-
-
-def count(n: int, singular: str, plural: str | None = None) -> str:
-    """'1 item', '2 items', '12,000 items'."""
-    return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
-
-
-# ---- where the file is ---------------------------------------------------------------------
-_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
-
-
-@dataclass(frozen=True)
-class Share:
-    """How staff reach the folder: `mail.share_path` (\\\\fileserver\\督办, S:\\督办, /Volumes/督办), else
-    the folder's absolute path. Names a workbook by its full path and gives the file:// URL that opens it."""
-
-    root: str
-    folder: Path | None = None     # the folder as duban sees it, to place the problems' absolute paths
-    named: Path | None = None      # the folder as the user named it (`duban remind demo`: demo)
-
-    @classmethod
-    def of(cls, share_path: str | None, folder: Path) -> Share:
-        named = Path(folder)
-        return cls((share_path or "").strip() or str(named.absolute()), named.absolute(), named)
-
-    @property
-    def windows(self) -> bool:
-        return self.root.startswith(("\\\\", "//")) or bool(_DRIVE.match(self.root))
-
-    def _pure(self, relpath: str):
-        parts = [p for p in relpath.replace("\\", "/").split("/") if p]
-        return (PureWindowsPath if self.windows else PurePosixPath)(self.root, *parts)
-
-    def path(self, relpath: str) -> str:
-        return str(self._pure(relpath))
-
-    def url(self, relpath: str) -> str:
-        """file://fileserver/%E7%9D%A3%E5%8A%9E/任务跟进表.xlsx (UTF-8, percent-encoded, as RFC 8089 and
-        Outlook want); empty for a share path that is not absolute, which is then shown but not linked."""
-        try:
-            return self._pure(relpath).as_uri()
-        except ValueError:
-            return ""
-
-    def relative(self, file: str) -> str | None:
-        """A problem's file as a path inside the folder; None when it is no file there (the outbox, duban.toml).
-
-        A problem names its file as the reader opened it, the folder as the user named it joined
-        with the path inside (`demo/任务跟进表.xlsx` after `duban remind demo`), or, for what the
-        journal and the write-back report, by the path inside alone (`任务跟进表.xlsx`). The
-        folder's name is taken off the first, so `path()` does not put it after the root twice."""
-        path = Path(file)
-        if path.is_absolute():
-            if self.folder is None:
-                return None
-            try:
-                return path.relative_to(self.folder).as_posix()
-            except ValueError:
-                return None
-        if path.suffix.lower() not in (".xlsx", ".xlsm", ".xls", ".csv"):
-            return None
-        named = self.named
-        if named is not None and not named.is_absolute() and named.parts and path.is_relative_to(named):
-            return path.relative_to(named).as_posix()
-        return path.as_posix()
-
-
-# ---- rendering ---------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -463,19 +316,6 @@ def _problem_files(problems: list, lang: str, share: Share, limit: int) -> tuple
         more = labels["more_problems"].format(n=rest, shown=limit, more=count(rest, "more problem"),
                                               folder=folder_arg(share.folder or share.root))
     return list(files.values()), more
-
-
-def duration(delta: timedelta, lang: str) -> str:
-    """832 minutes -> 13小时52分钟 / 13 h 52 min; 2 days 3 hours -> 2天3小时 / 2 d 3 h."""
-    minutes = max(0, int(delta.total_seconds() // 60))
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    units = (("天", "d"), ("小时", "h"), ("分钟", "min"))
-    values = (days, hours, mins if not days else 0)
-    parts = [(v, u) for v, u in zip(values, units) if v] or [(0, units[2])]
-    if lang == "zh":
-        return "".join(f"{v}{u[0]}" for v, u in parts)
-    return " ".join(f"{v} {u[1]}" for v, u in parts)
 
 
 def _day(moment) -> date:

@@ -18,7 +18,8 @@ from books import NOW, cli, settings, task
 from duban.jobs.cli import app
 from duban.jobs.remind import alert, remind
 from duban.mailer.nextsteps import NEXT_STEPS, next_step, template
-from duban.mailer.render import Share, duration
+from duban.mailer.share import Share
+from duban.mailer.words import duration
 from duban.workbooks.model.flags import FLAGS
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.make.template import write_workbook

@@ -18,7 +18,7 @@ from duban.mailer import (
     Address, BadAddress, Mail, MailQueue, OutboxTransport, RateLimiter, SmtpTransport, TemporaryFailure,
     build, from_settings, recipients)
 from duban.mailer.queue import LEASE
-from duban.mailer.transports import _Connection
+from duban.mailer.seam import Connection
 from smtp_server import SmtpServer, tls_contexts
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -409,7 +409,7 @@ class FakeClock:
         self.t += seconds
 
 
-class Recording(_Connection):
+class Recording(Connection):
     """A transport that notes keys; can run something during its first send, or crash."""
 
     def __init__(self, sent: list[str], during_first_send=None, crash: bool = False):

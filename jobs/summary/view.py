@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from duban.mailer.render import Share
+from duban.mailer.share import Share
 
 from duban.jobs.summary.figures import TOP_OVERDUE, Figures
 from duban.jobs.summary.period import Period

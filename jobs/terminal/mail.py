@@ -5,7 +5,7 @@ import re
 
 from rich.table import Table
 
-from duban.mailer.transports import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
+from duban.mailer.smtp import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
 from duban.workbooks.share.commandline import folder_arg
 
 from duban.jobs.time import clock
@@ -60,7 +60,7 @@ TEXT = {
 }
 
 
-# The settings a refused setup names (mailer.transports keeps them in English), in Chinese
+# The settings a refused setup names (mailer.smtp keeps them in English), in Chinese
 SETTINGS_ZH = {
     PORTS: '[mail.smtp] security 和 port（465 端口用 "ssl"，587 端口用 "starttls"）',
     f"{PORTS}, and user": '[mail.smtp] security、port（465 端口用 "ssl"，587 端口用 "starttls"）和 user',
@@ -81,7 +81,7 @@ def setting_text(setting: str, lang: str) -> str:
     return SETTINGS_ZH.get(setting, setting)
 
 
-# The mailer's own sentences (mailer.transports, mailer.queue; English, kept so in the queue), in
+# The mailer's own sentences (mailer.smtp, mailer.queue; English, kept so in the queue), in
 # Chinese for the terminal: (pattern, Chinese). The server's own answer in brackets stays as it said it.
 ERRORS_ZH = [(re.compile(p), zh) for p, zh in (
     (r"(?P<where>\S+) refused the login of '(?P<user>.*)' \((?P<answer>.*)\)", "{where} 拒绝了 '{user}' 的登录（{answer}）"),

@@ -1,0 +1,91 @@
+"""The one seam between duban and the outside world for mail: what a transport is and how a send fails.
+
+A transport only moves finished bytes. It says how a send went by returning the refused
+recipients (partial delivery) or raising `TemporaryFailure` (try later) / `PermanentFailure`
+(this mail will never go). Two kinds of temporary failure say more: `ConnectionCut` (the
+connection went away in the middle of this mail; `content_sent` says whether the mail itself had
+gone, so that the server may have kept it: its fate is unknown) and `SetupError` (the settings
+are wrong, so no retry helps until a person changes the one named). Everything else (what to
+retry, when, what to record) is the queue's job.
+"""
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Callable, Protocol
+
+from duban.mailer.message import POLICY
+
+Refused = dict[str, str]  # recipient -> the server's answer ("451 4.7.1 …"), for recipients not given the mail
+
+
+def temporary(answer: str) -> bool:
+    """A 4xx answer ("451 4.7.1 greylisted"): that recipient may accept the mail later."""
+    return answer[:1] == "4"
+
+
+class TemporaryFailure(Exception):
+    """Try again later. `server_down`: the connection is gone, so the rest of the batch waits too."""
+
+    def __init__(self, reason: str, server_down: bool = True):
+        super().__init__(reason)
+        self.reason, self.server_down = reason, server_down
+
+
+class ConnectionCut(TemporaryFailure):
+    """The connection went away (or stopped answering) while this mail was being handed over.
+    `content_sent`: the mail itself had gone when it did, so the server may have stored it."""
+
+    def __init__(self, reason: str, content_sent: bool):
+        super().__init__(reason, server_down=False)
+        self.content_sent = content_sent
+
+
+class SetupError(TemporaryFailure):
+    """A setting is wrong (password refused, TLS not offered or not trusted, login required):
+    retrying the same settings cannot help. `setting` names what a person has to change."""
+
+    def __init__(self, reason: str, setting: str):
+        super().__init__(reason, server_down=True)
+        self.setting = setting
+
+
+class PermanentFailure(Exception):
+    """The server refused this mail for good (5xx); retrying the same bytes will not help."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class Transport(Protocol):
+    def open(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Transport: ...
+    def __exit__(self, *exc) -> None: ...
+    def send(self, message: EmailMessage | bytes, recipients: list[str], key: str | None = None,
+             before_content: Callable[[], None] | None = None) -> Refused: ...
+
+
+class Connection:
+    """`setup`: what the transport was set up with (a changed setting lifts a hold, see the queue);
+    `patience`: the longest one send may take, in seconds (the queue's lease covers it)."""
+
+    setup = ""
+    patience = 0.0
+
+    def open(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def as_bytes(message: EmailMessage | bytes) -> bytes:
+    return message if isinstance(message, bytes) else message.as_bytes(policy=POLICY)
