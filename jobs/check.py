@@ -27,7 +27,9 @@ from duban.workbooks.model.problems import Problem, col_letter
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.share.statedb import keep_good_copy
 from duban.workbooks.write.paintrecord import identity_of, painted_of, record_rows
-from duban.workbooks.write.writeback import REFUSED, SKIPPED, WRITTEN, Paint, Reason, WritePlan, apply
+from duban.workbooks.write.plan import Paint, WritePlan
+from duban.workbooks.write.refusal import REFUSED, SKIPPED, WRITTEN, Reason
+from duban.workbooks.write.writeback import apply
 
 from duban.jobs.state import locking
 from duban.jobs import rules

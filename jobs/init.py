@@ -13,7 +13,7 @@ from duban.workbooks.share.discover import CONSOLE_MODULE, CONSOLE_NAME
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.share.files import replacing
 from duban.workbooks.make.template import write_workbook
-from duban.workbooks.write.writeback import lock_holder
+from duban.workbooks.write.guard import lock_holder
 
 from duban.jobs.settings import config
 from duban.jobs.check import run_lock

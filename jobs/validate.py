@@ -15,7 +15,7 @@ from duban.workbooks.read.errorcells import mark_formula_errors
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.read.reader import read_workbook
 from duban.workbooks.model.records import WorkbookRead
-from duban.workbooks.write.writeback import Fingerprint
+from duban.workbooks.write.plan import Fingerprint
 
 # An incremental-read cache (duban serve, one long process: jobs.serve.cache.ReadCache) that every
 # read_folder in this context uses; None (the default) reads every file every time.

@@ -34,8 +34,8 @@ from duban.workbooks.write.commit import copy_to_backups
 from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET
 from duban.workbooks.write.paintrecord import RECORD_ROW
 from duban.workbooks.model.problems import col_letter
-from duban.workbooks.write.writeback import (
-    REFUSED, SKIPPED, WRITTEN, Fingerprint, Reason, WritePlan, WriteResult)
+from duban.workbooks.write.plan import Fingerprint, WritePlan
+from duban.workbooks.write.refusal import REFUSED, SKIPPED, UNCHANGED, WRITTEN, Reason, Refused, WriteResult
 
 from duban.macros.excel import Excel, ExcelBusy, Sheet, is_busy_error
 
@@ -105,10 +105,10 @@ class LiveApplier:
             return WriteResult(SKIPPED, LiveReason.of("unsaved-rows", row=row))
         try:       # what would change, and the painted cells' own formats, as the patcher finds them
             parts, originals = writeback.patched_parts(plan)
-        except writeback.Refused as exc:
+        except Refused as exc:
             return WriteResult(REFUSED, exc.why)
         if not parts:                       # already as planned: no save, no backup, no new file time
-            return WriteResult(writeback.UNCHANGED, originals=originals)
+            return WriteResult(UNCHANGED, originals=originals)
         if before_commit:                                   # write-ahead; the new file's identity is not known yet
             before_commit(originals, (-1, -1))
         self.excel.screen_updating(False)

@@ -24,7 +24,7 @@ from duban.jobs.settings import config
 from duban.jobs.validate import read_folder
 from duban.workbooks.xlsx import grid
 from duban.workbooks.read.reader import read_workbook
-from duban.workbooks.xlsx.sheetxml import col_letters
+from duban.workbooks.model.a1 import col_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "tests" / "data" / "make_fixtures.py")
@@ -124,8 +124,7 @@ def test_a_table_too_big_even_cut_to_its_columns_is_a_problem_of_that_workbook_o
     rows = table_rows(3) + ['<row r="200000">' + inline("B200000", "远处") + "</row>"]   # in a table column
     book(folder / "很长.xlsx", rows)
     make_book(folder, [task("甲")])
-    settings = config.defaults()
-    settings["reader"]["max_grid_mb"] = 20               # 200,000 rows x 6 columns x 40 bytes = 48 MB
+    settings = config.load(values={"reader": {"max_grid_mb": 20}})   # 200,000 rows x 6 columns x 40 bytes = 48 MB
     reads = {r.path.name: r for r in read_folder(folder, settings, TODAY)}
     assert reads["任务跟进表.xlsx"].rows_read == 1 and reads["任务跟进表.xlsx"].kind.key == "tasks"
     long = reads["很长.xlsx"]
@@ -133,7 +132,7 @@ def test_a_table_too_big_even_cut_to_its_columns_is_a_problem_of_that_workbook_o
     zh, en = long.problems[0].message("zh"), long.problems[0].message("en")
     assert zh.startswith("很长.xlsx [任务跟进表]：工作表“任务跟进表”中表格所在的列一直用到第 200,000 行、共 6 列（到 F200000）")
     assert "max_grid_mb" in zh and "Ctrl+End" in en and "the others were read as usual" in en
-    settings["reader"]["max_grid_mb"] = 100              # within the budget: read, far row and all
+    settings = config.checked(values={"reader": {"max_grid_mb": 100}})  # within the budget: read, far row and all
     long = read_workbook(folder / "很长.xlsx", TODAY, settings["reader"])
     assert long.rows_read == 4 and long.records[-1].row == 200_000
 

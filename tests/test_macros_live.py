@@ -18,7 +18,7 @@ from duban.macros.excel import ExcelBusy
 from duban.macros.fake import FakeExcel, FakeSheet
 from duban.macros.live import LiveApplier, _paint, colours_of
 from duban.workbooks.model.flags import PALETTE
-from duban.workbooks.write.writeback import Paint
+from duban.workbooks.write.plan import Paint
 
 NOW = "2026-11-23T09:00"
 TASKS = "任务跟进表.xlsx"

@@ -374,7 +374,7 @@ def test_remind_says_where_the_mail_went(tmp_path):
 def refusing(monkeypatch):
     """Every workbook write refused, as the write's own check refuses a file it cannot verify."""
     from duban.jobs import check
-    from duban.workbooks.write.writeback import REFUSED, Reason, WriteResult
+    from duban.workbooks.write.refusal import REFUSED, Reason, WriteResult
 
     monkeypatch.setattr(check, "apply", lambda *a, **kw: WriteResult(REFUSED, Reason.of("damaged", error="verify failed")))
 

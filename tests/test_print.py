@@ -151,7 +151,8 @@ def test_libreoffice_prints_every_alert_whole_and_when_it_was_checked(tmp_path, 
 
 
 def test_a_row_grows_for_a_long_alert_but_never_shrinks_nor_overrides_a_height_set_by_hand():
-    from duban.workbooks.xlsx.sheetxml import CellEdit, patch_sheet
+    from duban.workbooks.xlsx.cellxml import CellEdit
+    from duban.workbooks.xlsx.sheetxml import patch_sheet
 
     long = "逾期6天（已满3个工作日，已升级）；12-04 17:00前未更新进度（上次2026-11-21）"
     sheet = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

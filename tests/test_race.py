@@ -28,7 +28,8 @@ from duban.workbooks.xlsx import package
 from duban.workbooks.write.commit import AFTER, RESCUED, TAKEN_BACK, aside_of, recover, temp_of
 from duban.workbooks.read.reader import read_workbook, scan_back
 from duban.workbooks.xlsx.stylebook import StyleBook
-from duban.workbooks.write.writeback import Fingerprint, WritePlan, apply
+from duban.workbooks.write.plan import Fingerprint, WritePlan
+from duban.workbooks.write.writeback import apply
 
 ID, STATUS = col("id"), col("status")
 

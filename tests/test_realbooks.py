@@ -21,7 +21,9 @@ from duban.workbooks.xlsx import safety
 from duban.workbooks.write import writeback
 from duban.workbooks.model.flags import PALETTE
 from duban.workbooks.read.reader import read_workbook, scan_back
-from duban.workbooks.write.writeback import REFUSED, WRITTEN, Fingerprint, Paint, WritePlan, apply
+from duban.workbooks.write.plan import Fingerprint, Paint, WritePlan
+from duban.workbooks.write.refusal import REFUSED, WRITTEN, WriteResult
+from duban.workbooks.write.writeback import apply
 
 DATA = Path(__file__).resolve().parent / "data"
 SHEET = "任务跟进表"
@@ -43,7 +45,7 @@ def fixture(tmp_path: Path, name: str) -> Path:
     return path
 
 
-def write(path: Path) -> writeback.WriteResult:
+def write(path: Path) -> WriteResult:
     """duban's read, then one write of the common plan, verified by a python-calamine read-back."""
     read = read_workbook(path, NOW.date())
     assert read.kind is not None and read.kind.key == "tasks", read.problems

@@ -30,7 +30,8 @@ from duban.workbooks.share.discover import find_workbooks
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.read.reader import read_workbook
 from duban.workbooks.make.template import write_workbook
-from duban.workbooks.write.writeback import Fingerprint, WritePlan, apply
+from duban.workbooks.write.plan import Fingerprint, WritePlan
+from duban.workbooks.write.writeback import apply
 
 ID, STATUS = col("id"), col("status")
 as_root = pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0,

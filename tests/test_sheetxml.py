@@ -6,7 +6,8 @@ import re
 import pytest
 from lxml import etree
 
-from duban.workbooks.xlsx.sheetxml import CellEdit, MissingRow, patch_sheet
+from duban.workbooks.xlsx.cellxml import CellEdit, MissingRow
+from duban.workbooks.xlsx.sheetxml import patch_sheet
 
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 
@@ -149,7 +150,7 @@ def test_a_row_that_is_gone_is_an_error():
 # ---- reading the new sheet back as it streams out ------------------------------------------------------
 def read_back(xml: bytes, expect: dict[str, str], pieces: int = 1):
     """Feed ReadBack `xml` cut after row ends into about `pieces` pieces."""
-    from duban.workbooks.xlsx.sheetxml import ReadBack
+    from duban.workbooks.xlsx.readback import ReadBack
     check = ReadBack(b"", expect)
     ends = [m.end() for m in re.finditer(rb"</row>", xml)]
     cuts = [ends[i] for i in range(0, len(ends) - 1, max(1, len(ends) // pieces))][1:]

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
-from duban.workbooks.xlsx.sheetxml import CellEdit, col_letters, col_number, patch_sheet
+from duban.workbooks.model.a1 import col_letters, col_number
+from duban.workbooks.xlsx.cellxml import CellEdit
+from duban.workbooks.xlsx.sheetxml import patch_sheet
 
 
 @dataclass

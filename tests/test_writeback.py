@@ -33,7 +33,8 @@ from duban.workbooks.model.flags import PALETTE
 from duban.workbooks.read.reader import read_workbook, scan_back
 from duban.workbooks.xlsx.stylebook import StyleBook
 from duban.workbooks.xlsx import package
-from duban.workbooks.write.writeback import Fingerprint, WritePlan, apply
+from duban.workbooks.write.plan import Fingerprint, WritePlan
+from duban.workbooks.write.writeback import apply
 from duban.workbooks.write.commit import recover
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)

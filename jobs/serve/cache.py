@@ -71,16 +71,16 @@ class _UnchangedMemo:
         self.hits = 0
 
     def wrap(self, real):
-        from duban.workbooks.write import writeback
+        from duban.workbooks.write import guard, refusal
 
         def apply(plan, *args, **kwargs):
             key = _plan_key(plan)
             known = self.known.get(plan.path)
-            if known is not None and known[0] == key and _same_file(plan) and not writeback.lock_owner(plan.path):
+            if known is not None and known[0] == key and _same_file(plan) and not guard.lock_owner(plan.path):
                 self.hits += 1
-                return writeback.WriteResult(writeback.UNCHANGED, None, dict(known[1]))
+                return refusal.WriteResult(refusal.UNCHANGED, None, dict(known[1]))
             result = real(plan, *args, **kwargs)
-            if result.status == writeback.UNCHANGED:
+            if result.status == refusal.UNCHANGED:
                 self.known[plan.path] = (key, dict(result.originals))
             else:
                 self.known.pop(plan.path, None)

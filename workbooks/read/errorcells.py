@@ -18,7 +18,7 @@ from duban.workbooks.xlsx import package
 from duban.workbooks.read.parse import formula_error_params
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
-from duban.workbooks.xlsx.sheetxml import col_number, ref_row
+from duban.workbooks.model.a1 import col_number, ref_row
 
 CHUNK = 4 << 20
 _MARKER = re.compile(rb"""t=["']e["']""")     # an error cell's type, in either quote style

@@ -41,7 +41,7 @@ class Access:
 
 class NotKept(Exception):
     """The new file could not be given the original's access: `code` (owner / group / attribute)
-    and `params` say what and for whom (writeback.REASONS words it)."""
+    and `params` say what and for whom (write.refusal.REASONS words it)."""
 
     def __init__(self, code: str, **params):
         self.code, self.params = code, params
