@@ -7,7 +7,6 @@ from pathlib import Path
 from rich.table import Table
 
 from duban.workbooks.share.commandline import folder_arg
-from duban.workbooks.model.flags import FLAGS
 from duban.workbooks.model.schema import Role
 
 from duban.jobs import rules
@@ -86,9 +85,8 @@ def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> Non
         out.print(f"[yellow]{t['warning']}[/yellow] {escape(warning)}")
 
 
-def _rule_name(rule, lang: str) -> str:
-    flag = FLAGS.get(rule.__name__)
-    return f"{flag.label(lang)} ({rule.__name__})" if flag else rule.__name__
+def _rule_name(rule: rules.Rule, lang: str) -> str:
+    return f"{rule.type.label(lang)} ({rule.code})"
 
 
 def _not_found(journal: Journal, row_id: str, t: dict, folder: Path) -> str:
@@ -156,7 +154,7 @@ def span(delta: timedelta, lang: str) -> str:
 
 
 def _inputs(rule, rec, lang: str) -> str:
-    roles = next(r for fn, r in rules.RULES if fn is rule)
+    roles = rule.type.needs
     shown = [f"{rec.kind.by_role[r].header(lang)}={_shown_value(rec, r, lang)}" for r in roles if r in rec.kind.by_role]
     unmet = TEXT[lang]["unmet"]
     return f"{unmet}{'：' if lang == 'zh' else ': '}" + ("，" if lang == "zh" else ", ").join(shown) if shown else unmet
@@ -164,7 +162,7 @@ def _inputs(rule, rec, lang: str) -> str:
 
 def _escalation_clock(rule, rec, ctx: rules.Context, history, lang: str) -> str:
     """How far a late or blocked row is from escalation, which is what a clerk asks of that rule."""
-    if rule.__name__ != "escalated" or rec.done:
+    if rule.code != "escalated" or rec.done:
         return ""
     limit, cal = ctx.thresholds["escalate_working_days"], ctx.calendar
     due = rec.role(Role.DUE)

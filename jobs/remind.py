@@ -25,6 +25,7 @@ from duban.mailer.render import render
 from duban.mailer.share import Share
 from duban.workbooks.share.commandline import folder_arg
 from duban.workbooks.model.directory import Directory
+from duban.workbooks.model.flags import urgent_codes
 from duban.workbooks.model.problems import Problem
 
 from duban.jobs.notify import router as notify
@@ -89,7 +90,7 @@ def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -
 def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
     """The every-few-minutes job: read and apply the rules (no write-back), mail urgent items at once."""
     with run_lock(folder, settings, "alert", dry_run):
-        report = check_folder(folder, settings, now, dry_run=True, only=notify.URGENT_RULES)
+        report = check_folder(folder, settings, now, dry_run=True, only=urgent_codes())
         sources = _sources(report)
         planned = notify.plan_alerts(sources, Directory.from_reads([s.read for s in sources]))
         return _mail(folder, settings, now, planned, dry_run)

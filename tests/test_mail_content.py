@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from books import NOW, cli, settings, task
 from duban.jobs.cli import app
 from duban.jobs.remind import alert, remind
-from duban.mailer.nextsteps import NEXT_STEPS, next_step, template
+from duban.mailer.nextsteps import declared, next_step, template
 from duban.mailer.share import Share
 from duban.mailer.words import duration
 from duban.workbooks.model.flags import FLAGS
@@ -83,10 +83,8 @@ def make_folder(folder: Path, tasks: list[dict] = TASKS, sub: str = "") -> Path:
     return folder
 
 
-def config(share_path: str = UNC, **mail) -> dict:
-    found = settings()
-    found["mail"].update({"clerks": ["王芳"], "share_path": share_path, **mail})
-    return found
+def config(share_path: str = UNC, **mail):
+    return settings(mail={"clerks": ["王芳"], "share_path": share_path, **mail})
 
 
 def mails(folder: Path) -> list[email.message.EmailMessage]:
@@ -234,7 +232,7 @@ def test_every_rule_has_a_next_step_for_every_kind_it_applies_to_naming_only_tha
                         assert label in headers | statuses, (rule, kind.key, lang, book_lang, label)
                     if rule != "escalated":
                         assert template(rule, kind.key, lang) != template("nonexistent", kind.key, lang), (rule, kind.key)
-    assert all(len(pair) == 2 and all(pair) for pair in NEXT_STEPS.values())
+    assert all(len(pair) == 2 and all(pair) for pair in declared().values())
 
 
 # ---- one row once -----------------------------------------------------------------------------------------

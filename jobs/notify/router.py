@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from duban.workbooks.model.directory import Directory, Person
+from duban.workbooks.model.flags import FLAGS
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import Record, WorkbookRead
 from duban.workbooks.model.schema import Choice, Role
@@ -205,13 +206,9 @@ def plan_alerts(sources: list[Source], directory: Directory) -> Plan:
     return Plan(list(by_person.values()), list(router.unknown.values()))
 
 
-URGENT_RULES = frozenset({"incident_unanswered", "blocked"})     # all that an alert can be about
-
-
 def is_urgent(rec: Record, item: Item) -> bool:
-    if item.rule == "incident_unanswered":
-        return True
-    return item.rule == "blocked" and rec.role(Role.PRIORITY) == "high"   # the reader keeps choice keys
+    """Mailed at once: as the flag type declares (workbooks.model.flags, `urgency`)."""
+    return item.rule in FLAGS and FLAGS[item.rule].alerts(rec)
 
 
 def _department(rec: Record) -> str | None:

@@ -255,7 +255,7 @@ def check_json(report) -> dict:
                               "id": None if row in new else records[row].id,
                               "new_id": records[row].id if row in new else None,
                               "rule": flag.rule, "severity": flag.type.colour, "rank": flag.rank,
-                              "urgent": flag.type.urgent, "message": flag.text(wb.read.lang),
+                              "urgent": flag.type.alerts(records[row]), "message": flag.text(wb.read.lang),
                               "people": list(flag.people),
                               "deadline": _moment(flag.deadline, report.now)})
     return {"now": report.now.isoformat(), "warnings": report.warnings, "flags": flags,
