@@ -21,6 +21,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from duban.workbooks.model.a1 import col_letters  # noqa: E402 (after the path)
+
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -56,7 +58,7 @@ def book(path: Path, rows: list[str]) -> Path:
 
 
 def table(count: int) -> list[str]:
-    header = "".join(_cell(f"{chr(65 + i)}1", h) for i, h in enumerate(["编号", "任务名称", "负责人", "截止日期", "状态", "系统提示"]))
+    header = "".join(_cell(f"{col_letters(i)}1", h) for i, h in enumerate(["编号", "任务名称", "负责人", "截止日期", "状态", "系统提示"], 1))
     rows = [f'<row r="1">{header}</row>']
     rows += [f'<row r="{r}">{_cell(f"B{r}", f"任务{r}")}{_cell(f"C{r}", "张伟")}{_cell(f"D{r}", "2026-12-31")}'
              f'{_cell(f"E{r}", "进行中")}</row>' for r in range(2, count + 2)]

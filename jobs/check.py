@@ -23,7 +23,8 @@ from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.meta import checked_text, stamp_is_from
 from duban.workbooks.model.flags import Colour
 from duban.workbooks.model.meta import Lists
-from duban.workbooks.model.problems import Problem, col_letter
+from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.share.statedb import keep_good_copy
 from duban.workbooks.write.paintrecord import identity_of, painted_of, record_rows
@@ -455,7 +456,7 @@ def _stamp(plan: WritePlan, read, repaint: bool, now: datetime) -> None:
 
 
 def _letter(index: int | None) -> str | None:
-    return col_letter(index) if index is not None else None
+    return col_letters(index + 1) if index is not None else None
 
 
 def _recorded(read, plan: WritePlan, painted: dict, originals: dict[str, dict]) -> dict:

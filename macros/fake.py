@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from duban.workbooks.model.a1 import col_number
 from duban.macros.excel import Book, Excel, Sheet, Values, same_file
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -22,10 +23,7 @@ def cell_index(ref: str) -> tuple[int, int]:
     m = _REF.match(ref.strip())
     if not m:
         raise ValueError(f"not a cell reference: {ref!r}")
-    col = 0
-    for ch in m.group(1).upper():
-        col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col
+    return int(m.group(2)), col_number(m.group(1))
 
 
 def bounds(ref: str) -> tuple[int, int, int, int]:

@@ -33,7 +33,7 @@ from duban.workbooks.write import writeback
 from duban.workbooks.write.commit import copy_to_backups
 from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET
 from duban.workbooks.write.paintrecord import RECORD_ROW
-from duban.workbooks.model.problems import col_letter
+from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.write.plan import Fingerprint, WritePlan
 from duban.workbooks.write.refusal import REFUSED, SKIPPED, UNCHANGED, WRITTEN, Reason, Refused, WriteResult
 
@@ -145,7 +145,7 @@ def _first_shifted_row(sheet: Sheet, plan: WritePlan, read) -> int | None:
     index = read.columns.get("id")
     if index is None or not read.records:
         return None
-    letter = col_letter(index)
+    letter = col_letters(index + 1)
     rows = [rec.row for rec in read.records]
     first, last = min(rows), max(rows)
     found = sheet.read(f"{letter}{first}:{letter}{last}")

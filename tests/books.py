@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import python_calamine as calamine
-from openpyxl.utils import get_column_letter
 
 from duban.jobs.settings import config
 from duban.jobs.check import check_folder
 from duban.workbooks.xlsx import package
+from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.make.template import write_workbook
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def col(key: str) -> str:
     """The template's column letter of a column key (id -> A, status -> K, alerts -> O)."""
-    return get_column_letter([c.key for c in TASKS.columns].index(key) + 1)
+    return col_letters([c.key for c in TASKS.columns].index(key) + 1)
 
 
 def task(name: str, owner: str = "张伟", due: date = date(2026, 12, 31), status: str = "in_progress", **more) -> dict:

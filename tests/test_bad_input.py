@@ -22,11 +22,11 @@ from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.make.template import write_workbook
 
 from test_cli import GOOD_ROWS, TASKS, write_tasks
-from duban.workbooks.model.problems import col_letter
+from duban.workbooks.model.a1 import col_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
-ALERTS = col_letter([c.key for c in TASKS.columns].index("alerts"))
+ALERTS = col_letters([c.key for c in TASKS.columns].index("alerts") + 1)
 
 
 def duban(*args, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -126,7 +126,7 @@ def _with_error_cells(path: Path) -> Path:
 
 
 def col(key: str) -> str:
-    return col_letter([c.key for c in TASKS.columns].index(key))
+    return col_letters([c.key for c in TASKS.columns].index(key) + 1)
 
 
 def test_an_error_in_a_date_or_a_status_is_a_formula_error_through_the_cli(tmp_path):
@@ -200,7 +200,7 @@ def test_a_person_listed_twice_is_reported_with_both_rows_and_the_one_used(tmp_p
     assert done.returncode == 0, done.stderr
     books = {b["file"]: b for b in json.loads(done.stdout)["workbooks"]}
     [twice] = [p for p in books[DIRECTORY.filename("zh")]["problems"] if p["code"] == "duplicate-person"]
-    name = col_letter([c.key for c in DIRECTORY.columns].index("name"))
+    name = col_letters([c.key for c in DIRECTORY.columns].index("name") + 1)
     assert twice["cell"] == f"{name}4" and twice["severity"] == "warning"
     assert twice["message"] == (f"通讯录!{name}4：“张伟”在通讯录中已列在第2行，督办只使用那一行（部门 研发部，邮箱 "
                                 "zhang.wei@example.com），本行不起作用。请删除重复的这一行；如是两位同名的同事，"

@@ -21,13 +21,13 @@ from duban.workbooks.read.parse import DateParser, Issue
 from duban.workbooks.read.reader import read_workbook
 
 from test_cli import DUE, GOOD_ROWS, TASKS, write_tasks
-from duban.workbooks.model.problems import col_letter
+from duban.workbooks.model.a1 import col_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)
-LAST_UPDATE = col_letter([c.key for c in TASKS.columns].index("last_update"))
+LAST_UPDATE = col_letters([c.key for c in TASKS.columns].index("last_update") + 1)
 
 
 def duban_bytes(*args) -> subprocess.CompletedProcess:

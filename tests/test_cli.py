@@ -14,7 +14,7 @@ import typer
 
 from duban.jobs.cli import app
 from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.model.problems import col_letter
+from duban.workbooks.model.a1 import col_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = KINDS["tasks"]
@@ -50,7 +50,7 @@ GOOD_ROWS = [
     {"task": "报销", "owner": "王芳", "due": date(2026, 11, 20), "progress": "100%", "status": "已完成"},
 ]
 BAD_DATE_ROW = 3                      # Excel row of the second data row
-DUE = col_letter([c.key for c in TASKS.columns].index("due"))
+DUE = col_letters([c.key for c in TASKS.columns].index("due") + 1)
 
 
 def with_bad_date(value: str = "11月31日") -> list[dict]:

@@ -11,12 +11,12 @@ from pathlib import Path
 import openpyxl
 
 from duban.workbooks.model.directory import ranked
-from duban.workbooks.model.problems import col_letter
+from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.kinds import DIRECTORY
 
 from test_bad_input import duban
 
-NAME = col_letter([c.key for c in DIRECTORY.columns].index("name"))
+NAME = col_letters([c.key for c in DIRECTORY.columns].index("name") + 1)
 
 
 def demo(folder: Path) -> Path:

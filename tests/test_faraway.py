@@ -46,7 +46,7 @@ def inline(ref: str, text: str) -> str:
 
 def table_rows(count: int, due: str = "2026-12-31") -> list[str]:
     """The header row and `count` task rows (B..E; A, the ID, and F, the alerts, left to duban)."""
-    rows = ['<row r="1">' + "".join(inline(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADERS)) + "</row>"]
+    rows = ['<row r="1">' + "".join(inline(f"{col_letters(i)}1", h) for i, h in enumerate(HEADERS, 1)) + "</row>"]
     for r in range(2, count + 2):
         rows.append(f'<row r="{r}">{inline(f"B{r}", f"任务{r}")}{inline(f"C{r}", "张伟")}'
                     f'{inline(f"D{r}", due)}{inline(f"E{r}", "进行中")}</row>')

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from openpyxl.utils import get_column_letter
 
 import lo
 from books import NOW, check, cli, settings, sheet_xml
 from duban.jobs.check import alerts_text, check_folder
 from duban.jobs.rules.base import Flag
+from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.schema import Role
 from duban.workbooks.make.template import stamp_cell, wraps, write_workbook
@@ -26,7 +26,7 @@ needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftot
 
 
 def _letter(kind, key: str) -> str:
-    return get_column_letter([c.key for c in kind.columns].index(key) + 1)
+    return col_letters([c.key for c in kind.columns].index(key) + 1)
 
 
 # ---- the templates ---------------------------------------------------------------------------

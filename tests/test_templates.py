@@ -16,6 +16,7 @@ from duban.workbooks.model.errors import UsageError
 from duban.jobs.init import init_folder
 from duban.workbooks.make import demo
 from duban.workbooks.model import meta
+from duban.workbooks.model.a1 import col_letters, col_number
 from duban.workbooks.model.flags import FLAGS, PALETTE, flags_for
 from duban.workbooks.make.guide import SHEET as GUIDE
 from duban.workbooks.model.kinds import KINDS, PROGRESS_STEPS
@@ -39,8 +40,7 @@ def templates(tmp_path_factory) -> dict[tuple[str, str], Path]:
 
 
 def _letter(kind, key: str) -> str:
-    from openpyxl.utils import get_column_letter
-    return get_column_letter([c.key for c in kind.columns].index(key) + 1)
+    return col_letters([c.key for c in kind.columns].index(key) + 1)
 
 
 def _validation_at(ws, cell: str):
@@ -218,7 +218,7 @@ def test_header_id_and_name_columns_are_frozen(templates, key, lang):
     kind = KINDS[key]
     ws = load_workbook(templates[key, lang]).worksheets[0]
     assert ws.freeze_panes == FROZEN[key]
-    frozen = [c.key for c in kind.columns[:ord(FROZEN[key][0]) - ord("A")]]
+    frozen = [c.key for c in kind.columns[:col_number(FROZEN[key][0]) - 1]]
     assert frozen[0] == "id" and len(frozen) >= 2
     title = (kind.by_role.get(Role.TITLE) or kind.by_role[Role.NAME]).key
     assert title in frozen or key in ("projects", "meetings"), frozen   # those: the name is far right

@@ -16,6 +16,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from duban.workbooks.model.a1 import col_letters
+
 HERE = Path(__file__).resolve().parent
 DATE = (2024, 1, 2, 3, 4, 6)
 
@@ -44,7 +46,7 @@ def cell(ref: str, text: str, s: str | None = None) -> str:
 
 def sheet(ns: str = MAIN, dimension: str = "A1:F4", s: str | None = None) -> bytes:
     """The task sheet; `s` is put on every data cell (e.g. "" for the empty-attribute shape)."""
-    header = "".join(cell(f"{chr(65 + i)}1", h) for i, h in enumerate(HEADERS))
+    header = "".join(cell(f"{col_letters(i)}1", h) for i, h in enumerate(HEADERS, 1))
     rows = [f'<row r="1">{header}</row>']
     for r, cells in ROWS:
         rows.append(f'<row r="{r}">' + "".join(cell(f"{c}{r}", t, s) for c, t in cells.items()) + "</row>")

@@ -16,7 +16,6 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.utils.datetime import to_excel
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -25,6 +24,7 @@ from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from duban.workbooks.model import meta
+from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.xlsx import rowheight
 from duban.workbooks.share.files import replacing
 from duban.workbooks.model.flags import FLAGS
@@ -134,7 +134,7 @@ def freeze_cell(kind: Kind) -> str:
     last = kind.columns.index(title) + 1 if title else 1
     if sum(c.width for c in kind.columns[:last]) > MAX_FROZEN_WIDTH:
         last = 2
-    return f"{get_column_letter(last + 1)}2"
+    return f"{col_letters(last + 1)}2"
 
 
 def _write_header(cell, col: Column, lang: str) -> None:
@@ -148,7 +148,7 @@ def _write_header(cell, col: Column, lang: str) -> None:
 
 
 def _format_column(ws: Worksheet, index: int, col: Column, lang: str) -> None:
-    dim = ws.column_dimensions[get_column_letter(index)]
+    dim = ws.column_dimensions[col_letters(index)]
     longest_word = max(len(w) for w in col.header(lang).split())  # never break a word in two
     dim.width = max(col.width, longest_word + 3)
     if col.type in NUMBER_FORMATS:
@@ -168,7 +168,7 @@ def wraps(col: Column) -> bool:
 def _fit_height(ws: Worksheet, r: int, kind: Kind) -> None:
     """Row `r` tall enough for its wrapped text (LibreOffice does not fit a row to it itself)."""
     needs = [rowheight.height(str(ws.cell(row=r, column=i).value),
-                              ws.column_dimensions[get_column_letter(i)].width)
+                              ws.column_dimensions[col_letters(i)].width)
              for i, col in enumerate(kind.columns, start=1)
              if wraps(col) and ws.cell(row=r, column=i).value is not None]
     if tallest := max((h for h in needs if h), default=None):
@@ -198,7 +198,7 @@ def _write_value(cell, col: Column, value, lang: str) -> None:
 
 def _add_table(ws: Worksheet, kind: Kind, n_rows: int) -> None:
     last_row = 1 + (n_rows or BLANK_ROWS)
-    ref = f"A1:{get_column_letter(len(kind.columns))}{last_row}"
+    ref = f"A1:{col_letters(len(kind.columns))}{last_row}"
     table = Table(displayName=f"duban_{kind.key}", ref=ref)
     table.tableStyleInfo = TableStyleInfo(name=TABLE_STYLE, showRowStripes=True)
     ws.add_table(table)
@@ -219,7 +219,7 @@ def _page_setup(ws: Worksheet, last: str) -> None:
 
 # ---- data validation -----------------------------------------------------------------------
 def _column_range(index: int) -> str:
-    letter = get_column_letter(index)
+    letter = col_letters(index)
     return f"{letter}2:{letter}{LAST_ROW}"
 
 
@@ -315,7 +315,7 @@ def status_colour_rules(kind: Kind) -> list[tuple[str, str]]:
 
 def stamp_cell(kind: Kind) -> str:
     """Where `duban check` writes when it last checked: row 1, one empty column right of the table."""
-    return f"{get_column_letter(len(kind.columns) + 2)}1"
+    return f"{col_letters(len(kind.columns) + 2)}1"
 
 
 def _add_stamp(ws: Worksheet, kind: Kind, lang: str) -> None:
@@ -324,13 +324,13 @@ def _add_stamp(ws: Worksheet, kind: Kind, lang: str) -> None:
     cell.font = Font(name=FONT_NAME, sz=FONT_SIZE - 1, italic=True, color="595959")
     cell.alignment = Alignment(vertical="center", wrap_text=True)
     ws.column_dimensions[cell.column_letter].width = STAMP_WIDTH
-    ws.column_dimensions[get_column_letter(len(kind.columns) + 1)].width = 2   # the gap keeps the table
+    ws.column_dimensions[col_letters(len(kind.columns) + 1)].width = 2   # the gap keeps the table
                                                                              # from growing into the note
 
 
 def _cell(kind: Kind, col: Column) -> str:
     """Row 2's cell of `col`, column absolute (as conditional formats over a range expect)."""
-    return f"${get_column_letter(kind.columns.index(col) + 1)}2"
+    return f"${col_letters(kind.columns.index(col) + 1)}2"
 
 
 # ---- hidden sheets -------------------------------------------------------------------------

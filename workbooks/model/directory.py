@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from duban.workbooks.model.kinds import DIRECTORY
-from duban.workbooks.model.problems import Problem, col_letter
+from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.model.schema import ColumnType
 
@@ -84,7 +85,7 @@ def duplicates(reads: list[WorkbookRead]) -> list[tuple[WorkbookRead, Problem]]:
             used_read, used = first[name]
             file = "" if used_read is read else f"{used_read.path.name} "
             found.append((read, Problem(
-                "duplicate-person", str(read.path), read.sheet, f"{col_letter(read.columns['name'])}{rec.row}",
+                "duplicate-person", str(read.path), read.sheet, f"{col_letters(read.columns['name'] + 1)}{rec.row}",
                 rec.row, "name", name, {"first": {"zh": f"{file}第{used.row}行", "en": f"{file}row {used.row}"},
                                         "department": used["department"] or "—", "email": used["email"] or "—"})))
     return found
@@ -105,7 +106,7 @@ def crosscheck(read: WorkbookRead, directory: Directory) -> list[Problem]:
                 if _known(value, column.type, directory, departments):
                     continue
                 code = "unknown-department" if column.type is ColumnType.DEPARTMENT else "unknown-person"
-                problems.append(Problem(code, str(read.path), read.sheet, f"{col_letter(j)}{rec.row}", rec.row,
+                problems.append(Problem(code, str(read.path), read.sheet, f"{col_letters(j + 1)}{rec.row}", rec.row,
                                         column.key, value, {"column": {"zh": column.zh, "en": column.en}}))
     return problems
 

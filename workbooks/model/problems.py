@@ -230,13 +230,3 @@ class Problem:
         return {"code": self.code, "severity": self.severity, "scope": self.scope, "file": self.file,
                 "sheet": self.sheet, "cell": self.cell, "row": self.row, "column": self.column,
                 "value": self.value, "message": self.message(lang)}
-
-
-def col_letter(index: int) -> str:
-    """0-based column index to Excel letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters

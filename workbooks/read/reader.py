@@ -28,7 +28,8 @@ from duban.workbooks.read.headers import HeaderMatch, find_header, near_miss, ne
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET, STAMP_STARTS
 from duban.workbooks.read.parse import Issue, converter
-from duban.workbooks.model.problems import Problem, col_letter
+from duban.workbooks.model.a1 import col_letters, col_number
+from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead, record_class
 from duban.workbooks.model.schema import ColumnType, Role
 
@@ -60,7 +61,7 @@ def read_workbook(path: Path | str, today: date | None = None, settings: dict | 
 def _too_big(path: Path, exc: grid.TooBig, limit_mb: float) -> Problem:
     need = exc.rows * exc.columns * grid.BYTES_PER_CELL
     return Problem("sheet-too-large", str(path), exc.sheet, params={
-        "sheet": exc.sheet, "rows": f"{exc.rows:,}", "columns": f"{exc.columns:,}", "last": f"{col_letter(exc.columns - 1)}{exc.rows}",
+        "sheet": exc.sheet, "rows": f"{exc.rows:,}", "columns": f"{exc.columns:,}", "last": f"{col_letters(exc.columns)}{exc.rows}",
         "size": f"{need / 1_000_000:,.0f} MB", "limit": f"{limit_mb:,.0f} MB"})
 
 
@@ -123,7 +124,7 @@ def _stamp_column(ref: str) -> int | None:
     letters, digits = ref.rstrip("0123456789"), ref[len(ref.rstrip("0123456789")):]
     if not (letters.isalpha() and letters.isupper() and digits):
         return None
-    return sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(letters))) - 1
+    return col_number(letters) - 1
 
 
 def _meta_value(value: Any) -> str:
@@ -204,8 +205,8 @@ def _structure_problems(result: WorkbookRead, match: HeaderMatch) -> None:
                                        column=column.key, params={"column": _labels(column)}))
     for key, extra in match.duplicates.items():
         column = match.kind.column(key)
-        first = f"{col_letter(match.columns[key])}{lang_header}"
-        result.problems.append(Problem("duplicate-column", file, result.sheet, f"{col_letter(extra[0])}{lang_header}",
+        first = f"{col_letters(match.columns[key] + 1)}{lang_header}"
+        result.problems.append(Problem("duplicate-column", file, result.sheet, f"{col_letters(extra[0] + 1)}{lang_header}",
                                        lang_header, key, params={"column": _labels(column), "first": first}))
 
 
@@ -262,7 +263,7 @@ def scan_back(path: Path, read: WorkbookRead, refs: list[str]) -> tuple[int, dic
     for ref in refs:
         letters = ref.rstrip("0123456789")
         if letters not in columns:
-            columns[letters] = sum((ord(c) - 64) * 26 ** k for k, c in enumerate(reversed(letters))) - 1
+            columns[letters] = col_number(letters) - 1
         wanted.setdefault(int(ref[len(letters):]) - 1, []).append((columns[letters], ref))
     book = calamine.CalamineWorkbook.from_path(str(path))
     try:
@@ -284,7 +285,7 @@ def scan_back(path: Path, read: WorkbookRead, refs: list[str]) -> tuple[int, dic
 def _collect_issues(result: WorkbookRead, values: list, raw: tuple, bad: dict, kept: list[int], j: int,
                     column) -> None:
     """Turn Issue markers into problems and keep the value each one settled on (often None)."""
-    file, sheet, letter = str(result.path), result.sheet, col_letter(j)
+    file, sheet, letter = str(result.path), result.sheet, col_letters(j + 1)
     for n, value in enumerate(raw):
         issue = bad.get(value)
         if issue is None:
@@ -302,7 +303,7 @@ def _row_checks(result: WorkbookRead) -> None:
 
 
 def _cell(result: WorkbookRead, key: str, row: int) -> str:
-    return f"{col_letter(result.columns[key])}{row}"
+    return f"{col_letters(result.columns[key] + 1)}{row}"
 
 
 def _required_empty(result: WorkbookRead) -> None:
