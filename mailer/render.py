@@ -32,7 +32,7 @@ from duban.workbooks.model.schema import Role
 from duban.mailer.message import BIDI_CONTROLS, CONTROLS, plain
 from duban.mailer.nextsteps import helping_step, next_step
 from duban.mailer.share import Share
-from duban.mailer.words import LABELS, NOUNS, count, duration
+from duban.mailer.words import LABELS, count, duration
 
 # For every printed value, macro output included (whose line breaks are the layout): bidi
 # controls dropped, control characters other than line breaks and tabs made spaces.
@@ -347,7 +347,7 @@ def _subject(notice, lang: str, today: date, entries: list[dict], problems: int)
         if lang == "zh":
             counts = labels["join"].join(labels["count"].format(n=counted[r], label=FLAGS[r].zh) for r in order)
         else:
-            phrases = [count(counted[r], *NOUNS[r]) for r in order]
+            phrases = [count(counted[r], *FLAGS[r].nouns) for r in order]
             counts = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
         if len(order) > 1:
             counts = labels["digest_many"].format(n=n, items=count(n, "item"), counts=counts)

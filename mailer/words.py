@@ -1,8 +1,8 @@
-"""The words of duban's mail: labels of every mail part in both languages, English count nouns
-per rule, and how a count or a duration is said.
+"""The words of duban's mail: labels of every mail part in both languages, and how a count or a
+duration is said.
 
-Rendering (mailer/render.py) and the summaries (mailer/summary.py) speak from here; a new rule's
-English noun goes into NOUNS.
+Rendering (mailer/render.py) and the summaries (mailer/summary.py) speak from here; a rule's own
+words (its name, its English count nouns, its next step) are on its flag type (workbooks.model.flags).
 """
 from __future__ import annotations
 
@@ -74,23 +74,6 @@ LABELS = {
            "alert_many": "{what} and {more}"},
 }
 
-# English noun phrases per rule for counts ("1 blocked item", "2 overdue items"): (singular, plural)
-NOUNS = {
-    "incident_unanswered": ("unanswered incident", "unanswered incidents"),
-    "escalated": ("escalated item", "escalated items"),
-    "overdue": ("overdue item", "overdue items"),
-    "not_acknowledged": ("unacknowledged request", "unacknowledged requests"),
-    "no_first_plan": ("request without a first plan", "requests without a first plan"),
-    "blocked": ("blocked item", "blocked items"),
-    "due_soon": ("item due soon", "items due soon"),
-    "incident_report_late": ("late incident report", "late incident reports"),
-    "minutes_late": ("meeting without minutes", "meetings without minutes"),
-    "customer_followup_late": ("late customer follow-up", "late customer follow-ups"),
-    "data_problem": ("row with data problems", "rows with data problems"),
-    "stale": ("item not updated on time", "items not updated on time"),
-}
-
-
 def count(n: int, singular: str, plural: str | None = None) -> str:
     """'1 item', '2 items', '12,000 items'."""
     return f"{n:,} {singular if n == 1 else (plural or singular + 's')}"
@@ -107,3 +90,12 @@ def duration(delta: timedelta, lang: str) -> str:
     if lang == "zh":
         return "".join(f"{v}{u[0]}" for v, u in parts)
     return " ".join(f"{v} {u[1]}" for v, u in parts)
+
+
+# What each kind of mail is called where people see a list of mails (the terminal, the console,
+# serve's --dry-run preview)
+KIND_NAMES = {
+    "zh": {"digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报"},
+    "en": {"digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems",
+           "summary": "summary"},
+}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from duban.jobs.summary.figures import Figures
 from duban.jobs.summary.period import Period, following
-from duban.jobs.summary.view import DASH, TEXT as VIEW, _departments, _tiles, scope_title, scope_view
+from duban.jobs.summary.view import DASH, TEXT as VIEW, departments_table, scope_title, scope_view, tiles
 
 TEXT = {
     "zh": {
@@ -115,9 +115,9 @@ def baseline_view(stock: Figures, period: Period, watched: datetime, first: Peri
         subject=t["subject"].format(title=named, since=since, open=d["open"], overdue=d["overdue"], blocked=d["blocked"]),
         intro=t["intro"].format(since=since, what=what, start=start, end=end, as_of=as_of, unit=unit,
                                 first_start=first_start, first_end=first_end),
-        stock_note=t["stock"].format(as_of=as_of), tiles=_tiles(d, v, True)[1:], monthly=None, chart=None,
+        stock_note=t["stock"].format(as_of=as_of), tiles=tiles(d, v, True)[1:], monthly=None, chart=None,
         chart_later=t["trend"].format(unit=unit, first_start=first_start, first_end=first_end),
-        times_title=t["times"], times=_times(d, t, v), departments=_flows_blank(_departments(stock, v)) if scope == "company" else [],
+        times_title=t["times"], times=_times(d, t, v), departments=_flows_blank(departments_table(stock, v)) if scope == "company" else [],
         notes=[v["note_age"].format(n=d["open_age_unknown"])] if d.get("open_age_unknown") else [])
     if d.get("requests_unacked"):
         view["subject"] += v["subject_unacked"].format(n=d["requests_unacked"])

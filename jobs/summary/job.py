@@ -40,7 +40,8 @@ from duban.jobs.time.workcal import from_settings as calendar_from
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.archive import archive_name, write_archive
 from duban.jobs.summary.baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
-from duban.jobs.summary.figures import Figures, compute, facts
+from duban.jobs.summary.facts import facts
+from duban.jobs.summary.figures import Figures, compute
 from duban.jobs.summary.period import Period
 from duban.jobs.summary.store import SummaryStore
 from duban.jobs.summary.view import scope_view

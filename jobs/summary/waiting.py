@@ -3,7 +3,8 @@ name this department as 需协助部门. A department head's weekly report lists
 hears of the help asked of them there, not only in an escalation."""
 from __future__ import annotations
 
-from duban.jobs.summary.figures import Figures, _records
+from duban.jobs.summary.facts import item_rows
+from duban.jobs.summary.figures import Figures
 
 TEXT = {
     "zh": {"title": "其他部门在等本部门协助（共{n}项）",
@@ -24,4 +25,4 @@ def waiting_on(figures: Figures, department: str, lang: str, end: str, limit: in
         return None
     t = TEXT[lang if lang in TEXT else "zh"]
     return {"title": t["title"].format(n=len(rows)), "note": t["note"].format(end=end),
-            "rows": _records(rows.head(limit), figures.as_of_day)}
+            "rows": item_rows(rows.head(limit), figures.as_of_day)}

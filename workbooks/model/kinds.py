@@ -1,5 +1,13 @@
-"""The eight standard workbook kinds, declared as data (SPEC "The standard workbooks")."""
+"""The eight standard workbook kinds, declared as data (SPEC "The standard workbooks"), and their registry.
+
+A kind is one `Kind` declaration: its columns (headers in both languages, types, roles, choices,
+help) say everything the rest of duban needs; which rules apply follows from the roles it has
+(workbooks.model.flags `needs`), and whether the reports count it from its status column (`counted`).
+"""
 from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
 
 from duban.workbooks.model.schema import Choice, Column, ColumnType as T, Kind, Role as R
 
@@ -321,8 +329,40 @@ DIRECTORY = Kind(
     help_en="Directory: people, departments, email addresses and department heads, used to send mail.",
 )
 
+# The registry: every kind by key. Reading, the templates, `duban init`, the rules (by the columns
+# a kind has), the mail, explain and the summary all take the kinds from here; `register` adds one.
 KINDS: dict[str, Kind] = {k.key: k for k in (TASKS, PROJECTS, REQUESTS, INCIDENTS, MEETINGS, CUSTOMERS, RACI, DIRECTORY)}
 
 
 def kind(key: str) -> Kind:
     return KINDS[key]
+
+
+def register(new: Kind) -> None:
+    """Add a workbook kind: from then on it is read, checked, mailed, explained and summarised."""
+    for known in KINDS.values():
+        clash = ("key" if known.key == new.key else "ID prefix" if known.id_prefix == new.id_prefix
+                 else "sheet name" if {known.sheet_zh, known.sheet_en} & {new.sheet_zh, new.sheet_en} else "")
+        if clash:
+            raise ValueError(f"kind {new.key!r} has the {clash} of kind {known.key!r}")
+    KINDS[new.key] = new
+
+
+def unregister(key: str) -> None:
+    KINDS.pop(key, None)
+
+
+@contextmanager
+def registered(new: Kind) -> Iterator[Kind]:
+    """`new` registered for the length of a `with` block (tests add a toy kind this way)."""
+    register(new)
+    try:
+        yield new
+    finally:
+        unregister(new.key)
+
+
+def counted(kind: Kind) -> bool:
+    """The weekly and monthly reports count the rows of a kind with a status (open, done, blocked
+    need one): tasks, projects, requests, incidents, meeting actions, and any kind added with one."""
+    return kind.status_column is not None

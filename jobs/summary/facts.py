@@ -1,0 +1,201 @@
+"""The item frame the report's figures are taken from: one row per item of every counted workbook.
+
+In: every row of the workbooks whose kind the reports count (`workbooks.model.kinds.counted`:
+those with a status, so a kind added with one is in the next report without a line here), with
+the flags the rules gave it, what the change journal knows of each row and the directory. Out: a
+pandas frame (`facts`) and the rows of the report's item lists (`item_rows`). No files, no clock.
+"""
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, time, timedelta
+from typing import Iterable
+
+import numpy as np
+import pandas as pd
+
+from duban.workbooks.model.directory import Directory
+from duban.workbooks.model.kinds import KINDS, counted
+from duban.workbooks.model.records import Record
+from duban.workbooks.model.schema import Kind, Role
+
+from duban.jobs.rules import Flag
+from duban.jobs.time.workcal import WorkCalendar
+
+NO_DEPARTMENT = ""        # rows whose department cannot be told; shown as 未指定部门 / No department
+# a row's own start, where its kind has one (else when duban first saw it): frame column, role
+STARTS = (("submitted", Role.SUBMITTED), ("occurred", Role.OCCURRED), ("held_at", Role.HELD_AT))
+
+
+def status_keys(meaning: str) -> list[str]:
+    """The status keys of every kind that mean `meaning` ("done" or "blocked")."""
+    return sorted({c.key for k in KINDS.values() for c in k.status_choices.values() if getattr(c, meaning)})
+
+
+def own_start(kind: Kind) -> str | None:
+    """The frame column of a row's own start: a request's submission, an incident's occurrence,
+    a meeting's time; None for kinds without one (tasks, projects: when duban first saw them)."""
+    return next((col for col, role in STARTS if kind.role_key(role)), None)
+
+
+def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], history: dict[tuple[str, str], tuple],
+          starts: dict[str, str], directory: Directory, calendar: WorkCalendar, thresholds: dict,
+          now: datetime) -> pd.DataFrame:
+    """The item frame. `sources`: (workbook, its records, its flags by Excel row) per workbook;
+    `history`: (workbook, ID) -> (first_seen, first_done) ISO texts from the journal; `starts`:
+    workbook -> its first check. Built column by column, one workbook at a time (100,000 rows)."""
+    tz = calendar.tz
+    stamp = now.isoformat()
+    cols: dict[str, list] = {k: [] for k in (
+        "workbook", "kind", "row", "id", "title", "project", "department", "owner", "help_from", "status", "done",
+        "rejected", "due", "overdue", "blocked", "stale", "flags", "first_seen", "first_done", "at_start", "submitted",
+        "acknowledged", "first_plan", "occurred", "responded", "report_filed", "meeting", "held_at", "minutes_sent")}
+    ack_hours: list[float] = []
+    own: dict[str, str | None] = {}
+    people = directory.people
+    for workbook, records, flags in sources:
+        if not records or not counted(records[0].kind):
+            continue
+        kind = records[0].kind
+        keys = kind.role_keys
+        n = len(records)
+
+        def column(role: Role) -> list:
+            key = keys.get(role)
+            return [rec.get(key) for rec in records] if key else [None] * n
+
+        ids = [rec.id or "" for rec in records]
+        lives = [history.get((workbook, i), (None, None)) for i in ids]
+        seen = [life[0] or stamp for life in lives]
+        done = [rec.done for rec in records]
+        first_done = [life[1] if life[1] is not None or not d else (stamp if sn != stamp else None)
+                      for life, d, sn in zip(lives, done, seen)]   # done since the last check: done now
+        statuses = [rec.status for rec in records]
+        rules = [{f.rule for f in flags.get(rec.row, ())} for rec in records]
+        owners = [_first(v) for v in column(Role.OWNER)]
+        departments = [_first(v) or (people[o].department if o in people else None) for v, o in
+                       zip(column(Role.DEPARTMENT), owners)]
+        start = starts.get(workbook)
+        own[kind.key] = own_start(kind)
+        c = cols
+        c["workbook"] += [workbook] * n
+        c["kind"] += [kind.key] * n
+        c["row"] += [rec.row for rec in records]
+        c["id"] += ids
+        c["title"] += [_text(v) for v in column(Role.TITLE)]
+        c["project"] += [_text(v) or None for v in column(Role.PROJECT)]
+        c["department"] += [d or NO_DEPARTMENT for d in departments]
+        c["owner"] += [_text(v) for v in column(Role.OWNER)]
+        c["help_from"] += [_text(v) for v in column(Role.HELP_FROM)]
+        c["status"] += [st.key if st else None for st in statuses]
+        c["done"] += done
+        c["rejected"] += [st is not None and st.key == "rejected" for st in statuses]
+        c["due"] += column(Role.DUE)
+        c["overdue"] += ["overdue" in r for r in rules]
+        c["blocked"] += ["blocked" in r for r in rules]
+        c["stale"] += ["stale" in r for r in rules]
+        c["flags"] += [tuple(sorted(r)) for r in rules]
+        c["first_seen"] += seen
+        c["first_done"] += first_done
+        c["at_start"] += [sn == start for sn in seen]
+        for key, role in (("submitted", Role.SUBMITTED), ("acknowledged", Role.ACKNOWLEDGED),
+                          ("first_plan", Role.FIRST_PLAN), ("occurred", Role.OCCURRED), ("responded", Role.RESPONDED),
+                          ("report_filed", Role.REPORT_FILED), ("held_at", Role.HELD_AT),
+                          ("minutes_sent", Role.MINUTES_SENT)):
+            c[key] += [_local(v, tz) for v in column(role)] if keys.get(role) else [None] * n
+        c["meeting"] += [_text(rec.get("meeting")) for rec in records] if "meeting" in kind.by_key else [None] * n
+        for submitted, acked in zip(c["submitted"][-n:], c["acknowledged"][-n:]):
+            ack_hours.append(calendar.working_hours_between(submitted, acked)
+                             if submitted is not None and acked is not None else math.nan)
+    frame = pd.DataFrame(cols)
+    frame["ack_hours"] = np.array(ack_hours, dtype=float)
+    for key in ("first_seen", "first_done"):
+        frame[key] = pd.to_datetime(frame[key], utc=True, format="ISO8601").dt.tz_convert(tz)
+    for key in ("submitted", "acknowledged", "first_plan", "occurred", "responded", "report_filed", "held_at",
+                "minutes_sent"):
+        frame[key] = pd.to_datetime(frame[key], utc=True).dt.tz_convert(tz)
+    # a due date is due by the end of its day, a due date-time at that moment
+    frame["due_limit"] = pd.to_datetime([_due_limit(d, tz) for d in frame["due"]], utc=True).tz_convert(tz)
+    frame["due_sort"] = frame["due_limit"]
+    # the due day at midnight: overdue on a later day (the overdue rule counts days, not moments)
+    timed = pd.Series([isinstance(d, datetime) for d in frame["due"]], index=frame.index, dtype=bool)
+    frame["due_day"] = frame["due_limit"].dt.floor("D").where(timed, frame["due_limit"] - pd.Timedelta(days=1))
+    frame["done_at"] = frame["first_done"]
+    # when the row's work began: its own date where the kind has one; tasks and projects have no
+    # creation date, so duban's first sight of them, unknown for rows there before duban
+    start_at = frame["first_seen"].where(~frame["at_start"])
+    for kind, col in own.items():
+        if col:
+            start_at = start_at.where(frame["kind"] != kind, frame[col])
+    frame["start_at"] = start_at
+    return frame
+
+
+def _first(value):
+    if isinstance(value, tuple):
+        return value[0] if value else None
+    return value
+
+
+def _text(value) -> str:
+    if isinstance(value, tuple):
+        return "、".join(value)
+    return "" if value is None else str(value)
+
+
+def _local(value, tz) -> datetime | None:
+    """A cell's date or date-time as an aware moment in company time (dates: midnight)."""
+    if value is None or not isinstance(value, (date, datetime)):
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time())
+    return value.replace(tzinfo=tz) if value.tzinfo is None else value.astimezone(tz)
+
+
+def _due_limit(due, tz) -> datetime | None:
+    if isinstance(due, datetime):
+        return _local(due, tz)
+    if isinstance(due, date):
+        return datetime.combine(due + timedelta(days=1), time(), tz)
+    return None
+
+
+def item_rows(f: pd.DataFrame, today: date, end: datetime | None = None) -> list[dict]:
+    """The rows of a list; days late counted to `today` (the as-of day), None when not late. A due
+    time of day passed less than a day before `end` (the as-of moment) is late by minutes
+    (`minutes_late`; days_late None), as the Alerts say 逾期11小时, not 1 day."""
+    out = []
+    for r in f[["id", "title", "project", "department", "owner", "help_from", "due", "done_at", "first_done",
+                "completed_on_time", "workbook", "row", "kind", "submitted", "ack_waited_hours",
+                "due_limit"]].itertuples(index=False):
+        due = r.due
+        due_day = due.date() if isinstance(due, datetime) else due
+        minutes_late = _minutes_late(due, r.due_limit, end)
+        done_at = None if pd.isna(r.done_at) else r.done_at.to_pydatetime()
+        out.append({"id": r.id, "title": r.title, "project": _str(r.project), "department": r.department,
+                    "owner": r.owner, "help_from": r.help_from, "due": due if isinstance(due, date) else None,
+                    "days_late": None if minutes_late is not None else _late(today, due_day),
+                    "minutes_late": minutes_late,
+                    "done_at": done_at, "on_time": bool(r.completed_on_time), "workbook": r.workbook, "row": int(r.row),
+                    "kind": r.kind, "submitted": None if pd.isna(r.submitted) else r.submitted.to_pydatetime(),
+                    "waited_hours": None if pd.isna(r.ack_waited_hours) else round(float(r.ack_waited_hours), 1)})
+    return out
+
+
+def _minutes_late(due, limit, end: datetime | None) -> int | None:
+    """Minutes a due time of day had passed at `end`, when less than a day; else None."""
+    if end is None or not isinstance(due, datetime) or pd.isna(limit):
+        return None
+    late = end - limit.to_pydatetime()
+    return int(late.total_seconds() // 60) if timedelta(0) < late < timedelta(days=1) else None
+
+
+def _late(today: date, due_day) -> int | None:
+    if not isinstance(due_day, date):
+        return None
+    late = (today - due_day).days
+    return late if late > 0 else None
+
+
+def _str(value) -> str:
+    return value if isinstance(value, str) else ""
