@@ -40,7 +40,7 @@ from duban.jobs.notify.escalation import Reach
 from duban.jobs.state.books import reconcile, seen
 from duban.jobs.state.journal import Journal
 from duban.jobs.validate import READ_CACHE, read_folder
-from duban.jobs.time.workcal import from_settings
+from duban.jobs.settings.calendar import from_settings
 
 ALERT_SEPARATOR = {"zh": "；", "en": "; "}
 
@@ -70,7 +70,7 @@ class CheckReport:
 
 
 def state_dir(folder: Path, settings: dict) -> Path:
-    return (folder / settings["state"]["path"]).parent
+    return (folder / settings.state.path).parent
 
 
 JOB_NAMES = {"check": "duban check", "remind": "duban remind", "alert": "duban alert",
@@ -117,7 +117,7 @@ def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = F
         try:
             yield
             if not dry_run:
-                keep_good_copy(folder / settings["state"]["path"])
+                keep_good_copy(folder / settings.state.path)
         finally:
             held.discard(key)
             if not dry_run:
@@ -127,7 +127,7 @@ def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = F
 
 
 def _acquire(fh, shared: bool, lock_path: Path, folder: Path, settings: dict) -> None:
-    wait = settings["state"]["lock_wait_seconds"]
+    wait = settings.state.lock_wait_seconds
     deadline, told = time.monotonic() + wait, False
     while True:
         if locking.try_lock(fh, shared):
@@ -149,7 +149,7 @@ def _tell_waiting(lock_path: Path, folder: Path, settings: dict, wait: float) ->
     """One line on stderr (stdout may be JSON), in the company language."""
     zh, en = _holder(lock_path, settings)
     print(f"{folder} 上另一个督办任务正在运行{zh}，等它结束后再开始（最多等 {wait:g} 秒）……"
-          if settings["company"]["language"] == "zh" else
+          if settings.company.language == "zh" else
           f"another duban job is running on {folder}{en}; waiting for it to finish (up to {wait:g} seconds)…",
           file=sys.stderr, flush=True)
 
@@ -165,8 +165,7 @@ def _holder(lock_path: Path, settings: dict) -> tuple[str, str]:
         return "", ""
     started = fields.get("started", "?")
     try:
-        from duban.jobs.time.clock import zone
-        started = datetime.fromisoformat(started).astimezone(zone(settings)).strftime("%Y-%m-%d %H:%M:%S")
+        started = datetime.fromisoformat(started).astimezone(settings.company.tz).strftime("%Y-%m-%d %H:%M:%S")
     except (ValueError, DubanError):
         pass
     job, pid, host = JOB_NAMES.get(fields["job"], "duban " + fields["job"]), fields.get("pid", "?"), fields.get("host", "?")
@@ -185,24 +184,24 @@ def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = Fa
     with _no_trace_unless_used(folder, settings, dry_run) as trace, run_lock(folder, settings, "check", dry_run), \
             cyclic_gc_paused():
         if not dry_run:     # a workbook a crash left under its aside name goes back first
-            recover(folder, state_dir(folder, settings) / "backups", settings["state"]["backups"])
+            recover(folder, state_dir(folder, settings) / "backups", settings.state.backups)
         fingerprints: dict | None = None if dry_run else {}      # a dry run writes nothing: no hash needed
         reads = read_folder(folder, settings, now.date(), progress, fingerprints)
         if trace.fresh and not any(r.kind is not None for r in reads):
             trace.unused = True
             return CheckReport(now, [WorkbookCheck(r, str(r.path.relative_to(folder))) for r in reads], [])
         names = person_list(reads)
-        journal = Journal(folder / settings["state"]["path"], read_only=dry_run)   # a dry run changes no file
+        journal = Journal(folder / settings.state.path, read_only=dry_run)   # a dry run changes no file
         reach = Reach.of(reads)             # whom escalations can reach: rows say when it is nobody
         try:
-            books = reconcile(journal, folder, reads, now, folder / settings["state"]["path"], dry_run)
+            books = reconcile(journal, folder, reads, now, folder / settings.state.path, dry_run)
             results = [_check_one(read, folder, settings, now, calendar, colours, journal,
                                   (fingerprints or {}).get(read.path), dry_run, names, live, only, books.identities,
                                   reach=reach)
                        for read in reads]
         finally:
             journal.close()
-    lang = settings["company"]["language"] if settings["company"]["language"] in ("zh", "en") else "zh"
+    lang = settings.company.language if settings.company.language in ("zh", "en") else "zh"
     unsent = [p.message(lang) for r in results for p in r.read.problems if p.code == "no-department-head"]
     return CheckReport(now, results, calendar.warnings + [p.text(lang) for p in books.told] + unsent, books.notices)
 
@@ -259,7 +258,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     result.new_ids = len(new_ids)
     result.provisional = frozenset(new_ids)     # until the write succeeds
     problems = _row_problems(read.problems)
-    ctx = rules.Context(now, calendar, settings["rules"], history=_lazy_histories(journal, result.relpath),
+    ctx = rules.Context(now, calendar, settings.rules, history=_lazy_histories(journal, result.relpath),
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
     chosen = rules.rules_for(read.kind, only)
     result.flags = {rec["_row"]: rules.evaluate(rec, ctx, chosen) for rec in read.records}
@@ -294,8 +293,8 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
             journal.plan_painted(result.relpath, changed, plan.fingerprint, new, now)
             ahead.append(changed)
 
-    outcome = (live and live(plan, read, backups, settings["state"]["backups"], write_ahead, zone=now.tzinfo)) \
-        or _writer()(plan, backups, settings["state"]["backups"], before_commit=write_ahead, zone=now.tzinfo)
+    outcome = (live and live(plan, read, backups, settings.state.backups, write_ahead, zone=now.tzinfo)) \
+        or _writer()(plan, backups, settings.state.backups, before_commit=write_ahead, zone=now.tzinfo)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten

@@ -48,7 +48,7 @@ def init(folder: Path = typer.Argument(..., help="Folder to create the workbooks
 
     if lang not in ("zh", "en"):
         raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")
-    moment = clock.now(config.defaults())
+    moment = clock.now(config.load().company.tz)
     created = init_folder(folder, lang=lang, demo=demo, force=force, today=moment.date(), now=moment,
                           config_only=config_only)
     report.created(created, folder, lang)
@@ -102,12 +102,12 @@ def history(folder: Path = Folder,
     from duban.jobs.state.journal import Journal
 
     settings = _settings(folder)
-    journal = Journal(folder / settings["state"]["path"])
+    journal = Journal(folder / settings.state.path)
     try:
         ident = row_id and row_id.strip().upper()
         events = journal.events(ident, limit)
         if ident and not events:
-            zh = settings["company"]["language"] == "zh"
+            zh = settings.company.language == "zh"
             raise DubanError(f"变更日志中没有编号为 {ident} 的行。编号形如 T-000123；先运行 duban check {folder_arg(folder)}。"
                              if zh else f"The journal has no row with ID {ident}. IDs look like T-000123; run "
                              f"'duban check {folder_arg(folder)}' first.")
@@ -123,7 +123,7 @@ def explain(folder: Path = Folder, row_id: str = typer.Argument(..., metavar="ID
     from duban.jobs.explain import explain_row
 
     settings = _settings(folder)
-    explain_row(folder, settings, clock.now(settings, now), row_id.strip().upper())
+    explain_row(folder, settings, clock.now(settings.company.tz, now), row_id.strip().upper())
 
 
 @app.command()
@@ -205,13 +205,13 @@ def outbox(folder: Path = Folder,
                          f"--status must be waiting (or queued), sent, failed, given_up or set_aside, not '{status}'.")
     if retry:
         from duban.jobs.remind import retry as run_retry
-        run = run_retry(folder, settings, clock.now(settings, now), failed)
+        run = run_retry(folder, settings, clock.now(settings.company.tz, now), failed)
         mail_summary(run, settings, as_json)
         if run.undelivered:             # still could not go: exit code 1, as remind and alert
             raise typer.Exit(1)
         return
-    with MailQueue(folder / settings["state"]["path"]) as queue:
-        queue_listing(queue.entries(status), settings, as_json, clock.now(settings, now), status, queue.entries)
+    with MailQueue(folder / settings.state.path) as queue:
+        queue_listing(queue.entries(status), settings, as_json, clock.now(settings.company.tz, now), status, queue.entries)
 
 
 @app.command()
@@ -234,7 +234,7 @@ def serve(folder: Path = Folder,
                          zh=f"--dry-run 用于预演模拟运行，请同时给出 --from 和 --until，例如 {example}")
     begin = end = None
     if start is not None:
-        begin, end = clock.now(settings, start), clock.now(settings, until)
+        begin, end = clock.now(settings.company.tz, start), clock.now(settings.company.tz, until)
         if end <= begin:
             raise UsageError(f"--until {until} must be after --from {start}.",
                              zh=f"--until {until} 必须晚于 --from {start}。")
@@ -260,7 +260,7 @@ def status(folder: Path = Folder,
         from duban.jobs.terminal.report import emit_json
         emit_json(data)
     else:
-        show(data, folder, settings["company"]["language"])
+        show(data, folder, settings.company.language)
 
 
 @app.command()
@@ -319,7 +319,7 @@ def _settings(folder: Path, mail: bool = False) -> dict:
                          f"{folder} has no duban.toml, and mail needs its settings (sender, clerks, mail server). "
                          f"Run 'duban init {folder_arg(folder)} --config-only' to write one, fill in [mail], then run again.")
     settings = config.load(folder)
-    _state["lang"] = settings["company"]["language"]      # main() tells a disk or state fault in it,
+    _state["lang"] = settings.company.language      # main() tells a disk or state fault in it,
     _state["folder"] = folder                             # naming the folder when the error names no file
     _state["clerks"] = (folder, settings)   # main() says, after the output, if no clerk is named
     return settings
@@ -336,7 +336,7 @@ def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bo
     simulated serve wrote is refused first (jobs.serve.simstate)."""
     from duban.jobs.serve.runs import recorded_by_hand as record
     from duban.jobs.serve.simstate import refuse_simulated
-    refuse_simulated(folder / settings["state"]["path"], dry_run, settings["company"]["language"])
+    refuse_simulated(folder / settings.state.path, dry_run, settings.company.language)
     return record(folder, settings, job, moment, dry_run)
 
 
@@ -346,9 +346,9 @@ def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
     from duban.workbooks.share.discover import find_workbooks
 
     settings = _settings(folder, mail)
-    moment = clock.now(settings, now)
+    moment = clock.now(settings.company.tz, now)
     if not find_workbooks(folder):
-        zh = settings["company"]["language"] == "zh"
+        zh = settings.company.language == "zh"
         raise DubanError(f"{folder} 中没有找到工作簿（.xlsx）；请先运行 duban init {folder_arg(folder)}，或检查路径。"
                          if zh else f"No workbooks found in {folder}; run 'duban init {folder_arg(folder)}' first, "
                          f"or check the path.")

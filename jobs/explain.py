@@ -18,7 +18,7 @@ from duban.jobs.rules.base import plural, timed
 from duban.jobs.rules.progress import last_update_deadline
 from duban.jobs.notify.escalation import Reach
 from duban.jobs.validate import read_folder
-from duban.jobs.time.workcal import from_settings
+from duban.jobs.settings.calendar import from_settings
 
 
 TEXT = {
@@ -48,11 +48,11 @@ TEXT = {
 
 
 def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> None:
-    lang = settings["company"]["language"] if settings["company"]["language"] in TEXT else "zh"
+    lang = settings.company.language if settings.company.language in TEXT else "zh"
     t = TEXT[lang]
     reads = read_folder(folder, settings, now.date())
     found = [(read, rec) for read in reads if read.kind for rec in read.records if rec.id == row_id]
-    journal = Journal(folder / settings["state"]["path"])
+    journal = Journal(folder / settings.state.path)
     try:
         if not found:
             raise DubanError(_not_found(journal, row_id, t, folder))
@@ -63,7 +63,7 @@ def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> Non
         journal.close()
     calendar = from_settings(settings)
     problems = _row_problems(read.problems)
-    ctx = rules.Context(now, calendar, settings["rules"], history=lambda r: history,
+    ctx = rules.Context(now, calendar, settings.rules, history=lambda r: history,
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
     # cell values, names and the typed ID are text: no markup, no control characters (see report.escape)
     kind = f" ({read.kind.sheet(lang)})" if read.kind.sheet(lang) != read.sheet else ""
@@ -164,7 +164,7 @@ def _escalation_clock(rule, rec, ctx: rules.Context, history, lang: str) -> str:
     """How far a late or blocked row is from escalation, which is what a clerk asks of that rule."""
     if rule.code != "escalated" or rec.done:
         return ""
-    limit, cal = ctx.thresholds["escalate_working_days"], ctx.calendar
+    limit, cal = ctx.thresholds.escalate_working_days, ctx.calendar
     due = rec.role(Role.DUE)
     day = due.date() if isinstance(due, datetime) else due
     if day is not None and day < ctx.today:

@@ -78,7 +78,7 @@ def _no_job_running(folder: Path, paths: list[Path]):
     try:
         settings = config.load(folder)
     except ConfigError:
-        settings = config.defaults()
+        settings = config.load()
     return run_lock(folder, settings, "init")
 
 
@@ -98,9 +98,9 @@ def _set_aside(folder: Path, paths: list[Path], now: datetime) -> Path | None:
 
 def _state_path(folder: Path) -> str:
     try:
-        return config.load(folder)["state"]["path"]
+        return config.load(folder).state.path
     except ConfigError:      # a broken duban.toml is being replaced anyway
-        return config.defaults()["state"]["path"]
+        return config.load().state.path
 
 
 def _free_folder(wanted: Path) -> Path:

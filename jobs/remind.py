@@ -32,7 +32,7 @@ from duban.jobs.notify import router as notify
 from duban.jobs.check import CheckReport, check_folder, run_lock
 from duban.jobs.notify.ledger import Ledger
 from duban.jobs.notify.router import Notice, Source
-from duban.jobs.time.workcal import from_settings as calendar_from
+from duban.jobs.settings.calendar import from_settings as calendar_from
 
 
 @dataclass
@@ -81,7 +81,7 @@ def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -
         report = check_folder(folder, settings, now, dry_run=dry_run)
         sources = _sources(report)
         directory = Directory.from_reads([s.read for s in sources])
-        planned = notify.plan(sources, directory, settings["mail"]["clerks"])
+        planned = notify.plan(sources, directory, settings.mail.clerks)
         run = _mail(folder, settings, now, planned, dry_run, report.notices)
         run.check = report
         return run
@@ -113,15 +113,15 @@ def _sources(report: CheckReport) -> list[Source]:
 
 def mail_run(folder: Path, settings: dict, now: datetime, **kw) -> MailRun:
     """A run, knowing where its mail goes: DIR/outbox/ as the user named DIR, or the SMTP server."""
-    mail = settings["mail"]
-    if mail["transport"] == "smtp":
-        return MailRun(now, transport="smtp", destination=f"{mail['smtp']['host']}:{mail['smtp']['port']}",
+    mail = settings.mail
+    if mail.transport == "smtp":
+        return MailRun(now, transport="smtp", destination=f"{mail.smtp.host}:{mail.smtp.port}",
                        folder=folder, **kw)
-    return MailRun(now, transport=mail["transport"], destination=str(folder / "outbox") + os.sep, folder=folder, **kw)
+    return MailRun(now, transport=mail.transport, destination=str(folder / "outbox") + os.sep, folder=folder, **kw)
 
 
 def _db(folder: Path, settings: dict) -> Path:
-    return folder / settings["state"]["path"]
+    return folder / settings.state.path
 
 
 def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry_run: bool,
@@ -131,9 +131,9 @@ def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry
     run = mail_run(folder, settings, now, unknown=planned.unknown)
     db = _db(folder, settings)
     with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
-        expired = [] if dry_run else queue.expire(now, settings["mail"]["give_up_days"])
+        expired = [] if dry_run else queue.expire(now, settings.mail.give_up_days)
         batch = _Batch(settings, now, ledger, queue, run, dry_run, planned.unknown, Share.of(
-            settings["mail"].get("share_path"), folder))
+            settings.mail.share_path, folder))
         reports = planned.of_kind("problems")
         for notice in planned.notices:
             if notice.kind != "problems":
@@ -164,9 +164,9 @@ class _Batch:
         self.unknown = unknown
         self.mail_problems: list[tuple[str, Problem]] = []   # (ledger topic, problem): for the problems report
         self.calendar = calendar_from(settings)
-        office = self.calendar.is_office_time(now) or not settings["mail"]["hold_outside_office_hours"]
+        office = self.calendar.is_office_time(now) or not settings.mail.hold_outside_office_hours
         self.hold = None if office else self.calendar.next_opening(now)
-        self.sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
+        self.sender = Address(settings.mail.sender_name, settings.mail.sender)
 
     def send(self, notice: Notice) -> bool:
         """Queue the notice's news (True), or drop it as already told (False)."""
@@ -176,7 +176,7 @@ class _Batch:
         notice, items, key, topics, extra = found
         person = notice.recipient
         lang = person.lang if person.lang in ("zh", "en") else "zh"
-        rendered = render(notice, lang, self.now, extra, self.share, self.settings["mail"].get("max_items", 50))
+        rendered = render(notice, lang, self.now, extra, self.share, self.settings.mail.max_items)
         mail = Mail(notice.kind, key, [Address(person.name, person.email)], [Address(p.name, p.email) for p in notice.cc],
                     rendered.subject, rendered.html, rendered.text, lang)
         not_before = None if notice.kind == "alert" else self.hold
@@ -203,7 +203,7 @@ class _Batch:
             if not notice.problems and not extra:
                 return None
             return notice, [], f"problems:{name}:{today}", ["problems", *(t for t, _p in self.mail_problems)], extra
-        items = self.ledger.fresh(notice, today, self.calendar, self.settings["mail"]["escalation_repeat_working_days"])
+        items = self.ledger.fresh(notice, today, self.calendar, self.settings.mail.escalation_repeat_working_days)
         if not items:
             self.run.skipped += 1
             return None
@@ -221,7 +221,7 @@ def _key(notice: Notice, today: date) -> str:
 def deliver(folder: Path, settings: dict, now: datetime, queue: MailQueue) -> DeliveryReport:
     """Send what the queue holds that is due now, through the configured transport."""
     transport = from_settings(settings, folder)
-    return queue.deliver(transport, now, settings["mail"]["give_up_days"])
+    return queue.deliver(transport, now, settings.mail.give_up_days)
 
 
 def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path) -> list[tuple[str, Problem]]:
@@ -230,7 +230,7 @@ def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path)
     been told of, as (ledger topic, problem naming the address).
     A refused problems report is not reported in the next one (its clerk cannot get that either);
     the terminal and `duban outbox` show it."""
-    days = settings["mail"]["give_up_days"]
+    days = settings.mail.give_up_days
     where = folder_arg(folder.absolute())       # the command the report advises, runnable where duban runs
     found = []
     for m in queue.entries("given_up"):

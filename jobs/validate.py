@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
 from contextvars import ContextVar
 from datetime import date
 from pathlib import Path
@@ -66,7 +67,7 @@ def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[P
 
 def _read_one(path: Path, settings: dict, today: date) -> WorkbookRead:
     try:
-        read = read_workbook(path, today, settings.get("reader"))
+        read = read_workbook(path, today, asdict(settings.reader))
         mark_formula_errors(read)       # error cells reach the reader as blanks: say what they are
         return read
     except Exception as exc:  # noqa: BLE001 - a parser bug on one file must not stop the others

@@ -106,7 +106,7 @@ def console_language(folder: Path) -> str:
     """The folder's company language (duban.toml), zh when it has none."""
     from duban.jobs.settings import config
     try:
-        return config.load(folder)["company"]["language"] if (folder / config.CONFIG_NAME).exists() else "zh"
+        return config.load(folder).company.language if (folder / config.CONFIG_NAME).exists() else "zh"
     except DubanError:
         return "zh"
 

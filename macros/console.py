@@ -406,7 +406,7 @@ def _prepare(ctx: Run, mail: bool = False, writes: bool = True):
 
     settings, moment = _with_workbooks(ctx.folder, ctx.now, mail=mail)
     if writes:
-        refuse_simulated(ctx.folder / settings["state"]["path"], False, ctx.lang)
+        refuse_simulated(ctx.folder / settings.state.path, False, ctx.lang)
     return settings, moment
 
 
@@ -504,7 +504,7 @@ def action_explain(ctx: Run) -> Result:
     if row_id is None:
         raise DubanError(ctx.t["no_id"])
     settings = _settings(ctx.folder)
-    moment = clock.now(settings, ctx.now)
+    moment = clock.now(settings.company.tz, ctx.now)
     width = out.width
     out.width = 400                  # one line per table row, however long the reason
     try:

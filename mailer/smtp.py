@@ -45,7 +45,7 @@ class RateLimiter:
 
 def password_for(smtp: dict) -> str | None:
     """The SMTP password from the environment variable `password_env`, else the keyring; never a prompt."""
-    user, env = smtp["user"].strip(), smtp["password_env"]
+    user, env = smtp.user.strip(), smtp.password_env
     if not user:
         return None
     if os.environ.get(env):
@@ -94,31 +94,31 @@ class SmtpTransport(Connection):
 
     def __init__(self, settings: dict, password: str | None, *, ssl_context: ssl.SSLContext | None = None,
                  limiter: RateLimiter | None = None):
-        mail, self.smtp_settings = settings["mail"], settings["mail"]["smtp"]
-        self.security = self.smtp_settings["security"]
+        mail, self.smtp_settings = settings.mail, settings.mail.smtp
+        self.security = self.smtp_settings.security
         if self.security not in ("ssl", "starttls", "none"):
             raise ConfigError(f"duban.toml: mail.smtp.security is '{self.security}'; use \"ssl\", \"starttls\" "
                               f"or \"none\".")
-        if mail["max_per_minute"] < 1:
+        if mail.max_per_minute < 1:
             raise ConfigError("duban.toml: mail.max_per_minute must be 1 or more.")
-        self.user, self.sender = self.smtp_settings["user"].strip(), mail["sender"]
-        self.data_timeout = float(self.smtp_settings.get("data_timeout", 600))
-        self.patience = self.data_timeout + 3 * float(self.smtp_settings["timeout"])
+        self.user, self.sender = self.smtp_settings.user.strip(), mail.sender
+        self.data_timeout = float(self.smtp_settings.data_timeout)
+        self.patience = self.data_timeout + 3 * float(self.smtp_settings.timeout)
         s = self.smtp_settings
-        self.setup = f"smtp {s['host']}:{s['port']} {self.security} {self.user} {s['password_env']}"
+        self.setup = f"smtp {s.host}:{s.port} {self.security} {self.user} {s.password_env}"
         self.password = (password or password_for(self.smtp_settings)) if self.user else None
         self.context = ssl_context or ssl.create_default_context()
-        self.limiter = limiter or RateLimiter(mail["max_per_minute"])
+        self.limiter = limiter or RateLimiter(mail.max_per_minute)
         self.yag: yagmail.SMTP | None = None
 
     def _client(self) -> yagmail.SMTP:
         s, login = self.smtp_settings, self.user or self.sender
         extra = {"context": self.context} if self.security == "ssl" else {}
-        return _NoPromptSMTP(user={login: login}, password=self.password, host=s["host"], port=s["port"],
+        return _NoPromptSMTP(user={login: login}, password=self.password, host=s.host, port=s.port,
                              smtp_ssl=self.security == "ssl",
                              smtp_starttls={"context": self.context} if self.security == "starttls" else False,
                              smtp_skip_login=not self.user, soft_email_validation=False,
-                             timeout=s["timeout"], **extra)
+                             timeout=s.timeout, **extra)
 
     def open(self) -> None:
         yag = self._client()
@@ -132,13 +132,13 @@ class SmtpTransport(Connection):
     def _failure(self, exc: Exception) -> TemporaryFailure:
         """What a failed connect or login means: a setting a person must change (`SetupError`:
         a 5xx login refusal, no STARTTLS or AUTH on offer, TLS that cannot match), or a passing fault."""
-        where = f"{self.smtp_settings['host']}:{self.smtp_settings['port']}"
+        where = f"{self.smtp_settings.host}:{self.smtp_settings.port}"
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             if exc.smtp_code < 500:                       # 454 "temporary authentication failure"
                 return TemporaryFailure(f"{where} could not check the login now ({_answer(exc)})")
             return SetupError(f"{where} refused the login of '{self.user}' ({_answer(exc)})",
                               f"[mail.smtp] user, and the password in the environment variable "
-                              f"{self.smtp_settings['password_env']} (or the keyring)")
+                              f"{self.smtp_settings.password_env} (or the keyring)")
         if isinstance(exc, smtplib.SMTPNotSupportedError):
             what = "STARTTLS" if "STARTTLS" in str(exc) else "a login (AUTH)"
             return SetupError(f"{where} does not offer {what} ({_answer(exc)})", f"{PORTS}, and user")

@@ -81,10 +81,10 @@ def _who(headers) -> str:
 
 def from_settings(settings: dict, folder: Path) -> Transport:
     """The transport `mail.transport` names: "outbox" (folder/outbox) or "smtp"."""
-    kind = settings["mail"]["transport"]
+    kind = settings.mail.transport
     if kind == "outbox":
         return OutboxTransport(folder / "outbox")
     if kind == "smtp":
-        return SmtpTransport(settings, password_for(settings["mail"]["smtp"]))
+        return SmtpTransport(settings, password_for(settings.mail.smtp))
     raise ConfigError(f"duban.toml: mail.transport is '{kind}'; use \"outbox\" (write .eml files into "
                       f"{folder / 'outbox'}) or \"smtp\" (send through [mail.smtp]).")

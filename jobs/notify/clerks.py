@@ -27,9 +27,9 @@ TEXT = {
 
 def unset_warning(folder: Path, settings: dict) -> str | None:
     """The sentence to show while `mail.clerks` is empty (None once someone is named)."""
-    if settings["mail"]["clerks"]:
+    if settings.mail.clerks:
         return None
-    text = TEXT.get(settings["company"]["language"], TEXT["zh"])
+    text = TEXT.get(settings.company.language, TEXT["zh"])
     path = folder / CONFIG_NAME
     if path.exists():
         return text["unset"].format(path=path)

@@ -12,6 +12,7 @@ from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Role
 
 from duban.jobs.time.workcal import WorkCalendar
+from duban.jobs.settings.typed import Rules
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Context:
 
     now: datetime                      # aware, company time zone
     calendar: WorkCalendar
-    thresholds: dict                   # settings["rules"]
+    thresholds: Rules                  # settings.rules: the configured thresholds
     history: Callable[[Record], RowHistory | None] = lambda record: None
     problems: Callable[[Record], list[Problem]] = lambda record: []
     lang: str = "zh"

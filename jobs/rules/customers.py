@@ -16,7 +16,7 @@ def tier(rec: Record, thresholds: dict) -> str:
     if rec.role(Role.TIER):
         return rec.role(Role.TIER)
     purchases = rec.role(Role.PURCHASES) or 0
-    cut = thresholds["tier_thresholds"]
+    cut = thresholds.tier_thresholds
     return "strategic" if purchases >= cut["strategic"] else "key" if purchases >= cut["key"] else "regular"
 
 
@@ -24,7 +24,7 @@ def customer_followup_late(rec: Record, ctx: Context) -> Flag | None:
     if rec.kind.role_key(Role.LAST_CONTACT) is None:
         return None
     level = tier(rec, ctx.thresholds)
-    cadence = ctx.thresholds["customer_cadence_days"][level]
+    cadence = ctx.thresholds.customer_cadence_days[level]
     last, visit = rec.role(Role.LAST_CONTACT), rec.role(Role.NEXT_VISIT)
     owner = people(rec, Role.OWNER)
     zh_tier, en_tier = TIER_LABELS[level]

@@ -41,7 +41,7 @@ def due_soon(rec: Record, ctx: Context) -> Flag | None:
     if day < ctx.today or (timed(due) and ctx.now > ctx.aware(due)):
         return None
     left = ctx.calendar.working_days_between(ctx.today, day)
-    if left > ctx.thresholds["due_soon_working_days"]:
+    if left > ctx.thresholds.due_soon_working_days:
         return None
     if left == 0 and timed(due):
         return Flag("due_soon", f"今天{due:%H:%M}到期", f"due today at {due:%H:%M}", people(rec, Role.OWNER), due)
@@ -60,7 +60,7 @@ def escalated(rec: Record, ctx: Context) -> Flag | None:
     else)."""
     if rec.done:
         return None
-    limit = ctx.thresholds["escalate_working_days"]
+    limit = ctx.thresholds.escalate_working_days
     due = rec.role(Role.DUE)
     if due is not None:
         day = due.date() if hasattr(due, "date") else due

@@ -33,8 +33,8 @@ def last_update_deadline(ctx: Context) -> datetime:
 
 
 def _last_deadline(ctx: Context) -> datetime:
-    weekday = WEEKDAYS.index(ctx.thresholds["stale_weekday"].lower())
-    at = datetime.strptime(ctx.thresholds["stale_time"], "%H:%M").time()
+    weekday = WEEKDAYS.index(ctx.thresholds.stale_weekday.lower())
+    at = datetime.strptime(ctx.thresholds.stale_time, "%H:%M").time()
     day = ctx.today - timedelta(days=(ctx.today.weekday() - weekday) % 7)
     deadline = datetime.combine(day, at, ctx.calendar.tz)
     return deadline if deadline <= ctx.now else deadline - timedelta(days=7)

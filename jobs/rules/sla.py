@@ -14,7 +14,7 @@ def not_acknowledged(rec: Record, ctx: Context) -> Flag | None:
     submitted = rec.role(Role.SUBMITTED)
     if submitted is None or rec.role(Role.ACKNOWLEDGED) is not None or rec.done:
         return None
-    hours = ctx.thresholds["ack_working_hours"]
+    hours = ctx.thresholds.ack_working_hours
     deadline = ctx.calendar.add_working_hours(ctx.aware(submitted), hours)
     if ctx.now <= deadline:
         return None
@@ -27,7 +27,7 @@ def no_first_plan(rec: Record, ctx: Context) -> Flag | None:
     submitted = rec.role(Role.SUBMITTED)
     if submitted is None or rec.role(Role.FIRST_PLAN) is not None or rec.done:
         return None
-    return _elapsed(rec, ctx, submitted, ctx.thresholds["first_plan_hours"], "no_first_plan",
+    return _elapsed(rec, ctx, submitted, ctx.thresholds.first_plan_hours, "no_first_plan",
                     "超{}未反馈初步方案", "no first plan within {}", Role.OWNER, Role.INITIATOR)
 
 
@@ -35,7 +35,7 @@ def incident_unanswered(rec: Record, ctx: Context) -> Flag | None:
     occurred = rec.role(Role.OCCURRED)
     if occurred is None or rec.role(Role.RESPONDED) is not None or rec.done:
         return None
-    minutes = ctx.thresholds["incident_response_minutes"]
+    minutes = ctx.thresholds.incident_response_minutes
     deadline = ctx.aware(occurred) + timedelta(minutes=minutes)
     if ctx.now <= deadline:
         return None
@@ -48,7 +48,7 @@ def incident_report_late(rec: Record, ctx: Context) -> Flag | None:
     occurred = rec.role(Role.OCCURRED)
     if occurred is None or rec.role(Role.REPORT_FILED) is not None:
         return None
-    return _elapsed(rec, ctx, occurred, ctx.thresholds["incident_report_hours"], "incident_report_late",
+    return _elapsed(rec, ctx, occurred, ctx.thresholds.incident_report_hours, "incident_report_late",
                     "超{}未提交处理报告", "no incident report within {}", Role.OWNER, Role.INITIATOR)
 
 
@@ -57,7 +57,7 @@ def minutes_late(rec: Record, ctx: Context) -> Flag | None:
     if held is None or rec.role(Role.MINUTES_SENT) is not None:
         return None
     recorder = rec["recorder"]
-    flag = _elapsed(rec, ctx, held, ctx.thresholds["minutes_hours"], "minutes_late",
+    flag = _elapsed(rec, ctx, held, ctx.thresholds.minutes_hours, "minutes_late",
                     "会议开始后超{}未发出纪要", "minutes not sent {} after the meeting started")
     return flag and Flag(flag.rule, flag.zh, flag.en, (recorder,) if recorder else (), flag.deadline)
 

@@ -34,7 +34,7 @@ class ReadCache:
         if fingerprint is None:                 # could not stat or hash it: read as usual, keep nothing
             self.entries.pop(path, None)
             return reader(path, settings, today)
-        key = (fingerprint, today, tuple(sorted((settings.get("reader") or {}).items())))
+        key = (fingerprint, today, settings.reader)
         found = self.entries.get(path)
         if found is not None and found[0] == key:
             self.hits += 1

@@ -29,9 +29,8 @@ from typing import Callable
 
 import schedule
 
-from duban.jobs.time import clock as job_clock
 from duban.workbooks.model.errors import DubanError
-from duban.jobs.time.workcal import from_settings as calendar_from
+from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.serve import handoff, logs, selfalert
 from duban.jobs.serve.catchup import Decision, decide
 from duban.jobs.serve.clock import RealClock, SimClock
@@ -57,7 +56,7 @@ PREVIEW = {
 
 def stale_after(settings: dict) -> timedelta:
     """How old a lock's heartbeat may be before another serve takes it over."""
-    return timedelta(seconds=max(3 * settings["serve"]["heartbeat_seconds"], 30))
+    return timedelta(seconds=max(3 * settings.serve.heartbeat_seconds, 30))
 
 
 def preview_line(lang: str, slot: datetime, kind: str, to: str, subject: str, items: int) -> str:
@@ -91,19 +90,19 @@ class Serve:
                  hook: Callable[["Serve", datetime], None] | None = None, stream=None,
                  runner: Callable | None = None):
         self.folder, self.settings, self.dry_run, self.hook, self.stream = folder, settings, dry_run, hook, stream
-        self.tz = job_clock.zone(settings)
+        self.tz = settings.company.tz
         self.calendar = calendar_from(settings)
         self.specs = [s for s in specs(settings) if s.kind != "off"]
         self.until = until
         self.clock = SimClock(start.astimezone(self.tz)) if start is not None else RealClock(self.tz)
-        self.db = folder / settings["state"]["path"]
-        serve = settings["serve"]
-        self.grace = timedelta(hours=serve["catch_up_hours"])
-        self.timeout = serve["job_timeout_minutes"] * 60
-        self.heartbeat_every = serve["heartbeat_seconds"]
+        self.db = folder / settings.state.path
+        serve = settings.serve
+        self.grace = timedelta(hours=serve.catch_up_hours)
+        self.timeout = serve.job_timeout_minutes * 60
+        self.heartbeat_every = serve.heartbeat_seconds
         self.inline = self.clock.simulated if inline is None else inline
         self.runner = runner          # tests: a stand-in for execute.run_job
-        self.lang = settings["company"]["language"] if settings["company"]["language"] in PREVIEW else "zh"
+        self.lang = settings.company.language if settings.company.language in PREVIEW else "zh"
         self.people: dict = {}
         self.queue = None                      # serve's own look at the mail queue (self-alerts)
         self.stopping = False

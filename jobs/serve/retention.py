@@ -18,7 +18,7 @@ from duban.jobs.serve.runs import Runs
 
 def tidy(db: Path, settings: dict, runs: Runs, now: datetime) -> dict:
     """Drop what is past its keeping time; vacuum when due. Returns what was done, for the log."""
-    state = settings["state"]
+    state = settings.state
     done = {"bodies": 0, "events": 0, "runs": 0, "vacuum": False}
     if not db.exists():
         return done
@@ -26,16 +26,16 @@ def tidy(db: Path, settings: dict, runs: Runs, now: datetime) -> dict:
     try:
         tables = {n for (n,) in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
         if "mail_queue" in tables:
-            cutoff = stamp(now - timedelta(days=state["keep_mail_days"]))
+            cutoff = stamp(now - timedelta(days=state.keep_mail_days))
             done["bodies"] = conn.execute(
                 "UPDATE mail_queue SET message=X'' WHERE status IN ('sent', 'given_up') AND length(message) > 0 "
                 "AND COALESCE(sent_at, queued_at) < ?", (cutoff,)).rowcount
         if "events" in tables:
-            cutoff = (now - timedelta(days=state["keep_events_days"])).isoformat()
+            cutoff = (now - timedelta(days=state.keep_events_days)).isoformat()
             done["events"] = conn.execute("DELETE FROM events WHERE at < ?", (cutoff,)).rowcount
-        done["runs"] = runs.forget_before(now - timedelta(days=state["keep_runs_days"]))
+        done["runs"] = runs.forget_before(now - timedelta(days=state.keep_runs_days))
         last = runs.fact("vacuumed")
-        if last is None or now - datetime.fromisoformat(last) >= timedelta(days=state["vacuum_days"]):
+        if last is None or now - datetime.fromisoformat(last) >= timedelta(days=state.vacuum_days):
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.execute("VACUUM")
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

@@ -199,7 +199,7 @@ def recorded_by_hand(folder: Path, settings: dict, job: str, at: datetime, dry_r
         yield
     except BaseException as exc:
         if not isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            said = exc.text(settings["company"]["language"]) if callable(getattr(exc, "text", None)) else str(exc)
+            said = exc.text(settings.company.language) if callable(getattr(exc, "text", None)) else str(exc)
             error = (said if isinstance(exc, DubanError) else f"{type(exc).__name__}: {exc}")[:500]
             _note(folder, settings, job, at, started, "failed", error)
         raise
@@ -209,7 +209,7 @@ def recorded_by_hand(folder: Path, settings: dict, job: str, at: datetime, dry_r
 def _note(folder: Path, settings: dict, job: str, at: datetime, started: datetime, result: str,
           error: str | None) -> None:
     try:
-        with Runs(folder / settings["state"]["path"], at.tzinfo or timezone.utc) as runs:
+        with Runs(folder / settings.state.path, at.tzinfo or timezone.utc) as runs:
             runs.by_hand(job, at, started, datetime.now(timezone.utc), result, error)
     except (sqlite3.Error, OSError, DubanError):
         pass

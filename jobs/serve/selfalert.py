@@ -91,7 +91,7 @@ def broken(workbooks: dict[str, list[str]]) -> list[Problem]:
 
 def recipients(settings: dict, people: dict) -> list[tuple[str, str, str]]:
     """(name, email, language) of the admins (else the clerks) found in the directory."""
-    names = settings["serve"]["admins"] or settings["mail"]["clerks"]
+    names = settings.serve.admins or settings.mail.clerks
     return [(n, *people[n]) for n in names if n in people and people[n][0]]
 
 
@@ -103,7 +103,7 @@ def tell(db: Path, settings: dict, runs: Runs, problems: list[Problem], people: 
     day = now.date().isoformat()
     admins = recipients(settings, people)
     told = []
-    sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
+    sender = Address(settings.mail.sender_name, settings.mail.sender)
     for problem in problems:
         if dry_run:
             log.info("would tell the admins: %s", problem.en)

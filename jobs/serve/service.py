@@ -125,14 +125,14 @@ def systemd_unit(folder: Path, settings: dict, user: str = "duban", env_file: st
     exe = command()
     _unit_safe(folder, exe)
     start = " ".join(_systemd_quote(a, command=True) for a in [*exe, "serve", str(folder)])
-    lang = settings["company"]["language"]
+    lang = settings.company.language
     safe, notes = hardening(folder, exe)
     warn = warn or _warner(lang)
     for note in hardening(folder, exe, lang)[1]:
         warn(note)
     protect = "\n".join([*(f"# {note}" for note in notes), *safe])
-    watchdog = 3 * settings["serve"]["heartbeat_seconds"]
-    password_env = settings["mail"]["smtp"]["password_env"]
+    watchdog = 3 * settings.serve.heartbeat_seconds
+    password_env = settings.mail.smtp.password_env
     return f"""# duban serve for {folder}
 # Install (as root):
 #   useradd --system --no-create-home --shell /usr/sbin/nologin {user}   # once; give it write access to the folder
@@ -178,7 +178,7 @@ WantedBy=multi-user.target
 
 def unc_path(folder: Path, settings: dict, lang: str = "en") -> tuple[str, str]:
     """(the path the task should use, a warning in `lang` or ""): mail.share_path when it is a UNC path."""
-    share = (settings["mail"].get("share_path") or "").strip()
+    share = (settings.mail.share_path or "").strip()
     if share.startswith("\\\\"):
         return share, ""
     text = str(folder)
@@ -221,7 +221,7 @@ def _comment(text: str) -> str:
 def windows_task(folder: Path, settings: dict, user: str = "DOMAIN\\duban-svc", warn=None) -> str:
     """The task's XML; a warning (the folder is no UNC path, the task was built off Windows) is
     written into it and, through `warn` (default: a line on stderr), said to the person running it."""
-    lang = settings["company"]["language"]
+    lang = settings.company.language
     path, warning = unc_path(folder, settings)
     exe = command()
     program, args = exe[0], [*exe[1:], "serve", path]
@@ -233,8 +233,8 @@ def windows_task(folder: Path, settings: dict, user: str = "DOMAIN\\duban-svc", 
             warn(text)
     notes = (foreign_build(exe, shown, "with its Windows and output options"), warning)
     note = "".join(f"\n  <!-- WARNING: {_comment(w)} -->" for w in notes if w)
-    smtp = settings["mail"]["smtp"]
-    login = smtp["user"].strip() or "USER (mail.smtp.user)"
+    smtp = settings.mail.smtp
+    login = smtp.user.strip() or "USER (mail.smtp.user)"
     return f"""<?xml version="1.0" encoding="UTF-16"?>
 <!-- duban serve for {_comment(path)}. Install (PowerShell as administrator), this file saved as
      duban-serve.xml by duban service with its output option (README: Running it as a service):
@@ -243,7 +243,7 @@ def windows_task(folder: Path, settings: dict, user: str = "DOMAIN\\duban-svc", 
      The SMTP password belongs to the account the task runs as, not to the machine: a variable set
      with setx and its machine-wide switch could be read by every user of this machine. Open a
      window as that account (runas /user:{_comment(user)} cmd) and there either run
-       setx {_comment(smtp["password_env"])} "the-password"
+       setx {_comment(smtp.password_env)} "the-password"
      (that account's own environment variables), or, with the keyring package in duban's venv,
        keyring set duban {_comment(login)}
      (that account's Windows Credential Manager; it asks for the password). -->

@@ -16,9 +16,8 @@ from pathlib import Path
 
 from duban.workbooks.share.commandline import folder_arg
 
-from duban.jobs.time import clock as job_clock
 from duban.jobs.state import heldsaves
-from duban.jobs.time.workcal import from_settings as calendar_from
+from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.serve.bilingual import said
 from duban.jobs.serve.lock import LOCK_NAME, alive, read_lock
 from duban.jobs.serve.loop import MISSED, stale_after
@@ -31,10 +30,10 @@ def _iso(t: datetime | None) -> str | None:
 
 
 def gather(folder: Path, settings: dict, runs_wanted: int = 10, now: datetime | None = None) -> dict:
-    tz = job_clock.zone(settings)
+    tz = settings.company.tz
     now = now or datetime.now(tz)
     calendar = calendar_from(settings)
-    db = folder / settings["state"]["path"]
+    db = folder / settings.state.path
     info = read_lock(db.parent / LOCK_NAME)
     serve = {"running": False, "host": None, "pid": None, "since": None, "heartbeat": None}
     if info:
@@ -181,11 +180,11 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     result = lambda r: t["results"].get(r, r) if r else "—"   # noqa: E731
     s = data["serve"]
     short = lambda t: t[:16].replace("T", " ") if t else "—"   # noqa: E731
-    if s["running"]:
-        typer.echo(t["running"].format(folder=shown, host=s["host"], pid=s["pid"], since=short(s["since"]),
-                                       beat=(s["heartbeat"] or "")[11:19] or "—"))
-    elif s["host"]:
-        typer.echo(t["stopped_seen"].format(folder=shown, host=s["host"], pid=s["pid"], beat=short(s["heartbeat"])))
+    if s.running:
+        typer.echo(t["running"].format(folder=shown, host=s.host, pid=s.pid, since=short(s.since),
+                                       beat=(s.heartbeat or "")[11:19] or "—"))
+    elif s.host:
+        typer.echo(t["stopped_seen"].format(folder=shown, host=s.host, pid=s.pid, beat=short(s.heartbeat)))
     else:
         typer.echo(t["stopped"].format(folder=shown))
     typer.echo("")
@@ -202,7 +201,7 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     q = data["queue"]
     typer.echo("")
     typer.echo(t["queue"].format(**{**q, "oldest": short(q["oldest"])}))
-    if q["waiting"] and not s["running"]:     # only serve, the next job or a person sends it
+    if q["waiting"] and not s.running:     # only serve, the next job or a person sends it
         typer.secho(t["waiting_alone"].format(waiting=q["waiting"], folder=folder), fg="yellow")
     if q.get("setting_refused"):        # mail waits for a person to fix a setting: not retried by itself
         from duban.jobs.terminal.mail import error_text as mail_error, setting_text

@@ -1,28 +1,16 @@
-"""Flag colours from duban.toml [colours], checked, as `Colour` objects by palette name."""
+"""Flag colours: the fill patterns duban.toml's [colours] may name, and the palette by name."""
 from __future__ import annotations
 
-import re
+from typing import TYPE_CHECKING
 
-from duban.workbooks.model.flags import PALETTE, Colour
+from duban.workbooks.model.flags import Colour
 
-from duban.workbooks.model.errors import ConfigError
+if TYPE_CHECKING:
+    from duban.jobs.settings.typed import Settings
 
-_HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
 PATTERNS = {"solid", "lightUp", "lightDown", "lightGrid", "lightTrellis", "darkUp", "darkDown", "gray125", "gray0625"}
 
 
-def palette(settings: dict) -> dict[str, Colour]:
-    colours = {}
-    for name, default in PALETTE.items():
-        given = settings.get("colours", {}).get(name, {})
-        fill, font = given.get("fill", default.fill), given.get("font", default.font)
-        pattern = given.get("pattern", default.pattern)
-        for key, value in (("fill", fill), ("font", font)):
-            if not isinstance(value, str) or not _HEX.match(value.lstrip("#")):
-                raise ConfigError(f"duban.toml: colours.{name}.{key} should be six hex digits like "
-                                  f"\"{getattr(default, key)}\", found {value!r}.")
-        if pattern not in PATTERNS:
-            raise ConfigError(f"duban.toml: colours.{name}.pattern should be one of {', '.join(sorted(PATTERNS))}, "
-                              f"found {pattern!r}.")
-        colours[name] = Colour(fill.lstrip("#").upper(), font.lstrip("#").upper(), pattern, name)
-    return colours
+def palette(settings: Settings) -> dict[str, Colour]:
+    """The configured colours by palette name (red, amber, …), checked when the settings were loaded."""
+    return settings.colours.by_name()

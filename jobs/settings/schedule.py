@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 from zoneinfo import ZoneInfo
 
 from duban.workbooks.model.errors import ConfigError
 from duban.jobs.time.workcal import WorkCalendar
+
+if TYPE_CHECKING:
+    from duban.jobs.settings.typed import Settings
 
 JOBS = ("check", "alert", "remind", "summary_week", "summary_month")
 WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
@@ -190,7 +193,6 @@ def check_value(text: str) -> str:
     return text
 
 
-def specs(settings: dict) -> list[JobSpec]:
+def specs(settings: Settings) -> list[JobSpec]:
     """Every job's spec, in the fixed order of JOBS (a job missing from [schedule] is off)."""
-    table = settings.get("schedule", {})
-    return [parse(job, table.get(job, "off")) for job in JOBS]
+    return [parse(job, getattr(settings.schedule, job, "off")) for job in JOBS]

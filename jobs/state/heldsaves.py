@@ -30,5 +30,5 @@ def from_check(report) -> list[tuple[str, str]]:
 
 def from_state(folder: Path, settings: dict) -> list[tuple[str, str]]:
     """(workbook, backup) for every save in a backup, found from the backups' seals alone."""
-    backups = (folder / settings["state"]["path"]).parent / "backups"
+    backups = (folder / settings.state.path).parent / "backups"
     return [(workbook.as_posix(), str(backup)) for workbook, backup in held_everywhere(backups)]

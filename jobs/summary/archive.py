@@ -110,7 +110,7 @@ def write_archive(path: Path, figures: Figures, trend: dict, lang: str, settings
     with replacing(path, prefix=".~tmp-") as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"remove_timezone": True, "strings_to_formulas": False,
                                               "strings_to_urls": False, "strings_to_numbers": False})
-        _Writer(book, figures, trend, lang, company, settings["rules"], baseline).write()
+        _Writer(book, figures, trend, lang, company, settings.rules, baseline).write()
         book.close()
     return path
 

@@ -205,25 +205,25 @@ def period_marks(f: pd.DataFrame, period: Period, thresholds: dict) -> dict[str,
     on_time = completed & (f["due_limit"].isna() | (f["first_done"] <= f["due_limit"]))
     created = inside("first_seen") & ~f["at_start"]
     acked = inside("acknowledged") & f["submitted"].notna()
-    ack_limit = thresholds["ack_working_hours"]
+    ack_limit = thresholds.ack_working_hours
     planned = inside("first_plan") & f["submitted"].notna()
     plan_hours = (f["first_plan"] - f["submitted"]).dt.total_seconds() / 3600
     incident = inside("occurred") & (f["kind"] == "incidents")
     response = (f["responded"] - f["occurred"]).dt.total_seconds() / 60
     response = response.where(incident & (response >= 0))
-    report_due = f["occurred"] + pd.Timedelta(hours=thresholds["incident_report_hours"])
+    report_due = f["occurred"] + pd.Timedelta(hours=thresholds.incident_report_hours)
     report_late = incident & ((f["report_filed"].isna() & (report_due < end)) | (f["report_filed"] > report_due))
     held = inside("held_at") & (f["kind"] == "meetings")
     meeting_key = (f["meeting"].fillna("") + "@" + f["held_at"].astype(str)).where(held)
-    minutes_due = f["held_at"] + pd.Timedelta(hours=thresholds["minutes_hours"])
+    minutes_due = f["held_at"] + pd.Timedelta(hours=thresholds.minutes_hours)
     minutes_late = held & ((f["minutes_sent"].isna() & (minutes_due < end)) | (f["minutes_sent"] > minutes_due))
     return {
         "completed": completed, "completed_on_time": on_time, "completed_late": completed & ~on_time,
         "created": created, "done_when_first_seen": inside("first_seen") & done_at_sight,
         "requests_acked": acked, "ack_within": acked & (f["ack_hours"] <= ack_limit),
-        "first_plans": planned, "first_plan_within": planned & (plan_hours <= thresholds["first_plan_hours"]),
+        "first_plans": planned, "first_plan_within": planned & (plan_hours <= thresholds.first_plan_hours),
         "incidents": incident,
-        "incident_within": incident & (response <= thresholds["incident_response_minutes"]),
+        "incident_within": incident & (response <= thresholds.incident_response_minutes),
         "response_minutes": response, "incident_reports_late": report_late,
         "meeting_key": meeting_key, "minutes_late_key": meeting_key.where(minutes_late),
     }
@@ -245,7 +245,7 @@ def request_marks(f: pd.DataFrame, period: Period, calendar: WorkCalendar, thres
         waited[unacked] = [calendar.working_hours_between(s.to_pydatetime(), period.end) for s in submitted[unacked]]
     return {"requests_submitted": request & (submitted >= start) & (submitted < end),
             "requests_unacked": unacked, "ack_waited_hours": waited,
-            "requests_unacked_late": unacked & (waited > thresholds["ack_working_hours"]),
+            "requests_unacked_late": unacked & (waited > thresholds.ack_working_hours),
             "ack_hours_in": f["ack_hours"].where(f["requests_acked"]).fillna(waited),
             "first_plan_missed": _first_plan_missed(f, request, closed, end, thresholds)}
 
@@ -254,7 +254,7 @@ def _first_plan_missed(f: pd.DataFrame, request: pd.Series, closed: pd.Series, e
                        thresholds: dict) -> pd.Series:
     """Requests still without a first plan at the period's end and past the limit by then: missed,
     so a department that never sends one cannot read "—" or a perfect share (as acknowledgement)."""
-    limit = f["submitted"] + pd.Timedelta(hours=thresholds["first_plan_hours"])
+    limit = f["submitted"] + pd.Timedelta(hours=thresholds.first_plan_hours)
     planned = f["first_plan"].notna() & (f["first_plan"] < end)
     return request & (limit < end) & ~planned & ~closed
 

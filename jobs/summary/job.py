@@ -36,7 +36,7 @@ from duban.jobs.state.journal import Journal
 from duban.jobs.notify.ledger import Ledger
 from duban.jobs.notify.router import Notice, Router, _names, _norm
 from duban.jobs.remind import MailRun, Outgoing, deliver, mail_run
-from duban.jobs.time.workcal import from_settings as calendar_from
+from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.archive import archive_name, write_archive
 from duban.jobs.summary.baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
@@ -74,12 +74,12 @@ def summary(folder: Path, settings: dict, now: datetime, kind: str, dry_run: boo
 
 def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     calendar = calendar_from(settings)
-    thresholds = settings["rules"]
+    thresholds = settings.rules
     period = periods.week(now, calendar, thresholds) if kind == "week" else periods.month(now, calendar)
     where = mail_run(folder, settings, now)       # where the mail goes: DIR/outbox/ or the SMTP server
     run = SummaryRun(now, transport=where.transport, destination=where.destination, folder=folder, period=period,
                      dept=dept, project=project)
-    db = folder / settings["state"]["path"]
+    db = folder / settings.state.path
 
     report = check_folder(folder, settings, now, dry_run=True)      # read + rules; the file is not touched
     reads = [w.read for w in report.workbooks]
@@ -117,7 +117,7 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
 
     run.font = chart.font_note()
     log.info(run.font)
-    lang = settings["company"]["language"]
+    lang = settings.company.language
     name = archive_name(period, lang)
     run.archive = folder / "reports" / period.quarter / name
     if not dry_run:
@@ -152,7 +152,7 @@ def _check_filters(figures: Figures, directory: Directory, dept: str | None, pro
 
 
 def _company_name(settings: dict) -> str:
-    return settings["mail"]["sender_name"]
+    return settings.mail.sender_name
 
 
 def _scopes(figures: Figures) -> dict[tuple[str, str], dict]:
@@ -212,7 +212,7 @@ def _recipients(figures: Figures, directory: Directory, raci_reads, settings: di
                     if person := router.person(name, str(read.path.name)):
                         plan.append((person, "project", found))
     if not filtered:
-        for name in [*settings["summary"]["recipients"], *settings["mail"]["clerks"]]:
+        for name in [*settings.summary.recipients, *settings.mail.clerks]:
             if person := router.person(name, "duban.toml [summary] recipients / [mail] clerks"):
                 plan.append((person, "company", ""))
     unique = list(dict.fromkeys((p.name, s, n) for p, s, n in plan))
@@ -224,10 +224,10 @@ def _mail(folder: Path, settings: dict, now: datetime, run: SummaryRun, plan, tr
           calendar, dry_run: bool) -> None:
     if not plan:
         return
-    db = folder / settings["state"]["path"]
-    office = calendar.is_office_time(now) or not settings["mail"]["hold_outside_office_hours"]
+    db = folder / settings.state.path
+    office = calendar.is_office_time(now) or not settings.mail.hold_outside_office_hours
     hold = None if office else calendar.next_opening(now)
-    sender = Address(settings["mail"]["sender_name"], settings["mail"]["sender"])
+    sender = Address(settings.mail.sender_name, settings.mail.sender)
     period = run.period
     charts: dict[tuple, bytes] = {}
     today = now.date()

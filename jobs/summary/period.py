@@ -45,8 +45,8 @@ class Period:
 
 def week_end(day: date, calendar: WorkCalendar, thresholds: dict) -> datetime:
     """The end (update deadline) of the week (Monday to Sunday) that contains `day`."""
-    weekday = WEEKDAYS.index(thresholds["stale_weekday"].lower())
-    at = datetime.strptime(thresholds["stale_time"], "%H:%M").time()
+    weekday = WEEKDAYS.index(thresholds.stale_weekday.lower())
+    at = datetime.strptime(thresholds.stale_time, "%H:%M").time()
     monday = day - timedelta(days=day.weekday())
     deadline_day = monday + timedelta(days=weekday)
     for back in range(weekday + 1):

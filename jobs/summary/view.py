@@ -77,7 +77,7 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
                     if week else t["subject_month"].format(scope=title, month=month, rate=_pct(d["on_time_rate"], t["no_data"]),
                                                            meetings=d["meetings_held"])),
         "items": d["open"] or 0,
-        "tiles": tiles(d, t, week), "times_title": t["times"], "times": _times(d, t, week, settings["rules"]),
+        "tiles": tiles(d, t, week), "times_title": t["times"], "times": _times(d, t, week, settings.rules),
         "chart_title": (t["chart_week"] if week else t["chart_month"]).format(n=len(points)),
         "chart_alt": t["chart_alt"].format(n=len(points)),
         "chart": chart, "chart_later": None if chart is not None else chart_later,
@@ -118,7 +118,7 @@ def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: P
         view["subject"] += t["subject_unacked"].format(n=d["requests_unacked"])
     view["notes"].append(t["note_completion"])
     if archive is not None:       # a file:// link, as the digests give for workbooks (mail.share_path)
-        share = Share.of(settings["mail"].get("share_path"), folder)
+        share = Share.of(settings.mail.share_path, folder)
         try:
             rel = archive.absolute().relative_to(Path(folder).absolute()).as_posix()
             view["archive_path"], view["archive_url"] = share.path(rel), share.url(rel)

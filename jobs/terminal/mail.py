@@ -8,7 +8,6 @@ from rich.table import Table
 from duban.mailer.smtp import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
 from duban.workbooks.share.commandline import folder_arg
 
-from duban.jobs.time import clock
 from duban.jobs.state import heldsaves
 from duban.jobs.terminal.report import emit_json, err, escape, out, warning_prefix
 
@@ -111,7 +110,7 @@ def error_text(error: str, lang: str) -> str:
 
 
 def _text(settings: dict) -> dict:
-    return TEXT.get(settings["company"]["language"], TEXT["zh"])
+    return TEXT.get(settings.company.language, TEXT["zh"])
 
 
 def mail_summary(run, settings: dict, as_json: bool) -> None:
@@ -133,7 +132,7 @@ def mail_summary(run, settings: dict, as_json: bool) -> None:
     if run.skipped:
         who = "1 mail was" if run.skipped == 1 else f"{run.skipped} mails were"
         out.print(t["skipped"].format(n=run.skipped, who=who))
-    lang = settings["company"]["language"]
+    lang = settings.company.language
     for problem in run.unknown:
         err.print("[yellow]" + escape(t["unknown"].format(text=problem.message(lang))) + "[/yellow]")
     for warning in run.check.warnings if getattr(run, "check", None) else ():   # remind's check: a workbook gone, ...
@@ -198,8 +197,8 @@ def _held(run, settings: dict, t: dict) -> None:
     from duban.jobs.serve.handoff import serving
     from duban.jobs.serve.loop import stale_after
 
-    at = min(m.not_before for m in held).astimezone(clock.zone(settings)).strftime("%m-%d %H:%M")
-    running = serving((folder / settings["state"]["path"]).parent, stale_after(settings)) is not None
+    at = min(m.not_before for m in held).astimezone(settings.company.tz).strftime("%m-%d %H:%M")
+    running = serving((folder / settings.state.path).parent, stale_after(settings)) is not None
     text = t["held_serving" if running else "held_alone"].format(n=len(held), mails=_mails(len(held)), at=at,
                                                                  folder=folder_arg(folder))
     (out if running else err).print(("" if running else "[yellow]") + escape(text) + ("" if running else "[/yellow]"))
@@ -249,13 +248,13 @@ def queue_listing(entries, settings: dict, as_json: bool, now=None, status: str 
     t = _text(settings)
     if not entries:
         held = everything() if status and everything else []
-        out.print(_none_in_state(status, held, settings["company"]["language"]) if held else t["empty"])
+        out.print(_none_in_state(status, held, settings.company.language) if held else t["empty"])
         return
     table = Table(title=t["queue_title"], header_style="bold")
     for key in ("when", "kind", "to", "subject", "status", "attempts", "error"):
         table.add_column(t[key], overflow="fold")
-    zone = clock.zone(settings)          # the company's time, not the server's
-    states = QUEUE_STATES.get(settings["company"]["language"], QUEUE_STATES["zh"])
+    zone = settings.company.tz          # the company's time, not the server's
+    states = QUEUE_STATES.get(settings.company.language, QUEUE_STATES["zh"])
     for m in entries:
         table.add_row(m.queued_at.astimezone(zone).strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
                       escape(", ".join(m.recipients)), escape(m.subject),

@@ -72,7 +72,7 @@ def emit_json(data) -> None:
 
 
 def _t(settings_or_lang, key: str, **kw) -> str:
-    lang = settings_or_lang if isinstance(settings_or_lang, str) else settings_or_lang["company"]["language"]
+    lang = settings_or_lang if isinstance(settings_or_lang, str) else settings_or_lang.company.language
     return TEXT.get(lang, TEXT["zh"])[key].format(**kw)
 
 
@@ -118,7 +118,7 @@ def validation(reads: list[WorkbookRead], folder: Path, settings: dict, as_json:
 
 
 def _workbook_block(read: WorkbookRead, folder: Path, settings: dict) -> None:
-    lang = read.lang if read.kind else settings["company"]["language"]
+    lang = read.lang if read.kind else settings.company.language
     name = str(read.path.relative_to(folder))
     kind = f" ({read.kind.sheet(lang)})" if read.kind else ""
     counts = f"{_t(lang, 'rows', n=read.rows_read)}, " + (_t(lang, "problems", n=len(read.problems))
@@ -172,7 +172,7 @@ def check_summary(report, settings: dict, as_json: bool) -> None:
     if as_json:
         emit_json(check_json(report))
         return
-    lang = settings["company"]["language"]
+    lang = settings.company.language
     text = CHECK_TEXT.get(lang, CHECK_TEXT["zh"])
     table = Table(title=text["title"].format(now=report.now.strftime("%Y-%m-%d %H:%M")), header_style="bold")
     for key in ("file", "rows", "flags", "write", "ids"):
@@ -272,7 +272,7 @@ def history(events: list[dict], settings: dict, as_json: bool) -> None:
         return
     from duban.jobs.terminal.events import event_detail, event_name
 
-    lang = settings["company"]["language"]
+    lang = settings.company.language
     table = Table(header_style="bold")
     for title in (("时间", "编号", "工作簿", "事件", "内容") if lang == "zh" else ("When", "ID", "Workbook", "Event", "Detail")):
         table.add_column(title, overflow="fold")

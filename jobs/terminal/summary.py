@@ -28,7 +28,7 @@ def show(run, settings: dict, as_json: bool, verbose: bool = False) -> None:
     if as_json:
         emit_json(summary_json(run))
         return
-    t = TEXT.get(settings["company"]["language"], TEXT["zh"])
+    t = TEXT.get(settings.company.language, TEXT["zh"])
     p = run.period
     out.print(t["period"].format(kind=t[p.kind], start=f"{p.start:%Y-%m-%d %H:%M}", end=f"{p.end:%Y-%m-%d %H:%M}"))
     if run.baseline is not None:

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from duban.workbooks.model.errors import ConfigError, UsageError
 
 
-def zone(settings: dict) -> ZoneInfo:
-    name = settings["company"]["timezone"]
+def zone(name: str) -> ZoneInfo:
+    """The zone called `name` (company.timezone); a ConfigError naming the setting when there is none."""
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
@@ -16,9 +16,8 @@ def zone(settings: dict) -> ZoneInfo:
                           f"Use an IANA name such as 'Asia/Shanghai'.") from None
 
 
-def now(settings: dict, override: str | None = None) -> datetime:
-    """The current time in the company's zone, or `override` (ISO 8601; naive means company time)."""
-    tz = zone(settings)
+def now(tz: ZoneInfo, override: str | None = None) -> datetime:
+    """The current time in the company's zone `tz`, or `override` (ISO 8601; naive means company time)."""
     if not override:
         return datetime.now(tz)
     try:

@@ -261,22 +261,3 @@ def _table(days) -> _Year:
     off = frozenset(d for d in days if d.weekday() < 5)
     on = frozenset(days - off)
     return _Year(off, on, tuple(sorted([(d, -1) for d in off] + [(d, 1) for d in on])))
-
-
-def from_settings(settings: dict) -> WorkCalendar:
-    from duban.jobs.time.clock import zone
-    from duban.jobs.settings.config import EXAMPLE_COUNTRIES, known_country
-    from duban.workbooks.model.errors import ConfigError
-
-    company = settings["company"]
-    try:
-        opens, closes = (datetime.strptime(t, "%H:%M").time() for t in company["office_hours"])
-    except (ValueError, TypeError):
-        raise ConfigError(f"duban.toml: company.office_hours should be two times like [\"09:00\", \"18:00\"], "
-                          f"found {company['office_hours']!r}.") from None
-    if opens >= closes:
-        raise ConfigError("duban.toml: company.office_hours must open before it closes, e.g. [\"09:00\", \"18:00\"].")
-    if not known_country(company["calendar"]):
-        raise ConfigError(f"duban.toml: 'company.calendar' should be a country code such as {EXAMPLE_COUNTRIES}, "
-                          f"like \"CN\"; found {company['calendar']!r}, an unknown country.")
-    return WorkCalendar(company["calendar"], zone(settings), opens, closes, lang=company["language"])

@@ -1,0 +1,197 @@
+"""duban.toml as typed, frozen objects: one dataclass per table, made once from the checked dict.
+
+The loader (`config.load`) checks every key against `defaults.toml` and `limits.LIMITS`, then calls
+`Settings.from_dict`; nothing below the settings package reads a raw settings dict. Tests change a
+value with `dataclasses.replace` (or by writing a duban.toml), never by editing a dict in place.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from duban.jobs.time.clock import zone
+from duban.workbooks.model.flags import PALETTE, Colour
+
+
+@dataclass(frozen=True)
+class Company:
+    timezone: str = "Asia/Shanghai"
+    calendar: str = "CN"
+    office_hours: tuple[str, str] = ("09:00", "18:00")
+    language: str = "zh"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The company's zone (a ConfigError naming company.timezone when it is not one)."""
+        return zone(self.timezone)
+
+
+@dataclass(frozen=True)
+class Reader:
+    header_scan_rows: int = 20
+    max_unzipped_mb: float = 500
+    max_grid_mb: float = 1000
+    assume_year_window_days: int = 183
+    plausible_years: int = 20
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The thresholds the rules, explain, the summary and the Guide sheet use."""
+
+    due_soon_working_days: int = 2
+    stale_weekday: str = "friday"
+    stale_time: str = "17:00"
+    ack_working_hours: float = 2
+    first_plan_hours: float = 24
+    incident_response_minutes: float = 10
+    incident_report_hours: float = 24
+    minutes_hours: float = 2
+    escalate_working_days: int = 3
+    customer_cadence_days: Mapping[str, int] = field(
+        default_factory=lambda: MappingProxyType({"strategic": 7, "key": 14, "regular": 30}))
+    tier_thresholds: Mapping[str, float] = field(
+        default_factory=lambda: MappingProxyType({"strategic": 500, "key": 100}))
+
+
+@dataclass(frozen=True)
+class Palette:
+    """The flag colours by palette name, as `Colour` objects (the template's status colours too)."""
+
+    red: Colour = PALETTE["red"]
+    orange: Colour = PALETTE["orange"]
+    amber: Colour = PALETTE["amber"]
+    purple: Colour = PALETTE["purple"]
+    grey: Colour = PALETTE["grey"]
+    green: Colour = PALETTE["green"]
+
+    def by_name(self) -> dict[str, Colour]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(frozen=True)
+class State:
+    path: str = ".duban/state.db"
+    backups: int = 10
+    lock_wait_seconds: float = 600
+    keep_mail_days: int = 90
+    keep_events_days: int = 1825
+    keep_runs_days: int = 90
+    vacuum_days: int = 7
+
+
+@dataclass(frozen=True)
+class Schedule:
+    check: str = "every 30 minutes"
+    alert: str = "every 5 minutes"
+    remind: str = "09:00"
+    summary_week: str = "friday 17:30"
+    summary_month: str = "09:30"
+
+
+@dataclass(frozen=True)
+class Serve:
+    catch_up_hours: float = 12
+    job_timeout_minutes: float = 30
+    heartbeat_seconds: int = 60
+    admins: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Summary:
+    recipients: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Smtp:
+    host: str = "127.0.0.1"
+    port: int = 465
+    security: str = "ssl"
+    user: str = ""
+    password_env: str = "DUBAN_SMTP_PASSWORD"
+    timeout: float = 30
+    data_timeout: float = 600
+
+
+@dataclass(frozen=True)
+class Mail:
+    transport: str = "outbox"
+    sender: str = "duban@example.com"
+    sender_name: str = "督办助手"
+    clerks: tuple[str, ...] = ()
+    max_per_minute: int = 60
+    give_up_days: float = 3
+    escalation_repeat_working_days: int = 2
+    hold_outside_office_hours: bool = True
+    share_path: str = ""
+    max_items: int = 50
+    smtp: Smtp = field(default_factory=Smtp)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One folder's duban.toml, checked, in types."""
+
+    company: Company = field(default_factory=Company)
+    reader: Reader = field(default_factory=Reader)
+    rules: Rules = field(default_factory=Rules)
+    colours: Palette = field(default_factory=Palette)
+    state: State = field(default_factory=State)
+    schedule: Schedule = field(default_factory=Schedule)
+    serve: Serve = field(default_factory=Serve)
+    summary: Summary = field(default_factory=Summary)
+    mail: Mail = field(default_factory=Mail)
+
+    @property
+    def lang(self) -> str:
+        """The company's language, zh unless it is one duban speaks."""
+        return self.company.language if self.company.language in ("zh", "en") else "zh"
+
+    def changed(self, **tables: Mapping[str, Any]) -> Settings:
+        """A copy with some values replaced, unchecked (tests and benchmarks: a rate no user may set):
+        `settings.changed(mail={"max_per_minute": 100_000, "smtp": {"port": 2525}})`."""
+        sections = {name: _replaced(getattr(self, name), values) for name, values in tables.items()}
+        return replace(self, **sections)
+
+    @classmethod
+    def from_dict(cls, checked: Mapping[str, Any]) -> Settings:
+        """From the loader's checked dict (every table present, every value within its limit)."""
+        def table(name: str) -> Mapping[str, Any]:
+            value = checked.get(name, {})
+            return value if isinstance(value, Mapping) else {}
+
+        rules = dict(table("rules"))
+        rules["customer_cadence_days"] = MappingProxyType(dict(rules.get("customer_cadence_days", {})))
+        rules["tier_thresholds"] = MappingProxyType(dict(rules.get("tier_thresholds", {})))
+        mail = dict(table("mail"))
+        mail["smtp"] = _section(Smtp, mail.get("smtp", {}))
+        return cls(company=_section(Company, table("company")), reader=_section(Reader, table("reader")),
+                   rules=_section(Rules, rules), colours=_palette(table("colours")),
+                   state=_section(State, table("state")), schedule=_section(Schedule, table("schedule")),
+                   serve=_section(Serve, table("serve")), summary=_section(Summary, table("summary")),
+                   mail=_section(Mail, mail))
+
+
+def _replaced(section: Any, values: Mapping[str, Any]) -> Any:
+    nested = {k: _replaced(getattr(section, k), v) if isinstance(v, Mapping) else tuple(v) if isinstance(v, list) else v
+              for k, v in values.items()}
+    return replace(section, **nested)
+
+
+def _section(kind: Any, values: Mapping[str, Any]) -> Any:
+    """`kind` from the keys it declares (lists become tuples, so the object stays frozen)."""
+    known = {f.name for f in fields(kind)}
+    return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known})
+
+
+def _palette(table: Mapping[str, Any]) -> Palette:
+    colours = {}
+    for name, default in Palette().by_name().items():
+        given = table.get(name, {})
+        fill, font = str(given.get("fill", default.fill)), str(given.get("font", default.font))
+        colours[name] = Colour(fill.lstrip("#").upper(), font.lstrip("#").upper(),
+                               str(given.get("pattern", default.pattern)), name)
+    return Palette(**colours)
