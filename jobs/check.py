@@ -7,11 +7,6 @@ run plans the same again.
 """
 from __future__ import annotations
 
-import os
-import socket
-import sys
-import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -26,19 +21,17 @@ from duban.workbooks.model.meta import Lists
 from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
-from duban.workbooks.share.statedb import keep_good_copy
 from duban.workbooks.write.paintrecord import identity_of, painted_of, record_rows
 from duban.workbooks.write.plan import Paint, WritePlan
 from duban.workbooks.write.refusal import REFUSED, SKIPPED, WRITTEN, Reason
 from duban.workbooks.write.writeback import apply
 
-from duban.jobs.state import locking
 from duban.jobs import rules
 from duban.jobs.settings.colours import palette
-from duban.workbooks.model.errors import DubanError
 from duban.jobs.notify.escalation import Reach
 from duban.jobs.state.books import reconcile, seen
 from duban.jobs.state.journal import Journal
+from duban.jobs.state.runlock import run_lock, state_dir
 from duban.jobs.validate import READ_CACHE, read_folder
 from duban.jobs.settings.calendar import from_settings
 
@@ -67,110 +60,6 @@ class CheckReport:
     workbooks: list[WorkbookCheck]
     warnings: list[str]
     notices: list[tuple[str, Problem]] = field(default_factory=list)   # (ledger topic, problem): for the clerks
-
-
-def state_dir(folder: Path, settings: dict) -> Path:
-    return (folder / settings.state.path).parent
-
-
-JOB_NAMES = {"check": "duban check", "remind": "duban remind", "alert": "duban alert",
-             "outbox": "duban outbox --retry"}
-_held = threading.local()   # lock files this thread holds: a job's inner steps do not lock again
-
-
-@contextmanager
-def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = False):
-    """One duban job at a time per folder, held for the job's whole run (remind: check and mail).
-
-    A job that finds another running waits for it, up to `state.lock_wait_seconds`, then stops
-    with a sentence naming the job that holds the lock (its pid, host, job and start time are
-    written into the lock file). The lock (`locking`: a record lock that a Windows PC on the share
-    sees too) is released by the system when a process dies, so a lock file left behind by a
-    crash never blocks anyone. A dry run creates no lock file: if one exists it waits (shared) for
-    a running job, and otherwise reads without a lock. A job that ends well leaves state.db's last
-    good copy beside it (`statedb.keep_good_copy`), before anyone else may change it."""
-    lock_path = state_dir(folder, settings) / "check.lock"
-    held = getattr(_held, "paths", None)
-    if held is None:
-        held = _held.paths = set()
-    key = os.path.abspath(lock_path)
-    if key in held:             # this thread already holds it: remind's check, alert's read
-        yield
-        return
-    if dry_run:
-        if not lock_path.exists():
-            yield
-            return
-        handle, shared = open(lock_path, "r"), True
-    else:
-        lock_path.parent.mkdir(parents=True, exist_ok=True)
-        handle, shared = open(lock_path, "a+"), False
-    with handle as fh:
-        _acquire(fh, shared, lock_path, folder, settings)
-        if not dry_run:
-            fh.seek(0)
-            fh.truncate()
-            fh.write(f"pid={os.getpid()} host={socket.gethostname()} job={job} "
-                     f"started={datetime.now().astimezone().isoformat(timespec='seconds')}\n")
-            fh.flush()
-        held.add(key)
-        try:
-            yield
-            if not dry_run:
-                keep_good_copy(folder / settings.state.path)
-        finally:
-            held.discard(key)
-            if not dry_run:
-                fh.seek(0)
-                fh.truncate()
-            locking.unlock(fh)
-
-
-def _acquire(fh, shared: bool, lock_path: Path, folder: Path, settings: dict) -> None:
-    wait = settings.state.lock_wait_seconds
-    deadline, told = time.monotonic() + wait, False
-    while True:
-        if locking.try_lock(fh, shared):
-            return
-        if time.monotonic() >= deadline:
-            break
-        if not told and wait >= 1:          # a silent wait of minutes looks like a hang: say what it waits for
-            _tell_waiting(lock_path, folder, settings, wait)
-            told = True
-        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-    zh, en = _holder(lock_path, settings)
-    raise DubanError(f"another duban job is running on {folder}{en}; waited {wait:g} seconds for it to finish "
-                     f"(state.lock_wait_seconds). Try again when it has finished.",
-                     zh=f"{folder} 上另一个督办任务正在运行{zh}；已等了 {wait:g} 秒仍未结束"
-                        f"（等待时长见 state.lock_wait_seconds）。请等它结束后再运行。")
-
-
-def _tell_waiting(lock_path: Path, folder: Path, settings: dict, wait: float) -> None:
-    """One line on stderr (stdout may be JSON), in the company language."""
-    zh, en = _holder(lock_path, settings)
-    print(f"{folder} 上另一个督办任务正在运行{zh}，等它结束后再开始（最多等 {wait:g} 秒）……"
-          if settings.company.language == "zh" else
-          f"another duban job is running on {folder}{en}; waiting for it to finish (up to {wait:g} seconds)…",
-          file=sys.stderr, flush=True)
-
-
-def _holder(lock_path: Path, settings: dict) -> tuple[str, str]:
-    """(zh, en) `: duban remind (pid 4242 on host, started 2026-11-23 09:00:03)`, from the lock
-    file, the start in the company's zone (the clerk's clock, not the server's); ("", "") if unknown."""
-    try:
-        fields = dict(part.split("=", 1) for part in lock_path.read_text().split() if "=" in part)
-    except OSError:
-        return "", ""
-    if "job" not in fields:
-        return "", ""
-    started = fields.get("started", "?")
-    try:
-        started = datetime.fromisoformat(started).astimezone(settings.company.tz).strftime("%Y-%m-%d %H:%M:%S")
-    except (ValueError, DubanError):
-        pass
-    job, pid, host = JOB_NAMES.get(fields["job"], "duban " + fields["job"]), fields.get("pid", "?"), fields.get("host", "?")
-    return (f"：{job}（进程 {pid}，主机 {host}，开始于 {started}）",
-            f": {job} (pid {pid} on {host}, started {started})")
 
 
 def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None,
@@ -257,7 +146,7 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
     new_ids = _assign_ids(read, journal, dry_run)
     result.new_ids = len(new_ids)
     result.provisional = frozenset(new_ids)     # until the write succeeds
-    problems = _row_problems(read.problems)
+    problems = row_problems(read.problems)
     ctx = rules.Context(now, calendar, settings.rules, history=_lazy_histories(journal, result.relpath),
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
     chosen = rules.rules_for(read.kind, only)
@@ -348,7 +237,8 @@ def _assign_ids(read: WorkbookRead, journal: Journal, dry_run: bool) -> dict[int
     return {rec.row: rec.id for rec in missing}
 
 
-def _row_problems(problems: list[Problem]) -> dict[int, list[Problem]]:
+def row_problems(problems: list[Problem]) -> dict[int, list[Problem]]:
+    """Each row's problems the rules see (a row problem that is more than a note), by Excel row."""
     by_row: dict[int, list[Problem]] = {}
     for problem in problems:
         if problem.row is not None and problem.scope == "row" and problem.severity != "note":

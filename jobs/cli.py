@@ -12,6 +12,7 @@ from duban.workbooks.share.commandline import folder_arg
 
 from duban.jobs.time import clock
 from duban.jobs.settings import config
+from duban.jobs.settings import folder as opening
 from duban.workbooks.model.errors import DubanError, UsageError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -121,9 +122,10 @@ def explain(folder: Path = Folder, row_id: str = typer.Argument(..., metavar="ID
             now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time.")) -> None:
     """解释一行 — for one row, show every rule that fired or did not, and why."""
     from duban.jobs.explain import explain_row
+    from duban.jobs.terminal.explain import show
 
     settings = _settings(folder)
-    explain_row(folder, settings, clock.now(settings.company.tz, now), row_id.strip().upper())
+    show(explain_row(folder, settings, clock.now(settings.company.tz, now), row_id.strip().upper()))
 
 
 @app.command()
@@ -252,7 +254,8 @@ def status(folder: Path = Folder,
            runs: int = typer.Option(10, "--runs", help="How many of the latest runs to list."),
            as_json: bool = typer.Option(False, "--json", help="Print the status as JSON.")) -> None:
     """运行状态 — is duban serve running; each job's last and next run; the mail queue; workbooks not written."""
-    from duban.jobs.serve.status import gather, show
+    from duban.jobs.serve.status import gather
+    from duban.jobs.terminal.status import show
 
     settings = _settings(folder)
     data = gather(folder, settings, max(0, runs))
@@ -303,22 +306,9 @@ def macros(folder: Path = typer.Argument(..., help="The shared folder: the conso
         typer.echo(str(path))
 
 
-def _settings(folder: Path, mail: bool = False) -> dict:
-    """The folder's settings, after the first-run mistakes (a file, a missing folder, no
-    duban.toml for a mail job) have been told in both languages, on one line: no config says which yet."""
-    if folder.is_file():
-        raise UsageError(f"{folder} 是一个文件，不是文件夹。请给督办存放工作簿的文件夹，这里是 {folder.parent}。 / "
-                         f"{folder} is a file, not a folder: give duban the folder that holds the workbooks, "
-                         f"here {folder.parent}.")
-    if not folder.is_dir():
-        raise UsageError(f"没有文件夹 {folder}；请先运行 duban init {folder_arg(folder)}。 / "
-                         f"{folder}: no such folder. Create it with 'duban init {folder_arg(folder)}' first.")
-    if mail and not (folder / config.CONFIG_NAME).exists():
-        raise UsageError(f"{folder} 中没有 duban.toml，发送邮件需要其中的设置（发件人、文员、邮件服务器）。"
-                         f"请运行 duban init {folder_arg(folder)} --config-only 生成一份，填好 [mail] 后再运行。 / "
-                         f"{folder} has no duban.toml, and mail needs its settings (sender, clerks, mail server). "
-                         f"Run 'duban init {folder_arg(folder)} --config-only' to write one, fill in [mail], then run again.")
-    settings = config.load(folder)
+def _settings(folder: Path, mail: bool = False):
+    """The folder's settings (jobs.settings.folder), remembered for main()'s closing words."""
+    settings = opening.settings_of(folder, mail)
     _state["lang"] = settings.company.language      # main() tells a disk or state fault in it,
     _state["folder"] = folder                             # naming the folder when the error names no file
     _state["clerks"] = (folder, settings)   # main() says, after the output, if no clerk is named
@@ -333,25 +323,18 @@ def _day_from(moment) -> str:
 
 def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bool):
     """The job's run kept for `duban status`, marked "by hand" (jobs.serve.runs); a state a
-    simulated serve wrote is refused first (jobs.serve.simstate)."""
+    simulated serve wrote is refused first (jobs.state.simstate)."""
     from duban.jobs.serve.runs import recorded_by_hand as record
-    from duban.jobs.serve.simstate import refuse_simulated
+    from duban.jobs.state.simstate import refuse_simulated
     refuse_simulated(folder / settings.state.path, dry_run, settings.company.language)
     return record(folder, settings, job, moment, dry_run)
 
 
 def _with_workbooks(folder: Path, now: str | None, mail: bool = False):
-    """(settings, the job's time) for a folder a job reads: one without workbooks is a wrong
-    path, not a quiet success (said after the settings and --now, which are checked first)."""
-    from duban.workbooks.share.discover import find_workbooks
-
+    """(settings, the job's time) for a folder a job reads (jobs.settings.folder.for_job)."""
     settings = _settings(folder, mail)
     moment = clock.now(settings.company.tz, now)
-    if not find_workbooks(folder):
-        zh = settings.company.language == "zh"
-        raise DubanError(f"{folder} 中没有找到工作簿（.xlsx）；请先运行 duban init {folder_arg(folder)}，或检查路径。"
-                         if zh else f"No workbooks found in {folder}; run 'duban init {folder_arg(folder)}' first, "
-                         f"or check the path.")
+    opening.require_workbooks(folder, settings)
     return settings, moment
 
 

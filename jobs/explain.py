@@ -1,24 +1,24 @@
-"""`duban explain DIR ID`: every rule for one row, fired or not, with the facts it looked at."""
+"""`duban explain DIR ID`: every rule for one row, fired or not, with the facts it looked at,
+returned as an `Explanation` (the terminal and the console show it)."""
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-
-from rich.table import Table
 
 from duban.workbooks.share.commandline import folder_arg
 from duban.workbooks.model.schema import Role
 
 from duban.jobs import rules
-from duban.jobs.check import _row_problems
+from duban.jobs.check import row_problems
 from duban.workbooks.model.errors import DubanError
 from duban.jobs.state.journal import Journal
-from duban.jobs.terminal.report import escape, out
 from duban.jobs.rules.base import plural, timed
 from duban.jobs.rules.progress import last_update_deadline
 from duban.jobs.notify.escalation import Reach
 from duban.jobs.validate import read_folder
 from duban.jobs.settings.calendar import from_settings
+from duban.jobs.settings.typed import Settings
 
 
 TEXT = {
@@ -47,7 +47,42 @@ TEXT = {
 }
 
 
-def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> None:
+@dataclass
+class Verdict:
+    """One rule on the row: its name for people, whether it fired, and why (or why not)."""
+
+    rule: str                 # the rule's code, e.g. "overdue"
+    name: str                 # "逾期 (overdue)"
+    fired: bool
+    why: str
+
+
+@dataclass
+class Explanation:
+    """`explain`'s answer: the row, the facts the rules looked at, every rule's verdict, in `lang`.
+    The terminal (jobs.terminal.explain) and the Excel console show it; nothing parses it back."""
+
+    row_id: str
+    relpath: str
+    sheet: str
+    row: int
+    kind: str                 # the kind's sheet name when the workbook's sheet is named otherwise, else ""
+    lang: str
+    facts: list[str] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def words(self) -> dict:
+        return TEXT[self.lang]
+
+    @property
+    def where(self) -> str:
+        """`第3行` / `row 3`."""
+        return self.words["row"].format(row=self.row)
+
+
+def explain_row(folder: Path, settings: Settings, now: datetime, row_id: str) -> Explanation:
     lang = settings.company.language if settings.company.language in TEXT else "zh"
     t = TEXT[lang]
     reads = read_folder(folder, settings, now.date())
@@ -62,27 +97,19 @@ def explain_row(folder: Path, settings: dict, now: datetime, row_id: str) -> Non
     finally:
         journal.close()
     calendar = from_settings(settings)
-    problems = _row_problems(read.problems)
+    problems = row_problems(read.problems)
     ctx = rules.Context(now, calendar, settings.rules, history=lambda r: history,
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
-    # cell values, names and the typed ID are text: no markup, no control characters (see report.escape)
     kind = f" ({read.kind.sheet(lang)})" if read.kind.sheet(lang) != read.sheet else ""
-    out.print(f"[bold]{escape(row_id)}[/bold]  {escape(relpath)} · {escape(read.sheet)} "
-              f"{t['row'].format(row=rec.row)}{escape(kind)}")
-    for line in _facts(rec, ctx, history, lang):
-        out.print(f"  {escape(line)}")
-    table = Table(header_style="bold")
-    for title in ("rule", "fired", "why"):
-        table.add_column(t[title], overflow="fold")
+    said = Explanation(row_id, relpath, read.sheet, rec.row, kind, lang, _facts(rec, ctx, history, lang),
+                       warnings=list(calendar.warnings))
     reach = Reach.of(reads)     # an escalation that reaches nobody says so, as in the Alerts cell
     for rule in rules.rules_for(read.kind):
         flag = (found := rule(rec, ctx)) and reach.reword(rec, found)
         why = (flag.text(lang) + (t["deadline"].format(at=_show(flag.deadline, lang)) if flag.deadline else "")
                if flag else _inputs(rule, rec, lang) + _escalation_clock(rule, rec, ctx, history, lang))
-        table.add_row(escape(_rule_name(rule, lang)), t["yes"] if flag else t["no"], escape(why))
-    out.print(table)
-    for warning in calendar.warnings:
-        out.print(f"[yellow]{t['warning']}[/yellow] {escape(warning)}")
+        said.verdicts.append(Verdict(rule.code, _rule_name(rule, lang), bool(flag), why))
+    return said
 
 
 def _rule_name(rule: rules.Rule, lang: str) -> str:

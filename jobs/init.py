@@ -16,7 +16,7 @@ from duban.workbooks.make.template import write_workbook
 from duban.workbooks.write.guard import lock_holder
 
 from duban.jobs.settings import config
-from duban.jobs.check import run_lock
+from duban.jobs.state.runlock import run_lock
 from duban.workbooks.model.errors import ConfigError, UsageError
 from duban.jobs.state.journal import SCHEMA as JOURNAL_SCHEMA
 

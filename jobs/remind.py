@@ -29,7 +29,8 @@ from duban.workbooks.model.flags import urgent_codes
 from duban.workbooks.model.problems import Problem
 
 from duban.jobs.notify import router as notify
-from duban.jobs.check import CheckReport, check_folder, run_lock
+from duban.jobs.check import CheckReport, check_folder
+from duban.jobs.state.runlock import run_lock
 from duban.jobs.notify.ledger import Ledger
 from duban.jobs.notify.router import Notice, Source
 from duban.jobs.settings.calendar import from_settings as calendar_from

@@ -167,7 +167,7 @@ def _write_book(path: Path, lang: str, settings: list[tuple[str, str]]) -> None:
     ws.set_row(3, 24)
     ws.set_row(4, 24)
     ws.write("A4", t["action"], f["label"])
-    labels = [zh if lang == "zh" else en for _, zh, en, *_ in L.ACTIONS]
+    labels = [zh if lang == "zh" else en for _, zh, en, *_ in L.actions()]
     ws.merge_range("B4:C4", labels[0], f["input"])
     ws.data_validation(L.ACTION_CELL, {"validate": "list", "source": labels, "error_type": "stop",
                                        "error_title": t["action"], "error_message": " / ".join(labels)})
@@ -178,7 +178,7 @@ def _write_book(path: Path, lang: str, settings: list[tuple[str, str]]) -> None:
     ws.merge_range("A6:F6", t["how"], f["note"])
     ws.set_row(5, 30)
     ws.merge_range("A7:F7", t["actions"], f["section"])
-    for offset, (_, zh, en, help_zh, help_en) in enumerate(L.ACTIONS):
+    for offset, (_, zh, en, help_zh, help_en) in enumerate(L.actions()):
         row = 7 + offset                          # rows 8..13
         ws.set_row(row, 30)
         ws.write(row, 0, zh if lang == "zh" else en, f["action"])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from duban.workbooks.share.discover import CONSOLE_MODULE, CONSOLE_NAME  # noqa: F401 - L.CONSOLE_NAME for build and console
 
+from duban.jobs.settings import jobs
+
 MODULE = CONSOLE_MODULE.removesuffix(".py")     # the name RunPython imports: the workbook's own name
 CONF_SHEET = "xlwings.conf"
 MACRO = "SampleCall"                            # xlwings' Module1.SampleCall: import <book>; <book>.main()
@@ -21,33 +23,22 @@ RESULT_AREA = f"A{RAN_CELL[1:]}:{LAST_COLUMN}{TABLE_ROW + MAX_ROWS + 20}"
 PROBLEM_COLUMNS = 5
 PROBLEMS_AREA = f"A2:E{200_000}"
 
-# (key, zh label, en label, zh help, en help), in the dropdown's order
-ACTIONS = (
-    ("check", "立即检查", "Check now",
-     "读取文件夹中的所有工作簿，标记逾期、阻塞、未更新的行，写入编号、系统提示和状态颜色（在本 Excel 中打开的工作簿通过 Excel 直接更新并保存）。",
-     "Reads every workbook in the folder, flags late, blocked and stale rows, writes IDs, Alerts and status colours "
-     "(a workbook open in this Excel is updated and saved through Excel)."),
-    ("remind", "发送今日提醒", "Send today's reminders",
-     "先检查，再给每人发送今日待办提醒、升级邮件，并给文员发送数据问题报告。",
-     "Checks, then mails each person their digest, the escalations, and the clerks' problems report."),
-    ("week", "生成本周周报", "Weekly report",
-     "生成截至最近一次周五17:00的周报：按部门和项目统计，存档为 .xlsx 并发送。",
-     "The week up to the latest Friday 17:00: per department and project, archived as .xlsx and mailed."),
-    ("month", "生成月度指标", "Monthly metrics",
-     "生成上个月的指标（按时完成率、平均响应时间、会议次数），存档并发送。",
-     "Last month's metrics (on-time rate, response times, meetings held), archived and mailed."),
-    ("validate", "检查数据问题", "Check data problems",
-     "列出所有工作簿中的数据问题（单元格、代码、如何修改），写入“问题”工作表。",
-     "Lists every data problem (cell, code, how to fix it) on the Problems sheet."),
-    ("explain", "解释选中行", "Explain selected row",
-     "选中结果中的编号（或在 B5 填写编号，如 T-000123）后点“运行”：逐条说明每条规则为何触发或未触发。",
-     "Select an ID in the results (or type one in B5, e.g. T-000123), then Run: every rule, fired or not, and why."),
-)
-ACTION_KEYS = {label.strip().casefold(): key for key, zh, en, *_ in ACTIONS for label in (zh, en, key)}
+
+def actions() -> list[tuple[str, str, str, str, str]]:
+    """(key, zh label, en label, zh help, en help) of every console action, in the dropdown's
+    order: the jobs table's (jobs.settings.jobs), so a job with a console action is offered here."""
+    return [(a.key, a.labels["zh"], a.labels["en"], a.help["zh"], a.help["en"]) for a in jobs.actions()]
+
+
+def action_key(value) -> str | None:
+    """The action a B4 value names (its label in either language, or its key), or None."""
+    wanted = str(value or "").strip().casefold()
+    return next((key for key, zh, en, *_ in actions() for name in (zh, en, key)
+                 if name.strip().casefold() == wanted), None)
 
 
 def label(key: str, lang: str) -> str:
-    zh, en = next((a[1], a[2]) for a in ACTIONS if a[0] == key)
+    zh, en = next((a[1], a[2]) for a in actions() if a[0] == key)
     return zh if lang == "zh" else en
 
 

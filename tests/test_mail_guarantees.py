@@ -19,7 +19,9 @@ from pathlib import Path
 import pytest
 
 from books import NOW, ROOT, cli, settings, task
-from duban.jobs.check import check_folder, run_lock
+from duban.jobs.settings.typed import Settings
+from duban.jobs.check import check_folder
+from duban.jobs.state.runlock import run_lock
 from duban.workbooks.model.errors import DubanError
 from duban.jobs.remind import alert, remind, retry
 from duban.mailer import Address, MailQueue, SmtpTransport
@@ -146,7 +148,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from duban.jobs.settings import config
-from duban.jobs.check import run_lock
+from duban.jobs.state.runlock import run_lock
 folder = Path(sys.argv[1])
 with run_lock(folder, config.load(folder), sys.argv[2]):
     print("locked", flush=True)

@@ -135,7 +135,7 @@ def test_ssl_against_a_plain_server_says_to_try_starttls(tmp_path, smtp_server, 
 # ---- jobs run by hand in `duban status` --------------------------------------------------------------
 def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
     from duban.jobs.settings import config
-    from duban.jobs.check import run_lock
+    from duban.jobs.state.runlock import run_lock
     from duban.jobs.serve.runs import Runs
 
     folder = _folder(tmp_path, "[state]\nlock_wait_seconds = 0\n")
@@ -163,5 +163,5 @@ def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
     assert re.search(r"2026-11-23 09:30 每日提醒\s+成功（手动）", shown), shown
     assert re.search(r"2026-11-23 10:05 紧急提醒\s+失败（手动）.* — ", shown), shown
     # serve's catch-up reads only its own runs: a check by hand does not stand in for a scheduled one
-    with Runs(folder / settings["state"]["path"], ZoneInfo("Asia/Shanghai"), read_only=True) as runs:
+    with Runs(folder / settings.state.path, ZoneInfo("Asia/Shanghai"), read_only=True) as runs:
         assert runs.last_settled("check") is None and runs.last("remind") == []

@@ -22,7 +22,7 @@ import pytest
 
 from books import ROOT, cli
 from duban.jobs.settings import config
-from duban.jobs.check import run_lock
+from duban.jobs.state.runlock import run_lock
 from duban.workbooks.model.errors import DubanError
 from duban.jobs.init import init_folder
 from duban.workbooks.share import statedb
@@ -253,7 +253,7 @@ HOLD = """
 import sys, time
 from pathlib import Path
 from duban.jobs.settings import config
-from duban.jobs.check import run_lock
+from duban.jobs.state.runlock import run_lock
 folder = Path(sys.argv[1])
 with run_lock(folder, config.load(folder), "check"):
     print("locked", flush=True)

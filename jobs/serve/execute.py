@@ -20,10 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from duban.workbooks.share.commandline import folder_arg
-
-from duban.jobs.serve.bilingual import pair
+from duban.jobs.settings import jobs
 from duban.jobs.serve.cache import ReadCache, Stopping
+
 
 def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool, cache: ReadCache) -> dict:
     """One job as at `slot`; never raises (an exception is a failed result with its last lines)."""
@@ -47,79 +46,14 @@ def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: boo
 
 
 def _dispatch(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
+    """The job's run function from the jobs table (jobs.settings.jobs), called as at `slot`."""
     if job.startswith("console:"):     # a job the Excel console handed over (handoff): its result as the console shows it
-        from duban.macros.console import answer
+        from duban.macros.actions import answer
         return {"console": answer(folder, Path(job.split(":", 1)[1]))}
-    if job == "check":
-        from duban.jobs.check import check_folder
-        return _check_facts(check_folder(folder, settings, slot, dry_run))
-    if job in ("remind", "alert"):
-        from duban.jobs import remind as mail_jobs
-        run = (mail_jobs.remind if job == "remind" else mail_jobs.alert)(folder, settings, slot, dry_run)
-        facts = _check_facts(run.check) if run.check is not None else {}
-        facts.update(_mail_facts(run))
-        return facts
-    if job in ("summary_week", "summary_month"):
-        from duban.jobs.summary.job import summary
-        run = summary(folder, settings, slot, "week" if job == "summary_week" else "month", dry_run)
-        facts = _mail_facts(run)
-        facts["summary"] = f"{job}: {len(run.scopes)} report(s); " + facts["summary"]
-        return facts
-    raise ValueError(f"unknown job {job!r}")
-
-
-def _check_facts(report) -> dict:
-    skipped, written, broken, refused, flags = {}, [], {}, {}, 0
-    for w in report.workbooks:
-        flags += sum(1 for f in w.flags.values() if f)
-        if w.read.kind is None:          # unreadable, encrypted, not a duban table...: the catalogue's sentence
-            found = [p for p in w.read.problems if p.scope == "workbook" and p.severity == "error"]
-            if found:
-                broken[w.relpath] = [found[0].text("zh"), found[0].text("en")]
-            continue
-        if w.write == "skipped":
-            skipped[w.relpath] = pair(w.why.text("zh"), w.why.text("en")) if w.why else "skipped"   # either reader
-        elif w.write == "refused":
-            refused[w.relpath] = w.reason
-        elif w.write in ("written", "unchanged"):
-            written.append(w.relpath)
-    parts = [f"{len(report.workbooks)} workbooks", f"{flags} flagged rows"]
-    if written:
-        parts.append(f"{len(written)} checked")
-    if skipped:
-        parts.append(f"{len(skipped)} write(s) skipped")
-    if refused:
-        parts.append(f"{len(refused)} refused")
-    if broken:
-        parts.append(f"{len(broken)} broken")
-    return {"skipped": skipped, "written": written, "broken": broken, "refused": refused,
-            "summary": ", ".join(parts), "people": _people(report)}
-
-
-def _people(report) -> dict:
-    """Name -> (email, language) from this run's directory: whom serve's own alerts can reach."""
-    from duban.workbooks.model.directory import Directory
-    directory = Directory.from_reads([w.read for w in report.workbooks])
-    return {p.name: (p.email, p.lang) for p in directory.people.values() if p.email}
-
-
-def _mail_facts(run) -> dict:
-    d = run.delivery
-    queued = sum(1 for o in run.outgoing if o.status in ("queued", "held"))
-    facts = {"mails": queued, "sent": len(d.sent) if d else 0, "failed": len(d.failed) if d else 0,
-             "waiting": len(d.still_queued) if d else 0, "server": d.error if d else None,
-             "outgoing": [(o.kind, o.to, o.subject, o.items) for o in run.outgoing[:200]]}
-    facts["set_aside"] = len(d.set_aside) if d else 0
-    text = f"{queued} mail(s) queued, {facts['sent']} sent"
-    if facts["waiting"]:
-        text += f", {facts['waiting']} waiting"
-    if facts["set_aside"]:
-        where = folder_arg(run.folder) if getattr(run, "folder", None) is not None else "DIR"
-        text += f", {facts['set_aside']} set aside (may have been delivered; see duban outbox {where})"
-    if d and d.error:
-        text += f" (mail server: {d.error})"
-    facts["summary"] = text
-    return facts
+    found = jobs.get(job)
+    if found is None or found.run is None:
+        raise ValueError(f"unknown job {job!r}")
+    return found.runner()(folder, settings, slot, dry_run)
 
 
 # ---- executors ---------------------------------------------------------------------------------

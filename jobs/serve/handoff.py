@@ -164,3 +164,31 @@ def tidy(state_dir: Path, older_than: float = WAIT_SECONDS) -> int:
         except OSError:
             pass
     return gone
+
+
+# ---- serve's side of the exchange -------------------------------------------------------------------
+def serve_requests(state_dir: Path, run: Callable[[str], dict], log, stopping: Callable[[], bool]) -> None:
+    """Run the jobs the Excel console handed over, oldest first: `run("console:<running file>")`
+    runs one in serve's worker like a scheduled job (under the run lock, with the job deadline);
+    each result is written back. Not recorded as scheduled runs: the catch-up goes by the schedule alone."""
+    for request in pending(state_dir):
+        if stopping():
+            return
+        claimed = claim(request)
+        if claimed is None:                 # the console withdrew it
+            continue
+        running, asked = claimed
+        if expired(asked):                  # its console stopped waiting long ago
+            running.unlink(missing_ok=True)
+            continue
+        who = f"{asked.get('user') or '?'} on {asked.get('host') or '?'}"
+        outcome = run(f"console:{running}")
+        reply = outcome.get("console") or {"failed": outcome.get("error") or outcome.get("result", "failed")}
+        try:
+            answer(running, reply)
+        except OSError as exc:
+            log.warning("could not write the console's result for %s: %s", running.name, exc)
+        line = f"console {asked.get('action', '?')} for {who}: {outcome.get('result', 'failed')}" + (
+            f" in {outcome['seconds']:.1f}s" if "seconds" in outcome else "") + (
+            f": {reply.get('sentence') or reply.get('failed') or ''}")
+        (log.info if outcome.get("result") == "ok" and not reply.get("error") else log.warning)("%s", line)

@@ -46,6 +46,11 @@ def read_lock(path: Path) -> dict | None:
         return None
 
 
+def stale_after(settings) -> timedelta:
+    """How old a lock's heartbeat may be before another serve takes it over (serve.heartbeat_seconds)."""
+    return timedelta(seconds=max(3 * settings.serve.heartbeat_seconds, 30))
+
+
 def alive(info: dict, stale_after: timedelta, now: datetime | None = None) -> bool:
     """Is the holder still there: a recent heartbeat, and (on this machine) its process running."""
     now = now or _now()

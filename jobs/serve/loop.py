@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import heapq
-import re
 import signal
 import threading
 import time
@@ -29,24 +28,21 @@ from typing import Callable
 
 import schedule
 
+from duban.mailer.words import KIND_NAMES
 from duban.workbooks.model.errors import DubanError
 from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.serve import handoff, logs, selfalert
 from duban.jobs.serve.catchup import Decision, decide
 from duban.jobs.serve.clock import RealClock, SimClock
 from duban.jobs.serve.execute import InlineExecutor, ProcessExecutor
-from duban.jobs.serve.lock import LockLost, ServeLock
-from duban.jobs.serve import simstate
+from duban.jobs.serve.lock import LockLost, ServeLock, stale_after
+from duban.jobs.serve.missed import Missed
+from duban.jobs.state import simstate
 from duban.jobs.serve.runs import Runs
+from duban.jobs.settings import jobs
 from duban.jobs.settings.schedule import JobSpec, specs
 
 WOKE_AFTER = 120          # seconds without a loop turn: the machine slept (or was suspended)
-
-# a skipped run's error, as stored (English: the runs table and `status --json` keep one wording);
-# status.error_text and the log line below say it in the company language
-MISSED = re.compile(r"missed (?P<n>\d+) scheduled run\(s\) \((?P<first>[\d-]+ [\d:]+)(?: to (?P<last>[\d-]+ [\d:]+))?\) "
-                    r"while serve was not running; (?:caught up by the run of (?P<run>[\d-]+ [\d:]+)|"
-                    r"older than serve\.catch_up_hours \((?P<hours>[\d.]+) h\): not run)")
 
 PREVIEW = {
     "zh": "  {slot} 将给 {to} 发送{kind}邮件：{subject}（{n} 项）",
@@ -54,15 +50,9 @@ PREVIEW = {
 }
 
 
-def stale_after(settings: dict) -> timedelta:
-    """How old a lock's heartbeat may be before another serve takes it over."""
-    return timedelta(seconds=max(3 * settings.serve.heartbeat_seconds, 30))
-
-
 def preview_line(lang: str, slot: datetime, kind: str, to: str, subject: str, items: int) -> str:
     """One mail a --dry-run would send, in the company language ("1 item", "3 items")."""
-    from duban.jobs.terminal.mail import TEXT as MAIL_TEXT
-    label = MAIL_TEXT[lang].get(kind, kind)
+    label = KIND_NAMES[lang].get(kind, kind)
     return PREVIEW[lang].format(slot=f"{slot:%Y-%m-%d %H:%M}", kind=label, to=to, subject=subject, n=items,
                                 items="item" if items == 1 else "items")
 
@@ -276,15 +266,11 @@ class Serve:
     def _act(self, spec: JobSpec, decision: Decision, why: str = "") -> None:
         now = self.clock.now()
         if decision.missed:
-            first, last = decision.first_missed, decision.last_missed
-            span = f"{first:%Y-%m-%d %H:%M}" + (f" to {last:%Y-%m-%d %H:%M}" if last and last != first else "")
-            text = (f"missed {decision.missed} scheduled run(s) ({span}) while serve was not running; "
-                    + (f"caught up by the run of {decision.run:%Y-%m-%d %H:%M}" if decision.run else
-                       f"older than serve.catch_up_hours ({self.grace.total_seconds() / 3600:g} h): not run"))
-            self.runs.skipped(spec.job, last or first, now, text)
+            missed = Missed.of(decision.missed, decision.first_missed, decision.last_missed, decision.run,
+                               self.grace.total_seconds() / 3600)
+            self.runs.skipped(spec.job, decision.last_missed or decision.first_missed, now, missed)
             self.counts[(spec.job, "skipped")] += 1
-            from duban.jobs.serve.status import error_text
-            self.log.info("%s: %s", spec.job, error_text(text, self.lang))
+            self.log.info("%s: %s", spec.job, missed.text(self.lang))
         if decision.run is not None:
             if why:
                 self.log.info("%s: catching up the run of %s (%s)", spec.job, f"{decision.run:%Y-%m-%d %H:%M}", why)
@@ -307,7 +293,7 @@ class Serve:
         self._report(job, slot, result, outcome)
         if outcome.get("people"):
             self.people = outcome["people"]
-        if not self.dry_run and job in ("check", "remind") and "written" in outcome:
+        if not self.dry_run and jobs.writes_back(job) and "written" in outcome:
             self.runs.note_skips(outcome.get("skipped", {}), outcome["written"], at)
         self._self_alerts(job, outcome)
 
@@ -329,30 +315,10 @@ class Serve:
 
     # ---- the Excel console's jobs ----------------------------------------------------------------
     def _console_requests(self) -> None:
-        """Run the jobs the Excel console handed over (see handoff), oldest first, each in the worker
-        like a scheduled job (under the run lock, with the job deadline), and write each result back.
-        Not recorded as scheduled runs: the catch-up decisions go by the schedule alone."""
-        for request in handoff.pending(self.db.parent):
-            if self.stopping:
-                return
-            claimed = handoff.claim(request)
-            if claimed is None:                 # the console withdrew it
-                continue
-            running, asked = claimed
-            if handoff.expired(asked):          # its console stopped waiting long ago
-                running.unlink(missing_ok=True)
-                continue
-            who = f"{asked.get('user') or '?'} on {asked.get('host') or '?'}"
-            outcome = self.executor.run(f"console:{running}", self.clock.now(), self.timeout, waiting=self._heartbeat)
-            reply = outcome.get("console") or {"failed": outcome.get("error") or outcome.get("result", "failed")}
-            try:
-                handoff.answer(running, reply)
-            except OSError as exc:
-                self.log.warning("could not write the console's result for %s: %s", running.name, exc)
-            line = f"console {asked.get('action', '?')} for {who}: {outcome.get('result', 'failed')}" + (
-                f" in {outcome['seconds']:.1f}s" if "seconds" in outcome else "") + (
-                f": {reply.get('sentence') or reply.get('failed') or ''}")
-            (self.log.info if outcome.get("result") == "ok" and not reply.get("error") else self.log.warning)("%s", line)
+        """The jobs the Excel console handed over, each in the worker like a scheduled job (handoff.serve_requests)."""
+        handoff.serve_requests(self.db.parent, lambda job: self.executor.run(job, self.clock.now(), self.timeout,
+                                                                              waiting=self._heartbeat),
+                               self.log, lambda: self.stopping)
 
     # ---- heartbeat, self-alerts, housekeeping -----------------------------------------------
     def _heartbeat(self, force: bool = False) -> None:
@@ -385,7 +351,7 @@ class Serve:
             self.log.warning("could not look at the mail queue: %s", exc)
             late = []
         problems += [p for p in late if p]
-        if job in ("check", "remind"):
+        if jobs.writes_back(job):
             problems += selfalert.skipped_long(self.runs, now, self.calendar)
         problems += selfalert.broken(outcome.get("broken") or {})
         told = selfalert.tell(self.db, self.settings, self.runs, problems, self.people, now, self.folder,
@@ -413,7 +379,7 @@ class Serve:
         self._tidied = today
         if self.dry_run or not self.db.exists():
             return
-        from duban.jobs.check import run_lock
+        from duban.jobs.state.runlock import run_lock
         from duban.jobs.serve.retention import tidy
         try:
             with run_lock(self.folder, self.settings, "serve"):

@@ -22,6 +22,8 @@ from typing import Iterator
 from duban.workbooks.model.errors import DubanError
 from duban.workbooks.share.statedb import connect
 
+from duban.jobs.serve.missed import Missed
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS serve_runs (
     id INTEGER PRIMARY KEY AUTOINCREMENT, job TEXT NOT NULL, scheduled TEXT NOT NULL, started TEXT,
@@ -60,10 +62,24 @@ class Run:
     detail: dict
     by_hand: bool = False     # run from the command line, not by serve (`scheduled`: its --now)
 
+    @property
+    def missed(self) -> Missed | None:
+        """A recorded skip's fields (an old row's sentence read back into them), else None."""
+        if self.result != "skipped":
+            return None
+        if isinstance(self.detail.get("missed"), dict):
+            return Missed.from_json(self.detail["missed"])
+        return Missed.from_sentence(self.error)
+
     def as_json(self) -> dict:
+        """`status --json`'s run: a missed run's error is the English sentence it always was, and
+        its fields are under "missed"."""
         iso = lambda t: t.isoformat(timespec="seconds") if t else None   # noqa: E731
+        missed = self.missed
         return {"job": self.job, "scheduled": iso(self.scheduled), "started": iso(self.started),
-                "finished": iso(self.finished), "result": self.result, "error": self.error, "by_hand": self.by_hand}
+                "finished": iso(self.finished), "result": self.result,
+                "error": missed.sentence() if missed else self.error, "by_hand": self.by_hand,
+                "missed": missed.as_json() if missed else None}
 
 
 class Runs:
@@ -97,10 +113,13 @@ class Runs:
                         (utc(finished), result, error, json.dumps(detail or {}, ensure_ascii=False),
                          int(settled), run_id))
 
-    def skipped(self, job: str, scheduled: datetime, at: datetime, why: str) -> None:
-        """A slot that will not run (missed beyond the grace, coalesced into a later run)."""
-        self.db.execute("INSERT INTO serve_runs (job, scheduled, started, finished, result, error, settled) "
-                        "VALUES (?,?,?,?,?,?,1)", (job, utc(scheduled), None, utc(at), "skipped", why))
+    def skipped(self, job: str, scheduled: datetime, at: datetime, why: Missed | str) -> None:
+        """A slot that will not run (missed beyond the grace, coalesced into a later run): its
+        fields kept in `detail` (a plain sentence, as older versions wrote, as the error)."""
+        error, detail = (None, {"missed": why.as_json()}) if isinstance(why, Missed) else (why, {})
+        self.db.execute("INSERT INTO serve_runs (job, scheduled, started, finished, result, error, detail, settled) "
+                        "VALUES (?,?,?,?,?,?,?,1)", (job, utc(scheduled), None, utc(at), "skipped", error,
+                                                     json.dumps(detail)))
 
     def last_settled(self, job: str, before: datetime | None = None) -> datetime | None:
         """The job's latest settled slot (`before`: not later than that)."""

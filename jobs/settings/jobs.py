@@ -39,6 +39,7 @@ class Job:
     run: str | Callable | None = None  # serve's run, "module:function" (None: serve never runs it)
     schedule: str | None = None       # serve schedules it: the schedule when [schedule] has no value for it
     console: Action | None = None     # its action in the Excel console, if it has one
+    writes_back: bool = False         # it writes the workbooks: serve follows the writes it had to skip
 
     @property
     def lock_name(self) -> str:
@@ -69,6 +70,7 @@ TASKS = "duban.jobs.serve.tasks"
 
 JOBS: dict[str, Job] = {job.name: job for job in (
     Job("check", {"zh": "检查", "en": "check"}, "duban check", run=f"{TASKS}:check", schedule="every 30 minutes",
+        writes_back=True,
         console=_action(
             "check", "立即检查", "Check now",
             "读取文件夹中的所有工作簿，标记逾期、阻塞、未更新的行，写入编号、系统提示和状态颜色（在本 Excel 中打开的工作簿通过 Excel 直接更新并保存）。",
@@ -76,6 +78,7 @@ JOBS: dict[str, Job] = {job.name: job for job in (
             "colours (a workbook open in this Excel is updated and saved through Excel).")),
     Job("alert", {"zh": "紧急提醒", "en": "alert"}, "duban alert", run=f"{TASKS}:alert", schedule="every 5 minutes"),
     Job("remind", {"zh": "每日提醒", "en": "remind"}, "duban remind", run=f"{TASKS}:remind", schedule="09:00",
+        writes_back=True,
         console=_action(
             "remind", "发送今日提醒", "Send today's reminders",
             "先检查，再给每人发送今日待办提醒、升级邮件，并给文员发送数据问题报告。",
@@ -124,6 +127,10 @@ def actions() -> list[Action]:
 def by_action(key: str) -> Job | None:
     """The job behind a console action key ("week" -> summary_week)."""
     return next((job for job in JOBS.values() if job.console is not None and job.console.key == key), None)
+
+
+def writes_back(name: str) -> bool:
+    return bool((job := JOBS.get(name)) and job.writes_back)
 
 
 def label(name: str, lang: str) -> str:

@@ -22,11 +22,11 @@ from zoneinfo import ZoneInfo
 
 from duban.workbooks.model.errors import ConfigError
 from duban.jobs.time.workcal import WorkCalendar
+from duban.jobs.settings import jobs
 
 if TYPE_CHECKING:
     from duban.jobs.settings.typed import Settings
 
-JOBS = ("check", "alert", "remind", "summary_week", "summary_month")
 WEEKDAYS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
             "mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6,
             "周一": 0, "周二": 1, "周三": 2, "周四": 3, "周五": 4, "周六": 5, "周日": 6, "周天": 6}
@@ -194,5 +194,6 @@ def check_value(text: str) -> str:
 
 
 def specs(settings: Settings) -> list[JobSpec]:
-    """Every job's spec, in the fixed order of JOBS (a job missing from [schedule] is off)."""
-    return [parse(job, getattr(settings.schedule, job, "off")) for job in JOBS]
+    """Every scheduled job's spec, in the jobs table's order (jobs.settings.jobs); a job the
+    settings do not name runs on the table's default schedule."""
+    return [parse(job.name, getattr(settings.schedule, job.name, job.schedule)) for job in jobs.scheduled()]

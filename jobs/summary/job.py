@@ -30,7 +30,8 @@ from duban.workbooks.model.directory import Directory, Person
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.schema import Role
 
-from duban.jobs.check import check_folder, run_lock
+from duban.jobs.check import check_folder
+from duban.jobs.state.runlock import run_lock
 from duban.workbooks.model.errors import UsageError
 from duban.jobs.state.journal import Journal
 from duban.jobs.notify.ledger import Ledger

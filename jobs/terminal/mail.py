@@ -195,7 +195,7 @@ def _held(run, settings: dict, t: dict) -> None:
     if not held or folder is None:
         return
     from duban.jobs.serve.handoff import serving
-    from duban.jobs.serve.loop import stale_after
+    from duban.jobs.serve.lock import stale_after
 
     at = min(m.not_before for m in held).astimezone(settings.company.tz).strftime("%m-%d %H:%M")
     running = serving((folder / settings.state.path).parent, stale_after(settings)) is not None
