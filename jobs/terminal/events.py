@@ -20,7 +20,6 @@ EVENTS = {
 SEPARATOR = {"zh": "；", "en": "; "}
 COLON = {"zh": "：", "en": ": "}
 BLANK = {"zh": "（空）", "en": "(blank)"}
-_BY_PREFIX = {kind.id_prefix: kind for kind in KINDS.values()}
 
 
 def event_name(event: str, lang: str) -> str:
@@ -31,7 +30,8 @@ def event_detail(ident: str, event: str, detail: str | None, lang: str) -> str:
     """`状态：进行中 → 已完成；截止日期：2026-11-20 → 2026-11-27` rather than the stored JSON."""
     if not detail:
         return ""
-    kind = _BY_PREFIX.get(ident.split("-", 1)[0])
+    prefix = ident.split("-", 1)[0]
+    kind = next((k for k in KINDS.values() if k.id_prefix == prefix), None)    # the registry now
     try:
         data = json.loads(detail)
     except ValueError:
