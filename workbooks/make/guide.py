@@ -4,22 +4,26 @@ It lists only the flags that can fire on its kind (flags.flags_for, the same dec
 jobs.rules runs by) and only the colours those flags and its statuses use."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from duban.workbooks.make.styles import fill, font
 from duban.workbooks.model import meta
 from duban.workbooks.model.flags import PALETTE, flags_for
 from duban.workbooks.model.kinds import PROGRESS_STEPS
-from duban.workbooks.model.schema import Column, ColumnType as T, Kind
-from duban.workbooks.make.styles import fill, font
+from duban.workbooks.model.schema import Column, Kind
+from duban.workbooks.model.schema import ColumnType as T
 
 SHEET = {"zh": "说明", "en": "Guide"}
 WIDTHS = (20, 10, 16, 34, 60)
 SECTION_FILL = PatternFill("solid", fgColor="BDD7EE")
 WRAP = Alignment(wrap_text=True, vertical="top")
 
-TEXT = {
+TEXT: dict[str, dict[str, Any]] = {
     "zh": {
         "title": "{sheet} · 使用说明",
         "how": "请在“{sheet}”工作表中填写，每行一项。灰色表头的列（编号、系统提示）由督办系统填写，请勿修改；"
@@ -148,7 +152,7 @@ def _merge_from(ws: Worksheet, column: int) -> None:
     ws.merge_cells(start_row=row, start_column=column, end_row=row, end_column=len(WIDTHS))
 
 
-def _fit_height(ws: Worksheet, widths: list[float]) -> None:
+def _fit_height(ws: Worksheet, widths: Sequence[float]) -> None:
     """Size the last row for its wrapped text, cell i being `widths[i]` characters wide.
 
     Excel does not grow rows for wrapped text written by a program, so estimate (CJK counts 2)."""

@@ -8,7 +8,7 @@ its colour is duban's.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -16,22 +16,23 @@ from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.utils.datetime import to_excel
+from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.dimensions import RowDimension
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from duban.workbooks.make.guide import add_guide
+from duban.workbooks.make.styles import FONT_NAME, FONT_SIZE, fill, font
 from duban.workbooks.model import meta
 from duban.workbooks.model.a1 import col_letters
-from duban.workbooks.xlsx import rowheight
-from duban.workbooks.share.files import replacing
 from duban.workbooks.model.flags import FLAGS
-from duban.workbooks.make.guide import add_guide
 from duban.workbooks.model.kinds import KINDS, PROGRESS_STEPS
-from duban.workbooks.model.schema import SCHEMA_VERSION, Column, ColumnType as T, Kind, Role
-from duban.workbooks.make.styles import FONT_NAME, FONT_SIZE, fill, font
+from duban.workbooks.model.schema import SCHEMA_VERSION, Column, Kind, Role
+from duban.workbooks.model.schema import ColumnType as T
+from duban.workbooks.share.files import replacing
+from duban.workbooks.xlsx import rowheight
 
 LAST_ROW = 2000          # validations and status colours cover rows 2..LAST_ROW
 BLANK_ROWS = 20          # table rows in an empty template, so filter and sort work at once
@@ -86,7 +87,7 @@ def write_workbook(kind: Kind | str, path: Path, lang: str = "zh",
 
 
 def build_workbook(kind: Kind, lang: str, rows: list[dict], names: list[str],
-                   departments: list[str] = ()) -> Workbook:
+                   departments: Sequence[str] = ()) -> Workbook:
     """The workbook in memory: main sheet (first, active), Guide, hidden _names and _duban."""
     wb = Workbook()
     _set_body_font(wb)
@@ -285,7 +286,9 @@ def _add_status_colours(ws: Worksheet, kind: Kind) -> None:
 
 def status_colour_rules(kind: Kind) -> list[tuple[str, str]]:
     """(formula for row 2, palette colour) of each conditional format on the status column."""
-    status = _cell(kind, kind.status_column)
+    status_column = kind.status_column
+    assert status_column is not None, f"{kind.key} has no status column"
+    status = _cell(kind, status_column)
     alerts = kind.by_role.get(Role.ALERTS)
     quiet = [f'{_cell(kind, alerts)}=""'] if alerts else []   # duban has nothing to say about the row
 
@@ -299,7 +302,7 @@ def status_colour_rules(kind: Kind) -> list[tuple[str, str]]:
 
     found = []
     due = kind.by_role.get(Role.DUE)
-    done = [c for c in kind.status_column.choices if c.done]
+    done = [c for c in status_column.choices if c.done]
     if due is not None and done:
         d = _cell(kind, due)   # a real date (not text, not blank) before today; INT drops a time
         late = f"INT({d})<TODAY()"
@@ -307,7 +310,7 @@ def status_colour_rules(kind: Kind) -> list[tuple[str, str]]:
             late = f"IF(MOD({d},1)>0,{d}<NOW(),{late})"
         found.append((when(f"ISNUMBER({d})", late, f"NOT({one_of(done)})"),
                       FLAGS["overdue"].colour))
-    for choice in kind.status_column.choices:
+    for choice in status_column.choices:
         if choice.colour:
             found.append((when(one_of([choice])), choice.colour))
     return found

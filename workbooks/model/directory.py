@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from duban.workbooks.model.kinds import DIRECTORY
 from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.model.kinds import DIRECTORY
 from duban.workbooks.model.problems import Problem
-from duban.workbooks.model.records import WorkbookRead
+from duban.workbooks.model.records import Record, WorkbookRead
 from duban.workbooks.model.schema import ColumnType
 
 
@@ -70,7 +70,7 @@ def duplicates(reads: list[WorkbookRead]) -> list[tuple[WorkbookRead, Problem]]:
     """A name on a second directory row: `from_reads` uses the first one (in `ranked` order) only,
     so each later row is a problem (at its name cell) saying where the row in use is, what it
     holds, and what to do: the row to delete is always the one not used."""
-    first: dict[str, tuple[WorkbookRead, object]] = {}
+    first: dict[str, tuple[WorkbookRead, Record]] = {}
     found = []
     for read in ranked(reads):
         if "name" not in read.columns:

@@ -30,6 +30,8 @@ class ConfigError(UsageError):
     one when the raiser wrote it; `lang` the language the folder's duban.toml asks for, when the
     raiser found it (a broken file: the CLI has no settings to ask yet)."""
 
+    zh: str     # always a sentence here (the English one when the raiser wrote no Chinese)
+
     def __init__(self, message: str, zh: str | None = None, lang: str | None = None):
         super().__init__(message)
         self.en, self.zh, self.lang = message, zh or message, lang

@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from duban.workbooks.model.schema import Kind, Role as R
+from duban.workbooks.model.schema import Kind
+from duban.workbooks.model.schema import Role as R
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class FlagType:
     help_en: str
     urgency: Urgency = Urgency.NONE
     needs: tuple[R, ...] = ()   # the columns (roles) a kind must have for this flag to apply
-    nouns: tuple[str, str] = ()  # English count nouns (singular, plural): "1 overdue item", "2 overdue items"
+    nouns: tuple[str, ...] = ()  # English count nouns (singular, plural): "1 overdue item", "2 overdue items"
     steps: Steps = field(default_factory=dict, compare=False)   # what the reader does next, per kind
     mailed: bool = True          # False: never a reminder of its own (done)
 

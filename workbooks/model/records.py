@@ -32,7 +32,7 @@ class Record(dict):
         return dict.__getitem__(self, "_row")
 
     @property
-    def values(self) -> dict[str, Any]:
+    def values(self) -> dict[str, Any]:  # type: ignore[override]  # the cells, without the row number
         return {k: v for k, v in self.items() if k != "_row"}
 
     def role(self, role: Role) -> Any:

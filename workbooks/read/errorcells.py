@@ -14,11 +14,11 @@ import zipfile
 
 from lxml import etree
 
-from duban.workbooks.xlsx import package
-from duban.workbooks.read.parse import formula_error_params
+from duban.workbooks.model.a1 import col_number, ref_row
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
-from duban.workbooks.model.a1 import col_number, ref_row
+from duban.workbooks.read.parse import formula_error_params
+from duban.workbooks.xlsx import package
 
 CHUNK = 4 << 20
 _MARKER = re.compile(rb"""t=["']e["']""")     # an error cell's type, in either quote style
@@ -50,7 +50,7 @@ def mark_formula_errors(read: WorkbookRead) -> None:
     if problems:
         read.problems[:] = [p for p in read.problems if p.cell not in problems or p.sheet != read.sheet]
         read.problems.extend(problems.values())
-        read.problems.sort(key=lambda p: (p.row or 0, read.columns.get(p.column, 0)))
+        read.problems.sort(key=lambda p: (p.row or 0, read.columns.get(p.column or "", 0)))
 
 
 def error_cells(path, sheet: str) -> dict[str, str]:

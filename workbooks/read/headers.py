@@ -11,8 +11,8 @@ from functools import cache
 from typing import Iterable, Sequence
 
 from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.read.parse import norm
 from duban.workbooks.model.schema import Kind
+from duban.workbooks.read.parse import norm
 
 
 @dataclass
@@ -100,7 +100,7 @@ def near_miss(rows: Sequence[Sequence], scan_rows: int) -> HeaderMatch | None:
 def near_miss_hint(found: HeaderMatch) -> dict[str, str]:
     """Why a header row that names some of a kind's columns was not taken for it, and what it lacks."""
     kind, lang = found.kind, found.lang
-    matched = sorted(found.columns, key=found.columns.get)
+    matched = sorted(found.columns, key=found.columns.__getitem__)
     n, row = len(matched), found.row_index + 1
     names = {"zh": "、".join(kind.column(k).header(lang) for k in matched),
              "en": ", ".join(kind.column(k).header(lang) for k in matched)}
@@ -118,7 +118,7 @@ def near_miss_hint(found: HeaderMatch) -> dict[str, str]:
 def detection(kind: Kind, columns: dict[str, int], header_row: int, lang: str, declared: bool) -> dict[str, str]:
     """Why a sheet was taken for `kind`, in both languages: which of its columns the header row
     (1-based) matched, and whether the hidden _duban sheet declared the kind."""
-    matched = sorted(columns, key=columns.get)
+    matched = sorted(columns, key=columns.__getitem__)
     names = {"zh": "、".join(kind.column(k).header(lang) for k in matched),
              "en": ", ".join(kind.column(k).header(lang) for k in matched)}
     n, total = len(matched), len(kind.columns)

@@ -142,7 +142,8 @@ class DateParser:
     def _build(self, year: int, month: int, day: int, hms, raw: str, assumed: bool) -> Any:
         try:
             day_value = date(year, month, day)
-            clock = time(*(int(x or 0) for x in hms))
+            hour, minute, second = (int(x or 0) for x in hms)
+            clock = time(hour, minute, second)
         except ValueError:
             return self._bad(year, month)
         value = datetime.combine(day_value, clock) if self.with_time else day_value
@@ -273,6 +274,7 @@ def converter(column: Column, today: date, year_window_days: int = 183,
               plausible_years: int = PLAUSIBLE_YEARS) -> Callable[[Any], Any]:
     """The converter for one column; blank cells (None, '', spaces only) become None."""
     kind = column.type
+    base: Callable[[Any], Any]
     if kind in (ColumnType.DATE, ColumnType.DATETIME):
         base = DateParser(today, kind is ColumnType.DATETIME, year_window_days, plausible_years)
     elif kind is ColumnType.ENUM:

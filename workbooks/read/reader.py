@@ -23,15 +23,15 @@ from typing import Any
 import python_calamine as calamine
 from lxml import etree
 
-from duban.workbooks.xlsx import grid, safety
-from duban.workbooks.read.headers import HeaderMatch, find_header, near_miss, near_miss_hint
+from duban.workbooks.model.a1 import col_letters, col_number
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET, STAMP_STARTS
-from duban.workbooks.read.parse import Issue, converter
-from duban.workbooks.model.a1 import col_letters, col_number
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead, record_class
 from duban.workbooks.model.schema import ColumnType, Role
+from duban.workbooks.read.headers import HeaderMatch, find_header, near_miss, near_miss_hint
+from duban.workbooks.read.parse import Issue, converter
+from duban.workbooks.xlsx import grid, safety
 
 DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "max_grid_mb": 1000, "assume_year_window_days": 183,
             "plausible_years": 20}
@@ -78,7 +78,7 @@ def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
             return
         (sheet_name, rows), match = found
         result.kind, result.sheet = match.kind, sheet_name
-        result.lang = result.meta.get("lang") if result.meta.get("lang") in ("zh", "en") else match.lang
+        result.lang = str(result.meta["lang"]) if result.meta.get("lang") in ("zh", "en") else match.lang
         result.header_row = match.row_index + 1
         result.columns = match.columns
         result.headers = _headers(rows[match.row_index], match.columns)
@@ -107,12 +107,12 @@ def _stamp(result: WorkbookRead, rows: list[list]) -> None:
     of every column the table uses, and empty or holding duban's own words (else a person has
     taken the cell over, and duban leaves it alone)."""
     ref = result.meta.pop("checked_cell", "")
-    col = _stamp_column(ref)
-    if col is None or ref[len(ref.rstrip("0123456789")):] != str(result.header_row):
+    col, header_row = _stamp_column(ref), result.header_row
+    if col is None or header_row is None or ref[len(ref.rstrip("0123456789")):] != str(header_row):
         return
     if col <= max(result.columns.values(), default=-1):
         return
-    row = rows[result.header_row - 1] if len(rows) >= result.header_row else []
+    row = rows[header_row - 1] if len(rows) >= header_row else []
     text = str(row[col]) if col < len(row) else ""
     if text and not text.startswith(STAMP_STARTS):
         return
@@ -231,7 +231,7 @@ def _read_rows(result: WorkbookRead, rows: list[list], match: HeaderMatch, today
     make = record_class(kind)
     result.records = list(map(make, map(zip, repeat(("_row", *keys)), zip(row_numbers, *converted))))
     _row_checks(result)
-    result.problems.sort(key=lambda p: (p.row or 0, result.columns.get(p.column, 0)))
+    result.problems.sort(key=lambda p: (p.row or 0, result.columns.get(p.column or "", 0)))
 
 
 def _columns(picked: list[list], indexes: list[int]) -> list[tuple]:
@@ -258,6 +258,8 @@ def content_rows(rows: list[list], first: int, columns: list[int]) -> list[int]:
 
 def scan_back(path: Path, read: WorkbookRead, refs: list[str]) -> tuple[int, dict[str, str]]:
     """Re-read a file just written, row by row without keeping it: content rows and some cells' text."""
+    kind, sheet_name, header_row = read.kind, read.sheet, read.header_row
+    assert kind is not None and sheet_name is not None and header_row is not None, "a read that found its table"
     wanted: dict[int, list[tuple[int, str]]] = {}
     columns: dict[str, int] = {}
     for ref in refs:
@@ -267,13 +269,13 @@ def scan_back(path: Path, read: WorkbookRead, refs: list[str]) -> tuple[int, dic
         wanted.setdefault(int(ref[len(letters):]) - 1, []).append((columns[letters], ref))
     book = calamine.CalamineWorkbook.from_path(str(path))
     try:
-        sheet = book.get_sheet_by_name(read.sheet)
+        sheet = book.get_sheet_by_name(sheet_name)
         offset = sheet.start[1] if sheet.start else 0
-        content = [j - offset for key, j in read.columns.items() if not read.kind.column(key).job_owned]
+        content = [j - offset for key, j in read.columns.items() if not kind.column(key).job_owned]
         pick = itemgetter(*content, content[0]) if content and min(content) >= 0 else None
         count, found = 0, {}
         for i, row in enumerate(sheet.iter_rows()):
-            if i >= read.header_row and pick and len(row) > max(content) and pick(row).count("") != len(content) + 1:
+            if i >= header_row and pick and len(row) > max(content) and pick(row).count("") != len(content) + 1:
                 count += 1
             for col, ref in wanted.get(i, ()):
                 found[ref] = _show(row[col - offset]) if 0 <= col - offset < len(row) else ""
@@ -307,6 +309,7 @@ def _cell(result: WorkbookRead, key: str, row: int) -> str:
 
 
 def _required_empty(result: WorkbookRead) -> None:
+    assert result.kind is not None, "called once the table is found"
     required = [c for c in result.kind.required if c.key in result.columns]
     reported = {(p.row, p.column) for p in result.problems}
     for record in result.records:
@@ -335,6 +338,7 @@ def _duplicate_ids(result: WorkbookRead) -> None:
 
 def _status_progress(result: WorkbookRead) -> None:
     kind = result.kind
+    assert kind is not None, "called once the table is found"
     status_col, progress_key = kind.status_column, kind.role_key(Role.PROGRESS)
     if not status_col or progress_key not in result.columns or status_col.key not in result.columns:
         return
@@ -349,6 +353,7 @@ def _status_progress(result: WorkbookRead) -> None:
 
 
 def _emails(result: WorkbookRead) -> None:
+    assert result.kind is not None, "called once the table is found"
     key = result.kind.role_key(Role.EMAIL)
     if key not in result.columns:
         return

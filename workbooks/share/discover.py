@@ -42,7 +42,8 @@ def walk_share(folder: Path):
     link `部门/上级 -> ..` would otherwise walk the share again and again), and links only after
     every real folder, so a folder is walked under its own name, not a link's."""
     seen: set[tuple] = set()
-    real, linked = deque([str(folder)]), deque()
+    real: deque[str] = deque([str(folder)])
+    linked: deque[str] = deque()
     while real or linked:
         root = real.popleft() if real else linked.popleft()
         try:

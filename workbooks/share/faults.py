@@ -38,6 +38,8 @@ def company_time(timestamp: float) -> str:
 class StorageFault(DubanError):
     """A condition of the disk or share, in both languages; `str()` is the Chinese sentence."""
 
+    zh: str     # always written
+
     def __init__(self, code: str, zh: str, en: str, path: Path | str | None = None, look: bool = False):
         super().__init__(zh)
         self.code, self.zh, self.en, self.path = code, zh, en, path
@@ -149,15 +151,16 @@ def translate(exc: BaseException, state: Path | None = None, near: Path | None =
     last one opened, `last_opened`); `near`: what to name when an OSError names no file
     (a write that found the disk full names none): the folder the job works on."""
     seen = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, StorageFault):
-            return exc
-        found = (_from_sqlite(exc, state) if isinstance(exc, sqlite3.Error) else
-                 _from_os(exc, state, near) if isinstance(exc, OSError) else None)
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, StorageFault):
+            return cause
+        found = (_from_sqlite(cause, state) if isinstance(cause, sqlite3.Error) else
+                 _from_os(cause, state, near) if isinstance(cause, OSError) else None)
         if found is not None:
             return found
-        exc = exc.__cause__ or exc.__context__
+        cause = cause.__cause__ or cause.__context__
     return None
 
 

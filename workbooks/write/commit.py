@@ -39,8 +39,8 @@ from pathlib import Path
 from typing import Callable
 
 from duban.workbooks.share import seals
-from duban.workbooks.share.noreplace import rename_noreplace
 from duban.workbooks.share.discover import walk_share
+from duban.workbooks.share.noreplace import rename_noreplace
 
 # Where a race was seen ("" when none): the user's version is then in the workbook (or, for
 # "rescued", in the backups), and duban's write did not land.

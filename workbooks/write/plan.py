@@ -81,10 +81,10 @@ def cell_edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, d
         style = _painter(book, paint, originals, memo)
         if (cells := edits.get(row := ref_row(ref))) is None:
             edits[row] = {ref: CellEdit(None, style)}
-        elif (edit := cells.get(ref)) is None:
+        elif (painted := cells.get(ref)) is None:
             cells[ref] = CellEdit(None, style)
         else:
-            edit.style = style
+            painted.style = style
     return edits
 
 

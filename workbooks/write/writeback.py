@@ -86,7 +86,7 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
         kept = writable(plan, target)
         crashpoint("patched")
         manifest = _write_temp(target, temp, parts, kept)
-        parts = None
+        del parts                  # the compressed parts are on disk now: let them go
         crashpoint("temp-written")
         _verify_package(temp, manifest)
         if verify:
@@ -148,9 +148,11 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
         except zipfile.BadZipFile as exc:
             raise Refused("corrupt", error=str(exc)) from None
     stored = None
-    if edits and (sheet := _new_sheet(plan, sheet_raw, edits)) is not None:
+    if edits and sheet_raw is not None and (sheet := _new_sheet(plan, sheet_raw, edits)) is not None:
         parts[sheet_path] = sheet
-    meta_xml = meta_sheet(meta_raw, plan.records(originals)) if meta_raw is not None else None   # after the paint
+    meta_xml = None
+    if meta_raw is not None and plan.records:      # after the paint
+        meta_xml = meta_sheet(meta_raw, plan.records(originals))
     new_xml = [(styles_path, package.serialize(book.root, styles_raw) if book.changed else None),
                (names_path, names_xml), (meta_path, meta_xml),
                *(declared.items() if book.changed else ())]   # declared: a new styles part

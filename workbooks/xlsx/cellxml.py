@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, overload
 from xml.sax.saxutils import escape
 
 from duban.workbooks.model.a1 import ref_col
@@ -76,6 +76,8 @@ def restyle(tag: bytes, edit: CellEdit) -> bytes | None:
     """A cell's start tag with its s attribute changed by `edit.style`, or None if unchanged."""
     m = _S.search(tag)
     current = int(m.group(1) or 0) if m else 0
+    if edit.style is None:
+        return None
     new = edit.style(current)
     if new is None or new == current:
         return None
@@ -130,6 +132,10 @@ def rebuilt_row(body: bytes, cells: dict[str, CellEdit], prefix: bytes) -> bytes
     return b"".join(out)
 
 
+@overload
+def edited_cell(prefix: bytes, attrs: dict[bytes, bytes], content: bytes, edit: CellEdit) -> bytes: ...
+@overload
+def edited_cell(prefix: bytes, attrs: dict[bytes, bytes], content: None, edit: CellEdit) -> bytes | None: ...
 def edited_cell(prefix: bytes, attrs: dict[bytes, bytes], content: bytes | None, edit: CellEdit) -> bytes | None:
     """One `<c>` element after the edit (None: a missing cell that needs nothing written)."""
     missing = content is None and attrs.keys() == {b"r"}

@@ -15,6 +15,7 @@ import re
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import python_calamine as calamine
 from lxml import etree
@@ -137,7 +138,8 @@ def _walk(source, max_row: int | None, max_col: int | None) -> tuple[bytes, Exte
     sheet holding only its sheetData, and the extent of what is kept (every cell is looked at,
     wherever it is in its row). Each row is dropped from the parsed tree once handled, so
     memory follows what is kept, not the sheet."""
-    root = sheet_data = None
+    root: Any = None             # lxml elements (untyped), made at the first row
+    sheet_data: Any = None
     last_row = used_rows = used_cols = 0
     for _event, el in etree.iterparse(source, events=("end",), tag="{*}row", huge_tree=True,
                                       resolve_entities=False, no_network=True):

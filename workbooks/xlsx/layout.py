@@ -10,7 +10,15 @@ from functools import lru_cache
 from duban.workbooks.model.a1 import col_number, ref_col
 from duban.workbooks.xlsx import rowheight
 from duban.workbooks.xlsx.cellxml import (
-    Ambiguous, CellEdit, attributes, edited_cell, new_text, rebuilt_row, restyle, unaddressed)
+    Ambiguous,
+    CellEdit,
+    attributes,
+    edited_cell,
+    new_text,
+    rebuilt_row,
+    restyle,
+    unaddressed,
+)
 
 
 def rows_by_number(raw: bytes, prefix: bytes, data: int, wanted: list[int]):
@@ -124,8 +132,8 @@ class Layout:
         if not self.addressed and unaddressed(self.prefix).search(raw, lo, hi):  # a cell without a leading r
             return [(lo, 0, hi, rebuilt_row(raw[lo:hi], cells, self.prefix))], \
                 max(ref_col(r) for r in cells)
-        new, widest = self._inserts(lo, hi, missing)
-        return cuts + new, widest
+        added, widest = self._inserts(lo, hi, missing)
+        return cuts + added, widest
 
     def _inserts(self, lo: int, hi: int, missing: list) -> tuple[list, int]:
         """New cells for the row: each goes before the first cell to its right, else at the end."""

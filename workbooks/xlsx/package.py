@@ -18,10 +18,10 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 from urllib.parse import unquote
 
 from lxml import etree
-
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -130,11 +130,11 @@ def book_parts(zf: zipfile.ZipFile) -> BookParts:
     part = part_key(workbook)
     book = parse(zf.read(workbook))
     targets = {rid: (kind, names.get(part_key(target))) for rid, kind, target in relationships(zf, names, part)}
-    sheets = {}
+    sheets: dict[str, str] = {}
     for sheet in book.iter("{*}sheet"):
         rid = sheet.get(f"{{{NS_REL}}}id") or sheet.get(f"{{{STRICT_REL}}}id")
-        if rid in targets and targets[rid][1] is not None:
-            sheets[sheet.get("name")] = targets[rid][1]
+        if rid in targets and (target := targets[rid][1]) is not None:
+            sheets[sheet.get("name")] = target
     styles = next((entry for kind, entry in targets.values() if kind == "styles" and entry), None)
     return BookParts(workbook, sheets, styles, names.get(part_key(rels_of(part))),
                      etree.QName(book).namespace == STRICT_MAIN)
@@ -174,15 +174,28 @@ def styles_added(zf: zipfile.ZipFile, parts: BookParts) -> tuple[str, dict[str, 
     return name, {parts.rels: serialize(rels, rels_raw), types_entry: serialize(types, zf.read(types_entry))}
 
 
+# zipfile's local header layout, which its type stubs leave out
+_HEADER_SIZE: int = zipfile.sizeFileHeader          # type: ignore[attr-defined]
+_HEADER_MAGIC: bytes = zipfile.stringFileHeader     # type: ignore[attr-defined]
+
+
+def _open_file(zf: zipfile.ZipFile) -> IO[bytes]:
+    """The zip's underlying file, there while the ZipFile is open (closed: a ValueError, as zipfile says)."""
+    if zf.fp is None:
+        raise ValueError("Attempt to use ZIP archive that was already closed")
+    return zf.fp
+
+
 def stored_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """A member's bytes as stored in the zip (compressed), without decompressing them."""
-    zf.fp.seek(info.header_offset)
-    header = zf.fp.read(zipfile.sizeFileHeader)
-    if header[:4] != zipfile.stringFileHeader:
+    fp = _open_file(zf)
+    fp.seek(info.header_offset)
+    header = fp.read(_HEADER_SIZE)
+    if header[:4] != _HEADER_MAGIC:
         raise zipfile.BadZipFile(f"{info.filename}: bad local file header")
     name_len, extra_len = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
-    zf.fp.seek(info.header_offset + zipfile.sizeFileHeader + name_len + extra_len)
-    return zf.fp.read(info.compress_size)
+    fp.seek(info.header_offset + _HEADER_SIZE + name_len + extra_len)
+    return fp.read(info.compress_size)
 
 
 def inflate(info: zipfile.ZipInfo, stored: bytes) -> bytes:
@@ -331,13 +344,14 @@ def _write_stored(zout: zipfile.ZipFile, info: zipfile.ZipInfo, pieces: list[byt
     copy.flag_bits = info.flag_bits & ~0x08
     if keep_extra:
         copy.extra = info.extra
-    copy.header_offset = zout.fp.tell()
-    zout.fp.write(copy.FileHeader(zip64=size > zipfile.ZIP64_LIMIT or copy.compress_size > zipfile.ZIP64_LIMIT))
+    fp = _open_file(zout)
+    copy.header_offset = fp.tell()
+    fp.write(copy.FileHeader(zip64=size > zipfile.ZIP64_LIMIT or copy.compress_size > zipfile.ZIP64_LIMIT))
     for piece in pieces:
-        zout.fp.write(piece)
+        fp.write(piece)
     zout.filelist.append(copy)
     zout.NameToInfo[copy.filename] = copy
-    zout.start_dir = zout.fp.tell()
+    zout.start_dir = fp.tell()
 
 
 def _copy_info(info: zipfile.ZipInfo) -> zipfile.ZipInfo:

@@ -27,7 +27,8 @@ class ReadBack:
     must hold its text."""
 
     def __init__(self, prefix: bytes, expect: dict[str, str]):
-        self.prefix, self.row_tags, self.wrong = prefix, 0, []
+        self.prefix, self.row_tags = prefix, 0
+        self.wrong: list[str] = []
         self._tag, self._close = b"<" + prefix + b'c r="', b"</" + prefix + b"c>"
         self._is_t, self._t_is = b"<%sis><%st>" % (prefix, prefix), b"</%st></%sis>" % (prefix, prefix)
         self._pending = list(reversed(expect.items()))     # popped from the end: sheet order

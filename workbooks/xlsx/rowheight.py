@@ -9,9 +9,9 @@ one, with some slack for lines that break between words.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 import re
 import unicodedata
+from functools import lru_cache
 
 LINE_POINTS = 14.0        # one line of duban's 10-point font, with its leading
 PADDING = 2.0

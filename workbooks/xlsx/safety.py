@@ -14,8 +14,8 @@ from pathlib import Path
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from duban.workbooks.xlsx import package
 from duban.workbooks.model.problems import Problem
+from duban.workbooks.xlsx import package
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 
 from duban.workbooks.model.a1 import col_letters, col_number, ref_col
 from duban.workbooks.xlsx import rowheight
-from duban.workbooks.xlsx.cellxml import Ambiguous, CellEdit, MissingRow, cell_tag, attributes, new_cells
+from duban.workbooks.xlsx.cellxml import Ambiguous, CellEdit, MissingRow, attributes, cell_tag, new_cells
 from duban.workbooks.xlsx.layout import Layout, all_rows, rows_by_number
 
 
