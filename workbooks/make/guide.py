@@ -15,8 +15,7 @@ from duban.workbooks.make.styles import fill, font
 from duban.workbooks.model import meta
 from duban.workbooks.model.flags import PALETTE, flags_for
 from duban.workbooks.model.kinds import PROGRESS_STEPS
-from duban.workbooks.model.schema import Column, Kind
-from duban.workbooks.model.schema import ColumnType as T
+from duban.workbooks.model.schema import Column, ColumnType as T, Kind
 
 SHEET = {"zh": "说明", "en": "Guide"}
 WIDTHS = (20, 10, 16, 34, 60)

@@ -29,8 +29,7 @@ from duban.workbooks.model import meta
 from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.flags import FLAGS
 from duban.workbooks.model.kinds import KINDS, PROGRESS_STEPS
-from duban.workbooks.model.schema import SCHEMA_VERSION, Column, Kind, Role
-from duban.workbooks.model.schema import ColumnType as T
+from duban.workbooks.model.schema import SCHEMA_VERSION, Column, ColumnType as T, Kind, Role
 from duban.workbooks.share.files import replacing
 from duban.workbooks.xlsx import rowheight
 

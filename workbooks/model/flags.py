@@ -17,8 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from duban.workbooks.model.schema import Kind
-from duban.workbooks.model.schema import Role as R
+from duban.workbooks.model.schema import Kind, Role as R
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from duban.workbooks.model.schema import Choice, Column, Kind
-from duban.workbooks.model.schema import ColumnType as T
-from duban.workbooks.model.schema import Role as R
+from duban.workbooks.model.schema import Choice, Column, ColumnType as T, Kind, Role as R
 
 # ---- shared dropdowns -------------------------------------------------------------------
 WORK_STATUS = (
