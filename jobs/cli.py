@@ -242,8 +242,8 @@ def serve(folder: Path = Folder,
                              zh=f"--until {until} 必须晚于 --from {start}。")
         _state["looks"] = True              # a simulated serve accepts --dry-run; the live one does not
     if start is None and "clerks" in _state:       # the live service runs for weeks: say it now, not at its end
-        from duban.jobs.notify import clerks
-        clerks.warn(*_state.pop("clerks"))
+        from duban.jobs.terminal.mail import warn_no_clerks
+        warn_no_clerks(*_state.pop("clerks"))
     code = Serve(folder, settings, start=begin, until=end, dry_run=dry_run).run()
     if code:
         raise typer.Exit(code)
@@ -362,8 +362,8 @@ def main() -> None:
         app()  # usage errors are reported by typer itself, with exit code 2
     except SystemExit as done:
         if done.code in (None, 0, 1) and "clerks" in _state:    # after the output; not under an error line
-            from duban.jobs.notify import clerks
-            clerks.warn(*_state["clerks"])      # until someone is named, the problems report reaches no one
+            from duban.jobs.terminal.mail import warn_no_clerks
+            warn_no_clerks(*_state["clerks"])   # until someone is named, the problems report reaches no one
         raise
     except DubanError as exc:
         if _state["debug"]:

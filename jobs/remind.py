@@ -13,41 +13,24 @@ refused (5xx) or given up just now, each once.
 """
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
-from duban.mailer import Address, Mail, MailQueue, build, from_settings
-from duban.mailer.queue import DeliveryReport
-from duban.mailer.render import render
-from duban.mailer.share import Share
-from duban.workbooks.share.commandline import folder_arg
+from duban.jobs.check import CheckReport, check_folder
+from duban.jobs.notify import router as notify
+from duban.jobs.notify.ledger import Ledger
+from duban.jobs.notify.outbox import Outbox, Outgoing, deliver
+from duban.jobs.notify.router import Source
+from duban.jobs.state.runlock import run_lock
+from duban.mailer.queue import MailQueue
+from duban.mailer.queued import DeliveryReport
+from duban.mailer.reasons import error_text
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.flags import urgent_codes
 from duban.workbooks.model.problems import Problem
-
-from duban.jobs.notify import router as notify
-from duban.jobs.check import CheckReport, check_folder
-from duban.jobs.state.runlock import run_lock
-from duban.jobs.notify.ledger import Ledger
-from duban.jobs.notify.router import Notice, Source
-from duban.jobs.settings.calendar import from_settings as calendar_from
-
-
-@dataclass
-class Outgoing:
-    """One mail as planned: for the summary table and for --dry-run."""
-
-    kind: str
-    to: str
-    email: str
-    subject: str
-    items: int
-    status: str              # queued, held (until not_before), already (sent before), dry-run
-    not_before: datetime | None = None
-    cc: list[str] = field(default_factory=list)
+from duban.workbooks.share.commandline import folder_arg
 
 
 @dataclass
@@ -125,26 +108,28 @@ def _db(folder: Path, settings: dict) -> Path:
     return folder / settings.state.path
 
 
-def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry_run: bool,
+def _mail(folder: Path, settings, now: datetime, planned: notify.Plan, dry_run: bool,
           notices: list[tuple[str, Problem]] = ()) -> MailRun:
-    """Queue and deliver the planned mail; the caller holds the run lock (a dry run opens the
-    ledger and the queue read-only and sends nothing)."""
-    run = mail_run(folder, settings, now, unknown=planned.unknown)
+    """Post the planned notices through the outbox and deliver; the caller holds the run lock (a
+    dry run opens the ledger and the queue read-only and sends nothing)."""
+    run = mail_run(folder, settings, now)
     db = _db(folder, settings)
     with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
         expired = [] if dry_run else queue.expire(now, settings.mail.give_up_days)
-        batch = _Batch(settings, now, ledger, queue, run, dry_run, planned.unknown, Share.of(
-            settings.mail.share_path, folder))
-        reports = planned.of_kind("problems")
-        for notice in planned.notices:
+        box = Outbox(folder, settings, now, ledger, queue, dry_run)
+        reachable = box.reach(planned.notices, planned.named)
+        reports = [n for n in reachable if n.kind == "problems"]
+        for notice in reachable:
             if notice.kind != "problems":
-                batch.send(notice)
+                box.post(notice)
         if not dry_run:     # this run's mail and whatever still waits from earlier runs
             run.delivery = deliver(folder, settings, now, queue)
         if reports:         # last, so that it names mail refused or given up just now
-            batch.mail_problems = _undelivered(queue, ledger, settings, folder) + \
+            told = _undelivered(queue, ledger, settings, folder) + \
                 [(topic, p) for topic, p in notices if not ledger.ever_told(topic)]   # the check's: a workbook gone, ...
-            queued = [batch.send(notice) for notice in reports]
+            extra = box.unknown + [p for _t, p in told]
+            queued = [box.post(replace(n, extra=extra, topics=(*n.topics, *(t for t, _p in told))))
+                      for n in reports]
             if not dry_run and any(queued):
                 if run.delivery.error is None:
                     run.delivery = run.delivery.then(deliver(folder, settings, now, queue))
@@ -152,77 +137,8 @@ def _mail(folder: Path, settings: dict, now: datetime, planned: notify.Plan, dry
                     run.delivery.still_queued = queue.entries("queued")
         if run.delivery is not None:
             run.delivery.given_up[:0] = expired
+        run.outgoing, run.unknown, run.skipped = box.outgoing, box.unknown, box.skipped
     return run
-
-
-class _Batch:
-    """One run's mail: drops what the ledger says was told, renders, queues, records."""
-
-    def __init__(self, settings: dict, now: datetime, ledger: Ledger, queue: MailQueue, run: MailRun,
-                 dry_run: bool, unknown: list[Problem], share: Share):
-        self.settings, self.now, self.today, self.share = settings, now, now.date(), share
-        self.ledger, self.queue, self.run, self.dry_run = ledger, queue, run, dry_run
-        self.unknown = unknown
-        self.mail_problems: list[tuple[str, Problem]] = []   # (ledger topic, problem): for the problems report
-        self.calendar = calendar_from(settings)
-        office = self.calendar.is_office_time(now) or not settings.mail.hold_outside_office_hours
-        self.hold = None if office else self.calendar.next_opening(now)
-        self.sender = Address(settings.mail.sender_name, settings.mail.sender)
-
-    def send(self, notice: Notice) -> bool:
-        """Queue the notice's news (True), or drop it as already told (False)."""
-        found = self._news(notice)
-        if found is None:
-            return False
-        notice, items, key, topics, extra = found
-        person = notice.recipient
-        lang = person.lang if person.lang in ("zh", "en") else "zh"
-        rendered = render(notice, lang, self.now, extra, self.share, self.settings.mail.max_items)
-        mail = Mail(notice.kind, key, [Address(person.name, person.email)], [Address(p.name, p.email) for p in notice.cc],
-                    rendered.subject, rendered.html, rendered.text, lang)
-        not_before = None if notice.kind == "alert" else self.hold
-        out = Outgoing(notice.kind, person.name, person.email, rendered.subject, rendered.items,
-                       "dry-run" if self.dry_run else ("held" if not_before else "queued"), not_before,
-                       [p.name for p in notice.cc])
-        self.run.outgoing.append(out)
-        if self.dry_run:
-            return False
-        queued = self.queue.enqueue(mail, build(mail, self.sender, self.now), self.now, not_before)
-        if not queued:
-            out.status = "already"
-        self.ledger.record(notice, items, self.today, self.now, key, topics)
-        return queued
-
-    def _news(self, notice: Notice):
-        """(notice with only what is new, its items, queue key, ledger topics, extra problems), or None."""
-        name, today = notice.recipient.name, self.today
-        if notice.kind == "problems":
-            extra = self.unknown + [p for _t, p in self.mail_problems]
-            if self.ledger.told_today(name, "problems", "problems", today):
-                self.run.skipped += 1
-                return None
-            if not notice.problems and not extra:
-                return None
-            return notice, [], f"problems:{name}:{today}", ["problems", *(t for t, _p in self.mail_problems)], extra
-        items = self.ledger.fresh(notice, today, self.calendar, self.settings.mail.escalation_repeat_working_days)
-        if not items:
-            self.run.skipped += 1
-            return None
-        notice = replace(notice, items=items)
-        return notice, items, _key(notice, today), [], None
-
-
-def _key(notice: Notice, today: date) -> str:
-    """The mail's queue key: kind, recipient, day and exactly which (item, rule, deadline) it tells."""
-    told = sorted(f"{i.key}|{i.rule}|{i.deadline_key}" for i in notice.items)
-    digest = hashlib.sha256("\n".join(told).encode()).hexdigest()[:16]
-    return f"{notice.kind}:{notice.recipient.name}:{today}:{digest}"
-
-
-def deliver(folder: Path, settings: dict, now: datetime, queue: MailQueue) -> DeliveryReport:
-    """Send what the queue holds that is due now, through the configured transport."""
-    transport = from_settings(settings, folder)
-    return queue.deliver(transport, now, settings.mail.give_up_days)
 
 
 def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path) -> list[tuple[str, Problem]]:
@@ -262,6 +178,5 @@ def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path)
 
 
 def _error(error: str | None) -> dict:
-    """A problem's {error} in both languages: the mailer writes English (mailreport.error_text)."""
-    from duban.jobs.terminal.mail import error_text
+    """A problem's {error} in both languages: the mailer writes English (mailer.reasons)."""
     return {"zh": error_text(error or "?", "zh"), "en": error or "?"}

@@ -33,38 +33,52 @@ Times are stored as UTC ISO strings with their offset, so SQL can compare them a
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
-from duban.workbooks.share.statedb import connect
-
 from duban.mailer.message import Mail, clean, recipients
+from duban.mailer.queued import DeliveryReport, Queued, QueuedMail
 from duban.mailer.seam import (
-    ConnectionCut, PermanentFailure, SetupError, TemporaryFailure, Transport, as_bytes, temporary)
+    ConnectionCut,
+    PermanentFailure,
+    SetupError,
+    TemporaryFailure,
+    Transport,
+    as_bytes,
+    temporary,
+)
+from duban.workbooks.share.statedb import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS mail_queue (
     id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
     recipients TEXT NOT NULL, subject TEXT NOT NULL, message BLOB NOT NULL,
     status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
-    queued_at TEXT NOT NULL, not_before TEXT, next_attempt TEXT NOT NULL, sent_at TEXT);
+    queued_at TEXT NOT NULL, not_before TEXT, next_attempt TEXT NOT NULL, sent_at TEXT,
+    channel TEXT NOT NULL DEFAULT 'mail');
 CREATE INDEX IF NOT EXISTS mail_queue_due ON mail_queue (status, next_attempt);
 CREATE TABLE IF NOT EXISTS mail_fate (
     id INTEGER PRIMARY KEY, unknown INTEGER NOT NULL DEFAULT 0, in_flight TEXT);
 CREATE TABLE IF NOT EXISTS mail_hold (
     id INTEGER PRIMARY KEY CHECK (id = 1), since TEXT NOT NULL, setup TEXT NOT NULL, reason TEXT NOT NULL,
-    setting TEXT NOT NULL);
+    setting TEXT NOT NULL, channel TEXT NOT NULL DEFAULT 'mail');
 """
+# Columns added since the first queue: (table, column, definition). A state.db written before
+# gets them when it is opened for writing (every row it holds is mail); opened read-only it is
+# read as it is, the missing column read as 'mail'.
+ADDED = (("mail_queue", "channel", "TEXT NOT NULL DEFAULT 'mail'"),
+         ("mail_hold", "channel", "TEXT NOT NULL DEFAULT 'mail'"))
 # mail_fate: per mail, how often it went without an answer (`unknown`), and since when it is in
 # flight (the write-ahead mark). A table of its own, so a state.db from before keeps working, also
-# read-only. mail_hold: the one hold a SetupError puts on the whole queue.
+# read-only. mail_hold: the one hold a SetupError puts on the queue, for the channel whose
+# settings were turned down (one channel at a time). `channel`: which transport delivers a message
+# (jobs.notify.channels); the queue keeps its name, mail_queue, from when mail was the only one.
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 LEASE = timedelta(minutes=15)  # a mail taken by one deliverer is left alone this long by any other
 COPY = " → "                   # a recipient's own copy of a mail: f"{mail key}{COPY}{address}"
 FIELDS = ("id, key, kind, recipients, subject, status, attempts, last_error, queued_at, not_before, next_attempt, "
-          "sent_at, COALESCE(unknown, 0)")
+          "sent_at, COALESCE(unknown, 0), channel")
 TABLES = "mail_queue LEFT JOIN mail_fate USING (id)"
 # urgent alerts first, then the clerks' report and serve's notices (never behind the mail they
 # report), then the rest; within each, mail that failed before (a cut connection, a 4xx) after
@@ -81,60 +95,18 @@ def stamp(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-@dataclass
-class QueuedMail:
-    id: int
-    key: str
-    kind: str
-    recipients: list[str]
-    subject: str
-    status: str  # queued | sent | failed | given_up | set_aside
-    attempts: int
-    last_error: str | None  # for a sent mail: the recipients the server deferred or refused (each has a copy)
-    queued_at: datetime
-    not_before: datetime | None
-    next_attempt: datetime
-    sent_at: datetime | None
-    unknown: int = 0        # sends after which no answer came: it may already have been delivered
-
-    @classmethod
-    def from_row(cls, row: tuple) -> QueuedMail:
-        *head, recips, subject, status, attempts, error = row[:8]
-        times = [datetime.fromisoformat(t) if t else None for t in row[8:12]]
-        return cls(*head, json.loads(recips), subject, status, attempts, error, *times, row[12])
-
-
-@dataclass
-class DeliveryReport:
-    sent: list[QueuedMail] = field(default_factory=list)
-    failed: list[QueuedMail] = field(default_factory=list)
-    given_up: list[QueuedMail] = field(default_factory=list)
-    still_queued: list[QueuedMail] = field(default_factory=list)
-    set_aside: list[QueuedMail] = field(default_factory=list)  # may have been delivered; for a person
-    error: str | None = None  # why the server could not be reached, when it could not
-    setting: str | None = None  # with `error`: the setting to fix (the queue is held until then)
-
-    @property
-    def unanswered(self) -> list[QueuedMail]:
-        """Mail of this report that went at least once without an answer (may be delivered twice)."""
-        return [m for m in self.sent + self.still_queued if m.unknown]
-
-    @property
-    def partial(self) -> list[QueuedMail]:
-        """Sent mails that some recipients deferred or refused (named in `last_error`)."""
-        return [m for m in self.sent if m.last_error]
-
-    def then(self, later: DeliveryReport) -> DeliveryReport:
-        """This delivery followed by `later` (in the same run) as one report."""
-        return DeliveryReport(self.sent + later.sent, self.failed + later.failed, self.given_up + later.given_up,
-                              later.still_queued, self.set_aside + later.set_aside, self.error or later.error,
-                              self.setting or later.setting)
-
-
 class MailQueue:
     def __init__(self, db_path: Path, read_only: bool = False):
-        """`read_only` (dry runs): no file is created or changed (see workbooks.statedb.connect)."""
+        """`read_only` (dry runs): no file is created or changed (see workbooks.statedb.connect). A
+        state.db from before a column was added gets it here (`ADDED`)."""
         self.db = connect(db_path, SCHEMA, read_only=read_only)
+        self.fields = FIELDS
+        for table, column, definition in ADDED:
+            if column not in {c[1] for c in self.db.execute(f"PRAGMA table_info({table})")}:
+                if read_only:       # nothing may change: the old file's rows are all mail
+                    self.fields = self.fields.replace(f", {column}", f", 'mail' AS {column}")
+                else:
+                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
 
     def close(self) -> None:
         self.db.close()
@@ -147,12 +119,18 @@ class MailQueue:
 
     def enqueue(self, mail: Mail, message: EmailMessage, now: datetime, not_before: datetime | None = None) -> bool:
         """Store the mail to be sent (not before `not_before`); False, storing nothing, if its key is known."""
+        return self.put(Queued(mail.key, mail.kind, recipients(mail), mail.subject, as_bytes(message)), now,
+                        not_before)
+
+    def put(self, item: Queued, now: datetime, not_before: datetime | None = None) -> bool:
+        """Store a finished message of any channel (not to go before `not_before`); False, storing
+        nothing, if its key is known."""
         due = max(now, not_before) if not_before else now
         cur = self.db.execute(
             "INSERT OR IGNORE INTO mail_queue (key, kind, recipients, subject, message, queued_at, not_before, "
-            "next_attempt) VALUES (?,?,?,?,?,?,?,?)",
-            (mail.key, mail.kind, json.dumps(recipients(mail)), clean(mail.subject), as_bytes(message),
-             stamp(now), stamp(not_before) if not_before else None, stamp(due)))
+            "next_attempt, channel) VALUES (?,?,?,?,?,?,?,?,?)",
+            (item.key, item.kind, json.dumps(item.recipients), clean(item.subject), item.message,
+             stamp(now), stamp(not_before) if not_before else None, stamp(due), item.channel))
         return cur.rowcount == 1
 
     def waiting_since(self, cutoff: datetime) -> tuple[int, datetime | None, str | None]:
@@ -165,20 +143,25 @@ class MailQueue:
                                 "ORDER BY id DESC LIMIT 1").fetchone()
         return count, datetime.fromisoformat(oldest) if oldest else None, error[0] if error else None
 
-    def entries(self, status: str | None = None) -> list[QueuedMail]:
+    def entries(self, status: str | None = None, channel: str | None = None) -> list[QueuedMail]:
         where, args = ("WHERE status=?", (status,)) if status else ("", ())
-        rows = self.db.execute(f"SELECT {FIELDS} FROM {TABLES} {where} ORDER BY id", args)
+        if channel is not None:
+            where, args = f"{where} {'AND' if where else 'WHERE'} channel=?", (*args, channel)
+        rows = self.db.execute(f"SELECT {self.fields} FROM {TABLES} {where} ORDER BY id", args)
         return [QueuedMail.from_row(r) for r in rows]
 
     def unanswered(self) -> list[QueuedMail]:
         """Queued or sent mail that went at least once without an answer (may arrive twice)."""
-        rows = self.db.execute(f"SELECT {FIELDS} FROM {TABLES} WHERE status IN ('queued', 'sent') AND unknown > 0 "
+        rows = self.db.execute(f"SELECT {self.fields} FROM {TABLES} WHERE status IN ('queued', 'sent') AND unknown > 0 "
                                "ORDER BY id")
         return [QueuedMail.from_row(r) for r in rows]
 
-    def hold(self) -> tuple[str, str, str, str] | None:
-        """(since, setup, reason, setting) while a SetupError holds the queue, else None."""
-        return self.db.execute("SELECT since, setup, reason, setting FROM mail_hold").fetchone()
+    def hold(self, channel: str | None = None) -> tuple[str, str, str, str] | None:
+        """(since, setup, reason, setting) while a SetupError holds the queue (of `channel`), else None."""
+        if channel is None:
+            return self.db.execute("SELECT since, setup, reason, setting FROM mail_hold").fetchone()
+        return self.db.execute("SELECT since, setup, reason, setting FROM mail_hold WHERE channel=?",
+                               (channel,)).fetchone()
 
     def message(self, key: str) -> bytes | None:
         """The exact bytes queued under `key` (and sent, byte for byte, on every try)."""
@@ -203,49 +186,53 @@ class MailQueue:
                                          "WHERE status IN ('failed', 'set_aside', 'given_up')", (at, at)).rowcount
         return count
 
-    def deliver(self, transport: Transport, now: datetime, give_up_days: int) -> DeliveryReport:
-        """Send every due mail, most urgent first, over one connection (a new one after a cut);
-        see the module docstring for guarantees."""
+    def deliver(self, transport: Transport, now: datetime, give_up_days: float,
+                channel: str = "mail") -> DeliveryReport:
+        """Send every due message of `channel` through its transport, most urgent first, over one
+        connection (a new one after a cut); see the module docstring for guarantees."""
         report, at = DeliveryReport(), stamp(now)
-        held = self.hold()
+        held = self.hold(channel)
         if held and held[1] == transport.setup:    # the settings the server turned down: wait for a person
             report.error, report.setting = held[2], held[3]
-            report.still_queued = self.entries("queued")
+            report.still_queued = self.entries("queued", channel)
             return report
-        self._lift_hold(at)                         # the settings changed since: try them
-        report.given_up = self._give_up(stamp(now - timedelta(days=give_up_days)))
+        self._lift_hold(at, channel)                # the settings changed since: try them
+        report.given_up = self._give_up(stamp(now - timedelta(days=give_up_days)), channel)
         outcome: dict[str, list[int]] = {"sent": [], "failed": [], "set_aside": []}
-        self._settle_crashed(transport, now, outcome)
+        self._settle_crashed(transport, now, outcome, channel)
         due = self.db.execute(f"SELECT id, next_attempt FROM {TABLES} WHERE status='queued' AND next_attempt<=? "
-                              f"ORDER BY {ORDER}", (at,)).fetchall()
+                              f"AND channel=? ORDER BY {ORDER}", (at, channel)).fetchall()
         if due:
             try:
                 with transport:
                     self._send_all(transport, due, now, outcome)
             except SetupError as exc:               # hold everything until the setting is fixed
                 report.error, report.setting = exc.reason, exc.setting
-                self.db.execute("INSERT OR REPLACE INTO mail_hold VALUES (1, ?, ?, ?, ?)",
-                                (at, transport.setup, exc.reason, exc.setting))
-                self._note_error(exc.reason, at)
+                self.db.execute("INSERT OR REPLACE INTO mail_hold (id, since, setup, reason, setting, channel) "
+                                "VALUES (1, ?, ?, ?, ?, ?)", (at, transport.setup, exc.reason, exc.setting, channel))
+                self._note_error(exc.reason, at, channel)
             except TemporaryFailure as exc:  # could not connect, or the server went away mid-batch
                 report.error = exc.reason
-                self._note_error(exc.reason, at)
+                self._note_error(exc.reason, at, channel)
         report.sent, report.failed = self._rows(outcome["sent"]), self._rows(outcome["failed"])
         report.set_aside = self._rows(outcome["set_aside"])
-        report.still_queued = self.entries("queued")
+        report.still_queued = self.entries("queued", channel)
         return report
 
-    def _lift_hold(self, at: str) -> None:
-        """End a settings hold: the mail it held starts a fresh give-up window now (it did not age
-        while it waited for a person)."""
+    def _lift_hold(self, at: str, channel: str | None = None) -> None:
+        """End a settings hold (of `channel`; None: any): the messages it held start a fresh give-up
+        window now (they did not age while they waited for a person)."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            if self.db.execute("DELETE FROM mail_hold").rowcount:
+            held = self.db.execute("DELETE FROM mail_hold WHERE ? IS NULL OR channel=? RETURNING channel",
+                                   (channel, channel)).fetchall()
+            for (which,) in held:
                 self.db.execute("UPDATE mail_queue SET not_before=MAX(COALESCE(not_before, ''), ?) "
-                                "WHERE status='queued'", (at,))
+                                "WHERE status='queued' AND channel=?", (at, which))
 
-    def _note_error(self, reason: str, at: str) -> None:
-        self.db.execute("UPDATE mail_queue SET last_error=? WHERE status='queued' AND next_attempt<=?", (reason, at))
+    def _note_error(self, reason: str, at: str, channel: str) -> None:
+        self.db.execute("UPDATE mail_queue SET last_error=? WHERE status='queued' AND next_attempt<=? AND channel=?",
+                        (reason, at, channel))
 
     def _send_all(self, transport: Transport, due: list[tuple], now: datetime, outcome: dict) -> None:
         cuts = 0
@@ -259,7 +246,7 @@ class MailQueue:
             key, recips, message = claimed[0]
             try:
                 refused = transport.send(message, json.loads(recips), key,
-                                         before_content=lambda: self._in_flight(ident, now))
+                                         before_content=lambda ident=ident: self._in_flight(ident, now))
             except SetupError:
                 self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
                 self.db.execute("UPDATE mail_queue SET next_attempt=? WHERE id=?", (stamp(now), ident))
@@ -316,12 +303,12 @@ class MailQueue:
                             "WHERE id=?", ("set_aside" if aside else "queued", reason, stamp(now + wait), ident))
         return aside
 
-    def _settle_crashed(self, transport: Transport, now: datetime, outcome: dict) -> None:
+    def _settle_crashed(self, transport: Transport, now: datetime, outcome: dict, channel: str) -> None:
         """Mail left in flight by a run that died (its lease is over): the outbox can look whether
         the file is there; over SMTP its fate is unknown, so it is set aside, never sent again."""
         rows = self.db.execute(
             f"SELECT id, key, message, in_flight FROM {TABLES} WHERE status='queued' AND in_flight IS NOT NULL "
-            "AND next_attempt<=?", (stamp(now),)).fetchall()
+            "AND next_attempt<=? AND channel=?", (stamp(now), channel)).fetchall()
         look = getattr(transport, "delivered", None)
         for ident, key, message, since in rows:
             there = look(message, key) if look else None
@@ -362,8 +349,8 @@ class MailQueue:
                 later = temporary(why)
                 copy = self.db.execute(
                     "INSERT OR IGNORE INTO mail_queue (key, kind, recipients, subject, message, status, attempts, "
-                    "last_error, queued_at, not_before, next_attempt) SELECT ?, kind, ?, subject, message, ?, "
-                    "attempts, ?, queued_at, not_before, ? FROM mail_queue WHERE id=? RETURNING id",
+                    "last_error, queued_at, not_before, next_attempt, channel) SELECT ?, kind, ?, subject, message, "
+                    "?, attempts, ?, queued_at, not_before, ?, channel FROM mail_queue WHERE id=? RETURNING id",
                     (f"{key}{COPY}{address}", json.dumps([address]), "queued" if later else "failed", why,
                      stamp(now + wait) if later else stamp(now), ident)).fetchall()
                 if copy and not later:
@@ -374,13 +361,13 @@ class MailQueue:
         """Give up mail waiting longer than `give_up_days` (deliver() does this too, first)."""
         return self._give_up(stamp(now - timedelta(days=give_up_days)))
 
-    def _give_up(self, cutoff: str) -> list[QueuedMail]:
-        """Mail waiting past the cutoff; none while a settings hold waits for a person (who was told)."""
-        if self.hold():
-            return []
+    def _give_up(self, cutoff: str, channel: str | None = None) -> list[QueuedMail]:
+        """Messages (of `channel`; None: any) waiting past the cutoff; none of a channel whose
+        settings hold waits for a person (who was told)."""
         rows = self.db.execute(
             "UPDATE mail_queue SET status='given_up', last_error=COALESCE(last_error, 'never sent') "
-            "WHERE status='queued' AND MAX(queued_at, COALESCE(not_before, ''))<=? RETURNING id", (cutoff,)).fetchall()
+            "WHERE status='queued' AND MAX(queued_at, COALESCE(not_before, ''))<=? AND (? IS NULL OR channel=?) "
+            "AND channel NOT IN (SELECT channel FROM mail_hold) RETURNING id", (cutoff, channel, channel)).fetchall()
         return self._rows([r[0] for r in rows])
 
     def _rows(self, ids: list[int]) -> list[QueuedMail]:
@@ -389,5 +376,5 @@ class MailQueue:
             chunk = ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
             found += [QueuedMail.from_row(r) for r in
-                      self.db.execute(f"SELECT {FIELDS} FROM {TABLES} WHERE id IN ({marks}) ORDER BY id", chunk)]
+                      self.db.execute(f"SELECT {self.fields} FROM {TABLES} WHERE id IN ({marks}) ORDER BY id", chunk)]
         return found

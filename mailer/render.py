@@ -24,15 +24,14 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from duban.workbooks.share.commandline import folder_arg
-from duban.workbooks.model.flags import FLAGS, PALETTE
-from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.model.schema import Role
-
 from duban.mailer.message import BIDI_CONTROLS, CONTROLS, plain
 from duban.mailer.nextsteps import helping_step, next_step
 from duban.mailer.share import Share
 from duban.mailer.words import LABELS, count, duration
+from duban.workbooks.model.flags import FLAGS, PALETTE
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.model.schema import Role
+from duban.workbooks.share.commandline import folder_arg
 
 # For every printed value, macro output included (whose line breaks are the layout): bidi
 # controls dropped, control characters other than line breaks and tabs made spaces.

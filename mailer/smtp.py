@@ -16,10 +16,17 @@ from typing import Callable
 
 import yagmail
 
+from duban.mailer.seam import (
+    Connection,
+    ConnectionCut,
+    PermanentFailure,
+    Refused,
+    SetupError,
+    TemporaryFailure,
+    as_bytes,
+)
 from duban.workbooks.model.errors import ConfigError
 
-from duban.mailer.seam import (
-    Connection, ConnectionCut, PermanentFailure, Refused, SetupError, TemporaryFailure, as_bytes)
 
 class RateLimiter:
     """At most `per_minute` sends in any 60 seconds; clock and sleep are passed in so tests never wait."""

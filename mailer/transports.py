@@ -12,12 +12,12 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Callable
 
-from duban.workbooks.model.errors import ConfigError
-from duban.workbooks.share.files import write_atomically
-
 from duban.mailer.message import POLICY
 from duban.mailer.seam import Connection, Refused, TemporaryFailure, Transport, as_bytes
 from duban.mailer.smtp import SmtpTransport, password_for
+from duban.workbooks.model.errors import ConfigError
+from duban.workbooks.share.files import write_atomically
+
 
 class OutboxTransport(Connection):
     """Writes `<folder>/<YYYYMMDD-HHMMSS>-<recipient>-<key hash>.eml`, stamped with the mail's own

@@ -1,13 +1,13 @@
 """Nobody to tell: the problems report goes to the names in `mail.clerks`, and an empty list (what
 a plain `duban init` writes) sends it to no one, silently. Every command says so, on stderr and in
-the company language, naming the file and the setting to edit, until someone is named."""
+the company language, naming the file and the setting to edit, until someone is named: this module
+says the sentence, the terminal prints it (jobs.terminal.mail.warn_no_clerks)."""
 from __future__ import annotations
 
 from pathlib import Path
 
-from duban.workbooks.share.commandline import folder_arg
-
 from duban.jobs.settings.config import CONFIG_NAME
+from duban.workbooks.share.commandline import folder_arg
 
 TEXT = {
     "zh": {"unset": "注意：没有指定接收数据问题报告的文员（{path} 中 [mail] 下的 clerks 为空），数据问题、"
@@ -34,10 +34,3 @@ def unset_warning(folder: Path, settings: dict) -> str | None:
     if path.exists():
         return text["unset"].format(path=path)
     return text["no_file"].format(folder=folder, arg=folder_arg(folder))
-
-
-def warn(folder: Path, settings: dict) -> None:
-    """Print the warning, if any, on stderr (JSON on stdout stays clean)."""
-    if sentence := unset_warning(folder, settings):
-        from duban.jobs.terminal.report import err, escape
-        err.print(f"[yellow]{escape(sentence)}[/yellow]", soft_wrap=True)   # the path stays one piece

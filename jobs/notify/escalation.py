@@ -11,14 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from duban.jobs.notify.router import Raci, Router, escalation_targets, owner_department
+from duban.jobs.rules import Flag
 from duban.mailer.message import PLAIN_ADDRESS
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.model.schema import Role
-
-from duban.jobs.notify.router import Raci, Router, escalation_targets, owner_department
-from duban.jobs.rules import Flag
 
 CLAIM = {"zh": "，已升级", "en": ": escalated"}      # how the escalated rule ends its texts
 UNSENT = {

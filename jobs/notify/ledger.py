@@ -15,8 +15,8 @@ from pathlib import Path
 
 from duban.jobs.notify import ledgercopy
 from duban.jobs.notify.router import Item, Notice
-from duban.workbooks.share.statedb import connect
 from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.share.statedb import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS notified (

@@ -16,15 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from duban.jobs.rules import Flag
 from duban.workbooks.model.directory import Directory, Person
 from duban.workbooks.model.flags import FLAGS
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import Record, WorkbookRead
 from duban.workbooks.model.schema import Choice, Role
-
-from duban.mailer.message import PLAIN_ADDRESS
-
-from duban.jobs.rules import Flag
 
 NOT_MAILED = {"done", "escalated"}     # done is no news; escalations have their own mail
 
@@ -78,19 +75,47 @@ class Item:
 
 @dataclass
 class Notice:
-    """One mail to be: its recipient, what it is about, whom to copy."""
+    """One message to be, as data: its recipient, what it is about, whom to copy, when it may go.
 
-    kind: str                # digest, escalation, alert, problems
+    The outbox (jobs/notify/outbox.py) checks it against the ledger, renders it for its channel
+    and queues it. Notices about items are told once per the ledger's rules for their kind; one
+    about no single item is told once a day (`once="day"`: the problems report) or once ever
+    (`"ever"`: a period's summary) per recipient and `topics[0]`, or, `once=""`, as often as its
+    `key` is new (serve's notices)."""
+
+    kind: str                # digest, escalation, alert, problems, summary, notice
     recipient: Person
     items: list[Item] = field(default_factory=list)
     cc: list[Person] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    extra: list[Problem] = field(default_factory=list)       # the problems report: people, mail, notices
+    urgent: bool = False     # goes at once, also outside office hours
+    once: str = "items"      # items | day | ever | "" (see above)
+    topics: tuple[str, ...] = ()      # what the ledger notes besides items
+    key: str = ""            # the queue key, when not made from the items
+    content: dict | None = None       # what the renderer says besides items: a summary's view, a serve problem
+    attachments: tuple[tuple[str, bytes, str], ...] = ()     # (content id, PNG, file name)
+    channel: str = "mail"
+
+    @property
+    def lang(self) -> str:
+        return self.recipient.lang if self.recipient.lang in ("zh", "en") else "zh"
+
+
+@dataclass(frozen=True)
+class Named:
+    """A name a notice is for, as first named: where (the workbook or setting), and whether the
+    directory lists them. The channel says from it why it cannot reach them."""
+
+    person: Person
+    context: str
+    listed: bool
 
 
 @dataclass
 class Plan:
     notices: list[Notice] = field(default_factory=list)
-    unknown: list[Problem] = field(default_factory=list)     # names with no address: for the clerks
+    named: dict[str, Named] = field(default_factory=dict)     # everyone the notices are for or copy
 
     def of_kind(self, kind: str) -> list[Notice]:
         return [n for n in self.notices if n.kind == kind]
@@ -143,27 +168,22 @@ def _text(value) -> str:
 
 # ---- routing -----------------------------------------------------------------------------------
 class Router:
-    """Looks people up and collects what cannot be addressed, once per name."""
+    """Looks people up and notes, once per name, where each was first named."""
 
     def __init__(self, directory: Directory):
         self.directory = directory
-        self.unknown: dict[str, Problem] = {}
+        self.named: dict[str, Named] = {}
 
     def person(self, name: str | None, context: str) -> Person | None:
-        """The addressable person called `name`; else None, and a problem naming `context`
-        (the workbook that wanted to mail them) for the clerks."""
+        """The person called `name` (one the directory does not list: a person with no address),
+        noted with `context`, the workbook or setting that named them. Whether a channel can reach
+        them is the channel's to say (jobs/notify/channels.py), so nobody is dropped here."""
         if not name:
             return None
-        person = self.directory.people.get(name)
-        if person is not None and person.email and PLAIN_ADDRESS.fullmatch(person.email):
-            return person
-        if name not in self.unknown:
-            if person is not None and person.email:   # an address mail cannot go to
-                self.unknown[name] = Problem("bad-email", context, value=person.email)
-            else:
-                code = "unknown-recipient" if person is None else "no-email"
-                self.unknown[name] = Problem(code, context, value=name)
-        return None
+        listed = self.directory.people.get(name)
+        person = listed or Person(name, None, None, False, None, "zh")
+        self.named.setdefault(name, Named(person, context, listed is not None))
+        return person
 
     def heads_of(self, department: str | None) -> list[Person]:
         if not department:
@@ -184,7 +204,7 @@ def plan(sources: list[Source], directory: Directory, clerks: list[str]) -> Plan
     result.notices += _digests(pairs, router)
     result.notices += _escalations(pairs, router, raci)
     result.notices += _problem_reports(sources, router, clerks)
-    result.unknown = list(router.unknown.values())
+    result.named = router.named
     return result
 
 
@@ -202,8 +222,8 @@ def plan_alerts(sources: list[Source], directory: Directory) -> Plan:
             names += [h.name for h in router.heads_of(_department(rec))]
         for name in dict.fromkeys(names):
             if person := router.person(name, item.workbook):
-                by_person.setdefault(name, Notice("alert", person)).items.append(item)
-    return Plan(list(by_person.values()), list(router.unknown.values()))
+                by_person.setdefault(name, Notice("alert", person, urgent=True)).items.append(item)
+    return Plan(list(by_person.values()), router.named)
 
 
 def is_urgent(rec: Record, item: Item) -> bool:
@@ -234,7 +254,7 @@ def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
     for rec, item in pairs:
         if item.rule != "escalated":
             continue
-        initiators = _names(rec.role(Role.INITIATOR))
+        initiators = names(rec.role(Role.INITIATOR))
         for name, why in escalation_roles(rec, router, raci).items():
             if person := router.person(name, item.workbook):
                 notice = by_person.setdefault(name, Notice("escalation", person))
@@ -281,7 +301,7 @@ def _problem_reports(sources: list[Source], router: Router, clerks: list[str]) -
     notices = []
     for name in clerks:
         if person := router.person(name, "duban.toml [mail] clerks"):
-            notices.append(Notice("problems", person, problems=problems))
+            notices.append(Notice("problems", person, problems=problems, once="day", topics=("problems",)))
     return notices
 
 
@@ -291,7 +311,8 @@ def _first(value) -> str | None:
     return value
 
 
-def _names(value) -> list[str]:
+def names(value) -> list[str]:
+    """A cell's names as a list (one name, several, or none)."""
     if value is None:
         return []
     return list(value) if isinstance(value, tuple) else [value]
@@ -316,19 +337,20 @@ class Raci:
             if read.kind is None or read.kind.key != "raci":
                 continue
             for rec in read.records:
-                title, project = _norm(rec.role(Role.TITLE)), _norm(rec.role(Role.PROJECT))
-                accountable = _names(rec.role(Role.ACCOUNTABLE))
+                title, project = norm(rec.role(Role.TITLE)), norm(rec.role(Role.PROJECT))
+                accountable = names(rec.role(Role.ACCOUNTABLE))
                 if title and accountable:
                     raci.by_task.setdefault((project, title), []).extend(accountable)
                     raci.by_title.setdefault(title, []).extend(accountable)
         return raci
 
     def accountable(self, rec: Record) -> list[str]:
-        title, project = _norm(rec.role(Role.TITLE)), _norm(rec.role(Role.PROJECT))
+        title, project = norm(rec.role(Role.TITLE)), norm(rec.role(Role.PROJECT))
         if not title:
             return []
         return self.by_task.get((project, title)) or self.by_title.get(title, [])
 
 
-def _norm(value) -> str:
+def norm(value) -> str:
+    """A project or task title as compared: without spaces, case-folded."""
     return "".join(_text(value).split()).casefold()

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from html import escape
 from pathlib import Path
 
-from duban.mailer import Address, Mail, MailQueue, build
-from duban.workbooks.share.commandline import folder_arg
-
-from duban.jobs.time.workcal import WorkCalendar
+from duban.jobs.notify.outbox import Outbox
+from duban.jobs.notify.router import Notice
 from duban.jobs.serve.bilingual import said
 from duban.jobs.serve.runs import Runs
+from duban.jobs.time.workcal import WorkCalendar
+from duban.mailer.queue import MailQueue
+from duban.workbooks.model.directory import Person
+from duban.workbooks.share.commandline import folder_arg
 
 QUEUE_LATE = timedelta(hours=1)
 
@@ -95,15 +96,15 @@ def recipients(settings: dict, people: dict) -> list[tuple[str, str, str]]:
     return [(n, *people[n]) for n in names if n in people and people[n][0]]
 
 
-def tell(db: Path, settings: dict, runs: Runs, problems: list[Problem], people: dict, now: datetime,
+def tell(db: Path, settings, runs: Runs, problems: list[Problem], people: dict, now: datetime,
          folder: Path, dry_run: bool, log) -> list[str]:
-    """Queue one mail per new problem of the day to each admin; returns the problem keys told."""
+    """Post one notice per new problem of the day to each admin, through the outbox (sent at once,
+    also outside office hours); returns the problem keys told."""
     if not problems:
         return []
     day = now.date().isoformat()
     admins = recipients(settings, people)
     told = []
-    sender = Address(settings.mail.sender_name, settings.mail.sender)
     for problem in problems:
         if dry_run:
             log.info("would tell the admins: %s", problem.en)
@@ -117,20 +118,15 @@ def tell(db: Path, settings: dict, runs: Runs, problems: list[Problem], people: 
             continue
         log.warning("telling the admins: %s", problem.en)
         with MailQueue(db) as queue:
-            for name, email, lang in admins:
-                mail = _mail(problem, name, email, lang, day, folder)
-                queue.enqueue(mail, build(mail, sender, now), now)
+            box = Outbox(folder, settings, now, None, queue)
+            for notice in notices(problem, admins, day):
+                box.post(notice)
     return told
 
 
-def _mail(problem: Problem, name: str, email: str, lang: str, day: str, folder: Path) -> Mail:
-    zh = lang != "en"
-    subject = (f"【督办】服务需要处理：{problem.zh}" if zh else f"[duban] serve needs attention: {problem.en}")[:180]
-    body = problem.zh if zh else problem.en
-    more = (f"文件夹：{folder}\n查看运行状态：duban status {folder_arg(folder)}\n同一问题每天最多提醒一次。" if zh else
-            f"Folder: {folder}\nSee what ran: duban status {folder_arg(folder)}\nThe same problem is mailed at most "
-            f"once a day.")
-    text = f"{name}{'，您好：' if zh else ','}\n\n{body}\n\n{more}\n"
-    html = "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in text.strip().split("\n\n"))
-    return Mail("notice", f"serve:{problem.key}:{day}:{email}", [Address(name, email)], [], subject, html, text,
-                "zh" if zh else "en")
+def notices(problem: Problem, admins: list[tuple[str, str, str]], day: str) -> list[Notice]:
+    """The problem as a notice to each admin: once a day (serve's own record, `Runs.tell_once`,
+    says whether it was told today; the queue key makes sure it is queued once)."""
+    return [Notice("notice", Person(name, None, email, False, None, lang), urgent=True, once="",
+                   key=f"serve:{problem.key}:{day}:{email}", content={"zh": problem.zh, "en": problem.en})
+            for name, email, lang in admins]

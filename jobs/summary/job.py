@@ -17,27 +17,20 @@ are not stored, and the trend starts with the first period duban saw whole.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
 
-from duban.mailer import Address, Mail, MailQueue, build
-from duban.mailer.inline import attach_inline
-from duban.mailer.summary import CHART_CID, render_summary
-from duban.workbooks.model.directory import Directory, Person
-from duban.workbooks.model.problems import Problem
-from duban.workbooks.model.schema import Role
-
 from duban.jobs.check import check_folder
-from duban.jobs.state.runlock import run_lock
-from duban.workbooks.model.errors import UsageError
-from duban.jobs.state.journal import Journal
 from duban.jobs.notify.ledger import Ledger
-from duban.jobs.notify.router import Notice, Router, _names, _norm
-from duban.jobs.remind import MailRun, Outgoing, deliver, mail_run
+from duban.jobs.notify.outbox import Outbox, deliver
+from duban.jobs.notify.router import Named, Notice, Router, names, norm
+from duban.jobs.remind import MailRun, mail_run
 from duban.jobs.settings.calendar import from_settings as calendar_from
+from duban.jobs.state.journal import Journal
+from duban.jobs.state.runlock import run_lock
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.archive import archive_name, write_archive
 from duban.jobs.summary.baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
@@ -46,6 +39,11 @@ from duban.jobs.summary.figures import Figures, compute
 from duban.jobs.summary.period import Period
 from duban.jobs.summary.store import SummaryStore
 from duban.jobs.summary.view import scope_view
+from duban.mailer.queue import MailQueue
+from duban.mailer.summary import CHART_CID
+from duban.workbooks.model.directory import Directory, Person
+from duban.workbooks.model.errors import UsageError
+from duban.workbooks.model.schema import Role
 
 log = logging.getLogger("duban.summary")
 TREND = {"week": 8, "month": 6}         # periods in the mail's chart
@@ -127,9 +125,8 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
                       _company_name(settings), marked)
         run.archive_written = True
 
-    plan, run.unknown = _recipients(figures, directory, raci, settings, dept, project)
-    run.scopes = sorted({(s, n) for _p, s, n in plan}, key=lambda x: (x[0] != "company", x))
-    _mail(folder, settings, now, run, plan, trend, previous_period, calendar, dry_run)
+    plan, named = _recipients(figures, directory, raci, settings, dept, project)
+    _mail(folder, settings, now, run, plan, named, trend, previous_period, dry_run)
     return run
 
 
@@ -189,9 +186,9 @@ def _trend(frame, past: list[Period], period: Period, scopes: dict, stored: dict
 
 
 # ---- recipients -----------------------------------------------------------------------------------
-def _recipients(figures: Figures, directory: Directory, raci_reads, settings: dict, dept: str | None,
-                project: str | None) -> tuple[list[tuple[Person, str, str]], list[Problem]]:
-    """(person, scope, name) for every report to send, and the names mail cannot reach."""
+def _recipients(figures: Figures, directory: Directory, raci_reads, settings, dept: str | None,
+                project: str | None) -> tuple[list[tuple[Person, str, str]], dict[str, Named]]:
+    """(person, scope, name) for every report to send, and where each person was named."""
     router = Router(directory)
     plan: list[tuple[Person, str, str]] = []
     filtered = dept is not None or project is not None
@@ -203,13 +200,13 @@ def _recipients(figures: Figures, directory: Directory, raci_reads, settings: di
                 if person := router.person(head.name, "通讯录 / Directory"):
                     plan.append((person, "department", name))
     if not filtered or project is not None:
-        projects = {_norm(n): n for n in figures.projects}
+        projects = {norm(n): n for n in figures.projects}
         for read in raci_reads:
             for rec in read.records:
-                found = projects.get(_norm(rec.role(Role.PROJECT)))
+                found = projects.get(norm(rec.role(Role.PROJECT)))
                 if found is None or (project is not None and found != project):
                     continue
-                for name in _names(rec.role(Role.INFORMED)):
+                for name in names(rec.role(Role.INFORMED)):
                     if person := router.person(name, str(read.path.name)):
                         plan.append((person, "project", found))
     if not filtered:
@@ -218,49 +215,45 @@ def _recipients(figures: Figures, directory: Directory, raci_reads, settings: di
                 plan.append((person, "company", ""))
     unique = list(dict.fromkeys((p.name, s, n) for p, s, n in plan))
     people = {p.name: p for p, _s, _n in plan}
-    return [(people[n], s, sc) for n, s, sc in unique], list(router.unknown.values())
+    return [(people[n], s, sc) for n, s, sc in unique], router.named
 
 
-def _mail(folder: Path, settings: dict, now: datetime, run: SummaryRun, plan, trend, previous_period,
-          calendar, dry_run: bool) -> None:
+def _mail(folder: Path, settings, now: datetime, run: SummaryRun, plan, named: dict[str, Named], trend,
+          previous_period, dry_run: bool) -> None:
+    """Each report as a notice, told once ever per recipient, scope and period, through the outbox."""
     if not plan:
         return
-    db = folder / settings.state.path
-    office = calendar.is_office_time(now) or not settings.mail.hold_outside_office_hours
-    hold = None if office else calendar.next_opening(now)
-    sender = Address(settings.mail.sender_name, settings.mail.sender)
     period = run.period
+    notices = [Notice("summary", person, once="ever", topics=(f"summary:{period.kind}:{period.label}:{scope}:{name}",),
+                      key=f"summary:{person.name}:summary:{period.kind}:{period.label}:{scope}:{name}",
+                      content={"scope": scope, "name": name}) for person, scope, name in plan]
     charts: dict[tuple, bytes] = {}
-    today = now.date()
+
+    def fill(notice: Notice) -> Notice:
+        """The report's view in the reader's language, and its chart (made once per scope and language)."""
+        scope, name, lang = notice.content["scope"], notice.content["name"], notice.lang
+        if run.baseline is not None:
+            view = baseline_view(run.stock, period, run.watched, run.baseline, scope, name, lang, folder,
+                                 run.archive, notice.recipient.name, now, settings)
+        else:
+            view = scope_view(run.figures, scope, name, trend, previous_period, lang, folder, run.archive,
+                              notice.recipient.name, now, settings, TREND[period.kind], run.watched)
+        attachments = ()
+        if view["chart"] is not None and not dry_run:   # fewer than two periods with figures: no chart (the mail says so)
+            if (scope, name, lang) not in charts:
+                charts[scope, name, lang] = chart.trend_png(**view["chart"])
+            attachments = ((CHART_CID, charts[scope, name, lang], "trend.png"),)
+        return replace(notice, content=view, attachments=attachments)
+
+    db = folder / settings.state.path
     with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
-        for person, scope, name in plan:
-            topic = f"summary:{period.kind}:{period.label}:{scope}:{name}"
-            if ledger.ever_told_to(person.name, "summary", topic):
-                run.skipped += 1
-                continue
-            lang = person.lang if person.lang in ("zh", "en") else "zh"
-            if run.baseline is not None:
-                view = baseline_view(run.stock, period, run.watched, run.baseline, scope, name, lang, folder,
-                                     run.archive, person.name, now, settings)
-            else:
-                view = scope_view(run.figures, scope, name, trend, previous_period, lang, folder, run.archive,
-                                  person.name, now, settings, TREND[period.kind], run.watched)
-            rendered = render_summary(view, lang)
-            out = Outgoing("summary", person.name, person.email, rendered.subject, view["items"],
-                           "dry-run" if dry_run else ("held" if hold else "queued"), hold)
-            run.outgoing.append(out)
-            if dry_run:
-                continue
-            mail = Mail("summary", f"summary:{person.name}:{topic}", [Address(person.name, person.email)], [],
-                        rendered.subject, rendered.html, rendered.text, lang)
-            message = build(mail, sender, now)
-            if view["chart"] is not None:       # fewer than two periods with figures: no chart (the mail says so)
-                key = (scope, name, lang)
-                if key not in charts:
-                    charts[key] = chart.trend_png(**view["chart"])
-                message = attach_inline(message, charts[key], CHART_CID, "trend.png")
-            if not queue.enqueue(mail, message, now, hold):
-                out.status = "already"
-            ledger.record(Notice("summary", person), [], today, now, mail.key, [topic])
+        box = Outbox(folder, settings, now, ledger, queue, dry_run)
+        reachable = box.reach(notices, named)
+        run.unknown = box.unknown
+        run.scopes = sorted({(n.content["scope"], n.content["name"]) for n in reachable},
+                            key=lambda x: (x[0] != "company", x))
+        for notice in reachable:
+            box.post(notice, fill)
+        run.outgoing, run.skipped = box.outgoing, box.skipped
         if not dry_run:
             run.delivery = deliver(folder, settings, now, queue)

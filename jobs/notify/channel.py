@@ -1,0 +1,50 @@
+"""What a channel is: a renderer (a notice in, a finished message out), a transport (delivers the
+queue's messages of that channel), and how it addresses a person (or says why it cannot).
+
+The registry of channels is jobs/notify/channels.py; the outbox (jobs/notify/outbox.py) is the one
+step that uses them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from duban.jobs.notify.router import Notice
+from duban.mailer.queued import Queued
+from duban.mailer.seam import Transport
+from duban.workbooks.model.directory import Person
+from duban.workbooks.model.problems import Problem
+
+# Every kind of notice the jobs produce; a channel's renderer says each (tests/test_channels.py).
+NOTICE_KINDS = frozenset({"digest", "escalation", "alert", "problems", "summary", "notice"})
+
+
+@dataclass(frozen=True)
+class Composed:
+    """A notice rendered for a channel: what the run's table lists, and the message to queue,
+    built only when it is queued (a dry run lists the subject and builds nothing)."""
+
+    subject: str
+    items: int
+    message: Callable[[], Queued]
+
+
+class Renderer(Protocol):
+    def compose(self, notice: Notice, key: str, now: datetime) -> Composed: ...
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One way duban reaches people. `renderer` and `transport` are made once per run from the
+    folder's settings; `address` is a person's address on this channel (None: it cannot reach
+    them), and `unreachable` says why, as a problem for the clerks: (person, listed in the
+    directory, where they were named)."""
+
+    name: str
+    renderer: Callable[[Any, Path], Renderer]
+    transport: Callable[[Any, Path], Transport]
+    address: Callable[[Person], str | None]
+    unreachable: Callable[[Person, bool, str], Problem]
+    kinds: frozenset[str]            # the notice kinds its renderer can say
