@@ -23,9 +23,9 @@ def _strings(rows: dict) -> list[str]:
 def test_the_english_demos_mails_are_all_in_english(tmp_path):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo", "--lang", "en").returncode == 0
-    assert cli("remind", str(folder)).returncode in (0, 1)
+    assert cli("remind", str(folder)).returncode == 0
     reminders = sorted((folder / "outbox").glob("*.eml"))
-    assert cli("alert", str(folder)).returncode in (0, 1)
+    assert cli("alert", str(folder)).returncode == 0
     mails = sorted((folder / "outbox").glob("*.eml"))
     assert len(reminders) >= 10 and len(mails) > len(reminders)          # the urgent alerts too
     for path in mails:
@@ -80,7 +80,7 @@ def test_a_chinese_mail_about_a_hand_made_english_workbook_quotes_its_own_header
     wb.save(tmp_path / "my tasks.xlsx")
     (tmp_path / "duban.toml").write_text("[mail]\nhold_outside_office_hours = false\n", encoding="utf-8")
     done = cli("remind", str(tmp_path), "--now", "2026-11-23T10:00")
-    assert done.returncode in (0, 1), done.stderr
+    assert done.returncode == 0, done.stderr
     [mail] = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
               for p in (tmp_path / "outbox").glob("*.eml")]
     text = " ".join(mail.get_body(("plain",)).get_content().split())

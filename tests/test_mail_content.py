@@ -418,3 +418,13 @@ def test_a_skipped_write_stays_routine(tmp_path):
     assert _invoke("check", folder, "--now", MORNING.isoformat()).exit_code == 0
     done = _invoke("remind", folder, "--now", MORNING.isoformat())
     assert done.exit_code == 0 and "已拒绝" not in done.stderr
+
+
+def test_the_mail_footer_puts_the_date_on_its_own_line(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo").returncode == 0
+    assert cli("remind", str(folder)).returncode == 0
+    [first, *_] = sorted((folder / "outbox").glob("*.eml"))
+    html = email.message_from_bytes(first.read_bytes(), policy=email.policy.default) \
+        .get_body(("html",)).get_content()
+    assert "自动停止。 ·" not in html and "<br><span style=\"white-space:nowrap;\">" in html

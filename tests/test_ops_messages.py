@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from books import cli
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -165,3 +167,12 @@ def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
     # serve's catch-up reads only its own runs: a check by hand does not stand in for a scheduled one
     with Runs(folder / settings.state.path, ZoneInfo("Asia/Shanghai"), read_only=True) as runs:
         assert runs.last_settled("check") is None and runs.last("remind") == []
+
+
+def test_retry_with_nothing_waiting_says_only_that(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo").returncode == 0
+    assert cli("remind", str(folder)).returncode == 0
+    again = cli("outbox", str(folder), "--retry")
+    assert again.returncode == 0
+    assert again.stdout.strip() == "队列中没有等待发送的邮件。" and "0 封" not in again.stdout

@@ -15,6 +15,7 @@ import pytest
 import python_calamine as calamine
 
 import lo
+from books import cli
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.figures import JSON_KEYS
 from duban.jobs.summary.job import summary
@@ -446,3 +447,18 @@ def test_the_archive_is_readable_by_others_on_the_share(history):
     umask = os.umask(0)
     os.umask(umask)
     assert runs["C"].archive.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_the_archive_names_the_configured_limits(tmp_path):
+    folder = tmp_path / "demo"
+    assert cli("init", str(folder), "--demo").returncode == 0
+    toml = folder / "duban.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("ack_working_hours = 2 ", "ack_working_hours = 4 ", 1)
+                    .replace("incident_response_minutes = 10 ", "incident_response_minutes = 15 ", 1), encoding="utf-8")
+    done = cli("summary", str(folder), "--week")
+    assert done.returncode == 0, done.stderr
+    [archive] = (folder / "reports").rglob("周报-*.xlsx")
+    book = calamine.CalamineWorkbook.from_path(str(archive))
+    cells = {str(v) for name in book.sheet_names for row in book.get_sheet_by_name(name).to_python() for v in row}
+    assert "4工作小时内确认" in cells and "15分钟内响应" in cells
+    assert "2工作小时内确认" not in cells and "10分钟内响应" not in cells

@@ -562,3 +562,11 @@ def test_check_refreshes_the_department_list_beside_the_names(tmp_path):
     assert [c.value for c in lists["B"]][1:3] == ["法务部", "市场部"]
     assert lists["A1"].value == "姓名" and lists["B1"].value == "部门"
     assert [c.value for c in lists["A"]][1:] == demo.directory_names()
+
+
+def test_a_rejected_request_is_not_grey_which_the_legend_keeps_for_not_updated(tmp_path):
+    path = write_workbook("requests", tmp_path / "r.xlsx")
+    rules = [rule for cf in load_workbook(path).worksheets[0].conditional_formatting for rule in cf.rules]
+    colouring = [f for rule in rules for f in rule.formula if "已拒绝" in f]
+    assert colouring and all("NOT(" in f for f in colouring)     # only as "not closed" in the overdue rule
+    assert any('="已完成"' in f and "NOT(" not in f for rule in rules for f in rule.formula)
