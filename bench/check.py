@@ -39,16 +39,16 @@ def _plan(folder: Path):
     from duban.jobs.settings import config
     from duban.jobs.settings.colours import palette
     from duban.jobs.state.journal import Journal
-    from duban.jobs.time.workcal import from_settings
+    from duban.jobs.settings.calendar import from_settings
     from duban.jobs.validate import read_folder
     from duban.jobs import rules
 
-    settings = config.defaults()
+    settings = config.load()
     prints: dict = {}
     [read] = read_folder(folder, settings, NOW.date(), fingerprints=prints)
     journal = Journal(folder / ".duban/state.db")
     new_ids = check._assign_ids(read, journal, dry_run=False)
-    ctx = rules.Context(NOW, from_settings(settings), settings["rules"])
+    ctx = rules.Context(NOW, from_settings(settings), settings.rules)
     chosen = rules.rules_for(read.kind)
     flags = {rec.row: rules.evaluate(rec, ctx, chosen) for rec in read.records}
     plan = check._plan(read, flags, new_ids, {}, palette(settings), prints[read.path], NOW)
@@ -74,9 +74,9 @@ def run(mode: str, source: str) -> dict:
         from duban.jobs.check import check_folder
 
         if mode == "recheck":     # the daily case: the same rows again, an hour later
-            check_folder(folder, config.defaults(), NOW)
+            check_folder(folder, config.load(), NOW)
         started = time.perf_counter()
-        report = check_folder(folder, config.defaults(), NOW + timedelta(hours=1 if mode == "recheck" else 0))
+        report = check_folder(folder, config.load(), NOW + timedelta(hours=1 if mode == "recheck" else 0))
         seconds = time.perf_counter() - started
         info = {"status": report.workbooks[0].write}
     else:

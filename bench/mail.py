@@ -58,9 +58,8 @@ def main() -> None:
         port = probe.getsockname()[1]
     controller = Controller(handler, hostname="127.0.0.1", port=port)
     controller.start()
-    settings = config.defaults()
-    settings["mail"]["max_per_minute"] = 1_000_000
-    settings["mail"]["smtp"].update(host="127.0.0.1", port=port, security="none", user="", timeout=10)
+    settings = config.load().changed(mail={"max_per_minute": 1_000_000, "smtp": dict(
+        host="127.0.0.1", port=port, security="none", user="", timeout=10)})
     with tempfile.TemporaryDirectory() as folder, MailQueue(Path(folder) / ".duban" / "state.db") as queue:
         mails = [digest(n) for n in range(count)]
         started = time.perf_counter()

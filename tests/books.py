@@ -42,10 +42,9 @@ def make_book(folder: Path, rows: list[dict], name: str = BOOK) -> Path:
     return write_workbook("tasks", folder / name, lang="zh", rows=rows, names=NAMES)
 
 
-def settings(backups: int = 10) -> dict:
-    found = config.defaults()
-    found["state"]["backups"] = backups
-    return found
+def settings(backups: int = 10, **tables: dict) -> config.Settings:
+    """The default settings with `tables` over them (as in duban.toml: settings(mail={"clerks": ["王芳"]}))."""
+    return config.load().changed(**{**tables, "state": {"backups": backups, **tables.get("state", {})}})
 
 
 def check(folder: Path, now: datetime = NOW, backups: int = 10, **kw):

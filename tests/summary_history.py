@@ -161,10 +161,8 @@ def edits():
 SUMMARIES = {"A": "2026-09-18T17:30", "B": "2026-09-24T17:30", "C": "2026-09-30T17:30"}
 
 
-def settings(**mail) -> dict:
-    s = config.defaults()
-    s["mail"].update(clerks=["王芳"], hold_outside_office_hours=False, **mail)
-    return s
+def settings(**mail) -> config.Settings:
+    return config.load().changed(mail={"clerks": ["王芳"], "hold_outside_office_hours": False, **mail})
 
 
 def write_all(folder: Path, books: dict[str, list[dict]]) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from books import NOW, settings, task
+from duban.jobs.settings import config
 from duban.jobs.check import MAX_CELL, alerts_text, check_folder
 from duban.jobs.remind import remind
 from duban.jobs.rules.base import Flag
@@ -209,8 +210,7 @@ def test_a_person_listed_twice_is_reported_with_both_rows_and_the_one_used(tmp_p
 
 def test_the_row_used_is_the_one_mailed_and_the_clerks_are_told(tmp_path):
     make_folder(tmp_path)
-    found = settings()
-    found["mail"]["clerks"] = ["王芳"]
+    found = config.load(values={"mail": {"clerks": ["王芳"]}})
     remind(tmp_path, found, NOW)
     mailed = mail_texts(tmp_path)
     assert "zhang.wei@example.com" in mailed and "zhang.wei2@example.com" not in mailed
@@ -227,8 +227,7 @@ LATE = [task("季度预算编制", owner="张伟", due=date(2026, 11, 10)),     
 
 def test_an_escalation_without_a_department_head_says_so_in_the_row_and_tells_the_clerks(tmp_path):
     make_folder(tmp_path, NO_HEAD, LATE)
-    found = settings()
-    found["mail"]["clerks"] = ["王芳"]
+    found = config.load(values={"mail": {"clerks": ["王芳"]}})
     run = remind(tmp_path, found, NOW)
     book = tmp_path / TASKS.filename("zh")
     for row in (2, 3):

@@ -61,7 +61,7 @@ def test_the_plausible_range_is_a_reader_setting(tmp_path):
     wide = read_workbook(path, NOW.date(), {"plausible_years": 200}).problems
     assert [p.code for p in wide].count("implausible-date") == 1          # 9999 is still too far
     (tmp_path / "duban.toml").write_text("[reader]\nplausible_years = 200\n", encoding="utf-8")
-    assert config.load(tmp_path)["reader"]["plausible_years"] == 200
+    assert config.checked(tmp_path)["reader"]["plausible_years"] == 200
 
 
 def test_far_dates_check_with_bounded_calendar_work_and_become_data_problems(tmp_path, monkeypatch):

@@ -21,7 +21,7 @@ from duban.jobs.notify.outbox import Outbox, deliver
 from duban.jobs.remind import remind
 from duban.mailer.queue import MailQueue
 from duban.mailer.queued import Queued
-from duban.mailer.seam import Connection
+from duban.mailer.seam import Connection, SetupError
 from duban.workbooks.make.template import write_workbook
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.kinds import KINDS
@@ -210,3 +210,35 @@ def test_an_old_state_db_gets_the_channel_column_and_its_waiting_mail_is_sent(tm
     with MailQueue(db) as queue:
         assert {m.channel for m in queue.entries()} == {"mail"}
         assert queue.entries("queued") == []
+
+
+class RefusingTransport(Connection):
+    """A mail server that turns the settings down (a wrong password)."""
+
+    setup = "smtp mail.example.com:465 ssl duban"
+
+    def open(self):
+        raise SetupError("mail.example.com:465 refused the login of 'duban' (535 5.7.8 bad credentials)",
+                         "[mail.smtp] user")
+
+    def send(self, *args, **kw):
+        raise AssertionError("never reached")
+
+
+def test_a_settings_hold_holds_its_own_channel_only(tmp_path):
+    db = tmp_path / "state.db"
+    toy_transport = ToyTransport()
+    with MailQueue(db) as queue:
+        queue.put(Queued("m1", "digest", ["zhang.wei@example.com"], "mail", OLD_MAIL), MORNING)
+        held = queue.deliver(RefusingTransport(), MORNING, 3, "mail")
+        assert held.error and held.setting == "[mail.smtp] user" and queue.hold("mail") is not None
+        assert [m.key for m in held.still_queued] == ["m1"]
+        later = MORNING + timedelta(days=5)          # past give_up_days: the held mail is not given up
+        queue.put(Queued("t1", "digest", ["张伟"], "toy", b"toy message", "toy"), later)
+        sent = queue.deliver(toy_transport, later, 3, "toy")
+        assert [m.key for m in sent.sent] == ["t1"] and sent.error is None
+        assert [k for k, _to, _body in toy_transport.sent] == ["t1"]
+        assert queue.hold("mail") is not None and queue.hold("toy") is None     # the toy run lifted nothing
+        assert [(m.key, m.status) for m in queue.entries("queued")] == [("m1", "queued")]
+        again = queue.deliver(RefusingTransport(), later, 3, "mail")            # same settings: still held
+        assert again.error == held.error and again.sent == []

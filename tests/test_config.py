@@ -5,13 +5,14 @@ import os
 import re
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from duban.jobs.settings import config
 from duban.workbooks.model.errors import ConfigError
-from duban.jobs.time.workcal import from_settings
+from duban.jobs.settings.calendar import from_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
@@ -120,8 +121,8 @@ def test_a_file_that_is_not_toml_is_told_in_the_language_it_asks_for(tmp_path):
 
 
 def test_from_settings_refuses_an_unknown_country_too():
-    settings = config.defaults()
-    settings["company"]["calendar"] = "XX"
+    settings = config.load()
+    settings = replace(settings, company=replace(settings.company, calendar="XX"))
     with pytest.raises(ConfigError, match="unknown country"):
         from_settings(settings)
 
@@ -129,7 +130,7 @@ def test_from_settings_refuses_an_unknown_country_too():
 def test_the_defaults_load_and_pass_their_own_limits(tmp_path):
     folder = tmp_path / "share"
     assert duban("init", folder).returncode == 0          # writes duban.toml with every default
-    assert config.load(folder) == config.defaults()
+    assert config.checked(folder) == config.defaults()
     for command in (("validate", folder), ("check", folder, "--dry-run")):
         result = duban(*command)
         assert result.returncode == 0, result.stderr
@@ -151,14 +152,14 @@ def test_good_edge_values_are_accepted(tmp_path):
         'stale_time = "09:05"\nack_working_hours = 0.5\n'
         '[state]\npath = "journal/duban.db"\n'
         '[colours]\nred = { fill = "#ffc7ce" }\n[mail.smtp]\nport = 65535\n', encoding="utf-8")
-    settings = config.load(tmp_path)
+    settings = config.checked(tmp_path)
     assert settings["rules"]["escalate_working_days"] == 1 and settings["state"]["path"] == "journal/duban.db"
     assert settings["mail"]["smtp"]["port"] == 65535
 
 
 def test_a_whole_number_written_as_a_float_is_taken_as_a_whole_number(tmp_path):
     (tmp_path / "duban.toml").write_text("[reader]\nheader_scan_rows = 30.0\n", encoding="utf-8")
-    value = config.load(tmp_path)["reader"]["header_scan_rows"]
+    value = config.checked(tmp_path)["reader"]["header_scan_rows"]
     assert value == 30 and isinstance(value, int)
 
 
@@ -166,14 +167,14 @@ def test_a_key_without_a_limit_is_type_checked_only(tmp_path, monkeypatch):
     """So another engineer's new key needs no line in LIMITS to work (and gets one to be range-checked)."""
     monkeypatch.setattr(config, "default_text", lambda: '[state]\npath = ".duban/state.db"\nfuture_seconds = 30\n')
     (tmp_path / "duban.toml").write_text("[state]\nfuture_seconds = -7\n", encoding="utf-8")
-    assert config.load(tmp_path)["state"]["future_seconds"] == -7
+    assert config.checked(tmp_path)["state"]["future_seconds"] == -7
     (tmp_path / "duban.toml").write_text('[state]\nfuture_seconds = "long"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="'state.future_seconds' should be a number"):
-        config.load(tmp_path)
+        config.checked(tmp_path)
     monkeypatch.setitem(config.LIMITS, "state.future_seconds", config.number(0, 3600))
     (tmp_path / "duban.toml").write_text("[state]\nfuture_seconds = -7\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"'state.future_seconds' should be a number from 0 to 3600, like 30; found -7"):
-        config.load(tmp_path)
+        config.checked(tmp_path)
 
 
 def test_control_characters_in_a_bad_value_do_not_reach_the_terminal(tmp_path):

@@ -15,7 +15,7 @@ from duban.workbooks.model.records import make_record
 from duban.workbooks.make.template import write_workbook
 
 TZ = ZoneInfo("Asia/Shanghai")
-RULES = config.defaults()["rules"]
+RULES = config.load().rules
 CAL = WorkCalendar()
 
 

@@ -253,8 +253,7 @@ def test_hostile_file_is_one_workbook_problem_and_the_good_one_is_still_read(tmp
     good.write_bytes(good_bytes)
     hostile = case.build(good_bytes, tmp_path / case.name, xls_bytes)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([GOOD_NAME, case.name])
-    settings = config.defaults()
-    settings["reader"].update(case.reader)
+    settings = config.load(values={"reader": dict(case.reader)})
 
     reads = {r.path: r for r in read_folder(tmp_path, settings, TODAY)}
 
@@ -282,8 +281,7 @@ def test_hostile_file_is_one_workbook_problem_and_the_good_one_is_still_read(tmp
 def test_the_same_zip_under_the_budget_is_read(tmp_path, good_bytes):
     """The zeros member is harmless once the budget allows it: the limit, not the member, decides."""
     zeros_member(good_bytes, tmp_path / "大附件.xlsx")
-    settings = config.defaults()
-    settings["reader"]["max_unzipped_mb"] = 5
+    settings = config.load(values={"reader": {"max_unzipped_mb": 5}})
     [read] = read_folder(tmp_path, settings, TODAY)
     assert read.kind is TASKS and read.rows_read == 3 and read.problems == []
 
@@ -305,7 +303,7 @@ def test_owner_files_and_dubans_own_folders_are_skipped(tmp_path, good_bytes):
     dept = tmp_path / "市场部" / GOOD_NAME
     dept.write_bytes(good_bytes)
 
-    reads = read_folder(tmp_path, config.defaults(), TODAY)
+    reads = read_folder(tmp_path, config.load(), TODAY)
 
     assert sorted(r.path for r in reads) == sorted([tmp_path / GOOD_NAME, dept])
     assert all(r.kind is TASKS and r.rows_read == 3 and r.problems == [] for r in reads)
@@ -320,7 +318,7 @@ def test_many_hostile_files_together_each_get_their_own_problem(tmp_path, good_b
         if case.reader:
             continue
         expected[case.build(good_bytes, tmp_path / case.name, xls_bytes)] = case.code
-    reads = {r.path: r for r in read_folder(tmp_path, config.defaults(), TODAY)}
+    reads = {r.path: r for r in read_folder(tmp_path, config.load(), TODAY)}
     assert set(reads) == {good, *expected}
     assert {p: [x.code for x in reads[p].problems] for p in expected} == {p: [c] for p, c in expected.items()}
     assert reads[good].rows_read == 3 and reads[good].problems == []

@@ -22,7 +22,7 @@ def _clerks(folder) -> list[str]:
 def test_only_the_demo_names_a_clerk(tmp_path):
     init_folder(tmp_path / "plain", today=NOW.date())
     init_folder(tmp_path / "demo", demo=True, today=NOW.date())
-    assert _clerks(tmp_path / "plain") == [] and config.load(tmp_path / "plain")["mail"]["clerks"] == []
+    assert _clerks(tmp_path / "plain") == [] and config.checked(tmp_path / "plain")["mail"]["clerks"] == []
     assert _clerks(tmp_path / "demo") == ["王芳"]
 
 

@@ -69,7 +69,7 @@ def test_an_open_tracker_is_written_through_excel_and_journaled_once(folder):
     assert journal(folder, "SELECT COUNT(*) FROM painted_pending") == [(0,)]
     # the next check (from the command line, file closed) finds the IDs and gives no new ones
     settings = config.load(folder)
-    again = check_folder(folder, settings, clock.now(settings, "2026-11-23T09:30"))
+    again = check_folder(folder, settings, clock.now(settings.company.tz, "2026-11-23T09:30"))
     tasks = next(w for w in again.workbooks if w.relpath == TASKS)
     assert tasks.new_ids == 0 and tasks.journal.get("new", 0) == 0
     assert journal(folder, "SELECT COUNT(*) FROM rows WHERE workbook=?", TASKS) == [(15,)]
@@ -87,7 +87,7 @@ def test_unsaved_row_changes_in_excel_skip_the_write(folder):
     before = (folder / TASKS).read_bytes()
     settings = config.load(folder)
     live = LiveApplier(excel)                                   # a week later: new Alerts texts to write
-    report = check_folder(folder, settings, clock.now(settings, "2026-11-30T09:00"), live=live)
+    report = check_folder(folder, settings, clock.now(settings.company.tz, "2026-11-30T09:00"), live=live)
     tasks = next(w for w in report.workbooks if w.relpath == TASKS)
     assert tasks.write == "skipped" and "未保存" in tasks.why.text("zh") and "row 2" in tasks.why.text("en")
     assert tracker.saves == 0 and (folder / TASKS).read_bytes() == before and live.applied == []
@@ -104,7 +104,7 @@ def test_a_file_saved_since_it_was_read_is_skipped(folder):
                 os.utime(plan.path, ns=(plan.fingerprint.mtime_ns + 10**9,) * 2)
             return super().__call__(plan, *args, **kwargs)
     settings = config.load(folder)
-    report = check_folder(folder, settings, clock.now(settings, NOW), live=SavedMeanwhile(excel))
+    report = check_folder(folder, settings, clock.now(settings.company.tz, NOW), live=SavedMeanwhile(excel))
     tasks = next(w for w in report.workbooks if w.relpath == TASKS)
     assert tasks.write == "skipped" and tasks.why.code == "changed" and tracker.saves == 0
 
@@ -117,7 +117,7 @@ def test_excel_busy_skips_that_workbook_and_the_rest_go_on(folder):
         raise ExcelBusy()
     tracker.sheets["任务跟进表"].write = busy
     settings = config.load(folder)
-    report = check_folder(folder, settings, clock.now(settings, NOW), live=LiveApplier(excel))
+    report = check_folder(folder, settings, clock.now(settings.company.tz, NOW), live=LiveApplier(excel))
     tasks = next(w for w in report.workbooks if w.relpath == TASKS)
     assert tasks.write == "skipped" and "Excel 正忙" in tasks.why.text("zh")
     assert all(w.write == "written" for w in report.workbooks if w.relpath != TASKS)

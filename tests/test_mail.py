@@ -61,12 +61,10 @@ def make_folder(folder: Path, tasks: list[dict] = TASKS) -> Path:
     return folder
 
 
-def smtp_settings(server: SmtpServer, **mail) -> dict:
-    found = settings()
-    found["mail"].update({"transport": "smtp", "clerks": ["王芳"], **mail})
-    found["mail"]["smtp"].update({"host": "127.0.0.1", "port": server.port, "security": "none", "user": "",
-                                  "timeout": 5})
-    return found
+def smtp_settings(server: SmtpServer, **mail):
+    return settings(mail={"transport": "smtp", "clerks": ["王芳"], **mail,
+                          "smtp": {"host": "127.0.0.1", "port": server.port, "security": "none", "user": "",
+                                   "timeout": 5}})
 
 
 def by_recipient(server: SmtpServer) -> dict[str, list[email.message.EmailMessage]]:
@@ -265,8 +263,7 @@ def test_dry_run_sends_and_records_nothing(tmp_path, smtp_server):
 
 def test_outbox_transport_writes_eml_files_that_parse_back(tmp_path):
     folder = make_folder(tmp_path)
-    config = settings()
-    config["mail"]["clerks"] = ["王芳"]
+    config = settings(mail={"clerks": ["王芳"]})
     run = remind(folder, config, MORNING)
     files = sorted((folder / "outbox").glob("*.eml"))
     assert len(files) == len(run.outgoing) == len(run.delivery.sent) > 0

@@ -83,10 +83,8 @@ def make_folder(folder: Path, tasks: list[dict] = TASKS, sub: str = "") -> Path:
     return folder
 
 
-def config(share_path: str = UNC, **mail) -> dict:
-    found = settings()
-    found["mail"].update({"clerks": ["王芳"], "share_path": share_path, **mail})
-    return found
+def config(share_path: str = UNC, **mail):
+    return settings(mail={"clerks": ["王芳"], "share_path": share_path, **mail})
 
 
 def mails(folder: Path) -> list[email.message.EmailMessage]:

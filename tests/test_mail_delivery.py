@@ -6,6 +6,7 @@ import io
 import os
 import re
 import sys
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -34,12 +35,10 @@ def digest(key: str = "digest:2026-11-23:wang", to=(WANG,), cc=(), subject: str 
     return Mail("digest", key, list(to), list(cc), subject, f"<p>{text}</p>", text)
 
 
-def settings(server: SmtpServer | None = None, **smtp) -> dict:
-    s = config.defaults()
-    s["mail"].update(transport="smtp", max_per_minute=100_000)
-    s["mail"]["smtp"].update({"host": "127.0.0.1", "port": server.port if server else 1, "security": "none",
-                              "user": "", "timeout": 5, **smtp})
-    return s
+def settings(server: SmtpServer | None = None, **smtp) -> config.Settings:
+    return config.load().changed(mail={"transport": "smtp", "max_per_minute": 100_000, "smtp": {
+        "host": "127.0.0.1", "port": server.port if server else 1, "security": "none", "user": "", "timeout": 5,
+        **smtp}})
 
 
 def queue_of(tmp_path) -> MailQueue:
@@ -204,8 +203,7 @@ def test_a_server_that_never_answers_times_out_as_a_temporary_failure():
         with socket.socket() as silent:  # accepts connections (backlog) but never says hello
             silent.bind(("127.0.0.1", 0))
             silent.listen(1)
-            s = settings(timeout=0.5)
-            s["mail"]["smtp"]["port"] = silent.getsockname()[1]
+            s = settings(timeout=0.5, port=silent.getsockname()[1])
             started = time.monotonic()
             with pytest.raises(TemporaryFailure, match="timed out"):
                 SmtpTransport(s, None).open()
@@ -215,10 +213,10 @@ def test_a_server_that_never_answers_times_out_as_a_temporary_failure():
 
 
 def test_transport_setting_picks_the_transport_and_names_a_bad_value(tmp_path):
-    s = config.defaults()
+    s = config.load()
     outbox = from_settings(s, tmp_path)
     assert isinstance(outbox, OutboxTransport) and outbox.folder == tmp_path / "outbox"
-    s["mail"]["transport"] = "pigeon"
+    s = replace(s, mail=replace(s.mail, transport="pigeon"))
     with pytest.raises(ConfigError) as err:
         from_settings(s, tmp_path)
     assert str(err.value) == (f"duban.toml: mail.transport is 'pigeon'; use \"outbox\" (write .eml files into "
@@ -390,7 +388,7 @@ def test_the_queue_shares_state_db_with_the_journal(tmp_path):
 def test_outbox_delivery_through_the_queue(tmp_path):
     queue = queue_of(tmp_path)
     enqueue(queue, digest())
-    report = queue.deliver(from_settings(config.defaults(), tmp_path), NOW, 3)
+    report = queue.deliver(from_settings(config.load(), tmp_path), NOW, 3)
     [eml] = (tmp_path / "outbox").glob("*.eml")
     assert keys(report.sent) == ["digest:2026-11-23:wang"]
     assert eml.read_bytes() == queue.message("digest:2026-11-23:wang")

@@ -164,15 +164,13 @@ def hold_lock(folder: Path, seconds: float, job: str = "check") -> subprocess.Po
     return proc
 
 
-def outbox_folder(tmp_path: Path, wait: int | None = None) -> tuple[Path, dict]:
+def outbox_folder(tmp_path: Path, wait: int | None = None) -> tuple[Path, Settings]:
     folder = make_folder(tmp_path)
-    config = settings()
-    config["mail"]["clerks"] = ["王芳"]
     lines = ['[mail]', 'clerks = ["王芳"]']
     if wait is not None:
-        config["state"]["lock_wait_seconds"] = wait
         lines += ["[state]", f"lock_wait_seconds = {wait}"]
     (folder / "duban.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    config = settings(mail={"clerks": ["王芳"]}, **({"state": {"lock_wait_seconds": wait}} if wait is not None else {}))
     return folder, config
 
 

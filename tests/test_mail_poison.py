@@ -332,10 +332,8 @@ def test_serve_tells_its_admins_of_a_set_aside_mail(tmp_path):
     from duban.jobs.settings import config
     from duban.jobs.serve.loop import Serve
 
-    settings = config.defaults()
-    settings["serve"]["admins"] = ["杨帆"]
-    settings["schedule"].update(check="every 2 hours", remind="off", alert="off", summary_week="off",
-                                summary_month="off")
+    settings = config.load(values={"serve": {"admins": ["杨帆"]}, "schedule": dict(
+        check="every 2 hours", remind="off", alert="off", summary_week="off", summary_month="off")})
 
     def ok(job, folder, settings, slot, dry_run, cache):     # the first job sets a mail aside
         with MailQueue(folder / ".duban" / "state.db") as queue:

@@ -12,7 +12,7 @@ from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.records import make_record
 
 TZ = ZoneInfo("Asia/Shanghai")
-RULES = config.defaults()["rules"]
+RULES = config.load().rules
 CAL = WorkCalendar()
 
 

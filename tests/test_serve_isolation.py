@@ -22,7 +22,7 @@ def hang_on_check(job, folder, settings, slot, dry_run, cache):
 
 
 def test_a_hanging_job_is_ended_after_its_limit_and_the_next_one_runs(tmp_path):
-    executor = ProcessExecutor(tmp_path, config.defaults(), False, runner=hang_on_check)
+    executor = ProcessExecutor(tmp_path, config.load(), False, runner=hang_on_check)
     try:
         started = time.monotonic()
         outcome = executor.run("check", datetime(2026, 11, 23, 9, tzinfo=TZ), timeout=2)
@@ -40,9 +40,8 @@ def remind_fails(job, folder, settings, slot, dry_run, cache):
 
 
 def test_a_job_failing_twice_in_a_row_is_told_to_the_admins_once_a_day(tmp_path):
-    settings = config.defaults()
-    settings["serve"]["admins"] = ["杨帆"]
-    settings["schedule"].update(check="every 2 hours", alert="off", summary_week="off", summary_month="off")
+    settings = config.load(values={"serve": {"admins": ["杨帆"]}, "schedule": dict(
+        check="every 2 hours", alert="off", summary_week="off", summary_month="off")})
     start = datetime(2026, 11, 23, 0, 0, tzinfo=TZ)
     serve = Serve(tmp_path, settings, start=start, until=start + timedelta(days=4), runner=remind_fails,
                   stream=io.StringIO())

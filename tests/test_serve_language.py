@@ -31,8 +31,8 @@ def _folder(tmp_path: Path, lang: str) -> Path:
         text = text.replace('language = "zh"', 'language = "en"', 1)
         toml.write_text(text, encoding="utf-8")
     settings = config.load(folder)
-    assert settings["company"]["language"] == lang
-    with Runs(folder / settings["state"]["path"], TZ) as runs:
+    assert settings.company.language == lang
+    with Runs(folder / settings.state.path, TZ) as runs:
         run = runs.start("check", NOW, NOW)
         runs.finish(run, NOW + timedelta(seconds=4), "ok", None, {"summary": "done"})
         runs.skipped("remind", NOW - timedelta(days=3), NOW, MISSED)
@@ -80,9 +80,8 @@ def test_status_in_english(tmp_path):
 
 
 def _preview(tmp_path: Path, lang: str) -> str:
-    settings = config.defaults()
-    settings["company"]["language"] = lang
-    settings["schedule"].update(check="off", alert="off", summary_week="off", summary_month="off")
+    settings = config.load(values={"company": {"language": lang}, "schedule": dict(
+        check="off", alert="off", summary_week="off", summary_month="off")})
 
     def runner(job, folder, settings, slot, dry_run, cache):
         return {"result": "ok", "mails": 2, "summary": "2 mail(s) queued, 0 sent",

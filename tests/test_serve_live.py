@@ -37,7 +37,7 @@ def _serve(folder: Path) -> subprocess.Popen:
 @pytest.mark.skipif(os.name == "nt", reason="SIGTERM")
 def test_serve_runs_shows_in_status_refuses_a_second_and_stops_on_sigterm(tmp_path):
     folder = tmp_path / "share"
-    moment = clock.now(config.defaults())
+    moment = clock.now(config.load().company.tz)
     init_folder(folder, lang="zh", demo=True, force=False, today=moment.date(), now=moment)
     toml = folder / "duban.toml"
     toml.write_text(_replace_tables(toml.read_text(encoding="utf-8")), encoding="utf-8")

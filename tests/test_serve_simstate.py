@@ -27,14 +27,14 @@ summary_month = "off"
 
 def _folder(tmp_path: Path, demo: bool = False) -> Path:
     folder = tmp_path / "share"
-    moment = clock.now(config.defaults())
+    moment = clock.now(config.load().company.tz)
     init_folder(folder, lang="zh", demo=demo, force=False, today=moment.date(), now=moment)
     toml = folder / "duban.toml"
     text = toml.read_text(encoding="utf-8")
     head, _, rest = text.partition("[schedule]")
     tail = rest.split("\n[", 1)[1] if "\n[" in rest else ""
     toml.write_text(head + SCHEDULE.strip() + "\n\n[" + tail if tail else head + SCHEDULE, encoding="utf-8")
-    assert config.load(folder)["schedule"]["alert"] == "off"
+    assert config.checked(folder)["schedule"]["alert"] == "off"
     return folder
 
 
@@ -88,7 +88,7 @@ def test_a_simulated_state_shows_red_in_status_and_a_live_serve_refuses_it(tmp_p
 def test_status_of_a_state_with_runs_in_the_past_is_not_red(tmp_path):
     folder = _folder(tmp_path)
     settings = config.load(folder)
-    tz = clock.zone(settings)
+    tz = settings.company.tz
     past = datetime.now(tz) - timedelta(hours=1)
     with Runs(folder / ".duban" / "state.db", tz) as runs:
         runs.finish(runs.start("check", past, past), past + timedelta(seconds=3), "ok")
@@ -101,7 +101,7 @@ def test_a_live_serve_schedules_from_now_when_the_last_run_is_in_the_future(tmp_
     """The clock was set back: the job is not held off until its recorded run."""
     folder = _folder(tmp_path)
     settings = config.load(folder)
-    tz = clock.zone(settings)
+    tz = settings.company.tz
     now = datetime.now(tz)
     with Runs(folder / ".duban" / "state.db", tz) as runs:
         for moment in (now - timedelta(hours=2), now + timedelta(days=3)):

@@ -25,7 +25,7 @@ from duban.jobs.init import init_folder
 from duban.jobs.serve.loop import Serve
 from duban.jobs.serve.runs import Runs
 from duban.jobs.settings.schedule import specs
-from duban.jobs.time.workcal import from_settings as calendar_from
+from duban.jobs.settings.calendar import from_settings as calendar_from
 from smtp_server import SmtpServer
 from duban.workbooks.model.kinds import KINDS
 

@@ -61,7 +61,7 @@ def test_every_schedule_value_parses(job, text, kind, detail):
 
 
 def test_the_shipped_schedule_parses():
-    found = {s.job: s.describe() for s in specs(config.defaults())}
+    found = {s.job: s.describe() for s in specs(config.load())}
     assert found == {"check": "every 30 minutes", "alert": "every 5 minutes", "remind": "working days 09:00",
                      "summary_week": "friday 17:30", "summary_month": "first working day of the month 09:30"}
 
@@ -217,7 +217,7 @@ def _dead_pid() -> int:
 # ---- service files ---------------------------------------------------------------------------------
 def test_the_systemd_unit(tmp_path):
     from duban.jobs.serve.service import systemd_unit
-    unit = systemd_unit(tmp_path, config.defaults(), user="root")
+    unit = systemd_unit(tmp_path, config.load(), user="root")
     for line in ("Type=notify", "Restart=on-failure", f"WorkingDirectory={tmp_path}", "User=root",
                  "EnvironmentFile=-/etc/duban/duban.env", "WatchdogSec=180", "WantedBy=multi-user.target"):
         assert line in unit
@@ -237,14 +237,14 @@ def test_the_systemd_unit(tmp_path):
 def test_the_systemd_hardening_lines_only_where_they_hide_nothing_serve_needs(monkeypatch, capsys):
     from duban.jobs.serve import service
     monkeypatch.setattr(service, "command", lambda: ["/opt/duban/.venv/bin/duban"])
-    unit = service.systemd_unit(Path("/srv/share/督办"), config.defaults())
+    unit = service.systemd_unit(Path("/srv/share/督办"), config.load())
     for line in ("PrivateTmp=yes", "ProtectSystem=full", "ProtectHome=read-only", "NoNewPrivileges=yes"):
         assert f"\n{line}\n" in unit
     assert "left out" not in unit and capsys.readouterr().err == ""
 
     # the new user's case: `duban init demo` in /tmp/newuser, duban in a venv beside it
     monkeypatch.setattr(service, "command", lambda: ["/tmp/newuser/.venv/bin/duban"])
-    unit = service.systemd_unit(Path("/tmp/newuser/demo"), config.defaults())
+    unit = service.systemd_unit(Path("/tmp/newuser/demo"), config.load())
     assert "\nPrivateTmp=yes" not in unit and "\nProtectHome=read-only\n" in unit
     [why] = [line for line in unit.splitlines() if "left out" in line]
     assert why.startswith("# PrivateTmp=yes left out: /tmp/newuser/demo is under /tmp")
@@ -252,14 +252,14 @@ def test_the_systemd_hardening_lines_only_where_they_hide_nothing_serve_needs(mo
 
     # a folder in a home directory: ProtectHome=read-only would stop every write; duban there too
     monkeypatch.setattr(service, "command", lambda: ["/home/liu/.venv/bin/duban"])
-    unit = service.systemd_unit(Path("/home/liu/督办"), config.defaults())
+    unit = service.systemd_unit(Path("/home/liu/督办"), config.load())
     assert "\nProtectHome=read-only" not in unit and "# ProtectHome=read-only left out: /home/liu/督办" in unit
     assert "\nPrivateTmp=yes\n" in unit
     # only the interpreter under /home (or /tmp): left out as well
     monkeypatch.setattr(service, "command", lambda: ["/home/liu/.venv/bin/duban"])
-    assert "\nProtectHome=read-only" not in service.systemd_unit(Path("/srv/督办"), config.defaults())
+    assert "\nProtectHome=read-only" not in service.systemd_unit(Path("/srv/督办"), config.load())
     monkeypatch.setattr(service, "command", lambda: ["/tmp/venv/bin/duban"])
-    assert "\nPrivateTmp=yes" not in service.systemd_unit(Path("/srv/督办"), config.defaults())
+    assert "\nPrivateTmp=yes" not in service.systemd_unit(Path("/srv/督办"), config.load())
     assert "注意：未加入 PrivateTmp=yes" in capsys.readouterr().err
 
 
@@ -288,8 +288,7 @@ def test_the_windows_task_printed_is_utf8_and_names_the_folder_absolutely(tmp_pa
 
 def test_the_windows_task_xml(tmp_path):
     from duban.jobs.serve.service import windows_task, write_text
-    settings = config.defaults()
-    settings["mail"]["share_path"] = "\\\\fileserver\\督办"
+    settings = config.load(values={"mail": {"share_path": "\\\\fileserver\\督办"}})
     xml = windows_task(tmp_path, settings)
     out = tmp_path / "task.xml"
     write_text(xml, out, windows=True)
@@ -302,7 +301,7 @@ def test_the_windows_task_xml(tmp_path):
     assert root.find("t:Settings/t:ExecutionTimeLimit", ns).text == "PT0S"
     assert root.find("t:Actions/t:Exec/t:Arguments", ns).text.endswith("serve \\\\fileserver\\督办")
     assert root.find("t:Actions/t:Exec/t:WorkingDirectory", ns).text == "\\\\fileserver\\督办"
-    settings["mail"]["share_path"] = ""
+    settings = config.load()
     assert "WARNING" in windows_task(Path("Z:/督办"), settings)
 
 
@@ -317,7 +316,7 @@ def _last_exec_arg(line: str) -> str:
                          ids=["chinese", "space", "percent-dollar-quote-backslash"])
 def test_the_systemd_unit_for_a_chinese_folder_and_one_with_a_space(tmp_path, folder):
     from duban.jobs.serve.service import systemd_unit
-    unit = systemd_unit(Path(folder), config.defaults(), warn=lambda text: None)
+    unit = systemd_unit(Path(folder), config.load(), warn=lambda text: None)
     lines = dict(line.split("=", 1) for line in unit.splitlines() if line and not line.startswith(("#", "[")))
     assert lines["WorkingDirectory"] == folder.replace("%", "%%")          # a path as it is: never quoted
     assert _last_exec_arg(lines["ExecStart"]) == folder
@@ -333,16 +332,14 @@ def test_the_systemd_unit_for_a_chinese_folder_and_one_with_a_space(tmp_path, fo
 def test_a_folder_a_unit_file_cannot_hold_is_refused_with_a_sentence():
     from duban.jobs.serve.service import systemd_unit
     with pytest.raises(DubanError, match="rename the folder") as err:
-        systemd_unit(Path("/srv/share/督办\nExecStartPre=/bin/rm"), config.defaults(), warn=lambda text: None)
+        systemd_unit(Path("/srv/share/督办\nExecStartPre=/bin/rm"), config.load(), warn=lambda text: None)
     assert "请给文件夹改名" in str(err.value)
 
 
 def test_the_windows_task_built_off_windows_says_so_and_keeps_the_password_with_the_account(tmp_path):
     from duban.jobs.serve.service import command, foreign_build, windows_task
-    settings = config.defaults()
-    settings["mail"]["share_path"] = "\\\\fileserver\\督办"
-    settings["mail"]["smtp"]["user"] = "duban@example.com"
-    settings["company"]["language"] = "en"          # the warning follows it (zh: tests/test_terminal_and_mail_wording.py)
+    settings = config.load(values={"mail": {"share_path": "\\\\fileserver\\督办", "smtp": {"user": "duban@example.com"}},
+                                   "company": {"language": "en"}})   # the warning follows it (zh: tests/test_terminal_and_mail_wording.py)
     told: list[str] = []
     xml = windows_task(tmp_path, settings, "CORP\\duban-svc", warn=told.append)
     root = ET.fromstring(xml.split("\n", 1)[1])        # no "--" in a comment, or this would not parse

@@ -291,8 +291,7 @@ def test_a_save_through_a_held_handle_is_never_rotated_away_and_is_told(tmp_path
     assert problem.text("en").startswith(f"a save went into duban's backup {into} instead of the workbook")
     assert "copy your changes back" in problem.text("en")
 
-    found = settings(backups=2)
-    found["mail"]["clerks"] = ["王芳"]
+    found = settings(backups=2, mail={"clerks": ["王芳"]})
     remind(tmp_path, found, NOW + timedelta(days=7))                 # the next Monday
     report = [m for m in map(parse_mail, (tmp_path / "outbox").glob("*.eml")) if "wang.fang" in m["To"]]
     assert report and any(into.name in body(m) for m in report)

@@ -293,8 +293,7 @@ def test_the_run_lock_is_a_record_lock_another_process_sees(tmp_path):
 def test_a_record_lock_taken_elsewhere_holds_a_job_off(tmp_path):
     folder = folder_in(tmp_path, "en")
     (folder / ".duban").mkdir(exist_ok=True)
-    settings = config.load(folder)
-    settings["state"]["lock_wait_seconds"] = 0.5
+    settings = config.load(folder, values={"state": {"lock_wait_seconds": 0.5}})
     holder = _holding(SAMBA, folder / ".duban" / "check.lock")
     try:
         with pytest.raises(DubanError, match="another duban job is running"):

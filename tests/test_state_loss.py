@@ -221,8 +221,7 @@ def test_the_clerks_hear_of_a_gone_workbook_once(tmp_path):
     from duban.workbooks.model.kinds import KINDS
 
     folder = make_folder(tmp_path)
-    config = settings()
-    config["mail"]["clerks"] = ["王芳"]
+    config = settings(mail={"clerks": ["王芳"]})
     remind(folder, config, MORNING)
     (folder / KINDS["raci"].filename("zh")).unlink()
     check_folder(folder, config, MORNING + timedelta(hours=1))        # serve's check finds it gone

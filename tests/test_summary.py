@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from duban.jobs.summary.figures import JSON_KEYS
 from duban.jobs.summary.job import summary
 from duban.jobs.terminal.summary import summary_json
 from duban.jobs.summary.store import SummaryStore
-from duban.jobs.time.workcal import from_settings
+from duban.jobs.settings.calendar import from_settings
 from duban.mailer import MailQueue
 from summary_history import TZ, History, at, settings
 
@@ -32,15 +33,15 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_a_week_ends_at_the_update_deadline_or_the_last_working_day_before_it():
     s = settings()
     cal = from_settings(s)
-    w = periods.week(at("2026-09-18T17:30"), cal, s["rules"])
+    w = periods.week(at("2026-09-18T17:30"), cal, s.rules)
     assert (w.start, w.end) == (at("2026-09-11T17:00"), at("2026-09-18T17:00"))
-    assert periods.week(at("2026-09-18T16:59"), cal, s["rules"]).end == at("2026-09-11T17:00")
+    assert periods.week(at("2026-09-18T16:59"), cal, s.rules).end == at("2026-09-11T17:00")
     # Friday 09-25 is the Mid-Autumn holiday: that week ends on Thursday 17:00
-    w = periods.week(at("2026-09-26T10:00"), cal, s["rules"])
+    w = periods.week(at("2026-09-26T10:00"), cal, s.rules)
     assert (w.start, w.end, w.label) == (at("2026-09-18T17:00"), at("2026-09-24T17:00"), "2026-09-24")
     # National Day (Thursday 10-01 to Wednesday 10-07): the week ends on Wednesday 09-30
-    assert periods.week(at("2026-10-08T09:30"), cal, s["rules"]).end == at("2026-09-30T17:00")
-    nxt = periods.following(w, cal, s["rules"])
+    assert periods.week(at("2026-10-08T09:30"), cal, s.rules).end == at("2026-09-30T17:00")
+    nxt = periods.following(w, cal, s.rules)
     assert (nxt.start, nxt.end) == (at("2026-09-24T17:00"), at("2026-09-30T17:00"))
 
 
@@ -143,7 +144,7 @@ def test_rows_already_done_when_first_seen_are_not_completed_and_the_notes_say_s
 
 def test_each_weeks_figures_are_stored_and_the_trend_reads_them(history):
     folder, s, runs = history
-    with SummaryStore(folder / s["state"]["path"], read_only=True) as store:
+    with SummaryStore(folder / s.state.path, read_only=True) as store:
         stored = store.load([runs[k].period for k in "ABC"], "company", "")
     assert [stored[runs[k].period.end.isoformat()]["open"] for k in "ABC"] == [7, 9, 8]
     assert [stored[runs[k].period.end.isoformat()]["overdue"] for k in "ABC"] == [1, 3, 3]
@@ -216,8 +217,8 @@ def test_the_mail_arrives_as_html_with_an_inline_png_chart_and_a_text_part(histo
     folder, s, _runs = history
     copy = tmp_path / "share"
     shutil.copytree(folder, copy)
-    smtp = settings(transport="smtp", max_per_minute=100_000)
-    smtp["mail"]["smtp"].update(host="127.0.0.1", port=smtp_server.port, security="none", user="", timeout=5)
+    smtp = settings(transport="smtp", max_per_minute=100_000,
+                    smtp=dict(host="127.0.0.1", port=smtp_server.port, security="none", user="", timeout=5))
     run = summary(copy, smtp, at("2026-10-09T17:30"), "week")
     assert len(run.delivery.sent) == 4 and not run.delivery.failed
     for address, lang in (("zheng.hao@example.com", "en"), ("zhang.wei@example.com", "zh")):
@@ -277,8 +278,7 @@ def test_both_languages_of_the_archive(history, tmp_path):
     folder, s, _runs = history
     copy = tmp_path / "share"
     shutil.copytree(folder, copy)
-    s_en = settings()
-    s_en["company"]["language"] = "en"
+    s_en = replace(settings(), company=replace(settings().company, language="en"))
     run = summary(copy, s_en, at("2026-10-08T10:00"), "month")
     assert run.archive.name == "monthly-2026-09.xlsx"
     book = calamine.CalamineWorkbook.from_path(str(run.archive))

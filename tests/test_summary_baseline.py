@@ -82,7 +82,7 @@ def test_a_week_that_began_before_the_first_check_is_the_baseline_too_and_neithe
     assert run.baseline is not None
     assert ("【督办】全公司周报 09-11 – 09-18（基线）：督办自 2026-09-14 10:00 开始跟踪，现有未完成9项，逾期2项，阻塞0项，"
             "未确认需求1项") in {m.subject for m in run.outgoing}
-    with SummaryStore(folder / s["state"]["path"], read_only=True) as store:
+    with SummaryStore(folder / s.state.path, read_only=True) as store:
         stored = store.load([runs[k].period for k in ("before", "partial", "first", "second")], "company", "")
     assert sorted(stored) == [runs["first"].period.end.isoformat(), runs["second"].period.end.isoformat()]
 

@@ -29,7 +29,7 @@ def _customer(**values):
 
 
 def test_a_tier_inferred_from_purchases_says_so_where_a_filled_tier_does_not():
-    rules = config.defaults()["rules"]
+    rules = config.load().rules
     ctx = Context(datetime(2026, 11, 23, 9, tzinfo=SH), WorkCalendar(), rules, history=lambda r: None,
                   problems=lambda r: [])
     flag = customers.customer_followup_late(_customer(purchases=650, last_contact=date(2026, 11, 14)), ctx)

@@ -1,4 +1,5 @@
 """The working-time calendar: chinesecalendar checked against holidays, fallbacks, office hours."""
+from dataclasses import replace
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -7,7 +8,8 @@ import pytest
 
 from duban.jobs.settings import config
 from duban.workbooks.model.errors import ConfigError
-from duban.jobs.time.workcal import WorkCalendar, from_settings
+from duban.jobs.settings.calendar import from_settings
+from duban.jobs.time.workcal import WorkCalendar
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -52,9 +54,9 @@ def test_working_hours_skip_nights_and_weekends():
 
 
 def test_settings_office_hours_are_checked():
-    settings = config.defaults()
-    settings["company"]["office_hours"] = ["18:00", "09:00"]
+    settings = config.load()
+    settings = replace(settings, company=replace(settings.company, office_hours=("18:00", "09:00")))
     with pytest.raises(ConfigError, match="office_hours"):
         from_settings(settings)
-    settings["company"]["office_hours"] = ["8:30", "17:30"]
+    settings = replace(settings, company=replace(settings.company, office_hours=("8:30", "17:30")))
     assert (from_settings(settings).opens, from_settings(settings).closes) == (time(8, 30), time(17, 30))

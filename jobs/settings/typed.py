@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
-from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -51,10 +50,9 @@ class Rules:
     incident_report_hours: float = 24
     minutes_hours: float = 2
     escalate_working_days: int = 3
-    customer_cadence_days: Mapping[str, int] = field(
-        default_factory=lambda: MappingProxyType({"strategic": 7, "key": 14, "regular": 30}))
-    tier_thresholds: Mapping[str, float] = field(
-        default_factory=lambda: MappingProxyType({"strategic": 500, "key": 100}))
+    # read-only by type (Mapping); plain dicts so that serve can hand the settings to its worker process
+    customer_cadence_days: Mapping[str, int] = field(default_factory=lambda: {"strategic": 7, "key": 14, "regular": 30})
+    tier_thresholds: Mapping[str, float] = field(default_factory=lambda: {"strategic": 500, "key": 100})
 
 
 @dataclass(frozen=True)
@@ -164,8 +162,8 @@ class Settings:
             return value if isinstance(value, Mapping) else {}
 
         rules = dict(table("rules"))
-        rules["customer_cadence_days"] = MappingProxyType(dict(rules.get("customer_cadence_days", {})))
-        rules["tier_thresholds"] = MappingProxyType(dict(rules.get("tier_thresholds", {})))
+        rules["customer_cadence_days"] = dict(rules.get("customer_cadence_days", {}))
+        rules["tier_thresholds"] = dict(rules.get("tier_thresholds", {}))
         mail = dict(table("mail"))
         mail["smtp"] = _section(Smtp, mail.get("smtp", {}))
         return cls(company=_section(Company, table("company")), reader=_section(Reader, table("reader")),

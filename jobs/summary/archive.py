@@ -92,7 +92,7 @@ _BAD_SHEET = re.compile(r"[\[\]:*?/\\]")
 
 def _labels(text: dict, rules: dict) -> dict:
     """The language's labels with the configured limits in them (2 working hours, 10 minutes, top 10)."""
-    limits = {"ack": rules["ack_working_hours"], "response": rules["incident_response_minutes"], "top": TOP_OVERDUE}
+    limits = {"ack": rules.ack_working_hours, "response": rules.incident_response_minutes, "top": TOP_OVERDUE}
     return {**text, "cols": [c.format(**limits) for c in text["cols"]], "top_overdue": text["top_overdue"].format(**limits)}
 
 

@@ -171,7 +171,7 @@ def _times(d: dict, t: dict, week: bool, rules: dict) -> list[dict]:
     if d["incidents"]:
         text = t["incidents_text"].format(n=d["incidents"], median=_num(d["incident_response_median_minutes"], "minutes", t),
                                           slowest=_num(d["incident_response_max_minutes"], "minutes", t),
-                                          limit=f"{rules['incident_response_minutes']:g}",
+                                          limit=f"{rules.incident_response_minutes:g}",
                                           within=_share(t, d["incident_within"], d["incidents"]),
                                           late=d["incident_reports_late"])
     else:
@@ -205,9 +205,9 @@ def _requests(d: dict, t: dict, week: bool, rules: dict) -> str:
     parts.append(t["requests_avg"].format(avg=_num(d["ack_avg_working_hours"], "hours", t),
                                           open_in_avg=_open_in_avg(t, open_)))
     decided = d["requests_acked"] + (d.get("requests_unacked_late") or 0)
-    parts.append(t["requests_within"].format(limit=f"{rules['ack_working_hours']:g}",
+    parts.append(t["requests_within"].format(limit=f"{rules.ack_working_hours:g}",
                                              within=_share(t, d["ack_within"], decided)))
-    parts.append(t["requests_plans"].format(plan_limit=f"{rules['first_plan_hours']:g}",
+    parts.append(t["requests_plans"].format(plan_limit=f"{rules.first_plan_hours:g}",
                                             plans=_share(t, d["first_plan_within"], d["first_plans"] + missed)))
     return t["sep"].join(parts)
 
