@@ -7,9 +7,11 @@ The check job produces flags per row; this module turns them into
   initiators are copied; each item carries why it reached that reader (`Item.why`),
 - urgent alerts: unanswered incidents and blocked rows of high priority, to the responsible
   person and their department head,
-- the problems report for the clerks: data problems, unreadable workbooks, and every name
-  the directory cannot turn into an address.
-The ledger (jobs/ledger.py) later drops what was already sent.
+- the problems report for the clerks: data problems and unreadable workbooks.
+Nobody is dropped here for want of an address: every notice is made, and the outbox
+(jobs/notify/outbox.py) asks the notice's channel whether it can reach the person; the channel
+says why not, and the problems report lists it. The ledger (jobs/notify/ledger.py) drops what
+was already told.
 """
 from __future__ import annotations
 
