@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+import tomllib
 from contextlib import closing, nullcontext
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from duban.workbooks.make.template import write_workbook
 from duban.workbooks.write.guard import lock_holder
 
 from duban.jobs.settings import config
+from duban.jobs.settings.site import Site
 from duban.jobs.state.runlock import run_lock
 from duban.workbooks.model.errors import ConfigError, UsageError
 from duban.jobs.state.journal import SCHEMA as JOURNAL_SCHEMA
@@ -47,11 +49,12 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
     _refuse_open(replaced)
     with _no_job_running(folder, replaced):
         kept_in = _set_aside(folder, replaced, now or datetime.now())
+        site = Site(folder, config.load(values=tomllib.loads(config_text(lang, demo))))   # as the file will say
         rows = demo_data.demo_rows(today or date.today(), lang) if demo else {}
         names = demo_data.directory_names(lang) if demo else []
         departments = demo_data.directory_departments(lang) if demo else []
-        created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names, departments)
-                          for key, path in targets.items())
+        created = Created(write_workbook(KINDS[key], path, lang, rows.get(key, ()), names, departments,
+                                         site.thresholds, site.palette) for key, path in targets.items())
         created.append(_write_config(toml_path, lang, demo))
         if console:
             from duban.macros.build import write_console    # lazy: jobs never imports macros at module level

@@ -85,7 +85,7 @@ def test_a_folders_file_reaches_the_typed_settings(tmp_path):
     assert (s.lang, s.rules.due_soon_working_days, s.rules.customer_cadence_days["key"]) == ("en", 5, 21)
     assert (s.colours.red.fill, s.colours.red.font, s.mail.clerks, s.mail.smtp.port) == ("FF0000", "9C0006", ("王芳",), 2525)
     assert (site.calendar.opens.hour, site.calendar.opens.minute) == (8, 30)
-    assert site.state_db == tmp_path / ".duban" / "state.db" and site.palette.by_name()["red"].fill == "FF0000"
+    assert site.state_db == tmp_path / ".duban" / "state.db" and site.palette["red"].fill == "FF0000"
 
 
 def test_a_bad_value_is_refused_before_any_object_is_made(tmp_path):

@@ -1,10 +1,11 @@
 """The Guide sheet (说明 / Guide): what a workbook is for, its columns, its flags and colours.
 
 It lists only the flags that can fire on its kind (flags.flags_for, the same declaration
-jobs.rules runs by) and only the colours those flags and its statuses use."""
+jobs.rules runs by) and only the colours those flags and its statuses use. The thresholds it states
+("2个工作日内到期") and its swatches are the folder's configured ones when the caller hands them in."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -13,9 +14,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from duban.workbooks.make.styles import fill, font
 from duban.workbooks.model import meta
-from duban.workbooks.model.flags import PALETTE, flags_for
+from duban.workbooks.model.flags import PALETTE, Colour, flags_for
 from duban.workbooks.model.kinds import PROGRESS_STEPS
 from duban.workbooks.model.schema import Column, ColumnType as T, Kind
+from duban.workbooks.model.thresholds import Thresholds
 
 SHEET = {"zh": "说明", "en": "Guide"}
 WIDTHS = (20, 10, 16, 34, 60)
@@ -78,28 +80,31 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
     return pair[0] if lang == "zh" else pair[1]
 
 
-def add_guide(wb: Workbook, kind: Kind, lang: str) -> Worksheet:
-    """Add the Guide sheet (second sheet) explaining `kind` in `lang`."""
+def add_guide(wb: Workbook, kind: Kind, lang: str, thresholds: Thresholds | None = None,
+              palette: Mapping[str, Colour] | None = None) -> Worksheet:
+    """Add the Guide sheet (second sheet) explaining `kind` in `lang`, with the thresholds and colours
+    given (the shipped ones without)."""
     ws = wb.create_sheet(SHEET[lang])
     t = TEXT[lang]
     for i, width in enumerate(WIDTHS):
         ws.column_dimensions["ABCDE"[i]].width = width
     ws.append([t["title"].format(sheet=kind.sheet(lang))])
     ws["A1"].font = font(bold=True, size=14)
-    _paragraph(ws, kind.help(lang))
+    _paragraph(ws, kind.help(lang, thresholds))
     _paragraph(ws, t["how"].format(sheet=kind.sheet(lang)))
     _section(ws, t["columns"], t["column_head"])
     for col in kind.columns:
-        ws.append(column_row(col, lang))
+        ws.append(column_row(col, lang, thresholds))
         _wrap_last(ws)
         _fit_height(ws, WIDTHS)
     _section(ws, t["flags"], t["flag_head"])
     for flag in flags_for(kind):
-        _swatch_row(ws, flag.colour, flag.label(lang), _pick(COLOUR_NAMES[flag.colour], lang), flag.help(lang))
+        _swatch_row(ws, flag.colour, flag.label(lang), _pick(COLOUR_NAMES[flag.colour], lang),
+                    flag.help(lang, thresholds), palette)
     _section(ws, t["colours"], t["colour_head"])
     for colour in PALETTE:
         if meaning := colour_meaning(kind, colour, lang):
-            _swatch_row(ws, colour, _pick(COLOUR_NAMES[colour], lang), "", meaning)
+            _swatch_row(ws, colour, _pick(COLOUR_NAMES[colour], lang), "", meaning, palette)
     ws.append([])
     ws.append([t["footer"].format(version=f"duban {meta.duban_version()}")])
     ws.sheet_view.showGridLines = False
@@ -109,12 +114,12 @@ def add_guide(wb: Workbook, kind: Kind, lang: str) -> Worksheet:
     return ws
 
 
-def column_row(col: Column, lang: str) -> list[str]:
+def column_row(col: Column, lang: str, thresholds: Thresholds | None = None) -> list[str]:
     """One line of the columns table: header, required, type, values, help."""
     t = TEXT[lang]
     header = col.header(lang) + (" *" if col.required else "")
     required = t["yes"] if col.required else t["no"]
-    return [header, required, _pick(TYPE_NAMES[col.type], lang), allowed_values(col, lang), col.help(lang)]
+    return [header, required, _pick(TYPE_NAMES[col.type], lang), allowed_values(col, lang), col.help(lang, thresholds)]
 
 
 def allowed_values(col: Column, lang: str) -> str:
@@ -173,10 +178,11 @@ def _section(ws: Worksheet, title: str, head: tuple[str, ...]) -> None:
         _merge_from(ws, len(head))
 
 
-def _swatch_row(ws: Worksheet, colour: str, label: str, colour_name: str, meaning: str) -> None:
+def _swatch_row(ws: Worksheet, colour: str, label: str, colour_name: str, meaning: str,
+                palette: Mapping[str, Colour] | None = None) -> None:
     ws.append([label, colour_name, meaning])
     cell = ws.cell(row=ws.max_row, column=1)
-    cell.fill, cell.font = fill(colour), font(colour, bold=True)
+    cell.fill, cell.font = fill(colour, palette), font(colour, bold=True, palette=palette)
     _wrap_last(ws)
     _merge_from(ws, 3)
     _fit_height(ws, [*WIDTHS[:2], sum(WIDTHS[2:])])

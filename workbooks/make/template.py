@@ -8,7 +8,7 @@ its colour is duban's.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -27,9 +27,10 @@ from duban.workbooks.make.guide import add_guide
 from duban.workbooks.make.styles import FONT_NAME, FONT_SIZE, fill, font
 from duban.workbooks.model import meta
 from duban.workbooks.model.a1 import col_letters
-from duban.workbooks.model.flags import FLAGS
+from duban.workbooks.model.flags import FLAGS, Colour
 from duban.workbooks.model.kinds import KINDS, PROGRESS_STEPS
 from duban.workbooks.model.schema import SCHEMA_VERSION, Column, ColumnType as T, Kind, Role
+from duban.workbooks.model.thresholds import Thresholds
 from duban.workbooks.share.files import replacing
 from duban.workbooks.xlsx import rowheight
 
@@ -74,11 +75,13 @@ MESSAGES = {
 
 def write_workbook(kind: Kind | str, path: Path, lang: str = "zh",
                    rows: Iterable[dict] = (), names: Iterable[str] = (),
-                   departments: Iterable[str] = ()) -> Path:
+                   departments: Iterable[str] = (), thresholds: Thresholds | None = None,
+                   palette: Mapping[str, Colour] | None = None) -> Path:
     """Write the standard workbook for `kind` to `path` (atomically) and return the path.
-    `names` and `departments` fill the hidden lists the person and department dropdowns show."""
+    `names` and `departments` fill the hidden lists the person and department dropdowns show;
+    `thresholds` and `palette` are the folder's configured ones (the shipped ones without)."""
     kind = KINDS[kind] if isinstance(kind, str) else kind
-    wb = build_workbook(kind, lang, list(rows), list(names), list(departments))
+    wb = build_workbook(kind, lang, list(rows), list(names), list(departments), thresholds, palette)
     path = Path(path)
     with replacing(path) as tmp:
         wb.save(tmp)
@@ -86,15 +89,16 @@ def write_workbook(kind: Kind | str, path: Path, lang: str = "zh",
 
 
 def build_workbook(kind: Kind, lang: str, rows: list[dict], names: list[str],
-                   departments: Sequence[str] = ()) -> Workbook:
+                   departments: Sequence[str] = (), thresholds: Thresholds | None = None,
+                   palette: Mapping[str, Colour] | None = None) -> Workbook:
     """The workbook in memory: main sheet (first, active), Guide, hidden _names and _duban."""
     wb = Workbook()
     _set_body_font(wb)
     ws = wb.active
     ws.title = kind.sheet(lang)
-    _write_main(ws, kind, lang, rows)
+    _write_main(ws, kind, lang, rows, thresholds, palette)
     _add_stamp(ws, kind, lang)
-    add_guide(wb, kind, lang)
+    add_guide(wb, kind, lang, thresholds, palette)
     _add_names(wb, lang, names, list(departments))
     _add_meta(wb, kind, lang)
     wb.active = 0
@@ -110,16 +114,17 @@ def _set_body_font(wb: Workbook) -> None:
 
 
 # ---- main sheet ----------------------------------------------------------------------------
-def _write_main(ws: Worksheet, kind: Kind, lang: str, rows: list[dict]) -> None:
+def _write_main(ws: Worksheet, kind: Kind, lang: str, rows: list[dict], thresholds: Thresholds | None,
+                palette: Mapping[str, Colour] | None) -> None:
     for i, col in enumerate(kind.columns, start=1):
         _write_header(ws.cell(row=1, column=i), col, lang)
         _format_column(ws, i, col, lang)
-        _add_validation(ws, i, col, lang, kind)
+        _add_validation(ws, i, col, lang, kind, thresholds)
     for r, row in enumerate(rows, start=2):
         for i, col in enumerate(kind.columns, start=1):
             _write_value(ws.cell(row=r, column=i), col, row.get(col.key), lang)
         _fit_height(ws, r, kind)
-    _add_status_colours(ws, kind)
+    _add_status_colours(ws, kind, palette)
     _add_table(ws, kind, len(rows))
     ws.freeze_panes = freeze_cell(kind)
     ws.row_dimensions[1].height = 32
@@ -223,15 +228,16 @@ def _column_range(index: int) -> str:
     return f"{letter}2:{letter}{LAST_ROW}"
 
 
-def _add_validation(ws: Worksheet, index: int, col: Column, lang: str, kind: Kind) -> None:
+def _add_validation(ws: Worksheet, index: int, col: Column, lang: str, kind: Kind,
+                    thresholds: Thresholds | None = None) -> None:
     dv = _validation(col, lang)
     if dv is None:
         return
     if col.type is T.DEPARTMENT and kind.key == "directory":
         dv.showErrorMessage = False   # the directory is where a new department is first written
     dv.errorTitle = MESSAGES[lang]["title"]
-    if col.help(lang):
-        dv.promptTitle, dv.prompt, dv.showInputMessage = col.header(lang)[:32], col.help(lang)[:255], True
+    if help_text := col.help(lang, thresholds):
+        dv.promptTitle, dv.prompt, dv.showInputMessage = col.header(lang)[:32], help_text[:255], True
     ws.add_data_validation(dv)
     dv.add(_column_range(index))
 
@@ -270,7 +276,7 @@ def _date_range(error: str) -> DataValidation:
 
 
 # ---- status colours ------------------------------------------------------------------------
-def _add_status_colours(ws: Worksheet, kind: Kind) -> None:
+def _add_status_colours(ws: Worksheet, kind: Kind, palette: Mapping[str, Colour] | None = None) -> None:
     """Live colours for the status cell while staff edit, each only while the Alerts cell is
     empty (see the module docstring): past its due date and not done red, first (duban ranks
     overdue above every status colour), then the colour of the status value (已完成 green)."""
@@ -279,8 +285,8 @@ def _add_status_colours(ws: Worksheet, kind: Kind) -> None:
         return
     target = _column_range(kind.columns.index(col) + 1)
     for formula, colour in status_colour_rules(kind):
-        ws.conditional_formatting.add(target, FormulaRule(formula=[formula], fill=fill(colour),
-                                                          font=font(colour, named=False)))
+        ws.conditional_formatting.add(target, FormulaRule(formula=[formula], fill=fill(colour, palette),
+                                                          font=font(colour, named=False, palette=palette)))
 
 
 def status_colour_rules(kind: Kind) -> list[tuple[str, str]]:

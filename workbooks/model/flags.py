@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from duban.workbooks.model.schema import Kind, Role as R
+from duban.workbooks.model.thresholds import Thresholds, fill_in
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,9 @@ class FlagType:
     def label(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
-    def help(self, lang: str) -> str:
-        return self.help_zh if lang == "zh" else self.help_en
+    def help(self, lang: str, thresholds: Thresholds | None = None) -> str:
+        """What the flag means, with the configured thresholds (the shipped ones without)."""
+        return fill_in(self.help_zh if lang == "zh" else self.help_en, lang, thresholds)
 
     @property
     def urgent(self) -> bool:
@@ -116,16 +118,16 @@ _FINISH: Steps = {
 
 _FLAGS = (
     FlagType("incident_unanswered", "red", 0, "紧急事务未响应", "Incident unanswered",
-             "发生后10分钟内无人填写响应时间；立即通知响应人及部门负责人。",
-             "No response time 10 minutes after it occurred; the responder and department head are alerted at once.",
+             "发生后{response}分钟内无人填写响应时间；立即通知响应人及部门负责人。",
+             "No response time {response_minutes} after it occurred; the responder and department head are alerted at once.",
              urgency=Urgency.ALWAYS, needs=(R.OCCURRED, R.RESPONDED),
              nouns=("unanswered incident", "unanswered incidents"),
              steps={None: ("立即响应：在{c[responder]}和{c[responded]}填写谁在何时响应；处理完毕后把{c[status]}改为{s[resolved]}或{s[closed]}。",
                            "Respond now: fill in {c[responder]} and {c[responded]} with who responded and when; once it is "
                            "handled, set {c[status]} to {s[resolved]} or {s[closed]}.")}),
     FlagType("escalated", "red", 1, "已升级", "Escalated",
-             "逾期或阻塞已满3个工作日，已提醒部门负责人和审批人。",
-             "Overdue or blocked for 3 working days; the department head and the accountable person are told.",
+             "逾期或阻塞已满{escalate}个工作日，已提醒部门负责人和审批人。",
+             "Overdue or blocked for {escalate_days}; the department head and the accountable person are told.",
              needs=(R.STATUS,), nouns=("escalated item", "escalated items"),
              steps={None: ("请与负责人{owner}沟通：弄清卡在哪里，协调所需的人手或资源，必要时与发起人商定新的期限；进展由负责人在工作簿中更新。",
                            "Talk to {owner}, the owner: find out what is holding it up, get them the people or resources "
@@ -135,14 +137,14 @@ _FLAGS = (
              "已过截止日期（或期望交付时间）但未完成。", "The due date (or wanted-by date) has passed and it is not done.",
              needs=(R.DUE, R.STATUS), nouns=("overdue item", "overdue items"), steps=_FINISH),
     FlagType("not_acknowledged", "red", 3, "未确认接收", "Not acknowledged",
-             "需求提交后2个工作小时内未填写确认接收时间。",
-             "No acknowledgement within 2 working hours of submission.",
+             "需求提交后{ack}个工作小时内未填写确认接收时间。",
+             "No acknowledgement within {ack_hours} of submission.",
              needs=(R.SUBMITTED, R.ACKNOWLEDGED), nouns=("unacknowledged request", "unacknowledged requests"),
              steps={None: ("确认接收这项需求：在{c[acknowledged]}填写接收时间，并把{c[status]}改为{s[received]}。",
                            "Acknowledge the request: fill in {c[acknowledged]} with the time and set {c[status]} to "
                            "{s[received]}.")}),
     FlagType("no_first_plan", "red", 4, "未反馈初步方案", "No first plan",
-             "需求提交后24小时内未反馈初步方案。", "No first plan within 24 hours of submission.",
+             "需求提交后{first_plan}小时内未反馈初步方案。", "No first plan within {first_plan_hours} of submission.",
              needs=(R.SUBMITTED, R.FIRST_PLAN), nouns=("request without a first plan", "requests without a first plan"),
              steps={None: ("把初步方案发给发起人，并在{c[first_plan]}填写发出时间。",
                            "Send the requester a first plan and fill in {c[first_plan]} with the time you sent it.")}),
@@ -163,22 +165,22 @@ _FLAGS = (
                            "Say in the workbook what is holding it up and whose help you need; once it is unblocked, "
                            "update {c[status]}.")}),
     FlagType("due_soon", "amber", 6, "即将到期", "Due soon",
-             "2个工作日内到期。", "Due within 2 working days.", needs=(R.DUE, R.STATUS),
+             "{due_soon}个工作日内到期。", "Due within {due_soon_days}.", needs=(R.DUE, R.STATUS),
              nouns=("item due soon", "items due soon"), steps=_FINISH),
     FlagType("incident_report_late", "amber", 7, "报告未提交", "Report late",
-             "紧急事务发生后24小时内未提交处理报告。", "No incident report 24 hours after it occurred.",
+             "紧急事务发生后{report}小时内未提交处理报告。", "No incident report {report_hours} after it occurred.",
              needs=(R.OCCURRED, R.REPORT_FILED), nouns=("late incident report", "late incident reports"),
              steps={None: ("提交《紧急事件处理报告》，然后在{c[report_filed]}填写提交时间。",
                            "File the incident report, then fill in {c[report_filed]} with the time you filed it.")}),
     FlagType("minutes_late", "amber", 8, "纪要未发出", "Minutes late",
-             "会议开始后超2小时仍未发出纪要。", "Minutes not sent 2 hours after the meeting started.",
+             "会议开始后超{minutes}小时仍未发出纪要。", "Minutes not sent {minutes_hours} after the meeting started.",
              needs=(R.HELD_AT, R.MINUTES_SENT), nouns=("meeting without minutes", "meetings without minutes"),
              steps={None: ("把会议纪要发给所有参会人，然后在这次会议每一行的{c[minutes_sent]}填写发出时间。",
                            "Send the minutes to everyone who attended, then fill in {c[minutes_sent]} on every row of "
                            "this meeting with the time you sent them.")}),
     FlagType("customer_followup_late", "amber", 9, "回访逾期", "Follow-up late",
-             "超过客户层级规定的沟通周期（战略7天、重点14天、普通30天）或已过下次回访日期。",
-             "Last contact is older than the tier's cadence (strategic 7 d, key 14 d, regular 30 d) or the next visit has passed.",
+             "超过客户层级规定的沟通周期（战略{strategic_days}天、重点{key_days}天、普通{regular_days}天）或已过下次回访日期。",
+             "Last contact is older than the tier's cadence (strategic {strategic_days} d, key {key_days} d, regular {regular_days} d) or the next visit has passed.",
              needs=(R.LAST_CONTACT,), nouns=("late customer follow-up", "late customer follow-ups"),
              steps={None: ("联系客户，然后把{c[last_contact]}改为这次沟通的日期，并填写约定的{c[next_visit]}。",
                            "Contact the customer, then set {c[last_contact]} to the date you spoke and fill in the "
@@ -190,8 +192,8 @@ _FLAGS = (
              steps={None: ("按上面的说明修改这一行的单元格；改好后，下次检查时提示会自动消失。",
                            "Correct the cell as described above; the flag clears at the next check.")}),
     FlagType("stale", "grey", 11, "未按时更新", "Stale",
-             "未完成，且反馈时间早于最近一次每周五17:00的更新截止时间。",
-             "Not done, and last updated before the latest Friday 17:00 update deadline.",
+             "未完成，且反馈时间早于最近一次每{stale_day}{stale_time}的更新截止时间。",
+             "Not done, and last updated before the latest {stale_day} {stale_time} update deadline.",
              needs=(R.STATUS, R.LAST_UPDATE), nouns=("item not updated on time", "items not updated on time"),
              steps={"tasks": ("在{c[note]}写明本周进展，并把{c[last_update]}改为今天的日期。",
                               "Write this week's progress in {c[note]} and set {c[last_update]} to today's date."),

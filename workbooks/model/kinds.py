@@ -75,8 +75,8 @@ def _alerts() -> Column:
 
 def _last_update() -> Column:
     return Column("last_update", "反馈时间", "Last update", T.DATE, role=R.LAST_UPDATE, width=12,
-                  help_zh="最近一次更新进度的日期；每周五17:00前须更新，否则标记为“未更新”。",
-                  help_en="Date the row was last updated; update by Friday 17:00 each week or it is marked stale.")
+                  help_zh="最近一次更新进度的日期；每{stale_day}{stale_time}前须更新，否则标记为“未更新”。",
+                  help_en="Date the row was last updated; update by {stale_day} {stale_time} each week or it is marked stale.")
 
 
 TASKS = Kind(
@@ -174,19 +174,19 @@ REQUESTS = Kind(
         Column("wanted_by", "期望交付时间", "Wanted by", T.DATE, role=R.DUE, width=12,
                help_zh="希望交付的日期。", help_en="When the requester wants it delivered."),
         Column("acknowledged", "确认接收时间", "Acknowledged", T.DATETIME, role=R.ACKNOWLEDGED, width=16,
-               help_zh="承接方确认接收的时间，应在提交后2个工作小时内。",
-               help_en="When the receiving side acknowledged it; due within 2 working hours."),
+               help_zh="承接方确认接收的时间，应在提交后{ack}个工作小时内。",
+               help_en="When the receiving side acknowledged it; due within {ack_hours}."),
         Column("first_plan", "初步方案反馈时间", "First plan", T.DATETIME, role=R.FIRST_PLAN, width=16,
-               help_zh="反馈初步方案的时间，应在提交后24小时内。",
-               help_en="When a first plan was sent back; due within 24 hours."),
+               help_zh="反馈初步方案的时间，应在提交后{first_plan}小时内。",
+               help_en="When a first plan was sent back; due within {first_plan_hours}."),
         Column("status", "状态", "Status", T.ENUM, role=R.STATUS, choices=REQUEST_STATUS, width=10,
                help_zh="待确认/已接收/处理中/已完成/已拒绝。", help_en="Pending/Received/In progress/Done/Rejected."),
         Column("notes", "备注", "Notes", T.TEXT, role=R.NOTE, width=24,
                help_zh="无法满足时说明原因及替代方案。", help_en="If it cannot be done: why, and the alternative."),
         _alerts(),
     ),
-    help_zh="跨部门协作需求单：承接方2小时内确认接收，24小时内反馈初步方案。",
-    help_en="Cross-department requests: acknowledge within 2 hours, send a first plan within 24 hours.",
+    help_zh="跨部门协作需求单：承接方{ack}小时内确认接收，{first_plan}小时内反馈初步方案。",
+    help_en="Cross-department requests: acknowledge within {ack_plain_hours}, send a first plan within {first_plan_hours}.",
 )
 
 INCIDENTS = Kind(
@@ -205,7 +205,7 @@ INCIDENTS = Kind(
         Column("department", "所属部门", "Department", T.DEPARTMENT, role=R.DEPARTMENT, width=10,
                help_zh="负责处理的部门。", help_en="The department handling it."),
         Column("responder", "响应人", "Responder", T.PERSON, role=R.OWNER, width=10,
-               help_zh="负责响应的人，须在10分钟内响应。", help_en="Who responds; must respond within 10 minutes."),
+               help_zh="负责响应的人，须在{response}分钟内响应。", help_en="Who responds; must respond within {response_minutes}."),
         Column("responded", "响应时间", "Responded", T.DATETIME, role=R.RESPONDED, width=16,
                help_zh="首次响应的时间。", help_en="When the first response was made."),
         Column("plan", "处理方案", "Plan", T.TEXT, width=26,
@@ -213,14 +213,14 @@ INCIDENTS = Kind(
         Column("eta", "预计完成时间", "ETA", T.DATETIME, role=R.DUE, width=16,
                help_zh="预计处理完成的时间。", help_en="When it is expected to be resolved."),
         Column("report_filed", "报告提交时间", "Report filed", T.DATETIME, role=R.REPORT_FILED, width=16,
-               help_zh="《紧急事件处理报告》提交时间，应在24小时内。",
-               help_en="When the incident report was filed; due within 24 hours."),
+               help_zh="《紧急事件处理报告》提交时间，应在{report}小时内。",
+               help_en="When the incident report was filed; due within {report_hours}."),
         Column("status", "状态", "Status", T.ENUM, role=R.STATUS, choices=INCIDENT_STATUS, width=10,
                help_zh="待响应/处理中/已解决/已关闭。", help_en="Awaiting response/In progress/Resolved/Closed."),
         _alerts(),
     ),
-    help_zh="紧急事务快速响应：10分钟内响应，24小时内提交处理报告。",
-    help_en="Urgent matters: respond within 10 minutes, file the report within 24 hours.",
+    help_zh="紧急事务快速响应：{response}分钟内响应，{report}小时内提交处理报告。",
+    help_en="Urgent matters: respond within {response_minutes}, file the report within {report_hours}.",
 )
 
 MEETINGS = Kind(
@@ -233,8 +233,8 @@ MEETINGS = Kind(
                help_zh="会议召开的日期和时间。", help_en="Date and time the meeting was held."),
         Column("host", "主持人", "Host", T.PERSON, width=10, help_zh="会议主持人。", help_en="Who chaired it."),
         Column("recorder", "记录人", "Recorder", T.PERSON, True, width=10,
-               help_zh="记录人，会议开始后2小时内发出纪要。",
-               help_en="Who takes the minutes; sends them within 2 hours of the meeting's start."),
+               help_zh="记录人，会议开始后{minutes}小时内发出纪要。",
+               help_en="Who takes the minutes; sends them within {minutes_hours} of the meeting's start."),
         Column("minutes_sent", "纪要发出时间", "Minutes sent", T.DATETIME, role=R.MINUTES_SENT, width=16,
                help_zh="纪要发给所有参会人的时间。", help_en="When the minutes went to everyone who attended."),
         Column("action", "行动项", "Action", T.TEXT, True, R.TITLE, width=26,
@@ -251,8 +251,8 @@ MEETINGS = Kind(
                help_zh="未开始/进行中/已完成/阻塞/延期。", help_en="Not started/In progress/Done/Blocked/Delayed."),
         _alerts(),
     ),
-    help_zh="跨部门协调会议纪要的行动项：会议开始后2小时内发出纪要，行动项按时限完成。",
-    help_en="Action items from coordination meetings: minutes within 2 hours, actions by their due date.",
+    help_zh="跨部门协调会议纪要的行动项：会议开始后{minutes}小时内发出纪要，行动项按时限完成。",
+    help_en="Action items from coordination meetings: minutes within {minutes_hours}, actions by their due date.",
 )
 
 CUSTOMERS = Kind(
@@ -266,8 +266,8 @@ CUSTOMERS = Kind(
                help_zh="年采购额，单位万元；客户层级为空时据此判定。",
                help_en="Annual purchases in 10,000 CNY; sets the tier when Tier is blank."),
         Column("tier", "客户层级", "Tier", T.ENUM, role=R.TIER, choices=TIER, width=10,
-               help_zh="战略（≥500万）/重点（100-500万）/普通（<100万）；为空时按年采购额判定。",
-               help_en="Strategic (≥5M)/Key (1-5M)/Regular (<1M); derived from purchases when blank."),
+               help_zh="战略（≥{strategic_at}万）/重点（{key_at}-{strategic_at}万）/普通（<{key_at}万）；为空时按年采购额判定。",
+               help_en="Strategic (≥{strategic_at_m})/Key ({key_at_m_bare}-{strategic_at_m})/Regular (<{key_at_m}); derived from purchases when blank."),
         Column("manager", "客户经理", "Account manager", T.PERSON, True, R.OWNER, width=10,
                help_zh="专属客户经理，接收回访提醒。", help_en="The account manager; receives follow-up reminders."),
         Column("channel", "沟通渠道", "Channel", T.TEXT, width=12,

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
+from duban.workbooks.model.thresholds import Thresholds, fill_in
+
 SCHEMA_VERSION = 1
 LANGS = ("zh", "en")
 
@@ -103,8 +105,9 @@ class Column:
     def header(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
 
-    def help(self, lang: str) -> str:
-        return self.help_zh if lang == "zh" else self.help_en
+    def help(self, lang: str, thresholds: Thresholds | None = None) -> str:
+        """What to write here, with the configured thresholds (the shipped ones without)."""
+        return fill_in(self.help_zh if lang == "zh" else self.help_en, lang, thresholds)
 
     def choice(self, key: str) -> Choice:
         for c in self.choices:
@@ -140,8 +143,9 @@ class Kind:
     def filename(self, lang: str) -> str:
         return self.file_zh if lang == "zh" else self.file_en
 
-    def help(self, lang: str) -> str:
-        return self.help_zh if lang == "zh" else self.help_en
+    def help(self, lang: str, thresholds: Thresholds | None = None) -> str:
+        """What the workbook is for, with the configured thresholds (the shipped ones without)."""
+        return fill_in(self.help_zh if lang == "zh" else self.help_en, lang, thresholds)
 
     @cached_property
     def by_key(self) -> dict[str, Column]:
