@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from duban.jobs.settings.limits import (EXAMPLE_COUNTRIES, LIMITS, Limit, known_country, limit_for, number,
-                                        whole)
+from duban.jobs.settings.limits import EXAMPLE_COUNTRIES, LIMITS, Limit, known_country, limit_for, number, whole
 from duban.jobs.settings.typed import Settings
 from duban.workbooks.model.errors import ConfigError
 from duban.workbooks.share import faults

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 LANGS = ("zh", "en")
 
@@ -36,7 +36,7 @@ class Job:
     labels: dict[str, str]            # what `duban status` and serve's lines call it, zh and en
     holder: str                       # how the run lock names it when it holds the lock ("duban remind")
     lock: str = ""                    # the name it takes the run lock under (default: its name)
-    run: str | Callable | None = None  # serve's run, "module:function" (None: serve never runs it)
+    run: str | Callable[..., Any] | None = None  # serve's run, "module:function" (None: serve never runs it)
     schedule: str | None = None       # serve schedules it: the schedule when [schedule] has no value for it
     console: Action | None = None     # its action in the Excel console, if it has one
     writes_back: bool = False         # it writes the workbooks: serve follows the writes it had to skip
@@ -52,14 +52,15 @@ class Job:
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels["en"]
 
-    def runner(self) -> Callable:
+    def runner(self) -> Callable[..., Any]:
         """The run function, imported now (a callable given directly is used as it is)."""
         if self.run is None:
             raise ValueError(f"serve does not run the job {self.name!r}")
         if callable(self.run):
             return self.run
         module, _, name = self.run.partition(":")
-        return getattr(importlib.import_module(module), name)
+        found: Callable[..., Any] = getattr(importlib.import_module(module), name)
+        return found
 
 
 def _action(key: str, zh: str, en: str, help_zh: str, help_en: str, handed_over: bool = True) -> Action:

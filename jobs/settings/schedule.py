@@ -20,9 +20,9 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Iterator
 from zoneinfo import ZoneInfo
 
-from duban.workbooks.model.errors import ConfigError
-from duban.jobs.time.workcal import WorkCalendar
 from duban.jobs.settings import jobs
+from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.model.errors import ConfigError
 
 if TYPE_CHECKING:
     from duban.jobs.settings.typed import Settings
@@ -82,7 +82,7 @@ class JobSpec:
         day = after.astimezone(tz).date()
         last = until.astimezone(tz).date()
         while day <= last:
-            if self._runs_on(day, calendar):
+            if self.at is not None and self._runs_on(day, calendar):
                 t = _wall(day, self.at, tz)
                 if after < t <= until:
                     yield t
@@ -110,9 +110,7 @@ class JobSpec:
         end = now
         while end > floor:         # search backwards a week at a time: cheap for daily and weekly jobs
             start = max(floor, end - window)
-            found = None
-            for found in self.slots(start, end, calendar):
-                pass
+            found = max(self.slots(start, end, calendar), default=None)    # the slots come in order
             if found is not None:
                 return found
             end = start
@@ -196,4 +194,4 @@ def check_value(text: str) -> str:
 def specs(settings: Settings) -> list[JobSpec]:
     """Every scheduled job's spec, in the jobs table's order (jobs.settings.jobs); a job the
     settings do not name runs on the table's default schedule."""
-    return [parse(job.name, getattr(settings.schedule, job.name, job.schedule)) for job in jobs.scheduled()]
+    return [parse(job.name, getattr(settings.schedule, job.name, job.schedule or "off")) for job in jobs.scheduled()]

@@ -6,6 +6,7 @@ package and then to weekends only, with one warning (naming the years) per run i
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -256,8 +257,8 @@ def _year_ranges(years: list[int]) -> str:
     return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
 
 
-def _table(days) -> _Year:
-    days = set(days)
-    off = frozenset(d for d in days if d.weekday() < 5)
-    on = frozenset(days - off)
+def _table(days: Iterable[date]) -> _Year:
+    found = set(days)
+    off = frozenset(d for d in found if d.weekday() < 5)
+    on = frozenset(found - off)
     return _Year(off, on, tuple(sorted([(d, -1) for d in off] + [(d, 1) for d in on])))
