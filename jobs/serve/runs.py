@@ -73,13 +73,13 @@ class Run:
 
     def as_json(self) -> dict:
         """`status --json`'s run: a missed run's error is the English sentence it always was, and
-        its fields are under "missed"."""
+        (only for a missed run) its fields are under "missed"."""
         iso = lambda t: t.isoformat(timespec="seconds") if t else None   # noqa: E731
         missed = self.missed
-        return {"job": self.job, "scheduled": iso(self.scheduled), "started": iso(self.started),
-                "finished": iso(self.finished), "result": self.result,
-                "error": missed.sentence() if missed else self.error, "by_hand": self.by_hand,
-                "missed": missed.as_json() if missed else None}
+        found = {"job": self.job, "scheduled": iso(self.scheduled), "started": iso(self.started),
+                 "finished": iso(self.finished), "result": self.result,
+                 "error": missed.sentence() if missed else self.error, "by_hand": self.by_hand}
+        return found | {"missed": missed.as_json()} if missed else found
 
 
 class Runs:

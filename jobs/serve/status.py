@@ -4,8 +4,8 @@ JSON: {"serve": {"running", "host", "pid", "since", "heartbeat"}, "jobs": [{"job
 "last_run", "result", "by_hand", "next_run", "in_future" (the last run is later than now: shown in red)}], "runs": [{"job", "scheduled", "started", "finished", "result",
 "error", "by_hand"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"}, "skipped":
 [{"workbook", "since", "last", "reason", "reason_zh"}], "held_saves": [{"workbook", "backup"}] (a save that went into
-a backup: printed in red)}. Times are ISO 8601 in the company zone; a run's "missed" holds a
-missed run's fields (jobs.serve.missed). The terminal shows it (jobs.terminal.status) in
+a backup: printed in red)}. Times are ISO 8601 in the company zone; a missed run (result
+"skipped") also has "missed", its fields (jobs.serve.missed). The terminal shows it (jobs.terminal.status) in
 company.language; the JSON keys and values stay as stored.
 """
 from __future__ import annotations
