@@ -10,7 +10,7 @@ the admins told once about the broken workbook, and state.db under 50 MB.
 from __future__ import annotations
 
 import io
-import sqlite3
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -25,6 +25,7 @@ from duban.jobs.init import init_folder
 from duban.jobs.serve.loop import Serve
 from duban.jobs.serve.runs import Runs
 from duban.jobs.settings.schedule import specs
+from duban.mailer.queue import MailQueue
 from duban.jobs.settings.calendar import from_settings as calendar_from
 from smtp_server import SmtpServer
 from duban.workbooks.model.kinds import KINDS
@@ -38,6 +39,8 @@ REFUSING = (datetime(2026, 11, 16, 8, 30, tzinfo=TZ), datetime(2026, 11, 16, 9, 
 OPEN_IN_EXCEL = (datetime(2026, 11, 5, 10, 0, tzinfo=TZ), datetime(2026, 11, 7, 10, 0, tzinfo=TZ))
 BROKEN = (datetime(2026, 11, 24, 0, 0, tzinfo=TZ), datetime(2026, 11, 25, 0, 0, tzinfo=TZ))
 ADMIN, CLERK, REFUSED, DEFERRED = "杨帆", "王芳", "lina@example.com", "liuyang@example.com"
+ADMIN_ADDRESS, CLERK_ADDRESS = "yangfan@example.com", "wangfang@example.com"
+DIGEST = re.compile(r"^(?:【督办】您有|\[duban\] You have).* — (\d{4}-\d{2}-\d{2})$")
 TASKS, REQUESTS, PROJECTS = (KINDS[k].filename("zh") for k in ("tasks", "requests", "projects"))
 
 # Hourly checks and alerts (not the shipped 30 and 5 minutes) keep the 30 days at about a minute;
@@ -176,48 +179,48 @@ def test_thirty_days_of_serve(tmp_path):
     finally:
         server.stop()
     db = folder / ".duban" / "state.db"
-    con = sqlite3.connect(db)
     calendar = calendar_from(settings)
     output = log.getvalue()
+    with Runs(db, TZ, read_only=True) as state:     # what `duban status` reads
+        all_runs, skips = state.all(), state.skips()
+    with MailQueue(db, read_only=True) as mail:     # what `duban outbox --status` lists
+        queue = mail.entries()
 
     # ---- every run recorded ----------------------------------------------------------------------
-    ran = {(job, datetime.fromisoformat(s)): result for job, s, result in con.execute(
-        "SELECT job, scheduled, result FROM serve_runs WHERE started IS NOT NULL")}
+    ran = {(r.job, r.scheduled): r.result for r in all_runs if r.started is not None}
     for spec in specs(settings):
         for window in ((START - timedelta(seconds=1), STOPPED[0]), (STOPPED[1], END)):
             for slot in spec.slots(*window, calendar):
                 assert (spec.job, slot) in ran, (spec.job, slot)
     assert set(ran.values()) == {"ok"}, Counter(ran.values())
-    assert con.execute("SELECT COUNT(*) FROM serve_runs WHERE finished IS NULL").fetchone()[0] == 0
-    with Runs(db, TZ, read_only=True) as runs:     # a missed run is kept as fields, said as a sentence
-        skipped = [(r.job, r.as_json()["error"]) for r in runs.all() if r.result == "skipped"]
+    assert all(r.finished is not None for r in all_runs if r.started is not None)
+    skipped = [(r.job, r.as_json()["error"]) for r in all_runs if r.result == "skipped"]   # a missed run, said
     assert {job for job, _ in skipped} == {"check", "alert", "remind"}     # the two days stopped
     remind_skip = next(e for j, e in skipped if j == "remind")
     assert "missed 1" in remind_skip and "caught up by the run of 2026-11-20 09:00" in remind_skip
     assert (("remind", datetime(2026, 11, 20, 9, 0, tzinfo=TZ)) in ran)       # caught up at 12:00
 
     # ---- mail: one digest per recipient per working day, none twice, none lost -------------------
-    queue = con.execute("SELECT key, kind, status, recipients, last_error, next_attempt, sent_at FROM mail_queue "
-                        "ORDER BY id").fetchall()
-    digests = Counter((key.split(":")[1], key.split(":")[2]) for key, kind, *_ in queue
-                      if kind == "digest" and " → " not in key)
-    assert digests and max(digests.values()) == 1
-    digest_days = {day for _name, day in digests}
+    # what the mailboxes got: a digest is "【督办】您有…" / "[duban] You have…", dated in its subject
+    inbox = {r.message["Message-ID"]: r.message for r in server.received}
+    digests = Counter((message["To"].addresses[0].addr_spec, m.group(1)) for message in inbox.values()
+                      if (m := DIGEST.match(str(message["Subject"]))))
+    assert digests and max(digests.values()) == 1, [k for k, n in digests.items() if n > 1][:3]
+    digest_days = {day for _address, day in digests}
     served_workdays = {d.date().isoformat() for d in specs(settings)[2].slots(START, END, calendar)
                        if not (STOPPED[0] <= d < STOPPED[1])} | {"2026-11-20"}     # 11-20: caught up at 12:00
     assert digest_days == served_workdays
     received = Counter((r.message["Message-ID"], rcpt.lower()) for r in server.received for rcpt in r.rcpt_tos)
     assert received and max(received.values()) == 1, [k for k, n in received.items() if n > 1][:3]
-    told = {item for (item,) in con.execute("SELECT item FROM notified WHERE item LIKE 'refused:%' OR "
-                                             "item LIKE 'given-up:%'")}
-    for key, kind, status, recipients, error, next_attempt, sent_at in queue:
-        if status == "sent":
+    clerk_read = " ".join(_text(r.message) for r in server.delivered_to(CLERK_ADDRESS))
+    for queued in queue:
+        if queued.status == "sent":
             continue
-        if status in ("failed", "given_up"):
-            assert f"{'refused' if status == 'failed' else 'given-up'}:{key}" in told or kind == "problems", key
+        if queued.status in ("failed", "given_up"):     # the clerks read which mail did not go, and to whom
+            assert queued.kind == "problems" or all(a in clerk_read for a in queued.recipients), queued
         else:       # still waiting: only mail held for the morning after the last slot
-            assert datetime.fromisoformat(next_attempt) > END - timedelta(days=1), (key, status, error)
-    refused = [k for k, _kind, status, recips, *_ in queue if status == "failed" and REFUSED in recips]
+            assert queued.next_attempt > END - timedelta(days=1), queued
+    refused = [q for q in queue if q.status == "failed" and REFUSED in q.recipients]
     assert refused, "the refused recipient's copy is failed and reported"
     assert server.delivered_to(DEFERRED), "the deferred recipient got the mail later"
     late = [r for r in server.received if r.message["Date"] and
@@ -225,32 +228,35 @@ def test_thirty_days_of_serve(tmp_path):
     assert late, "mail queued while the server was down went out when it came back"
 
     # ---- skipped writes done later ---------------------------------------------------------------
-    assert con.execute("SELECT COUNT(*) FROM serve_skips").fetchone()[0] == 0
-    details = [(datetime.fromisoformat(s), d) for s, d in con.execute(
-        "SELECT scheduled, detail FROM serve_runs WHERE job='check' AND started IS NOT NULL ORDER BY scheduled")]
-    skipped_at = [s for s, d in details if TASKS in (d or "") and '"skipped": {' in d
-                  and f'"{TASKS}"' in d.split('"skipped"')[1].split("}")[0]]
+    assert skips == []
+    skipped_at = [r.scheduled for r in all_runs if r.job == "check" and r.started is not None
+                  and TASKS in r.detail.get("skipped", {})]
     assert skipped_at and min(skipped_at) >= OPEN_IN_EXCEL[0] and max(skipped_at) < OPEN_IN_EXCEL[1]
     assert staff.edits["completed"] and staff.edits["added"] and staff.edits["acknowledged"]
 
     # ---- the admins: told once about the broken workbook (and about the rest, once a day) --------
-    told_rows = con.execute("SELECT problem, day FROM serve_told").fetchall()
-    broken = [p for p in told_rows if p[0] == f"workbook-broken:{PROJECTS}"]
-    assert broken == [(f"workbook-broken:{PROJECTS}", "2026-11-24")]
-    assert (f"workbook-skipped:{TASKS}", "2026-11-06") in told_rows
-    assert any(p == "mail-waiting" for p, _ in told_rows)
-    assert len(told_rows) == len(set(told_rows))
-    admin_mail = [r for r in server.delivered_to("yangfan@example.com") if PROJECTS in r.message["Subject"]
+    admin = [(parsedate_to_datetime(r.message["Date"]).astimezone(TZ).date().isoformat(), _text(r.message))
+             for r in server.delivered_to(ADMIN_ADDRESS) if "服务" in str(r.message["Subject"])]
+    broken = [day for day, text in admin if f"{PROJECTS}：" in text]
+    assert broken == ["2026-11-24"]
+    assert any(day == "2026-11-06" and f"{TASKS} 自 " in text and "一直无法写入" in text for day, text in admin)
+    assert any("邮件队列中有" in text for _day, text in admin)
+    assert len(admin) == len(set(admin))
+    admin_mail = [r for r in server.delivered_to(ADMIN_ADDRESS) if PROJECTS in r.message["Subject"]
                   and "serve" in r.message["Subject"] or "服务" in r.message["Subject"]
                   and PROJECTS in r.message["Subject"]]
     assert len(admin_mail) == 1
 
     # ---- the state database stays small ----------------------------------------------------------
-    runs = Counter(result for (result,) in con.execute("SELECT result FROM serve_runs"))
-    con.close()
+    runs = Counter(r.result for r in all_runs)
     assert db.stat().st_size < 50 * 1024 * 1024
     assert "duban serve stopped" in output
     print(f"\nsoak: runs {dict(runs)}; digests {len(digests)} on {len(digest_days)} days; "
-          f"mails received {sum(received.values())}; queue {Counter(q[2] for q in queue)}; "
-          f"admins told {len(told_rows)}; checks skipped (open in Excel) {len(skipped_at)}; "
+          f"mails received {sum(received.values())}; queue {Counter(q.status for q in queue)}; "
+          f"admins told {len(admin)}; checks skipped (open in Excel) {len(skipped_at)}; "
           f"state.db {db.stat().st_size / 1e6:.1f} MB")
+
+
+def _text(message) -> str:
+    """A mail as its reader reads it: the plain-text body, lines joined."""
+    return " ".join(message.get_body(("plain",)).get_content().split())
