@@ -267,7 +267,7 @@ def action_remind(ctx: Run) -> Result:
 
 
 def mail_result(run, lang: str, moment: datetime, sentence_first: str = "", folder: Path | str = "DIR") -> Result:
-    from duban.jobs.terminal.mail import error_text, setting_text
+    from duban.mailer.reasons import error_text, setting_text
     from duban.workbooks.share.commandline import folder_arg
 
     t = TEXT[lang]
