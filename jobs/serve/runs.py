@@ -185,7 +185,7 @@ class Runs:
 
     def skips(self) -> list[tuple[str, datetime, datetime, str]]:
         """(workbook, skipped since, last skipped, why), oldest first."""
-        return [(w, local(s, self.tz), local(l, self.tz), r or "") for w, s, l, r in
+        return [(w, local(s, self.tz), local(last, self.tz), r or "") for w, s, last, r in
                 self.db.execute("SELECT workbook, since, last, reason FROM serve_skips ORDER BY since")]
 
     # ---- self-alerts and facts --------------------------------------------------------------

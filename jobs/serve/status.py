@@ -50,9 +50,9 @@ def gather(folder: Path, settings: dict, runs_wanted: int = 10, now: datetime | 
                          "next_run": _iso(nxt),
                          "in_future": bool(last) and (last[0].started or last[0].scheduled) > now})
         recent = [r.as_json() for r in runs.recent_with_hand(runs_wanted)] if runs_wanted > 0 else []
-        skipped = [{"workbook": w, "since": _iso(s), "last": _iso(l), "reason": said(why, "en"),
+        skipped = [{"workbook": w, "since": _iso(s), "last": _iso(last), "reason": said(why, "en"),
                     "reason_zh": said(why, "zh")}
-                   for w, s, l, why in runs.skips()]
+                   for w, s, last, why in runs.skips()]
     held = [{"workbook": w, "backup": b} for w, b in heldsaves.from_state(folder, settings)]
     return {"serve": serve, "jobs": jobs, "runs": recent, "queue": _queue(db, tz, now), "skipped": skipped,
             "held_saves": held}
