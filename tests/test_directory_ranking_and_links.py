@@ -6,14 +6,14 @@ from __future__ import annotations
 import email
 import email.policy
 import json
+import subprocess
 from pathlib import Path
 
 import openpyxl
 
-from duban.workbooks.model.directory import ranked
 from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.model.directory import ranked
 from duban.workbooks.model.kinds import DIRECTORY
-
 from test_bad_input import duban
 
 NAME = col_letters([c.key for c in DIRECTORY.columns].index("name") + 1)
@@ -66,8 +66,8 @@ def test_a_contact_list_does_not_redirect_mail_and_the_duplicate_is_filed_on_it(
 
 def test_the_directory_most_clearly_a_directory_ranks_first(tmp_path):
     """More of its columns first; then the shallower path and the template's own name."""
-    from duban.workbooks.read.reader import read_workbook
     from books import NOW
+    from duban.workbooks.read.reader import read_workbook
 
     folder = demo(tmp_path / "share")
     contact_list(folder)
@@ -122,11 +122,11 @@ def test_a_second_name_outside_the_share_does_not_stop_the_write(tmp_path):
 
 
 # ---- 3. a save that went into a backup is said on the terminal, in red ------------------------
-def coloured(*args) -> "subprocess.CompletedProcess":
+def coloured(*args) -> subprocess.CompletedProcess:
     """The CLI as a terminal that shows colours would get it (FORCE_COLOR, no NO_COLOR)."""
     import os
-    import subprocess
     import sys
+
     from test_bad_input import ROOT, RUN
 
     env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
@@ -163,7 +163,7 @@ def test_a_save_through_a_held_handle_is_said_in_red_by_check_and_status(tmp_pat
 
     done = coloured("check", folder)
     assert said(done.stderr), done.stderr
-    line = next(l for l in done.stderr.splitlines() if "有一次对" in l)
+    line = next(said_line for said_line in done.stderr.splitlines() if "有一次对" in said_line)
     assert "\x1b[1;31m" in line                                         # red, bold
     status = coloured("status", folder)
     assert said(status.stdout), status.stdout        # (click colours it red on a terminal only)

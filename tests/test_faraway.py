@@ -22,9 +22,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from books import make_book, task
 from duban.jobs.settings import config
 from duban.jobs.validate import read_folder
-from duban.workbooks.xlsx import grid
-from duban.workbooks.read.reader import read_workbook
 from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.read.reader import read_workbook
+from duban.workbooks.xlsx import grid
 
 ROOT = Path(__file__).resolve().parents[1]
 _spec = importlib.util.spec_from_file_location("make_fixtures", ROOT / "tests" / "data" / "make_fixtures.py")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from duban.jobs.time import clock
-from duban.jobs.settings import config
 from duban.jobs.check import check_folder
 from duban.jobs.init import init_folder
+from duban.jobs.settings import config
+from duban.jobs.time import clock
 from duban.macros import console, layout as L
 from duban.macros.excel import ExcelBusy
 from duban.macros.fake import FakeExcel, FakeSheet

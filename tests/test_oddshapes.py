@@ -14,12 +14,12 @@ import pytest
 from lxml import etree
 
 import lo
-from test_realbooks import DATA, PAINTS, ROWS_AFTER, SHEET, fill, fixture, part, parts, rows, write
 from duban.workbooks.model.flags import PALETTE
+from duban.workbooks.write.refusal import REFUSED, WRITTEN
 from duban.workbooks.xlsx.cellxml import Ambiguous, CellEdit
 from duban.workbooks.xlsx.sheetxml import patch_sheet
 from duban.workbooks.xlsx.stylebook import ORDER
-from duban.workbooks.write.refusal import REFUSED, WRITTEN
+from test_realbooks import DATA, ROWS_AFTER, SHEET, fill, fixture, part, rows, write
 
 SHAPES = ["single_quotes", "lowercase_refs", "duplicate_rows", "partial_styles", "dangling_font"]
 RED_FONT = PALETTE["red"].font

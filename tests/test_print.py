@@ -16,10 +16,10 @@ import lo
 from books import NOW, check, cli, settings, sheet_xml
 from duban.jobs.check import alerts_text, check_folder
 from duban.jobs.rules.base import Flag
+from duban.workbooks.make.template import stamp_cell, write_workbook
 from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.schema import Role
-from duban.workbooks.make.template import stamp_cell, wraps, write_workbook
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="pdftotext (poppler-utils) is not installed")

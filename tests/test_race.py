@@ -14,22 +14,21 @@ import threading
 import time
 import zipfile
 from collections import Counter
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from books import (BOOK, NOW, ROOT, check, col, column_values, make_book, settings, style_index, task,
-                   user_edit)
+from books import BOOK, NOW, ROOT, check, col, column_values, make_book, settings, style_index, task, user_edit
 from duban.jobs.check import check_folder
 from duban.jobs.state.journal import Journal
-from duban.workbooks.write import commit
-from duban.workbooks.xlsx import package
-from duban.workbooks.write.commit import AFTER, RESCUED, TAKEN_BACK, aside_of, recover, temp_of
 from duban.workbooks.read.reader import read_workbook, scan_back
-from duban.workbooks.xlsx.stylebook import StyleBook
+from duban.workbooks.write import commit
+from duban.workbooks.write.commit import AFTER, RESCUED, TAKEN_BACK, aside_of, recover, temp_of
 from duban.workbooks.write.plan import Fingerprint, WritePlan
 from duban.workbooks.write.writeback import apply
+from duban.workbooks.xlsx import package
+from duban.workbooks.xlsx.stylebook import StyleBook
 
 ID, STATUS = col("id"), col("status")
 
@@ -241,9 +240,10 @@ def _race(tmp_path, rng, source, read_plan, versions, links, capsys):
         shutil.copy2(source, path)                   # same bytes and time: the plan's fingerprint holds
         plan = dataclasses.replace(read_plan, path=path)
         written = threading.Event()        # the saver starts its clock when the temporary file is complete
-        commit.on_point = lambda name: name == "temp-written" and written.set()
+        commit.on_point = lambda name, written=written: name == "temp-written" and written.set()
+        saves, moments = [], []
 
-        def saver():
+        def saver(written=written, saves=saves, moments=moments, attempt=attempt, path=path):
             written.wait(10)
             for _ in range(rng.randint(1, 3)):
                 time.sleep(rng.uniform(0, window * 1.3))
@@ -251,7 +251,6 @@ def _race(tmp_path, rng, source, read_plan, versions, links, capsys):
                 saves.append(data)
                 moments.append(time.monotonic())     # when the save began: a loaded machine may pause the
                 save_as_user(path, data, rng.choice(["replace", "in-place"]))   # thread after it lands
-        saves, moments = [], []
         thread = threading.Thread(target=saver)
         thread.start()
         result = apply(plan, folder / "backups", keep=10)
@@ -287,7 +286,7 @@ def _commit_time(folder: Path, source: Path, read_plan: WritePlan) -> float:
         path = folder / str(n) / BOOK
         shutil.copy2(source, path)
         marks = {}
-        commit.on_point = lambda name: marks.setdefault(name, time.monotonic())
+        commit.on_point = lambda name, marks=marks: marks.setdefault(name, time.monotonic())
         try:
             apply(dataclasses.replace(read_plan, path=path), folder / "backups")
         finally:

@@ -17,13 +17,13 @@ from lxml import etree
 import lo
 from books import NOW, check, settings
 from duban.jobs.check import check_folder
-from duban.workbooks.xlsx import safety
-from duban.workbooks.write import writeback
 from duban.workbooks.model.flags import PALETTE
 from duban.workbooks.read.reader import read_workbook, scan_back
+from duban.workbooks.write import writeback
 from duban.workbooks.write.plan import Fingerprint, Paint, WritePlan
 from duban.workbooks.write.refusal import REFUSED, WRITTEN, WriteResult
 from duban.workbooks.write.writeback import apply
+from duban.workbooks.xlsx import safety
 
 DATA = Path(__file__).resolve().parent / "data"
 SHEET = "任务跟进表"

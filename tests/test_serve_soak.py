@@ -20,15 +20,15 @@ from zoneinfo import ZoneInfo
 import openpyxl
 
 from books import owner_file
-from duban.jobs.settings import config
 from duban.jobs.init import init_folder
 from duban.jobs.serve.loop import Serve
 from duban.jobs.serve.runs import Runs
+from duban.jobs.settings import config
+from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.settings.schedule import specs
 from duban.mailer.queue import MailQueue
-from duban.jobs.settings.calendar import from_settings as calendar_from
-from smtp_server import SmtpServer
 from duban.workbooks.model.kinds import KINDS
+from smtp_server import SmtpServer
 
 TZ = ZoneInfo("Asia/Shanghai")
 START = datetime(2026, 11, 2, 0, 0, tzinfo=TZ)          # a Monday; November has no public holiday

@@ -25,11 +25,11 @@ from books import BOOK, NOW, ROOT, check, col, column_values, make_book, setting
 from duban.jobs.check import check_folder
 from duban.jobs.remind import remind
 from duban.jobs.validate import read_folder
-from duban.workbooks.write import commit
-from duban.workbooks.share.discover import find_workbooks
+from duban.workbooks.make.template import write_workbook
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.read.reader import read_workbook
-from duban.workbooks.make.template import write_workbook
+from duban.workbooks.share.discover import find_workbooks
+from duban.workbooks.write import commit
 from duban.workbooks.write.plan import Fingerprint, WritePlan
 from duban.workbooks.write.writeback import apply
 

@@ -31,6 +31,9 @@ class Shape:
     split: int | None = None
 
 
+PLAIN = Shape()     # what Excel writes
+
+
 @st.composite
 def shapes(draw, cells):
     """A shape for these cells; a split only before a cell that has its own r (a cell without
@@ -84,7 +87,7 @@ def edits(draw):
     return out
 
 
-def cell_xml(cell: Cell, shape: Shape = Shape()) -> str:
+def cell_xml(cell: Cell, shape: Shape = PLAIN) -> str:
     q = shape.quote
     attrs = []
     if cell.s is not None:
@@ -102,7 +105,7 @@ def cell_xml(cell: Cell, shape: Shape = Shape()) -> str:
     return start + "/>" if body is None else f"{start}>{body}</c>"
 
 
-def sheet(cells: list[Cell], row_has_r: bool, shape: Shape = Shape()) -> bytes:
+def sheet(cells: list[Cell], row_has_r: bool, shape: Shape = PLAIN) -> bytes:
     row_attr = f" r={shape.quote}{ROW}{shape.quote}" if row_has_r else ""
     parts = [cells] if shape.split is None or not row_has_r else [cells[:shape.split], cells[shape.split:]]
     row = ""

@@ -12,17 +12,17 @@ import pytest
 from openpyxl import load_workbook
 
 import lo
-from duban.workbooks.model.errors import UsageError
 from duban.jobs.init import init_folder
 from duban.workbooks.make import demo
-from duban.workbooks.model import meta
-from duban.workbooks.model.a1 import col_letters, col_number
-from duban.workbooks.model.flags import FLAGS, PALETTE, flags_for
 from duban.workbooks.make.guide import SHEET as GUIDE
-from duban.workbooks.model.kinds import KINDS, PROGRESS_STEPS
-from duban.workbooks.model.schema import SCHEMA_VERSION, ColumnType as T, Role
 from duban.workbooks.make.styles import FONT_NAME
 from duban.workbooks.make.template import LAST_ROW, replacing, stamp_cell, write_workbook
+from duban.workbooks.model import meta
+from duban.workbooks.model.a1 import col_letters, col_number
+from duban.workbooks.model.errors import UsageError
+from duban.workbooks.model.flags import FLAGS, PALETTE, flags_for
+from duban.workbooks.model.kinds import KINDS, PROGRESS_STEPS
+from duban.workbooks.model.schema import SCHEMA_VERSION, ColumnType as T, Role
 
 LANGS = ("zh", "en")
 CASES = [(k, lang) for k in KINDS for lang in LANGS]
@@ -260,7 +260,7 @@ def test_write_is_atomic_and_keeps_the_old_file_on_failure(tmp_path):
     with pytest.raises(ZeroDivisionError):
         with replacing(path) as tmp:
             tmp.write_bytes(b"half")
-            1 / 0
+            raise ZeroDivisionError("a failure half way through")
     assert path.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.xlsx"]
 
@@ -435,8 +435,8 @@ def test_demo_through_check_fires_every_flag_and_only_the_declared_problems(tmp_
     """Integration with the reader and rules (jobs.check): the demo shows every flag type."""
     from zoneinfo import ZoneInfo
 
-    from duban.jobs.settings import config
     from duban.jobs.check import check_folder
+    from duban.jobs.settings import config
 
     now = datetime(2026, 11, 23, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     init_folder(tmp_path, lang=lang, demo=True, today=now.date())
@@ -486,8 +486,8 @@ def test_libreoffice_shows_dubans_colour_on_a_checked_status_cell_not_the_templa
     flag. The 已完成 row with a data problem is purple, not the template's done-green."""
     from zoneinfo import ZoneInfo
 
-    from duban.jobs.settings import config
     from duban.jobs.check import check_folder
+    from duban.jobs.settings import config
 
     now = datetime.now(ZoneInfo("Asia/Shanghai"))
     init_folder(tmp_path / "demo", demo=True, today=now.date())
@@ -543,8 +543,8 @@ def test_libreoffice_colours_the_status_live_only_while_alerts_is_empty(tmp_path
 def test_check_refreshes_the_department_list_beside_the_names(tmp_path):
     from zoneinfo import ZoneInfo
 
-    from duban.jobs.settings import config
     from duban.jobs.check import check_folder
+    from duban.jobs.settings import config
 
     init_folder(tmp_path, demo=True, today=date(2026, 11, 23))
     tasks = tmp_path / KINDS["tasks"].filename("zh")

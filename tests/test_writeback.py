@@ -24,18 +24,35 @@ from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 
 import lo
-from books import (BOOK, NOW, SHEET, check, cells_xml, cli, col, look, make_book, owner_file, settings,
-                   sheet_part, sheet_xml, style_index, task, user_edit, values)
+from books import (
+    BOOK,
+    NOW,
+    SHEET,
+    cells_xml,
+    check,
+    cli,
+    col,
+    look,
+    make_book,
+    owner_file,
+    settings,
+    sheet_part,
+    sheet_xml,
+    style_index,
+    task,
+    user_edit,
+    values,
+)
 from duban.jobs.check import check_folder
 from duban.jobs.state.journal import Journal
-from duban.workbooks.share.discover import find_workbooks
 from duban.workbooks.model.flags import PALETTE
 from duban.workbooks.read.reader import read_workbook, scan_back
-from duban.workbooks.xlsx.stylebook import StyleBook
-from duban.workbooks.xlsx import package
+from duban.workbooks.share.discover import find_workbooks
+from duban.workbooks.write.commit import recover
 from duban.workbooks.write.plan import Fingerprint, WritePlan
 from duban.workbooks.write.writeback import apply
-from duban.workbooks.write.commit import recover
+from duban.workbooks.xlsx import package
+from duban.workbooks.xlsx.stylebook import StyleBook
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 ID, STATUS, ALERTS, DUE = col("id"), col("status"), col("alerts"), col("due")
@@ -617,8 +634,8 @@ def names_in(path: Path) -> list[str]:
 
 
 def directory_book(folder: Path, people: list[dict]) -> Path:
-    from duban.workbooks.model.kinds import KINDS
     from duban.workbooks.make.template import write_workbook
+    from duban.workbooks.model.kinds import KINDS
     return write_workbook("directory", folder / KINDS["directory"].filename("zh"), lang="zh", rows=people)
 
 
