@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.share.batch import cyclic_gc_paused
 from duban.workbooks.write.commit import held_saves, recover
 from duban.workbooks.model.directory import Directory
@@ -62,7 +63,7 @@ class CheckReport:
     notices: list[tuple[str, Problem]] = field(default_factory=list)   # (ledger topic, problem): for the clerks
 
 
-def check_folder(folder: Path, settings: dict, now: datetime, dry_run: bool = False, progress=None,
+def check_folder(folder: Path, settings: Settings, now: datetime, dry_run: bool = False, progress=None,
                  live=None, only: frozenset[str] | None = None) -> CheckReport:
     """`live`: an alternative applier asked first for each workbook's write (the Excel console's
     macros.live.LiveApplier): `live(plan, read, backups, keep, before_commit, zone=)` returns the
@@ -102,7 +103,7 @@ class _Trace:
 
 
 @contextmanager
-def _no_trace_unless_used(folder: Path, settings: dict, dry_run: bool):
+def _no_trace_unless_used(folder: Path, settings: Settings, dry_run: bool):
     """A check of a folder holding no duban table (a timesheet, notes) leaves no state folder
     beside it: the one the run lock made is taken away again, once the lock is released, if
     nothing but the lock file (and empty folders) is in it."""

@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.share.commandline import folder_arg
 
 from duban.jobs.time import clock
@@ -321,7 +322,7 @@ def _day_from(moment) -> str:
     return f"--from {start:%Y-%m-%dT%H:%M} --until {start + timedelta(days=1):%Y-%m-%dT%H:%M}"
 
 
-def recorded_by_hand(folder: Path, settings: dict, job: str, moment, dry_run: bool):
+def recorded_by_hand(folder: Path, settings: Settings, job: str, moment, dry_run: bool):
     """The job's run kept for `duban status`, marked "by hand" (jobs.serve.runs); a state a
     simulated serve wrote is refused first (jobs.state.simstate)."""
     from duban.jobs.serve.runs import recorded_by_hand as record

@@ -23,6 +23,7 @@ from duban.jobs.notify import router as notify
 from duban.jobs.notify.ledger import Ledger
 from duban.jobs.notify.outbox import Outbox, Outgoing, deliver
 from duban.jobs.notify.router import Source
+from duban.jobs.settings.typed import Settings
 from duban.jobs.state.runlock import run_lock
 from duban.mailer.queue import MailQueue
 from duban.mailer.queued import DeliveryReport
@@ -59,7 +60,7 @@ class MailRun:
         return d is not None and bool(d.error or d.set_aside or d.given_up)
 
 
-def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
+def remind(folder: Path, settings: Settings, now: datetime, dry_run: bool = False) -> MailRun:
     """The daily job: check (and write back), then digests, escalations and the problems report."""
     with run_lock(folder, settings, "remind", dry_run):
         report = check_folder(folder, settings, now, dry_run=dry_run)
@@ -71,7 +72,7 @@ def remind(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -
         return run
 
 
-def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) -> MailRun:
+def alert(folder: Path, settings: Settings, now: datetime, dry_run: bool = False) -> MailRun:
     """The every-few-minutes job: read and apply the rules (no write-back), mail urgent items at once."""
     with run_lock(folder, settings, "alert", dry_run):
         report = check_folder(folder, settings, now, dry_run=True, only=urgent_codes())
@@ -80,7 +81,7 @@ def alert(folder: Path, settings: dict, now: datetime, dry_run: bool = False) ->
         return _mail(folder, settings, now, planned, dry_run)
 
 
-def retry(folder: Path, settings: dict, now: datetime, include_failed: bool = False) -> MailRun:
+def retry(folder: Path, settings: Settings, now: datetime, include_failed: bool = False) -> MailRun:
     """`duban outbox --retry`: send what is waiting now (held mail keeps waiting for its morning)."""
     run = mail_run(folder, settings, now, retry=True)
     with run_lock(folder, settings, "outbox"), MailQueue(_db(folder, settings)) as queue:
@@ -95,7 +96,7 @@ def _sources(report: CheckReport) -> list[Source]:
             for w in report.workbooks]
 
 
-def mail_run(folder: Path, settings: dict, now: datetime, **kw) -> MailRun:
+def mail_run(folder: Path, settings: Settings, now: datetime, **kw) -> MailRun:
     """A run, knowing where its mail goes: DIR/outbox/ as the user named DIR, or the SMTP server."""
     mail = settings.mail
     if mail.transport == "smtp":
@@ -104,7 +105,7 @@ def mail_run(folder: Path, settings: dict, now: datetime, **kw) -> MailRun:
     return MailRun(now, transport=mail.transport, destination=str(folder / "outbox") + os.sep, folder=folder, **kw)
 
 
-def _db(folder: Path, settings: dict) -> Path:
+def _db(folder: Path, settings: Settings) -> Path:
     return folder / settings.state.path
 
 
@@ -141,7 +142,7 @@ def _mail(folder: Path, settings, now: datetime, planned: notify.Plan, dry_run: 
     return run
 
 
-def _undelivered(queue: MailQueue, ledger: Ledger, settings: dict, folder: Path) -> list[tuple[str, Problem]]:
+def _undelivered(queue: MailQueue, ledger: Ledger, settings: Settings, folder: Path) -> list[tuple[str, Problem]]:
     """Mail given up, set aside, or that went without an answer (it may have been delivered), and
     mail the server refused (5xx; a whole mail or one recipient's copy), that the clerks have not
     been told of, as (ledger topic, problem naming the address).

@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.read import midsave
 from duban.workbooks.share.batch import cyclic_gc_paused
 from duban.workbooks.model.directory import Directory, crosscheck, duplicates
@@ -23,7 +24,7 @@ from duban.workbooks.write.plan import Fingerprint
 READ_CACHE: ContextVar = ContextVar("duban_read_cache", default=None)
 
 
-def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[Path], None] | None = None,
+def read_folder(folder: Path, settings: Settings, today: date, progress: Callable[[Path], None] | None = None,
                 fingerprints: dict[Path, Fingerprint] | None = None, cache=None) -> list[WorkbookRead]:
     """Every workbook read, with directory cross-check problems added; one bad file never stops the rest.
 
@@ -65,7 +66,7 @@ def read_folder(folder: Path, settings: dict, today: date, progress: Callable[[P
     return reads
 
 
-def _read_one(path: Path, settings: dict, today: date) -> WorkbookRead:
+def _read_one(path: Path, settings: Settings, today: date) -> WorkbookRead:
     try:
         read = read_workbook(path, today, asdict(settings.reader))
         mark_formula_errors(read)       # error cells reach the reader as blanks: say what they are

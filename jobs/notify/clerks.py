@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from duban.jobs.settings.config import CONFIG_NAME
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.share.commandline import folder_arg
 
 TEXT = {
@@ -25,7 +26,7 @@ TEXT = {
 }
 
 
-def unset_warning(folder: Path, settings: dict) -> str | None:
+def unset_warning(folder: Path, settings: Settings) -> str | None:
     """The sentence to show while `mail.clerks` is empty (None once someone is named)."""
     if settings.mail.clerks:
         return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from duban.jobs.settings.typed import Rules
 from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Role
 
@@ -11,7 +12,7 @@ from duban.jobs.rules.base import Context, Flag, people
 TIER_LABELS = {"strategic": ("战略", "strategic"), "key": ("重点", "key"), "regular": ("普通", "regular")}
 
 
-def tier(rec: Record, thresholds: dict) -> str:
+def tier(rec: Record, thresholds: Rules) -> str:
     """The Tier cell, or when blank the tier its annual purchases put it in (SPEC: ≥500 / 100–500 / <100)."""
     if rec.role(Role.TIER):
         return rec.role(Role.TIER)

@@ -12,6 +12,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.model.records import WorkbookRead
 
 from duban.jobs.validate import READ_CACHE
@@ -28,7 +29,7 @@ class ReadCache:
         self.stop_requested: Callable[[], bool] = lambda: False
         self.unchanged = _UnchangedMemo()
 
-    def read(self, path: Path, fingerprint, today, settings: dict, reader) -> WorkbookRead:
+    def read(self, path: Path, fingerprint, today, settings: Settings, reader) -> WorkbookRead:
         if self.stop_requested():
             raise Stopping()
         if fingerprint is None:                 # could not stat or hash it: read as usual, keep nothing

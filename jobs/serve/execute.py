@@ -22,9 +22,10 @@ from typing import Callable
 
 from duban.jobs.settings import jobs
 from duban.jobs.serve.cache import ReadCache, Stopping
+from duban.jobs.settings.typed import Settings
 
 
-def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool, cache: ReadCache) -> dict:
+def run_job(job: str, folder: Path, settings: Settings, slot: datetime, dry_run: bool, cache: ReadCache) -> dict:
     """One job as at `slot`; never raises (an exception is a failed result with its last lines)."""
     started = time.perf_counter()
     try:
@@ -45,7 +46,7 @@ def run_job(job: str, folder: Path, settings: dict, slot: datetime, dry_run: boo
     return outcome
 
 
-def _dispatch(job: str, folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
+def _dispatch(job: str, folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     """The job's run function from the jobs table (jobs.settings.jobs), called as at `slot`."""
     if job.startswith("console:"):     # a job the Excel console handed over (handoff): its result as the console shows it
         from duban.macros.actions import answer
@@ -60,7 +61,7 @@ def _dispatch(job: str, folder: Path, settings: dict, slot: datetime, dry_run: b
 class InlineExecutor:
     """Jobs in this process, one after another (no deadline: simulated time, tests)."""
 
-    def __init__(self, folder: Path, settings: dict, dry_run: bool, runner: Callable = run_job):
+    def __init__(self, folder: Path, settings: Settings, dry_run: bool, runner: Callable = run_job):
         self.folder, self.settings, self.dry_run, self.runner = folder, settings, dry_run, runner
         self.cache = ReadCache()
         self.stop_flag = False
@@ -76,7 +77,7 @@ class InlineExecutor:
         pass
 
 
-def _worker(conn, folder: str, settings: dict, dry_run: bool, stop, runner: Callable = run_job) -> None:
+def _worker(conn, folder: str, settings: Settings, dry_run: bool, stop, runner: Callable = run_job) -> None:
     """The child process: run each job it is sent, keep the read cache between them."""
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C reaches the parent, which asks nicely
@@ -96,7 +97,7 @@ def _worker(conn, folder: str, settings: dict, dry_run: bool, stop, runner: Call
 class ProcessExecutor:
     """Jobs in a long-lived child process, each with a deadline; see the module docstring."""
 
-    def __init__(self, folder: Path, settings: dict, dry_run: bool, runner: Callable = run_job,
+    def __init__(self, folder: Path, settings: Settings, dry_run: bool, runner: Callable = run_job,
                  grace_seconds: float = 8.0):
         self.folder, self.settings, self.dry_run, self.runner = folder, settings, dry_run, runner
         self.ctx = multiprocessing.get_context("spawn")

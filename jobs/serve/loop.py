@@ -28,6 +28,7 @@ from typing import Callable
 
 import schedule
 
+from duban.jobs.settings.typed import Settings
 from duban.mailer.words import KIND_NAMES
 from duban.workbooks.model.errors import DubanError
 from duban.jobs.settings.calendar import from_settings as calendar_from
@@ -75,7 +76,7 @@ class _SlotJob(schedule.Job):
 
 
 class Serve:
-    def __init__(self, folder: Path, settings: dict, *, start: datetime | None = None,
+    def __init__(self, folder: Path, settings: Settings, *, start: datetime | None = None,
                  until: datetime | None = None, dry_run: bool = False, inline: bool | None = None,
                  hook: Callable[["Serve", datetime], None] | None = None, stream=None,
                  runner: Callable | None = None):

@@ -10,13 +10,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from duban.jobs.settings.typed import Settings
 from duban.mailer.queue import stamp
 
 from duban.workbooks.share.statedb import connect
 from duban.jobs.serve.runs import Runs
 
 
-def tidy(db: Path, settings: dict, runs: Runs, now: datetime) -> dict:
+def tidy(db: Path, settings: Settings, runs: Runs, now: datetime) -> dict:
     """Drop what is past its keeping time; vacuum when due. Returns what was done, for the log."""
     state = settings.state
     done = {"bodies": 0, "events": 0, "runs": 0, "vacuum": False}

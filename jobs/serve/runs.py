@@ -19,6 +19,7 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Iterator
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.model.errors import DubanError
 from duban.workbooks.share.statedb import connect
 
@@ -206,7 +207,7 @@ class Runs:
 
 
 @contextmanager
-def recorded_by_hand(folder: Path, settings: dict, job: str, at: datetime, dry_run: bool = False) -> Iterator[None]:
+def recorded_by_hand(folder: Path, settings: Settings, job: str, at: datetime, dry_run: bool = False) -> Iterator[None]:
     """Around a job run from the command line: its run in `hand_runs` (ok, or failed with the
     sentence that stopped it), for `duban status`. A dry run records nothing, as it promises; a
     record that cannot be written (the state database unwritable: the job has said so) is left out."""
@@ -225,7 +226,7 @@ def recorded_by_hand(folder: Path, settings: dict, job: str, at: datetime, dry_r
     _note(folder, settings, job, at, started, "ok", None)
 
 
-def _note(folder: Path, settings: dict, job: str, at: datetime, started: datetime, result: str,
+def _note(folder: Path, settings: Settings, job: str, at: datetime, started: datetime, result: str,
           error: str | None) -> None:
     try:
         with Runs(folder / settings.state.path, at.tzinfo or timezone.utc) as runs:

@@ -19,6 +19,7 @@ from duban.jobs.notify.outbox import Outbox
 from duban.jobs.notify.router import Notice
 from duban.jobs.serve.bilingual import said
 from duban.jobs.serve.runs import Runs
+from duban.jobs.settings.typed import Settings
 from duban.jobs.time.workcal import WorkCalendar
 from duban.mailer.queue import MailQueue
 from duban.workbooks.model.directory import Person
@@ -90,7 +91,7 @@ def broken(workbooks: dict[str, list[str]]) -> list[Problem]:
     return [Problem(f"workbook-broken:{w}", f"{w}：{zh}", f"{w}: {en}") for w, (zh, en) in workbooks.items()]
 
 
-def recipients(settings: dict, people: dict) -> list[tuple[str, str, str]]:
+def recipients(settings: Settings, people: dict) -> list[tuple[str, str, str]]:
     """(name, email, language) of the admins (else the clerks) found in the directory."""
     names = settings.serve.admins or settings.mail.clerks
     return [(n, *people[n]) for n in names if n in people and people[n][0]]

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.model.errors import UsageError
 
 
@@ -116,7 +117,7 @@ def hardening(folder: Path, exe: list[str], lang: str = "en") -> tuple[list[str]
     return lines, notes
 
 
-def systemd_unit(folder: Path, settings: dict, user: str = "duban", env_file: str = "/etc/duban/duban.env",
+def systemd_unit(folder: Path, settings: Settings, user: str = "duban", env_file: str = "/etc/duban/duban.env",
                  warn=None) -> str:
     """The unit's text; a hardening line left out is said in a comment in it (English, as the whole
     file) and, through `warn` (default: a line on stderr), to the person running `duban service`,
@@ -176,7 +177,7 @@ WantedBy=multi-user.target
 """
 
 
-def unc_path(folder: Path, settings: dict, lang: str = "en") -> tuple[str, str]:
+def unc_path(folder: Path, settings: Settings, lang: str = "en") -> tuple[str, str]:
     """(the path the task should use, a warning in `lang` or ""): mail.share_path when it is a UNC path."""
     share = (settings.mail.share_path or "").strip()
     if share.startswith("\\\\"):
@@ -218,7 +219,7 @@ def _comment(text: str) -> str:
     return text.replace("--", "- -")
 
 
-def windows_task(folder: Path, settings: dict, user: str = "DOMAIN\\duban-svc", warn=None) -> str:
+def windows_task(folder: Path, settings: Settings, user: str = "DOMAIN\\duban-svc", warn=None) -> str:
     """The task's XML; a warning (the folder is no UNC path, the task was built off Windows) is
     written into it and, through `warn` (default: a line on stderr), said to the person running it."""
     lang = settings.company.language

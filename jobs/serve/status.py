@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
 from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.serve.bilingual import said
@@ -25,7 +26,7 @@ def _iso(t: datetime | None) -> str | None:
     return t.isoformat(timespec="seconds") if t else None
 
 
-def gather(folder: Path, settings: dict, runs_wanted: int = 10, now: datetime | None = None) -> dict:
+def gather(folder: Path, settings: Settings, runs_wanted: int = 10, now: datetime | None = None) -> dict:
     tz = settings.company.tz
     now = now or datetime.now(tz)
     calendar = calendar_from(settings)

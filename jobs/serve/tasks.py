@@ -7,31 +7,32 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.share.commandline import folder_arg
 
 from duban.jobs.serve.bilingual import pair
 
 
-def check(folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
+def check(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     from duban.jobs.check import check_folder
     return _check_facts(check_folder(folder, settings, slot, dry_run))
 
 
-def remind(folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
+def remind(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     from duban.jobs import remind as mail_jobs
     return _mailed(mail_jobs.remind(folder, settings, slot, dry_run))
 
 
-def alert(folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
+def alert(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     from duban.jobs import remind as mail_jobs
     return _mailed(mail_jobs.alert(folder, settings, slot, dry_run))
 
 
-def summary_week(folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
+def summary_week(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     return _summary("week", folder, settings, slot, dry_run)
 
 
-def summary_month(folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
+def summary_month(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     return _summary("month", folder, settings, slot, dry_run)
 
 
@@ -41,7 +42,7 @@ def _mailed(run) -> dict:
     return facts
 
 
-def _summary(kind: str, folder: Path, settings: dict, slot: datetime, dry_run: bool) -> dict:
+def _summary(kind: str, folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     from duban.jobs.summary.job import summary
     run = summary(folder, settings, slot, kind, dry_run)
     facts = _mail_facts(run)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.share.seals import held_everywhere
 
 TEXT = {
@@ -28,7 +29,7 @@ def from_check(report) -> list[tuple[str, str]]:
             if problem.code == "save-in-backup"]
 
 
-def from_state(folder: Path, settings: dict) -> list[tuple[str, str]]:
+def from_state(folder: Path, settings: Settings) -> list[tuple[str, str]]:
     """(workbook, backup) for every save in a backup, found from the backups' seals alone."""
     backups = (folder / settings.state.path).parent / "backups"
     return [(workbook.as_posix(), str(backup)) for workbook, backup in held_everywhere(backups)]

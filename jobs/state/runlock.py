@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.model.errors import DubanError
 from duban.workbooks.share.statedb import keep_good_copy
 
@@ -23,7 +24,7 @@ from duban.jobs.settings import jobs
 from duban.jobs.state import locking
 
 
-def state_dir(folder: Path, settings: dict) -> Path:
+def state_dir(folder: Path, settings: Settings) -> Path:
     return (folder / settings.state.path).parent
 
 
@@ -31,7 +32,7 @@ _held = threading.local()   # lock files this thread holds: a job's inner steps 
 
 
 @contextmanager
-def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = False):
+def run_lock(folder: Path, settings: Settings, job: str = "check", dry_run: bool = False):
     """One duban job at a time per folder, held for the job's whole run (remind: check and mail).
 
     A job that finds another running waits for it, up to `state.lock_wait_seconds`, then stops
@@ -78,7 +79,7 @@ def run_lock(folder: Path, settings: dict, job: str = "check", dry_run: bool = F
             locking.unlock(fh)
 
 
-def _acquire(fh, shared: bool, lock_path: Path, folder: Path, settings: dict) -> None:
+def _acquire(fh, shared: bool, lock_path: Path, folder: Path, settings: Settings) -> None:
     wait = settings.state.lock_wait_seconds
     deadline, told = time.monotonic() + wait, False
     while True:
@@ -97,7 +98,7 @@ def _acquire(fh, shared: bool, lock_path: Path, folder: Path, settings: dict) ->
                         f"（等待时长见 state.lock_wait_seconds）。请等它结束后再运行。")
 
 
-def _tell_waiting(lock_path: Path, folder: Path, settings: dict, wait: float) -> None:
+def _tell_waiting(lock_path: Path, folder: Path, settings: Settings, wait: float) -> None:
     """One line on stderr (stdout may be JSON), in the company language."""
     zh, en = _holder(lock_path, settings)
     print(f"{folder} 上另一个督办任务正在运行{zh}，等它结束后再开始（最多等 {wait:g} 秒）……"
@@ -106,7 +107,7 @@ def _tell_waiting(lock_path: Path, folder: Path, settings: dict, wait: float) ->
           file=sys.stderr, flush=True)
 
 
-def _holder(lock_path: Path, settings: dict) -> tuple[str, str]:
+def _holder(lock_path: Path, settings: Settings) -> tuple[str, str]:
     """(zh, en) `: duban remind (pid 4242 on host, started 2026-11-23 09:00:03)`, from the lock
     file, the start in the company's zone (the clerk's clock, not the server's); ("", "") if unknown."""
     try:

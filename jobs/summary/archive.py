@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.share.files import replacing
 
 from duban.jobs.summary.baseline import STOCK
@@ -101,7 +102,7 @@ def archive_name(period: Period, lang: str) -> str:
     return (t["weekly"] if period.kind == "week" else t["monthly"]).format(label=period.label)
 
 
-def write_archive(path: Path, figures: Figures, trend: dict, lang: str, settings: dict, company: str,
+def write_archive(path: Path, figures: Figures, trend: dict, lang: str, settings: Settings, company: str,
                   baseline: dict | None = None) -> Path:
     """Write the period's workbook to `path` (replacing an earlier version of it). `baseline`
     (baseline.archive_texts): the period is a baseline, `figures` stand now and its flows are left blank."""

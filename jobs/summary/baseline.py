@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from duban.jobs.settings.typed import Rules, Settings
 from duban.jobs.summary.figures import Figures
 from duban.jobs.summary.period import Period, following
 from duban.jobs.summary.view import DASH, TEXT as VIEW, departments_table, scope_title, scope_view, tiles
@@ -69,7 +70,7 @@ def is_baseline(period: Period, watched: datetime) -> bool:
     return period.start < watched
 
 
-def first_whole(period: Period, watched: datetime, calendar, thresholds: dict) -> Period:
+def first_whole(period: Period, watched: datetime, calendar, thresholds: Rules) -> Period:
     """The first period of `period`'s kind that duban sees whole (starts at or after `watched`)."""
     while period.start < watched:
         period = following(period, calendar, thresholds)
@@ -92,7 +93,7 @@ def _month(period: Period, lang: str) -> str:
 
 
 def baseline_view(stock: Figures, period: Period, watched: datetime, first: Period, scope: str, name: str, lang: str,
-                  folder: Path, archive: Path | None, recipient: str, now: datetime, settings: dict) -> dict:
+                  folder: Path, archive: Path | None, recipient: str, now: datetime, settings: Settings) -> dict:
     """The baseline mail's view: `stock` holds the figures as at now (see module doc)."""
     t, v = TEXT[lang], VIEW[lang]
     tz = period.start.tzinfo

@@ -14,6 +14,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from duban.jobs.settings.typed import Rules
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.kinds import KINDS, counted
 from duban.workbooks.model.records import Record
@@ -39,7 +40,7 @@ def own_start(kind: Kind) -> str | None:
 
 
 def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], history: dict[tuple[str, str], tuple],
-          starts: dict[str, str], directory: Directory, calendar: WorkCalendar, thresholds: dict,
+          starts: dict[str, str], directory: Directory, calendar: WorkCalendar, thresholds: Rules,
           now: datetime) -> pd.DataFrame:
     """The item frame. `sources`: (workbook, its records, its flags by Excel row) per workbook;
     `history`: (workbook, ID) -> (first_seen, first_done) ISO texts from the journal; `starts`:

@@ -55,6 +55,7 @@ from datetime import date, datetime, time, timedelta
 import numpy as np
 import pandas as pd
 
+from duban.jobs.settings.typed import Rules
 from duban.jobs.time.workcal import WorkCalendar
 from duban.jobs.summary.facts import item_rows, status_keys
 from duban.jobs.summary.period import Period
@@ -120,7 +121,7 @@ class Figures:
 
 
 # ---- the figures -----------------------------------------------------------------------------
-def compute(frame: pd.DataFrame, period: Period, now: datetime, calendar: WorkCalendar, thresholds: dict,
+def compute(frame: pd.DataFrame, period: Period, now: datetime, calendar: WorkCalendar, thresholds: Rules,
             following: Period | None = None, snapshot: bool = True, changes: pd.DataFrame | None = None) -> Figures:
     """Every figure of one period, per department, per project and for the company.
 
@@ -191,7 +192,7 @@ def _due_within(f: pd.DataFrame, following: Period, end_day: pd.Timestamp) -> pd
     return f["due_day"].notna() & (f["due_day"] >= end_day) & (f["due_limit"] <= last)
 
 
-def period_marks(f: pd.DataFrame, period: Period, thresholds: dict) -> dict[str, pd.Series]:
+def period_marks(f: pd.DataFrame, period: Period, thresholds: Rules) -> dict[str, pd.Series]:
     """The period's flows as boolean (and numeric) columns of the item frame."""
     start, end = pd.Timestamp(period.start), pd.Timestamp(period.end)
 
@@ -229,7 +230,7 @@ def period_marks(f: pd.DataFrame, period: Period, thresholds: dict) -> dict[str,
     }
 
 
-def request_marks(f: pd.DataFrame, period: Period, calendar: WorkCalendar, thresholds: dict) -> dict[str, pd.Series]:
+def request_marks(f: pd.DataFrame, period: Period, calendar: WorkCalendar, thresholds: Rules) -> dict[str, pd.Series]:
     """The period's requests (see the module doc): submitted, unacknowledged at the end with the
     working hours waited by then, and the acknowledgement hours the average is taken over
     (acknowledged inside the period: their time; unacknowledged at the end: their wait so far).
@@ -251,7 +252,7 @@ def request_marks(f: pd.DataFrame, period: Period, calendar: WorkCalendar, thres
 
 
 def _first_plan_missed(f: pd.DataFrame, request: pd.Series, closed: pd.Series, end: pd.Timestamp,
-                       thresholds: dict) -> pd.Series:
+                       thresholds: Rules) -> pd.Series:
     """Requests still without a first plan at the period's end and past the limit by then: missed,
     so a department that never sends one cannot read "—" or a perfect share (as acknowledgement)."""
     limit = f["submitted"] + pd.Timedelta(hours=thresholds.first_plan_hours)

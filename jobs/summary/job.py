@@ -29,6 +29,7 @@ from duban.jobs.notify.outbox import Outbox, deliver
 from duban.jobs.notify.router import Named, Notice, Router, names, norm
 from duban.jobs.remind import MailRun, mail_run
 from duban.jobs.settings.calendar import from_settings as calendar_from
+from duban.jobs.settings.typed import Settings
 from duban.jobs.state.journal import Journal
 from duban.jobs.state.runlock import run_lock
 from duban.jobs.summary import chart, period as periods
@@ -65,7 +66,7 @@ class SummaryRun(MailRun):
     stock: Figures | None = None          # a baseline report: the figures as at now
 
 
-def summary(folder: Path, settings: dict, now: datetime, kind: str, dry_run: bool = False,
+def summary(folder: Path, settings: Settings, now: datetime, kind: str, dry_run: bool = False,
             dept: str | None = None, project: str | None = None) -> SummaryRun:
     with run_lock(folder, settings, "summary", dry_run):     # a dry run shares it and creates no file
         return _run(folder, settings, now, kind, dry_run, dept, project)
@@ -149,7 +150,7 @@ def _check_filters(figures: Figures, directory: Directory, dept: str | None, pro
         raise UsageError(f"--project '{project}': no such project in the workbooks (known: {known}).")
 
 
-def _company_name(settings: dict) -> str:
+def _company_name(settings: Settings) -> str:
     return settings.mail.sender_name
 
 

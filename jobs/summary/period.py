@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from duban.jobs.rules.progress import WEEKDAYS
+from duban.jobs.settings.typed import Rules
 from duban.jobs.time.workcal import WorkCalendar
 
 
@@ -43,7 +44,7 @@ class Period:
         return {"kind": self.kind, "start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
-def week_end(day: date, calendar: WorkCalendar, thresholds: dict) -> datetime:
+def week_end(day: date, calendar: WorkCalendar, thresholds: Rules) -> datetime:
     """The end (update deadline) of the week (Monday to Sunday) that contains `day`."""
     weekday = WEEKDAYS.index(thresholds.stale_weekday.lower())
     at = datetime.strptime(thresholds.stale_time, "%H:%M").time()
@@ -56,7 +57,7 @@ def week_end(day: date, calendar: WorkCalendar, thresholds: dict) -> datetime:
     return datetime.combine(deadline_day, at, calendar.tz)
 
 
-def week(now: datetime, calendar: WorkCalendar, thresholds: dict, back: int = 0) -> Period:
+def week(now: datetime, calendar: WorkCalendar, thresholds: Rules, back: int = 0) -> Period:
     """The latest week that has ended at or before `now` (`back` weeks earlier with back > 0)."""
     local = now.astimezone(calendar.tz)
     end = week_end(local.date(), calendar, thresholds)
@@ -79,14 +80,14 @@ def month(now: datetime, calendar: WorkCalendar, back: int = 0) -> Period:
     return Period("month", start, datetime.combine(nxt, time(), calendar.tz))
 
 
-def previous(period: Period, calendar: WorkCalendar, thresholds: dict, back: int = 1) -> Period:
+def previous(period: Period, calendar: WorkCalendar, thresholds: Rules, back: int = 1) -> Period:
     """The period `back` before `period`, of the same kind."""
     if period.kind == "week":
         return week(period.end, calendar, thresholds, back)
     return month(period.end, calendar, back)
 
 
-def following(period: Period, calendar: WorkCalendar, thresholds: dict) -> Period:
+def following(period: Period, calendar: WorkCalendar, thresholds: Rules) -> Period:
     """The period right after `period` (for "due next week / next month")."""
     if period.kind == "week":
         end = week_end(period.end.date() + timedelta(days=7), calendar, thresholds)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from duban.jobs.settings.typed import Settings
 from duban.mailer.share import Share
 from duban.workbooks.model.flags import FLAGS
 
@@ -44,7 +45,7 @@ def _local(moment: datetime, tz) -> datetime:
 
 
 def scope_view(figures: Figures, scope: str, name: str, trend: dict, previous: Period | None, lang: str,
-               folder: Path, archive: Path | None, recipient: str, now: datetime, settings: dict,
+               folder: Path, archive: Path | None, recipient: str, now: datetime, settings: Settings,
                chart_points: int, watched: datetime | None = None) -> dict:
     """Everything one mail shows, as text (see module doc). `watched`: duban's first check; with it,
     a report without a chart or a month to compare with says that duban started then."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from duban.jobs.notify.clerks import unset_warning
+from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
 from duban.jobs.terminal.report import emit_json, err, escape, out, warning_prefix
 from duban.mailer.reasons import error_text, setting_text
@@ -57,11 +58,11 @@ TEXT = {
 }
 
 
-def _text(settings: dict) -> dict:
+def _text(settings: Settings) -> dict:
     return TEXT.get(settings.company.language, TEXT["zh"])
 
 
-def mail_summary(run, settings: dict, as_json: bool) -> None:
+def mail_summary(run, settings: Settings, as_json: bool) -> None:
     if as_json:
         emit_json(mail_json(run))
         return
@@ -135,7 +136,7 @@ def _delivery(run, t: dict, lang: str) -> None:
         err.print("[yellow]" + escape(t["down"].format(error=error_text(delivery.error, lang))) + "[/yellow]")
 
 
-def _held(run, settings: dict, t: dict) -> None:
+def _held(run, settings: Settings, t: dict) -> None:
     """Mail held for office hours goes only when something delivers after that hour: a running
     serve, or a person's `duban outbox --retry`. Say which, and when."""
     delivery, folder = run.delivery, getattr(run, "folder", None)
@@ -185,7 +186,7 @@ NONE_IN_STATE = {"zh": "队列中没有{state}的邮件（共 {total} 封：{hel
                  "en": "No mail in the queue is {state} (it holds {total}: {held})."}
 
 
-def queue_listing(entries, settings: dict, as_json: bool, now=None, status: str | None = None,
+def queue_listing(entries, settings: Settings, as_json: bool, now=None, status: str | None = None,
                   everything=None) -> None:
     """The queue as a table; waiting mail held for office hours (after `now`) says until when.
     Filtered by `status` to nothing, it says none is in that state and what the queue does hold

@@ -13,6 +13,7 @@ from rich.markup import escape as _escape_markup
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from duban.jobs.settings.typed import Settings
 from duban.workbooks.share.commandline import folder_arg
 from duban.workbooks.read.headers import detection
 from duban.workbooks.model.records import WorkbookRead
@@ -86,7 +87,7 @@ def created(paths, folder: Path, lang: str) -> None:
 
 
 @contextmanager
-def progress(settings: dict, after_seconds: float = 0.5):
+def progress(settings: Settings, after_seconds: float = 0.5):
     """A progress callback that shows a bar only once the work has taken more than a moment."""
     started, bar, task = time.monotonic(), None, None
 
@@ -107,7 +108,7 @@ def progress(settings: dict, after_seconds: float = 0.5):
             bar.stop()
 
 
-def validation(reads: list[WorkbookRead], folder: Path, settings: dict, as_json: bool) -> None:
+def validation(reads: list[WorkbookRead], folder: Path, settings: Settings, as_json: bool) -> None:
     if as_json:
         emit_json(validation_json(reads, folder))
         return
@@ -117,7 +118,7 @@ def validation(reads: list[WorkbookRead], folder: Path, settings: dict, as_json:
     out.print(_t(settings, "total", files=len(reads), rows=sum(r.rows_read for r in reads), problems=total))
 
 
-def _workbook_block(read: WorkbookRead, folder: Path, settings: dict) -> None:
+def _workbook_block(read: WorkbookRead, folder: Path, settings: Settings) -> None:
     lang = read.lang if read.kind else settings.company.language
     name = str(read.path.relative_to(folder))
     kind = f" ({read.kind.sheet(lang)})" if read.kind else ""
@@ -168,7 +169,7 @@ CHECK_TEXT = {
 }
 
 
-def check_summary(report, settings: dict, as_json: bool) -> None:
+def check_summary(report, settings: Settings, as_json: bool) -> None:
     if as_json:
         emit_json(check_json(report))
         return
@@ -266,7 +267,7 @@ def check_json(report) -> dict:
                           for wb in report.workbooks]}
 
 
-def history(events: list[dict], settings: dict, as_json: bool) -> None:
+def history(events: list[dict], settings: Settings, as_json: bool) -> None:
     if as_json:
         emit_json(events)
         return

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rich.markup import escape
 
+from duban.jobs.settings.typed import Settings
 from duban.jobs.terminal.mail import mail_json, mail_summary
 from duban.jobs.terminal.report import emit_json, err, out
 from duban.jobs.summary import chart
@@ -22,7 +23,7 @@ TEXT = {
 }
 
 
-def show(run, settings: dict, as_json: bool, verbose: bool = False) -> None:
+def show(run, settings: Settings, as_json: bool, verbose: bool = False) -> None:
     """The run for a person; the chart font found is a diagnostic (the log has it, `--debug` prints
     it), only a missing one is worth a line."""
     if as_json:
