@@ -14,13 +14,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from duban.jobs.rules import customers, deadlines, progress, sla
+from duban.jobs.rules.base import Context, Flag, RowHistory
 from duban.workbooks.model import flags as flag_types
 from duban.workbooks.model.flags import FLAGS, FlagType
 from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Kind
-
-from duban.jobs.rules import customers, deadlines, progress, sla
-from duban.jobs.rules.base import Context, Flag, RowHistory
 
 
 @dataclass(frozen=True)

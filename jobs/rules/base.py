@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, datetime, time
+from functools import cached_property
 from typing import Callable
 
+from duban.jobs.settings.typed import Rules
+from duban.jobs.time.workcal import WorkCalendar
 from duban.workbooks.model.flags import FLAGS, FlagType
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Role
-
-from duban.jobs.time.workcal import WorkCalendar
-from duban.jobs.settings.typed import Rules
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from duban.jobs.rules.base import Context, Flag, people
 from duban.jobs.settings.typed import Rules
 from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Role
-
-from duban.jobs.rules.base import Context, Flag, people
 
 TIER_LABELS = {"strategic": ("战略", "strategic"), "key": ("重点", "key"), "regular": ("普通", "regular")}
 

@@ -3,10 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from duban.jobs.rules.base import Context, Flag, people, plural, timed
 from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Role
-
-from duban.jobs.rules.base import Context, Flag, people, plural, timed
 
 DAY = timedelta(days=1)
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 from dataclasses import fields, replace
 from datetime import datetime, timedelta
 
+from duban.jobs.rules.base import Context, Flag, people
 from duban.workbooks.model.flags import FLAGS
 from duban.workbooks.model.problems import Problem, ProblemType
 from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Role
-
-from duban.jobs.rules.base import Context, Flag, people
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 

@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Iterable
 
 import numpy as np
 import pandas as pd
 
+from duban.jobs.rules import Flag
 from duban.jobs.settings.typed import Rules
+from duban.jobs.time.workcal import WorkCalendar
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.kinds import KINDS, counted
 from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Kind, Role
-
-from duban.jobs.rules import Flag
-from duban.jobs.time.workcal import WorkCalendar
 
 NO_DEPARTMENT = ""        # rows whose department cannot be told; shown as 未指定部门 / No department
 # a row's own start, where its kind has one (else when duban first saw it): frame column, role
@@ -60,11 +60,7 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
         kind = records[0].kind
         keys = kind.role_keys
         n = len(records)
-
-        def column(role: Role) -> list:
-            key = keys.get(role)
-            return [rec.get(key) for rec in records] if key else [None] * n
-
+        column = partial(_cells, records, keys)
         ids = [rec.id or "" for rec in records]
         lives = [history.get((workbook, i), (None, None)) for i in ids]
         seen = [life[0] or stamp for life in lives]
@@ -130,6 +126,12 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
             start_at = start_at.where(frame["kind"] != kind, frame[col])
     frame["start_at"] = start_at
     return frame
+
+
+def _cells(records: list[Record], keys: dict[Role, str], role: Role) -> list:
+    """The cells of the column playing `role` (None for each row of a kind without one)."""
+    key = keys.get(role)
+    return [rec.get(key) for rec in records] if key else [None] * len(records)
 
 
 def _first(value):

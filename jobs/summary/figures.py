@@ -56,9 +56,9 @@ import numpy as np
 import pandas as pd
 
 from duban.jobs.settings.typed import Rules
-from duban.jobs.time.workcal import WorkCalendar
 from duban.jobs.summary.facts import item_rows, status_keys
 from duban.jobs.summary.period import Period
+from duban.jobs.time.workcal import WorkCalendar
 
 TOP_OVERDUE = 10
 

@@ -9,13 +9,12 @@ from datetime import datetime
 from pathlib import Path
 
 from duban.jobs.settings.typed import Settings
-from duban.mailer.share import Share
-from duban.workbooks.model.flags import FLAGS
-
 from duban.jobs.summary.figures import TOP_OVERDUE, Figures
 from duban.jobs.summary.period import Period
 from duban.jobs.summary.viewtext import TEXT
 from duban.jobs.summary.waiting import waiting_on
+from duban.mailer.share import Share
+from duban.workbooks.model.flags import FLAGS
 
 DASH = "—"
 
