@@ -28,13 +28,12 @@ from duban.workbooks.write.refusal import REFUSED, SKIPPED, WRITTEN, Reason
 from duban.workbooks.write.writeback import apply
 
 from duban.jobs import rules
-from duban.jobs.settings.colours import palette
 from duban.jobs.notify.escalation import Reach
 from duban.jobs.state.books import reconcile, seen
 from duban.jobs.state.journal import Journal
 from duban.jobs.state.runlock import run_lock, state_dir
 from duban.jobs.validate import READ_CACHE, read_folder
-from duban.jobs.settings.calendar import from_settings
+from duban.jobs.settings.site import Site
 
 ALERT_SEPARATOR = {"zh": "；", "en": "; "}
 
@@ -69,31 +68,30 @@ def check_folder(folder: Path, settings: Settings, now: datetime, dry_run: bool 
     macros.live.LiveApplier): `live(plan, read, backups, keep, before_commit, zone=)` returns the
     WriteResult, or None to leave the workbook to the file patcher. `only`: evaluate just these
     rules (the alert job needs the urgent two, every five minutes)."""
-    calendar = from_settings(settings)
-    colours = palette(settings)
+    site = Site(folder, settings)       # the folder's paths, calendar and palette, made once for the run
     with _no_trace_unless_used(folder, settings, dry_run) as trace, run_lock(folder, settings, "check", dry_run), \
             cyclic_gc_paused():
         if not dry_run:     # a workbook a crash left under its aside name goes back first
-            recover(folder, state_dir(folder, settings) / "backups", settings.state.backups)
+            recover(folder, site.backups, settings.state.backups)
         fingerprints: dict | None = None if dry_run else {}      # a dry run writes nothing: no hash needed
         reads = read_folder(folder, settings, now.date(), progress, fingerprints)
         if trace.fresh and not any(r.kind is not None for r in reads):
             trace.unused = True
             return CheckReport(now, [WorkbookCheck(r, str(r.path.relative_to(folder))) for r in reads], [])
         names = person_list(reads)
-        journal = Journal(folder / settings.state.path, read_only=dry_run)   # a dry run changes no file
+        journal = Journal(site.state_db, read_only=dry_run)   # a dry run changes no file
         reach = Reach.of(reads)             # whom escalations can reach: rows say when it is nobody
         try:
-            books = reconcile(journal, folder, reads, now, folder / settings.state.path, dry_run)
-            results = [_check_one(read, folder, settings, now, calendar, colours, journal,
+            books = reconcile(journal, folder, reads, now, site.state_db, dry_run)
+            results = [_check_one(read, site, now, journal,
                                   (fingerprints or {}).get(read.path), dry_run, names, live, only, books.identities,
                                   reach=reach)
                        for read in reads]
         finally:
             journal.close()
-    lang = settings.company.language if settings.company.language in ("zh", "en") else "zh"
+    lang = site.lang
     unsent = [p.message(lang) for r in results for p in r.read.problems if p.code == "no-department-head"]
-    return CheckReport(now, results, calendar.warnings + [p.text(lang) for p in books.told] + unsent, books.notices)
+    return CheckReport(now, results, site.calendar.warnings + [p.text(lang) for p in books.told] + unsent, books.notices)
 
 
 @dataclass
@@ -139,16 +137,16 @@ def person_list(reads: list[WorkbookRead]) -> Lists | None:
     return Lists(tuple(people), tuple(departments))
 
 
-def _check_one(read, folder, settings, now, calendar, colours, journal, fingerprint, dry_run,
+def _check_one(read, site: Site, now, journal, fingerprint, dry_run,
                names=None, live=None, only=None, identities=None, reach: Reach | None = None) -> WorkbookCheck:
-    result = WorkbookCheck(read, str(read.path.relative_to(folder)))
+    result = WorkbookCheck(read, str(read.path.relative_to(site.folder)))
     if read.kind is None:
         return result
     new_ids = _assign_ids(read, journal, dry_run)
     result.new_ids = len(new_ids)
     result.provisional = frozenset(new_ids)     # until the write succeeds
     problems = row_problems(read.problems)
-    ctx = rules.Context(now, calendar, settings.rules, history=_lazy_histories(journal, result.relpath),
+    ctx = rules.Context(now, site.calendar, site.rules, history=_lazy_histories(journal, result.relpath),
                         problems=lambda r: problems.get(r.row, []), lang=read.lang)
     chosen = rules.rules_for(read.kind, only)
     result.flags = {rec["_row"]: rules.evaluate(rec, ctx, chosen) for rec in read.records}
@@ -165,13 +163,14 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
         painted.setdefault(key, entry)
     unknown = not painted and journal.db.execute("SELECT 1 FROM rows WHERE workbook=? LIMIT 1",
                                                  (result.relpath,)).fetchone() is None
+    colours = site.palette
     plan = _plan(read, result.flags, new_ids, painted, colours, fingerprint, now,
                  strip=tuple(colours.values()) if unknown else ())    # no record anywhere: take duban's colours off
-    plan.names, plan.root = names, folder   # root: nothing outside the folder is written
+    plan.names, plan.root = names, site.folder   # root: nothing outside the folder is written
     identity = (identities or {}).get(result.relpath)
     if identity:
         plan.records = lambda originals: record_rows(identity, _recorded(read, plan, painted, originals))
-    backups = state_dir(folder, settings) / "backups" / Path(result.relpath).parent
+    backups = site.backups / Path(result.relpath).parent
     read.problems += [Problem("save-in-backup", str(read.path), params={"backup": str(held)})   # for the clerks
                       for held in held_saves(read.path, backups)]
     ahead = []
@@ -183,8 +182,9 @@ def _check_one(read, folder, settings, now, calendar, colours, journal, fingerpr
             journal.plan_painted(result.relpath, changed, plan.fingerprint, new, now)
             ahead.append(changed)
 
-    outcome = (live and live(plan, read, backups, settings.state.backups, write_ahead, zone=now.tzinfo)) \
-        or _writer()(plan, backups, settings.state.backups, before_commit=write_ahead, zone=now.tzinfo)
+    keep = site.settings.state.backups
+    outcome = (live and live(plan, read, backups, keep, write_ahead, zone=now.tzinfo)) \
+        or _writer()(plan, backups, keep, before_commit=write_ahead, zone=now.tzinfo)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten

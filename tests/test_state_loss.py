@@ -14,7 +14,7 @@ import openpyxl
 
 from books import BOOK, NOW, SHEET, check, col, look, make_book, task, user_edit
 from duban.jobs.check import check_folder
-from duban.jobs.settings.colours import PALETTE
+from duban.workbooks.model.flags import PALETTE
 from books import settings
 
 STATUS, DUE = col("status"), col("due")
