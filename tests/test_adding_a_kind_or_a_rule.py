@@ -122,6 +122,7 @@ def test_a_kind_registered_in_one_place_is_checked_mailed_explained_and_summaris
     mails = _mails(folder)
     assert str(mails["周杰"]["Subject"]) == "[duban] You have 1 overdue item — 2026-11-23"
     assert "Post the contracts" in _text(mails["周杰"]) and errands.filename("zh") in _text(mails["周杰"])
+    assert 'When it is done, set "状态" to a done status.' in _text(mails["周杰"])     # the rule's step for any kind
     assert str(mails["张伟"]["Subject"]).startswith("【督办】您有1项逾期")
     assert "取快递" in _text(mails["张伟"])
 
