@@ -16,8 +16,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from duban.workbooks.model.schema import Kind, Role as R
+
+if TYPE_CHECKING:
+    from duban.workbooks.model.records import Record
 from duban.workbooks.model.thresholds import Thresholds, fill_in
 
 
@@ -47,7 +51,8 @@ class Urgency(StrEnum):
     HIGH_PRIORITY = "high_priority"  # at once on a row of high priority; else the digest
 
 
-Steps = dict  # kind key (None: every other kind) -> (zh, en) next step; see mailer.nextsteps
+# kind key (None: every other kind) -> the (zh, en) next step; mailer.nextsteps fills in the names
+Steps = dict[str | None, tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -80,7 +85,7 @@ class FlagType:
         """The alert job runs this rule (on every row, or on high-priority rows: `alerts`)."""
         return self.urgency is not Urgency.NONE
 
-    def alerts(self, record) -> bool:
+    def alerts(self, record: Record) -> bool:
         """This flag on `record` is mailed at once (the reader keeps choice keys: "high")."""
         if self.urgency is Urgency.HIGH_PRIORITY:
             return record.role(R.PRIORITY) == "high"
