@@ -127,3 +127,8 @@ def test_the_calendar_is_built_by_the_settings():
 
 def test_the_shipped_defaults_file_parses_as_toml():
     assert tomllib.loads(config.default_text()) == config.defaults()
+
+
+def test_a_changed_table_of_names_replaces_the_mapping():
+    changed = config.load().changed(rules={"customer_cadence_days": {"strategic": 3, "key": 14, "regular": 30}})
+    assert changed.rules.customer_cadence_days["strategic"] == 3 and config.load().rules.customer_cadence_days["strategic"] == 7

@@ -7,7 +7,7 @@ value with `dataclasses.replace` (or by writing a duban.toml), never by editing 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -174,9 +174,12 @@ class Settings:
 
 
 def _replaced(section: Any, values: Mapping[str, Any]) -> Any:
-    nested = {k: _replaced(getattr(section, k), v) if isinstance(v, Mapping) else tuple(v) if isinstance(v, list) else v
-              for k, v in values.items()}
-    return replace(section, **nested)
+    """`section` with `values` in place; a table for a nested section (mail.smtp) changes that section."""
+    def value(key: str, new: Any) -> Any:
+        if isinstance(new, Mapping) and is_dataclass(getattr(section, key)):
+            return _replaced(getattr(section, key), new)
+        return tuple(new) if isinstance(new, list) else dict(new) if isinstance(new, Mapping) else new
+    return replace(section, **{k: value(k, v) for k, v in values.items()})
 
 
 def _section(kind: Any, values: Mapping[str, Any]) -> Any:
