@@ -12,28 +12,26 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from duban.jobs.settings.typed import Settings
-from duban.workbooks.share.batch import cyclic_gc_paused
-from duban.workbooks.write.commit import held_saves, recover
-from duban.workbooks.model.directory import Directory
-from duban.workbooks.model.meta import checked_text, stamp_is_from
-from duban.workbooks.model.flags import Colour
-from duban.workbooks.model.meta import Lists
-from duban.workbooks.model.a1 import col_letters
-from duban.workbooks.model.problems import Problem
-from duban.workbooks.model.records import WorkbookRead
-from duban.workbooks.write.paintrecord import identity_of, painted_of, record_rows
-from duban.workbooks.write.plan import Paint, WritePlan
-from duban.workbooks.write.refusal import REFUSED, SKIPPED, WRITTEN, Reason
-from duban.workbooks.write.writeback import apply
-
 from duban.jobs import rules
 from duban.jobs.notify.escalation import Reach
+from duban.jobs.settings.site import Site
+from duban.jobs.settings.typed import Settings
 from duban.jobs.state.books import reconcile, seen
 from duban.jobs.state.journal import Journal
 from duban.jobs.state.runlock import run_lock, state_dir
 from duban.jobs.validate import READ_CACHE, read_folder
-from duban.jobs.settings.site import Site
+from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.model.directory import Directory
+from duban.workbooks.model.flags import Colour
+from duban.workbooks.model.meta import Lists, checked_text, stamp_is_from
+from duban.workbooks.model.problems import Problem
+from duban.workbooks.model.records import WorkbookRead
+from duban.workbooks.share.batch import cyclic_gc_paused
+from duban.workbooks.write.commit import held_saves, recover
+from duban.workbooks.write.paintrecord import identity_of, painted_of, record_rows
+from duban.workbooks.write.plan import Paint, WritePlan
+from duban.workbooks.write.refusal import REFUSED, SKIPPED, WRITTEN, Reason
+from duban.workbooks.write.writeback import apply
 
 ALERT_SEPARATOR = {"zh": "；", "en": "; "}
 

@@ -8,13 +8,11 @@ from typing import Optional
 
 import typer
 
+from duban.jobs.settings import config, folder as opening
 from duban.jobs.settings.typed import Settings
-from duban.workbooks.share.commandline import folder_arg
-
 from duban.jobs.time import clock
-from duban.jobs.settings import config
-from duban.jobs.settings import folder as opening
 from duban.workbooks.model.errors import DubanError, UsageError
+from duban.workbooks.share.commandline import folder_arg
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="督办 duban — follow up the work in your Excel workbooks.")
@@ -82,8 +80,8 @@ def check(folder: Path = Folder,
           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be flagged; write nothing, record nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON.")) -> None:
     """立即检查 — flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
-    from duban.jobs.terminal import report
     from duban.jobs.check import check_folder
+    from duban.jobs.terminal import report
 
     settings, moment = _with_workbooks(folder, now)
     _state["looks"] = True                  # a fault's sentence may advise --dry-run: check accepts it
@@ -100,8 +98,8 @@ def history(folder: Path = Folder,
             limit: int = typer.Option(200, "--limit", help="How many events at most (newest)."),
             as_json: bool = typer.Option(False, "--json", help="Print the events as JSON.")) -> None:
     """变更记录 — show the change journal: rows created, changed, status changes, deleted."""
-    from duban.jobs.terminal import report
     from duban.jobs.state.journal import Journal
+    from duban.jobs.terminal import report
 
     settings = _settings(folder)
     journal = Journal(folder / settings.state.path)
@@ -135,8 +133,8 @@ def remind(folder: Path = Folder,
            dry_run: bool = typer.Option(False, "--dry-run", help="Print who would get what; send, write and record nothing."),
            as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
     """发送今日提醒 — check, then mail each person their digest, escalate long-late rows, and send the problems report."""
-    from duban.jobs.terminal.mail import mail_summary
     from duban.jobs.remind import remind as run_remind
+    from duban.jobs.terminal.mail import mail_summary
 
     settings, moment = _with_workbooks(folder, now, mail=True)
     _state["looks"] = True
@@ -153,8 +151,8 @@ def alert(folder: Path = Folder,
           dry_run: bool = typer.Option(False, "--dry-run", help="Print who would be alerted; send nothing."),
           as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
     """紧急提醒 — mail urgent items at once: unanswered incidents, blocked high-priority rows (run every few minutes)."""
-    from duban.jobs.terminal.mail import mail_summary
     from duban.jobs.remind import alert as run_alert
+    from duban.jobs.terminal.mail import mail_summary
 
     settings, moment = _with_workbooks(folder, now, mail=True)
     _state["looks"] = True
@@ -198,8 +196,8 @@ def outbox(folder: Path = Folder,
            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
            as_json: bool = typer.Option(False, "--json", help="Print the queue as JSON.")) -> None:
     """邮件队列 — list the mail queue (queued, sent, failed), or send what is waiting with --retry."""
-    from duban.mailer import MailQueue
     from duban.jobs.terminal.mail import mail_summary, queue_listing
+    from duban.mailer import MailQueue
 
     settings = _settings(folder)
     status = {"waiting": "queued"}.get(status, status)      # `duban status` calls queued mail "waiting"
@@ -292,7 +290,7 @@ def macros(folder: Path = typer.Argument(..., help="The shared folder: the conso
            interpreter_mac: Optional[str] = typer.Option(None, "--interpreter-mac", help="Python for Excel on macOS (default: this one when run on a Mac, else $HOME/duban/.venv/bin/python)."),
            pythonpath: Optional[str] = typer.Option(None, "--pythonpath", help="Folder holding duban's packages (default: this installation's when run on Windows, else none: the venv has duban).")) -> None:
     """Excel 控制台 — write duban_console.xlsm (a 运行 button that runs check, remind, summaries, validate, explain from Excel) and duban_console.py into FOLDER."""
-    from duban.macros.build import write_console   # the only place jobs reaches into macros, and only when asked
+    from duban.macros.build import write_console  # the only place jobs reaches into macros, and only when asked
 
     if lang not in (None, "zh", "en"):
         raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")

@@ -6,20 +6,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from duban.workbooks.share.commandline import folder_arg
-from duban.workbooks.model.schema import Role
-
 from duban.jobs import rules
 from duban.jobs.check import row_problems
-from duban.workbooks.model.errors import DubanError
-from duban.jobs.state.journal import Journal
+from duban.jobs.notify.escalation import Reach
 from duban.jobs.rules.base import plural, timed
 from duban.jobs.rules.progress import last_update_deadline
-from duban.jobs.notify.escalation import Reach
-from duban.jobs.validate import read_folder
 from duban.jobs.settings.calendar import from_settings
 from duban.jobs.settings.typed import Settings
-
+from duban.jobs.state.journal import Journal
+from duban.jobs.validate import read_folder
+from duban.workbooks.model.errors import DubanError
+from duban.workbooks.model.schema import Role
+from duban.workbooks.share.commandline import folder_arg
 
 TEXT = {
     "zh": {"row": "第{row}行", "rule": "规则", "fired": "是否触发", "why": "原因", "yes": "是", "no": "否",

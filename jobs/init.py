@@ -9,18 +9,17 @@ from contextlib import closing, nullcontext
 from datetime import date, datetime
 from pathlib import Path
 
-from duban.workbooks.make import demo as demo_data
-from duban.workbooks.share.discover import CONSOLE_MODULE, CONSOLE_NAME
-from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.share.files import replacing
-from duban.workbooks.make.template import write_workbook
-from duban.workbooks.write.guard import lock_holder
-
 from duban.jobs.settings import config
 from duban.jobs.settings.site import Site
-from duban.jobs.state.runlock import run_lock
-from duban.workbooks.model.errors import ConfigError, UsageError
 from duban.jobs.state.journal import SCHEMA as JOURNAL_SCHEMA
+from duban.jobs.state.runlock import run_lock
+from duban.workbooks.make import demo as demo_data
+from duban.workbooks.make.template import write_workbook
+from duban.workbooks.model.errors import ConfigError, UsageError
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.share.discover import CONSOLE_MODULE, CONSOLE_NAME
+from duban.workbooks.share.files import replacing
+from duban.workbooks.write.guard import lock_holder
 
 REPLACED = ".duban/replaced"     # where --force keeps what it replaced, one folder per run
 
@@ -57,7 +56,7 @@ def init_folder(folder: Path, lang: str = "zh", demo: bool = False, force: bool 
                                          site.thresholds, site.palette) for key, path in targets.items())
         created.append(_write_config(toml_path, lang, demo))
         if console:
-            from duban.macros.build import write_console    # lazy: jobs never imports macros at module level
+            from duban.macros.build import write_console  # lazy: jobs never imports macros at module level
             created.extend(write_console(folder, lang))
     created.kept_in = kept_in
     return created

@@ -2,21 +2,21 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
 from contextvars import ContextVar
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
 from duban.jobs.settings.typed import Settings
-from duban.workbooks.read import midsave
-from duban.workbooks.share.batch import cyclic_gc_paused
 from duban.workbooks.model.directory import Directory, crosscheck, duplicates
-from duban.workbooks.share.discover import find_workbooks
-from duban.workbooks.read.errorcells import mark_formula_errors
 from duban.workbooks.model.problems import Problem
-from duban.workbooks.read.reader import read_workbook
 from duban.workbooks.model.records import WorkbookRead
+from duban.workbooks.read import midsave
+from duban.workbooks.read.errorcells import mark_formula_errors
+from duban.workbooks.read.reader import read_workbook
+from duban.workbooks.share.batch import cyclic_gc_paused
+from duban.workbooks.share.discover import find_workbooks
 from duban.workbooks.write.plan import Fingerprint
 
 # An incremental-read cache (duban serve, one long process: jobs.serve.cache.ReadCache) that every

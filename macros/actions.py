@@ -14,8 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from duban.workbooks.model.errors import DubanError
-
 from duban.jobs.settings import jobs
 from duban.jobs.settings.folder import for_job, settings_of
 from duban.jobs.settings.jobs import Job
@@ -23,6 +21,7 @@ from duban.jobs.state.simstate import refuse_simulated
 from duban.macros import layout as L
 from duban.macros.excel import Book, Excel, ExcelBusy, Sheet
 from duban.macros.words import TEXT
+from duban.workbooks.model.errors import DubanError
 
 ID_PATTERN = re.compile(r"^[A-Za-z]{1,5}-\d{1,9}$")
 
@@ -154,7 +153,6 @@ def _prepare(ctx: Run, mail: bool = False, writes: bool = True):
 # ---- the actions ------------------------------------------------------------------------------------
 def action_check(ctx: Run) -> Result:
     from duban.jobs.check import check_folder
-
     from duban.macros.live import LiveApplier
 
     settings, moment = _prepare(ctx)

@@ -28,10 +28,9 @@ import zipfile
 from importlib import metadata, util
 from pathlib import Path
 
+from duban.macros import layout as L
 from duban.workbooks.model.errors import DubanError
 from duban.workbooks.share.files import replacing, write_atomically
-
-from duban.macros import layout as L
 
 QUICKSTART = "quickstart_standalone.xlsm"
 FONT = "微软雅黑"

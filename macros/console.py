@@ -18,14 +18,24 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from duban.workbooks.model.errors import DubanError
-
-from duban.macros import layout as L
 from duban.jobs.settings.folder import settings_of
+from duban.macros import layout as L
 from duban.macros.actions import (  # noqa: F401 - the console's names: tests and bench reach them here
-    ACTIONS, ID_PATTERN, Result, Run, Table, action_for, answer, cell, handed_over, outcome, selected_id)
+    ACTIONS,
+    ID_PATTERN,
+    Result,
+    Run,
+    Table,
+    action_for,
+    answer,
+    cell,
+    handed_over,
+    outcome,
+    selected_id,
+)
 from duban.macros.excel import Book, Excel, ExcelBusy, Sheet
 from duban.macros.words import TEXT  # noqa: F401 - console.TEXT
+from duban.workbooks.model.errors import DubanError
 
 HEADER_FILL, HEADER_FONT = "D9E1F2", "1F3864"
 ERROR_FONT, DONE_FONT = "C00000", "375623"
@@ -76,9 +86,9 @@ def hand_over(ctx: Run, action: str) -> Result | None:
     console shows its result (jobs.serve.handoff); None when no serve runs: the console runs it."""
     if not handed_over(action):
         return None
-    from duban.jobs.state.runlock import state_dir
     from duban.jobs.serve import handoff
     from duban.jobs.serve.lock import stale_after
+    from duban.jobs.state.runlock import state_dir
 
     settings = settings_of(ctx.folder)
     state = state_dir(ctx.folder, settings)

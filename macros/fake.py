@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from duban.workbooks.model.a1 import col_number
 from duban.macros.excel import Book, Excel, Sheet, Values, same_file
+from duban.workbooks.model.a1 import col_number
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
 

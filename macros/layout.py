@@ -2,9 +2,8 @@
 them, console.py reads and fills them)."""
 from __future__ import annotations
 
-from duban.workbooks.share.discover import CONSOLE_MODULE, CONSOLE_NAME  # noqa: F401 - L.CONSOLE_NAME for build and console
-
 from duban.jobs.settings import jobs
+from duban.workbooks.share.discover import CONSOLE_MODULE, CONSOLE_NAME  # noqa: F401 - L.CONSOLE_NAME for build and console
 
 MODULE = CONSOLE_MODULE.removesuffix(".py")     # the name RunPython imports: the workbook's own name
 CONF_SHEET = "xlwings.conf"

@@ -29,16 +29,14 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from duban.macros.excel import Excel, ExcelBusy, Sheet, is_busy_error
+from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET
 from duban.workbooks.write import writeback
 from duban.workbooks.write.commit import copy_to_backups
-from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET
 from duban.workbooks.write.paintrecord import RECORD_ROW
-from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.write.plan import Fingerprint, WritePlan
 from duban.workbooks.write.refusal import REFUSED, SKIPPED, UNCHANGED, WRITTEN, Reason, Refused, WriteResult
-
-from duban.macros.excel import Excel, ExcelBusy, Sheet, is_busy_error
-
 
 LIVE_REASONS = {
     "excel-busy": ("本机 Excel 正忙（可能有单元格处于编辑状态），本次未写入，下次运行时再写",

@@ -118,6 +118,7 @@ def test_every_layer_folder_is_declared():
         assert present <= set(layers), f"{app}: add {sorted(present - set(layers))} to LAYERS"
 
 
+@pytest.mark.slow
 def test_no_import_circles():
     assert _cycles(_graph()) == []
 

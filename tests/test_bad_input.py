@@ -74,6 +74,7 @@ def test_the_marker_counts_the_alerts_left_out_and_fits_the_limit():
 
 
 # ---- e. nobody named to get the problems report ---------------------------------------------------
+@pytest.mark.slow
 def test_every_command_says_nobody_gets_the_problems_report_until_a_clerk_is_named(tmp_path):
     folder = tmp_path / "督办"
     made = duban("init", folder)
@@ -92,6 +93,7 @@ def test_every_command_says_nobody_gets_the_problems_report_until_a_clerk_is_nam
     assert done.returncode == 0 and "clerks" not in done.stderr, done.stderr
 
 
+@pytest.mark.slow
 def test_the_warning_is_in_the_company_language_and_without_duban_toml_says_how_to_make_one(tmp_path):
     english = tmp_path / "en"
     duban("init", english, "--lang", "en")
@@ -130,6 +132,7 @@ def col(key: str) -> str:
     return col_letters([c.key for c in TASKS.columns].index(key) + 1)
 
 
+@pytest.mark.slow
 def test_an_error_in_a_date_or_a_status_is_a_formula_error_through_the_cli(tmp_path):
     _with_error_cells(tmp_path / "任务跟进表.xlsx")
     done = duban("validate", tmp_path, "--json", "--now", "2026-11-23T09:00")
@@ -195,6 +198,7 @@ def mail_texts(folder: Path) -> dict[str, str]:
     return found
 
 
+@pytest.mark.slow
 def test_a_person_listed_twice_is_reported_with_both_rows_and_the_one_used(tmp_path):
     make_folder(tmp_path)
     done = duban("validate", tmp_path, "--json", "--now", "2026-11-23T09:00")
@@ -240,6 +244,7 @@ def test_an_escalation_without_a_department_head_says_so_in_the_row_and_tells_th
             "并填写“邮箱”。") in report.replace("\n", "")
 
 
+@pytest.mark.slow
 def test_the_check_says_it_on_the_terminal_in_english_too(tmp_path):
     make_folder(tmp_path, NO_HEAD, LATE)
     (tmp_path / "duban.toml").write_text('[company]\nlanguage = "en"\n[mail]\nclerks = ["王芳"]\n', encoding="utf-8")
@@ -260,6 +265,7 @@ def test_with_a_head_on_file_the_row_says_escalated_and_nobody_is_bothered(tmp_p
     assert not [p for p in wb.read.problems if p.code == "no-department-head"]
 
 
+@pytest.mark.slow
 def test_explain_says_the_same_as_the_alerts_cell(tmp_path):
     make_folder(tmp_path, NO_HEAD, LATE)
     (tmp_path / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\n', encoding="utf-8")
@@ -297,6 +303,7 @@ def test_a_head_whose_own_row_is_late_is_not_told_the_department_has_no_head(tmp
     assert not [p for p in wb.read.problems if p.code == "no-department-head"]
 
 
+@pytest.mark.slow
 def test_errors_in_a_workbook_libreoffice_calculated_and_saved(tmp_path):
     import lo
     if not lo.available():
@@ -315,6 +322,7 @@ def test_errors_in_a_workbook_libreoffice_calculated_and_saved(tmp_path):
 
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGTERM")
+@pytest.mark.slow
 def test_the_live_service_says_it_when_it_starts_not_weeks_later_when_it_stops(tmp_path):
     import select
     import signal

@@ -79,6 +79,7 @@ def test_far_dates_check_with_bounded_calendar_work_and_become_data_problems(tmp
     assert any(f.rule == "data_problem" for f in wb.flags[2]) and any(f.rule == "data_problem" for f in wb.flags[3])
 
 
+@pytest.mark.slow
 def test_far_dates_through_the_cli(tmp_path):
     write_tasks(tmp_path / "任务跟进表.xlsx", _far_dates())
     result = duban_bytes("check", tmp_path, "--now", "2026-11-23T09:00", "--json")
@@ -148,6 +149,7 @@ def test_validate_prints_cell_values_without_control_characters_on_one_line(tmp_
     assert "下周⏎周三" in line and "␛]0;pwned␇" in line       # visible, and the row did not split
 
 
+@pytest.mark.slow
 def test_check_explain_and_history_print_no_control_characters(tmp_path):
     rows = [dict(r) for r in GOOD_ROWS]
     rows[0].update(help_from=HOSTILE + "市场部\n财务部", task="写\u202e周报\r\n第二行")

@@ -133,6 +133,7 @@ def test_usage_errors_from_the_parser(tmp_path, args, sentence):
 ], ids=["now-garbage", "now-impossible-date", "summary-neither", "summary-both", "service-neither", "no-folder", "unknown-key", "unknown-table", "wrong-type",
         "bool-for-number", "value-for-table", "bad-toml", "bad-timezone", "unknown-key-en", "bool-for-number-en",
         "bad-timezone-en"])
+@pytest.mark.slow
 def test_usage_errors_are_one_line_with_exit_code_2(tmp_path, args, toml, sentence):
     if toml is not None:
         (tmp_path / "duban.toml").write_text(toml, encoding="utf-8")
@@ -146,6 +147,7 @@ def test_usage_errors_are_one_line_with_exit_code_2(tmp_path, args, toml, senten
 
 
 # ---- validate ------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_validate_json_reports_the_bad_date_at_its_cell(tmp_path):
     write_tasks(tmp_path / "市场部" / "任务跟进表.xlsx", with_bad_date())
     result = duban("validate", tmp_path, "--json", "--now", "2027-03-05T09:00")
@@ -163,6 +165,7 @@ def test_validate_json_reports_the_bad_date_at_its_cell(tmp_path):
     assert data["totals"] == {"workbooks": 1, "rows": 3, "problems": 1}
 
 
+@pytest.mark.slow
 def test_validate_json_lists_a_broken_file_beside_the_good_one(tmp_path):
     write_tasks(tmp_path / "任务跟进表.xlsx", GOOD_ROWS)
     (tmp_path / "坏文件.xlsx").write_bytes(b"just some notes; not a zip and no commas")
@@ -175,6 +178,7 @@ def test_validate_json_lists_a_broken_file_beside_the_good_one(tmp_path):
     assert broken["problems"][0]["message"].startswith("坏文件.xlsx：")
 
 
+@pytest.mark.slow
 def test_validate_table_shows_each_workbook_with_its_row_count(tmp_path):
     write_tasks(tmp_path / "任务跟进表.xlsx", with_bad_date())
     result = duban("validate", tmp_path, "--now", "2026-11-23T09:00")
@@ -186,6 +190,7 @@ def test_validate_table_shows_each_workbook_with_its_row_count(tmp_path):
     assert lines[-1] == "共 1 个工作簿，3 行，1 个问题"
 
 
+@pytest.mark.slow
 def test_validate_table_prints_names_and_cell_values_verbatim(tmp_path):
     """Brackets in a file name or a cell are text, not terminal markup (a stray `[/b]` once crashed it)."""
     write_tasks(tmp_path / "任务跟进表[draft].xlsx", with_bad_date("见备注[/b]"))
@@ -198,6 +203,7 @@ def test_validate_table_prints_names_and_cell_values_verbatim(tmp_path):
     assert "“[tbd]”不是有效日期" in result.stdout
 
 
+@pytest.mark.slow
 def test_check_and_history_print_names_verbatim(tmp_path):
     """A stray `[/b]` in a file name would crash rich's markup parser if it were not escaped."""
     write_tasks(tmp_path / "[old] tasks[/b].xlsx", with_bad_date("2026-12-01"))
@@ -210,6 +216,7 @@ def test_check_and_history_print_names_verbatim(tmp_path):
     assert "[old]tasks[/b].xlsx" in squeeze(history.stdout)
 
 
+@pytest.mark.slow
 def test_validate_in_english(tmp_path):
     rows = [{"task": "Weekly report", "owner": "Zhang Wei", "due": date(2026, 12, 1), "progress": "25%",
              "status": "In progress"}]
@@ -220,6 +227,7 @@ def test_validate_in_english(tmp_path):
 
 
 @pytest.mark.parametrize("rows, code", [(with_bad_date(), 1), (GOOD_ROWS, 0)], ids=["problems", "clean"])
+@pytest.mark.slow
 def test_strict_exit_code(tmp_path, rows, code):
     write_tasks(tmp_path / "任务跟进表.xlsx", rows)
     result = duban("validate", tmp_path, "--strict", "--json")
@@ -230,6 +238,7 @@ def test_strict_exit_code(tmp_path, rows, code):
     assert "任务跟进表.xlsx (任务跟进表): 读取 3 行, " + ("1 个问题" if code else "没有发现问题") in table.stdout
 
 
+@pytest.mark.slow
 def test_strict_counts_a_broken_file_as_a_problem(tmp_path):
     write_tasks(tmp_path / "任务跟进表.xlsx", GOOD_ROWS)
     (tmp_path / "空.xlsx").write_bytes(b"")

@@ -64,6 +64,7 @@ def _bad_toml(table: str, line: str, lang: str | None) -> str:
 
 
 @pytest.mark.parametrize("table, line, key, shown, also", BAD, ids=[b[2] + "=" + b[3] for b in BAD])
+@pytest.mark.slow
 def test_a_bad_setting_is_one_sentence_with_exit_code_2(tmp_path, table, line, key, shown, also):
     english = not line.startswith("language")          # "fr" is no language: that file is told in zh
     (tmp_path / "duban.toml").write_text(_bad_toml(table, line, "en"), encoding="utf-8")
@@ -102,6 +103,7 @@ def test_every_limit_says_what_it_allows_in_chinese_too():
         assert bool(limit.why) == bool(limit.why_zh), pattern
 
 
+@pytest.mark.slow
 def test_an_unknown_calendar_says_unknown_country_with_examples(tmp_path):
     (tmp_path / "duban.toml").write_text('[company]\nlanguage = "en"\ncalendar = "XX"\n', encoding="utf-8")
     sentence = duban("check", tmp_path).stderr
@@ -112,6 +114,7 @@ def test_an_unknown_calendar_says_unknown_country_with_examples(tmp_path):
     assert "这是未知的国家" in sentence and '"CN"、"US"' in sentence, sentence
 
 
+@pytest.mark.slow
 def test_a_file_that_is_not_toml_is_told_in_the_language_it_asks_for(tmp_path):
     (tmp_path / "duban.toml").write_text('[company]\nlanguage = "en"\n[reader\n', encoding="utf-8")
     assert "not valid TOML" in duban("validate", tmp_path).stderr
@@ -127,6 +130,7 @@ def test_from_settings_refuses_an_unknown_country_too():
         from_settings(settings)
 
 
+@pytest.mark.slow
 def test_the_defaults_load_and_pass_their_own_limits(tmp_path):
     folder = tmp_path / "share"
     assert duban("init", folder).returncode == 0          # writes duban.toml with every default

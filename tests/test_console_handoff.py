@@ -85,6 +85,7 @@ def serving(tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_while_serve_runs_the_console_hands_check_and_explain_to_it(tmp_path, serving, lang):
     folder = folder_with_console(tmp_path, lang)
     proc = serving(folder)
@@ -112,6 +113,7 @@ def test_while_serve_runs_the_console_hands_check_and_explain_to_it(tmp_path, se
     assert "console check for" in out and "console explain for" in out
 
 
+@pytest.mark.slow
 def test_a_serve_that_never_answers_gets_a_sentence_and_the_request_is_withdrawn(tmp_path, monkeypatch):
     folder = folder_with_console(tmp_path, "en")
     state = folder / ".duban"
@@ -127,6 +129,7 @@ def test_a_serve_that_never_answers_gets_a_sentence_and_the_request_is_withdrawn
     assert not (state / "state.db").exists()          # the console did not run it itself
 
 
+@pytest.mark.slow
 def test_without_a_running_serve_the_console_runs_the_job_itself(tmp_path):
     folder = folder_with_console(tmp_path, "zh")
     state = folder / ".duban"
@@ -155,6 +158,7 @@ def test_serve_takes_a_request_once_and_a_withdrawn_one_never(tmp_path):
     assert exchange_files(tmp_path) == []
 
 
+@pytest.mark.slow
 def test_a_serve_that_stops_while_the_console_waits_ends_the_wait_early(tmp_path, monkeypatch):
     folder = folder_with_console(tmp_path, "zh")
     state = folder / ".duban"

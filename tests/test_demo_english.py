@@ -20,6 +20,7 @@ def _strings(rows: dict) -> list[str]:
     return [v for found in rows.values() for row in found for v in row.values() if isinstance(v, str)]
 
 
+@pytest.mark.slow
 def test_the_english_demos_mails_are_all_in_english(tmp_path):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo", "--lang", "en").returncode == 0
@@ -35,6 +36,7 @@ def test_the_english_demos_mails_are_all_in_english(tmp_path):
             assert not CJK.search(part), (path.name, CJK.findall(part)[:10], part[:300])
 
 
+@pytest.mark.slow
 def test_the_english_demo_directory_names_people_in_english_who_read_english(tmp_path):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo", "--lang", "en").returncode == 0
@@ -65,6 +67,7 @@ def test_the_demo_project_is_this_quarters(lang):
     assert any(s.startswith("Q3") for s in august) and not [s for s in august if re.search(r"Q[124]", s)]
 
 
+@pytest.mark.slow
 def test_a_chinese_mail_about_a_hand_made_english_workbook_quotes_its_own_headers(tmp_path):
     """The reader reads Chinese, the workbook is headed in English as its maker typed it: the next
     step names "DUE" and "PROGRESS NOTE", the cells they will look for, not the template's words."""

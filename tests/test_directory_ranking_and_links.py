@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.directory import ranked
@@ -43,6 +44,7 @@ def official_row(folder: Path, name: str) -> int:
     return next(r for r in range(1, ws.max_row + 1) if ws[f"{NAME}{r}"].value == name)
 
 
+@pytest.mark.slow
 def test_a_contact_list_does_not_redirect_mail_and_the_duplicate_is_filed_on_it(tmp_path):
     folder = demo(tmp_path / "share")
     contact_list(folder)
@@ -64,6 +66,7 @@ def test_a_contact_list_does_not_redirect_mail_and_the_duplicate_is_filed_on_it(
     assert [a for a in to if a.startswith("machao")] and "machao-old@gmail.com" not in to
 
 
+@pytest.mark.slow
 def test_the_directory_most_clearly_a_directory_ranks_first(tmp_path):
     """More of its columns first; then the shallower path and the template's own name."""
     from books import NOW
@@ -83,6 +86,7 @@ def test_the_directory_most_clearly_a_directory_ranks_first(tmp_path):
 
 
 # ---- 2. a hard-linked workbook is not split in two by a write ---------------------------------
+@pytest.mark.slow
 def test_a_workbook_with_a_second_name_in_the_share_is_not_written(tmp_path):
     import os
 
@@ -108,6 +112,7 @@ def test_a_workbook_with_a_second_name_in_the_share_is_not_written(tmp_path):
     assert os.path.samefile(book, folder / "硬链接.xlsx")
 
 
+@pytest.mark.slow
 def test_a_second_name_outside_the_share_does_not_stop_the_write(tmp_path):
     import os
 
@@ -135,6 +140,7 @@ def coloured(*args) -> subprocess.CompletedProcess:
                           encoding="utf-8", env=env, cwd=ROOT, timeout=120)
 
 
+@pytest.mark.slow
 def test_a_save_through_a_held_handle_is_said_in_red_by_check_and_status(tmp_path):
     import io
     import os
@@ -171,6 +177,7 @@ def test_a_save_through_a_held_handle_is_said_in_red_by_check_and_status(tmp_pat
     assert data["held_saves"] == [{"workbook": "任务跟进表.xlsx", "backup": str(held)}]
 
 
+@pytest.mark.slow
 def test_remind_says_the_save_in_a_backup_too(tmp_path):
     import os
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from openpyxl import load_workbook
+import pytest
 
 from books import cli
 from duban.workbooks.model.flags import PALETTE
@@ -42,6 +43,7 @@ INCIDENT = {"类型": "系统故障", "发起人": "张伟", "发生时间": dat
 
 
 # ---- explain: 4天7小时, not 6220 分钟 --------------------------------------------------------
+@pytest.mark.slow
 def test_explain_tells_elapsed_time_in_days_and_hours(tmp_path):
     folder = tmp_path / "share"
     book(folder, "incidents", "紧急事务响应表.xlsx", [INCIDENT])
@@ -57,6 +59,7 @@ def test_explain_tells_elapsed_time_in_days_and_hours(tmp_path):
     assert "2026-11-24 09:00: 4 days 7 hours ago" in en.stdout, en.stdout
 
 
+@pytest.mark.slow
 def test_explain_says_an_eta_passed_today_and_by_how_long(tmp_path):
     folder = tmp_path / "share"
     book(folder, "incidents", "紧急事务响应表.xlsx",
@@ -72,6 +75,7 @@ def test_explain_says_an_eta_passed_today_and_by_how_long(tmp_path):
 
 
 # ---- the open-file skip ----------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_libreoffice_lock_is_named_libreoffice_and_a_nameless_one_says_so(tmp_path):
     folder = tmp_path / "share"
     path = book(folder, "incidents", "紧急事务响应表.xlsx", [INCIDENT])
@@ -88,6 +92,7 @@ def test_a_libreoffice_lock_is_named_libreoffice_and_a_nameless_one_says_so(tmp_
     assert "正被他人用 LibreOffice 打开（锁文件中没有写明是谁）" in shown and "?" not in shown, shown
 
 
+@pytest.mark.slow
 def test_a_nameless_excel_owner_file_says_so_in_english_too(tmp_path):
     folder = tmp_path / "share"
     path = book(folder, "incidents", "紧急事务响应表.xlsx", [INCIDENT])
@@ -115,6 +120,7 @@ def test_a_rejected_request_is_not_painted_green(tmp_path):
 
 
 # ---- check --dry-run: IDs that do not exist yet ------------------------------------------------
+@pytest.mark.slow
 def test_a_dry_run_says_which_ids_rows_would_get_not_that_they_have_them(tmp_path):
     folder = tmp_path / "share"
     path = book(folder, "incidents", "紧急事务响应表.xlsx", [INCIDENT, {**INCIDENT, "事务描述(含影响范围)": "网络中断"}])
@@ -133,6 +139,7 @@ def test_a_dry_run_says_which_ids_rows_would_get_not_that_they_have_them(tmp_pat
     assert "1 (would be T-000001)" in english, english
 
 
+@pytest.mark.slow
 def test_init_names_the_program_holding_a_workbook_open_and_says_when_it_names_nobody(tmp_path):
     folder = tmp_path / "share"
     assert cli("init", str(folder)).returncode == 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from duban.jobs.check import check_folder
 from duban.jobs.explain import TEXT, Explanation, explain_row
 from duban.jobs.init import init_folder
@@ -41,6 +43,7 @@ def test_explain_returns_every_rule_and_the_facts(tmp_path):
     assert any(not v.fired for v in said.verdicts)
 
 
+@pytest.mark.slow
 def test_the_terminal_and_the_console_show_the_same_verdicts(tmp_path):
     said = explained(tmp_path)
     with out.capture() as captured:

@@ -92,6 +92,7 @@ def folder_with_far_cells(tmp_path: Path) -> Path:
 
 
 # ---- the whole folder goes on ---------------------------------------------------------------------
+@pytest.mark.slow
 def test_validate_reads_every_workbook_of_a_folder_with_far_away_cells_within_bounded_memory(tmp_path):
     folder = folder_with_far_cells(tmp_path)
     result, peak = duban("validate", folder, "--json", "--now", "2026-11-23T09:00")
@@ -103,6 +104,7 @@ def test_validate_reads_every_workbook_of_a_folder_with_far_away_cells_within_bo
     assert peak < PEAK_CEILING_MB, f"peak RSS {peak:.0f} MB"
 
 
+@pytest.mark.slow
 def test_check_writes_the_table_beside_a_far_away_cell_and_keeps_that_cell(tmp_path):
     folder = folder_with_far_cells(tmp_path)
     result, peak = duban("check", folder, "--now", "2026-11-23T09:00", "--json")

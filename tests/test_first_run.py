@@ -23,6 +23,7 @@ def test_a_file_instead_of_its_folder_names_the_folder(tmp_path):
 
 
 @pytest.mark.parametrize("command", ["remind", "alert"])
+@pytest.mark.slow
 def test_mail_without_duban_toml_says_so_and_how_to_write_one(tmp_path, command):
     make_book(tmp_path, [task("写周报")])
     result = cli(command, str(tmp_path))
@@ -34,6 +35,7 @@ def test_mail_without_duban_toml_says_so_and_how_to_write_one(tmp_path, command)
     assert (tmp_path / "duban.toml").exists() and sorted(p.name for p in tmp_path.glob("*.xlsx")) == ["任务跟进表.xlsx"]
 
 
+@pytest.mark.slow
 def test_ids_are_matched_whatever_their_case(tmp_path):
     make_book(tmp_path, [task("写周报")])
     assert cli("check", str(tmp_path), "--now", "2026-11-23T09:00").returncode == 0
@@ -49,6 +51,7 @@ def test_help_names_each_command_in_chinese():
         assert name in listing
 
 
+@pytest.mark.slow
 def test_history_of_an_unknown_id_says_so(tmp_path):
     make_book(tmp_path, [task("写周报")])
     assert cli("check", str(tmp_path), "--now", "2026-11-23T09:00").returncode == 0

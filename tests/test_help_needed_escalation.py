@@ -7,6 +7,8 @@ import email
 import email.policy
 from datetime import date
 
+import pytest
+
 from test_cli import duban
 from test_rules import at, ctx, task
 
@@ -30,6 +32,7 @@ def test_the_next_step_of_a_help_needed_row_that_is_not_blocked_clears_the_depar
     assert "改回“进行中”" in next_step("blocked", "tasks", "zh", help_from="财务部")     # a 阻塞 status still is
 
 
+@pytest.mark.slow
 def test_demo_row_with_help_from_escalates_to_the_help_department_head(tmp_path):
     assert duban("init", tmp_path / "demo", "--demo").returncode == 0
     assert duban("check", tmp_path / "demo", "--now", "2026-11-26T08:00").returncode == 0
@@ -48,6 +51,7 @@ def test_demo_row_with_help_from_escalates_to_the_help_department_head(tmp_path)
     assert "协助到位后清空“需协助部门”" in item and "改回" not in item
 
 
+@pytest.mark.slow
 def test_the_urgent_alert_to_a_head_says_the_same_next_step(tmp_path):
     assert duban("init", tmp_path / "demo", "--demo").returncode == 0
     assert duban("check", tmp_path / "demo", "--now", "2026-11-26T08:00").returncode == 0

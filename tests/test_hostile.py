@@ -248,6 +248,7 @@ CASES = [
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+@pytest.mark.slow
 def test_hostile_file_is_one_workbook_problem_and_the_good_one_is_still_read(tmp_path, good_bytes, xls_bytes, case):
     good = tmp_path / GOOD_NAME
     good.write_bytes(good_bytes)

@@ -6,6 +6,7 @@ import tomllib
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 import python_calamine as calamine
 
 from books import cli
@@ -19,6 +20,7 @@ def _clerks(folder) -> list[str]:
     return tomllib.loads((folder / "duban.toml").read_text(encoding="utf-8"))["mail"]["clerks"]
 
 
+@pytest.mark.slow
 def test_only_the_demo_names_a_clerk(tmp_path):
     init_folder(tmp_path / "plain", today=NOW.date())
     init_folder(tmp_path / "demo", demo=True, today=NOW.date())
@@ -26,6 +28,7 @@ def test_only_the_demo_names_a_clerk(tmp_path):
     assert _clerks(tmp_path / "demo") == ["王芳"]
 
 
+@pytest.mark.slow
 def test_force_keeps_every_replaced_file_and_the_old_journal(tmp_path):
     init_folder(tmp_path, demo=True, today=NOW.date())
     book = tmp_path / "任务跟进表.xlsx"
@@ -45,6 +48,7 @@ def test_force_keeps_every_replaced_file_and_the_old_journal(tmp_path):
     assert again.kept_in.name == "20261123-090000-2"
 
 
+@pytest.mark.slow
 def test_running_the_demo_line_twice_does_not_mail_everyone_twice(tmp_path):
     folder = tmp_path / "demo"
     for attempt in range(2):
@@ -59,6 +63,7 @@ def test_running_the_demo_line_twice_does_not_mail_everyone_twice(tmp_path):
     assert "被替换的文件和原变更日志已保存在" in cli("init", str(folder), "--demo", "--force").stdout
 
 
+@pytest.mark.slow
 def test_force_does_not_replace_a_workbook_someone_has_open(tmp_path):
     init_folder(tmp_path, demo=True, today=NOW.date())
     book = tmp_path / "任务跟进表.xlsx"

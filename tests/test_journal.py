@@ -8,6 +8,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 
+import pytest
+
 from books import BOOK, NOW, check, cli, col, column_values, make_book, owner_file, task, user_edit, values
 from duban.jobs.check import check_folder
 from duban.jobs.state.journal import Journal
@@ -204,6 +206,7 @@ def test_a_skipped_write_journals_no_ids_the_file_does_not_have(tmp_path):
     assert all(re.fullmatch(r"T-\d{6}", i) and int(i[2:]) > 7 for i in in_file - {"T-000007"})
 
 
+@pytest.mark.slow
 def test_a_crashed_write_journals_nothing_it_did_not_write(tmp_path):
     path = make_book(tmp_path, [task("写周报"), task("对账")])
     done = cli("check", str(tmp_path), "--now", NOW.isoformat(), env={**os.environ, "DUBAN_CRASH_AT": "before-replace"})
@@ -215,6 +218,7 @@ def test_a_crashed_write_journals_nothing_it_did_not_write(tmp_path):
 
 
 # ---- duban history -----------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_history_command(tmp_path):
     path = make_book(tmp_path, [task("写周报"), task("对账")])
     assert cli("check", str(tmp_path), "--now", NOW.isoformat()).returncode == 0
@@ -239,6 +243,7 @@ def test_history_command(tmp_path):
     assert "T-000002" in done.stdout and "状态变更" in done.stdout and "T-000001" not in done.stdout
 
 
+@pytest.mark.slow
 def test_history_of_an_unknown_folder_is_one_clear_line(tmp_path):
     done = cli("history", str(tmp_path / "nowhere"))
     assert done.returncode == 2 and "nowhere" in done.stderr and "Traceback" not in done.stderr

@@ -70,6 +70,7 @@ def test_a_kind_needs_more_than_a_couple_of_common_headers(tmp_path, headers, ki
     assert (read.kind.key if read.kind else None) == kind
 
 
+@pytest.mark.slow
 def test_validate_says_which_kind_it_took_and_why(tmp_path):
     sheet(tmp_path / "任务.xlsx", [["任务名称", "负责人", "截止日期", "状态", "备注"], ["写周报", "张伟", "2026-12-01", "进行中", ""]])
     sheet(tmp_path / "Tasks.xlsx", [["Owner", "Task", "Due"], ["Zhang Wei", "Report", "2026-12-01"]])

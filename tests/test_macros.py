@@ -134,6 +134,7 @@ def test_the_vba_puts_the_workbooks_own_folder_on_sys_path():
 
 
 @pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
+@pytest.mark.slow
 def test_console_opens_in_libreoffice(demo_zh, tmp_path):
     csv = lo.convert(demo_zh / L.CONSOLE_NAME, lo.CSV_UTF8, tmp_path).read_text(encoding="utf-8")
     assert "督办控制台" in csv and "立即检查" in csv and "解释选中行" in csv
@@ -141,6 +142,7 @@ def test_console_opens_in_libreoffice(demo_zh, tmp_path):
     assert CalamineWorkbook.from_path(str(round_trip)).sheet_names == ["督办控制台", "问题", "xlwings.conf"]
 
 
+@pytest.mark.slow
 def test_english_console_and_the_module_beside_it(tmp_path):
     paths = write_console(tmp_path, "en", interpreter_win=r"%LOCALAPPDATA%\duban\.venv\Scripts\pythonw.exe")
     assert [p.name for p in paths] == ["duban_console.xlsm", "duban_console.py"]
@@ -160,6 +162,7 @@ def test_the_console_is_not_a_tracker_and_init_writes_it(demo_zh):
     assert len(find_workbooks(demo_zh)) == 8
 
 
+@pytest.mark.slow
 def test_macros_command_and_jobs_do_not_import_macros(tmp_path):
     code = ("import sys; import duban.jobs.cli, duban.jobs.check, duban.jobs.init, duban.jobs.remind, duban.jobs.validate, duban.jobs.explain; "
             "print(any(m == 'duban.macros' or m.startswith('duban.macros.') for m in sys.modules))")
@@ -178,6 +181,7 @@ def test_vba_project_comes_from_the_installed_xlwings():
 
 # ---- the actions, through the fake Excel ---------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_check_from_the_console(tmp_path, lang):
     folder = fresh(tmp_path, lang)
     result, book, sheet, excel = run_action(folder, "check", lang)
@@ -209,6 +213,7 @@ def test_check_from_the_console(tmp_path, lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_validate_fills_the_problems_sheet(tmp_path, lang):
     folder = fresh(tmp_path, lang)
     result, book, sheet, _ = run_action(folder, "validate", lang)
@@ -226,6 +231,7 @@ def test_validate_fills_the_problems_sheet(tmp_path, lang):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_explain_the_selected_id(tmp_path, lang):
     folder = fresh(tmp_path, lang)
     _, _, sheet, _ = run_action(folder, "check", lang)
@@ -244,6 +250,7 @@ def test_explain_the_selected_id(tmp_path, lang):
     assert set(rules.values()) <= {words["yes"], words["no"]} and words["yes"] in rules.values()
 
 
+@pytest.mark.slow
 def test_explain_takes_the_id_cell_and_says_when_there_is_none(tmp_path):
     folder = fresh(tmp_path, "zh")
     run_action(folder, "check", "zh")
@@ -259,6 +266,7 @@ def test_explain_takes_the_id_cell_and_says_when_there_is_none(tmp_path):
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_remind_and_summaries_from_the_console(tmp_path, lang):
     folder = fresh(tmp_path, lang)
     result, _, sheet, _ = run_action(folder, "remind", lang)
@@ -272,6 +280,7 @@ def test_remind_and_summaries_from_the_console(tmp_path, lang):
         assert result.sentence.startswith(console.TEXT[lang][kind])
 
 
+@pytest.mark.slow
 def test_errors_are_one_sentence_in_the_sheet(tmp_path, monkeypatch):
     folder = fresh(tmp_path, "en")
     excel = FakeExcel()
@@ -297,6 +306,7 @@ def test_a_folder_without_workbooks_says_so(tmp_path):
     assert result.error and "没有找到工作簿" in result.sentence
 
 
+@pytest.mark.slow
 def test_check_from_the_console_uses_the_fake_excel_only_for_open_books(tmp_path):
     folder = fresh(tmp_path, "zh")
     excel = FakeExcel()

@@ -52,6 +52,7 @@ class sheets_of(list):
         return super().__getitem__(key)
 
 
+@pytest.mark.slow
 def test_the_xlwings_side_makes_only_real_calls():
     ranges: dict = {"A1:B2": xl_range([[1, None], ["x", 2.5]]), "K5": xl_range(color=(255, 199, 206),
                                                                               font_color=(156, 0, 6))}

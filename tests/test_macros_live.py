@@ -42,6 +42,7 @@ def journal(folder: Path, sql: str, *args):
         return db.execute(sql, args).fetchall()
 
 
+@pytest.mark.slow
 def test_an_open_tracker_is_written_through_excel_and_journaled_once(folder):
     excel = FakeExcel()
     tracker = excel.open_file(folder / TASKS)
@@ -75,6 +76,7 @@ def test_an_open_tracker_is_written_through_excel_and_journaled_once(folder):
     assert journal(folder, "SELECT COUNT(*) FROM rows WHERE workbook=?", TASKS) == [(15,)]
 
 
+@pytest.mark.slow
 def test_unsaved_row_changes_in_excel_skip_the_write(folder):
     excel = FakeExcel()
     check_from_console(folder, FakeExcel())                     # IDs in the file first
@@ -94,6 +96,7 @@ def test_unsaved_row_changes_in_excel_skip_the_write(folder):
     assert journal(folder, "SELECT COUNT(*) FROM painted_pending") == [(0,)]
 
 
+@pytest.mark.slow
 def test_a_file_saved_since_it_was_read_is_skipped(folder):
     excel = FakeExcel()
     tracker = excel.open_file(folder / TASKS)
@@ -109,6 +112,7 @@ def test_a_file_saved_since_it_was_read_is_skipped(folder):
     assert tasks.write == "skipped" and tasks.why.code == "changed" and tracker.saves == 0
 
 
+@pytest.mark.slow
 def test_excel_busy_skips_that_workbook_and_the_rest_go_on(folder):
     excel = FakeExcel()
     tracker = excel.open_file(folder / TASKS)
@@ -144,6 +148,7 @@ def test_a_cleared_flag_gives_the_cell_its_own_colours_back():
     assert sheet.colours[(7, 11)] == (purple.fill, purple.font, "lightUp")
 
 
+@pytest.mark.slow
 def test_a_click_with_nothing_new_neither_saves_nor_backs_up_the_open_tracker(folder):
     check_from_console(folder, FakeExcel())                   # nothing open: written by the file patcher
     backups = sorted((folder / ".duban" / "backups").glob("任务跟进表.*"))

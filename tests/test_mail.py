@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 
+import pytest
+
 from books import NOW, cli, settings, task, user_edit, col
 from duban.jobs.remind import alert, remind, retry
 from smtp_server import SmtpServer
@@ -88,6 +90,7 @@ def subjects(server: SmtpServer) -> list[str]:
 
 
 # ---- who gets what --------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_one_digest_per_person_grouped_by_rule_most_urgent_first(tmp_path, smtp_server):
     run = remind(make_folder(tmp_path), smtp_settings(smtp_server), MORNING)
     assert run.delivery.error is None and len(run.delivery.sent) == len(smtp_server.received)
@@ -106,6 +109,7 @@ def test_one_digest_per_person_grouped_by_rule_most_urgent_first(tmp_path, smtp_
     assert "李娜" not in digests or all("写周报" not in html_of(m) for m in digests["李娜"])
 
 
+@pytest.mark.slow
 def test_the_recipients_language_chooses_the_mail_language(tmp_path, smtp_server):
     remind(make_folder(tmp_path), smtp_settings(smtp_server), MORNING)
     [zhou] = [m for m in by_recipient(smtp_server)["周杰"] if "Escalation" not in str(m["Subject"])]
@@ -113,6 +117,7 @@ def test_the_recipients_language_chooses_the_mail_language(tmp_path, smtp_server
     assert "Dear 周杰," in text_of(zhou) and "Launch checklist" in text_of(zhou)
 
 
+@pytest.mark.slow
 def test_escalations_reach_the_head_the_raci_accountable_and_the_helping_departments_head(tmp_path, smtp_server):
     remind(make_folder(tmp_path), smtp_settings(smtp_server), MORNING)
     escalations = {r.message["To"].addresses[0].display_name: r for r in smtp_server.received
@@ -128,6 +133,7 @@ def test_escalations_reach_the_head_the_raci_accountable_and_the_helping_departm
     assert "季度预算编制" not in html_of(escalations["赵敏"].message)
 
 
+@pytest.mark.slow
 def test_unknown_people_and_data_problems_go_to_the_clerks(tmp_path, smtp_server):
     remind(make_folder(tmp_path), smtp_settings(smtp_server), MORNING)
     [report] = [m for m in by_recipient(smtp_server)["王芳"] if "数据问题报告" in str(m["Subject"])]
@@ -151,6 +157,7 @@ def test_urgent_alerts_go_at_once_to_the_person_and_their_head_and_only_once(tmp
 
 
 # ---- nothing twice ----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_second_run_the_same_day_sends_nothing_new(tmp_path, smtp_server):
     folder, config = make_folder(tmp_path), smtp_settings(smtp_server)
     remind(folder, config, MORNING)
@@ -160,6 +167,7 @@ def test_a_second_run_the_same_day_sends_nothing_new(tmp_path, smtp_server):
     assert second.outgoing == [] and second.skipped > 0
 
 
+@pytest.mark.slow
 def test_the_next_working_day_reminds_again(tmp_path, smtp_server):
     folder, config = make_folder(tmp_path), smtp_settings(smtp_server)
     remind(folder, config, MORNING)
@@ -170,6 +178,7 @@ def test_the_next_working_day_reminds_again(tmp_path, smtp_server):
     assert len(second["李娜"]) == len(first["李娜"])          # escalations wait 2 working days
 
 
+@pytest.mark.slow
 def test_a_changed_deadline_starts_the_reminders_again(tmp_path, smtp_server):
     folder, config = make_folder(tmp_path), smtp_settings(smtp_server)
     remind(folder, config, MORNING)
@@ -182,6 +191,7 @@ def test_a_changed_deadline_starts_the_reminders_again(tmp_path, smtp_server):
     assert [m.to for m in run.outgoing] == ["周杰"]
 
 
+@pytest.mark.slow
 def test_smtp_down_then_back_delivers_each_mail_exactly_once(tmp_path):
     server = SmtpServer().start()
     config = smtp_settings(server)
@@ -202,6 +212,7 @@ def test_smtp_down_then_back_delivers_each_mail_exactly_once(tmp_path):
         server.stop()
 
 
+@pytest.mark.slow
 def test_a_refused_recipient_does_not_lose_the_others_mail(tmp_path, smtp_server):
     smtp_server.handler.refuse["zhang.wei@example.com"] = "550 5.1.1 mailbox unavailable"
     run = remind(make_folder(tmp_path), smtp_settings(smtp_server), MORNING)
@@ -212,6 +223,7 @@ def test_a_refused_recipient_does_not_lose_the_others_mail(tmp_path, smtp_server
 
 
 # ---- what the mail looks like -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_chinese_names_and_subjects_decode_and_hostile_values_are_text(tmp_path, smtp_server):
     remind(make_folder(tmp_path), smtp_settings(smtp_server), MORNING)
     [sun] = by_recipient(smtp_server)["孙丽"]
@@ -235,6 +247,7 @@ def test_line_breaks_in_cell_values_cannot_add_headers(tmp_path, smtp_server):
         assert str(received.message["Subject"]) == "【督办·紧急】阻塞：改合同  Bcc: evil@example.com"
 
 
+@pytest.mark.slow
 def test_mail_outside_office_hours_waits_for_the_next_working_morning(tmp_path, smtp_server):
     folder, config = make_folder(tmp_path), smtp_settings(smtp_server)
     run = remind(folder, config, EVENING)
@@ -247,6 +260,7 @@ def test_mail_outside_office_hours_waits_for_the_next_working_morning(tmp_path, 
     assert len(smtp_server.received) == len(run.outgoing)
 
 
+@pytest.mark.slow
 def test_dry_run_sends_and_records_nothing(tmp_path, smtp_server):
     folder, config = make_folder(tmp_path), smtp_settings(smtp_server)
     run = remind(folder, config, MORNING, dry_run=True)
@@ -261,6 +275,7 @@ def test_dry_run_sends_and_records_nothing(tmp_path, smtp_server):
     assert len(remind(folder, config, MORNING).outgoing) == len(run.outgoing)
 
 
+@pytest.mark.slow
 def test_outbox_transport_writes_eml_files_that_parse_back(tmp_path):
     folder = make_folder(tmp_path)
     config = settings(mail={"clerks": ["王芳"]})
@@ -273,6 +288,7 @@ def test_outbox_transport_writes_eml_files_that_parse_back(tmp_path):
         assert message.get_body(("html",)) is not None and message.get_body(("plain",)) is not None
 
 
+@pytest.mark.slow
 def test_remind_and_outbox_from_the_command_line(tmp_path):
     folder = make_folder(tmp_path)
     (folder / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\n', encoding="utf-8")
@@ -287,6 +303,7 @@ def test_remind_and_outbox_from_the_command_line(tmp_path):
     assert len(list((folder / "outbox").glob("*.eml"))) == len(result["mails"])
 
 
+@pytest.mark.slow
 def test_a_directory_address_mail_cannot_go_to_is_reported_not_sent(tmp_path, smtp_server):
     folder = make_folder(tmp_path)
     people = [dict(row) for row in directory_rows()]
@@ -299,6 +316,7 @@ def test_a_directory_address_mail_cannot_go_to_is_reported_not_sent(tmp_path, sm
     assert "zhang wei@example.com" in text_of(report)
 
 
+@pytest.mark.slow
 def test_mail_that_cannot_go_for_days_is_given_up_and_the_clerks_are_told(tmp_path):
     server = SmtpServer().start()
     config = smtp_settings(server, give_up_days=3)

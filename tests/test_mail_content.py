@@ -117,6 +117,7 @@ def reminded(tmp_path_factory) -> Path:
 TASKS_URL = "file://fileserver/%E7%9D%A3%E5%8A%9E/%E4%BB%BB%E5%8A%A1%E8%B7%9F%E8%BF%9B%E8%A1%A8.xlsx"
 
 
+@pytest.mark.slow
 def test_every_item_names_its_workbook_by_full_path_with_a_link_that_opens_it(reminded):
     digest = mail_to(reminded, "张伟", "您有")
     html, text = html_of(digest), text_of(digest)
@@ -140,6 +141,7 @@ def test_the_problems_report_and_escalations_link_the_workbook_too(reminded):
     assert f'<a href="{TASKS_URL}"' in html_of(escalation) and f"<{TASKS_URL}>" in text_of(escalation)
 
 
+@pytest.mark.slow
 def test_a_workbook_in_a_subfolder_and_a_mac_share_path(tmp_path):
     folder = make_folder(tmp_path, sub="二部")
     remind(folder, config("/Volumes/督办"), MORNING)
@@ -148,6 +150,7 @@ def test_a_workbook_in_a_subfolder_and_a_mac_share_path(tmp_path):
     assert f'<a href="{url}"' in html_of(digest) and "/Volumes/督办/二部/任务跟进表.xlsx" in text_of(digest)
 
 
+@pytest.mark.slow
 def test_without_a_share_path_the_folders_absolute_path_is_named(tmp_path):
     folder = make_folder(tmp_path)
     remind(folder, config(""), MORNING)
@@ -264,6 +267,7 @@ def test_escalations_name_the_owner_the_real_lateness_the_status_and_the_last_up
         assert "2026-11-14" in part
 
 
+@pytest.mark.slow
 def test_urgent_alerts_give_the_real_elapsed_time_and_are_marked_important(tmp_path):
     folder = make_folder(tmp_path)
     alert(folder, config(), MORNING)
@@ -292,6 +296,7 @@ def test_durations_read_as_people_write_them():
 
 
 # ---- a digest of hundreds -------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_twelve_thousand_late_rows_make_one_mail_under_1_mb_with_the_most_urgent_first(tmp_path):
     rows = [task(f"批量任务{i:05d}", owner="张伟", due=date(2026, 11, 20) - timedelta(days=i % 30)) for i in range(12000)]
     folder = make_folder(tmp_path, tasks=rows)
@@ -313,6 +318,7 @@ def test_twelve_thousand_late_rows_make_one_mail_under_1_mb_with_the_most_urgent
     assert str(digest["Subject"]).startswith("【督办】您有12004项待办：12001项逾期、")   # 12,000 tasks and the incident
 
 
+@pytest.mark.slow
 def test_the_number_of_items_listed_is_a_setting(tmp_path):
     folder = make_folder(tmp_path)
     remind(folder, config(max_items=2), MORNING)
@@ -346,6 +352,7 @@ def test_english_mail_reads_as_a_native_speaker_writes_it(reminded):
     assert "Next step: Name the department" in block
 
 
+@pytest.mark.slow
 def test_a_blocked_item_shows_its_deadline_in_chinese_too(tmp_path):
     folder = make_folder(tmp_path, tasks=[task("渠道费用确认", owner="张伟", due=date(2026, 12, 10), status="blocked")])
     remind(folder, config(), MORNING)
@@ -354,6 +361,7 @@ def test_a_blocked_item_shows_its_deadline_in_chinese_too(tmp_path):
 
 
 # ---- the terminal: where the mail went, and refused writes ---------------------------------------------------
+@pytest.mark.slow
 def test_remind_says_where_the_mail_went(tmp_path):
     folder = make_folder(tmp_path)
     (folder / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\nhold_outside_office_hours = false\n', encoding="utf-8")
@@ -381,6 +389,7 @@ def _invoke(*args):
     return CliRunner().invoke(app, [str(a) for a in args])
 
 
+@pytest.mark.slow
 def test_a_refused_write_is_shown_in_red_exits_1_and_reaches_the_clerks(tmp_path, refusing):
     folder = make_folder(tmp_path)
     (folder / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\nhold_outside_office_hours = false\n', encoding="utf-8")
@@ -396,6 +405,7 @@ def test_a_refused_write_is_shown_in_red_exits_1_and_reaches_the_clerks(tmp_path
     assert checked.exit_code == 1 and "已拒绝" in checked.stderr
 
 
+@pytest.mark.slow
 def test_the_red_is_red(tmp_path, refusing, monkeypatch):
     """rich prints the refusal in red where the terminal shows colour."""
     from duban.jobs.terminal import report
@@ -409,6 +419,7 @@ def test_the_red_is_red(tmp_path, refusing, monkeypatch):
     assert "\x1b[1;31m" in buffer.getvalue() and "已拒绝" in buffer.getvalue()
 
 
+@pytest.mark.slow
 def test_a_skipped_write_stays_routine(tmp_path):
     folder = make_folder(tmp_path)
     (folder / "~$任务跟进表.xlsx").write_bytes(b"\x05zhang")                  # open in Excel
@@ -418,6 +429,7 @@ def test_a_skipped_write_stays_routine(tmp_path):
     assert done.exit_code == 0 and "已拒绝" not in done.stderr
 
 
+@pytest.mark.slow
 def test_the_mail_footer_puts_the_date_on_its_own_line(tmp_path):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo").returncode == 0

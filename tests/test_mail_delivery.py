@@ -325,6 +325,7 @@ def test_held_mail_waits_for_not_before_and_retry_now_skips_the_backoff(tmp_path
     assert keys(queue.deliver(smtp, NOW + timedelta(hours=1), 3).sent) == ["held"]
 
 
+@pytest.mark.slow
 def test_one_deliver_uses_one_connection_for_twenty_mails(tmp_path, smtp_server):
     queue = queue_of(tmp_path)
     for n in range(20):

@@ -103,6 +103,7 @@ def test_a_recipient_deferred_for_good_backs_off_and_is_given_up_like_a_whole_ma
     assert len(smtp_server.delivered_to(WANG.email)) == 1 and smtp_server.delivered_to(LI.email) == []
 
 
+@pytest.mark.slow
 def test_remind_across_two_runs_with_a_greylisted_and_a_refused_recipient(tmp_path, smtp_server):
     """刘洋 and 吴刚 are copied on escalations (initiators). The server defers 刘洋's first RCPT (451)
     and refuses 吴刚 (550): each mail reaches everyone else once; 刘洋 gets the deferred one exactly
@@ -174,6 +175,7 @@ def outbox_folder(tmp_path: Path, wait: int | None = None) -> tuple[Path, Settin
     return folder, config
 
 
+@pytest.mark.slow
 def test_remind_started_while_a_check_runs_waits_for_it_then_mails(tmp_path):
     folder, config = outbox_folder(tmp_path)
     holder = hold_lock(folder, 2)
@@ -185,6 +187,7 @@ def test_remind_started_while_a_check_runs_waits_for_it_then_mails(tmp_path):
     assert len(list((folder / "outbox").glob("*.eml"))) == len(run.outgoing)
 
 
+@pytest.mark.slow
 def test_after_the_wait_a_job_names_what_is_running_and_exits_non_zero(tmp_path):
     folder, config = outbox_folder(tmp_path, wait=1)
     holder = hold_lock(folder, 30, job="remind")
@@ -219,6 +222,7 @@ def lock_is_taken(folder: Path) -> bool:
 
 
 @pytest.mark.parametrize("job", ["remind", "alert", "outbox"])
+@pytest.mark.slow
 def test_a_job_holds_the_lock_from_its_check_to_its_last_mail(tmp_path, monkeypatch, job):
     import duban.jobs.check
     import duban.jobs.remind
@@ -286,6 +290,7 @@ def dry_runs(folder: Path, config: dict, now) -> list:
     return runs
 
 
+@pytest.mark.slow
 def test_dry_run_on_a_fresh_folder_creates_and_changes_nothing(tmp_path):
     folder, config = outbox_folder(tmp_path)
     before = listing(folder)
@@ -297,6 +302,7 @@ def test_dry_run_on_a_fresh_folder_creates_and_changes_nothing(tmp_path):
     assert {m.status for m in reminded.outgoing + alerted.outgoing} == {"dry-run"}
 
 
+@pytest.mark.slow
 def test_dry_run_with_state_reads_it_and_changes_nothing(tmp_path):
     folder, config = outbox_folder(tmp_path)
     remind(folder, config, MORNING)

@@ -88,6 +88,7 @@ def test_a_person_can_send_a_set_aside_mail_once_more(tmp_path, smtp_server):
 
 
 # ---- 2. unknown fate: no answer in time ------------------------------------------------------------------
+@pytest.mark.slow
 def test_data_answered_after_the_timeout_is_sent_at_most_twice(tmp_path, smtp_server):
     queue = MailQueue(tmp_path / "state.db")
     smtp_server.handler.answer_delay[LI.email] = 1.5
@@ -104,6 +105,7 @@ def test_data_answered_after_the_timeout_is_sent_at_most_twice(tmp_path, smtp_se
     assert len(smtp_server.delivered_to(LI.email)) == 2              # was 3 before: never a third time
 
 
+@pytest.mark.slow
 def test_a_large_mail_gets_data_timeout_not_the_command_timeout(tmp_path, smtp_server):
     queue = MailQueue(tmp_path / "state.db")
     smtp_server.handler.answer_delay[LI.email] = 1.0                 # a server scanning a large mail
@@ -128,6 +130,7 @@ def start_remind(folder: Path, now) -> subprocess.Popen:
 
 
 @pytest.mark.parametrize("when", ["before the answer", "just after the answer"])
+@pytest.mark.slow
 def test_kill_9_while_the_server_takes_a_mail_sends_nothing_twice(tmp_path, smtp_server, when):
     folder = make_folder(tmp_path)
     smtp_toml(folder, smtp_server)
@@ -263,6 +266,7 @@ def test_tls_required_before_mail_is_a_settings_problem_not_a_refused_mail(tmp_p
 
 
 @pytest.mark.parametrize("fault", ["down", "password", "no starttls"])
+@pytest.mark.slow
 def test_remind_alert_and_outbox_retry_exit_1_when_mail_cannot_go(tmp_path, fault):
     server = SmtpServer()
     folder = make_folder(tmp_path)
@@ -294,6 +298,7 @@ def test_remind_alert_and_outbox_retry_exit_1_when_mail_cannot_go(tmp_path, faul
 
 
 # ---- several days against a server with one poison recipient ------------------------------------------------
+@pytest.mark.slow
 def test_four_days_with_a_poison_recipient_every_mail_once_or_set_aside(tmp_path, smtp_server):
     """Every working day: remind at 09:30, alert at 10:30 and 15:00; the server keeps every mail to
     孙丽 and drops the connection before answering. Each mail reaches its mailboxes exactly once, or is
@@ -351,6 +356,7 @@ def test_serve_tells_its_admins_of_a_set_aside_mail(tmp_path):
     assert "1 封邮件已搁置" in text and "sun.li@example.com: 给孙丽的提醒" in text and "可能已经送达" in text
 
 
+@pytest.mark.slow
 def test_the_terminal_says_a_mail_may_already_have_been_delivered(tmp_path, smtp_server):
     folder = make_folder(tmp_path)
     smtp_toml(folder, smtp_server)

@@ -40,6 +40,7 @@ def _problems_report(folder: Path) -> email.message.EmailMessage:
 
 
 # ---- §1 a relative folder argument --------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_relative_folder_argument_names_each_workbook_once_in_the_problems_report(tmp_path):
     folder = make_folder(tmp_path / "demo")
     done = _remind_from_parent(folder, TOML)
@@ -54,6 +55,7 @@ def test_a_relative_folder_argument_names_each_workbook_once_in_the_problems_rep
     assert f"文件：{book}，" in digest
 
 
+@pytest.mark.slow
 def test_a_relative_folder_argument_under_a_unc_share_root(tmp_path):
     folder = make_folder(tmp_path / "综合管理部")
     done = _remind_from_parent(folder, TOML.replace("[mail]\n", "[mail]\nshare_path = '\\\\fileserver\\综合管理部'\n"))

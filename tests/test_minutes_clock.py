@@ -3,9 +3,11 @@ has no end time), so the Alerts cell and `explain` say so, as the digest does ("
 from __future__ import annotations
 
 import openpyxl
+import pytest
 from test_cli import duban
 
 
+@pytest.mark.slow
 def test_the_alerts_cell_and_explain_say_from_the_meetings_start(tmp_path):
     folder = tmp_path / "demo"
     assert duban("init", folder, "--demo").returncode == 0
@@ -17,6 +19,7 @@ def test_the_alerts_cell_and_explain_say_from_the_meetings_start(tmp_path):
     assert "会议开始后超2小时未发出纪要（期限 2026-12-04 16:00）" in out and "会后" not in out, out
 
 
+@pytest.mark.slow
 def test_in_english(tmp_path):
     folder = tmp_path / "en"
     assert duban("init", folder, "--demo", "--lang", "en").returncode == 0

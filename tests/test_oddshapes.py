@@ -155,6 +155,7 @@ def test_a_cell_written_twice_is_never_patched(row):
 
 # ---- a second reader ---------------------------------------------------------------------------
 @needs_lo
+@pytest.mark.slow
 def test_libreoffice_reads_the_odd_shapes_as_written(tmp_path):
     written = []
     for name in SHAPES:

@@ -32,6 +32,7 @@ def _smtp_without_password(folder: Path, lang: str | None) -> None:
                                        'host = "127.0.0.1"\nport = 2525\nuser = "alice"\n', encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_a_missing_smtp_password_is_told_in_the_company_language(tmp_path):
     env = {"DUBAN_SMTP_PASSWORD": ""}
     _smtp_without_password(tmp_path, None)
@@ -57,6 +58,7 @@ def _folder(tmp_path: Path, toml: str = "") -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_outbox_retry_says_what_it_sent_and_held_mail_says_who_will_send_it(tmp_path):
     folder = _folder(tmp_path)
     done = duban("remind", folder, "--now", EVENING)
@@ -83,6 +85,7 @@ def test_outbox_retry_says_what_it_sent_and_held_mail_says_who_will_send_it(tmp_
     assert done.stdout.strip() == "队列中没有等待发送的邮件。", done.stdout
 
 
+@pytest.mark.slow
 def test_held_mail_with_serve_running_says_serve_sends_it(tmp_path):
     from datetime import timedelta
 
@@ -101,6 +104,7 @@ def test_held_mail_with_serve_running_says_serve_sends_it(tmp_path):
     assert "--retry" not in done.stdout + done.stderr
 
 
+@pytest.mark.slow
 def test_status_waiting_is_the_queued_mail(tmp_path):
     folder = _folder(tmp_path)
     assert duban("remind", folder, "--now", EVENING).returncode == 0
@@ -119,6 +123,7 @@ def test_status_waiting_is_the_queued_mail(tmp_path):
 
 # ---- SSL spoken to a plain server ------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_ssl_against_a_plain_server_says_to_try_starttls(tmp_path, smtp_server, lang):
     folder = _folder(tmp_path, f'transport = "smtp"\n[mail.smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\n'
                                f'security = "ssl"\nuser = ""\ntimeout = 5\n[company]\nlanguage = "{lang}"\n')
@@ -135,6 +140,7 @@ def test_ssl_against_a_plain_server_says_to_try_starttls(tmp_path, smtp_server, 
 
 
 # ---- jobs run by hand in `duban status` --------------------------------------------------------------
+@pytest.mark.slow
 def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
     from duban.jobs.settings import config
     from duban.jobs.state.runlock import run_lock
@@ -169,6 +175,7 @@ def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
         assert runs.last_settled("check") is None and runs.last("remind") == []
 
 
+@pytest.mark.slow
 def test_retry_with_nothing_waiting_says_only_that(tmp_path):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo").returncode == 0

@@ -42,6 +42,7 @@ def test_the_alerts_and_long_text_columns_wrap_in_every_template(tmp_path, key):
     assert not wrapped & {"id", "due", "status", "priority", "progress", "email"}   # these stay one line
 
 
+@pytest.mark.slow
 def test_the_demo_rows_wrap_and_are_as_tall_as_their_text(tmp_path):
     assert cli("init", str(tmp_path / "demo"), "--demo").returncode == 0
     path = tmp_path / "demo" / KINDS["tasks"].filename("zh")
@@ -128,6 +129,7 @@ def _read(words) -> str:
 @needs_lo
 @needs_poppler
 @pytest.mark.parametrize("lang", ("zh", "en"))
+@pytest.mark.slow
 def test_libreoffice_prints_every_alert_whole_and_when_it_was_checked(tmp_path, lang):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo", "--lang", lang).returncode == 0
@@ -180,6 +182,7 @@ def test_the_printed_sheet_ends_with_the_last_checked_note(tmp_path):
 
 @needs_lo
 @needs_poppler
+@pytest.mark.slow
 def test_libreoffice_prints_the_table_with_the_note_beside_it(tmp_path):
     path = write_workbook("tasks", tmp_path / "t.xlsx")
     [pdf] = lo.convert_all([path], "pdf", tmp_path / "pdf")

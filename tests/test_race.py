@@ -213,6 +213,7 @@ def big(tmp_path_factory):
     return source, plan_for(source, **{f"{ID}2": "T-000001"}), [user_version(source, f"版本{i}") for i in range(3)]
 
 
+@pytest.mark.slow
 def test_a_thread_saving_during_writes_never_loses_a_save(tmp_path, hooks, links, capsys, big):
     """RACE_TRIES writes, each raced by a thread that waits for the temporary file to be complete,
     then saves 1-3 times at random moments over about the time the rest of the write takes until
@@ -325,6 +326,7 @@ def killed_at(folder: Path, point: str) -> None:
 
 @pytest.mark.parametrize("point,then", [("replaced", "clear"), ("replaced", "recheck"), ("backed-up", "clear"),
                                         ("moved-aside", "recheck"), ("verified", "recheck")])
+@pytest.mark.slow
 def test_killed_before_the_journal_commit_the_colour_still_clears(tmp_path, point, then):
     """kill -9 after the new (orange) file is in place but before the journal was told: the
     write-ahead entry makes the next run take the orange as duban's, so once the row is

@@ -229,6 +229,7 @@ def test_the_run_goes_on_past_a_workbook_that_raised(tmp_path):
 
 # ---- a second reader ---------------------------------------------------------------------------
 @needs_lo
+@pytest.mark.slow
 def test_libreoffice_reads_the_written_shapes(tmp_path):
     names = ["empty_stylesheet", "no_styles", "strict", "empty_s"]
     written = []

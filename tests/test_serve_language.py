@@ -40,6 +40,7 @@ def _folder(tmp_path: Path, lang: str) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_status_speaks_chinese_by_default(tmp_path):
     folder = _folder(tmp_path, "zh")
     done = cli("status", str(folder))

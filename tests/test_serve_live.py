@@ -35,6 +35,7 @@ def _serve(folder: Path) -> subprocess.Popen:
 
 
 @pytest.mark.skipif(os.name == "nt", reason="SIGTERM")
+@pytest.mark.slow
 def test_serve_runs_shows_in_status_refuses_a_second_and_stops_on_sigterm(tmp_path):
     folder = tmp_path / "share"
     moment = clock.now(config.load().company.tz)

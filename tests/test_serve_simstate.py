@@ -8,6 +8,8 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from books import cli
 from duban.jobs.time import clock
 from duban.jobs.settings import config
@@ -48,6 +50,7 @@ def _count(db: Path, table: str) -> int:
         con.close()
 
 
+@pytest.mark.slow
 def test_a_simulation_without_dry_run_refuses_a_folder_with_real_state(tmp_path):
     folder = _folder(tmp_path, demo=True)
     db = folder / ".duban" / "state.db"
@@ -65,6 +68,7 @@ def test_a_simulation_without_dry_run_refuses_a_folder_with_real_state(tmp_path)
     assert _count(db, "serve_runs") == 0
 
 
+@pytest.mark.slow
 def test_a_simulated_state_shows_red_in_status_and_a_live_serve_refuses_it(tmp_path):
     folder = _folder(tmp_path)
     db = folder / ".duban" / "state.db"
@@ -85,6 +89,7 @@ def test_a_simulated_state_shows_red_in_status_and_a_live_serve_refuses_it(tmp_p
     assert "模拟运行" in live.stderr and str(db.parent) in live.stderr and "Traceback" not in live.stderr
 
 
+@pytest.mark.slow
 def test_status_of_a_state_with_runs_in_the_past_is_not_red(tmp_path):
     folder = _folder(tmp_path)
     settings = config.load(folder)
@@ -115,6 +120,7 @@ def test_a_live_serve_schedules_from_now_when_the_last_run_is_in_the_future(tmp_
     assert last is not None and abs((last - (now - timedelta(hours=2))).total_seconds()) < 2
 
 
+@pytest.mark.slow
 def test_an_empty_state_file_is_no_real_state(tmp_path):
     folder = _folder(tmp_path)
     assert cli("history", str(folder)).returncode == 0           # opens (and so creates) an empty journal

@@ -18,6 +18,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import openpyxl
+import pytest
 
 from books import owner_file
 from duban.jobs.init import init_folder
@@ -163,6 +164,7 @@ class Staff:
         book.save(path)
 
 
+@pytest.mark.slow
 def test_thirty_days_of_serve(tmp_path):
     folder = tmp_path / "share"
     init_folder(folder, lang="zh", demo=True, force=False, today=START.date(), now=START)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
@@ -174,6 +175,7 @@ def actual(xml: bytes, elements: int = 1) -> list[tuple]:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(cells=rows(), plan=edits(), row_has_r=st.booleans(), data=st.data())
+@pytest.mark.slow
 def test_a_patched_row_is_well_formed_in_column_order_and_as_planned(cells, plan, row_has_r, data):
     shape = data.draw(shapes(cells))
     raw = sheet(cells, row_has_r, shape)

@@ -29,6 +29,7 @@ def _damage_pages(db: Path) -> None:
 
 # ---- 3: status and the outbox listing see a damaged state.db ---------------------------------------
 @pytest.mark.parametrize("command", [("status",), ("status", "--json"), ("outbox",)])
+@pytest.mark.slow
 def test_status_and_outbox_on_a_damaged_state_db_say_so_and_exit_1(tmp_path, command):
     folder = folder_in(tmp_path)
     done = cli("remind", str(folder), "--now", NOW)
@@ -40,6 +41,7 @@ def test_status_and_outbox_on_a_damaged_state_db_say_so_and_exit_1(tmp_path, com
 
 
 # ---- 4: the copy's time in the company's zone -----------------------------------------------------------
+@pytest.mark.slow
 def test_the_good_copys_time_is_told_in_company_time(tmp_path):
     folder = folder_in(tmp_path, "en")              # company.timezone: Asia/Shanghai (UTC+8)
     db = checked(folder)
@@ -51,6 +53,7 @@ def test_the_good_copys_time_is_told_in_company_time(tmp_path):
 
 
 # ---- 5: --dry-run advised only to commands that accept it -----------------------------------------------
+@pytest.mark.slow
 def test_a_read_only_state_advises_dry_run_only_where_it_is_accepted(tmp_path, read_only):  # noqa: F811
     folder = folder_in(tmp_path, "en")
     checked(folder)
@@ -73,6 +76,7 @@ def _simulated(tmp_path: Path, lang: str) -> Path:
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_jobs_refuse_a_state_a_simulation_wrote_with_serves_sentence(tmp_path, lang):
     folder = _simulated(tmp_path, lang)
     db = folder / ".duban" / "state.db"
@@ -94,6 +98,7 @@ def test_jobs_refuse_a_state_a_simulation_wrote_with_serves_sentence(tmp_path, l
         assert done.returncode == 0, (command, done.stderr)
 
 
+@pytest.mark.slow
 def test_the_excel_console_refuses_a_state_a_simulation_wrote(tmp_path):
     from duban.macros import console, layout as L
     from duban.macros.fake import FakeExcel
@@ -132,6 +137,7 @@ def _kept(db: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("first", ["check", "outbox"])
+@pytest.mark.slow
 def test_a_deleted_state_db_keeps_its_last_good_copy_and_the_warning_names_it(tmp_path, first):
     from zoneinfo import ZoneInfo
 
@@ -159,6 +165,7 @@ def test_a_deleted_state_db_keeps_its_last_good_copy_and_the_warning_names_it(tm
     assert "状态文件" not in _said(cli("check", str(folder), "--now", "2026-11-23T12:30"))
 
 
+@pytest.mark.slow
 def test_state_and_ledger_copy_both_lost_sends_nothing_twice(tmp_path):
     folder, db, mails = _reminded(tmp_path)
     db.unlink()
@@ -170,6 +177,7 @@ def test_state_and_ledger_copy_both_lost_sends_nothing_twice(tmp_path):
     assert "不会重发" in text and str(_kept(db)[0]) in text
 
 
+@pytest.mark.slow
 def test_an_emptied_state_db_keeps_its_last_good_copy(tmp_path):
     folder, db, mails = _reminded(tmp_path)
     notified = _count(db, "notified")

@@ -55,6 +55,7 @@ def told(done: subprocess.CompletedProcess) -> str:
 
 # ---- 9: a damaged state.db ------------------------------------------------------------------------
 @pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.slow
 def test_garbage_in_state_db_names_it_and_its_last_good_copy_and_the_advice_works(tmp_path, lang):
     folder = folder_in(tmp_path, lang)
     db = checked(folder)
@@ -74,6 +75,7 @@ def test_garbage_in_state_db_names_it_and_its_last_good_copy_and_the_advice_work
     assert cli("check", str(folder), "--now", NOW).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_state_db_cut_short_or_damaged_inside_is_told_too(tmp_path):
     folder = folder_in(tmp_path, "en")
     db = checked(folder)
@@ -88,6 +90,7 @@ def test_a_state_db_cut_short_or_damaged_inside_is_told_too(tmp_path):
     assert f"The state database {db} is damaged" in text and "state.db.bak" in text
 
 
+@pytest.mark.slow
 def test_no_good_copy_says_so_and_what_then(tmp_path):
     folder = folder_in(tmp_path, "en")
     db = checked(folder)
@@ -142,6 +145,7 @@ def read_only(tmp_path):
 
 
 @pytest.mark.parametrize("what", ["state", "share"])
+@pytest.mark.slow
 def test_a_read_only_state_folder_or_share_is_named(tmp_path, read_only, what):
     folder = folder_in(tmp_path, "en")
     checked(folder)
@@ -161,6 +165,7 @@ def _without_override() -> list[str]:
     return ["setpriv", "--bounding-set", drop, "--inh-caps", drop]
 
 
+@pytest.mark.slow
 def test_a_state_folder_without_write_permission_is_named(tmp_path):
     folder = folder_in(tmp_path, "zh")
     state = folder / ".duban"
@@ -176,6 +181,7 @@ def test_a_state_folder_without_write_permission_is_named(tmp_path):
     assert f"没有权限写入 {state}" in text and "写权限" in text
 
 
+@pytest.mark.slow
 def test_a_share_without_write_permission_refuses_each_workbook_with_the_reason(tmp_path):
     folder = folder_in(tmp_path, "en")
     (folder / ".duban").mkdir()
@@ -214,6 +220,7 @@ def fill(disk: Path) -> None:
 
 
 @pytest.mark.parametrize("job", ["check", "remind"])
+@pytest.mark.slow
 def test_a_full_disk_is_told_and_nothing_is_lost_once_space_returns(small_disk, job):
     folder = folder_in(small_disk, "zh")
     if job == "remind":
@@ -317,6 +324,7 @@ def test_two_writers_never_share_a_temp_file_name(tmp_path):
     assert all(("".join(c if c.isalnum() or c in "_-" else "_" for c in host))[:40] in n for n in names)
 
 
+@pytest.mark.slow
 def test_the_workbook_writers_temp_file_is_named_for_its_host_and_process_and_cleared_after_a_crash(tmp_path):
     folder = folder_in(tmp_path, "en")
     done = cli("check", str(folder), "--now", NOW, env={**os.environ, "DUBAN_CRASH_AT": "temp-written"})
@@ -328,6 +336,7 @@ def test_the_workbook_writers_temp_file_is_named_for_its_host_and_process_and_cl
     assert not [p for p in folder.iterdir() if ".duban-tmp" in p.name]
 
 
+@pytest.mark.slow
 def test_the_excel_console_shows_the_same_sentence_for_a_damaged_state_db(tmp_path):
     from duban.macros import console, layout as L
     from duban.macros.fake import FakeExcel

@@ -111,6 +111,7 @@ KNOWN = {
 
 
 @pytest.mark.parametrize("label", ["A", "B", "C", "month"])
+@pytest.mark.slow
 def test_every_figure_of_every_scope_is_the_known_answer(history, label):
     _folder, _s, runs = history
     for key, wanted in KNOWN[label].items():
@@ -165,6 +166,7 @@ def test_recipients_each_get_their_scope_in_their_language(history):
                            "2026-09-11 10:00; 4 open, 2 overdue, 0 blocked now")
 
 
+@pytest.mark.slow
 def test_the_same_week_twice_sends_nothing_the_second_time_and_a_new_week_sends_again(history, tmp_path):
     folder, s, runs = history
     copy = tmp_path / "share"
@@ -179,6 +181,7 @@ def test_the_same_week_twice_sends_nothing_the_second_time_and_a_new_week_sends_
     assert len(list((copy / "outbox").iterdir())) == before + 4
 
 
+@pytest.mark.slow
 def test_dry_run_prints_who_would_get_what_and_changes_nothing(history, tmp_path):
     folder, s, _runs = history
     copy = tmp_path / "share"
@@ -197,6 +200,7 @@ def test_dry_run_prints_who_would_get_what_and_changes_nothing(history, tmp_path
     assert {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in copy.rglob("*")} == files
 
 
+@pytest.mark.slow
 def test_dept_and_project_limit_the_report_and_unknown_names_are_usage_errors(history, tmp_path):
     folder, s, _runs = history
     copy = tmp_path / "share"
@@ -213,6 +217,7 @@ def test_dept_and_project_limit_the_report_and_unknown_names_are_usage_errors(hi
 
 
 # ---- the mail, through a real SMTP server ----------------------------------------------------------
+@pytest.mark.slow
 def test_the_mail_arrives_as_html_with_an_inline_png_chart_and_a_text_part(history, tmp_path, smtp_server):
     folder, s, _runs = history
     copy = tmp_path / "share"
@@ -243,6 +248,7 @@ def test_the_mail_arrives_as_html_with_an_inline_png_chart_and_a_text_part(histo
     assert not _blank_png(data)
 
 
+@pytest.mark.slow
 def test_the_archive_is_read_back_by_calamine_and_libreoffice_draws_its_charts(history, tmp_path):
     folder, _s, runs = history
     archive = runs["C"].archive
@@ -341,6 +347,7 @@ def late(tmp_path_factory):
     return folder, s, week, month
 
 
+@pytest.mark.slow
 def test_stock_figures_are_as_at_the_periods_end_not_as_of_the_report(late):
     folder, _s, week, month = late
     assert week.period.end == at("2026-09-30T17:00")
@@ -449,6 +456,7 @@ def test_the_archive_is_readable_by_others_on_the_share(history):
     assert runs["C"].archive.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
+@pytest.mark.slow
 def test_the_archive_names_the_configured_limits(tmp_path):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo").returncode == 0

@@ -54,6 +54,7 @@ def adopted(tmp_path_factory):
     return folder, s, runs
 
 
+@pytest.mark.slow
 def test_a_week_that_ended_before_the_first_check_is_the_baseline_not_a_week_of_zeros(adopted):
     folder, _s, runs = adopted
     run = runs["before"]

@@ -43,6 +43,7 @@ def ignored(tmp_path_factory):
     return folder, s, summary(folder, s, at("2026-09-18T17:30"), "week")
 
 
+@pytest.mark.slow
 def test_a_department_that_ignores_its_requests_is_counted_not_reported_as_having_none(ignored):
     _folder, _s, run = ignored
     d = run.figures.departments["研发部"]

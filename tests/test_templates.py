@@ -450,6 +450,7 @@ def test_demo_through_check_fires_every_flag_and_only_the_declared_problems(tmp_
 # ---- LibreOffice ---------------------------------------------------------------------------
 @needs_lo
 @pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.slow
 def test_libreoffice_reads_every_header(templates, tmp_path, lang):
     paths = [templates[k, lang] for k in KINDS]
     for key, out in zip(KINDS, lo.convert_all(paths, lo.CSV_UTF8, tmp_path)):
@@ -459,6 +460,7 @@ def test_libreoffice_reads_every_header(templates, tmp_path, lang):
 
 
 @needs_lo
+@pytest.mark.slow
 def test_libreoffice_xlsx_round_trip_keeps_the_header(tmp_path):
     init_folder(tmp_path / "in", demo=True, today=date(2026, 8, 3))
     kind = KINDS["tasks"]
@@ -481,6 +483,7 @@ def _html_rows(html: Path) -> list[list[tuple[str | None, str]]]:
 
 
 @needs_lo
+@pytest.mark.slow
 def test_libreoffice_shows_dubans_colour_on_a_checked_status_cell_not_the_templates(tmp_path):
     """What staff see after duban check: each status cell in the colour of its row's most severe
     flag. The 已完成 row with a data problem is purple, not the template's done-green."""
@@ -517,6 +520,7 @@ def test_libreoffice_shows_dubans_colour_on_a_checked_status_cell_not_the_templa
 
 
 @needs_lo
+@pytest.mark.slow
 def test_libreoffice_colours_the_status_live_only_while_alerts_is_empty(tmp_path):
     today = date.today()
     rows = [

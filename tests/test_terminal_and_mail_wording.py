@@ -7,6 +7,8 @@ import os
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from books import cli
 from test_elapsed_and_lock_messages import book, cell
 from test_summary_requests import ignored  # noqa: F401  (the fixture: a department ignoring its requests)
@@ -44,6 +46,7 @@ def test_a_tier_inferred_from_purchases_says_so_where_a_filled_tier_does_not():
 
 
 # ---- point 5: a workbook skipped because it is open got no IDs -------------------------------------
+@pytest.mark.slow
 def test_a_workbook_skipped_because_it_is_open_shows_that_no_ids_were_written(tmp_path):
     folder = tmp_path / "share"
     rows = [{"任务名称": f"周报{n}", "负责人": "张伟", "截止日期": "2026-12-01"} for n in range(3)]
@@ -62,6 +65,7 @@ def test_a_workbook_skipped_because_it_is_open_shows_that_no_ids_were_written(tm
 
 
 # ---- point 1: a filtered queue with nothing in that state -------------------------------------------
+@pytest.mark.slow
 def test_outbox_status_with_nothing_in_that_state_says_what_the_queue_holds(tmp_path):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo").returncode == 0
@@ -86,6 +90,7 @@ def test_outbox_status_with_nothing_in_that_state_says_what_the_queue_holds(tmp_
 
 
 # ---- point 2: the chart font is a diagnostic, not a line every summary prints -----------------------
+@pytest.mark.slow
 def test_summary_prints_the_chart_font_only_with_debug(tmp_path):
     folder = tmp_path / "demo"
     assert cli("init", str(folder), "--demo").returncode == 0
@@ -98,6 +103,7 @@ def test_summary_prints_the_chart_font_only_with_debug(tmp_path):
 
 
 # ---- point 3: duban service warns in the company's language ----------------------------------------
+@pytest.mark.slow
 def test_service_warnings_follow_the_company_language(tmp_path):
     folder = tmp_path / "督办"           # under /tmp: the unit leaves PrivateTmp out and says so
     assert cli("init", str(folder)).returncode == 0
@@ -118,6 +124,7 @@ def test_service_warnings_follow_the_company_language(tmp_path):
 
 
 # ---- point 4: the English summary reads as English --------------------------------------------------
+@pytest.mark.slow
 def test_the_english_summary_names_the_whole_company_and_says_what_its_average_includes(ignored):
     from duban.jobs.summary.view import scope_view
     from duban.mailer.summary import render_summary

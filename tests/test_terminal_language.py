@@ -5,6 +5,8 @@ import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from books import cli, make_book, task, user_edit
 from test_mail import make_folder
 
@@ -20,6 +22,7 @@ def _folder(tmp_path, lang: str = "zh"):
     return tmp_path
 
 
+@pytest.mark.slow
 def test_history_speaks_the_clerks_language_not_the_journals_keys(tmp_path):
     shown = cli("history", str(_folder(tmp_path)), "T-000001", env=ENV).stdout
     assert "状态变更" in shown and "进行中 → 已完成" in shown
@@ -30,11 +33,13 @@ def test_history_speaks_the_clerks_language_not_the_journals_keys(tmp_path):
         assert internal not in shown, internal
 
 
+@pytest.mark.slow
 def test_history_in_english(tmp_path):
     shown = cli("history", str(_folder(tmp_path, "en")), "T-000001", env=ENV).stdout
     assert "status changed" in shown and "In progress → Done" in shown and "Progress: 50% → 100%" in shown
 
 
+@pytest.mark.slow
 def test_explain_in_chinese_and_in_english(tmp_path):
     folder = _folder(tmp_path)
     zh = cli("explain", str(folder), "T-000001", "--now", "2026-11-24T09:00", env=ENV).stdout
@@ -44,6 +49,7 @@ def test_explain_in_chinese_and_in_english(tmp_path):
     assert "status: Done" in en and "Fired" in en and "是否触发" not in en
 
 
+@pytest.mark.slow
 def test_outbox_lists_company_time_and_worded_states(tmp_path):
     folder = make_folder(tmp_path)           # a directory, tasks and RACI: people to mail
     (folder / "duban.toml").write_text("[mail]\nhold_outside_office_hours = false\n", encoding="utf-8")
@@ -54,6 +60,7 @@ def test_outbox_lists_company_time_and_worded_states(tmp_path):
     assert before.strftime("%m-%d %H:") in shown          # Shanghai's hour, not New York's
 
 
+@pytest.mark.slow
 def test_explain_says_how_far_a_blocked_row_is_from_escalation(tmp_path):
     make_book(tmp_path, [task("对账", status="blocked")])
     assert cli("check", str(tmp_path), "--now", "2026-11-23T09:00", env=ENV).returncode == 0

@@ -57,6 +57,7 @@ def advised(text: str, command: str) -> list[str]:
 
 
 # ---- 1. the run lock, serve's lock and serve's usage errors, in Chinese, in company time --------------
+@pytest.mark.slow
 def test_a_job_that_waits_for_the_lock_says_so_in_chinese_at_company_time(tmp_path):
     folder = folder_with(tmp_path, "[state]\nlock_wait_seconds = 1\n")
     lock = folder / ".duban" / "check.lock"
@@ -91,6 +92,7 @@ def test_a_second_serve_is_refused_in_chinese_at_company_time(tmp_path):
     assert advised(done.stderr, "status") == ["status", str(folder)]
 
 
+@pytest.mark.slow
 def test_serve_usage_errors_are_chinese_and_the_example_they_give_runs(tmp_path):
     folder = folder_with(tmp_path)
     done = duban("serve", folder, "--dry-run")
@@ -108,6 +110,7 @@ def test_serve_usage_errors_are_chinese_and_the_example_they_give_runs(tmp_path)
 
 # ---- 2. a warning in a Chinese company starts with 注意： --------------------------------------------
 @pytest.mark.parametrize("job", ["check", "remind"])
+@pytest.mark.slow
 def test_a_warning_starts_with_the_chinese_prefix(tmp_path, job):
     folder = folder_with(tmp_path)
     assert duban("check", folder, "--now", "2026-11-24T09:05").returncode == 0
@@ -123,6 +126,7 @@ def test_a_warning_starts_with_the_chinese_prefix(tmp_path, job):
 
 
 # ---- 3 and 4. a refused login: all Chinese, and the command it advises runs ---------------------------
+@pytest.mark.slow
 def test_a_refused_login_is_told_in_chinese_with_a_command_that_runs(tmp_path, smtp_server):
     smtp_server.handler.refuse_login = True
     folder = folder_with(tmp_path, f'transport = "smtp"\n[mail.smtp]\nhost = "127.0.0.1"\nport = {smtp_server.port}\n'
@@ -145,6 +149,7 @@ def test_a_refused_login_is_told_in_chinese_with_a_command_that_runs(tmp_path, s
 
 
 # ---- 4. every command a sentence advises names the folder and is accepted -----------------------------
+@pytest.mark.slow
 def test_the_mail_problems_in_the_clerks_report_advise_a_command_that_runs(tmp_path):
     from duban.workbooks.share.commandline import folder_arg
     from duban.workbooks.model.problems import Problem
@@ -160,6 +165,7 @@ def test_the_mail_problems_in_the_clerks_report_advise_a_command_that_runs(tmp_p
             assert done.returncode == 0, (problem.text(lang), done.stderr)
 
 
+@pytest.mark.slow
 def test_explain_of_an_unknown_id_advises_a_check_that_runs(tmp_path):
     folder = folder_with(tmp_path)
     done = duban("explain", folder, "T-999999")
@@ -172,6 +178,7 @@ def test_explain_of_an_unknown_id_advises_a_check_that_runs(tmp_path):
 # ---- 5. a group refusal when duban already runs as the owner ------------------------------------------
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0 or not shutil.which("setpriv"),
                     reason="giving a file to another user and running as it needs root and setpriv")
+@pytest.mark.slow
 def test_a_group_refusal_does_not_advise_running_as_the_user_it_runs_as():
     from books import BOOK, make_book, task
 
@@ -197,6 +204,7 @@ def test_a_group_refusal_does_not_advise_running_as_the_user_it_runs_as():
         shutil.rmtree(base)
 
 
+@pytest.mark.slow
 def test_a_folder_with_a_space_is_quoted_in_the_advice_and_the_advice_runs(tmp_path):
     from test_mail import make_folder
 
@@ -213,6 +221,7 @@ def test_a_folder_with_a_space_is_quoted_in_the_advice_and_the_advice_runs(tmp_p
     assert duban(*command).returncode == 0
 
 
+@pytest.mark.slow
 def test_status_gives_a_skipped_writes_reason_in_the_company_language(tmp_path):
     folder = tmp_path / "demo"
     assert duban("init", folder, "--demo").returncode == 0

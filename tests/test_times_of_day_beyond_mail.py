@@ -20,11 +20,13 @@ def demo(tmp_path_factory):
     return folder
 
 
+@pytest.mark.slow
 def test_explain_says_hours_for_an_eta_passed_less_than_a_day_ago(demo):
     out = duban("explain", demo, "I-000002", "--now", "2026-12-07T02:20").stdout      # ETA 2026-12-06 15:20
     assert "预计完成时间 2026-12-06 15:20：已过 11小时" in out and "1 天（1 个工作日）" not in out, out
 
 
+@pytest.mark.slow
 def test_the_summary_overdue_list_says_hours_too(demo):
     assert duban("summary", demo, "--week", "--now", "2026-12-07T02:25").returncode == 0
     lines = [line for p in (demo / "outbox").glob("*.eml")
@@ -33,6 +35,7 @@ def test_the_summary_overdue_list_says_hours_too(demo):
     assert lines and all(line.split(" (")[0].endswith("截止日期 2026-12-06 15:20, 11小时") for line in lines), lines
 
 
+@pytest.mark.slow
 def test_english_explain_says_1_day_and_1_working_day(tmp_path):
     folder = tmp_path / "en"
     assert duban("init", folder, "--demo", "--lang", "en").returncode == 0
@@ -43,6 +46,7 @@ def test_english_explain_says_1_day_and_1_working_day(tmp_path):
     assert "Due 2026-12-08: 2 working days from today" in later
 
 
+@pytest.mark.slow
 def test_a_time_typed_as_text_has_the_company_offset_in_check_json(tmp_path):
     folder = tmp_path / "demo"
     assert duban("init", folder, "--demo").returncode == 0

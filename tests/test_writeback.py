@@ -156,6 +156,7 @@ def fidelity(tmp_path_factory):
     return SimpleNamespace(before=before, after=folder / BOOK, result=result, base=base)
 
 
+@pytest.mark.slow
 def test_fidelity_workbook_really_has_everything(fidelity):
     """Guard for the tests below: the input has what they claim to keep, and the check wrote."""
     with zipfile.ZipFile(fidelity.before) as zf:
@@ -238,6 +239,7 @@ def test_fidelity_user_values_unchanged_only_id_and_alerts_written(fidelity):
     assert len(list(main.conditional_formatting)) == len(list(old[SHEET].conditional_formatting)) > 0
 
 
+@pytest.mark.slow
 def test_fidelity_styles_unchanged_except_flagged_cells(fidelity):
     old, new = openpyxl.load_workbook(fidelity.before), openpyxl.load_workbook(fidelity.after)
     for ws in old.worksheets:
@@ -255,6 +257,7 @@ def test_fidelity_styles_unchanged_except_flagged_cells(fidelity):
 
 
 @needs_lo
+@pytest.mark.slow
 def test_fidelity_libreoffice_opens_the_result_with_user_cells_unchanged(fidelity):
     out = fidelity.base / "csv"
     out.mkdir()
@@ -480,6 +483,7 @@ def test_a_write_that_would_lose_rows_is_refused(tmp_path):
 
 # ---- crashes -------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("point", ["temp-written", "before-replace", "moved-aside", "verified"])
+@pytest.mark.slow
 def test_killed_mid_write_leaves_the_old_file_whole(tmp_path, point):
     """Killed before the new file is in place: the old file is whole, at its name or (killed while
     it is moved aside, the time it takes to hash it) under its aside name until the next run."""

@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 from duban.jobs.settings.typed import Settings
-from duban.workbooks.model.records import WorkbookRead
-
 from duban.jobs.validate import READ_CACHE
+from duban.workbooks.model.records import WorkbookRead
 
 
 class Stopping(Exception):

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from duban.jobs.time.workcal import WorkCalendar
 from duban.jobs.settings.schedule import JobSpec
+from duban.jobs.time.workcal import WorkCalendar
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from duban.jobs.settings import jobs
 from duban.jobs.serve.cache import ReadCache, Stopping
+from duban.jobs.settings import jobs
 from duban.jobs.settings.typed import Settings
 
 

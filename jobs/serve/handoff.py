@@ -31,9 +31,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 
-from duban.workbooks.share.files import unique_suffix, write_atomically
-
 from duban.jobs.serve.lock import LOCK_NAME, alive, read_lock
+from duban.workbooks.share.files import unique_suffix, write_atomically
 
 REQUESTS = "requests"
 WAIT_SECONDS = 600.0          # how long the console waits for serve (serve may be busy with a scheduled job)

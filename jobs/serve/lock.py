@@ -19,10 +19,9 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from duban.workbooks.model.errors import DubanError
 from duban.workbooks.share.commandline import folder_arg
 from duban.workbooks.share.files import unique_suffix
-
-from duban.workbooks.model.errors import DubanError
 
 LOCK_NAME = "serve.lock"
 

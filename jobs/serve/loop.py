@@ -28,20 +28,20 @@ from typing import Callable
 
 import schedule
 
-from duban.jobs.settings.typed import Settings
-from duban.mailer.words import KIND_NAMES
-from duban.workbooks.model.errors import DubanError
-from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.serve import handoff, logs, selfalert
 from duban.jobs.serve.catchup import Decision, decide
 from duban.jobs.serve.clock import RealClock, SimClock
 from duban.jobs.serve.execute import InlineExecutor, ProcessExecutor
 from duban.jobs.serve.lock import LockLost, ServeLock, stale_after
 from duban.jobs.serve.missed import Missed
-from duban.jobs.state import simstate
 from duban.jobs.serve.runs import Runs
 from duban.jobs.settings import jobs
+from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.settings.schedule import JobSpec, specs
+from duban.jobs.settings.typed import Settings
+from duban.jobs.state import simstate
+from duban.mailer.words import KIND_NAMES
+from duban.workbooks.model.errors import DubanError
 
 WOKE_AFTER = 120          # seconds without a loop turn: the machine slept (or was suspended)
 
@@ -362,8 +362,8 @@ class Serve:
             self._deliver(now)
 
     def _deliver(self, now: datetime) -> None:
-        from duban.mailer import MailQueue
         from duban.jobs.remind import deliver
+        from duban.mailer import MailQueue
         try:
             with MailQueue(self.db) as queue:
                 report = deliver(self.folder, self.settings, now, queue)
@@ -380,8 +380,8 @@ class Serve:
         self._tidied = today
         if self.dry_run or not self.db.exists():
             return
-        from duban.jobs.state.runlock import run_lock
         from duban.jobs.serve.retention import tidy
+        from duban.jobs.state.runlock import run_lock
         try:
             with run_lock(self.folder, self.settings, "serve"):
                 done = tidy(self.db, self.settings, self.runs, self.clock.now())

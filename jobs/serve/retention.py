@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from pathlib import Path
 
+from duban.jobs.serve.runs import Runs
 from duban.jobs.settings.typed import Settings
 from duban.mailer.queue import stamp
-
 from duban.workbooks.share.statedb import connect
-from duban.jobs.serve.runs import Runs
 
 
 def tidy(db: Path, settings: Settings, runs: Runs, now: datetime) -> dict:

@@ -19,11 +19,10 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import Iterator
 
+from duban.jobs.serve.missed import Missed
 from duban.jobs.settings.typed import Settings
 from duban.workbooks.model.errors import DubanError
 from duban.workbooks.share.statedb import connect
-
-from duban.jobs.serve.missed import Missed
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS serve_runs (

@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from duban.jobs.serve.bilingual import pair
 from duban.jobs.settings.typed import Settings
 from duban.workbooks.share.commandline import folder_arg
-
-from duban.jobs.serve.bilingual import pair
 
 
 def check(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:

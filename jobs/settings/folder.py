@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from duban.workbooks.model.errors import DubanError, UsageError
-from duban.workbooks.share.commandline import folder_arg
-from duban.workbooks.share.discover import find_workbooks
-
 from duban.jobs.settings import config
 from duban.jobs.settings.typed import Settings
 from duban.jobs.time import clock
+from duban.workbooks.model.errors import DubanError, UsageError
+from duban.workbooks.share.commandline import folder_arg
+from duban.workbooks.share.discover import find_workbooks
 
 
 def settings_of(folder: Path, mail: bool = False) -> Settings:

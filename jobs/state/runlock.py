@@ -16,12 +16,11 @@ from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
+from duban.jobs.settings import jobs
 from duban.jobs.settings.typed import Settings
+from duban.jobs.state import locking
 from duban.workbooks.model.errors import DubanError
 from duban.workbooks.share.statedb import keep_good_copy
-
-from duban.jobs.settings import jobs
-from duban.jobs.state import locking
 
 
 def state_dir(folder: Path, settings: Settings) -> Path:

@@ -14,11 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from duban.jobs.settings.typed import Settings
-from duban.workbooks.share.commandline import folder_arg
-from duban.workbooks.read.headers import detection
-from duban.workbooks.model.records import WorkbookRead
-
 from duban.jobs.state import heldsaves
+from duban.workbooks.model.records import WorkbookRead
+from duban.workbooks.read.headers import detection
+from duban.workbooks.share.commandline import folder_arg
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)

@@ -8,12 +8,10 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from duban.workbooks.share.commandline import folder_arg
-
+from duban.jobs.serve.missed import Missed
 from duban.jobs.settings import jobs
 from duban.jobs.state import heldsaves
-from duban.jobs.serve.missed import Missed
-
+from duban.workbooks.share.commandline import folder_arg
 
 TEXT = {
     "zh": {
