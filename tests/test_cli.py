@@ -100,6 +100,7 @@ def test_readme_documents_every_command():
     (["validate", "{folder}", "--bogus"], "No such option: --bogus"),
     (["nosuch", "{folder}"], "No such command 'nosuch'"),
 ], ids=["missing-folder", "missing-id", "unknown-option", "unknown-command"])
+@pytest.mark.slow
 def test_usage_errors_from_the_parser(tmp_path, args, sentence):
     result = duban(*(a.format(folder=tmp_path) for a in args))
     assert result.returncode == 2

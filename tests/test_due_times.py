@@ -4,6 +4,7 @@ except the one check of a real workbook at the end."""
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import pytest
 from openpyxl import load_workbook
 
 from books import cli
@@ -83,6 +84,7 @@ def test_escalation_still_counts_working_days_from_the_day():
     assert deadlines.escalated(incident(ETA), ctx(at(2026, 11, 27, 9, 0))).rule == "escalated"
 
 
+@pytest.mark.slow
 def test_check_paints_a_passed_eta_red_the_same_evening(tmp_path):
     folder = tmp_path / "share"
     folder.mkdir()

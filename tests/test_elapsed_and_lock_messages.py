@@ -103,6 +103,7 @@ def test_a_nameless_excel_owner_file_says_so_in_english_too(tmp_path):
 
 
 # ---- 已拒绝 is not painted as done -------------------------------------------------------------
+@pytest.mark.slow
 def test_a_rejected_request_is_not_painted_green(tmp_path):
     folder = tmp_path / "share"
     request = {"需求内容": "导出客户名单", "发起部门": "市场部", "发起人": "张伟", "承接部门": "技术部",

@@ -32,6 +32,7 @@ def explained(tmp_path, kind: list | None = None) -> Explanation:
     return explain_row(folder, settings, NOW, ident)
 
 
+@pytest.mark.slow
 def test_explain_returns_every_rule_and_the_facts(tmp_path):
     kind: list = []
     said = explained(tmp_path, kind)

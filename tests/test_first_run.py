@@ -7,6 +7,7 @@ from books import cli, make_book, task
 
 
 @pytest.mark.parametrize("command", ["check", "validate", "remind", "alert"])
+@pytest.mark.slow
 def test_a_folder_without_workbooks_is_an_error_that_says_run_init(tmp_path, command):
     (tmp_path / "duban.toml").write_text("", encoding="utf-8")
     result = cli(command, str(tmp_path))
@@ -14,6 +15,7 @@ def test_a_folder_without_workbooks_is_an_error_that_says_run_init(tmp_path, com
     assert f"{tmp_path} 中没有找到工作簿（.xlsx）；请先运行 duban init {tmp_path}" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_file_instead_of_its_folder_names_the_folder(tmp_path):
     book = make_book(tmp_path, [task("写周报")])
     result = cli("check", str(book))

@@ -310,6 +310,7 @@ def test_owner_files_and_dubans_own_folders_are_skipped(tmp_path, good_bytes):
     assert all(r.kind is TASKS and r.rows_read == 3 and r.problems == [] for r in reads)
 
 
+@pytest.mark.slow
 def test_many_hostile_files_together_each_get_their_own_problem(tmp_path, good_bytes, xls_bytes):
     """One folder holding every case at once: no file's failure leaks into another's report."""
     good = tmp_path / GOOD_NAME

@@ -82,6 +82,7 @@ def test_ids_follow_their_rows_through_sorting_and_inserted_rows(tmp_path):
     assert all(found[i]["last_changed"] == stamp(NOW) for i in before.values())   # moving is no change
 
 
+@pytest.mark.slow
 def test_deleted_row_is_recorded_with_its_last_values_and_its_id_never_reused(tmp_path):
     path = make_book(tmp_path, [task("写周报"), task("对账"), task("报销", note="发票已交")])
     check(tmp_path)

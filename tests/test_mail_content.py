@@ -134,6 +134,7 @@ def test_every_item_names_its_workbook_by_full_path_with_a_link_that_opens_it(re
     assert "工作表“任务跟进表”第2行" in text
 
 
+@pytest.mark.slow
 def test_the_problems_report_and_escalations_link_the_workbook_too(reminded):
     report = mail_to(reminded, "王芳", "数据问题报告")
     assert f'<a href="{TASKS_URL}"' in html_of(report) and "任务跟进表!I4" in text_of(report)

@@ -319,6 +319,7 @@ def test_dry_run_with_state_reads_it_and_changes_nothing(tmp_path):
 
 
 # ---- cell text cannot reorder or hide what a mail says --------------------------------------------------
+@pytest.mark.slow
 def test_bidi_and_control_characters_in_cells_are_neutralised_in_the_eml(tmp_path):
     title = "报销单\u202excod.exe_x001B_]0;pwned_x0007_\u2066隔离\u2069\u202a嵌\u202c\u202b入\u202d覆\u2067盖\u2068" \
             "\r\n第二行\t_x0000_末尾"

@@ -83,6 +83,7 @@ def reminded(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_a_digest_subject_counts_items_by_the_group_the_body_lists_them_in(reminded):
     digest = mail_to(reminded, "张伟", "您有")
     subject, text = str(digest["Subject"]), text_of(digest)
@@ -94,6 +95,7 @@ def test_a_digest_subject_counts_items_by_the_group_the_body_lists_them_in(remin
     assert english == "[duban] You have 2 items: 1 unanswered incident and 1 blocked item — 2026-11-23"
 
 
+@pytest.mark.slow
 def test_the_problems_report_subject_counts_what_its_body_lists(reminded):
     report = mail_to(reminded, "王芳", "数据问题报告")
     subject, text = str(report["Subject"]), text_of(report)
@@ -102,6 +104,7 @@ def test_the_problems_report_subject_counts_what_its_body_lists(reminded):
     assert n == len(re.findall(r"^- ", text, re.M))                 # two cells and one name nobody can be mailed
 
 
+@pytest.mark.slow
 def test_the_urgent_chinese_subject_names_the_first_item_as_the_english_does(reminded):
     head = mail_to(reminded, "孙丽", "紧急")
     assert str(head["Subject"]) == "【督办·紧急】紧急事务未响应：官网下单页无法提交订单 等2项紧急事项"
@@ -111,6 +114,7 @@ def test_the_urgent_chinese_subject_names_the_first_item_as_the_english_does(rem
     assert str(owner["Subject"]) == "[duban URGENT] Incident unanswered: 官网下单页无法提交订单 and 1 more urgent item"
 
 
+@pytest.mark.slow
 def test_an_item_with_several_flags_shows_the_deadline_of_each(reminded):
     digest = mail_to(reminded, "张伟", "您有")
     text, html = text_of(digest), html_of(digest)
@@ -121,6 +125,7 @@ def test_an_item_with_several_flags_shows_the_deadline_of_each(reminded):
     assert "期限：2026-11-14\n" in text                   # one flag, one deadline, as before
 
 
+@pytest.mark.slow
 def test_the_minutes_clock_says_it_counts_from_the_meetings_start(reminded):
     text = text_of(mail_to(reminded, "张伟", "您有"))
     assert "会议开始后已过2天19小时，纪要仍未发出" in text and "会议结束后" not in text
@@ -144,6 +149,7 @@ def _block(text: str, title: str) -> str:
     return next(b for b in re.split(r"\n(?=- )", text) if title in b.split("\n")[0])
 
 
+@pytest.mark.slow
 def test_the_head_of_the_department_asked_to_help_is_told_so_with_the_blocker(escalated):
     message = mail_to(escalated, "赵敏", "升级提醒")                # head of 财务部, the 需协助部门
     for part in (text_of(message), html_of(message)):
@@ -152,6 +158,7 @@ def test_the_head_of_the_department_asked_to_help_is_told_so_with_the_blocker(es
         assert "弄清需要您部门提供什么协助" in part and "弄清卡在哪里" not in part
 
 
+@pytest.mark.slow
 def test_the_owners_head_and_the_accountable_are_each_told_their_part(escalated):
     head = text_of(mail_to(escalated, "李娜", "升级提醒"))           # head of 研发部, the owner's department
     assert "您收到这一项，因为这是您部门（研发部）的事项。" in _block(head, "渠道费用确认")
@@ -162,6 +169,7 @@ def test_the_owners_head_and_the_accountable_are_each_told_their_part(escalated)
     assert "您部门" not in _block(accountable, "季度预算编制")
 
 
+@pytest.mark.slow
 def test_an_english_reader_is_told_why_in_english(tmp_path):
     import test_mail
 
@@ -178,6 +186,7 @@ def test_an_english_reader_is_told_why_in_english(tmp_path):
 
 
 # ---- §11 a blocked row that names its helper is not asked to name it -------------------------------------------
+@pytest.mark.slow
 def test_a_blocked_next_step_names_the_department_filled_in(escalated):
     block = _block(text_of(mail_to(escalated, "张伟", "您有")), "渠道费用确认")
     assert "下一步：与“需协助部门”中的财务部沟通解决" in block
@@ -215,6 +224,7 @@ def test_two_names_in_a_one_person_cell_are_told_where_the_others_go_only_where_
     assert "协作人" not in seen["meetings"] and seen["meetings"].endswith("请只保留一人。")
 
 
+@pytest.mark.slow
 def test_the_weekly_department_report_lists_what_other_departments_wait_on_it_for(tmp_path):
     import test_mail
     from datetime import timedelta
@@ -241,6 +251,7 @@ def test_the_weekly_department_report_lists_what_other_departments_wait_on_it_fo
 SINGULAR_VERBS = {"is", "was", "has", "does"}
 
 
+@pytest.mark.slow
 def test_english_mail_never_puts_a_plural_after_one(tmp_path):
     """Everyone reads English; one of everything: a late task, an incident with its report late, a
     meeting without minutes. The month's review, the digests, the escalation and the problems report."""

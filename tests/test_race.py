@@ -176,6 +176,7 @@ def journal_state(folder: Path) -> tuple[set[str], dict, int]:
 
 
 @pytest.mark.parametrize("point", list(POINTS))
+@pytest.mark.slow
 def test_a_save_during_a_check_keeps_the_journal_consistent(tmp_path, hooks, point):
     path = make_book(tmp_path, [task("对账", status="blocked"), task("报销")])
     mine = user_version(path, "用户改的")
@@ -353,6 +354,7 @@ def test_killed_before_the_journal_commit_the_colour_still_clears(tmp_path, poin
     assert not aside_of(path).exists() and not temp_of(path).exists()
 
 
+@pytest.mark.slow
 def test_a_pending_write_that_never_landed_is_forgotten(tmp_path):
     """Killed after the write-ahead but before the move: the file is the one read, the entry goes."""
     path = make_book(tmp_path, [task("对账", status="blocked")])

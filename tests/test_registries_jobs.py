@@ -149,6 +149,7 @@ def test_a_toy_job_shows_in_duban_status(toy, folder, capsys):
 
 
 @pytest.mark.parametrize("lang, label", [("zh", "运行玩具任务"), ("en", "Run the toy")])
+@pytest.mark.slow
 def test_a_toy_job_is_an_action_of_the_console(toy, tmp_path, lang, label):
     where = tmp_path / lang
     init_folder(where, lang=lang, demo=True, today=date(2026, 11, 23))

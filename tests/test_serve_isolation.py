@@ -8,6 +8,8 @@ import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from duban.jobs.settings import config
 from duban.jobs.serve.execute import ProcessExecutor
 from duban.jobs.serve.loop import Serve
@@ -21,6 +23,7 @@ def hang_on_check(job, folder, settings, slot, dry_run, cache):
     return {"result": "ok", "summary": f"{job} done"}
 
 
+@pytest.mark.slow
 def test_a_hanging_job_is_ended_after_its_limit_and_the_next_one_runs(tmp_path):
     executor = ProcessExecutor(tmp_path, config.load(), False, runner=hang_on_check)
     try:
@@ -39,6 +42,7 @@ def remind_fails(job, folder, settings, slot, dry_run, cache):
     return {"result": "ok", "people": {"杨帆": ("yangfan@example.com", "zh")}}
 
 
+@pytest.mark.slow
 def test_a_job_failing_twice_in_a_row_is_told_to_the_admins_once_a_day(tmp_path):
     settings = config.load(values={"serve": {"admins": ["杨帆"]}, "schedule": dict(
         check="every 2 hours", alert="off", summary_week="off", summary_month="off")})

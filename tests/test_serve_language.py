@@ -66,6 +66,7 @@ def test_status_speaks_chinese_by_default(tmp_path):
     assert next(r for r in data["runs"] if r["result"] == "skipped")["error"] == MISSED
 
 
+@pytest.mark.slow
 def test_status_in_english(tmp_path):
     folder = _folder(tmp_path, "en")
     done = cli("status", str(folder))

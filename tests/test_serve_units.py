@@ -263,6 +263,7 @@ def test_the_systemd_hardening_lines_only_where_they_hide_nothing_serve_needs(mo
     assert "注意：未加入 PrivateTmp=yes" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_windows_task_printed_is_utf8_and_names_the_folder_absolutely(tmp_path, monkeypatch):
     (tmp_path / "demo").mkdir()
     monkeypatch.chdir(tmp_path)

@@ -121,6 +121,7 @@ def open_folder():
                     "save it), so it was not written. Add the user duban runs as (nobody (65534)) to the group "
                     "users (100)"),
 ])
+@pytest.mark.slow
 def test_a_service_user_that_cannot_keep_the_owner_does_not_write(open_folder, owner, group, why):
     """`duban check` as the unprivileged user `nobody` (a service account) on a workbook owned by
     someone else, or in a group nobody is not in: refused with the fix, the file as it was."""
@@ -143,6 +144,7 @@ def test_a_service_user_that_cannot_keep_the_owner_does_not_write(open_folder, o
 
 @as_root
 @pytest.mark.skipif(not shutil.which("setpriv"), reason="setpriv (util-linux) runs a command as another user")
+@pytest.mark.slow
 def test_a_service_user_with_the_units_capabilities_keeps_the_owner(open_folder):
     """The fix the refusal names, as the systemd unit grants it (AmbientCapabilities=CAP_CHOWN
     CAP_FOWNER): `nobody` writes a workbook owned root:users 0664 with an ACL, and it stays so."""
@@ -175,6 +177,7 @@ def directory(folder: Path) -> None:
     write_workbook("directory", folder / KINDS["directory"].filename("zh"), rows=rows)
 
 
+@pytest.mark.slow
 def test_a_folder_link_up_to_the_share_walks_each_folder_once(tmp_path):
     """`部门/上级 -> ..`: each workbook once, IDs from 1, one digest per person with their one task."""
     late = date(2026, 11, 20)
@@ -256,6 +259,7 @@ def test_a_file_link_to_outside_the_share_is_refused_and_stays_a_link(tmp_path):
 
 
 # ---- 6. a save through a handle held across the write ----------------------------------------------------
+@pytest.mark.slow
 def test_a_save_through_a_held_handle_is_never_rotated_away_and_is_told(tmp_path):
     """A program opens the workbook, duban writes (the original inode goes into the backups), the
     program saves through its handle: the save is in the backup. Four more writes with two
@@ -305,6 +309,7 @@ def body(message) -> str:
     return "".join(part.get_content() for part in message.walk() if part.get_content_maintype() == "text")
 
 
+@pytest.mark.slow
 def test_a_backup_nobody_touched_is_rotated_as_before(tmp_path):
     path = make_book(tmp_path, [task("对账", status="blocked")])
     for day in range(4):

@@ -297,6 +297,7 @@ def test_the_run_lock_is_a_record_lock_another_process_sees(tmp_path):
         fcntl.lockf(fh, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0, 0)
 
 
+@pytest.mark.slow
 def test_a_record_lock_taken_elsewhere_holds_a_job_off(tmp_path):
     folder = folder_in(tmp_path, "en")
     (folder / ".duban").mkdir(exist_ok=True)

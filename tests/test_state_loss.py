@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from books import BOOK, NOW, SHEET, check, col, look, make_book, task, user_edit
 from duban.jobs.check import check_folder
@@ -60,6 +61,7 @@ def lose_state(folder: Path) -> None:
         Path(str(state_db(folder)) + suffix).unlink(missing_ok=True)
 
 
+@pytest.mark.slow
 def test_a_deleted_state_db_loses_no_colour(tmp_path):
     path = overdue_book(tmp_path)
     before = looks(path)
@@ -126,6 +128,7 @@ def test_a_copy_of_a_workbook_is_not_taken_for_a_rename(tmp_path):
     assert ids[BOOK] and ids["副本.xlsx"] and ids[BOOK] != ids["副本.xlsx"]   # the copy got an identity of its own
 
 
+@pytest.mark.slow
 def test_a_fresh_journal_over_known_workbooks_is_told(tmp_path):
     path = overdue_book(tmp_path)
     check(tmp_path)
@@ -151,6 +154,7 @@ def test_the_painted_record_lives_in_the_hidden_sheet(tmp_path):
     assert all(len(v) < 32767 for v in rows.values() if isinstance(v, str))
 
 
+@pytest.mark.slow
 def test_a_workbook_that_disappears_is_told_once_and_its_rows_are_gone(tmp_path):
     path = overdue_book(tmp_path, 3)
     other = overdue_book(tmp_path, 2, "另一个.xlsx")
@@ -191,6 +195,7 @@ def test_a_workbook_replaced_by_a_folder_is_gone_and_comes_back(tmp_path):
 
 
 # ---- the ledger's "already sent today" survives state.db ------------------------------------
+@pytest.mark.slow
 def test_a_deleted_state_db_sends_no_mail_twice_the_same_day(tmp_path):
     """`duban remind` as a real process; state.db deleted between two runs of the same morning."""
     from test_mail import MORNING, make_folder
@@ -214,6 +219,7 @@ def test_a_deleted_state_db_sends_no_mail_twice_the_same_day(tmp_path):
     assert len(sorted((folder / "outbox").glob("*.eml"))) > len(sent)   # the next day reminds again
 
 
+@pytest.mark.slow
 def test_the_clerks_hear_of_a_gone_workbook_once(tmp_path):
     from test_mail import MORNING, make_folder
 
@@ -243,6 +249,7 @@ def test_the_clerks_hear_of_a_gone_workbook_once(tmp_path):
 
 
 # ---- the same from the command line ---------------------------------------------------------------
+@pytest.mark.slow
 def test_the_command_line_tells_a_fresh_state_and_a_gone_workbook_and_history_follows_a_rename(tmp_path):
     from books import cli
 

@@ -6,6 +6,7 @@ existing format points at."""
 from __future__ import annotations
 
 from hypothesis import HealthCheck, given, settings, strategies as st
+import pytest
 from lxml import etree
 
 from duban.workbooks.xlsx import package
@@ -59,6 +60,7 @@ def c14n(el) -> bytes:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raw=stylesheets(), paints=st.lists(st.tuples(st.integers(0, 4), st.sampled_from(["red", "orange", "green"])),
                                           min_size=1, max_size=3))
+@pytest.mark.slow
 def test_colouring_keeps_every_existing_format_and_the_schema_order(raw, paints):
     before = package.parse(raw)
     old_xfs = list(section(before, "cellXfs")) if section(before, "cellXfs") is not None else []

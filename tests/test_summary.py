@@ -119,6 +119,7 @@ def test_every_figure_of_every_scope_is_the_known_answer(history, label):
         assert got == wanted, (label, key)
 
 
+@pytest.mark.slow
 def test_the_more_detailed_figures_of_the_mail(history):
     _folder, _s, runs = history
     a, b, c = (runs[k].figures.company for k in "ABC")
@@ -135,6 +136,7 @@ def test_the_more_detailed_figures_of_the_mail(history):
     assert [(r["id"], r["help_from"]) for r in lists["blocked"]] == [("T-000003", "研发部")]
 
 
+@pytest.mark.slow
 def test_rows_already_done_when_first_seen_are_not_completed_and_the_notes_say_so(history):
     folder, s, runs = history
     done = runs["A"].figures.lists("company")["completed"]
@@ -143,6 +145,7 @@ def test_rows_already_done_when_first_seen_are_not_completed_and_the_notes_say_s
     assert "有 1 项在督办首次读取时已是完成状态，完成时间未知，未计入完成数。" in mail.get_body(("plain",)).get_content()
 
 
+@pytest.mark.slow
 def test_each_weeks_figures_are_stored_and_the_trend_reads_them(history):
     folder, s, runs = history
     with SummaryStore(folder / s.state.path, read_only=True) as store:
@@ -151,6 +154,7 @@ def test_each_weeks_figures_are_stored_and_the_trend_reads_them(history):
     assert [stored[runs[k].period.end.isoformat()]["overdue"] for k in "ABC"] == [1, 3, 3]
 
 
+@pytest.mark.slow
 def test_recipients_each_get_their_scope_in_their_language(history):
     _folder, _s, runs = history
     sent = {(m.to, m.subject) for m in runs["C"].outgoing}
@@ -280,6 +284,7 @@ def test_the_archive_is_read_back_by_calamine_and_libreoffice_draws_its_charts(h
     assert any(_has_colour(p, (0x2E, 0x7D, 0x32)) for p in pages), "no page shows the chart's bars"
 
 
+@pytest.mark.slow
 def test_both_languages_of_the_archive(history, tmp_path):
     folder, s, _runs = history
     copy = tmp_path / "share"
@@ -369,6 +374,7 @@ def test_stock_figures_are_as_at_the_periods_end_not_as_of_the_report(late):
     assert "T-000009" not in text
 
 
+@pytest.mark.slow
 def test_open_age_counts_from_each_rows_own_start_and_unknown_starts_are_left_out(history):
     folder, _s, runs = history
     c = runs["C"].figures.company
@@ -380,6 +386,7 @@ def test_open_age_counts_from_each_rows_own_start_and_unknown_starts_are_left_ou
     assert "1 项在督办首次检查该工作簿时已存在，开始时间未知，未计入平均。" in text
 
 
+@pytest.mark.slow
 def test_the_item_list_leaves_days_late_blank_when_not_late(history):
     _folder, _s, runs = history
     book = calamine.CalamineWorkbook.from_path(str(runs["C"].archive))
@@ -393,6 +400,7 @@ def test_the_item_list_leaves_days_late_blank_when_not_late(history):
     assert {r[1]: r[late] for r in items[1:] if r[0] == "逾期"} == {"T-000007": 9, "M-000003": 5, "M-000004": 1}
 
 
+@pytest.mark.slow
 def test_the_run_says_where_the_mail_went_as_remind_does(history):
     folder, _s, runs = history
     run = runs["C"]
@@ -400,6 +408,7 @@ def test_the_run_says_where_the_mail_went_as_remind_does(history):
     assert run.delivery is not None and len(run.delivery.sent) == 4
 
 
+@pytest.mark.slow
 def test_one_period_of_figures_draws_no_chart_and_says_when_it_will(history):
     folder, _s, runs = history
     mail = _mails(folder, "王芳", "全公司周报 09-11")          # the first week duban saw whole (first check 09-11 10:00)
@@ -411,6 +420,7 @@ def test_one_period_of_figures_draws_no_chart_and_says_when_it_will(history):
     assert [p for p in weekly.walk() if p.get_content_type() == "image/png"]
 
 
+@pytest.mark.slow
 def test_count_axes_have_whole_number_ticks_and_a_single_value_is_no_line(history):
     fig = chart.figure(["09-18", "09-24"], [("created", "新建", [0, 0]), ("completed", "完成", [0, 0])], [], "t")
     ticks = fig.axes[0].get_yticks()
@@ -431,6 +441,7 @@ def test_count_axes_have_whole_number_ticks_and_a_single_value_is_no_line(histor
     assert '<c:majorUnit val="1"/>' in xml and '<c:min val="0"/>' in xml
 
 
+@pytest.mark.slow
 def test_blocked_without_a_helper_shows_a_dash_and_the_archive_is_a_file_link(history):
     from duban.jobs.summary.view import scope_view
     from duban.mailer.summary import render_summary
@@ -449,6 +460,7 @@ def test_blocked_without_a_helper_shows_a_dash_and_the_archive_is_a_file_link(hi
     assert f"<{url}>" in text
 
 
+@pytest.mark.slow
 def test_the_archive_is_readable_by_others_on_the_share(history):
     _folder, _s, runs = history
     umask = os.umask(0)

@@ -77,6 +77,7 @@ def test_a_week_that_ended_before_the_first_check_is_the_baseline_not_a_week_of_
         "first_whole_period": {"kind": "week", "start": "2026-09-18T17:00:00+08:00", "end": "2026-09-24T17:00:00+08:00"}}
 
 
+@pytest.mark.slow
 def test_a_week_that_began_before_the_first_check_is_the_baseline_too_and_neither_is_stored(adopted):
     folder, s, runs = adopted
     run = runs["partial"]
@@ -88,6 +89,7 @@ def test_a_week_that_began_before_the_first_check_is_the_baseline_too_and_neithe
     assert sorted(stored) == [runs["first"].period.end.isoformat(), runs["second"].period.end.isoformat()]
 
 
+@pytest.mark.slow
 def test_the_first_whole_week_says_the_trend_starts_there_and_the_chart_follows_from_the_next(adopted):
     folder, _s, runs = adopted
     assert runs["first"].baseline is None
@@ -109,6 +111,7 @@ def test_the_first_whole_week_says_the_trend_starts_there_and_the_chart_follows_
     assert [r[col] for r in overview[top + 2:] if len(r) > col and r[col]] == ["09-24", "09-30"]
 
 
+@pytest.mark.slow
 def test_the_baseline_archive_leaves_the_flows_blank_and_says_why(adopted):
     _folder, _s, runs = adopted
     book = calamine.CalamineWorkbook.from_path(str(runs["before"].archive))
@@ -126,6 +129,7 @@ def test_the_baseline_archive_leaves_the_flows_blank_and_says_why(adopted):
     assert {r[0] for r in items[1:]} == {"逾期", "未确认接收"}
 
 
+@pytest.mark.slow
 def test_a_month_duban_saw_in_part_is_the_baseline_and_the_next_review_says_there_is_nothing_to_compare(adopted):
     folder, _s, runs = adopted
     assert runs["september"].baseline is not None and runs["october"].baseline is None

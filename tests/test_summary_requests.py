@@ -56,6 +56,7 @@ def test_a_department_that_ignores_its_requests_is_counted_not_reported_as_havin
         "R-000005", "R-000001", "R-000002", "R-000003"]
 
 
+@pytest.mark.slow
 def test_the_mail_says_how_many_wait_how_long_and_that_the_average_counts_them(ignored):
     folder, _s, _run = ignored
     mail = _mail(folder, "郑浩", "研发部周报")
@@ -71,6 +72,7 @@ def test_the_mail_says_how_many_wait_how_long_and_that_the_average_counts_them(i
     assert "未确认接收的需求" not in market and "含未确认" not in market
 
 
+@pytest.mark.slow
 def test_in_english_too(ignored):
     folder, s, run = ignored
     view = scope_view(run.figures, "department", "研发部", {}, None, "en", folder, run.archive, "Zheng", run.now, s, 8)
@@ -81,6 +83,7 @@ def test_in_english_too(ignored):
             ) in text
 
 
+@pytest.mark.slow
 def test_the_archive_counts_them_and_lists_them(ignored):
     _folder, _s, run = ignored
     book = calamine.CalamineWorkbook.from_path(str(run.archive))
@@ -111,6 +114,7 @@ def _mail(folder, name: str, subject_part: str) -> email.message.EmailMessage:
     raise AssertionError(f"no mail to {name} about {subject_part}")
 
 
+@pytest.mark.slow
 def test_requests_still_without_a_first_plan_past_the_limit_count_as_missed(ignored):
     """Review of issue 17: a request with no first plan by the week's end, past the 24 h, was left
     out ("—", or 2/2 when others had one); it is missed, as an open request past the ack limit is."""

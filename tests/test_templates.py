@@ -55,6 +55,7 @@ def _rgb(colour) -> str:
 
 # ---- templates -----------------------------------------------------------------------------
 @pytest.mark.parametrize("key,lang", CASES)
+@pytest.mark.slow
 def test_main_sheet_header_table_and_freeze(templates, key, lang):
     kind = KINDS[key]
     wb = load_workbook(templates[key, lang])
@@ -286,6 +287,7 @@ def test_init_writes_every_kind_and_config(tmp_path):
     assert [r[0] for r in names.iter_rows(values_only=True)] == ["Name"]
 
 
+@pytest.mark.slow
 def test_init_refuses_to_overwrite_then_force_does(tmp_path):
     init_folder(tmp_path)
     tasks = tmp_path / KINDS["tasks"].filename("zh")
@@ -301,6 +303,7 @@ def test_init_refuses_to_overwrite_then_force_does(tmp_path):
 
 
 @pytest.mark.parametrize("lang", LANGS)
+@pytest.mark.slow
 def test_init_demo_fills_rows_and_names(tmp_path, lang):
     today = date(2026, 8, 3)
     init_folder(tmp_path, lang=lang, demo=True, today=today)
@@ -544,6 +547,7 @@ def test_libreoffice_colours_the_status_live_only_while_alerts_is_empty(tmp_path
         assert shown[quiet] is None, quiet
 
 
+@pytest.mark.slow
 def test_check_refreshes_the_department_list_beside_the_names(tmp_path):
     from zoneinfo import ZoneInfo
 

@@ -175,6 +175,7 @@ def test_fidelity_workbook_really_has_everything(fidelity):
         {2: ["overdue"], 3: ["blocked"], 4: [], 5: ["done"]}
 
 
+@pytest.mark.slow
 def test_fidelity_only_styles_and_the_checked_sheet_change(fidelity):
     """...and the hidden _duban sheet, which records the workbook's identity and its paint."""
     own = {"xl/styles.xml", sheet_part(fidelity.before), sheet_part(fidelity.before, "_duban")}
@@ -188,6 +189,7 @@ def test_fidelity_only_styles_and_the_checked_sheet_change(fidelity):
         assert new.testzip() is None
 
 
+@pytest.mark.slow
 def test_fidelity_checked_sheet_changes_only_job_cells_and_flag_formats(fidelity):
     before, after = sheet_xml(fidelity.before), sheet_xml(fidelity.after)
     outside = re.compile(rb"<(?:\w+:)?sheetData.*</(?:\w+:)?sheetData>", re.S)
@@ -205,6 +207,7 @@ def test_fidelity_checked_sheet_changes_only_job_cells_and_flag_formats(fidelity
     assert {r for r in new if r not in old} <= {f"{c}{n}" for c in JOB_COLUMNS for n in range(2, 6)}
 
 
+@pytest.mark.slow
 def test_fidelity_formulas_keep_their_cached_values(fidelity):
     expected = {ref: value for ref, (_, value) in FORMULAS.items()}
     for path in (fidelity.before, fidelity.after):
@@ -216,6 +219,7 @@ def test_fidelity_formulas_keep_their_cached_values(fidelity):
         assert {ref: formulas[ref].value for ref in FORMULAS} == {r: "=" + f for r, (f, _) in FORMULAS.items()}
 
 
+@pytest.mark.slow
 def test_fidelity_user_values_unchanged_only_id_and_alerts_written(fidelity):
     old, new = openpyxl.load_workbook(fidelity.before), openpyxl.load_workbook(fidelity.after)
     assert new.sheetnames == old.sheetnames
@@ -390,6 +394,7 @@ def test_libreoffice_lock_file_means_no_write(tmp_path):
     assert path.read_bytes() == content
 
 
+@pytest.mark.slow
 def test_owner_file_reported_by_the_cli(tmp_path):
     path = make_book(tmp_path, [task("写周报", due=date(2026, 11, 20))])
     owner_file(path, "lina")
@@ -657,6 +662,7 @@ def test_person_lists_follow_the_directory(tmp_path):
     assert {w.relpath: w.write for w in again.workbooks}[BOOK] == "unchanged"
 
 
+@pytest.mark.slow
 def test_a_broken_directory_leaves_the_person_lists_alone(tmp_path):
     book = make_book(tmp_path, [task("写周报")])
     from duban.workbooks.model.kinds import KINDS
@@ -675,6 +681,7 @@ def test_a_workbook_without_a_person_list_gets_none(tmp_path):
     assert "_names" not in openpyxl.load_workbook(book).sheetnames
 
 
+@pytest.mark.slow
 def test_why_a_write_was_skipped_is_told_in_the_clerks_language(tmp_path):
     path = make_book(tmp_path, [task("写周报", due=date(2026, 11, 20))])
     owner_file(path, "李娜")
