@@ -45,6 +45,7 @@ from books import (
 )
 from duban.jobs.check import check_folder
 from duban.jobs.state.journal import Journal
+from duban.workbooks.model.a1 import col_number, ref_col, ref_row
 from duban.workbooks.model.flags import PALETTE
 from duban.workbooks.read.reader import read_workbook, scan_back
 from duban.workbooks.share.discover import find_workbooks
@@ -212,7 +213,7 @@ def test_fidelity_formulas_keep_their_cached_values(fidelity):
     expected = {ref: value for ref, (_, value) in FORMULAS.items()}
     for path in (fidelity.before, fidelity.after):
         grid = values(path, DATA)
-        assert {ref: grid[int(ref[1]) - 1][ord(ref[0]) - 65] for ref in FORMULAS} == expected
+        assert {ref: grid[ref_row(ref) - 1][ref_col(ref) - 1] for ref in FORMULAS} == expected
         cached = openpyxl.load_workbook(path, data_only=True)[DATA]
         assert {ref: cached[ref].value for ref in FORMULAS} == expected
         formulas = openpyxl.load_workbook(path)[DATA]
@@ -271,13 +272,13 @@ def test_fidelity_libreoffice_opens_the_result_with_user_cells_unchanged(fidelit
     old = list(csv.reader(old_csv.open(encoding="utf-8")))
     new = list(csv.reader(new_csv.open(encoding="utf-8")))
     assert len(new) == len(old) >= 5
-    skip = {ord(c) - 65 for c in JOB_COLUMNS}
+    skip = {col_number(c) - 1 for c in JOB_COLUMNS}
     for r, (a, b) in enumerate(zip(old, new), start=1):
-        kept = [j for j in range(len(a)) if j not in skip or (r == 1 and j != ord(STAMP_COLUMN) - 65)]
+        kept = [j for j in range(len(a)) if j not in skip or (r == 1 and j != col_number(STAMP_COLUMN) - 1)]
         assert [b[j] for j in kept] == [a[j] for j in kept], f"row {r}"
     assert [row[0] for row in new[1:5]] == ["T-000001", "T-000002", "T-000003", "T-000004"]
-    assert [row[ord(ALERTS) - 65] for row in new[1:5]] == [t or "" for t in ALERT_TEXTS]
-    assert new[1][ord(DUE) - 65] == "2026-11-20"
+    assert [row[col_number(ALERTS) - 1] for row in new[1:5]] == [t or "" for t in ALERT_TEXTS]
+    assert new[1][col_number(DUE) - 1] == "2026-11-20"
     # the other sheet as LibreOffice shows it: same values, formulas included
     [old_x, new_x] = lo.convert_all([out / "before.xlsx", out / "after.xlsx"], lo.XLSX, out / "xlsx")
     assert values(new_x, DATA) == values(old_x, DATA) == values(fidelity.before, DATA)
