@@ -1,6 +1,6 @@
 """Live recolouring: the check's write plan applied through Excel to a tracker open in it.
 
-`duban check` plans each workbook's writes (writeback.WritePlan: IDs and Alerts values, the
+`duban check` plans each workbook's writes (write.plan.WritePlan: IDs and Alerts values, the
 status-cell paint, the hidden name lists), then applies the plan. The file patcher must skip
 a workbook someone has open; when the check runs from the console and the workbook is open
 in that same Excel, `LiveApplier` applies the plan through Excel instead and lets Excel save
