@@ -35,13 +35,12 @@ def _fresh(source: Path) -> Path:
 
 def _plan(folder: Path):
     """Everything the check does before writing, so that (a) times the write alone."""
-    from duban.jobs import check
+    from duban.jobs import check, rules
     from duban.jobs.settings import config
+    from duban.jobs.settings.calendar import from_settings
     from duban.jobs.settings.colours import palette
     from duban.jobs.state.journal import Journal
-    from duban.jobs.settings.calendar import from_settings
     from duban.jobs.validate import read_folder
-    from duban.jobs import rules
 
     settings = config.load()
     prints: dict = {}
@@ -70,8 +69,8 @@ def run(mode: str, source: str) -> dict:
     elif mode in ("check", "recheck"):
         from datetime import timedelta
 
-        from duban.jobs.settings import config
         from duban.jobs.check import check_folder
+        from duban.jobs.settings import config
 
         if mode == "recheck":     # the daily case: the same rows again, an hour later
             check_folder(folder, config.load(), NOW)

@@ -87,8 +87,8 @@ def measure(path: str) -> dict:
 
 def scan_cost(path: Path) -> dict:
     """The extent scan alone against a whole typed read, on the same file."""
-    from duban.workbooks.xlsx import grid
     from duban.workbooks.read.reader import read_workbook
+    from duban.workbooks.xlsx import grid
 
     with zipfile.ZipFile(path) as zf:
         entry = next(n for n in zf.namelist() if n.startswith("xl/worksheets/"))

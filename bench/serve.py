@@ -60,9 +60,9 @@ def measure(mode: str, folder: Path) -> dict:
                 book.close()
             best = min(best, time.perf_counter() - started)
         return {"mode": mode, "seconds": best, "files": len(paths), "rows": rows}
-    from duban.jobs.settings import config
     from duban.jobs.remind import alert
     from duban.jobs.serve.cache import ReadCache
+    from duban.jobs.settings import config
     settings = config.load(folder)
     if mode == "command":
         started = time.perf_counter()

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -36,10 +36,11 @@ def setup(source: Path, folder: Path) -> None:
     """The folder the two measured runs start from: workbook, directory, config, four checks."""
     import random
 
-    from duban.jobs.settings import config
-    from duban.jobs.check import check_folder
-    from duban.workbooks.make.template import write_workbook
     from _gen import DEPTS, NAMES
+
+    from duban.jobs.check import check_folder
+    from duban.jobs.settings import config
+    from duban.workbooks.make.template import write_workbook
 
     folder.mkdir(parents=True)
     book = folder / source.name

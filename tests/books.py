@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from copy import copy
 import subprocess
 import sys
 import zipfile
+from copy import copy
 from datetime import date, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 import openpyxl
 import python_calamine as calamine
 
-from duban.jobs.settings import config
 from duban.jobs.check import check_folder
-from duban.workbooks.xlsx import package
+from duban.jobs.settings import config
+from duban.workbooks.make.template import write_workbook
 from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.make.template import write_workbook
+from duban.workbooks.xlsx import package
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))   # a Monday
 TASKS = KINDS["tasks"]

@@ -20,10 +20,10 @@ from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from duban.jobs.settings import config
 from duban.jobs.check import check_folder
-from duban.workbooks.model.kinds import KINDS
+from duban.jobs.settings import config
 from duban.workbooks.make.template import write_workbook
+from duban.workbooks.model.kinds import KINDS
 
 TZ = ZoneInfo("Asia/Shanghai")
 NAMES = ["张伟", "李娜", "郑浩", "孙丽", "王芳", "陈静"]

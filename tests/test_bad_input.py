@@ -14,16 +14,15 @@ from pathlib import Path
 import pytest
 
 from books import NOW, settings, task
-from duban.jobs.settings import config
 from duban.jobs.check import MAX_CELL, alerts_text, check_folder
 from duban.jobs.remind import remind
 from duban.jobs.rules.base import Flag
-from duban.workbooks.xlsx import package
-from duban.workbooks.model.kinds import KINDS
+from duban.jobs.settings import config
 from duban.workbooks.make.template import write_workbook
-
-from test_cli import GOOD_ROWS, TASKS, write_tasks
 from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.model.kinds import KINDS
+from duban.workbooks.xlsx import package
+from test_cli import GOOD_ROWS, TASKS, write_tasks
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"

@@ -12,16 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from duban.jobs.settings import config
-from duban.jobs.time import workcal
 from duban.jobs.check import check_folder
+from duban.jobs.settings import config
 from duban.jobs.terminal.report import printable
+from duban.jobs.time import workcal
 from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.read.parse import DateParser, Issue
 from duban.workbooks.read.reader import read_workbook
-
 from test_cli import DUE, GOOD_ROWS, TASKS, write_tasks
-from duban.workbooks.model.a1 import col_letters
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"

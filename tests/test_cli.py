@@ -13,8 +13,8 @@ import pytest
 import typer
 
 from duban.jobs.cli import app
-from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.a1 import col_letters
+from duban.workbooks.model.kinds import KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = KINDS["tasks"]
@@ -208,7 +208,9 @@ def test_validate_table_prints_names_and_cell_values_verbatim(tmp_path):
 def test_check_and_history_print_names_verbatim(tmp_path):
     """A stray `[/b]` in a file name would crash rich's markup parser if it were not escaped."""
     write_tasks(tmp_path / "[old] tasks[/b].xlsx", with_bad_date("2026-12-01"))
-    squeeze = lambda text: "".join(text.replace("│", "").split())     # undo the table's folding
+    def squeeze(text):                                               # undo the table's folding
+        return "".join(text.replace("│", "").split())
+
     result = duban("check", tmp_path, "--now", "2026-11-23T09:00")
     assert result.returncode == 0, result.stderr
     assert "[old]tasks[/b].xlsx" in squeeze(result.stdout)

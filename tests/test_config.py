@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from duban.jobs.settings import config
-from duban.workbooks.model.errors import ConfigError
 from duban.jobs.settings.calendar import from_settings
+from duban.workbooks.model.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 RUN = "import sys; sys.argv[0] = 'duban'; from duban.jobs.cli import main; main()"
@@ -92,7 +92,7 @@ def test_a_bad_setting_is_told_in_chinese_unless_the_file_asks_for_english(tmp_p
         assert err.value.lang == "zh"
         sentence = err.value.text(err.value.lang)
         assert sentence.startswith("duban.toml："), sentence
-        assert f"'{key}'" in sentence and f"应为" in sentence and f"例如 " in sentence, sentence
+        assert f"'{key}'" in sentence and "应为" in sentence and "例如 " in sentence, sentence
         assert f"现为 {shown}" in sentence and sentence.endswith("。"), sentence
         assert not re.search(r"\b(should|found|like|from|number|one of)\b", sentence), sentence
 

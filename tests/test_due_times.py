@@ -8,12 +8,12 @@ import pytest
 from openpyxl import load_workbook
 
 from books import cli
-from duban.jobs.settings import config
 from duban.jobs.rules import Context, deadlines, evaluate
+from duban.jobs.settings import config
 from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.make.template import write_workbook
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.records import make_record
-from duban.workbooks.make.template import write_workbook
 
 TZ = ZoneInfo("Asia/Shanghai")
 RULES = config.load().rules

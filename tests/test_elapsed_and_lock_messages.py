@@ -7,12 +7,12 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import load_workbook
 import pytest
+from openpyxl import load_workbook
 
 from books import cli
-from duban.workbooks.model.flags import PALETTE
 from duban.workbooks.make.template import write_workbook
+from duban.workbooks.model.flags import PALETTE
 
 NOW = "2026-11-28T16:56"        # a Saturday
 WIDE = {**os.environ, "COLUMNS": "300"}

@@ -9,11 +9,10 @@ from datetime import date
 
 import pytest
 
-from test_cli import duban
-from test_rules import at, ctx, task
-
 from duban.jobs.rules import RowHistory, deadlines
 from duban.mailer.nextsteps import next_step
+from test_cli import duban
+from test_rules import at, ctx, task
 
 
 def test_a_help_needed_row_escalates_like_a_blocked_one():

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import sqlite3
 import tomllib
-from datetime import date, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 import python_calamine as calamine
 
 from books import cli
-from duban.jobs.settings import config
 from duban.jobs.init import init_folder
+from duban.jobs.settings import config
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

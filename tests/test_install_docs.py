@@ -46,8 +46,8 @@ def test_the_message_for_a_missing_xlwings_names_the_wheel(monkeypatch):
 
     import pytest
 
-    from duban.workbooks.model.errors import DubanError
     from duban.macros import build
+    from duban.workbooks.model.errors import DubanError
 
     monkeypatch.setitem(sys.modules, "xlwings", None)       # as for a Python where it is not installed
     with pytest.raises(DubanError) as err:

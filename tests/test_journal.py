@@ -7,13 +7,11 @@ import re
 from datetime import date, timedelta
 from pathlib import Path
 
-
 import pytest
 
-from books import BOOK, NOW, check, cli, col, column_values, make_book, owner_file, task, user_edit, values
+from books import BOOK, NOW, check, cli, col, column_values, make_book, owner_file, settings, task, user_edit, values
 from duban.jobs.check import check_folder
 from duban.jobs.state.journal import Journal
-from books import settings
 from duban.workbooks.make.template import write_workbook
 
 ID, STATUS, NOTE = col("id"), col("status"), col("note")
@@ -252,6 +250,7 @@ def test_history_of_an_unknown_folder_is_one_clear_line(tmp_path):
 
 def test_an_older_journal_file_gains_the_first_values_column(tmp_path):
     import sqlite3
+
     from duban.jobs.state.journal import SCHEMA
     path = tmp_path / ".duban" / "state.db"
     path.parent.mkdir()

@@ -13,8 +13,8 @@ import pytest
 
 from books import NOW, settings
 from duban.jobs.check import check_folder
-from test_cli import duban
 from duban.workbooks.read.reader import read_workbook
+from test_cli import duban
 
 TODAY = date(2026, 11, 23)
 

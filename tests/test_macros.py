@@ -1,7 +1,6 @@
 """The Excel console (issue 13): the .xlsm as built, and every action's main() path against the fake Excel."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -15,9 +14,9 @@ from python_calamine import CalamineWorkbook
 
 import lo
 from books import cli
-from duban.jobs.settings import config
 from duban.jobs.explain import TEXT as EXPLAIN_TEXT
 from duban.jobs.init import init_folder
+from duban.jobs.settings import config
 from duban.macros import console, layout as L
 from duban.macros.build import interpreter_settings, vba_project, write_console, xlwings_dir
 from duban.macros.fake import FakeExcel

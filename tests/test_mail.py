@@ -8,14 +8,13 @@ import sqlite3
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-
 import pytest
 
-from books import NOW, cli, settings, task, user_edit, col
+from books import NOW, cli, col, settings, task, user_edit
 from duban.jobs.remind import alert, remind, retry
-from smtp_server import SmtpServer
-from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.make.template import write_workbook
+from duban.workbooks.model.kinds import KINDS
+from smtp_server import SmtpServer
 
 MORNING = NOW.replace(minute=30)                  # Monday 2026-11-23 09:30, office hours
 EVENING = NOW.replace(hour=20)                    # Monday 20:00

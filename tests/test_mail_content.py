@@ -20,9 +20,9 @@ from duban.jobs.remind import alert, remind
 from duban.mailer.nextsteps import declared, next_step, template
 from duban.mailer.share import Share
 from duban.mailer.words import duration
+from duban.workbooks.make.template import write_workbook
 from duban.workbooks.model.flags import FLAGS
 from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.make.template import write_workbook
 
 MORNING = NOW.replace(minute=30)                               # Monday 2026-11-23 09:30
 UNC = "\\\\fileserver\\督办"
@@ -409,9 +409,11 @@ def test_a_refused_write_is_shown_in_red_exits_1_and_reaches_the_clerks(tmp_path
 @pytest.mark.slow
 def test_the_red_is_red(tmp_path, refusing, monkeypatch):
     """rich prints the refusal in red where the terminal shows colour."""
-    from duban.jobs.terminal import report
-    from rich.console import Console
     import io
+
+    from rich.console import Console
+
+    from duban.jobs.terminal import report
 
     folder = make_folder(tmp_path)
     buffer = io.StringIO()

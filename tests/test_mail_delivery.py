@@ -13,13 +13,23 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from duban.jobs.settings import config
-from duban.workbooks.model.errors import ConfigError
 from duban.jobs.state.journal import Journal
 from duban.mailer import (
-    Address, BadAddress, Mail, MailQueue, OutboxTransport, RateLimiter, SmtpTransport, TemporaryFailure,
-    build, from_settings, recipients)
+    Address,
+    BadAddress,
+    Mail,
+    MailQueue,
+    OutboxTransport,
+    RateLimiter,
+    SmtpTransport,
+    TemporaryFailure,
+    build,
+    from_settings,
+    recipients,
+)
 from duban.mailer.queue import LEASE
 from duban.mailer.seam import Connection
+from duban.workbooks.model.errors import ConfigError
 from smtp_server import SmtpServer, tls_contexts
 
 TZ = ZoneInfo("Asia/Shanghai")

@@ -19,19 +19,18 @@ from pathlib import Path
 import pytest
 
 from books import NOW, ROOT, cli, settings, task
-from duban.jobs.settings.typed import Settings
 from duban.jobs.check import check_folder
-from duban.jobs.state.runlock import run_lock
-from duban.workbooks.model.errors import DubanError
 from duban.jobs.remind import alert, remind, retry
+from duban.jobs.settings.typed import Settings
+from duban.jobs.state.runlock import run_lock
 from duban.mailer import Address, MailQueue, SmtpTransport
 from duban.mailer.queue import BACKOFF
+from duban.workbooks.make.template import write_workbook
+from duban.workbooks.model.errors import DubanError
+from duban.workbooks.model.kinds import KINDS
 from smtp_server import SmtpServer
 from test_mail import MORNING, PEOPLE, TASKS, smtp_settings, text_of
-from test_mail_delivery import LI, WANG, digest, enqueue
-from test_mail_delivery import settings as delivery_settings
-from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.make.template import write_workbook
+from test_mail_delivery import LI, WANG, digest, enqueue, settings as delivery_settings
 
 LIU = ("刘洋", "市场部", "liu.yang@example.com", "no", "zh")      # greylisted: 451 on the first RCPT, then accepted
 WU = ("吴刚", "市场部", "wu.gang@example.com", "no", "zh")         # refused: 550 always
@@ -344,7 +343,7 @@ def test_bidi_and_control_characters_in_cells_are_neutralised_in_the_eml(tmp_pat
             assert not set(part) & (set(C0) - {"\n", "\r", "\t"}), path.name
             assert "报销单xcod.exe]0;pwned隔离嵌入覆盖第二行末尾" in part.replace(" ", "")
         text = parts[1]
-        line = next(l for l in text.splitlines() if "报销单" in l)
+        line = next(row for row in text.splitlines() if "报销单" in row)
         assert "第二行" in line                                            # CR/LF did not split the item's line
     subjects = [str(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["Subject"]) for p in files]
     assert found >= 2 and "【督办·紧急】阻塞：报销单xcod.exe ]0;pwned 隔离嵌入覆盖  第二行  末尾" in subjects

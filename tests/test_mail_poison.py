@@ -25,8 +25,7 @@ from duban.mailer import Address, Mail, MailQueue, OutboxTransport, SmtpTranspor
 from duban.mailer.queue import BACKOFF, LEASE
 from smtp_server import SmtpServer, tls_contexts
 from test_mail import MORNING, make_folder, smtp_settings, text_of
-from test_mail_delivery import LI, NOW, WANG, digest, enqueue
-from test_mail_delivery import settings as delivery_settings
+from test_mail_delivery import LI, NOW, WANG, digest, enqueue, settings as delivery_settings
 
 POISON = Address("孙丽", "sun.li@example.com")      # the server keeps her mail, then drops the connection
 
@@ -334,8 +333,8 @@ def test_serve_tells_its_admins_of_a_set_aside_mail(tmp_path):
     import io
     import sqlite3
 
-    from duban.jobs.settings import config
     from duban.jobs.serve.loop import Serve
+    from duban.jobs.settings import config
 
     settings = config.load(values={"serve": {"admins": ["杨帆"]}, "schedule": dict(
         check="every 2 hours", remind="off", alert="off", summary_week="off", summary_month="off")})

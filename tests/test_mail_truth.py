@@ -17,8 +17,7 @@ import pytest
 
 from books import task
 from duban.jobs.remind import alert, remind
-from test_mail_content import MORNING, TASKS, config, html_of, mail_to, make_folder
-from test_mail_content import text_of as _text_of
+from test_mail_content import MORNING, TASKS, config, html_of, mail_to, make_folder, text_of as _text_of
 
 TOML = '[mail]\nclerks = ["王芳"]\nhold_outside_office_hours = false\n'
 
@@ -197,10 +196,10 @@ def test_a_blocked_next_step_names_the_department_filled_in(escalated):
 
 # ---- §11 a one-person cell names only columns its own workbook has ------------------------------------------
 def test_two_names_in_a_one_person_cell_are_told_where_the_others_go_only_where_that_column_exists(tmp_path):
-    from duban.workbooks.model.kinds import KINDS
-    from duban.workbooks.read.reader import read_workbook
-    from duban.workbooks.model.schema import ColumnType
     from duban.workbooks.make.template import write_workbook
+    from duban.workbooks.model.kinds import KINDS
+    from duban.workbooks.model.schema import ColumnType
+    from duban.workbooks.read.reader import read_workbook
 
     seen = {}
     for kind in KINDS.values():
@@ -226,8 +225,9 @@ def test_two_names_in_a_one_person_cell_are_told_where_the_others_go_only_where_
 
 @pytest.mark.slow
 def test_the_weekly_department_report_lists_what_other_departments_wait_on_it_for(tmp_path):
-    import test_mail
     from datetime import timedelta
+
+    import test_mail
     from duban.jobs.check import check_folder
     from duban.jobs.summary.job import summary
 
@@ -255,11 +255,11 @@ SINGULAR_VERBS = {"is", "was", "has", "does"}
 def test_english_mail_never_puts_a_plural_after_one(tmp_path):
     """Everyone reads English; one of everything: a late task, an incident with its report late, a
     meeting without minutes. The month's review, the digests, the escalation and the problems report."""
-    from duban.workbooks.model.kinds import KINDS
-    from duban.workbooks.make.template import write_workbook
+    import test_mail_content as content
     from duban.jobs.check import check_folder
     from duban.jobs.summary.job import summary
-    import test_mail_content as content
+    from duban.workbooks.make.template import write_workbook
+    from duban.workbooks.model.kinds import KINDS
 
     tz = MORNING.tzinfo
     people = [{"name": n, "department": d, "email": e, "dept_head": h, "language": "en"}

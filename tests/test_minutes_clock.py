@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
+
 from test_cli import duban
 
 

@@ -5,8 +5,8 @@ import sys
 
 import pytest
 
-from duban.workbooks.write import commit
 from duban.workbooks.share.noreplace import rename_noreplace
+from duban.workbooks.write import commit
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="renameat2 is Linux's")
 

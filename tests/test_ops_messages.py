@@ -142,9 +142,9 @@ def test_ssl_against_a_plain_server_says_to_try_starttls(tmp_path, smtp_server, 
 # ---- jobs run by hand in `duban status` --------------------------------------------------------------
 @pytest.mark.slow
 def test_status_shows_jobs_run_by_hand_marked_so(tmp_path):
+    from duban.jobs.serve.runs import Runs
     from duban.jobs.settings import config
     from duban.jobs.state.runlock import run_lock
-    from duban.jobs.serve.runs import Runs
 
     folder = _folder(tmp_path, "[state]\nlock_wait_seconds = 0\n")
     assert duban("check", folder, "--now", "2026-11-23T09:00").returncode == 0

@@ -2,8 +2,7 @@
 limit, below the template's keys, and not rewritten when it already holds the same."""
 from __future__ import annotations
 
-from duban.workbooks.write.paintrecord import (
-    CELL_LIMIT, RECORD_ROW, identity_of, meta_sheet, painted_of, record_rows)
+from duban.workbooks.write.paintrecord import CELL_LIMIT, RECORD_ROW, identity_of, meta_sheet, painted_of, record_rows
 
 SHEET = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
          b'<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'

@@ -4,8 +4,7 @@ from datetime import date, datetime
 import pytest
 
 from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.read.parse import (
-    Issue, choice_parser, converter, norm, parse_people, parse_percent, parse_person)
+from duban.workbooks.read.parse import Issue, choice_parser, converter, norm, parse_people, parse_percent, parse_person
 
 TODAY = date(2026, 11, 23)
 DUE = KINDS["tasks"].column("due")

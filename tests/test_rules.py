@@ -4,9 +4,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from duban.jobs.rules import Context, RowHistory, customers, deadlines, evaluate, progress, sla
 from duban.jobs.settings import config
-from duban.jobs.rules import Context, RowHistory, evaluate
-from duban.jobs.rules import customers, deadlines, progress, sla
 from duban.jobs.time.workcal import WorkCalendar
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.records import make_record
@@ -198,8 +197,8 @@ def test_done_row_gets_only_the_green_flag():
 
 # ---- data problems: the Alerts cell says what validate knows ---------------------------------------
 def _problem(code, column=None, value=None, **params):
-    from duban.workbooks.model.problems import Problem
     from duban.workbooks.model.kinds import KINDS as K
+    from duban.workbooks.model.problems import Problem
     if column:
         col = K["tasks"].column(column)
         params.setdefault("column", {"zh": col.zh, "en": col.en})

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from duban.jobs.settings import config
 from duban.jobs.serve.execute import ProcessExecutor
 from duban.jobs.serve.loop import Serve
+from duban.jobs.settings import config
 
 TZ = ZoneInfo("Asia/Shanghai")
 

@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from books import cli
-from duban.jobs.settings import config
 from duban.jobs.init import init_folder
 from duban.jobs.serve.loop import Serve
 from duban.jobs.serve.runs import Runs
+from duban.jobs.settings import config
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=TZ)

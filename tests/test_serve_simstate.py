@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from books import cli
-from duban.jobs.time import clock
-from duban.jobs.settings import config
 from duban.jobs.init import init_folder
 from duban.jobs.serve.loop import Serve
 from duban.jobs.serve.runs import Runs
+from duban.jobs.settings import config
+from duban.jobs.time import clock
 
 SCHEDULE = """
 [schedule]

@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from duban.jobs.settings import config
-from duban.workbooks.model.errors import ConfigError, DubanError
 from duban.jobs.serve.catchup import decide
 from duban.jobs.serve.lock import LockLost, ServeLock, read_lock
+from duban.jobs.settings import config
 from duban.jobs.settings.schedule import parse, specs
 from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.model.errors import ConfigError, DubanError
 
 ROOT = Path(__file__).resolve().parent.parent
 SH = ZoneInfo("Asia/Shanghai")

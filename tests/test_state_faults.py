@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 
 from books import ROOT, cli
+from duban.jobs.init import init_folder
 from duban.jobs.settings import config
 from duban.jobs.state.runlock import run_lock
 from duban.workbooks.model.errors import DubanError
-from duban.jobs.init import init_folder
 from duban.workbooks.share import statedb
 from duban.workbooks.share.files import replacing
 

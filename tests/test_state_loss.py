@@ -5,7 +5,6 @@ is told once and its rows recorded as gone."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 from datetime import date, timedelta
 from pathlib import Path
@@ -13,10 +12,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from books import BOOK, NOW, SHEET, check, col, look, make_book, task, user_edit
+from books import BOOK, NOW, SHEET, check, col, look, make_book, settings, task, user_edit
 from duban.jobs.check import check_folder
 from duban.workbooks.model.flags import PALETTE
-from books import settings
 
 STATUS, DUE = col("status"), col("due")
 DAY = timedelta(days=1)
@@ -130,7 +128,7 @@ def test_a_copy_of_a_workbook_is_not_taken_for_a_rename(tmp_path):
 
 @pytest.mark.slow
 def test_a_fresh_journal_over_known_workbooks_is_told(tmp_path):
-    path = overdue_book(tmp_path)
+    overdue_book(tmp_path)
     check(tmp_path)
     lose_state(tmp_path)
     report = check_folder(tmp_path, settings(), NOW + DAY)
@@ -198,8 +196,8 @@ def test_a_workbook_replaced_by_a_folder_is_gone_and_comes_back(tmp_path):
 @pytest.mark.slow
 def test_a_deleted_state_db_sends_no_mail_twice_the_same_day(tmp_path):
     """`duban remind` as a real process; state.db deleted between two runs of the same morning."""
-    from test_mail import MORNING, make_folder
     from books import cli
+    from test_mail import MORNING, make_folder
 
     folder = make_folder(tmp_path)
     (folder / "duban.toml").write_text('[mail]\nclerks = ["王芳"]\n', encoding="utf-8")
@@ -221,10 +219,9 @@ def test_a_deleted_state_db_sends_no_mail_twice_the_same_day(tmp_path):
 
 @pytest.mark.slow
 def test_the_clerks_hear_of_a_gone_workbook_once(tmp_path):
-    from test_mail import MORNING, make_folder
-
     from duban.jobs.remind import remind
     from duban.workbooks.model.kinds import KINDS
+    from test_mail import MORNING, make_folder
 
     folder = make_folder(tmp_path)
     config = settings(mail={"clerks": ["王芳"]})

@@ -5,12 +5,12 @@ and every entry it names stay as they were, and duban's font or fill never lands
 existing format points at."""
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings, strategies as st
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 from lxml import etree
 
-from duban.workbooks.xlsx import package
 from duban.workbooks.model.flags import PALETTE
+from duban.workbooks.xlsx import package
 from duban.workbooks.xlsx.stylebook import ORDER, StyleBook, _c14n, fill_xml
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,14 @@ import python_calamine as calamine
 
 import lo
 from books import cli
+from duban.jobs.settings.calendar import from_settings
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.figures import JSON_KEYS
 from duban.jobs.summary.job import summary
-from duban.jobs.terminal.summary import summary_json
 from duban.jobs.summary.store import SummaryStore
-from duban.jobs.settings.calendar import from_settings
+from duban.jobs.terminal.summary import summary_json
 from duban.mailer import MailQueue
-from summary_history import TZ, History, at, settings
+from summary_history import History, at, settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -314,9 +314,10 @@ def _mails(folder: Path, name: str, subject_part: str) -> email.message.EmailMes
 
 
 def _pixels(png: Path | bytes):
-    from PIL import Image
     import io
+
     import numpy as np
+    from PIL import Image
     image = Image.open(io.BytesIO(png) if isinstance(png, bytes) else png).convert("RGB")
     return [tuple(p) for p in np.asarray(image).astype(int).reshape(-1, 3).tolist()]
 

@@ -11,8 +11,8 @@ import python_calamine as calamine
 
 from duban.jobs.check import check_folder
 from duban.jobs.summary.job import summary
-from duban.jobs.terminal.summary import summary_json
 from duban.jobs.summary.store import SummaryStore
+from duban.jobs.terminal.summary import summary_json
 from duban.mailer import MailQueue
 from summary_history import at, directory, find, request, settings, task, write_all
 

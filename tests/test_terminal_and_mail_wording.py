@@ -10,16 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from books import cli
-from test_elapsed_and_lock_messages import book, cell
-from test_summary_requests import ignored  # noqa: F401  (the fixture: a department ignoring its requests)
-
-from duban.jobs.rules import customers
-from duban.jobs.rules import Context
+from duban.jobs.rules import Context, customers
+from duban.jobs.settings import config
 from duban.jobs.time.workcal import WorkCalendar
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.records import make_record
-
-from duban.jobs.settings import config
+from test_elapsed_and_lock_messages import book, cell
+from test_summary_requests import ignored  # noqa: F401  (the fixture: a department ignoring its requests)
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = "2026-11-28T16:56"
@@ -125,7 +122,7 @@ def test_service_warnings_follow_the_company_language(tmp_path):
 
 # ---- point 4: the English summary reads as English --------------------------------------------------
 @pytest.mark.slow
-def test_the_english_summary_names_the_whole_company_and_says_what_its_average_includes(ignored):
+def test_the_english_summary_names_the_whole_company_and_says_what_its_average_includes(ignored):  # noqa: F811 - the fixture
     from duban.jobs.summary.view import scope_view
     from duban.mailer.summary import render_summary
 

@@ -151,8 +151,8 @@ def test_a_refused_login_is_told_in_chinese_with_a_command_that_runs(tmp_path, s
 # ---- 4. every command a sentence advises names the folder and is accepted -----------------------------
 @pytest.mark.slow
 def test_the_mail_problems_in_the_clerks_report_advise_a_command_that_runs(tmp_path):
-    from duban.workbooks.share.commandline import folder_arg
     from duban.workbooks.model.problems import Problem
+    from duban.workbooks.share.commandline import folder_arg
 
     folder = folder_with(tmp_path / "共享 盘")                # a folder with a space: quoted, still one argument
     for code in ("mail-given-up", "mail-refused", "mail-set-aside"):
@@ -236,8 +236,8 @@ def test_status_gives_a_skipped_writes_reason_in_the_company_language(tmp_path):
 
 
 def test_serves_mail_about_set_aside_mail_advises_a_command_that_runs(tmp_path):
-    from duban.mailer import MailQueue
     from duban.jobs.serve.selfalert import set_aside
+    from duban.mailer import MailQueue
     from test_mail_delivery import digest, enqueue
 
     folder = folder_with(tmp_path / "共享 盘")

@@ -9,6 +9,7 @@ import json
 
 import openpyxl
 import pytest
+
 from test_cli import duban
 
 

@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 
 from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.read.parse import Issue, converter
 from duban.workbooks.model.problems import Problem
+from duban.workbooks.read.parse import Issue, converter
 
 TODAY = date(2026, 11, 23)
 DUE = KINDS["tasks"].column("due")                  # a date column

@@ -7,9 +7,9 @@ import holidays
 import pytest
 
 from duban.jobs.settings import config
-from duban.workbooks.model.errors import ConfigError
 from duban.jobs.settings.calendar import from_settings
 from duban.jobs.time.workcal import WorkCalendar
+from duban.workbooks.model.errors import ConfigError
 
 TZ = ZoneInfo("Asia/Shanghai")
 

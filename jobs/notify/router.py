@@ -270,7 +270,7 @@ def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
 def escalation_targets(rec: Record, router: Router, raci: "Raci") -> list[str]:
     """Whom an escalated row goes to, by name: the head of the owner's department (else of the
     row's department), the RACI Accountable, and for help needed the head of that department;
-    never the owner. jobs/escalation.py asks the same to tell when it reaches nobody."""
+    never the owner. jobs/notify/escalation.py asks the same to tell when it reaches nobody."""
     return list(escalation_roles(rec, router, raci))
 
 

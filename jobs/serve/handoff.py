@@ -4,7 +4,7 @@ Why: the console runs on a clerk's PC and reaches the folder over the share; ser
 server, next to the files. SQLite over a network file system is safe only while every machine's
 locks reach the file server, and the console's jobs would race serve's schedule; so while serve
 runs, only serve touches the state. Without a running serve the console runs the job itself under
-the run lock (`jobs.locking`, which a Windows PC and the Linux server both honour).
+the run lock (`jobs.state.locking`, which a Windows PC and the Linux server both honour).
 
 The exchange is plain files in `DIR/.duban/requests/`, each written whole (temp file, rename) under
 a name no other writer can pick (time, host, pid, random):

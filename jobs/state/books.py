@@ -25,13 +25,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from duban.workbooks.share.faults import company_time
-from duban.workbooks.write.paintrecord import identity_of
-from duban.workbooks.share.statedb import kept_copies, set_aside_copy
+from duban.jobs.state.journal import ID_FORMAT, Journal
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
-
-from duban.jobs.state.journal import ID_FORMAT, Journal
+from duban.workbooks.share.faults import company_time
+from duban.workbooks.share.statedb import kept_copies, set_aside_copy
+from duban.workbooks.write.paintrecord import identity_of
 
 TELL_FOR = timedelta(days=30)      # a gone workbook is offered to the clerks' report this long
 FRESH = "fresh_over_known"         # journal_facts key: when a fresh journal met known workbooks

@@ -1,4 +1,4 @@
-"""A save that went into a backup instead of the workbook (workbooks/seals.py), said on the
+"""A save that went into a backup instead of the workbook (workbooks/share/seals.py), said on the
 terminal: `check` and `status` print it in red, in the company language, naming the workbook and
 the backup. The clerks' problems report says it too (`save-in-backup`); a person at the terminal
 must not have to wait for that mail to learn that someone's work is not in the workbook."""

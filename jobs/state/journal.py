@@ -15,9 +15,8 @@ from pathlib import Path
 
 import orjson
 
-from duban.workbooks.model.records import Record
-
 from duban.jobs.rules.base import RowHistory
+from duban.workbooks.model.records import Record
 from duban.workbooks.share.statedb import connect
 
 SCHEMA = """

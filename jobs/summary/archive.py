@@ -15,12 +15,11 @@ from datetime import date, datetime
 from pathlib import Path
 
 from duban.jobs.settings.typed import Settings
-from duban.workbooks.share.files import replacing
-
 from duban.jobs.summary.baseline import STOCK
 from duban.jobs.summary.figures import TOP_OVERDUE, Figures
 from duban.jobs.summary.period import Period
 from duban.jobs.summary.view import scope_title
+from duban.workbooks.share.files import replacing
 
 TEXT = {
     "zh": {"weekly": "周报-{label}.xlsx", "monthly": "月报-{label}.xlsx", "overview": "总览", "projects": "项目",

@@ -11,8 +11,8 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from duban.workbooks.share.statedb import connect
 from duban.jobs.summary.period import Period
+from duban.workbooks.share.statedb import connect
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS summary_figures (

@@ -4,10 +4,10 @@ from __future__ import annotations
 from rich.markup import escape
 
 from duban.jobs.settings.typed import Settings
-from duban.jobs.terminal.mail import mail_json, mail_summary
-from duban.jobs.terminal.report import emit_json, err, out
 from duban.jobs.summary import chart
 from duban.jobs.summary.figures import json_figures
+from duban.jobs.terminal.mail import mail_json, mail_summary
+from duban.jobs.terminal.report import emit_json, err, out
 
 TEXT = {
     "zh": {"period": "{kind} {start} 至 {end}", "week": "周报", "month": "月报", "archive": "归档：{path}",

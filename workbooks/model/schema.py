@@ -2,7 +2,7 @@
 
 A kind is one sheet with one header row. Everything duban knows about a kind (headers in both
 languages, types, dropdown values, which column plays which part in the rules, the help text
-for the Guide sheet) lives in its declaration in `workbooks.kinds`, so adding a kind or a
+for the Guide sheet) lives in its declaration in `workbooks.model.kinds`, so adding a kind or a
 column touches one place.
 """
 from __future__ import annotations

@@ -72,7 +72,7 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
           zone=None) -> WriteResult:
     """Carry out `plan`; `verify(temp_path) -> (rows, {ref: value})` reads the new file back.
     `before_commit(originals, (size, mtime_ns) of the new file)` is called just before the file
-    changes (the journal's write-ahead); the commit itself is in workbooks/commit.py."""
+    changes (the journal's write-ahead); the commit itself is in workbooks/write/commit.py."""
     if why := busy(plan):
         return WriteResult(SKIPPED, why)
     target = target_of(plan)         # a link is written through, never replaced by a file
