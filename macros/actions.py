@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
+from duban.jobs import tasks
 from duban.jobs.settings import jobs
 from duban.jobs.settings.folder import for_job, settings_of
 from duban.jobs.settings.jobs import Job
@@ -331,7 +332,7 @@ def job_action(job: Job) -> Callable[[Run], Result]:
     def action(ctx: Run) -> Result:
         settings, moment = _prepare(ctx)
         ctx.status(ctx.t["working"].format(action=job.console.labels[ctx.lang] if job.console else job.name))
-        facts = job.runner()(ctx.folder, settings, moment, False)
+        facts = tasks.runner(job)(ctx.folder, settings, moment, False)
         return Result(str(facts.get("summary", "")), error=facts.get("result", "ok") != "ok", moment=moment)
     return action
 
@@ -341,7 +342,7 @@ def action_for(key: str) -> Callable[[Run], Result]:
     if key in ACTIONS:
         return ACTIONS[key]
     job = jobs.by_action(key)
-    if job is None or job.run is None:
+    if job is None or not job.runs:
         raise DubanError(f"unknown console action {key!r}")
     return job_action(job)
 

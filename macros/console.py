@@ -20,14 +20,11 @@ from datetime import datetime
 
 from duban.jobs.settings.folder import settings_of
 from duban.macros import layout as L
-from duban.macros.actions import (  # noqa: F401 - the console's names: tests and bench reach them here
-    ACTIONS,
-    ID_PATTERN,
+from duban.macros.actions import (
     Result,
     Run,
     Table,
     action_for,
-    answer,
     cell,
     handed_over,
     outcome,

@@ -105,7 +105,6 @@ def _week(folder: Path, s) -> dict[str, str]:
                                             s, 8), lang).text for lang in ("zh", "en")}
 
 
-@pytest.mark.slow
 def test_a_kind_registered_in_one_place_is_checked_mailed_explained_and_summarised(tmp_path, errands):
     folder = _folder(tmp_path)
     write_workbook(errands, folder / errands.filename("zh"), names=NAMES, rows=[
@@ -137,7 +136,6 @@ def test_a_kind_registered_in_one_place_is_checked_mailed_explained_and_summaris
     assert "Longest overdue (2 of 2)" in week["en"] and "Open: 3" in week["en"]
 
 
-@pytest.mark.slow
 def test_a_rule_registered_in_one_place_is_checked_mailed_explained_and_summarised(tmp_path, rush):
     folder = _folder(tmp_path)
     soon = (MORNING + timedelta(days=30)).date()

@@ -22,7 +22,7 @@ APPS = ("workbooks", "jobs", "mailer", "macros")
 LAYERS = {
     "workbooks": ["model", "share", "xlsx", "read", "make", "write"],
     "jobs": ["time", "settings", "rules", "state", "notify", "validate", "check", "explain",
-             "remind", "init", "summary", "serve", "terminal", "cli"],
+             "remind", "init", "summary", "tasks", "serve", "terminal", "cli"],
 }
 LONGEST = 400
 
@@ -118,7 +118,6 @@ def test_every_layer_folder_is_declared():
         assert present <= set(layers), f"{app}: add {sorted(present - set(layers))} to LAYERS"
 
 
-@pytest.mark.slow
 def test_no_import_circles():
     assert _cycles(_graph()) == []
 
@@ -133,6 +132,24 @@ def test_no_private_name_is_imported_from_another_module():
     private = sorted(f"{m} imports {t}.{n}" for m in MODULES for t, n, _ in _imports(m)
                      if n.startswith("_") and not n.startswith("__"))
     assert private == []
+
+
+def test_no_module_reaches_another_by_a_string():
+    """What the measurement cannot see: a duban module named in a string (importlib, a
+    "module:function" reference, __import__). A package naming its own data files is fine."""
+    hidden = []
+    for m, path in MODULES.items():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                name = node.value.partition(":")[0]
+                if name.startswith("duban.") and _local(name) and not m.startswith(name[len("duban."):]):
+                    hidden.append(f"{m}: {node.value!r}")
+            elif isinstance(node, ast.Call) and getattr(node.func, "attr", getattr(node.func, "id", "")) in (
+                    "import_module", "__import__") and not (node.args and isinstance(node.args[0], ast.Constant)
+                                                              and node.args[0].value in ("time",)):
+                hidden.append(f"{m}: {ast.unparse(node)}")
+    assert hidden == []
 
 
 def test_no_module_is_longer_than_400_lines():
@@ -163,3 +180,4 @@ def test_the_checks_see_what_they_check():
     assert "workbooks.model.schema" in _graph()["workbooks.model.kinds"]
     assert _layer("jobs.serve.loop") > _layer("jobs.check")
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert _local("duban.jobs.tasks:check".partition(":")[0]) == "jobs.tasks"

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from duban.jobs import tasks
 from duban.jobs.init import init_folder
 from duban.jobs.serve.cache import ReadCache
 from duban.jobs.serve.execute import run_job
@@ -20,6 +21,7 @@ from duban.jobs.serve.status import gather
 from duban.jobs.settings import config, jobs
 from duban.jobs.settings.jobs import Action, Job
 from duban.jobs.settings.schedule import parse, specs
+from duban.jobs.settings.typed import Schedule
 from duban.jobs.terminal.status import show
 from duban.macros import actions, console, layout as L
 from duban.macros.fake import FakeExcel
@@ -37,14 +39,12 @@ def missing(job: Job) -> list[str]:
             gaps.append(f"{job.name}: no {lang} label (duban status)")
     if not job.holder.startswith("duban "):
         gaps.append(f"{job.name}: its holder {job.holder!r} is not a duban command (the run lock's sentence)")
-    if job.scheduled and job.run is None:
-        gaps.append(f"{job.name}: scheduled, but no run function for serve")
-    if job.run is not None:
+    if job.runs:
         try:
-            if not callable(job.runner()):
+            if not callable(tasks.runner(job)):
                 gaps.append(f"{job.name}: its run {job.run!r} is not a function")
-        except (ImportError, AttributeError) as exc:
-            gaps.append(f"{job.name}: its run {job.run!r} cannot be found ({exc})")
+        except LookupError as exc:
+            gaps.append(f"{job.name}: its run cannot be found ({exc})")
     if job.scheduled:
         try:
             parse(job.name, job.schedule)
@@ -71,12 +71,13 @@ def test_every_job_has_what_serve_status_the_lock_and_the_console_need():
 
 
 def test_the_walk_names_what_a_job_lacks():
-    broken = Job("half", {"zh": "", "en": "half"}, "half", run="duban.jobs.serve.tasks:nowhere",
+    broken = Job("half", {"zh": "", "en": "half"}, "half",
                  schedule="every blue moon", console=Action("half", {"zh": "一半", "en": "Half"}, {"zh": "一半"}))
     gaps = missing(broken)
     assert "half: no zh label (duban status)" in gaps
     assert any(g.startswith("half: its holder 'half'") for g in gaps)
-    assert any(g.startswith("half: its run 'duban.jobs.serve.tasks:nowhere' cannot be found") for g in gaps)
+    assert any(g.startswith("half: its run cannot be found (no run function for the job 'half' in jobs.tasks)")
+               for g in gaps)
     assert any(g.startswith("half: its default schedule 'every blue moon' does not parse") for g in gaps)
     assert "half: no en help sentence on the console sheet" in gaps
 
@@ -129,7 +130,7 @@ def test_a_toy_job_runs_in_serves_dispatch(toy, folder):
 def test_a_toy_job_is_scheduled_by_serve(toy, folder):
     settings = config.load(folder)
     off = {job.name: "off" for job in jobs.scheduled() if job.name != "toy"}
-    settings = dataclasses.replace(settings, schedule=dataclasses.replace(settings.schedule, **off))
+    settings = dataclasses.replace(settings, schedule=Schedule({**settings.schedule.times, **off}))
     log = io.StringIO()
     serve = Serve(folder, settings, start=NOW, until=NOW + timedelta(seconds=30), stream=log)
     assert serve.run() == 0, log.getvalue()
@@ -161,3 +162,13 @@ def test_a_toy_job_is_an_action_of_the_console(toy, tmp_path, lang, label):
     assert not result.error, result.sentence
     assert result.sentence == "toy ran as at 09:00:00"
     assert (where / "toy-ran.txt").exists()
+
+
+def test_a_new_jobs_schedule_in_duban_toml_reaches_serve(toy, folder):
+    """A job added to the table is scheduled by its name in [schedule]: the typed settings have no
+    field per job, so nothing else is edited (a key the settings do not know is refused by name)."""
+    settings = config.load(folder)
+    assert settings.schedule.of("toy", "nothing") == "every 10 seconds"
+    moved = dataclasses.replace(settings, schedule=Schedule({**settings.schedule.times, "toy": "23:00"}))
+    [toy_spec] = [spec for spec in specs(moved) if spec.job == "toy"]
+    assert toy_spec == parse("toy", "23:00")

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
+from duban.jobs import tasks
 from duban.jobs.serve.cache import ReadCache, Stopping
 from duban.jobs.settings import jobs
 from duban.jobs.settings.typed import Settings
@@ -52,9 +53,9 @@ def _dispatch(job: str, folder: Path, settings: Settings, slot: datetime, dry_ru
         from duban.macros.actions import answer
         return {"console": answer(folder, Path(job.split(":", 1)[1]))}
     found = jobs.get(job)
-    if found is None or found.run is None:
+    if found is None or not found.runs:
         raise ValueError(f"unknown job {job!r}")
-    return found.runner()(folder, settings, slot, dry_run)
+    return tasks.runner(found)(folder, settings, slot, dry_run)
 
 
 # ---- executors ---------------------------------------------------------------------------------

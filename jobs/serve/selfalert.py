@@ -17,9 +17,9 @@ from pathlib import Path
 
 from duban.jobs.notify.outbox import Outbox
 from duban.jobs.notify.router import Notice
-from duban.jobs.serve.bilingual import said
 from duban.jobs.serve.runs import Runs
 from duban.jobs.settings.typed import Settings
+from duban.jobs.state.bilingual import said
 from duban.jobs.time.workcal import WorkCalendar
 from duban.mailer.queue import MailQueue
 from duban.workbooks.model.directory import Person

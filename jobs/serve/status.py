@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from duban.jobs.serve.bilingual import said
 from duban.jobs.serve.lock import LOCK_NAME, alive, read_lock, stale_after
 from duban.jobs.serve.runs import Runs
 from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.settings.schedule import specs
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
+from duban.jobs.state.bilingual import said
 
 
 def _iso(t: datetime | None) -> str | None:

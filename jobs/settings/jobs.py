@@ -3,17 +3,17 @@ lock call it, and the Excel console's action for it.
 
 serve's dispatch and schedule (`execute`, `settings.schedule.specs`), the labels of `duban
 status`, the run lock's sentence about who holds it (`state.runlock`) and the console's dropdown
-and hand-off (`macros`) all read this table, so a new job is one `Job(...)` here (and the
-function it names). `tests/test_registries_jobs.py` walks the table and names what a job lacks.
+and hand-off (`macros`) all read this table, so a new job is one `Job(...)` here and its run
+function. `tests/test_registries_jobs.py` walks the table and names what a job lacks.
 
-A job's run function is named as `"module:function"` and imported only when the job runs: the
-table sits below every job it lists (settings read it for `[schedule]`), so it cannot import them.
-The function is called `run(folder, settings, slot, dry_run)` and returns the small dict of facts
-serve records (`summary`: one line for the log; see `jobs.serve.tasks`).
+The table sits below every job it lists (the settings read it for `[schedule]`), so it names no
+function: a job's run is the function of its name in `jobs.tasks` (which sits above the jobs and
+imports them), unless the `Job` brings its own (`run=`, for a job added at run time). It is
+called `run(folder, settings, slot, dry_run)` and returns the small dict of facts serve records
+(`summary`: one line for the log).
 """
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -36,7 +36,7 @@ class Job:
     labels: dict[str, str]            # what `duban status` and serve's lines call it, zh and en
     holder: str                       # how the run lock names it when it holds the lock ("duban remind")
     lock: str = ""                    # the name it takes the run lock under (default: its name)
-    run: str | Callable[..., Any] | None = None  # serve's run, "module:function" (None: serve never runs it)
+    run: Callable[..., Any] | None = None  # its run, if not jobs.tasks' function of its name (a job added at run time)
     schedule: str | None = None       # serve schedules it: the schedule when [schedule] has no value for it
     console: Action | None = None     # its action in the Excel console, if it has one
     writes_back: bool = False         # it writes the workbooks: serve follows the writes it had to skip
@@ -52,46 +52,40 @@ class Job:
     def label(self, lang: str) -> str:
         return self.labels.get(lang) or self.labels["en"]
 
-    def runner(self) -> Callable[..., Any]:
-        """The run function, imported now (a callable given directly is used as it is)."""
-        if self.run is None:
-            raise ValueError(f"serve does not run the job {self.name!r}")
-        if callable(self.run):
-            return self.run
-        module, _, name = self.run.partition(":")
-        found: Callable[..., Any] = getattr(importlib.import_module(module), name)
-        return found
+    @property
+    def runs(self) -> bool:
+        """serve (and the console) can run it: it is scheduled, or brings its own run function."""
+        return self.scheduled or self.run is not None
+
 
 
 def _action(key: str, zh: str, en: str, help_zh: str, help_en: str, handed_over: bool = True) -> Action:
     return Action(key, {"zh": zh, "en": en}, {"zh": help_zh, "en": help_en}, handed_over)
 
 
-TASKS = "duban.jobs.serve.tasks"
-
 JOBS: dict[str, Job] = {job.name: job for job in (
-    Job("check", {"zh": "检查", "en": "check"}, "duban check", run=f"{TASKS}:check", schedule="every 30 minutes",
+    Job("check", {"zh": "检查", "en": "check"}, "duban check", schedule="every 30 minutes",
         writes_back=True,
         console=_action(
             "check", "立即检查", "Check now",
             "读取文件夹中的所有工作簿，标记逾期、阻塞、未更新的行，写入编号、系统提示和状态颜色（在本 Excel 中打开的工作簿通过 Excel 直接更新并保存）。",
             "Reads every workbook in the folder, flags late, blocked and stale rows, writes IDs, Alerts and status "
             "colours (a workbook open in this Excel is updated and saved through Excel).")),
-    Job("alert", {"zh": "紧急提醒", "en": "alert"}, "duban alert", run=f"{TASKS}:alert", schedule="every 5 minutes"),
-    Job("remind", {"zh": "每日提醒", "en": "remind"}, "duban remind", run=f"{TASKS}:remind", schedule="09:00",
+    Job("alert", {"zh": "紧急提醒", "en": "alert"}, "duban alert", schedule="every 5 minutes"),
+    Job("remind", {"zh": "每日提醒", "en": "remind"}, "duban remind", schedule="09:00",
         writes_back=True,
         console=_action(
             "remind", "发送今日提醒", "Send today's reminders",
             "先检查，再给每人发送今日待办提醒、升级邮件，并给文员发送数据问题报告。",
             "Checks, then mails each person their digest, the escalations, and the clerks' problems report.")),
     Job("summary_week", {"zh": "周报", "en": "summary_week"}, "duban summary", lock="summary",
-        run=f"{TASKS}:summary_week", schedule="friday 17:30",
+        schedule="friday 17:30",
         console=_action(
             "week", "生成本周周报", "Weekly report",
             "生成截至最近一次周五17:00的周报：按部门和项目统计，存档为 .xlsx 并发送。",
             "The week up to the latest Friday 17:00: per department and project, archived as .xlsx and mailed.")),
     Job("summary_month", {"zh": "月报", "en": "summary_month"}, "duban summary", lock="summary",
-        run=f"{TASKS}:summary_month", schedule="09:30",
+        schedule="09:30",
         console=_action(
             "month", "生成月度指标", "Monthly metrics",
             "生成上个月的指标（按时完成率、平均响应时间、会议次数），存档并发送。",

@@ -194,4 +194,4 @@ def check_value(text: str) -> str:
 def specs(settings: Settings) -> list[JobSpec]:
     """Every scheduled job's spec, in the jobs table's order (jobs.settings.jobs); a job the
     settings do not name runs on the table's default schedule."""
-    return [parse(job.name, getattr(settings.schedule, job.name, job.schedule or "off")) for job in jobs.scheduled()]
+    return [parse(job.name, settings.schedule.of(job.name, job.schedule or "off")) for job in jobs.scheduled()]

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from duban.jobs.settings import jobs
 from duban.jobs.time.clock import zone
 from duban.workbooks.model.flags import PALETTE, Colour
 
@@ -81,13 +82,25 @@ class State:
     vacuum_days: int = 7
 
 
+def _default_times() -> dict[str, str]:
+    return {job.name: job.schedule for job in jobs.scheduled() if job.schedule is not None}
+
+
 @dataclass(frozen=True)
 class Schedule:
-    check: str = "every 30 minutes"
-    alert: str = "every 5 minutes"
-    remind: str = "09:00"
-    summary_week: str = "friday 17:30"
-    summary_month: str = "09:30"
+    """[schedule]: when serve runs each job, by the job's name. The jobs table (jobs/settings/jobs.py)
+    lists the jobs, so a job added there is scheduled here by its name, with no field of its own;
+    `settings.schedule.remind` reads one job's value."""
+
+    times: Mapping[str, str] = field(default_factory=_default_times)
+
+    def of(self, job: str, default: str) -> str:
+        return self.times.get(job, default)
+
+    def __getattr__(self, name: str) -> str:
+        if name.startswith("_") or name not in self.times:
+            raise AttributeError(name)
+        return self.times[name]
 
 
 @dataclass(frozen=True)
@@ -168,7 +181,7 @@ class Settings:
         mail["smtp"] = _section(Smtp, mail.get("smtp", {}))
         return cls(company=_section(Company, table("company")), reader=_section(Reader, table("reader")),
                    rules=_section(Rules, rules), colours=_palette(table("colours")),
-                   state=_section(State, table("state")), schedule=_section(Schedule, table("schedule")),
+                   state=_section(State, table("state")), schedule=Schedule({**_default_times(), **table("schedule")}),
                    serve=_section(Serve, table("serve")), summary=_section(Summary, table("summary")),
                    mail=_section(Mail, mail))
 

@@ -1,15 +1,27 @@
-"""serve's run of each job (named in the jobs table, jobs.settings.jobs): the job's public entry
-point called as at the slot's time, its result boiled down to the small dict of facts that crosses
+"""The run of each job that serve (and the Excel console) runs, by the job's name in the jobs table
+(jobs.settings.jobs): the job's public entry point called as at the slot's time, its result boiled down to the small dict of facts that crosses
 the worker's pipe and that serve records: the workbooks written, skipped or broken, the mail, and a
 `summary` line for the log."""
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any, Callable
 
-from duban.jobs.serve.bilingual import pair
+from duban.jobs.settings.jobs import Job
 from duban.jobs.settings.typed import Settings
+from duban.jobs.state.bilingual import pair
 from duban.workbooks.share.commandline import folder_arg
+
+
+def runner(job: Job) -> Callable[..., dict[str, Any]]:
+    """The job's run: the function it brings, else this module's function of its name."""
+    if job.run is not None:
+        return job.run
+    found = globals().get(job.name)
+    if job.name.startswith("_") or not callable(found) or job.name == "runner":
+        raise LookupError(f"no run function for the job {job.name!r} in jobs.tasks")
+    return found
 
 
 def check(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
