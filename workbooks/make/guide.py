@@ -60,6 +60,7 @@ TYPE_NAMES = {
     T.PEOPLE: ("人名（可多人）", "People (one or more)"), T.DEPARTMENT: ("部门", "Department"),
     T.DATE: ("日期", "Date"), T.DATETIME: ("日期和时间", "Date and time"), T.ENUM: ("下拉选项", "Dropdown"),
     T.PERCENT: ("百分比", "Percent"), T.NUMBER: ("数字", "Number"), T.ID: ("编号", "ID"),
+    T.MOBILE: ("手机号码", "Mobile number"),
 }
 FORMATS = {
     T.DATE: ("如 2026-08-10", "e.g. 2026-08-10"),
@@ -68,6 +69,7 @@ FORMATS = {
     T.PEOPLE: ("通讯录中的姓名，多人用“、”分隔", "Names from the directory, separated by commas"),
     T.DEPARTMENT: ("通讯录中的部门名称", "A department from the directory"),
     T.NUMBER: ("数字，如 120", "A number, e.g. 120"),
+    T.MOBILE: ("11位手机号码，如 138 0013 8000", "11 digits, e.g. 138 0013 8000"),
 }
 JOB_FILLED = ("由督办系统填写", "Filled in by duban")
 COLOUR_NAMES = {

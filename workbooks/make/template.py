@@ -40,7 +40,8 @@ TABLE_STYLE = "TableStyleMedium2"
 HEADER_FILL = "BDD7EE"
 JOB_HEADER_FILL = "E7E6E6"
 HEADER_FONT_COLOUR = "1F3864"
-NUMBER_FORMATS = {T.DATE: "yyyy-mm-dd", T.DATETIME: "yyyy-mm-dd hh:mm", T.PERCENT: "0%"}
+# mobile numbers as text: Excel keeps "+86 138…" and "138 0013 8000" as typed, never 1.38E+10
+NUMBER_FORMATS = {T.DATE: "yyyy-mm-dd", T.DATETIME: "yyyy-mm-dd hh:mm", T.PERCENT: "0%", T.MOBILE: "@"}
 MAX_FROZEN_WIDTH = 80    # characters: freeze ID..name column only while it leaves room to scroll
 WRAP = Alignment(vertical="top", wrap_text=True)
 STAMP_WIDTH = 24         # the "last checked" note: narrow, small and wrapped, as it is printed too

@@ -18,6 +18,12 @@ class Person:
     head: bool
     manager: str | None
     lang: str
+    # Who a group bot can @-mention: the directory's optional columns (None when empty or absent,
+    # and the mobile number None when it is not one; the reader reported it). No ID: the plain name.
+    mobile: str | None = None
+    wecom_id: str | None = None
+    dingtalk_id: str | None = None
+    feishu_id: str | None = None
 
 
 @dataclass
@@ -32,7 +38,8 @@ class Directory:
                 if rec["name"]:
                     directory.people.setdefault(rec["name"], Person(
                         rec["name"], rec["department"], rec["email"], rec["dept_head"] == "yes",
-                        rec["manager"], rec["language"] or "zh"))
+                        rec["manager"], rec["language"] or "zh", rec["mobile"], rec["wecom_id"],
+                        rec["dingtalk_id"], rec["feishu_id"]))
         return directory
 
     @property

@@ -324,9 +324,25 @@ DIRECTORY = Kind(
                help_zh="直属上级姓名。", help_en="Direct manager."),
         Column("language", "语言", "Language", T.ENUM, role=R.LANGUAGE, choices=LANGUAGE, width=8,
                help_zh="zh 中文 / en 英文，决定邮件语言。", help_en="zh or en: the language of this person's mail."),
+        # Optional: who a group bot can @-mention (a directory without them reads as before)
+        Column("mobile", "手机", "Mobile", T.MOBILE, width=15, aliases=("手机号", "手机号码", "移动电话"),
+               help_zh="11位手机号码，企业微信和钉钉群消息据此@本人；可留空（只写姓名，不@）。",
+               help_en="11-digit mobile number: WeCom and DingTalk group messages @-mention the person by it; "
+                       "may be left empty (the name alone, no @)."),
+        Column("wecom_id", "企业微信ID", "WeCom user ID", T.TEXT, width=14, aliases=("企业微信账号", "企业微信UserID"),
+               help_zh="企业微信的成员账号（UserID，管理后台“通讯录”中可查）；可留空。",
+               help_en="The WeCom member account (UserID, shown under Contacts in the admin console); may be left empty."),
+        Column("dingtalk_id", "钉钉ID", "DingTalk user ID", T.TEXT, width=14, aliases=("钉钉UserID", "钉钉账号"),
+               help_zh="钉钉的用户ID（userid，管理后台“通讯录”中可查）；可留空。",
+               help_en="The DingTalk user ID (userid, shown under Contacts in the admin console); may be left empty."),
+        Column("feishu_id", "飞书ID", "Feishu user ID", T.TEXT, width=14, aliases=("飞书UserID", "飞书账号"),
+               help_zh="飞书的用户ID（user_id，管理后台“成员”中可查）；飞书群消息只能据此@本人；可留空。",
+               help_en="The Feishu / Lark user ID (user_id, shown under Members in the admin console): Feishu "
+                       "group messages can @-mention only by it; may be left empty."),
     ),
-    help_zh="通讯录：发送提醒和升级所需的人员、部门、邮箱和部门负责人。",
-    help_en="Directory: people, departments, email addresses and department heads, used to send mail.",
+    help_zh="通讯录：发送提醒和升级所需的人员、部门、邮箱和部门负责人；手机和各平台ID用于群消息@本人（可不填）。",
+    help_en="Directory: people, departments, email addresses and department heads, used to send mail; "
+            "mobile numbers and platform IDs (optional) let group messages @-mention people.",
 )
 
 # The registry: every kind by key. Reading, the templates, `duban init`, the rules (by the columns

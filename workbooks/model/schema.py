@@ -27,6 +27,7 @@ class ColumnType(StrEnum):
     ENUM = "enum"
     PERCENT = "percent"
     NUMBER = "number"
+    MOBILE = "mobile"          # a mainland China mobile number, kept as its 11 digits
     ID = "id"
 
 

@@ -208,6 +208,25 @@ def parse_number(value: Any) -> Any:
         return Issue("bad-number")
 
 
+# ---- mobile numbers -----------------------------------------------------------------------
+# Group bots @-mention by mobile number (WeCom, DingTalk): a wrong one mentions nobody, or someone
+# else, so it is checked here. Written as people write them (138 0013 8000, 138-0013-8000,
+# +86 13800138000, 0086…, or a number cell), kept as the 11 digits the platforms take.
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MOBILE_SEPARATORS = re.compile(r"[\s\-()（）.]+")
+
+
+def parse_mobile(value: Any) -> Any:
+    if isinstance(value, bool):
+        return Issue("bad-mobile")
+    text = _MOBILE_SEPARATORS.sub("", unicodedata.normalize("NFKC", parse_text(value)))
+    for prefix in ("+86", "0086", "86"):
+        if text.startswith(prefix) and len(text) == len(prefix) + 11:
+            text = text[len(prefix):]
+            break
+    return text if _MOBILE.fullmatch(text) else Issue("bad-mobile")
+
+
 # ---- text, people, choices --------------------------------------------------------------
 def parse_text(value: Any) -> Any:
     if isinstance(value, str):
@@ -260,7 +279,7 @@ _FILL = {ColumnType.DATE: ("日期", "the date"), ColumnType.DATETIME: ("日期�
          ColumnType.ENUM: ("下拉列表中的一项", "one of the dropdown values"),
          ColumnType.PERSON: ("姓名", "the name"), ColumnType.PEOPLE: ("姓名", "the names"),
          ColumnType.DEPARTMENT: ("部门名称", "the department"), ColumnType.PERCENT: ("进度", "the progress"),
-         ColumnType.NUMBER: ("数字", "the number")}
+         ColumnType.NUMBER: ("数字", "the number"), ColumnType.MOBILE: ("手机号码", "the mobile number")}
 
 
 def formula_error_params(column: Column) -> dict:
@@ -281,7 +300,8 @@ def converter(column: Column, today: date, year_window_days: int = 183,
         base = choice_parser(column)
     else:
         base = {ColumnType.PERCENT: parse_percent, ColumnType.NUMBER: parse_number,
-                ColumnType.PERSON: parse_person, ColumnType.PEOPLE: parse_people}.get(kind, parse_text)
+                ColumnType.PERSON: parse_person, ColumnType.PEOPLE: parse_people,
+                ColumnType.MOBILE: parse_mobile}.get(kind, parse_text)
 
     error = Issue("formula-error", params=formula_error_params(column))
 
