@@ -358,8 +358,20 @@ def _raci(d: _Days, t, dept) -> list[dict]:
 def _directory(d: _Days, t, dept) -> list[dict]:
     return [{"name": name, "department": dept(department), "email": f"{user}@example.com",
              "title": t((title_zh, title_en)), "dept_head": "yes" if head else "no", "manager": manager,
-             "language": language}
-            for name, user, department, title_zh, title_en, head, manager, language in PEOPLE]
+             "language": language, **_mentions(i, user)}
+            for i, (name, user, department, title_zh, title_en, head, manager, language) in enumerate(PEOPLE)]
+
+
+def _mentions(i: int, user: str) -> dict:
+    """The @-mention columns, filled for most people and left empty for some, as a real office
+    has them: fake mobile numbers in the 138 0013 8000 style (the usual example number), written
+    the ways people write them; WeCom IDs as the account name, DingTalk and Feishu IDs for a few."""
+    number = f"138 0013 8{i:03d}"
+    written = (number, number.replace(" ", "-"), "+86 " + number, number.replace(" ", ""))[i % 4]
+    return {"mobile": None if i % 7 == 5 else written,
+            "wecom_id": None if i % 5 == 4 else user.capitalize(),
+            "dingtalk_id": f"manager{4100 + i * 37}" if i % 3 == 0 else None,
+            "feishu_id": f"{0x5E1A7C00 + i * 0x1F3B:08x}" if i % 2 == 0 else None}
 
 
 def directory_names(lang: str = "zh") -> list[str]:
