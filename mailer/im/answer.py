@@ -1,0 +1,86 @@
+"""What a platform's answer means for duban: sent, try later, never, or not known to be sent.
+
+The three Chinese platforms answer HTTP 200 even when they refused the message; the verdict is
+`errcode` / `code` in the JSON body. So an answer is read whole, and only a code the platform
+documents as success is `OK`: an unknown non-zero code, a body that is not JSON, or a 2xx with an
+unexpected text is `FAILED`, never success. `RETRY` carries the least wait before the next try
+(a rate limit: at least a minute; DingTalk blocks for ten); `PERMANENT` carries the sentence an
+admin needs, in Chinese and English, naming what to change.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from enum import Enum
+
+MINUTE = 60
+RATE_LIMIT_WAIT = MINUTE          # every platform's window is a minute
+SERVER_WAIT = MINUTE              # 5xx, a timeout, a refused connection
+
+
+class Outcome(Enum):
+    OK = "ok"
+    RETRY = "retry"            # the same message may go later, after `wait` seconds at least
+    PERMANENT = "permanent"    # no retry helps until a person changes what `zh` / `en` say
+    FAILED = "failed"          # an answer duban does not know: not sent, as far as anyone can tell
+
+
+@dataclass(frozen=True)
+class Answer:
+    outcome: Outcome
+    wait: int = 0          # seconds, for RETRY
+    zh: str = ""           # for the admins
+    en: str = ""
+    code: str = ""         # the platform's own word (errcode, HTTP status, body text), for the log
+    maybe_sent: bool = False   # a timeout after the request went: the group may have it already
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome is Outcome.OK
+
+
+OK = Answer(Outcome.OK)
+
+
+def retry(wait: int, zh: str, en: str, code: str = "", maybe_sent: bool = False) -> Answer:
+    return Answer(Outcome.RETRY, max(wait, 1), zh, en, code, maybe_sent)
+
+
+def permanent(zh: str, en: str, code: str = "") -> Answer:
+    return Answer(Outcome.PERMANENT, 0, zh, en, code)
+
+
+def unknown(platform: str, code: str, text: str = "") -> Answer:
+    said = f"：{text}" if text else ""
+    return Answer(Outcome.FAILED, 0, f"{platform}返回了未知结果 {code}{said}（按未发送处理）",
+                  f"{platform} answered {code}{': ' + text if text else ''} (unknown: treated as not sent)", code)
+
+
+def no_answer(reason: str, maybe_sent: bool) -> Answer:
+    """A timeout or a connection that failed: the platform may be down; try again later."""
+    return retry(SERVER_WAIT, f"群机器人没有应答（{reason}），稍后重试", f"the group bot did not answer ({reason}); will retry",
+                 "no answer", maybe_sent)
+
+
+def retry_after(headers: dict[str, str] | None, least: int = RATE_LIMIT_WAIT) -> int:
+    """The wait a 429 asks for (Retry-After in seconds), never below `least`."""
+    value = {k.lower(): v for k, v in (headers or {}).items()}.get("retry-after", "")
+    return max(least, int(value)) if value.strip().isdigit() else least
+
+
+def by_http(platform: str, status: int, headers: dict[str, str] | None = None) -> Answer | None:
+    """The HTTP status alone, where it decides: 429 and 5xx are retries; None: read the body."""
+    if status == 429:
+        return retry(retry_after(headers), f"{platform}限流，稍后重试", f"{platform} rate limit; will retry", "429")
+    if status >= 500:
+        return retry(SERVER_WAIT, f"{platform}服务器出错（HTTP {status}），稍后重试",
+                     f"{platform} server error (HTTP {status}); will retry", str(status))
+    return None
+
+
+def json_body(body: bytes) -> dict | None:
+    try:
+        found = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None

@@ -1,0 +1,61 @@
+"""One HTTPS POST of a JSON body, with the standard library: no retries, no waiting, no clock.
+
+Retrying is the queue's decision (it knows the ledger and the per-webhook rate), and a signature
+must be computed again with the current time on each attempt, so this module makes exactly one
+request and reports what came back, or why nothing did. A timeout after the body went out may
+have delivered the message: `NoAnswer.maybe_sent` says so.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+TIMEOUT = 10.0          # seconds; the platforms answer in well under one
+LARGEST_ANSWER = 1 << 16
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+    headers: dict[str, str]
+
+
+class NoAnswer(Exception):
+    """Nothing usable came back: a refused connection, a name that does not resolve, a timeout."""
+
+    def __init__(self, reason: str, maybe_sent: bool):
+        super().__init__(reason)
+        self.reason, self.maybe_sent = reason, maybe_sent
+
+
+def encode(body: dict) -> bytes:
+    """The JSON as sent: UTF-8 (not \\u escapes, so byte limits count what the platform counts)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def post(url: str, body: dict, timeout: float = TIMEOUT) -> Reply:
+    """POST `body` to `url` once; any HTTP status is a Reply (the platform's verdict is in it)."""
+    if not url.lower().startswith(("https://", "http://127.0.0.1", "http://localhost")):
+        raise NoAnswer("the webhook address must start with https://", maybe_sent=False)
+    request = urllib.request.Request(url, data=encode(body), method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    # An office's HTTPS proxy (HTTPS_PROXY) is honoured; loopback (the tests' fakes) never goes through one.
+    loopback = not url.lower().startswith("https://")
+    opener = urllib.request.build_opener(*([urllib.request.ProxyHandler({})] if loopback else []))
+    try:
+        with opener.open(request, timeout=timeout) as answer:
+            return Reply(answer.status, answer.read(LARGEST_ANSWER), dict(answer.headers.items()))
+    except urllib.error.HTTPError as refused:
+        with refused:
+            return Reply(refused.code, refused.read(LARGEST_ANSWER), dict(refused.headers.items()))
+    except (TimeoutError, socket.timeout) as late:
+        raise NoAnswer(f"no answer within {timeout:g} s", maybe_sent=True) from late
+    except urllib.error.URLError as failed:
+        timed_out = isinstance(failed.reason, (TimeoutError, socket.timeout))
+        raise NoAnswer(str(failed.reason), maybe_sent=timed_out) from failed
+    except (ConnectionError, OSError) as failed:
+        raise NoAnswer(str(failed), maybe_sent=True) from failed
