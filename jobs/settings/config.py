@@ -15,10 +15,24 @@ import tomllib
 import unicodedata
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
-from duban.jobs.settings.limits import EXAMPLE_COUNTRIES, LIMITS, Limit, known_country, limit_for, number, whole
+from duban.jobs.settings.limits import (
+    EXAMPLE_COUNTRIES,
+    GROUP_EXAMPLES,
+    GROUP_REQUIRED,
+    IM_PLATFORMS,
+    KEYWORD_PLATFORMS,
+    LIMITS,
+    SIGNED_PLATFORMS,
+    Limit,
+    known_country,
+    limit_for,
+    looks_secret,
+    number,
+    whole,
+)
 from duban.jobs.settings.typed import Settings
 from duban.workbooks.model.errors import ConfigError
 from duban.workbooks.share import faults
@@ -50,24 +64,45 @@ def checked(folder: Path | None = None, path: Path | None = None,
     bad file is a ConfigError in both languages, marked with the one the file asks for (zh if none)."""
     settings = defaults()
     path = path or (folder / CONFIG_NAME if folder else None)
+    lang = None
     if path and path.exists():
         text = path.read_text(encoding="utf-8")
         try:
             user = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
+            hint = _bare_name_hint(text, str(exc))
             raise ConfigError(f"{path}: not valid TOML ({exc}). Fix the line it names, "
-                              f"or delete the file to use the defaults.",
-                              f"{path} 不是有效的 TOML（{exc}）。请改正它指出的那一行，或删除该文件以使用默认设置。",
+                              f"or delete the file to use the defaults.{hint[0]}",
+                              f"{path} 不是有效的 TOML（{exc}）。请改正它指出的那一行，或删除该文件以使用默认设置。{hint[1]}",
                               _language(text)) from None
         try:
             _overlay(settings, user, path.name, "")
         except ConfigError as exc:
             exc.lang = _language(text, user)
             raise
+        lang = _language(text, user)
     if values:
         _overlay(settings, values, CONFIG_NAME, "")
+    try:
+        _check_group_names(settings, path.name if path else CONFIG_NAME)
+    except ConfigError as exc:
+        exc.lang = lang
+        raise
     _tell_times_in_company_zone(settings)
     return settings
+
+
+def _bare_name_hint(text: str, error: str) -> tuple[str, str]:
+    """When the line at fault uses a Chinese (non-ASCII) name as a key or a table name without quotes
+    ([im.groups.紧急群], 研发部 = "研发群"), say how TOML 1.0 wants it written; else nothing."""
+    at = re.search(r"at line (\d+)", error)
+    lines = text.splitlines()
+    line = lines[int(at[1]) - 1] if at and 0 < int(at[1]) <= len(lines) else ""
+    key = line.split("=", 1)[0] if "=" in line and not line.lstrip().startswith("[") else line.split("#", 1)[0]
+    if '"' in key or "'" in key or all(ord(c) < 128 for c in key):
+        return "", ""
+    return (' A name in Chinese is written in double quotes: [im.groups."紧急群"], "研发部" = "研发群".',
+            '中文名称须加双引号：[im.groups."紧急群"]、"研发部" = "研发群"。')
 
 
 def _tell_times_in_company_zone(settings: dict[str, Any]) -> None:
@@ -102,6 +137,9 @@ def _overlay(base: dict[str, Any], user: dict[str, Any], fname: str, prefix: str
             if not isinstance(value, dict):
                 raise ConfigError(f"{fname}: '{name}' must be a table ([{name}]).",
                                   f"{fname}：'{name}' 应是一个表（[{name}]）。")
+            if name in NAMED_TABLES:      # the company names the keys: its groups, its departments
+                base[key] = {**default, **NAMED_TABLES[name](value, fname)}
+                continue
             _overlay(base[key], value, fname, f"{name}.")
             continue
         base[key] = _checked(name, value, default, fname)
@@ -148,3 +186,102 @@ def _kind(v: Any, lang: str = "en") -> str:
 
 
 KINDS_ZH: dict[type, str] = {bool: " true 或 false", int: "数字", float: "数字", str: "带引号的文字", list: "列表"}
+
+
+# [im]: group bots. The company names its groups and its departments, so [im.groups] and
+# [im.departments] are open tables: their keys are checked here, not against defaults.toml.
+
+def _entry_name(table: str, key: str, fname: str) -> str:
+    if not key.strip() or len(key) > 64 or any(unicodedata.category(c) in ("Cc", "Cf") for c in key):
+        raise ConfigError(f"{fname}: {_toml(key)} in [{table}] is not a usable name: write 1 to 64 characters, "
+                          f"without control characters.",
+                          f"{fname}：[{table}] 中的 {_toml(key)} 不能用作名称：请写 1 到 64 个字符，不含控制字符。")
+    return key
+
+
+def _departments(table: dict[str, Any], fname: str) -> dict[str, str]:
+    """[im.departments]: department (as the directory writes it) -> the name of its group."""
+    found = {}
+    for department, group in table.items():
+        name = f"im.departments.{_entry_name('im.departments', department, fname)}"
+        if not isinstance(group, str):
+            raise ConfigError(f"{fname}: '{name}' should be a group name from [im.groups] in quotes, like "
+                              f"\"研发群\"; found {_toml(group)}.",
+                              f"{fname}：'{name}' 应为 [im.groups] 中的群名（带引号），例如 \"研发群\"；现为 {_toml(group)}。")
+        found[department] = group
+    return found
+
+
+def _groups(table: dict[str, Any], fname: str) -> dict[str, dict[str, Any]]:
+    """[im.groups.<name>]: each group's platform and the names of the variables holding its secrets."""
+    found = {}
+    for group, keys in table.items():
+        name, header = f"im.groups.{_entry_name('im.groups', group, fname)}", _header("im", "groups", group)
+        if not isinstance(keys, dict):
+            raise ConfigError(f"{fname}: '{name}' must be a table ({header}) with its platform and webhook_env.",
+                              f"{fname}：'{name}' 应是一个表（{header}），写明 platform 和 webhook_env。")
+        for key in ("webhook_env", "secret_env"):
+            if isinstance(keys.get(key), str) and looks_secret(keys[key]):
+                raise ConfigError(
+                    f"{fname}: '{name}.{key}' holds what looks like the {_SECRET_WORDS[key][0]} itself; it must never "
+                    f"be written in this file. Put it in an environment variable (or the system keyring) and name "
+                    f"the variable here, like {key} = {_toml(GROUP_EXAMPLES[key])}.",
+                    f"{fname}：'{name}.{key}' 看起来是{_SECRET_WORDS[key][1]}本身；它绝不能写在本文件中。请把它放进"
+                    f"环境变量（或系统密钥环），在这里只写变量名，例如 {key} = {_toml(GROUP_EXAMPLES[key])}。")
+        checked = dict(GROUP_EXAMPLES)
+        _overlay(checked, keys, fname, f"{name}.")
+        for key in GROUP_REQUIRED:
+            if key not in keys:
+                raise ConfigError(
+                    f"{fname}: the group {header} has no {key}; add {key} = {_toml(GROUP_EXAMPLES[key])} "
+                    f"({_REQUIRED_WORDS[key][0]}).",
+                    f"{fname}：群 {header} 没有 {key}；请加上 {key} = {_toml(GROUP_EXAMPLES[key])}"
+                    f"（{_REQUIRED_WORDS[key][1]}）。")
+        platform = checked["platform"]
+        for key, allowed in (("secret_env", SIGNED_PLATFORMS), ("keyword", KEYWORD_PLATFORMS)):
+            if keys.get(key) and platform not in allowed:
+                raise ConfigError(
+                    f"{fname}: '{name}.{key}' is set, but {platform} group bots have no {_UNUSED_WORDS[key][0]} "
+                    f"(only {', '.join(allowed)} do); remove the line.",
+                    f"{fname}：设置了 '{name}.{key}'，但 {platform} 的群机器人没有{_UNUSED_WORDS[key][1]}"
+                    f"（只有 {'、'.join(allowed)} 有）；请删除这一行。")
+        found[group] = {key: checked[key] if key in keys else "" for key in GROUP_EXAMPLES}
+    return found
+
+
+_SECRET_WORDS = {"webhook_env": ("webhook URL or its key/token", " webhook 地址或其中的 key/token "),
+                 "secret_env": ("signing secret", "加签密钥")}
+_REQUIRED_WORDS = {"platform": ("one of " + ", ".join(IM_PLATFORMS), "以下之一：" + "、".join(IM_PLATFORMS)),
+                   "webhook_env": ("the environment variable holding the group's webhook URL",
+                               "存放该群 webhook 地址的环境变量")}
+_UNUSED_WORDS = {"secret_env": ("signing secret (加签)", "加签密钥"), "keyword": ("keyword security", "关键词安全设置")}
+def _header(*parts: str) -> str:
+    """A table's header as duban.toml must write it: a name other than ASCII letters, digits, - and _
+    in double quotes (TOML 1.0 has no bare Chinese keys): [im.groups."紧急群"]."""
+    return "[" + ".".join(p if re.fullmatch(r"[A-Za-z0-9_-]+", p) else _toml(p) for p in parts) + "]"
+
+
+NAMED_TABLES: dict[str, Callable[[dict[str, Any], str], dict[str, Any]]] = {
+    "im.departments": _departments, "im.groups": _groups}
+
+
+def _check_group_names(settings: dict[str, Any], fname: str) -> None:
+    """Every group named by im.urgent_group, im.admins_group and [im.departments] has its table."""
+    im = settings.get("im")
+    if not isinstance(im, dict):
+        return
+    groups = im.get("groups", {})
+    named = [(f"im.{key}", im.get(key, "")) for key in ("urgent_group", "admins_group")]
+    named += [(f"im.departments.{dept}", group) for dept, group in im.get("departments", {}).items()]
+    for name, group in named:
+        if group in groups or (not group and not name.startswith("im.departments.")):
+            continue
+        hint = difflib.get_close_matches(group, list(groups), n=1)
+        or_none = ("", "") if name.startswith("im.departments.") else (', or write "" for none', '，或写 "" 表示不发')
+        raise ConfigError(
+            f"{fname}: '{name}' is {_toml(group)}, but there is no {_header('im', 'groups', group)} table "
+            f"(groups: {', '.join(groups) or 'none yet'})." + (f" Did you mean {_toml(hint[0])}?" if hint else "")
+            + f" Add the group with its platform and webhook_env{or_none[0]}.",
+            f"{fname}：'{name}' 为 {_toml(group)}，但没有 {_header('im', 'groups', group)} 这个群"
+            f"（已有的群：{'、'.join(groups) or '还没有'}）。" + (f"是不是 {_toml(hint[0])}？" if hint else "")
+            + f"请添加这个群（写明 platform 和 webhook_env）{or_none[1]}。")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fnmatch
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Callable
@@ -195,11 +196,66 @@ LIMITS: dict[str, Limit] = {
     "mail.smtp.password_env": matching(r"[A-Za-z_][A-Za-z0-9_]*", "an environment variable name", "环境变量名"),
     "mail.smtp.timeout": number(0, 3600, above=True),
     "mail.smtp.data_timeout": number(0, 3600, above=True),
+    "im.urgent_group": matching(r"[^\x00-\x1f]{0,64}", 'a group name from [im.groups], or "" for none',
+                                '[im.groups] 中的群名，或 "" 表示不发'),
+    "im.admins_group": matching(r"[^\x00-\x1f]{0,64}", 'a group name from [im.groups], or "" for none',
+                                '[im.groups] 中的群名，或 "" 表示不发'),
+    "im.urgent_repeat_minutes": number(0, 10_080, above=True),
 }
+
+
+# [im.groups.<name>]: the company names its groups, so their keys are not in defaults.toml (which shows
+# one commented) and their limits are here, by key. GROUP_EXAMPLES is each key's example value (the
+# "like …" of a message); GROUP_REQUIRED the keys every group must set.
+IM_PLATFORMS = ("wecom", "dingtalk", "feishu", "lark", "slack", "teams")
+SIGNED_PLATFORMS = ("dingtalk", "feishu", "lark")      # 加签: a signing secret (secret_env) may be set
+KEYWORD_PLATFORMS = ("dingtalk", "feishu", "lark")     # a keyword security setting (keyword) exists
+ENV_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+GROUP_EXAMPLES = {"platform": "dingtalk", "webhook_env": "DUBAN_IM_URGENT_URL",
+                  "secret_env": "DUBAN_IM_URGENT_SECRET", "keyword": "督办"}
+GROUP_REQUIRED = ("platform", "webhook_env")
+
+
+def _optional_env_name(v: Any) -> str:
+    if v and not re.fullmatch(ENV_NAME, v):
+        raise ValueError
+    return str(v)
+
+
+def _keyword(v: Any) -> str:
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in v) or len(v) > 100:
+        raise ValueError
+    return str(v)
+
+
+GROUP_LIMITS: dict[str, Limit] = {
+    "platform": one_of(*IM_PLATFORMS),
+    "webhook_env": matching(ENV_NAME, "an environment variable name", "环境变量名"),
+    "secret_env": Limit('an environment variable name, or "" for none', _optional_env_name,
+                        zh='环境变量名，或 "" 表示没有'),
+    "keyword": Limit("a line of text of at most 100 characters", _keyword, zh="不超过 100 个字符的一行文字"),
+}
+
+# What a secret looks like when it is written where its variable's name belongs: a URL, a query
+# parameter, a WeCom key (a UUID), a DingTalk secret (SEC + 64 hex digits), or a long mixed string.
+_SECRET_LIKE = re.compile(r"://|^www\.|[/?=&:]|"
+                          r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^SEC[0-9a-f]{32,}$",
+                          re.I)
+
+
+def looks_secret(value: str) -> bool:
+    """True for a value that is (most likely) a webhook URL, its key or a signing secret, rather than
+    the name of the environment variable holding it: such a value is refused, and never repeated."""
+    if _SECRET_LIKE.search(value):
+        return True
+    return (len(value) >= 16 and "_" not in value and any(c.islower() for c in value)
+            and any(c.isdigit() for c in value))
 
 
 def limit_for(name: str) -> Limit | None:
     if name in LIMITS:
         return LIMITS[name]
+    if name.startswith("im.groups."):            # im.groups.<name>.<key>; a group's name may hold dots
+        return GROUP_LIMITS.get(name.rpartition(".")[2])
     return next((limit for key, limit in LIMITS.items() if "*" in key and fnmatch.fnmatchcase(name, key)
                  and name.count(".") == key.count(".")), None)

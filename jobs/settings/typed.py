@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, fields, is_dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from duban.jobs.settings import jobs
+from duban.jobs.settings import jobs, secrets
 from duban.jobs.time.clock import zone
 from duban.workbooks.model.flags import PALETTE, Colour
 
@@ -143,6 +143,58 @@ class Mail:
 
 
 @dataclass(frozen=True)
+class ImGroup:
+    """One [im.groups.<name>] table: a group bot, its platform and the names of the variables that hold
+    its webhook URL and signing secret (read by `webhook_url` and `secret` only when a message goes)."""
+
+    name: str
+    platform: str
+    webhook_env: str
+    secret_env: str = ""
+    keyword: str = ""
+
+    def webhook_url(self, environ: Mapping[str, str] | None = None) -> str:
+        """The webhook URL, from the environment (or the keyring); a ConfigError naming the variable if unset."""
+        return secrets.webhook_url(self.webhook_env, f"im.groups.{self.name}.webhook_env",
+                                   (f"The webhook URL of the group {self.name}", f"群「{self.name}」的 webhook 地址"),
+                                   environ)
+
+    def secret(self, environ: Mapping[str, str] | None = None) -> str | None:
+        """The signing secret (加签), None when the group has none; a ConfigError naming the variable if unset."""
+        if not self.secret_env:
+            return None
+        return secrets.read(self.secret_env, f"im.groups.{self.name}.secret_env",
+                            (f"The signing secret of the group {self.name}", f"群「{self.name}」的加签密钥"), environ)
+
+
+@dataclass(frozen=True)
+class Im:
+    """[im]: the group bots. No group (a mail-only installation): `groups` is empty and nothing is sent."""
+
+    urgent_group: str = ""
+    admins_group: str = ""
+    urgent_repeat_minutes: float = 30
+    departments: Mapping[str, str] = field(default_factory=dict)     # department -> group name
+    groups: Mapping[str, ImGroup] = field(default_factory=dict)      # group name -> its bot
+
+    def group(self, name: str) -> ImGroup | None:
+        """The named group; None for "" (none configured)."""
+        return self.groups.get(name) if name else None
+
+    @property
+    def urgent(self) -> ImGroup | None:
+        return self.group(self.urgent_group)
+
+    @property
+    def admins(self) -> ImGroup | None:
+        return self.group(self.admins_group)
+
+    def of_department(self, department: str) -> ImGroup | None:
+        """The department's group, None when [im.departments] gives it none."""
+        return self.group(self.departments.get(department, ""))
+
+
+@dataclass(frozen=True)
 class Settings:
     """One folder's duban.toml, checked, in types."""
 
@@ -155,6 +207,7 @@ class Settings:
     serve: Serve = field(default_factory=Serve)
     summary: Summary = field(default_factory=Summary)
     mail: Mail = field(default_factory=Mail)
+    im: Im = field(default_factory=Im)
 
     @property
     def lang(self) -> str:
@@ -183,7 +236,7 @@ class Settings:
                    rules=_section(Rules, rules), colours=_palette(table("colours")),
                    state=_section(State, table("state")), schedule=Schedule({**_default_times(), **table("schedule")}),
                    serve=_section(Serve, table("serve")), summary=_section(Summary, table("summary")),
-                   mail=_section(Mail, mail))
+                   mail=_section(Mail, mail), im=_im(table("im")))
 
 
 def _replaced(section: Any, values: Mapping[str, Any]) -> Any:
@@ -199,6 +252,11 @@ def _section(kind: Any, values: Mapping[str, Any]) -> Any:
     """`kind` from the keys it declares (lists become tuples, so the object stays frozen)."""
     known = {f.name for f in fields(kind)}
     return kind(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items() if k in known})
+
+
+def _im(table: Mapping[str, Any]) -> Im:
+    groups = {name: ImGroup(name=name, **keys) for name, keys in table.get("groups", {}).items()}
+    return _section(Im, {**table, "departments": dict(table.get("departments", {})), "groups": groups})
 
 
 def _palette(table: Mapping[str, Any]) -> Palette:
