@@ -3,7 +3,7 @@
 Everything here is pure and self-contained (no settings, no queue, no jobs): a platform-neutral
 `GroupMessage` (message.py) goes through a platform module's `build` (its JSON body, mentions the
 platform's way, cell text neutralised and cut at the platform's byte limit by text.py), `sign`
-(with the current time, on every attempt), one HTTPS POST (post.py, no retries inside) and
+(with the current time, on every attempt: send.py), one HTTPS POST (post.py, no retries inside) and
 `classify` (answer.py: ok / retry later / permanent with a fix sentence / unknown = failure).
 
 Each platform module offers the same names: NAME, LIMITS, SUPPORTS, build, sign, classify;
