@@ -23,6 +23,7 @@ from duban.mailer.im.text import ACTIVE, cut_bytes, fit, neutralise, size
 from im_fakes import FakeBot
 
 SECRET = "SECa1b2c3d4e5f6"
+NAMES = ("dingtalk", "feishu", "slack", "teams", "wecom")     # lark is feishu (a test below)
 ZHANG = Person("张三", mobile="13800001111", wecom="zhangsan", dingtalk="zs01", feishu="ou_7d8a6e6df7621556ce0d21922b676706",
                slack="U024BE7LH", teams="zhang.san@example.com")
 LI = Person("李四")          # no ID anywhere: plain name, no @
@@ -52,7 +53,7 @@ def simple(**kw):
 
 # --- accepted, and every documented refusal classified ---------------------------------------
 
-@pytest.mark.parametrize("name", sorted(PLATFORMS))
+@pytest.mark.parametrize("name", NAMES)
 def test_each_platform_accepts_a_plain_message(bots, name):
     fake = bots(name, secret=SECRET if name in ("dingtalk", "feishu") else "")
     assert [a.outcome for a in send(fake, simple(mentions=(ZHANG, LI)), SECRET)] == [Outcome.OK]
@@ -191,7 +192,7 @@ def test_a_long_chinese_digest_is_cut_under_4096_bytes_with_the_tail(bots):
     assert f"…另外 {400 - kept} 项，详见邮件 / 工作簿" in content
 
 
-@pytest.mark.parametrize("name", sorted(PLATFORMS))
+@pytest.mark.parametrize("name", NAMES)
 def test_every_platform_takes_the_long_digest_within_its_limits(bots, name):
     fake = bots(name)
     got = send(fake, digest())
@@ -222,7 +223,7 @@ def test_a_wecom_picture_goes_as_a_second_message_with_its_md5(bots):
 
 # --- neutralised cell text and the mentions -----------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(PLATFORMS))
+@pytest.mark.parametrize("name", NAMES)
 def test_cell_text_arrives_inert(bots, name):
     fake = bots(name)
     assert send(fake, GroupMessage(HOSTILE, (HOSTILE, "第二行\n# 标题\n> 引用")))[0].ok
@@ -268,7 +269,7 @@ def test_mentions_each_platform_its_own_way():
 
 def test_every_platform_module_declares_the_same_names():
     for name, platform in PLATFORMS.items():
-        assert platform.NAME == name
+        assert platform.NAME == name or (name, platform.NAME) == ("lark", "feishu")
         for attr in ("LABEL", "LIMITS", "SUPPORTS", "build", "sign", "classify"):
             assert hasattr(platform, attr), (name, attr)
         assert platform.LIMITS.per_minute > 0 and platform.LIMITS.body_bytes >= platform.LIMITS.text_bytes
@@ -324,3 +325,34 @@ def test_the_neutraliser_leaves_no_active_mention_or_markup(text):
 def test_answers_are_one_of_four_outcomes_and_ok_is_only_ok():
     assert answer.OK.ok and not answer.unknown("x", "1").ok and not answer.retry(60, "", "").ok
     assert encode({"a": "中"}) == '{"a":"中"}'.encode()
+
+
+def test_feishu_messages_are_held_off_the_hour_and_half_hour():
+    from datetime import datetime
+
+    from duban.mailer.im.feishu import off_peak
+    day = datetime(2026, 12, 7)
+    assert [off_peak(day.replace(hour=h, minute=m)).strftime("%H:%M") for h, m in
+            ((9, 0), (9, 30), (17, 30), (9, 2), (9, 27), (9, 59), (9, 3), (9, 15), (23, 58))] == \
+        ["09:03", "09:33", "17:33", "09:03", "09:33", "10:03", "09:03", "09:15", "00:03"]
+
+
+def test_lark_is_feishu_at_another_address():
+    assert PLATFORMS["lark"] is feishu
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_link_duban_adds_is_a_link_and_an_unsafe_one_is_text(bots, name):
+    from duban.mailer.im.message import Link
+    fake = bots(name)
+    good = "https://share.example.com/archive/2026-W49.xlsx"
+    message = simple(links=(Link("归档", good), Link("坏的", "javascript:alert(1)"), Link("括号", "https://a.example/b)(c")))
+    assert send(fake, message)[0].ok
+    raw = fake.got[-1].raw.decode("utf-8")
+    assert good in raw and "javascript" not in raw and "a.example" not in raw and "坏的" in raw
+
+
+def test_dingtalk_tells_an_ip_refusal_from_a_word_that_merely_contains_ip():
+    said = '{"errcode":310000,"errmsg":"%s"}'
+    assert "白名单" in dingtalk.classify(200, (said % "ip 10.0.0.1 not in whitelist").encode()).zh
+    assert "白名单" not in dingtalk.classify(200, (said % "description of tips").encode()).zh

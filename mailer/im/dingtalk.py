@@ -15,13 +15,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 from urllib.parse import parse_qsl, quote_plus, urlencode, urlsplit, urlunsplit
 
 from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, neutralise, who
+from duban.mailer.im.text import fit, link, neutralise, who
 
 NAME = "dingtalk"
 LABEL = {"zh": "钉钉", "en": "DingTalk"}
@@ -44,7 +45,8 @@ def build(message: GroupMessage) -> list[dict]:
     names = [f"@{p.mobile}" if p.mobile else f"@{p.dingtalk}" if p.dingtalk else neutralise(p.name)
              for p in message.mentions]
     title = neutralise(message.title)
-    ending = [x for x in (who(names, message.language), neutralise(message.footer)) if x]
+    ending = [x for x in (*(link(k.label, k.url, "markdown") for k in message.links), who(names, message.language),
+                          neutralise(message.footer)) if x]
     reserve = sum(len(x.encode()) + 2 for x in ending)
 
     def make(budget: int) -> dict:
@@ -82,7 +84,7 @@ def _security(said: str) -> Answer:
         return answer.permanent("钉钉时间戳无效：本机时钟与钉钉相差超过一小时，请校准服务器时钟",
                                 "DingTalk refused the timestamp: this computer's clock is more than an hour off; "
                                 "set it right", "310000 timestamp")
-    if "ip" in words or "whitelist" in words:
+    if re.search(r"\bip\b", words) or "whitelist" in words:
         return answer.permanent("钉钉 IP 地址不在白名单：请在机器人安全设置里加入本机的出口 IP，或改用加签",
                                 "DingTalk: this computer's address is not on the bot's IP allow-list: add it, "
                                 "or use a signature", "310000 ip")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import datetime, timedelta
 
 from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
@@ -25,6 +26,7 @@ NAME = "feishu"
 LABEL = {"zh": "飞书", "en": "Feishu / Lark"}
 LIMITS = Limits(text_bytes=16000, body_bytes=20000, per_minute=100, per_second=5)
 PEAK_WAIT = 180          # 11232 comes at :00 and :30; three minutes later the peak is over
+PEAK_MARGIN = 3          # minutes either side of :00 and :30 that a Feishu message avoids
 SUPPORTS = {"mentions": "open_id (ou_…) or user_id, as at elements; no mobile",
             "signature": "HMAC-SHA256 keyed by timestamp_s\\nsecret over nothing, in the body",
             "image": "no (a Feishu image needs an app's upload, which a custom bot cannot do)"}
@@ -41,13 +43,28 @@ def build(message: GroupMessage) -> list[dict]:
                 for p in message.mentions]
     label = [{"tag": "text", "text": "提醒：" if message.language == "zh" else "For: "}] if mentions else []
     footer = [[{"tag": "text", "text": neutralise(message.footer)}]] if message.footer else []
+    links = [[{"tag": "a", "text": neutralise(k.label), "href": k.url} if k.url else {"tag": "text", "text": neutralise(k.label)}]
+             for k in message.links]
 
     def make(budget: int) -> dict:
         text = fit("", [neutralise(line) for line in message.lines], budget, message.language, message.more)
         rows = [[{"tag": "text", "text": line}] for line in text.split("\n") if line]
         return {"msg_type": "post", "content": {"post": {language: {
-            "title": neutralise(message.title), "content": rows + ([label + mentions] if mentions else []) + footer}}}}
+            "title": neutralise(message.title), "content": rows + links + ([label + mentions] if mentions else []) + footer}}}}
     return [within(make, LIMITS)]
+
+
+def off_peak(moment: datetime) -> datetime:
+    """`moment`, or the first minute clear of the peak around :00 and :30 (:57 to :02, :27 to :32).
+    duban's default times are 09:00, 09:30 and 17:30, exactly the peaks: a Feishu group's
+    messages are held to 09:03, 09:33, 17:33."""
+    minute = moment.minute % 30
+    start = moment.replace(second=0, microsecond=0)
+    if minute < PEAK_MARGIN:
+        return start + timedelta(minutes=PEAK_MARGIN - minute)
+    if minute >= 30 - PEAK_MARGIN:
+        return start + timedelta(minutes=30 - minute + PEAK_MARGIN)
+    return moment
 
 
 def sign(url: str, body: dict, secret: str, now: float) -> tuple[str, dict]:

@@ -17,6 +17,9 @@ from dataclasses import dataclass, fields
 SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@\-]{0,79}")
 EVERYONE = frozenset({"all", "everyone", "here", "channel"})
 MOBILE = re.compile(r"\+?\d{5,20}")
+# A link duban itself adds (the weekly archive): http(s) only, and no character that could close
+# the markdown around it or open a mention; anything else is dropped and the label stays as text.
+SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#!$&'*+,;=%]{1,1000}")
 SIGN_IN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?")
 
 
@@ -58,15 +61,32 @@ class Person:
                 object.__setattr__(self, f.name, clean(getattr(self, f.name)))
 
 
+def safe_url(value: str) -> str:
+    value = str(value or "").strip()
+    return value if SAFE_URL.fullmatch(value) else ""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link the sender adds below the lines (not cell text: cells never become links)."""
+    label: str
+    url: str
+
+    def __post_init__(self):
+        object.__setattr__(self, "url", safe_url(self.url))
+
+
 @dataclass(frozen=True)
 class GroupMessage:
     """title: one line; lines: the items, in order of importance (the cut keeps the first);
     more: items the sender already left out (counted in the "…另外 N 项" tail);
-    image: PNG bytes (only WeCom shows it, as a second message); footer: the last line of every message."""
+    image: PNG bytes (only WeCom shows it, as a second message); links: shown after the lines, never cut;
+    footer: the last line of every message."""
     title: str
     lines: tuple[str, ...] = ()
     mentions: tuple[Person, ...] = ()
     image: bytes | None = None
     more: int = 0
     language: str = "zh"
+    links: tuple[Link, ...] = ()
     footer: str = "督办 duban"   # also the keyword a keyword-secured DingTalk or Feishu bot can be given

@@ -12,7 +12,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, neutralise, who
+from duban.mailer.im.text import fit, link, neutralise, who
 
 NAME = "slack"
 LABEL = {"zh": "Slack", "en": "Slack"}
@@ -28,7 +28,8 @@ def _escape(text: str) -> str:
 
 def build(message: GroupMessage) -> list[dict]:
     names = [f"<@{p.slack}>" if p.slack else _escape(p.name) for p in message.mentions]
-    ending = [x for x in (who(names, message.language), _escape(message.footer)) if x]
+    links = [link(k.label.replace("&", "&amp;"), k.url, "slack") for k in message.links]
+    ending = [x for x in (*links, who(names, message.language), _escape(message.footer)) if x]
     reserve = sum(len(x.encode()) + 1 for x in ending)
 
     def make(budget: int) -> dict:

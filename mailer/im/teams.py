@@ -4,9 +4,10 @@ connectors are retired). The address (Power Automate / Power Platform) is the se
 The body is an Adaptive Card in an `attachments` envelope, one TextBlock per line (TextBlocks
 take a little markdown and no HTML; the neutraliser leaves none of it active). @-mentions:
 `<at>Name</at>` in the text and an `msteams.entities` mention naming the person's sign-in
-address. Answers: 202 Accepted (the flow runs later) or 200; 4xx when the flow is gone or the
-card is refused; 429 when throttled. Microsoft states no per-webhook rate for Workflows: duban
-keeps to one a second, like Slack.
+address. Answers: 202 Accepted or 200. 202 means the flow took the request, not that the
+channel showed it: a flow that fails afterwards tells its owner in Power Automate, not duban;
+4xx when the flow is gone or the card is refused; 429 when throttled. Microsoft states no
+per-webhook rate for Workflows: duban keeps to one a second, like Slack.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, neutralise, who
+from duban.mailer.im.text import fit, link, neutralise, who
 
 NAME = "teams"
 LABEL = {"zh": "Microsoft Teams", "en": "Microsoft Teams"}
@@ -34,7 +35,8 @@ def build(message: GroupMessage) -> list[dict]:
                              "mentioned": {"id": person.teams, "name": name}})
         else:
             names.append(name)
-    ending = [x for x in (who(names, message.language), neutralise(message.footer)) if x]
+    ending = [x for x in (*(link(k.label, k.url, "markdown") for k in message.links), who(names, message.language),
+                          neutralise(message.footer)) if x]
 
     def make(budget: int) -> dict:
         text = fit("", [neutralise(line) for line in message.lines], budget, message.language, message.more)

@@ -88,3 +88,16 @@ def who(parts: list[str], language: str) -> str:
     if not parts:
         return ""
     return ("提醒：" if language == "zh" else "For: ") + " ".join(parts)
+
+
+def link(label: str, url: str, style: str) -> str:
+    """A link duban adds (its URL already checked by message.safe_url): markdown `[label](url)`,
+    Slack `<url|label>`, or `label: url` where nothing is markup. No URL: the label as text."""
+    label = neutralise(label)
+    if not url:
+        return label
+    if style == "markdown":
+        return f"[{label}]({url})"
+    if style == "slack":
+        return f"<{url}|{label.replace('|', '｜')}>"
+    return f"{label}: {url}"

@@ -16,7 +16,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, neutralise, who
+from duban.mailer.im.text import fit, link, neutralise, who
 
 NAME = "wecom"
 LABEL = {"zh": "企业微信", "en": "WeCom"}
@@ -34,7 +34,8 @@ def build(message: GroupMessage) -> list[dict]:
     lines = [neutralise(line) for line in message.lines]
     footer = neutralise(message.footer)
     if by_mobile:          # text: WeCom writes the @names itself, after the content
-        ending = [x for x in (who(plain, message.language), footer) if x]
+        ending = [x for x in (*(link(k.label, k.url, "plain") for k in message.links),
+                              who(plain, message.language), footer) if x]
         reserve = sum(len(x.encode()) + 1 for x in ending)
 
         def make(budget: int) -> dict:
@@ -45,7 +46,8 @@ def build(message: GroupMessage) -> list[dict]:
                                                 "mentioned_mobile_list": [p.mobile for p in by_mobile]}}
         bodies = [within(make, Limits(TEXT_LIMIT, LIMITS.body_bytes, LIMITS.per_minute))]
     else:
-        ending = [x for x in (who([f"<@{p.wecom}>" for p in by_id] + plain, message.language), footer) if x]
+        ending = [x for x in (*(link(k.label, k.url, "markdown") for k in message.links),
+                              who([f"<@{p.wecom}>" for p in by_id] + plain, message.language), footer) if x]
         reserve = sum(len(x.encode()) + 1 for x in ending)
 
         def make(budget: int) -> dict:
