@@ -356,3 +356,24 @@ def test_dingtalk_tells_an_ip_refusal_from_a_word_that_merely_contains_ip():
     said = '{"errcode":310000,"errmsg":"%s"}'
     assert "白名单" in dingtalk.classify(200, (said % "ip 10.0.0.1 not in whitelist").encode()).zh
     assert "白名单" not in dingtalk.classify(200, (said % "description of tips").encode()).zh
+
+
+PEOPLE = st.builds(Person, name=st.text(max_size=300), mobile=st.from_regex(r"1[3-9]\d{9}", fullmatch=True) | st.text(max_size=5),
+                   wecom=st.text(max_size=90), dingtalk=st.text(max_size=20), feishu=st.text(max_size=40),
+                   slack=st.text(max_size=12), teams=st.emails() | st.just(""))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(NAMES), st.text(max_size=600), st.lists(st.text(max_size=400), max_size=200),
+       st.lists(PEOPLE, max_size=45), st.lists(st.builds(lambda label: (label, "https://example.com/a"), st.text(max_size=400)),
+                                               max_size=3))
+def test_whatever_the_cells_hold_every_body_passes_its_platforms_limits(name, title, lines, people, links):
+    from duban.mailer.im.message import Link
+    from im_fakes import PATHS
+    message = GroupMessage(title, tuple(lines), tuple(people), links=tuple(Link(*k) for k in links))
+    fake = FakeBot(name)
+    for body in PLATFORMS[name].build(message):
+        raw = encode(body)
+        assert len(raw) <= PLATFORMS[name].LIMITS.body_bytes
+        assert fake.respond(PATHS[name], raw)[0] in (200, 202)
+        assert fake.got[-1].verdict == "ok"

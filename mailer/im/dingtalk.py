@@ -22,7 +22,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, link, neutralise, who
+from duban.mailer.im.text import fit, headline, link, neutralise, who
 
 NAME = "dingtalk"
 LABEL = {"zh": "钉钉", "en": "DingTalk"}
@@ -40,13 +40,13 @@ def signature(secret: str, timestamp_ms: int) -> str:
 
 
 def build(message: GroupMessage) -> list[dict]:
-    mobiles = [p.mobile for p in message.mentions if p.mobile]
-    user_ids = [p.dingtalk for p in message.mentions if p.dingtalk and not p.mobile]
-    names = [f"@{p.mobile}" if p.mobile else f"@{p.dingtalk}" if p.dingtalk else neutralise(p.name)
-             for p in message.mentions]
-    title = neutralise(message.title)
+    mobiles = [p.mobile for p in message.addressed if p.mobile]
+    user_ids = [p.dingtalk for p in message.addressed if p.dingtalk and not p.mobile]
+    names = [f"@{p.mobile}" if p.mobile else f"@{p.dingtalk}" if p.dingtalk else headline(p.name)
+             for p in message.addressed]
+    title = headline(message.title)
     ending = [x for x in (*(link(k.label, k.url, "markdown") for k in message.links), who(names, message.language),
-                          neutralise(message.footer)) if x]
+                          headline(message.footer)) if x]
     reserve = sum(len(x.encode()) + 2 for x in ending)
 
     def make(budget: int) -> dict:

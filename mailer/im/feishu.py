@@ -20,7 +20,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, neutralise
+from duban.mailer.im.text import fit, headline, neutralise
 
 NAME = "feishu"
 LABEL = {"zh": "飞书", "en": "Feishu / Lark"}
@@ -39,10 +39,10 @@ def signature(secret: str, timestamp_s: int) -> str:
 
 def build(message: GroupMessage) -> list[dict]:
     language = "zh_cn" if message.language == "zh" else "en_us"
-    mentions = [{"tag": "at", "user_id": p.feishu} if p.feishu else {"tag": "text", "text": neutralise(p.name) + " "}
-                for p in message.mentions]
+    mentions = [{"tag": "at", "user_id": p.feishu} if p.feishu else {"tag": "text", "text": headline(p.name) + " "}
+                for p in message.addressed]
     label = [{"tag": "text", "text": "提醒：" if message.language == "zh" else "For: "}] if mentions else []
-    footer = [[{"tag": "text", "text": neutralise(message.footer)}]] if message.footer else []
+    footer = [[{"tag": "text", "text": headline(message.footer)}]] if message.footer else []
     links = [[{"tag": "a", "text": neutralise(k.label), "href": k.url} if k.url else {"tag": "text", "text": neutralise(k.label)}]
              for k in message.links]
 
@@ -50,7 +50,7 @@ def build(message: GroupMessage) -> list[dict]:
         text = fit("", [neutralise(line) for line in message.lines], budget, message.language, message.more)
         rows = [[{"tag": "text", "text": line}] for line in text.split("\n") if line]
         return {"msg_type": "post", "content": {"post": {language: {
-            "title": neutralise(message.title), "content": rows + links + ([label + mentions] if mentions else []) + footer}}}}
+            "title": headline(message.title), "content": rows + links + ([label + mentions] if mentions else []) + footer}}}}
     return [within(make, LIMITS)]
 
 

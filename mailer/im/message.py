@@ -20,6 +20,7 @@ MOBILE = re.compile(r"\+?\d{5,20}")
 # A link duban itself adds (the weekly archive): http(s) only, and no character that could close
 # the markdown around it or open a mention; anything else is dropped and the label stays as text.
 SAFE_URL = re.compile(r"https?://[A-Za-z0-9\-._~:/?#!$&'*+,;=%]{1,1000}")
+MOST_MENTIONED = 30
 SIGN_IN = re.compile(r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?")
 
 
@@ -90,3 +91,8 @@ class GroupMessage:
     language: str = "zh"
     links: tuple[Link, ...] = ()
     footer: str = "督办 duban"   # also the keyword a keyword-secured DingTalk or Feishu bot can be given
+
+    @property
+    def addressed(self) -> tuple[Person, ...]:
+        """The people named at the end: at most MOST_MENTIONED (a group bot is not a mailing list)."""
+        return self.mentions[:MOST_MENTIONED]

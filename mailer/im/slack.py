@@ -12,7 +12,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, link, neutralise, who
+from duban.mailer.im.text import fit, headline, link, neutralise, who
 
 NAME = "slack"
 LABEL = {"zh": "Slack", "en": "Slack"}
@@ -27,15 +27,15 @@ def _escape(text: str) -> str:
 
 
 def build(message: GroupMessage) -> list[dict]:
-    names = [f"<@{p.slack}>" if p.slack else _escape(p.name) for p in message.mentions]
+    names = [f"<@{p.slack}>" if p.slack else _escape(headline(p.name)) for p in message.addressed]
     links = [link(k.label.replace("&", "&amp;"), k.url, "slack") for k in message.links]
-    ending = [x for x in (*links, who(names, message.language), _escape(message.footer)) if x]
+    ending = [x for x in (*links, who(names, message.language), _escape(headline(message.footer))) if x]
     reserve = sum(len(x.encode()) + 1 for x in ending)
 
     def make(budget: int) -> dict:
-        text = "\n".join([fit(f"*{_escape(message.title)}*", [_escape(line) for line in message.lines],
+        text = "\n".join([fit(f"*{_escape(headline(message.title))}*", [_escape(line) for line in message.lines],
                               budget - reserve, message.language, message.more), *ending])
-        return {"text": _escape(message.title), "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
+        return {"text": _escape(headline(message.title)), "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
     return [within(make, LIMITS)]
 
 

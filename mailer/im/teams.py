@@ -15,7 +15,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, link, neutralise, who
+from duban.mailer.im.text import fit, headline, link, neutralise, who
 
 NAME = "teams"
 LABEL = {"zh": "Microsoft Teams", "en": "Microsoft Teams"}
@@ -27,8 +27,8 @@ CARD = "application/vnd.microsoft.card.adaptive"
 
 def build(message: GroupMessage) -> list[dict]:
     entities, names = [], []
-    for person in message.mentions:
-        name = neutralise(person.name)
+    for person in message.addressed:
+        name = headline(person.name)
         if person.teams:
             names.append(f"<at>{name}</at>")
             entities.append({"type": "mention", "text": f"<at>{name}</at>",
@@ -36,11 +36,11 @@ def build(message: GroupMessage) -> list[dict]:
         else:
             names.append(name)
     ending = [x for x in (*(link(k.label, k.url, "markdown") for k in message.links), who(names, message.language),
-                          neutralise(message.footer)) if x]
+                          headline(message.footer)) if x]
 
     def make(budget: int) -> dict:
         text = fit("", [neutralise(line) for line in message.lines], budget, message.language, message.more)
-        blocks = [{"type": "TextBlock", "text": neutralise(message.title), "weight": "Bolder", "size": "Medium",
+        blocks = [{"type": "TextBlock", "text": headline(message.title), "weight": "Bolder", "size": "Medium",
                    "wrap": True}]
         blocks += [{"type": "TextBlock", "text": line, "wrap": True} for line in text.split("\n") if line]
         blocks += [{"type": "TextBlock", "text": line, "wrap": True, "isSubtle": True} for line in ending]

@@ -18,6 +18,9 @@ import unicodedata
 
 INERT = str.maketrans({"@": "＠", "<": "＜", ">": "＞", "[": "［", "]": "］", "`": "｀", "#": "＃"})
 ACTIVE = frozenset("@<>[]`#")   # none of these survives neutralise()
+TITLE_BYTES = 256
+WHO_BYTES = 1024
+LABEL_BYTES = 200
 _BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
 
 
@@ -83,17 +86,27 @@ def fit(head: str, lines: list[str] | tuple[str, ...], limit: int, language: str
     return cut_bytes(joined([head, first, *ending(1 if first else 0)]), limit)
 
 
-def who(parts: list[str], language: str) -> str:
-    """The line that names the people a message is for (mentions the platform's way, or plain names)."""
-    if not parts:
-        return ""
-    return ("提醒：" if language == "zh" else "For: ") + " ".join(parts)
+def headline(text: str) -> str:
+    """A title: neutralised and at most TITLE_BYTES (a title is one line, never the whole budget)."""
+    return cut_bytes(neutralise(text), TITLE_BYTES)
+
+
+def who(parts: list[str], language: str, limit: int = WHO_BYTES) -> str:
+    """The line that names the people a message is for (mentions the platform's way, or plain
+    names), whole parts only, at most `limit` bytes: a mention cut in half would be neither."""
+    line = "提醒：" if language == "zh" else "For: "
+    shown = 0
+    for part in parts:
+        if size(line) + size(part) + 4 > limit:
+            break
+        line, shown = line + (" " if shown else "") + part, shown + 1
+    return "" if not parts else line + (" …" if shown < len(parts) else "")
 
 
 def link(label: str, url: str, style: str) -> str:
     """A link duban adds (its URL already checked by message.safe_url): markdown `[label](url)`,
     Slack `<url|label>`, or `label: url` where nothing is markup. No URL: the label as text."""
-    label = neutralise(label)
+    label = cut_bytes(neutralise(label), LABEL_BYTES)
     if not url:
         return label
     if style == "markdown":

@@ -16,7 +16,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, link, neutralise, who
+from duban.mailer.im.text import fit, headline, link, neutralise, who
 
 NAME = "wecom"
 LABEL = {"zh": "企业微信", "en": "WeCom"}
@@ -28,18 +28,18 @@ SUPPORTS = {"mentions": "user ID (<@userid>, markdown) or mobile (mentioned_mobi
 
 def build(message: GroupMessage) -> list[dict]:
     """The bodies to post, in order: the text, then the picture if there is one that fits."""
-    by_id = [p for p in message.mentions if p.wecom]
-    by_mobile = [p for p in message.mentions if not p.wecom and p.mobile]
-    plain = [neutralise(p.name) for p in message.mentions if not p.wecom and not p.mobile]
+    by_id = [p for p in message.addressed if p.wecom]
+    by_mobile = [p for p in message.addressed if not p.wecom and p.mobile]
+    plain = [headline(p.name) for p in message.addressed if not p.wecom and not p.mobile]
     lines = [neutralise(line) for line in message.lines]
-    footer = neutralise(message.footer)
+    footer = headline(message.footer)
     if by_mobile:          # text: WeCom writes the @names itself, after the content
         ending = [x for x in (*(link(k.label, k.url, "plain") for k in message.links),
                               who(plain, message.language), footer) if x]
         reserve = sum(len(x.encode()) + 1 for x in ending)
 
         def make(budget: int) -> dict:
-            content = "\n".join([fit(neutralise(message.title), lines, budget - reserve, message.language,
+            content = "\n".join([fit(headline(message.title), lines, budget - reserve, message.language,
                                      message.more), *ending])
             return {"msgtype": "text", "text": {"content": content,
                                                 "mentioned_list": [p.wecom for p in by_id],
@@ -51,7 +51,7 @@ def build(message: GroupMessage) -> list[dict]:
         reserve = sum(len(x.encode()) + 1 for x in ending)
 
         def make(budget: int) -> dict:
-            head = f"**{neutralise(message.title)}**"
+            head = f"**{headline(message.title)}**"
             content = "\n".join([fit(head, lines, budget - reserve, message.language, message.more), *ending])
             return {"msgtype": "markdown", "markdown": {"content": content}}
         bodies = [within(make, LIMITS)]
