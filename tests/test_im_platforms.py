@@ -377,3 +377,27 @@ def test_whatever_the_cells_hold_every_body_passes_its_platforms_limits(name, ti
         assert len(raw) <= PLATFORMS[name].LIMITS.body_bytes
         assert fake.respond(PATHS[name], raw)[0] in (200, 202)
         assert fake.got[-1].verdict == "ok"
+
+
+def test_pacing_keeps_each_webhook_under_its_rate():
+    from duban.mailer.im.pace import next_slot
+    now = 1_000_000.0
+    twenty = [now - 59 + i for i in range(20)]          # WeCom: 20 in the last minute
+    assert next_slot(twenty, wecom.LIMITS, now) == twenty[0] + 61
+    assert next_slot(twenty[1:], wecom.LIMITS, now) == now
+    assert next_slot([], dingtalk.LIMITS, now, blocked_until=now + 600) == now + 600
+    five = [now - 0.5] * 5                               # Feishu: 5 a second
+    assert next_slot(five, feishu.LIMITS, now) == now - 0.5 + 2
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(min_value=0, max_value=600), max_size=150), st.sampled_from(NAMES))
+def test_sending_at_each_next_slot_never_passes_the_rate(gaps, name):
+    from duban.mailer.im.pace import MARGIN, next_slot
+    limits, sent, now = PLATFORMS[name].LIMITS, [], 0.0
+    for gap in gaps[:60]:
+        now = next_slot(sent, limits, now + gap / 100)
+        sent.append(now)
+        assert sum(1 for t in sent if t > now - 60 - MARGIN + 1e-9) <= limits.per_minute
+        if limits.per_second:
+            assert sum(1 for t in sent if t > now - 1 - MARGIN + 1e-9) <= limits.per_second
