@@ -44,8 +44,8 @@ def build(message: GroupMessage) -> list[dict]:
                    "wrap": True}]
         blocks += [{"type": "TextBlock", "text": line, "wrap": True} for line in text.split("\n") if line]
         blocks += [{"type": "TextBlock", "text": line, "wrap": True, "isSubtle": True} for line in ending]
-        card = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json", "type": "AdaptiveCard",
-                "version": "1.4", "body": blocks}
+        card: dict[str, object] = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+                                   "type": "AdaptiveCard", "version": "1.4", "body": blocks}
         if entities:
             card["msteams"] = {"entities": entities}
         return {"type": "message", "attachments": [{"contentType": CARD, "contentUrl": None, "content": card}]}
