@@ -402,3 +402,11 @@ def test_sending_at_each_next_slot_never_passes_the_rate(gaps, name):
         assert sum(1 for t in sent if t > now - 60 - MARGIN + 1e-9) <= limits.per_minute
         if limits.per_second:
             assert sum(1 for t in sent if t > now - 1 - MARGIN + 1e-9) <= limits.per_second
+
+
+def test_a_webhook_address_never_travels_in_clear_beyond_this_machine():
+    from duban.mailer.im.post import secure
+    assert secure("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k") and secure("http://127.0.0.1:8080/x")
+    for url in ("http://127.0.0.1.example.com/x", "http://localhost.example.com/x", "http://oapi.dingtalk.com/robot/send",
+                "ftp://127.0.0.1/x", "https:///nohost", "http://[::1"):
+        assert not secure(url), url

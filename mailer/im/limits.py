@@ -2,8 +2,9 @@
 
 A platform states its limit on one field (WeCom: the markdown content) or on the whole request
 (Feishu: 20 KB of JSON). `text_bytes` is the budget for the readable text, `body_bytes` for the
-encoded JSON; `within` builds a body with the text budget and shrinks the budget until the whole
-body fits too (JSON escaping and the markup around each line take room the text cannot see).
+encoded JSON of a text message (WeCom's picture has its own limit, `image_bytes`); `within`
+builds a body with the text budget and shrinks the budget until the whole body fits too (JSON
+escaping and the markup around each line take room the text cannot see).
 `per_minute` / `per_second` are the platform's rates for one webhook; `blocked_for` is how long a
 platform shuts a bot out after it went over (DingTalk: ten minutes).
 """
