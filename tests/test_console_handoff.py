@@ -180,7 +180,7 @@ def test_a_serve_that_stops_while_the_console_waits_ends_the_wait_early(tmp_path
 
 def test_jobs_reaches_into_macros_only_to_build_the_console_and_to_answer_it():
     """The one new upward reach: serve's worker runs a handed-over console job through
-    macros.console.answer (loaded only then), as `macros` and `init` load macros.build."""
+    macros.actions.answer (loaded only then), as `macros` and `init` load macros.build."""
     import ast
 
     def reaches(path: Path) -> bool:

@@ -17,7 +17,7 @@ from books import cli
 from duban.jobs.explain import TEXT as EXPLAIN_TEXT
 from duban.jobs.init import init_folder
 from duban.jobs.settings import config
-from duban.macros import console, layout as L
+from duban.macros import actions, console, layout as L
 from duban.macros.build import interpreter_settings, vba_project, write_console, xlwings_dir
 from duban.macros.fake import FakeExcel
 from duban.workbooks.share.discover import find_workbooks
@@ -195,7 +195,7 @@ def test_check_from_the_console(tmp_path, lang):
     flagged_at = rows.index(console.TEXT[lang]["flag_head"])
     listing = rows[flagged_at + 1:]
     ids = [r[0] for r in listing[:listing.index([])]]
-    assert ids and all(console.ID_PATTERN.match(i) for i in ids)
+    assert ids and all(actions.ID_PATTERN.match(i) for i in ids)
     # the header rows are coloured, the sentence is not an error, the folder is shown
     assert sheet.colour(f"A{int(L.RAN_CELL[1:]) + at}") == (console.HEADER_FILL, console.HEADER_FONT)
     assert sheet.colour(L.SENTENCE_CELL)[1] == console.DONE_FONT
@@ -291,7 +291,7 @@ def test_errors_are_one_sentence_in_the_sheet(tmp_path, monkeypatch):
 
     def broken(ctx):
         raise ZeroDivisionError("boom")
-    monkeypatch.setitem(console.ACTIONS, "check", broken)
+    monkeypatch.setitem(actions.ACTIONS, "check", broken)
     sheet.write(L.ACTION_CELL, [["Check now"]])
     result = console.run(excel, book)
     assert result.error and "ZeroDivisionError: boom" in result.sentence and "console.log" in result.sentence
