@@ -35,7 +35,7 @@ class Counter:
 
 
 def digest(n: int):
-    from duban.mailer import Address, Mail
+    from duban.mailer.message import Address, Mail
 
     rows = "".join(f"<tr><td>T-{n * 40 + i:06d}</td><td>完成第{i}季度客户回访报告并提交部门负责人审核</td>"
                    f"<td>已逾期 {i % 7 + 1} 个工作日</td><td>任务跟进表!F{i + 7}</td></tr>" for i in range(64))
@@ -47,7 +47,9 @@ def digest(n: int):
 
 def main() -> None:
     from duban.jobs.settings import config
-    from duban.mailer import Address, MailQueue, SmtpTransport, build
+    from duban.mailer.message import Address, build
+    from duban.mailer.queue import MailQueue
+    from duban.mailer.smtp import SmtpTransport
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--mails", type=int, default=1000)

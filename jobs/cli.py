@@ -197,7 +197,7 @@ def outbox(folder: Path = Folder,
            as_json: bool = typer.Option(False, "--json", help="Print the queue as JSON.")) -> None:
     """邮件队列 — list the mail queue (queued, sent, failed), or send what is waiting with --retry."""
     from duban.jobs.terminal.mail import mail_summary, queue_listing
-    from duban.mailer import MailQueue
+    from duban.mailer.queue import MailQueue
 
     settings = _settings(folder)
     status = {"waiting": "queued"}.get(status, status)      # `duban status` calls queued mail "waiting"
@@ -290,7 +290,9 @@ def macros(folder: Path = typer.Argument(..., help="The shared folder: the conso
            interpreter_mac: Optional[str] = typer.Option(None, "--interpreter-mac", help="Python for Excel on macOS (default: this one when run on a Mac, else $HOME/duban/.venv/bin/python)."),
            pythonpath: Optional[str] = typer.Option(None, "--pythonpath", help="Folder holding duban's packages (default: this installation's when run on Windows, else none: the venv has duban).")) -> None:
     """Excel 控制台 — write duban_console.xlsm (a 运行 button that runs check, remind, summaries, validate, explain from Excel) and duban_console.py into FOLDER."""
-    from duban.macros.build import write_console  # the only place jobs reaches into macros, and only when asked
+    from duban.macros.build import (
+        write_console,  # jobs loads macros only here, in init, and for a handed-over console job
+    )
 
     if lang not in (None, "zh", "en"):
         raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")

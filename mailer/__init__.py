@@ -1,10 +1,7 @@
-"""Composing and delivering duban's mail: messages, the queue in state.db, and the transports."""
-from duban.mailer.message import Address, BadAddress, Mail, build, recipients
-from duban.mailer.queue import DeliveryReport, MailQueue, QueuedMail
-from duban.mailer.seam import PermanentFailure, TemporaryFailure, Transport
-from duban.mailer.smtp import RateLimiter, SmtpTransport, password_for
-from duban.mailer.transports import OutboxTransport, from_settings
+"""Composing and delivering duban's mail: messages (`message`), the queue in state.db (`queue`,
+`queued`), the transports (`seam`, `smtp`, `transports`), and the words of mail (`words`,
+`reasons`, `render`).
 
-__all__ = ["Address", "BadAddress", "Mail", "build", "recipients", "DeliveryReport", "MailQueue", "QueuedMail",
-           "OutboxTransport", "PermanentFailure", "RateLimiter", "SmtpTransport", "TemporaryFailure", "Transport",
-           "from_settings", "password_for"]
+Import from the module that holds a name: this package file imports nothing, so a job that
+needs only the words of mail (the terminal, `duban validate`) does not load SMTP and TLS.
+"""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from duban.mailer.smtp import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
+from duban.mailer.seam import CERTIFICATE, LOGIN_OR_TLS, PLAIN_SERVER, PORTS
 
 # The settings a refused setup names (mailer.smtp keeps them in English), in Chinese
 SETTINGS_ZH = {

@@ -15,6 +15,14 @@ from typing import Callable, Protocol
 
 from duban.mailer.message import POLICY
 
+# The settings a SetupError names (mailer.reasons says each in Chinese): here, beside the failure
+# types, so that the words of mail load without the SMTP client.
+PORTS = "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\")"
+PLAIN_SERVER = ("[mail.smtp] security and port: this server answers in plain text on that port, so try "
+                "security = \"starttls\" (TLS after connecting, usually port 587 or 25), or keep \"ssl\" with port 465")
+CERTIFICATE = "[mail.smtp] host (the name in the server's certificate), or this machine's trusted certificates"
+LOGIN_OR_TLS = "[mail.smtp] user and security (the server wants a login, or TLS, before it takes mail)"
+
 Refused = dict[str, str]  # recipient -> the server's answer ("451 4.7.1 …"), for recipients not given the mail
 
 

@@ -17,6 +17,10 @@ from typing import Callable
 import yagmail
 
 from duban.mailer.seam import (
+    CERTIFICATE,
+    LOGIN_OR_TLS,
+    PLAIN_SERVER,
+    PORTS,
     Connection,
     ConnectionCut,
     PermanentFailure,
@@ -179,13 +183,13 @@ class SmtpTransport(Connection):
             codes = [code for code, _ in exc.recipients.values()]
             reason = "; ".join(f"{r}: {_answer(a)}" for r, a in exc.recipients.items())
             if 530 in codes:
-                raise SetupError(reason, _LOGIN_OR_TLS) from exc
+                raise SetupError(reason, LOGIN_OR_TLS) from exc
             if all(code >= 500 for code in codes):
                 raise PermanentFailure(reason) from exc
             raise TemporaryFailure(reason, server_down=421 in codes) from exc
         except smtplib.SMTPResponseException as exc:
             if exc.smtp_code == 530:                    # "authentication required", "must issue STARTTLS first"
-                raise SetupError(_answer(exc), _LOGIN_OR_TLS) from exc
+                raise SetupError(_answer(exc), LOGIN_OR_TLS) from exc
             if exc.smtp_code >= 500:
                 raise PermanentFailure(_answer(exc)) from exc
             raise TemporaryFailure(_answer(exc), server_down=exc.smtp_code == 421) from exc
@@ -207,14 +211,8 @@ def _tls_mismatch(exc: ssl.SSLError) -> bool:
         "NO_PROTOCOLS_AVAILABLE", "HTTP_REQUEST", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG")
 
 
-_LOGIN_OR_TLS = "[mail.smtp] user and security (the server wants a login, or TLS, before it takes mail)"
 # The settings a SetupError names (`setting`), as constants: the terminal says them in the company's
 # language (jobs.mailreport.setting_text), and mail_hold keeps the English.
-PORTS = "[mail.smtp] security and port (465: \"ssl\", 587: \"starttls\")"
-PLAIN_SERVER = ("[mail.smtp] security and port: this server answers in plain text on that port, so try "
-                "security = \"starttls\" (TLS after connecting, usually port 587 or 25), or keep \"ssl\" with port 465")
-CERTIFICATE = "[mail.smtp] host (the name in the server's certificate), or this machine's trusted certificates"
-LOGIN_OR_TLS = _LOGIN_OR_TLS
 # what OpenSSL says when TLS is spoken at connect and the server answers in plain text ("220 …")
 PLAIN_ANSWERS = ("WRONG_VERSION_NUMBER", "UNKNOWN_PROTOCOL", "HTTP_REQUEST", "PACKET_LENGTH_TOO_LONG",
                  "RECORD_LAYER_FAILURE")

@@ -324,7 +324,7 @@ def test_the_neutraliser_leaves_no_active_mention_or_markup(text):
 
 
 def test_answers_are_one_of_four_outcomes_and_ok_is_only_ok():
-    assert answer.OK.ok and not answer.unknown("x", "1").ok and not answer.retry(60, "", "").ok
+    assert answer.OK.ok and not answer.unknown({"zh": "x", "en": "x"}, "1").ok and not answer.retry(60, "", "").ok
     assert encode({"a": "中"}) == '{"a":"中"}'.encode()
 
 

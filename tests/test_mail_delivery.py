@@ -14,21 +14,11 @@ import pytest
 
 from duban.jobs.settings import config
 from duban.jobs.state.journal import Journal
-from duban.mailer import (
-    Address,
-    BadAddress,
-    Mail,
-    MailQueue,
-    OutboxTransport,
-    RateLimiter,
-    SmtpTransport,
-    TemporaryFailure,
-    build,
-    from_settings,
-    recipients,
-)
-from duban.mailer.queue import LEASE
-from duban.mailer.seam import Connection
+from duban.mailer.message import Address, BadAddress, Mail, build, recipients
+from duban.mailer.queue import LEASE, MailQueue
+from duban.mailer.seam import Connection, TemporaryFailure
+from duban.mailer.smtp import RateLimiter, SmtpTransport
+from duban.mailer.transports import OutboxTransport, from_settings
 from duban.workbooks.model.errors import ConfigError
 from smtp_server import SmtpServer, tls_contexts
 

@@ -23,8 +23,9 @@ from duban.jobs.check import check_folder
 from duban.jobs.remind import alert, remind, retry
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.runlock import run_lock
-from duban.mailer import Address, MailQueue, SmtpTransport
-from duban.mailer.queue import BACKOFF
+from duban.mailer.message import Address
+from duban.mailer.queue import BACKOFF, MailQueue
+from duban.mailer.smtp import SmtpTransport
 from duban.workbooks.make.template import write_workbook
 from duban.workbooks.model.errors import DubanError
 from duban.workbooks.model.kinds import KINDS

@@ -21,8 +21,10 @@ import pytest
 
 from books import ROOT, cli
 from duban.jobs.remind import alert, remind, retry
-from duban.mailer import Address, Mail, MailQueue, OutboxTransport, SmtpTransport
-from duban.mailer.queue import BACKOFF, LEASE
+from duban.mailer.message import Address, Mail
+from duban.mailer.queue import BACKOFF, LEASE, MailQueue
+from duban.mailer.smtp import SmtpTransport
+from duban.mailer.transports import OutboxTransport
 from smtp_server import SmtpServer, tls_contexts
 from test_mail import MORNING, make_folder, smtp_settings, text_of
 from test_mail_delivery import LI, NOW, WANG, digest, enqueue, settings as delivery_settings

@@ -25,6 +25,7 @@ from duban.jobs.settings.typed import Schedule
 from duban.jobs.terminal.status import show
 from duban.macros import actions, console, layout as L
 from duban.macros.fake import FakeExcel
+from duban.workbooks.model.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 TZ = ZoneInfo("Asia/Shanghai")
@@ -169,6 +170,10 @@ def test_a_new_jobs_schedule_in_duban_toml_reaches_serve(toy, folder):
     field per job, so nothing else is edited (a key the settings do not know is refused by name)."""
     settings = config.load(folder)
     assert settings.schedule.of("toy", "nothing") == "every 10 seconds"
-    moved = dataclasses.replace(settings, schedule=Schedule({**settings.schedule.times, "toy": "23:00"}))
+    (folder / "duban.toml").write_text('[schedule]\ntoy = "23:00"\n', encoding="utf-8")
+    moved = config.load(folder)
     [toy_spec] = [spec for spec in specs(moved) if spec.job == "toy"]
     assert toy_spec == parse("toy", "23:00")
+    (folder / "duban.toml").write_text('[schedule]\ntoy = "whenever"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="schedule.toy"):
+        config.load(folder)

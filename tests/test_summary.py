@@ -23,7 +23,7 @@ from duban.jobs.summary.figures import JSON_KEYS
 from duban.jobs.summary.job import summary
 from duban.jobs.summary.store import SummaryStore
 from duban.jobs.terminal.summary import summary_json
-from duban.mailer import MailQueue
+from duban.mailer.queue import MailQueue
 from summary_history import History, at, settings
 
 ROOT = Path(__file__).resolve().parent.parent

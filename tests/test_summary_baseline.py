@@ -13,7 +13,7 @@ from duban.jobs.check import check_folder
 from duban.jobs.summary.job import summary
 from duban.jobs.summary.store import SummaryStore
 from duban.jobs.terminal.summary import summary_json
-from duban.mailer import MailQueue
+from duban.mailer.queue import MailQueue
 from summary_history import at, directory, find, request, settings, task, write_all
 
 

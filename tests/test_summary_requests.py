@@ -11,7 +11,7 @@ import python_calamine as calamine
 from duban.jobs.check import check_folder
 from duban.jobs.summary.job import summary
 from duban.jobs.summary.view import scope_view
-from duban.mailer import MailQueue
+from duban.mailer.queue import MailQueue
 from duban.mailer.summary import render_summary
 from summary_history import at, directory, request, settings, write_all
 

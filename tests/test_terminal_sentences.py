@@ -237,7 +237,7 @@ def test_status_gives_a_skipped_writes_reason_in_the_company_language(tmp_path):
 
 def test_serves_mail_about_set_aside_mail_advises_a_command_that_runs(tmp_path):
     from duban.jobs.serve.selfalert import set_aside
-    from duban.mailer import MailQueue
+    from duban.mailer.queue import MailQueue
     from test_mail_delivery import digest, enqueue
 
     folder = folder_with(tmp_path / "共享 盘")

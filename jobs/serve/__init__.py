@@ -8,7 +8,6 @@ runs.py      serve's tables in state.db (runs, skipped writes, self-alerts told)
 missed.py    a missed run as fields, said in either language
 lock.py      one serve per folder, across machines: a lock file with heartbeats
 cache.py     incremental reads (unchanged workbooks are not parsed again)
-tasks.py     serve's run of each job, its result boiled down to facts
 execute.py   running a job: in a worker process with a deadline, or inline
 handoff.py   the Excel console's jobs handed to a running serve
 selfalert.py mail to serve.admins when something needs a human

@@ -345,7 +345,7 @@ class Serve:
         problems = [p for p in [selfalert.failing(self.runs, job)] if p]
         try:
             if self.queue is None:
-                from duban.mailer import MailQueue
+                from duban.mailer.queue import MailQueue
                 self.queue = MailQueue(self.db)
             late = [selfalert.queue_late(self.queue, now), selfalert.set_aside(self.queue, self.folder)]
         except Exception as exc:  # noqa: BLE001 - a self-check must never stop the loop
@@ -363,7 +363,7 @@ class Serve:
 
     def _deliver(self, now: datetime) -> None:
         from duban.jobs.remind import deliver
-        from duban.mailer import MailQueue
+        from duban.mailer.queue import MailQueue
         try:
             with MailQueue(self.db) as queue:
                 report = deliver(self.folder, self.settings, now, queue)

@@ -46,7 +46,7 @@ def gather(folder: Path, settings: Settings, runs_wanted: int = 10, now: datetim
                          "last_run": _iso(last[0].started or last[0].scheduled) if last else None,
                          "scheduled": _iso(last[0].scheduled) if last else None,
                          "result": last[0].result if last else None,
-                         "error": last[0].error if last else None,
+                         "error": last[0].as_json()["error"] if last else None,   # a missed run: its sentence, from its fields
                          "by_hand": bool(last) and last[0].by_hand,
                          "next_run": _iso(nxt),
                          "in_future": bool(last) and (last[0].started or last[0].scheduled) > now})
@@ -66,8 +66,7 @@ def _latest(serve_runs: list, hand) -> list:
 
 
 def _queue(db: Path, tz, now: datetime) -> dict:
-    from duban.mailer import MailQueue
-    from duban.mailer.queue import stamp
+    from duban.mailer.queue import MailQueue, stamp
 
     found = {"waiting": 0, "held": 0, "oldest": None, "failed": 0, "given_up": 0, "set_aside": 0, "sent": 0}
     with MailQueue(db, read_only=True) as queue:

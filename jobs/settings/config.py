@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo
 
+from duban.jobs.settings import jobs
 from duban.jobs.settings.limits import (
     EXAMPLE_COUNTRIES,
     GROUP_EXAMPLES,
@@ -63,6 +64,8 @@ def checked(folder: Path | None = None, path: Path | None = None,
     """The settings for a folder as a dict: defaults overlaid with `folder/duban.toml` when present. A
     bad file is a ConfigError in both languages, marked with the one the file asks for (zh if none)."""
     settings = defaults()
+    # every job of the jobs table may be scheduled by its name, also one added after defaults.toml
+    settings["schedule"] = {**{job.name: job.schedule for job in jobs.scheduled() if job.schedule}, **settings["schedule"]}
     path = path or (folder / CONFIG_NAME if folder else None)
     lang = None
     if path and path.exists():

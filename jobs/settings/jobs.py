@@ -17,8 +17,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-LANGS = ("zh", "en")
-
 
 @dataclass(frozen=True)
 class Action:

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from typing import Callable
 
+from duban.mailer.im.post import secure
 from duban.workbooks.model.errors import ConfigError
 
 KEYRING_SERVICE = "duban"
@@ -47,10 +48,10 @@ def read(variable: str, setting: str, what: tuple[str, str], environ: Mapping[st
 
 def webhook_url(variable: str, setting: str, what: tuple[str, str], environ: Mapping[str, str] | None = None,
                 keyring_lookup: Callable[[str], str | None] | None = None) -> str:
-    """`read`, and the value must be an https URL (http only to this machine, for a local relay or a test)."""
+    """`read`, and the value must be an https URL (http only to this machine, for a local relay or a
+    test), judged by its host as `mailer.im.post` judges it before sending."""
     url = read(variable, setting, what, environ, keyring_lookup)
-    local = url.startswith(("http://127.", "http://localhost", "http://[::1]"))
-    if not (url.startswith("https://") or local) or any(c.isspace() for c in url):
+    if not secure(url) or any(c.isspace() for c in url):     # the same rule as the one POST that uses it
         raise ConfigError(
             f"{what[0]} in the environment variable {variable} is not a URL starting with https://; copy the "
             f"whole webhook address from the group bot's settings into {variable}.",

@@ -10,6 +10,7 @@ admin needs, in Chinese and English, naming what to change.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 
@@ -50,10 +51,11 @@ def permanent(zh: str, en: str, code: str = "") -> Answer:
     return Answer(Outcome.PERMANENT, 0, zh, en, code)
 
 
-def unknown(platform: str, code: str, text: str = "") -> Answer:
+def unknown(platform: Mapping[str, str], code: str, text: str = "") -> Answer:
+    """`platform`: its name in each language (a platform module's LABEL)."""
     said = f"：{text}" if text else ""
-    return Answer(Outcome.FAILED, 0, f"{platform}返回了未知结果 {code}{said}（按未发送处理）",
-                  f"{platform} answered {code}{': ' + text if text else ''} (unknown: treated as not sent)", code)
+    return Answer(Outcome.FAILED, 0, f"{platform['zh']}返回了未知结果 {code}{said}（按未发送处理）",
+                  f"{platform['en']} answered {code}{': ' + text if text else ''} (unknown: treated as not sent)", code)
 
 
 def no_answer(reason: str, maybe_sent: bool) -> Answer:
@@ -68,13 +70,15 @@ def retry_after(headers: dict[str, str] | None, least: int = RATE_LIMIT_WAIT) ->
     return max(least, int(value)) if value.strip().isdigit() else least
 
 
-def by_http(platform: str, status: int, headers: dict[str, str] | None = None) -> Answer | None:
-    """The HTTP status alone, where it decides: 429 and 5xx are retries; None: read the body."""
+def by_http(platform: Mapping[str, str], status: int, headers: dict[str, str] | None = None) -> Answer | None:
+    """The HTTP status alone, where it decides: 429 and 5xx are retries; None: read the body.
+    `platform`: its name in each language (a platform module's LABEL)."""
+    zh, en = platform["zh"], platform["en"]
     if status == 429:
-        return retry(retry_after(headers), f"{platform}限流，稍后重试", f"{platform} rate limit; will retry", "429")
+        return retry(retry_after(headers), f"{zh}限流，稍后重试", f"{en} rate limit; will retry", "429")
     if status >= 500:
-        return retry(SERVER_WAIT, f"{platform}服务器出错（HTTP {status}），稍后重试",
-                     f"{platform} server error (HTTP {status}); will retry", str(status))
+        return retry(SERVER_WAIT, f"{zh}服务器出错（HTTP {status}），稍后重试",
+                     f"{en} server error (HTTP {status}); will retry", str(status))
     return None
 
 

@@ -94,11 +94,11 @@ def _security(said: str) -> Answer:
 
 
 def classify(status: int, body: bytes, headers: dict[str, str] | None = None) -> Answer:
-    if decided := answer.by_http("钉钉", status, headers):
+    if decided := answer.by_http(LABEL, status, headers):
         return decided
     found = answer.json_body(body)
     if status != 200 or found is None or not isinstance(found.get("errcode"), int):
-        return answer.unknown("钉钉", f"HTTP {status}", body[:200].decode("utf-8", "replace"))
+        return answer.unknown(LABEL, f"HTTP {status}", body[:200].decode("utf-8", "replace"))
     code, said = found["errcode"], str(found.get("errmsg", ""))
     if code == 0:
         return answer.OK
@@ -111,4 +111,4 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
         return answer.permanent("钉钉机器人 access_token 无效（机器人可能已被删除）：请在群里重新复制 webhook 地址",
                                 "DingTalk does not know the access_token (was the bot removed?): copy the webhook "
                                 "address again from the group", str(code))
-    return answer.unknown("钉钉", str(code), said)
+    return answer.unknown(LABEL, str(code), said)

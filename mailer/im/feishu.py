@@ -75,12 +75,12 @@ def sign(url: str, body: dict, secret: str, now: float) -> tuple[str, dict]:
 
 
 def classify(status: int, body: bytes, headers: dict[str, str] | None = None) -> Answer:
-    if decided := answer.by_http("飞书", status, headers):
+    if decided := answer.by_http(LABEL, status, headers):
         return decided
     found = answer.json_body(body)
     code = found.get("code", found.get("StatusCode")) if found else None
     if found is None or not isinstance(code, int):
-        return answer.unknown("飞书", f"HTTP {status}", body[:200].decode("utf-8", "replace"))
+        return answer.unknown(LABEL, f"HTTP {status}", body[:200].decode("utf-8", "replace"))
     said = str(found.get("msg", found.get("StatusMessage", "")))
     if code == 0 and status == 200:
         return answer.OK
@@ -104,4 +104,4 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     if code == 9499:
         return answer.permanent(f"飞书拒绝了消息格式（{said}），请把这条提示转给 duban 的维护人",
                                 f"Feishu refused the message ({said}); please pass this to duban's maintainer", "9499")
-    return answer.unknown("飞书", str(code), said)
+    return answer.unknown(LABEL, str(code), said)

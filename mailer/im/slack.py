@@ -44,7 +44,7 @@ def sign(url: str, body: dict, secret: str, now: float) -> tuple[str, dict]:
 
 
 def classify(status: int, body: bytes, headers: dict[str, str] | None = None) -> Answer:
-    if decided := answer.by_http("Slack", status, headers):
+    if decided := answer.by_http(LABEL, status, headers):
         return decided
     said = body[:200].decode("utf-8", "replace").strip()
     if status == 200 and said == "ok":
@@ -56,4 +56,4 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     if status == 400:
         return answer.permanent(f"Slack 拒绝了消息格式（{said}），请把这条提示转给 duban 的维护人",
                                 f"Slack refused the message ({said}); please pass this to duban's maintainer", said)
-    return answer.unknown("Slack", f"HTTP {status}", said)
+    return answer.unknown(LABEL, f"HTTP {status}", said)

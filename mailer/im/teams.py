@@ -57,7 +57,7 @@ def sign(url: str, body: dict, secret: str, now: float) -> tuple[str, dict]:
 
 
 def classify(status: int, body: bytes, headers: dict[str, str] | None = None) -> Answer:
-    if decided := answer.by_http("Teams", status, headers):
+    if decided := answer.by_http(LABEL, status, headers):
         return decided
     said = body[:200].decode("utf-8", "replace").strip()
     if status in (200, 202):
@@ -71,4 +71,4 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
         return answer.permanent(f"Teams 拒绝了消息卡片（HTTP {status}），请把这条提示转给 duban 的维护人",
                                 f"Teams refused the card (HTTP {status}: {said}); please pass this to duban's "
                                 "maintainer", str(status))
-    return answer.unknown("Teams", f"HTTP {status}", said)
+    return answer.unknown(LABEL, f"HTTP {status}", said)

@@ -67,11 +67,11 @@ def sign(url: str, body: dict, secret: str, now: float) -> tuple[str, dict]:
 
 
 def classify(status: int, body: bytes, headers: dict[str, str] | None = None) -> Answer:
-    if decided := answer.by_http("企业微信", status, headers):
+    if decided := answer.by_http(LABEL, status, headers):
         return decided
     found = answer.json_body(body)
     if status != 200 or found is None or not isinstance(found.get("errcode"), int):
-        return answer.unknown("企业微信", f"HTTP {status}", body[:200].decode("utf-8", "replace"))
+        return answer.unknown(LABEL, f"HTTP {status}", body[:200].decode("utf-8", "replace"))
     code, said = found["errcode"], str(found.get("errmsg", ""))
     if code == 0:
         return answer.OK
@@ -87,4 +87,4 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     if code in (40058, 45002):
         return answer.permanent("企业微信拒绝了消息（内容超长或格式不对），请把这条提示转给 duban 的维护人",
                                 f"WeCom refused the message ({said}); please pass this to duban's maintainer", str(code))
-    return answer.unknown("企业微信", str(code), said)
+    return answer.unknown(LABEL, str(code), said)

@@ -326,7 +326,7 @@ DIRECTORY = Kind(
                help_zh="zh 中文 / en 英文，决定邮件语言。", help_en="zh or en: the language of this person's mail."),
         # Optional: who a group bot can @-mention (a directory without them reads as before)
         Column("mobile", "手机", "Mobile", T.MOBILE, width=15, aliases=("手机号", "手机号码", "移动电话"),
-               help_zh="11位手机号码，企业微信和钉钉群消息据此@本人；可留空（只写姓名，不@）。",
+               help_zh="11位手机号码，企业微信和钉钉群消息据此@本人；可留空（群消息只显示姓名，不@此人）。",
                help_en="11-digit mobile number: WeCom and DingTalk group messages @-mention the person by it; "
                        "may be left empty (the name alone, no @)."),
         Column("wecom_id", "企业微信ID", "WeCom user ID", T.TEXT, width=14, aliases=("企业微信账号", "企业微信UserID"),

@@ -125,9 +125,9 @@ _TYPES = (
                 "“{value}”不是有效邮箱地址。请写成 name@company.com 的形式。",
                 "\"{value}\" is not an email address. Write it as name@company.com."),
     ProblemType("bad-mobile", ROW, WARNING,
-                "“{value}”不是有效的手机号码，群消息无法按手机号码@此人（只写姓名）。请填写11位中国大陆手机号码，如 138 0013 8000"
+                "“{value}”不是有效的手机号码，群消息无法按手机号码@此人（只显示姓名）。请填写11位中国大陆手机号码，如 138 0013 8000"
                 "（可带 +86、空格或短横线）；没有手机号码请留空。",
-                "\"{value}\" is not a mobile number, so group messages cannot @-mention this person by it (they give the name alone). Write the "
+                "\"{value}\" is not a mobile number, so group messages cannot @-mention this person by it (the message shows the name only). Write the "
                 "11-digit mainland China mobile number, e.g. 138 0013 8000 (+86, spaces and dashes are fine), or leave the cell empty."),
     # --- mail: who cannot be reached ------------------------------------------------------
     ProblemType("unknown-recipient", WORKBOOK, ERROR,

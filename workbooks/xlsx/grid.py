@@ -20,6 +20,7 @@ from typing import Any
 import python_calamine as calamine
 from lxml import etree
 
+from duban.workbooks.model.a1 import col_number
 from duban.workbooks.xlsx import package
 
 # calamine keeps 32 bytes per grid cell (its Data value); the Python rows add an 8-byte slot each
@@ -179,10 +180,11 @@ def _address(ref: str | None, previous: int, row: bool) -> int:
     if row:
         return int(ref) if ref.isdigit() else previous + 1
     letters = ref.rstrip("0123456789").upper()
-    return _col(letters.encode()) if letters.isalpha() else previous + 1
+    return col_number(letters) if letters.isalpha() else previous + 1
 
 
 def _col(letters: bytes) -> int:
+    """`a1.col_number` for the bytes of a streamed sheet (per cell: no decoding)."""
     n = 0
     for ch in letters:
         n = n * 26 + ch - 64
