@@ -692,3 +692,10 @@ def test_why_a_write_was_skipped_is_told_in_the_clerks_language(tmp_path):
     text = cli("check", str(tmp_path), "--now", NOW.isoformat(), env={**os.environ, "COLUMNS": "300"})
     assert "正被李娜用 Excel/WPS 打开" in text.stdout, text.stdout
     assert "open in" not in text.stdout             # a routine skip: no English after the Chinese
+
+
+def test_a_list_of_rows_in_a_refusal_reads_in_each_language():
+    from duban.workbooks.write.refusal import Reason
+    why = Reason.of("rows-gone", rows=(3, 4))
+    assert why.text("zh").startswith("第3、4行在读取后被删除")
+    assert why.text("en").startswith("rows 3, 4 were deleted after duban read the sheet")

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from duban.jobs.notify.channels import CHANNELS
 from duban.jobs.notify.router import Raci, Router, escalation_targets, owner_department
 from duban.jobs.rules import Flag
-from duban.mailer.message import PLAIN_ADDRESS
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
@@ -104,8 +104,9 @@ def _key(value) -> object:
 
 
 def _addressable(directory: Directory, name: str) -> bool:
+    """Some channel can reach the person (each channel says how it addresses people)."""
     person = directory.people.get(name)
-    return bool(person and person.email and PLAIN_ADDRESS.fullmatch(person.email))
+    return bool(person) and any(channel.address(person) for channel in CHANNELS.values())
 
 
 def _reworded(flag: Flag, why: str, department: str | None) -> Flag:

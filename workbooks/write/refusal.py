@@ -22,7 +22,7 @@ REASONS = {
     "changed": ("读取后文件又被保存过，本次未写入，下次运行时再写", "changed since it was read (will retry next run)"),
     "no-fingerprint": ("无法读取文件内容，未写入，下次运行时再试", "could not be fingerprinted"),
     "no-sheet": ("找不到工作表“{sheet}”，未写入", "sheet {sheet} not found"),
-    "rows-gone": ("第{rows}行在读取后被删除，未写入，下次运行时再写", "rows {rows} are no longer in the sheet"),
+    "rows-gone": ("第{rows}行在读取后被删除，未写入，下次运行时再写", "rows {rows} were deleted after duban read the sheet; nothing was written, and duban writes on the next run"),
     "lost-rows": ("写入后的文件将只有{now}行而不是{before}行，已放弃写入，原文件未改动",
                   "the new file would have {now} rows instead of {before}; nothing was written"),
     "ambiguous-cell": ("单元格{cell}在工作表中被写了不止一次（生成这个文件的程序不合规范），无法确定哪一个才是 Excel 显示的，"
@@ -99,7 +99,9 @@ class Reason:
 
     def text(self, lang: str = "en") -> str:
         zh, en = REASONS[self.code]
-        return (zh if lang == "zh" else en).format(**dict(self.params))
+        joiner = "、" if lang == "zh" else ", "        # a list of values (rows 3, 4) in the reader's way
+        params = {k: joiner.join(map(str, v)) if isinstance(v, tuple) else v for k, v in self.params}
+        return (zh if lang == "zh" else en).format(**params)
 
     def __str__(self) -> str:
         return self.text("en")

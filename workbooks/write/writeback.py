@@ -188,7 +188,7 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
     except StyleGap as exc:
         raise Refused("style-gap", section=exc.section, index=exc.index, count=exc.count) from None
     except MissingRow as exc:
-        raise Refused("rows-gone", rows="、".join(map(str, exc.rows[:5]))) from None
+        raise Refused("rows-gone", rows=tuple(exc.rows[:5])) from None
     except etree.XMLSyntaxError as exc:
         raise Refused("damaged", error=str(exc)) from None
     before = count_row_tags(raw, prefix)
