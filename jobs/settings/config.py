@@ -65,7 +65,9 @@ def checked(folder: Path | None = None, path: Path | None = None,
     bad file is a ConfigError in both languages, marked with the one the file asks for (zh if none)."""
     settings = defaults()
     # every job of the jobs table may be scheduled by its name, also one added after defaults.toml
-    settings["schedule"] = {**{job.name: job.schedule for job in jobs.scheduled() if job.schedule}, **settings["schedule"]}
+    if "schedule" in settings:
+        settings["schedule"] = {**{job.name: job.schedule for job in jobs.scheduled() if job.schedule},
+                                **settings["schedule"]}
     path = path or (folder / CONFIG_NAME if folder else None)
     lang = None
     if path and path.exists():

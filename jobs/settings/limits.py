@@ -15,8 +15,6 @@ from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from duban.jobs.settings.colours import PATTERNS
 from duban.jobs.settings.schedule import check_value
 
@@ -89,6 +87,7 @@ def known_country(code: str) -> bool:
     """A calendar duban can use: CN (chinesecalendar) or a country the holidays package knows."""
     if code.upper() == "CN":
         return True
+    import holidays  # loaded only for a calendar other than CN: every command reads the settings
     return code.upper() in holidays.list_supported_countries()
 
 

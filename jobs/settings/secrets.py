@@ -11,7 +11,6 @@ import os
 from collections.abc import Mapping
 from typing import Callable
 
-from duban.mailer.im.post import secure
 from duban.workbooks.model.errors import ConfigError
 
 KEYRING_SERVICE = "duban"
@@ -51,6 +50,7 @@ def webhook_url(variable: str, setting: str, what: tuple[str, str], environ: Map
     """`read`, and the value must be an https URL (http only to this machine, for a local relay or a
     test), judged by its host as `mailer.im.post` judges it before sending."""
     url = read(variable, setting, what, environ, keyring_lookup)
+    from duban.mailer.im.post import secure  # the HTTP client loads only when a group message goes
     if not secure(url) or any(c.isspace() for c in url):     # the same rule as the one POST that uses it
         raise ConfigError(
             f"{what[0]} in the environment variable {variable} is not a URL starting with https://; copy the "

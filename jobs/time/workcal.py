@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_pkg
-
 try:
     import chinese_calendar
 except ImportError:  # pragma: no cover - installed with duban
@@ -87,6 +85,7 @@ class WorkCalendar:
                 self._warn(year, "chinesecalendar")
             else:
                 return _table(d for d, work in worked if work != (d.weekday() < 5))
+        import holidays as holidays_pkg  # loaded on first need (a year outside chinesecalendar, another country)
         try:
             public = holidays_pkg.country_holidays(country, years=year)
         except NotImplementedError:
