@@ -63,6 +63,8 @@ CREATE TABLE IF NOT EXISTS mail_fate (
 CREATE TABLE IF NOT EXISTS mail_hold (
     id INTEGER PRIMARY KEY CHECK (id = 1), since TEXT NOT NULL, setup TEXT NOT NULL, reason TEXT NOT NULL,
     setting TEXT NOT NULL, channel TEXT NOT NULL DEFAULT 'mail');
+CREATE TABLE IF NOT EXISTS channel_hold (
+    channel TEXT PRIMARY KEY, since TEXT NOT NULL, setup TEXT NOT NULL, reason TEXT NOT NULL, setting TEXT NOT NULL);
 """
 # Columns added since the first queue: (table, column, definition). A state.db written before
 # gets them when it is opened for writing (every row it holds is mail); opened read-only it is
@@ -71,8 +73,10 @@ ADDED = (("mail_queue", "channel", "TEXT NOT NULL DEFAULT 'mail'"),
          ("mail_hold", "channel", "TEXT NOT NULL DEFAULT 'mail'"))
 # mail_fate: per mail, how often it went without an answer (`unknown`), and since when it is in
 # flight (the write-ahead mark). A table of its own, so a state.db from before keeps working, also
-# read-only. mail_hold: the one hold a SetupError puts on the queue, for the channel whose
-# settings were turned down (one channel at a time). `channel`: which transport delivers a message
+# read-only. channel_hold: the hold a SetupError puts on one channel's messages (a lane: mail, or one
+# group bot, `group:<name>`), one per channel, so a group with a wrong secret holds only its own.
+# mail_hold held one channel at a time; a state.db that has a row in it gets it moved on opening
+# for writing (read-only, both are read: `HOLDS`). `channel`: which transport delivers a message
 # (jobs.notify.channels); the queue keeps its name, mail_queue, from when mail was the only one.
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 LEASE = timedelta(minutes=15)  # a mail taken by one deliverer is left alone this long by any other
@@ -80,6 +84,8 @@ COPY = " → "                   # a recipient's own copy of a mail: f"{mail key
 FIELDS = ("id, key, kind, recipients, subject, status, attempts, last_error, queued_at, not_before, next_attempt, "
           "sent_at, COALESCE(unknown, 0), channel")
 TABLES = "mail_queue LEFT JOIN mail_fate USING (id)"
+HOLDS = ("(SELECT channel, since, setup, reason, setting FROM channel_hold UNION ALL "
+         "SELECT channel, since, setup, reason, setting FROM mail_hold)")
 # urgent alerts first, then the clerks' report and serve's notices (never behind the mail they
 # report), then the rest; within each, mail that failed before (a cut connection, a 4xx) after
 # fresh mail and mail that went without an answer last, so no bad mail stays first; oldest first
@@ -100,13 +106,21 @@ class MailQueue:
         """`read_only` (dry runs): no file is created or changed (see workbooks.statedb.connect). A
         state.db from before a column was added gets it here (`ADDED`)."""
         self.db = connect(db_path, SCHEMA, read_only=read_only)
-        self.fields = FIELDS
+        self.fields, self.held = FIELDS, HOLDS
         for table, column, definition in ADDED:
             if column not in {c[1] for c in self.db.execute(f"PRAGMA table_info({table})")}:
                 if read_only:       # nothing may change: the old file's rows are all mail
                     self.fields = self.fields.replace(f", {column}", f", 'mail' AS {column}")
+                    self.held = self.held.replace(f"SELECT {column}, since, setup, reason, setting FROM {table}",
+                                                  f"SELECT 'mail', since, setup, reason, setting FROM {table}")
                 else:
                     self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
+        if not read_only and self.db.execute("SELECT 1 FROM mail_hold").fetchone():
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self.db.execute("INSERT OR IGNORE INTO channel_hold SELECT channel, since, setup, reason, setting "
+                                "FROM mail_hold")
+                self.db.execute("DELETE FROM mail_hold")
 
     def close(self) -> None:
         self.db.close()
@@ -159,9 +173,13 @@ class MailQueue:
     def hold(self, channel: str | None = None) -> tuple[str, str, str, str] | None:
         """(since, setup, reason, setting) while a SetupError holds the queue (of `channel`), else None."""
         if channel is None:
-            return self.db.execute("SELECT since, setup, reason, setting FROM mail_hold").fetchone()
-        return self.db.execute("SELECT since, setup, reason, setting FROM mail_hold WHERE channel=?",
+            return self.db.execute(f"SELECT since, setup, reason, setting FROM {self.held} ORDER BY since").fetchone()
+        return self.db.execute(f"SELECT since, setup, reason, setting FROM {self.held} WHERE channel=?",
                                (channel,)).fetchone()
+
+    def holds(self) -> dict[str, tuple[str, str, str, str]]:
+        """Every channel held by a SetupError: channel -> (since, setup, reason, setting)."""
+        return {c: tuple(rest) for c, *rest in self.db.execute(f"SELECT * FROM {self.held} ORDER BY since")}
 
     def message(self, key: str) -> bytes | None:
         """The exact bytes queued under `key` (and sent, byte for byte, on every try)."""
@@ -208,8 +226,8 @@ class MailQueue:
                     self._send_all(transport, due, now, outcome)
             except SetupError as exc:               # hold everything until the setting is fixed
                 report.error, report.setting = exc.reason, exc.setting
-                self.db.execute("INSERT OR REPLACE INTO mail_hold (id, since, setup, reason, setting, channel) "
-                                "VALUES (1, ?, ?, ?, ?, ?)", (at, transport.setup, exc.reason, exc.setting, channel))
+                self.db.execute("INSERT OR REPLACE INTO channel_hold (channel, since, setup, reason, setting) "
+                                "VALUES (?, ?, ?, ?, ?)", (channel, at, transport.setup, exc.reason, exc.setting))
                 self._note_error(exc.reason, at, channel)
             except TemporaryFailure as exc:  # could not connect, or the server went away mid-batch
                 report.error = exc.reason
@@ -224,7 +242,7 @@ class MailQueue:
         window now (they did not age while they waited for a person)."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
-            held = self.db.execute("DELETE FROM mail_hold WHERE ? IS NULL OR channel=? RETURNING channel",
+            held = self.db.execute("DELETE FROM channel_hold WHERE ? IS NULL OR channel=? RETURNING channel",
                                    (channel, channel)).fetchall()
             for (which,) in held:
                 self.db.execute("UPDATE mail_queue SET not_before=MAX(COALESCE(not_before, ''), ?) "
@@ -367,7 +385,7 @@ class MailQueue:
         rows = self.db.execute(
             "UPDATE mail_queue SET status='given_up', last_error=COALESCE(last_error, 'never sent') "
             "WHERE status='queued' AND MAX(queued_at, COALESCE(not_before, ''))<=? AND (? IS NULL OR channel=?) "
-            "AND channel NOT IN (SELECT channel FROM mail_hold) RETURNING id", (cutoff, channel, channel)).fetchall()
+            "AND channel NOT IN (SELECT channel FROM channel_hold) RETURNING id", (cutoff, channel, channel)).fetchall()
         return self._rows([r[0] for r in rows])
 
     def _rows(self, ids: list[int]) -> list[QueuedMail]:

@@ -85,7 +85,7 @@ class ToyRenderer:
 @pytest.fixture
 def toy():
     transport = ToyTransport()
-    channel = register(Channel("toy", ToyRenderer, lambda settings, folder: transport, lambda person: person.name,
+    channel = register(Channel("toy", ToyRenderer, lambda settings, folder, lane, now: transport, lambda person: person.name,
                                lambda person, listed, context: Problem("no-email", context, value=person.name),
                                NOTICE_KINDS))
     try:
@@ -242,3 +242,38 @@ def test_a_settings_hold_holds_its_own_channel_only(tmp_path):
         assert [(m.key, m.status) for m in queue.entries("queued")] == [("m1", "queued")]
         again = queue.deliver(RefusingTransport(), later, 3, "mail")            # same settings: still held
         assert again.error == held.error and again.sent == []
+
+
+class RefusedLane(Connection):
+    """A group bot whose secret is wrong: every lane has its own settings and its own hold."""
+
+    def __init__(self, setup: str):
+        self.setup = setup
+
+    def open(self):
+        raise SetupError(f"{self.setup}: sign not match", f"[im.groups.{self.setup}] secret_env")
+
+    def send(self, *args, **kw):
+        raise AssertionError("never reached")
+
+
+def test_two_lanes_are_held_apart_and_a_hold_from_an_older_state_db_is_kept(tmp_path):
+    db = tmp_path / ".duban" / "state.db"
+    old_state(db)
+    con = sqlite3.connect(db)           # an older duban held its mail: one row, id 1
+    con.execute("INSERT INTO mail_hold VALUES (1, '2026-11-23T01:00:00+00:00', 'smtp old', '535 no', "
+                "'[mail.smtp] user')")
+    con.commit()
+    con.close()
+    with MailQueue(db, read_only=True) as queue:     # a reader sees the old hold as mail's
+        assert queue.holds() == {"mail": ("2026-11-23T01:00:00+00:00", "smtp old", "535 no", "[mail.smtp] user")}
+    with MailQueue(db) as queue:
+        assert queue.hold("mail")[3] == "[mail.smtp] user"
+        for group in ("研发群", "紧急群"):
+            queue.put(Queued(f"g-{group}", "digest", [group], group, b"{}", f"group:{group}"), MORNING)
+            queue.deliver(RefusedLane(group), MORNING, 3, f"group:{group}")
+        assert set(queue.holds()) == {"mail", "group:研发群", "group:紧急群"}
+        assert queue.hold("group:紧急群")[3] == "[im.groups.紧急群] secret_env"
+        fixed = queue.deliver(ToyTransport(), MORNING, 3, "group:研发群")     # its settings changed: sent
+        assert [m.key for m in fixed.sent] == ["g-研发群"]
+        assert set(queue.holds()) == {"mail", "group:紧急群"}

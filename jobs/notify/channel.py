@@ -37,14 +37,25 @@ class Renderer(Protocol):
 
 @dataclass(frozen=True)
 class Channel:
-    """One way duban reaches people. `renderer` and `transport` are made once per run from the
-    folder's settings; `address` is a person's address on this channel (None: it cannot reach
-    them), and `unreachable` says why, as a problem for the clerks: (person, listed in the
-    directory, where they were named)."""
+    """One way duban reaches people. `renderer` is made once per run from the folder's settings;
+    `address` is a person's address on this channel (None: it cannot reach them), and
+    `unreachable` says why, as a problem for the clerks: (person, listed in the directory, where
+    they were named).
+
+    A channel delivers through one or more lanes: the queue's `channel` column, each lane with a
+    transport of its own and a hold of its own (mail has one lane, "mail"; group bots one per
+    group, "group:<name>", so a group with a wrong secret holds only its own messages).
+    `lanes(settings)` names them (None: one lane, the channel's name); `transport(settings,
+    folder, lane, now)` is made for each lane at each delivery (`now`: the run's clock, which a
+    rate kept across runs counts in)."""
 
     name: str
     renderer: Callable[[Any, Path], Renderer]
-    transport: Callable[[Any, Path], Transport]
+    transport: Callable[[Any, Path, str, datetime], Transport]
     address: Callable[[Person], str | None]
     unreachable: Callable[[Person, bool, str], Problem]
     kinds: frozenset[str]            # the notice kinds its renderer can say
+    lanes: Callable[[Any], list[str]] | None = None
+
+    def lanes_of(self, settings) -> list[str]:
+        return self.lanes(settings) if self.lanes is not None else [self.name]

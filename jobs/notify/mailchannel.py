@@ -70,4 +70,9 @@ def unreachable(person: Person, listed: bool, context: str) -> Problem:
     return Problem("no-email" if listed else "unknown-recipient", context, value=person.name)
 
 
-MAIL = Channel("mail", MailRenderer, from_settings, address, unreachable, NOTICE_KINDS)
+def transport(settings, folder: Path, lane: str, now: datetime):
+    """Mail's one lane: the outbox folder or SMTP, as `[mail] transport` says."""
+    return from_settings(settings, folder)
+
+
+MAIL = Channel("mail", MailRenderer, transport, address, unreachable, NOTICE_KINDS)

@@ -140,10 +140,11 @@ def item_key(notice: Notice, today: date) -> str:
 
 
 def deliver(folder: Path, settings, now: datetime, queue: MailQueue) -> DeliveryReport:
-    """Send what the queue holds that is due now: each channel's through its own transport."""
+    """Send what the queue holds that is due now: each channel's lanes through their own transport."""
     report: DeliveryReport | None = None
     for channel in CHANNELS.values():
-        transport = channel.transport(settings, folder)
-        done = queue.deliver(transport, now, settings.mail.give_up_days, channel.name)
-        report = done if report is None else report.beside(done)
+        for lane in channel.lanes_of(settings):
+            transport = channel.transport(settings, folder, lane, now)
+            done = queue.deliver(transport, now, settings.mail.give_up_days, lane)
+            report = done if report is None else report.beside(done)
     return report or DeliveryReport()

@@ -98,10 +98,20 @@ class Notice:
     content: dict | None = None       # what the renderer says besides items: a summary's view, a serve problem
     attachments: tuple[tuple[str, bytes, str], ...] = ()     # (content id, PNG, file name)
     channel: str = "mail"
+    # A group bot's notice (channel "group"): the group it goes to (an [im.groups] name), its
+    # recipient the group itself (`group_recipient`), and who the message @-mentions.
+    group: str = ""
+    mentions: list[Person] = field(default_factory=list)
 
     @property
     def lang(self) -> str:
         return self.recipient.lang if self.recipient.lang in ("zh", "en") else "zh"
+
+
+def group_recipient(group: str, lang: str) -> Person:
+    """The recipient of a group's notices: the group, named "#<group>" so that the ledger keeps
+    what a group was told apart from what a person of the same name was told."""
+    return Person(f"#{group}", None, None, False, None, lang)
 
 
 @dataclass(frozen=True)
