@@ -50,8 +50,20 @@ ERRORS_ZH = [(re.compile(p), zh) for p, zh in (
 )]
 
 
+BOTH = " ‖ "      # between the two halves of a sentence stored in both languages (`bilingual`)
+
+
+def bilingual(en: str, zh: str) -> str:
+    """One stored sentence in both languages, English first for a raw reader (a group bot's answer
+    carries its own Chinese fix sentence, which no pattern here could make); `error_text` picks one."""
+    return f"{en}{BOTH}{zh}"
+
+
 def error_text(error: str, lang: str) -> str:
     """The mailer's sentence about a failure in `lang` (one it does not know, as it was written)."""
+    en, both, zh = error.partition(BOTH)
+    if both:
+        return zh if lang == "zh" else en
     if lang != "zh":
         return error
     for pattern, zh in ERRORS_ZH:

@@ -1,0 +1,197 @@
+"""A group bot as a transport of the queue (mailer/seam.py): one lane, `group:<name>`, one webhook.
+
+The queue owns the retries, the backoff, the holds and the once-only marks; this transport turns
+each platform answer into the seam's failures so that the queue's guarantees hold for a group:
+- sent: the body is recorded as delivered for that message (mailer/im/sent.py), so a retry after
+  a partial success (WeCom's text went, its chart was rate-limited) never posts the text again;
+- rate-limited, a 5xx, a refused connection: the webhook is blocked for the wait the platform asked
+  (DingTalk: ten minutes) and `TemporaryFailure(server_down=True)` stops the lane for this run;
+- no answer after the body went (a timeout): `ConnectionCut(content_sent=True)`: the queue sends
+  it once more at most and sets it aside the second time;
+- refused for a setting (wrong key, secret, keyword, IP; the webhook address not set):
+  `SetupError` naming the [im.groups.<name>] key, so the lane is held, nothing lost, until a
+  person fixes it (a changed address or secret changes `setup`, which lifts the hold);
+- an answer duban does not know: `PermanentFailure` (failed; `duban outbox --retry --failed`).
+Every sentence is stored in both languages (`reasons.bilingual`), the platform's fix sentence in
+Chinese as it wrote it.
+
+The rate is kept per webhook in the state database, counted in the run's clock (`now`, moving on
+with the time the run takes), so the alert and the remind together stay under the platform's
+limit. A slot at most `SHORT_WAIT` seconds away is waited for (Feishu's five a second); a later
+one ends the lane's run with a sentence saying from when it may go, and the queue tries again at
+its next delivery (five minutes at first). Feishu is not sent to in the minutes around :00 and
+:30 (its 11232 peak): the lane waits likewise. The webhook address and secret are read when the
+transport is made, never stored; `setup` is only a SHA-256 of them.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+from duban.mailer.im import feishu
+from duban.mailer.im.answer import Answer, Outcome
+from duban.mailer.im.lane import Envelope
+from duban.mailer.im.platforms import PLATFORMS
+from duban.mailer.im.post import TIMEOUT
+from duban.mailer.im.send import attempt
+from duban.mailer.im.sent import GOING, SENT, Sent, webhook_id
+from duban.mailer.reasons import bilingual
+from duban.mailer.seam import (
+    Connection,
+    ConnectionCut,
+    PermanentFailure,
+    Refused,
+    SetupError,
+    TemporaryFailure,
+    as_bytes,
+)
+from duban.workbooks.model.errors import ConfigError
+
+SHORT_WAIT = 3.0      # seconds: a slot this close is waited for; a later one waits for the next run
+MOST_BODIES = 2       # WeCom's text and chart
+# Which [im.groups.<name>] key a refusal names, by the answer's code (the rest: the webhook address).
+SECRET_CODES = ("310000 sign", "310000 timestamp", "19021")
+KEYWORD_CODES = ("310000 keyword", "19024")
+
+
+class GroupTransport(Connection):
+    """Delivers one group's lane. `group`: its [im.groups.<name>] settings (name, platform,
+    webhook_env, secret_env, keyword, webhook_url(), secret()); `now`: the run's clock."""
+
+    def __init__(self, group: Any, db_path: Path, now: datetime, timeout: float = TIMEOUT,
+                 clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+        self.group, self.db_path, self.timeout = group, db_path, timeout
+        self.platform = PLATFORMS[group.platform]
+        self.started, self.clock, self.sleep, self.began = now, clock, sleep, clock()
+        self.url, self.secret, self.unreadable = "", "", None
+        try:
+            self.url = group.webhook_url()
+            self.secret = group.secret() or ""
+        except ConfigError as missing:
+            self.unreadable = missing
+        said = "\n".join((group.platform, self.url, self.secret, group.keyword or ""))
+        self.setup = f"{group.platform} {hashlib.sha256(said.encode('utf-8')).hexdigest()}"
+        self.hook = webhook_id(self.url)
+        self.patience = (timeout + SHORT_WAIT) * (MOST_BODIES if self.platform.LIMITS.image_bytes else 1)
+        self.store: Sent | None = None
+        self.down = ""          # a sentence once the webhook stopped answering: the rest of this run waits
+
+    def describe(self, lang: str = "zh") -> str:
+        """The destination for a person, without its address or secret: 企业微信群「研发群」."""
+        label = self.platform.LABEL
+        return f"{label['zh']}群「{self.group.name}」" if lang == "zh" else f"{label['en']} group {self.group.name}"
+
+    def now(self) -> float:
+        """The run's clock in epoch seconds, moved on by the time this delivery has taken."""
+        return self.started.timestamp() + (self.clock() - self.began)
+
+    def open(self) -> None:
+        if self.unreadable is not None:
+            variable = self.group.secret_env if self.url else self.group.webhook_env
+            raise SetupError(bilingual(self.unreadable.en, self.unreadable.zh),
+                             self._setting("secret_env" if self.url else "webhook_env", variable))
+        self._sent()
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+    def _sent(self) -> Sent:
+        if self.store is None:
+            self.store = Sent(self.db_path, self.now())
+        return self.store
+
+    def send(self, message: Any, recipients: list[str], key: str | None = None,
+             before_content: Callable[[], None] | None = None) -> Refused:
+        data = as_bytes(message)
+        envelope = Envelope.unpack(data)
+        key = key or hashlib.sha256(data).hexdigest()
+        if PLATFORMS.get(envelope.platform) is not self.platform:
+            raise PermanentFailure(bilingual(
+                f"built for {envelope.platform}, but the group {self.group.name} is now on {self.group.platform}",
+                f"这条消息是按 {envelope.platform} 生成的，但群「{self.group.name}」现在用的是 {self.group.platform}"))
+        if self.down:
+            raise TemporaryFailure(self.down, server_down=True)
+        store = self._sent()
+        done = store.parts(key)
+        for part, body in enumerate(envelope.bodies):
+            if done.get(part) == SENT:
+                continue
+            self._wait_turn()
+            if before_content:
+                before_content()
+            store.going(key, part, self.now())
+            said = attempt(self.platform, self.url, self.secret, body, timeout=self.timeout)
+            self._settle(said, key, part)
+        return {}
+
+    def delivered(self, message: Any, key: str | None = None) -> bool | None:
+        """For a message a run left in flight: True if every body went, None if one was being posted
+        when it died (not known: the queue sets it aside), False if none was (it goes again)."""
+        data = as_bytes(message)
+        parts = self._sent().parts(key or hashlib.sha256(data).hexdigest())
+        if GOING in parts.values():
+            return None
+        return len([p for p in parts.values() if p == SENT]) >= len(Envelope.unpack(data).bodies)
+
+    def _wait_turn(self) -> None:
+        """Take this webhook's next slot, waiting for it if it is a moment away; else raise."""
+        store = self._sent()
+        while True:
+            now = self.now()
+            moment = datetime.fromtimestamp(now, self.started.tzinfo)
+            if self.platform is feishu and (clear := feishu.off_peak(moment)) != moment:
+                raise TemporaryFailure(bilingual(
+                    f"Feishu / Lark is not sent to around the hour and half hour (its busy minutes); "
+                    f"this group's messages wait until {clear:%H:%M}",
+                    f"整点和半点前后不向飞书发送（平台繁忙时段），本群消息等到 {clear:%H:%M} 之后发送"), server_down=True)
+            slot = store.take(self.hook, self.platform.LIMITS, now)
+            if not slot:
+                return
+            if slot - now > SHORT_WAIT:
+                raise TemporaryFailure(self._not_yet(slot, store.blocked_until(self.hook) >= slot), server_down=True)
+            self.sleep(slot - now)
+
+    def _not_yet(self, slot: float, blocked: bool) -> str:
+        at = datetime.fromtimestamp(slot, self.started.tzinfo)
+        limits, label = self.platform.LIMITS, self.platform.LABEL
+        if blocked:
+            return bilingual(f"{label['en']} asked this bot to wait: nothing goes to it before {at:%H:%M:%S}",
+                             f"{label['zh']}要求这个机器人暂停发送：{at:%H:%M:%S} 之前不再发送")
+        return bilingual(f"duban keeps to {limits.per_minute} messages a minute for this bot; the next may go "
+                         f"from {at:%H:%M:%S}",
+                         f"督办对这个机器人每分钟最多发 {limits.per_minute} 条；下一条 {at:%H:%M:%S} 起可发")
+
+    def _settle(self, said: Answer, key: str, part: int) -> None:
+        """Record the answer for this body and raise what it means for the queue (nothing if sent)."""
+        store, now = self._sent(), self.now()
+        if said.outcome is Outcome.OK:
+            store.done(key, part, now)
+            return
+        reason = bilingual(said.en, said.zh)
+        if said.outcome is Outcome.RETRY:
+            store.block(self.hook, now + said.wait)
+            if said.maybe_sent:          # the body went and no answer came: the group may have it
+                self.down = reason
+                raise ConnectionCut(reason, content_sent=True)
+            store.not_sent(key, part)
+            raise TemporaryFailure(reason, server_down=True)
+        store.not_sent(key, part)
+        if said.outcome is Outcome.PERMANENT:
+            raise SetupError(reason, self._refused_setting(said.code))
+        raise PermanentFailure(reason)
+
+    def _refused_setting(self, code: str) -> str:
+        if code in SECRET_CODES:
+            return self._setting("secret_env", self.group.secret_env)
+        if code in KEYWORD_CODES:
+            return self._setting("keyword", self.group.keyword)
+        return self._setting("webhook_env", self.group.webhook_env)
+
+    def _setting(self, key: str, value: str) -> str:
+        """The [im.groups.<name>] key a person changes, with its value (a variable's name, the keyword)."""
+        return f"[im.groups.{self.group.name}] {key}" + (f" ({value})" if value else "")

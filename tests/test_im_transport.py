@@ -1,0 +1,350 @@
+"""The group bot transport through the real queue: MailQueue.put + MailQueue.deliver(GroupTransport)
+against the loopback fakes (tests/im_fakes.py) on a real state.db, in simulated time.
+
+What is counted is what the fake got: each message reaches the group once, whatever the
+platform answered before (a rate limit, a wrong secret, no answer), and never more than the
+platform's rate allows in a minute."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from duban.jobs.settings.typed import ImGroup
+from duban.mailer.im.lane import Envelope, lane
+from duban.mailer.im.message import GroupMessage, Person
+from duban.mailer.im.platforms import PLATFORMS
+from duban.mailer.im.transport import GroupTransport
+from duban.mailer.queue import MailQueue
+from duban.mailer.queued import Queued
+from duban.mailer.reasons import error_text
+from im_fakes import TOKEN, FakeBot
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+T0 = datetime(2026, 12, 7, 10, 10, tzinfo=SHANGHAI)      # a Monday, clear of Feishu's peak minutes
+SECRET = "SEC0123456789abcdef0123456789abcdef"
+WRONG = "SECffffffffffffffffffffffffffffffff"
+GIVE_UP = 3
+PNG = b"\x89PNG\r\n\x1a\n" + b"chart" * 50
+
+
+@pytest.fixture
+def bots():
+    started = []
+
+    def start(platform, cls=FakeBot, **kw):
+        started.append(cls(platform, **kw).start())
+        return started[-1]
+    yield start
+    for fake in started:
+        fake.stop()
+
+
+@pytest.fixture
+def queue(tmp_path):
+    with MailQueue(tmp_path / "state.db") as q:
+        yield q
+
+
+class Group:
+    """Sets up one group the way duban.toml and the environment would: the real ImGroup, its
+    webhook address (and secret) in environment variables pointing at a fake."""
+
+    def __init__(self, monkeypatch, fake, name="研发群", secret="", keyword=""):
+        self.monkeypatch, self.fake = monkeypatch, fake
+        self.settings = ImGroup(name, "lark" if fake.platform == "feishu" else fake.platform, "DUBAN_TEST_HOOK",
+                                "DUBAN_TEST_SECRET" if secret else "", keyword)
+        monkeypatch.setenv("DUBAN_TEST_HOOK", fake.url)
+        if secret:
+            monkeypatch.setenv("DUBAN_TEST_SECRET", secret)
+        self.lane = lane(name)
+
+    def put(self, queue, key, now=T0, image=None, title="紧急：事项 INC-7 未响应"):
+        platform = PLATFORMS[self.settings.platform]
+        message = GroupMessage(title, ("描述：机房断电", f"消息 {key}"), mentions=(Person("张三", mobile="13800001111"),),
+                               image=image, footer="督办 duban")
+        bodies = tuple(platform.build(message))
+        data = Envelope(self.settings.platform, self.settings.name, bodies).pack()
+        assert queue.put(Queued(key, "alert", [self.settings.name], title, data, channel=self.lane), now)
+
+    def deliver(self, queue, tmp_path, now=T0, **kw):
+        return queue.deliver(GroupTransport(self.settings, tmp_path / "state.db", now, **kw), now, GIVE_UP, self.lane)
+
+
+def posted(fake, verdict="ok"):
+    """The message keys the group accepted, in order (each message's lines name its key)."""
+    return [key_of(g) for g in fake.got if g.verdict == verdict]
+
+
+def key_of(got):
+    text = got.raw.decode("utf-8")
+    if '"image"' in text and '"base64"' in text:
+        return "image"
+    return next(word for word in text.replace('"', " ").replace("\\n", " ").split() if word.startswith("m-"))
+
+
+def statuses(queue, group):
+    return {m.key: m.status for m in queue.entries(channel=group.lane)}
+
+
+# --- sent once, and recorded ---------------------------------------------------------------
+
+@pytest.mark.parametrize("platform", ["wecom", "dingtalk", "feishu"])
+def test_a_message_goes_once_and_is_recorded(bots, queue, tmp_path, monkeypatch, platform):
+    signed = platform != "wecom"
+    fake = bots(platform, secret=SECRET if signed else "")
+    group = Group(monkeypatch, fake, secret=SECRET if signed else "")
+    group.put(queue, "m-1")
+    report = group.deliver(queue, tmp_path)
+    assert [m.key for m in report.sent] == ["m-1"] and report.error is None
+    assert posted(fake) == ["m-1"] and len(fake.got) == 1
+    assert statuses(queue, group) == {"m-1": "sent"}
+    group.deliver(queue, tmp_path, T0 + timedelta(hours=1))         # nothing is due: nothing goes again
+    assert len(fake.got) == 1
+    assert queue.db.execute("SELECT key, part, state FROM im_part").fetchall() == [("m-1", 0, "sent")]
+
+
+def test_the_transport_names_its_group_without_the_address(bots, tmp_path, monkeypatch):
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    transport = GroupTransport(group.settings, tmp_path / "state.db", T0)
+    assert transport.describe("zh") == "企业微信群「研发群」"
+    assert transport.describe("en") == "WeCom group 研发群"
+    assert TOKEN not in transport.setup and fake.url not in transport.setup
+    assert transport.patience >= 2 * 10     # the text and the chart, each up to the post timeout
+
+
+# --- rate limits: the lane waits, each message goes once later ----------------------------------
+
+@pytest.mark.parametrize("platform, code", [("wecom", "45009"), ("dingtalk", "130101"), ("feishu", "429"),
+                                            ("wecom", "500")])
+def test_a_rate_limited_group_waits_and_then_sends_each_message_once(bots, queue, tmp_path, monkeypatch,
+                                                                     platform, code):
+    fake = bots(platform)
+    group = Group(monkeypatch, fake)
+    for n in range(3):
+        group.put(queue, f"m-{n}")
+    fake.answer = code
+    first = group.deliver(queue, tmp_path)
+    assert len(fake.got) == 1 and not first.sent and first.setting is None
+    assert "retry" in error_text(first.error, "en") and "重试" in error_text(first.error, "zh")
+    assert set(statuses(queue, group).values()) == {"queued"}
+    assert queue.hold(group.lane) is None              # a rate limit is not a setting to fix
+    fake.answer = "ok"
+    later = T0
+    for minutes in (2, 4, 6, 8, 11, 15, 25, 40):
+        later = T0 + timedelta(minutes=minutes)
+        group.deliver(queue, tmp_path, later)
+    assert sorted(posted(fake)) == ["m-0", "m-1", "m-2"]
+    assert len(fake.got) == 4                          # the refused one, then each message once
+    assert set(statuses(queue, group).values()) == {"sent"}
+
+
+def test_dingtalk_blocks_the_bot_for_ten_minutes(bots, queue, tmp_path, monkeypatch):
+    fake = bots("dingtalk", secret=SECRET)
+    group = Group(monkeypatch, fake, secret=SECRET)
+    group.put(queue, "m-1")
+    fake.answer = "130101"
+    group.deliver(queue, tmp_path)
+    fake.answer = "ok"
+    group.put(queue, "m-2", T0 + timedelta(minutes=1))
+    for minutes in (1, 3, 6, 9, 16, 19):  # m-2 is due, m-1 after its backoff: DingTalk still blocks both
+        report = group.deliver(queue, tmp_path, T0 + timedelta(minutes=minutes))
+        assert len(fake.got) == 1 and not report.sent
+        if minutes == 1:
+            assert "10:20:00" in error_text(report.error, "zh") and "10:20:00" in error_text(report.error, "en")
+    for minutes in (21, 35, 50):         # each goes at its next try after the block
+        group.deliver(queue, tmp_path, T0 + timedelta(minutes=minutes))
+    assert sorted(posted(fake)) == ["m-1", "m-2"] and len(fake.got) == 3
+    assert set(statuses(queue, group).values()) == {"sent"}
+
+
+# --- a refused setting holds the lane until it is fixed ---------------------------------------
+
+def test_a_wrong_dingtalk_secret_holds_the_lane_until_the_variable_is_fixed(bots, queue, tmp_path, monkeypatch):
+    fake = bots("dingtalk", secret=SECRET)
+    group = Group(monkeypatch, fake, secret=WRONG)
+    group.put(queue, "m-1")
+    group.put(queue, "m-2")
+    report = group.deliver(queue, tmp_path)
+    assert [g.verdict for g in fake.got] == ["bad sign"] and not report.sent
+    since, setup, reason, setting = queue.hold(group.lane)
+    assert setting == "[im.groups.研发群] secret_env (DUBAN_TEST_SECRET)"
+    assert error_text(reason, "zh").startswith("钉钉加签失败：请检查 secret")
+    assert error_text(reason, "en").startswith("DingTalk signature refused: check the secret")
+    assert queue.hold("mail") is None                  # only this group's lane waits
+    for hours in (1, 30, 24 * 5):                      # held: nothing goes, nothing is given up
+        report = group.deliver(queue, tmp_path, T0 + timedelta(hours=hours))
+        assert len(fake.got) == 1 and report.setting == setting
+    assert set(statuses(queue, group).values()) == {"queued"}
+    monkeypatch.setenv("DUBAN_TEST_SECRET", SECRET)    # a person fixes the variable
+    report = group.deliver(queue, tmp_path, T0 + timedelta(days=5, minutes=1))
+    assert sorted(m.key for m in report.sent) == ["m-1", "m-2"] and queue.hold(group.lane) is None
+    assert sorted(posted(fake)) == ["m-1", "m-2"] and len(fake.got) == 3
+
+
+@pytest.mark.parametrize("platform, code, key", [("wecom", "93000", "webhook_env (DUBAN_TEST_HOOK)"),
+                                                 ("feishu", "19024", "keyword (督办)"),
+                                                 ("dingtalk", "310000-ip", "webhook_env (DUBAN_TEST_HOOK)")])
+def test_each_refused_setting_names_the_key_to_change(bots, queue, tmp_path, monkeypatch, platform, code, key):
+    fake = bots(platform)
+    group = Group(monkeypatch, fake, keyword="督办" if platform != "wecom" else "")
+    group.put(queue, "m-1")
+    fake.answer = code
+    report = group.deliver(queue, tmp_path)
+    assert report.setting == f"[im.groups.研发群] {key}"
+    assert queue.hold(group.lane)[2] == report.error and error_text(report.error, "zh") != error_text(report.error, "en")
+    fake.answer = "ok"
+    group.deliver(queue, tmp_path, T0 + timedelta(hours=1))     # the same settings: still held
+    assert len(fake.got) == 1
+    queue.retry_now(T0 + timedelta(hours=2))                     # fixed on the platform: duban outbox --retry
+    group.deliver(queue, tmp_path, T0 + timedelta(hours=2))
+    assert posted(fake) == ["m-1"] and statuses(queue, group) == {"m-1": "sent"}
+
+
+def test_an_unset_webhook_variable_holds_the_lane_and_setting_it_sends(bots, queue, tmp_path, monkeypatch):
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1")
+    monkeypatch.delenv("DUBAN_TEST_HOOK")
+    report = group.deliver(queue, tmp_path)
+    assert report.setting == "[im.groups.研发群] webhook_env (DUBAN_TEST_HOOK)" and not fake.got
+    assert "DUBAN_TEST_HOOK" in error_text(report.error, "zh") and "环境变量" in error_text(report.error, "zh")
+    assert "environment variable" in error_text(report.error, "en")
+    monkeypatch.setenv("DUBAN_TEST_HOOK", fake.url)
+    report = group.deliver(queue, tmp_path, T0 + timedelta(minutes=1))
+    assert [m.key for m in report.sent] == ["m-1"] and posted(fake) == ["m-1"]
+
+
+# --- an unknown answer fails; a hang is sent at most twice ------------------------------------
+
+def test_an_unknown_errcode_fails_the_message_and_retry_failed_sends_it(bots, queue, tmp_path, monkeypatch):
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1")
+    group.put(queue, "m-2")
+    fake.answer = "777777"
+    report = group.deliver(queue, tmp_path)
+    assert sorted(m.key for m in report.failed) == ["m-1", "m-2"] and not report.sent
+    assert statuses(queue, group) == {"m-1": "failed", "m-2": "failed"} and not posted(fake)
+    assert "777777" in error_text(queue.entries("failed")[0].last_error, "zh")
+    fake.answer = "ok"
+    group.deliver(queue, tmp_path, T0 + timedelta(hours=1))
+    assert len(fake.got) == 2                            # failed stays failed by itself
+    queue.retry_now(T0 + timedelta(hours=2), include_failed=True)
+    group.deliver(queue, tmp_path, T0 + timedelta(hours=2))
+    assert sorted(posted(fake)) == ["m-1", "m-2"]
+
+
+def test_a_group_that_hangs_gets_a_message_at_most_twice_then_it_is_set_aside(bots, queue, tmp_path, monkeypatch):
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1")
+    group.put(queue, "m-2")
+    fake.answer = "hang"
+    for minutes in (0, 6, 30, 90, 300):
+        group.deliver(queue, tmp_path, T0 + timedelta(minutes=minutes), timeout=0.3)
+    hung = [key_of(g) for g in fake.got]
+    assert hung.count("m-1") <= 2 and hung.count("m-2") <= 2
+    assert statuses(queue, group)["m-1"] == "set_aside" and hung.count("m-1") == 2
+    assert all(e.unknown <= 2 for e in queue.entries(channel=group.lane))
+
+
+# --- WeCom's text and chart: a partial success never posts the text twice -----------------------
+
+class ChartLimited(FakeBot):
+    """Rate-limits the chart (an image body) while `limit_images` is set; the text goes."""
+
+    limit_images = True
+
+    def respond(self, path, raw):
+        if self.limit_images and json.loads(raw).get("msgtype") == "image":
+            self.answer = "45009"
+        try:
+            return super().respond(path, raw)
+        finally:
+            self.answer = "ok"
+
+
+def test_a_text_that_went_is_not_posted_again_when_its_chart_was_rate_limited(bots, queue, tmp_path, monkeypatch):
+    fake = bots("wecom", cls=ChartLimited)
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1", image=PNG)
+    report = group.deliver(queue, tmp_path)
+    assert [(key_of(g), g.verdict) for g in fake.got] == [("m-1", "ok"), ("image", "45009")] and not report.sent
+    fake.limit_images = False
+    for minutes in (6, 30, 90):
+        group.deliver(queue, tmp_path, T0 + timedelta(minutes=minutes))
+    assert [(key_of(g), g.verdict) for g in fake.got] == [("m-1", "ok"), ("image", "45009"), ("image", "ok")]
+    assert statuses(queue, group) == {"m-1": "sent"}
+
+
+# --- the pace across runs ------------------------------------------------------------------------
+
+def test_twenty_five_messages_at_once_go_twenty_in_the_first_minute_and_the_rest_after(bots, queue, tmp_path,
+                                                                                         monkeypatch):
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    for n in range(25):
+        group.put(queue, f"m-{n:02}")
+    first = group.deliver(queue, tmp_path)
+    assert len(first.sent) == 20 and len(fake.got) == 20
+    assert "20" in error_text(first.error, "zh") and "a minute" in error_text(first.error, "en")
+    second = GroupTransport(group.settings, tmp_path / "state.db", T0 + timedelta(seconds=30))   # another job
+    assert not queue.deliver(second, T0 + timedelta(seconds=30), GIVE_UP, group.lane).sent
+    assert len(fake.got) == 20
+    for seconds in (90, 400, 1000):
+        group.deliver(queue, tmp_path, T0 + timedelta(seconds=seconds))
+    assert sorted(posted(fake)) == [f"m-{n:02}" for n in range(25)] and len(fake.got) == 25
+    assert set(statuses(queue, group).values()) == {"sent"}
+
+
+def test_feishu_is_not_sent_to_at_nine_and_goes_after_the_peak(bots, queue, tmp_path, monkeypatch):
+    fake = bots("feishu", secret=SECRET)
+    group = Group(monkeypatch, fake, secret=SECRET)
+    nine = T0.replace(hour=9, minute=0)
+    group.put(queue, "m-1", nine)
+    report = group.deliver(queue, tmp_path, nine)
+    assert not fake.got and not report.sent
+    assert "09:03" in error_text(report.error, "zh") and "09:03" in error_text(report.error, "en")
+    group.deliver(queue, tmp_path, nine + timedelta(minutes=5))
+    assert posted(fake) == ["m-1"]
+
+
+def test_a_slot_a_moment_away_is_waited_for(bots, queue, tmp_path, monkeypatch):
+    """Feishu's five a second: the sixth message waits about a second, in the same run."""
+    fake = bots("feishu")
+    group = Group(monkeypatch, fake)
+    for n in range(7):
+        group.put(queue, f"m-{n}")
+    clock = {"t": 0.0}
+    waits = []
+
+    def sleep(seconds):
+        waits.append(seconds)
+        clock["t"] += seconds
+    report = group.deliver(queue, tmp_path, clock=lambda: clock["t"], sleep=sleep)
+    assert len(report.sent) == 7 and len(fake.got) == 7
+    assert len(waits) == 1 and 1 <= waits[0] <= 3
+
+
+# --- what state.db keeps --------------------------------------------------------------------------
+
+def test_no_webhook_address_or_secret_is_written_to_the_state_database(bots, queue, tmp_path, monkeypatch):
+    fake = bots("dingtalk", secret=SECRET)
+    group = Group(monkeypatch, fake, secret=WRONG)
+    group.put(queue, "m-1")
+    group.deliver(queue, tmp_path)                        # held: the hold's setup is stored
+    monkeypatch.setenv("DUBAN_TEST_SECRET", SECRET)
+    group.deliver(queue, tmp_path, T0 + timedelta(minutes=1))
+    fake.answer = "130101"
+    group.put(queue, "m-2", T0 + timedelta(minutes=2))
+    group.deliver(queue, tmp_path, T0 + timedelta(minutes=2))   # a block and a pace row are stored
+    assert posted(fake) == ["m-1"]
+    queue.close()
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("state.db*"))
+    for secret in (SECRET, WRONG, TOKEN, fake.url, "127.0.0.1"):
+        assert secret.encode() not in data
+    assert b"im_pace" in data and b"im_block" in data
