@@ -1,0 +1,60 @@
+"""Group notices rendered for their group's bot: the message said (mailer/im/say.py), shaped by the
+group's platform into its bodies, and packed as the queue stores a group message (an Envelope in
+the group's lane; the webhook address and the secret are read only when it goes).
+
+The bodies are built here, once, when the notice is queued: every try then posts the same text.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from duban.jobs.notify.channel import Composed
+from duban.jobs.notify.router import Notice
+from duban.mailer.im import message as im
+from duban.mailer.im.lane import Envelope, lane
+from duban.mailer.im.platforms import PLATFORMS
+from duban.mailer.im.say import message
+from duban.mailer.im.words import footer
+from duban.mailer.queued import Queued
+from duban.mailer.share import Share
+from duban.workbooks.model.directory import Person
+from duban.workbooks.model.errors import ConfigError
+
+
+def mentioned(person: Person) -> im.Person:
+    """A directory person as a group message can @ them: by the IDs the directory gives (the
+    message drops any that is not a plain ID); none: the plain name."""
+    return im.Person(person.name, person.mobile or "", wecom=person.wecom_id or "",
+                     dingtalk=person.dingtalk_id or "", feishu=person.feishu_id or "")
+
+
+class GroupRenderer:
+    """Renders a folder's group notices: the file's place by `mail.share_path` (as the mail names
+    it), each group's platform and keyword from `[im.groups]`."""
+
+    def __init__(self, settings, folder: Path):
+        self.settings = settings
+        self.share = Share.of(settings.mail.share_path, folder)
+
+    def compose(self, notice: Notice, key: str, now: datetime) -> Composed:
+        group = self.settings.im.group(notice.group)
+        if group is None:
+            raise ConfigError(f"a group message is for the group {notice.group!r}, which [im.groups] does not list",
+                              f"有一条群消息要发往群「{notice.group}」，但 [im.groups] 中没有这个群")
+        said, told = message(notice, notice.lang, now, self.share, tuple(mentioned(p) for p in notice.mentions),
+                             self.scope(notice), footer(group.keyword))
+
+        def build() -> Queued:
+            bodies = PLATFORMS[group.platform].build(said)
+            envelope = Envelope(group.platform, group.name, tuple(bodies))
+            return Queued(key, notice.kind, [group.name], said.title, envelope.pack(), lane(group.name))
+        return Composed(said.title, told, build)
+
+    def scope(self, notice: Notice) -> str:
+        """Whose digest it is: the department(s) the jobs name (content "department" or
+        "departments"), else those [im.departments] sends to this group, else the group."""
+        content = notice.content if isinstance(notice.content, dict) else {}
+        named = content.get("department") or "、".join(content.get("departments") or ())
+        mapped = [d for d, g in self.settings.im.departments.items() if g == notice.group]
+        return named or "、".join(mapped) or notice.group
