@@ -348,3 +348,62 @@ def test_no_webhook_address_or_secret_is_written_to_the_state_database(bots, que
     for secret in (SECRET, WRONG, TOKEN, fake.url, "127.0.0.1"):
         assert secret.encode() not in data
     assert b"im_pace" in data and b"im_block" in data
+
+
+# --- a run that died while a message was going ------------------------------------------------------
+
+class Crash(BaseException):
+    """The process ends here (kill -9, a power cut): nothing after it runs."""
+
+
+def test_a_run_that_died_after_the_group_took_the_message_does_not_post_it_again(bots, queue, tmp_path, monkeypatch):
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1")
+    settle = GroupTransport._settle
+
+    def answered_then_died(self, said, key, part):
+        settle(self, said, key, part)
+        raise Crash
+    monkeypatch.setattr(GroupTransport, "_settle", answered_then_died)
+    with pytest.raises(Crash):
+        group.deliver(queue, tmp_path)
+    monkeypatch.setattr(GroupTransport, "_settle", settle)
+    assert statuses(queue, group) == {"m-1": "queued"}
+    group.deliver(queue, tmp_path, T0 + timedelta(minutes=30))      # the dead run's lease is over
+    assert statuses(queue, group) == {"m-1": "sent"} and posted(fake) == ["m-1"] and len(fake.got) == 1
+
+
+def test_a_run_that_died_during_the_post_sets_the_message_aside(bots, queue, tmp_path, monkeypatch):
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1")
+
+    def died(*args, **kw):
+        raise Crash
+    monkeypatch.setattr("duban.mailer.im.transport.attempt", died)
+    with pytest.raises(Crash):
+        group.deliver(queue, tmp_path)
+    monkeypatch.undo()
+    group = Group(monkeypatch, fake)
+    for minutes in (30, 90):
+        group.deliver(queue, tmp_path, T0 + timedelta(minutes=minutes))
+    assert statuses(queue, group) == {"m-1": "set_aside"} and not fake.got    # not known: never a second time
+
+
+def test_a_run_that_died_before_the_post_sends_the_message_later(bots, queue, tmp_path, monkeypatch):
+    """Marked in flight by the queue, and dead before anything went: known not sent, so it goes."""
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1")
+
+    def died(*args, **kw):
+        raise Crash
+    monkeypatch.setattr("duban.mailer.im.sent.Sent.going", died)
+    with pytest.raises(Crash):
+        group.deliver(queue, tmp_path)
+    assert queue.db.execute("SELECT COUNT(*) FROM mail_fate WHERE in_flight IS NOT NULL").fetchone() == (1,)
+    monkeypatch.undo()
+    group = Group(monkeypatch, fake)
+    group.deliver(queue, tmp_path, T0 + timedelta(minutes=30))
+    assert statuses(queue, group) == {"m-1": "sent"} and posted(fake) == ["m-1"] and len(fake.got) == 1
