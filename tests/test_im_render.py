@@ -168,6 +168,17 @@ def test_an_urgent_alert_says_what_who_how_long_and_what_to_fill(platform):
     assert f"{PLACE} 第17行" in said
 
 
+def test_several_urgent_items_are_counted_in_the_title_and_each_has_its_line():
+    later = item(3, "incident_unanswered", kind="incidents", title="水管爆裂", started=datetime(2026, 11, 23, 8, 0),
+                 deadline=datetime(2026, 11, 23, 8, 10))
+    made = composed(notice("alert", [incident(), later], urgent=True))
+    assert made.subject == "紧急：紧急事务未响应：水管爆裂 等 2 项" and made.items == 2
+    content = Envelope.unpack(made.message().message).bodies[0]["markdown"]["content"]
+    assert "水管爆裂 · 需响应：张伟 · 已等待 1小时30分钟" in content and "机房断电（二号楼全部停电）" in content
+    english = composed(notice("alert", [incident(), later], lang="en"), "slack", lang="en")
+    assert english.subject == "URGENT: Incident unanswered: 水管爆裂 and 1 more"
+
+
 def test_a_repeat_says_still_unanswered_and_mentions_the_head():
     found = bodies(notice("alert", [incident()], mentions=[HEAD], urgent=True, content={"repeat": True, "minutes": 30}),
                    "dingtalk")

@@ -174,7 +174,7 @@ def alert(notice, lang: str, now: datetime, share: Share, scope: str):
         since = waited(first, now, lang) or (duration(timedelta(minutes=minutes), lang) if minutes else "—")
         title = w["repeat_title"].format(what=short(first.title, 80), waited=since)
     elif len(grouped) > 1:
-        title = w["alert_many"].format(label=label, what=short(first.title, 80), n=len(grouped) - 1)
+        title = w["alert_many"].format(label=label, what=short(first.title, 80), n=len(grouped) - 1, total=len(grouped))
     else:
         title = w["alert_title"].format(label=label, what=short(first.title, 80))
     lines = [alert_line(m, lang, now, share) for m in grouped[:MAX_LINES]]

@@ -13,7 +13,7 @@ WORDS = {
         "digest_title": "{scope} 督办日报 {day}：{counts}", "digest_none": "{scope} 督办日报 {day}",
         "count": "{label} {n}", "counts_join": " · ", "facts_join": " · ",
         "escalation_title": "升级：以下 {n} 项需要部门负责人处理",
-        "alert_title": "紧急：{label}：{what}", "alert_many": "紧急：{label}：{what} 等 {n} 项",
+        "alert_title": "紧急：{label}：{what}", "alert_many": "紧急：{label}：{what} 等 {total} 项",
         "repeat_title": "再次提醒：{what} 已等待 {waited}，仍未响应",
         "problems_title": "{n} 个数据问题，详见邮件", "notice_title": "督办服务需要处理",
         "summary_title": "督办周报/月报",
