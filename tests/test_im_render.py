@@ -366,6 +366,12 @@ def test_a_group_digest_posted_through_the_outbox_queues_once_in_its_lane_and_go
     assert f"{PLACE} 第11行" in got.body["markdown"]["text"]
 
 
+def test_every_group_sentence_is_in_both_languages():
+    from duban.mailer.im.words import WORDS
+    assert set(WORDS["zh"]) == set(WORDS["en"])
+    assert composed(notice("alert", [])).subject == "紧急提醒"
+
+
 def test_every_notice_kind_renders_for_a_group():
     for kind in GROUP.kinds:
         the_notice = {"digest": digest_of(2), "escalation": notice("escalation", [item(1, "escalated")]),

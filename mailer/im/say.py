@@ -167,6 +167,8 @@ def repeat(notice) -> bool:
 def alert(notice, lang: str, now: datetime, share: Share, scope: str):
     w = words(lang)
     grouped = rows(notice.items)
+    if not grouped:             # the outbox posts no alert without news; a caller's empty one still reads
+        return w["alert_none"], [], 0, {}
     first = grouped[0][0]
     label = FLAGS[first.rule].label(lang) if first.rule in FLAGS else first.rule
     if repeat(notice):
