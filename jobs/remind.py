@@ -17,9 +17,10 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from duban.jobs.check import CheckReport, check_folder
-from duban.jobs.notify import router as notify
+from duban.jobs.notify import groups, router as notify
 from duban.jobs.notify.ledger import Ledger
 from duban.jobs.notify.outbox import Outbox, Outgoing, deliver
 from duban.jobs.notify.router import Source
@@ -67,7 +68,8 @@ def remind(folder: Path, settings: Settings, now: datetime, dry_run: bool = Fals
         sources = _sources(report)
         directory = Directory.from_reads([s.read for s in sources])
         planned = notify.plan(sources, directory, settings.mail.clerks)
-        run = _mail(folder, settings, now, planned, dry_run, report.notices)
+        run = _mail(folder, settings, now, planned, dry_run, report.notices,
+                    to_groups=lambda ledger: groups.daily(sources, planned, directory, settings))
         run.check = report
         return run
 
@@ -77,8 +79,10 @@ def alert(folder: Path, settings: Settings, now: datetime, dry_run: bool = False
     with run_lock(folder, settings, "alert", dry_run):
         report = check_folder(folder, settings, now, dry_run=True, only=urgent_codes())
         sources = _sources(report)
-        planned = notify.plan_alerts(sources, Directory.from_reads([s.read for s in sources]))
-        return _mail(folder, settings, now, planned, dry_run)
+        directory = Directory.from_reads([s.read for s in sources])
+        planned = notify.plan_alerts(sources, directory)
+        return _mail(folder, settings, now, planned, dry_run,
+                     to_groups=lambda ledger: groups.urgent(planned, directory, settings, now, ledger))
 
 
 def retry(folder: Path, settings: Settings, now: datetime, include_failed: bool = False) -> MailRun:
@@ -110,9 +114,12 @@ def _db(folder: Path, settings: Settings) -> Path:
 
 
 def _mail(folder: Path, settings, now: datetime, planned: notify.Plan, dry_run: bool,
-          notices: list[tuple[str, Problem]] = ()) -> MailRun:
+          notices: list[tuple[str, Problem]] = (),
+          to_groups: Callable[[Ledger], list[notify.Notice]] | None = None) -> MailRun:
     """Post the planned notices through the outbox and deliver; the caller holds the run lock (a
-    dry run opens the ledger and the queue read-only and sends nothing)."""
+    dry run opens the ledger and the queue read-only and sends nothing). `to_groups` makes the
+    group bots' notices from the plan (jobs/notify/groups.py; none when no group is configured):
+    they go through the same outbox, addressed to their group, not to a person."""
     run = mail_run(folder, settings, now)
     db = _db(folder, settings)
     with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
@@ -123,6 +130,8 @@ def _mail(folder: Path, settings, now: datetime, planned: notify.Plan, dry_run: 
         for notice in reachable:
             if notice.kind != "problems":
                 box.post(notice)
+        for notice in to_groups(ledger) if to_groups is not None and settings.im.groups else ():
+            box.post(notice)
         if not dry_run:     # this run's mail and whatever still waits from earlier runs
             run.delivery = deliver(folder, settings, now, queue)
         if reports:         # last, so that it names mail refused or given up just now

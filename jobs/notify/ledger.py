@@ -3,7 +3,8 @@
 Keyed by (recipient, item, rule, the item's deadline, kind) and the day it was queued:
 - digest items: once per day; a changed deadline is a new key, so reminders start again;
 - escalations: at most every N working days (`mail.escalation_repeat_working_days`);
-- urgent alerts and the problems report: alerts once per item and rule; problems once a day.
+- urgent alerts and the problems report: alerts once per item and rule; problems once a day;
+  an urgent group's repeat once per item and rule, filed apart (`filed_as`).
 A ledger line is written right after its mail is queued. The mail's queue key is derived
 from the same lines, so a crash between the two cannot make a second mail: the next run
 builds the same key and the queue refuses it.
@@ -24,6 +25,13 @@ CREATE TABLE IF NOT EXISTS notified (
     kind TEXT NOT NULL, day TEXT NOT NULL, at TEXT NOT NULL, mail TEXT NOT NULL,
     PRIMARY KEY (recipient, item, rule, deadline, kind, day));
 """
+
+
+def filed_as(notice: Notice) -> str:
+    """The kind the ledger files a notice's lines under: its own, but "alert-repeat" for an urgent
+    group told again (content {"repeat": True}), so the repeat is told once, apart from the alert."""
+    repeat = isinstance(notice.content, dict) and notice.content.get("repeat")
+    return f"{notice.kind}-repeat" if repeat else notice.kind
 
 
 class Ledger:
@@ -51,7 +59,7 @@ class Ledger:
     def _told(self, notice: Notice, item: Item, today: date, calendar: WorkCalendar, repeat_days: int) -> bool:
         days = [date.fromisoformat(d) for (d,) in self.db.execute(
             "SELECT day FROM notified WHERE recipient=? AND item=? AND rule=? AND deadline=? AND kind=?",
-            (notice.recipient.name, item.key, item.rule, item.deadline_key, notice.kind))]
+            (notice.recipient.name, item.key, item.rule, item.deadline_key, filed_as(notice)))]
         if not days:
             return False
         if notice.kind == "alert":
@@ -60,6 +68,14 @@ class Ledger:
         if notice.kind == "escalation":
             return calendar.working_days_between(last, today) < repeat_days
         return last == today
+
+    def first_told(self, recipient: str, item: Item, kind: str) -> datetime | None:
+        """When `recipient` was first told `item` (its rule and deadline) under `kind` (as filed:
+        "alert-repeat" for a repeat), None if never: an urgent group is told again from then."""
+        found = [datetime.fromisoformat(at) for (at,) in self.db.execute(
+            "SELECT at FROM notified WHERE recipient=? AND item=? AND rule=? AND deadline=? AND kind=?",
+            (recipient, item.key, item.rule, item.deadline_key, kind))]
+        return min(found) if found else None
 
     def told_today(self, recipient: str, kind: str, topic: str, today: date) -> bool:
         """For mails about no single item (the problems report): already sent today?"""
@@ -76,7 +92,7 @@ class Ledger:
 
     def record(self, notice: Notice, items: list[Item], today: date, now: datetime, mail_key: str,
                topics: list[str] = ()) -> None:
-        rows = [(notice.recipient.name, i.key, i.rule, i.deadline_key, notice.kind, today.isoformat(),
+        rows = [(notice.recipient.name, i.key, i.rule, i.deadline_key, filed_as(notice), today.isoformat(),
                  now.isoformat(), mail_key) for i in items]
         rows += [(notice.recipient.name, t, "", "", notice.kind, today.isoformat(), now.isoformat(), mail_key)
                  for t in topics]

@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from duban.jobs.check import check_folder
+from duban.jobs.notify import groups
 from duban.jobs.notify.ledger import Ledger
 from duban.jobs.notify.outbox import Outbox, deliver
 from duban.jobs.notify.router import Named, Notice, Router, names, norm
@@ -221,10 +222,14 @@ def _recipients(figures: Figures, directory: Directory, raci_reads, settings, de
 
 def _mail(folder: Path, settings, now: datetime, run: SummaryRun, plan, named: dict[str, Named], trend,
           previous_period, dry_run: bool) -> None:
-    """Each report as a notice, told once ever per recipient, scope and period, through the outbox."""
-    if not plan:
-        return
+    """Each report as a notice, told once ever per recipient, scope and period, through the outbox;
+    a week's department reports also to the departments' groups (jobs/notify/groups.py)."""
     period = run.period
+    to_groups = [] if period.kind != "week" or run.project is not None else groups.weekly(
+        [n for n in run.figures.departments if run.dept is None or n == run.dept], settings,
+        lambda scope, name: f"summary:{period.kind}:{period.label}:{scope}:{name}")
+    if not plan and not to_groups:
+        return
     notices = [Notice("summary", person, once="ever", topics=(f"summary:{period.kind}:{period.label}:{scope}:{name}",),
                       key=f"summary:{person.name}:summary:{period.kind}:{period.label}:{scope}:{name}",
                       content={"scope": scope, "name": name}) for person, scope, name in plan]
@@ -240,7 +245,8 @@ def _mail(folder: Path, settings, now: datetime, run: SummaryRun, plan, named: d
             view = scope_view(run.figures, scope, name, trend, previous_period, lang, folder, run.archive,
                               notice.recipient.name, now, settings, TREND[period.kind], run.watched)
         attachments = ()
-        if view["chart"] is not None and not dry_run:   # fewer than two periods with figures: no chart (the mail says so)
+        shown = notice.channel != groups.GROUP or groups.shows_images(settings, notice.group)   # WeCom: as an image
+        if view["chart"] is not None and not dry_run and shown:   # fewer than two periods with figures: no chart
             if (scope, name, lang) not in charts:
                 charts[scope, name, lang] = chart.trend_png(**view["chart"])
             attachments = ((CHART_CID, charts[scope, name, lang], "trend.png"),)
@@ -253,7 +259,7 @@ def _mail(folder: Path, settings, now: datetime, run: SummaryRun, plan, named: d
         run.unknown = box.unknown
         run.scopes = sorted({(n.content["scope"], n.content["name"]) for n in reachable},
                             key=lambda x: (x[0] != "company", x))
-        for notice in reachable:
+        for notice in reachable + to_groups:
             box.post(notice, fill)
         run.outgoing, run.skipped = box.outgoing, box.skipped
         if not dry_run:

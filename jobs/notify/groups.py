@@ -1,0 +1,206 @@
+"""What each group bot is told: the run's plan in, group notices out. Pure: no files, no mail.
+
+The mail plan (jobs/notify/router.py) says what each person hears; a group hears the same news
+gathered, once per group, never one message per row:
+- the urgent group (`im.urgent_group`), from `duban alert`: every urgent item not yet told to it,
+  with @ of the people who must respond and their department heads; and, when an item is still
+  flagged `im.urgent_repeat_minutes` after the group was first told, once more with @ of the
+  heads ("必达": the ladder mail -> group -> head, until the response cell is filled);
+- each department's group (`im.departments`), from `duban remind`: one digest a day of the
+  flagged rows whose owner's department (else the row's) maps to it; and the escalations that
+  went to a head of that department, with @ of the head;
+- each department's group, from `duban summary --week`: its department's report.
+The outbox posts these like any notice: the ledger keeps them once per group (the recipient is
+the pseudo-person "#<group>", router.group_recipient) and the queue keeps each group in its lane.
+Nothing at all when no group is configured (a mail-only installation is unchanged).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from duban.jobs.notify.router import (
+    NOT_MAILED,
+    Item,
+    Notice,
+    Plan,
+    Router,
+    Source,
+    group_recipient,
+    items_of,
+    owner_department,
+)
+from duban.mailer.im.platforms import PLATFORMS
+from duban.workbooks.model.directory import Directory, Person
+
+GROUP = "group"                 # the channel of a group's notices (jobs/notify/groupchannel.py)
+DIGEST_TOPIC = "group-digest"   # a department group's daily digest, told once a day
+REPEAT = "repeat"               # content key: an urgent group told again (the ledger files it apart)
+
+
+def told(item: Item) -> tuple[str, str, str]:
+    """What the ledger tells once: an item, its rule and its deadline."""
+    return item.key, item.rule, item.deadline_key
+
+
+def _notice(kind: str, group: str, settings, **kw) -> Notice:
+    return Notice(kind, group_recipient(group, settings.lang), channel=GROUP, group=group, **kw)
+
+
+def _ranked(items) -> list[Item]:
+    return sorted(items, key=lambda i: (i.rank, i.workbook, i.row))
+
+
+def _person(directory: Directory, name: str) -> Person:
+    """The directory's person (their @-mention IDs), else a bare name (no @)."""
+    return directory.people.get(name) or Person(name, None, None, False, None, "zh")
+
+
+def _heads(directory: Directory, names) -> list[Person]:
+    """The department heads of the named people, in order, each once."""
+    found: dict[str, Person] = {}
+    for name in names:
+        person = directory.people.get(name)
+        if person is not None and person.department:
+            found.update((h.name, h) for h in directory.heads(person.department))
+    return list(found.values())
+
+
+# ---- duban alert: the urgent group ------------------------------------------------------------------
+def urgent(planned: Plan, directory: Directory, settings, now: datetime, ledger) -> list[Notice]:
+    """The urgent group's alert (every urgent item of this run; the ledger keeps the new ones) and
+    its repeat (items still flagged `urgent_repeat_minutes` after the group was first told, and not
+    repeated yet). `planned` is router.plan_alerts' plan; `ledger` is read for when each item
+    was first told to the group."""
+    group = settings.im.urgent
+    if group is None:
+        return []
+    items: dict[tuple, Item] = {}
+    mentioned: dict[tuple, dict[str, Person]] = {}
+    for notice in planned.of_kind("alert"):
+        for item in notice.items:
+            items.setdefault(told(item), item)
+            people = mentioned.setdefault(told(item), {})
+            for person in [_person(directory, n) for n in item.people] + _heads(directory, item.people):
+                people.setdefault(person.name, person)
+            people.setdefault(notice.recipient.name, notice.recipient)     # a head the mail alert went to
+    if not items:
+        return []
+    first = _notice("alert", group.name, settings, items=_ranked(items.values()), urgent=True,
+                    mentions=_union(mentioned.values()))
+    notices = [first]
+    recipient = first.recipient.name
+    wait = timedelta(minutes=settings.im.urgent_repeat_minutes)
+    due = []
+    for item in items.values():
+        since = ledger.first_told(recipient, item, "alert")
+        if since is not None and now - since >= wait and ledger.first_told(recipient, item, f"alert-{REPEAT}") is None:
+            due.append((item, since))
+    if due:     # @ the heads; with no head known, the responsible people again
+        again = _ranked(i for i, _s in due)
+        everyone = _union(mentioned[told(i)] for i in again)
+        minutes = int((now - min(s for _i, s in due)).total_seconds() // 60)
+        notices.append(_notice("alert", group.name, settings, items=again, urgent=True,
+                               mentions=[p for p in everyone if p.head] or everyone,
+                               content={REPEAT: True, "minutes": minutes},
+                               key=_key(f"alert-{REPEAT}", recipient, now, again)))
+    return notices
+
+
+def _union(groups) -> list[Person]:
+    found: dict[str, Person] = {}
+    for people in groups:
+        for person in people.values():
+            found.setdefault(person.name, person)
+    return list(found.values())
+
+
+def _key(kind: str, recipient: str, now: datetime, items: list[Item]) -> str:
+    """A queue key made from exactly what the notice tells (as outbox.item_key, under its own kind)."""
+    digest = hashlib.sha256("\n".join(sorted("|".join(told(i)) for i in items)).encode()).hexdigest()[:16]
+    return f"{kind}:{recipient}:{now.date()}:{digest}"
+
+
+# ---- duban remind: each department's group ----------------------------------------------------------
+def daily(sources: list[Source], planned: Plan, directory: Directory, settings) -> list[Notice]:
+    """Each department group's digest of the day and its escalations (see module doc)."""
+    if not settings.im.groups:
+        return []
+    return _digests(sources, directory, settings) + _escalations(planned, directory, settings)
+
+
+def _digests(sources: list[Source], directory: Directory, settings) -> list[Notice]:
+    """One digest per group: every flagged item (done and escalated aside, as in the people's
+    digests) of the rows whose owner's department, else the row's own, maps to the group."""
+    router = Router(directory)
+    by_group: dict[str, dict[tuple, Item]] = {}
+    departments: dict[str, list[str]] = {}
+    for source in sources:
+        for rec, item in items_of(source):
+            department = owner_department(rec, router)
+            group = settings.im.of_department(department) if department else None
+            if group is None or item.rule in NOT_MAILED:
+                continue
+            by_group.setdefault(group.name, {}).setdefault(told(item), item)
+            if department not in departments.setdefault(group.name, []):
+                departments[group.name].append(department)
+    notices = []
+    for name, items in by_group.items():
+        content = {"departments": departments[name]}
+        if len(departments[name]) == 1:
+            content["department"] = departments[name][0]
+        notices.append(_notice("digest", name, settings, items=_ranked(items.values()), once="day",
+                               topics=(DIGEST_TOPIC,), content=content))
+    return notices
+
+
+def _escalations(planned: Plan, directory: Directory, settings) -> list[Notice]:
+    """An escalation to a department head also goes to that head's department's group, with @ of
+    the head: one notice per group, each item once with why it reached each head."""
+    by_group: dict[str, Notice] = {}
+    for notice in planned.of_kind("escalation"):
+        head = directory.people.get(notice.recipient.name)
+        group = settings.im.of_department(head.department) if head and head.head and head.department else None
+        if group is None:
+            continue
+        found = by_group.setdefault(group.name, _notice("escalation", group.name, settings))
+        if head.name not in {p.name for p in found.mentions}:
+            found.mentions.append(head)
+        known = {told(i): n for n, i in enumerate(found.items)}
+        for item in notice.items:
+            if told(item) in known:
+                same = found.items[known[told(item)]]
+                found.items[known[told(item)]] = replace(same, why=tuple(dict.fromkeys(same.why + item.why)))
+            else:
+                known[told(item)] = len(found.items)
+                found.items.append(item)
+    for notice in by_group.values():
+        notice.items[:] = _ranked(notice.items)
+    return list(by_group.values())
+
+
+# ---- duban summary --week: each department's group --------------------------------------------------
+def weekly(departments: list[str], settings, topic) -> list[Notice]:
+    """Each department's group its department's weekly report (a group that several departments
+    map to gets each one's). `topic(scope, name)` is the ledger topic the mail uses for that
+    report; the group's notice is told once ever per group and topic. The content is filled by
+    the summary job, as for mail (its `scope`/`name` say which report)."""
+    notices = []
+    for department in departments:
+        group = settings.im.of_department(department) if department else None
+        if group is None:
+            continue
+        subject = topic("department", department)
+        recipient = group_recipient(group.name, settings.lang).name
+        notices.append(_notice("summary", group.name, settings, once="ever", topics=(subject,),
+                               key=f"summary:{recipient}:{subject}",
+                               content={"scope": "department", "name": department}))
+    return notices
+
+
+def shows_images(settings, group: str) -> bool:
+    """Whether the group's platform shows a PNG in the group (WeCom does; the others cannot)."""
+    found = settings.im.group(group)
+    module = PLATFORMS.get(found.platform) if found else None
+    return module is not None and str(module.SUPPORTS.get("image", "")).startswith("yes")
