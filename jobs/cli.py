@@ -211,8 +211,11 @@ def outbox(folder: Path = Folder,
         if run.undelivered:             # still could not go: exit code 1, as remind and alert
             raise typer.Exit(1)
         return
+    from duban.jobs.serve.status import groups_of, lane_counts
+    moment = clock.now(settings.company.tz, now)
     with MailQueue(folder / settings.state.path) as queue:
-        queue_listing(queue.entries(status), settings, as_json, clock.now(settings.company.tz, now), status, queue.entries)
+        groups = groups_of(lane_counts(queue, moment, settings.company.tz), settings)
+        queue_listing(queue.entries(status), settings, as_json, moment, status, queue.entries, groups, folder)
 
 
 @app.command()

@@ -347,7 +347,8 @@ class Serve:
             if self.queue is None:
                 from duban.mailer.queue import MailQueue
                 self.queue = MailQueue(self.db)
-            late = [selfalert.queue_late(self.queue, now), selfalert.set_aside(self.queue, self.folder)]
+            late = [selfalert.queue_late(self.queue, now), selfalert.set_aside(self.queue, self.folder),
+                    *selfalert.group_lanes(self.queue, now, self.folder)]
         except Exception as exc:  # noqa: BLE001 - a self-check must never stop the loop
             self.log.warning("could not look at the mail queue: %s", exc)
             late = []

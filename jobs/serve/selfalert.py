@@ -6,8 +6,13 @@ an hour (not counting mail held for the next working morning); mail set aside (i
 connection twice, or a run died while the server was taking it: it may have been delivered, and
 a person decides; told the day it happens and once a day while any stays set aside, and sent
 before other mail, so the notice never waits behind the mail it reports); a workbook whose write has been
-skipped (open in Excel) for more than a working day; a workbook that cannot be read at all.
-Admins are names from the directory; with none set, the clerks (`mail.clerks`) are told.
+skipped (open in Excel) for more than a working day; a workbook that cannot be read at all; a group
+bot that refused its messages for a setting (a wrong key, secret, keyword or IP: its lane is held
+until the setting changes or `duban outbox --retry`; told once per hold, not once a day, with the
+platform's fix), and a group's messages waiting for more than an hour.
+Admins are names from the directory; with none set, the clerks (`mail.clerks`) are told. With an
+admins' group (`im.admins_group`), each problem is posted there too, except a problem of that very
+group (its messages cannot get through).
 """
 from __future__ import annotations
 
@@ -16,12 +21,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from duban.jobs.notify.outbox import Outbox
-from duban.jobs.notify.router import Notice
+from duban.jobs.notify.router import Notice, group_recipient
 from duban.jobs.serve.runs import Runs
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.bilingual import said
 from duban.jobs.time.workcal import WorkCalendar
-from duban.mailer.queue import MailQueue
+from duban.mailer.im.lane import group_of
+from duban.mailer.queue import MailQueue, stamp
+from duban.mailer.reasons import error_text, setting_text
 from duban.workbooks.model.directory import Person
 from duban.workbooks.share.commandline import folder_arg
 
@@ -33,6 +40,8 @@ class Problem:
     key: str          # e.g. "job-failing:remind", "workbook-broken:任务跟进表.xlsx"
     zh: str
     en: str
+    ever: bool = False    # told once for its key, not once a day (a group's hold: its key has the hold's start)
+    group: str = ""       # the group bot it is about (not posted to that group: it cannot get through)
 
 
 def failing(runs: Runs, job: str) -> Problem | None:
@@ -45,10 +54,24 @@ def failing(runs: Runs, job: str) -> Problem | None:
     return None
 
 
+def waiting(queue: MailQueue, cutoff: datetime) -> dict[str, tuple[int, datetime, str | None]]:
+    """Per lane ("mail", "group:<name>"): (how many queued messages were due to go by `cutoff`, the
+    oldest such time, the newest error the lane's transport gave)."""
+    due = "MAX(queued_at, COALESCE(not_before, ''))"
+    found = {}
+    for channel, count, oldest in queue.db.execute(
+            f"SELECT channel, COUNT(*), MIN({due}) FROM mail_queue WHERE status='queued' AND {due} <= ? "
+            "GROUP BY channel", (stamp(cutoff),)):
+        error = queue.db.execute("SELECT last_error FROM mail_queue WHERE status='queued' AND channel=? AND "
+                                 "last_error IS NOT NULL ORDER BY id DESC LIMIT 1", (channel,)).fetchone()
+        found[channel] = (count, datetime.fromisoformat(oldest), error[0] if error else None)
+    return found
+
+
 def queue_late(queue: MailQueue, now: datetime) -> Problem | None:
-    count, oldest, error = queue.waiting_since(now - QUEUE_LATE)
-    if not count:
+    if "mail" not in (late := waiting(queue, now - QUEUE_LATE)):
         return None
+    count, oldest, error = late["mail"]
     since = oldest.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
     why = f" ({error})" if error else ""
     mails = "1 mail has" if count == 1 else f"{count} mails have"
@@ -69,6 +92,35 @@ def set_aside(queue: MailQueue, folder: Path | str = "DIR") -> Problem | None:
                    f"{len(mails)} mail(s) set aside, not sent again by themselves (they may already have been "
                    f"delivered: ask the recipients; for one that did not arrive, run duban outbox {where} --retry "
                    f"--failed): {listing}")
+
+
+def group_lanes(queue: MailQueue, now: datetime, folder: Path | str = "DIR") -> list[Problem]:
+    """Each group bot's lane: held because its bot refused a setting (told once per hold, with the
+    platform's fix and what lifts the hold), else messages waiting for more than an hour."""
+    where, found = folder_arg(folder), []
+    holds = queue.holds()
+    for channel, (since, _setup, reason, setting) in holds.items():
+        if name := group_of(channel):
+            found.append(Problem(
+                f"group-held:{name}:{since}",
+                f"群「{name}」的消息已暂停发送：{_bare(error_text(reason, 'zh'))}。请修改 {setting_text(setting, 'zh')}，"
+                f"然后运行 duban outbox {where} --retry。",
+                f"Messages to the group {name} are on hold: {_bare(error_text(reason, 'en'))}. Fix "
+                f"{setting_text(setting, 'en')}, then run duban outbox {where} --retry.", True, name))
+    for channel, (count, oldest, error) in waiting(queue, now - QUEUE_LATE).items():
+        if (name := group_of(channel)) and channel not in holds:
+            at = oldest.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
+            why = (f"（{_bare(error_text(error, 'zh'))}）", f" ({_bare(error_text(error, 'en'))})") if error else ("", "")
+            found.append(Problem(f"group-waiting:{name}",
+                                 f"群「{name}」有 {count} 条消息等待超过一小时（最早自 {at}）{why[0]}",
+                                 f"{count} message(s) to the group {name} waited for more than an hour (the oldest "
+                                 f"since {at}){why[1]}", group=name))
+    return found
+
+
+def _bare(text: str) -> str:
+    """A sentence to go inside another, without its own full stop."""
+    return text.rstrip().rstrip("。.")
 
 
 def skipped_long(runs: Runs, now: datetime, calendar: WorkCalendar) -> list[Problem]:
@@ -105,22 +157,26 @@ def tell(db: Path, settings, runs: Runs, problems: list[Problem], people: dict, 
         return []
     day = now.date().isoformat()
     admins = recipients(settings, people)
+    group = settings.im.admins
     told = []
     for problem in problems:
         if dry_run:
             log.info("would tell the admins: %s", problem.en)
             continue
-        if not runs.tell_once(problem.key, day, now):
+        if not runs.tell_once(problem.key, "ever" if problem.ever else day, now):
             continue
         told.append(problem.key)
-        if not admins:
+        posts = notices(problem, admins, day)
+        if group is not None and group.name != problem.group:
+            posts.append(group_notice(problem, group.name, settings.company.language, day))
+        if not posts:
             log.warning("no admin to tell (serve.admins and mail.clerks name nobody in the directory): %s",
                         problem.en)
             continue
         log.warning("telling the admins: %s", problem.en)
         with MailQueue(db) as queue:
             box = Outbox(folder, settings, now, None, queue)
-            for notice in notices(problem, admins, day):
+            for notice in posts:
                 box.post(notice)
     return told
 
@@ -131,3 +187,9 @@ def notices(problem: Problem, admins: list[tuple[str, str, str]], day: str) -> l
     return [Notice("notice", Person(name, None, email, False, None, lang), urgent=True, once="",
                    key=f"serve:{problem.key}:{day}:{email}", content={"zh": problem.zh, "en": problem.en})
             for name, email, lang in admins]
+
+
+def group_notice(problem: Problem, group: str, lang: str, day: str) -> Notice:
+    """The problem as a notice to the admins' group (`im.admins_group`), in the company's language."""
+    return Notice("notice", group_recipient(group, lang), urgent=True, once="", key=f"serve:{problem.key}:{day}:#{group}",
+                  content={"zh": problem.zh, "en": problem.en}, channel="group", group=group)

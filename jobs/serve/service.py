@@ -1,6 +1,7 @@
 """`duban service DIR --systemd | --windows`: the text that makes `duban serve DIR` a service.
 
 systemd: a unit for a dedicated user, restarted on failure, in the folder, with the SMTP password
+and the group bots' webhook URLs and secrets (their variables' names listed, never a value)
 from an EnvironmentFile readable only by root (mode 0600; systemd reads it before dropping to the
 user), `Type=notify` with a watchdog (serve says READY=1 once started and WATCHDOG=1 with every
 heartbeat, through $NOTIFY_SOCKET; `sd_notify` below, no extra package), and the sandboxing lines
@@ -117,6 +118,18 @@ def hardening(folder: Path, exe: list[str], lang: str = "en") -> tuple[list[str]
     return lines, notes
 
 
+def group_variables(settings: Settings) -> list[tuple[str, str]]:
+    """(variable, what it holds) for each configured group bot: the names duban.toml gives
+    ([im.groups.<name>] webhook_env, secret_env), for the service's environment. Never a value."""
+    found: dict[str, str] = {}
+    for name, group in settings.im.groups.items():
+        shown = "".join(c if c.isprintable() else "?" for c in name)     # a comment holds one line
+        found.setdefault(group.webhook_env, f"the webhook URL of the group {shown}")
+        if group.secret_env:
+            found.setdefault(group.secret_env, f"the signing secret of the group {shown}")
+    return list(found.items())
+
+
 def systemd_unit(folder: Path, settings: Settings, user: str = "duban", env_file: str = "/etc/duban/duban.env",
                  warn=None) -> str:
     """The unit's text; a hardening line left out is said in a comment in it (English, as the whole
@@ -134,11 +147,15 @@ def systemd_unit(folder: Path, settings: Settings, user: str = "duban", env_file
     protect = "\n".join([*(f"# {note}" for note in notes), *safe])
     watchdog = 3 * settings.serve.heartbeat_seconds
     password_env = settings.mail.smtp.password_env
+    groups = group_variables(settings)
+    more = "".join(f"\n#   echo '{var}=...' >> {env_file}   # {what}" for var, what in groups)
+    kept = "".join(f"\n#   {var}: {what}" for var, what in groups)
+    kept = f"\n# The group bots' variables (duban.toml names them; their values only here):{kept}" if groups else ""
     return f"""# duban serve for {folder}
 # Install (as root):
 #   useradd --system --no-create-home --shell /usr/sbin/nologin {user}   # once; give it write access to the folder
 #   install -d -m 0700 /etc/duban
-#   install -m 0600 /dev/null {env_file} && echo '{password_env}=the-smtp-password' > {env_file}
+#   install -m 0600 /dev/null {env_file} && echo '{password_env}=the-smtp-password' > {env_file}{more}
 #   duban service {shlex.quote(str(folder))} --systemd > /etc/systemd/system/duban-serve.service
 #   systemctl daemon-reload && systemctl enable --now duban-serve
 #   journalctl -u duban-serve -f        # the log; duban status {shlex.quote(str(folder))} says what ran
@@ -158,7 +175,7 @@ WatchdogSec={watchdog}
 User={user}
 Group={user}
 WorkingDirectory={_systemd_path(str(folder))}
-# The SMTP password ({password_env}=...) lives only in this root-owned file, mode 0600.
+# The SMTP password ({password_env}=...) lives only in this root-owned file, mode 0600.{kept}
 EnvironmentFile=-{env_file}
 Environment=PYTHONUNBUFFERED=1
 ExecStart={start}
@@ -236,6 +253,9 @@ def windows_task(folder: Path, settings: Settings, user: str = "DOMAIN\\duban-sv
     note = "".join(f"\n  <!-- WARNING: {_comment(w)} -->" for w in notes if w)
     smtp = settings.mail.smtp
     login = smtp.user.strip() or "USER (mail.smtp.user)"
+    groups = "".join(f"\n       setx {var} \"...\"   ({what})" for var, what in group_variables(settings))
+    groups = (f"\n     The group bots' webhook URLs and secrets go the same way (or keyring set duban VARIABLE):"
+              f"{groups}") if groups else ""
     return f"""<?xml version="1.0" encoding="UTF-16"?>
 <!-- duban serve for {_comment(path)}. Install (PowerShell as administrator), this file saved as
      duban-serve.xml by duban service with its output option (README: Running it as a service):
@@ -247,7 +267,7 @@ def windows_task(folder: Path, settings: Settings, user: str = "DOMAIN\\duban-sv
        setx {_comment(smtp.password_env)} "the-password"
      (that account's own environment variables), or, with the keyring package in duban's venv,
        keyring set duban {_comment(login)}
-     (that account's Windows Credential Manager; it asks for the password). -->
+     (that account's Windows Credential Manager; it asks for the password).{_comment(groups)} -->
 <Task version="1.4" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">{note}
   <RegistrationInfo>
     <Description>duban serve (督办后台服务): runs the schedule of {escape(path)}</Description>

@@ -2,7 +2,8 @@
 
 JSON: {"serve": {"running", "host", "pid", "since", "heartbeat"}, "jobs": [{"job", "schedule",
 "last_run", "result", "by_hand", "next_run", "in_future" (the last run is later than now: shown in red)}], "runs": [{"job", "scheduled", "started", "finished", "result",
-"error", "by_hand"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"}, "skipped":
+"error", "by_hand"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"} (mail), "groups" (only
+with group bots): {<group>: the same for its group bot's lane, with "platform"}, "skipped":
 [{"workbook", "since", "last", "reason", "reason_zh"}], "held_saves": [{"workbook", "backup"}] (a save that went into
 a backup: printed in red)}. Times are ISO 8601 in the company zone; a missed run (result
 "skipped") also has "missed", its fields (jobs.serve.missed). The terminal shows it (jobs.terminal.status) in
@@ -55,8 +56,9 @@ def gather(folder: Path, settings: Settings, runs_wanted: int = 10, now: datetim
                     "reason_zh": said(why, "zh")}
                    for w, s, last, why in runs.skips()]
     held = [{"workbook": w, "backup": b} for w, b in heldsaves.from_state(folder, settings)]
-    return {"serve": serve, "jobs": jobs, "runs": recent, "queue": _queue(db, tz, now), "skipped": skipped,
-            "held_saves": held}
+    queue, groups = _queues(db, settings, now)
+    found = {"serve": serve, "jobs": jobs, "runs": recent, "queue": queue, "skipped": skipped, "held_saves": held}
+    return {**found, "groups": groups} if groups else found       # a mail-only installation: as before
 
 
 def _latest(serve_runs: list, hand) -> list:
@@ -65,20 +67,52 @@ def _latest(serve_runs: list, hand) -> list:
     return sorted(found, key=lambda r: r.started or r.scheduled, reverse=True)[:1]
 
 
-def _queue(db: Path, tz, now: datetime) -> dict:
-    from duban.mailer.queue import MailQueue, stamp
+def _queues(db: Path, settings: Settings, now: datetime) -> tuple[dict, dict]:
+    """(mail's lane, {group: its lane})."""
+    from duban.mailer.queue import MailQueue
 
-    found = {"waiting": 0, "held": 0, "oldest": None, "failed": 0, "given_up": 0, "set_aside": 0, "sent": 0}
     with MailQueue(db, read_only=True) as queue:
-        for status, count in queue.db.execute("SELECT status, COUNT(*) FROM mail_queue GROUP BY status"):
-            if status == "queued":
-                found["waiting"] = count
-            elif status in found:
-                found[status] = count
-        found["held"] = queue.db.execute("SELECT COUNT(*) FROM mail_queue WHERE status='queued' AND not_before > ?",
-                                         (stamp(now),)).fetchone()[0]
-        oldest = queue.db.execute("SELECT MIN(queued_at) FROM mail_queue WHERE status='queued'").fetchone()[0]
-        hold = queue.hold()
-    found["setting_refused"] = {"since": hold[0], "error": hold[2], "setting": hold[3]} if hold else None
-    found["oldest"] = _iso(datetime.fromisoformat(oldest).astimezone(tz)) if oldest else None
+        found = lane_counts(queue, now, settings.company.tz)
+    return found.get("mail") or _empty(), groups_of(found, settings)
+
+
+def groups_of(found: dict[str, dict], settings: Settings) -> dict[str, dict]:
+    """{group: its lane's counts and platform}: every configured group, and any group the queue still
+    holds messages for (one taken out of duban.toml since; its platform "")."""
+    from duban.mailer.im.lane import group_of, lane
+
+    groups = {name: group.platform for name, group in settings.im.groups.items()}
+    for name in (group_of(c) for c in found if group_of(c)):
+        groups.setdefault(name, "")
+    return {name: {**(found.get(lane(name)) or _empty()), "platform": platform} for name, platform in groups.items()}
+
+
+def _empty() -> dict:
+    return {"waiting": 0, "held": 0, "oldest": None, "failed": 0, "given_up": 0, "set_aside": 0, "sent": 0,
+            "setting_refused": None}
+
+
+def lane_counts(queue, now: datetime, tz) -> dict[str, dict]:
+    """Per lane of the queue ("mail", "group:<name>"): how many messages wait (and how many of them
+    are held for office hours), the oldest waiting, failed, given up, set aside, sent, and the
+    settings hold (`setting_refused`: since, error, setting) or None. `queue`: an open MailQueue."""
+    from duban.mailer.queue import stamp
+
+    columns = {c[1] for c in queue.db.execute("PRAGMA table_info(mail_queue)")}
+    lane = "channel" if "channel" in columns else "'mail'"     # a state.db from before lanes: all mail
+    found: dict[str, dict] = {}
+    rows = queue.db.execute(f"SELECT {lane}, status, COUNT(*), SUM(status='queued' AND not_before > ?), "
+                            f"MIN(CASE WHEN status='queued' THEN queued_at END) FROM mail_queue "
+                            f"GROUP BY {lane}, status", (stamp(now),))
+    for channel, status, count, held, oldest in rows:
+        counts = found.setdefault(channel, _empty())
+        key = "waiting" if status == "queued" else status
+        if key in counts:
+            counts[key] = count
+        if status == "queued":
+            counts["held"] = held or 0
+            counts["oldest"] = _iso(datetime.fromisoformat(oldest).astimezone(tz)) if oldest else None
+    for channel, (since, _setup, error, setting) in queue.holds().items():
+        found.setdefault(channel, _empty())["setting_refused"] = {
+            "since": _iso(datetime.fromisoformat(since).astimezone(tz)), "error": error, "setting": setting}
     return found

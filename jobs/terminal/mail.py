@@ -6,6 +6,7 @@ from rich.table import Table
 from duban.jobs.notify.clerks import unset_warning
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
+from duban.jobs.terminal import lanes
 from duban.jobs.terminal.report import emit_json, err, escape, out, warning_prefix
 from duban.mailer.reasons import error_text, setting_text
 from duban.workbooks.share.commandline import folder_arg
@@ -29,6 +30,7 @@ TEXT = {
            "refused": "邮件服务器拒收，不再重试（数据问题报告会告知文员）：{to} — {subject}（{error}）",
            "set_aside": "已搁置，不再自动发送：{to} — {subject}（{error}）。它可能已经送达，请向收件人确认；如未收到，运行 duban outbox {folder} --retry --failed 再发一次。",
            "unanswered": "发出后邮件服务器没有答复，可能已经送达：{to} — {subject}。督办以相同的 Message-ID 最多再发一次，收件人可能收到两封。",
+           "setup_group": "群机器人设置有误，群消息保留在队列中，不再自动重试：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。",
            "setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox {folder} --retry。",
            "unknown": "无法送达：{text}", "queue_title": "邮件队列", "attempts": "尝试", "error": "错误",
            "when": "排队时间", "empty": "队列为空。"},
@@ -52,6 +54,7 @@ TEXT = {
            "refused": "Refused by the mail server, not retried (the clerks' problems report names it): {to} — {subject} ({error})",
            "set_aside": "Set aside, not sent again by itself: {to} — {subject} ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox {folder} --retry --failed sends it once more.",
            "unanswered": "No answer from the mail server after the mail was sent, so it may already have been delivered: {to} — {subject}. duban sends it at most once more, with the same Message-ID: the recipient may get it twice.",
+           "setup_group": "A group bot's setting is wrong, so its messages stay in the queue and are not retried by themselves: {error}. Fix {setting}, then run duban outbox {folder} --retry.",
            "setup": "A mail setting is wrong, so the mail stays in the queue and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox {folder} --retry.",
            "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
            "when": "Queued", "empty": "The queue is empty."},
@@ -73,8 +76,8 @@ def mail_summary(run, settings: Settings, as_json: bool) -> None:
             table.add_column(t[key], overflow="fold")
         for m in run.outgoing:
             status = t["held"].format(at=m.not_before.strftime("%m-%d %H:%M")) if m.status == "held" else t[m.status]
-            to = m.to + (f" (cc {', '.join(m.cc)})" if m.cc else "")
-            table.add_row(t[m.kind], escape(to), escape(m.subject), str(m.items), status)
+            to = lanes.recipient(m.channel, m.to, settings.company.language) + (f" (cc {', '.join(m.cc)})" if m.cc else "")
+            table.add_row(t.get(m.kind, m.kind), escape(to), escape(m.subject), str(m.items), status)
         out.print(table)
     elif not _queue_moved(run.delivery):    # "no mail to send", then "7 mails sent" would contradict itself
         out.print(t["nothing_waiting" if getattr(run, "retry", False) else "nothing"])
@@ -128,7 +131,11 @@ def _delivery(run, t: dict, lang: str) -> None:
     for m in delivery.set_aside:
         err.print("[bold red]" + escape(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject,
                                                             error=error_text(m.last_error or "?", lang), folder=folder)) + "[/bold red]")
-    if delivery.error and delivery.setting:
+    if delivery.error and delivery.setting and lanes.about_a_group(delivery.setting):
+        err.print("[bold red]" + escape(t["setup_group"].format(error=lanes.sentence(error_text(delivery.error, lang)), folder=folder,
+                                                              setting=setting_text(delivery.setting, lang)))
+                  + "[/bold red]")
+    elif delivery.error and delivery.setting:
         err.print("[bold red]" + escape(t["setup"].format(error=error_text(delivery.error, lang), folder=folder,
                                                         setting=setting_text(delivery.setting, lang)))
                   + "[/bold red]")
@@ -157,7 +164,8 @@ def mail_json(run) -> dict:
     d = run.delivery
     return {"now": run.now.isoformat(),
             "mails": [{"kind": m.kind, "to": m.to, "email": m.email, "cc": m.cc, "subject": m.subject,
-                       "items": m.items, "status": m.status,
+                       "items": m.items, "status": m.status, "channel": m.channel,
+                       "group": lanes.group_name(m.channel, m.to) or None,
                        "not_before": m.not_before.isoformat() if m.not_before else None} for m in run.outgoing],
             "skipped_recipients": run.skipped, "transport": run.transport, "destination": run.destination,
             "write_refused": [{"workbook": w.relpath, "reason": w.reason} for w in getattr(run, "refused", [])],
@@ -187,10 +195,11 @@ NONE_IN_STATE = {"zh": "队列中没有{state}的邮件（共 {total} 封：{hel
 
 
 def queue_listing(entries, settings: Settings, as_json: bool, now=None, status: str | None = None,
-                  everything=None) -> None:
+                  everything=None, groups: dict | None = None, folder=None) -> None:
     """The queue as a table; waiting mail held for office hours (after `now`) says until when.
     Filtered by `status` to nothing, it says none is in that state and what the queue does hold
-    (`everything`: all entries), not "the queue is empty" over 30 sent mails."""
+    (`everything`: all entries), not "the queue is empty" over 30 sent mails. `groups`: each group
+    bot's lane (jobs.serve.status.groups_of), its counts and its settings hold said under the table."""
     if as_json:
         emit_json([_entry(m) for m in entries])
         return
@@ -198,19 +207,30 @@ def queue_listing(entries, settings: Settings, as_json: bool, now=None, status: 
     if not entries:
         held = everything() if status and everything else []
         out.print(_none_in_state(status, held, settings.company.language) if held else t["empty"])
+        _group_lines(groups, settings, folder)
         return
     table = Table(title=t["queue_title"], header_style="bold")
     for key in ("when", "kind", "to", "subject", "status", "attempts", "error"):
         table.add_column(t[key], overflow="fold")
     zone = settings.company.tz          # the company's time, not the server's
     states = QUEUE_STATES.get(settings.company.language, QUEUE_STATES["zh"])
+    lang = settings.company.language
     for m in entries:
+        error = m.last_error or ""          # a group bot's is kept in both languages
         table.add_row(m.queued_at.astimezone(zone).strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
-                      escape(", ".join(m.recipients)), escape(m.subject),
+                      escape(lanes.recipient(m.channel, ", ".join(m.recipients), lang)), escape(m.subject),
                       _state(m, states, t, now, zone)
                       + (states["unanswered"] if m.unknown and m.status != "set_aside" else ""),
-                      str(m.attempts), escape(m.last_error or ""))
+                      str(m.attempts), escape(error if m.channel == "mail" else error_text(error, lang)))
     out.print(table)
+    _group_lines(groups, settings, folder)
+
+
+def _group_lines(groups: dict | None, settings: Settings, folder) -> None:
+    """Under the queue: each group's waiting, sent, failed … and a hold in red with what to fix."""
+    where = folder_arg(folder) if folder is not None else "DIR"
+    for text, red in lanes.lines(groups or {}, settings.company.language, where):
+        (err if red else out).print(("[bold red]" if red else "") + escape(text) + ("[/bold red]" if red else ""))
 
 
 def _none_in_state(status: str, held: list, lang: str) -> str:
@@ -234,6 +254,7 @@ def _state(m, states: dict, t: dict, now, zone) -> str:
 
 def _entry(m) -> dict:
     return {"key": m.key, "kind": m.kind, "recipients": m.recipients, "subject": m.subject, "status": m.status,
+            "channel": m.channel,
             "attempts": m.attempts, "error": m.last_error, "sends_without_answer": m.unknown,
             **{k: (getattr(m, k).isoformat() if getattr(m, k) else None)
                for k in ("queued_at", "not_before", "next_attempt", "sent_at")}}

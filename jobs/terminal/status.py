@@ -11,6 +11,7 @@ from pathlib import Path
 from duban.jobs.serve.missed import Missed
 from duban.jobs.settings import jobs
 from duban.jobs.state import heldsaves
+from duban.jobs.terminal import lanes
 from duban.workbooks.share.commandline import folder_arg
 
 TEXT = {
@@ -119,6 +120,8 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
         typer.secho(t["setting_refused"].format(**{**hold, "setting": setting_text(hold["setting"], lang),
                                                    "error": mail_error(hold["error"], lang), "folder": folder}),
                     fg="red", bold=True)
+    for text, red in lanes.lines(data.get("groups") or {}, lang, folder):
+        typer.secho(text, fg="red" if red else None, bold=red)
     for held in data.get("held_saves", []):     # someone's save is in a backup, not the workbook
         typer.secho(heldsaves.sentence(held["workbook"], held["backup"], lang), fg="red", bold=True)
     if data["skipped"]:

@@ -1,0 +1,77 @@
+"""Group bots beside mail on the terminal: a group as a recipient ("群 研发群" / "group 研发群"), each
+group lane's counts and its settings hold with the sentence to fix it, in company.language.
+
+The counts come as data (jobs.serve.status.lane_counts, per lane "mail" / "group:<name>"); a hold's
+reason and setting are the transport's, in both languages, said by mailer.reasons in the reader's.
+"""
+from __future__ import annotations
+
+from duban.mailer.reasons import error_text, setting_text
+
+TEXT = {
+    "zh": {"to": "群 {name}", "group": "群「{name}」",
+           "counts": "{group}{platform}：{waiting} 条等待发送（其中 {held} 条暂存至上班时间），最早排队于 {oldest}；"
+                     "{failed} 条失败，{given_up} 条已放弃，{set_aside} 条已搁置，{sent} 条已发出",
+           "hold": "{group}的消息已暂停发送（自 {since}）：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。"},
+    "en": {"to": "group {name}", "group": "group {name}",
+           "counts": "{group}{platform}: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
+                     "{failed} failed, {given_up} given up, {set_aside} set aside, {sent} sent",
+           "hold": "messages to {group} are on hold (since {since}): {error}. Fix {setting}, then run duban outbox "
+                   "{folder} --retry."},
+}
+
+
+def _t(lang: str) -> dict:
+    return TEXT.get(lang, TEXT["zh"])
+
+
+def group_name(channel: str, to: str = "") -> str:
+    """The group a message goes to, "" for mail: from its lane ("group:<name>"), else (a planned
+    group notice, channel "group") from its recipient "#<name>"."""
+    if channel.startswith("group:"):
+        return channel[len("group:"):]
+    if channel == "group":
+        return to[1:] if to.startswith("#") else to
+    return ""
+
+
+def recipient(channel: str, to: str, lang: str) -> str:
+    """The To column: a person's name as it is; a group as "群 研发群" / "group 研发群"."""
+    name = group_name(channel, to)
+    return _t(lang)["to"].format(name=name) if name else to
+
+
+def sentence(text: str) -> str:
+    """A sentence to go inside another: without its own full stop (no "。。")."""
+    return text.rstrip().rstrip("。.")
+
+
+def about_a_group(setting: str) -> bool:
+    """Does a refused setting name a group bot's ([im.groups.…], im.groups.…), not mail's?"""
+    return "im.groups" in (setting or "") or (setting or "").startswith("[im")
+
+
+def platform_label(platform: str, lang: str) -> str:
+    """钉钉 / DingTalk for a configured platform; "" for none (a group since taken out of duban.toml)."""
+    if not platform:
+        return ""
+    from duban.mailer.im.platforms import PLATFORMS
+    module = PLATFORMS.get(platform)
+    return module.LABEL.get(lang, module.LABEL["zh"]) if module else platform
+
+
+def lines(groups: dict[str, dict], lang: str, folder: str) -> list[tuple[str, bool]]:
+    """For each group: its counts, and (True: to be shown in red) its settings hold with what to fix."""
+    t, found = _t(lang), []
+    short = lambda at: at[:16].replace("T", " ") if at else "—"   # noqa: E731
+    for name, q in groups.items():
+        group = t["group"].format(name=name)
+        label = platform_label(q.get("platform", ""), lang)
+        platform = (f"（{label}）" if lang == "zh" else f" ({label})") if label else ""
+        found.append((t["counts"].format(**{**q, "group": group, "platform": platform,
+                                            "oldest": short(q["oldest"])}), False))
+        if hold := q.get("setting_refused"):
+            since = hold["since"][:16].replace("T", " ") if hold.get("since") else "—"
+            found.append((t["hold"].format(group=group, since=since, error=sentence(error_text(hold["error"], lang)),
+                                           setting=setting_text(hold["setting"], lang), folder=folder), True))
+    return found
