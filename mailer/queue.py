@@ -45,6 +45,7 @@ from duban.mailer.seam import (
     SetupError,
     TemporaryFailure,
     Transport,
+    Wait,
     as_bytes,
     temporary,
 )
@@ -223,7 +224,7 @@ class MailQueue:
         if due:
             try:
                 with transport:
-                    self._send_all(transport, due, now, outcome)
+                    report.waiting = self._send_all(transport, due, now, outcome)
             except SetupError as exc:               # hold everything until the setting is fixed
                 report.error, report.setting = exc.reason, exc.setting
                 self.db.execute("INSERT OR REPLACE INTO channel_hold (channel, since, setup, reason, setting) "
@@ -252,7 +253,8 @@ class MailQueue:
         self.db.execute("UPDATE mail_queue SET last_error=? WHERE status='queued' AND next_attempt<=? AND channel=?",
                         (reason, at, channel))
 
-    def _send_all(self, transport: Transport, due: list[tuple], now: datetime, outcome: dict) -> None:
+    def _send_all(self, transport: Transport, due: list[tuple], now: datetime, outcome: dict) -> str | None:
+        """Send the due messages in order; the sentence of a `Wait` that paused the lane, if one did."""
         cuts = 0
         for ident, version in due:
             claimed = self.db.execute(
@@ -269,6 +271,11 @@ class MailQueue:
                 self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
                 self.db.execute("UPDATE mail_queue SET next_attempt=? WHERE id=?", (stamp(now), ident))
                 raise
+            except Wait as exc:                     # the lane pauses: this mail keeps its place and its tries
+                self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id=?", (ident,))
+                self.db.execute("UPDATE mail_queue SET last_error=?, next_attempt=? WHERE id=?",
+                                (exc.reason, stamp(max(exc.until, now)), ident))
+                return exc.reason
             except ConnectionCut as exc:            # this mail, not the batch: reconnect and go on
                 cuts += 1
                 if exc.content_sent:
@@ -295,6 +302,7 @@ class MailQueue:
                 outcome["failed"] += self._sent(ident, key, refused, now)
                 outcome["sent"].append(ident)
             cuts = 0
+        return None
 
     def _in_flight(self, ident: int, now: datetime) -> None:
         """The write-ahead mark, committed before the mail itself goes (see the module docstring)."""

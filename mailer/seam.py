@@ -2,7 +2,8 @@
 
 A transport only moves finished bytes. It says how a send went by returning the refused
 recipients (partial delivery) or raising `TemporaryFailure` (try later) / `PermanentFailure`
-(this mail will never go). Two kinds of temporary failure say more: `ConnectionCut` (the
+(this mail will never go). Three kinds of temporary failure say more: `Wait` (not before a
+given moment: a rate limit, not a fault), `ConnectionCut` (the
 connection went away in the middle of this mail; `content_sent` says whether the mail itself had
 gone, so that the server may have kept it: its fate is unknown) and `SetupError` (the settings
 are wrong, so no retry helps until a person changes the one named). Everything else (what to
@@ -37,6 +38,17 @@ class TemporaryFailure(Exception):
     def __init__(self, reason: str, server_down: bool = True):
         super().__init__(reason)
         self.reason, self.server_down = reason, server_down
+
+
+class Wait(TemporaryFailure):
+    """Not now, and not a fault: the destination asked for a pause (a group bot's rate limit) or
+    duban keeps to its pace. Nothing goes through this lane before `until` (an aware datetime);
+    the message keeps its place, its tries are not counted (so its backoff does not grow while
+    the lane only waits) and the run reports no error."""
+
+    def __init__(self, reason: str, until):
+        super().__init__(reason, server_down=True)
+        self.until = until
 
 
 class ConnectionCut(TemporaryFailure):

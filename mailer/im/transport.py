@@ -4,8 +4,10 @@ The queue owns the retries, the backoff, the holds and the once-only marks; this
 each platform answer into the seam's failures so that the queue's guarantees hold for a group:
 - sent: the body is recorded as delivered for that message (mailer/im/sent.py), so a retry after
   a partial success (WeCom's text went, its chart was rate-limited) never posts the text again;
-- rate-limited, a 5xx, a refused connection: the webhook is blocked for the wait the platform asked
-  (DingTalk: ten minutes) and `TemporaryFailure(server_down=True)` stops the lane for this run;
+- rate-limited: the webhook is blocked for the wait the platform asked (DingTalk: ten minutes) and
+  `Wait` pauses the lane until then (its messages keep their place and their tries);
+- a 5xx, a refused connection: `TemporaryFailure(server_down=True)` stops the lane for this run
+  (the queue backs off);
 - no answer after the body went (a timeout): `ConnectionCut(content_sent=True)`: the queue sends
   it once more at most and sets it aside the second time;
 - refused for a setting (wrong key, secret, keyword, IP; the webhook address not set):
@@ -18,8 +20,8 @@ Chinese as it wrote it.
 The rate is kept per webhook in the state database, counted in the run's clock (`now`, moving on
 with the time the run takes), so the alert and the remind together stay under the platform's
 limit. A slot at most `SHORT_WAIT` seconds away is waited for (Feishu's five a second); a later
-one ends the lane's run with a sentence saying from when it may go, and the queue tries again at
-its next delivery (five minutes at first). Feishu is not sent to in the minutes around :00 and
+one pauses the lane (`Wait`) with a sentence saying from when it may go, and the queue tries again
+at the first delivery after that moment. Feishu is not sent to in the minutes around :00 and
 :30 (its 11232 peak): the lane waits likewise. The webhook address and secret are read when the
 transport is made, never stored; `setup` is only a SHA-256 of them.
 """
@@ -46,6 +48,7 @@ from duban.mailer.seam import (
     Refused,
     SetupError,
     TemporaryFailure,
+    Wait,
     as_bytes,
 )
 from duban.workbooks.model.errors import ConfigError
@@ -55,6 +58,9 @@ MOST_BODIES = 2       # WeCom's text and chart
 # Which [im.groups.<name>] key a refusal names, by the answer's code (the rest: the webhook address).
 SECRET_CODES = ("310000 sign", "310000 timestamp", "19021")
 KEYWORD_CODES = ("310000 keyword", "19024")
+# Answers that ask for a pause (HTTP 429, WeCom 45009, DingTalk 130101, Feishu 11232): the lane waits
+# the time asked, its messages keep their tries; a server error or no answer is a fault and backs off.
+RATE_LIMITED = ("429", "45009", "130101", "11232")
 
 
 class GroupTransport(Connection):
@@ -145,15 +151,16 @@ class GroupTransport(Connection):
             now = self.now()
             moment = datetime.fromtimestamp(now, self.started.tzinfo)
             if self.platform is feishu and (clear := feishu.off_peak(moment)) != moment:
-                raise TemporaryFailure(bilingual(
+                raise Wait(bilingual(
                     f"Feishu / Lark is not sent to around the hour and half hour (its busy minutes); "
                     f"this group's messages wait until {clear:%H:%M}",
-                    f"整点和半点前后不向飞书发送（平台繁忙时段），本群消息等到 {clear:%H:%M} 之后发送"), server_down=True)
+                    f"整点和半点前后不向飞书发送（平台繁忙时段），本群消息等到 {clear:%H:%M} 之后发送"), clear)
             slot = store.take(self.hook, self.platform.LIMITS, now)
             if not slot:
                 return
             if slot - now > SHORT_WAIT:
-                raise TemporaryFailure(self._not_yet(slot, store.blocked_until(self.hook) >= slot), server_down=True)
+                raise Wait(self._not_yet(slot, store.blocked_until(self.hook) >= slot),
+                           datetime.fromtimestamp(slot, self.started.tzinfo))
             self.sleep(slot - now)
 
     def _not_yet(self, slot: float, blocked: bool) -> str:
@@ -179,6 +186,8 @@ class GroupTransport(Connection):
                 self.down = reason
                 raise ConnectionCut(reason, content_sent=True)
             store.not_sent(key, part)
+            if said.code in RATE_LIMITED:    # the platform asked for a pause: not a fault
+                raise Wait(reason, datetime.fromtimestamp(now + said.wait, self.started.tzinfo))
             raise TemporaryFailure(reason, server_down=True)
         store.not_sent(key, part)
         if said.outcome is Outcome.PERMANENT:
