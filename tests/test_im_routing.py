@@ -161,9 +161,9 @@ def test_the_repeat_comes_after_the_set_minutes_with_the_head_mentioned_and_once
     with Ledger(tmp_path / "state.db") as ledger:
         [first] = urgent(folder, found, ledger)
         ledger.record(first, first.items, MORNING.date(), MORNING, "k1")
-        assert len(urgent(folder, found, ledger, MORNING + timedelta(minutes=29))) == 1      # not yet
+        assert urgent(folder, found, ledger, MORNING + timedelta(minutes=29)) == []          # not yet
         later = MORNING + timedelta(minutes=31)
-        [_first, again] = urgent(folder, found, ledger, later)
+        [again] = urgent(folder, found, ledger, later)
         assert again.content == {"repeat": True, "minutes": 31} and filed_as(again) == "alert-repeat"
         assert names(again.mentions) == ["李娜"]                                            # the head
         assert told(again) == told(first) and again.urgent and again.group == "紧急群"
@@ -171,7 +171,19 @@ def test_the_repeat_comes_after_the_set_minutes_with_the_head_mentioned_and_once
         assert ledger.fresh(again, later.date(), None, 1) == again.items                   # not told yet
         ledger.record(again, again.items, later.date(), later, again.key)
         assert ledger.fresh(again, later.date(), None, 1) == []
-        assert len(urgent(folder, found, ledger, later + timedelta(hours=2))) == 1         # never again
+        assert urgent(folder, found, ledger, later + timedelta(hours=2)) == []             # never again
+
+
+def test_a_new_urgent_item_is_told_alone_with_only_its_own_people_mentioned(tmp_path):
+    folder, found = make_folder(tmp_path), with_groups()
+    with Ledger(tmp_path / "state.db") as ledger:
+        [first] = urgent(folder, found, ledger)
+        ledger.record(first, first.items, MORNING.date(), MORNING, "k1")
+        write_workbook("incidents", folder / KINDS["incidents"].filename("zh"), rows=[INCIDENT, {
+            **INCIDENT, "description": "仓库漏水", "department": "市场部", "responder": "周杰",
+            "occurred": (MORNING - timedelta(minutes=20)).replace(tzinfo=None)}])
+        [new] = urgent(folder, found, ledger, MORNING + timedelta(minutes=5))
+    assert told(new) == [("仓库漏水", "incident_unanswered")] and names(new.mentions) == ["周杰"]
 
 
 def test_first_told_reads_when_the_group_was_first_told(tmp_path):
@@ -306,3 +318,30 @@ def test_the_weekly_summary_goes_to_each_department_group_once(tmp_path, webhook
     assert [o for o in again.outgoing if o.channel == "group"] == []
     limited = summary(folder, found, MORNING + timedelta(hours=1), "week", project="Q3新品推广项目", dry_run=True)
     assert all(o.channel == "mail" for o in limited.outgoing)            # a project's report is not a group's
+
+
+@group_channel
+def test_a_wecom_group_gets_the_weeks_trend_chart_as_an_image(tmp_path, webhooks):
+    from duban.jobs.summary.job import summary
+
+    folder, found = make_folder(tmp_path), with_groups()
+    check_folder(folder, found, MORNING - timedelta(days=21))
+    summary(folder, found, MORNING - timedelta(days=7), "week")        # last week's figures: the trend's first point
+    wecom = webhooks["研发群"]
+    assert [g.body["msgtype"] for g in wecom.got] == ["markdown"]       # one point: no chart yet
+    summary(folder, found, MORNING, "week")
+    assert [g.body["msgtype"] for g in wecom.got] == ["markdown", "markdown", "image"]
+    assert wecom.got[2].body["image"]["base64"]
+
+
+@group_channel
+def test_a_department_digest_made_after_hours_waits_for_the_morning_and_an_urgent_alert_does_not(tmp_path, webhooks):
+    folder, found = make_folder(tmp_path), with_groups()
+    evening = MORNING.replace(hour=20)
+    run = remind(folder, found, evening)
+    held = {(o.kind, o.to): (o.status, o.not_before) for o in run.outgoing if o.channel == "group"}
+    assert held[("digest", "#研发群")] == ("held", datetime(2026, 11, 24, 9, 0, tzinfo=MORNING.tzinfo))
+    assert webhooks["研发群"].got == []
+    run = alert(folder, found, evening)
+    assert [(o.to, o.status) for o in run.outgoing if o.channel == "group"] == [("#紧急群", "queued")]
+    assert len(webhooks["紧急群"].got) == 1

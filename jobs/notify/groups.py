@@ -85,18 +85,19 @@ def urgent(planned: Plan, directory: Directory, settings, now: datetime, ledger)
             for person in [_person(directory, n) for n in item.people] + _heads(directory, item.people):
                 people.setdefault(person.name, person)
             people.setdefault(notice.recipient.name, notice.recipient)     # a head the mail alert went to
-    if not items:
-        return []
-    first = _notice("alert", group.name, settings, items=_ranked(items.values()), urgent=True,
-                    mentions=_union(mentioned.values()))
-    notices = [first]
-    recipient = first.recipient.name
+    recipient = group_recipient(group.name, settings.lang).name
     wait = timedelta(minutes=settings.im.urgent_repeat_minutes)
-    due = []
-    for item in items.values():
+    new, due = [], []
+    for item in items.values():     # an alert is told once ever: new items, or items told long enough ago
         since = ledger.first_told(recipient, item, "alert")
-        if since is not None and now - since >= wait and ledger.first_told(recipient, item, f"alert-{REPEAT}") is None:
+        if since is None:
+            new.append(item)
+        elif now - since >= wait and ledger.first_told(recipient, item, f"alert-{REPEAT}") is None:
             due.append((item, since))
+    notices = []
+    if new:     # @ only the people of what is new
+        notices.append(_notice("alert", group.name, settings, items=_ranked(new), urgent=True,
+                               mentions=_union(mentioned[told(i)] for i in _ranked(new))))
     if due:     # @ the heads; with no head known, the responsible people again
         again = _ranked(i for i, _s in due)
         everyone = _union(mentioned[told(i)] for i in again)
