@@ -183,6 +183,25 @@ def test_a_group_setting_refused_in_a_run_is_not_called_a_mail_setting(tmp_path,
     assert "群机器人设置有误" in said and "邮件设置有误" not in said and "钉钉加签失败" in said
 
 
+def test_messages_held_for_office_hours_are_counted_as_mail_and_group_messages(tmp_path, capsys):
+    from duban.jobs.terminal.mail import mail_summary
+    from duban.mailer.queued import QueuedMail
+
+    now = datetime(2026, 12, 7, 7, tzinfo=TZ)
+    later = now + timedelta(hours=2)
+
+    def waiting(n: int, channel: str) -> QueuedMail:
+        return QueuedMail(n, f"k{n}", "digest", ["x"], "s", "queued", 0, None, now, later, later, None, 0, channel)
+
+    run = type("Run", (), dict(now=now, folder=tmp_path, skipped=0, unknown=[], transport="outbox",
+                               destination="outbox/", outgoing=[], delivery=DeliveryReport(still_queued=[
+                                   waiting(1, "mail"), waiting(2, lane("研发群")), waiting(3, lane("市场群"))])))()
+    for lang, said in (("zh", "1 封邮件和 2 条群消息暂存至 12-07 09:00"),
+                       ("en", "1 mail and 2 group messages held until 12-07 09:00")):
+        mail_summary(run, config.load(values={"company": {"language": lang}}), False)
+        assert said.replace(" ", "") in "".join(capsys.readouterr().err.split())     # the console wraps lines
+
+
 # ---- serve tells the admins once per hold -----------------------------------------------------------
 def quiet(job, folder, settings, slot, dry_run, cache):
     return {"result": "ok", "people": {"杨帆": ("yangfan@example.com", "zh")}}

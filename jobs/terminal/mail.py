@@ -21,8 +21,8 @@ TEXT = {
            "sent_smtp": "{n} 封邮件已通过 {dest} 发出",
            "written_waiting": "队列中等待的 {n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
            "sent_smtp_waiting": "队列中等待的 {n} 封邮件已通过 {dest} 发出",
-           "held_serving": "{n} 封邮件暂存至 {at}（上班时间）再发：正在运行的 duban serve 会在那时发出。",
-           "held_alone": "{n} 封邮件暂存至 {at}（上班时间）再发，但不会自己发出：这个文件夹的 duban serve 没有在运行。"
+           "held_serving": "{what}暂存至 {at}（上班时间）再发：正在运行的 duban serve 会在那时发出。",
+           "held_alone": "{what}暂存至 {at}（上班时间）再发，但不会自己发出：这个文件夹的 duban serve 没有在运行。"
                          "请启动 duban serve {folder}，或在 {at} 之后运行 duban outbox {folder} --retry。",
            "rest": "失败 {failed} 封，等待中 {queued} 封，放弃 {given_up} 封，搁置 {set_aside} 封",
            "write_refused": "工作簿未写入（已拒绝）：{file} — {why}。文件保持原样，提醒照常发出；数据问题报告已告知文员。",
@@ -44,8 +44,8 @@ TEXT = {
            "written_waiting": "{mails} waiting in the queue written to {dest} (open the .eml files with Outlook, "
                               "Foxmail or Thunderbird)",
            "sent_smtp_waiting": "{mails} waiting in the queue sent through {dest}",
-           "held_serving": "{mails} held until {at} (office hours): the running duban serve sends them then.",
-           "held_alone": "{mails} held until {at} (office hours), and nothing sends them by itself: duban serve is "
+           "held_serving": "{what} held until {at} (office hours): the running duban serve sends them then.",
+           "held_alone": "{what} held until {at} (office hours), and nothing sends them by itself: duban serve is "
                          "not running for this folder. Start duban serve {folder}, or run duban outbox {folder} "
                          "--retry after {at}.",
            "rest": "{failed} failed, {queued} waiting, {given_up} given up, {set_aside} set aside",
@@ -155,7 +155,9 @@ def _held(run, settings: Settings, t: dict) -> None:
 
     at = min(m.not_before for m in held).astimezone(settings.company.tz).strftime("%m-%d %H:%M")
     running = serving((folder / settings.state.path).parent, stale_after(settings)) is not None
-    text = t["held_serving" if running else "held_alone"].format(n=len(held), mails=_mails(len(held)), at=at,
+    what = lanes.held_count(sum(m.channel == "mail" for m in held), sum(m.channel != "mail" for m in held),
+                            settings.company.language)
+    text = t["held_serving" if running else "held_alone"].format(what=what, at=at,
                                                                  folder=folder_arg(folder))
     (out if running else err).print(("" if running else "[yellow]") + escape(text) + ("" if running else "[/yellow]"))
 
