@@ -37,8 +37,10 @@ from datetime import datetime, timedelta, timezone
 from email.message import EmailMessage
 from pathlib import Path
 
+from duban.mailer import queuetables as tables
 from duban.mailer.message import Mail, clean, recipients
 from duban.mailer.queued import DeliveryReport, Queued, QueuedMail
+from duban.mailer.queuetables import ORDER, SCHEMA, TABLES
 from duban.mailer.seam import (
     ConnectionCut,
     PermanentFailure,
@@ -51,47 +53,9 @@ from duban.mailer.seam import (
 )
 from duban.workbooks.share.statedb import connect
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS mail_queue (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, key TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,
-    recipients TEXT NOT NULL, subject TEXT NOT NULL, message BLOB NOT NULL,
-    status TEXT NOT NULL DEFAULT 'queued', attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
-    queued_at TEXT NOT NULL, not_before TEXT, next_attempt TEXT NOT NULL, sent_at TEXT,
-    channel TEXT NOT NULL DEFAULT 'mail');
-CREATE INDEX IF NOT EXISTS mail_queue_due ON mail_queue (status, next_attempt);
-CREATE TABLE IF NOT EXISTS mail_fate (
-    id INTEGER PRIMARY KEY, unknown INTEGER NOT NULL DEFAULT 0, in_flight TEXT);
-CREATE TABLE IF NOT EXISTS mail_hold (
-    id INTEGER PRIMARY KEY CHECK (id = 1), since TEXT NOT NULL, setup TEXT NOT NULL, reason TEXT NOT NULL,
-    setting TEXT NOT NULL, channel TEXT NOT NULL DEFAULT 'mail');
-CREATE TABLE IF NOT EXISTS channel_hold (
-    channel TEXT PRIMARY KEY, since TEXT NOT NULL, setup TEXT NOT NULL, reason TEXT NOT NULL, setting TEXT NOT NULL);
-"""
-# Columns added since the first queue: (table, column, definition). A state.db written before
-# gets them when it is opened for writing (every row it holds is mail); opened read-only it is
-# read as it is, the missing column read as 'mail'.
-ADDED = (("mail_queue", "channel", "TEXT NOT NULL DEFAULT 'mail'"),
-         ("mail_hold", "channel", "TEXT NOT NULL DEFAULT 'mail'"))
-# mail_fate: per mail, how often it went without an answer (`unknown`), and since when it is in
-# flight (the write-ahead mark). A table of its own, so a state.db from before keeps working, also
-# read-only. channel_hold: the hold a SetupError puts on one channel's messages (a lane: mail, or one
-# group bot, `group:<name>`), one per channel, so a group with a wrong secret holds only its own.
-# mail_hold held one channel at a time; a state.db that has a row in it gets it moved on opening
-# for writing (read-only, both are read: `HOLDS`). `channel`: which transport delivers a message
-# (jobs.notify.channels); the queue keeps its name, mail_queue, from when mail was the only one.
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
 LEASE = timedelta(minutes=15)  # a mail taken by one deliverer is left alone this long by any other
 COPY = " → "                   # a recipient's own copy of a mail: f"{mail key}{COPY}{address}"
-FIELDS = ("id, key, kind, recipients, subject, status, attempts, last_error, queued_at, not_before, next_attempt, "
-          "sent_at, COALESCE(unknown, 0), channel")
-TABLES = "mail_queue LEFT JOIN mail_fate USING (id)"
-HOLDS = ("(SELECT channel, since, setup, reason, setting FROM channel_hold UNION ALL "
-         "SELECT channel, since, setup, reason, setting FROM mail_hold)")
-# urgent alerts first, then the clerks' report and serve's notices (never behind the mail they
-# report), then the rest; within each, mail that failed before (a cut connection, a 4xx) after
-# fresh mail and mail that went without an answer last, so no bad mail stays first; oldest first
-ORDER = ("CASE kind WHEN 'alert' THEN 0 WHEN 'problems' THEN 1 WHEN 'notice' THEN 1 ELSE 2 END, "
-         "COALESCE(unknown, 0), attempts, queued_at, id")
 SET_ASIDE_AFTER = 2       # sends without an answer: the mail is set aside, never sent a third time
 CUTS_IN_A_ROW = 3         # this many mails in a row cut the connection: the server is in trouble, stop
 
@@ -105,23 +69,9 @@ def stamp(moment: datetime) -> str:
 class MailQueue:
     def __init__(self, db_path: Path, read_only: bool = False):
         """`read_only` (dry runs): no file is created or changed (see workbooks.statedb.connect). A
-        state.db from before a column was added gets it here (`ADDED`)."""
+        state.db from before a column was added gets it here (`queuetables.upgrade`)."""
         self.db = connect(db_path, SCHEMA, read_only=read_only)
-        self.fields, self.held = FIELDS, HOLDS
-        for table, column, definition in ADDED:
-            if column not in {c[1] for c in self.db.execute(f"PRAGMA table_info({table})")}:
-                if read_only:       # nothing may change: the old file's rows are all mail
-                    self.fields = self.fields.replace(f", {column}", f", 'mail' AS {column}")
-                    self.held = self.held.replace(f"SELECT {column}, since, setup, reason, setting FROM {table}",
-                                                  f"SELECT 'mail', since, setup, reason, setting FROM {table}")
-                else:
-                    self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {definition}")
-        if not read_only and self.db.execute("SELECT 1 FROM mail_hold").fetchone():
-            with self.db:
-                self.db.execute("BEGIN IMMEDIATE")
-                self.db.execute("INSERT OR IGNORE INTO channel_hold SELECT channel, since, setup, reason, setting "
-                                "FROM mail_hold")
-                self.db.execute("DELETE FROM mail_hold")
+        self.fields, self.held = tables.upgrade(self.db, read_only)
 
     def close(self) -> None:
         self.db.close()
