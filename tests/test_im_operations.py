@@ -129,6 +129,7 @@ def test_status_text_shows_each_group_and_its_hold_with_the_fix_in_chinese(tmp_p
     assert "钉钉加签失败：请检查 secret 和服务器时钟" in hold and "DingTalk refused" not in hold
     assert "DUBAN_IM_URGENT_SECRET" in hold and f"duban outbox {folder} --retry" in hold
     assert "群「管理群」（飞书）：0 条等待发送" in text
+    assert "等待发送的 1 封邮件和 3 条群消息不会自己发出" in text         # serve is not running
 
 
 def test_status_text_in_english(tmp_path):

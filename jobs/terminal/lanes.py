@@ -25,7 +25,7 @@ def held_count(mails: int, group_messages: int, lang: str) -> str:
     """"8 封邮件", "8 封邮件和 2 条群消息", "2 条群消息" / "8 mails and 2 group messages": what waits."""
     if lang == "zh":
         parts = [f"{mails} 封邮件"] * bool(mails) + [f"{group_messages} 条群消息"] * bool(group_messages)
-        return "和".join(parts)
+        return "和 ".join(parts)
     parts = [f"{mails} mail{'s' * (mails != 1)}"] * bool(mails) + \
         [f"{group_messages} group message{'s' * (group_messages != 1)}"] * bool(group_messages)
     return " and ".join(parts)

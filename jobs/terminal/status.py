@@ -23,7 +23,7 @@ TEXT = {
         "queue": "邮件队列：{waiting} 封等待发送（其中 {held} 封暂存至上班时间），最早排队于 {oldest}；"
                  "{failed} 封被拒收，{given_up} 封已放弃，{set_aside} 封已搁置（可能已送达），{sent} 封已发出",
         "setting_refused": "邮件已暂停发送：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox {folder} --retry。",
-        "waiting_alone": "等待发送的 {waiting} 封邮件不会自己发出：后台服务没有在运行。请启动 duban serve {folder}，"
+        "waiting_alone": "等待发送的 {what}不会自己发出：后台服务没有在运行。请启动 duban serve {folder}，"
                          "或运行 duban outbox {folder} --retry（暂存至上班时间的邮件要到那时才发）。",
         "skipped_head": "未写入的工作簿（在 Excel 中打开，或检查时被修改）：",
         "skipped_row": "  {workbook}：自 {since} 起（{reason}）",
@@ -42,7 +42,7 @@ TEXT = {
         "queue": "mail queue: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
                  "{failed} refused, {given_up} given up, {set_aside} set aside (may have been delivered), {sent} sent",
         "setting_refused": "mail is on hold: {error}. Correct {setting} in duban.toml, then run duban outbox {folder} --retry.",
-        "waiting_alone": "the {waiting} waiting mail(s) will not go by themselves: serve is not running. Start "
+        "waiting_alone": "the {what} waiting will not go by themselves: serve is not running. Start "
                          "duban serve {folder}, or run duban outbox {folder} --retry (mail held for office hours "
                          "goes only from then).",
         "skipped_head": "workbooks not written (open in Excel or changed while checked):",
@@ -112,8 +112,10 @@ def show(data: dict, folder: Path, lang: str = "zh") -> None:
     q = data["queue"]
     typer.echo("")
     typer.echo(t["queue"].format(**{**q, "oldest": short(q["oldest"])}))
-    if q["waiting"] and not s["running"]:     # only serve, the next job or a person sends it
-        typer.secho(t["waiting_alone"].format(waiting=q["waiting"], folder=folder), fg="yellow")
+    grouped = sum(g["waiting"] for g in (data.get("groups") or {}).values())
+    if (q["waiting"] or grouped) and not s["running"]:     # only serve, the next job or a person sends it
+        typer.secho(t["waiting_alone"].format(what=lanes.held_count(q["waiting"], grouped, lang), folder=folder),
+                    fg="yellow")
     if q.get("setting_refused"):        # mail waits for a person to fix a setting: not retried by itself
         from duban.jobs.terminal.mail import error_text as mail_error, setting_text
         hold = q["setting_refused"]
