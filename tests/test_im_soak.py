@@ -48,6 +48,7 @@ HEAD_MOBILE = "13800138009"                            # 郑浩, head of 研发�
 URGENT, PRODUCT, RD, OPS = "紧急群", "产品群", "研发群", "运维群"
 SECRETS = {URGENT: "SECdingtalk0123456789abcdef", RD: "feishu-secret-0123456789"}
 KEYWORD = "督办"
+ROW = re.compile(r"([^/\s]+\.xlsx) 第(\d+)行")                  # where a group message says an item is
 DIGEST = re.compile(r"^(?:【督办】您有|\[duban\] You have).* — (\d{4}-\d{2}-\d{2})$")
 TASKS, REQUESTS, INCIDENTS = (KINDS[k].filename("zh") for k in ("tasks", "requests", "incidents"))
 # Alerts every 20 minutes (:00, :20, :40): a Feishu message held off the :00 peak goes at :20.
@@ -313,6 +314,8 @@ def test_five_days_of_serve_with_group_bots(tmp_path, monkeypatch):
         assert 1 <= len(told) <= 2, (description, len(told))
         assert all(HEAD_MOBILE in b["at"]["atMobiles"] for b in told), told
     assert sum("再次提醒" in _text(b) for b in urgent) >= 1, "an incident unanswered that long is told again"
+    rows = Counter(row for b in urgent for row in set(ROW.findall(b["markdown"]["text"])))     # every urgent row
+    assert rows and max(rows.values()) <= 2, rows
 
     # ---- the admins: told once about the wrong Feishu secret, with the fix -------------------------
     def about_secret(text: str) -> bool:
