@@ -163,6 +163,7 @@ class MailQueue:
         held = self.hold(channel)
         if held and held[1] == transport.setup:    # the settings the server turned down: wait for a person
             report.error, report.setting = held[2], held[3]
+            report.faults = [(channel, report.error, report.setting)]
             report.still_queued = self.entries("queued", channel)
             return report
         self._lift_hold(at, channel)                # the settings changed since: try them
@@ -183,6 +184,8 @@ class MailQueue:
             except TemporaryFailure as exc:  # could not connect, or the server went away mid-batch
                 report.error = exc.reason
                 self._note_error(exc.reason, at, channel)
+        if report.error:
+            report.faults = [(channel, report.error, report.setting)]
         report.sent, report.failed = self._rows(outcome["sent"]), self._rows(outcome["failed"])
         report.set_aside = self._rows(outcome["set_aside"])
         report.still_queued = self.entries("queued", channel)

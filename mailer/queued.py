@@ -53,6 +53,8 @@ class DeliveryReport:
     error: str | None = None  # why the server could not be reached, when it could not
     setting: str | None = None  # with `error`: the setting to fix (the queue is held until then)
     waiting: str | None = None  # a lane paused, not a fault (a group bot's rate limit): until when, why
+    # every lane's (lane, error, setting) of this delivery: `error` and `setting` are the first's
+    faults: list[tuple[str, str, str | None]] = field(default_factory=list)
 
     @property
     def unanswered(self) -> list[QueuedMail]:
@@ -68,10 +70,11 @@ class DeliveryReport:
         """This delivery followed by `later` (in the same run) as one report."""
         return DeliveryReport(self.sent + later.sent, self.failed + later.failed, self.given_up + later.given_up,
                               later.still_queued, self.set_aside + later.set_aside, self.error or later.error,
-                              self.setting or later.setting, self.waiting or later.waiting)
+                              self.setting or later.setting, self.waiting or later.waiting, self.faults + later.faults)
 
     def beside(self, other: DeliveryReport) -> DeliveryReport:
         """This delivery and `other`, of another channel in the same run, as one report."""
         return DeliveryReport(self.sent + other.sent, self.failed + other.failed, self.given_up + other.given_up,
                               self.still_queued + other.still_queued, self.set_aside + other.set_aside,
-                              self.error or other.error, self.setting or other.setting, self.waiting or other.waiting)
+                              self.error or other.error, self.setting or other.setting, self.waiting or other.waiting,
+                              self.faults + other.faults)

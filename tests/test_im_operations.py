@@ -184,6 +184,30 @@ def test_a_group_setting_refused_in_a_run_is_not_called_a_mail_setting(tmp_path,
     assert "群机器人设置有误" in said and "邮件设置有误" not in said and "钉钉加签失败" in said
 
 
+def test_a_run_says_what_went_to_each_group_apart_from_mail_and_which_group_was_down(tmp_path, capsys):
+    from duban.jobs.terminal.mail import mail_summary
+    from duban.mailer.queued import QueuedMail
+
+    now = datetime(2026, 12, 7, 9, 5, tzinfo=TZ)
+
+    def one(n: int, channel: str, status: str) -> QueuedMail:
+        return QueuedMail(n, f"k{n}", "digest", ["x"], "s", status, 1, None, now, None, now, None, 0, channel)
+
+    down = "WeCom server error (HTTP 502); will retry ‖ 企业微信服务器出错（HTTP 502），稍后重试"
+    delivery = DeliveryReport(sent=[one(1, "mail", "sent"), one(2, lane("研发群"), "sent"), one(3, lane("研发群"), "sent")],
+                              still_queued=[one(4, lane("市场群"), "queued")], error=down,
+                              faults=[(lane("市场群"), down, None)])
+    run = type("Run", (), dict(now=now, folder=tmp_path, skipped=0, unknown=[], transport="outbox",
+                               destination="outbox/", outgoing=[], delivery=delivery))()
+    mail_summary(run, config.load(), False)
+    said = capsys.readouterr()
+    text = "".join(said.out.split()) + "".join(said.err.split())
+    assert "队列中等待的1封邮件已写入outbox/" in text               # one mail, not three
+    assert "2条群消息已发到群「研发群」" in text and "群「市场群」：1条消息等待发送" in text
+    assert "群「市场群」暂时发不出去（企业微信服务器出错（HTTP502），稍后重试）" in text
+    assert "邮件服务器无法连接" not in text and "等待中" not in text          # no mail waits, no mail server was down
+
+
 def test_messages_held_for_office_hours_are_counted_as_mail_and_group_messages(tmp_path, capsys):
     from duban.jobs.terminal.mail import mail_summary
     from duban.mailer.queued import QueuedMail

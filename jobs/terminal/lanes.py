@@ -12,12 +12,16 @@ TEXT = {
     "zh": {"to": "群 {name}", "group": "群「{name}」",
            "counts": "{group}{platform}：{waiting} 条等待发送（其中 {held} 条暂存至上班时间），最早排队于 {oldest}；"
                      "{failed} 条失败，{given_up} 条已放弃，{set_aside} 条已搁置，{sent} 条已发出",
-           "hold": "{group}的消息已暂停发送（自 {since}）：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。"},
+           "hold": "{group}的消息已暂停发送（自 {since}）：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。",
+           "sent": "{n} 条群消息已发到{group}", "waiting": "{group}：{n} 条消息等待发送",
+           "down": "{group}暂时发不出去（{error}）：消息保留在队列中，下次运行时重试。"},
     "en": {"to": "group {name}", "group": "group {name}",
            "counts": "{group}{platform}: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
                      "{failed} failed, {given_up} given up, {set_aside} set aside, {sent} sent",
            "hold": "messages to {group} are on hold (since {since}): {error}. Fix {setting}, then run duban outbox "
-                   "{folder} --retry."},
+                   "{folder} --retry.",
+           "sent": "{n} group message(s) sent to {group}", "waiting": "{group}: {n} message(s) waiting",
+           "down": "{group} could not be reached ({error}): its messages stay queued and are retried on the next run."},
 }
 
 
@@ -85,3 +89,21 @@ def lines(groups: dict[str, dict], lang: str, folder: str) -> list[tuple[str, bo
             found.append((t["hold"].format(group=group, since=since, error=sentence(error_text(hold["error"], lang)),
                                            setting=setting_text(hold["setting"], lang), folder=folder), True))
     return found
+
+
+def delivered(delivery, lang: str) -> list[str]:
+    """What a delivery did in each group's lane: sent, still waiting (mail's lines say mail's)."""
+    t, found = _t(lang), []
+    for key, messages in (("sent", delivery.sent), ("waiting", delivery.still_queued)):
+        by_group: dict[str, int] = {}
+        for m in messages:
+            if name := group_name(m.channel):
+                by_group[name] = by_group.get(name, 0) + 1
+        found += [t[key].format(n=n, group=t["group"].format(name=name)) for name, n in by_group.items()]
+    return found
+
+
+def fault(lane: str, error: str, lang: str) -> str:
+    """A group lane that could not deliver (its platform down or not answering), as a sentence."""
+    return _t(lang)["down"].format(group=_t(lang)["group"].format(name=group_name(lane)),
+                                   error=sentence(error_text(error, lang)))

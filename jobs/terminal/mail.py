@@ -113,13 +113,17 @@ def _delivery(run, t: dict, lang: str) -> None:
     delivery = run.delivery
     if delivery is None:
         return
-    n = len(delivery.sent)
-    if n:                    # "0 mails written to …" after "no mail to send" says nothing
+    mail = [m for m in delivery.sent if m.channel == "mail"]
+    if mail:                 # "0 mails written to …" after "no mail to send" says nothing
+        n = len(mail)
         key = "sent_smtp" if run.transport == "smtp" else "written"
         key += "" if run.outgoing else "_waiting"       # nothing new this run: what went had waited
         out.print(escape(t[key].format(n=n, mails=_mails(n), dest=run.destination)))
-    if delivery.failed or delivery.still_queued or delivery.given_up or delivery.set_aside:
-        out.print(t["rest"].format(failed=len(delivery.failed), queued=len(delivery.still_queued),
+    for line in lanes.delivered(delivery, lang):
+        out.print(escape(line))
+    queued = [m for m in delivery.still_queued if m.channel == "mail"]
+    if delivery.failed or queued or delivery.given_up or delivery.set_aside:
+        out.print(t["rest"].format(failed=len(delivery.failed), queued=len(queued),
                                    given_up=len(delivery.given_up), set_aside=len(delivery.set_aside)))
     for m in delivery.failed:
         err.print("[yellow]" + escape(t["refused"].format(to=", ".join(m.recipients), subject=m.subject,
@@ -131,16 +135,27 @@ def _delivery(run, t: dict, lang: str) -> None:
     for m in delivery.set_aside:
         err.print("[bold red]" + escape(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject,
                                                             error=error_text(m.last_error or "?", lang), folder=folder)) + "[/bold red]")
-    if delivery.error and delivery.setting and lanes.about_a_group(delivery.setting):
-        err.print("[bold red]" + escape(t["setup_group"].format(error=lanes.sentence(error_text(delivery.error, lang)), folder=folder,
-                                                              setting=setting_text(delivery.setting, lang)))
+    faults = delivery.faults or ([("mail", delivery.error, delivery.setting)] if delivery.error else [])
+    first: dict[str, tuple] = {}
+    for found in faults:                 # each lane once (remind delivers twice: the clerks' report last)
+        first.setdefault(found[0], found)
+    for lane, error, setting in first.values():
+        _fault(lane, error, setting, t, lang, folder)
+
+
+def _fault(lane: str, error: str, setting: str | None, t: dict, lang: str, folder: str) -> None:
+    """One lane's failure: a setting to fix (red), or a server not reached (yellow)."""
+    if setting and lanes.about_a_group(setting):
+        err.print("[bold red]" + escape(t["setup_group"].format(error=lanes.sentence(error_text(error, lang)),
+                                                              folder=folder, setting=setting_text(setting, lang)))
                   + "[/bold red]")
-    elif delivery.error and delivery.setting:
-        err.print("[bold red]" + escape(t["setup"].format(error=error_text(delivery.error, lang), folder=folder,
-                                                        setting=setting_text(delivery.setting, lang)))
-                  + "[/bold red]")
-    elif delivery.error:
-        err.print("[yellow]" + escape(t["down"].format(error=error_text(delivery.error, lang))) + "[/yellow]")
+    elif setting:
+        err.print("[bold red]" + escape(t["setup"].format(error=error_text(error, lang), folder=folder,
+                                                        setting=setting_text(setting, lang))) + "[/bold red]")
+    elif lanes.group_name(lane):
+        err.print("[yellow]" + escape(lanes.fault(lane, error, lang)) + "[/yellow]")
+    else:
+        err.print("[yellow]" + escape(t["down"].format(error=error_text(error, lang))) + "[/yellow]")
 
 
 def _held(run, settings: Settings, t: dict) -> None:
