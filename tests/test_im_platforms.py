@@ -323,6 +323,10 @@ def test_the_neutraliser_leaves_no_active_mention_or_markup(text):
     assert "\n" not in inert and "\r" not in inert
 
 
+def test_a_cell_typed_in_markdown_is_shown_as_typed_not_bold():
+    assert neutralise("**加粗** *斜* ~~删~~ C:\\a") == "＊＊加粗＊＊ ＊斜＊ ～～删～～ C:\\a"
+
+
 def test_answers_are_one_of_four_outcomes_and_ok_is_only_ok():
     assert answer.OK.ok and not answer.unknown({"zh": "x", "en": "x"}, "1").ok and not answer.retry(60, "", "").ok
     assert encode({"a": "中"}) == '{"a":"中"}'.encode()

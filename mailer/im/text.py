@@ -16,8 +16,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
-INERT = str.maketrans({"@": "＠", "<": "＜", ">": "＞", "[": "［", "]": "］", "`": "｀", "#": "＃"})
-ACTIVE = frozenset("@<>[]`#")   # none of these survives neutralise()
+# `*` and `~` too: a cell's **bold**, *italic* or ~~struck~~ would be shown as such by a markdown group
+INERT = str.maketrans({"@": "＠", "<": "＜", ">": "＞", "[": "［", "]": "］", "`": "｀", "#": "＃", "*": "＊",
+                       "~": "～"})
+ACTIVE = frozenset("@<>[]`#*~")   # none of these survives neutralise()
 TITLE_BYTES = 256
 WHO_BYTES = 1024
 LABEL_BYTES = 200
