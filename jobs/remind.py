@@ -26,6 +26,7 @@ from duban.jobs.notify.outbox import Outbox, Outgoing, deliver
 from duban.jobs.notify.router import Source
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.runlock import run_lock
+from duban.mailer.im.lane import group_of
 from duban.mailer.queue import MailQueue
 from duban.mailer.queued import DeliveryReport
 from duban.mailer.reasons import error_text
@@ -135,7 +136,7 @@ def _mail(folder: Path, settings, now: datetime, planned: notify.Plan, dry_run: 
         if not dry_run:     # this run's mail and whatever still waits from earlier runs
             run.delivery = deliver(folder, settings, now, queue)
         if reports:         # last, so that it names mail refused or given up just now
-            told = _undelivered(queue, ledger, settings, folder) + \
+            told = not_delivered(queue, ledger, settings, folder) + \
                 [(topic, p) for topic, p in notices if not ledger.ever_told(topic)]   # the check's: a workbook gone, ...
             extra = box.unknown + [p for _t, p in told]
             queued = [box.post(replace(n, extra=extra, topics=(*n.topics, *(t for t, _p in told))))
@@ -151,42 +152,33 @@ def _mail(folder: Path, settings, now: datetime, planned: notify.Plan, dry_run: 
     return run
 
 
-def _undelivered(queue: MailQueue, ledger: Ledger, settings: Settings, folder: Path) -> list[tuple[str, Problem]]:
-    """Mail given up, set aside, or that went without an answer (it may have been delivered), and
-    mail the server refused (5xx; a whole mail or one recipient's copy), that the clerks have not
-    been told of, as (ledger topic, problem naming the address).
+def not_delivered(queue: MailQueue, ledger: Ledger, settings: Settings, folder: Path) -> list[tuple[str, Problem]]:
+    """Messages given up, set aside, or that went without an answer (they may have been delivered),
+    and messages refused (mail: 5xx, a whole mail or one recipient's copy; a group: its platform
+    refused the message, or the group left duban.toml), that the clerks have not been told of, as
+    (ledger topic, problem naming the address, or the group and its platform's fix).
     A refused problems report is not reported in the next one (its clerk cannot get that either);
     the terminal and `duban outbox` show it."""
-    days = settings.mail.give_up_days
     where = folder_arg(folder.absolute())       # the command the report advises, runnable where duban runs
     found = []
-    for m in queue.entries("given_up"):
-        topic = f"given-up:{m.key}"
-        if not ledger.ever_told(topic):
-            found.append((topic, Problem("mail-given-up", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "days": days, "error": _error(m.last_error),
-                                                 "folder": where})))
-    for m in queue.entries("set_aside"):
-        topic = f"set-aside:{m.key}"
-        if not ledger.ever_told(topic):
-            found.append((topic, Problem("mail-set-aside", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": _error(m.last_error),
-                                                 "folder": where})))
-    for m in queue.unanswered():
-        topic = f"unanswered:{m.key}"
-        if not ledger.ever_told(topic):
-            found.append((topic, Problem("mail-fate-unknown", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": _error(m.last_error),
-                                                 "folder": where})))
-    for m in queue.entries("failed"):
-        topic = f"refused:{m.key}"
-        if m.kind != "problems" and not ledger.ever_told(topic):
-            found.append((topic, Problem("mail-refused", "outbox", value=", ".join(m.recipients),
-                                         params={"subject": m.subject, "error": _error(m.last_error),
-                                                 "folder": where})))
+    for topic, code, messages in (("given-up", "given-up", queue.entries("given_up")),
+                                  ("set-aside", "set-aside", queue.entries("set_aside")),
+                                  ("unanswered", "fate-unknown", queue.unanswered()),
+                                  ("refused", "refused", queue.entries("failed"))):
+        for m in messages:
+            said = f"{topic}:{m.key}"
+            if (code == "refused" and m.kind == "problems") or ledger.ever_told(said):
+                continue
+            group = group_of(m.channel)
+            params = {"subject": m.subject, "error": _error(m.last_error), "folder": where}
+            if code == "given-up":
+                params["days"] = settings.mail.give_up_days
+            found.append((said, Problem(f"{'group' if group else 'mail'}-{code}", "outbox",
+                                        value=group or ", ".join(m.recipients), params=params)))
     return found
 
 
 def _error(error: str | None) -> dict:
-    """A problem's {error} in both languages: the mailer writes English (mailer.reasons)."""
-    return {"zh": error_text(error or "?", "zh"), "en": error or "?"}
+    """A problem's {error} in both languages: the mailer writes English, a group bot's transport
+    both (mailer.reasons)."""
+    return {"zh": error_text(error or "?", "zh"), "en": error_text(error or "?", "en")}

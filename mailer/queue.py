@@ -132,6 +132,24 @@ class MailQueue:
         """Every channel held by a SetupError: channel -> (since, setup, reason, setting)."""
         return {c: tuple(rest) for c, *rest in self.db.execute(f"SELECT * FROM {self.held} ORDER BY since")}
 
+    def lanes(self) -> set[str]:
+        """Every lane with messages waiting or a settings hold (`duban outbox` delivers each one)."""
+        return {c for (c,) in self.db.execute("SELECT channel FROM mail_queue WHERE status='queued' "
+                                              "UNION SELECT channel FROM channel_hold")}
+
+    def fail_lane(self, channel: str, reason: str, now: datetime) -> list[QueuedMail]:
+        """A lane with nowhere to go (its group taken out of duban.toml): its waiting messages fail at
+        once with `reason` (`retry_now(include_failed=True)` queues them again) and its hold ends."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("DELETE FROM channel_hold WHERE channel=?", (channel,))
+            ids = [r[0] for r in self.db.execute(
+                "UPDATE mail_queue SET status='failed', last_error=? WHERE status='queued' AND channel=? "
+                "RETURNING id", (reason, channel)).fetchall()]
+            self.db.execute("UPDATE mail_fate SET in_flight=NULL WHERE id IN (SELECT id FROM mail_queue "
+                            "WHERE channel=? AND status='failed')", (channel,))
+        return self._rows(sorted(ids))
+
     def message(self, key: str) -> bytes | None:
         """The exact bytes queued under `key` (and sent, byte for byte, on every try)."""
         row = self.db.execute("SELECT message FROM mail_queue WHERE key=?", (key,)).fetchone()

@@ -20,9 +20,11 @@ import pytest
 
 from duban.jobs.notify.outbox import Outgoing
 from duban.jobs.settings import config
+from duban.mailer.im import dingtalk
 from duban.mailer.im.lane import lane
 from duban.mailer.queue import MailQueue
 from duban.mailer.queued import DeliveryReport, Queued
+from duban.mailer.reasons import bilingual
 from duban.mailer.seam import Connection, SetupError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +52,10 @@ platform = "feishu"
 webhook_env = "DUBAN_IM_ADMINS_URL"
 secret_env = "DUBAN_IM_ADMINS_SECRET"
 """
-# how a group bot's transport keeps its refusal: both languages, English first (mailer.reasons)
-REFUSED = "DingTalk refused the signature: check the secret and the server's clock ‖ 钉钉加签失败：请检查 secret 和服务器时钟"
+# how a group bot's transport keeps DingTalk's refusal of a signature: the platform's own sentence,
+# both languages, English first (mailer.reasons)
+SIGN = dingtalk.classify(200, json.dumps({"errcode": 310000, "errmsg": "sign not match"}).encode())
+REFUSED = bilingual(SIGN.en, SIGN.zh)
 SETTING = "[im.groups.紧急群] secret_env (DUBAN_IM_URGENT_SECRET)"
 
 
@@ -126,7 +130,7 @@ def test_status_text_shows_each_group_and_its_hold_with_the_fix_in_chinese(tmp_p
     assert "邮件队列：1 封等待发送" in text
     assert "群「研发群」（企业微信）：2 条等待发送（其中 1 条暂存至上班时间）" in text and "3 条已发出" in text
     hold = next(line for line in text.splitlines() if "群「紧急群」的消息已暂停发送" in line)
-    assert "钉钉加签失败：请检查 secret 和服务器时钟" in hold and "DingTalk refused" not in hold
+    assert SIGN.zh.rstrip("。") in hold and "DingTalk" not in hold and "‖" not in hold
     assert "DUBAN_IM_URGENT_SECRET" in hold and f"duban outbox {folder} --retry" in hold
     assert "群「管理群」（飞书）：0 条等待发送" in text
     assert "等待发送的 1 封邮件和 3 条群消息不会自己发出" in text         # serve is not running
@@ -136,8 +140,8 @@ def test_status_text_in_english(tmp_path):
     folder = folder_with_lanes(tmp_path, "en")
     text = duban("status", folder).stdout
     assert "group 研发群 (WeCom): 2 waiting (1 held for office hours)" in text
-    hold = next(line for line in text.splitlines() if "messages to group 紧急群 are on hold" in line)
-    assert "DingTalk refused the signature" in hold and "钉钉" not in hold
+    hold = next(line for line in text.splitlines() if "Messages to the group 紧急群 are on hold" in line)
+    assert SIGN.en.rstrip(".") in hold and "钉钉" not in hold and "‖" not in hold
 
 
 def test_outbox_names_groups_in_the_to_column_and_says_each_lane(tmp_path):

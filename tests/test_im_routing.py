@@ -16,11 +16,14 @@ import pytest
 from books import NOW, settings, task
 from duban.jobs.check import check_folder
 from duban.jobs.notify import groups, router
-from duban.jobs.notify.channels import CHANNELS
 from duban.jobs.notify.ledger import Ledger, filed_as
+from duban.jobs.notify.outbox import item_key
 from duban.jobs.remind import alert, remind
 from duban.jobs.settings import config
+from duban.mailer.im.lane import lane
 from duban.mailer.queue import MailQueue
+from duban.mailer.queued import Queued
+from duban.mailer.seam import Connection
 from duban.workbooks.make.template import write_workbook
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.kinds import KINDS
@@ -156,18 +159,36 @@ def test_no_urgent_group_or_a_mail_only_installation_gets_no_group_notice(tmp_pa
     assert daily(folder, with_groups(departments={})) == []
 
 
+class Takes(Connection):
+    """A group bot at the queue's seam that takes every message."""
+
+    setup = "takes"
+
+    def send(self, message, recipients, key=None, before_content=None):
+        return {}
+
+
+def sent(db: Path, key: str, at: datetime) -> None:
+    """The queue row of `key` (an urgent group's alert), sent at `at`."""
+    with MailQueue(db) as queue:
+        queue.put(Queued(key, "alert", ["紧急群"], "紧急", b"{}", lane("紧急群")), at)
+        assert [m.key for m in queue.deliver(Takes(), at, 3, lane("紧急群")).sent] == [key]
+
+
 def test_the_repeat_comes_after_the_set_minutes_with_the_head_mentioned_and_once(tmp_path):
     folder, found = make_folder(tmp_path), with_groups()
     with Ledger(tmp_path / "state.db") as ledger:
         [first] = urgent(folder, found, ledger)
         ledger.record(first, first.items, MORNING.date(), MORNING, "k1")
+        assert urgent(folder, found, ledger, MORNING + timedelta(minutes=45)) == []          # not sent yet
+        sent(tmp_path / "state.db", "k1", MORNING)
         assert urgent(folder, found, ledger, MORNING + timedelta(minutes=29)) == []          # not yet
         later = MORNING + timedelta(minutes=31)
         [again] = urgent(folder, found, ledger, later)
         assert again.content == {"repeat": True, "minutes": 31} and filed_as(again) == "alert-repeat"
         assert names(again.mentions) == ["李娜"]                                            # the head
         assert told(again) == told(first) and again.urgent and again.group == "紧急群"
-        assert again.key.startswith("alert-repeat:#紧急群:2026-11-23:")
+        assert item_key(again, later.date()).startswith("alert-repeat:#紧急群:2026-11-23:")
         assert ledger.fresh(again, later.date(), None, 1) == again.items                   # not told yet
         ledger.record(again, again.items, later.date(), later, again.key)
         assert ledger.fresh(again, later.date(), None, 1) == []
@@ -234,9 +255,6 @@ def test_a_mail_only_installation_queues_and_records_nothing_for_groups(tmp_path
     assert not any(r.startswith("#") for r in ledger_recipients(folder, found))
 
 
-group_channel = pytest.mark.skipif("group" not in CHANNELS, reason="the group channel is not registered")
-
-
 @pytest.fixture
 def webhooks(monkeypatch):
     """The three groups' bots as loopback fakes, their addresses in the variables duban.toml names."""
@@ -248,7 +266,6 @@ def webhooks(monkeypatch):
         fake.stop()
 
 
-@group_channel
 def test_remind_queues_one_digest_per_department_group_a_day_and_the_escalations(tmp_path, webhooks):
     folder, found = make_folder(tmp_path), with_groups()
     run = remind(folder, found, MORNING, dry_run=True)
@@ -270,7 +287,6 @@ def test_remind_queues_one_digest_per_department_group_a_day_and_the_escalations
     assert sum(1 for c, k, _r in rows(folder, found) if (c, k) == ("group:研发群", "digest")) == 2
 
 
-@group_channel
 def test_alert_tells_the_urgent_group_once_repeats_once_and_stops_when_answered(tmp_path, webhooks):
     folder, found = make_folder(tmp_path), with_groups()
 
@@ -303,7 +319,6 @@ def test_alert_tells_the_urgent_group_once_repeats_once_and_stops_when_answered(
     assert len(urgent_rows()) == 3
 
 
-@group_channel
 def test_the_weekly_summary_goes_to_each_department_group_once(tmp_path, webhooks):
     from duban.jobs.summary.job import summary
 
@@ -320,7 +335,6 @@ def test_the_weekly_summary_goes_to_each_department_group_once(tmp_path, webhook
     assert all(o.channel == "mail" for o in limited.outgoing)            # a project's report is not a group's
 
 
-@group_channel
 def test_a_wecom_group_gets_the_weeks_trend_chart_as_an_image(tmp_path, webhooks):
     from duban.jobs.summary.job import summary
 
@@ -334,7 +348,6 @@ def test_a_wecom_group_gets_the_weeks_trend_chart_as_an_image(tmp_path, webhooks
     assert wecom.got[2].body["image"]["base64"]
 
 
-@group_channel
 def test_a_department_digest_made_after_hours_waits_for_the_morning_and_an_urgent_alert_does_not(tmp_path, webhooks):
     folder, found = make_folder(tmp_path), with_groups()
     evening = MORNING.replace(hour=20)
@@ -345,3 +358,30 @@ def test_a_department_digest_made_after_hours_waits_for_the_morning_and_an_urgen
     run = alert(folder, found, evening)
     assert [(o.to, o.status) for o in run.outgoing if o.channel == "group"] == [("#紧急群", "queued")]
     assert len(webhooks["紧急群"].got) == 1
+
+
+def test_the_repeat_is_timed_from_when_the_first_alert_was_sent_not_queued(tmp_path, webhooks):
+    """The urgent group's bot down for 40 minutes (urgent_repeat_minutes 30): the alert goes when
+    the lane clears, and the repeat only 30 minutes after that, never back to back with it."""
+    folder, found = make_folder(tmp_path), with_groups()
+    bot = webhooks["紧急群"]
+
+    def posted() -> list[bool]:         # each alert the group saw: is it the repeat?
+        return ["再次" in g.body["markdown"]["text"] for g in bot.got if g.verdict == "ok"]
+
+    bot.answer = "500"
+    alert(folder, found, MORNING)                                   # queued, the bot down
+    alert(folder, found, MORNING + timedelta(minutes=10))           # down still (the queue backs off)
+    assert posted() == []
+    bot.answer = "ok"
+    alert(folder, found, MORNING + timedelta(minutes=40))           # the lane clears: the alert goes, alone
+    assert posted() == [False]
+    alert(folder, found, MORNING + timedelta(minutes=69))           # 29 minutes after it was sent
+    assert posted() == [False]
+    run = alert(folder, found, MORNING + timedelta(minutes=70))     # 30 minutes after: the repeat
+    assert posted() == [False, True]
+    with MailQueue(folder / found.state.path) as queue:
+        went = {m.key.split(":")[0]: m.sent_at for m in queue.entries("sent", lane("紧急群"))}
+    assert went == {"alert": MORNING + timedelta(minutes=40), "alert-repeat": MORNING + timedelta(minutes=70)}
+    assert [o.kind for o in run.outgoing if o.channel == "group"] == ["alert"]
+

@@ -4,7 +4,7 @@ The mail plan (jobs/notify/router.py) says what each person hears; a group hears
 gathered, once per group, never one message per row:
 - the urgent group (`im.urgent_group`), from `duban alert`: every urgent item not yet told to it,
   with @ of the people who must respond and their department heads; and, when an item is still
-  flagged `im.urgent_repeat_minutes` after the group was first told, once more with @ of the
+  flagged `im.urgent_repeat_minutes` after the group's first alert was sent, once more with @ of the
   heads ("必达": the ladder mail -> group -> head, until the response cell is filled);
 - each department's group (`im.departments`), from `duban remind`: one digest a day of the
   flagged rows whose owner's department (else the row's) maps to it; and the escalations that
@@ -16,10 +16,10 @@ Nothing at all when no group is configured (a mail-only installation is unchange
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+from duban.jobs.notify import groupchannel
 from duban.jobs.notify.router import (
     NOT_MAILED,
     Item,
@@ -34,7 +34,7 @@ from duban.jobs.notify.router import (
 from duban.mailer.im.platforms import PLATFORMS
 from duban.workbooks.model.directory import Directory, Person
 
-GROUP = "group"                 # the channel of a group's notices (jobs/notify/groupchannel.py)
+GROUP = groupchannel.GROUP.name    # the channel of a group's notices, named where it is declared
 DIGEST_TOPIC = "group-digest"   # a department group's daily digest, told once a day
 REPEAT = "repeat"               # content key: an urgent group told again (the ledger files it apart)
 
@@ -70,9 +70,9 @@ def _heads(directory: Directory, names) -> list[Person]:
 # ---- duban alert: the urgent group ------------------------------------------------------------------
 def urgent(planned: Plan, directory: Directory, settings, now: datetime, ledger) -> list[Notice]:
     """The urgent group's alert (every urgent item of this run; the ledger keeps the new ones) and
-    its repeat (items still flagged `urgent_repeat_minutes` after the group was first told, and not
-    repeated yet). `planned` is router.plan_alerts' plan; `ledger` is read for when each item
-    was first told to the group."""
+    its repeat (items still flagged `urgent_repeat_minutes` after the alert that first told the group
+    was sent, and not repeated yet). `planned` is router.plan_alerts' plan; `ledger` is read for
+    whether each item was told to the group, and when that alert went."""
     group = settings.im.urgent
     if group is None:
         return []
@@ -89,10 +89,12 @@ def urgent(planned: Plan, directory: Directory, settings, now: datetime, ledger)
     wait = timedelta(minutes=settings.im.urgent_repeat_minutes)
     new, due = [], []
     for item in items.values():     # an alert is told once ever: new items, or items told long enough ago
-        since = ledger.first_told(recipient, item, "alert")
-        if since is None:
+        if ledger.first_told(recipient, item, "alert") is None:
             new.append(item)
-        elif now - since >= wait and ledger.first_told(recipient, item, f"alert-{REPEAT}") is None:
+            continue
+        since = ledger.first_sent(recipient, item, "alert")     # no repeat before the group saw the alert
+        if since is not None and now - since >= wait and \
+                ledger.first_told(recipient, item, f"alert-{REPEAT}") is None:
             due.append((item, since))
     notices = []
     if new:     # @ only the people of what is new
@@ -104,8 +106,7 @@ def urgent(planned: Plan, directory: Directory, settings, now: datetime, ledger)
         minutes = int((now - min(s for _i, s in due)).total_seconds() // 60)
         notices.append(_notice("alert", group.name, settings, items=again, urgent=True,
                                mentions=[p for p in everyone if p.head] or everyone,
-                               content={REPEAT: True, "minutes": minutes},
-                               key=_key(f"alert-{REPEAT}", recipient, now, again)))
+                               content={REPEAT: True, "minutes": minutes}))     # its key: outbox.item_key
     return notices
 
 
@@ -115,12 +116,6 @@ def _union(groups) -> list[Person]:
         for person in people.values():
             found.setdefault(person.name, person)
     return list(found.values())
-
-
-def _key(kind: str, recipient: str, now: datetime, items: list[Item]) -> str:
-    """A queue key made from exactly what the notice tells (as outbox.item_key, under its own kind)."""
-    digest = hashlib.sha256("\n".join(sorted("|".join(told(i)) for i in items)).encode()).hexdigest()[:16]
-    return f"{kind}:{recipient}:{now.date()}:{digest}"
 
 
 # ---- duban remind: each department's group ----------------------------------------------------------
@@ -201,7 +196,8 @@ def weekly(departments: list[str], settings, topic) -> list[Notice]:
 
 
 def shows_images(settings, group: str) -> bool:
-    """Whether the group's platform shows a PNG in the group (WeCom does; the others cannot)."""
+    """Whether the group's platform shows a PNG in the group (WeCom does; the others cannot): the
+    platform's limits give the image a size."""
     found = settings.im.group(group)
     module = PLATFORMS.get(found.platform) if found else None
-    return module is not None and str(module.SUPPORTS.get("image", "")).startswith("yes")
+    return module is not None and bool(module.LIMITS.image_bytes)

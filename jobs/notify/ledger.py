@@ -11,6 +11,7 @@ builds the same key and the queue refuses it.
 """
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
@@ -76,6 +77,20 @@ class Ledger:
             "SELECT at FROM notified WHERE recipient=? AND item=? AND rule=? AND deadline=? AND kind=?",
             (recipient, item.key, item.rule, item.deadline_key, kind))]
         return min(found) if found else None
+
+    def first_sent(self, recipient: str, item: Item, kind: str) -> datetime | None:
+        """When the first message that told `recipient` `item` under `kind` was SENT (the queue's
+        sent_at of the ledger line's queue key, in the same state.db); None while none has gone:
+        an urgent group's repeat is timed from the alert the group saw, not from when it was queued
+        (a lane down for 40 minutes must not bring the alert and its repeat back to back)."""
+        try:
+            found = self.db.execute(
+                "SELECT MIN(q.sent_at) FROM notified n JOIN mail_queue q ON q.key = n.mail AND q.status = 'sent' "
+                "WHERE n.recipient=? AND n.item=? AND n.rule=? AND n.deadline=? AND n.kind=?",
+                (recipient, item.key, item.rule, item.deadline_key, kind)).fetchone()
+        except sqlite3.OperationalError:    # no queue in this state.db yet: nothing was sent
+            return None
+        return datetime.fromisoformat(found[0]) if found and found[0] else None
 
     def told_today(self, recipient: str, kind: str, topic: str, today: date) -> bool:
         """For mails about no single item (the problems report): already sent today?"""

@@ -11,7 +11,9 @@ each is
    unless it is urgent;
 5. queued under a key derived from what it tells (the queue refuses a key twice, ever), and
    noted in the ledger.
-`deliver` then hands every channel's waiting messages to that channel's transport.
+`deliver` then hands every channel's waiting messages to that channel's transport; a group's lane
+whose group is no longer in duban.toml has none, so its messages fail at once with the sentence
+that says how to send them after all (its hold, if any, ends).
 """
 from __future__ import annotations
 
@@ -23,12 +25,15 @@ from typing import Callable
 
 from duban.jobs.notify.channel import Renderer
 from duban.jobs.notify.channels import CHANNELS
-from duban.jobs.notify.ledger import Ledger
+from duban.jobs.notify.ledger import Ledger, filed_as
 from duban.jobs.notify.router import Named, Notice
 from duban.jobs.settings.calendar import from_settings as calendar_from
+from duban.mailer.im.lane import group_of
 from duban.mailer.queue import MailQueue
 from duban.mailer.queued import DeliveryReport
+from duban.mailer.reasons import bilingual
 from duban.workbooks.model.problems import Problem
+from duban.workbooks.share.commandline import folder_arg
 
 
 @dataclass
@@ -132,19 +137,31 @@ class Outbox:
 
 
 def item_key(notice: Notice, today: date) -> str:
-    """The queue key of a notice about items: kind, recipient, day and exactly which (item, rule,
-    deadline) it tells."""
+    """The queue key of a notice about items: kind (as the ledger files it: an urgent group's repeat
+    is "alert-repeat"), recipient, day and exactly which (item, rule, deadline) it tells."""
     told = sorted(f"{i.key}|{i.rule}|{i.deadline_key}" for i in notice.items)
     digest = hashlib.sha256("\n".join(told).encode()).hexdigest()[:16]
-    return f"{notice.kind}:{notice.recipient.name}:{today}:{digest}"
+    return f"{filed_as(notice)}:{notice.recipient.name}:{today}:{digest}"
 
 
 def deliver(folder: Path, settings, now: datetime, queue: MailQueue) -> DeliveryReport:
     """Send what the queue holds that is due now: each channel's lanes through their own transport."""
-    report: DeliveryReport | None = None
+    report, known = DeliveryReport(), set()
     for channel in CHANNELS.values():
         for lane in channel.lanes_of(settings):
+            known.add(lane)
             transport = channel.transport(settings, folder, lane, now)
-            done = queue.deliver(transport, now, settings.mail.give_up_days, lane)
-            report = done if report is None else report.beside(done)
-    return report or DeliveryReport()
+            report = report.beside(queue.deliver(transport, now, settings.mail.give_up_days, lane))
+    for lane in sorted(queue.lanes() - known):      # a group taken out of duban.toml: nowhere to go
+        if name := group_of(lane):
+            report.failed += queue.fail_lane(lane, gone(name, folder_arg(Path(folder).absolute())), now)
+    return report
+
+
+def gone(group: str, folder: str) -> str:
+    """Why a group's queued messages failed: the group is no longer in duban.toml (both languages)."""
+    return bilingual(
+        f"the group {group} is no longer in duban.toml: add it back under [im.groups.\"{group}\"] and run "
+        f"duban outbox {folder} --retry --failed, or these messages stay undelivered",
+        f"群「{group}」已不在 duban.toml 中：请在 [im.groups.\"{group}\"] 下把它加回来，然后运行 "
+        f"duban outbox {folder} --retry --failed，否则这些消息不会送达")

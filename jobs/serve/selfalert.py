@@ -101,16 +101,12 @@ def group_lanes(queue: MailQueue, now: datetime, folder: Path | str = "DIR") -> 
     holds = queue.holds()
     for channel, (since, _setup, reason, setting) in holds.items():
         if name := group_of(channel):
-            found.append(Problem(
-                f"group-held:{name}:{since}",
-                f"群「{name}」的消息已暂停发送：{_bare(error_text(reason, 'zh'))}。请修改 {setting_text(setting, 'zh')}，"
-                f"然后运行 duban outbox {where} --retry。",
-                f"Messages to the group {name} are on hold: {_bare(error_text(reason, 'en'))}. Fix "
-                f"{setting_text(setting, 'en')}, then run duban outbox {where} --retry.", True, name))
+            found.append(Problem(f"group-held:{name}:{since}", held(name, reason, setting, where, "zh"),
+                                 held(name, reason, setting, where, "en"), True, name))
     for channel, (count, oldest, error) in waiting(queue, now - QUEUE_LATE).items():
         if (name := group_of(channel)) and channel not in holds:
             at = oldest.astimezone(now.tzinfo).strftime("%Y-%m-%d %H:%M")
-            why = (f"（{_bare(error_text(error, 'zh'))}）", f" ({_bare(error_text(error, 'en'))})") if error else ("", "")
+            why = (f"（{bare(error_text(error, 'zh'))}）", f" ({bare(error_text(error, 'en'))})") if error else ("", "")
             found.append(Problem(f"group-waiting:{name}",
                                  f"群「{name}」有 {count} 条消息等待超过一小时（最早自 {at}）{why[0]}",
                                  f"{count} message(s) to the group {name} waited for more than an hour (the oldest "
@@ -118,8 +114,22 @@ def group_lanes(queue: MailQueue, now: datetime, folder: Path | str = "DIR") -> 
     return found
 
 
-def _bare(text: str) -> str:
-    """A sentence to go inside another, without its own full stop."""
+# A group lane held by a refused setting, with the platform's fix and what lifts the hold (the
+# admins' notice here, `duban status` and `duban outbox` in jobs/terminal/lanes.py)
+HELD = {"zh": "群「{name}」的消息已暂停发送{since}：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。",
+        "en": "Messages to the group {name} are on hold{since}: {error}. Fix {setting}, then run duban outbox "
+              "{folder} --retry."}
+
+
+def held(name: str, reason: str, setting: str, folder: str, lang: str, since: str = "") -> str:
+    """The hold of group `name` as a sentence in `lang` (`since`: when it began, as shown)."""
+    when = ("（自 {}）" if lang == "zh" else " (since {})").format(since) if since else ""
+    return HELD.get(lang, HELD["zh"]).format(name=name, since=when, error=bare(error_text(reason, lang)),
+                                              setting=setting_text(setting, lang), folder=folder)
+
+
+def bare(text: str) -> str:
+    """A sentence to go inside another, without its own full stop (no "。。")."""
     return text.rstrip().rstrip("。.")
 
 

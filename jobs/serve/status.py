@@ -3,7 +3,8 @@
 JSON: {"serve": {"running", "host", "pid", "since", "heartbeat"}, "jobs": [{"job", "schedule",
 "last_run", "result", "by_hand", "next_run", "in_future" (the last run is later than now: shown in red)}], "runs": [{"job", "scheduled", "started", "finished", "result",
 "error", "by_hand"}], "queue": {"waiting", "oldest", "held", "failed", "given_up", "sent"} (mail), "groups" (only
-with group bots): {<group>: the same for its group bot's lane, with "platform"}, "skipped":
+with group bots): {<group>: the same for its group bot's lane, with "platform"; a hold's "setting_refused" has
+"error" as stored and "error_text" {"zh", "en"}}, "skipped":
 [{"workbook", "since", "last", "reason", "reason_zh"}], "held_saves": [{"workbook", "backup"}] (a save that went into
 a backup: printed in red)}. Times are ISO 8601 in the company zone; a missed run (result
 "skipped") also has "missed", its fields (jobs.serve.missed). The terminal shows it (jobs.terminal.status) in
@@ -114,5 +115,14 @@ def lane_counts(queue, now: datetime, tz) -> dict[str, dict]:
             counts["oldest"] = _iso(datetime.fromisoformat(oldest).astimezone(tz)) if oldest else None
     for channel, (since, _setup, error, setting) in queue.holds().items():
         found.setdefault(channel, _empty())["setting_refused"] = {
-            "since": _iso(datetime.fromisoformat(since).astimezone(tz)), "error": error, "setting": setting}
+            "since": _iso(datetime.fromisoformat(since).astimezone(tz)), "error": error,
+            "error_text": error_pair(error), "setting": setting}
     return found
+
+
+def error_pair(error: str | None) -> dict | None:
+    """A stored reason as {"zh", "en"} for JSON readers: "error" keeps the stored string as it was
+    (a group bot's holds both languages, "EN ‖ 中文"), this says it in each (mailer.reasons)."""
+    from duban.mailer.reasons import error_text
+
+    return {"zh": error_text(error, "zh"), "en": error_text(error, "en")} if error else None

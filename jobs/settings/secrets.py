@@ -2,8 +2,11 @@
 
 duban.toml only names the variable (im.groups.<name>.webhook_env / secret_env), as it does for the
 SMTP password: a webhook URL carries its key or token, so whoever reads the file could post to the
-group. The value is read when a message is about to go, not when the settings load, so a folder
-whose group is not used today (or a `duban validate` on another machine) needs none of them.
+group. The values are read when a delivery makes each configured group's transport (every run
+that delivers, for every group in duban.toml, whether or not it has messages waiting), never when
+the settings load: a `duban validate` or a dry run on another machine needs none of them, and a
+missing one is reported only when its group has a message due (its lane is held, naming the
+variable), so a group with nothing to send today does not stop anything.
 """
 from __future__ import annotations
 

@@ -6,20 +6,25 @@ reason and setting are the transport's, in both languages, said by mailer.reason
 """
 from __future__ import annotations
 
-from duban.mailer.reasons import error_text, setting_text
+from duban.jobs.serve.selfalert import bare as sentence, held
+from duban.mailer.im.lane import PREFIX, group_of
+from duban.mailer.reasons import error_text
 
 TEXT = {
     "zh": {"to": "群 {name}", "group": "群「{name}」",
            "counts": "{group}{platform}：{waiting} 条等待发送（其中 {held} 条暂存至上班时间），最早排队于 {oldest}；"
                      "{failed} 条失败，{given_up} 条已放弃，{set_aside} 条已搁置，{sent} 条已发出",
-           "hold": "{group}的消息已暂停发送（自 {since}）：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。",
+           "gone": "（已不在 duban.toml 中）",
+           "paused": "{group}暂缓发送：{why}",
+           "failed": "{group}的消息未发出，不再重试（数据问题报告会告知文员）：{subject}（{error}）",
            "sent": "{n} 条群消息已发到{group}", "waiting": "{group}：{n} 条消息等待发送",
            "down": "{group}暂时发不出去（{error}）：消息保留在队列中，下次运行时重试。"},
     "en": {"to": "group {name}", "group": "group {name}",
            "counts": "{group}{platform}: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
                      "{failed} failed, {given_up} given up, {set_aside} set aside, {sent} sent",
-           "hold": "messages to {group} are on hold (since {since}): {error}. Fix {setting}, then run duban outbox "
-                   "{folder} --retry.",
+           "gone": " (no longer in duban.toml)",
+           "paused": "{group} waits: {why}",
+           "failed": "Not sent to {group} and not retried (the clerks' problems report names it): {subject} ({error})",
            "sent": "{n} group message(s) sent to {group}", "waiting": "{group}: {n} message(s) waiting",
            "down": "{group} could not be reached ({error}): its messages stay queued and are retried on the next run."},
 }
@@ -41,23 +46,16 @@ def _t(lang: str) -> dict:
 
 def group_name(channel: str, to: str = "") -> str:
     """The group a message goes to, "" for mail: from its lane ("group:<name>"), else (a planned
-    group notice, channel "group") from its recipient "#<name>"."""
-    if channel.startswith("group:"):
-        return channel[len("group:"):]
-    if channel == "group":
+    group notice, on the group channel) from its recipient "#<name>"."""
+    if channel == PREFIX.rstrip(":"):
         return to[1:] if to.startswith("#") else to
-    return ""
+    return group_of(channel)
 
 
 def recipient(channel: str, to: str, lang: str) -> str:
     """The To column: a person's name as it is; a group as "群 研发群" / "group 研发群"."""
     name = group_name(channel, to)
     return _t(lang)["to"].format(name=name) if name else to
-
-
-def sentence(text: str) -> str:
-    """A sentence to go inside another: without its own full stop (no "。。")."""
-    return text.rstrip().rstrip("。.")
 
 
 def about_a_group(setting: str) -> bool:
@@ -81,13 +79,12 @@ def lines(groups: dict[str, dict], lang: str, folder: str) -> list[tuple[str, bo
     for name, q in groups.items():
         group = t["group"].format(name=name)
         label = platform_label(q.get("platform", ""), lang)
-        platform = (f"（{label}）" if lang == "zh" else f" ({label})") if label else ""
+        platform = ((f"（{label}）" if lang == "zh" else f" ({label})") if label else t["gone"])
         found.append((t["counts"].format(**{**q, "group": group, "platform": platform,
                                             "oldest": short(q["oldest"])}), False))
         if hold := q.get("setting_refused"):
             since = hold["since"][:16].replace("T", " ") if hold.get("since") else "—"
-            found.append((t["hold"].format(group=group, since=since, error=sentence(error_text(hold["error"], lang)),
-                                           setting=setting_text(hold["setting"], lang), folder=folder), True))
+            found.append((held(name, hold["error"], hold["setting"], folder, lang, since), True))
     return found
 
 
@@ -107,3 +104,23 @@ def fault(lane: str, error: str, lang: str) -> str:
     """A group lane that could not deliver (its platform down or not answering), as a sentence."""
     return _t(lang)["down"].format(group=_t(lang)["group"].format(name=group_name(lane)),
                                    error=sentence(error_text(error, lang)))
+
+
+def paused(delivery, lang: str) -> str | None:
+    """A group lane that waits, not a fault (its platform's rate limit, duban's pace, Feishu's busy
+    minutes): the transport's sentence in the reader's language; None when none waited."""
+    if not delivery.waiting:
+        return None
+    name = next((group_of(m.channel) for m in delivery.still_queued
+                 if group_of(m.channel) and m.last_error == delivery.waiting), "")     # the message that waits
+    why = sentence(error_text(delivery.waiting, lang))
+    return _t(lang)["paused"].format(group=_t(lang)["group"].format(name=name), why=why) if name else why
+
+
+def failed(message, lang: str) -> str | None:
+    """A group message that failed (its platform refused it, or its group left duban.toml), as a
+    sentence in `lang`; None for mail (mail's line says the mail server's)."""
+    if not (name := group_of(message.channel)):
+        return None
+    return _t(lang)["failed"].format(group=_t(lang)["group"].format(name=name), subject=message.subject,
+                                     error=sentence(error_text(message.last_error or "?", lang)))

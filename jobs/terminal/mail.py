@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from duban.jobs.notify.clerks import unset_warning
+from duban.jobs.serve.status import error_pair
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
 from duban.jobs.terminal import lanes
@@ -125,9 +126,12 @@ def _delivery(run, t: dict, lang: str) -> None:
     if delivery.failed or queued or delivery.given_up or delivery.set_aside:
         out.print(t["rest"].format(failed=len(delivery.failed), queued=len(queued),
                                    given_up=len(delivery.given_up), set_aside=len(delivery.set_aside)))
+    if waiting := lanes.paused(delivery, lang):     # a group's rate limit or pace: not a fault
+        out.print(escape(waiting))
     for m in delivery.failed:
-        err.print("[yellow]" + escape(t["refused"].format(to=", ".join(m.recipients), subject=m.subject,
-                                                         error=error_text(m.last_error or "?", lang))) + "[/yellow]")
+        said = lanes.failed(m, lang) or t["refused"].format(to=", ".join(m.recipients), subject=m.subject,
+                                                            error=error_text(m.last_error or "?", lang))
+        err.print("[yellow]" + escape(said) + "[/yellow]")
     for m in delivery.unanswered:
         err.print("[yellow]" + escape(t["unanswered"].format(to=", ".join(m.recipients), subject=m.subject))
                   + "[/yellow]")
@@ -188,12 +192,14 @@ def mail_json(run) -> dict:
             "write_refused": [{"workbook": w.relpath, "reason": w.reason} for w in getattr(run, "refused", [])],
             "unreachable": [p.to_dict() for p in run.unknown],
             "delivery": None if d is None else {
-                "sent": [m.key for m in d.sent], "failed": [{"key": m.key, "recipients": m.recipients, "error": m.last_error}
-                                                  for m in d.failed],
+                "sent": [m.key for m in d.sent], "failed": [{"key": m.key, "recipients": m.recipients, "error": m.last_error,
+                                                   "error_text": error_pair(m.last_error)} for m in d.failed],
                 "given_up": [m.key for m in d.given_up], "waiting": [m.key for m in d.still_queued],
-                "set_aside": [{"key": m.key, "recipients": m.recipients, "error": m.last_error} for m in d.set_aside],
+                "set_aside": [{"key": m.key, "recipients": m.recipients, "error": m.last_error,
+                               "error_text": error_pair(m.last_error)} for m in d.set_aside],
                 "may_be_delivered_twice": [m.key for m in d.unanswered],
-                "error": d.error, "setting": d.setting}}
+                "error": d.error, "error_text": error_pair(d.error), "setting": d.setting,
+                "waiting_reason": error_pair(d.waiting)}}
 
 
 QUEUE_STATES = {"zh": {"queued": "等待发送", "sent": "已发送", "failed": "被拒收", "given_up": "已放弃",
@@ -272,7 +278,8 @@ def _state(m, states: dict, t: dict, now, zone) -> str:
 def _entry(m) -> dict:
     return {"key": m.key, "kind": m.kind, "recipients": m.recipients, "subject": m.subject, "status": m.status,
             "channel": m.channel,
-            "attempts": m.attempts, "error": m.last_error, "sends_without_answer": m.unknown,
+            "attempts": m.attempts, "error": m.last_error, "error_text": error_pair(m.last_error),
+            "sends_without_answer": m.unknown,
             **{k: (getattr(m, k).isoformat() if getattr(m, k) else None)
                for k in ("queued_at", "not_before", "next_attempt", "sent_at")}}
 
