@@ -23,7 +23,11 @@ PASSWORD_SETTING = re.compile(r"\[mail\.smtp\] user, and the password in the env
 
 
 def setting_text(setting: str, lang: str) -> str:
-    """The setting a person must change, in `lang` (an unknown one as the mailer wrote it)."""
+    """The setting a person must change, in `lang` (an unknown one as the mailer wrote it; one in
+    both languages, `bilingual`, as the half of `lang`: a group bot's IP allow-list)."""
+    en, both, zh = setting.partition(BOTH)
+    if both:
+        return zh if lang == "zh" else en
     if lang != "zh":
         return setting
     if found := PASSWORD_SETTING.fullmatch(setting):

@@ -414,3 +414,60 @@ def test_a_webhook_address_never_travels_in_clear_beyond_this_machine():
     for url in ("http://127.0.0.1.example.com/x", "http://localhost.example.com/x", "http://oapi.dingtalk.com/robot/send",
                 "ftp://127.0.0.1/x", "https:///nohost", "http://[::1"):
         assert not secure(url), url
+
+
+# --- what each refusal is about (the transport holds a lane only for a setting) ------------------------
+
+ABOUT = {("wecom", "45009"): "pause", ("wecom", "93000"): "webhook", ("wecom", "40058"): "message",
+         ("dingtalk", "130101"): "pause", ("dingtalk", "310000-sign"): "secret", ("dingtalk", "310000-keyword"): "keyword",
+         ("dingtalk", "310000-timestamp"): "secret", ("dingtalk", "310000-ip"): "ip", ("dingtalk", "300001"): "webhook",
+         ("feishu", "19021"): "secret", ("feishu", "19024"): "keyword", ("feishu", "19022"): "ip",
+         ("feishu", "11232"): "pause", ("feishu", "9499"): "message", ("slack", "invalid_payload"): "message",
+         ("slack", "no_service"): "webhook", ("slack", "channel_is_archived"): "webhook", ("teams", "404"): "webhook",
+         ("teams", "400"): "message",
+         **{(name, "429"): "pause" for name in NAMES}, **{(name, "500"): "" for name in NAMES}}
+
+
+@pytest.mark.parametrize(("name", "said"), sorted(ABOUT), ids=[f"{n}-{s}" for n, s in sorted(ABOUT)])
+def test_each_refusal_says_what_it_is_about(bots, name, said):
+    [got] = send(bots(name, answer=said), simple())
+    assert got.about == ABOUT[name, said]
+    assert (got.outcome is Outcome.PERMANENT) == (got.about not in ("pause", ""))
+
+
+def test_dingtalk_content_refusals_are_about_the_message():
+    body = json.dumps({"errcode": 430104, "errmsg": "message contains inappropriate content"}).encode()
+    got = dingtalk.classify(200, body)
+    assert (got.outcome, got.about) == (Outcome.PERMANENT, "message") and "430104" in got.en
+
+
+# --- an answer that is not HTTP is no answer: the body went, its fate is not known ----------------------
+
+def not_http(reply: bytes):
+    """A loopback server that reads one request and answers `reply` (not HTTP), then hangs up."""
+    import socket
+    import threading
+    server = socket.create_server(("127.0.0.1", 0))
+
+    def serve():
+        conn, _ = server.accept()
+        with conn:
+            conn.settimeout(5)
+            got = b""
+            while b"\r\n\r\n" not in got:
+                got += conn.recv(65536)
+            conn.sendall(reply)
+        server.close()
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{server.getsockname()[1]}/cgi-bin/webhook/send?key=k"
+
+
+@pytest.mark.parametrize("reply", [b"garbage not http\r\n\r\n",
+                                   b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n40\r\n{\"errcode\""])   # cut short
+def test_an_answer_that_is_not_http_is_no_answer_and_maybe_sent(reply):
+    from duban.mailer.im.post import NoAnswer, post
+    with pytest.raises(NoAnswer) as caught:
+        post(not_http(reply), {"msgtype": "text", "text": {"content": "x"}}, timeout=5)
+    assert caught.value.maybe_sent and "not HTTP" in caught.value.reason
+    got = attempt(wecom, not_http(reply), "", {"msgtype": "text", "text": {"content": "x"}}, timeout=5)
+    assert got.outcome is Outcome.RETRY and got.maybe_sent

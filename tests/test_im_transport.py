@@ -19,8 +19,8 @@ from duban.mailer.im.platforms import PLATFORMS
 from duban.mailer.im.transport import GroupTransport
 from duban.mailer.queue import MailQueue
 from duban.mailer.queued import Queued
-from duban.mailer.reasons import error_text
-from im_fakes import TOKEN, FakeBot
+from duban.mailer.reasons import error_text, setting_text
+from im_fakes import TOKEN, FakeBot, Got
 
 T0 = datetime(2026, 12, 7, 10, 10, tzinfo=ZoneInfo("Asia/Shanghai"))      # a Monday, clear of Feishu's peak minutes
 SECRET = "SEC0123456789abcdef0123456789abcdef"
@@ -103,12 +103,10 @@ def test_a_message_goes_once_and_is_recorded(bots, queue, tmp_path, monkeypatch,
     assert queue.db.execute("SELECT key, part, state FROM im_part").fetchall() == [("m-1", 0, "sent")]
 
 
-def test_the_transport_names_its_group_without_the_address(bots, tmp_path, monkeypatch):
+def test_the_transport_keeps_no_address_in_its_setup(bots, tmp_path, monkeypatch):
     fake = bots("wecom")
     group = Group(monkeypatch, fake)
     transport = GroupTransport(group.settings, tmp_path / "state.db", T0)
-    assert transport.describe("zh") == "企业微信群「研发群」"
-    assert transport.describe("en") == "WeCom group 研发群"
     assert TOKEN not in transport.setup and fake.url not in transport.setup
     assert transport.patience >= 2 * 10     # the text and the chart, each up to the post timeout
 
@@ -188,14 +186,20 @@ def test_a_wrong_dingtalk_secret_holds_the_lane_until_the_variable_is_fixed(bots
 
 @pytest.mark.parametrize("platform, code, key", [("wecom", "93000", "webhook_env (DUBAN_TEST_HOOK)"),
                                                  ("feishu", "19024", "keyword (督办)"),
-                                                 ("dingtalk", "310000-ip", "webhook_env (DUBAN_TEST_HOOK)")])
+                                                 ("dingtalk", "310000-ip", "IP 地址段中加入本机出口 IP"),
+                                                 ("feishu", "19022", "IP 地址段中加入本机出口 IP")])
 def test_each_refused_setting_names_the_key_to_change(bots, queue, tmp_path, monkeypatch, platform, code, key):
     fake = bots(platform)
     group = Group(monkeypatch, fake, keyword="督办" if platform != "wecom" else "")
     group.put(queue, "m-1")
     fake.answer = code
     report = group.deliver(queue, tmp_path)
-    assert report.setting == f"[im.groups.研发群] {key}"
+    if "IP" in key:          # not a duban.toml key: the platform's allow-list, in the reader's language
+        label = PLATFORMS[platform].LABEL
+        assert setting_text(report.setting, "zh") == f"在{label['zh']}机器人安全设置的 {key}"
+        assert setting_text(report.setting, "en") == f"add this machine's outgoing IP to the {label['en']} bot's IP allow-list"
+    else:
+        assert report.setting == f"[im.groups.研发群] {key}"
     assert queue.hold(group.lane)[2] == report.error and error_text(report.error, "zh") != error_text(report.error, "en")
     fake.answer = "ok"
     group.deliver(queue, tmp_path, T0 + timedelta(hours=1))     # the same settings: still held
@@ -395,3 +399,108 @@ def test_a_run_that_died_before_an_answer_came(bots, queue, tmp_path, monkeypatc
     for minutes in (30, 90):                                  # the dead run's lease is over
         group.deliver(queue, tmp_path, T0 + timedelta(minutes=minutes))
     assert statuses(queue, group) == {"m-1": then} and len(posted(fake)) == len(fake.got) == posts
+
+
+# --- a refusal of one message's content fails that message; the lane goes on ----------------------
+
+POISON = {"wecom": (200, {"errcode": 40058, "errmsg": "markdown.content exceed max length 4096"}),
+          "dingtalk": (200, {"errcode": 430104, "errmsg": "message contains inappropriate content"}),
+          "feishu": (200, {"code": 9499, "msg": "Bad Request"}),
+          "slack": (400, "invalid_payload"), "teams": (400, "Bad card")}
+
+
+class Poisoned(FakeBot):
+    """Refuses the content of the message whose lines name `m-poison`, as the platform does; takes the rest."""
+
+    def respond(self, path, raw):
+        if "m-poison" not in raw.decode("utf-8"):
+            return super().respond(path, raw)
+        self.got.append(Got(path, {}, json.loads(raw), raw, "poison"))
+        status, reply = POISON[self.platform]
+        return status, reply, {} if isinstance(reply, str) else {"Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("platform", sorted(POISON))
+def test_a_message_whose_content_is_refused_fails_alone_and_the_next_ones_go(bots, queue, tmp_path, monkeypatch,
+                                                                           platform):
+    fake = bots(platform, cls=Poisoned)
+    group = Group(monkeypatch, fake)
+    for key in ("m-poison", "m-1", "m-2"):
+        group.put(queue, key)
+    report = group.deliver(queue, tmp_path)
+    assert [m.key for m in report.failed] == ["m-poison"] and [m.key for m in report.sent] == ["m-1", "m-2"]
+    assert report.setting is None and report.error is None and queue.hold(group.lane) is None   # not held
+    assert posted(fake) == ["m-1", "m-2"] and [g.verdict for g in fake.got] == ["poison", "ok", "ok"]
+    assert statuses(queue, group) == {"m-poison": "failed", "m-1": "sent", "m-2": "sent"}
+    said = queue.entries("failed", group.lane)[0].last_error
+    assert "maintainer" in error_text(said, "en") and "维护人" in error_text(said, "zh")
+    group.put(queue, "m-3", T0 + timedelta(minutes=5))                  # the lane keeps going
+    group.deliver(queue, tmp_path, T0 + timedelta(minutes=5))
+    assert posted(fake) == ["m-1", "m-2", "m-3"] and len(fake.got) == 4   # the refused one is not tried again
+
+
+# --- no webhook token in any reason ------------------------------------------------------------------
+
+class EchoingProxy(FakeBot):
+    """An office proxy's error page that echoes the address it could not reach, key and all."""
+
+    def respond(self, path, raw):
+        self.got.append(Got(path, {}, {}, raw, "proxy"))
+        page = f"<html>Proxy error: cannot reach {self.url} (token {TOKEN})</html>"
+        return (403 if self.platform == "slack" else 200), page, {"Content-Type": "text/html"}
+
+
+@pytest.mark.parametrize("platform", ["wecom", "slack"])    # an answer not known (failed); a refused webhook (held)
+def test_no_reason_carries_the_webhook_token_even_when_the_answer_echoes_it(bots, queue, tmp_path, monkeypatch,
+                                                                          platform):
+    fake = bots(platform, cls=EchoingProxy)
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1")
+    report = group.deliver(queue, tmp_path)
+    said = report.failed[0].last_error if platform == "wecom" else report.error
+    assert said and "***" in said and "Proxy error" in said              # the page is still shown, without the key
+    assert TOKEN not in said and fake.url not in said
+    if platform == "slack":
+        assert TOKEN not in queue.hold(group.lane)[2]
+    queue.close()
+    data = b"".join(p.read_bytes() for p in tmp_path.glob("state.db*"))
+    assert TOKEN.encode() not in data and b"Proxy error" in data
+
+
+# --- a platform's busy minutes are the platform module's own hook -------------------------------------
+
+def test_any_platform_with_busy_minutes_waits_for_them_and_one_without_does_not(bots, queue, tmp_path, monkeypatch):
+    from duban.mailer.im import feishu
+    nine = T0.replace(hour=9, minute=0)
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-1", nine)
+    group.deliver(queue, tmp_path, nine)
+    assert posted(fake) == ["m-1"]                                       # WeCom has no busy minutes
+    monkeypatch.setattr(PLATFORMS["wecom"], "off_peak", feishu.off_peak, raising=False)
+    group.put(queue, "m-2", nine)
+    report = group.deliver(queue, tmp_path, nine + timedelta(seconds=30))
+    assert posted(fake) == ["m-1"] and "09:03" in error_text(report.waiting, "en")
+    assert "WeCom" in error_text(report.waiting, "en") and "企业微信" in error_text(report.waiting, "zh")
+
+
+# --- the record of a body that went outlives any purge while its message may still go ------------------
+
+def test_a_text_that_went_is_remembered_while_its_message_waits_even_for_months(bots, queue, tmp_path, monkeypatch):
+    fake = bots("wecom", cls=ChartLimited)
+    group = Group(monkeypatch, fake)
+    group.put(queue, "m-2")
+    group.put(queue, "m-1", image=PNG)
+    group.deliver(queue, tmp_path)                    # m-2 went; m-1's text went, its chart was rate-limited
+    assert [(key_of(g), g.verdict) for g in fake.got] == [("m-2", "ok"), ("m-1", "ok"), ("image", "45009")]
+    later = T0 + timedelta(days=90)
+    group.deliver(queue, tmp_path, later)             # m-1 is given up; a person retries it months later
+    assert statuses(queue, group)["m-1"] == "given_up"
+    queue.retry_now(later, include_failed=True)
+    fake.limit_images = False
+    group.deliver(queue, tmp_path, later)
+    assert [(key_of(g), g.verdict) for g in fake.got] == [("m-2", "ok"), ("m-1", "ok"), ("image", "45009"),
+                                                         ("image", "ok")]     # the text never twice
+    assert statuses(queue, group) == {"m-1": "sent", "m-2": "sent"}
+    GroupTransport(group.settings, tmp_path / "state.db", later + timedelta(days=61)).open()
+    assert not queue.db.execute("SELECT key FROM im_part WHERE key='m-2'").fetchall()   # sent long ago: forgotten

@@ -157,3 +157,22 @@ def test_the_json_keeps_a_stored_reason_and_says_it_in_each_language(tmp_path, c
     status = gather(tmp_path, settings, 0, NOW)
     hold = status["groups"]["研发群"]["setting_refused"]
     assert hold["error"] == REFUSED and hold["error_text"]["en"] == REFUSED.split(" ‖ ")[0]
+
+
+def test_a_run_counts_mail_as_mail_and_says_each_groups_failed_or_given_up_messages_as_the_groups(tmp_path, capsys):
+    from duban.jobs.terminal.mail import mail_summary
+
+    def one(n: int, channel: str, status: str, error: str | None = None) -> QueuedMail:
+        return QueuedMail(n, f"k{n}", "digest", ["研发群"], f"研发部今日待办 {n}", status, 1, error, NOW, None, NOW,
+                          None, 0, channel)
+
+    delivery = DeliveryReport(failed=[one(1, lane("研发群"), "failed", REFUSED)],
+                              given_up=[one(2, lane("研发群"), "given_up"), one(3, lane("研发群"), "given_up")])
+    run = type("Run", (), dict(now=NOW, folder=tmp_path, skipped=0, unknown=[], transport="outbox",
+                               destination="outbox/", outgoing=[], delivery=delivery))()
+    mail_summary(run, found("zh"), False)
+    shown = capsys.readouterr()
+    said = "".join((shown.out + shown.err).split())
+    assert "失败" not in said and "放弃2封" not in said                  # no mail failed or was given up
+    assert "群「研发群」：2条消息等待过久，已放弃" in said
+    assert "群「研发群」的消息未发出" in said and "企业微信拒绝了这条消息的内容" in said and "邮件服务器" not in said

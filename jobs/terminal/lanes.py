@@ -18,6 +18,7 @@ TEXT = {
            "paused": "{group}暂缓发送：{why}",
            "failed": "{group}的消息未发出，不再重试（数据问题报告会告知文员）：{subject}（{error}）",
            "sent": "{n} 条群消息已发到{group}", "waiting": "{group}：{n} 条消息等待发送",
+           "given_up": "{group}：{n} 条消息等待过久，已放弃（数据问题报告会告知文员）",
            "down": "{group}暂时发不出去（{error}）：消息保留在队列中，下次运行时重试。"},
     "en": {"to": "group {name}", "group": "group {name}",
            "counts": "{group}{platform}: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
@@ -26,6 +27,7 @@ TEXT = {
            "paused": "{group} waits: {why}",
            "failed": "Not sent to {group} and not retried (the clerks' problems report names it): {subject} ({error})",
            "sent": "{n} group message(s) sent to {group}", "waiting": "{group}: {n} message(s) waiting",
+           "given_up": "{group}: {n} message(s) given up after waiting too long (the clerks' problems report names them)",
            "down": "{group} could not be reached ({error}): its messages stay queued and are retried on the next run."},
 }
 
@@ -89,9 +91,10 @@ def lines(groups: dict[str, dict], lang: str, folder: str) -> list[tuple[str, bo
 
 
 def delivered(delivery, lang: str) -> list[str]:
-    """What a delivery did in each group's lane: sent, still waiting (mail's lines say mail's)."""
+    """What a delivery did in each group's lane: sent, still waiting, given up (mail's lines say mail's;
+    a group's failed and set-aside messages have a line each)."""
     t, found = _t(lang), []
-    for key, messages in (("sent", delivery.sent), ("waiting", delivery.still_queued)):
+    for key, messages in (("sent", delivery.sent), ("waiting", delivery.still_queued), ("given_up", delivery.given_up)):
         by_group: dict[str, int] = {}
         for m in messages:
             if name := group_name(m.channel):

@@ -122,10 +122,11 @@ def _delivery(run, t: dict, lang: str) -> None:
         out.print(escape(t[key].format(n=n, mails=_mails(n), dest=run.destination)))
     for line in lanes.delivered(delivery, lang):
         out.print(escape(line))
-    queued = [m for m in delivery.still_queued if m.channel == "mail"]
-    if delivery.failed or queued or delivery.given_up or delivery.set_aside:
-        out.print(t["rest"].format(failed=len(delivery.failed), queued=len(queued),
-                                   given_up=len(delivery.given_up), set_aside=len(delivery.set_aside)))
+    queued, failed, given_up, set_aside = ([m for m in found if m.channel == "mail"] for found in (
+        delivery.still_queued, delivery.failed, delivery.given_up, delivery.set_aside))   # each group's: its own lines
+    if failed or queued or given_up or set_aside:
+        out.print(t["rest"].format(failed=len(failed), queued=len(queued), given_up=len(given_up),
+                                   set_aside=len(set_aside)))
     if waiting := lanes.paused(delivery, lang):     # a group's rate limit or pace: not a fault
         out.print(escape(waiting))
     for m in delivery.failed:

@@ -6,6 +6,12 @@ documents as success is `OK`: an unknown non-zero code, a body that is not JSON,
 unexpected text is `FAILED`, never success. `RETRY` carries the least wait before the next try
 (a rate limit: at least a minute; DingTalk blocks for ten); `PERMANENT` carries the sentence an
 admin needs, in Chinese and English, naming what to change.
+
+`about` says what an answer is about, because that decides what the queue does with it: a
+refusal of one message's content fails that message alone (the next ones may go); a refused
+webhook, secret, keyword or IP address holds the whole lane until a person fixes it; a rate
+limit (`PAUSE`) only pauses the lane. Each platform knows its codes, so it says it here; the
+transport never reads a platform's codes.
 """
 from __future__ import annotations
 
@@ -17,6 +23,14 @@ from enum import Enum
 MINUTE = 60
 RATE_LIMIT_WAIT = MINUTE          # every platform's window is a minute
 SERVER_WAIT = MINUTE              # 5xx, a timeout, a refused connection
+
+# What a refusal (PERMANENT) is about; PAUSE: a RETRY the platform asked for (a rate limit, not a fault).
+MESSAGE = "message"      # this message's content or shape: it fails, the lane goes on
+WEBHOOK = "webhook"      # the address (its key or token): the group's webhook_env
+SECRET = "secret"        # the signature or its timestamp: the group's secret_env (or the clock)
+KEYWORD = "keyword"      # the bot's keyword is not in the message: the group's keyword
+IP = "ip"                # this machine's address is not on the bot's IP allow-list (on the platform)
+PAUSE = "pause"
 
 
 class Outcome(Enum):
@@ -34,6 +48,7 @@ class Answer:
     en: str = ""
     code: str = ""         # the platform's own word (errcode, HTTP status, body text), for the log
     maybe_sent: bool = False   # a timeout after the request went: the group may have it already
+    about: str = ""        # MESSAGE, WEBHOOK, SECRET, KEYWORD, IP (PERMANENT) or PAUSE (RETRY)
 
     @property
     def ok(self) -> bool:
@@ -44,11 +59,18 @@ OK = Answer(Outcome.OK)
 
 
 def retry(wait: int, zh: str, en: str, code: str = "", maybe_sent: bool = False) -> Answer:
+    """Not now: the platform or the way to it is in trouble (a fault: the queue backs off)."""
     return Answer(Outcome.RETRY, max(wait, 1), zh, en, code, maybe_sent)
 
 
-def permanent(zh: str, en: str, code: str = "") -> Answer:
-    return Answer(Outcome.PERMANENT, 0, zh, en, code)
+def pause(wait: int, zh: str, en: str, code: str) -> Answer:
+    """Not now, and no fault: the platform asked for a pause (a rate limit)."""
+    return Answer(Outcome.RETRY, max(wait, 1), zh, en, code, about=PAUSE)
+
+
+def permanent(about: str, zh: str, en: str, code: str = "") -> Answer:
+    """Refused until something changes: `about` says what (MESSAGE, WEBHOOK, SECRET, KEYWORD, IP)."""
+    return Answer(Outcome.PERMANENT, 0, zh, en, code, about=about)
 
 
 def unknown(platform: Mapping[str, str], code: str, text: str = "") -> Answer:
@@ -75,7 +97,7 @@ def by_http(platform: Mapping[str, str], status: int, headers: dict[str, str] | 
     `platform`: its name in each language (a platform module's LABEL)."""
     zh, en = platform["zh"], platform["en"]
     if status == 429:
-        return retry(retry_after(headers), f"{zh}限流，稍后重试", f"{en} rate limit; will retry", "429")
+        return pause(retry_after(headers), f"{zh}限流，稍后重试", f"{en} rate limit; will retry", "429")
     if status >= 500:
         return retry(SERVER_WAIT, f"{zh}服务器出错（HTTP {status}），稍后重试",
                      f"{en} server error (HTTP {status}); will retry", str(status))

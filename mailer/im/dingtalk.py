@@ -31,6 +31,9 @@ LIMITS = Limits(text_bytes=4096, body_bytes=8192, per_minute=20, blocked_for=600
 SUPPORTS = {"mentions": "mobile (atMobiles) or DingTalk user ID (atUserIds), each also written as @… in the text",
             "signature": "HMAC-SHA256 of timestamp_ms\\nsecret keyed by the secret, in the address",
             "image": "no (DingTalk markdown shows only images at a public URL)"}
+# Refusals of one message's content (an unsafe link, unsuitable text or picture, a body too large):
+# that message fails; the bot and the next messages are fine.
+CONTENT_REFUSED = (430101, 430102, 430103, 430104, 460101)
 
 
 def signature(secret: str, timestamp_ms: int) -> str:
@@ -72,23 +75,23 @@ def _security(said: str) -> Answer:
     """310000: which of the four security checks refused, from the words of errmsg."""
     words = said.lower()
     if "keyword" in words:
-        return answer.permanent("钉钉关键词不匹配：消息需包含机器人安全设置里的自定义关键词；duban 的每条消息都带“督办”，"
+        return answer.permanent(answer.KEYWORD, "钉钉关键词不匹配：消息需包含机器人安全设置里的自定义关键词；duban 的每条消息都带“督办”，"
                                 "请把关键词设为“督办”，或改用加签",
                                 "DingTalk keyword mismatch: the message must contain the bot's keyword; every duban "
                                 "message contains 督办, so set the keyword to 督办, or use a signature", "310000 keyword")
     if "sign" in words:
-        return answer.permanent("钉钉加签失败：请检查 secret（机器人安全设置里以 SEC 开头的那串）和服务器时钟",
+        return answer.permanent(answer.SECRET, "钉钉加签失败：请检查 secret（机器人安全设置里以 SEC 开头的那串）和服务器时钟",
                                 "DingTalk signature refused: check the secret (the SEC… string in the bot's security "
                                 "settings) and this computer's clock", "310000 sign")
     if "timestamp" in words:
-        return answer.permanent("钉钉时间戳无效：本机时钟与钉钉相差超过一小时，请校准服务器时钟",
+        return answer.permanent(answer.SECRET, "钉钉时间戳无效：本机时钟与钉钉相差超过一小时，请校准服务器时钟",
                                 "DingTalk refused the timestamp: this computer's clock is more than an hour off; "
                                 "set it right", "310000 timestamp")
     if re.search(r"\bip\b", words) or "whitelist" in words:
-        return answer.permanent("钉钉 IP 地址不在白名单：请在机器人安全设置里加入本机的出口 IP，或改用加签",
+        return answer.permanent(answer.IP, "钉钉 IP 地址不在白名单：请在机器人安全设置里加入本机的出口 IP，或改用加签",
                                 "DingTalk: this computer's address is not on the bot's IP allow-list: add it, "
                                 "or use a signature", "310000 ip")
-    return answer.permanent(f"钉钉安全设置校验失败：{said}；请检查机器人的关键词、加签或 IP 设置",
+    return answer.permanent(answer.WEBHOOK, f"钉钉安全设置校验失败：{said}；请检查机器人的关键词、加签或 IP 设置",
                             f"DingTalk security check failed: {said}; check the bot's keyword, signature or IP "
                             "settings", "310000")
 
@@ -103,12 +106,16 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     if code == 0:
         return answer.OK
     if code == 130101:
-        return answer.retry(LIMITS.blocked_for, "钉钉机器人发送太频繁（每分钟最多 20 条），已被限流 10 分钟，稍后重试",
+        return answer.pause(LIMITS.blocked_for, "钉钉机器人发送太频繁（每分钟最多 20 条），已被限流 10 分钟，稍后重试",
                             "DingTalk rate limit (20 a minute): the bot is blocked for 10 minutes; will retry", "130101")
     if code == 310000:
         return _security(said)
     if code in (300001, 400101):
-        return answer.permanent("钉钉机器人 access_token 无效（机器人可能已被删除）：请在群里重新复制 webhook 地址",
+        return answer.permanent(answer.WEBHOOK, "钉钉机器人 access_token 无效（机器人可能已被删除）：请在群里重新复制 webhook 地址",
                                 "DingTalk does not know the access_token (was the bot removed?): copy the webhook "
                                 "address again from the group", str(code))
+    if code in CONTENT_REFUSED:
+        return answer.permanent(answer.MESSAGE, f"钉钉拒绝了这条消息的内容（{code} {said}），请把这条提示转给 duban 的维护人",
+                                f"DingTalk refused this message's content ({code} {said}); please pass this to "
+                                "duban's maintainer", str(code))
     return answer.unknown(LABEL, str(code), said)

@@ -85,23 +85,27 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     if code == 0 and status == 200:
         return answer.OK
     if code == 11232:
-        return answer.retry(PEAK_WAIT, "飞书限流（整点或半点发送时常见），几分钟后重试",
+        return answer.pause(PEAK_WAIT, "飞书限流（整点或半点发送时常见），几分钟后重试",
                             "Feishu rate limit (common exactly on the hour or half hour); will retry in a few minutes",
                             "11232")
     if code == 19021:
-        return answer.permanent("飞书签名校验失败：请检查 secret 和服务器时钟（时间戳须在一小时内）",
+        return answer.permanent(answer.SECRET, "飞书签名校验失败：请检查 secret 和服务器时钟（时间戳须在一小时内）",
                                 "Feishu signature refused: check the secret and this computer's clock (within an hour)",
                                 "19021")
     if code == 19024:
-        return answer.permanent("飞书关键词不匹配：消息需包含机器人安全设置里的自定义关键词；duban 的每条消息都带“督办”，"
+        return answer.permanent(answer.KEYWORD, "飞书关键词不匹配：消息需包含机器人安全设置里的自定义关键词；duban 的每条消息都带“督办”，"
                                 "请把关键词设为“督办”，或改用签名校验",
                                 "Feishu keyword mismatch: every duban message contains 督办; set the bot's keyword "
                                 "to 督办, or use a signature", "19024")
     if code == 19022:
-        return answer.permanent("飞书 IP 不在白名单：请在机器人安全设置里加入本机的出口 IP，或改用签名校验",
+        return answer.permanent(answer.IP, "飞书 IP 不在白名单：请在机器人安全设置里加入本机的出口 IP，或改用签名校验",
                                 "Feishu: this computer's address is not on the bot's IP allow-list: add it, or use "
                                 "a signature", "19022")
+    if code == 19001:
+        return answer.permanent(answer.WEBHOOK, "飞书不认识这个机器人地址（webhook 无效，或机器人已被移出群）：请在群里重新复制 webhook 地址",
+                                "Feishu does not know this bot's address (the webhook is wrong, or the bot was removed): "
+                                "copy the webhook address again from the group", "19001")
     if code == 9499:
-        return answer.permanent(f"飞书拒绝了消息格式（{said}），请把这条提示转给 duban 的维护人",
+        return answer.permanent(answer.MESSAGE, f"飞书拒绝了消息格式（{said}），请把这条提示转给 duban 的维护人",
                                 f"Feishu refused the message ({said}); please pass this to duban's maintainer", "9499")
     return answer.unknown(LABEL, str(code), said)

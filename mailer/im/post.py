@@ -7,15 +7,17 @@ have delivered the message: `NoAnswer.maybe_sent` says so.
 """
 from __future__ import annotations
 
+import http.client
 import json
 import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 TIMEOUT = 10.0          # seconds; the platforms answer in well under one
 LARGEST_ANSWER = 1 << 16
+SHORTEST_TOKEN = 6      # a query value or path segment this long may be a key (WeCom key=, DingTalk access_token=)
 
 
 @dataclass(frozen=True)
@@ -72,3 +74,23 @@ def post(url: str, body: dict, timeout: float = TIMEOUT) -> Reply:
         raise NoAnswer(str(failed.reason), maybe_sent=timed_out) from failed
     except (ConnectionError, OSError) as failed:
         raise NoAnswer(str(failed), maybe_sent=True) from failed
+    except http.client.HTTPException as odd:     # the request went; what came back was not HTTP
+        raise NoAnswer(f"the answer was not HTTP ({type(odd).__name__})", maybe_sent=True) from odd
+
+
+def secrets_in(url: str, secret: str = "") -> set[str]:
+    """Every piece of a webhook address that gives it away, in the forms an answer may echo: the
+    address itself, its query values and token-like path segments (WeCom's key, DingTalk's
+    access_token, Feishu's hook id, Slack's and Teams' paths), and the signing secret."""
+    found = {url, unquote(url), url.replace("/", "\\/"), secret}
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is not None:
+        found |= {value for _name, value in parse_qsl(parts.query, keep_blank_values=True)
+                  if len(value) >= SHORTEST_TOKEN}
+        found |= {segment for segment in parts.path.split("/") if len(segment) >= 16 or (
+            len(segment) >= SHORTEST_TOKEN and any(c.isdigit() for c in segment))}
+    found |= {quote(piece, safe="") for piece in found if piece}
+    return {piece for piece in found if piece}

@@ -10,7 +10,10 @@ where all of them see it: here, in state.db, beside the queue.
   blocks a bot for ten minutes).
 - `im_part`: per queued message (its key) and body (WeCom's chart is a second body), `going`
   right before the POST, `sent` once the platform said yes, so a retry after a partial success
-  never posts a body twice, and a run that died mid-POST leaves an honest "not known".
+  never posts a body twice, and a run that died mid-POST leaves an honest "not known". A record
+  is kept as long as its message may still go: only the records of a message the queue has sent
+  (or no longer holds) are pruned, after `KEEP_PARTS`; a lane held for months, or a failed message
+  retried with `duban outbox --retry --failed`, still finds which of its bodies the group has.
 A webhook is known here only by the SHA-256 of its address: no address, no secret in the file.
 Times are epoch seconds of the run's clock (the simulated one in tests), not the wall clock.
 """
@@ -31,7 +34,7 @@ CREATE INDEX IF NOT EXISTS im_pace_webhook ON im_pace (webhook, at);
 CREATE TABLE IF NOT EXISTS im_block (webhook TEXT PRIMARY KEY, until REAL NOT NULL);
 """
 KEEP_PACE = 120.0                  # seconds: every platform's window is a minute
-KEEP_PARTS = 60 * 24 * 3600.0      # a message waits at most the queue's give-up days (far less than 60)
+KEEP_PARTS = 60 * 24 * 3600.0      # a sent message's records: long after any crash check needs them
 GOING, SENT = "going", "sent"
 
 
@@ -47,7 +50,16 @@ class Sent:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("DELETE FROM im_pace WHERE at < ?", (now - KEEP_PACE,))
             self.db.execute("DELETE FROM im_block WHERE until < ?", (now - KEEP_PACE,))
-            self.db.execute("DELETE FROM im_part WHERE at < ?", (now - KEEP_PARTS,))
+            self._prune_parts(now - KEEP_PARTS)
+
+    def _prune_parts(self, before: float) -> None:
+        """Forget the bodies of messages the queue sent (or holds no more) before `before`; never
+        those of a message still queued, held, failed, given up or set aside: any may go again."""
+        if not self.db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='mail_queue'").fetchone():
+            self.db.execute("DELETE FROM im_part WHERE at < ?", (before,))
+            return
+        self.db.execute("DELETE FROM im_part WHERE at < ? AND NOT EXISTS (SELECT 1 FROM mail_queue q "
+                        "WHERE q.key = im_part.key AND q.status != 'sent')", (before,))
 
     def close(self) -> None:
         self.db.close()

@@ -50,10 +50,10 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     if status == 200 and said == "ok":
         return answer.OK
     if status in (403, 404, 410) or said in GONE:
-        return answer.permanent(f"Slack 拒收（{said}）：webhook 已失效（应用被移除、频道已归档或地址有误），请重新创建 incoming webhook",
+        return answer.permanent(answer.WEBHOOK, f"Slack 拒收（{said}）：webhook 已失效（应用被移除、频道已归档或地址有误），请重新创建 incoming webhook",
                                 f"Slack refused ({said}): the webhook no longer works (app removed, channel archived "
                                 "or address wrong); create the incoming webhook again", said or str(status))
     if status == 400:
-        return answer.permanent(f"Slack 拒绝了消息格式（{said}），请把这条提示转给 duban 的维护人",
+        return answer.permanent(answer.MESSAGE, f"Slack 拒绝了消息格式（{said}），请把这条提示转给 duban 的维护人",
                                 f"Slack refused the message ({said}); please pass this to duban's maintainer", said)
     return answer.unknown(LABEL, f"HTTP {status}", said)

@@ -63,12 +63,12 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     if status in (200, 202):
         return answer.OK
     if status in (401, 403, 404, 410):
-        return answer.permanent(f"Teams 工作流拒收（HTTP {status}）：工作流已删除、已关闭或地址有误，请在频道里重新创建"
+        return answer.permanent(answer.WEBHOOK, f"Teams 工作流拒收（HTTP {status}）：工作流已删除、已关闭或地址有误，请在频道里重新创建"
                                 "“收到 webhook 请求时发布到频道”的工作流",
                                 f"Teams refused (HTTP {status}): the workflow was deleted, turned off or the address "
                                 "is wrong; create the channel's webhook workflow again", str(status))
     if status in (400, 413):
-        return answer.permanent(f"Teams 拒绝了消息卡片（HTTP {status}），请把这条提示转给 duban 的维护人",
+        return answer.permanent(answer.MESSAGE, f"Teams 拒绝了消息卡片（HTTP {status}），请把这条提示转给 duban 的维护人",
                                 f"Teams refused the card (HTTP {status}: {said}); please pass this to duban's "
                                 "maintainer", str(status))
     return answer.unknown(LABEL, f"HTTP {status}", said)

@@ -11,9 +11,13 @@ each platform answer into the seam's failures so that the queue's guarantees hol
 - no answer after the body went (a timeout): `ConnectionCut(content_sent=True)`: the queue sends
   it once more at most and sets it aside the second time;
 - refused for a setting (wrong key, secret, keyword, IP; the webhook address not set):
-  `SetupError` naming the [im.groups.<name>] key, so the lane is held, nothing lost, until a
-  person fixes it (a changed address or secret changes `setup`, which lifts the hold);
-- an answer duban does not know: `PermanentFailure` (failed; `duban outbox --retry --failed`).
+  `SetupError` naming the [im.groups.<name>] key (an IP: the platform's allow-list), so the lane
+  is held, nothing lost, until a person fixes it (a changed address or secret changes `setup`,
+  which lifts the hold);
+- a refusal of this message's content, or an answer duban does not know: `PermanentFailure` (this
+  message fails and is reported, the next ones go; `duban outbox --retry --failed`).
+What a refusal is about is the platform module's word (`Answer.about`), never a code read here.
+No reason leaves with the webhook address, its token or the secret in it (`_redact`).
 Every sentence is stored in both languages (`reasons.bilingual`), the platform's fix sentence in
 Chinese as it wrote it.
 
@@ -33,11 +37,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from duban.mailer.im import feishu
-from duban.mailer.im.answer import Answer, Outcome
+from duban.mailer.im.answer import IP, KEYWORD, MESSAGE, PAUSE, SECRET, WEBHOOK, Answer, Outcome
 from duban.mailer.im.lane import Envelope
 from duban.mailer.im.platforms import PLATFORMS
-from duban.mailer.im.post import TIMEOUT
+from duban.mailer.im.post import TIMEOUT, secrets_in
 from duban.mailer.im.send import attempt
 from duban.mailer.im.sent import GOING, SENT, Sent, webhook_id
 from duban.mailer.reasons import bilingual
@@ -55,12 +58,10 @@ from duban.workbooks.model.errors import ConfigError
 
 SHORT_WAIT = 3.0      # seconds: a slot this close is waited for; a later one waits for the next run
 MOST_BODIES = 2       # WeCom's text and chart
-# Which [im.groups.<name>] key a refusal names, by the answer's code (the rest: the webhook address).
-SECRET_CODES = ("310000 sign", "310000 timestamp", "19021")
-KEYWORD_CODES = ("310000 keyword", "19024")
-# Answers that ask for a pause (HTTP 429, WeCom 45009, DingTalk 130101, Feishu 11232): the lane waits
-# the time asked, its messages keep their tries; a server error or no answer is a fault and backs off.
-RATE_LIMITED = ("429", "45009", "130101", "11232")
+# The [im.groups.<name>] key a refused setting names, by what the platform said it is about
+# (answer.about); a refused IP address is not a duban.toml key but the platform's allow-list.
+SETTING_KEYS = {SECRET: "secret_env", KEYWORD: "keyword", WEBHOOK: "webhook_env"}
+HIDDEN = "***"        # what a reason shows in place of the webhook address, its token or the secret
 
 
 class GroupTransport(Connection):
@@ -84,11 +85,6 @@ class GroupTransport(Connection):
         self.patience = (timeout + SHORT_WAIT) * (MOST_BODIES if self.platform.LIMITS.image_bytes else 1)
         self.store: Sent | None = None
         self.down = ""          # a sentence once the webhook stopped answering: the rest of this run waits
-
-    def describe(self, lang: str = "zh") -> str:
-        """The destination for a person, without its address or secret: 企业微信群「研发群」."""
-        label = self.platform.LABEL
-        return f"{label['zh']}群「{self.group.name}」" if lang == "zh" else f"{label['en']} group {self.group.name}"
 
     def now(self) -> float:
         """The run's clock in epoch seconds, moved on by the time this delivery has taken."""
@@ -150,11 +146,13 @@ class GroupTransport(Connection):
         while True:
             now = self.now()
             moment = datetime.fromtimestamp(now, self.started.tzinfo)
-            if self.platform is feishu and (clear := feishu.off_peak(moment)) != moment:
+            off_peak = getattr(self.platform, "off_peak", None)     # a platform's busy minutes (Feishu's)
+            if off_peak is not None and (clear := off_peak(moment)) != moment:
+                label = self.platform.LABEL
                 raise Wait(bilingual(
-                    f"Feishu / Lark is not sent to around the hour and half hour (its busy minutes); "
+                    f"{label['en']} is not sent to in its busy minutes (around the hour and half hour); "
                     f"this group's messages wait until {clear:%H:%M}",
-                    f"整点和半点前后不向飞书发送（平台繁忙时段），本群消息等到 {clear:%H:%M} 之后发送"), clear)
+                    f"整点和半点前后不向{label['zh']}发送（平台繁忙时段），本群消息等到 {clear:%H:%M} 之后发送"), clear)
             slot = store.take(self.hook, self.platform.LIMITS, now)
             if not slot:
                 return
@@ -179,27 +177,39 @@ class GroupTransport(Connection):
         if said.outcome is Outcome.OK:
             store.done(key, part, now)
             return
-        reason = bilingual(said.en, said.zh)
+        reason = self._redact(bilingual(said.en, said.zh))
         if said.outcome is Outcome.RETRY:
             store.block(self.hook, now + said.wait)
             if said.maybe_sent:          # the body went and no answer came: the group may have it
                 self.down = reason
                 raise ConnectionCut(reason, content_sent=True)
             store.not_sent(key, part)
-            if said.code in RATE_LIMITED:    # the platform asked for a pause: not a fault
+            if said.about == PAUSE:      # the platform asked for a pause (a rate limit): not a fault
                 raise Wait(reason, datetime.fromtimestamp(now + said.wait, self.started.tzinfo))
             raise TemporaryFailure(reason, server_down=True)
         store.not_sent(key, part)
-        if said.outcome is Outcome.PERMANENT:
-            raise SetupError(reason, self._refused_setting(said.code))
-        raise PermanentFailure(reason)
+        if said.outcome is Outcome.PERMANENT and said.about != MESSAGE:
+            raise SetupError(reason, self._refused_setting(said.about))
+        raise PermanentFailure(reason)      # this message (its content, or an answer not known): the rest goes
 
-    def _refused_setting(self, code: str) -> str:
-        if code in SECRET_CODES:
-            return self._setting("secret_env", self.group.secret_env)
-        if code in KEYWORD_CODES:
-            return self._setting("keyword", self.group.keyword)
-        return self._setting("webhook_env", self.group.webhook_env)
+    def _refused_setting(self, about: str) -> str:
+        """What a person changes when the platform refused a setting: a [im.groups.<name>] key, or
+        for a refused IP address the platform's allow-list (a sentence in both languages)."""
+        if about == IP:
+            label = self.platform.LABEL
+            return bilingual(f"add this machine's outgoing IP to the {label['en']} bot's IP allow-list",
+                             f"在{label['zh']}机器人安全设置的 IP 地址段中加入本机出口 IP")
+        key = SETTING_KEYS.get(about, "webhook_env")
+        return self._setting(key, {"secret_env": self.group.secret_env, "keyword": self.group.keyword,
+                                   "webhook_env": self.group.webhook_env}[key])
+
+    def _redact(self, reason: str) -> str:
+        """`reason` without the webhook address, its token or the secret: a platform's answer (a
+        proxy's error page, say) may echo the address, and a reason goes to state.db, the log and
+        the admins' mail and group."""
+        for secret in sorted(secrets_in(self.url, self.secret), key=len, reverse=True):
+            reason = reason.replace(secret, HIDDEN)
+        return reason
 
     def _setting(self, key: str, value: str) -> str:
         """The [im.groups.<name>] key a person changes, with its value (a variable's name, the keyword)."""

@@ -76,15 +76,15 @@ def classify(status: int, body: bytes, headers: dict[str, str] | None = None) ->
     if code == 0:
         return answer.OK
     if code == 45009:
-        return answer.retry(answer.RATE_LIMIT_WAIT, "企业微信机器人发送太频繁（每分钟最多 20 条），稍后重试",
+        return answer.pause(answer.RATE_LIMIT_WAIT, "企业微信机器人发送太频繁（每分钟最多 20 条），稍后重试",
                             "WeCom bot rate limit (20 a minute); will retry", "45009")
     if code == -1:
         return answer.retry(answer.SERVER_WAIT, "企业微信系统繁忙，稍后重试", "WeCom is busy; will retry", "-1")
     if code == 93000:
-        return answer.permanent("企业微信机器人地址无效（key 错误，或机器人已被移出群聊）：请在群里重新复制 webhook 地址",
+        return answer.permanent(answer.WEBHOOK, "企业微信机器人地址无效（key 错误，或机器人已被移出群聊）：请在群里重新复制 webhook 地址",
                                 "WeCom refused the bot's key (wrong, or the bot was removed from the group): "
                                 "copy the webhook address again from the group", "93000")
     if code in (40058, 45002):
-        return answer.permanent("企业微信拒绝了消息（内容超长或格式不对），请把这条提示转给 duban 的维护人",
+        return answer.permanent(answer.MESSAGE, "企业微信拒绝了消息（内容超长或格式不对），请把这条提示转给 duban 的维护人",
                                 f"WeCom refused the message ({said}); please pass this to duban's maintainer", str(code))
     return answer.unknown(LABEL, str(code), said)
