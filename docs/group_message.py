@@ -2,7 +2,7 @@
 
 The demo folder gets two department groups (WeCom bots) in duban.toml whose webhook variables are
 left unset, so `duban remind` queues each group's digest and the lane is held, and nothing leaves
-the machine; the queued WeCom markdown (exactly what would be posted) is drawn as a chat bubble
+the machine; the queued digest shaped for WeCom (exactly what would be posted) is drawn as a chat bubble
 in a page like WeCom's and photographed by headless Chromium. Needs `chromium` and a CJK font.
 
 Usage: python docs/group_message.py
@@ -76,8 +76,8 @@ def queued_digests(db: Path) -> list[tuple[str, str]]:
     found = []
     with MailQueue(db, read_only=True) as queue:
         for m in queue.entries():
-            if group_of(m.channel) and m.kind == "digest":
-                body = Envelope.unpack(queue.message(m.key)).bodies[0]
+            if group_of(m.channel) and m.kind == "digest":    # shaped as its WeCom bot posts it
+                body = Envelope.unpack(queue.message(m.key)).bodies("wecom")[0]
                 found.append((group_of(m.channel), body["markdown"]["content"]))
     return found
 

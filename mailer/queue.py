@@ -11,7 +11,9 @@ the server's 354) the mail is marked in flight, in its own commit. Then, per mai
 - the connection was cut, or no answer came within `data_timeout`, after the mail had gone: its
   fate is unknown. It is sent once more (the same bytes, so the same Message-ID), never a third
   time: a second unknown sets it aside (`set_aside`) for a person. So over SMTP duban by itself
-  gets a mail to a mailbox at most twice, and twice only when a server dropped a mail it had kept;
+  gets a mail to a mailbox at most twice, and twice only when a server dropped a mail it had kept.
+  A transport with `resend_unknown` off (a group bot: a chat group would read it twice) has it
+  set aside at the first unknown;
 - the run died (kill -9, power cut) with a mail in flight: the next run finds the mark once the
   lease is over and sets that mail aside without sending it again, so a kill never duplicates
   (the outbox transport can look: the .eml file is there, or it is sent).
@@ -250,7 +252,7 @@ class MailQueue:
             except ConnectionCut as exc:            # this mail, not the batch: reconnect and go on
                 cuts += 1
                 if exc.content_sent:
-                    if self._unanswered(ident, exc.reason, now):
+                    if self._unanswered(ident, exc.reason, now, transport.resend_unknown):
                         outcome["set_aside"].append(ident)
                 else:
                     self._failed_once(ident, exc.reason, now)
@@ -286,16 +288,16 @@ class MailQueue:
         self.db.execute("UPDATE mail_queue SET attempts=attempts+1, last_error=?, next_attempt=? WHERE id=?",
                         (reason, stamp(now + self._backoff(ident)), ident))
 
-    def _unanswered(self, ident: int, reason: str, now: datetime) -> bool:
-        """The mail went and no answer came: one more send after the backoff, or, the second time,
-        set aside. True if set aside."""
+    def _unanswered(self, ident: int, reason: str, now: datetime, resend: bool = True) -> bool:
+        """The mail went and no answer came: one more send after the backoff, or, the second time
+        (the first, if not `resend`), set aside. True if set aside."""
         wait = self._backoff(ident)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self.db.execute("INSERT INTO mail_fate (id, unknown) VALUES (?, 1) ON CONFLICT (id) DO UPDATE "
                             "SET unknown=unknown+1, in_flight=NULL", (ident,))
             unknown = self.db.execute("SELECT unknown FROM mail_fate WHERE id=?", (ident,)).fetchone()[0]
-            aside = unknown >= SET_ASIDE_AFTER
+            aside = unknown >= (SET_ASIDE_AFTER if resend else 1)
             self.db.execute("UPDATE mail_queue SET status=?, attempts=attempts+1, last_error=?, next_attempt=? "
                             "WHERE id=?", ("set_aside" if aside else "queued", reason, stamp(now + wait), ident))
         return aside

@@ -88,10 +88,13 @@ class Transport(Protocol):
 
 class Connection:
     """`setup`: what the transport was set up with (a changed setting lifts a hold, see the queue);
-    `patience`: the longest one send may take, in seconds (the queue's lease covers it)."""
+    `patience`: the longest one send may take, in seconds (the queue's lease covers it);
+    `resend_unknown`: a message whose fate is unknown (it went, no answer came) may be sent once
+    more (mail: a mailbox copes with a rare duplicate); off, it is set aside at the first unknown."""
 
     setup = ""
     patience = 0.0
+    resend_unknown = True
 
     def open(self) -> None:
         pass

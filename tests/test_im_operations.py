@@ -259,6 +259,7 @@ def test_a_group_held_by_a_refused_setting_is_told_to_the_admins_once(tmp_path, 
     from duban.jobs.serve.runs import Runs
     from duban.jobs.state import simstate
     from duban.mailer.im.lane import Envelope
+    from duban.mailer.im.message import GroupMessage
     from im_fakes import FakeBot
 
     rd, admins = FakeBot("dingtalk", secret="SECrd", answer="310000-sign").start(), FakeBot("wecom").start()
@@ -274,10 +275,10 @@ def test_a_group_held_by_a_refused_setting_is_told_to_the_admins_once(tmp_path, 
         db.parent.mkdir()
         with Runs(db, TZ) as runs:           # a simulation's state, as serve's own would be
             simstate.mark(runs, start, until)
-        body = {"msgtype": "text", "text": {"content": "督办：研发部今日待办 3 项"}}
+        said = GroupMessage("督办：研发部今日待办 3 项")
         with MailQueue(db) as queue:         # a group message that has waited two hours
             queue.put(Queued("digest:#研发群", "digest", ["研发群"], "研发部今日待办",
-                             Envelope("dingtalk", "研发群", (body,)).pack(), lane("研发群")), start - timedelta(hours=2))
+                             Envelope("研发群", said).pack(), lane("研发群")), start - timedelta(hours=2))
         serve = Serve(tmp_path, settings, start=start, until=until, runner=quiet, stream=io.StringIO())
         assert serve.run() == 0
     finally:

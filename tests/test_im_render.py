@@ -71,8 +71,11 @@ def composed(the_notice: Notice, platform: str = "wecom", keyword: str = "", lan
     return GroupRenderer(cfg, Path("/srv/demo")).compose(the_notice, "key-1", now)
 
 
-def bodies(the_notice: Notice, platform: str = "wecom", **kw) -> list[dict]:
-    return list(Envelope.unpack(composed(the_notice, platform, **kw).message().message).bodies)
+def bodies(the_notice: Notice, platform: str = "wecom", keyword: str = "", **kw) -> list[dict]:
+    """What the group's transport posts: the queued message shaped for the group's platform and
+    keyword when it goes."""
+    queued = composed(the_notice, platform, keyword=keyword, **kw).message().message
+    return Envelope.unpack(queued).bodies(platform, keyword)
 
 
 def strings(value) -> list[str]:
@@ -173,7 +176,7 @@ def test_several_urgent_items_are_counted_in_the_title_and_each_has_its_line():
                  deadline=datetime(2026, 11, 23, 8, 10))
     made = composed(notice("alert", [incident(), later], urgent=True))
     assert made.subject == "紧急：紧急事务未响应：水管爆裂 等 2 项" and made.items == 2
-    content = Envelope.unpack(made.message().message).bodies[0]["markdown"]["content"]
+    content = Envelope.unpack(made.message().message).bodies("wecom")[0]["markdown"]["content"]
     assert "水管爆裂 · 需响应：张伟 · 已等待 1小时30分钟" in content and "机房断电（二号楼全部停电）" in content
     english = composed(notice("alert", [incident(), later], lang="en"), "slack", lang="en")
     assert english.subject == "URGENT: Incident unanswered: 水管爆裂 and 1 more"
@@ -297,17 +300,31 @@ def test_the_problems_report_counts_and_lists_the_first_few():
 
 
 # ---- the channel and the queue ---------------------------------------------------------------------------
-def test_the_envelope_holds_the_platforms_bodies_in_the_groups_lane():
-    made = composed(digest_of(5), "feishu")
+def test_the_envelope_holds_the_message_in_the_groups_lane_and_is_shaped_when_it_goes():
+    made = composed(digest_of(5), "feishu", keyword="值班")
     queued = made.message()
     assert (queued.key, queued.kind, queued.recipients, queued.channel) == ("key-1", "digest", ["研发群"], "group:研发群")
     assert queued.subject == made.subject == "研发部 督办日报 11月23日：逾期 2 · 即将到期 3"
     envelope = Envelope.unpack(queued.message)
-    assert (envelope.platform, envelope.group, len(envelope.bodies)) == ("feishu", "研发群", 1)
-    assert envelope.bodies[0]["msg_type"] == "post"
-    assert envelope.bodies[0]["content"]["post"]["zh_cn"]["title"] == made.subject
+    assert (envelope.group, envelope.message.title, len(envelope.message.lines)) == ("研发群", made.subject, 5)
+    assert "值班" not in queued.message.decode()          # the keyword is the group's setting when it goes
+    [post] = envelope.bodies("feishu", "值班")
+    assert post["msg_type"] == "post" and post["content"]["post"]["zh_cn"]["title"] == made.subject
+    assert "督办 duban · 值班" in json.dumps(post, ensure_ascii=False)
+    [markdown] = envelope.bodies("dingtalk", "紧急")        # the same words on another platform, another keyword
+    assert markdown["markdown"]["title"] == made.subject and markdown["markdown"]["text"].endswith("督办 duban · 紧急")
     assert Envelope.unpack(envelope.pack()) == envelope
     assert "DUBAN_TEST_URL" not in queued.message.decode()
+
+
+def test_the_envelope_keeps_every_part_of_the_message():
+    summary = composed(notice("summary", content=VIEW, attachments=(("cid", PNG, "trend.png"),),
+                              mentions=[ZHANG, PLAIN]), "wecom")
+    envelope = Envelope.unpack(summary.message().message)
+    said = envelope.message
+    assert said.image == PNG and said.links and said.mentions[0].wecom == "zhangwei" and said.mentions[1].name == "王芳"
+    assert Envelope.unpack(envelope.pack()) == envelope
+    assert [b["msgtype"] for b in envelope.bodies("wecom")] == ["markdown", "image"]
 
 
 def test_a_group_nobody_configured_is_refused_in_words():

@@ -268,10 +268,12 @@ def test_five_days_of_serve_with_group_bots(tmp_path, monkeypatch):
     assert {q.status for q in groups} == {"sent"}, Counter((q.channel, q.status) for q in groups)
     assert holds == {}, holds
 
-    # ---- nothing twice: what each fake accepted is exactly the queued bodies, each once ----------
+    # ---- nothing twice: what each fake accepted is exactly the queued messages' bodies (shaped for
+    # the group's platform and keyword, as the transport does when it sends), each once -------------
     for name, bot in bots.items():
+        group = settings.im.groups[name]
         queued = Counter(_text(b) for q in groups if q.channel == lane(name)
-                         for b in Envelope.unpack(bodies[q.key]).bodies)
+                         for b in Envelope.unpack(bodies[q.key]).bodies(group.platform, group.keyword))
         accepted = Counter(_text(_unsigned(bot, g.body)) for g in bot.got if g.verdict == "ok")
         assert accepted == queued, (name, accepted - queued, queued - accepted)
     refused = {name: Counter(g.verdict for g in bot.got if g.verdict != "ok") for name, bot in bots.items()}

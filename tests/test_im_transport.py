@@ -6,6 +6,7 @@ platform answered before (a rate limit, a wrong secret, no answer), and never mo
 platform's rate allows in a minute."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -60,10 +61,10 @@ class Group:
         self.lane = lane(name)
 
     def put(self, queue, key, now=T0, image=None, title="紧急：事项 INC-7 未响应"):
-        platform = PLATFORMS[self.settings.platform]
+        """Queue a message as the renderer does: the words only, shaped for the platform when it goes."""
         message = GroupMessage(title, ("描述：机房断电", f"消息 {key}"), mentions=(Person("张三", mobile="13800001111"),),
                                image=image, footer="督办 duban")
-        data = Envelope(self.settings.platform, self.settings.name, tuple(platform.build(message))).pack()
+        data = Envelope(self.settings.name, message).pack()
         assert queue.put(Queued(key, "alert", [self.settings.name], title, data, channel=self.lane), now)
 
     def deliver(self, queue, tmp_path, now=T0, **kw):
@@ -209,6 +210,43 @@ def test_each_refused_setting_names_the_key_to_change(bots, queue, tmp_path, mon
     assert posted(fake) == ["m-1"] and statuses(queue, group) == {"m-1": "sent"}
 
 
+def test_a_keyword_fixed_in_duban_toml_sends_the_held_message_with_the_new_keyword_once(bots, queue, tmp_path,
+                                                                                        monkeypatch):
+    """The bot wants 值班; duban.toml said 告警: held. The keyword is corrected: the message that
+    waited goes, with 值班 (its words were queued before; its footer follows the setting)."""
+    fake = bots("dingtalk", secret=SECRET, keyword="值班")
+    group = Group(monkeypatch, fake, secret=SECRET, keyword="告警")
+    group.put(queue, "m-1")
+    report = group.deliver(queue, tmp_path)
+    assert [g.verdict for g in fake.got] == ["no keyword"] and "keyword" in report.setting
+    group.deliver(queue, tmp_path, T0 + timedelta(hours=1))             # the same settings: still held
+    assert len(fake.got) == 1
+    group.settings = dataclasses.replace(group.settings, keyword="值班")  # a person fixes duban.toml
+    for hours in (2, 3, 30):
+        group.deliver(queue, tmp_path, T0 + timedelta(hours=hours))
+    assert posted(fake) == ["m-1"] and len(fake.got) == 2
+    said = json.dumps(fake.got[-1].body, ensure_ascii=False)
+    assert "督办 duban · 值班" in said and "告警" not in said
+    assert statuses(queue, group) == {"m-1": "sent"} and queue.hold(group.lane) is None
+
+
+def test_a_group_moved_from_wecom_to_dingtalk_gets_its_waiting_message_there_once(bots, queue, tmp_path, monkeypatch):
+    wecom, dingtalk = bots("wecom"), bots("dingtalk", secret=SECRET)
+    group = Group(monkeypatch, wecom)
+    group.put(queue, "m-1")
+    wecom.answer = "500"
+    group.deliver(queue, tmp_path)                                      # WeCom is down: it waits
+    assert statuses(queue, group) == {"m-1": "queued"}
+    monkeypatch.setenv("DUBAN_TEST_HOOK", dingtalk.url)                 # the company moves the group to DingTalk
+    monkeypatch.setenv("DUBAN_TEST_SECRET", SECRET)
+    group.settings = dataclasses.replace(group.settings, platform="dingtalk", secret_env="DUBAN_TEST_SECRET")
+    for hours in (1, 2, 30):
+        group.deliver(queue, tmp_path, T0 + timedelta(hours=hours))
+    assert posted(dingtalk) == ["m-1"] and len(dingtalk.got) == 1 and dingtalk.got[0].body["msgtype"] == "markdown"
+    assert not posted(wecom) and len(wecom.got) == 1
+    assert statuses(queue, group) == {"m-1": "sent"}
+
+
 def test_an_unset_webhook_variable_holds_the_lane_and_setting_it_sends(bots, queue, tmp_path, monkeypatch):
     fake = bots("wecom")
     group = Group(monkeypatch, fake)
@@ -223,7 +261,7 @@ def test_an_unset_webhook_variable_holds_the_lane_and_setting_it_sends(bots, que
     assert [m.key for m in report.sent] == ["m-1"] and posted(fake) == ["m-1"]
 
 
-# --- an unknown answer fails; a hang is sent at most twice ------------------------------------
+# --- an unknown answer fails; a hang is posted once, then set aside ---------------------------------
 
 def test_an_unknown_errcode_fails_the_message_and_retry_failed_sends_it(bots, queue, tmp_path, monkeypatch):
     fake = bots("wecom")
@@ -243,18 +281,35 @@ def test_an_unknown_errcode_fails_the_message_and_retry_failed_sends_it(bots, qu
     assert sorted(posted(fake)) == ["m-1", "m-2"]
 
 
-def test_a_group_that_hangs_gets_a_message_at_most_twice_then_it_is_set_aside(bots, queue, tmp_path, monkeypatch):
+def test_a_group_that_hangs_gets_a_message_once_then_it_is_set_aside(bots, queue, tmp_path, monkeypatch, capsys):
+    """No answer after the post: the group may show it, so it is never posted again by itself
+    (mail would be sent once more); a person looks in the group and retries if it is not there."""
+    from duban.jobs.settings import config
+    from duban.jobs.terminal.mail import mail_summary
+
     fake = bots("wecom")
     group = Group(monkeypatch, fake)
     group.put(queue, "m-1")
     group.put(queue, "m-2")
     fake.answer = "hang"
-    for minutes in (0, 6, 30, 90, 300):
-        group.deliver(queue, tmp_path, T0 + timedelta(minutes=minutes), timeout=0.3)
+    reports = [group.deliver(queue, tmp_path, T0 + timedelta(minutes=minutes), timeout=0.3)
+               for minutes in (0, 6, 30, 90, 300)]
     hung = [key_of(g) for g in fake.got]
-    assert hung.count("m-1") <= 2 and hung.count("m-2") <= 2
-    assert statuses(queue, group)["m-1"] == "set_aside" and hung.count("m-1") == 2
-    assert all(e.unknown <= 2 for e in queue.entries(channel=group.lane))
+    assert hung == ["m-1", "m-2"]                              # each posted once, never a second time
+    assert statuses(queue, group) == {"m-1": "set_aside", "m-2": "set_aside"}
+    assert [m.key for m in reports[0].set_aside] == ["m-1"] and [m.key for m in reports[1].set_aside] == ["m-2"]
+    assert all(e.unknown == 1 for e in queue.entries(channel=group.lane))
+    run = type("Run", (), dict(now=T0, folder=tmp_path, skipped=0, unknown=[], transport="outbox",
+                               destination="outbox/", outgoing=[], delivery=reports[0]))()
+    for lang, said, mail in (("zh", "群消息可能已发出：请到群里看一下", "收件人"),
+                             ("en", "The group message may have been posted: look in the group", "recipient")):
+        mail_summary(run, config.load(values={"company": {"language": lang}}), False)
+        err = " ".join(capsys.readouterr().err.split())         # the console wraps lines
+        assert said in err and "--retry --failed" in err and mail not in err
+    fake.answer = "ok"                                         # it was not there: duban outbox --retry --failed
+    queue.retry_now(T0 + timedelta(hours=6), include_failed=True)
+    group.deliver(queue, tmp_path, T0 + timedelta(hours=6))
+    assert posted(fake) == ["m-1", "m-2"] and set(statuses(queue, group).values()) == {"sent"}
 
 
 # --- WeCom's text and chart: a partial success never posts the text twice -----------------------

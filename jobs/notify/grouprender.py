@@ -1,8 +1,11 @@
-"""Group notices rendered for their group's bot: the message said (mailer/im/say.py), shaped by the
-group's platform into its bodies, and packed as the queue stores a group message (an Envelope in
-the group's lane; the webhook address and the secret are read only when it goes).
+"""Group notices rendered for their group's bot: the message said (mailer/im/say.py), packed as the
+queue stores a group message (an Envelope in the group's lane; the webhook address and the secret
+are read only when it goes).
 
-The bodies are built here, once, when the notice is queued: every try then posts the same text.
+The words are fixed here, once, when the notice is queued: every try posts the same text. Only
+their platform's shape (the bodies, the keyword in the footer) is made when the message goes
+(mailer/im/transport.py), from the group's settings then, so a fixed keyword or a group moved to
+another platform reaches what is already waiting.
 """
 from __future__ import annotations
 
@@ -13,9 +16,7 @@ from duban.jobs.notify.channel import Composed
 from duban.jobs.notify.router import Notice
 from duban.mailer.im import message as im
 from duban.mailer.im.lane import Envelope, lane
-from duban.mailer.im.platforms import PLATFORMS
 from duban.mailer.im.say import message
-from duban.mailer.im.words import footer
 from duban.mailer.queued import Queued
 from duban.mailer.share import Share
 from duban.workbooks.model.directory import Person
@@ -31,7 +32,7 @@ def mentioned(person: Person) -> im.Person:
 
 class GroupRenderer:
     """Renders a folder's group notices: the file's place by `mail.share_path` (as the mail names
-    it), each group's platform and keyword from `[im.groups]`."""
+    it), for a group `[im.groups]` lists."""
 
     def __init__(self, settings, folder: Path):
         self.settings = settings
@@ -43,11 +44,10 @@ class GroupRenderer:
             raise ConfigError(f"a group message is for the group {notice.group!r}, which [im.groups] does not list",
                               f"有一条群消息要发往群「{notice.group}」，但 [im.groups] 中没有这个群")
         said, told = message(notice, notice.lang, now, self.share, tuple(mentioned(p) for p in notice.mentions),
-                             self.scope(notice), footer(group.keyword))
+                             self.scope(notice))
 
         def build() -> Queued:
-            bodies = PLATFORMS[group.platform].build(said)
-            envelope = Envelope(group.platform, group.name, tuple(bodies))
+            envelope = Envelope(group.name, said)
             return Queued(key, notice.kind, [group.name], said.title, envelope.pack(), lane(group.name))
         return Composed(said.title, told, build)
 

@@ -9,6 +9,7 @@ from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
 from duban.jobs.terminal import lanes
 from duban.jobs.terminal.report import emit_json, err, escape, out, warning_prefix
+from duban.mailer.im.lane import group_of
 from duban.mailer.reasons import error_text, setting_text
 from duban.workbooks.share.commandline import folder_arg
 
@@ -30,6 +31,7 @@ TEXT = {
            "down": "邮件服务器无法连接（{error}）：邮件保留在队列中，下次运行时重试。",
            "refused": "邮件服务器拒收，不再重试（数据问题报告会告知文员）：{to} — {subject}（{error}）",
            "set_aside": "已搁置，不再自动发送：{to} — {subject}（{error}）。它可能已经送达，请向收件人确认；如未收到，运行 duban outbox {folder} --retry --failed 再发一次。",
+           "set_aside_group": "已搁置，不再自动发送：群「{to}」— {subject}（{error}）。群消息可能已发出：请到群里看一下；如未收到，运行 duban outbox {folder} --retry --failed 再发一次。",
            "unanswered": "发出后邮件服务器没有答复，可能已经送达：{to} — {subject}。督办以相同的 Message-ID 最多再发一次，收件人可能收到两封。",
            "setup_group": "群机器人设置有误，群消息保留在队列中，不再自动重试：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。",
            "setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox {folder} --retry。",
@@ -54,6 +56,7 @@ TEXT = {
            "down": "The mail server could not be reached ({error}): the mail stays queued and is retried on the next run.",
            "refused": "Refused by the mail server, not retried (the clerks' problems report names it): {to} — {subject} ({error})",
            "set_aside": "Set aside, not sent again by itself: {to} — {subject} ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox {folder} --retry --failed sends it once more.",
+           "set_aside_group": "Set aside, not sent again by itself: group {to} — {subject} ({error}). The group message may have been posted: look in the group; if it is not there, duban outbox {folder} --retry --failed sends it once more.",
            "unanswered": "No answer from the mail server after the mail was sent, so it may already have been delivered: {to} — {subject}. duban sends it at most once more, with the same Message-ID: the recipient may get it twice.",
            "setup_group": "A group bot's setting is wrong, so its messages stay in the queue and are not retried by themselves: {error}. Fix {setting}, then run duban outbox {folder} --retry.",
            "setup": "A mail setting is wrong, so the mail stays in the queue and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox {folder} --retry.",
@@ -137,8 +140,9 @@ def _delivery(run, t: dict, lang: str) -> None:
         err.print("[yellow]" + escape(t["unanswered"].format(to=", ".join(m.recipients), subject=m.subject))
                   + "[/yellow]")
     folder = folder_arg(run.folder) if getattr(run, "folder", None) is not None else "DIR"
-    for m in delivery.set_aside:
-        err.print("[bold red]" + escape(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject,
+    for m in delivery.set_aside:               # a group's message: look in the group, not a mailbox
+        said = t["set_aside_group" if group_of(m.channel) else "set_aside"]
+        err.print("[bold red]" + escape(said.format(to=", ".join(m.recipients), subject=m.subject,
                                                             error=error_text(m.last_error or "?", lang), folder=folder)) + "[/bold red]")
     faults = delivery.faults or ([("mail", delivery.error, delivery.setting)] if delivery.error else [])
     first: dict[str, tuple] = {}

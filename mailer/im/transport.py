@@ -8,8 +8,8 @@ each platform answer into the seam's failures so that the queue's guarantees hol
   `Wait` pauses the lane until then (its messages keep their place and their tries);
 - a 5xx, a refused connection: `TemporaryFailure(server_down=True)` stops the lane for this run
   (the queue backs off);
-- no answer after the body went (a timeout): `ConnectionCut(content_sent=True)`: the queue sends
-  it once more at most and sets it aside the second time;
+- no answer after the body went (a timeout): `ConnectionCut(content_sent=True)`: the group may
+  have it, so the queue sets it aside at once (`resend_unknown` off), never posting it twice;
 - refused for a setting (wrong key, secret, keyword, IP; the webhook address not set):
   `SetupError` naming the [im.groups.<name>] key (an IP: the platform's allow-list), so the lane
   is held, nothing lost, until a person fixes it (a changed address or secret changes `setup`,
@@ -66,7 +66,11 @@ HIDDEN = "***"        # what a reason shows in place of the webhook address, its
 
 class GroupTransport(Connection):
     """Delivers one group's lane. `group`: its [im.groups.<name>] settings (name, platform,
-    webhook_env, secret_env, keyword, webhook_url(), secret()); `now`: the run's clock."""
+    webhook_env, secret_env, keyword, webhook_url(), secret()); `now`: the run's clock.
+    `resend_unknown` is off: a message posted without an answer may be in the group already, and a
+    chat group would read it twice, so the queue sets it aside at once for a person to look."""
+
+    resend_unknown = False
 
     def __init__(self, group: Any, db_path: Path, now: datetime, timeout: float = TIMEOUT,
                  clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
@@ -110,17 +114,13 @@ class GroupTransport(Connection):
     def send(self, message: Any, recipients: list[str], key: str | None = None,
              before_content: Callable[[], None] | None = None) -> Refused:
         data = as_bytes(message)
-        envelope = Envelope.unpack(data)
+        bodies = self.bodies(data)
         key = key or hashlib.sha256(data).hexdigest()
-        if PLATFORMS.get(envelope.platform) is not self.platform:
-            raise PermanentFailure(bilingual(
-                f"built for {envelope.platform}, but the group {self.group.name} is now on {self.group.platform}",
-                f"这条消息是按 {envelope.platform} 生成的，但群「{self.group.name}」现在用的是 {self.group.platform}"))
         if self.down:
             raise TemporaryFailure(self.down, server_down=True)
         store = self._sent()
         done = store.parts(key)
-        for part, body in enumerate(envelope.bodies):
+        for part, body in enumerate(bodies):
             if done.get(part) == SENT:
                 continue
             self._wait_turn()
@@ -138,7 +138,12 @@ class GroupTransport(Connection):
         parts = self._sent().parts(key or hashlib.sha256(data).hexdigest())
         if GOING in parts.values():
             return None
-        return len([p for p in parts.values() if p == SENT]) >= len(Envelope.unpack(data).bodies)
+        return len([p for p in parts.values() if p == SENT]) >= len(self.bodies(data))
+
+    def bodies(self, data: bytes) -> list[dict]:
+        """A queued message shaped for this group as duban.toml says now: its platform, its keyword
+        (the words were fixed when it was queued)."""
+        return Envelope.unpack(data).bodies(self.group.platform, self.group.keyword)
 
     def _wait_turn(self) -> None:
         """Take this webhook's next slot, waiting for it if it is a moment away; else raise."""

@@ -62,9 +62,10 @@ def plural(n: int, singular: str, plural_: str | None = None) -> str:
     return f"{n:,} {singular if n == 1 else (plural_ or singular + 's')}"
 
 
-def footer(keyword: str) -> str:
-    """The last line of every message: 督办 duban, and the group's keyword when a keyword-secured bot
-    has one that this line does not already hold (DingTalk and Feishu refuse a message without it)."""
-    base = WORDS["zh"]["footer"]
+def footer(keyword: str, base: str = "") -> str:
+    """The last line of every message (`base`, else 督办 duban), and the group's keyword when a
+    keyword-secured bot has one that this line does not already hold (DingTalk and Feishu refuse a
+    message without it). Applied when the message goes, with the keyword duban.toml says then."""
+    base = base or WORDS["zh"]["footer"]
     keyword = (keyword or "").strip()
     return base if not keyword or keyword in base else f"{base} · {keyword}"
