@@ -263,6 +263,21 @@ def test_an_unset_webhook_variable_holds_the_lane_and_setting_it_sends(bots, que
 
 # --- an unknown answer fails; a hang is posted once, then set aside ---------------------------------
 
+def test_a_queued_message_that_cannot_be_read_fails_alone(bots, queue, tmp_path, monkeypatch):
+    """A message in the shape an earlier build queued (the platform's bodies) fails with a sentence;
+    the next message of the lane goes."""
+    fake = bots("wecom")
+    group = Group(monkeypatch, fake)
+    old = json.dumps({"platform": "wecom", "group": "研发群", "bodies": [{"msgtype": "text"}]}).encode()
+    assert queue.put(Queued("m-0", "alert", ["研发群"], "旧消息", old, channel=group.lane), T0)
+    group.put(queue, "m-1")
+    report = group.deliver(queue, tmp_path)
+    assert [m.key for m in report.failed] == ["m-0"] and [m.key for m in report.sent] == ["m-1"]
+    assert posted(fake) == ["m-1"] and len(fake.got) == 1
+    assert "无法读取" in error_text(report.failed[0].last_error, "zh")
+    assert "cannot be read" in error_text(report.failed[0].last_error, "en")
+
+
 def test_an_unknown_errcode_fails_the_message_and_retry_failed_sends_it(bots, queue, tmp_path, monkeypatch):
     fake = bots("wecom")
     group = Group(monkeypatch, fake)

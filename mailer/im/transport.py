@@ -138,12 +138,22 @@ class GroupTransport(Connection):
         parts = self._sent().parts(key or hashlib.sha256(data).hexdigest())
         if GOING in parts.values():
             return None
-        return len([p for p in parts.values() if p == SENT]) >= len(self.bodies(data))
+        try:
+            return len([p for p in parts.values() if p == SENT]) >= len(self.bodies(data))
+        except PermanentFailure:        # unreadable: none of it can have gone; send() fails it
+            return False
 
     def bodies(self, data: bytes) -> list[dict]:
         """A queued message shaped for this group as duban.toml says now: its platform, its keyword
-        (the words were fixed when it was queued)."""
-        return Envelope.unpack(data).bodies(self.group.platform, self.group.keyword)
+        (the words were fixed when it was queued). One duban cannot read (queued by an earlier
+        version, or damaged) fails alone, not the whole delivery."""
+        try:
+            envelope = Envelope.unpack(data)
+        except (ValueError, KeyError, TypeError) as unreadable:
+            raise PermanentFailure(bilingual(
+                f"this queued group message cannot be read ({unreadable.__class__.__name__}); it was not posted",
+                f"这条排队的群消息无法读取（{unreadable.__class__.__name__}），未发出")) from unreadable
+        return envelope.bodies(self.group.platform, self.group.keyword)
 
     def _wait_turn(self) -> None:
         """Take this webhook's next slot, waiting for it if it is a moment away; else raise."""
