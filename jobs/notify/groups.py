@@ -132,6 +132,7 @@ def _digests(sources: list[Source], directory: Directory, settings) -> list[Noti
     router = Router(directory)
     by_group: dict[str, dict[tuple, Item]] = {}
     departments: dict[str, list[str]] = {}
+    where: dict[str, dict[str, str]] = {}     # per group: "workbook!row" -> its department (a line says it)
     for source in sources:
         for rec, item in items_of(source):
             department = owner_department(rec, router)
@@ -139,6 +140,7 @@ def _digests(sources: list[Source], directory: Directory, settings) -> list[Noti
             if group is None or item.rule in NOT_MAILED:
                 continue
             by_group.setdefault(group.name, {}).setdefault(told(item), item)
+            where.setdefault(group.name, {})[f"{item.workbook}!{item.row}"] = department
             if department not in departments.setdefault(group.name, []):
                 departments[group.name].append(department)
     notices = []
@@ -146,6 +148,8 @@ def _digests(sources: list[Source], directory: Directory, settings) -> list[Noti
         content = {"departments": departments[name]}
         if len(departments[name]) == 1:
             content["department"] = departments[name][0]
+        else:
+            content["department_of"] = where[name]
         notices.append(_notice("digest", name, settings, items=_ranked(items.values()), once="day",
                                topics=(DIGEST_TOPIC,), content=content))
     return notices
