@@ -22,7 +22,7 @@ from typing import Callable
 from duban.jobs.check import CheckReport, check_folder
 from duban.jobs.notify import groups, router as notify
 from duban.jobs.notify.ledger import Ledger
-from duban.jobs.notify.outbox import Outbox, Outgoing, deliver
+from duban.jobs.notify.outbox import Outbox, Outgoing, deliver, mail_fault
 from duban.jobs.notify.router import Source
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.runlock import run_lock
@@ -142,9 +142,9 @@ def _mail(folder: Path, settings, now: datetime, planned: notify.Plan, dry_run: 
             queued = [box.post(replace(n, extra=extra, topics=(*n.topics, *(t for t, _p in told))))
                       for n in reports]
             if not dry_run and any(queued):
-                if run.delivery.error is None:
+                if mail_fault(run.delivery) is None:     # a group's fault holds back no mail
                     run.delivery = run.delivery.then(deliver(folder, settings, now, queue))
-                else:       # the server is down: the report waits with the rest
+                else:       # the mail server is down: the report waits with the rest
                     run.delivery.still_queued = queue.entries("queued")
         if run.delivery is not None:
             run.delivery.given_up[:0] = expired

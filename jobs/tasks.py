@@ -96,11 +96,24 @@ def _people(report) -> dict:
     return {p.name: (p.email, p.lang) for p in directory.people.values() if p.email}
 
 
+def _faults(d) -> dict[str, str]:
+    """Each lane's fault of a delivery once, in English (the log's): a group's is the group's, not
+    the mail server's."""
+    from duban.mailer.reasons import error_text
+    found = d.faults or ([("mail", d.error, d.setting)] if d.error else []) if d else []
+    said: dict[str, str] = {}
+    for lane, error, _setting in found:     # remind delivers twice (the clerks' report last)
+        said.setdefault(lane, error_text(error, "en"))
+    return said
+
+
 def _mail_facts(run) -> dict:
+    from duban.jobs.notify.outbox import mail_fault
+    from duban.mailer.im.lane import group_of
     d = run.delivery
     queued = sum(1 for o in run.outgoing if o.status in ("queued", "held"))
     facts = {"mails": queued, "sent": len(d.sent) if d else 0, "failed": len(d.failed) if d else 0,
-             "waiting": len(d.still_queued) if d else 0, "server": d.error if d else None,
+             "waiting": len(d.still_queued) if d else 0, "server": mail_fault(d) if d else None,
              "outgoing": [(o.kind, o.to, o.subject, o.items) for o in run.outgoing[:200]]}
     facts["set_aside"] = len(d.set_aside) if d else 0
     text = f"{queued} mail(s) queued, {facts['sent']} sent"
@@ -109,7 +122,7 @@ def _mail_facts(run) -> dict:
     if facts["set_aside"]:
         where = folder_arg(run.folder) if getattr(run, "folder", None) is not None else "DIR"
         text += f", {facts['set_aside']} set aside (may have been delivered; see duban outbox {where})"
-    if d and d.error:
-        text += f" (mail server: {d.error})"
+    for lane, error in _faults(d).items():
+        text += f" (group {group_of(lane)}: {error})" if group_of(lane) else f" (mail server: {error})"
     facts["summary"] = text
     return facts

@@ -158,6 +158,12 @@ def deliver(folder: Path, settings, now: datetime, queue: MailQueue) -> Delivery
     return report
 
 
+def mail_fault(report: DeliveryReport) -> str | None:
+    """Why mail's own lane could not go in this delivery (None: it could). A group lane's fault (its
+    bot refused the key, its variable is unset) is that group's, and holds back no mail."""
+    return next((error for lane, error, _setting in report.faults if not group_of(lane)), None)
+
+
 def gone(group: str, folder: str) -> str:
     """Why a group's queued messages failed: the group is no longer in duban.toml (both languages)."""
     return bilingual(

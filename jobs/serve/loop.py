@@ -364,12 +364,15 @@ class Serve:
 
     def _deliver(self, now: datetime) -> None:
         from duban.jobs.remind import deliver
+        from duban.mailer.im.lane import group_of
         from duban.mailer.queue import MailQueue
+        from duban.mailer.reasons import error_text
         try:
             with MailQueue(self.db) as queue:
                 report = deliver(self.folder, self.settings, now, queue)
-            if report.error:
-                self.log.warning("the admins' mail waits in the queue: %s", report.error)
+            for lane, error, _setting in {f[0]: f for f in reversed(report.faults)}.values():   # a group's is its own
+                self.log.warning("%s waits in the queue: %s", f"group {group_of(lane)}'s message" if group_of(lane)
+                                 else "the admins' mail", error_text(error, "en"))
         except Exception as exc:  # noqa: BLE001
             self.log.warning("could not send the admins' mail now (it waits in the queue): %s", exc)
 
