@@ -70,7 +70,8 @@ def remind(folder: Path, settings: Settings, now: datetime, dry_run: bool = Fals
         directory = Directory.from_reads([s.read for s in sources])
         planned = notify.plan(sources, directory, settings.mail.clerks)
         run = _mail(folder, settings, now, planned, dry_run, report.notices,
-                    to_groups=lambda ledger: groups.daily(sources, planned, directory, settings))
+                    to_groups=lambda ledger: groups.daily(sources, planned, directory, settings),
+                    mistakes=groups.unknown_departments(directory, settings))
         run.check = report
         return run
 
@@ -116,16 +117,19 @@ def _db(folder: Path, settings: Settings) -> Path:
 
 def _mail(folder: Path, settings, now: datetime, planned: notify.Plan, dry_run: bool,
           notices: list[tuple[str, Problem]] = (),
-          to_groups: Callable[[Ledger], list[notify.Notice]] | None = None) -> MailRun:
+          to_groups: Callable[[Ledger], list[notify.Notice]] | None = None,
+          mistakes: list[Problem] = ()) -> MailRun:
     """Post the planned notices through the outbox and deliver; the caller holds the run lock (a
     dry run opens the ledger and the queue read-only and sends nothing). `to_groups` makes the
     group bots' notices from the plan (jobs/notify/groups.py; none when no group is configured):
-    they go through the same outbox, addressed to their group, not to a person."""
+    they go through the same outbox, addressed to their group, not to a person. `mistakes`: settings
+    that do nothing (a department the directory lacks), for the terminal and the problems report."""
     run = mail_run(folder, settings, now)
     db = _db(folder, settings)
     with Ledger(db, read_only=dry_run) as ledger, MailQueue(db, read_only=dry_run) as queue:
         expired = [] if dry_run else queue.expire(now, settings.mail.give_up_days)
         box = Outbox(folder, settings, now, ledger, queue, dry_run)
+        box.unknown += mistakes
         reachable = box.reach(planned.notices, planned.named)
         reports = [n for n in reachable if n.kind == "problems"]
         for notice in reachable:

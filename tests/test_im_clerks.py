@@ -5,6 +5,8 @@ group), and a department in [im.departments] the directory does not have is told
 Real folders (tests/books.py workbooks), real state.db, the loopback bots of tests/im_fakes.py."""
 from __future__ import annotations
 
+import email
+import email.policy
 from datetime import timedelta
 
 import pytest
@@ -13,6 +15,11 @@ from duban.jobs.remind import remind
 from duban.mailer.queue import MailQueue
 from im_fakes import FakeBot
 from test_im_routing import MORNING, make_folder, with_groups
+
+
+def mails(folder) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+            for p in sorted((folder / "outbox").glob("*.eml"))]
 
 
 def queued(folder, found) -> list[tuple[str, str, str]]:
@@ -62,3 +69,32 @@ def test_serves_log_line_names_the_group_not_the_mail_server(tmp_path, bots):
     facts = tasks.remind(folder, found, MORNING + timedelta(minutes=1), False)
     assert "mail server" not in facts["summary"] and facts["server"] is None
     assert "(group 研发群: " in facts["summary"] and "DUBAN_TEST_RD_URL" in facts["summary"]
+
+
+def test_a_department_the_directory_does_not_have_is_told_to_the_clerks_with_the_likely_name(tmp_path, bots, capsys):
+    """[im.departments] maps "市场" (a typo of the directory's 市场部) and "法务部" (no such department
+    at all): the terminal and the clerks' problems report say so, with "是不是 市场部？" for the typo."""
+    from duban.jobs.terminal.mail import mail_summary  # the run as `duban remind` prints it
+
+    folder = make_folder(tmp_path)
+    found = with_groups(departments={"研发部": "研发群", "市场": "财务群", "法务部": "财务群"})
+    run = remind(folder, found, MORNING + timedelta(minutes=1))
+    said = {p.value: p for p in run.unknown if p.code == "im-department-unknown"}
+    assert sorted(said) == ["市场", "法务部"]
+    assert said["市场"].message("zh") == (
+        "duban.toml：[im.departments] 把部门“市场”对应到群「财务群」，但通讯录中没有这个部门，这一行不起作用"
+        "（该群收不到这个部门的日报和升级提醒）。是不是 市场部？请按通讯录中的写法填写部门名称。")
+    assert said["市场"].message("en") == (
+        "duban.toml: [im.departments] maps the department \"市场\" to the group 财务群, but the directory has no "
+        "such department, so that line does nothing (the group gets no digest or escalation of it). Did you mean "
+        "市场部? Write the department as the directory does.")
+    assert "是不是" not in said["法务部"].message("zh") and "Did you mean" not in said["法务部"].message("en")
+    with MailQueue(folder / found.state.path) as queue:
+        [report] = [m for m in queue.entries("sent", "mail") if m.kind == "problems"]
+    [mail] = [m for m in mails(folder) if str(m["Subject"]) == report.subject]
+    text = mail.get_body(("plain",)).get_content()
+    assert "部门“市场”对应到群「财务群」" in text and "是不是 市场部？" in text and "部门“法务部”" in text
+    capsys.readouterr()
+    mail_summary(run, found, False)
+    printed = capsys.readouterr().err.replace("\n", "")
+    assert "duban.toml：[im.departments] 把部门“市场”" in printed and "无法送达：duban.toml" not in printed

@@ -16,6 +16,7 @@ Nothing at all when no group is configured (a mail-only installation is unchange
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -31,8 +32,10 @@ from duban.jobs.notify.router import (
     items_of,
     owner_department,
 )
+from duban.jobs.settings.config import CONFIG_NAME
 from duban.mailer.im.platforms import PLATFORMS
 from duban.workbooks.model.directory import Directory, Person
+from duban.workbooks.model.problems import Problem
 
 GROUP = groupchannel.GROUP.name    # the channel of a group's notices, named where it is declared
 DIGEST_TOPIC = "group-digest"   # a department group's daily digest, told once a day
@@ -205,3 +208,21 @@ def shows_images(settings, group: str) -> bool:
     found = settings.im.group(group)
     module = PLATFORMS.get(found.platform) if found else None
     return module is not None and bool(module.LIMITS.image_bytes)
+
+
+def unknown_departments(directory: Directory, settings) -> list[Problem]:
+    """The departments of [im.departments] that the directory does not have ("市场" for 市场部): their
+    line does nothing, so the clerks are told (with the likely name, as for a mistyped setting).
+    Nothing while the directory lists no department at all (that is the directory's own problem)."""
+    known = sorted(directory.departments)
+    if not known:
+        return []
+    found = []
+    for department, group in settings.im.departments.items():
+        if department in known:
+            continue
+        like = difflib.get_close_matches(department, known, n=1, cutoff=0.75)   # 市场 -> 市场部, not 法务部 -> 财务部
+        hint = {"zh": f"是不是 {like[0]}？", "en": f" Did you mean {like[0]}?"} if like else {"zh": "", "en": ""}
+        found.append(Problem("im-department-unknown", CONFIG_NAME, value=department,
+                             params={"group": group, "hint": hint}))
+    return found

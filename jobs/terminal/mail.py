@@ -5,6 +5,7 @@ from rich.table import Table
 
 from duban.jobs.notify.clerks import unset_warning
 from duban.jobs.serve.status import error_pair
+from duban.jobs.settings.config import CONFIG_NAME
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
 from duban.jobs.terminal import lanes
@@ -89,8 +90,9 @@ def mail_summary(run, settings: Settings, as_json: bool) -> None:
         who = "1 mail was" if run.skipped == 1 else f"{run.skipped} mails were"
         out.print(t["skipped"].format(n=run.skipped, who=who))
     lang = settings.company.language
-    for problem in run.unknown:
-        err.print("[yellow]" + escape(t["unknown"].format(text=problem.message(lang))) + "[/yellow]")
+    for problem in run.unknown:      # someone a channel cannot reach, or a setting that does nothing
+        said = problem.message(lang) if problem.file == CONFIG_NAME else t["unknown"].format(text=problem.message(lang))
+        err.print("[yellow]" + escape(said) + "[/yellow]")
     for warning in run.check.warnings if getattr(run, "check", None) else ():   # remind's check: a workbook gone, ...
         err.print(f"[yellow]{warning_prefix(lang)}[/yellow]{escape(warning)}")
     _delivery(run, t, lang)
