@@ -149,7 +149,7 @@ def test_an_escalation_says_why_and_mentions_the_head_by_id():
                  help_from="财务部")
     found = bodies(notice("escalation", [late, stuck], mentions=[HEAD]))
     content = found[0]["markdown"]["content"]
-    assert content.startswith("**升级：以下 2 项需要部门负责人处理**")
+    assert content.startswith("**升级：请研发部负责人协调以下 2 项**")
     assert "任务1 · 负责人：张伟 · 逾期 9 天 · " in content
     assert "任务2 · 负责人：张伟 · 阻塞已 7 天 · 需 财务部 协助 · " in content
     assert "<@lina>" in content

@@ -171,7 +171,7 @@ def test_a_wrong_dingtalk_secret_holds_the_lane_until_the_variable_is_fixed(bots
     report = group.deliver(queue, tmp_path)
     assert [g.verdict for g in fake.got] == ["bad sign"] and not report.sent
     since, setup, reason, setting = queue.hold(group.lane)
-    assert setting == "[im.groups.研发群] secret_env (DUBAN_TEST_SECRET)"
+    assert setting == '[im.groups."研发群"] secret_env (DUBAN_TEST_SECRET)'
     assert error_text(reason, "zh").startswith("钉钉加签失败：请检查 secret")
     assert error_text(reason, "en").startswith("DingTalk signature refused: check the secret")
     assert queue.hold("mail") is None                  # only this group's lane waits
@@ -200,7 +200,7 @@ def test_each_refused_setting_names_the_key_to_change(bots, queue, tmp_path, mon
         assert setting_text(report.setting, "zh") == f"在{label['zh']}机器人安全设置的 {key}"
         assert setting_text(report.setting, "en") == f"add this machine's outgoing IP to the {label['en']} bot's IP allow-list"
     else:
-        assert report.setting == f"[im.groups.研发群] {key}"
+        assert report.setting == f'[im.groups."研发群"] {key}'
     assert queue.hold(group.lane)[2] == report.error and error_text(report.error, "zh") != error_text(report.error, "en")
     fake.answer = "ok"
     group.deliver(queue, tmp_path, T0 + timedelta(hours=1))     # the same settings: still held
@@ -253,7 +253,10 @@ def test_an_unset_webhook_variable_holds_the_lane_and_setting_it_sends(bots, que
     group.put(queue, "m-1")
     monkeypatch.delenv("DUBAN_TEST_HOOK")
     report = group.deliver(queue, tmp_path)
-    assert report.setting == "[im.groups.研发群] webhook_env (DUBAN_TEST_HOOK)" and not fake.got
+    assert setting_text(report.setting, "zh") == \
+        "在 duban 运行的环境中设置环境变量 DUBAN_TEST_HOOK（或用 keyring set duban DUBAN_TEST_HOOK 存入系统密钥环）"
+    assert setting_text(report.setting, "en").startswith("set the environment variable DUBAN_TEST_HOOK where")
+    assert "im.groups" not in report.setting and not fake.got       # duban.toml is right: nothing there to change
     assert "DUBAN_TEST_HOOK" in error_text(report.error, "zh") and "环境变量" in error_text(report.error, "zh")
     assert "environment variable" in error_text(report.error, "en")
     monkeypatch.setenv("DUBAN_TEST_HOOK", fake.url)

@@ -17,6 +17,7 @@ from duban.jobs.notify.router import Notice
 from duban.mailer.im import message as im
 from duban.mailer.im.lane import Envelope, lane
 from duban.mailer.im.say import message
+from duban.mailer.im.words import listing
 from duban.mailer.queued import Queued
 from duban.mailer.share import Share
 from duban.workbooks.model.directory import Person
@@ -55,6 +56,6 @@ class GroupRenderer:
         """Whose digest it is: the department(s) the jobs name (content "department" or
         "departments"), else those [im.departments] sends to this group, else the group."""
         content = notice.content if isinstance(notice.content, dict) else {}
-        named = content.get("department") or "、".join(content.get("departments") or ())
+        named = content.get("department") or listing(content.get("departments") or (), notice.lang)
         mapped = [d for d, g in self.settings.im.departments.items() if g == notice.group]
-        return named or "、".join(mapped) or notice.group
+        return named or listing(mapped, notice.lang) or notice.group

@@ -28,7 +28,7 @@ from duban.jobs.state.bilingual import said
 from duban.jobs.time.workcal import WorkCalendar
 from duban.mailer.im.lane import group_of
 from duban.mailer.queue import MailQueue, stamp
-from duban.mailer.reasons import error_text, setting_text
+from duban.mailer.reasons import BOTH, error_text, setting_text
 from duban.workbooks.model.directory import Person
 from duban.workbooks.share.commandline import folder_arg
 
@@ -116,8 +116,8 @@ def group_lanes(queue: MailQueue, now: datetime, folder: Path | str = "DIR") -> 
 
 # A group lane held by a refused setting, with the platform's fix and what lifts the hold (the
 # admins' notice here, `duban status` and `duban outbox` in jobs/terminal/lanes.py)
-HELD = {"zh": "群「{name}」的消息已暂停发送{since}：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。",
-        "en": "Messages to the group {name} are on hold{since}: {error}. Fix {setting}, then run duban outbox "
+HELD = {"zh": "群「{name}」的消息已暂停发送{since}：{error}。请{fix}，然后运行 duban outbox {folder} --retry。",
+        "en": "Messages to the group {name} are on hold{since}: {error}. {fix}, then run duban outbox "
               "{folder} --retry."}
 
 
@@ -125,7 +125,17 @@ def held(name: str, reason: str, setting: str, folder: str, lang: str, since: st
     """The hold of group `name` as a sentence in `lang` (`since`: when it began, as shown)."""
     when = ("（自 {}）" if lang == "zh" else " (since {})").format(since) if since else ""
     return HELD.get(lang, HELD["zh"]).format(name=name, since=when, error=bare(error_text(reason, lang)),
-                                              setting=setting_text(setting, lang), folder=folder)
+                                              fix=fix(setting, lang), folder=folder)
+
+
+def fix(setting: str, lang: str) -> str:
+    """What a person does about a group's refused setting, as the start of a sentence: change a
+    duban.toml key ("修改 [im.groups."紧急群"] secret_env (…)"), or a whole step the transport wrote in
+    both languages (set an unset variable; the platform's IP allow-list), as it is."""
+    said = setting_text(setting, lang)
+    if BOTH not in setting:
+        said = ("修改 " if lang == "zh" else "fix ") + said
+    return said if lang == "zh" else said[:1].upper() + said[1:]
 
 
 def bare(text: str) -> str:

@@ -16,6 +16,7 @@ transport never reads a platform's codes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -80,10 +81,31 @@ def unknown(platform: Mapping[str, str], code: str, text: str = "") -> Answer:
                   f"{platform['en']} answered {code}{': ' + text if text else ''} (unknown: treated as not sent)", code)
 
 
+# What mailer/im/post.py says of a post without an answer (English), as a Chinese sentence
+NO_ANSWER_ZH = ((re.compile(r"no answer within ([\d.]+) s"), r"群机器人 \1 秒内没有应答"),
+                (re.compile(r"the webhook address must start with https://"), "webhook 地址必须以 https:// 开头"),
+                (re.compile(r"the answer was not HTTP \((\w+)\)"), r"群机器人的应答不是 HTTP（\1）"),
+                (re.compile(r".*refused.*", re.I), "无法连接群机器人（连接被拒绝）"),
+                (re.compile(r".*(not known|getaddrinfo|nodename|resolution).*", re.I), "无法连接群机器人（找不到服务器地址）"),
+                (re.compile(r".*(timed out|timeout).*", re.I), "群机器人没有应答（超时）"))
+
+
+def _said_zh(reason: str, maybe_sent: bool) -> str:
+    for pattern, zh in NO_ANSWER_ZH:
+        if pattern.fullmatch(reason):
+            return pattern.sub(zh, reason)
+    return "群机器人没有可用的应答（网络错误）" if maybe_sent else "无法连接群机器人（网络错误）"
+
+
 def no_answer(reason: str, maybe_sent: bool) -> Answer:
-    """A timeout or a connection that failed: the platform may be down; try again later."""
-    return retry(SERVER_WAIT, f"群机器人没有应答（{reason}），稍后重试", f"the group bot did not answer ({reason}); will retry",
-                 "no answer", maybe_sent)
+    """A timeout or a connection that failed. `maybe_sent`: the body went and no answer came (the
+    queue sets the message aside, never posting it twice, and says so around this reason); else
+    nothing went and the queue tries again later."""
+    if maybe_sent:
+        return retry(SERVER_WAIT, _said_zh(reason, True), f"no usable answer from the group bot ({reason})",
+                     "no answer", True)
+    return retry(SERVER_WAIT, f"{_said_zh(reason, False)}，稍后重试", f"could not reach the group bot ({reason}); will retry",
+                 "no answer", False)
 
 
 def retry_after(headers: dict[str, str] | None, least: int = RATE_LIMIT_WAIT) -> int:

@@ -22,7 +22,7 @@ from duban.mailer.im import answer
 from duban.mailer.im.answer import Answer
 from duban.mailer.im.limits import Limits, within
 from duban.mailer.im.message import GroupMessage
-from duban.mailer.im.text import fit, headline, link, neutralise, who
+from duban.mailer.im.text import clip, fit, headline, link, neutralise, who
 
 NAME = "dingtalk"
 LABEL = {"zh": "钉钉", "en": "DingTalk"}
@@ -55,7 +55,7 @@ def build(message: GroupMessage) -> list[dict]:
     def make(budget: int) -> dict:
         text = "\n\n".join([fit(f"#### {title}", [neutralise(line) for line in message.lines], budget - reserve,
                                 message.language, message.more, joiner="\n\n"), *ending])
-        return {"msgtype": "markdown", "markdown": {"title": title[:64] or "督办", "text": text},
+        return {"msgtype": "markdown", "markdown": {"title": clip(title, 64) or "督办", "text": text},
                 "at": {"atMobiles": mobiles, "atUserIds": user_ids, "isAtAll": False}}
     return [within(make, LIMITS)]
 

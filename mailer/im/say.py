@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 
 from duban.mailer.im.message import GroupMessage, Link, Person
 from duban.mailer.im.text import cut_bytes
-from duban.mailer.im.words import day, plural, words
+from duban.mailer.im.words import day, listing, plural, words
 from duban.mailer.nextsteps import next_step
 from duban.mailer.share import Share
 from duban.mailer.words import duration
@@ -35,8 +35,10 @@ CLOCKED = frozenset({"incident_unanswered", "not_acknowledged", "no_first_plan",
 
 
 def message(notice, lang: str, now: datetime, share: Share, mentions: tuple[Person, ...] = (),
-            scope: str = "", footer: str = "督办 duban") -> tuple[GroupMessage, int]:
-    """The group message of `notice` in `lang`, and how many entries it tells (rows, problems)."""
+            scope: str = "", footer: str = "") -> tuple[GroupMessage, int]:
+    """The group message of `notice` in `lang`, and how many entries it tells (rows, problems).
+    `footer`: the last line, else the language's (督办 duban / duban)."""
+    footer = footer or words(lang)["footer"]
     say = {"digest": digest, "escalation": escalation, "alert": alert, "summary": summary,
            "notice": serve_notice, "problems": problems}[notice.kind]
     title, lines, more, extra = say(notice, lang, now, share, scope)
@@ -64,6 +66,28 @@ def _sortable(moment) -> str:
 
 def short(text, limit: int = TITLE_BYTES) -> str:
     return cut_bytes(" ".join(str(text or "").split()), limit)
+
+
+def named(text, limit: int = 80) -> str:
+    """A cell's text inside a title, where more words follow it: without its own closing
+    punctuation ("…用户。 等 3 项", "affected. and 2 more" read as two sentences)."""
+    return short(text, limit).rstrip("。.；;，,！!、 ")
+
+
+def counts(grouped: list[list], lang: str) -> str:
+    """How many of each rule, most severe first: 逾期 2 · 阻塞 1 / 2 overdue items · 1 blocked item."""
+    w, counted = words(lang), Counter(m[0].rule for m in grouped)
+    order = sorted(counted, key=lambda r: FLAGS[r].rank if r in FLAGS else 99)
+    return w["counts_join"].join(
+        w["count"].format(label=FLAGS[r].label(lang) if r in FLAGS else r, n=counted[r],
+                          phrase=plural(counted[r], *FLAGS[r].nouns) if r in FLAGS and FLAGS[r].nouns
+                          else f"{counted[r]} {r}") for r in order)
+
+
+def department_of(notice, members: list) -> str:
+    """The department of a row in a group several departments share (the planner's department_of)."""
+    found = (notice.content or {}).get("department_of") or {}
+    return str(found.get(f"{members[0].workbook}!{members[0].row}") or "")
 
 
 def place(item, members: list, lang: str, share: Share) -> str:
@@ -133,30 +157,29 @@ def helped(item, lang: str) -> str:
 def digest(notice, lang: str, now: datetime, share: Share, scope: str):
     w = words(lang)
     grouped = rows(notice.items)
-    counted = Counter(m[0].rule for m in grouped)
-    order = sorted(counted, key=lambda r: FLAGS[r].rank if r in FLAGS else 99)
-    counts = w["counts_join"].join(
-        w["count"].format(label=FLAGS[r].label(lang) if r in FLAGS else r, n=counted[r],
-                          phrase=plural(counted[r], *FLAGS[r].nouns) if r in FLAGS and FLAGS[r].nouns
-                          else f"{counted[r]} {r}") for r in order)
-    title = w["digest_title" if counts else "digest_none"].format(scope=scope, day=day(now.date(), lang), counts=counts)
-    lines = [facts([short(m[0].title), owner(m[0], lang), what(m[0], lang, now),
+    counted = counts(grouped, lang)
+    title = w["digest_title" if counted else "digest_none"].format(scope=scope, day=day(now.date(), lang),
+                                                                    counts=counted)
+    lines = [facts([department_of(notice, m), short(m[0].title), owner(m[0], lang), what(m[0], lang, now),
                     helped(m[0], lang) if m[0].rule == "blocked" else "", place(m[0], m, lang, share)], lang)
              for m in grouped[:MAX_LINES]]
-    return title, lines, max(0, len(grouped) - MAX_LINES), {}
+    step = (Link(w["digest_do"], ""),) if grouped else ()      # the one thing to do next, below the list
+    return title, lines, max(0, len(grouped) - MAX_LINES), {"links": step, "told": len(grouped)}
 
 
 def escalation(notice, lang: str, now: datetime, share: Share, scope: str):
     w = words(lang)
     grouped = rows(notice.items)
     n = len(grouped)
-    title = w["escalation_title"].format(n=n, items=plural(n, "item"))
+    heads = [d for m in grouped for role, d in m[0].why if role in ("department", "help") and d]
+    title = w["escalation_title"].format(n=n, items=plural(n, "item"), scope=listing(dict.fromkeys(heads), lang)
+                                         or scope)
     lines = []
     for m in grouped[:MAX_LINES]:      # why it is escalated: how long overdue or blocked, whose help it needs
         first = m[0]
         lines.append(facts([short(first.title), owner(first, lang), what(first, lang, now), helped(first, lang),
                             place(first, m, lang, share)], lang))
-    return title, lines, max(0, n - MAX_LINES), {}
+    return title, lines, max(0, n - MAX_LINES), {"links": (Link(w["escalation_do"], ""),), "told": n}
 
 
 def repeat(notice) -> bool:
@@ -169,14 +192,26 @@ def alert(notice, lang: str, now: datetime, share: Share, scope: str):
     grouped = rows(notice.items)
     if not grouped:             # the outbox posts no alert without news; a caller's empty one still reads
         return w["alert_none"], [], 0, {}
-    first = grouped[0][0]
+    first, total = grouped[0][0], len(grouped)
     label = FLAGS[first.rule].label(lang) if first.rule in FLAGS else first.rule
+    alike = len({m[0].rule for m in grouped}) == 1       # a title names a rule only when it is every item's
     if repeat(notice):
-        minutes = (notice.content or {}).get("minutes")
-        since = waited(first, now, lang) or (duration(timedelta(minutes=minutes), lang) if minutes else "—")
-        title = w["repeat_title"].format(what=short(first.title, 80), waited=since)
-    elif len(grouped) > 1:
-        title = w["alert_many"].format(label=label, what=short(first.title, 80), n=len(grouped) - 1, total=len(grouped))
+        unanswered = alike and first.rule in CLOCKED
+        still = w["still_unanswered" if unanswered else "still_open"]
+        if total > 1:
+            title = w["repeat_many"].format(total=total, still=still, counts=counts(grouped, lang))
+        else:
+            minutes, since = (notice.content or {}).get("minutes"), waited(first, now, lang)
+            if minutes and not since:       # no clock of its own (a blocked row): the time since the alert
+                title = w["repeat_after"].format(what=named(first.title), still=still,
+                                                 after=duration(timedelta(minutes=minutes), lang))
+            else:
+                title = w["repeat_title"].format(what=named(first.title), still=still,
+                                                 waited=w["repeat_waited"].format(waited=since) if since else "")
+    elif total > 1 and not alike:
+        title = w["alert_mixed"].format(total=total, counts=counts(grouped, lang))
+    elif total > 1:
+        title = w["alert_many"].format(label=label, what=named(first.title), n=total - 1, total=total)
     else:
         title = w["alert_title"].format(label=label, what=short(first.title, 80))
     lines = [alert_line(m, lang, now, share) for m in grouped[:MAX_LINES]]

@@ -53,6 +53,18 @@ def cut_bytes(text: str, limit: int, ellipsis: str = "…") -> str:
     return head + ellipsis
 
 
+def clip(text: str, chars: int, ellipsis: str = "…") -> str:
+    """`text` in at most `chars` characters (a field a platform counts in characters, DingTalk's
+    notification title): cut, it ends in `ellipsis`, and an English word is not cut in half."""
+    if len(text) <= chars:
+        return text
+    head = text[:chars - len(ellipsis)]
+    space, cut = head.rfind(" "), head[-1:] + text[len(head)]
+    if space > len(head) // 2 and cut.isascii() and cut.isalnum():      # mid-word: back to the last space
+        head = head[:space]
+    return head.rstrip(" ·:：,，;；") + ellipsis
+
+
 def tail(left_out: int, language: str) -> str:
     if language == "zh":
         return f"…另外 {left_out} 项，详见邮件 / 工作簿"

@@ -32,6 +32,7 @@ transport is made, never stored; `setup` is only a SHA-256 of them.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +62,7 @@ MOST_BODIES = 2       # WeCom's text and chart
 # The [im.groups.<name>] key a refused setting names, by what the platform said it is about
 # (answer.about); a refused IP address is not a duban.toml key but the platform's allow-list.
 SETTING_KEYS = {SECRET: "secret_env", KEYWORD: "keyword", WEBHOOK: "webhook_env"}
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")     # a TOML key that needs no quotes
 HIDDEN = "***"        # what a reason shows in place of the webhook address, its token or the secret
 
 
@@ -98,7 +100,7 @@ class GroupTransport(Connection):
         if self.unreadable is not None:
             variable = self.group.secret_env if self.url else self.group.webhook_env
             raise SetupError(bilingual(self.unreadable.en, self.unreadable.zh),
-                             self._setting("secret_env" if self.url else "webhook_env", variable))
+                             self._unset(variable))
         self._sent()
 
     def close(self) -> None:
@@ -227,5 +229,15 @@ class GroupTransport(Connection):
         return reason
 
     def _setting(self, key: str, value: str) -> str:
-        """The [im.groups.<name>] key a person changes, with its value (a variable's name, the keyword)."""
-        return f"[im.groups.{self.group.name}] {key}" + (f" ({value})" if value else "")
+        """The [im.groups.<name>] key a person changes, with its value (a variable's name, the keyword),
+        the group's name quoted as TOML needs it unless it is a bare key ([im.groups."紧急群"])."""
+        name = self.group.name
+        table = name if BARE_KEY.fullmatch(name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"[im.groups.{table}] {key}" + (f" ({value})" if value else "")
+
+    def _unset(self, variable: str) -> str:
+        """What to do when the variable duban.toml names is empty: set it (duban.toml is
+        right, so the sentence names no duban.toml key to change), in both languages."""
+        return bilingual(f"set the environment variable {variable} where duban runs (or store it with "
+                         f"keyring set duban {variable})",
+                         f"在 duban 运行的环境中设置环境变量 {variable}（或用 keyring set duban {variable} 存入系统密钥环）")
