@@ -344,3 +344,64 @@ def test_the_readme_group_bots_section_holds_toml_the_settings_accept(tmp_path):
                   "received", "duban outbox", "--retry", "keyring set duban", "docs/group-message.png"):
         assert words in " ".join(section.split()), words
     assert (ROOT / "docs" / "group-message.png").stat().st_size > 10_000
+
+
+def test_a_held_lanes_messages_are_paused_for_a_setting_not_waiting(tmp_path):
+    """紧急群's lane is held by a refused setting: `duban outbox` shows its message paused (a setting is
+    wrong), and the group's counts line (outbox and status) says paused, not waiting."""
+    folder = folder_with_lanes(tmp_path)
+    done = duban("outbox", folder)
+    [row] = [line for line in done.stdout.splitlines() if "督办日报 u1" in line]
+    assert "暂停（设置有误）" in row and "等待发送" not in row
+    [rd] = [line for line in done.stdout.splitlines() if "督办日报 rd3" in line]
+    assert "等待发送" in rd                                                   # a lane not held: waiting
+    for text in (done.stdout, duban("status", folder).stdout):
+        assert "群「紧急群」（钉钉）：1 条暂停发送（设置有误，见下）" in text and "群「紧急群」（钉钉）：1 条等待发送" not in text
+    (tmp_path / "en").mkdir()
+    english = duban("status", folder_with_lanes(tmp_path / "en", "en")).stdout
+    assert "group 紧急群 (DingTalk): 1 paused (a setting is wrong, see below)" in english
+
+
+def test_the_run_says_mail_and_group_messages_where_it_lists_or_looks_for_both(tmp_path, capsys):
+    """The run table lists a group message: titled "邮件和群消息"; a --retry with nothing to send, where
+    groups are configured: "没有…邮件或群消息"; a mail-only installation as before."""
+    from duban.jobs.terminal.mail import mail_summary
+
+    now = datetime(2026, 12, 7, 9, tzinfo=TZ)
+    groups = config.load(values={"im": {"groups": {"研发群": {"platform": "wecom", "webhook_env": "X"}}}})
+
+    def run(outgoing, retry=False):
+        return type("Run", (), dict(now=now, folder=tmp_path, skipped=0, unknown=[], transport="outbox", retry=retry,
+                                    destination="outbox/", delivery=DeliveryReport(), outgoing=outgoing))()
+
+    group = [Outgoing("digest", "#研发群", "", "研发部今日待办", 5, "dry-run", channel="group")]
+    mail = [Outgoing("digest", "王芳", "wangfang@example.com", "您有2项待办", 2, "dry-run")]
+    for shown, title in ((group + mail, "邮件和群消息 2026-12-07 09:00"), (mail, "邮件 2026-12-07 09:00")):
+        mail_summary(run(shown), groups, False)
+        out = capsys.readouterr().out
+        assert title in out and (shown != mail or "群消息" not in out)
+    english = config.load(values={"company": {"language": "en"},
+                                  "im": {"groups": {"研发群": {"platform": "wecom", "webhook_env": "X"}}}})
+    mail_summary(run(group), english, False)
+    assert "Mail and group messages 2026-12-07 09:00" in capsys.readouterr().out
+    for settings, said in ((groups, "队列中没有等待发送的邮件或群消息。"), (english, "No mail or group message is waiting in the queue."),
+                           (config.load(), "队列中没有等待发送的邮件。")):
+        mail_summary(run([], retry=True), settings, False)
+        assert said in capsys.readouterr().out
+    mail_summary(run([]), groups, False)
+    assert "没有需要发送的邮件或群消息。" in capsys.readouterr().out
+
+
+def test_a_runs_line_for_a_held_group_says_paused_not_waiting():
+    from duban.jobs.terminal.lanes import delivered
+    from duban.mailer.queued import QueuedMail
+
+    now = datetime(2026, 12, 7, 9, 5, tzinfo=TZ)
+
+    def one(n: int, channel: str) -> QueuedMail:
+        return QueuedMail(n, f"k{n}", "digest", ["x"], "s", "queued", 0, None, now, None, now, None, 0, channel)
+
+    report = DeliveryReport(still_queued=[one(1, lane("紧急群")), one(2, lane("研发群"))],
+                            faults=[(lane("紧急群"), REFUSED, SETTING)])
+    assert delivered(report, "zh") == ["群「紧急群」：1 条消息暂停发送（设置有误）", "群「研发群」：1 条消息等待发送"]
+    assert delivered(report, "en")[0] == "group 紧急群: 1 message(s) paused (a setting is wrong)"

@@ -7,26 +7,32 @@ reason and setting are the transport's, in both languages, said by mailer.reason
 from __future__ import annotations
 
 from duban.jobs.serve.selfalert import bare as sentence, held
-from duban.mailer.im.lane import PREFIX, group_of
+from duban.mailer.im.lane import PREFIX, group_of, lane
 from duban.mailer.reasons import error_text
 
 TEXT = {
     "zh": {"to": "群 {name}", "group": "群「{name}」",
            "counts": "{group}{platform}：{waiting} 条等待发送（其中 {held} 条暂存至上班时间），最早排队于 {oldest}；"
                      "{failed} 条失败，{given_up} 条已放弃，{set_aside} 条已搁置，{sent} 条已发出",
+           "counts_held": "{group}{platform}：{waiting} 条暂停发送（设置有误，见下），最早排队于 {oldest}；"
+                          "{failed} 条失败，{given_up} 条已放弃，{set_aside} 条已搁置，{sent} 条已发出",
            "gone": "（已不在 duban.toml 中）",
            "paused": "{group}暂缓发送：{why}",
            "failed": "{group}的消息未发出，不再重试（数据问题报告会告知文员）：{subject}（{error}）",
            "sent": "{n} 条群消息已发到{group}", "waiting": "{group}：{n} 条消息等待发送",
+           "paused_n": "{group}：{n} 条消息暂停发送（设置有误）",
            "given_up": "{group}：{n} 条消息等待过久，已放弃（数据问题报告会告知文员）",
            "down": "{group}暂时发不出去（{error}）：消息保留在队列中，下次运行时重试。"},
     "en": {"to": "group {name}", "group": "group {name}",
            "counts": "{group}{platform}: {waiting} waiting ({held} held for office hours), oldest {oldest}; "
                      "{failed} failed, {given_up} given up, {set_aside} set aside, {sent} sent",
+           "counts_held": "{group}{platform}: {waiting} paused (a setting is wrong, see below), oldest {oldest}; "
+                          "{failed} failed, {given_up} given up, {set_aside} set aside, {sent} sent",
            "gone": " (no longer in duban.toml)",
            "paused": "{group} waits: {why}",
            "failed": "Not sent to {group} and not retried (the clerks' problems report names it): {subject} ({error})",
            "sent": "{n} group message(s) sent to {group}", "waiting": "{group}: {n} message(s) waiting",
+           "paused_n": "{group}: {n} message(s) paused (a setting is wrong)",
            "given_up": "{group}: {n} message(s) given up after waiting too long (the clerks' problems report names them)",
            "down": "{group} could not be reached ({error}): its messages stay queued and are retried on the next run."},
 }
@@ -82,7 +88,8 @@ def lines(groups: dict[str, dict], lang: str, folder: str) -> list[tuple[str, bo
         group = t["group"].format(name=name)
         label = platform_label(q.get("platform", ""), lang)
         platform = ((f"（{label}）" if lang == "zh" else f" ({label})") if label else t["gone"])
-        found.append((t["counts"].format(**{**q, "group": group, "platform": platform,
+        counts = t["counts_held" if q.get("setting_refused") else "counts"]
+        found.append((counts.format(**{**q, "group": group, "platform": platform,
                                             "oldest": short(q["oldest"])}), False))
         if hold := q.get("setting_refused"):
             since = hold["since"][:16].replace("T", " ") if hold.get("since") else "—"
@@ -90,16 +97,24 @@ def lines(groups: dict[str, dict], lang: str, folder: str) -> list[tuple[str, bo
     return found
 
 
+def held_lanes(groups: dict[str, dict]) -> set[str]:
+    """The lanes of `groups` (jobs.serve.status.groups_of) held by a refused setting."""
+    return {lane(name) for name, q in groups.items() if q.get("setting_refused")}
+
+
 def delivered(delivery, lang: str) -> list[str]:
-    """What a delivery did in each group's lane: sent, still waiting, given up (mail's lines say mail's;
-    a group's failed and set-aside messages have a line each)."""
+    """What a delivery did in each group's lane: sent, still waiting (paused, in a lane held by a
+    refused setting), given up (mail's lines say mail's; a group's failed and set-aside messages have
+    a line each)."""
     t, found = _t(lang), []
+    stopped = {found_lane for found_lane, _error, setting in delivery.faults if setting}
     for key, messages in (("sent", delivery.sent), ("waiting", delivery.still_queued), ("given_up", delivery.given_up)):
-        by_group: dict[str, int] = {}
+        by_group: dict[tuple[str, str], int] = {}
         for m in messages:
             if name := group_name(m.channel):
-                by_group[name] = by_group.get(name, 0) + 1
-        found += [t[key].format(n=n, group=t["group"].format(name=name)) for name, n in by_group.items()]
+                said = "paused_n" if key == "waiting" and m.channel in stopped else key
+                by_group[said, name] = by_group.get((said, name), 0) + 1
+        found += [t[said].format(n=n, group=t["group"].format(name=name)) for (said, name), n in by_group.items()]
     return found
 
 

@@ -18,8 +18,9 @@ TEXT = {
     "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",
            "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报",
            "queued": "已排队", "held": "暂存至 {at}", "already": "已发过", "dry-run": "预演（未发送）",
-           "nothing": "没有需要发送的邮件。", "skipped": "{n} 封邮件此前已发出，内容未变，未重复发送。",
-           "nothing_waiting": "队列中没有等待发送的邮件。",
+           "nothing": "没有需要发送的邮件。", "nothing_groups": "没有需要发送的邮件或群消息。", "skipped": "{n} 封邮件此前已发出，内容未变，未重复发送。",
+           "nothing_waiting": "队列中没有等待发送的邮件。", "nothing_waiting_groups": "队列中没有等待发送的邮件或群消息。",
+           "title_groups": "邮件和群消息 {now}", "paused": "暂停（设置有误）",
            "written": "{n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
            "sent_smtp": "{n} 封邮件已通过 {dest} 发出",
            "written_waiting": "队列中等待的 {n} 封邮件已写入 {dest}（可用 Outlook、Foxmail 或 Thunderbird 打开 .eml 文件）",
@@ -41,8 +42,10 @@ TEXT = {
     "en": {"title": "Mail {now}", "kind": "Kind", "to": "To", "subject": "Subject", "items": "Items", "status": "Status",
            "digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems", "summary": "summary",
            "queued": "queued", "held": "held until {at}", "already": "already sent", "dry-run": "dry run (not sent)",
-           "nothing": "No mail to send.", "skipped": "{who} already sent with the same content; not sent again.",
+           "nothing": "No mail to send.", "nothing_groups": "No mail or group message to send.", "skipped": "{who} already sent with the same content; not sent again.",
            "nothing_waiting": "No mail is waiting in the queue.",
+           "nothing_waiting_groups": "No mail or group message is waiting in the queue.",
+           "title_groups": "Mail and group messages {now}", "paused": "paused (a setting is wrong)",
            "written": "{mails} written to {dest} (open the .eml files with Outlook, Foxmail or Thunderbird)",
            "sent_smtp": "{mails} sent through {dest}",
            "written_waiting": "{mails} waiting in the queue written to {dest} (open the .eml files with Outlook, "
@@ -76,7 +79,8 @@ def mail_summary(run, settings: Settings, as_json: bool) -> None:
         return
     t = _text(settings)
     if run.outgoing:
-        table = Table(title=t["title"].format(now=run.now.strftime("%Y-%m-%d %H:%M")), header_style="bold")
+        title = t["title_groups" if any(o.channel != "mail" for o in run.outgoing) else "title"]
+        table = Table(title=title.format(now=run.now.strftime("%Y-%m-%d %H:%M")), header_style="bold")
         for key in ("kind", "to", "subject", "items", "status"):
             table.add_column(t[key], overflow="fold")
         for m in run.outgoing:
@@ -85,7 +89,8 @@ def mail_summary(run, settings: Settings, as_json: bool) -> None:
             table.add_row(t.get(m.kind, m.kind), escape(to), escape(m.subject), str(m.items), status)
         out.print(table)
     elif not _queue_moved(run.delivery):    # "no mail to send", then "7 mails sent" would contradict itself
-        out.print(t["nothing_waiting" if getattr(run, "retry", False) else "nothing"])
+        nothing = "nothing_waiting" if getattr(run, "retry", False) else "nothing"
+        out.print(t[nothing + "_groups" if settings.im.groups else nothing])    # groups too, where there are
     if run.skipped:
         who = "1 mail was" if run.skipped == 1 else f"{run.skipped} mails were"
         out.print(t["skipped"].format(n=run.skipped, who=who))
@@ -245,11 +250,12 @@ def queue_listing(entries, settings: Settings, as_json: bool, now=None, status: 
     zone = settings.company.tz          # the company's time, not the server's
     states = QUEUE_STATES.get(settings.company.language, QUEUE_STATES["zh"])
     lang = settings.company.language
+    paused = lanes.held_lanes(groups or {})          # lanes held by a refused setting: not waiting
     for m in entries:
         error = m.last_error or ""          # a group bot's is kept in both languages
         table.add_row(m.queued_at.astimezone(zone).strftime("%m-%d %H:%M"), t.get(m.kind, m.kind),
                       escape(lanes.recipient(m.channel, ", ".join(m.recipients), lang)), escape(m.subject),
-                      _state(m, states, t, now, zone)
+                      (t["paused"] if m.status == "queued" and m.channel in paused else _state(m, states, t, now, zone))
                       + (states["unanswered"] if m.unknown and m.status != "set_aside" else ""),
                       str(m.attempts), escape(error if m.channel == "mail" else error_text(error, lang)))
     out.print(table)
