@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from duban.jobs.notify.clerks import unset_warning
+from duban.jobs.serve.selfalert import fix
 from duban.jobs.serve.status import error_pair
 from duban.jobs.settings.config import CONFIG_NAME
 from duban.jobs.settings.typed import Settings
@@ -35,7 +36,7 @@ TEXT = {
            "set_aside": "已搁置，不再自动发送：{to} — {subject}（{error}）。它可能已经送达，请向收件人确认；如未收到，运行 duban outbox {folder} --retry --failed 再发一次。",
            "set_aside_group": "已搁置，不再自动发送：群「{to}」— {subject}（{error}）。群消息可能已发出：请到群里看一下；如未收到，运行 duban outbox {folder} --retry --failed 再发一次。",
            "unanswered": "发出后邮件服务器没有答复，可能已经送达：{to} — {subject}。督办以相同的 Message-ID 最多再发一次，收件人可能收到两封。",
-           "setup_group": "群机器人设置有误，群消息保留在队列中，不再自动重试：{error}。请修改 {setting}，然后运行 duban outbox {folder} --retry。",
+           "setup_group": "群机器人设置有误，群消息保留在队列中，不再自动重试：{error}。请{fix}，然后运行 duban outbox {folder} --retry。",
            "setup": "邮件设置有误，邮件保留在队列中，不再自动重试：{error}。请修改 duban.toml 中的 {setting}，然后运行 duban outbox {folder} --retry。",
            "unknown": "无法送达：{text}", "queue_title": "邮件队列", "attempts": "尝试", "error": "错误",
            "when": "排队时间", "empty": "队列为空。"},
@@ -62,7 +63,7 @@ TEXT = {
            "set_aside": "Set aside, not sent again by itself: {to} — {subject} ({error}). It may already have been delivered: ask the recipient; if it did not arrive, duban outbox {folder} --retry --failed sends it once more.",
            "set_aside_group": "Set aside, not sent again by itself: group {to} — {subject} ({error}). The group message may have been posted: look in the group; if it is not there, duban outbox {folder} --retry --failed sends it once more.",
            "unanswered": "No answer from the mail server after the mail was sent, so it may already have been delivered: {to} — {subject}. duban sends it at most once more, with the same Message-ID: the recipient may get it twice.",
-           "setup_group": "A group bot's setting is wrong, so its messages stay in the queue and are not retried by themselves: {error}. Fix {setting}, then run duban outbox {folder} --retry.",
+           "setup_group": "A group bot's setting is wrong, so its messages stay in the queue and are not retried by themselves: {error}. {fix}, then run duban outbox {folder} --retry.",
            "setup": "A mail setting is wrong, so the mail stays in the queue and is not retried by itself: {error}. Correct {setting} in duban.toml, then run duban outbox {folder} --retry.",
            "unknown": "Cannot be mailed: {text}", "queue_title": "Mail queue", "attempts": "Tries", "error": "Error",
            "when": "Queued", "empty": "The queue is empty."},
@@ -161,9 +162,9 @@ def _delivery(run, t: dict, lang: str) -> None:
 
 def _fault(lane: str, error: str, setting: str | None, t: dict, lang: str, folder: str) -> None:
     """One lane's failure: a setting to fix (red), or a server not reached (yellow)."""
-    if setting and lanes.about_a_group(setting):
+    if setting and (lanes.group_name(lane) or lanes.about_a_group(setting)):
         err.print("[bold red]" + escape(t["setup_group"].format(error=lanes.sentence(error_text(error, lang)),
-                                                              folder=folder, setting=setting_text(setting, lang)))
+                                                              folder=folder, fix=fix(setting, lang)))
                   + "[/bold red]")
     elif setting:
         err.print("[bold red]" + escape(t["setup"].format(error=error_text(error, lang), folder=folder,
