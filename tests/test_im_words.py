@@ -74,6 +74,8 @@ def test_an_urgent_title_is_true_for_every_item_it_counts_and_the_repeat_too():
     assert composed(notice("alert", [blocked(3, "供应商合同")], content=again)).subject == "再次提醒：供应商合同，首次提醒 30分钟 后仍未处理"
     assert composed(english(notice("alert", [blocked(3, "Contract")], content=again)), "slack", lang="en").subject == \
         "Reminder: Contract is still not handled 30 min after the first alert"
+    line = bodies(notice("digest", [item(1, title="官网商城结账失败，所有在线用户受影响。")]))[0]["markdown"]["content"]
+    assert "所有在线用户受影响 · 负责人：张伟" in line             # a line, too: no "。 ·"
     alike = [urgent("官网商城结账失败，所有在线用户受影响。"), urgent("机房断电", 30)]
     assert composed(notice("alert", alike)).subject == "紧急：紧急事务未响应：官网商城结账失败，所有在线用户受影响 等 2 项"
     shop = urgent("Online shop checkout fails; all online customers affected.")

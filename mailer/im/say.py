@@ -69,7 +69,7 @@ def short(text, limit: int = TITLE_BYTES) -> str:
 
 
 def named(text, limit: int = 80) -> str:
-    """A cell's text inside a title, where more words follow it: without its own closing
+    """A cell's text inside a title or a line, where more words follow it: without its own closing
     punctuation ("…用户。 等 3 项", "affected. and 2 more" read as two sentences)."""
     return short(text, limit).rstrip("。.；;，,！!、 ")
 
@@ -160,7 +160,7 @@ def digest(notice, lang: str, now: datetime, share: Share, scope: str):
     counted = counts(grouped, lang)
     title = w["digest_title" if counted else "digest_none"].format(scope=scope, day=day(now.date(), lang),
                                                                     counts=counted)
-    lines = [facts([department_of(notice, m), short(m[0].title), owner(m[0], lang), what(m[0], lang, now),
+    lines = [facts([department_of(notice, m), named(m[0].title, TITLE_BYTES), owner(m[0], lang), what(m[0], lang, now),
                     helped(m[0], lang) if m[0].rule == "blocked" else "", place(m[0], m, lang, share)], lang)
              for m in grouped[:MAX_LINES]]
     step = (Link(w["digest_do"], ""),) if grouped else ()      # the one thing to do next, below the list
@@ -177,7 +177,7 @@ def escalation(notice, lang: str, now: datetime, share: Share, scope: str):
     lines = []
     for m in grouped[:MAX_LINES]:      # why it is escalated: how long overdue or blocked, whose help it needs
         first = m[0]
-        lines.append(facts([short(first.title), owner(first, lang), what(first, lang, now), helped(first, lang),
+        lines.append(facts([named(first.title, TITLE_BYTES), owner(first, lang), what(first, lang, now), helped(first, lang),
                             place(first, m, lang, share)], lang))
     return title, lines, max(0, n - MAX_LINES), {"links": (Link(w["escalation_do"], ""),), "told": n}
 
@@ -222,7 +222,7 @@ def alert_line(members: list, lang: str, now: datetime, share: Share) -> str:
     """The incident (its title and note), who must respond, how long it has waited, what to do
     (the rule's next step, naming the cell to fill) and the file's place."""
     first, w = members[0], words(lang)
-    described = short(first.title) + (f"（{short(first.note, 100)}）" if lang == "zh" and first.note.strip() else
+    described = named(first.title, TITLE_BYTES) + (f"（{short(first.note, 100)}）" if lang == "zh" and first.note.strip() else
                                       f" ({short(first.note, 100)})" if first.note.strip() else "")
     who = "、".join(first.people) or first.owner
     step = next_step(first.rule, first.kind, lang, first.book_lang, first.owner, first.help_from,
