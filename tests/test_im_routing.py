@@ -219,15 +219,18 @@ def test_first_told_reads_when_the_group_was_first_told(tmp_path):
         assert ledger.first_told("张伟", item, "alert") is None
 
 
-def test_each_department_group_gets_its_weekly_report_once_and_the_chart_only_where_it_shows():
+def test_each_department_group_gets_one_weekly_report_and_the_chart_only_where_it_shows():
+    """A group that two departments share gets one post naming both (content `names`), not one each."""
     found = with_groups(departments={"研发部": "研发群", "财务部": "财务群", "市场部": "研发群"})
-    notices = groups.weekly(["研发部", "市场部", "综合管理部", ""], found,
+    notices = groups.weekly(["研发部", "市场部", "财务部", "综合管理部", ""], found,
                             lambda scope, name: f"summary:week:2026-11-20:{scope}:{name}")
     assert [(n.kind, n.group, n.once, n.topics, n.content) for n in notices] == [
-        ("summary", "研发群", "ever", ("summary:week:2026-11-20:department:研发部",), {"scope": "department", "name": "研发部"}),
-        ("summary", "研发群", "ever", ("summary:week:2026-11-20:department:市场部",), {"scope": "department", "name": "市场部"})]
-    assert [n.key for n in notices] == ["summary:#研发群:summary:week:2026-11-20:department:研发部",
-                                        "summary:#研发群:summary:week:2026-11-20:department:市场部"]
+        ("summary", "研发群", "ever", ("summary:week:2026-11-20:group:研发部+市场部",),
+         {"scope": "department", "name": "研发部", "names": ["研发部", "市场部"]}),
+        ("summary", "财务群", "ever", ("summary:week:2026-11-20:department:财务部",),
+         {"scope": "department", "name": "财务部", "names": ["财务部"]})]
+    assert [n.key for n in notices] == ["summary:#研发群:summary:week:2026-11-20:group:研发部+市场部",
+                                        "summary:#财务群:summary:week:2026-11-20:department:财务部"]
     assert groups.shows_images(found, "研发群") and not groups.shows_images(found, "财务群")
     assert not groups.shows_images(found, "紧急群") and not groups.shows_images(found, "无此群")
     assert groups.weekly(["研发部"], settings(), lambda scope, name: "t") == []
@@ -385,3 +388,23 @@ def test_the_repeat_is_timed_from_when_the_first_alert_was_sent_not_queued(tmp_p
     assert went == {"alert": MORNING + timedelta(minutes=40), "alert-repeat": MORNING + timedelta(minutes=70)}
     assert [o.kind for o in run.outgoing if o.channel == "group"] == ["alert"]
 
+
+
+def test_a_group_several_departments_share_gets_one_weekly_post_with_a_line_a_department(tmp_path, webhooks):
+    """业务群-like: 研发部, 财务部 and 市场部 all map to 研发群: one WeCom post (no chart), a line for each
+    department with its figures; the first week duban did not see whole is explained, not '· 基线'."""
+    from duban.jobs.summary.job import summary
+
+    folder = make_folder(tmp_path)
+    found = with_groups(departments={"研发部": "研发群", "财务部": "研发群", "市场部": "研发群"})
+    summary(folder, found, MORNING, "week")            # duban started watching this week: the baseline
+    wecom = webhooks["研发群"]
+    assert [g.body["msgtype"] for g in wecom.got] == ["markdown"]
+    text = wecom.got[0].body["markdown"]["content"]
+    lines = text.splitlines()
+    for department in ("研发部", "财务部", "市场部"):
+        [line] = [x for x in lines if x.lstrip("-*> ").startswith(f"{department}：")]
+        assert "逾期" in line and "未完成" in line, line
+    assert "研发群" in lines[0] and "基线" not in lines[0] and "本期为基线" in text
+    summary(folder, found, MORNING + timedelta(hours=1), "week")
+    assert len(wecom.got) == 1                                         # once

@@ -185,20 +185,23 @@ def _escalations(planned: Plan, directory: Directory, settings) -> list[Notice]:
 
 # ---- duban summary --week: each department's group --------------------------------------------------
 def weekly(departments: list[str], settings, topic) -> list[Notice]:
-    """Each department's group its department's weekly report (a group that several departments
-    map to gets each one's). `topic(scope, name)` is the ledger topic the mail uses for that
-    report; the group's notice is told once ever per group and topic. The content is filled by
-    the summary job, as for mail (its `scope`/`name` say which report)."""
-    notices = []
+    """Each department's group one weekly report: a group that several departments map to gets one
+    post with a line per department (content `names`), as it gets one digest a day, not one post a
+    department. `topic(scope, name)` is the ledger topic the mail uses for a report; the group's is
+    told once ever per group and set of departments (scope "group"). The content is filled by the
+    summary job (jobs/summary/groupview.py)."""
+    by_group: dict[str, list[str]] = {}
     for department in departments:
         group = settings.im.of_department(department) if department else None
-        if group is None:
-            continue
-        subject = topic("department", department)
-        recipient = group_recipient(group.name, settings.lang).name
-        notices.append(_notice("summary", group.name, settings, once="ever", topics=(subject,),
+        if group is not None:
+            by_group.setdefault(group.name, []).append(department)
+    notices = []
+    for name, names in by_group.items():
+        subject = topic("department", names[0]) if len(names) == 1 else topic("group", "+".join(names))
+        recipient = group_recipient(name, settings.lang).name
+        notices.append(_notice("summary", name, settings, once="ever", topics=(subject,),
                                key=f"summary:{recipient}:{subject}",
-                               content={"scope": "department", "name": department}))
+                               content={"scope": "department", "name": names[0], "names": names}))
     return notices
 
 

@@ -19,7 +19,9 @@ from duban.jobs.summary.view import DASH, TEXT as VIEW, departments_table, scope
 TEXT = {
     "zh": {
         "week": "周报", "month": "月度复盘", "unit_week": "周", "unit_month": "个月",
-        "heading": "{heading} · 基线", "title_week": "{scope}周报 {start} – {end}", "title_month": "{scope}{month}月度复盘",
+        "heading": "{heading} · 基线", "group_note": "本期为基线：督办自 {since} 开始跟踪，没有看到这{unit}的全部，完成、新建等数字无从统计；"
+                                                   "下面是现在（{as_of}）的状态，正式统计从 {first_start} 起。",
+        "title_week": "{scope}周报 {start} – {end}", "title_month": "{scope}{month}月度复盘",
         "subject": "【督办】{title}（基线）：督办自 {since} 开始跟踪，现有未完成{open}项，逾期{overdue}项，阻塞{blocked}项",
         "intro": "督办自 {since} 开始跟踪工作簿。{what}（{start} 至 {end}）开始于此之前，督办没有看到它的全部，"
                  "完成、新建和响应时效无从统计，所以本期只作为基线：下面是现在（{as_of}）的未完成事项。"
@@ -35,7 +37,10 @@ TEXT = {
     },
     "en": {
         "week": "weekly report", "month": "monthly review", "unit_week": "week", "unit_month": "month",
-        "heading": "{heading} · baseline", "title_week": "{scope} weekly report {start} – {end}",
+        "heading": "{heading} · baseline", "group_note": "This period is the baseline: duban has watched since {since} and did "
+                                                          "not see all of this {unit}, so what was done or created in it cannot "
+                                                          "be counted; below is the state now ({as_of}); counting starts {first_start}.",
+        "title_week": "{scope} weekly report {start} – {end}",
         "title_month": "{scope} monthly review {month}",
         "subject": "[duban] {title} (baseline): duban watches since {since}; {open} open, {overdue} overdue, {blocked} blocked now",
         "intro": "duban has watched the workbooks since {since}. {what} ({start} to {end}) began before that, so duban did "
@@ -112,7 +117,8 @@ def baseline_view(stock: Figures, period: Period, watched: datetime, first: Peri
     named = (t["title_week"].format(scope=title, start=f"{period.start:%m-%d}", end=f"{period.end_day:%m-%d}") if week
              else t["title_month"].format(scope=title, month=month))
     view.update(
-        baseline=True, heading=t["heading"].format(heading=heading),
+        baseline=True, heading=t["heading"].format(heading=heading), plain_heading=heading,
+        group_note=t["group_note"].format(since=since, unit=unit, as_of=as_of, first_start=first_start),
         subject=t["subject"].format(title=named, since=since, open=d["open"], overdue=d["overdue"], blocked=d["blocked"]),
         intro=t["intro"].format(since=since, what=what, start=start, end=end, as_of=as_of, unit=unit,
                                 first_start=first_start, first_end=first_end),

@@ -38,6 +38,7 @@ from duban.jobs.summary.archive import archive_name, write_archive
 from duban.jobs.summary.baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
 from duban.jobs.summary.facts import facts
 from duban.jobs.summary.figures import Figures, compute
+from duban.jobs.summary.groupview import for_group
 from duban.jobs.summary.period import Period
 from duban.jobs.summary.store import SummaryStore
 from duban.jobs.summary.view import scope_view
@@ -235,18 +236,25 @@ def _mail(folder: Path, settings, now: datetime, run: SummaryRun, plan, named: d
                       content={"scope": scope, "name": name}) for person, scope, name in plan]
     charts: dict[tuple, bytes] = {}
 
-    def fill(notice: Notice) -> Notice:
-        """The report's view in the reader's language, and its chart (made once per scope and language)."""
-        scope, name, lang = notice.content["scope"], notice.content["name"], notice.lang
+    def view_of(scope: str, name: str, lang: str, reader: str) -> dict:
         if run.baseline is not None:
-            view = baseline_view(run.stock, period, run.watched, run.baseline, scope, name, lang, folder,
-                                 run.archive, notice.recipient.name, now, settings)
-        else:
-            view = scope_view(run.figures, scope, name, trend, previous_period, lang, folder, run.archive,
-                              notice.recipient.name, now, settings, TREND[period.kind], run.watched)
+            return baseline_view(run.stock, period, run.watched, run.baseline, scope, name, lang, folder,
+                                 run.archive, reader, now, settings)
+        return scope_view(run.figures, scope, name, trend, previous_period, lang, folder, run.archive,
+                          reader, now, settings, TREND[period.kind], run.watched)
+
+    def fill(notice: Notice) -> Notice:
+        """The report's view in the reader's language, and its chart (made once per scope and language);
+        a group's: its departments' views as the group reads them (one post, a line a department)."""
+        scope, name, lang = notice.content["scope"], notice.content["name"], notice.lang
+        view = view_of(scope, name, lang, notice.recipient.name)
         attachments = ()
         shown = notice.channel != groups.GROUP or groups.shows_images(settings, notice.group)   # WeCom: as an image
-        if view["chart"] is not None and not dry_run and shown:   # fewer than two periods with figures: no chart
+        if notice.channel == groups.GROUP:
+            names = notice.content.get("names") or [name]
+            views = [(name, view)] + [(n, view_of(scope, n, lang, notice.recipient.name)) for n in names[1:]]
+            view = for_group(views, notice.group, period, lang)
+        if view.get("chart") is not None and not dry_run and shown:   # fewer than two periods with figures: no chart
             if (scope, name, lang) not in charts:
                 charts[scope, name, lang] = chart.trend_png(**view["chart"])
             attachments = ((CHART_CID, charts[scope, name, lang], "trend.png"),)
