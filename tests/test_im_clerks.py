@@ -58,6 +58,7 @@ def test_a_group_lanes_fault_does_not_hold_back_the_clerks_problems_report(tmp_p
     assert all(status == "sent" for channel, _k, status in rows if channel == "mail")
     assert {s for c, _k, s in rows if c == "group:研发群"} == {"queued"}    # held for its setting
     assert {lane for lane, _e, _s in run.delivery.faults} == {"group:研发群"}
+    assert run.undelivered          # the command exits 1 (README: a run that leaves a group held), as for mail
 
 
 def test_serves_log_line_names_the_group_not_the_mail_server(tmp_path, bots):
