@@ -99,3 +99,30 @@ def test_a_department_the_directory_does_not_have_is_told_to_the_clerks_with_the
     mail_summary(run, found, False)
     printed = capsys.readouterr().err.replace("\n", "")
     assert "duban.toml：[im.departments] 把部门“市场”" in printed and "无法送达：duban.toml" not in printed
+
+
+def test_serves_admins_delivery_log_names_a_held_group_not_the_admins_mail(tmp_path, bots):
+    """serve delivers its admins' mail through the whole queue: 研发群's unset variable is logged as
+    that group's message waiting, not as "the admins' mail waits"."""
+    import io
+
+    from duban.jobs.serve.loop import Serve
+    from duban.mailer.im.lane import lane
+    from duban.mailer.queued import Queued
+
+    found = with_groups()
+    (tmp_path / found.state.path).parent.mkdir(parents=True, exist_ok=True)
+    with MailQueue(tmp_path / found.state.path) as queue:
+        queue.put(Queued("k1", "digest", ["研发群"], "研发部今日待办", b"{}", lane("研发群")), MORNING)
+    from duban.jobs.serve import logs
+
+    log = io.StringIO()
+    serve = Serve(tmp_path, found, start=MORNING, until=MORNING, stream=log)
+    serve.log = logs.setup(serve.tz, None, log)          # as run() sets it up, without the log folder
+    try:
+        serve._deliver(MORNING)
+    finally:
+        logs.close(serve.log)
+    said = log.getvalue()
+    assert "group 研发群's message waits in the queue" in said and "DUBAN_TEST_RD_URL" in said, said
+    assert "admins' mail" not in said
