@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from duban.mailer.message import BIDI_CONTROLS, CONTROLS, plain
+from duban.mailer.moments import aware, day_of
 from duban.mailer.nextsteps import helping_step, next_step
 from duban.mailer.share import Share
 from duban.mailer.words import LABELS, count, duration
@@ -187,15 +188,15 @@ def _what(item, lang: str, today: date, now: datetime | None) -> str:
     zh = lang == "zh"
     if item.rule == "escalated":
         if item.cause == "overdue" and item.due is not None:
-            days = (today - _day(item.due)).days
+            days = (today - day_of(item.due)).days
             return f"逾期{days}天" if zh else f"{count(days, 'day')} overdue"
         if isinstance(item.deadline, (date, datetime)):
-            since = _day(item.deadline)
+            since = day_of(item.deadline)
             days = (today - since).days
             return f"阻塞已{days}天（自{since.isoformat()}起）" if zh else \
                 f"blocked for {count(days, 'day')} (since {since.isoformat()})"
     if item.rule in ("incident_unanswered", "minutes_late") and now is not None and item.started is not None:
-        elapsed = duration(now - _aware(item.started, now), lang)
+        elapsed = duration(now - aware(item.started, now), lang)
         if item.rule == "incident_unanswered":
             return f"发生后已过{elapsed}，仍无人响应" if zh else f"no response {elapsed} after it occurred"
         # the meetings workbook has the time a meeting began (会议时间) and no end or duration:
@@ -315,16 +316,6 @@ def _problem_files(problems: list, lang: str, share: Share, limit: int) -> tuple
         more = labels["more_problems"].format(n=rest, shown=limit, more=count(rest, "more problem"),
                                               folder=folder_arg(share.folder or share.root))
     return list(files.values()), more
-
-
-def _day(moment) -> date:
-    return moment.date() if isinstance(moment, datetime) else moment
-
-
-def _aware(moment, now: datetime) -> datetime:
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time())
-    return moment.replace(tzinfo=now.tzinfo) if moment.tzinfo is None else moment
 
 
 def show(moment) -> str:

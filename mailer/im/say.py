@@ -14,11 +14,12 @@ inert (text.neutralise) and cut it to the platform's bytes.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 from duban.mailer.im.message import GroupMessage, Link, Person
 from duban.mailer.im.text import cut_bytes
 from duban.mailer.im.words import day, listing, plural, words
+from duban.mailer.moments import aware, day_of
 from duban.mailer.nextsteps import next_step
 from duban.mailer.share import Share
 from duban.mailer.words import duration
@@ -97,21 +98,11 @@ def place(item, members: list, lang: str, share: Share) -> str:
     return w["row"].format(path=share.path(item.workbook), row=w["rows_join"].join(map(str, numbers)))
 
 
-def _day(moment) -> date:
-    return moment.date() if isinstance(moment, datetime) else moment
-
-
-def _aware(moment, now: datetime) -> datetime:
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time())
-    return moment.replace(tzinfo=now.tzinfo) if moment.tzinfo is None else moment
-
-
 def waited(item, now: datetime, lang: str) -> str:
     """How long since the item's clock started (occurred, submitted, held at): 25分钟 / 25 min."""
     if item.started is None or not isinstance(item.started, (date, datetime)):
         return ""
-    return duration(now - _aware(item.started, now), lang)
+    return duration(now - aware(item.started, now), lang)
 
 
 def what(item, lang: str, now: datetime) -> str:
@@ -121,17 +112,17 @@ def what(item, lang: str, now: datetime) -> str:
     deadline = item.due if item.rule == "escalated" and item.cause == "overdue" and item.due is not None \
         else item.deadline
     if item.rule in ("overdue", "escalated") and item.cause != "blocked" and isinstance(deadline, (date, datetime)):
-        late = (today - _day(deadline)).days
+        late = (today - day_of(deadline)).days
         if late < 1 and isinstance(deadline, datetime):
-            return w["overdue_time"].format(t=duration(now - _aware(deadline, now), lang))
+            return w["overdue_time"].format(t=duration(now - aware(deadline, now), lang))
         return w["overdue_days"].format(n=max(late, 0))
     if item.rule == "escalated" and isinstance(deadline, (date, datetime)):
-        return w["blocked_since"].format(n=(today - _day(deadline)).days)
+        return w["blocked_since"].format(n=(today - day_of(deadline)).days)
     if item.rule == "due_soon" and isinstance(deadline, (date, datetime)):
-        left = (_day(deadline) - today).days
+        left = (day_of(deadline) - today).days
         return w["due_today"] if left <= 0 else w["due_in"].format(n=left)
     if item.rule == "stale":
-        updated = _day(item.last_update) if isinstance(item.last_update, (date, datetime)) else None
+        updated = day_of(item.last_update) if isinstance(item.last_update, (date, datetime)) else None
         return f"{label}（{w['stale'].format(at=updated.isoformat())}）" if updated and lang == "zh" else \
             f"{label} ({w['stale'].format(at=updated.isoformat())})" if updated else f"{label} · {w['stale_never']}"
     if item.rule == "blocked":
