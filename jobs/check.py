@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from duban.jobs import rules
+from duban.jobs.notify import ledger
 from duban.jobs.notify.escalation import Reach
 from duban.jobs.settings.site import Site
 from duban.jobs.settings.typed import Settings
@@ -192,6 +193,7 @@ def _check_one(read, site: Site, now, journal, fingerprint, dry_run,
             journal.drop_pending(result.relpath)
     if written:
         result.provisional = frozenset()
+        ledger.renamed(journal.db, {f"{result.relpath}!{row}": ident for row, ident in new_ids.items()})
     kept = read.records if written else [r for r in read.records if r.row not in new_ids]
     result.journal = journal.record(result.relpath, kept, now)
     seen(journal, result.relpath, identity if written else identity_of(read.meta), now)

@@ -155,6 +155,19 @@ def test_urgent_alerts_go_at_once_to_the_person_and_their_head_and_only_once(tmp
     assert again.outgoing == [] and len(smtp_server.received) == 2
 
 
+def test_an_alert_is_not_sent_again_when_the_check_then_gives_its_row_an_id(tmp_path, smtp_server):
+    """alert reads without writing, so a new row is told about under its place (workbook!row); the
+    check then writes its ID: what was told goes with it, and the next alert sends nothing."""
+    from duban.jobs.check import check_folder
+
+    folder, config = make_folder(tmp_path), smtp_settings(smtp_server)
+    first = alert(folder, config, EVENING)
+    assert [m.status for m in first.outgoing] == ["queued", "queued"]
+    assert check_folder(folder, config, EVENING + timedelta(minutes=2)).workbooks
+    again = alert(folder, config, EVENING + timedelta(minutes=5))
+    assert again.outgoing == [] and len(smtp_server.received) == 2
+
+
 # ---- nothing twice ----------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_a_second_run_the_same_day_sends_nothing_new(tmp_path, smtp_server):

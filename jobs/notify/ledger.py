@@ -116,3 +116,16 @@ class Ledger:
             self.db.executemany("INSERT OR IGNORE INTO notified VALUES (?,?,?,?,?,?,?,?)", rows)
         if not self.read_only:
             ledgercopy.append(self.path, rows)
+
+
+def renamed(db, keys: dict[str, str]) -> int:
+    """Rows the check just gave an ID (`workbook!row` -> ID, in the file now): what was told about
+    them under their provisional key is theirs under the ID, so an alert sent before the check wrote
+    the ID is not sent again after it. `db`: a connection to the state database (the journal's);
+    nothing to do while no notice was ever filed. Returns the lines moved."""
+    if not keys or db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='notified'").fetchone() is None:
+        return 0
+    with db:
+        db.execute("BEGIN IMMEDIATE")
+        return sum(db.execute("UPDATE OR IGNORE notified SET item=? WHERE item=?", (new, old)).rowcount
+                   for old, new in keys.items())
