@@ -272,19 +272,19 @@ def webhooks(monkeypatch):
 def test_remind_queues_one_digest_per_department_group_a_day_and_the_escalations(tmp_path, webhooks):
     folder, found = make_folder(tmp_path), with_groups()
     run = remind(folder, found, MORNING, dry_run=True)
-    assert sorted((o.kind, o.to) for o in run.outgoing if o.channel == "group") == [
+    assert sorted((o.kind, o.to) for o in run.outgoing if o.channel.startswith("group:")) == [
         ("digest", "#研发群"), ("digest", "#财务群"), ("escalation", "#研发群"), ("escalation", "#财务群")]
     assert rows(folder, found) == []
     run = remind(folder, found, MORNING)
     grouped = sorted((c, k) for c, k, _r in rows(folder, found) if c != "mail")
     assert grouped == [("group:研发群", "digest"), ("group:研发群", "escalation"),
                        ("group:财务群", "digest"), ("group:财务群", "escalation")]
-    assert {o.status for o in run.outgoing if o.channel == "group"} == {"queued"}
+    assert {o.status for o in run.outgoing if o.channel.startswith("group:")} == {"queued"}
     wecom = webhooks["研发群"]
     assert [g.body["msgtype"] for g in wecom.got if g.verdict == "ok"] == ["markdown", "markdown"]   # digest, escalation
     assert "<@lina>" in wecom.got[1].body["markdown"]["content"]             # the head, by WeCom user ID
     again = remind(folder, found, MORNING + timedelta(hours=3))
-    assert [o for o in again.outgoing if o.channel == "group"] == [] and len(wecom.got) == 2
+    assert [o for o in again.outgoing if o.channel.startswith("group:")] == [] and len(wecom.got) == 2
     assert sorted((c, k) for c, k, _r in rows(folder, found) if c != "mail") == grouped
     remind(folder, found, MORNING + timedelta(days=1))                   # Tuesday: the digest again
     assert sum(1 for c, k, _r in rows(folder, found) if (c, k) == ("group:研发群", "digest")) == 2
@@ -305,7 +305,7 @@ def test_alert_tells_the_urgent_group_once_repeats_once_and_stops_when_answered(
     alert(folder, found, MORNING + timedelta(minutes=29))
     assert len(urgent_rows()) == 1
     run = alert(folder, found, MORNING + timedelta(minutes=30))         # 必达: told again
-    assert [o.kind for o in run.outgoing if o.channel == "group"] == ["alert"]
+    assert [o.kind for o in run.outgoing if o.channel.startswith("group:")] == ["alert"]
     assert len(urgent_rows()) == 2
     [_first, again] = [g.body for g in bot.got if g.verdict == "ok"]
     assert again["at"]["atMobiles"] == ["13800000002"]                          # the head
@@ -328,12 +328,12 @@ def test_the_weekly_summary_goes_to_each_department_group_once(tmp_path, webhook
     folder, found = make_folder(tmp_path), with_groups()
     check_folder(folder, found, MORNING - timedelta(days=14))             # duban watched the week whole
     run = summary(folder, found, MORNING, "week", dry_run=True)
-    assert sorted(o.to for o in run.outgoing if o.channel == "group") == ["#研发群", "#财务群"]
+    assert sorted(o.to for o in run.outgoing if o.channel.startswith("group:")) == ["#研发群", "#财务群"]
     summary(folder, found, MORNING, "week")
     grouped = sorted((c, k) for c, k, _r in rows(folder, found) if c != "mail")
     assert grouped == [("group:研发群", "summary"), ("group:财务群", "summary")]
     again = summary(folder, found, MORNING + timedelta(hours=1), "week")
-    assert [o for o in again.outgoing if o.channel == "group"] == []
+    assert [o for o in again.outgoing if o.channel.startswith("group:")] == []
     limited = summary(folder, found, MORNING + timedelta(hours=1), "week", project="Q3新品推广项目", dry_run=True)
     assert all(o.channel == "mail" for o in limited.outgoing)            # a project's report is not a group's
 
@@ -355,11 +355,11 @@ def test_a_department_digest_made_after_hours_waits_for_the_morning_and_an_urgen
     folder, found = make_folder(tmp_path), with_groups()
     evening = MORNING.replace(hour=20)
     run = remind(folder, found, evening)
-    held = {(o.kind, o.to): (o.status, o.not_before) for o in run.outgoing if o.channel == "group"}
+    held = {(o.kind, o.to): (o.status, o.not_before) for o in run.outgoing if o.channel.startswith("group:")}
     assert held[("digest", "#研发群")] == ("held", datetime(2026, 11, 24, 9, 0, tzinfo=MORNING.tzinfo))
     assert webhooks["研发群"].got == []
     run = alert(folder, found, evening)
-    assert [(o.to, o.status) for o in run.outgoing if o.channel == "group"] == [("#紧急群", "queued")]
+    assert [(o.to, o.status) for o in run.outgoing if o.channel.startswith("group:")] == [("#紧急群", "queued")]
     assert len(webhooks["紧急群"].got) == 1
 
 
@@ -386,7 +386,7 @@ def test_the_repeat_is_timed_from_when_the_first_alert_was_sent_not_queued(tmp_p
     with MailQueue(folder / found.state.path) as queue:
         went = {m.key.split(":")[0]: m.sent_at for m in queue.entries("sent", lane("紧急群"))}
     assert went == {"alert": MORNING + timedelta(minutes=40), "alert-repeat": MORNING + timedelta(minutes=70)}
-    assert [o.kind for o in run.outgoing if o.channel == "group"] == ["alert"]
+    assert [o.kind for o in run.outgoing if o.channel.startswith("group:")] == ["alert"]
 
 
 

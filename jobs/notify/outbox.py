@@ -28,7 +28,7 @@ from duban.jobs.notify.channels import CHANNELS
 from duban.jobs.notify.ledger import Ledger, filed_as
 from duban.jobs.notify.router import Named, Notice
 from duban.jobs.settings.calendar import from_settings as calendar_from
-from duban.mailer.im.lane import group_of
+from duban.mailer.im.lane import group_of, lane
 from duban.mailer.queue import MailQueue
 from duban.mailer.queued import DeliveryReport
 from duban.mailer.reasons import bilingual
@@ -100,7 +100,7 @@ class Outbox:
         person = notice.recipient
         out = Outgoing(notice.kind, person.name, person.email or "", composed.subject, composed.items,
                        "dry-run" if self.dry_run else ("held" if not_before else "queued"), not_before,
-                       [p.name for p in notice.cc], notice.channel)
+                       [p.name for p in notice.cc], lane(notice.group) if notice.group else notice.channel)
         self.outgoing.append(out)
         if self.dry_run:
             return False
@@ -148,13 +148,13 @@ def deliver(folder: Path, settings, now: datetime, queue: MailQueue) -> Delivery
     """Send what the queue holds that is due now: each channel's lanes through their own transport."""
     report, known = DeliveryReport(), set()
     for channel in CHANNELS.values():
-        for lane in channel.lanes_of(settings):
-            known.add(lane)
-            transport = channel.transport(settings, folder, lane, now)
-            report = report.beside(queue.deliver(transport, now, settings.mail.give_up_days, lane))
-    for lane in sorted(queue.lanes() - known):      # a group taken out of duban.toml: nowhere to go
-        if name := group_of(lane):
-            report.failed += queue.fail_lane(lane, gone(name, folder_arg(Path(folder).absolute())), now)
+        for way in channel.lanes_of(settings):
+            known.add(way)
+            transport = channel.transport(settings, folder, way, now)
+            report = report.beside(queue.deliver(transport, now, settings.mail.give_up_days, way))
+    for way in sorted(queue.lanes() - known):      # a group taken out of duban.toml: nowhere to go
+        if name := group_of(way):
+            report.failed += queue.fail_lane(way, gone(name, folder_arg(Path(folder).absolute())), now)
     return report
 
 
