@@ -105,7 +105,8 @@ def test_a_post_without_an_answer_is_said_truly_in_each_language():
 def test_the_fix_names_the_group_table_as_toml_writes_it_and_an_unset_variable_is_set_not_changed():
     refused = bilingual("DingTalk signature refused", "钉钉加签失败")
     said = held("紧急群", refused, '[im.groups."紧急群"] secret_env (DUBAN_IM_URGENT_SECRET)', "D", "zh")
-    assert '请修改 [im.groups."紧急群"] secret_env (DUBAN_IM_URGENT_SECRET)，然后运行 duban outbox D --retry。' in said
+    assert ('请检查环境变量 DUBAN_IM_URGENT_SECRET 的值（[im.groups."紧急群"] secret_env 所指；或系统密钥环 duban 中的'
+            '同名项），然后运行 duban outbox D --retry。') in said       # the value is wrong, not the duban.toml line
     assert held("ops", refused, "[im.groups.ops] keyword (督办)", "D", "en").endswith(
         "Fix [im.groups.ops] keyword (督办), then run duban outbox D --retry.")
     unset = bilingual("set the environment variable X where duban runs (or store it with keyring set duban X)",

@@ -16,6 +16,7 @@ group (its messages cannot get through).
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -128,12 +129,20 @@ def held(name: str, reason: str, setting: str, folder: str, lang: str, since: st
                                               fix=fix(setting, lang), folder=folder)
 
 
+# "[im.groups."紧急群"] secret_env (DUBAN_IM_URGENT_SECRET)": the variable that holds the refused value
+VARIABLE = re.compile(r"\b(?:secret_env|webhook_env) \(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
 def fix(setting: str, lang: str) -> str:
     """What a person does about a group's refused setting, as the start of a sentence: change a
     duban.toml key ("修改 [im.groups."紧急群"] secret_env (…)"), or a whole step the transport wrote in
     both languages (set an unset variable; the platform's IP allow-list), as it is."""
     said = setting_text(setting, lang)
-    if BOTH not in setting:
+    if variable := VARIABLE.search(setting):   # the variable's value is wrong, not the duban.toml line
+        name, key = variable[1], said.replace(f" ({variable[1]})", "")
+        said = (f"检查环境变量 {name} 的值（{key} 所指；或系统密钥环 duban 中的同名项）" if lang == "zh" else
+                f"check the value of the variable {name} (named by {key}; or the same name in the keyring under duban)")
+    elif BOTH not in setting:
         said = ("修改 " if lang == "zh" else "fix ") + said
     return said if lang == "zh" else said[:1].upper() + said[1:]
 
