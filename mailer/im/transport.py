@@ -99,8 +99,9 @@ class GroupTransport(Connection):
     def open(self) -> None:
         if self.unreadable is not None:
             variable = self.group.secret_env if self.url else self.group.webhook_env
-            raise SetupError(bilingual(self.unreadable.en, self.unreadable.zh),
-                             self._unset(variable))
+            raise SetupError(bilingual(f"the variable {variable} is not set (neither in the environment nor in the "
+                                       f"keyring)", f"环境变量 {variable} 没有设置（环境和系统密钥环中都没有）"),
+                             self._unset(variable))     # the step to take is the setting's sentence, said once
         self._sent()
 
     def close(self) -> None:
