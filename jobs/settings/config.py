@@ -2,14 +2,18 @@
 
 Every key a user may set exists in `defaults.toml` with its default value, so the defaults
 file is both the documentation written by `duban init` and the schema used to check a
-user's file: an unknown key or a value of the wrong type is a `ConfigError` naming the key.
+user's file: an unknown key or a value of the wrong type is a `ConfigError` naming the key. Two
+kinds of table are the exception: those the company names ([im.groups], [im.departments]), and
+those shown commented out so that `duban init`'s file stays as it was ([reply], OPTIONAL_TABLES).
 `limits.LIMITS` adds each key's allowed range or form. `load` then turns the checked dict into
 typed `Settings` once; `checked` gives the dict itself (for tests of the checking alone).
 """
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
+import ipaddress
 import re
 import tomllib
 import unicodedata
@@ -20,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 from duban.jobs.settings import jobs
 from duban.jobs.settings.limits import (
+    ENV_NAME,
     EXAMPLE_COUNTRIES,
     GROUP_EXAMPLES,
     GROUP_REQUIRED,
@@ -34,7 +39,7 @@ from duban.jobs.settings.limits import (
     number,
     whole,
 )
-from duban.jobs.settings.typed import Settings
+from duban.jobs.settings.typed import Reply, Settings
 from duban.workbooks.model.errors import ConfigError
 from duban.workbooks.share import faults
 
@@ -90,6 +95,7 @@ def checked(folder: Path | None = None, path: Path | None = None,
         _overlay(settings, values, CONFIG_NAME, "")
     try:
         _check_group_names(settings, path.name if path else CONFIG_NAME)
+        _check_reply(settings, path.name if path else CONFIG_NAME)
     except ConfigError as exc:
         exc.lang = lang
         raise
@@ -133,8 +139,12 @@ def _language(text: str, user: dict[str, Any] | None = None) -> str:
 def _overlay(base: dict[str, Any], user: dict[str, Any], fname: str, prefix: str) -> None:
     for key, value in user.items():
         name = f"{prefix}{key}"
+        if name in WRITTEN_SECRETS:
+            raise _written_secret(name, fname)
+        if key not in base and name in OPTIONAL_TABLES:
+            base[key] = OPTIONAL_TABLES[name]()
         if key not in base:
-            hint = difflib.get_close_matches(key, list(base), n=1)
+            hint = difflib.get_close_matches(key, list(base) + ([] if prefix else list(OPTIONAL_TABLES)), n=1)
             raise ConfigError(f"{fname}: unknown setting '{name}'." + (f" Did you mean '{prefix}{hint[0]}'?" if hint else ""),
                               f"{fname}：没有 '{name}' 这项设置。" + (f"是不是 '{prefix}{hint[0]}'？" if hint else ""))
         default = base[key]
@@ -147,10 +157,15 @@ def _overlay(base: dict[str, Any], user: dict[str, Any], fname: str, prefix: str
                 continue
             _overlay(base[key], value, fname, f"{name}.")
             continue
+        if name in SECRET_NAMES and isinstance(value, str) and value and \
+                (not re.fullmatch(ENV_NAME, value) or looks_secret(value)):
+            raise _written_secret(name, fname)
         base[key] = _checked(name, value, default, fname)
 
 
 def _checked(name: str, value: Any, default: Any, fname: str) -> Any:
+    limit = limit_for(name)
+    example = default if limit is None or limit.example is None else limit.example
     if isinstance(default, bool) or isinstance(value, bool):
         ok = isinstance(value, bool) and isinstance(default, bool)
     elif isinstance(default, (int, float)):
@@ -158,13 +173,13 @@ def _checked(name: str, value: Any, default: Any, fname: str) -> Any:
     else:
         ok = isinstance(value, type(default))
     if not ok:
-        raise ConfigError(f"{fname}: '{name}' should be {_kind(default)} like {_toml(default)}, found {_toml(value)}.",
-                          f"{fname}：'{name}' 应为{_kind(default, 'zh')}，例如 {_toml(default)}；现为 {_toml(value)}。")
-    if (limit := limit_for(name)) is not None:
+        raise ConfigError(f"{fname}: '{name}' should be {_kind(default)} like {_toml(example)}, found {_toml(value)}.",
+                          f"{fname}：'{name}' 应为{_kind(default, 'zh')}，例如 {_toml(example)}；现为 {_toml(value)}。")
+    if limit is not None:
         try:
             value = limit.check(value)
         except (ValueError, TypeError, AttributeError):
-            found, example = _toml(value), _toml(default)
+            found, example = _toml(value), _toml(example)
             raise ConfigError(f"{fname}: '{name}' should be {limit.says}, like {example}; "
                               f"found {found}{', ' + limit.why if limit.why else ''}.",
                               f"{fname}：'{name}' 应为{limit.zh or limit.says}，例如 {example}；"
@@ -290,3 +305,73 @@ def _check_group_names(settings: dict[str, Any], fname: str) -> None:
             f"{fname}：'{name}' 为 {_toml(group)}，但没有 {_header('im', 'groups', group)} 这个群"
             f"（已有的群：{'、'.join(groups) or '还没有'}）。" + (f"是不是 {_toml(hint[0])}？" if hint else "")
             + f"请添加这个群（写明 platform 和 webhook_env）{or_none[1]}。")
+
+
+# [reply]: defaults.toml shows it commented out, so a mail-only installation's duban.toml stays as it was;
+# the table's defaults (typed.Reply) join the settings when a file writes [reply]. A password written into
+# the file, where the name of its variable belongs, is refused and never repeated.
+OPTIONAL_TABLES: dict[str, Callable[[], dict[str, Any]]] = {"reply": lambda: dataclasses.asdict(Reply())}
+WRITTEN_SECRETS = {"reply.imap.password": "reply.imap.password_env"}    # key -> the key naming its variable
+SECRET_NAMES = {"reply.imap.password_env": "DUBAN_IMAP_PASSWORD"}
+_REPLY_REQUIRED = {   # dotted key -> its table, example, and what it is in both languages
+    "reply.address": ("[reply]", "duban@example.com", "the mailbox replies go to", "回复发往的邮箱"),
+    "reply.imap.host": ("[reply.imap]", "imap.example.com", "the IMAP server duban reads replies from",
+                        "督办读取回复的 IMAP 服务器"),
+    "reply.imap.user": ("[reply.imap]", "duban@example.com", "the mailbox's login", "该邮箱的登录名"),
+    "reply.imap.password_env": ("[reply.imap]", "DUBAN_IMAP_PASSWORD", "the environment variable holding its password",
+                                "存放其密码的环境变量"),
+}
+
+
+def _written_secret(name: str, fname: str) -> ConfigError:
+    variable = WRITTEN_SECRETS.get(name, name)
+    example = _toml(SECRET_NAMES[variable])
+    return ConfigError(
+        f"{fname}: '{name}' holds what looks like the IMAP password itself; a password is never written in this "
+        f"file (the value is not repeated here). Put it in an environment variable (or the system keyring) and "
+        f"name the variable in '{variable}', like {variable.rpartition('.')[2]} = {example}.",
+        f"{fname}：'{name}' 看起来是 IMAP 密码本身；密码绝不写在本文件中（此处不重复其内容）。请把它放进环境变量"
+        f"（或系统密钥环），在 '{variable}' 中只写变量名，例如 {variable.rpartition('.')[2]} = {example}。")
+
+
+def _check_reply(settings: dict[str, Any], fname: str) -> None:
+    """With replies on, every key they need is set (all missing ones in one message); an unencrypted
+    IMAP connection only to this machine; handled replies moved to a folder other than the one read."""
+    reply = settings.get("reply")
+    if not isinstance(reply, dict):
+        return
+    imap = reply["imap"]
+    if reply["enabled"]:
+        missing = [(key, *said) for key, said in _REPLY_REQUIRED.items()
+                   if not (imap if key.startswith("reply.imap.") else reply)[key.rpartition(".")[2]]]
+        if missing:
+            raise ConfigError(
+                f"{fname}: replies are on (reply.enabled = true), but " + "; ".join(
+                    f"'{key}' is not set: add {key.rpartition('.')[2]} = {_toml(example)} under {table} ({en})"
+                    for key, table, example, en, _ in missing) + "; or set enabled = false.",
+                f"{fname}：已启用回复（reply.enabled = true），但" + "；".join(
+                    f"没有设置 '{key}'：请在 {table} 下加上 {key.rpartition('.')[2]} = {_toml(example)}（{zh}）"
+                    for key, table, example, _, zh in missing) + "；或设 enabled = false。")
+    host = imap["host"]
+    if imap["security"] == "none" and host and not _loopback(host):
+        raise ConfigError(
+            f"{fname}: 'reply.imap.security' is \"none\" (no encryption), which is allowed only for a server on this "
+            f"machine (127.0.0.1 or localhost): the password and the replies would cross the network to {host} "
+            f"unencrypted. Use \"ssl\" (port 993) or \"starttls\" (port 143).",
+            f"{fname}：'reply.imap.security' 为 \"none\"（不加密），只允许用于本机的服务器（127.0.0.1 或 "
+            f"localhost）：否则密码和回复会以明文经网络传到 {host}。请改用 \"ssl\"（端口 993）或 \"starttls\"（端口 143）。")
+    if imap["done_folder"] == imap["folder"]:
+        raise ConfigError(
+            f"{fname}: 'reply.imap.done_folder' is {_toml(imap['folder'])}, the folder replies are read from, so a "
+            f"handled reply would be read again; name another folder, like \"duban-handled\".",
+            f"{fname}：'reply.imap.done_folder' 为 {_toml(imap['folder'])}，即读取回复的文件夹，处理过的回复会被"
+            f"再次读取；请另写一个文件夹，例如 \"duban-handled\"。")
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

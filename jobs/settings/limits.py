@@ -29,6 +29,7 @@ class Limit:
     why: str = ""           # said after the value found, e.g. "an unknown country"
     zh: str = ""            # `says` in Chinese ("1 到 250 之间的整数"); "" = as `says`
     why_zh: str = ""        # `why` in Chinese
+    example: Any = None     # the "like …" of a message; None = the key's default (a "" default shows nothing useful)
 
 
 def whole(lo: int, hi: int) -> Limit:
@@ -60,14 +61,14 @@ def one_of(*choices: str, fold: bool = False) -> Limit:
                  zh="以下之一：" + "、".join(f'"{c}"' for c in choices))
 
 
-def matching(pattern: str, says: str, zh: str = "") -> Limit:
+def matching(pattern: str, says: str, zh: str = "", example: Any = None) -> Limit:
     regex = re.compile(pattern)
 
     def check(v: Any) -> str:
         if not regex.fullmatch(v):
             raise ValueError
         return str(v)
-    return Limit(says, check, zh=zh)
+    return Limit(says, check, zh=zh, example=example)
 
 
 HHMM = r"(?:[01]?\d|2[0-3]):[0-5]\d"
@@ -115,6 +116,14 @@ def _state_path(v: Any) -> str:
     return str(v)
 
 
+def _offsets(v: Any) -> list[int]:
+    """rules.due_soon_offsets: at most 10 different whole numbers 0..60 (0 = the due day), largest first."""
+    if len(v) > 10 or any(isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 60 for n in v) \
+            or len(set(v)) != len(v):
+        raise ValueError
+    return sorted(v, reverse=True)
+
+
 def _names(v: Any) -> list[str]:
     if not all(isinstance(n, str) and n.strip() for n in v):
         raise ValueError
@@ -156,6 +165,14 @@ LIMITS: dict[str, Limit] = {
     "rules.incident_report_hours": number(0, 8760, above=True),
     "rules.minutes_hours": number(0, 8760, above=True),
     "rules.escalate_working_days": whole(1, 250),
+    "rules.due_soon_offsets": Limit("a list of at most 10 different whole numbers from 0 to 60 (working days "
+                                    "before the due date; 0 = the due day), or [] for every day of the window",
+                                    _offsets, zh="最多 10 个互不相同、0 到 60 之间的整数组成的列表（到期前的工作日数，"
+                                    "0 = 到期当天），或 [] 表示窗口内每天", example=[3, 1, 0]),
+    "rules.escalation_levels": whole(1, 5),
+    "rules.escalation_level_working_days": whole(1, 250),
+    "rules.still_open_after_days": whole(0, 365),
+    "rules.max_unchanged_reminders": whole(0, 365),
     "rules.customer_cadence_days.*": whole(1, 3660),
     "rules.tier_thresholds.*": number(0, 1e9),
     "colours.*.fill": HEX,
@@ -251,9 +268,40 @@ def looks_secret(value: str) -> bool:
             and any(c.isdigit() for c in value))
 
 
+# [reply]: update a row by replying to its mail. defaults.toml shows the table commented out (a mail-only
+# installation's file stays as it was), so its keys and their limits are here; the defaults are those of
+# typed.Reply. A key required once `enabled = true` is checked with the other keys (config.reply_problems).
+def _line(v: Any) -> str:
+    if not v.strip() or len(v) > 200 or any(unicodedata.category(c) in ("Cc", "Cf") for c in v):
+        raise ValueError
+    return str(v)
+
+
+REPLY_LIMITS: dict[str, Limit] = {
+    "reply.address": matching(r"(?:[^@\s+]+@[^@\s]+\.[^@\s]+)?",
+                              'a mail address without a +tag (duban adds +<token> itself), or "" while replies are off',
+                              '不含 + 号的邮箱地址（督办会自己加上 +<token>），未启用回复时可为 ""',
+                              example="duban@example.com"),
+    "reply.valid_days": whole(1, 365),
+    "reply.imap.host": matching(r"[^\s/]*", "a host name or address", "主机名或地址", example="imap.example.com"),
+    "reply.imap.port": whole(1, 65535),
+    "reply.imap.security": one_of("ssl", "starttls", "none"),
+    "reply.imap.user": matching(r"[^\x00-\x1f\x7f]{0,200}", "a login name of at most 200 characters",
+                                "不超过 200 个字符的登录名", example="duban@example.com"),
+    "reply.imap.password_env": Limit('an environment variable name, or "" while replies are off', _optional_env_name,
+                                     zh='环境变量名，未启用回复时可为 ""', example="DUBAN_IMAP_PASSWORD"),
+    "reply.imap.folder": Limit("a folder name of 1 to 200 characters", _line, zh=" 1 到 200 个字符的文件夹名",
+                               example="INBOX"),
+    "reply.imap.done_folder": Limit("a folder name of 1 to 200 characters", _line, zh=" 1 到 200 个字符的文件夹名",
+                                    example="duban-handled"),
+}
+
+
 def limit_for(name: str) -> Limit | None:
     if name in LIMITS:
         return LIMITS[name]
+    if name in REPLY_LIMITS:
+        return REPLY_LIMITS[name]
     if name.startswith("im.groups."):            # im.groups.<name>.<key>; a group's name may hold dots
         return GROUP_LIMITS.get(name.rpartition(".")[2])
     return next((limit for key, limit in LIMITS.items() if "*" in key and fnmatch.fnmatchcase(name, key)

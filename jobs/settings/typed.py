@@ -51,6 +51,14 @@ class Rules:
     incident_report_hours: float = 24
     minutes_hours: float = 2
     escalate_working_days: int = 3
+    # issue 20, settings only (no rule reads them yet): the days the due-soon reminder goes (working days
+    # before the due date, largest first; () = every day of the window), escalation up the line (1 = the
+    # department head only), the digest's "still open" section (0 = off) and the cap on unchanged reminders (0 = none)
+    due_soon_offsets: tuple[int, ...] = ()
+    escalation_levels: int = 1
+    escalation_level_working_days: int = 2
+    still_open_after_days: int = 0
+    max_unchanged_reminders: int = 0
     # read-only by type (Mapping); plain dicts so that serve can hand the settings to its worker process
     customer_cadence_days: Mapping[str, int] = field(default_factory=lambda: {"strategic": 7, "key": 14, "regular": 30})
     tier_thresholds: Mapping[str, float] = field(default_factory=lambda: {"strategic": 500, "key": 100})
@@ -195,6 +203,37 @@ class Im:
 
 
 @dataclass(frozen=True)
+class Imap:
+    """[reply.imap]: the mailbox replies are read from. The password is read by `password` when the
+    inbox is opened, from the variable `password_env` names (or the keyring), never from duban.toml."""
+
+    host: str = ""
+    port: int = 993
+    security: str = "ssl"
+    user: str = ""
+    password_env: str = ""
+    folder: str = "INBOX"
+    done_folder: str = "duban-handled"
+
+    def password(self, environ: Mapping[str, str] | None = None) -> str:
+        """The IMAP password; a ConfigError naming the variable when it is unset."""
+        return secrets.read(self.password_env, "reply.imap.password_env",
+                            (f"The IMAP password of {self.user}", f"{self.user} 的 IMAP 密码"), environ)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """[reply]: updating a row by replying to its mail. Off by default: a mail-only installation's mail
+    carries no reply address and nothing reads a mailbox. (Settings only: nothing reads them yet.)"""
+
+    enabled: bool = False
+    address: str = ""
+    plus_addressing: bool = True
+    valid_days: int = 14
+    imap: Imap = field(default_factory=Imap)
+
+
+@dataclass(frozen=True)
 class Settings:
     """One folder's duban.toml, checked, in types."""
 
@@ -208,6 +247,7 @@ class Settings:
     summary: Summary = field(default_factory=Summary)
     mail: Mail = field(default_factory=Mail)
     im: Im = field(default_factory=Im)
+    reply: Reply = field(default_factory=Reply)
 
     @property
     def lang(self) -> str:
@@ -236,7 +276,7 @@ class Settings:
                    rules=_section(Rules, rules), colours=_palette(table("colours")),
                    state=_section(State, table("state")), schedule=Schedule({**_default_times(), **table("schedule")}),
                    serve=_section(Serve, table("serve")), summary=_section(Summary, table("summary")),
-                   mail=_section(Mail, mail), im=_im(table("im")))
+                   mail=_section(Mail, mail), im=_im(table("im")), reply=_reply(table("reply")))
 
 
 def _replaced(section: Any, values: Mapping[str, Any]) -> Any:
@@ -257,6 +297,10 @@ def _section(kind: Any, values: Mapping[str, Any]) -> Any:
 def _im(table: Mapping[str, Any]) -> Im:
     groups = {name: ImGroup(name=name, **keys) for name, keys in table.get("groups", {}).items()}
     return _section(Im, {**table, "departments": dict(table.get("departments", {})), "groups": groups})
+
+
+def _reply(table: Mapping[str, Any]) -> Reply:
+    return _section(Reply, {**table, "imap": _section(Imap, table.get("imap", {}))})
 
 
 def _palette(table: Mapping[str, Any]) -> Palette:
