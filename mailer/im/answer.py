@@ -132,3 +132,18 @@ def json_body(body: bytes) -> dict | None:
     except (UnicodeDecodeError, ValueError):
         return None
     return found if isinstance(found, dict) else None
+
+
+def errcode(platform: Mapping[str, str], status: int, body: bytes,
+            headers: dict[str, str] | None = None) -> Answer | tuple[int, str]:
+    """WeCom's and DingTalk's answer, read the one way both need: an Answer when HTTP or the body
+    decides (429/5xx, not JSON, no integer errcode: unknown; errcode 0: OK), else (errcode, errmsg)
+    for the platform to name."""
+    if decided := by_http(platform, status, headers):
+        return decided
+    found = json_body(body)
+    if status != 200 or found is None or not isinstance(found.get("errcode"), int):
+        return unknown(platform, f"HTTP {status}", body[:200].decode("utf-8", "replace"))
+    if found["errcode"] == 0:
+        return OK
+    return found["errcode"], str(found.get("errmsg", ""))

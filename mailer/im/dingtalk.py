@@ -97,14 +97,10 @@ def _security(said: str) -> Answer:
 
 
 def classify(status: int, body: bytes, headers: dict[str, str] | None = None) -> Answer:
-    if decided := answer.by_http(LABEL, status, headers):
-        return decided
-    found = answer.json_body(body)
-    if status != 200 or found is None or not isinstance(found.get("errcode"), int):
-        return answer.unknown(LABEL, f"HTTP {status}", body[:200].decode("utf-8", "replace"))
-    code, said = found["errcode"], str(found.get("errmsg", ""))
-    if code == 0:
-        return answer.OK
+    read = answer.errcode(LABEL, status, body, headers)
+    if isinstance(read, Answer):
+        return read
+    code, said = read
     if code == 130101:
         return answer.pause(LIMITS.blocked_for, "钉钉机器人发送太频繁（每分钟最多 20 条），已被限流 10 分钟，稍后重试",
                             "DingTalk rate limit (20 a minute): the bot is blocked for 10 minutes; will retry", "130101")

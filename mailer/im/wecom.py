@@ -67,14 +67,10 @@ def sign(url: str, body: dict, secret: str, now: float) -> tuple[str, dict]:
 
 
 def classify(status: int, body: bytes, headers: dict[str, str] | None = None) -> Answer:
-    if decided := answer.by_http(LABEL, status, headers):
-        return decided
-    found = answer.json_body(body)
-    if status != 200 or found is None or not isinstance(found.get("errcode"), int):
-        return answer.unknown(LABEL, f"HTTP {status}", body[:200].decode("utf-8", "replace"))
-    code, said = found["errcode"], str(found.get("errmsg", ""))
-    if code == 0:
-        return answer.OK
+    read = answer.errcode(LABEL, status, body, headers)
+    if isinstance(read, Answer):
+        return read
+    code, said = read
     if code == 45009:
         return answer.pause(answer.RATE_LIMIT_WAIT, "企业微信机器人发送太频繁（每分钟最多 20 条），稍后重试",
                             "WeCom bot rate limit (20 a minute); will retry", "45009")
