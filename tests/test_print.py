@@ -177,7 +177,7 @@ def test_a_row_grows_for_a_long_alert_but_never_shrinks_nor_overrides_a_height_s
 def test_the_printed_sheet_ends_with_the_last_checked_note(tmp_path):
     path = write_workbook("tasks", tmp_path / "t.xlsx")
     sheet = load_workbook(path).worksheets[0]
-    assert sheet.print_area == f"'{sheet.title}'!$A$1:$Q$1048576"       # the "last checked" note in Q1 (issue 17)
+    assert sheet.print_area == f"'{sheet.title}'!$A$1:$R$1048576"       # the "last checked" note in R1 (issue 17)
 
 
 @needs_lo

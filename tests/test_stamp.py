@@ -8,7 +8,8 @@ import python_calamine as calamine
 
 from books import BOOK, NOW, check, make_book, task
 
-STAMP_REF = "Q1"          # tasks: 15 columns (A..O), one empty column, then the stamp
+STAMP_REF = "R1"          # tasks: 16 columns (A..P), one empty column, then the stamp
+STAMP_INDEX = 17          # R, counted from A = 0
 
 
 def header_row(path) -> list:
@@ -27,11 +28,11 @@ def test_the_stamp_names_the_weekday_and_is_rewritten_once_a_day_not_every_run(t
     path = make_book(tmp_path, [task("写周报")])
     saturday = datetime(2026, 11, 28, 10, 0, tzinfo=NOW.tzinfo)
     assert check(tmp_path, saturday).write == "written"
-    assert header_row(path)[16] == "督办检查于 2026-11-28（周六）10:00，颜色与系统提示以此时为准"
+    assert header_row(path)[STAMP_INDEX] == "督办检查于 2026-11-28（周六）10:00，颜色与系统提示以此时为准"
     assert check(tmp_path, saturday + timedelta(minutes=30)).write == "unchanged"
-    assert header_row(path)[16].startswith("督办检查于 2026-11-28（周六）10:00")
+    assert header_row(path)[STAMP_INDEX].startswith("督办检查于 2026-11-28（周六）10:00")
     assert check(tmp_path, saturday + timedelta(days=2)).write == "written"
-    assert header_row(path)[16].startswith("督办检查于 2026-11-30（周一）10:00")
+    assert header_row(path)[STAMP_INDEX].startswith("督办检查于 2026-11-30（周一）10:00")
 
 
 def test_the_stamp_moves_with_any_other_change(tmp_path):
@@ -41,7 +42,7 @@ def test_the_stamp_moves_with_any_other_change(tmp_path):
     book["任务跟进表"].append([None, "新任务", None, None, "张伟"])
     book.save(path)
     assert check(tmp_path, NOW + timedelta(hours=2)).write == "written"
-    assert header_row(path)[16].endswith("11:00，颜色与系统提示以此时为准")
+    assert header_row(path)[STAMP_INDEX].endswith("11:00，颜色与系统提示以此时为准")
 
 
 def test_a_person_who_takes_the_cell_over_keeps_it(tmp_path):
@@ -50,7 +51,7 @@ def test_a_person_who_takes_the_cell_over_keeps_it(tmp_path):
     book["任务跟进表"][STAMP_REF] = "我的备注"
     book.save(path)
     check(tmp_path, NOW)
-    assert header_row(path)[16] == "我的备注"
+    assert header_row(path)[STAMP_INDEX] == "我的备注"
 
 
 def test_a_workbook_made_by_hand_gets_no_stamp(tmp_path):

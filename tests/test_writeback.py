@@ -57,7 +57,7 @@ from duban.workbooks.xlsx.stylebook import StyleBook
 
 needs_lo = pytest.mark.skipif(not lo.available(), reason=lo.SKIP_REASON)
 ID, STATUS, ALERTS, DUE = col("id"), col("status"), col("alerts"), col("due")
-STAMP_COLUMN = "Q"            # row 1 only: when duban last checked (see tests/test_stamp.py)
+STAMP_COLUMN = "R"            # row 1 only: when duban last checked (see tests/test_stamp.py)
 JOB_COLUMNS = (ID, ALERTS, STAMP_COLUMN)
 
 ROWS = [

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.kinds import DIRECTORY
@@ -24,6 +25,15 @@ class Person:
     wecom_id: str | None = None
     dingtalk_id: str | None = None
     feishu_id: str | None = None
+    # How and when the person hears (issue: act from the message): the digest by mail (default),
+    # by group only, or weekly; away until a day (inclusive), and who stands in meanwhile.
+    reminders: str = "mail"
+    away_until: date | None = None
+    stand_in: str | None = None
+
+    def away(self, today: date) -> bool:
+        """Away on `today` with someone to stand in (without a stand-in nobody else can hear)."""
+        return bool(self.stand_in) and self.away_until is not None and today <= self.away_until
 
 
 @dataclass
@@ -39,7 +49,8 @@ class Directory:
                     directory.people.setdefault(rec["name"], Person(
                         rec["name"], rec["department"], rec["email"], rec["dept_head"] == "yes",
                         rec["manager"], rec["language"] or "zh", rec["mobile"], rec["wecom_id"],
-                        rec["dingtalk_id"], rec["feishu_id"]))
+                        rec["dingtalk_id"], rec["feishu_id"], rec["reminders"] or "mail",
+                        _day(rec["away_until"]), rec["stand_in"]))
         return directory
 
     @property
@@ -54,6 +65,10 @@ class Directory:
 
     def __bool__(self) -> bool:
         return bool(self.people)
+
+
+def _day(value) -> date | None:
+    return value.date() if isinstance(value, datetime) else value if isinstance(value, date) else None
 
 
 def ranked(reads: list[WorkbookRead]) -> list[WorkbookRead]:

@@ -9,80 +9,28 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
-from duban.workbooks.model.schema import Choice, Column, ColumnType as T, Kind, Role as R
-
-# ---- shared dropdowns -------------------------------------------------------------------
-WORK_STATUS = (
-    Choice("not_started", "未开始", "Not started", aliases=("todo",)),
-    Choice("in_progress", "进行中", "In progress", aliases=("doing", "ongoing")),
-    Choice("done", "已完成", "Done", done=True, aliases=("completed", "finished", "完成"), colour="green"),
-    Choice("blocked", "阻塞", "Blocked", blocked=True, aliases=("需协助",), colour="orange"),
-    Choice("delayed", "延期", "Delayed", aliases=("postponed",)),
+from duban.workbooks.model.schema import Column, ColumnType as T, Kind, Role as R
+from duban.workbooks.model.shared import (  # noqa: F401  (re-exported: the kinds' dropdowns)
+    INCIDENT_STATUS,
+    INCIDENT_TYPE,
+    LANGUAGE,
+    PRIORITY,
+    PROGRESS_STEPS,
+    REMINDERS,
+    REQUEST_STATUS,
+    TIER,
+    WORK_STATUS,
+    YES_NO,
+    alerts_column,
+    id_column,
+    last_update_column,
+    snoozed_column,
 )
-PRIORITY = (
-    Choice("high", "高", "High"),
-    Choice("medium", "中", "Medium"),
-    Choice("low", "低", "Low"),
-)
-REQUEST_STATUS = (
-    Choice("pending", "待确认", "Pending"),
-    Choice("received", "已接收", "Received", aliases=("acknowledged",)),
-    Choice("in_progress", "处理中", "In progress"),
-    Choice("done", "已完成", "Done", done=True, aliases=("completed",), colour="green"),
-    Choice("rejected", "已拒绝", "Rejected", done=True),    # closed; grey is "not updated" in the legend
-)
-INCIDENT_TYPE = (
-    Choice("complaint", "客诉", "Complaint", aliases=("customer complaint",)),
-    Choice("system", "系统故障", "System failure"),
-    Choice("public_opinion", "舆情", "Public opinion"),
-    Choice("equipment", "设备故障", "Equipment failure"),
-    Choice("other", "其他", "Other"),
-)
-INCIDENT_STATUS = (
-    Choice("awaiting", "待响应", "Awaiting response", colour="red"),
-    Choice("in_progress", "处理中", "In progress"),
-    Choice("resolved", "已解决", "Resolved", done=True, colour="green"),
-    Choice("closed", "已关闭", "Closed", done=True, colour="green"),
-)
-TIER = (
-    Choice("strategic", "战略", "Strategic", aliases=("战略客户",)),
-    Choice("key", "重点", "Key", aliases=("重点客户",)),
-    Choice("regular", "普通", "Regular", aliases=("普通客户",)),
-)
-YES_NO = (
-    Choice("yes", "是", "Yes", aliases=("y", "true", "1")),
-    Choice("no", "否", "No", aliases=("n", "false", "0")),
-)
-LANGUAGE = (
-    Choice("zh", "zh", "zh", aliases=("中文", "chinese", "cn")),
-    Choice("en", "en", "en", aliases=("英文", "english")),
-)
-PROGRESS_STEPS = ("0%", "25%", "50%", "75%", "100%")
-
-
-# ---- job-owned columns, the same in every kind ------------------------------------------
-def _id() -> Column:
-    return Column("id", "编号", "ID", T.ID, role=R.ID, job_owned=True, width=11,
-                  help_zh="由督办系统自动填写，请勿修改；删除的行编号不会被重复使用。",
-                  help_en="Filled in by duban; do not edit. Numbers of deleted rows are never reused.")
-
-
-def _alerts() -> Column:
-    return Column("alerts", "系统提示", "Alerts", T.TEXT, role=R.ALERTS, job_owned=True, width=30,
-                  help_zh="由督办系统填写本行为何被标记（如“逾期3天”），问题处理后自动清除。",
-                  help_en="Written by duban: why the row is flagged (e.g. \"3 days overdue\"); cleared once fixed.")
-
-
-def _last_update() -> Column:
-    return Column("last_update", "反馈时间", "Last update", T.DATE, role=R.LAST_UPDATE, width=12,
-                  help_zh="最近一次更新进度的日期；每{stale_day}{stale_time}前须更新，否则标记为“未更新”。",
-                  help_en="Date the row was last updated; update by {stale_day} {stale_time} each week or it is marked stale.")
-
 
 TASKS = Kind(
     "tasks", "任务跟进表", "Tasks", "任务跟进表.xlsx", "Tasks.xlsx", "T",
     (
-        _id(),
+        id_column(),
         Column("task", "任务名称", "Task", T.TEXT, True, R.TITLE, width=28,
                help_zh="任务名称，建议写成“项目名-模块-负责人-截止日”。",
                help_en="What is to be done; e.g. \"Project-module-owner-deadline\"."),
@@ -111,8 +59,9 @@ TASKS = Kind(
                help_en="Which department must help; its head is notified."),
         Column("note", "完成情况简述", "Progress note", T.TEXT, role=R.NOTE, width=30,
                help_zh="写明现状、原因和需要的支持资源。", help_en="State of play, cause, and the support needed."),
-        _last_update(),
-        _alerts(),
+        last_update_column(),
+        snoozed_column(),
+        alerts_column(),
     ),
     help_zh="日常任务同步跟进：一个任务对应唯一负责人，负责人按期更新进度。",
     help_en="Day-to-day task follow-up: one owner per task, who keeps its progress up to date.",
@@ -121,7 +70,7 @@ TASKS = Kind(
 PROJECTS = Kind(
     "projects", "项目协作记录表", "Project log", "项目协作记录表.xlsx", "Project log.xlsx", "P",
     (
-        _id(),
+        id_column(),
         Column("project", "项目名称", "Project", T.TEXT, True, R.PROJECT, width=18,
                help_zh="跨部门项目名称。", help_en="The cross-department project."),
         Column("initiator", "发起人/部门", "Initiator", T.PEOPLE, role=R.INITIATOR, width=12,
@@ -142,8 +91,9 @@ PROJECTS = Kind(
                help_zh="未开始/进行中/已完成/延期/阻塞。", help_en="Not started/In progress/Done/Delayed/Blocked."),
         Column("notes", "备注/问题反馈", "Notes", T.TEXT, role=R.NOTE, width=28,
                help_zh="问题反馈：现状、原因、需支持资源。", help_en="Issues: state, cause, support needed."),
-        _last_update(),
-        _alerts(),
+        last_update_column(),
+        snoozed_column(),
+        alerts_column(),
     ),
     help_zh="跨部门项目协作沟通记录：每个事项标明主导方、协作方和负责人。",
     help_en="Cross-department project log: every item names its lead, cooperating departments and owner.",
@@ -152,7 +102,7 @@ PROJECTS = Kind(
 REQUESTS = Kind(
     "requests", "跨部门协作需求单", "Requests", "跨部门协作需求单.xlsx", "Requests.xlsx", "R",
     (
-        _id(),
+        id_column(),
         Column("request", "需求内容", "Request", T.TEXT, True, R.TITLE, width=28,
                help_zh="需要对方部门做什么。", help_en="What the other department is asked to do."),
         Column("background", "背景与目标", "Background", T.TEXT, width=24,
@@ -183,7 +133,8 @@ REQUESTS = Kind(
                help_zh="待确认/已接收/处理中/已完成/已拒绝。", help_en="Pending/Received/In progress/Done/Rejected."),
         Column("notes", "备注", "Notes", T.TEXT, role=R.NOTE, width=24,
                help_zh="无法满足时说明原因及替代方案。", help_en="If it cannot be done: why, and the alternative."),
-        _alerts(),
+        snoozed_column(),
+        alerts_column(),
     ),
     help_zh="跨部门协作需求单：承接方{ack}小时内确认接收，{first_plan}小时内反馈初步方案。",
     help_en="Cross-department requests: acknowledge within {ack_plain_hours}, send a first plan within {first_plan_hours}.",
@@ -192,7 +143,7 @@ REQUESTS = Kind(
 INCIDENTS = Kind(
     "incidents", "紧急事务响应表", "Incidents", "紧急事务响应表.xlsx", "Incidents.xlsx", "I",
     (
-        _id(),
+        id_column(),
         Column("type", "类型", "Type", T.ENUM, choices=INCIDENT_TYPE, width=10,
                help_zh="客诉/系统故障/舆情/设备故障/其他。", help_en="Complaint/System failure/Public opinion/Equipment failure/Other."),
         Column("reporter", "发起人", "Reporter", T.PERSON, True, R.INITIATOR, width=10,
@@ -217,7 +168,8 @@ INCIDENTS = Kind(
                help_en="When the incident report was filed; due within {report_hours}."),
         Column("status", "状态", "Status", T.ENUM, role=R.STATUS, choices=INCIDENT_STATUS, width=10,
                help_zh="待响应/处理中/已解决/已关闭。", help_en="Awaiting response/In progress/Resolved/Closed."),
-        _alerts(),
+        snoozed_column(),
+        alerts_column(),
     ),
     help_zh="紧急事务快速响应：{response}分钟内响应，{report}小时内提交处理报告。",
     help_en="Urgent matters: respond within {response_minutes}, file the report within {report_hours}.",
@@ -226,7 +178,7 @@ INCIDENTS = Kind(
 MEETINGS = Kind(
     "meetings", "会议纪要行动项", "Meeting actions", "会议纪要行动项.xlsx", "Meeting actions.xlsx", "M",
     (
-        _id(),
+        id_column(),
         Column("meeting", "会议名称", "Meeting", T.TEXT, True, width=20,
                help_zh="协调会议的名称。", help_en="The coordination meeting."),
         Column("held_at", "会议时间", "Held at", T.DATETIME, True, R.HELD_AT, width=16,
@@ -249,7 +201,8 @@ MEETINGS = Kind(
                help_zh="完成所需的人力、预算、设备。", help_en="People, budget or equipment needed."),
         Column("status", "状态", "Status", T.ENUM, role=R.STATUS, choices=WORK_STATUS, width=10,
                help_zh="未开始/进行中/已完成/阻塞/延期。", help_en="Not started/In progress/Done/Blocked/Delayed."),
-        _alerts(),
+        snoozed_column(),
+        alerts_column(),
     ),
     help_zh="跨部门协调会议纪要的行动项：会议开始后{minutes}小时内发出纪要，行动项按时限完成。",
     help_en="Action items from coordination meetings: minutes within {minutes_hours}, actions by their due date.",
@@ -258,7 +211,7 @@ MEETINGS = Kind(
 CUSTOMERS = Kind(
     "customers", "客户分层跟进表", "Customers", "客户分层跟进表.xlsx", "Customers.xlsx", "C",
     (
-        _id(),
+        id_column(),
         Column("customer", "客户名称", "Customer", T.TEXT, True, R.TITLE, width=22,
                help_zh="客户名称。", help_en="The customer."),
         Column("purchases", "年采购额(万元)", "Annual purchases (10k CNY)", T.NUMBER, role=R.PURCHASES, width=14,
@@ -277,7 +230,7 @@ CUSTOMERS = Kind(
         Column("next_visit", "下次回访日期", "Next visit", T.DATE, role=R.NEXT_VISIT, width=12,
                help_zh="计划下次回访的日期。", help_en="Planned date of the next follow-up."),
         Column("notes", "备注", "Notes", T.TEXT, width=24, help_zh="沟通要点。", help_en="Points discussed."),
-        _alerts(),
+        alerts_column(),
     ),
     help_zh="客户分层跟进：战略客户每周、重点客户每两周、普通客户每月至少沟通一次。",
     help_en="Tiered customer follow-up: strategic weekly, key every two weeks, regular monthly.",
@@ -286,7 +239,7 @@ CUSTOMERS = Kind(
 RACI = Kind(
     "raci", "RACI权责表", "RACI", "RACI权责表.xlsx", "RACI.xlsx", "X",
     (
-        _id(),
+        id_column(),
         Column("project", "项目", "Project", T.TEXT, True, R.PROJECT, width=18,
                help_zh="核心项目名称。", help_en="The core project."),
         Column("task", "任务", "Task", T.TEXT, True, R.TITLE, width=22,
@@ -309,7 +262,7 @@ RACI = Kind(
 DIRECTORY = Kind(
     "directory", "通讯录", "Directory", "通讯录.xlsx", "Directory.xlsx", "D",
     (
-        _id(),
+        id_column(),
         Column("name", "姓名", "Name", T.TEXT, True, R.NAME, width=10,
                help_zh="姓名，与各表中填写的人名一致。", help_en="Name, exactly as written in the other workbooks."),
         Column("department", "部门", "Department", T.DEPARTMENT, True, R.DEPARTMENT, width=12,
@@ -324,6 +277,18 @@ DIRECTORY = Kind(
                help_zh="直属上级姓名。", help_en="Direct manager."),
         Column("language", "语言", "Language", T.ENUM, role=R.LANGUAGE, choices=LANGUAGE, width=8,
                help_zh="zh 中文 / en 英文，决定邮件语言。", help_en="zh or en: the language of this person's mail."),
+        # Optional: how and when a person hears (a directory without them reads as before)
+        Column("reminders", "提醒方式", "Reminders", T.ENUM, role=R.REMINDERS, choices=REMINDERS, width=10,
+               aliases=("接收方式",),
+               help_zh="邮件（默认）/仅群消息/每周：每日摘要的接收方式；升级和紧急提醒总是发送，不能关闭。",
+               help_en="Mail (default) / Group only / Weekly: how the daily digest reaches the person; "
+                       "escalations and urgent alerts always go and cannot be muted."),
+        Column("away_until", "休假至", "Away until", T.DATE, role=R.AWAY_UNTIL, width=12, aliases=("休假到", "外出至"),
+               help_zh="休假或外出的最后一天；在此之前，摘要和紧急提醒发给代理人并抄送本人。",
+               help_en="The last day away; until then digests and urgent alerts go to the stand-in, with this person in cc."),
+        Column("stand_in", "代理人", "Stand-in", T.PERSON, role=R.STAND_IN, width=10, aliases=("代理", "职务代理人"),
+               help_zh="休假期间代为接收提醒的人（须在通讯录中）。",
+               help_en="Who receives this person's reminders while away (must be in this directory)."),
         # Optional: who a group bot can @-mention (a directory without them reads as before)
         Column("mobile", "手机", "Mobile", T.MOBILE, width=15, aliases=("手机号", "手机号码", "移动电话"),
                help_zh="11位手机号码，企业微信和钉钉群消息据此@本人；可留空（群消息只显示姓名，不@此人）。",

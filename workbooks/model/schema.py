@@ -70,6 +70,10 @@ class Role(StrEnum):
     DEPT_HEAD = "dept_head"
     MANAGER = "manager"
     LANGUAGE = "language"
+    SNOOZED = "snoozed"      # 暂缓至: the row leaves its owner's digest until that day (due date unchanged)
+    REMINDERS = "reminders"  # directory: how a person takes digests (mail, group only, weekly)
+    AWAY_UNTIL = "away_until"  # directory: away until that day; the stand-in hears meanwhile
+    STAND_IN = "stand_in"    # directory: who hears in the person's place while away
 
 
 @dataclass(frozen=True)
