@@ -133,6 +133,14 @@ class Journal:
                 batch.delete(ident, data)
         return batch
 
+    def reply(self, workbook: str, ident: str, at: datetime, detail: str) -> None:
+        """A verified reply written into the row (jobs/inbox): a "reply" event at the reply's time,
+        `detail` saying by whom, which command and cells, so history shows who changed it, how."""
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT INTO events (at, workbook, id, event, detail) VALUES (?,?,?,?,?)",
+                            (at.isoformat(), workbook, ident, "reply", detail))
+
     def status_changes(self, since: datetime) -> list[tuple[str, str, str, str | None]]:
         """(workbook, ID, at, the status before) of every status change from `since` on, oldest
         first: what a row's status was at an earlier moment (the summaries' period end)."""

@@ -7,15 +7,16 @@ language asked for, a dropdown key its label, a list of people one name string.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.schema import ColumnType
 
 EVENTS = {
     "zh": {"created": "新增", "changed": "修改", "status": "状态变更", "deleted": "删除", "restored": "恢复",
-           "moved": "工作簿改名或移动"},
+           "moved": "工作簿改名或移动", "reply": "邮件回复"},
     "en": {"created": "created", "changed": "changed", "status": "status changed", "deleted": "deleted",
-           "restored": "restored", "moved": "workbook renamed or moved"},
+           "restored": "restored", "moved": "workbook renamed or moved", "reply": "reply by mail"},
 }
 SEPARATOR = {"zh": "；", "en": "; "}
 COLON = {"zh": "：", "en": ": "}
@@ -38,6 +39,8 @@ def event_detail(ident: str, event: str, detail: str | None, lang: str) -> str:
         return detail
     if event == "moved" and isinstance(data, list) and len(data) == 2:
         return f"{data[0]} → {data[1]}"
+    if event == "reply" and isinstance(data, dict):
+        return reply_detail(data, lang)
     if kind is None:
         return detail
     if event == "status" and isinstance(data, list) and len(data) == 2:
@@ -51,6 +54,21 @@ def event_detail(ident: str, event: str, detail: str | None, lang: str) -> str:
         return SEPARATOR[lang].join(f"{_header(kind, k, lang)}{COLON[lang]}{_value(kind, k, v, lang)}"
                                     for k, v in _in_column_order(kind, data) if k in named and v not in (None, "", []))
     return detail
+
+
+def reply_detail(data: dict, lang: str) -> str:
+    """"由李娜通过邮件回复修改（12-07 10:42）：状态 → 已完成" / "by reply from 李娜 at 12-07 10:42: Status → Done".
+    The cells are named and worded as the workbook has them (its headers, its status labels)."""
+    try:
+        at = datetime.fromisoformat(data.get("at", ""))
+    except (TypeError, ValueError):
+        at = None
+    cells = SEPARATOR[lang].join(f"{header} → {value if value not in (None, '') else BLANK[lang]}"
+                                 for header, value in (data.get("cells") or {}).items())
+    by = data.get("by") or "?"
+    if lang == "zh":
+        return f"由{by}通过邮件回复修改" + (f"（{at:%m-%d %H:%M}）" if at else "") + (f"：{cells}" if cells else "")
+    return f"by reply from {by}" + (f" at {at:%m-%d %H:%M}" if at else "") + (f": {cells}" if cells else "")
 
 
 def _naming_keys(kind) -> set[str]:

@@ -52,6 +52,12 @@ class WritePlan:
     fingerprint: Fingerprint
     rows_before: int
     values: dict[str, str] = field(default_factory=dict)     # job-owned cells: ref -> text
+    # cells that take a number, ref -> (its <v>, shown as "date" / "datetime" / "percent"): a
+    # verified reply's date or progress, which Excel must sort and filter as one (not as text)
+    numbers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # of `values` and `numbers`: a cell not in the sheet yet starts from its column's format (a
+    # reply's note in an empty cell keeps the column's font and border, as typing it in Excel would)
+    column_format: set[str] = field(default_factory=set)
     paints: list[Paint] = field(default_factory=list)
     expect: dict[str, str] = field(default_factory=dict)     # ref -> value to find when verifying
     wrap: set[str] = field(default_factory=set)   # of `values`: cells whose format must wrap (Alerts)
@@ -70,11 +76,15 @@ def cell_edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, d
     for ref, text in plan.values.items():
         row = ref_row(ref)
         wraps = bool(text) and ref in plan.wrap
-        edit = CellEdit(text, wrapping if wraps else None, grow=wraps and ref in plan.grow)
+        edit = CellEdit(text, wrapping if wraps else None, grow=wraps and ref in plan.grow,
+                        column_format=ref in plan.column_format)
         if (cells := edits.get(row)) is None:
             edits[row] = {ref: edit}
         else:
             cells[ref] = edit
+    for ref, (number, shown) in plan.numbers.items():
+        edits.setdefault(ref_row(ref), {})[ref] = CellEdit(number=number, style=_numberer(book, shown),
+                                                           column_format=ref in plan.column_format)
     memo: dict = {}
     for paint in plan.paints:
         ref = paint.ref
@@ -98,6 +108,20 @@ def _wrapper(book: StyleBook):
         if current not in memo:
             spec = book.describe(current)
             memo[current] = current if StyleBook.wraps(spec) else book.find_or_add(StyleBook.wrapped(spec))
+        return memo[current]
+    return style
+
+
+def _numberer(book: StyleBook, shown: str):
+    """The style callback for a cell taking a number: its own format (font, fill, border kept),
+    with a date or percent number format if it does not show one already."""
+    memo: dict[int, int] = {}
+
+    def style(current: int) -> int:
+        if current not in memo:
+            spec = book.describe(current)
+            target = StyleBook.numbered(spec, shown)
+            memo[current] = current if target is spec else book.find_or_add(target)
         return memo[current]
     return style
 

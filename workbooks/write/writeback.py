@@ -127,7 +127,7 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
                 raise Refused("no-sheet", sheet=plan.sheet)
             sheet_path = sheets[plan.sheet]
             sheet_info = zf.getinfo(sheet_path)
-            stored = package.stored_bytes(zf, sheet_info) if plan.values or plan.paints else None
+            stored = package.stored_bytes(zf, sheet_info) if plan.values or plan.numbers or plan.paints else None
             styles_raw = zf.read(found.styles) if found.styles else package.empty_styles(found.strict)
             styles = package.parse(styles_raw)
             styles_path, declared = (found.styles, {}) if found.styles else package.styles_added(zf, found)

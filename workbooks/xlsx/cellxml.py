@@ -31,13 +31,22 @@ def attributes(raw: bytes) -> dict[bytes, bytes]:
 
 @dataclass(slots=True)
 class CellEdit:
-    """What to do to one cell: new text (None: keep the value) and/or a new format.
+    """What to do to one cell: new text (None: keep the value), or a new number, and/or a new format.
 
-    `style(current_s) -> new_s | None` is called with the cell's current format index."""
+    `style(current_s) -> new_s | None` is called with the cell's current format index. `number`:
+    the `<v>` of a plain number (a date is its serial: Excel sorts and filters it as a date only
+    then); the style gives it its date or percent format."""
 
     text: str | None = None
     style: Callable[[int], int | None] | None = None
     grow: bool = False      # the cell wraps: its row is made tall enough for the new text (rowheight)
+    number: str | None = None
+    column_format: bool = False   # a cell not in the sheet yet starts from its column's format, as in Excel
+
+    @property
+    def value(self) -> bool:
+        """Does the edit change the cell's value (not only its format)?"""
+        return self.text is not None or self.number is not None
 
 
 class Ambiguous(Exception):
@@ -145,11 +154,13 @@ def edited_cell(prefix: bytes, attrs: dict[bytes, bytes], content: bytes | None,
         new_s = edit.style(current)
         if new_s is not None and new_s != current:
             attrs[b"s"] = str(new_s).encode()
-    if edit.text is not None:
+    if edit.value:
         for drop in (b"t", b"cm", b"vm"):
             attrs.pop(drop, None)
         content = b""
-        if edit.text:
+        if edit.number is not None:
+            content = b"<" + prefix + b"v>" + edit.number.encode() + b"</" + prefix + b"v>"
+        elif edit.text:
             attrs[b"t"] = b"inlineStr"
             text = escape(ILLEGAL.sub("", edit.text)).encode()
             space = b' xml:space="preserve"' if edit.text != edit.text.strip() else b""

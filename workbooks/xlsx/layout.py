@@ -59,6 +59,9 @@ def _row_number(attrs: bytes, last: int) -> int:
     return int(m.group(1)) if m else last + 1
 
 
+_COL = re.compile(rb"<(?:\w+:)?col\b([^>]*?)/?>")
+
+
 @lru_cache(maxsize=64)
 def _cell_start(prefix: bytes) -> re.Pattern:
     return re.compile(rb"<" + prefix + rb'c r="([A-Z]+)(\d+)"')
@@ -84,6 +87,7 @@ class Layout:
         self.addressed = b"c" not in odd          # every cell starts `<c r="..."`
         self._ordered: bool | None = None
         self._widths: tuple[dict[int, float], float] | None = None
+        self._col_styles: dict[int, bytes] | None = None
 
     def width(self, col: int) -> float:
         """Column `col`'s width as the sheet gives it (for rows that must grow to show wrapped text)."""
@@ -117,7 +121,7 @@ class Layout:
             if raw.find(tag_ref, at + len(tag_ref), hi) >= 0:     # the same cell twice in the row
                 raise Ambiguous(ref)
             close = raw.index(b">", at)
-            if edit.text is None:  # a new format only: the start tag is all that changes
+            if not edit.value:  # a new format only: the start tag is all that changes
                 if (new := restyle(raw[at:close + 1], edit)) is not None:
                     cuts.append((at, 0, close + 1, new))
                 continue
@@ -143,8 +147,11 @@ class Layout:
         last_col = None
         for ref, edit in missing:
             col = ref_col(ref)
-            new = new_text(self.prefix, ref, edit.text) if edit.style is None and edit.text else \
-                edited_cell(self.prefix, {b"r": ref.encode()}, None, edit)
+            attrs = {b"r": ref.encode()}
+            if edit.column_format and (own := self.column_style(col)):   # as Excel: the column's format
+                attrs[b"s"] = own
+            new = new_text(self.prefix, ref, edit.text) if edit.style is None and edit.text and len(attrs) == 1 else \
+                edited_cell(self.prefix, attrs, None, edit)
             if new is None:
                 continue
             if first < 0 or first_col > col:
@@ -157,6 +164,18 @@ class Layout:
             cuts.append((pos, col, pos, new))
             widest = max(widest, col)
         return cuts, widest
+
+    def column_style(self, col: int) -> bytes | None:
+        """The format `<cols>` gives column `col` (a new cell there starts from it, as in Excel)."""
+        if self._col_styles is None:
+            self._col_styles = {}
+            for m in _COL.finditer(self.raw, 0, self.data):
+                attrs = attributes(m.group(1))
+                lo, hi = attrs.get(b"min", b""), attrs.get(b"max", b"")
+                if (style := attrs.get(b"style")) and lo.isdigit():
+                    for number in range(int(lo), int(hi if hi.isdigit() else lo) + 1):
+                        self._col_styles[number] = style
+        return self._col_styles.get(col)
 
     def _col_at(self, at: int) -> int:
         """The column number of the cell whose `<c r="` starts at `at`."""

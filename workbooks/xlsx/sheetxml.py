@@ -135,7 +135,7 @@ def _cut_key(cut: tuple) -> tuple[int, bool, int]:
 def _widest_new(edits: dict[int, dict[str, CellEdit]]) -> int:
     """The rightmost column an edit may write (to widen the sheet's dimension, once, up front)."""
     letters = {ref.rstrip("0123456789") for cells in edits.values() for ref, edit in cells.items()
-               if edit.text or edit.style is not None}
+               if edit.text or edit.number is not None or edit.style is not None}
     return max(map(col_number, letters), default=0)
 
 

@@ -185,6 +185,20 @@ class StyleBook:
         attrs["applyAlignment"] = "1"
         return {**spec, "attrs": sorted(attrs.items()), "children": children}
 
+    @staticmethod
+    def numbered(spec: dict, shown: str) -> dict:
+        """`spec` showing its number as `shown` ("date", "datetime", "percent"), everything else
+        kept; `spec` itself when its number format already shows one (a date format for a date
+        or a date-time: the workbook's own way of writing dates stays)."""
+        ident, code = spec["numFmt"]
+        if shown == "percent" and (ident in (9, 10) or "%" in _unquoted(code or "")):
+            return spec
+        if shown != "percent" and is_date_format(ident, code):
+            return spec
+        attrs = dict(spec["attrs"])
+        attrs["applyNumberFormat"] = "1"
+        return {**spec, "attrs": sorted(attrs.items()), "numFmt": list(NUMBER_FORMATS[shown])}
+
     def wears(self, index: int, colour: Colour) -> bool:
         """Does format `index` carry this flag colour (fill and font colour), i.e. did duban paint it?"""
         spec = self.describe(index)
@@ -265,6 +279,23 @@ class StyleBook:
         etree.SubElement(self.numfmts, self.q % "numFmt", numFmtId=str(new), formatCode=code)
         self.numfmts.set("count", str(len(self.numfmts)))
         return new
+
+
+NUMBER_FORMATS = {"date": (FIRST_CUSTOM_NUMFMT, "yyyy-mm-dd"), "datetime": (FIRST_CUSTOM_NUMFMT, "yyyy-mm-dd hh:mm"),
+                  "percent": (9, None)}      # 9: Excel's built-in 0%
+_DATE_IDS = frozenset([*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59)])   # built-in date/time formats
+
+
+def is_date_format(ident: int, code: str | None) -> bool:
+    """Does this number format show a date or a time (so Excel treats the number as one)?"""
+    if code is None:
+        return ident in _DATE_IDS
+    return bool(re.search(r"[ymdhs]", _unquoted(code).lower()))
+
+
+def _unquoted(code: str) -> str:
+    """A format code without its quoted text, escapes and [colour]/[$-804] sections."""
+    return re.sub(r'"[^"]*"|\\.|\[[^\]]*\]', "", code)
 
 
 def _is_wrapping(child: str) -> bool:
