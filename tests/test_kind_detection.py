@@ -76,7 +76,7 @@ def test_validate_says_which_kind_it_took_and_why(tmp_path):
     sheet(tmp_path / "Tasks.xlsx", [["Owner", "Task", "Due"], ["Zhang Wei", "Report", "2026-12-01"]])
     result = duban("validate", tmp_path, "--now", "2026-11-23T09:00")
     assert result.returncode == 0, result.stderr
-    assert "  认作任务跟进表：第1行表头匹配到 4/15 列：任务名称、负责人、截止日期、状态" in result.stdout.splitlines()
-    assert "  taken for Tasks: header row 1 matches 3 of its 15 columns: Owner, Task, Due" in result.stdout.splitlines()
+    assert "  认作任务跟进表：第1行表头匹配到 4/16 列：任务名称、负责人、截止日期、状态" in result.stdout.splitlines()
+    assert "  taken for Tasks: header row 1 matches 3 of its 16 columns: Owner, Task, Due" in result.stdout.splitlines()
     books = {b["file"]: b for b in json.loads(duban("validate", tmp_path, "--json").stdout)["workbooks"]}
-    assert books["任务.xlsx"]["detected"] == "认作任务跟进表：第1行表头匹配到 4/15 列：任务名称、负责人、截止日期、状态"
+    assert books["任务.xlsx"]["detected"] == "认作任务跟进表：第1行表头匹配到 4/16 列：任务名称、负责人、截止日期、状态"
