@@ -238,6 +238,27 @@ def test_an_open_workbook_makes_the_change_wait_and_it_lands_later(tmp_path):
     assert run(folder) == []                   # settled: never again
 
 
+def test_a_workbook_unreadable_for_now_keeps_its_change_waiting(tmp_path):
+    folder, book = folder_with(tmp_path)
+    good = book.read_bytes()
+    book.write_bytes(good[: len(good) // 2])            # caught half-saved
+    reply(folder, "T-000001", "done")
+    [first] = run(folder)
+    assert (first.status, first.code, first.workbook) == ("waiting", "", "任务跟进表.xlsx")
+    book.write_bytes(good)
+    [second] = run(folder)
+    assert second.status == "applied" and record(book, 2)["status"] == "done"
+
+
+def test_a_workbook_unreadable_for_days_is_given_up(tmp_path):
+    folder, book = folder_with(tmp_path)
+    book.write_bytes(b"not a workbook")
+    reply(folder, "T-000001", "done")
+    assert run(folder)[0].status == "waiting"
+    [late] = run(folder, LATER + timedelta(days=4))
+    assert (late.status, late.code) == ("refused", "not-written") and "无法写入" in late.zh
+
+
 def test_a_reply_is_written_once(tmp_path):
     folder, book = folder_with(tmp_path)
     assert reply(folder, "T-000001", "note", "一次", message_id="<once@mail>")

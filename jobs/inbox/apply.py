@@ -71,9 +71,15 @@ def apply_pending(folder: Path, settings: Settings, now: datetime) -> list[Outco
             directory = Directory.from_reads(reads)
             groups: dict[str, list[Change]] = {}
             outcomes = []
+            unread = {str(r.path.relative_to(folder)) for r in reads if r.kind is None}
             for change in pending:
-                relpath = _workbook_of(change.item, journal, books)
-                if relpath is None:
+                relpath = _workbook_of(change.item, journal, books, unread)
+                if relpath in unread:       # being saved, or unreadable for now: its row is not gone
+                    days = settings.mail.give_up_days
+                    outcomes.append(_waiting(change, True, Reason.of("no-fingerprint"), relpath, None, days, now)
+                                    if now - change.received >= timedelta(days=days) else
+                                    Outcome(change, WAITING, "", "", "", relpath))
+                elif relpath is None or relpath not in books:
                     outcomes.append(_refused(change, _gone(change)))
                 else:
                     groups.setdefault(relpath, []).append(change)
@@ -89,13 +95,13 @@ def apply_pending(folder: Path, settings: Settings, now: datetime) -> list[Outco
     return outcomes
 
 
-def _workbook_of(item: str, journal: Journal, books: dict[str, WorkbookRead]) -> str | None:
-    """The workbook holding the row now: the journal's, else any that has the ID (a row moved)."""
+def _workbook_of(item: str, journal: Journal, books: dict[str, WorkbookRead], unread: set[str]) -> str | None:
+    """The workbook holding the row now: the journal's (or one not readable at the moment: being
+    saved), else any that has the ID (a row moved); None when none has it."""
     if "!" in item:
-        relpath = item.rsplit("!", 1)[0]
-        return relpath if relpath in books else None
+        return item.rsplit("!", 1)[0]
     found = journal.db.execute("SELECT workbook FROM rows WHERE id=? AND deleted_at IS NULL", (item,)).fetchone()
-    if found and found[0] in books and _row_of(item, books[found[0]]) is not None:
+    if found and (found[0] in unread or found[0] in books and _row_of(item, books[found[0]]) is not None):
         return found[0]
     return next((relpath for relpath, read in books.items() if _row_of(item, read) is not None), None)
 
@@ -200,7 +206,7 @@ def _refused(change: Change, why: Refusal, workbook: str = "", row: int | None =
     return Outcome(change, REFUSED_STATUS, why.code, why.zh, why.en, workbook, row)
 
 
-def _waiting(change: Change, refused: bool, why: Reason, workbook: str, row: int, give_up_days: float,
+def _waiting(change: Change, refused: bool, why: Reason, workbook: str, row: int | None, give_up_days: float,
              now: datetime) -> Outcome:
     """Open in Excel, saved since read: tried next run. Refused by the write-back: the same, with
     the reason for the clerks, until give_up_days after the reply, then refused for good."""
