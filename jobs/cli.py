@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
@@ -164,6 +163,21 @@ def alert(folder: Path = Folder,
 
 
 @app.command()
+def inbox(folder: Path = Folder,
+          now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time."),
+          dry_run: bool = typer.Option(False, "--dry-run", help="Read and decide; store, move, write and send nothing."),
+          as_json: bool = typer.Option(False, "--json", help="Print the replies as JSON.")) -> None:
+    """回复更新 — read the replies to duban's mail, apply their commands (done, progress 75%, received …), answer the rest."""
+    from duban.jobs.inbox.job import inbox as read_replies
+    from duban.jobs.terminal.inbox import show
+
+    settings, moment = _with_workbooks(folder, now, mail=True)
+    with recorded_by_hand(folder, settings, "inbox", moment, dry_run):
+        run = read_replies(folder, settings, moment, dry_run)
+    raise typer.Exit(show(run, settings, as_json))
+
+
+@app.command()
 def summary(folder: Path = Folder,
             week: bool = typer.Option(False, "--week", help="The week that ended at the latest update deadline (Friday 17:00)."),
             month: bool = typer.Option(False, "--month", help="The previous calendar month (the seed 001 metrics)."),
@@ -226,6 +240,7 @@ def serve(folder: Path = Folder,
           dry_run: bool = typer.Option(False, "--dry-run", help="With --from/--until: preview who would be mailed "
                                        "what and when; write, record and mail nothing.")) -> None:
     """后台服务 — run the schedule in duban.toml until stopped (catch-up, heartbeat, self-alerts), or simulate it."""
+    from duban.jobs.serve.clock import day_from
     from duban.jobs.serve.loop import Serve
 
     settings, _moment = _with_workbooks(folder, None, mail=True)
@@ -233,7 +248,7 @@ def serve(folder: Path = Folder,
         raise UsageError("give both --from and --until (a simulated run), or neither (the live service).",
                          zh="请同时给出 --from 和 --until（模拟运行），或两者都不给（真正的后台服务）。")
     if dry_run and start is None:
-        example = f"duban serve {folder_arg(folder)} {_day_from(_moment)} --dry-run"
+        example = f"duban serve {folder_arg(folder)} {day_from(_moment)} --dry-run"
         raise UsageError(f"--dry-run previews a simulated run: give --from and --until too, e.g. {example}",
                          zh=f"--dry-run 用于预演模拟运行，请同时给出 --from 和 --until，例如 {example}")
     begin = end = None
@@ -317,12 +332,6 @@ def _settings(folder: Path, mail: bool = False):
     _state["folder"] = folder                             # naming the folder when the error names no file
     _state["clerks"] = (folder, settings)   # main() says, after the output, if no clerk is named
     return settings
-
-
-def _day_from(moment) -> str:
-    """`--from 2026-11-23T09:00 --until 2026-11-24T09:00`: a day from 09:00, for an example command."""
-    start = moment.replace(hour=9, minute=0, second=0, microsecond=0)
-    return f"--from {start:%Y-%m-%dT%H:%M} --until {start + timedelta(days=1):%Y-%m-%dT%H:%M}"
 
 
 def recorded_by_hand(folder: Path, settings: Settings, job: str, moment, dry_run: bool):

@@ -39,6 +39,11 @@ def alert(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> di
     return _mailed(mail_jobs.alert(folder, settings, slot, dry_run))
 
 
+def inbox(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
+    from duban.jobs.inbox.job import facts, inbox as read_replies
+    return facts(read_replies(folder, settings, slot, dry_run))
+
+
 def summary_week(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     return _summary("week", folder, settings, slot, dry_run)
 

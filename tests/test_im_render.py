@@ -394,6 +394,9 @@ def test_every_notice_kind_renders_for_a_group():
         the_notice = {"digest": digest_of(2), "escalation": notice("escalation", [item(1, "escalated")]),
                       "alert": notice("alert", [incident()]), "summary": notice("summary", content=VIEW),
                       "notice": notice("notice", content={"zh": "中", "en": "en"}),
+                      "answer": notice("answer", content={"subject": {"zh": "未执行", "en": "Not applied"},
+                                                          "why": {"zh": "链接无效", "en": "Link not valid"},
+                                                          "todo": {"zh": "回复最新提醒", "en": "Reply to the latest"}}),
                       "problems": notice("problems", problems=[Problem("bad-date", BOOK, "任务", "F3", 3, value="x", params={"example": "2026-11-30"})])}[kind]
         assert composed(the_notice).subject, kind
 

@@ -18,7 +18,7 @@ from duban.workbooks.model.directory import Person
 from duban.workbooks.model.problems import Problem
 
 # Every kind of notice the jobs produce; a channel's renderer says each (tests/test_channels.py).
-NOTICE_KINDS = frozenset({"digest", "escalation", "alert", "problems", "summary", "notice"})
+NOTICE_KINDS = frozenset({"digest", "escalation", "alert", "problems", "summary", "notice", "answer"})
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ simulated one for `--from/--until` (time jumps from one scheduled time to the ne
 from __future__ import annotations
 
 import threading
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 
 class RealClock:
@@ -38,3 +38,9 @@ class SimClock:
 
     def sleep(self, seconds: float) -> None:
         pass
+
+
+def day_from(moment: datetime) -> str:
+    """`--from 2026-11-23T09:00 --until 2026-11-24T09:00`: a simulated day from 09:00, for an example command."""
+    start = moment.replace(hour=9, minute=0, second=0, microsecond=0)
+    return f"--from {start:%Y-%m-%dT%H:%M} --until {start + timedelta(days=1):%Y-%m-%dT%H:%M}"

@@ -38,6 +38,7 @@ class Job:
     schedule: str | None = None       # serve schedules it: the schedule when [schedule] has no value for it
     console: Action | None = None     # its action in the Excel console, if it has one
     writes_back: bool = False         # it writes the workbooks: serve follows the writes it had to skip
+    needs: str = ""                   # a settings table whose `enabled` must be true for serve to run it ("reply")
 
     @property
     def lock_name(self) -> str:
@@ -88,6 +89,8 @@ JOBS: dict[str, Job] = {job.name: job for job in (
             "month", "生成月度指标", "Monthly metrics",
             "生成上个月的指标（按时完成率、平均响应时间、会议次数），存档并发送。",
             "Last month's metrics (on-time rate, response times, meetings held), archived and mailed.")),
+    Job("inbox", {"zh": "回复更新", "en": "inbox"}, "duban inbox", schedule="every 5 minutes in office hours",
+        needs="reply"),
     Job("outbox", {"zh": "发送队列中的邮件", "en": "outbox"}, "duban outbox --retry"),
     Job("validate", {"zh": "检查数据问题", "en": "validate"}, "duban validate",
         console=_action(

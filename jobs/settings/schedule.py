@@ -7,6 +7,8 @@ Values (one per job key; a bad one is a `ConfigError` naming the key and an exam
   run, from the same calendar as the rules); for ``summary_month``, the first working day of each
   month at that time (``"first working day 09:30"`` says the same for any key);
 - ``"friday 17:30"``: every week on that day (also ``周五 17:30``);
+- ``"every 5 minutes in office hours"`` (also ``工作时间``): the same slots, only those inside the
+  company's office hours on working days (`duban inbox`: nobody waits for an answer at night);
 - ``"off"``: the job does not run.
 
 A spec only answers "which scheduled times fall in (a, b]", so the live loop, the catch-up on start
@@ -15,7 +17,7 @@ and the simulated clock all agree on the same slots; `jobs.serve.loop` hands the
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta, timezone
 from typing import TYPE_CHECKING, Iterator
 from zoneinfo import ZoneInfo
@@ -36,6 +38,7 @@ EXAMPLES = '"every 30 minutes", "09:00" (working days), "friday 17:30", "first w
 _EPOCH = datetime(2000, 1, 3, tzinfo=timezone.utc)     # interval slots are counted from here
 _EVERY = re.compile(r"every\s+(?:(\d+)\s*)?([a-z]+)")
 _TIME = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+_OFFICE = re.compile(r"\s*(?:(?:in|during) office hours|工作时间内?)$")
 _FIRST = re.compile(r"(?:first working day|monthly|每月第一个工作日)\s*(.*)")
 
 
@@ -49,12 +52,13 @@ class JobSpec:
     seconds: int = 0                 # interval
     at: time | None = None           # workdays, weekly, monthly
     weekday: int | None = None       # weekly
+    office: bool = False             # interval: only the slots inside office hours
 
     def describe(self) -> str:
         if self.kind == "interval":
             n, unit = ((self.seconds // 3600, "hours") if self.seconds % 3600 == 0 else
                        (self.seconds // 60, "minutes") if self.seconds % 60 == 0 else (self.seconds, "seconds"))
-            return f"every {n} {unit}"
+            return f"every {n} {unit}" + (" in office hours" if self.office else "")
         hhmm = self.at.strftime("%H:%M") if self.at else ""
         if self.kind == "weekly":
             return f"{next(k for k, v in WEEKDAYS.items() if v == self.weekday)} {hhmm}"
@@ -76,7 +80,8 @@ class JobSpec:
             n = (after - _EPOCH) // step + 1
             t = _EPOCH + n * step
             while t <= until:
-                yield t.astimezone(tz)
+                if not self.office or calendar.is_office_time(t):
+                    yield t.astimezone(tz)
                 t += step
             return
         day = after.astimezone(tz).date()
@@ -104,6 +109,11 @@ class JobSpec:
         if self.kind == "interval":
             step = timedelta(seconds=self.seconds)
             t = (_EPOCH + ((now - _EPOCH) // step) * step).astimezone(calendar.tz)
+            if self.office:             # back to the last slot in office hours
+                floor = since if since is not None else now - timedelta(days=400)
+                while t > floor and not calendar.is_office_time(t):
+                    t -= step
+                return t if t > floor else None
             return t if since is None or t > since else None
         floor = since if since is not None else now - timedelta(days=400)
         window = timedelta(days=8)
@@ -121,7 +131,7 @@ class JobSpec:
         """The first scheduled time after `now` (None for off; looks ahead at most 400 days)."""
         if self.kind == "off":
             return None
-        span = timedelta(seconds=self.seconds) if self.kind == "interval" else timedelta(days=40)
+        span = timedelta(seconds=self.seconds) if self.kind == "interval" and not self.office else timedelta(days=40)
         start = now
         for _ in range(12):
             for t in self.slots(start, start + span, calendar):
@@ -131,7 +141,7 @@ class JobSpec:
 
     def count(self, after: datetime, until: datetime, calendar: WorkCalendar) -> int:
         """How many slots in (after, until]."""
-        if self.kind == "interval":
+        if self.kind == "interval" and not self.office:
             step = timedelta(seconds=self.seconds)
             return max(0, (until - _EPOCH) // step - (after - _EPOCH) // step)
         return sum(1 for _ in self.slots(after, until, calendar))
@@ -152,6 +162,9 @@ def parse(job: str, text: str) -> JobSpec:
     value = " ".join(str(text).strip().lower().split())
     if value in ("off", "never", "none", "关闭", ""):
         return JobSpec(job, raw, "off")
+    office = _OFFICE.search(value)
+    if office and _EVERY.fullmatch(value[:office.start()]):
+        return replace(parse(job, value[:office.start()]), text=raw, office=True)
     if m := _EVERY.fullmatch(value):
         count, unit = int(m[1] or 1), m[2]
         if unit in UNITS and count > 0:
@@ -193,5 +206,7 @@ def check_value(text: str) -> str:
 
 def specs(settings: Settings) -> list[JobSpec]:
     """Every scheduled job's spec, in the jobs table's order (jobs.settings.jobs); a job the
-    settings do not name runs on the table's default schedule."""
-    return [parse(job.name, settings.schedule.of(job.name, job.schedule or "off")) for job in jobs.scheduled()]
+    settings do not name runs on the table's default schedule; a job that needs a table turned on
+    (`Job.needs`: inbox needs [reply] enabled = true) is off while it is not."""
+    return [parse(job.name, "off" if job.needs and not getattr(settings, job.needs).enabled
+                  else settings.schedule.of(job.name, job.schedule or "off")) for job in jobs.scheduled()]

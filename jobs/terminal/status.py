@@ -63,11 +63,11 @@ ZH_UNITS = {"seconds": "秒", "minutes": "分钟", "hours": "小时"}
 
 def schedule_text(describe: str, lang: str) -> str:
     """A JobSpec.describe() ("every 30 minutes", "working days 09:00", "friday 17:30", ...) in `lang`."""
-    every = re.fullmatch(r"every (\d+) (seconds|minutes|hours)", describe)
+    every = re.fullmatch(r"every (\d+) (seconds|minutes|hours)( in office hours)?", describe)
     if lang != "zh":
-        return f"every {every[2][:-1]}" if every and every[1] == "1" else describe
+        return f"every {every[2][:-1]}{every[3] or ''}" if every and every[1] == "1" else describe
     if every:
-        return f"每 {every[1]} {ZH_UNITS[every[2]]}"
+        return f"{'工作时间内' if every[3] else ''}每 {every[1]} {ZH_UNITS[every[2]]}"
     if describe == "off":
         return "关闭"
     day, _, hhmm = describe.rpartition(" ")

@@ -41,7 +41,7 @@ def message(notice, lang: str, now: datetime, share: Share, mentions: tuple[Pers
     `footer`: the last line, else the language's (督办 duban / duban)."""
     footer = footer or words(lang)["footer"]
     say = {"digest": digest, "escalation": escalation, "alert": alert, "summary": summary,
-           "notice": serve_notice, "problems": problems}[notice.kind]
+           "notice": serve_notice, "problems": problems, "answer": answer}[notice.kind]
     title, lines, more, extra = say(notice, lang, now, share, scope)
     told = extra.pop("told", len(lines) + more)
     return GroupMessage(title, tuple(lines), mentions, more=more, language=lang, footer=footer, **extra), told
@@ -248,6 +248,13 @@ def serve_notice(notice, lang: str, now: datetime, share: Share, scope: str):
     sentence = content.get("en" if lang == "en" else "zh") or content.get("zh") or ""
     folder = share.named if share.named is not None else share.root
     return w["notice_title"], [sentence, w["status"].format(folder=folder_arg(folder))], 0, {"told": 1}
+
+
+def answer(notice, lang: str, now: datetime, share: Share, scope: str):
+    """The answer to a reply by mail (the inbox sends it by mail only): its subject, why, what to do."""
+    content, pick = notice.content or {}, "en" if lang == "en" else "zh"
+    lines = [content[key][pick] for key in ("why", "todo") if key in content]
+    return (content.get("subject") or {}).get(pick, ""), lines, 0, {"told": 1}
 
 
 def problems(notice, lang: str, now: datetime, share: Share, scope: str):
