@@ -89,7 +89,8 @@ def check_folder(folder: Path, settings: Settings, now: datetime, dry_run: bool 
         finally:
             journal.close()
     lang = site.lang
-    unsent = [p.message(lang) for r in results for p in r.read.problems if p.code == "no-department-head"]
+    unsent = [p.message(lang) for r in results for p in r.read.problems
+              if p.code in ("no-department-head", "no-manager", "manager-cycle")]
     return CheckReport(now, results, site.calendar.warnings + [p.text(lang) for p in books.told] + unsent, books.notices)
 
 

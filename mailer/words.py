@@ -35,6 +35,8 @@ LABELS = {
            "why": "您收到这一项，因为{reasons}。", "why_join": "；",
            "why_department": "这是您部门（{dept}）的事项", "why_help": "您部门（{dept}）被列为{column}",
            "why_accountable": "您是此任务在RACI权责表中的审批人（A）",
+           "why_manager": "您是{name}的直属上级（已升级至第{level}级）",
+           "why_manager_head": "您是{dept}负责人{name}的直属上级（已升级至第{level}级）",
            "count": "{n}项{label}", "join": "、", "digest_many": "{n}项待办：{counts}",
            "alert_many": "{what} 等{n}项紧急事项"},
     "en": {"brand": "duban", "hello": "Dear {name},", "id": "ID", "item": "Item", "what": "Why",
@@ -70,6 +72,8 @@ LABELS = {
            "why_department": "it is an item of your department ({dept})",
            "why_help": "your department ({dept}) is asked to help ({column})",
            "why_accountable": "you are Accountable (A) for this task in the RACI",
+           "why_manager": "you are the manager of {name} (escalated to level {level})",
+           "why_manager_head": "you are the manager of {name}, head of {dept} (escalated to level {level})",
            "count": "{n} {label}", "join": ", ", "digest_many": "{items}: {counts}",
            "alert_many": "{what} and {more}"},
 }

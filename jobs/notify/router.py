@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+from duban.jobs.notify import upline
 from duban.jobs.rules import Flag
 from duban.workbooks.model.directory import Directory, Person
 from duban.workbooks.model.flags import FLAGS
@@ -59,6 +60,8 @@ class Item:
     note: str = ""                               # the row's own words on where it stands (完成情况简述 …)
     help_from: str = ""                          # the department asked to help (需协助部门), as filled in
     why: tuple[tuple[str, str], ...] = ()        # escalated: (role, department) that brought it to this reader
+    level: int = 1                               # escalated: the level up the reporting line (Flag.level)
+    still_open: str = ""                          # a quiet digest's row: "open" (one line), "last" (its last reminder)
 
     def text(self, lang: str) -> str:
         return self.zh if lang == "zh" else self.en
@@ -102,6 +105,8 @@ class Notice:
     # recipient the group itself (`group_recipient`), and who the message @-mentions.
     group: str = ""
     mentions: list[Person] = field(default_factory=list)
+    # a stand-in's notice (presence.py): the absent person it is for (in cc too; until their away_until)
+    on_behalf: Person | None = None
 
     @property
     def lang(self) -> str:
@@ -146,7 +151,8 @@ class Source:
 
 # ---- items -------------------------------------------------------------------------------
 def items_of(source: Source) -> list[tuple[Record, Item]]:
-    """Every flag of every row as an Item (done flags included; callers choose)."""
+    """Every flag of every row as an Item (done flags included; callers choose); not a due-soon flag
+    on a day rules.due_soon_offsets leaves out (Flag.remind): the cell shows it, no mail does."""
     read = source.read
     if read.kind is None:
         return []
@@ -156,7 +162,7 @@ def items_of(source: Source) -> list[tuple[Record, Item]]:
             problems.setdefault(problem.row, []).append(problem)
     out = []
     for rec in read.records:
-        for flag in source.flags.get(rec.row, ()):
+        for flag in (found for found in source.flags.get(rec.row, ()) if found.remind):
             key = rec.id if rec.id and rec.row not in source.provisional else f"{source.relpath}!{rec.row}"
             due = rec.role(Role.DUE)
             out.append((rec, Item(
@@ -168,7 +174,7 @@ def items_of(source: Source) -> list[tuple[Record, Item]]:
                 started=rec.role(Role.OCCURRED) or rec.role(Role.SUBMITTED) or rec.role(Role.HELD_AT),
                 meeting=_text(rec["meeting"]) if flag.rule == "minutes_late" else "",
                 cause=("overdue" if flag.deadline == due else "blocked") if flag.rule == "escalated" else "",
-                note=_text(rec.role(Role.NOTE)), help_from=_text(rec.role(Role.HELP_FROM)))))
+                note=_text(rec.role(Role.NOTE)), help_from=_text(rec.role(Role.HELP_FROM)), level=flag.level)))
     return out
 
 
@@ -207,21 +213,26 @@ class Router:
         return person.department if person else None
 
 
-def plan(sources: list[Source], directory: Directory, clerks: list[str]) -> Plan:
-    """Digests, escalations and the problems report (the daily `duban remind`)."""
+def plan(sources: list[Source], directory: Directory, clerks: list[str], presence=None) -> Plan:
+    """Digests, escalations and the problems report (the daily `duban remind`). `presence`
+    (jobs/notify/presence.Presence, today's): snoozed rows and reminder modes shape the digests,
+    and an away person's digests and escalations go to their stand-in; None: as if nobody were."""
     router = Router(directory)
     pairs = [pair for source in sources for pair in items_of(source)]
     raci = Raci.from_sources(sources)
     result = Plan()
-    result.notices += _digests(pairs, router)
+    result.notices += _digests(pairs, router, presence)
     result.notices += _escalations(pairs, router, raci)
+    if presence is not None:
+        result.notices = presence.redirect(result.notices, router)
     result.notices += _problem_reports(sources, router, clerks)
     result.named = router.named
     return result
 
 
-def plan_alerts(sources: list[Source], directory: Directory) -> Plan:
-    """Urgent alerts (the every-few-minutes `duban alert`)."""
+def plan_alerts(sources: list[Source], directory: Directory, presence=None) -> Plan:
+    """Urgent alerts (the every-few-minutes `duban alert`): no snooze or reminder mode holds one
+    back; an away person's go to their stand-in (`presence`, as in `plan`)."""
     router = Router(directory)
     by_person: dict[str, Notice] = {}
     for rec, item in (pair for source in sources for pair in items_of(source)):
@@ -235,7 +246,10 @@ def plan_alerts(sources: list[Source], directory: Directory) -> Plan:
         for name in dict.fromkeys(names):
             if person := router.person(name, item.workbook):
                 by_person.setdefault(name, Notice("alert", person, urgent=True)).items.append(item)
-    return Plan(list(by_person.values()), router.named)
+    notices = list(by_person.values())
+    if presence is not None:
+        notices = presence.redirect(notices, router)
+    return Plan(notices, router.named)
 
 
 def is_urgent(rec: Record, item: Item) -> bool:
@@ -248,12 +262,15 @@ def _department(rec: Record) -> str | None:
     return value[0] if isinstance(value, tuple) and value else value
 
 
-def _digests(pairs, router: Router) -> list[Notice]:
+def _digests(pairs, router: Router, presence=None) -> list[Notice]:
+    """A digest per person named on a flag: no snoozed row; their reminder mode says which go today."""
     by_person: dict[str, Notice] = {}
-    for _rec, item in pairs:
-        if item.rule in NOT_MAILED:
+    for rec, item in pairs:
+        if item.rule in NOT_MAILED or presence is not None and presence.snoozed(rec):
             continue
         for name in item.people:
+            if presence is not None and not presence.mails(name, rec, router):
+                continue
             if person := router.person(name, item.workbook):
                 by_person.setdefault(name, Notice("digest", person)).items.append(item)
     for notice in by_person.values():
@@ -267,7 +284,7 @@ def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
         if item.rule != "escalated":
             continue
         initiators = names(rec.role(Role.INITIATOR))
-        for name, why in escalation_roles(rec, router, raci).items():
+        for name, why in escalation_roles(rec, router, raci, item.level).items():
             if person := router.person(name, item.workbook):
                 notice = by_person.setdefault(name, Notice("escalation", person))
                 notice.items.append(replace(item, why=why))
@@ -277,17 +294,19 @@ def _escalations(pairs, router: Router, raci: "Raci") -> list[Notice]:
     return list(by_person.values())
 
 
-def escalation_targets(rec: Record, router: Router, raci: "Raci") -> list[str]:
+def escalation_targets(rec: Record, router: Router, raci: "Raci", level: int = 1) -> list[str]:
     """Whom an escalated row goes to, by name: the head of the owner's department (else of the
     row's department), the RACI Accountable, and for help needed the head of that department;
-    never the owner. jobs/notify/escalation.py asks the same to tell when it reaches nobody."""
-    return list(escalation_roles(rec, router, raci))
+    from `level` 2 the managers above that head (jobs/notify/upline.py); never the owner.
+    jobs/notify/escalation.py asks the same to tell when it reaches nobody."""
+    return list(escalation_roles(rec, router, raci, level))
 
 
-def escalation_roles(rec: Record, router: Router, raci: "Raci") -> dict[str, tuple[tuple[str, str], ...]]:
+def escalation_roles(rec: Record, router: Router, raci: "Raci", level: int = 1) -> dict[str, tuple[tuple[str, str], ...]]:
     """escalation_targets, each with why: ("department", its name) for the head of the item's
     department, ("help", its name) for the head of the department asked to help (需协助部门),
-    ("accountable", "") for the RACI Accountable. The mail tells each reader their part."""
+    ("accountable", "") for the RACI Accountable, and ("manager", whose) for each 直属上级 up the
+    line to `level` (upline.Step.why). The mail tells each reader their part."""
     owner = _first(rec.role(Role.OWNER))
     found: dict[str, list[tuple[str, str]]] = {}
     department = owner_department(rec, router)
@@ -298,6 +317,8 @@ def escalation_roles(rec: Record, router: Router, raci: "Raci") -> dict[str, tup
     help_from = _first(rec.role(Role.HELP_FROM))
     for head in router.heads_of(help_from):
         found.setdefault(head.name, []).append(("help", help_from or ""))
+    for step in upline.climb(router.directory, department, level).steps:
+        found.setdefault(step.person, []).append(step.why)
     return {name: tuple(dict.fromkeys(why)) for name, why in found.items() if name != owner}
 
 

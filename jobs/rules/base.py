@@ -30,6 +30,11 @@ class Flag:
     en: str
     people: tuple[str, ...] = ()
     deadline: date | datetime | None = None
+    # escalated: how far up the reporting line it has gone (1: the department head; 2: the head's
+    # 直属上级, …; rules.escalation_levels). due_soon: whether today is a reminder day (False on the
+    # days rules.due_soon_offsets leaves out: the cell keeps its colour, the mail says nothing).
+    level: int = 1
+    remind: bool = True
 
     @property
     def type(self) -> FlagType:

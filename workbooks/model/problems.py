@@ -129,6 +129,19 @@ _TYPES = (
                 "（可带 +86、空格或短横线）；没有手机号码请留空。",
                 "\"{value}\" is not a mobile number, so group messages cannot @-mention this person by it (the message shows the name only). Write the "
                 "11-digit mainland China mobile number, e.g. 138 0013 8000 (+86, spaces and dashes are fine), or leave the cell empty."),
+    # --- the directory: who hears in whose place (jobs/notify/presence.py) --------------------
+    ProblemType("stand-in-unknown", WORKBOOK, WARNING,
+                "{value}休假至 {until}，但代理人“{stand_in}”不在通讯录中，休假期间的提醒仍发给{value}本人。请更正代理人姓名，或在通讯录中添加此人及其邮箱。",
+                "{value} is away until {until}, but the stand-in \"{stand_in}\" is not in the directory, so reminders still go to {value}. Correct the stand-in's name, or add that person and their email to the directory."),
+    ProblemType("stand-in-no-address", WORKBOOK, WARNING,
+                "{value}休假至 {until}，但代理人“{stand_in}”在通讯录中没有可用的邮箱，休假期间的提醒仍发给{value}本人。请在通讯录中填写{stand_in}的邮箱，或另选代理人。",
+                "{value} is away until {until}, but the stand-in \"{stand_in}\" has no usable email in the directory, so reminders still go to {value}. Fill in {stand_in}'s email in the directory, or choose another stand-in."),
+    ProblemType("stand-in-cycle", WORKBOOK, WARNING,
+                "代理人首尾相接且都在休假（{chain}），没有人能代为接收，提醒仍发给本人。请为其中一人另选一位不在休假的代理人，或更正“休假至”日期。",
+                "The stand-ins lead in a circle of people who are all away ({chain}), so nobody can stand in and reminders still go to each of them. Give one of them a stand-in who is not away, or correct the \"Away until\" dates."),
+    ProblemType("reminders-no-group", WORKBOOK, WARNING,
+                "{value}的提醒方式是“仅群消息”，但 duban.toml 的 [im.departments] 没有为其部门“{department}”指定群，每日摘要仍以邮件发送。请在 [im.departments] 中为{department}指定群，或把提醒方式改为“邮件”。",
+                "Reminders for {value} are set to group only, but [im.departments] in duban.toml gives their department \"{department}\" no group, so the daily digest still goes by mail. Give {department} a group in [im.departments], or set {value}'s reminders to Mail."),
     # --- mail: who cannot be reached ------------------------------------------------------
     ProblemType("unknown-recipient", WORKBOOK, ERROR,
                 "有提醒要发给“{value}”，但通讯录中没有此人，邮件未发出。请更正工作簿中的姓名，或在通讯录中添加此人及其邮箱。",
@@ -193,6 +206,21 @@ _TYPES = (
                 "{rows}: due for escalation to the head of {department}, but the directory has no head of {department} "
                 "(or the head has no email), so no department head was sent the escalation. In the directory sheet, "
                 "mark the head of {department}: choose \"Yes\" in the \"Dept head\" column of their row and fill in their \"Email\"."),
+    # --- escalation up the reporting line (rules.escalation_levels > 1; jobs/notify/upline.py) -----
+    ProblemType("no-manager", WORKBOOK, ERROR,
+                "{rows}已到第{level}级升级，应告知{value}的直属上级，但通讯录中{value}的“直属上级”为空，升级只到了第{reached}级。"
+                "请在通讯录中{value}所在行的“直属上级”列填写其上级的姓名（该上级也要在通讯录中有一行并填写邮箱）；"
+                "如{value}已是最高一级，请把 duban.toml 中 [rules] 的 escalation_levels 改为 {reached}。",
+                "{rows}: due for escalation level {level}, to the manager of {value}, but {value}'s \"Manager\" is empty in "
+                "the directory, so the escalation went up to level {reached} only. In the directory, fill in the \"Manager\" "
+                "column of {value}'s row (that manager needs a row with an email too); if {value} is at the top, set "
+                "escalation_levels under [rules] in duban.toml to {reached}."),
+    ProblemType("manager-cycle", WORKBOOK, ERROR,
+                "{rows}已到第{level}级升级，但通讯录中的“直属上级”构成循环：{loop}，升级只到了第{reached}级，再往上无人可告知。"
+                "请在通讯录中更正其中一人的“直属上级”，使其指向真正的上级（最高一级的人留空）。",
+                "{rows}: due for escalation level {level}, but the \"Manager\" column of the directory goes round in a "
+                "circle: {loop}, so the escalation went up to level {reached} only. In the directory, correct the "
+                "\"Manager\" of one of them to their real manager (leave it empty for the person at the top)."),
     ProblemType("formula-error", ROW, ERROR,
                 "“{column}”的公式返回错误 {value}，本行按未填处理。请修正公式，或直接填写{fill}。",
                 "the formula in \"{column}\" returns the error {value}, so the row is read as if the cell were empty. Fix the formula, or type {fill} in directly."),
