@@ -8,7 +8,10 @@ from pathlib import Path
 
 from duban.jobs import rules
 from duban.jobs.check import row_problems
+from duban.jobs.notify import presencewords
 from duban.jobs.notify.escalation import Reach
+from duban.jobs.notify.presence import Presence
+from duban.jobs.rules import deadlines
 from duban.jobs.rules.base import plural, timed
 from duban.jobs.rules.progress import last_update_deadline
 from duban.jobs.settings.calendar import from_settings
@@ -102,10 +105,13 @@ def explain_row(folder: Path, settings: Settings, now: datetime, row_id: str) ->
     said = Explanation(row_id, relpath, read.sheet, rec.row, kind, lang, _facts(rec, ctx, history, lang),
                        warnings=list(calendar.warnings))
     reach = Reach.of(reads)     # an escalation that reaches nobody says so, as in the Alerts cell
+    presence = Presence.of(reads, reach.directory, ctx.today, calendar, settings)     # snooze, mode, stand-in
+    said.facts += presencewords.lines(rec, presence, reach.raci, lang)
     for rule in rules.rules_for(read.kind):
         flag = (found := rule(rec, ctx)) and reach.reword(rec, found)
         why = (flag.text(lang) + (t["deadline"].format(at=_show(flag.deadline, lang)) if flag.deadline else "")
                if flag else _inputs(rule, rec, lang) + _escalation_clock(rule, rec, ctx, history, lang))
+        why += _level_and_days(rule, rec, ctx, flag, lang)
         said.verdicts.append(Verdict(rule.code, _rule_name(rule, lang), bool(flag), why))
     return said
 
@@ -202,6 +208,30 @@ def _escalation_clock(rule, rec, ctx: rules.Context, history, lang: str) -> str:
         return (f"；自 {since} 起阻塞 {n} 个工作日，满 {limit} 个工作日升级" if lang == "zh"
                 else f"; blocked since {since}, {n} of the {limit} working days that escalate it")
     return ""
+
+
+def _level_and_days(rule, rec, ctx: rules.Context, flag, lang: str) -> str:
+    """Escalated: the level up the reporting line and the day the next is reached; due soon with
+    rules.due_soon_offsets: the days its reminder mail goes (the cell shows the whole window)."""
+    zh = lang == "zh"
+    if rule.code == "escalated" and flag and ctx.thresholds.escalation_levels > 1:
+        clock = deadlines.escalation_clock(rec, ctx)
+        days = deadlines.level_days(clock[1], ctx) if clock else []
+        top, level = len(days), flag.level
+        if level >= top:
+            return f"；第{level}级（共{top}级），已是最高一级" if zh else f"; level {level} of {top}, the highest"
+        nxt = days[level].isoformat()
+        return (f"；第{level}级（共{top}级），{nxt} 升至第{level + 1}级" if zh
+                else f"; level {level} of {top}, level {level + 1} on {nxt}")
+    due, offsets = rec.role(Role.DUE), ctx.thresholds.due_soon_offsets
+    if rule.code != "due_soon" or not offsets or due is None or rec.done:
+        return ""
+    day = due.date() if isinstance(due, datetime) else due
+    dates = "、".join(d.isoformat() for d in deadlines.reminder_days(day, ctx))
+    before = ("、" if zh else ", ").join(map(str, offsets))
+    today = ("今天不发提醒邮件；" if zh else "no reminder mail today; ") if flag and not flag.remind else ""
+    return (f"；{today}提醒邮件只在到期前 {before} 个工作日发出（{dates}）" if zh
+            else f"; {today}the reminder mail goes {before} working days before only ({dates.replace('、', ', ')})")
 
 
 def _shown_value(rec, role, lang: str) -> str:

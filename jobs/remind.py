@@ -23,7 +23,9 @@ from duban.jobs.check import CheckReport, check_folder
 from duban.jobs.notify import groups, router as notify
 from duban.jobs.notify.ledger import Ledger
 from duban.jobs.notify.outbox import Outbox, Outgoing, deliver, mail_fault
+from duban.jobs.notify.presence import Presence
 from duban.jobs.notify.router import Source
+from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.runlock import run_lock
 from duban.mailer.im.lane import group_of
@@ -68,10 +70,11 @@ def remind(folder: Path, settings: Settings, now: datetime, dry_run: bool = Fals
         report = check_folder(folder, settings, now, dry_run=dry_run)
         sources = _sources(report)
         directory = Directory.from_reads([s.read for s in sources])
-        planned = notify.plan(sources, directory, settings.mail.clerks)
+        presence = _presence(sources, directory, settings, now)
+        planned = notify.plan(sources, directory, settings.mail.clerks, presence)
         run = _mail(folder, settings, now, planned, dry_run, report.notices,
-                    to_groups=lambda ledger: groups.daily(sources, planned, directory, settings),
-                    mistakes=groups.unknown_departments(directory, settings))
+                    to_groups=lambda ledger: groups.daily(sources, planned, directory, settings, presence),
+                    mistakes=groups.unknown_departments(directory, settings) + presence.problems())
         run.check = report
         return run
 
@@ -82,7 +85,7 @@ def alert(folder: Path, settings: Settings, now: datetime, dry_run: bool = False
         report = check_folder(folder, settings, now, dry_run=True, only=urgent_codes())
         sources = _sources(report)
         directory = Directory.from_reads([s.read for s in sources])
-        planned = notify.plan_alerts(sources, directory)
+        planned = notify.plan_alerts(sources, directory, _presence(sources, directory, settings, now))
         return _mail(folder, settings, now, planned, dry_run,
                      to_groups=lambda ledger: groups.urgent(planned, directory, settings, now, ledger))
 
@@ -94,6 +97,11 @@ def retry(folder: Path, settings: Settings, now: datetime, include_failed: bool 
         queue.retry_now(now, include_failed)
         run.delivery = deliver(folder, settings, now, queue)
     return run
+
+
+def _presence(sources: list[Source], directory: Directory, settings: Settings, now: datetime) -> Presence:
+    """Today's snoozes, reminder modes and stand-ins (jobs/notify/presence.py)."""
+    return Presence.of([s.read for s in sources], directory, now.date(), calendar_from(settings), settings)
 
 
 def _sources(report: CheckReport) -> list[Source]:

@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from duban.jobs.notify import groupchannel
+from duban.jobs.notify.presence import with_stand_ins
 from duban.jobs.notify.router import (
     NOT_MAILED,
     Item,
@@ -87,7 +88,7 @@ def urgent(planned: Plan, directory: Directory, settings, now: datetime, ledger)
             people = mentioned.setdefault(told(item), {})
             for person in [_person(directory, n) for n in item.people] + _heads(directory, item.people):
                 people.setdefault(person.name, person)
-            people.setdefault(notice.recipient.name, notice.recipient)     # a head the mail alert went to
+            people.setdefault(notice.recipient.name, notice.recipient)     # a head (or stand-in) it went to
     recipient = group_recipient(group.name, settings.lang).name
     wait = timedelta(minutes=settings.im.urgent_repeat_minutes)
     new, due = [], []
@@ -106,9 +107,10 @@ def urgent(planned: Plan, directory: Directory, settings, now: datetime, ledger)
     if due:     # @ the heads; with no head known, the responsible people again
         again = _ranked(i for i, _s in due)
         everyone = _union(mentioned[told(i)] for i in again)
+        heads = with_stand_ins([p for p in everyone if p.head], directory, now.date())    # an away head's too
         minutes = int((now - min(s for _i, s in due)).total_seconds() // 60)
         notices.append(_notice("alert", group.name, settings, items=again, urgent=True,
-                               mentions=[p for p in everyone if p.head] or everyone,
+                               mentions=heads or everyone,
                                content={REPEAT: True, "minutes": minutes}))     # its key: outbox.item_key
     return notices
 
@@ -122,16 +124,17 @@ def _union(groups) -> list[Person]:
 
 
 # ---- duban remind: each department's group ----------------------------------------------------------
-def daily(sources: list[Source], planned: Plan, directory: Directory, settings) -> list[Notice]:
-    """Each department group's digest of the day and its escalations (see module doc)."""
+def daily(sources: list[Source], planned: Plan, directory: Directory, settings, presence=None) -> list[Notice]:
+    """Each department group's digest of the day and its escalations (see module doc); `presence`
+    (presence.Presence, today's) keeps snoozed rows out of the digests, as out of the people's."""
     if not settings.im.groups:
         return []
-    return _digests(sources, directory, settings) + _escalations(planned, directory, settings)
+    return _digests(sources, directory, settings, presence) + _escalations(planned, directory, settings)
 
 
-def _digests(sources: list[Source], directory: Directory, settings) -> list[Notice]:
-    """One digest per group: every flagged item (done and escalated aside, as in the people's
-    digests) of the rows whose owner's department, else the row's own, maps to the group."""
+def _digests(sources: list[Source], directory: Directory, settings, presence=None) -> list[Notice]:
+    """One digest per group: every flagged item (done, escalated and snoozed aside, as in the
+    people's digests) of the rows whose owner's department, else the row's own, maps to the group."""
     router = Router(directory)
     by_group: dict[str, dict[tuple, Item]] = {}
     departments: dict[str, list[str]] = {}
@@ -140,7 +143,7 @@ def _digests(sources: list[Source], directory: Directory, settings) -> list[Noti
         for rec, item in items_of(source):
             department = owner_department(rec, router)
             group = settings.im.of_department(department) if department else None
-            if group is None or item.rule in NOT_MAILED:
+            if group is None or item.rule in NOT_MAILED or presence is not None and presence.snoozed(rec):
                 continue
             by_group.setdefault(group.name, {}).setdefault(told(item), item)
             where.setdefault(group.name, {})[f"{item.workbook}!{item.row}"] = department
@@ -160,16 +163,18 @@ def _digests(sources: list[Source], directory: Directory, settings) -> list[Noti
 
 def _escalations(planned: Plan, directory: Directory, settings) -> list[Notice]:
     """An escalation to a department head also goes to that head's department's group, with @ of
-    the head: one notice per group, each item once with why it reached each head."""
+    the head (and of who stands in for an away head): one notice per group, each item once with why
+    it reached each head."""
     by_group: dict[str, Notice] = {}
     for notice in planned.of_kind("escalation"):
-        head = directory.people.get(notice.recipient.name)
+        head = directory.people.get((notice.on_behalf or notice.recipient).name)
         group = settings.im.of_department(head.department) if head and head.head and head.department else None
         if group is None:
             continue
         found = by_group.setdefault(group.name, _notice("escalation", group.name, settings))
-        if head.name not in {p.name for p in found.mentions}:
-            found.mentions.append(head)
+        for person in (head, notice.recipient) if notice.on_behalf else (head,):
+            if person.name not in {p.name for p in found.mentions}:
+                found.mentions.append(person)
         known = {told(i): n for n, i in enumerate(found.items)}
         for item in notice.items:
             if told(item) in known:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from rich.table import Table
 
 from duban.jobs.notify.clerks import unset_warning
+from duban.jobs.notify.presence import CODES as PRESENCE_CODES
 from duban.jobs.serve.selfalert import fix
 from duban.jobs.serve.status import error_pair
 from duban.jobs.settings.config import CONFIG_NAME
@@ -17,7 +18,7 @@ from duban.workbooks.share.commandline import folder_arg
 
 TEXT = {
     "zh": {"title": "邮件 {now}", "kind": "类型", "to": "收件人", "subject": "主题", "items": "事项", "status": "状态",
-           "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报",
+           "digest": "每日提醒", "escalation": "升级", "alert": "紧急", "problems": "数据问题", "summary": "周报/月报", "answer": "回复答复",
            "queued": "已排队", "held": "暂存至 {at}", "already": "已发过", "dry-run": "预演（未发送）",
            "nothing": "没有需要发送的邮件。", "nothing_groups": "没有需要发送的邮件或群消息。", "skipped": "{n} 封邮件此前已发出，内容未变，未重复发送。",
            "nothing_waiting": "队列中没有等待发送的邮件。", "nothing_waiting_groups": "队列中没有等待发送的邮件或群消息。",
@@ -97,7 +98,8 @@ def mail_summary(run, settings: Settings, as_json: bool) -> None:
         out.print(t["skipped"].format(n=run.skipped, who=who))
     lang = settings.company.language
     for problem in run.unknown:      # someone a channel cannot reach, or a setting that does nothing
-        said = problem.message(lang) if problem.file == CONFIG_NAME else t["unknown"].format(text=problem.message(lang))
+        as_is = problem.file == CONFIG_NAME or problem.code in PRESENCE_CODES     # a setting, a directory cell
+        said = problem.message(lang) if as_is else t["unknown"].format(text=problem.message(lang))
         err.print("[yellow]" + escape(said) + "[/yellow]")
     for warning in run.check.warnings if getattr(run, "check", None) else ():   # remind's check: a workbook gone, ...
         err.print(f"[yellow]{warning_prefix(lang)}[/yellow]{escape(warning)}")

@@ -69,9 +69,9 @@ def snoozed_column() -> Column:
     """Optional in every kind with a due date: a workbook without it reads as before."""
     return Column("snoozed", "暂缓至", "Snooze until", T.DATE, role=R.SNOOZED, width=12,
                   aliases=("暂缓", "暂缓到"),
-                  help_zh="可选：填写日期后，此前该行不出现在负责人的每日摘要中；截止日期、颜色和升级不变。",
-                  help_en="Optional: until this date the row stays out of its owner's daily digest; "
-                          "its due date, colour and escalation do not change.")
+                  help_zh="可选：填写日期后，此日期之前该行不出现在每日摘要中，当天起重新提醒；截止日期、颜色、升级和紧急提醒不变。",
+                  help_en="Optional: before this date the row stays out of the daily digests, and it is back on the day "
+                          "itself; its due date, colour, escalation and urgent alerts do not change.")
 
 
 def alerts_column() -> Column:
