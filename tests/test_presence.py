@@ -245,3 +245,31 @@ def test_the_group_bots_mention_the_stand_in_of_an_away_head():
     assert posted.group == "研发群" and [p.name for p in posted.mentions] == ["李娜", "赵敏"]
     assert [p.name for p in with_stand_ins([found.people["李娜"], found.people["张伟"]], found, MON)] == \
         ["李娜", "赵敏", "张伟"]
+
+
+def test_the_urgent_group_mentions_the_stand_in_of_an_away_head_in_the_alert_and_in_its_repeat(tmp_path):
+    """On real workbooks (tests/test_im_routing.py's folder) with 李娜, the head, away: the urgent group's
+    alert @s her stand-in 赵敏 beside her, and so does the repeat that @s the heads."""
+    from duban.jobs.notify.ledger import Ledger
+    from duban.workbooks.make.template import write_workbook
+    from test_im_routing import IM, MORNING, PEOPLE, make_folder, read, sent
+
+    folder = make_folder(tmp_path)
+    write_workbook("directory", folder / KINDS["directory"].filename("zh"), rows=[
+        {"name": n, "department": d, "email": f"{i}@example.com", "dept_head": h, "language": "zh", "mobile": m,
+         **({"away_until": date(2026, 11, 30), "stand_in": "赵敏"} if n == "李娜" else {})}
+        for i, (n, d, h, m, _w) in enumerate(PEOPLE)])
+    found = config.load(values={"mail": {"clerks": ["王芳"]}, "im": IM})
+    sources, people = read(folder, found)
+    today = Presence(people, MORNING.date(), CAL, lambda d: None)
+    alerts = router.plan_alerts(sources, people, today)
+    assert ("赵敏", ["李娜"], "李娜") in [(n.recipient.name, [p.name for p in n.cc], n.on_behalf and n.on_behalf.name)
+                                       for n in alerts.notices]
+    with Ledger(tmp_path / "state.db") as ledger:
+        [first] = groups.urgent(alerts, people, found, MORNING, ledger)
+        assert [p.name for p in first.mentions] == ["张伟", "李娜", "赵敏"]
+        ledger.record(first, first.items, MORNING.date(), MORNING, "k1")
+        sent(tmp_path / "state.db", "k1", MORNING)
+        later = MORNING.replace(hour=10, minute=10)
+        [again] = groups.urgent(router.plan_alerts(sources, people, today), people, found, later, ledger)
+    assert again.content["repeat"] and [p.name for p in again.mentions] == ["李娜", "赵敏"]
