@@ -272,3 +272,20 @@ def test_an_answer_speaks_the_senders_language_and_threads_only_under_a_well_for
     threaded(bad, {"in_reply_to": "<r1@example.com>\r\nBcc: all@example.com"})
     assert (good["In-Reply-To"], good["References"]) == ("<r1@example.com>", "<r1@example.com>")
     assert bad["In-Reply-To"] is None and bad["Bcc"] is None
+
+
+def test_serve_runs_the_job_by_its_name_and_records_a_mailbox_it_cannot_reach_as_failed(folder, imap, monkeypatch):
+    from duban.jobs import tasks
+    from duban.jobs.settings import jobs
+
+    monkeypatch.setenv(PASSWORD_ENV, imap.password)
+    imap.append(written("进度 80%", issue(folder, "李娜", "T-000004"), "<serve@example.com>"))
+    run = tasks.runner(jobs.get("inbox"))
+    slot = datetime(2026, 12, 7, 10, 35, tzinfo=ZoneInfo("Asia/Shanghai"))
+    facts = run(folder, opening.settings_of(folder, True), slot, False)
+    assert facts.get("result", "ok") == "ok" and facts["replies"] == {"applied": 1}
+    assert cells(folder, "T-000004")["progress"] == 0.8
+    toml = folder / "duban.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(f"port = {imap.port}", "port = 1"), encoding="utf-8")
+    facts = run(folder, opening.settings_of(folder, True), slot, False)
+    assert facts["result"] == "failed" and "cannot connect to the reply mailbox" in facts["error"]
