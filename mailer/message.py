@@ -18,7 +18,7 @@ from email.utils import format_datetime, make_msgid
 
 from duban.workbooks.model.errors import DubanError
 
-KINDS = ("digest", "escalation", "alert", "problems", "notice", "summary")
+KINDS = ("digest", "escalation", "alert", "problems", "notice", "summary", "answer")
 # 7bit: bodies go out as base64/quoted-printable, so no server needs 8BITMIME or SMTPUTF8.
 POLICY = email.policy.SMTP.clone(cte_type="7bit")
 PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -44,6 +44,7 @@ class Mail:
     html: str = ""
     text: str = ""
     lang: str = "zh"
+    reply_to: str = ""      # [reply] enabled: where a plain Reply goes (a row's token address, or the reply mailbox)
 
 
 # Bidi embedding, override and isolate controls: a right-to-left override (U+202E) makes
@@ -112,6 +113,8 @@ def build(mail: Mail, sender: Address, now: datetime | None = None) -> EmailMess
     msg["From"], msg["To"] = origin, to
     if cc:
         msg["Cc"] = cc
+    if mail.reply_to:
+        msg["Reply-To"] = checked(Address(sender.name, mail.reply_to))
     _set_subject(msg, clean(mail.subject))
     msg["Date"] = format_datetime(now or datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=origin.domain)

@@ -27,6 +27,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from duban.mailer.message import BIDI_CONTROLS, CONTROLS, plain
 from duban.mailer.moments import aware, day_of
 from duban.mailer.nextsteps import helping_step, next_step
+from duban.mailer.replylinks import WORDS as REPLY_WORDS, ReplyWay, hints, offer, reply_to, still_subject, text_line
 from duban.mailer.share import Share
 from duban.mailer.words import LABELS, count, duration
 from duban.workbooks.model.flags import FLAGS, PALETTE
@@ -60,31 +61,42 @@ class Rendered:
     html: str
     text: str
     items: int = 0      # entries listed or counted: rows (a meeting's minutes: one), or problems
+    reply_to: str = ""  # [reply] enabled: the address a plain Reply goes to (mailer/replylinks.py)
 
 
 def render(notice, lang: str, now: date | datetime, problems_extra: list | None = None,
-           share: Share | None = None, max_items: int = MAX_ITEMS) -> Rendered:
-    """Subject, HTML and plain text of one notice (see jobs.notify.Notice) in `lang`."""
+           share: Share | None = None, max_items: int = MAX_ITEMS, reply: ReplyWay | None = None) -> Rendered:
+    """Subject, HTML and plain text of one notice (see jobs.notify.Notice) in `lang`; with `reply`,
+    each item the reader can act on carries its reply links (mailer/replylinks.py)."""
     share = share or Share.of("", Path.cwd())
     today = now.date() if isinstance(now, datetime) else now
     moment = now if isinstance(now, datetime) else None
     limit = max(1, max_items)
     while True:
-        rendered = _render(notice, lang, today, moment, problems_extra or [], share, limit)
+        rendered = _render(notice, lang, today, moment, problems_extra or [], share, limit, reply)
         if limit == 1 or len(rendered.html.encode()) + len(rendered.text.encode()) <= MAX_BYTES:
             return rendered
         limit //= 2
 
 
-def _render(notice, lang, today, now, extra, share: Share, limit: int) -> Rendered:
+def _render(notice, lang, today, now, extra, share: Share, limit: int, reply: ReplyWay | None = None) -> Rendered:
     labels = LABELS[lang]
     entries = _entries(notice.items, lang, today, now, share, notice.kind, notice.recipient.name)
-    shown, rest = entries[:limit], entries[limit:]
+    for e in entries:
+        e["reply"] = offer(reply, notice.recipient.name, e, notice.kind, lang, today, getattr(notice, "on_behalf", None))
+        e["reply_text"] = text_line(e["reply"], lang) if e["reply"] else ""
+    lead, still = [e for e in entries if not e["still"]], [e for e in entries if e["still"]]
+    shown, rest = lead[:limit], lead[limit:]
+    address, tag = reply_to(reply, entries)
     groups = _groups(shown, lang)
     problems, more_problems = _problem_files(notice.problems, lang, share, limit)
     context = {"notice": notice, "lang": lang, "L": labels, "today": today.isoformat(), "groups": groups,
                "name": plain(notice.recipient.name), "n": len(entries),
-               "intro": _intro(notice, lang, len(entries), len(notice.problems) + len(extra)),
+               "intro": _intro(notice, lang, len(lead), len(notice.problems) + len(extra)) if lead or not still
+               else REPLY_WORDS[lang]["still_intro"],
+               "hints": hints(reply, notice.kind, entries, lang), "R": REPLY_WORDS[lang],
+               "still": still[:limit], "still_more": REPLY_WORDS[lang]["still_more"].format(n=len(still) - limit)
+               if len(still) > limit else "",
                "footer": labels["footer_escalation"] if notice.kind == "escalation" else
                labels["footer_problems"] if notice.kind == "problems" else labels["footer"],
                "more": _more(rest, len(shown), lang, share), "problem_files": problems,
@@ -94,7 +106,8 @@ def _render(notice, lang, today, now, extra, share: Share, limit: int) -> Render
     html = ENV.get_template(f"{notice.kind}.html.j2").render(**context)
     text = ENV.get_template(f"{notice.kind}.txt.j2").render(**context)
     told = len(entries) if notice.kind != "problems" else len(notice.problems) + len(extra)
-    return Rendered(plain(_subject(notice, lang, today, entries, len(notice.problems) + len(extra))), html, text, told)
+    subject = plain(_subject(notice, lang, today, lead, len(notice.problems) + len(extra), len(still)))
+    return Rendered(f"{subject} {tag}" if tag else subject, html, text, told, address)
 
 
 def _intro(notice, lang: str, n: int, problems: int) -> str:
@@ -173,6 +186,8 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
         "note": _note(first, lang) if kind in ("escalation", "alert") else "",
         "steps": steps, "actions": actions, "workbook": plain(first.workbook), "where": where,
         "path": plain(share.path(first.workbook)), "url": share.url(first.workbook),
+        "key": first.key, "item_kind": first.kind, "people": first.people,
+        "still": getattr(first, "still_open", ""),
     }
 
 
@@ -223,8 +238,15 @@ def _why(item, lang: str) -> str:
     helping = kind.by_role.get(Role.HELP_FROM) if kind else None
     column = item.header(helping) if helping else ""
     column = f"“{column}”" if lang == "zh" else f'"{column}"'
-    reasons = [labels[f"why_{role}"].format(dept=plain(dept), column=column) for role, dept in item.why]
+    reasons = [labels[f"why_{role}"].format(dept=plain(dept), column=column) if role != "manager"
+               else _why_manager(labels, dept, item.level) for role, dept in item.why]
     return labels["why"].format(reasons=labels["why_join"].join(reasons)) if reasons else ""
+
+
+def _why_manager(labels: dict, whose: str, level: int) -> str:
+    """Up the reporting line (jobs/notify/upline.py Step.why): "王强", or "王强@研发部" when 王强 heads it."""
+    name, _at, dept = whose.partition("@")
+    return labels["why_manager_head" if dept else "why_manager"].format(name=plain(name), dept=plain(dept), level=level)
 
 
 def _note(item, lang: str) -> str:
@@ -328,9 +350,11 @@ def show(moment) -> str:
     return str(moment)
 
 
-def _subject(notice, lang: str, today: date, entries: list[dict], problems: int) -> str:
+def _subject(notice, lang: str, today: date, entries: list[dict], problems: int, still: int = 0) -> str:
     labels, day = LABELS[lang], today.isoformat()
     n = len(entries)
+    if notice.kind == "digest" and not entries:      # a quiet digest of still-open lines only
+        return labels["subject_digest"].format(counts=still_subject("", still, lang), day=day)
     if notice.kind == "digest":     # items by the group the body lists them under: they add up to the items
         counted = Counter(e["rule"] for e in entries)
         order = sorted(counted, key=lambda r: FLAGS[r].rank)
@@ -341,7 +365,7 @@ def _subject(notice, lang: str, today: date, entries: list[dict], problems: int)
             counts = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
         if len(order) > 1:
             counts = labels["digest_many"].format(n=n, items=count(n, "item"), counts=counts)
-        return labels["subject_digest"].format(counts=counts, day=day)
+        return labels["subject_digest"].format(counts=still_subject(counts, still, lang), day=day)
     if notice.kind == "escalation":
         return labels["subject_escalation"].format(n=n, items=count(n, "item"), day=day)
     if notice.kind == "alert":

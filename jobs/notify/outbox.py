@@ -26,6 +26,7 @@ from typing import Callable
 from duban.jobs.notify.channel import Renderer
 from duban.jobs.notify.channels import CHANNELS
 from duban.jobs.notify.ledger import Ledger, filed_as
+from duban.jobs.notify.quietlog import quieter
 from duban.jobs.notify.router import Named, Notice
 from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.mailer.im.lane import group_of, lane
@@ -116,6 +117,10 @@ class Outbox:
         name = notice.recipient.name
         if notice.once == "items":
             items = self.ledger.fresh(notice, self.today, self.calendar, self.repeat_days)
+            if notice.kind == "digest" and notice.channel == "mail":    # quieter: unchanged rows one line, then gone
+                rules = self.settings.rules
+                items, _escalated = quieter(self.ledger.db, replace(notice, items=items), self.today, self.calendar,
+                                            rules.still_open_after_days, rules.max_unchanged_reminders)
             if not items:
                 self.skipped += 1
                 return None
