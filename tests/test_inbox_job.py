@@ -289,3 +289,18 @@ def test_serve_runs_the_job_by_its_name_and_records_a_mailbox_it_cannot_reach_as
     toml.write_text(toml.read_text(encoding="utf-8").replace(f"port = {imap.port}", "port = 1"), encoding="utf-8")
     facts = run(folder, opening.settings_of(folder, True), slot, False)
     assert facts["result"] == "failed" and "cannot connect to the reply mailbox" in facts["error"]
+
+
+def test_a_reply_to_the_link_in_the_reminder_itself_updates_the_row(folder, imap):
+    """The token the reminder carries (not one the test issues) names the same (person, item) the
+    ledger holds: a reply to it lands in the row."""
+    digests = [email.message_from_bytes(p.read_bytes(), policy=email.policy.default)
+               for p in (folder / "outbox").glob("*.eml")]
+    lina = next(m for m in digests if LINA in str(m["To"]) and "T-000004" in body(m))
+    text = body(lina)
+    address = re.search(r"duban\+[a-z2-7]{30}@example\.com", text[text.index("[T-000004]"):])[0]
+    imap.append(from_client("foxmail_zh.eml", address[len("duban+"):-len("@example.com")], "<link@x>"))
+    done = inbox(folder, imap, "--json")
+    assert done.returncode == 0, done.stderr
+    assert [(r["item"], r["outcome"]) for r in json.loads(done.stdout)["replies"]] == [("T-000004", "applied")]
+    assert cells(folder, "T-000004")["status"] == "done"
