@@ -239,3 +239,22 @@ def _id(demo: Path, text: str) -> str:
     import openpyxl
     sheet = openpyxl.load_workbook(demo / "任务跟进表.xlsx").worksheets[0]
     return next(r[0].value for r in sheet.iter_rows(min_row=2) if text in (r[1].value, r[4].value))
+
+
+def test_an_away_manager_at_level_two_is_heard_through_the_stand_in():
+    """Stand-ins are presence.py's (helper C): the level-2 escalation of an away 直属上级 goes to their
+    代理人, with the absent manager in cc, saying why it reached the manager."""
+    from duban.jobs.notify.presence import Presence
+
+    away = replace(LINE.people["李总"], away_until=date(2026, 11, 30), stand_in="钱总")
+    book = directory(*[away if p.name == "李总" else p for p in LINE.people.values()], person("钱总", "总经办"))
+    rec = task(due=date(2026, 11, 18))
+    now = at(2026, 11, 25, 9)
+    flags = {5: [deadlines.escalated(rec, ctx(now, LEVELS))]}
+    presence = Presence(book, now.date(), CAL, lambda d: None)
+    notices = [n for n in plan([Source(str(SOURCE), read_of(rec), flags)], book, [], presence).notices
+               if n.kind == "escalation"]
+    stand_in = next(n for n in notices if n.recipient.name == "钱总")
+    assert stand_in.on_behalf.name == "李总" and [p.name for p in stand_in.cc] == ["李总"]
+    assert stand_in.items[0].why == (("manager", "王强@研发部"),) and stand_in.items[0].level == 2
+    assert "李总" not in [n.recipient.name for n in notices]
