@@ -29,7 +29,7 @@ from duban.mailer.moments import aware, day_of
 from duban.mailer.nextsteps import helping_step, next_step
 from duban.mailer.replylinks import WORDS as REPLY_WORDS, ReplyWay, hints, offer, reply_to, still_subject, text_line
 from duban.mailer.share import Share
-from duban.mailer.words import LABELS, count, duration
+from duban.mailer.words import LABELS, behalf, count, duration
 from duban.workbooks.model.flags import FLAGS, PALETTE
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.schema import Role
@@ -90,10 +90,12 @@ def _render(notice, lang, today, now, extra, share: Share, limit: int, reply: Re
     address, tag = reply_to(reply, entries)
     groups = _groups(shown, lang)
     problems, more_problems = _problem_files(notice.problems, lang, share, limit)
+    opening, ending = behalf(getattr(notice, "on_behalf", None), lang)     # a stand-in's mail says whose
+    opening += " " if opening and lang == "en" else ""
     context = {"notice": notice, "lang": lang, "L": labels, "today": today.isoformat(), "groups": groups,
                "name": plain(notice.recipient.name), "n": len(entries),
-               "intro": _intro(notice, lang, len(lead), len(notice.problems) + len(extra)) if lead or not still
-               else REPLY_WORDS[lang]["still_intro"],
+               "intro": opening + (_intro(notice, lang, len(lead), len(notice.problems) + len(extra))
+                                   if lead or not still else REPLY_WORDS[lang]["still_intro"]),
                "hints": hints(reply, notice.kind, entries, lang), "R": REPLY_WORDS[lang],
                "still": still[:limit], "still_more": REPLY_WORDS[lang]["still_more"].format(n=len(still) - limit)
                if len(still) > limit else "",
@@ -106,7 +108,7 @@ def _render(notice, lang, today, now, extra, share: Share, limit: int, reply: Re
     html = ENV.get_template(f"{notice.kind}.html.j2").render(**context)
     text = ENV.get_template(f"{notice.kind}.txt.j2").render(**context)
     told = len(entries) if notice.kind != "problems" else len(notice.problems) + len(extra)
-    subject = plain(_subject(notice, lang, today, lead, len(notice.problems) + len(extra), len(still)))
+    subject = plain(_subject(notice, lang, today, lead, len(notice.problems) + len(extra), len(still)) + ending)
     return Rendered(f"{subject} {tag}" if tag else subject, html, text, told, address)
 
 

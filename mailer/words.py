@@ -103,3 +103,21 @@ KIND_NAMES = {
     "en": {"digest": "digest", "escalation": "escalation", "alert": "urgent", "problems": "problems",
            "summary": "summary"},
 }
+
+
+BEHALF = {
+    "zh": ("{name}休假至 {until}，您是其代理人：以下是{name}的事项（已抄送{name}）。", "（代{name}）"),
+    "en": ("{name} is away until {until} and you stand in: these are {name}'s items ({name} is in Cc).",
+           " (for {name})"),
+}
+
+
+def behalf(absent, lang: str) -> tuple[str, str]:
+    """(the line that opens a stand-in's mail, the subject's ending) for `absent`, the person whose
+    mail a stand-in gets (jobs.notify.presence), or ("", "") when the mail is the reader's own."""
+    if absent is None:
+        return "", ""
+    line, ending = BEHALF["en" if lang == "en" else "zh"]
+    until = absent.away_until.isoformat() if absent.away_until else "?"
+    return line.format(name=absent.name, until=until), ending.format(name=absent.name)
+

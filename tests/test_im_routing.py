@@ -8,6 +8,7 @@ a real folder, with the state database the queue and the ledger keep."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -137,6 +138,21 @@ def test_an_escalation_to_a_head_goes_to_the_heads_department_group_with_the_hea
     assert names(fin.mentions) == ["赵敏"] and told(fin) == [("渠道费用确认", "escalated")]
     assert fin.items[0].why == (("help", "财务部"),)
     assert (rd.once, rd.recipient.name, rd.channel) == ("items", "#研发群", "group")
+
+
+def test_a_row_that_climbed_to_a_head_as_another_heads_manager_stays_out_of_that_heads_group(tmp_path):
+    """Up the line (escalation_levels > 1), 赵敏, head of 财务部, is told about 研发部's row as 李娜's
+    manager: her mail says so, but 财务群 is not where 研发部's late row belongs."""
+    found = with_groups()
+    sources, directory = read(make_folder(tmp_path), found)
+    planned = router.plan(sources, directory, found.mail.clerks)
+    for notice in planned.of_kind("escalation"):
+        if notice.recipient.name == "赵敏":
+            notice.items[:] = [replace(i, why=(("manager", "李娜@研发部"),)) if i.why == (("help", "财务部"),) else i
+                               for i in notice.items]
+    by_group = {n.group: n for n in groups.daily(sources, planned, directory, found) if n.kind == "escalation"}
+    assert sorted(by_group) == ["研发群"] and told(by_group["研发群"]) == [("季度预算编制", "escalated"),
+                                                                           ("渠道费用确认", "escalated")]
 
 
 def test_the_urgent_group_gets_every_urgent_item_at_once_with_the_responsible_and_their_head(tmp_path):

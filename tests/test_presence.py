@@ -273,3 +273,19 @@ def test_the_urgent_group_mentions_the_stand_in_of_an_away_head_in_the_alert_and
         later = MORNING.replace(hour=10, minute=10)
         [again] = groups.urgent(router.plan_alerts(sources, people, today), people, found, later, ledger)
     assert again.content["repeat"] and [p.name for p in again.mentions] == ["李娜", "赵敏"]
+
+
+def test_a_stand_ins_mail_says_whose_items_they_are_until_when_and_that_the_person_is_copied():
+    from duban.mailer.render import render
+
+    found = staff(张伟={"away_until": AWAY, "stand_in": "周杰", "lang": "zh"})
+    rows = source((row(2), [overdue("张伟")]))
+    [for_him] = [n for n in plan([rows], found).of_kind("digest") if n.on_behalf]
+    zh = render(for_him, "zh", datetime(2026, 11, 23, 9, 0))
+    assert "张伟休假至 2026-11-27，您是其代理人：以下是张伟的事项（已抄送张伟）。" in zh.text
+    assert "张伟休假至 2026-11-27" in zh.html and zh.subject.endswith("（代张伟）")
+    en = render(for_him, "en", datetime(2026, 11, 23, 9, 0))
+    assert "张伟 is away until 2026-11-27 and you stand in: these are 张伟's items (张伟 is in Cc)." in en.text
+    assert en.subject.endswith(" (for 张伟)")
+    [own] = [n for n in plan([source((row(3, owner="周杰"), [overdue("周杰")]))], found).of_kind("digest")]
+    assert "代理人" not in render(own, "zh", datetime(2026, 11, 23, 9, 0)).text

@@ -169,14 +169,18 @@ def _escalations(planned: Plan, directory: Directory, settings) -> list[Notice]:
     for notice in planned.of_kind("escalation"):
         head = directory.people.get((notice.on_behalf or notice.recipient).name)
         group = settings.im.of_department(head.department) if head and head.head and head.department else None
-        if group is None:
+        # only what reached them as that department's head: a row that climbed to them as someone's
+        # manager (up the line) or as a RACI Accountable is another department's, not for this group
+        items = [i for i in notice.items if any(role in ("department", "help") and where == head.department
+                                                for role, where in i.why)] if group else []
+        if not items:
             continue
         found = by_group.setdefault(group.name, _notice("escalation", group.name, settings))
         for person in (head, notice.recipient) if notice.on_behalf else (head,):
             if person.name not in {p.name for p in found.mentions}:
                 found.mentions.append(person)
         known = {told(i): n for n, i in enumerate(found.items)}
-        for item in notice.items:
+        for item in items:
             if told(item) in known:
                 same = found.items[known[told(item)]]
                 found.items[known[told(item)]] = replace(same, why=tuple(dict.fromkeys(same.why + item.why)))
