@@ -6,7 +6,7 @@ Makes the demo (`duban init --demo`), runs the schedule in simulated time (`duba
 --until`, the check every 2 hours and the alert every hour to keep the run short; remind and the
 summaries as shipped), nobody editing anything, then counts from state.db: mails sent by kind,
 the rows they told about, and the rows flagged but never told (must be 0: quieter is not lost).
-Each `--rules` line is added under `[rules]` of the demo's duban.toml, so the same command
+Each `--rules` line replaces that key in (or is added under) `[rules]` of the demo's duban.toml, so the same command
 measures the shipped defaults and a quieter configuration side by side.
 """
 from __future__ import annotations
@@ -32,7 +32,11 @@ def run(days: int, rules: list[str]) -> dict:
         text = toml.read_text(encoding="utf-8")
         text = re.sub(r'^check = ".*"', 'check = "every 2 hours"', text, flags=re.M)
         text = re.sub(r'^alert = ".*"', 'alert = "every 60 minutes"', text, flags=re.M)
-        text = text.replace("[rules]", "[rules]\n" + "\n".join(rules), 1) if rules else text
+        for line in rules:          # a key duban.toml already has is replaced, a new one added
+            key = line.split("=", 1)[0].strip()
+            text, found = re.subn(rf"^#?\s*{re.escape(key)}\s*=.*$", line, text, count=1, flags=re.M)
+            if not found:
+                text = text.replace("[rules]", f"[rules]\n{line}", 1)
         toml.write_text(text, encoding="utf-8")
         until = f"2026-12-{7 + days:02d}T00:00"
         subprocess.run([*duban, "serve", str(folder), "--from", START, "--until", until], check=True,

@@ -224,7 +224,8 @@ class Imap:
 @dataclass(frozen=True)
 class Reply:
     """[reply]: updating a row by replying to its mail. Off by default: a mail-only installation's mail
-    carries no reply address and nothing reads a mailbox. (Settings only: nothing reads them yet.)"""
+    carries no reply address and nothing reads a mailbox. On: the mails carry reply links
+    (mailer/replylinks.py) and `duban inbox` (jobs/inbox/) reads the mailbox over IMAP."""
 
     enabled: bool = False
     address: str = ""
