@@ -373,8 +373,11 @@ def test_a_toml_string_written_by_json_escaping_reaches_the_settings(tmp_path):
 def test_the_readmes_examples_load_as_they_say(tmp_path):
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```toml\n(.*?)```", readme, re.S)
-    reply = next(b for b in blocks if b.startswith("[reply]\nenabled = true"))
-    rules = next(b for b in blocks if b.startswith("[rules]\ndue_soon_offsets"))
+    replies = [b for b in blocks if b.startswith("[reply]\nenabled = true")]
+    assert len(replies) == 2        # "Update by reply" and Configuration: both load as they are
+    assert _load(tmp_path, replies[0]).reply.imap.host == "imap.example.com"
+    reply = next(b for b in replies if "imap.exmail.qq.com" in b)
+    rules = next(b for b in blocks if b.startswith("[rules]\ndue_soon_offsets") and "escalation_levels = 2" in b)
     settings = _load(tmp_path, reply + rules)
     assert settings.reply == Reply(True, "duban@example.com", True, 14,
                                    Imap("imap.exmail.qq.com", 993, "ssl", "duban@example.com", "DUBAN_IMAP_PASSWORD",
