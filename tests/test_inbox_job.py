@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email
 import email.policy
+import importlib.util
 import json
 import os
 import re
@@ -304,3 +305,40 @@ def test_a_reply_to_the_link_in_the_reminder_itself_updates_the_row(folder, imap
     assert done.returncode == 0, done.stderr
     assert [(r["item"], r["outcome"]) for r in json.loads(done.stdout)["replies"]] == [("T-000004", "applied")]
     assert cells(folder, "T-000004")["status"] == "done"
+
+
+CLIENTS = ["outlook_zh_header_block.eml", "outlook_zh_fullwidth.eml", "outlook_en_original_message.eml",
+           "foxmail_zh.eml", "foxmail_en.eml", "163_xiedao.eml", "163_reply_original.eml", "126_netease_master.eml",
+           "qq_html.eml", "qq_app_header.eml", "gmail_zh.eml", "gmail_en_wrapped.eml", "apple_zh_iphone.eml"]
+
+
+@pytest.mark.slow
+def test_every_mail_clients_reply_is_read_for_its_own_line_only_through_the_real_mailbox(folder, imap):
+    """Each client's reply shape (tests/data/replies: Outlook, Foxmail, 163/126, QQ mail, Gmail, Apple
+    Mail; their headers, charsets and quote separators as sent) through Dovecot and `duban inbox`: the
+    command read is the person's own line, never a command word of the quoted reminder below it.
+    A reply of 已收到 goes to a request of 刘洋's, everything else to 李娜's task T-000004."""
+    from duban.mailer.reply import commands
+
+    spec = importlib.util.spec_from_file_location("make_replies", REPLIES / "make_replies.py")
+    made = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("make_replies", made)      # its dataclass looks itself up there
+    spec.loader.exec_module(made)
+    SHAPES = made.SHAPES
+
+    wanted = {}
+    for n, sample in enumerate(CLIENTS):
+        shape = next(s for s in SHAPES if s.file == sample)
+        said = commands.parse(shape.reply, TODAY)
+        ack = getattr(said, "kind", "") == "acknowledge"
+        person, item, sender = ("刘洋", "R-000001", LIUYANG) if ack else ("李娜", "T-000004", LINA)
+        message_id = f"<client{n}@example.com>"
+        imap.append(from_client(sample, issue(folder, person, item), message_id, sender=sender))
+        wanted[message_id] = (item, getattr(said, "kind", "note"))
+    done = inbox(folder, imap, "--json")
+    assert done.returncode == 0, done.stderr
+    got = {r["message_id"]: (r["item"], r["command"], r["outcome"]) for r in json.loads(done.stdout)["replies"]}
+    assert {m: got[m][:2] for m in wanted} == wanted
+    assert {got[m][2] for m in wanted} == {"applied"}
+    assert "督办原文" not in (cells(folder, "T-000004")["note"] or "")       # the quoted reminder stayed out
+    assert imap.count("INBOX") == 0

@@ -19,6 +19,7 @@ TODAY = date(2026, 12, 7)
     ("进度 75%", "progress", 75), ("进度75", "progress", 75), ("进度：７５％", "progress", 75),
     ("进度\u3000７５", "progress", 75), ("progress 75%", "progress", 75), ("Progress: 40 %", "progress", 40),
     ("进度 0", "progress", 0), ("进度 100%", "progress", 100), ("进度 62.5%", "progress", 63), ("75％", "progress", 75),
+    ("进度 75%（陈镕代回）", "progress", 75), ("progress 75% (on it)", "progress", 75), ("进度 40%【手机】", "progress", 40),
     ("已收到", "acknowledge", None), ("收到", "acknowledge", None), ("收到！", "acknowledge", None),
     ("ack", "acknowledge", None), ("ACK.", "acknowledge", None), ("received", "acknowledge", None),
     ("Received.", "acknowledge", None), ("已响应", "acknowledge", None), ("responded", "acknowledge", None),

@@ -33,6 +33,7 @@ _SPACE = re.compile(r"\s+")
 _PROGRESS = re.compile(r"(?:进度|完成度|progress)\s*(?:[:=]|为|是|到)?\s*(?P<rest>.*)", re.I)
 _PERCENT = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*%?")
 _BARE_PERCENT = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*%")
+_REMARK = re.compile(r"(?<=[\d%])\s*[(\[【].*$")     # after NFKC, （ is ( and 【 stays
 _SNOOZE = re.compile(r"(?:暂缓|snooze)\s*(?:[:=]|至|到|直到|until|till|to)?\s*(?P<rest>.*)", re.I)
 _HELP = re.compile(r"(?:需要协助|需协助|需要帮助|求助)\s*(?:[:=]|部门)?\s*(?P<rest>.*)"
                    r"|(?:help|blocked)(?:\s*:\s*|\s+)(?:(?:from|by|needed from)\s+)?(?P<en>.*)|(?:help|blocked)", re.I)
@@ -189,8 +190,9 @@ def _command(line: str, today: date) -> Command | Unknown | None:
 
 
 def _progress(line: str, rest: str) -> Command | Unknown | None:
-    """进度 75% -> 75; a number outside 0–100 is Unknown; 进度很好 (no number) is a note."""
-    m = _PERCENT.fullmatch(_trim(rest))
+    """进度 75% -> 75; a number outside 0–100 is Unknown; 进度很好 (no number) is a note. A remark in
+    brackets after the number (进度 75%（王芳代回）, progress 75% (on it)) is the writer's aside."""
+    m = _PERCENT.fullmatch(_trim(_REMARK.sub("", rest)))
     if m is None:
         if rest and not rest[0].isdigit() and not rest.startswith("-"):
             return None
