@@ -118,6 +118,8 @@ def build(mail: Mail, sender: Address, now: datetime | None = None) -> EmailMess
     _set_subject(msg, clean(mail.subject))
     msg["Date"] = format_datetime(now or datetime.now().astimezone())
     msg["Message-ID"] = make_msgid(domain=origin.domain)
+    if mail.kind == "answer":       # RFC 3834: an automatic answer; auto-responders (and another duban) stay quiet
+        msg["Auto-Submitted"] = "auto-replied"
     if mail.kind == "alert":        # Outlook's red "!" (Importance), and the older clients' X-Priority
         msg["Importance"] = "high"
         msg["X-Priority"] = "1"

@@ -51,6 +51,12 @@ def sender(message: EmailMessage) -> tuple[str, str]:
     return (name, address) if "@" in address else ("", "")
 
 
+def mailbox_of(address: str) -> str:
+    """An address as compared with duban's own: case-folded, without a +tag (duban+<token>@…)."""
+    local, _at, domain = address.strip().casefold().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if local else address.strip().casefold()
+
+
 def first_line(text: str) -> str:
     line = next((line.strip() for line in text.splitlines() if line.strip()), "")
     return line[:FIRST_LINE_CHARS]
@@ -72,10 +78,16 @@ def received_at(message: EmailMessage, now: datetime, issued: date | None) -> da
 
 
 def decide(message: EmailMessage, text: str, keys: token.Keys, sent: list[tuple[str, str]], directory: Directory,
-           today: date, valid_days: int, share: str) -> Decision:
-    """The decision about one reply whose own words (quoted text removed) are `text`."""
+           today: date, valid_days: int, share: str, own: frozenset[str] = frozenset()) -> Decision:
+    """The decision about one reply whose own words (quoted text removed) are `text`; `own`: duban's
+    own addresses (the sender and the reply address), whose mail is never answered (a loop)."""
     if autoreply.is_automatic(message):
         return Decision("ignore", reason("auto-reply"))
+    _name, address = sender(message)
+    if mailbox_of(address) in own:
+        return Decision("ignore", reason("own-mail"))
+    if not any(p.email and p.email.strip().casefold() == address.casefold() for p in directory.people.values()):
+        return Decision("ignore", reason("stranger"))      # nobody outside the directory is answered
     to = [str(v) for name in ("to", "cc", "delivered-to") for v in message.get_all(name, [])]
     found = token.find(to, str(message.get("subject") or ""))
     if found is None:
@@ -94,7 +106,6 @@ def decide(message: EmailMessage, text: str, keys: token.Keys, sent: list[tuple[
     who = directory.people.get(person)
     if who is None or not who.email:
         return Decision("answer", reason("left", person=person, share=share), item, person)
-    _name, address = sender(message)
     if address.casefold() != who.email.strip().casefold():
         return Decision("answer", reason("wrong-sender", person=person), item, person, tell_clerks=True)
     said = commands.parse(text, today)

@@ -21,7 +21,7 @@ from pathlib import Path
 from duban.jobs.inbox import answers
 from duban.jobs.inbox.apply import apply_pending
 from duban.jobs.inbox.changes import Change, ChangeStore
-from duban.jobs.inbox.decide import Decision, decide, first_line, message_id, received_at, sender
+from duban.jobs.inbox.decide import Decision, decide, first_line, mailbox_of, message_id, received_at, sender
 from duban.jobs.inbox.reasons import Reason, refused
 from duban.jobs.inbox.replies import Replies, sent_pairs
 from duban.jobs.notify.outbox import Outbox, Outgoing, deliver
@@ -133,7 +133,8 @@ def _one(message, mid: str, name: str, address: str, settings: Settings, now: da
     """One reply not handled before: decided, then its change or its answer stored."""
     try:
         text = quoted.new_text(message)
-        decision = decide(message, text, keys, pairs, directory, now.date(), settings.reply.valid_days, share)
+        own = frozenset(mailbox_of(a) for a in (settings.mail.sender, settings.reply.address) if a)
+        decision = decide(message, text, keys, pairs, directory, now.date(), settings.reply.valid_days, share, own)
     except Exception:  # noqa: BLE001 - one mail no parser can read must not stop the box for ever
         text, decision = "", Decision("ignore", Reason("unreadable", "无法读取这封邮件。", "This mail cannot be read.",
                                                        "无需操作。", "Nothing."))

@@ -34,6 +34,13 @@ LATEST = ("请直接回复最新一封督办提醒邮件（每封提醒都带有
 CATALOGUE: dict[str, tuple[str, str, str, str]] = {
     "auto-reply": ("这是一封自动回复（或退信），督办不处理也不答复。", "An automatic reply (or a bounce): duban neither "
                    "reads nor answers it.", "无需操作。", "Nothing."),
+    "own-mail": ("这封邮件来自督办自己的地址，督办不处理也不答复。", "This mail comes from duban's own address: duban "
+                 "neither reads nor answers it.", "无需操作。", "Nothing."),
+    "stranger": ("发件人不在通讯录中：督办只处理和答复通讯录中人员的回复。", "The sender is not in the directory: duban "
+                 "reads and answers replies only from people the directory lists.",
+                 "如果此人应能回复督办邮件，请文员把其邮箱加入通讯录。",
+                 "If this person should be able to reply to duban's mail, ask the clerks to add their address to "
+                 "the directory."),
     "no-token": ("看不出这封回复是关于哪个事项的：收件地址和主题中都没有督办的回复标记。",
                  "duban cannot tell which item this reply is about: neither its address nor its subject carries "
                  "duban's reply mark.",
