@@ -188,7 +188,7 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
         "note": _note(first, lang) if kind in ("escalation", "alert") else "",
         "steps": steps, "actions": actions, "workbook": plain(first.workbook), "where": where,
         "path": plain(share.path(first.workbook)), "url": share.url(first.workbook),
-        "key": first.key, "item_kind": first.kind, "people": first.people,
+        "key": first.key, "item_kind": first.kind, "people": first.people, "owner": first.owner,
         "still": getattr(first, "still_open", ""),
     }
 

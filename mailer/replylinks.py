@@ -81,8 +81,11 @@ class ReplyWay:
 def offer(way: ReplyWay | None, recipient: str, entry: dict, kind: str, lang: str, today: date,
           on_behalf=None) -> dict | None:
     """The reply links of one entry: {"address", "tag", "subject", "links": [{"label", "href", "text"}]},
-    or None. A stand-in (`on_behalf`: the absent person whose mail they get) acts for the row's person."""
-    mine = recipient in entry["people"] or (on_behalf is not None and on_behalf.name in entry["people"])
+    or None. Only the row's owner (owner, receiver, responder) may change it by reply, so only they get
+    links (a meeting's recorder or a request's initiator, also told, would be refused); a stand-in
+    (`on_behalf`: the absent person whose mail they get) acts for that owner."""
+    owner = entry.get("owner") or ""
+    mine = bool(owner) and (recipient == owner or (on_behalf is not None and on_behalf.name == owner))
     if way is None or kind == "escalation" or not mine or "!" in entry["key"]:
         return None
     offered = commands_for(entry["item_kind"], lang)

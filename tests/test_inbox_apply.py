@@ -158,6 +158,24 @@ def test_a_note_is_appended_on_a_new_line_with_day_and_name(tmp_path):
     assert record(book, 2)["note"] == "等待数据\n11-23 张伟：财务已确认，周五交\n11-23 张伟：已交"
 
 
+def test_a_note_written_but_not_yet_recorded_as_written_is_not_appended_twice(tmp_path):
+    """A run stopped after the file was written and before the change was settled: the next run
+    finds the line already ending the cell and writes nothing more, journals nothing more."""
+    import sqlite3
+
+    folder, book = folder_with(tmp_path)
+    reply(folder, "T-000001", "note", "等财务确认")
+    [first] = run(folder)
+    assert first.status == "applied"
+    db = sqlite3.connect(folder / ".duban" / "state.db")
+    with db:
+        db.execute("UPDATE reply_changes SET status='pending'")     # as if the settle never happened
+    [again] = run(folder)
+    assert (again.status, again.code) == ("applied", "unchanged")
+    assert record(book, 2)["note"].count("等财务确认") == 1
+    assert db.execute("SELECT COUNT(*) FROM events WHERE event='reply'").fetchone()[0] == 1
+
+
 def test_help_blocks_the_row_and_names_the_department(tmp_path):
     folder, book = folder_with(tmp_path)
     reply(folder, "T-000001", "help", "财务部")
@@ -174,6 +192,24 @@ def test_snooze_writes_a_real_date(tmp_path):
     assert outcome.status == "applied"
     cell = openpyxl.load_workbook(book)["任务跟进表"][ref("tasks", "snoozed", 2)]
     assert cell.is_date and cell.value == datetime(2026, 12, 10)
+    assert record(book, 2)["snoozed"] == date(2026, 12, 10)
+
+
+def test_a_workbook_in_the_1904_date_system_gets_the_same_date(tmp_path):
+    """Old Mac templates count days from 1904: the day number written must be theirs, or Excel
+    shows 2030-12-11 for 2026-12-10."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    folder, book = folder_with(tmp_path)
+    wb = openpyxl.load_workbook(book)
+    wb.epoch = CALENDAR_MAC_1904
+    wb.save(book)
+    reply(folder, "T-000001", "snooze", "2026-12-10")
+    [outcome] = run(folder)
+    assert outcome.status == "applied"
+    again = openpyxl.load_workbook(book)
+    assert again.epoch == CALENDAR_MAC_1904
+    assert again["任务跟进表"][ref("tasks", "snoozed", 2)].value == datetime(2026, 12, 10)
     assert record(book, 2)["snoozed"] == date(2026, 12, 10)
 
 
@@ -236,6 +272,20 @@ def test_an_open_workbook_makes_the_change_wait_and_it_lands_later(tmp_path):
     [third] = run(folder)
     assert third.status == "applied" and record(book, 2)["status"] == "done"
     assert run(folder) == []                   # settled: never again
+
+
+def test_a_workbook_left_open_for_days_ends_the_wait_and_the_person_is_told(tmp_path):
+    """A book open on someone's PC for days (or a stale lock file): after mail.give_up_days the reply
+    is refused with a sentence saying so, never left waiting silently for ever."""
+    folder, book = folder_with(tmp_path)
+    owner_file(book, "李娜")
+    reply(folder, "T-000001", "done")
+    [first] = run(folder)
+    assert first.status == "waiting" and "李娜" in first.zh and "李娜" in first.en      # who has it open
+    [late] = run(folder, LATER + timedelta(days=3))
+    assert (late.status, late.code) == ("refused", "not-written")
+    assert "3天无法写入" in late.zh and "could not be written for 3 days" in late.en
+    assert record(book, 2)["status"] != "done" and run(folder, LATER + timedelta(days=4)) == []
 
 
 def test_a_workbook_unreadable_for_now_keeps_its_change_waiting(tmp_path):
@@ -307,6 +357,7 @@ def test_the_stand_in_may_reply_only_while_the_owner_is_away(tmp_path):
     reply(folder, "T-000002", "progress", "50", person="王芳", received=RECEIVED + timedelta(days=10))
     [late] = run(folder, LATER + timedelta(days=10))       # 李娜 is back: her stand-in no longer may
     assert (late.status, late.code) == ("refused", "not-yours")
+    assert late.zh.startswith("李娜的休假已于 2026-11-30 结束，王芳的代理已到期") and "李娜's leave ended on 2026-11-30" in late.en
     assert record(book, 3)["progress"] == 0.25
 
 

@@ -203,8 +203,11 @@ def test_a_stand_in_gets_the_absent_person_s_links_and_nobody_else_does(tmp_path
     from duban.mailer.replylinks import ReplyWay, offer
 
     way = ReplyWay(token.Keys(tmp_path), ADDRESS)
-    entry = {"key": "T-000001", "item_kind": "tasks", "people": ("张伟",)}
+    entry = {"key": "T-000001", "item_kind": "tasks", "people": ("张伟",), "owner": "张伟"}
     assert offer(way, "张伟", entry, "digest", "zh", TODAY)
+    # told, but not the row's owner (a meeting's recorder, a request's initiator): a reply would be refused
+    minutes = {"key": "M-000001", "item_kind": "meetings", "people": ("李娜",), "owner": "陈静"}
+    assert offer(way, "李娜", minutes, "digest", "zh", TODAY) is None
     assert offer(way, "李娜", entry, "digest", "zh", TODAY) is None
     stand_in = offer(way, "李娜", entry, "digest", "zh", TODAY, SimpleNamespace(name="张伟"))
     tok = token.find([stand_in["address"]], "")

@@ -76,23 +76,28 @@ def apply_pending(folder: Path, settings: Settings, now: datetime) -> list[Outco
                 relpath = _workbook_of(change.item, journal, books, unread)
                 if relpath in unread:       # being saved, or unreadable for now: its row is not gone
                     days = settings.mail.give_up_days
-                    outcomes.append(_waiting(change, True, Reason.of("no-fingerprint"), relpath, None, days, now)
-                                    if now - change.received >= timedelta(days=days) else
-                                    Outcome(change, WAITING, "", "", "", relpath))
+                    outcomes.append(_waiting(change, now - change.received >= timedelta(days=days),
+                                             Reason.of("no-fingerprint"), relpath, None, days, now))
                 elif relpath is None or relpath not in books:
                     outcomes.append(_refused(change, _gone(change)))
                 else:
                     groups.setdefault(relpath, []).append(change)
-            for relpath, changes in groups.items():
-                outcomes += _one_workbook(site, books[relpath], relpath, changes, directory, journal,
-                                          fingerprints.get(books[relpath].path), now)
+            _settle(store, outcomes, now)
+            for relpath, changes in groups.items():      # each workbook's settled as soon as it is written
+                done = _one_workbook(site, books[relpath], relpath, changes, directory, journal,
+                                     fingerprints.get(books[relpath].path), now)
+                _settle(store, done, now)
+                outcomes += done
         finally:
             journal.close()
-        for outcome in outcomes:
-            if outcome.status != WAITING:
-                store.settle(outcome.change.message_id, APPLIED if outcome.status == APPLIED_STATUS else REFUSED,
-                             now, outcome.code)
     return outcomes
+
+
+def _settle(store: ChangeStore, outcomes: list[Outcome], now: datetime) -> None:
+    for outcome in outcomes:
+        if outcome.status != WAITING:
+            store.settle(outcome.change.message_id, APPLIED if outcome.status == APPLIED_STATUS else REFUSED,
+                         now, outcome.code)
 
 
 def _workbook_of(item: str, journal: Journal, books: dict[str, WorkbookRead], unread: set[str]) -> str | None:
@@ -123,7 +128,7 @@ def _one_workbook(site: Site, read: WorkbookRead, relpath: str, changes: list[Ch
             outcomes.append(_refused(change, _gone(change)))
             continue
         if not _may_change(change.person, rec, directory, now.astimezone(site.tz).date()):
-            outcomes.append(_refused(change, _not_yours(change, rec), relpath, rec.row))
+            outcomes.append(_refused(change, _not_yours(change, rec, directory), relpath, rec.row))
             continue
         found = cells_for(change.command, change.value, change.person, rec, read, change.received, site.tz)
         if isinstance(found, Refusal):
@@ -208,10 +213,9 @@ def _refused(change: Change, why: Refusal, workbook: str = "", row: int | None =
 
 def _waiting(change: Change, refused: bool, why: Reason, workbook: str, row: int | None, give_up_days: float,
              now: datetime) -> Outcome:
-    """Open in Excel, saved since read: tried next run. Refused by the write-back: the same, with
-    the reason for the clerks, until give_up_days after the reply, then refused for good."""
-    if not refused:
-        return Outcome(change, WAITING, "", "", "", workbook, row)
+    """Open in Excel, saved since read: tried next run; refused by the write-back: the same, with
+    the reason for the clerks. Either way until give_up_days after the reply (a workbook left open on
+    a PC for days, a stale lock file), then refused for good and the person told: never silent."""
     if now - change.received >= timedelta(days=give_up_days):
         file = Path(workbook).name
         return Outcome(change, REFUSED_STATUS, "not-written",
@@ -221,6 +225,9 @@ def _waiting(change: Change, refused: bool, why: Reason, workbook: str, row: int
                        "your reply was not applied. Edit the workbook on the shared drive, or ask a clerk to fix the "
                        "file first.", workbook, row)
     file = Path(workbook).name
+    if not refused:         # the write-back's own sentence: open in Excel by whom, saved since, unreadable
+        return Outcome(change, WAITING, "", f"工作簿 {file} {why.text('zh')}", f"the workbook {file}: {why.text('en')}",
+                       workbook, row)
     return Outcome(change, WAITING, "write-refused",
                    f"回复已核实，但工作簿 {file} 暂时无法写入：{why.text('zh')}。请文员处理后，督办会在下次运行时写入。",
                    f"The reply is verified, but the workbook {file} cannot be written now: {why.text('en')}. Once a "
@@ -239,8 +246,16 @@ def _gone(change: Change) -> Refusal:
                    "To update it, edit the workbook on the shared drive.")
 
 
-def _not_yours(change: Change, rec: Record) -> Refusal:
+def _not_yours(change: Change, rec: Record, directory: Directory) -> Refusal:
     owner = rec.role(Role.OWNER) or "—"
+    absent = directory.people.get(owner)
+    if absent is not None and absent.stand_in == change.person and absent.away_until is not None:
+        back = absent.away_until.isoformat()
+        return Refusal("not-yours", f"{owner}的休假已于 {back} 结束，{change.person}的代理已到期，回复未执行。"
+                                    f"请{owner}本人回复最新的提醒，或在共享盘上的工作簿中直接修改。",
+                       f"{owner}'s leave ended on {back}, so {change.person} no longer stands in and the reply was "
+                       f"not applied. {owner} can reply to the latest reminder, or edit the workbook on the shared "
+                       "drive.")
     item = rec.id or f"第{rec.row}行"
     return Refusal("not-yours", f"{item} 的负责人是{owner}，不是{change.person}（也不是其休假期间的代理人），回复未执行。"
                                 "请由负责人回复，或请文员在工作簿中更改负责人。",

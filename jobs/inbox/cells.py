@@ -121,6 +121,8 @@ def _note(value, person, rec, read, local):
     colon = "：" if read.lang == "zh" else ": "
     line = f"{local:%m-%d} {person}{colon}{value or ''}"
     before = str(rec[column.key] or "").rstrip("\n")
+    if before.endswith(line):       # written already (a run stopped before it recorded so): not twice
+        return []
     text = f"{before}\n{line}" if before else line
     return [Cell(column.key, text, text=text, said=line)]
 

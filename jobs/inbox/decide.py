@@ -51,6 +51,14 @@ def sender(message: EmailMessage) -> tuple[str, str]:
     return (name, address) if "@" in address else ("", "")
 
 
+def _stood_in_for(address: str, stand_in: str, directory: Directory) -> str | None:
+    """The person with this address whose 代理人 is `stand_in`, or None: a stand-in's mail copies the
+    absent person, who may press its buttons too; the write path then checks the row is theirs."""
+    wanted = address.casefold()
+    return next((p.name for p in directory.people.values()
+                 if p.stand_in == stand_in and p.email and p.email.strip().casefold() == wanted), None)
+
+
 def mailbox_of(address: str) -> str:
     """An address as compared with duban's own: case-folded, without a +tag (duban+<token>@…)."""
     local, _at, domain = address.strip().casefold().rpartition("@")
@@ -107,7 +115,10 @@ def decide(message: EmailMessage, text: str, keys: token.Keys, sent: list[tuple[
     if who is None or not who.email:
         return Decision("answer", reason("left", person=person, share=share), item, person)
     if address.casefold() != who.email.strip().casefold():
-        return Decision("answer", reason("wrong-sender", person=person), item, person, tell_clerks=True)
+        absent = _stood_in_for(address, person, directory)
+        if absent is None:
+            return Decision("answer", reason("wrong-sender", person=person), item, person, tell_clerks=True)
+        person = absent         # the owner on leave, answering from the copy of their stand-in's mail
     said = commands.parse(text, today)
     if isinstance(said, commands.Unknown):
         return Decision("answer", command_reason(said.code, said.zh, said.en), item, person)

@@ -84,5 +84,7 @@ def command_reason(code: str, zh: str, en: str) -> Reason:
 
 
 def refused(code: str, zh: str, en: str, share: str) -> Reason:
-    """A change the write path refused (the row is gone, the sender is not its owner …): its words."""
-    return Reason(code, zh, en, LATEST[0].format(share=share), LATEST[1].format(share=share))
+    """A change the write path refused (the row is gone, the sender is not its owner …): its words,
+    which say what to do themselves (a second, general to-do would contradict them: "reply to the
+    latest reminder" about a row that is gone)."""
+    return Reason(code, zh, en, "", "")

@@ -58,6 +58,7 @@ class WritePlan:
     # of `values` and `numbers`: a cell not in the sheet yet starts from its column's format (a
     # reply's note in an empty cell keeps the column's font and border, as typing it in Excel would)
     column_format: set[str] = field(default_factory=set)
+    date1904: bool = False           # `numbers` already counted as the workbook's 1904 date system does
     paints: list[Paint] = field(default_factory=list)
     expect: dict[str, str] = field(default_factory=dict)     # ref -> value to find when verifying
     wrap: set[str] = field(default_factory=set)   # of `values`: cells whose format must wrap (Alerts)
@@ -67,6 +68,23 @@ class WritePlan:
     # what the hidden _duban sheet should record after this write (paintrecord.record_rows), given
     # the painted cells' original formats; None: leave _duban alone
     records: Callable[[dict[str, dict]], list[tuple[str, str]]] | None = None
+
+
+DAYS_1900_TO_1904 = 1462      # Excel's 1904 date system starts 1,462 days after the 1900 one
+
+
+def in_1904(plan: WritePlan) -> None:
+    """The plan's date numbers (given in the 1900 system, as every new workbook counts) as a
+    workbook in the 1904 date system counts them, and what verifying expects with them; once."""
+    if plan.date1904:
+        return
+    plan.date1904 = True
+    for ref, (number, shown) in list(plan.numbers.items()):
+        if shown in ("date", "datetime"):
+            shifted = repr(round(float(number) - DAYS_1900_TO_1904, 10)).removesuffix(".0")
+            plan.numbers[ref] = (shifted, shown)
+            if plan.expect.get(ref) == number:
+                plan.expect[ref] = shifted
 
 
 def cell_edits(plan: WritePlan, book: StyleBook, originals: dict) -> dict[int, dict[str, CellEdit]]:

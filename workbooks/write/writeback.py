@@ -26,7 +26,7 @@ from duban.workbooks.share.files import unique_suffix
 from duban.workbooks.write import commit
 from duban.workbooks.write.guard import busy, target_of, writable
 from duban.workbooks.write.paintrecord import meta_sheet
-from duban.workbooks.write.plan import WritePlan, cell_edits
+from duban.workbooks.write.plan import WritePlan, cell_edits, in_1904
 from duban.workbooks.write.refusal import REFUSED, SKIPPED, UNCHANGED, WRITTEN, Reason, Refused, WriteResult
 from duban.workbooks.xlsx import package
 from duban.workbooks.xlsx.cellxml import Ambiguous, MissingRow
@@ -126,6 +126,8 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
             if plan.sheet not in sheets:
                 raise Refused("no-sheet", sheet=plan.sheet)
             sheet_path = sheets[plan.sheet]
+            if found.date1904:      # its day numbers count from 1904: a date written as 1900 would be 4 years late
+                in_1904(plan)
             sheet_info = zf.getinfo(sheet_path)
             stored = package.stored_bytes(zf, sheet_info) if plan.values or plan.numbers or plan.paints else None
             styles_raw = zf.read(found.styles) if found.styles else package.empty_styles(found.strict)

@@ -118,6 +118,7 @@ class BookParts:
     styles: str | None             # the styles part; None when the package has none (allowed)
     rels: str | None               # the workbook's relationships part
     strict: bool                   # Strict Open XML namespaces
+    date1904: bool = False         # day numbers count from 1904-01-01 (old Mac Excel, some templates)
 
 
 def book_parts(zf: zipfile.ZipFile) -> BookParts:
@@ -136,8 +137,10 @@ def book_parts(zf: zipfile.ZipFile) -> BookParts:
         if rid in targets and (target := targets[rid][1]) is not None:
             sheets[sheet.get("name")] = target
     styles = next((entry for kind, entry in targets.values() if kind == "styles" and entry), None)
+    properties = book.find("{*}workbookPr")
+    date1904 = properties is not None and (properties.get("date1904") or "").strip().lower() in ("1", "true")
     return BookParts(workbook, sheets, styles, names.get(part_key(rels_of(part))),
-                     etree.QName(book).namespace == STRICT_MAIN)
+                     etree.QName(book).namespace == STRICT_MAIN, date1904)
 
 
 def workbook_parts(zf: zipfile.ZipFile) -> tuple[dict[str, str], str | None]:

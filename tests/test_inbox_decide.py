@@ -1,6 +1,7 @@
-"""What the inbox never answers: its own mail (an answer coming back, a mail from duban's address), an
-automatic reply, and a sender the directory does not list; and what it sends is marked automatic
-(RFC 3834 Auto-Submitted), so an auto-responder — or another duban — never answers it back."""
+"""What the inbox decides about a reply. It never answers its own mail (an answer coming back, a mail
+from duban's address), an automatic reply, or a sender the directory does not list; what it sends is
+marked automatic (RFC 3834 Auto-Submitted), so an auto-responder, or another duban, never answers it
+back; and an owner on leave may press the buttons of the stand-in's mail they are copied on."""
 from __future__ import annotations
 
 import email
@@ -60,3 +61,23 @@ def test_a_sender_the_directory_does_not_list_gets_no_answer(tmp_path):
     assert "通讯录" in found.reason.why_zh and "directory" in found.reason.why_en
     listed = decided(reply("lina@example.com", "duban@example.com"), tmp_path)
     assert (listed.outcome, listed.reason.code) == ("answer", "no-token")   # a listed person is told what to do
+
+
+def test_the_owner_on_leave_may_use_the_buttons_of_the_stand_ins_mail_they_are_copied_on(tmp_path):
+    """李娜 is away, 王芳 stands in: 王芳's mail (Cc 李娜) carries tokens issued to 王芳. 李娜 pressing
+    one is no forwarded mail: the change is hers (the write path checks the row is hers); 孙丽, whom
+    nobody stands in for, is still a wrong sender."""
+    people = {"李娜": Person("李娜", "研发部", "lina@example.com", False, None, "zh",
+                           away_until=date(2026, 12, 11), stand_in="王芳"),
+              "王芳": Person("王芳", "研发部", "wangfang@example.com", False, None, "zh"),
+              "孙丽": Person("孙丽", "研发部", "sunli@example.com", False, None, "zh")}
+    keys = token.Keys(tmp_path)
+    issued = token.issue(keys, "王芳", "T-000004", TODAY)
+    to = token.plus_address("duban@example.com", issued)
+
+    def by(sender):
+        return decide(reply(sender, to), "已完成", keys, [("王芳", "T-000004")], Directory(people), TODAY, 14, "s", OWN)
+    assert (by("lina@example.com").outcome, by("lina@example.com").person) == ("change", "李娜")
+    assert (by("wangfang@example.com").outcome, by("wangfang@example.com").person) == ("change", "王芳")
+    wrong = by("sunli@example.com")
+    assert (wrong.outcome, wrong.reason.code, wrong.tell_clerks) == ("answer", "wrong-sender", True)
