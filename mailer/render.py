@@ -29,7 +29,7 @@ from duban.mailer.moments import aware, day_of
 from duban.mailer.nextsteps import helping_step, next_step
 from duban.mailer.replylinks import WORDS as REPLY_WORDS, ReplyWay, hints, offer, reply_to, still_subject, text_line
 from duban.mailer.share import Share
-from duban.mailer.words import LABELS, behalf, count, duration
+from duban.mailer.words import LABELS, behalf, count, duration, weekly
 from duban.workbooks.model.flags import FLAGS, PALETTE
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.schema import Role
@@ -91,6 +91,7 @@ def _render(notice, lang, today, now, extra, share: Share, limit: int, reply: Re
     groups = _groups(shown, lang)
     problems, more_problems = _problem_files(notice.problems, lang, share, limit)
     opening, ending = behalf(getattr(notice, "on_behalf", None), lang)     # a stand-in's mail says whose
+    opening += weekly(notice, lang)
     opening += " " if opening and lang == "en" else ""
     context = {"notice": notice, "lang": lang, "L": labels, "today": today.isoformat(), "groups": groups,
                "name": plain(notice.recipient.name), "n": len(entries),

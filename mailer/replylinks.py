@@ -33,6 +33,7 @@ WORDS = {
         "hint": "可以直接在邮件里处理：点事项下面的按钮，邮件应用会打开一封写好指令的回复，发送即可。",
         "one": "也可以直接回复本邮件，在第一行写指令。",
         "several": "本邮件有多个事项：请用每项下面的按钮回复，直接回复本邮件无法知道您指的是哪一项。",
+        "some": "没有按钮的事项请在工作簿中更新（您不是其负责人，或这类事项不能通过回复处理）。",
         "escalation": "回复本邮件不会改动工作簿：事项只能由负责人本人更新（在工作簿中，或回复其本人收到的提醒邮件）。"
                       "需要推动时，请直接联系负责人。",
         "reply": "回复处理", "colon": "：", "mail_to": "发邮件至 {address}", "keep_tag": "（主题中保留 {tag}）",
@@ -49,6 +50,8 @@ WORDS = {
         "one": "Or simply reply to this mail with the command on the first line.",
         "several": "This mail is about several items: reply with the buttons under each item, since a plain "
                    "reply to this mail cannot tell which item you mean.",
+        "some": "Items without buttons are updated in the workbook (you are not their owner, or they cannot be "
+                "handled by reply).",
         "escalation": "A reply to this mail changes nothing in the workbook: only the item's owner can update it "
                       "(in the workbook, or by replying to their own reminder). To move it on, contact the owner.",
         "reply": "Reply", "colon": ": ", "mail_to": "mail {address}", "keep_tag": " (keep {tag} in the subject)",
@@ -116,7 +119,8 @@ def hints(way: ReplyWay | None, kind: str, entries: list[dict], lang: str) -> li
     linked = [e for e in entries if e.get("reply")]
     if not linked:
         return []
-    return [words["hint"], HINT[lang], words["one"] if len(entries) == 1 else words["several"]]
+    found = [words["hint"], HINT[lang], words["one"] if len(entries) == 1 else words["several"]]
+    return found + [words["some"]] if len(linked) < len(entries) else found
 
 
 def reply_to(way: ReplyWay | None, entries: list[dict]) -> tuple[str, str]:

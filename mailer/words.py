@@ -106,10 +106,23 @@ KIND_NAMES = {
 
 
 BEHALF = {
-    "zh": ("{name}休假至 {until}，您是其代理人：以下是{name}的事项（已抄送{name}）。", "（代{name}）"),
-    "en": ("{name} is away until {until} and you stand in: these are {name}'s items ({name} is in Cc).",
+    "zh": ("{name}休假至 {until}，您是其代理人：以下是{name}的事项。", "（代{name}）"),     # the Cc line names them
+    "en": ("{name} is away until {until} and you stand in: these are {name}'s items.",
            " (for {name})"),
 }
+
+
+WEEKLY = {"zh": "您选择每周接收一次摘要（通讯录“提醒方式”为“每周”），以下是今天仍需处理的全部事项。",
+          "en": "You take the digest once a week (Reminders is Weekly in the directory): here is everything that "
+                "needs you today."}
+
+
+def weekly(notice, lang: str) -> str:
+    """The line that opens a weekly digest, so its reader knows why it comes on Mondays only."""
+    person = getattr(notice, "on_behalf", None) or notice.recipient
+    if notice.kind != "digest" or getattr(person, "reminders", "mail") != "weekly":
+        return ""
+    return WEEKLY["en" if lang == "en" else "zh"]
 
 
 def behalf(absent, lang: str) -> tuple[str, str]:

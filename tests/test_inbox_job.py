@@ -301,10 +301,13 @@ def test_a_reply_to_the_link_in_the_reminder_itself_updates_the_row(folder, imap
     text = body(lina)
     address = re.search(r"duban\+[a-z2-7]{30}@example\.com", text[text.index("[T-000004]"):])[0]
     imap.append(from_client("foxmail_zh.eml", address[len("duban+"):-len("@example.com")], "<link@x>"))
+    flagged = cells(folder, "T-000004")["alerts"]
     done = inbox(folder, imap, "--json")
     assert done.returncode == 0, done.stderr
     assert [(r["item"], r["outcome"]) for r in json.loads(done.stdout)["replies"]] == [("T-000004", "applied")]
     assert cells(folder, "T-000004")["status"] == "done"
+    # the row is checked at once: it no longer says why it was flagged (not at the next check only)
+    assert flagged and cells(folder, "T-000004")["alerts"] != flagged
 
 
 CLIENTS = ["outlook_zh_header_block.eml", "outlook_zh_fullwidth.eml", "outlook_en_original_message.eml",

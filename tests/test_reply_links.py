@@ -215,3 +215,18 @@ def test_a_stand_in_gets_the_absent_person_s_links_and_nobody_else_does(tmp_path
     assert offer(way, "张伟", entry, "escalation", "zh", TODAY) is None
     assert offer(way, "张伟", {**entry, "key": "任务跟进表.xlsx!5"}, "digest", "zh", TODAY) is None
     assert offer(None, "张伟", entry, "digest", "zh", TODAY) is None
+
+
+def test_a_mail_whose_items_do_not_all_have_buttons_says_where_the_others_are_updated(tmp_path):
+    from duban.mailer.replylinks import ReplyWay, hints, offer
+
+    way = ReplyWay(token.Keys(tmp_path), ADDRESS)
+    task = {"key": "T-000001", "item_kind": "tasks", "people": ("张伟",), "owner": "张伟"}
+    minutes = {"key": "M-000001", "item_kind": "meetings", "people": ("张伟",), "owner": "陈静"}
+    project = {"key": "P-000005", "item_kind": "projects", "people": ("张伟",), "owner": "张伟"}
+    for entry in (task, minutes, project):
+        entry["reply"] = offer(way, "张伟", entry, "digest", "zh", TODAY)
+    assert [link["text"] for link in project["reply"]["links"]] == ["已完成", "暂缓至 12-10"]
+    said = hints(way, "digest", [task, minutes, project], "zh")
+    assert said[-1] == "没有按钮的事项请在工作簿中更新（您不是其负责人，或这类事项不能通过回复处理）。"
+    assert "Items without buttons" not in " ".join(hints(way, "digest", [task, project], "en"))

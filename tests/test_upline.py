@@ -16,7 +16,7 @@ from duban.jobs.rules import Context, RowHistory, deadlines
 from duban.mailer.render import render
 from duban.workbooks.model.directory import Directory, Person
 from duban.workbooks.model.kinds import KINDS
-from duban.workbooks.model.records import WorkbookRead
+from duban.workbooks.model.records import WorkbookRead, make_record
 from test_rules import CAL, RULES, at, task
 
 OFFSETS = replace(RULES, due_soon_offsets=(3, 1, 0))
@@ -258,3 +258,17 @@ def test_an_away_manager_at_level_two_is_heard_through_the_stand_in():
     assert stand_in.on_behalf.name == "李总" and [p.name for p in stand_in.cc] == ["李总"]
     assert stand_in.items[0].why == (("manager", "王强@研发部"),) and stand_in.items[0].level == 2
     assert "李总" not in [n.recipient.name for n in notices]
+
+
+def test_one_head_without_a_manager_is_one_problem_however_many_rows_and_levels_wait_on_them():
+    """Rows at level 2 and at level 3, all stopped at 王强 (no 直属上级): the clerks read one line
+    naming 王强 and every row, with one piece of advice (the lowest level that was not reached)."""
+    book = directory(person("张伟", "研发部"), person("王强", "研发部", head=True))
+    older = make_record(KINDS["tasks"], 5, {**task(due=date(2026, 11, 13)).values})
+    newer = make_record(KINDS["tasks"], 6, {**task(due=date(2026, 11, 20)).values})
+    now = ctx(at(2026, 11, 27, 9), LEVELS)
+    flags = {5: [deadlines.escalated(older, now)], 6: [deadlines.escalated(newer, now)]}
+    assert {flags[5][0].level, flags[6][0].level} == {2, 3}
+    problems = [p for p in Reach(book, Raci()).review(read_of(older, newer), flags) if p.code == "no-manager"]
+    assert len(problems) == 1 and problems[0].value == "王强"
+    assert problems[0].text("zh").startswith("第5、6行已到第2级升级") and "escalation_levels 改为 1" in problems[0].text("zh")

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from duban.jobs.check import CheckReport, check_folder
 from duban.jobs.inbox import answers
 from duban.jobs.inbox.apply import apply_pending
 from duban.jobs.inbox.changes import Change, ChangeStore
@@ -71,6 +72,7 @@ class InboxRun:
     answers: list[Outgoing] = field(default_factory=list)
     delivery: DeliveryReport | None = None
     failure: TemporaryFailure | SetupError | None = None    # the mailbox could not be read
+    check: CheckReport | None = None               # the check run after replies changed workbooks
 
     @property
     def failed(self) -> bool:
@@ -107,7 +109,7 @@ def _read(folder: Path, settings: Settings, now: datetime, dry_run: bool, db: Pa
     directory = Directory.from_reads(reads)
     keys = token.Keys(state_dir(folder, settings))
     pairs = sent_pairs(db, read_only=dry_run)
-    share = settings.mail.share_path or str(folder)
+    share = settings.mail.share_path or str(folder.absolute())   # where staff find it
     with ChangeStore(db, read_only=dry_run) as changes, Replies(db, read_only=dry_run) as replies, \
             MailQueue(db, read_only=dry_run) as queue:
         outbox = Outbox(folder, settings, now, None, queue, dry_run)
@@ -181,10 +183,14 @@ def _apply(folder: Path, settings: Settings, now: datetime, db: Path, run: Inbox
     run.outcomes = apply_pending(folder, settings, now)
     if not run.outcomes:
         return
+    if any(o.status == "applied" and o.cells for o in run.outcomes):
+        # the rows just changed get their colour and 系统提示 now (a row marked done stops saying
+        # "逾期"), not at the next scheduled check; the run lock is this run's already
+        run.check = check_folder(folder, settings, now)
     rows = {h.message_id: h for h in run.replies if h.outcome != "already"}     # a copy read twice stays "already"
     refusals = [o for o in run.outcomes if o.status == "refused"]
     directory = Directory.from_reads(read_folder(folder, settings, now.date())) if refusals else Directory()
-    share = settings.mail.share_path or str(folder)
+    share = settings.mail.share_path or str(folder.absolute())   # where staff find it
     with Replies(db) as replies, MailQueue(db) as queue:
         outbox = Outbox(folder, settings, now, None, queue)
         for outcome in run.outcomes:

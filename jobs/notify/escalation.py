@@ -63,7 +63,7 @@ class Reach:
         return a no-department-head problem per department whose head an escalation lacked."""
         router = Router(self.directory)
         lacking: dict[str, list[int]] = {}
-        gaps: dict[Gap, list[int]] = {}
+        gaps: dict[tuple, tuple[Gap, list[int]]] = {}   # one problem per person (or circle), its lowest level
         answers: dict[tuple, tuple[str | None, str | None]] = {}   # many rows share one routing question
         for rec in read.records:
             found = flags.get(rec.row)
@@ -79,11 +79,14 @@ class Reach:
                 lacking.setdefault(department, []).append(rec.row)
             line = climb(self.directory, department, flag.level)
             for gap in line.gaps:
-                gaps.setdefault(gap, []).append(rec.row)
+                first, rows = gaps.setdefault((gap.kind, gap.people), (gap, []))
+                rows.append(rec.row)
+                if gap.level < first.level:
+                    gaps[(gap.kind, gap.people)] = (gap, rows)
             if why or line.reached < flag.level:
                 flags[rec.row] = [self._said(f, why, department, line) if f.rule == "escalated" else f for f in found]
         return ([_problem(read, department, rows) for department, rows in lacking.items()]
-                + [_gap_problem(read, gap, rows) for gap, rows in gaps.items()])
+                + [_gap_problem(read, gap, rows) for gap, rows in gaps.values()])
 
     def reword(self, rec, flag: Flag, router: Router | None = None) -> Flag:
         """`flag` as the row should say it: an escalated flag whose escalation reaches nobody

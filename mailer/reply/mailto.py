@@ -22,6 +22,7 @@ _BREAKS = re.compile(r"\r\n|[\r\n\u2028\u2029\x85\x0b\x0c]")
 # kind (workbooks' Kind.name) -> the commands a mail offers for its items, in this order
 OFFERED = {
     "tasks": ("done", "progress", "snooze", "help"),
+    "projects": ("done", "snooze"),         # the project log has no progress or help column
     "requests": ("acknowledge", "done"),
     "incidents": ("responded",),
     "meetings": ("done", "progress"),
