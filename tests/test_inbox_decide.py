@@ -81,3 +81,17 @@ def test_the_owner_on_leave_may_use_the_buttons_of_the_stand_ins_mail_they_are_c
     assert (by("wangfang@example.com").outcome, by("wangfang@example.com").person) == ("change", "王芳")
     wrong = by("sunli@example.com")
     assert (wrong.outcome, wrong.reason.code, wrong.tell_clerks) == ("answer", "wrong-sender", True)
+
+
+def test_the_time_of_a_reply_is_the_mail_servers_stamp_not_the_senders_date():
+    from duban.jobs.inbox.decide import received_at
+
+    tz = ZoneInfo("Asia/Shanghai")
+    now = datetime(2026, 12, 7, 11, 0, tzinfo=tz)
+    message = reply("lina@example.com", "duban@example.com")
+    message["Date"] = "Mon, 07 Dec 2026 08:00:00 +0800"          # written by the sender: 2 hours early
+    assert received_at(message, now, TODAY) == datetime(2026, 12, 7, 8, 0, tzinfo=tz)
+    message["Received"] = "from phone.example by mail.example.com; Mon, 07 Dec 2026 10:30:00 +0800"
+    assert received_at(message, now, TODAY) == datetime(2026, 12, 7, 10, 30, tzinfo=tz)
+    message.replace_header("Received", "from x by mail.example.com; Mon, 07 Dec 2026 13:00:00 +0800")
+    assert received_at(message, now, TODAY) == now                # never after now

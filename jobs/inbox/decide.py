@@ -71,18 +71,26 @@ def first_line(text: str) -> str:
 
 
 def received_at(message: EmailMessage, now: datetime, issued: date | None) -> datetime:
-    """When the person replied, by the mail's Date: never after `now`, never before the token's day
-    (a wrong clock cannot date an acknowledgement into the future or before the reminder); `now`
-    when the Date cannot be read."""
-    try:
-        sent = parsedate_to_datetime(str(message.get("date") or ""))
-    except (TypeError, ValueError, IndexError):
-        return now
-    if sent is None or sent.tzinfo is None:
+    """When the reply arrived: the time the company's own mail server stamped on it (the topmost
+    Received header, which the sender cannot write), else the mail's Date; never after `now`, never
+    before the token's day (a wrong clock cannot date an acknowledgement into the future or before
+    the reminder); `now` when neither can be read. The sender's Date alone could backdate an
+    acknowledgement into its SLA."""
+    stamped = str((message.get_all("received") or [""])[0]).rpartition(";")[2].strip()
+    sent = _moment(stamped) or _moment(str(message.get("date") or ""))
+    if sent is None:
         return now
     sent = sent.astimezone(now.tzinfo)
     floor = datetime.combine(issued, datetime.min.time(), now.tzinfo) if issued else now - timedelta(days=366)
     return min(now, max(sent, floor))
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        found = parsedate_to_datetime(text) if text else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    return found if found is not None and found.tzinfo is not None else None
 
 
 def decide(message: EmailMessage, text: str, keys: token.Keys, sent: list[tuple[str, str]], directory: Directory,
