@@ -91,7 +91,7 @@ def offer(way: ReplyWay | None, recipient: str, entry: dict, kind: str, lang: st
     mine = bool(owner) and (recipient == owner or (on_behalf is not None and on_behalf.name == owner))
     if way is None or kind == "escalation" or not mine or "!" in entry["key"]:
         return None
-    offered = commands_for(entry["item_kind"], lang)
+    offered = commands_for(entry["item_kind"], lang, entry.get("rules"))
     if not offered:
         return None
     address, tag = way.target(recipient, entry["key"], today)

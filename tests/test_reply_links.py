@@ -230,3 +230,17 @@ def test_a_mail_whose_items_do_not_all_have_buttons_says_where_the_others_are_up
     said = hints(way, "digest", [task, minutes, project], "zh")
     assert said[-1] == "没有按钮的事项请在工作簿中更新（您不是其负责人，或这类事项不能通过回复处理）。"
     assert "Items without buttons" not in " ".join(hints(way, "digest", [task, project], "en"))
+
+
+def test_acknowledge_is_offered_only_while_the_request_waits_for_it(tmp_path):
+    from duban.mailer.replylinks import ReplyWay, offer
+
+    way = ReplyWay(token.Keys(tmp_path), ADDRESS)
+    waiting = {"key": "R-000001", "item_kind": "requests", "people": ("刘洋",), "owner": "刘洋",
+               "rules": ["not_acknowledged"]}
+    due_soon = {**waiting, "key": "R-000003", "rules": ["due_soon"]}        # acknowledged on 10-30 already
+    assert [link["text"] for link in offer(way, "刘洋", waiting, "digest", "zh", TODAY)["links"]] == ["已收到", "已完成"]
+    assert [link["text"] for link in offer(way, "刘洋", due_soon, "digest", "zh", TODAY)["links"]] == ["已完成"]
+    answered = {"key": "I-000001", "item_kind": "incidents", "people": ("周敏",), "owner": "周敏",
+                "rules": ["incident_report_late"]}
+    assert offer(way, "周敏", answered, "alert", "zh", TODAY) is None       # nothing left to do by reply

@@ -51,11 +51,19 @@ def _encode(text: str, safe: str = "") -> str:
     return quote(text, safe=safe, encoding="utf-8", errors="replace")
 
 
-def commands_for(kind: str, lang: str = "zh") -> list[tuple[str, str]]:
-    """(label, command text) pairs a mail offers for an item of `kind`; none for a kind without any."""
+# a command that only makes sense while the row is flagged for it: acknowledging a request already
+# acknowledged, or answering an incident already answered, would change nothing
+WHILE = {"acknowledge": "not_acknowledged", "responded": "incident_unanswered"}
+
+
+def commands_for(kind: str, lang: str = "zh", rules=None) -> list[tuple[str, str]]:
+    """(label, command text) pairs a mail offers for an item of `kind`; none for a kind without any.
+    `rules`: the codes the item is flagged for, when known (see WHILE)."""
     en = lang == "en"
     offered = []
     for name in OFFERED.get(kind, ()):
+        if rules is not None and name in WHILE and WHILE[name] not in rules:
+            continue
         zh_label, zh_text, en_label, en_text = COMMANDS[name]
         offered.append((en_label, en_text) if en else (zh_label, zh_text))
     return offered
