@@ -57,7 +57,9 @@ def test_serve_runs_shows_in_status_refuses_a_second_and_stops_on_sigterm(tmp_pa
             time.sleep(0.5)
         assert {r["job"] for r in runs} >= {"check", "alert"}, status
         assert status["serve"]["pid"] == proc.pid and status["serve"]["host"]
-        assert {j["job"] for j in status["jobs"]} == {"check", "alert", "remind", "summary_week", "summary_month"}
+        assert {j["job"] for j in status["jobs"]} == {"check", "alert", "remind", "summary_week", "summary_month",
+                                                      "inbox"}
+        assert next(j for j in status["jobs"] if j["job"] == "inbox")["next_run"] is None    # [reply] is off
         check = next(j for j in status["jobs"] if j["job"] == "check")
         assert check["next_run"] and check["result"] in ("ok", "failed")
         assert set(status["queue"]) >= {"waiting", "oldest", "failed"}
