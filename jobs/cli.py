@@ -77,15 +77,17 @@ def validate(folder: Path = Folder,
 def check(folder: Path = Folder,
           now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00)."),
           dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be flagged; write nothing, record nothing."),
-          as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON.")) -> None:
+          as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON."),
+          no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Do not write 看板.html / dashboard.html.")) -> None:
     """立即检查 — flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
     from duban.jobs.check import check_folder
+    from duban.jobs.dashboard.write import after_check
     from duban.jobs.terminal import report
 
     settings, moment = _with_workbooks(folder, now)
     _state["looks"] = True                  # a fault's sentence may advise --dry-run: check accepts it
     with report.progress(settings) as tick, recorded_by_hand(folder, settings, "check", moment, dry_run):
-        result = check_folder(folder, settings, moment, dry_run, tick)
+        result = after_check(folder, settings, check_folder(folder, settings, moment, dry_run, tick), dry_run, no_dashboard)
     report.check_summary(result, settings, as_json)
     if report.refused(result):      # a refused write is for a person to fix; a skip (open in Excel) is routine
         raise typer.Exit(1)
@@ -130,15 +132,17 @@ def explain(folder: Path = Folder, row_id: str = typer.Argument(..., metavar="ID
 def remind(folder: Path = Folder,
            now: Optional[str] = typer.Option(None, "--now", help="Behave as at this ISO time (e.g. 2026-11-23T09:00)."),
            dry_run: bool = typer.Option(False, "--dry-run", help="Print who would get what; send, write and record nothing."),
-           as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON.")) -> None:
+           as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON."),
+           no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Do not write 看板.html / dashboard.html.")) -> None:
     """发送今日提醒 — check, then mail each person their digest, escalate long-late rows, and send the problems report."""
+    from duban.jobs.dashboard.write import after_check
     from duban.jobs.remind import remind as run_remind
     from duban.jobs.terminal.mail import mail_summary
 
     settings, moment = _with_workbooks(folder, now, mail=True)
     _state["looks"] = True
     with recorded_by_hand(folder, settings, "remind", moment, dry_run):
-        run = run_remind(folder, settings, moment, dry_run)
+        run = after_check(folder, settings, run_remind(folder, settings, moment, dry_run), dry_run, no_dashboard)
     mail_summary(run, settings, as_json)
     if run.refused or run.undelivered:  # a refused write, or mail that could not go: a scheduler must notice
         raise typer.Exit(1)
@@ -308,9 +312,7 @@ def macros(folder: Path = typer.Argument(..., help="The shared folder: the conso
            interpreter_mac: Optional[str] = typer.Option(None, "--interpreter-mac", help="Python for Excel on macOS (default: this one when run on a Mac, else $HOME/duban/.venv/bin/python)."),
            pythonpath: Optional[str] = typer.Option(None, "--pythonpath", help="Folder holding duban's packages (default: this installation's when run on Windows, else none: the venv has duban).")) -> None:
     """Excel 控制台 — write duban_console.xlsm (a 运行 button that runs check, remind, summaries, validate, explain from Excel) and duban_console.py into FOLDER."""
-    from duban.macros.build import (
-        write_console,  # jobs loads macros only here, in init, and for a handed-over console job
-    )
+    from duban.macros.build import write_console  # jobs loads macros only here, in init, and for a console job
 
     if lang not in (None, "zh", "en"):
         raise UsageError(f"--lang 应为 zh 或 en，不是“{lang}”。 / --lang must be zh or en, not '{lang}'.")

@@ -26,12 +26,14 @@ def runner(job: Job) -> Callable[..., dict[str, Any]]:
 
 def check(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     from duban.jobs.check import check_folder
-    return _check_facts(check_folder(folder, settings, slot, dry_run))
+    from duban.jobs.dashboard.write import after_check
+    return _check_facts(after_check(folder, settings, check_folder(folder, settings, slot, dry_run), dry_run))
 
 
 def remind(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     from duban.jobs import remind as mail_jobs
-    return _mailed(mail_jobs.remind(folder, settings, slot, dry_run))
+    from duban.jobs.dashboard.write import after_check
+    return _mailed(after_check(folder, settings, mail_jobs.remind(folder, settings, slot, dry_run), dry_run))
 
 
 def alert(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:

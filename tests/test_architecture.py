@@ -22,7 +22,7 @@ APPS = ("workbooks", "jobs", "mailer", "macros")
 LAYERS = {
     "workbooks": ["model", "share", "xlsx", "read", "make", "write"],
     "jobs": ["time", "settings", "rules", "state", "notify", "validate", "check", "explain",
-             "remind", "inbox", "init", "summary", "tasks", "serve", "terminal", "cli"],
+             "remind", "inbox", "init", "summary", "dashboard", "tasks", "serve", "terminal", "cli"],
 }
 LONGEST = 400
 

@@ -125,6 +125,12 @@ class Summary:
 
 
 @dataclass(frozen=True)
+class Dashboard:
+    """[dashboard]: the page every check writes at the folder root (看板.html / dashboard.html)."""
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
 class Smtp:
     host: str = "127.0.0.1"
     port: int = 465
@@ -249,6 +255,7 @@ class Settings:
     mail: Mail = field(default_factory=Mail)
     im: Im = field(default_factory=Im)
     reply: Reply = field(default_factory=Reply)
+    dashboard: Dashboard = field(default_factory=Dashboard)
 
     @property
     def lang(self) -> str:
@@ -277,7 +284,8 @@ class Settings:
                    rules=_section(Rules, rules), colours=_palette(table("colours")),
                    state=_section(State, table("state")), schedule=Schedule({**_default_times(), **table("schedule")}),
                    serve=_section(Serve, table("serve")), summary=_section(Summary, table("summary")),
-                   mail=_section(Mail, mail), im=_im(table("im")), reply=_reply(table("reply")))
+                   mail=_section(Mail, mail), im=_im(table("im")), reply=_reply(table("reply")),
+                   dashboard=_section(Dashboard, table("dashboard")))
 
 
 def _replaced(section: Any, values: Mapping[str, Any]) -> Any:

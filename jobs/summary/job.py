@@ -89,7 +89,7 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     journal = Journal(db, read_only=True)
     try:
         lives, starts = journal.lifetimes()
-        changes = _status_changes(journal, period)
+        changes = status_changes(journal, period)
     finally:
         journal.close()
     run.watched = watched = watched_since(starts, now)
@@ -133,7 +133,7 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     return run
 
 
-def _status_changes(journal: Journal, period: Period) -> pd.DataFrame:
+def status_changes(journal: Journal, period: Period) -> pd.DataFrame:
     """The journal's status changes after the period's end, oldest first: (workbook, id, at, old
     status), from which `figures.stock_marks` tells each row's status at the end. Read from a day
     before the end (the stamps' offsets may differ) and cut exactly there."""
