@@ -38,7 +38,7 @@ def sample() -> dict:
         state = ["done", "open", "late"][i % 3]
         items.append({"id": f"T-{i + 1:06d}", "title": SCRIPT_CELL if i == 4 else f"里程碑{i + 1}", "department": dept,
                       "owner": IMG_CELL if i == 5 else f"员工{i}", "start": start.date().isoformat(),
-                      "due": (start + timedelta(days=10)).date().isoformat(), "state": state})
+                      "due": (start + timedelta(days=10)).date().isoformat(), "state": state, "blocked": i == 7})
     late = [{"id": f"T-{i + 1:06d}", "title": [SCRIPT_CELL, CLOSE_CELL, "推广素材制作", "预算复核"][i % 4],
              "department": depts[i % 4], "owner": [IMG_CELL, "李娜", "王强", "张伟"][i % 4], "days_late": 12 - i,
              "blocked": i % 3 == 0, "help_from": "财务部" if i % 3 == 0 else "", "workbook": "任务跟进表.xlsx", "row": 5 + i,
@@ -51,8 +51,8 @@ def sample() -> dict:
                 "open": 40, "overdue": 7, "blocked": 3, "stale": 5},
         "departments": [{"name": d, "done": 4 + n, "in_progress": 10 - n, "overdue": 2 + n % 2, "blocked": n % 2}
                         for n, d in enumerate(depts)],
-        "projects": [{"name": "Q4新品推广项目", "items": items[:8]}, {"name": "财务系统升级", "items": items[8:14]},
-                     {"name": IMG_CELL, "items": items[14:]}],
+        "projects": [{"name": "Q4新品推广项目", "more": 0, "items": items[:8]}, {"name": "财务系统升级", "more": 12, "items": items[8:14]},
+                     {"name": IMG_CELL, "more": 0, "items": items[14:]}], "projects_more": 0,
         "late": late,
         "trend": [{"week_end": (datetime(2026, 10, 16) + timedelta(weeks=k)).date().isoformat(), "open": 30 + k,
                    "overdue": 5 + k % 3} for k in range(8)],
@@ -73,9 +73,10 @@ def browser():
 class Opened:
     """A page opened from file:// with the network cut: what it asked for, said and tried to pop up."""
 
-    def __init__(self, browser, html: str, width: int, tmp: Path):
-        path = tmp / "看板.html"
-        path.write_text(html, encoding="utf-8")
+    def __init__(self, browser, html: str | None, width: int, tmp: Path, path: Path | None = None):
+        if path is None:
+            path = tmp / "看板.html"
+            path.write_text(html or "", encoding="utf-8")
         self.context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
         self.page = self.context.new_page()
         self.blocked: list[str] = []
@@ -185,8 +186,10 @@ def test_clicking_a_department_filters_the_lists_and_the_gantt(opened):
     assert len(set(page.late_departments())) == 4 and len(page.gantt_departments()) > 1
     page.page.click("#chips .chip:text-is('财务部')")
     assert set(page.late_departments()) == {"财务部"} and page.gantt_departments() == {"财务部"}
+    assert not page.page.is_visible("#gantt-more")
     page.page.select_option("#project", index=1)
     assert page.gantt_departments() == {"财务部"}
+    assert page.page.inner_text("#gantt-more") == "此项目另有 12 项未画出（截止日期最早的先画）"
     assert page.errors == [] and page.blocked == []
 
 
@@ -291,3 +294,24 @@ def test_the_demo_folders_page(opened, tmp_path):
         assert len(page.late_departments()) == len(data["late"])
         assert page.blocked == [] and page.errors == [] and page.dialogs == []
         page.shot(f"demo-{width}.png")
+
+
+@pytest.mark.slow
+def test_the_page_duban_check_writes_opens_offline(browser, tmp_path):
+    """End to end: `duban check` (a process) writes 看板.html beside the workbooks; opened as a head would
+    open it from the share, it draws with the network cut."""
+    import subprocess
+    import sys
+
+    from duban.jobs.init import init_folder
+
+    folder = tmp_path / "demo"
+    init_folder(folder, demo=True)
+    subprocess.run([sys.executable, "-c", "from duban.jobs.cli import main; main()", "check", str(folder)],
+                   capture_output=True, check=False)
+    page = Opened(browser, None, 1280, tmp_path, path=folder / "看板.html")
+    try:
+        assert all(n > 500 for n in page.drawn().values()) and page.page.inner_text("#late tbody")
+        assert page.blocked == [] and page.errors == [] and page.dialogs == []
+    finally:
+        page.close()

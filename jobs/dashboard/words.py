@@ -49,6 +49,7 @@ WORDS: dict[str, dict[str, str]] = {
         "first": "第一个问题",
         "none": "无",
         "no_items": "所选部门在此项目中没有事项",
+        "more_items": "此项目另有 {n} 项未画出（截止日期最早的先画）",
         "not_available": "—",
     },
     "en": {
@@ -94,6 +95,7 @@ WORDS: dict[str, dict[str, str]] = {
         "first": "First problem",
         "none": "None",
         "no_items": "The chosen department has no items in this project",
+        "more_items": "{n} more items of this project are not drawn (the earliest due are drawn first)",
         "not_available": "—",
     },
 }

@@ -103,6 +103,16 @@
 
   function visible(item) { return state.department === null || item.department === state.department; }
 
+  function legend() {   // what the Gantt's fills and the orange frame mean, in the workbooks' colours
+    var box = document.getElementById("gantt-legend");
+    [["done", w.state_done], ["open", w.state_open], ["late", w.state_late], ["blocked", w.blocked]].forEach(function (k) {
+      var swatch = el("span", null, "swatch" + (k[0] === "blocked" ? " blocked" : ""));
+      swatch.style.backgroundColor = k[0] === "blocked" ? (colours.open || "#FFEB9C") : (colours[k[0]] || "#FFEB9C");
+      box.appendChild(swatch);
+      box.appendChild(document.createTextNode(k[1]));
+    });
+  }
+
   function projectChoices() {
     var projects = data.projects || [];
     var shown = projects.map(function (p, i) { return i; }).filter(function (i) {
@@ -126,6 +136,9 @@
     document.getElementById("project-name").textContent = project.name;
     var items = project.items.filter(function (it) { return visible(it) && (it.due || it.start); });
     document.getElementById("gantt-empty").hidden = items.length > 0;
+    var more = document.getElementById("gantt-more");
+    more.hidden = !(project.more > 0);
+    more.textContent = project.more > 0 ? w.more_items.replace("{n}", String(project.more)) : "";
     var node = document.getElementById("chart-gantt");
     node.style.height = Math.max(200, items.length * 26 + 80) + "px";
     var chart = make("chart-gantt");
@@ -135,7 +148,7 @@
     var rows = items.map(function (it, i) {
       var start = it.start || it.due, end = it.due || today;
       if (end < start) end = start;
-      return { value: [i, start, end, it.state, it.owner, it.department],
+      return { value: [i, start, end, it.state, it.owner, it.department, it.blocked ? 1 : 0],
                itemStyle: { color: colours[it.state] || colours.open || "#FFEB9C" } };
     });
     function renderItem(params, api) {
@@ -146,14 +159,15 @@
       var shape = echarts.graphic.clipRectByRect({ x: from[0], y: from[1] - height / 2, width: width, height: height },
         { x: params.coordSys.x, y: params.coordSys.y, width: params.coordSys.width, height: params.coordSys.height });
       return shape && { type: "rect", transition: ["shape"], shape: shape,
-                        style: { fill: api.visual("color"), stroke: "#7f7f7f", lineWidth: 1 } };
+                        style: { fill: api.visual("color"), stroke: api.value(6) ? "#e46c0a" : "#7f7f7f",
+                                 lineWidth: api.value(6) ? 2.5 : 1 } };   // a blocked item: an orange frame
     }
     var stateWord = { done: w.state_done, open: w.state_open, late: w.state_late };
     chart.setOption({
       animation: false,
       tooltip: { renderMode: "richText", formatter: function (p) {   // richText: drawn on the canvas, never HTML
         var v = p.value;
-        return labels[v[0]] + " · " + (v[5] || "") + " · " + (v[4] || "") + "\n" + v[1] + " → " + v[2] + " · " + (stateWord[v[3]] || ""); } },
+        return labels[v[0]] + " · " + (v[5] || "") + " · " + (v[4] || "") + "\n" + v[1] + " → " + v[2] + " · " + (stateWord[v[3]] || "") + (v[6] ? " · " + w.blocked : ""); } },
       grid: { left: 8, right: 24, top: 24, bottom: 24, containLabel: true },
       xAxis: { type: "time", position: "top", splitLine: { show: true },   // reaches today, so its line shows
                min: function (v) { return today ? Math.min(v.min, +new Date(today)) : v.min; },
@@ -213,6 +227,7 @@
   function resize() { Object.keys(charts).forEach(function (id) { charts[id].resize(); }); }
 
   header();
+  legend();
   problems();
   trend();
   choose(null);
