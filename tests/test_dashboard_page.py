@@ -255,6 +255,12 @@ def test_many_departments_are_chosen_on_the_chart_and_the_chip_shows_the_choice(
     assert len(page.late_departments()) == len(data["late"])
 
 
+def test_every_word_is_in_both_languages():
+    from duban.jobs.dashboard.words import WORDS
+    assert set(WORDS["zh"]) == set(WORDS["en"])
+    assert all(WORDS["zh"][k] and WORDS["en"][k] for k in WORDS["zh"])
+
+
 def test_the_vendored_echarts_is_the_recorded_one():
     vendor = Path(render_page.__code__.co_filename).parent / "vendor"
     recorded = re.search(r"echarts\.min\.js\s+sha256 ([0-9a-f]{64})", (vendor / "VERSION").read_text()).group(1)
