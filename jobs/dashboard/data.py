@@ -54,7 +54,7 @@ def dashboard_data(report: CheckReport, settings: Settings, folder: Path, now: d
                       changes=month_changes)
     last = compute(frame, periods.previous(month, calendar, thresholds), now, calendar, thresholds, snapshot=False)
     # the month's flows (completed) with the check's flags now (compute's overdue, blocked are at the month's end)
-    f = figures.frame.assign(dept=department_of_rows(frame, checked, directory), overdue=frame["overdue"],
+    f = figures.frame.assign(dept=department_of_rows(frame, directory), overdue=frame["overdue"],
                              blocked=frame["blocked"], stale=frame["stale"])
     lang = settings.lang
     share = Share.of(settings.mail.share_path, folder)

@@ -3,11 +3,11 @@ the late and blocked items, the data problems. Each capped, the rest counted, so
 few hundred kilobytes for 1,000 workbooks."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 
-from duban.jobs.notify.router import Router, owner_department
+from duban.jobs.notify.router import Router
 from duban.jobs.summary.facts import item_rows
 from duban.mailer.share import Share
 from duban.workbooks.model.directory import Directory
@@ -17,14 +17,18 @@ MAX_PROJECTS = 30
 MAX_ITEMS = 60          # per project
 MAX_LATE = 50
 MAX_PROBLEMS = 200      # workbooks with problems listed
+GANTT = ["project", "due_day", "due_sort", "id", "start_at", "first_seen", "title", "dept", "owner", "done", "overdue",
+         "blocked"]
 _ROW = {"zh": "{book} 第{row}行", "en": "{book} row {row}"}
 
 
-def department_of_rows(f: pd.DataFrame, checked, directory: Directory) -> list[str]:
-    """Each frame row's department as the mails route it (the owner's, else the row's own), "" for none."""
+def department_of_rows(f: pd.DataFrame, directory: Directory) -> pd.Series:
+    """Each frame row's department as the mails route it (`router.owner_department`: the first
+    owner's, else the row's own), "" for none; looked up once per owner, not once per row."""
     router = Router(directory)
-    found = {(w.relpath, rec.row): owner_department(rec, router) or "" for w in checked for rec in w.read.records}
-    return [found.get((book, row), "") for book, row in zip(f["workbook"], f["row"])]
+    owners = f["owner"].fillna("")
+    by_owner = {text: router.department_of(text.split("、", 1)[0]) or "" for text in owners.unique() if text}
+    return owners.map(by_owner).fillna("").where(lambda d: d != "", f["department"]).fillna("")
 
 
 def departments(f: pd.DataFrame) -> list[dict]:
@@ -42,27 +46,21 @@ def departments(f: pd.DataFrame) -> list[dict]:
             for name in order]
 
 
-def _day(value) -> str | None:
-    if value is None or (not isinstance(value, (date, datetime)) and pd.isna(value)):
-        return None
-    return (value.date() if isinstance(value, datetime) else value).isoformat()
-
-
 def gantt(f: pd.DataFrame) -> tuple[list[dict], int]:
     """The projects' items with a due date, from their start (own date, else first seen) to the due
     day, done / open / late; the most crowded projects first, at most MAX_PROJECTS × MAX_ITEMS."""
-    rows = f[f["project"].notna() & (f["project"] != "") & f["due"].map(lambda d: isinstance(d, (date, datetime)))]
-    start = rows["start_at"].fillna(rows["first_seen"])
-    rows = rows.assign(start=start).sort_values(["due_sort", "id"], kind="stable")
-    sizes = rows.groupby("project").size().sort_values(ascending=False, kind="stable")
+    rows = f.loc[f["project"].notna() & (f["project"] != "") & f["due_day"].notna(), GANTT]
+    groups = rows.groupby("project", sort=False)
+    sizes = groups.size().sort_values(ascending=False, kind="stable")
     out = []
     for name in sizes.index[:MAX_PROJECTS]:
-        items = rows[rows["project"] == name]
-        out.append({"name": name, "more": max(0, len(items) - MAX_ITEMS), "items": [
-            {"id": r.id, "title": r.title, "department": r.dept, "owner": r.owner, "start": _day(r.start),
-             "due": _day(r.due), "state": "done" if r.done else "late" if r.overdue else "open",
-             "blocked": bool(r.blocked and not r.done)}
-            for r in items.head(MAX_ITEMS).itertuples(index=False)]})
+        items = groups.get_group(name).sort_values(["due_sort", "id"], kind="stable").head(MAX_ITEMS)
+        start = items["start_at"].fillna(items["first_seen"]).dt.strftime("%Y-%m-%d")
+        due = items["due_day"].dt.strftime("%Y-%m-%d")
+        out.append({"name": name, "more": max(0, int(sizes[name]) - MAX_ITEMS), "items": [
+            {"id": r.id, "title": r.title, "department": r.dept, "owner": r.owner, "start": begin, "due": end,
+             "state": "done" if r.done else "late" if r.overdue else "open", "blocked": bool(r.blocked and not r.done)}
+            for r, begin, end in zip(items.itertuples(index=False), start, due)]})
     return out, max(0, len(sizes) - MAX_PROJECTS)
 
 
