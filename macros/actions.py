@@ -154,11 +154,13 @@ def _prepare(ctx: Run, mail: bool = False, writes: bool = True):
 # ---- the actions ------------------------------------------------------------------------------------
 def action_check(ctx: Run) -> Result:
     from duban.jobs.check import check_folder
+    from duban.jobs.dashboard.write import after_check
     from duban.macros.live import LiveApplier
 
     settings, moment = _prepare(ctx)
     live = LiveApplier(ctx.excel) if ctx.excel is not None else None     # serve: no Excel, open books are skipped
     report = check_folder(ctx.folder, settings, moment, False, _progress(ctx, "reading"), live=live)
+    after_check(ctx.folder, settings, report)       # the dashboard, as every check writes it
     ctx.status(ctx.t["writing"])
     return check_result(report, ctx.lang, [str(p) for p in live.applied] if live else [], moment)
 

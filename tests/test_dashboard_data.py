@@ -183,3 +183,11 @@ def test_embed_escapes_what_could_end_the_block():
     text = embed({"t": "</script><!-- & \u2028"})
     assert text == '{"t":"\\u003c/script\\u003e\\u003c!-- \\u0026 \\u2028"}'
     assert json.loads(text) == {"t": "</script><!-- & \u2028"}
+
+
+def test_the_excel_consoles_check_writes_it_too(demo, tmp_path):
+    from duban.macros.actions import Run, action_check
+
+    folder = copy_of(demo, tmp_path)
+    action_check(Run(None, None, None, folder, "zh", "2026-12-07T10:00"))     # as serve runs a console's job
+    assert page_data(folder / "看板.html")["generated"] == "2026-12-07T10:00:00+08:00"
