@@ -56,7 +56,7 @@ def photograph(page: Path, out: Path, width: int) -> None:
         tab = browser.new_page(viewport={"width": width, "height": 900}, device_scale_factor=1)
         tab.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:") else route.abort())
         tab.goto(page.as_uri())
-        tab.wait_for_function("document.querySelectorAll('canvas').length >= 3")
+        tab.wait_for_function("() => document.querySelectorAll('canvas').length >= 3")
         tab.screenshot(path=str(out), full_page=True)
         browser.close()
 

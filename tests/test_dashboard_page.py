@@ -87,7 +87,7 @@ class Opened:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
         self.page.goto(path.as_uri())
-        self.page.wait_for_function("document.querySelectorAll('canvas').length >= 3")
+        self.page.wait_for_function("() => document.querySelectorAll('canvas').length >= 3")
 
     def _route(self, route):
         if route.request.url.startswith("file:"):
@@ -169,7 +169,7 @@ def test_charts_follow_the_window(opened):
     page = opened(sample(), 1280)
     before = page.page.evaluate("document.querySelector('#chart-trend canvas').getBoundingClientRect().width")
     page.page.set_viewport_size({"width": 390, "height": 900})
-    page.page.wait_for_function("document.querySelector('#chart-trend canvas').getBoundingClientRect().width < 390")
+    page.page.wait_for_function("() => document.querySelector('#chart-trend canvas').getBoundingClientRect().width < 390")
     after = page.page.evaluate("document.querySelector('#chart-trend canvas').getBoundingClientRect().width")
     assert after < before and page.drawn()["chart-trend"] > 500
 
@@ -233,7 +233,7 @@ def test_the_print_layout_is_a4_landscape_without_controls(opened):
     page.page.emulate_media(media="print")
     assert not page.page.is_visible("#project") and not page.page.is_visible("#chips")
     assert page.page.inner_text("#project-name") == "Q4新品推广项目"          # the chosen project named instead
-    page.page.wait_for_function("document.querySelector('#chart-trend canvas').getBoundingClientRect().height < 300")
+    page.page.wait_for_function("() => document.querySelector('#chart-trend canvas').getBoundingClientRect().height < 300")
     assert all(n > 500 for n in page.drawn().values())
     pdf = page.page.pdf(prefer_css_page_size=True, print_background=True)
     size = re.search(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
