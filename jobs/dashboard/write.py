@@ -67,9 +67,9 @@ def refresh(folder: Path, settings: Settings, report: CheckReport, dry_run: bool
     try:
         html = render(dashboard_data(report, settings, folder, now))
         write_page(folder, settings.lang, now, html)
-    except OSError as error:
-        log.warning("dashboard not written: %s", error)
-        reason = error.strerror or str(error)
+    except Exception as error:  # noqa: BLE001 - the workbooks are written: the page never fails the check
+        log.warning("dashboard not written: %s", error, exc_info=not isinstance(error, OSError))
+        reason = (error.strerror if isinstance(error, OSError) else None) or f"{type(error).__name__}: {error}"
         return [FAILED[settings.lang].format(path=target, error=reason)]
     return []
 
