@@ -518,7 +518,7 @@ def test_killed_mid_write_leaves_the_old_file_whole(tmp_path, point):
     done = cli("check", str(tmp_path), "--now", NOW.isoformat(), "--json")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["workbooks"][0]["write"] == "written"
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".duban", BOOK]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".duban", "reports", BOOK, "看板.html"]   # and the dashboard
     ids = [row[0] for row in values(path)[1:3]]
     assert all(re.fullmatch(r"T-\d{6}", i) for i in ids) and len(set(ids)) == 2
 
