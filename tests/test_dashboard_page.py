@@ -153,7 +153,7 @@ def test_every_chart_draws_offline_and_the_tiles_show_the_data(opened, width):
     drawn = page.drawn()
     assert set(drawn) == {"chart-departments", "chart-trend", "chart-gantt"}
     assert all(n > 500 for n in drawn.values()), drawn
-    assert page.tile("on_time").split() == ["按期完成率（本月）", "82%", "上月", "75%"]
+    assert page.tile("on_time").split() == ["按期完成率", "82%", "2026-12", "·", "前一月", "75%"]      # the month reported, the one before
     assert "1.4" in page.tile("ack") and "22" in page.tile("incident")
     for name, value in {"meetings": "3", "open": "40", "overdue": "7", "blocked": "3", "stale": "5"}.items():
         assert page.page.inner_text(f'.tile[data-kpi="{name}"] .value') == value

@@ -35,7 +35,8 @@
     document.getElementById("generated").textContent = (data.generated || "").slice(0, 16).replace("T", " ");
     document.getElementById("folder").textContent = data.folder || "";
     var k = data.kpi || {}, rate = k.on_time_rate || {};
-    tile("on_time", pct(rate["this"]), w.last_month + " " + pct(rate.last));
+    // the month duban summary --month reports (the last complete one), and the month before it
+    tile("on_time", pct(rate["this"]), (data.month || "") + " · " + w.last_month + " " + pct(rate.last));
     tile("ack", fmt(k.ack_hours, 1));
     tile("incident", fmt(k.incident_minutes));
     tile("meetings", fmt(k.meetings), data.month || "");
