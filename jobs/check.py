@@ -19,6 +19,7 @@ from duban.jobs.settings.site import Site
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.books import reconcile, seen
 from duban.jobs.state.journal import Journal
+from duban.jobs.state.readcache import FolderCache
 from duban.jobs.state.runlock import run_lock, state_dir
 from duban.jobs.validate import READ_CACHE, read_folder
 from duban.workbooks.model.a1 import col_letters
@@ -184,7 +185,7 @@ def _check_one(read, site: Site, now, journal, fingerprint, dry_run,
 
     keep = site.settings.state.backups
     outcome = (live and live(plan, read, backups, keep, write_ahead, zone=now.tzinfo)) \
-        or _writer()(plan, backups, keep, before_commit=write_ahead, zone=now.tzinfo)
+        or _writer(site)(plan, backups, keep, before_commit=write_ahead, zone=now.tzinfo)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten
@@ -205,11 +206,11 @@ def _check_one(read, site: Site, now, journal, fingerprint, dry_run,
     return result
 
 
-def _writer():
-    """The file write-back, behind serve's memo of workbooks found already as planned when a read
-    cache is active (duban serve: one long process, a check every 30 minutes)."""
-    cache = READ_CACHE.get()
-    return cache.writer(apply) if cache is not None else apply
+def _writer(site: Site):
+    """The file write-back, behind the memo of workbooks found already as planned: serve's (one
+    long process, a check every 30 minutes) when active, else the folder's read cache."""
+    cache = READ_CACHE.get() or FolderCache.of(site.folder, site.settings)
+    return cache.writer(apply)
 
 
 def _lazy_histories(journal: Journal, relpath: str):

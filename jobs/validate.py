@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from duban.jobs.settings.typed import Settings
+from duban.jobs.state.readcache import FolderCache
 from duban.workbooks.model.directory import Directory, crosscheck, duplicates
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
@@ -36,20 +37,14 @@ def read_folder(folder: Path, settings: Settings, today: date, progress: Callabl
     A file that cannot be read is looked at again after a moment (workbooks.midsave): one caught in
     the middle of a save is read then, or noted as being saved, never called damaged.
     """
-    cache = cache if cache is not None else READ_CACHE.get()
+    cache = cache if cache is not None else READ_CACHE.get() or FolderCache.of(folder, settings)
 
     def read_one(path: Path) -> WorkbookRead:
-        fingerprint = None
-        if fingerprints is not None or cache is not None:
-            try:
-                fingerprint = Fingerprint.of(path)
-            except OSError:
-                pass
-            if fingerprints is not None and fingerprint is not None:
-                fingerprints[path] = fingerprint
+        fingerprint = cache.fingerprint(path)
+        if fingerprints is not None and fingerprint is not None:
+            fingerprints[path] = fingerprint
         with cyclic_gc_paused():
-            return (cache.read(path, fingerprint, today, settings, _read_one) if cache is not None
-                    else _read_one(path, settings, today))
+            return cache.read(path, fingerprint, today, settings, _read_one)
 
     reads, stamps = [], {}
     for path in find_workbooks(folder):

@@ -183,6 +183,8 @@ LIMITS: dict[str, Limit] = {
                         "which is outside this folder or not a .db file", "本文件夹内、以 .db 结尾的路径",
                         "它在本文件夹之外，或不是 .db 文件"),
     "state.backups": whole(1, 1000),
+    "performance.workers": whole(0, 256),
+    "performance.cache_mb": whole(0, 100_000),
     "state.lock_wait_seconds": number(0, 86_400),
     "state.keep_mail_days": whole(1, 3660),
     "state.keep_events_days": whole(30, 36_600),

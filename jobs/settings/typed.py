@@ -131,6 +131,20 @@ class Dashboard:
 
 
 @dataclass(frozen=True)
+class Performance:
+    """[performance]: how many processes share a check, and how much a folder's read cache may keep."""
+    workers: int = 0            # 0: one per core of the machine
+    cache_mb: int = 512         # the parsed records of unchanged workbooks kept in the state folder
+
+    @property
+    def processes(self) -> int:
+        """The number of worker processes this machine gets (at least one)."""
+        import os
+        return self.workers or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+                                   else os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
 class Smtp:
     host: str = "127.0.0.1"
     port: int = 465
@@ -256,6 +270,7 @@ class Settings:
     im: Im = field(default_factory=Im)
     reply: Reply = field(default_factory=Reply)
     dashboard: Dashboard = field(default_factory=Dashboard)
+    performance: Performance = field(default_factory=Performance)
 
     @property
     def lang(self) -> str:
@@ -285,7 +300,8 @@ class Settings:
                    state=_section(State, table("state")), schedule=Schedule({**_default_times(), **table("schedule")}),
                    serve=_section(Serve, table("serve")), summary=_section(Summary, table("summary")),
                    mail=_section(Mail, mail), im=_im(table("im")), reply=_reply(table("reply")),
-                   dashboard=_section(Dashboard, table("dashboard")))
+                   dashboard=_section(Dashboard, table("dashboard")),
+                   performance=_section(Performance, table("performance")))
 
 
 def _replaced(section: Any, values: Mapping[str, Any]) -> Any:
