@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import cached_property
-from typing import Callable
+from typing import Any, Callable
 
 from duban.jobs.settings.typed import Rules
 from duban.jobs.time.workcal import WorkCalendar
@@ -12,6 +12,8 @@ from duban.workbooks.model.flags import FLAGS, FlagType
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import Record
 from duban.workbooks.model.schema import Role
+
+_UNSET = object()
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,19 @@ class Context:
 
     @cached_property
     def memo(self) -> dict:
-        """Per-run answers shared by all rows (e.g. the weekly update deadline)."""
+        """Per-run answers shared by all rows (e.g. the weekly update deadline, a rule's flag for
+        one due date and owner: see `remembered`)."""
         return {}
+
+    def remembered(self, key: tuple, make: Callable[[], Any]) -> Any:
+        """`make()`, once per run for each `key`: a rule whose answer depends only on a few cells
+        and the clock keys it by those cells, so 100,000 rows sharing a few hundred due dates and
+        owners build a few hundred flags (issue 22). The key must hold every cell `make` reads."""
+        memo = self.memo
+        found = memo.get(key, _UNSET)
+        if found is _UNSET:
+            found = memo[key] = make()
+        return found
 
     def aware(self, moment: date | datetime) -> datetime:
         """A cell's date or naive date-time as an aware moment in company time (dates: midnight)."""

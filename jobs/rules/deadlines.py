@@ -16,6 +16,11 @@ def overdue(rec: Record, ctx: Context) -> Flag | None:
     due = rec.role(Role.DUE)
     if due is None or rec.done:
         return None
+    return ctx.remembered(("overdue", due, rec.role(Role.OWNER)), lambda: _overdue(rec, due, ctx))
+
+
+def _overdue(rec: Record, due: date | datetime, ctx: Context) -> Flag | None:
+    """overdue for an open row: its due date, the clock and its owner decide."""
     if timed(due):
         late_by = ctx.now - ctx.aware(due)
         if late_by <= timedelta(0):
@@ -47,6 +52,11 @@ def due_soon(rec: Record, ctx: Context) -> Flag | None:
     due = rec.role(Role.DUE)
     if due is None or rec.done:
         return None
+    return ctx.remembered(("due_soon", due, rec.role(Role.OWNER)), lambda: _due_soon(rec, due, ctx))
+
+
+def _due_soon(rec: Record, due: date | datetime, ctx: Context) -> Flag | None:
+    """due_soon for an open row: its due date, the clock and its owner decide."""
     day = due.date() if hasattr(due, "date") else due
     if day < ctx.today or (timed(due) and ctx.now > ctx.aware(due)):
         return None
@@ -93,6 +103,12 @@ def escalated(rec: Record, ctx: Context) -> Flag | None:
     if clock is None:
         return None
     cause, start, deadline = clock
+    return ctx.remembered(("escalated", cause, start, deadline, rec.role(Role.OWNER)),
+                          lambda: _escalated(rec, cause, start, deadline, ctx))
+
+
+def _escalated(rec: Record, cause: str, start: date, deadline: date | datetime, ctx: Context) -> Flag | None:
+    """escalated for a clock running from `start`: the clock, the calendar and the owner decide."""
     reached = [day for day in level_days(start, ctx) if day <= ctx.today]
     if not reached:
         return None

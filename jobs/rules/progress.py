@@ -19,6 +19,10 @@ def blocked(rec: Record, ctx: Context) -> Flag | None:
     status, helper = rec.status, rec.role(Role.HELP_FROM)
     if not (status and status.blocked) and not helper:
         return None
+    return ctx.remembered(("blocked", helper, rec.role(Role.OWNER)), lambda: _blocked(rec, helper))
+
+
+def _blocked(rec: Record, helper) -> Flag:
     if helper:
         return Flag("blocked", f"阻塞，需{helper}协助", f"blocked, needs help from {helper}", people(rec, Role.OWNER))
     return Flag("blocked", "阻塞", "blocked", people(rec, Role.OWNER))
@@ -72,7 +76,10 @@ def done(rec: Record, ctx: Context) -> Flag | None:
     template's own formatting, which colours only the statuses that name a colour, it is left
     unpainted."""
     status = rec.status
-    return Flag("done", "", "") if rec.done and status is not None and status.colour == FLAGS["done"].colour else None
+    if status is None or not status.done:          # rec.done, without looking the status up again
+        return None
+    return ctx.remembered(("done", status.colour),
+                          lambda: Flag("done", "", "") if status.colour == FLAGS["done"].colour else None)
 
 
 SHOWN_PROBLEMS = 3          # an Alerts cell names at most this many problems, then "and N more"

@@ -59,6 +59,7 @@ class WorkCalendar:
         self._warned_line: dict[str, str] = {}
         self._years: dict[int, _Year] = {}
         self._between: dict[tuple[date, date], int] = {}   # rows share a few hundred distinct dates
+        self._added: dict[tuple[date, int], date] = {}      # and a few escalation clocks (issue 22)
         self.year_lookups = 0      # holiday tables built (each one costs a holiday-source lookup)
 
     # ---- days ----------------------------------------------------------------------------
@@ -148,9 +149,16 @@ class WorkCalendar:
         return count
 
     def add_working_days(self, day: date, count: int) -> date:
-        """The date `count` working days after `day` (count >= 0); date.max if that is past the year 9999."""
+        """The date `count` working days after `day` (count >= 0); date.max if that is past the year 9999.
+        Remembered per (day, count): the escalation rule asks it of every overdue row."""
         if count <= 0:
             return day
+        found = self._added.get((day, count))
+        if found is None:
+            found = self._added[day, count] = self._add_days(day, count)
+        return found
+
+    def _add_days(self, day: date, count: int) -> date:
         while day.year <= LAST_YEAR:                 # whole years first, then day by day within one
             year_end = date(day.year + ((day.month, day.day) == (12, 31)), 12, 31)
             in_year = self.working_days_between(day, year_end)
