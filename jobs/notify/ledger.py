@@ -5,6 +5,8 @@ Keyed by (recipient, item, rule, the item's deadline, kind) and the day it was q
 - escalations: at most every N working days (`mail.escalation_repeat_working_days`);
 - urgent alerts and the problems report: alerts once per item and rule; problems once a day;
   an urgent group's repeat once per item and rule, filed apart (`filed_as`).
+Stored small (jobs/notify/ledgerstore.py): one row per (recipient, kind, day, mail) and one per
+item told, updated in place; the view `notified` shows the lines as before.
 A ledger line is written right after its mail is queued. The mail's queue key is derived
 from the same lines, so a crash between the two cannot make a second mail: the next run
 builds the same key and the queue refuses it.
@@ -15,17 +17,10 @@ import sqlite3
 from datetime import date, datetime
 from pathlib import Path
 
-from duban.jobs.notify import ledgercopy
+from duban.jobs.notify import ledgercopy, ledgerstore
 from duban.jobs.notify.router import Item, Notice
 from duban.jobs.time.workcal import WorkCalendar
 from duban.workbooks.share.statedb import connect
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS notified (
-    recipient TEXT NOT NULL, item TEXT NOT NULL, rule TEXT NOT NULL, deadline TEXT NOT NULL,
-    kind TEXT NOT NULL, day TEXT NOT NULL, at TEXT NOT NULL, mail TEXT NOT NULL,
-    PRIMARY KEY (recipient, item, rule, deadline, kind, day));
-"""
 
 
 def filed_as(notice: Notice) -> str:
@@ -39,9 +34,10 @@ class Ledger:
     def __init__(self, path: Path, read_only: bool = False):
         """`read_only` (dry runs): no file is created or changed (see jobs.state.connect). A
         state.db that lost lines its copy beside it has (ledgercopy) gets them back first."""
-        self.db = connect(path, SCHEMA, read_only=read_only)
+        self.db = connect(path, ledgerstore.SCHEMA, read_only=read_only)
         self.path = path
         self.read_only = read_only
+        self.migrated = ledgerstore.migrate(self.db, read_only)     # a ledger an earlier duban wrote
         self.restored = 0 if read_only and Path(path).exists() else ledgercopy.restore(self.db, path)
 
     def close(self) -> None:
@@ -54,18 +50,19 @@ class Ledger:
         self.close()
 
     def fresh(self, notice: Notice, today: date, calendar: WorkCalendar, repeat_days: int) -> list[Item]:
-        """The notice's items that the recipient has not yet been told about (see module doc)."""
-        return [item for item in notice.items if not self._told(notice, item, today, calendar, repeat_days)]
+        """The notice's items that the recipient has not yet been told about (see module doc).
+        What the recipient was told under the notice's kind is read in one query."""
+        last = ledgerstore.last_days(self.db, notice.recipient.name, filed_as(notice))
+        return [item for item in notice.items
+                if not self._told(notice, last.get((item.key, item.rule, item.deadline_key)), today, calendar,
+                                  repeat_days)]
 
-    def _told(self, notice: Notice, item: Item, today: date, calendar: WorkCalendar, repeat_days: int) -> bool:
-        days = [date.fromisoformat(d) for (d,) in self.db.execute(
-            "SELECT day FROM notified WHERE recipient=? AND item=? AND rule=? AND deadline=? AND kind=?",
-            (notice.recipient.name, item.key, item.rule, item.deadline_key, filed_as(notice)))]
-        if not days:
+    def _told(self, notice: Notice, day: str | None, today: date, calendar: WorkCalendar, repeat_days: int) -> bool:
+        if day is None:
             return False
         if notice.kind == "alert":
             return True
-        last = max(days)
+        last = date.fromisoformat(day)
         if notice.kind == "escalation":
             return calendar.working_days_between(last, today) < repeat_days
         return last == today
@@ -98,11 +95,11 @@ class Ledger:
                                (recipient, topic, kind, today.isoformat())).fetchone() is not None
 
     def ever_told(self, topic: str) -> bool:
-        return self.db.execute("SELECT 1 FROM notified WHERE item=?", (topic,)).fetchone() is not None
+        return self.db.execute("SELECT 1 FROM ledger_told WHERE item=?", (topic,)).fetchone() is not None
 
     def ever_told_to(self, recipient: str, kind: str, topic: str) -> bool:
         """For once-only mails about no single item (a period's summary): ever sent to this recipient?"""
-        return self.db.execute("SELECT 1 FROM notified WHERE recipient=? AND item=? AND kind=?",
+        return self.db.execute("SELECT 1 FROM ledger_told WHERE recipient=? AND item=? AND kind=?",
                                (recipient, topic, kind)).fetchone() is not None
 
     def record(self, notice: Notice, items: list[Item], today: date, now: datetime, mail_key: str,
@@ -111,9 +108,7 @@ class Ledger:
                  now.isoformat(), mail_key) for i in items]
         rows += [(notice.recipient.name, t, "", "", notice.kind, today.isoformat(), now.isoformat(), mail_key)
                  for t in topics]
-        with self.db:
-            self.db.execute("BEGIN")
-            self.db.executemany("INSERT OR IGNORE INTO notified VALUES (?,?,?,?,?,?,?,?)", rows)
+        ledgerstore.store(self.db, rows, self.read_only)
         if not self.read_only:
             ledgercopy.append(self.path, rows)
 
@@ -123,9 +118,16 @@ def renamed(db, keys: dict[str, str]) -> int:
     them under their provisional key is theirs under the ID, so an alert sent before the check wrote
     the ID is not sent again after it. `db`: a connection to the state database (the journal's);
     nothing to do while no notice was ever filed. Returns the lines moved."""
-    if not keys or db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='notified'").fetchone() is None:
+    if not keys or db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name IN "
+                              "('notified', 'ledger_told')").fetchone() is None:
         return 0
+    table = "notified" if ledgerstore.old_table(db) else "ledger_told"     # not migrated yet: as it is
+    provisional = [(old,) for old in keys]
     with db:
         db.execute("BEGIN IMMEDIATE")
-        return sum(db.execute("UPDATE OR IGNORE notified SET item=? WHERE item=?", (new, old)).rowcount
-                   for old, new in keys.items())
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS renaming (old TEXT PRIMARY KEY)")
+        db.execute("DELETE FROM renaming")
+        db.executemany("INSERT OR IGNORE INTO renaming VALUES (?)", provisional)
+        found = [old for (old,) in db.execute(f"SELECT DISTINCT item FROM {table} WHERE item IN (SELECT old FROM renaming)")]
+        return sum(db.execute(f"UPDATE OR IGNORE {table} SET item=? WHERE item=?", (keys[old], old)).rowcount
+                   for old in found)

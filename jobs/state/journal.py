@@ -7,6 +7,7 @@ so clearing a flag gives the cell back exactly that format.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sqlite3
@@ -16,6 +17,7 @@ from pathlib import Path
 import orjson
 
 from duban.jobs.rules.base import RowHistory
+from duban.jobs.state import paintstore
 from duban.workbooks.model.records import Record
 from duban.workbooks.share.statedb import connect
 
@@ -42,7 +44,9 @@ CREATE TABLE IF NOT EXISTS pending_writes (
 CREATE TABLE IF NOT EXISTS books (
     workbook TEXT PRIMARY KEY, identity TEXT, last_seen TEXT NOT NULL, gone_at TEXT);
 CREATE TABLE IF NOT EXISTS journal_facts (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+CREATE TABLE IF NOT EXISTS recorded (workbook TEXT PRIMARY KEY, digest TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS rows_lifetimes ON rows (workbook, id, first_seen, first_done, deleted_at);
+""" + paintstore.SCHEMA
 ID_FORMAT = re.compile(r"^([A-Z]+)-(\d+)$")
 
 # A row's "created" event is not stored: it is its rows entry (first_seen, and first_data, or
@@ -76,11 +80,37 @@ class Journal:
     def __init__(self, path: Path, read_only: bool = False):
         """`read_only` (dry runs): change no file at all; a journal not yet created is an empty one in memory."""
         self.db = connect(path, SCHEMA, read_only=read_only)
+        self._later: list[tuple[str, tuple]] = []      # statements that ride on the next transaction
         if not read_only and "first_data" not in {c[1] for c in self.db.execute("PRAGMA table_info(rows)")}:
             self.db.execute("ALTER TABLE rows ADD COLUMN first_data TEXT")   # a journal an earlier duban wrote
+        if not read_only:
+            paintstore.migrate(self.db)                 # formats stored once (a journal an earlier duban wrote)
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.flush()
+        finally:
+            self.db.close()
+
+    # ---- fewer transactions ----------------------------------------------------------------
+    # Each transaction is a few round trips to the share (the rollback journal is created, synced
+    # and deleted). What may wait -- a write that landed being confirmed, a dropped one forgotten
+    # (a kill before it is done is settled by the next run from the file, see _resolve), a book's
+    # "last seen" -- rides on the next transaction (the next write-ahead entry or record) or close.
+    def later(self, sql: str, args: tuple = ()) -> None:
+        self._later.append((sql, args))
+
+    def flush(self) -> None:
+        """Run what waits, in its own transaction (nothing waits: nothing to do)."""
+        if self._later:
+            with self.db:
+                self.db.execute("BEGIN IMMEDIATE")
+                self._run_later()
+
+    def _run_later(self) -> None:
+        waiting, self._later = self._later, []
+        for sql, args in waiting:
+            self.db.execute(sql, args)
 
     # ---- IDs ---------------------------------------------------------------------------
     def reserve_ids(self, prefix: str, count: int, seen: list[str], commit: bool = True) -> list[str]:
@@ -90,6 +120,7 @@ class Journal:
         numbers = [int(m[2]) for s in seen if (m := ID_FORMAT.match(s)) and m[1] == prefix]
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            self._run_later()
             row = self.db.execute("SELECT last FROM id_counters WHERE prefix=?", (prefix,)).fetchone()
             last = max([row[0] if row else 0, *numbers])
             if commit:
@@ -111,23 +142,32 @@ class Journal:
         return lives, starts
 
     def record(self, workbook: str, records: list[Record], now: datetime) -> dict[str, int]:
-        """Store this run's snapshot of one workbook; returns counts of new/changed/deleted rows."""
-        batch = self._batch(workbook, records, now)
+        """Store this run's snapshot of one workbook; returns counts of new/changed/deleted rows.
+        Rows exactly as last recorded (the digest of their snapshots, kept in `recorded`) cost
+        one query: nothing can have changed."""
+        snapshots = [(rec, snapshot_of(rec)) for rec in records if rec.id]
+        digest = _digest(snapshots)
+        found = self.db.execute("SELECT digest FROM recorded WHERE workbook=?", (workbook,)).fetchone()
+        if found and found[0] == digest:
+            return {"new": 0, "changed": 0, "deleted": 0}
+        batch = self._batch(workbook, snapshots, now)
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            self._run_later()
             batch.run(self.db)
+            self.db.execute("INSERT OR REPLACE INTO recorded VALUES (?,?)", (workbook, digest))
         return batch.counts
 
-    def _batch(self, workbook: str, records: list[Record], now: datetime) -> "_Batch":
+    def _batch(self, workbook: str, snapshots: list[tuple[Record, str]], now: datetime) -> "_Batch":
         stamp = now.isoformat()
         known = {r[0]: r[1:] for r in self.db.execute(
             "SELECT id, data, status, deleted_at, row FROM rows WHERE workbook=?", (workbook,))}
         batch = _Batch(workbook, stamp)
         seen: set[str] = set()
-        for rec in records:
-            if rec.id and rec.id not in seen:
+        for rec, data in snapshots:
+            if rec.id not in seen:
                 seen.add(rec.id)
-                batch.add(rec, known.get(rec.id))
+                batch.add(rec, known.get(rec.id), data)
         for ident, (data, _status, deleted, _row) in known.items():
             if ident not in seen and deleted is None:
                 batch.delete(ident, data)
@@ -178,24 +218,24 @@ class Journal:
         return self._painted(workbook)
 
     def _painted(self, workbook: str) -> dict[tuple[str, str], tuple[str, dict]]:
-        rows = self.db.execute("SELECT id, col, colour, original FROM painted WHERE workbook=?", (workbook,))
-        parsed: dict[str, dict] = {}  # equal originals share one object (the write-back memoises on it)
-        return {(i, c): (colour, parsed.setdefault(o, json.loads(o)) if o not in parsed else parsed[o])
-                for i, c, colour, o in rows}
+        self.flush()
+        return paintstore.decoded(self.db.execute(
+            "SELECT p.id, p.col, p.colour, p.original, f.spec FROM painted p LEFT JOIN formats f ON f.ref = p.original "
+            "WHERE p.workbook=?", (workbook,)))
 
     def set_painted(self, workbook: str, entries: dict[tuple[str, str], tuple[str, dict] | None]) -> None:
         """Remember (or forget, with None) the original format of each painted (ID, column) cell."""
-        texts: dict[int, str] = {}     # most cells share one original format object: encode it once
+        formats = paintstore.Encoder()     # most cells share one original format object: encode it once
         keep, forget = [], []
         for (ident, col), entry in entries.items():
             if entry is None:
                 forget.append((workbook, ident, col))
                 continue
-            if (text := texts.get(id(entry[1]))) is None:
-                text = texts[id(entry[1])] = json.dumps(entry[1], sort_keys=True)
-            keep.append((workbook, ident, col, entry[0], text))
+            keep.append((workbook, ident, col, entry[0], formats.ref(entry[1])))
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            self._run_later()
+            formats.store(self.db)
             self.db.executemany("DELETE FROM painted WHERE workbook=? AND id=? AND col=?", forget)
             self.db.executemany("INSERT OR REPLACE INTO painted VALUES (?,?,?,?,?)", keep)
 
@@ -203,17 +243,13 @@ class Journal:
                      read, new: tuple[int, int], at: datetime | None = None) -> None:
         """Write-ahead, before the file changes: the paint (or, with None, the clearing) a write
         is about to put into the file, and which file is replaced by which. One executemany."""
-        texts: dict[int, str] = {}
-        rows = []
-        for (ident, col), entry in entries.items():
-            if entry is None:
-                rows.append((workbook, ident, col, None, None))
-                continue
-            if (text := texts.get(id(entry[1]))) is None:
-                text = texts[id(entry[1])] = json.dumps(entry[1], sort_keys=True)
-            rows.append((workbook, ident, col, entry[0], text))
+        formats = paintstore.Encoder()
+        rows = [(workbook, ident, col, None, None) if entry is None else
+                (workbook, ident, col, entry[0], formats.ref(entry[1])) for (ident, col), entry in entries.items()]
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
+            self._run_later()              # a confirmation still waiting goes first
+            formats.store(self.db)
             self.db.execute("DELETE FROM painted_pending WHERE workbook=?", (workbook,))
             self.db.executemany("INSERT INTO painted_pending VALUES (?,?,?,?,?)", rows)
             self.db.execute("INSERT OR REPLACE INTO pending_writes VALUES (?,?,?,?,?,?,?)",
@@ -222,25 +258,22 @@ class Journal:
 
     def confirm_painted(self, workbook: str, forget: bool = True) -> None:
         """The write landed: its pending paint becomes the painted cells' record. With
-        forget=False the clearings are not applied (the cells keep their record as well)."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            if forget:
-                self.db.execute("DELETE FROM painted WHERE workbook=? AND (id, col) IN (SELECT id, col FROM "
-                                "painted_pending WHERE workbook=? AND colour IS NULL)", (workbook, workbook))
-            self.db.execute("INSERT OR REPLACE INTO painted SELECT workbook, id, col, colour, original "
-                            "FROM painted_pending WHERE workbook=? AND colour IS NOT NULL", (workbook,))
-            self._clear_pending(workbook)
+        forget=False the clearings are not applied (the cells keep their record as well).
+        Done with the next transaction (see `later`)."""
+        if forget:
+            self.later("DELETE FROM painted WHERE workbook=? AND (id, col) IN (SELECT id, col FROM "
+                       "painted_pending WHERE workbook=? AND colour IS NULL)", (workbook, workbook))
+        self.later("INSERT OR REPLACE INTO painted SELECT workbook, id, col, colour, original "
+                   "FROM painted_pending WHERE workbook=? AND colour IS NOT NULL", (workbook,))
+        self._clear_pending(workbook)
 
     def drop_pending(self, workbook: str) -> None:
-        """The write did not land: forget its pending paint."""
-        with self.db:
-            self.db.execute("BEGIN IMMEDIATE")
-            self._clear_pending(workbook)
+        """The write did not land: forget its pending paint (with the next transaction)."""
+        self._clear_pending(workbook)
 
     def _clear_pending(self, workbook: str) -> None:
-        self.db.execute("DELETE FROM painted_pending WHERE workbook=?", (workbook,))
-        self.db.execute("DELETE FROM pending_writes WHERE workbook=?", (workbook,))
+        self.later("DELETE FROM painted_pending WHERE workbook=?", (workbook,))
+        self.later("DELETE FROM pending_writes WHERE workbook=?", (workbook,))
 
     def _resolve(self, workbook: str, current, save: bool) -> None:
         """A write a kill left pending: did it land? The file read now tells.
@@ -253,6 +286,7 @@ class Journal:
           limit: if that write had not landed and it was to change a cell from one colour to
           another, the earlier colour is taken for the cell's own format (a kill in the few
           milliseconds before the new file lands, then a user's save, then a colour change)."""
+        self.flush()
         found = self.db.execute("SELECT old_size, old_mtime_ns, old_sha256, new_size, new_mtime_ns "
                                 "FROM pending_writes WHERE workbook=?", (workbook,)).fetchone()
         if found is None:      # (pending paint and its write record are written and cleared together)
@@ -270,6 +304,7 @@ class Journal:
             self.confirm_painted(workbook, forget)
         else:
             self.drop_pending(workbook)
+        self.flush()
 
 
 class Histories:
@@ -296,9 +331,9 @@ class _Batch:
     def event(self, ident: str, event: str, detail: str | None) -> None:
         self.events.append((self.stamp, self.workbook, ident, event, detail))
 
-    def add(self, rec: Record, old) -> None:
+    def add(self, rec: Record, old, data: str) -> None:
         status = rec.status
-        data, status, done_at = snapshot_of(rec), status and status.key, self.stamp if status and status.done else None
+        status, done_at = status and status.key, self.stamp if status and status.done else None
         if old is None:
             self.counts["new"] += 1
             self.inserts.append((self.workbook, rec.id, rec.kind.key, rec.row, self.stamp, self.stamp, status,
@@ -337,6 +372,16 @@ class _Batch:
                        "WHERE workbook=? AND id=?", self.statuses)
         db.executemany("UPDATE rows SET deleted_at=? WHERE workbook=? AND id=?", self.deletes)
         db.executemany("INSERT INTO events (at, workbook, id, event, detail) VALUES (?,?,?,?,?)", self.events)
+
+
+def _digest(snapshots: list[tuple[Record, str]]) -> str:
+    """What `record` makes of these rows, in a hash: IDs, row numbers, kinds, statuses, values."""
+    h = hashlib.sha256()
+    for rec, data in snapshots:
+        status = rec.status
+        h.update(f"{rec.id}\x1f{rec.row}\x1f{rec.kind.key}\x1f{status and status.key}\x1f"
+                 f"{bool(status and status.done)}\x1f{data}\x1e".encode())
+    return h.hexdigest()
 
 
 def _diff(old: str, new: str) -> str:

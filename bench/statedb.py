@@ -1,0 +1,127 @@
+"""Benchmark: how state.db grows per remind, and what the journal costs per check (issue 22).
+
+Usage: python bench/statedb.py [--books 1000] [--rows 200] [--days 3] [--folder PATH]
+Setup: a copy of bench/out/dashboard-<books>x<rows>/ with a directory and duban.toml (as
+bench/remind.py makes it) as bench/out/statedb-<books>x<rows>/, its state folder removed. Then, in
+this process and in simulated time: a first check (the journal's own time: record, reserve IDs,
+plan/confirm/set painted, timed around the Journal methods), `--days` daily reminds at 09:00 on
+working days (state.db size, ledger lines and ledger-copy.jsonl size after each), a second check
+of the unchanged folder (journal time again) and `Journal.lifetimes`. Prints one JSON object.
+Targets: state.db under 1 MB per remind at 1,000 workbooks; a year of daily reminds under 200 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import sys
+import time
+from collections import defaultdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+ZONE = ZoneInfo("Asia/Shanghai")
+TIMED = ("record", "reserve_ids", "plan_painted", "confirm_painted", "set_painted", "painted", "drop_pending")
+
+
+def timed_journal() -> dict[str, float]:
+    """Wrap the Journal's methods that the check calls; seconds spent in each, by name."""
+    from duban.jobs.state.journal import Journal
+    spent: dict[str, float] = defaultdict(float)
+    for name in TIMED:
+        original = getattr(Journal, name, None)
+        if original is None:
+            continue
+
+        def wrapper(*args, _f=original, _n=name, **kwargs):
+            started = time.perf_counter()
+            try:
+                return _f(*args, **kwargs)
+            finally:
+                spent[_n] += time.perf_counter() - started
+        setattr(Journal, name, wrapper)
+    return spent
+
+
+def sizes(folder: Path) -> dict:
+    state = folder / ".duban"
+    db = state / "state.db"
+    out = {"state_mb": round(db.stat().st_size / 1e6, 2)}
+    con = sqlite3.connect(db)
+    try:
+        for table in ("notified", "ledger_told", "ledger_sends", "formats", "painted", "rows", "events"):
+            try:
+                out[f"{table}_rows"] = con.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
+            except sqlite3.Error:
+                pass
+    finally:
+        con.close()
+    copy = state / "ledger-copy.jsonl"
+    out["copy_mb"] = round(copy.stat().st_size / 1e6, 2) if copy.exists() else 0
+    return out
+
+
+def workdays(start: datetime, n: int) -> list[datetime]:
+    days, day = [], start
+    while len(days) < n:
+        if day.weekday() < 5:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--books", type=int, default=1000)
+    parser.add_argument("--rows", type=int, default=200)
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--folder", type=Path)
+    args = parser.parse_args()
+    folder = args.folder or HERE / "out" / f"statedb-{args.books}x{args.rows}"
+    if not folder.exists():
+        from remind import setup
+        setup(folder, args.books, args.rows)
+    shutil.rmtree(folder / ".duban", ignore_errors=True)
+    shutil.rmtree(folder / "outbox", ignore_errors=True)
+    from duban.jobs.check import check_folder
+    from duban.jobs.remind import remind
+    from duban.jobs.settings.config import load as load_settings
+    from duban.jobs.state.journal import Journal
+    settings = load_settings(folder)
+    spent = timed_journal()
+    out: dict = {"books": args.books, "rows": args.rows}
+    started = time.perf_counter()
+    check_folder(folder, settings, datetime(2026, 11, 16, 9, 0, tzinfo=ZONE))
+    out["first_check"] = {"s": round(time.perf_counter() - started, 1),
+                          "journal": {k: round(v, 2) for k, v in spent.items()}, **sizes(folder)}
+    reminds = []
+    for day in workdays(datetime(2026, 11, 23, 9, 0, tzinfo=ZONE), args.days):
+        spent.clear()
+        started = time.perf_counter()
+        remind(folder, settings, day)
+        reminds.append({"day": day.date().isoformat(), "s": round(time.perf_counter() - started, 1),
+                        "journal_s": round(sum(spent.values()), 2), **sizes(folder)})
+        print(json.dumps(reminds[-1]), file=sys.stderr)
+    out["reminds"] = reminds
+    grow = [b["state_mb"] - a["state_mb"] for a, b in zip([out["first_check"], *reminds], reminds)]
+    out["growth_mb_per_remind"] = [round(g, 2) for g in grow]
+    spent.clear()
+    started = time.perf_counter()
+    check_folder(folder, settings, datetime(2026, 11, 23, 15, 0, tzinfo=ZONE) + timedelta(days=args.days * 2))
+    out["second_check"] = {"s": round(time.perf_counter() - started, 1),
+                           "journal": {k: round(v, 2) for k, v in spent.items()}}
+    journal = Journal(folder / ".duban" / "state.db", read_only=True)
+    started = time.perf_counter()
+    journal.lifetimes()
+    out["lifetimes_s"] = round(time.perf_counter() - started, 2)
+    journal.close()
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
