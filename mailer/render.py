@@ -29,6 +29,7 @@ from duban.mailer.moments import aware, day_of
 from duban.mailer.nextsteps import helping_step, next_step
 from duban.mailer.replylinks import WORDS as REPLY_WORDS, ReplyWay, hints, offer, reply_to, still_subject, text_line
 from duban.mailer.share import Share
+from duban.mailer.shown import deadline_of, lines as rows, more, show
 from duban.mailer.words import LABELS, behalf, count, duration, weekly
 from duban.workbooks.model.flags import FLAGS, PALETTE
 from duban.workbooks.model.kinds import KINDS
@@ -72,21 +73,25 @@ def render(notice, lang: str, now: date | datetime, problems_extra: list | None 
     today = now.date() if isinstance(now, datetime) else now
     moment = now if isinstance(now, datetime) else None
     limit = max(1, max_items)
+    lines = rows(notice.items, share)
     while True:
-        rendered = _render(notice, lang, today, moment, problems_extra or [], share, limit, reply)
+        rendered = _render(notice, lines, lang, today, moment, problems_extra or [], share, limit, reply)
         if limit == 1 or len(rendered.html.encode()) + len(rendered.text.encode()) <= MAX_BYTES:
             return rendered
         limit //= 2
 
 
-def _render(notice, lang, today, now, extra, share: Share, limit: int, reply: ReplyWay | None = None) -> Rendered:
+def _render(notice, lines: list[dict], lang, today, now, extra, share: Share, limit: int,
+            reply: ReplyWay | None = None) -> Rendered:
+    """The mail, from `lines` (mailer/shown.py): every row counts (subject, "N more", reply hints), only
+    the `limit` shown are built into entries."""
     labels = LABELS[lang]
-    entries = _entries(notice.items, lang, today, now, share, notice.kind, notice.recipient.name)
-    for e in entries:
-        e["reply"] = offer(reply, notice.recipient.name, e, notice.kind, lang, today, getattr(notice, "on_behalf", None))
-        e["reply_text"] = text_line(e["reply"], lang) if e["reply"] else ""
+    behalf_of = getattr(notice, "on_behalf", None)
+    entries = [{**line, "reply": offer(reply, notice.recipient.name, line, notice.kind, lang, today, behalf_of)}
+               for line in lines]
     lead, still = [e for e in entries if not e["still"]], [e for e in entries if e["still"]]
-    shown, rest = lead[:limit], lead[limit:]
+    shown = [_built(e, lang, today, now, share, notice.kind, notice.recipient.name) for e in lead[:limit]]
+    rest = lead[limit:]
     address, tag = reply_to(reply, entries)
     groups = _groups(shown, lang)
     problems, more_problems = _problem_files(notice.problems, lang, share, limit)
@@ -98,18 +103,19 @@ def _render(notice, lang, today, now, extra, share: Share, limit: int, reply: Re
                "intro": opening + (_intro(notice, lang, len(lead), len(notice.problems) + len(extra))
                                    if lead or not still else REPLY_WORDS[lang]["still_intro"]),
                "hints": hints(reply, notice.kind, entries, lang), "R": REPLY_WORDS[lang],
-               "still": still[:limit], "still_more": REPLY_WORDS[lang]["still_more"].format(n=len(still) - limit)
+               "still": [_built(e, lang, today, now, share, notice.kind, notice.recipient.name) for e in still[:limit]],
+               "still_more": REPLY_WORDS[lang]["still_more"].format(n=len(still) - limit)
                if len(still) > limit else "",
                "footer": labels["footer_escalation"] if notice.kind == "escalation" else
                labels["footer_problems"] if notice.kind == "problems" else labels["footer"],
-               "more": _more(rest, len(shown), lang, share), "problem_files": problems,
+               "more": more(rest, len(shown), lang, share), "problem_files": problems,
                "more_problems": more_problems,
                "problems": [_problem(p, lang) for p in notice.problems],
                "extra": _extra(extra, lang)}
     html = ENV.get_template(f"{notice.kind}.html.j2").render(**context)
     text = ENV.get_template(f"{notice.kind}.txt.j2").render(**context)
     told = len(entries) if notice.kind != "problems" else len(notice.problems) + len(extra)
-    subject = plain(_subject(notice, lang, today, lead, len(notice.problems) + len(extra), len(still)) + ending)
+    subject = plain(_subject(notice, lang, today, shown + rest, len(notice.problems) + len(extra), len(still)) + ending)
     return Rendered(f"{subject} {tag}" if tag else subject, html, text, told, address)
 
 
@@ -131,18 +137,13 @@ def _short(text: str, limit: int = MAX_TEXT) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
-def _entries(items, lang: str, today: date, now: datetime | None, share: Share, kind: str,
-             recipient: str = "") -> list[dict]:
-    """One entry per row, with all its flags, and one per meeting for its minutes; most urgent first."""
-    rows: dict[tuple, list] = {}
-    for item in items:
-        key = (item.workbook, "meeting", item.meeting, show(item.started)) if item.rule == "minutes_late" \
-            else (item.workbook, "row", item.row)
-        rows.setdefault(key, []).append(item)
-    entries = [_entry(sorted(members, key=lambda i: (i.rank, i.row)), lang, today, now, share, kind, recipient)
-               for members in rows.values()]
-    entries.sort(key=lambda e: e["order"])
-    return entries
+def _built(line: dict, lang: str, today: date, now: datetime | None, share: Share, kind: str,
+           recipient: str) -> dict:
+    """The entry of a line that is shown, with its reply links (`line["reply"]`) as text too."""
+    entry = _entry(line["members"], lang, today, now, share, kind, recipient)
+    entry["reply"] = line["reply"]
+    entry["reply_text"] = text_line(line["reply"], lang) if line["reply"] else ""
+    return entry
 
 
 def _entry(members: list, lang: str, today: date, now: datetime | None, share: Share, kind: str,
@@ -153,9 +154,9 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
     colour = PALETTE[flag.colour]
     rules = list(dict.fromkeys(i.rule for i in members))
     what = list(dict.fromkeys(_what(i, lang, today, now) for i in members if not meeting or i is first))
-    deadline = _deadline(first)
-    deadlines = list(dict.fromkeys((show(_deadline(i)), FLAGS[i.rule].label(lang)) for i in members
-                                   if _deadline(i) is not None and (not meeting or i is first)))
+    deadline = deadline_of(first)
+    deadlines = list(dict.fromkeys((show(deadline_of(i)), FLAGS[i.rule].label(lang)) for i in members
+                                   if deadline_of(i) is not None and (not meeting or i is first)))
     if meeting:
         rows = sorted({i.row for i in members})
         title = _short(first.meeting or first.title)
@@ -192,13 +193,6 @@ def _entry(members: list, lang: str, today: date, now: datetime | None, share: S
         "key": first.key, "item_kind": first.kind, "people": first.people, "owner": first.owner,
         "still": getattr(first, "still_open", ""),
     }
-
-
-def _deadline(item):
-    """The deadline an item's flag is about: a blocked or escalated row's own due date, else the flag's."""
-    if item.rule in ("escalated", "blocked") and item.due is not None:
-        return item.due
-    return item.deadline if item.deadline is not None else item.due
 
 
 def _what(item, lang: str, today: date, now: datetime | None) -> str:
@@ -292,17 +286,6 @@ def _groups(entries: list[dict], lang: str) -> list[dict]:
     return list(groups.values())
 
 
-def _more(rest: list[dict], shown: int, lang: str, share: Share) -> dict | None:
-    if not rest:
-        return None
-    labels = LABELS[lang]
-    books = Counter(e["workbook"] for e in rest)
-    return {"text": labels["more"].format(n=len(rest), shown=shown, more=count(len(rest), "more item"),
-                                          folder=folder_arg(share.folder or share.root)),
-            "books": [{"path": share.path(book), "url": share.url(book), "n": labels["more_book"].format(
-                n=n, items=count(n, "item"))} for book, n in books.most_common()]}
-
-
 def _problem(problem, lang: str) -> dict:
     return {"where": plain(problem.where), "text": _short(problem.text(lang), 1000),
             "file": plain(problem.file.rsplit("/", 1)[-1])}
@@ -341,16 +324,6 @@ def _problem_files(problems: list, lang: str, share: Share, limit: int) -> tuple
         more = labels["more_problems"].format(n=rest, shown=limit, more=count(rest, "more problem"),
                                               folder=folder_arg(share.folder or share.root))
     return list(files.values()), more
-
-
-def show(moment) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime):
-        return moment.strftime("%Y-%m-%d %H:%M")
-    if isinstance(moment, date):
-        return moment.isoformat()
-    return str(moment)
 
 
 def _subject(notice, lang: str, today: date, entries: list[dict], problems: int, still: int = 0) -> str:
