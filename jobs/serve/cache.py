@@ -1,7 +1,9 @@
-"""Incremental reads for serve: a workbook unchanged since it was last read (same size, mtime and
+"""Incremental reads for serve: a workbook unchanged since it was last read (same size and
 SHA-256) is not parsed again; its records are handed back as a fresh copy and the rules are
 applied at the new time as always. Kept in serve's one long process, keyed by path and
-fingerprint (and the day: a year-less date is read relative to today).
+fingerprint (and the day: a year-less date is read relative to today), over the folder's
+persistent read cache (jobs.state.readcache.FolderCache), which it shares with the commands run
+beside serve: what one parsed, the other loads, and a file is known unchanged by a stat.
 
 The same hook lets a stop request end a job between two workbooks (`Stopping`).
 """
@@ -13,6 +15,9 @@ from pathlib import Path
 from typing import Callable
 
 from duban.jobs.settings.typed import Settings
+from duban.jobs.state.readcache import FolderCache
+from duban.jobs.state.readcache.unchanged import plan_key, same_file
+from duban.jobs.state.runlock import state_dir
 from duban.jobs.validate import READ_CACHE
 from duban.workbooks.model.records import WorkbookRead
 
@@ -27,6 +32,12 @@ class ReadCache:
         self.hits = self.misses = 0
         self.stop_requested: Callable[[], bool] = lambda: False
         self.unchanged = _UnchangedMemo()
+        self.folder: FolderCache | None = None          # the persistent cache below, once known
+        self.alone = FolderCache(Path("."), None)       # fingerprints before it is known (memory only)
+
+    def fingerprint(self, path: Path):
+        """The file's size, time and hash, by a stat while its hash is recent (FolderCache)."""
+        return (self.folder or self.alone).fingerprint(path)
 
     def read(self, path: Path, fingerprint, today, settings: Settings, reader) -> WorkbookRead:
         if self.stop_requested():
@@ -34,21 +45,43 @@ class ReadCache:
         if fingerprint is None:                 # could not stat or hash it: read as usual, keep nothing
             self.entries.pop(path, None)
             return reader(path, settings, today)
-        key = (fingerprint, today, settings.reader)
+        key = (fingerprint.size, fingerprint.sha256, today, settings.reader, reader)
         found = self.entries.get(path)
         if found is not None and found[0] == key:
             self.hits += 1
             return _copy(found[1])
-        self.misses += 1
-        read = reader(path, settings, today)
+        below = self._below(path, settings)
+        if below is None:
+            self.misses += 1
+            read = reader(path, settings, today)
+        else:
+            loaded = below.hits
+            read = below.read(path, fingerprint, today, settings, reader)
+            if below.hits > loaded:
+                self.hits += 1
+            else:
+                self.misses += 1
         self.entries[path] = (key, _copy(read))
         return read
 
+    def _below(self, path: Path, settings: Settings) -> FolderCache | None:
+        """The folder's persistent cache: the one `active` was given, else the nearest folder
+        above the workbook that has a state folder."""
+        if self.folder is None:
+            for folder in Path(path).parents:
+                if state_dir(folder, settings).is_dir():
+                    self.folder = FolderCache.of(folder, settings)
+                    break
+        return self.folder
+
     @contextmanager
-    def active(self):
+    def active(self, folder: Path | None = None, settings: Settings | None = None):
         """Every read_folder inside uses this cache, and the check's write-back skips a workbook it
         found unchanged before when nothing about it has changed since (`writer`, which
-        jobs.check asks for through the same context)."""
+        jobs.check asks for through the same context). With the `folder` and its `settings`,
+        the folder's persistent cache lies below from the first file on."""
+        if folder is not None and settings is not None:
+            self.folder = FolderCache.of(folder, settings)
         token = READ_CACHE.set(self)
         try:
             yield self
@@ -56,8 +89,9 @@ class ReadCache:
             READ_CACHE.reset(token)
 
     def writer(self, apply):
-        """`apply` behind the unchanged-workbook memo (see `_UnchangedMemo`)."""
-        return self.unchanged.wrap(apply)
+        """`apply` behind the unchanged-workbook memo (see `_UnchangedMemo`), and below it the
+        folder's persistent one (jobs.state.readcache.unchanged)."""
+        return self.unchanged.wrap(self.folder.writer(apply) if self.folder is not None else apply)
 
 
 class _UnchangedMemo:
@@ -74,9 +108,9 @@ class _UnchangedMemo:
         from duban.workbooks.write import guard, refusal
 
         def apply(plan, *args, **kwargs):
-            key = _plan_key(plan)
+            key = plan_key(plan)
             known = self.known.get(plan.path)
-            if known is not None and known[0] == key and _same_file(plan) and not guard.lock_owner(plan.path):
+            if known is not None and known[0] == key and same_file(plan) and not guard.lock_owner(plan.path):
                 self.hits += 1
                 return refusal.WriteResult(refusal.UNCHANGED, None, dict(known[1]))
             result = real(plan, *args, **kwargs)
@@ -86,20 +120,6 @@ class _UnchangedMemo:
                 self.known.pop(plan.path, None)
             return result
         return apply
-
-
-def _plan_key(plan) -> tuple:
-    fp = plan.fingerprint
-    return (fp.size, fp.mtime_ns, fp.sha256, plan.sheet, plan.rows_before, repr(sorted(plan.values.items())),
-            repr(plan.paints), repr(sorted(plan.expect.items())), repr(plan.names))
-
-
-def _same_file(plan) -> bool:
-    try:
-        stat = plan.path.stat()
-    except OSError:
-        return False
-    return (stat.st_size, stat.st_mtime_ns) == (plan.fingerprint.size, plan.fingerprint.mtime_ns)
 
 
 def _copy(read: WorkbookRead) -> WorkbookRead:

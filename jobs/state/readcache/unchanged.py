@@ -1,0 +1,86 @@
+"""A workbook whose plan equals what the file already holds is not patched at all.
+
+A write-back that found a workbook already as planned ("unchanged": nothing written) is
+remembered in the read cache's folder with the file's fingerprint and the plan's key; the next
+check that makes the same plan for the same unchanged file (size and time, as the write-back's
+own guard looks first) gets the same answer without the file being opened. Open in Excel (a
+lock file beside it), changed, or another plan: the real write-back decides, as always. A
+write-back that found the file saved since it was read drops what the cache knew of it, so the
+next run hashes it again.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from duban.jobs.state.readcache import codec
+from duban.jobs.state.readcache.store import STATS, name_of
+from duban.workbooks.write import guard, refusal
+
+SUFFIX = ".plan"
+
+
+def plan_key(plan) -> str:
+    """Everything of a plan that decides what the write-back would change, and the file it is for."""
+    fp = plan.fingerprint
+    return hashlib.sha256(repr((
+        fp.size, fp.mtime_ns, fp.sha256, plan.sheet, plan.rows_before, sorted(plan.values.items()),
+        sorted(plan.numbers.items()), sorted(plan.column_format), plan.date1904, plan.paints,
+        sorted(plan.expect.items()), sorted(plan.wrap), sorted(plan.grow), plan.names)).encode()).hexdigest()
+
+
+def same_file(plan) -> bool:
+    """The file still has the size and time it had when read (the write-back's first look)."""
+    try:
+        stat = plan.path.stat()
+    except OSError:
+        return False
+    return (stat.st_size, stat.st_mtime_ns) == (plan.fingerprint.size, plan.fingerprint.mtime_ns)
+
+
+def remembered(cache, real):
+    """`real` (the write-back) behind the memo kept in `cache`'s folder (a FolderCache)."""
+    store = cache.store
+    if store is None:
+        return real
+
+    def apply(plan, *args, **kwargs):
+        rel = cache.relpath(plan.path)
+        file = name_of(rel) + SUFFIX
+        key = plan_key(plan)
+        known = _known(store.load(file), rel, key)
+        if known is not None and same_file(plan) and not guard.lock_owner(plan.path):
+            cache.unpatched += 1
+            STATS["unpatched"] += 1
+            return refusal.WriteResult(refusal.UNCHANGED, None, known)
+        result = real(plan, *args, **kwargs)
+        if result.status == refusal.UNCHANGED:
+            _keep(store, file, rel, key, result.originals)
+        else:
+            store.remove(file)
+            if result.status == refusal.SKIPPED and result.why is not None and result.why.code == "changed":
+                cache.forget(Path(plan.path))
+        return result
+    return apply
+
+
+def _known(entry, rel: str, key: str) -> dict | None:
+    """The painted cells' original formats the write-back reported, if this is that plan."""
+    if entry is None or entry.header.get("rel") != rel or entry.header.get("plan") != key:
+        return None
+    try:
+        originals = codec.unvalue(entry.header["originals"])
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+    if type(originals) is not dict or not all(type(v) is dict for v in originals.values()):
+        return None
+    return originals
+
+
+def _keep(store, file: str, rel: str, key: str, originals: dict) -> None:
+    try:
+        encoded = codec.value(dict(originals))
+    except codec.Unstorable:
+        return
+    store.save(file, {"rel": rel, "plan": key, "originals": encoded}, b"")
+
