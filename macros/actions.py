@@ -2,7 +2,9 @@
 (a sentence, lines and tables) that the console writes into its sheet (macros.console) or serve
 sends back to it (`answer`, run in serve's worker for a console that handed its job over).
 
-Nothing here imports jobs.serve: serve's worker imports this module. The actions and their
+Nothing here imports jobs.serve: serve's worker imports this module. Progress goes through a
+throttled status bar (macros.statusbar) and the books open in Excel are listed once per click
+(`Run.open_books`): each is a round trip through COM. The actions and their
 order come from the jobs table (jobs.settings.jobs); ACTIONS holds those with tables of their own.
 """
 from __future__ import annotations
@@ -21,26 +23,12 @@ from duban.jobs.settings.jobs import Job
 from duban.jobs.state.simstate import refuse_simulated
 from duban.macros import layout as L
 from duban.macros.excel import Book, Excel, ExcelBusy, Sheet
+from duban.macros.results import Result, Table, mail_result, result_data  # noqa: F401 - console's names
+from duban.macros.statusbar import StatusBar
 from duban.macros.words import TEXT
 from duban.workbooks.model.errors import DubanError
 
 ID_PATTERN = re.compile(r"^[A-Za-z]{1,5}-\d{1,9}$")
-
-
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[list[Any]]
-    title: str = ""
-
-
-@dataclass
-class Result:
-    sentence: str
-    lines: list[str] = field(default_factory=list)
-    tables: list[Table] = field(default_factory=list)
-    error: bool = False
-    moment: datetime | None = None
 
 
 @dataclass
@@ -54,16 +42,38 @@ class Run:
     lang: str
     now: str | None = None
     row_id: str | None = None    # explain's ID, when handed over to serve
+    books: list[Book] | None = None                        # the books open in this Excel, once listed
+    notes: list[str] = field(default_factory=list)         # said first in the result (where the job ran)
+    bar: StatusBar = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.bar = StatusBar(self._put)
 
     @property
     def t(self) -> dict:
         return TEXT[self.lang]
 
-    def status(self, text: str | None) -> None:
+    def _put(self, text: str | None) -> None:
+        if self.excel is None:
+            return
         try:
             self.excel.status(text)
         except Exception:  # noqa: BLE001 - the status bar is a courtesy; the job goes on
             pass
+
+    def status(self, text: str | None) -> None:
+        """A phase's message (or None: the status bar back to Excel), shown at once."""
+        self.bar.show(text)
+
+    def progress(self, text: str, last: bool = False) -> None:
+        """A progress step: at most every quarter second, the last one always."""
+        self.bar.progress(text, last)
+
+    def open_books(self) -> list[Book]:
+        """The books open in this Excel, listed at the first call of the click (none without Excel)."""
+        if self.books is None:
+            self.books = self.excel.open_books() if self.excel is not None else []
+        return self.books
 
 
 def outcome(ctx: Run, job: Callable[[], Result]) -> Result:
@@ -106,16 +116,10 @@ def answer(folder: Path, request_path: Path) -> dict:
         return {"failed": f"unreadable request {request_path.name}: {exc}"}
     lang = request.get("lang") if request.get("lang") in TEXT else "zh"
     action = request.get("action")
-    if not handed_over(action):
+    if not served(action):
         return {"failed": f"unknown console action {action!r}"}
     ctx = Run(None, None, None, folder, lang, request.get("now"), request.get("id"))
     return result_data(outcome(ctx, lambda: action_for(action)(ctx)))
-
-
-def result_data(result: Result) -> dict:
-    return {"sentence": result.sentence, "lines": list(result.lines), "error": result.error,
-            "moment": result.moment.isoformat() if result.moment else None,
-            "tables": [{"header": t.header, "rows": t.rows, "title": t.title} for t in result.tables]}
 
 
 def cell(value: Any) -> Any:
@@ -127,7 +131,6 @@ def cell(value: Any) -> Any:
     return value
 
 
-
 def _progress(ctx: Run, key: str) -> Callable[[Path], None]:
     from duban.workbooks.share.discover import find_workbooks
 
@@ -137,7 +140,7 @@ def _progress(ctx: Run, key: str) -> Callable[[Path], None]:
     def tick(path: Path) -> None:
         nonlocal count
         count += 1
-        ctx.status(ctx.t[key].format(n=count, total=total))
+        ctx.progress(ctx.t[key].format(n=count, total=total), last=count >= total)
     return tick
 
 
@@ -158,7 +161,7 @@ def action_check(ctx: Run) -> Result:
     from duban.macros.live import LiveApplier
 
     settings, moment = _prepare(ctx)
-    live = LiveApplier(ctx.excel) if ctx.excel is not None else None     # serve: no Excel, open books are skipped
+    live = LiveApplier(ctx.excel, ctx.open_books) if ctx.excel is not None else None  # serve: open books are skipped
     report = check_folder(ctx.folder, settings, moment, False, _progress(ctx, "reading"), live=live)
     after_check(ctx.folder, settings, report)       # the dashboard, as every check writes it
     ctx.status(ctx.t["writing"])
@@ -209,20 +212,27 @@ def action_validate(ctx: Run) -> Result:
         summary.append([relpath, read.rows_read, len(read.problems)])
         for p in read.problems:
             rows.append([cell(relpath), cell(p.where), p.code, cell(p.text(lang)), p.severity])
-    sheet = ctx.book.sheet(L.PROBLEMS_SHEET[ctx.lang])
-    if sheet is not None:
-        ctx.excel.screen_updating(False)
-        try:
-            sheet.clear(L.PROBLEMS_AREA)
-            if rows:
-                sheet.write("A2", rows)
-        finally:
-            ctx.excel.screen_updating(True)
+    fill_problems(ctx, rows)
     total = len(rows)
     files, lines = len(reads), sum(r.rows_read for r in reads)
     sentence = (t["validate_done"].format(files=files, rows=lines, problems=total, sheet=L.PROBLEMS_SHEET[ctx.lang])
                 if total else t["validate_none"].format(files=files, rows=lines))
-    return Result(sentence, tables=[Table(t["validate_head"], summary)], moment=moment)
+    return Result(sentence, tables=[Table(t["validate_head"], summary)], moment=moment, problems=rows)
+
+
+def fill_problems(ctx: Run, rows: list[list[Any]]) -> None:
+    """validate's rows on the console's Problems sheet (none in serve: the console fills it from
+    the result serve sends back)."""
+    sheet = ctx.book.sheet(L.PROBLEMS_SHEET[ctx.lang]) if ctx.book is not None else None
+    if sheet is None:
+        return
+    ctx.excel.screen_updating(False)
+    try:
+        sheet.clear(L.PROBLEMS_AREA)
+        if rows:
+            sheet.write("A2", rows)
+    finally:
+        ctx.excel.screen_updating(True)
 
 
 def selected_id(ctx: Run) -> str | None:
@@ -265,48 +275,6 @@ def action_remind(ctx: Run) -> Result:
     settings, moment = _prepare(ctx, mail=True)
     ctx.status(ctx.t["working"].format(action=L.label("remind", ctx.lang)))
     return mail_result(remind(ctx.folder, settings, moment, False), ctx.lang, moment, folder=ctx.folder)
-
-
-def mail_result(run, lang: str, moment: datetime, sentence_first: str = "", folder: Path | str = "DIR") -> Result:
-    from duban.mailer.reasons import error_text, setting_text
-    from duban.workbooks.share.commandline import folder_arg
-
-    t = TEXT[lang]
-    rows = []
-    for m in run.outgoing:
-        status = t["status"].get(m.status, m.status)
-        if m.status == "held" and m.not_before:
-            status = status.format(at=m.not_before.strftime("%m-%d %H:%M"))
-        to = m.to + (f" (cc {', '.join(m.cc)})" if m.cc else "")
-        rows.append([t["kinds"].get(m.kind, m.kind), to, m.subject, m.items, status])
-    d = run.delivery
-    lines = []
-    if run.outgoing or d is not None:
-        sent = len(d.sent) if d else 0
-        waiting = len(d.still_queued) if d else 0
-        failed = len(d.failed) + len(d.given_up) + len(d.set_aside) if d else 0
-        dest = t["dest"].format(where=run.destination) if run.destination else ""
-        sentence = t["mailed"].format(n=len(run.outgoing), sent=sent, waiting=waiting, failed=failed, dest=dest)
-        for m in d.set_aside if d else []:
-            lines.append(t["set_aside"].format(to=", ".join(m.recipients), subject=m.subject))
-        if d is not None and d.error and d.setting:
-            lines.append(t["mail_setup"].format(error=error_text(d.error, lang), setting=setting_text(d.setting, lang),
-                                                folder=folder_arg(folder)))
-        elif d is not None and d.error:
-            lines.append(t["server_down"].format(error=error_text(d.error, lang)))
-    else:
-        sentence = t["nothing"]
-    if run.skipped:
-        lines.append(t["skipped_people"].format(n=run.skipped))
-    refused = getattr(run, "refused", [])
-    for wb in refused:
-        lines.append(t["refused_book"].format(file=wb.relpath, why=wb.why.text(lang) if wb.why else "?"))
-    if sentence_first:
-        lines.insert(0, sentence)
-        sentence = sentence_first
-    undelivered = getattr(run, "undelivered", False)      # mail that could not go is an error, as on the terminal
-    return Result(sentence, lines, [Table(t["mail_head"], rows)] if rows else [], error=bool(refused) or undelivered,
-                  moment=moment)
 
 
 def _summary(kind: str) -> Callable[[Run], Result]:
@@ -353,6 +321,15 @@ def handed_over(key: str | None) -> bool:
     """Whether serve runs this action while it runs (it uses state.db; validate reads workbooks only)."""
     job = jobs.by_action(key) if key else None
     return bool(job and job.console and job.console.handed_over)
+
+
+READ_ONLY_SERVED = {"validate"}     # reads workbooks only, but serve's worker has them read already
+
+
+def served(key: str | None) -> bool:
+    """Whether a click hands this action to a running serve: those that use state.db, and
+    validate, for the speed of serve's warm worker."""
+    return handed_over(key) or key in READ_ONLY_SERVED
 
 
 ACTIONS: dict[str, Callable[[Run], Result]] = {

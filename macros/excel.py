@@ -5,7 +5,8 @@ The console (console.py) and the live applier (live.py) only ever talk to `Excel
 implementation here is the only code that touches Excel, and the tests check each call it
 makes against xlwings' real classes (`unittest.mock.create_autospec`, spec_set).
 
-The operations: a workbook open in this Excel by its path, a sheet by name, read a range's
+The operations: the workbooks open in this Excel (listed once per click: each listing is a
+round trip through COM), a workbook open in this Excel by its path, a sheet by name, read a range's
 values, write values, clear a range, read and set a range's colours (fill, font, pattern),
 the selected cell's value, the status bar, screen updating, save.
 
@@ -118,6 +119,10 @@ class Book(ABC):
 
 
 class Excel(ABC):
+    @abstractmethod
+    def open_books(self) -> list[Book]:
+        """Every workbook open in this Excel, in one listing (the console asks once per click)."""
+
     @abstractmethod
     def open_book(self, path: Path) -> Book | None:
         """The workbook at `path` if it is open in this Excel, else None."""
@@ -241,6 +246,9 @@ class XlwingsExcel(Excel):
 
     def __init__(self, app):
         self._app = app
+
+    def open_books(self) -> list[Book]:
+        return com_retry(lambda: [XlwingsBook(book) for book in self._app.books])
 
     def open_book(self, path: Path) -> Book | None:
         for book in com_retry(lambda: list(self._app.books)):

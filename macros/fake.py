@@ -202,7 +202,12 @@ class FakeExcel(Excel):
         """Open a real file in this fake Excel."""
         return self.add(FakeBook.from_file(path, self))
 
+    def open_books(self) -> list[Book]:
+        self.log.append(("books",))
+        return list(self.books)
+
     def open_book(self, path: Path) -> Book | None:
+        self.log.append(("book", Path(path).name))
         return next((b for b in self.books if same_file(b.path, path)), None)
 
     def status(self, text: str | None) -> None:

@@ -7,6 +7,9 @@ in that same Excel, `LiveApplier` applies the plan through Excel instead and let
 it. It is handed to `jobs.check.check_folder(live=...)`, which asks it first for every
 workbook: it answers None for a workbook not open in this Excel (the file patcher then does
 as always), else the write's result, which the check journals exactly as a patched file's.
+Which workbooks are open is asked once per click (`books`, one listing through COM), not once
+per workbook: a check of 1,000 workbooks asked Excel 1,000 times. A workbook closed after the
+listing is left to the file patcher, as one never open.
 
 Safety, as the file patcher's:
 - the file must still be the version read (size, time, SHA-256), or the write is skipped;
@@ -28,8 +31,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-from duban.macros.excel import Excel, ExcelBusy, Sheet, is_busy_error
+from duban.macros.excel import Book, Excel, ExcelBusy, Sheet, is_busy_error, same_file
 from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET
 from duban.workbooks.write import writeback
@@ -54,6 +58,10 @@ LIVE_REASONS = {
 }
 
 
+class _Closed(Exception):
+    """The workbook listed as open no longer answers (closed since the listing)."""
+
+
 @dataclass(frozen=True)
 class LiveReason(Reason):
     """A reason only the live path gives, in the clerk's language like writeback's."""
@@ -66,20 +74,31 @@ class LiveReason(Reason):
 class LiveApplier:
     """check_folder's `live` hook: (plan, read, backups, keep, before_commit) -> WriteResult | None."""
 
-    def __init__(self, excel: Excel):
+    def __init__(self, excel: Excel, books: Callable[[], list[Book]] | None = None):
         self.excel = excel
         self.applied: list[Path] = []        # the workbooks written through Excel this run
+        self._list = books or excel.open_books
+        self._books: list[Book] | None = None
+
+    def open_book(self, path: Path) -> Book | None:
+        """The workbook at `path` among the books open in this Excel, listed at the first call."""
+        if self._books is None:
+            self._books = []                 # Excel busy while listing: none open (the file patcher skips open files)
+            self._books = self._list()
+        return next((book for book in self._books if same_file(book.path, path)), None)
 
     def __call__(self, plan: WritePlan, read, backups: Path, keep: int, before_commit=None,
                  zone=None) -> WriteResult | None:
         try:
-            book = self.excel.open_book(plan.path)
-        except Exception:  # noqa: BLE001 - Excel busy or a book closed meanwhile: the file patcher decides
+            book = self.open_book(plan.path)
+        except Exception:  # noqa: BLE001 - Excel busy: the file patcher decides
             return None                      # (it skips a file open in Excel)
         if book is None:
             return None
         try:
             result = self._apply(book, plan, read, backups, keep, before_commit, zone)
+        except _Closed:
+            return None
         except ExcelBusy:
             return WriteResult(SKIPPED, LiveReason.of("excel-busy"))
         except Exception as exc:  # noqa: BLE001 - one workbook's failure never stops the check
@@ -96,7 +115,12 @@ class LiveApplier:
                 return WriteResult(SKIPPED, Reason.of("changed"))
         except FileNotFoundError:
             return WriteResult(SKIPPED, Reason.of("gone"))
-        sheet = book.sheet(plan.sheet)
+        try:
+            sheet = book.sheet(plan.sheet)
+        except Exception as exc:  # noqa: BLE001 - busy goes on up; anything else: closed since the listing
+            if isinstance(exc, ExcelBusy) or is_busy_error(exc):
+                raise
+            raise _Closed() from exc
         if sheet is None:
             return WriteResult(REFUSED, Reason.of("no-sheet", sheet=plan.sheet))
         if (row := _first_shifted_row(sheet, plan, read)) is not None:

@@ -12,10 +12,13 @@ TEXT = {
         "no_id": "没有找到要解释的编号。请选中结果中的编号单元格（如 T-000123），或在 B5 填写编号，再点“运行”。",
         "unexpected": "运行时出现意外错误（{error}）。详细信息已写入 {log}，请把这句话和该文件转给负责督办的同事。",
         "handed": "duban serve 正在主机 {host} 上运行：已把“{action}”交给它，等待结果… {secs:.0f} 秒",
-        "by_serve": "由 duban serve 在主机 {host} 上运行（它在运行时，控制台不直接改动状态文件）。",
-        "by_serve_check": "正在 Excel 中打开的工作簿本次由 serve 跳过，关闭后下一次检查时写入。",
-        "serve_withdrawn": "duban serve（主机 {host}）在 {secs:.0f} 秒内没有接手这项请求（可能正忙于计划任务）。请求已撤回，"
-                           "什么也没有做；请稍后再点“运行”。",
+        "by_serve": "由主机 {host} 上的 duban serve 运行（它已读过这些工作簿，比在本机从头运行快）。",
+        "by_serve_check": "在其他电脑的 Excel 中打开的工作簿本次跳过，关闭后下一次检查时写入。",
+        "open_here": "本文件夹有 {n} 个工作簿正在这个 Excel 中打开：本次检查在本机运行，以便通过 Excel 写入它们"
+                     "（较慢；关闭它们后，检查交给 duban serve，几秒即可完成）。",
+        "fallback_untaken": "duban serve（主机 {host}）在 {secs:.0f} 秒内没有接手这项请求（可能正忙于计划任务），"
+                            "请求已撤回：改为在本机运行。",
+        "fallback_gone": "duban serve（主机 {host}）在接手前停止了（心跳已过期）：改为在本机运行。",
         "serve_running": "duban serve（主机 {host}）已开始运行这项请求，但 {secs:.0f} 秒内没有完成；它会在后台做完，"
                          "结果见 serve 的日志 {log}。请不要重复运行。",
         "serve_failed": "duban serve（主机 {host}）没能完成这项请求（{error}）；详情见 serve 的日志 {log}。",
@@ -62,13 +65,17 @@ TEXT = {
                       "sentence and that file on to whoever runs duban.",
         "handed": "duban serve is running on host {host}: {action} was handed to it; waiting for the result… "
                   "{secs:.0f} s",
-        "by_serve": "Run by duban serve on host {host} (while it runs, the console does not change the state file "
-                    "itself).",
-        "by_serve_check": "Workbooks open in Excel are skipped by serve this time and written at the next check "
-                          "after they are closed.",
-        "serve_withdrawn": "duban serve (host {host}) did not take up this request within {secs:.0f} seconds (busy "
-                           "with a scheduled job?). The request was withdrawn and nothing was done; click Run again "
-                           "later.",
+        "by_serve": "Run by duban serve on host {host} (it has the workbooks read already: faster than running it "
+                    "here from the start).",
+        "by_serve_check": "Workbooks open in Excel on other computers are skipped this time and written at the next "
+                          "check after they are closed.",
+        "open_here": "{n} workbook(s) of this folder are open in this Excel: this check runs here so that they are "
+                     "written through Excel (slower; with them closed the check goes to duban serve and takes "
+                     "seconds).",
+        "fallback_untaken": "duban serve (host {host}) did not take up this request within {secs:.0f} seconds (busy "
+                            "with a scheduled job?); the request was withdrawn: running it here instead.",
+        "fallback_gone": "duban serve (host {host}) stopped before taking up this request (its heartbeat went "
+                         "stale): running it here instead.",
         "serve_running": "duban serve (host {host}) started this request but did not finish it within {secs:.0f} "
                          "seconds; it finishes in the background, and its outcome is in serve's log {log}. Do not "
                          "run it again.",

@@ -21,7 +21,7 @@ import pytest
 from books import ROOT
 from duban.jobs.init import init_folder
 from duban.jobs.serve import handoff
-from duban.macros import console, layout as L
+from duban.macros import actions, console, layout as L
 from duban.macros.fake import FakeExcel
 
 NOW = "2026-11-23T09:00"
@@ -86,10 +86,15 @@ def serving(tmp_path):
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.slow
-def test_while_serve_runs_the_console_hands_check_and_explain_to_it(tmp_path, serving, lang):
+def test_while_serve_runs_the_console_hands_check_validate_and_explain_to_it(tmp_path, serving, lang, monkeypatch):
     folder = folder_with_console(tmp_path, lang)
     proc = serving(folder)
     t = console.TEXT[lang]
+
+    def not_here(ctx):
+        raise AssertionError("the console ran the job in its own process")
+    for key in ("check", "validate", "explain"):        # serve's worker has its own, untouched
+        monkeypatch.setitem(actions.ACTIONS, key, not_here)
     by_serve = t["by_serve"].format(host=socket.gethostname())
 
     started = time.monotonic()
@@ -108,25 +113,31 @@ def test_while_serve_runs_the_console_hands_check_and_explain_to_it(tmp_path, se
     assert result.sentence == t["explained"].format(id=flagged) and result.lines[0] == by_serve
     assert result.tables and result.tables[0].rows
 
+    result, excel = press(folder, "validate", lang)          # read-only, but serve's worker has the books read
+    assert not result.error and result.lines[0] == by_serve, result.sentence
+    problems = excel.books[0].sheets[L.PROBLEMS_SHEET[lang]].rows(2)
+    assert problems and {row[2] for row in problems} >= {"bad-date"}     # the Problems sheet, from serve's answer
+
     proc.send_signal(signal.SIGTERM)
     out, _err = proc.communicate(timeout=20)
-    assert "console check for" in out and "console explain for" in out
+    assert "console check for" in out and "console explain for" in out and "console validate for" in out
 
 
 @pytest.mark.slow
-def test_a_serve_that_never_answers_gets_a_sentence_and_the_request_is_withdrawn(tmp_path, monkeypatch):
+def test_a_serve_that_never_takes_the_request_leaves_the_check_to_the_console(tmp_path, monkeypatch):
     folder = folder_with_console(tmp_path, "en")
     state = folder / ".duban"
     state.mkdir()
     now = datetime.now(timezone.utc).isoformat()
     (state / "serve.lock").write_text(json.dumps({"host": "server-7", "pid": 4242, "started": now,
                                                   "heartbeat": now, "token": "x", "folder": str(folder)}))
-    monkeypatch.setattr(console, "WAIT_SECONDS", 1.5)
-    result, _ = press(folder, "check", "en")
-    assert result.error
-    assert result.sentence == console.TEXT["en"]["serve_withdrawn"].format(host="server-7", secs=1.5)
-    assert exchange_files(folder) == []
-    assert not (state / "state.db").exists()          # the console did not run it itself
+    monkeypatch.setattr(console, "CLAIM_SECONDS", 1.5)
+    result, excel = press(folder, "check", "en")
+    said = console.TEXT["en"]["fallback_untaken"].format(host="server-7", secs=1.5)
+    assert not result.error and result.sentence.startswith("Check done: 8 workbooks"), result.sentence
+    assert result.lines[0] == said and said in excel.status_texts
+    assert exchange_files(folder) == []               # withdrawn: serve will never run it
+    assert (state / "state.db").exists()              # the console ran it itself
 
 
 @pytest.mark.slow
@@ -167,15 +178,16 @@ def test_a_serve_that_stops_while_the_console_waits_ends_the_wait_early(tmp_path
     now = datetime.now(timezone.utc).isoformat()
     fields = {"host": "server-7", "pid": 4242, "started": now, "heartbeat": now, "token": "x", "folder": str(folder)}
     lock.write_text(json.dumps(fields))
-    monkeypatch.setattr(console, "WAIT_SECONDS", 120.0)
+    monkeypatch.setattr(console, "CLAIM_SECONDS", 120.0)
     timer = threading.Timer(1.0, lambda: lock.write_text(json.dumps({**fields, "heartbeat": "2026-11-01T08:00:00+00:00"})))
     timer.start()
     started = time.monotonic()
     result, _ = press(folder, "remind", "zh")
     timer.join()
-    assert time.monotonic() - started < 20
-    assert result.error and result.sentence == console.TEXT["zh"]["serve_gone"].format(host="server-7")
-    assert exchange_files(folder) == []
+    assert time.monotonic() - started < 60
+    assert result.lines[0] == console.TEXT["zh"]["fallback_gone"].format(host="server-7")    # then ran it here
+    assert not result.error, result.sentence
+    assert exchange_files(folder) == [] and (state / "state.db").exists()
 
 
 def test_jobs_reaches_into_macros_only_to_build_the_console_and_to_answer_it():
