@@ -10,18 +10,22 @@ from __future__ import annotations
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import Any, Callable
 
-from duban.jobs import rules
+from duban.jobs import checkstream, rules
+from duban.jobs.checkstream import Recorded, painted_entries
 from duban.jobs.notify import ledger
 from duban.jobs.notify.escalation import Reach
+from duban.jobs.readwork import Shelf
 from duban.jobs.settings.site import Site
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.books import reconcile, seen
 from duban.jobs.state.journal import Journal
 from duban.jobs.state.readcache import FolderCache
 from duban.jobs.state.runlock import run_lock, state_dir
-from duban.jobs.validate import READ_CACHE, read_folder
+from duban.jobs.validate import PROGRESS, READ_CACHE, read_folder
 from duban.workbooks.model.a1 import col_letters
 from duban.workbooks.model.directory import Directory
 from duban.workbooks.model.flags import Colour
@@ -30,7 +34,7 @@ from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.share.batch import cyclic_gc_paused
 from duban.workbooks.write.commit import held_saves, recover
-from duban.workbooks.write.paintrecord import identity_of, painted_of, record_rows
+from duban.workbooks.write.paintrecord import identity_of, painted_of
 from duban.workbooks.write.plan import Paint, WritePlan
 from duban.workbooks.write.refusal import REFUSED, SKIPPED, WRITTEN, Reason
 from duban.workbooks.write.writeback import apply
@@ -52,6 +56,7 @@ class WorkbookCheck:
         return str(self.why) if self.why else ""
     journal: dict = field(default_factory=dict)
     provisional: frozenset[int] = frozenset()   # rows whose new ID has not reached the file (yet)
+    kept: Any = None           # check_folder(each=fn): what fn returned for this workbook
 
 
 @dataclass
@@ -63,18 +68,26 @@ class CheckReport:
 
 
 def check_folder(folder: Path, settings: Settings, now: datetime, dry_run: bool = False, progress=None,
-                 live=None, only: frozenset[str] | None = None) -> CheckReport:
+                 live=None, only: frozenset[str] | None = None,
+                 each: Callable[[WorkbookCheck], Any] | None = None) -> CheckReport:
     """`live`: an alternative applier asked first for each workbook's write (the Excel console's
     macros.live.LiveApplier): `live(plan, read, backups, keep, before_commit, zone=)` returns the
     WriteResult, or None to leave the workbook to the file patcher. `only`: evaluate just these
-    rules (the alert job needs the urgent two, every five minutes)."""
+    rules (the alert job needs the urgent two, every five minutes).
+
+    `each(result)`: called after each workbook's check, in the folder's order; what it returns is
+    kept as `result.kept`, and the workbook's records are let go (but a directory's and a RACI
+    table's): memory is held by one workbook at a time, not by the folder (see jobs.checkstream).
+    """
     site = Site(folder, settings)       # the folder's paths, calendar and palette, made once for the run
+    progress = progress or PROGRESS.get()     # the terminal's bar, when a command runs under one
     with _no_trace_unless_used(folder, settings, dry_run) as trace, run_lock(folder, settings, "check", dry_run), \
             cyclic_gc_paused():
         if not dry_run:     # a workbook a crash left under its aside name goes back first
             recover(folder, site.backups, settings.state.backups)
         fingerprints: dict | None = None if dry_run else {}      # a dry run writes nothing: no hash needed
-        reads = read_folder(folder, settings, now.date(), progress, fingerprints)
+        shelf = Shelf() if each else None
+        reads = read_folder(folder, settings, now.date(), progress, fingerprints, shelf=shelf)
         if trace.fresh and not any(r.kind is not None for r in reads):
             trace.unused = True
             return CheckReport(now, [WorkbookCheck(r, str(r.path.relative_to(folder))) for r in reads], [])
@@ -83,10 +96,9 @@ def check_folder(folder: Path, settings: Settings, now: datetime, dry_run: bool 
         reach = Reach.of(reads)             # whom escalations can reach: rows say when it is nobody
         try:
             books = reconcile(journal, folder, reads, now, site.state_db, dry_run)
-            results = [_check_one(read, site, now, journal,
-                                  (fingerprints or {}).get(read.path), dry_run, names, live, only, books.identities,
-                                  reach=reach)
-                       for read in reads]
+            results = checkstream.run(reads, shelf, each, progress, lambda read: _plan_one(
+                read, site, now, journal, (fingerprints or {}).get(read.path), dry_run, names, live, only,
+                books.identities, reach=reach), site, live)
         finally:
             journal.close()
     lang = site.lang
@@ -138,8 +150,10 @@ def person_list(reads: list[WorkbookRead]) -> Lists | None:
     return Lists(tuple(people), tuple(departments))
 
 
-def _check_one(read, site: Site, now, journal, fingerprint, dry_run,
-               names=None, live=None, only=None, identities=None, reach: Reach | None = None) -> WorkbookCheck:
+def _plan_one(read, site: Site, now, journal, fingerprint, dry_run,
+              names=None, live=None, only=None, identities=None, reach: Reach | None = None):
+    """The workbook's check up to its write: its finished result (nothing to write), or the
+    `_Planned` write whose `finish(patched)` writes and journals it."""
     result = WorkbookCheck(read, str(read.path.relative_to(site.folder)))
     if read.kind is None:
         return result
@@ -169,11 +183,27 @@ def _check_one(read, site: Site, now, journal, fingerprint, dry_run,
                  strip=tuple(colours.values()) if unknown else ())    # no record anywhere: take duban's colours off
     plan.names, plan.root = names, site.folder   # root: nothing outside the folder is written
     identity = (identities or {}).get(result.relpath)
-    if identity:
-        plan.records = lambda originals: record_rows(identity, _recorded(read, plan, painted, originals))
+    if identity:            # an object, not a closure: the plan may travel to a worker to be patched
+        plan.records = Recorded(identity, frozenset(rec.id for rec in read.records if rec.id), painted,
+                                read.kind.flag_column.key if plan.paints else None, plan.paints)
     backups = site.backups / Path(result.relpath).parent
     read.problems += [Problem("save-in-backup", str(read.path), params={"backup": str(held)})   # for the clerks
                       for held in held_saves(read.path, backups)]
+    return _Planned(result, plan, partial(_write_one, result, plan, painted, new_ids, identity, backups, site, now,
+                                          journal, live))
+
+
+@dataclass
+class _Planned:
+    """A workbook planned and waiting for its write: `finish(patched)` writes it (through `live`
+    first, or the file write-back given `patched`, the parts a worker made) and tells the journal."""
+    result: WorkbookCheck
+    plan: WritePlan
+    finish: Callable[[Any], WorkbookCheck]
+
+
+def _write_one(result, plan, painted, new_ids, identity, backups, site, now, journal, live, patched) -> WorkbookCheck:
+    read = result.read
     ahead = []
 
     def write_ahead(originals: dict, new: tuple[int, int]) -> None:
@@ -184,8 +214,9 @@ def _check_one(read, site: Site, now, journal, fingerprint, dry_run,
             ahead.append(changed)
 
     keep = site.settings.state.backups
+    extra = {"patched": patched} if patched is not None else {}      # the parts a worker patched
     outcome = (live and live(plan, read, backups, keep, write_ahead, zone=now.tzinfo)) \
-        or _writer(site)(plan, backups, keep, before_commit=write_ahead, zone=now.tzinfo)
+        or _writer(site)(plan, backups, keep, before_commit=write_ahead, zone=now.tzinfo, **extra)
     result.write, result.why = outcome.status, outcome.why
     written = outcome.status not in (SKIPPED, REFUSED)
     if ahead:              # the write-ahead entry: confirmed if the new file landed, else forgotten
@@ -351,21 +382,6 @@ def _letter(index: int | None) -> str | None:
     return col_letters(index + 1) if index is not None else None
 
 
-def _recorded(read, plan: WritePlan, painted: dict, originals: dict[str, dict]) -> dict:
-    """The paint the workbook's hidden sheet records after this write: what was painted before,
-    changed by this run's paint, for the rows the workbook still has."""
-    present = {rec.id for rec in read.records if rec.id}
-    after = {key: entry for key, entry in painted.items() if key[0] in present}
-    for key, entry in _painted_entries(read, plan, originals).items():
-        if entry is None:
-            after.pop(key, None)
-        else:
-            after[key] = entry
-    return after
-
-
 def _painted_entries(read, plan: WritePlan, originals: dict[str, dict]) -> dict:
     """What the journal keeps of this run's paint, by (row ID, column): colour and original format."""
-    key = read.kind.flag_column.key if plan.paints else None
-    return {(paint.owner, key): (paint.colour.name, originals[paint.ref]) if paint.colour else None
-            for paint in plan.paints}
+    return painted_entries(read.kind.flag_column.key if plan.paints else None, plan.paints, originals)

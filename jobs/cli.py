@@ -66,7 +66,7 @@ def validate(folder: Path = Folder,
 
     settings, moment = _with_workbooks(folder, now)
     today = moment.date()
-    with report.progress(settings) as tick:
+    with report.progress(settings, quiet=as_json) as tick:
         reads = read_folder(folder, settings, today, tick)
     report.validation(reads, folder, settings, as_json)
     if strict and any(r.problems for r in reads):
@@ -86,7 +86,7 @@ def check(folder: Path = Folder,
 
     settings, moment = _with_workbooks(folder, now)
     _state["looks"] = True                  # a fault's sentence may advise --dry-run: check accepts it
-    with report.progress(settings) as tick, recorded_by_hand(folder, settings, "check", moment, dry_run):
+    with report.progress(settings, quiet=as_json) as tick, recorded_by_hand(folder, settings, "check", moment, dry_run):
         result = after_check(folder, settings, check_folder(folder, settings, moment, dry_run, tick), dry_run, no_dashboard)
     report.check_summary(result, settings, as_json)
     if report.refused(result):      # a refused write is for a person to fix; a skip (open in Excel) is routine
@@ -138,10 +138,11 @@ def remind(folder: Path = Folder,
     from duban.jobs.dashboard.write import after_check
     from duban.jobs.remind import remind as run_remind
     from duban.jobs.terminal.mail import mail_summary
+    from duban.jobs.terminal.report import progress
 
     settings, moment = _with_workbooks(folder, now, mail=True)
     _state["looks"] = True
-    with recorded_by_hand(folder, settings, "remind", moment, dry_run):
+    with progress(settings, quiet=as_json), recorded_by_hand(folder, settings, "remind", moment, dry_run):
         run = after_check(folder, settings, run_remind(folder, settings, moment, dry_run), dry_run, no_dashboard)
     mail_summary(run, settings, as_json)
     if run.refused or run.undelivered:  # a refused write, or mail that could not go: a scheduler must notice

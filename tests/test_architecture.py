@@ -21,7 +21,8 @@ APPS = ("workbooks", "jobs", "mailer", "macros")
 # Bottom first. A jobs/ module outside a folder is a layer of its own (the jobs and the CLI).
 LAYERS = {
     "workbooks": ["model", "share", "xlsx", "read", "make", "write"],
-    "jobs": ["time", "settings", "rules", "state", "notify", "validate", "check", "explain",
+    "jobs": ["time", "settings", "rules", "state", "notify", "pool", "readwork", "validate", "checkstream",
+             "check", "explain",
              "remind", "inbox", "init", "summary", "dashboard", "tasks", "serve", "terminal", "cli"],
 }
 LONGEST = 400

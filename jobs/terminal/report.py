@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 import orjson
 from rich.console import Console
 from rich.markup import escape as _escape_markup
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from duban.jobs.settings.typed import Settings
@@ -86,25 +84,20 @@ def created(paths, folder: Path, lang: str) -> None:
 
 
 @contextmanager
-def progress(settings: Settings, after_seconds: float = 0.5):
-    """A progress callback that shows a bar only once the work has taken more than a moment."""
-    started, bar, task = time.monotonic(), None, None
+def progress(settings: Settings, after_seconds: float = 0.5, quiet: bool = False):
+    """A progress callback (jobs.terminal.progress) that shows a bar only on a terminal, without
+    --json (`quiet`), once the work has taken more than a moment; set for the jobs as PROGRESS
+    too, so a job that checks inside (remind) shows it without being handed it."""
+    from duban.jobs.terminal.progress import Tick
+    from duban.jobs.validate import PROGRESS
 
-    def tick(path: Path) -> None:
-        nonlocal bar, task
-        if bar is None and time.monotonic() - started > after_seconds and err.is_terminal:
-            bar = Progress(TextColumn(_t(settings, "reading")), BarColumn(), MofNCompleteColumn(),
-                           TimeElapsedColumn(), TextColumn("{task.description}"), console=err, transient=True)
-            bar.start()
-            task = bar.add_task("", total=None)
-        if bar is not None:
-            bar.update(task, advance=1, description=path.name)
-
+    tick = Tick(settings.company.language, err, not quiet and out.is_terminal and err.is_terminal, after_seconds)
+    token = PROGRESS.set(tick)
     try:
         yield tick
     finally:
-        if bar is not None:
-            bar.stop()
+        PROGRESS.reset(token)
+        tick.stop()
 
 
 def validation(reads: list[WorkbookRead], folder: Path, settings: Settings, as_json: bool) -> None:
