@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from duban.workbooks.model.schema import Column, ColumnType, Role
 
@@ -289,6 +289,29 @@ def formula_error_params(column: Column) -> dict:
 
 
 # ---- assembling a converter for a column ---------------------------------------------------
+_TYPED = frozenset({ColumnType.DATE, ColumnType.DATETIME, ColumnType.ENUM, ColumnType.PERCENT, ColumnType.NUMBER,
+                    ColumnType.PERSON, ColumnType.PEOPLE, ColumnType.MOBILE})   # the rest take parse_text
+
+
+def convert_column(column: Column, raw: Sequence, convert: Callable[[Any], Any]) -> tuple[list, bool]:
+    """A column's typed values, the Issue itself where a cell did not parse, and whether any did.
+
+    Each distinct raw value goes through `convert` once and the cells are mapped in C loops. A
+    text column whose cells are all text (task names, IDs, notes: about as many distinct values as
+    rows) is stripped in one C loop instead, which is what `convert` makes of such a cell ('' ->
+    None); one holding an error value's words takes the general way. TRUE and 1 are one key to a
+    dict (True == 1), so a column holding both keeps each cell's type in its key."""
+    types = set(map(type, raw))
+    if column.type not in _TYPED and types == {str}:
+        values = list(map(str.strip, raw))
+        distinct = set(values)
+        if ERROR_VALUES.isdisjoint(distinct):
+            return ([value or None for value in values] if "" in distinct else values), False
+    keys: Sequence = [(value, value.__class__) for value in raw] if bool in types and len(types) > 1 else raw
+    parsed = {key: convert(key[0] if keys is not raw else key) for key in set(keys)}
+    return list(map(parsed.__getitem__, keys)), any(found.__class__ is Issue for found in parsed.values())
+
+
 def converter(column: Column, today: date, year_window_days: int = 183,
               plausible_years: int = PLAUSIBLE_YEARS) -> Callable[[Any], Any]:
     """The converter for one column; blank cells (None, '', spaces only) become None."""

@@ -30,7 +30,7 @@ from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead, record_class
 from duban.workbooks.model.schema import ColumnType, Role
 from duban.workbooks.read.headers import HeaderMatch, find_header, near_miss, near_miss_hint
-from duban.workbooks.read.parse import Issue, converter
+from duban.workbooks.read.parse import Issue, convert_column, converter
 from duban.workbooks.xlsx import grid, safety
 
 DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "max_grid_mb": 1000, "assume_year_window_days": 183,
@@ -220,12 +220,9 @@ def _read_rows(result: WorkbookRead, rows: list[list], match: HeaderMatch, today
     converted = []
     for key, raw in zip(keys, raw_columns):
         column = kind.column(key)
-        convert = converter(column, today, window, plausible_years)
-        parsed = {value: convert(value) for value in set(raw)}
-        values = list(map(parsed.__getitem__, raw))
-        bad = {value: issue for value, issue in parsed.items() if issue.__class__ is Issue}
+        values, bad = convert_column(column, raw, converter(column, today, window, plausible_years))
         if bad:
-            _collect_issues(result, values, raw, bad, kept, match.columns[key], column)
+            _collect_issues(result, values, raw, kept, match.columns[key], column)
         converted.append(values)
     row_numbers = [i + 1 for i in kept]
     make = record_class(kind)
@@ -235,11 +232,8 @@ def _read_rows(result: WorkbookRead, rows: list[list], match: HeaderMatch, today
 
 
 def _columns(picked: list[list], indexes: list[int]) -> list[tuple]:
-    """The chosen columns of the picked rows, transposed (one tuple per column)."""
-    if not picked or not indexes:
-        return [() for _ in indexes]
-    pick = itemgetter(*indexes, indexes[0])
-    return list(zip(*map(pick, picked)))[: len(indexes)]
+    """The chosen columns of the picked rows, transposed (one tuple per column, each a C loop)."""
+    return [tuple(map(itemgetter(j), picked)) for j in indexes]
 
 
 def _content_rows(rows: list[list], match: HeaderMatch) -> list[int]:
@@ -284,15 +278,13 @@ def scan_back(path: Path, read: WorkbookRead, refs: list[str]) -> tuple[int, dic
     return count, found
 
 
-def _collect_issues(result: WorkbookRead, values: list, raw: tuple, bad: dict, kept: list[int], j: int,
-                    column) -> None:
+def _collect_issues(result: WorkbookRead, values: list, raw: tuple, kept: list[int], j: int, column) -> None:
     """Turn Issue markers into problems and keep the value each one settled on (often None)."""
     file, sheet, letter = str(result.path), result.sheet, col_letters(j + 1)
-    for n, value in enumerate(raw):
-        issue = bad.get(value)
-        if issue is None:
+    for n, issue in enumerate(values):
+        if issue.__class__ is not Issue:
             continue
-        row = kept[n] + 1
+        row, value = kept[n] + 1, raw[n]
         extra = _others(result.kind) if issue.code == "multiple-owners" else {}
         result.problems.append(Problem(issue.code, file, sheet, f"{letter}{row}", row, column.key,
                                        _show(value), {"column": _labels(column), **extra, **issue.params}))
