@@ -161,6 +161,7 @@ def items_of(source: Source) -> list[tuple[Record, Item]]:
         if problem.row is not None and problem.scope == "row":
             problems.setdefault(problem.row, []).append(problem)
     out = []
+    headers, lang = tuple(read.headers.items()), read.lang or "zh"    # one tuple for the workbook's items (memory)
     for rec in read.records:
         for flag in (found for found in source.flags.get(rec.row, ()) if found.remind):
             key = rec.id if rec.id and rec.row not in source.provisional else f"{source.relpath}!{rec.row}"
@@ -169,7 +170,7 @@ def items_of(source: Source) -> list[tuple[Record, Item]]:
                 key, source.relpath, read.sheet, rec.row, read.kind.key, _text(rec.role(Role.TITLE)),
                 _text(rec.role(Role.PROJECT)) or None, flag.rule, flag.rank, flag.zh, flag.en, flag.deadline,
                 flag.people, tuple(problems.get(rec.row, ())) if flag.rule == "data_problem" else (),
-                book_lang=read.lang or "zh", headers=tuple(read.headers.items()), due=due, owner=_text(rec.role(Role.OWNER)), status=rec.status,
+                book_lang=lang, headers=headers, due=due, owner=_text(rec.role(Role.OWNER)), status=rec.status,
                 last_update=rec.role(Role.LAST_UPDATE),
                 started=rec.role(Role.OCCURRED) or rec.role(Role.SUBMITTED) or rec.role(Role.HELD_AT),
                 meeting=_text(rec["meeting"]) if flag.rule == "minutes_late" else "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from itertools import repeat
 from typing import Iterable
 
 import numpy as np
@@ -61,14 +62,17 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
         keys = kind.role_keys
         n = len(records)
         column = partial(_cells, records, keys)
-        ids = [rec.id or "" for rec in records]
-        lives = [history.get((workbook, i), (None, None)) for i in ids]
+        rows = _values(records, "_row")
+        ids = [i or "" for i in _values(records, "id")]
+        lives = [history.get((workbook, i), NEVER) for i in ids]
         seen = [life[0] or stamp for life in lives]
-        done = [rec.done for rec in records]
+        choices = kind.status_choices
+        statuses = [choices.get(v) for v in _values(records, kind.status_column.key)] if kind.status_column \
+            else [None] * n
+        done = [st is not None and st.done for st in statuses]
         first_done = [life[1] if life[1] is not None or not d else (stamp if sn != stamp else None)
                       for life, d, sn in zip(lives, done, seen)]   # done since the last check: done now
-        statuses = [rec.status for rec in records]
-        rules = [{f.rule for f in flags.get(rec.row, ())} for rec in records]
+        rules = [_rules(flags.get(row)) for row in rows]
         owners = [_first(v) for v in column(Role.OWNER)]
         departments = [_first(v) or (people[o].department if o in people else None) for v, o in
                        zip(column(Role.DEPARTMENT), owners)]
@@ -77,7 +81,7 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
         c = cols
         c["workbook"] += [workbook] * n
         c["kind"] += [kind.key] * n
-        c["row"] += [rec.row for rec in records]
+        c["row"] += rows
         c["id"] += ids
         c["title"] += [_text(v) for v in column(Role.TITLE)]
         c["project"] += [_text(v) or None for v in column(Role.PROJECT)]
@@ -91,7 +95,7 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
         c["overdue"] += ["overdue" in r for r in rules]
         c["blocked"] += ["blocked" in r for r in rules]
         c["stale"] += ["stale" in r for r in rules]
-        c["flags"] += [tuple(sorted(r)) for r in rules]
+        c["flags"] += [tuple(sorted(r)) if r else () for r in rules]
         c["first_seen"] += seen
         c["first_done"] += first_done
         c["at_start"] += [sn == start for sn in seen]
@@ -100,19 +104,19 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
                           ("report_filed", Role.REPORT_FILED), ("held_at", Role.HELD_AT),
                           ("minutes_sent", Role.MINUTES_SENT)):
             c[key] += [_local(v, tz) for v in column(role)] if keys.get(role) else [None] * n
-        c["meeting"] += [_text(rec.get("meeting")) for rec in records] if "meeting" in kind.by_key else [None] * n
+        c["meeting"] += [_text(v) for v in _values(records, "meeting")] if "meeting" in kind.by_key else [None] * n
         for submitted, acked in zip(c["submitted"][-n:], c["acknowledged"][-n:]):
             ack_hours.append(calendar.working_hours_between(submitted, acked)
                              if submitted is not None and acked is not None else math.nan)
     frame = pd.DataFrame(cols)
     frame["ack_hours"] = np.array(ack_hours, dtype=float)
     for key in ("first_seen", "first_done"):
-        frame[key] = pd.to_datetime(frame[key], utc=True, format="ISO8601").dt.tz_convert(tz)
+        frame[key] = _moments(frame[key], lambda u: pd.to_datetime(u, utc=True, format="ISO8601"), tz)
     for key in ("submitted", "acknowledged", "first_plan", "occurred", "responded", "report_filed", "held_at",
                 "minutes_sent"):
-        frame[key] = pd.to_datetime(frame[key], utc=True).dt.tz_convert(tz)
+        frame[key] = _moments(frame[key], lambda u: pd.to_datetime(u, utc=True), tz)
     # a due date is due by the end of its day, a due date-time at that moment
-    frame["due_limit"] = pd.to_datetime([_due_limit(d, tz) for d in frame["due"]], utc=True).tz_convert(tz)
+    frame["due_limit"] = _moments(frame["due"], lambda u: pd.to_datetime([_due_limit(d, tz) for d in u], utc=True), tz)
     frame["due_sort"] = frame["due_limit"]
     # the due day at midnight: overdue on a later day (the overdue rule counts days, not moments)
     timed = pd.Series([isinstance(d, datetime) for d in frame["due"]], index=frame.index, dtype=bool)
@@ -131,7 +135,28 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
 def _cells(records: list[Record], keys: dict[Role, str], role: Role) -> list:
     """The cells of the column playing `role` (None for each row of a kind without one)."""
     key = keys.get(role)
-    return [rec.get(key) for rec in records] if key else [None] * len(records)
+    return _values(records, key) if key else [None] * len(records)
+
+
+def _values(records: list[Record], key: str) -> list:
+    """The column `key` of every record (None where blank), in one C-level pass (200,000 rows)."""
+    return list(map(dict.get, records, repeat(key)))
+
+
+NEVER = (None, None)            # a row the journal has not seen: no first sight, never done
+NO_RULES: frozenset[str] = frozenset()
+
+
+def _rules(flags) -> frozenset[str]:
+    return frozenset(f.rule for f in flags) if flags else NO_RULES
+
+
+def _moments(values: pd.Series, convert, tz) -> pd.Series:
+    """`convert` (to UTC moments) of each distinct value once, then in company time: a column of
+    200,000 rows holds a few hundred days or stamps."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    moments = pd.DatetimeIndex(convert(uniques)).tz_convert(tz)
+    return pd.Series(moments.take(codes, allow_fill=True, fill_value=pd.NaT), index=values.index)
 
 
 def _first(value):
