@@ -87,6 +87,18 @@ def test_an_old_ledger_migrates_keeps_every_line_and_sends_nothing_twice(tmp_pat
     assert mails(folder) == sent
 
 
+def test_a_dry_run_reads_a_state_that_has_a_journal_and_no_ledger_yet(tmp_path):
+    folder = make_folder(tmp_path)
+    config = settings(mail={"clerks": ["王芳"]})
+    check_folder(folder, config, MORNING)
+    db = folder / ".duban" / "state.db"
+    with Ledger(db, read_only=True) as ledger:
+        assert not ledger.told_today("王芳", "problems", "problems", MORNING.date())
+        assert ledger.db.execute("SELECT COUNT(*) FROM notified").fetchone() == (0,)
+    run = remind(folder, config, MORNING, dry_run=True)
+    assert run.check is not None and mails(folder) == 0 and count(db, "sqlite_master", "name='notified'") == 0
+
+
 def test_a_lost_state_db_takes_the_ledger_back_from_its_copy_in_either_format(tmp_path):
     folder, config, db = reminded(tmp_path, days=2)
     before, sent = lines(db), mails(folder)

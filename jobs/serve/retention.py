@@ -6,6 +6,7 @@
   row is gone from the journal, or its rule was told since under a later deadline), and the sends
   no kept item names (jobs/notify/ledgerstore.prune); then its copy beside state.db is compacted;
 - journal events older than `state.keep_events_days`, serve's runs older than `state.keep_runs_days`;
+- the painted cells' formats no cell names any more (jobs/state/paintstore.py);
 - VACUUM every `state.vacuum_days` days, when nothing else is running (under the folder's run lock).
 """
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from duban.jobs.notify import ledgercopy, ledgerstore
 from duban.jobs.serve.runs import Runs
 from duban.jobs.settings.typed import Settings
+from duban.jobs.state import paintstore
 from duban.mailer.queue import stamp
 from duban.workbooks.share.statedb import connect
 
@@ -41,6 +43,8 @@ def tidy(db: Path, settings: Settings, runs: Runs, now: datetime) -> dict:
         if "events" in tables:
             cutoff = (now - timedelta(days=state.keep_events_days)).isoformat()
             done["events"] = conn.execute("DELETE FROM events WHERE at < ?", (cutoff,)).rowcount
+        if {"formats", "painted", "painted_pending"} <= tables:
+            paintstore.unused(conn)
         done["runs"] = runs.forget_before(now - timedelta(days=state.keep_runs_days))
         last = runs.fact("vacuumed")
         if last is None or now - datetime.fromisoformat(last) >= timedelta(days=state.vacuum_days):

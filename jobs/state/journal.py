@@ -81,10 +81,10 @@ class Journal:
         """`read_only` (dry runs): change no file at all; a journal not yet created is an empty one in memory."""
         self.db = connect(path, SCHEMA, read_only=read_only)
         self._later: list[tuple[str, tuple]] = []      # statements that ride on the next transaction
-        if not read_only and "first_data" not in {c[1] for c in self.db.execute("PRAGMA table_info(rows)")}:
-            self.db.execute("ALTER TABLE rows ADD COLUMN first_data TEXT")   # a journal an earlier duban wrote
-        if not read_only:
-            paintstore.migrate(self.db)                 # formats stored once (a journal an earlier duban wrote)
+        if not read_only:       # a journal an earlier duban wrote: the first values, formats stored once
+            if "first_data" not in {c[1] for c in self.db.execute("PRAGMA table_info(rows)")}:
+                self.db.execute("ALTER TABLE rows ADD COLUMN first_data TEXT")
+            paintstore.migrate(self.db)
 
     def close(self) -> None:
         try:
@@ -92,11 +92,10 @@ class Journal:
         finally:
             self.db.close()
 
-    # ---- fewer transactions ----------------------------------------------------------------
-    # Each transaction is a few round trips to the share (the rollback journal is created, synced
-    # and deleted). What may wait -- a write that landed being confirmed, a dropped one forgotten
-    # (a kill before it is done is settled by the next run from the file, see _resolve), a book's
-    # "last seen" -- rides on the next transaction (the next write-ahead entry or record) or close.
+    # ---- fewer transactions: each is a few round trips to the share (the rollback journal is made,
+    # synced, deleted). What may wait -- a write that landed confirmed, a dropped one forgotten (a kill
+    # before that is settled by the next run from the file: _resolve), a book's "last seen" -- rides
+    # on the next transaction (the next write-ahead entry or record) or close.
     def later(self, sql: str, args: tuple = ()) -> None:
         self._later.append((sql, args))
 
@@ -114,18 +113,28 @@ class Journal:
 
     # ---- IDs ---------------------------------------------------------------------------
     def reserve_ids(self, prefix: str, count: int, seen: list[str], commit: bool = True) -> list[str]:
-        """`count` new IDs like T-000124, above every ID ever issued or seen; never reused.
+        """`count` new IDs like T-000124, above every ID ever issued or seen; never reused. With
+        commit=False (dry runs) the IDs are only previewed and nothing is reserved."""
+        return self.reserve_many([(prefix, count, seen)], commit)[0]
 
-        With commit=False (dry runs) the IDs are only previewed and nothing is reserved."""
-        numbers = [int(m[2]) for s in seen if (m := ID_FORMAT.match(s)) and m[1] == prefix]
+    def reserve_many(self, wanted: list[tuple[str, int, list[str]]], commit: bool = True) -> list[list[str]]:
+        """`reserve_ids` for several workbooks, (prefix, count, IDs seen) each, in one transaction:
+        the IDs one call each would give, in the same order (one round trip, not one per workbook)."""
         with self.db:
             self.db.execute("BEGIN IMMEDIATE")
             self._run_later()
-            row = self.db.execute("SELECT last FROM id_counters WHERE prefix=?", (prefix,)).fetchone()
-            last = max([row[0] if row else 0, *numbers])
+            lasts = dict(self.db.execute("SELECT prefix, last FROM id_counters"))
+            out = []
+            for prefix, count, seen in wanted:
+                numbers = [int(m[2]) for s in seen if (m := ID_FORMAT.match(s)) and m[1] == prefix]
+                last = max([lasts.get(prefix, 0), *numbers])
+                out.append([f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)])
+                if commit:
+                    lasts[prefix] = last + count
             if commit:
-                self.db.execute("INSERT OR REPLACE INTO id_counters VALUES (?, ?)", (prefix, last + count))
-        return [f"{prefix}-{n:06d}" for n in range(last + 1, last + count + 1)]
+                self.db.executemany("INSERT OR REPLACE INTO id_counters VALUES (?, ?)",
+                                    [(p, lasts[p]) for p in dict.fromkeys(w[0] for w in wanted)])
+        return out
 
     # ---- history -------------------------------------------------------------------------
     def histories(self, workbook: str) -> "Histories":

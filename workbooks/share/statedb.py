@@ -23,7 +23,7 @@ from pathlib import Path
 from duban.workbooks.share import faults
 from duban.workbooks.share.files import unique_suffix
 
-_TABLE = re.compile(r"\s*CREATE TABLE IF NOT EXISTS (\w+)")
+_TABLE = re.compile(r"\s*CREATE (TABLE|VIEW) IF NOT EXISTS (\w+)")
 JOURNAL_MODE = "delete"          # not WAL: safe when the file is on a share used from two machines
 
 
@@ -71,7 +71,7 @@ def _read_only(path: Path, schema: str) -> sqlite3.Connection:
     does not exist; else `path` opened `mode=ro`. While no `-wal` or `-journal` file is beside it
     (no change half-made; duban's writers are held off by the run lock) the file is opened
     `immutable`, so that a file still in WAL mode (written by an older duban) gets no `-shm`
-    left behind. Tables the file lacks are empty TEMP tables."""
+    left behind. Tables (and views) the file lacks are empty TEMP ones."""
     if not path.exists():
         db = sqlite3.connect(":memory:", isolation_level=None)
         db.executescript(schema)
@@ -85,11 +85,11 @@ def _read_only(path: Path, schema: str) -> sqlite3.Connection:
     except BaseException:
         db.close()
         raise
-    have = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    have = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
     for statement in schema.split(";"):
         found = _TABLE.match(statement)
-        if found and found[1] not in have:
-            db.execute(statement.replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
+        if found and found[2] not in have:
+            db.execute(statement.replace(f"CREATE {found[1]}", f"CREATE TEMP {found[1]}", 1))
     return db
 
 
