@@ -2,12 +2,12 @@
 or streamed (issue 22: "every core helps", "memory bounded by one workbook").
 
 Usage: python bench/pool.py [--books 1000] [--rows 200] [--workers 1 2] [--sizes 100 300 1000]
-Each run is a fresh process on a fresh copy of bench/out/dashboard-<books>x<rows>/ (the .xlsx
+Each run is a fresh process on a fresh copy of bench/out/pool-<books>x<rows>/ (generated once
+by bench/dashboard.py's generator and never checked, so every workbook is written; the .xlsx
 only: no state, no read cache), checked at the same `now`. Printed per run: wall time, the
 check's CPU in the parent, its peak RSS, the largest worker's peak RSS. Then the peak RSS of
 the first check of the first N workbooks of the folder, whole (the report keeps every record)
 and streamed (`check_folder(each=...)`: a workbook's records go after its turn).
-The folder is generated once by bench/dashboard.py's generator when missing.
 """
 from __future__ import annotations
 
@@ -46,7 +46,7 @@ def child(folder: Path, workers: int, streamed: bool) -> None:
 
 
 def fresh(source: Path, books: int | None) -> Path:
-    where = Path(tempfile.mkdtemp(prefix="pool-", dir=HERE / "out"))
+    where = Path(tempfile.mkdtemp(prefix="pool-run-", dir=HERE / "out"))
     for path in sorted(source.glob("*.xlsx"))[:books]:
         shutil.copy2(path, where / path.name)
     return where
@@ -73,7 +73,7 @@ def main() -> None:
     if args.child:
         child(Path(args.child[0]), int(args.child[1]), args.child[2] == "1")
         return
-    source = HERE / "out" / f"dashboard-{args.books}x{args.rows}"
+    source = HERE / "out" / f"pool-{args.books}x{args.rows}"
     if not source.exists():
         from bench.dashboard import generate
         generate(source, args.books, args.rows)

@@ -12,6 +12,7 @@ go after it: memory follows one workbook, not the folder.
 """
 from __future__ import annotations
 
+import hashlib
 import inspect
 from collections import deque
 from dataclasses import dataclass
@@ -68,10 +69,17 @@ def begin_of(progress) -> bool:
 
 
 def patch(plan) -> tuple | None:
-    """In a worker: the parts a write of `plan` changes and the painted cells' originals, or None
-    (anything unforeseen: the parent's write-back patches again and says why it refuses)."""
+    """In a worker: the parts a write of `plan` changes and the painted cells' originals, made
+    from the very version the plan was made from (its hash before, its stat after), or None:
+    a file saved meanwhile, or anything unforeseen (the parent's write-back, which checks the
+    version again, patches itself and says why it skips or refuses)."""
     try:
-        return writeback.patched_parts(plan)
+        data = plan.path.read_bytes()
+        if len(data) != plan.fingerprint.size or hashlib.sha256(data).hexdigest() != plan.fingerprint.sha256:
+            return None
+        made = writeback.patched_parts(plan)
+        stat = plan.path.stat()
+        return made if (stat.st_size, stat.st_mtime_ns) == (plan.fingerprint.size, plan.fingerprint.mtime_ns) else None
     except Exception:  # noqa: BLE001 - the parent's own patch gives the refusal its sentence
         return None
 

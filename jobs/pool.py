@@ -3,7 +3,7 @@ while the parent keeps the folder's order, the journal and every write.
 
 Results come back in the order the work was handed out, so the jobs see the same sequence with
 one worker as with eight; the journal and the commits stay in the parent (jobs.check). One
-worker, or a folder of a few workbooks, runs inline: no process is started for it.
+worker, or a folder of a few workbooks (`processes`), runs inline: no process is started for it.
 
 A worker that dies (the reader crashed the interpreter, the machine took its memory) never stops
 the run: the files it was holding are read again one by one, each in a worker of its own, and
@@ -18,14 +18,20 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable, Iterator
 
+FORKSERVER = "forkserver" in multiprocessing.get_all_start_methods()
 SMALL = 8          # a folder of fewer workbooks is read inline: starting processes would cost more
+AUTO_FROM = 100    # and with the number of workers left to duban, one of fewer than this
 AHEAD = 3          # work handed out per worker beyond the one being waited for: bounds what is held
 
 
 def processes(settings, items: int) -> int:
-    """How many processes read `items` workbooks: the setting (0 = the cores), 1 for a few."""
-    wanted = settings.performance.processes
-    return 1 if items < SMALL else max(1, min(wanted, items))
+    """How many processes share `items` workbooks: the setting, 1 for a few (fewer than
+    `AUTO_FROM` when left to duban, `workers = 0`: the first worker costs about a second), and 1
+    where workers cannot be forked from a clean server (Windows: a spawned worker would run the
+    program's main module again, and Excel's console is not a program to run twice)."""
+    if not FORKSERVER or items < (SMALL if settings.performance.workers else AUTO_FROM):
+        return 1
+    return max(1, min(settings.performance.processes, items))
 
 
 def ordered(work: Callable[[Any], Any], items: Iterable, workers: int, init: Callable | None = None,

@@ -21,10 +21,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from duban.jobs import readwork
+from duban.jobs import checkstream, readwork
 from duban.jobs.check import check_folder
 from duban.jobs.init import init_folder
-from duban.jobs.pool import ordered
+from duban.jobs.pool import Lane, ordered
 from duban.jobs.settings import config
 from duban.jobs.terminal import report
 from duban.jobs.terminal.progress import Tick
@@ -81,19 +81,26 @@ def test_a_folder_read_by_two_workers_is_the_folder_read_by_one(source, tmp_path
     assert len(broken) == 1 and len(broken[0].problems) == 1 and broken[0].kind is None
 
 
-def test_a_streamed_check_reports_the_same_and_lets_the_records_go(source, tmp_path):
-    reports = {}
-    for mode in ("whole", "streamed"):
-        folder = _copy(source, tmp_path / mode, 2)
-        settings = _settings(folder, 2)
-        each = (lambda w: len(w.read.records)) if mode == "streamed" else None
-        reports[mode] = check_folder(folder, settings, clock.now(settings.company.tz, NOW), each=each)
+def test_a_check_by_two_workers_streamed_is_the_check_by_one(source, tmp_path, monkeypatch):
+    """The report, the workbooks' parts and the journal; with each=, the records are let go."""
+    handed = []
+    real = Lane.result
+    monkeypatch.setattr(Lane, "result", lambda lane, *a: handed.append(found := real(lane, *a)) or found)
+    reports, folders = {}, {}
+    for workers in (1, 2):
+        folders[workers] = folder = _copy(source, tmp_path / f"w{workers}", workers)
+        settings = _settings(folder, workers)
+        each = (lambda w: len(w.read.records)) if workers == 2 else None
+        reports[workers] = check_folder(folder, settings, clock.now(settings.company.tz, NOW), each=each)
+    assert not checkstream.HANDS_OVER or any(handed)          # the patches were made in the workers
 
     def seen(w):
         return (w.relpath, w.write, w.new_ids, {r: [f.rule for f in fl] for r, fl in w.flags.items() if fl},
                 [p.message("en") for p in w.read.problems])
-    assert [seen(w) for w in reports["whole"].workbooks] == [seen(w) for w in reports["streamed"].workbooks]
-    for whole, streamed in zip(reports["whole"].workbooks, reports["streamed"].workbooks):
+    assert [seen(w) for w in reports[1].workbooks] == [seen(w) for w in reports[2].workbooks]
+    assert _parts(folders[1]) == _parts(folders[2])
+    assert _journal(folders[1]) == _journal(folders[2])
+    for whole, streamed in zip(reports[1].workbooks, reports[2].workbooks):
         assert streamed.kept == whole.read.rows_read                    # each saw the whole workbook
         key = whole.read.kind.key if whole.read.kind else None
         assert streamed.read.records == (whole.read.records if key in ("directory", "raci") else [])
