@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from books import settings
 from duban.jobs.check import check_folder
-from duban.jobs.notify import ledgerstore
+from duban.jobs.notify import ledgercopy, ledgerstore
 from duban.jobs.notify.ledger import Ledger
 from duban.jobs.remind import remind
 from duban.jobs.serve.retention import tidy
@@ -109,6 +109,20 @@ def test_a_lost_state_db_takes_the_ledger_back_from_its_copy_in_either_format(tm
     with Ledger(db) as ledger:
         assert ledger.restored == len(before)
     assert lines(db) == before
+    remind(folder, config, MORNING + DAY + timedelta(hours=2))
+    assert mails(folder) == sent
+
+
+def test_the_compacted_copy_keeps_each_item_once_and_still_sends_nothing_twice(tmp_path):
+    folder, config, db = reminded(tmp_path, days=2)
+    copy, sent = folder / ".duban" / "ledger-copy.jsonl", mails(folder)
+    size = copy.stat().st_size
+    with sqlite3.connect(db) as con:
+        assert ledgercopy.compact_if_large(con, db) is None                 # small: left as it is
+        assert ledgercopy.compact(con, db) == count(db, "ledger_told") and copy.stat().st_size < size
+    db.unlink()
+    with Ledger(db) as ledger:
+        assert ledger.restored == count(db, "ledger_told")
     remind(folder, config, MORNING + DAY + timedelta(hours=2))
     assert mails(folder) == sent
 

@@ -39,6 +39,8 @@ class Ledger:
         self.read_only = read_only
         self.migrated = ledgerstore.migrate(self.db, read_only)     # a ledger an earlier duban wrote
         self.restored = 0 if read_only and Path(path).exists() else ledgercopy.restore(self.db, path)
+        if not read_only:
+            ledgercopy.compact_if_large(self.db, path)
 
     def close(self) -> None:
         self.db.close()

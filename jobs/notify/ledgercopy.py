@@ -152,3 +152,16 @@ def compact(db: sqlite3.Connection, db_path: Path) -> int | None:
         tmp.unlink(missing_ok=True)
         return None
     return len(lines)
+
+
+def compact_if_large(db: sqlite3.Connection, db_path: Path, floor: int = 8 << 20) -> int | None:
+    """Compact the copy when a job opening the ledger finds it over `floor` bytes and three times
+    what a compacted copy would hold (~60 bytes per kept item): reminds run by a scheduler, without
+    serve's daily retention, keep it small too."""
+    try:
+        size = copy_of(db_path).stat().st_size
+    except OSError:
+        return None
+    if size <= floor or size <= 3 * 60 * db.execute("SELECT COUNT(*) FROM ledger_told").fetchone()[0]:
+        return None
+    return compact(db, db_path)
