@@ -74,10 +74,10 @@ def marked(db: Path) -> str | None:
 def _holds_anything(db: Path) -> bool:
     """A row in the journal, the ledger, the queue or the run records (an empty file, made by
     `duban history` on a new folder, is no state). A file that cannot be read counts as state."""
-    tables = {name for (name,) in _query(db, "SELECT name FROM sqlite_master WHERE type='table'", (), every=True)
-              or [("rows",)]}
+    tables = {name for (name,) in _query(db, "SELECT name FROM sqlite_master WHERE type IN ('table', 'view')", (),
+                                         every=True) or [("rows",)]}
     return any(_query(db, f"SELECT 1 FROM {t} LIMIT 1", (), default=(1,)) for t in
-               ("rows", "notified", "mail_queue", "serve_runs") if t in tables)
+               ("rows", "notified", "ledger_told", "mail_queue", "serve_runs") if t in tables)
 
 
 def _query(db: Path, sql: str, args: tuple, every: bool = False, default=None):
