@@ -180,7 +180,12 @@ def test_a_serve_that_stops_while_the_console_waits_ends_the_wait_early(tmp_path
     lock.write_text(json.dumps(fields))
     monkeypatch.setattr(console, "CLAIM_SECONDS", 120.0)
     timer = threading.Timer(1.0, lambda: lock.write_text(json.dumps({**fields, "heartbeat": "2026-11-01T08:00:00+00:00"})))
-    timer.start()
+    submit = handoff.submit
+
+    def submitted(*args):                   # serve stops a second after the request is written
+        timer.start()
+        return submit(*args)
+    monkeypatch.setattr(handoff, "submit", submitted)
     started = time.monotonic()
     result, _ = press(folder, "remind", "zh")
     timer.join()
