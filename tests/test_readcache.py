@@ -296,3 +296,39 @@ def test_serve_loads_what_a_command_kept(demo):
     with found.active():
         _reads(demo, settings)
     assert found.folder is not None and found.folder.folder == demo and found.misses == 0
+
+
+def test_the_memo_gives_back_what_the_write_back_said_while_file_and_plan_stay(demo):
+    from duban.workbooks.write.plan import Fingerprint, WritePlan
+    from duban.workbooks.write.refusal import UNCHANGED, WriteResult
+
+    path = demo / "任务跟进表.xlsx"
+    shared = {"attrs": [("applyFill", "1")], "font": "<font/>", "numFmt": [14, "yyyy-mm-dd"]}
+    originals = {"K2": shared, "K3": shared, "K4": {"attrs": [], "font": None, "numFmt": [0, "General"]}}
+    calls = []
+
+    def real(plan, *args, **kwargs):
+        calls.append(plan.path)
+        return WriteResult(UNCHANGED, originals=originals)
+
+    def plan(values):
+        return WritePlan(path, "任务跟进表", Fingerprint.of(path), 10, values=values)
+
+    apply = FolderCache.of(demo, _settings(demo)).writer(real)
+    assert apply(plan({"A2": "T-1"})).originals == originals and len(calls) == 1
+    again = apply(plan({"A2": "T-1"}))
+    assert again.status == UNCHANGED and again.originals == originals and len(calls) == 1
+    second = plan({"A2": "T-2"})
+    apply(second)                                                # another plan: the write-back decides
+    apply(second)
+    assert len(calls) == 2
+    os.utime(path, ns=(1, 1))                                    # saved since the plan was made
+    apply(second)
+    assert len(calls) == 3
+    third = plan({"A2": "T-2"})
+    apply(third)
+    apply(third)
+    assert len(calls) == 4
+    (demo / ("~$" + path.name)).write_bytes(b"\x05Alice" + b" " * 60)   # open in Excel: the write-back says so
+    apply(third)
+    assert len(calls) == 5

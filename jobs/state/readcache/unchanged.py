@@ -13,6 +13,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import orjson
+
 from duban.jobs.state.readcache import codec
 from duban.jobs.state.readcache.store import STATS, name_of
 from duban.workbooks.write import guard, refusal
@@ -69,18 +71,31 @@ def _known(entry, rel: str, key: str) -> dict | None:
     if entry is None or entry.header.get("rel") != rel or entry.header.get("plan") != key:
         return None
     try:
-        originals = codec.unvalue(entry.header["originals"])
-    except (KeyError, IndexError, TypeError, ValueError):
+        body = orjson.loads(entry.body)
+        formats, refs = [codec.unvalue(f) for f in body["formats"]], body["refs"]
+        if not all(type(f) is dict for f in formats) or type(refs) is not dict:
+            return None
+        return {ref: formats[i] for ref, i in refs.items() if type(i) is int and i >= 0}
+    except (KeyError, IndexError, TypeError, ValueError, orjson.JSONDecodeError):
         return None
-    if type(originals) is not dict or not all(type(v) is dict for v in originals.values()):
-        return None
-    return originals
 
 
 def _keep(store, file: str, rel: str, key: str, originals: dict) -> None:
+    """The memo, each distinct format once (most painted cells share a handful)."""
+    seen: dict[int, int] = {}          # id of a format -> its index (the patcher shares them)
+    same: dict[bytes, int] = {}        # its JSON -> its index (equal ones from different cells)
+    encoded: list = []
+    refs: dict[str, int] = {}
     try:
-        encoded = codec.value(dict(originals))
+        for ref, spec in originals.items():
+            index = seen.get(id(spec))
+            if index is None:
+                value = codec.value(spec)
+                index = seen[id(spec)] = same.setdefault(orjson.dumps(value), len(encoded))
+                if index == len(encoded):
+                    encoded.append(value)
+            refs[ref] = index
     except codec.Unstorable:
         return
-    store.save(file, {"rel": rel, "plan": key, "originals": encoded}, b"")
+    store.save(file, {"rel": rel, "plan": key}, orjson.dumps({"formats": encoded, "refs": refs}))
 
