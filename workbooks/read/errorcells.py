@@ -10,6 +10,7 @@ the error text as its value. `mark_formula_errors` finds those cells in the tabl
 from __future__ import annotations
 
 import re
+import weakref
 import zipfile
 
 from lxml import etree
@@ -27,7 +28,7 @@ _REF = re.compile(r"^([A-Za-z]{1,3})(\d+)$")
 
 def mark_formula_errors(read: WorkbookRead) -> None:
     """Replace the reader's words about error cells of the table with a formula-error problem each."""
-    if read.kind is None or read.sheet is None or read.header_row is None:
+    if read.kind is None or read.sheet is None or read.header_row is None or _CLEAN.get(id(read)) is read:
         return
     try:
         found = error_cells(read.path, read.sheet)
@@ -66,13 +67,34 @@ def error_cells(path, sheet: str) -> dict[str, str]:
 def _mentions_errors(zf: zipfile.ZipFile, part: str) -> bool:
     """Does the sheet part hold `t="e"` anywhere? About the cost of inflating it (0.24 s for the
     87 MB sheet of a 100,000-row workbook, whose read takes 4 s)."""
-    tail = b""
+    marks = Marks()
     with zf.open(part) as stream:
-        while chunk := stream.read(CHUNK):
-            if _MARKER.search(tail + chunk[:8]) or _MARKER.search(chunk):
-                return True
-            tail = (tail + chunk[-8:])[-8:]      # the last 8 bytes read, however small the reads
-    return False
+        while not marks.found and (chunk := stream.read(CHUNK)):
+            marks.see(chunk)
+    return marks.found
+
+
+class Marks:
+    """Watches a sheet part's bytes go by, in pieces cut anywhere, for an error cell's type.
+    `complete`: the reader saw the part's end (so no `found` means there is none)."""
+
+    def __init__(self) -> None:
+        self.found, self.complete, self._tail = False, False, b""
+
+    def see(self, chunk: bytes) -> None:
+        if not self.found and (_MARKER.search(self._tail + chunk[:8]) or _MARKER.search(chunk)):
+            self.found = True
+        self._tail = (self._tail + chunk[-8:])[-8:]      # the last 8 bytes read, however small the reads
+
+
+# Reads whose sheet was seen whole, while it was measured, to hold no error cell (the reader
+# says so: sheetscan); each leaves this registry with the read itself.
+_CLEAN: weakref.WeakValueDictionary[int, WorkbookRead] = weakref.WeakValueDictionary()
+
+
+def seen_clean(read: WorkbookRead) -> None:
+    """`read`'s table sheet has no error cell (its bytes were looked through already)."""
+    _CLEAN[id(read)] = read
 
 
 def _parse(stream) -> dict[str, str]:

@@ -29,8 +29,10 @@ from duban.workbooks.model.meta import META_SHEET, NAMES_SHEET, STAMP_STARTS
 from duban.workbooks.model.problems import Problem
 from duban.workbooks.model.records import WorkbookRead, record_class
 from duban.workbooks.model.schema import ColumnType, Role
+from duban.workbooks.read import errorcells
 from duban.workbooks.read.headers import HeaderMatch, find_header, near_miss, near_miss_hint
 from duban.workbooks.read.parse import Issue, convert_column, converter
+from duban.workbooks.read.sheetscan import ScannedSheets
 from duban.workbooks.xlsx import grid, safety
 
 DEFAULTS = {"header_scan_rows": 20, "max_unzipped_mb": 500, "max_grid_mb": 1000, "assume_year_window_days": 183,
@@ -68,7 +70,7 @@ def _too_big(path: Path, exc: grid.TooBig, limit_mb: float) -> Problem:
 def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
     book = calamine.CalamineWorkbook.from_path(str(path))
     try:
-        sheets = grid.Sheets(path, book, int(opts["max_grid_mb"] * 1_000_000))
+        sheets = ScannedSheets(path, book, int(opts["max_grid_mb"] * 1_000_000))
         result.meta = _meta(sheets)
         found = _locate(sheets, result, opts["header_scan_rows"])
         if found is None:
@@ -78,6 +80,8 @@ def _read(path: Path, result: WorkbookRead, today: date, opts: dict) -> None:
             return
         (sheet_name, rows), match = found
         result.kind, result.sheet = match.kind, sheet_name
+        if sheets.errors.get(sheet_name) is False:     # looked through whole while measured: no error cell
+            errorcells.seen_clean(result)
         result.lang = str(result.meta["lang"]) if result.meta.get("lang") in ("zh", "en") else match.lang
         result.header_row = match.row_index + 1
         result.columns = match.columns
