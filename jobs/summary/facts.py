@@ -109,6 +109,7 @@ def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], hi
             ack_hours.append(calendar.working_hours_between(submitted, acked)
                              if submitted is not None and acked is not None else math.nan)
     frame = pd.DataFrame(cols)
+    cols.clear()        # the lists: the frame holds them as arrays now
     frame["ack_hours"] = np.array(ack_hours, dtype=float)
     for key in ("first_seen", "first_done"):
         frame[key] = _moments(frame[key], lambda u: pd.to_datetime(u, utc=True, format="ISO8601"), tz)

@@ -215,7 +215,7 @@ def period_marks(f: pd.DataFrame, period: Period, thresholds: Rules) -> dict[str
     report_due = f["occurred"] + pd.Timedelta(hours=thresholds.incident_report_hours)
     report_late = incident & ((f["report_filed"].isna() & (report_due < end)) | (f["report_filed"] > report_due))
     held = inside("held_at") & (f["kind"] == "meetings")
-    meeting_key = (f["meeting"].fillna("") + "@" + f["held_at"].astype(str)).where(held)
+    meeting_key = _meeting_keys(f, held)
     minutes_due = f["held_at"] + pd.Timedelta(hours=thresholds.minutes_hours)
     minutes_late = held & ((f["minutes_sent"].isna() & (minutes_due < end)) | (f["minutes_sent"] > minutes_due))
     return {
@@ -228,6 +228,15 @@ def period_marks(f: pd.DataFrame, period: Period, thresholds: Rules) -> dict[str
         "response_minutes": response, "incident_reports_late": report_late,
         "meeting_key": meeting_key, "minutes_late_key": meeting_key.where(minutes_late),
     }
+
+
+def _meeting_keys(f: pd.DataFrame, held: pd.Series) -> pd.Series:
+    """"meeting@held_at" for the meetings held in the period (NaN for every other row), spelled
+    out only for those rows, not for the 200,000 tasks."""
+    keys = pd.Series(np.nan, index=f.index, dtype=object)
+    if held.any():
+        keys[held] = f.loc[held, "meeting"].fillna("") + "@" + f.loc[held, "held_at"].astype(str)
+    return keys
 
 
 def request_marks(f: pd.DataFrame, period: Period, calendar: WorkCalendar, thresholds: Rules) -> dict[str, pd.Series]:
