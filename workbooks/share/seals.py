@@ -22,14 +22,27 @@ SEALS = ".duban-seals.json"
 _read: dict[Path, tuple[tuple, dict[str, list], dict[tuple[str, str], list[str]]]] = {}
 
 
-def seal(backup: Path, size: int | None = None, mtime_ns: int | None = None, sha256: str | None = None) -> None:
+def seal(backup: Path, size: int | None = None, mtime_ns: int | None = None, sha256: str | None = None,
+         among: list[Path] | None = None) -> None:
     """Record `backup` as it is now, or as the version read (size, time, hash) when they are given:
-    a save through a held handle between the move and this call is then seen too."""
-    st = backup.stat()
+    a save through a held handle between the move and this call is then seen too. `among`: all
+    of this workbook's backups now in the folder (the caller has just listed them): the seals of
+    its other backups that are gone are dropped (one listing, not a stat per seal)."""
+    if size is None or mtime_ns is None:
+        st = backup.stat()
+        size, mtime_ns = (st.st_size if size is None else size), (st.st_mtime_ns if mtime_ns is None else mtime_ns)
     entries = _load(backup.parent)
-    entries[backup.name] = [st.st_size if size is None else size, st.st_mtime_ns if mtime_ns is None else mtime_ns,
-                            sha256]
-    _save(backup.parent, entries)
+    entries[backup.name] = [size, mtime_ns, sha256]
+    if among is not None:
+        index = _index(entries)
+        present = {b.name for b in among}
+        for stem, suffix in {(b.stem.rpartition(".")[0], b.suffix.lower()) for b in [backup, *among]}:
+            for name in index.get((stem, suffix), ()):
+                if name not in present and name != backup.name:
+                    entries.pop(name, None)
+        _save(backup.parent, entries, pruned=True)
+    else:
+        _save(backup.parent, entries)
 
 
 def sealed(folder: Path, path: Path) -> list[Path]:
@@ -114,7 +127,15 @@ def _index(entries: dict[str, list]) -> dict[tuple[str, str], list[str]]:
     return index
 
 
-def _save(folder: Path, entries: dict[str, list]) -> None:
-    """Written whole (temp file, rename); entries of backups no longer there are dropped."""
-    present = {name: entry for name, entry in entries.items() if os.path.lexists(folder / name)}
-    write_atomically(folder / SEALS, json.dumps(present, ensure_ascii=False, indent=0).encode("utf-8"))
+def _save(folder: Path, entries: dict[str, list], pruned: bool = False) -> None:
+    """Written whole (temp file, rename), one entry a line; entries of backups no longer there are
+    dropped (by the caller when `pruned`, else here by looking at each). Not fsynced: the seals are
+    a best-effort record (a backup without one is still a backup, only unsealed), and a share's
+    close already hands the bytes to the server. The version written is remembered, so the next
+    seal of this run does not read it back."""
+    present = entries if pruned else {name: entry for name, entry in entries.items()
+                                      if os.path.lexists(folder / name)}
+    body = "{\n" + ",\n".join(f"{json.dumps(name, ensure_ascii=False)}: {json.dumps(entry)}"
+                               for name, entry in present.items()) + "\n}"
+    key = write_atomically(folder / SEALS, body.encode("utf-8"), durable=False)
+    _read[folder] = key, present, _index(present)

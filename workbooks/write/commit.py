@@ -30,6 +30,7 @@ the flag) is it `exists()` then `rename()`, and a save landing between those two
 from __future__ import annotations
 
 import errno
+import fnmatch
 import hashlib
 import os
 import shutil
@@ -118,9 +119,9 @@ def commit(path: Path, temp: Path, read, backups: Path, keep: int, zone=None) ->
 def _is(path: Path, read) -> bool:
     """Is the moved file the version read? Size and SHA-256 decide (the time was checked just
     before the move; not again, as some network file systems touch it on rename)."""
-    if path.stat().st_size != read.size:
-        return False
     with open(path, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size != read.size:
+            return False
         return hashlib.file_digest(fh, "sha256").hexdigest() == read.sha256
 
 
@@ -200,24 +201,30 @@ def _keep(aside: Path, path: Path, folder: Path, keep: int, tag: str = "", zone=
     if keep <= 0:
         aside.unlink(missing_ok=True)
         return None
-    target = _backup_name(path, folder, tag, zone)
+    target = _backup_name(path, folder, tag, zone, make=False)
     try:
-        os.rename(aside, target)
+        try:
+            os.rename(aside, target)
+        except FileNotFoundError:                    # the backups folder is not there yet
+            if not os.path.lexists(aside):
+                raise
+            folder.mkdir(parents=True, exist_ok=True)
+            os.rename(aside, target)
     except OSError:                                  # another disk: copy, then drop the aside
         shutil.copy2(aside, target)
         aside.unlink()
-    _seal(target, read)
-    _rotate(path, folder, keep)
+    _seal(target, read, among=_rotate(path, folder, keep))
     return target
 
 
-def _seal(backup: Path, read=None) -> None:
-    """Best effort: a backup that cannot be sealed is still a backup (only unsealed)."""
+def _seal(backup: Path, read=None, among: list[Path] | None = None) -> None:
+    """Best effort: a backup that cannot be sealed is still a backup (only unsealed). Sealed after
+    the rotation, whose listing of the workbook's backups lets the seals of removed ones go."""
     try:
         if read is not None:
-            seals.seal(backup, read.size, read.mtime_ns, read.sha256)
+            seals.seal(backup, read.size, read.mtime_ns, read.sha256, among=among)
         else:
-            seals.seal(backup)
+            seals.seal(backup, among=among)
     except OSError:
         pass
 
@@ -230,7 +237,12 @@ def held_saves(path: Path, folder: Path) -> list[Path]:
 
 def _backups_of(path: Path, folder: Path) -> list[Path]:
     """This workbook's backups, oldest first (names sort by time)."""
-    return sorted(folder.glob(f"{_glob_escape(path.stem)}.*{path.suffix}")) if folder.is_dir() else []
+    pattern = f"{_glob_escape(path.stem)}.*{path.suffix}"
+    try:
+        names = os.listdir(folder)                   # one listing: no stat of the folder first
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(folder / name for name in names if fnmatch.fnmatchcase(name, pattern))
 
 
 def copy_to_backups(path: Path, folder: Path, keep: int, zone=None) -> Path | None:
@@ -240,25 +252,31 @@ def copy_to_backups(path: Path, folder: Path, keep: int, zone=None) -> Path | No
         return None
     target = _backup_name(path, folder, "", zone)
     shutil.copy2(path, target)
-    _seal(target)
-    _rotate(path, folder, keep)
+    _seal(target, among=_rotate(path, folder, keep))
     return target
 
 
-def _backup_name(path: Path, folder: Path, tag: str, zone) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
+def _backup_name(path: Path, folder: Path, tag: str, zone, make: bool = True) -> Path:
+    if make:
+        folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(zone).strftime("%Y%m%d-%H%M%S-%f")
     return folder / f"{path.stem}.{stamp}{'-' + tag if tag else ''}{path.suffix}"
 
 
-def _rotate(path: Path, folder: Path, keep: int) -> None:
+def _rotate(path: Path, folder: Path, keep: int) -> list[Path]:
     """The backups of this workbook beyond the newest `keep` go, except any a save went into
-    after duban made it (held_saves): that save is someone's work, and only a person removes it."""
-    _fsync_dir(folder)
+    after duban made it (held_saves): that save is someone's work, and only a person removes it.
+    Returns the backups left.
+
+    The backups folder is not fsynced: a power cut that undoes the move into it leaves the
+    original under its aside name beside the workbook, and recover() moves it here again; the
+    stale backups removed were older than one still kept."""
     old = _backups_of(path, folder)
-    held = set(seals.changed(old))
-    for stale in [backup for backup in old if backup not in held][:-keep]:
-        stale.unlink(missing_ok=True)
+    held = set(seals.changed(old)) if len(old) > keep else set()
+    stale = [backup for backup in old if backup not in held][:-keep]
+    for backup in stale:
+        backup.unlink(missing_ok=True)
+    return [backup for backup in old if backup not in stale]
 
 
 def _glob_escape(text: str) -> str:

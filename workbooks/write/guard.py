@@ -45,9 +45,12 @@ def _shown(path: Path, root: Path) -> str:
     return str(path)
 
 
-def busy(plan: WritePlan) -> Reason | None:
-    """Why the file must not be written now (open in Excel/WPS/LibreOffice, or changed), or None."""
-    for path in dict.fromkeys((plan.path, target_of(plan))):     # a link's folder, and its target's
+def busy(plan: WritePlan, target: Path | None = None, content: bool = True) -> Reason | None:
+    """Why the file must not be written now (open in Excel/WPS/LibreOffice, or changed), or None.
+    `target`: target_of(plan), when the caller has it. Without `content` the size and time
+    decide, and the caller compares the content itself (the write-back hashes the bytes it
+    patches, and the commit the file it moves aside)."""
+    for path in dict.fromkeys((plan.path, target or target_of(plan))):   # a link's folder, and its target's
         if holder := lock_holder(path):
             program, who = holder
             return Reason.of("open", program=program, who=who) if who else Reason.of("open-unnamed", program=program)
@@ -56,7 +59,7 @@ def busy(plan: WritePlan) -> Reason | None:
     except FileNotFoundError:
         return Reason.of("gone")
     if (stat.st_size, stat.st_mtime_ns) != (plan.fingerprint.size, plan.fingerprint.mtime_ns) \
-            or Fingerprint.of(plan.path).sha256 != plan.fingerprint.sha256:
+            or content and Fingerprint.of(plan.path).sha256 != plan.fingerprint.sha256:
         return Reason.of("changed")
     return None
 

@@ -11,9 +11,12 @@ is never overwritten, and a crash at any point leaves the old file or the new on
 from __future__ import annotations
 
 import functools
+import hashlib
+import io
 import os
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from itertools import chain
 from pathlib import Path
 
@@ -49,6 +52,8 @@ def _refusing(write):
     def guarded(plan: WritePlan, *args, **kwargs) -> WriteResult:
         try:
             result = write(plan, *args, **kwargs)
+        except Refused as exc:
+            result = WriteResult(REFUSED, exc.why)
         except Exception as exc:
             fault = faults.translate(exc)
             result = WriteResult(REFUSED, Reason.of("storage", zh=fault.zh.rstrip("。"), en=fault.en.rstrip(".")) if fault else
@@ -69,29 +74,37 @@ def _moved_on(plan: WritePlan) -> Reason | None:
 
 @_refusing
 def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_commit=None,
-          zone=None) -> WriteResult:
+          zone=None, patched: tuple | None = None) -> WriteResult:
     """Carry out `plan`; `verify(temp_path) -> (rows, {ref: value})` reads the new file back.
     `before_commit(originals, (size, mtime_ns) of the new file)` is called just before the file
-    changes (the journal's write-ahead); the commit itself is in workbooks/write/commit.py."""
-    if why := busy(plan):
-        return WriteResult(SKIPPED, why)
+    changes (the journal's write-ahead); the commit itself is in workbooks/write/commit.py.
+    `patched`: what `patched_parts(plan)` returned for this plan, worked out elsewhere (a worker
+    process), used instead of patching again.
+
+    The workbook is read once, whole: its bytes are checked against the plan's fingerprint,
+    patched, and copied into the new file from memory, so that on a share the file costs one
+    open and one read, and every part comes from the very version the plan was made from."""
     target = target_of(plan)         # a link is written through, never replaced by a file
+    if why := busy(plan, target, content=False):
+        return WriteResult(SKIPPED, why)
+    data = _as_planned(plan, target)
+    if data is None:
+        return WriteResult(SKIPPED, Reason.of("changed"))
+    with cyclic_gc_paused():
+        parts, originals = patched if patched is not None else _patched_parts(plan, data)
+    if not parts:
+        return WriteResult(UNCHANGED, originals=originals)
+    kept = writable(plan, target)
+    crashpoint("patched")
     temp = commit.temp_of(target, unique_suffix())
-    temp.unlink(missing_ok=True)   # a crash may have left it as a second name of the workbook: never write into it
     try:
-        with cyclic_gc_paused(), quick_gil_handoff():
-            parts, originals = _patched_parts(plan)
-        if not parts:
-            return WriteResult(UNCHANGED, originals=originals)
-        kept = writable(plan, target)
-        crashpoint("patched")
-        manifest = _write_temp(target, temp, parts, kept)
-        del parts                  # the compressed parts are on disk now: let them go
+        manifest = _write_temp(data, temp, parts, kept)
+        del parts, data            # the compressed parts are on disk now: let them go
         crashpoint("temp-written")
         _verify_package(temp, manifest)
         if verify:
             _verify(plan, temp, verify)
-        if why := busy(plan):
+        if why := busy(plan, target, content=False):   # the commit checks the content it moves
             return WriteResult(SKIPPED, why)
         if before_commit:          # write-ahead: the journal learns the originals before the file changes
             stat = temp.stat()
@@ -102,25 +115,42 @@ def apply(plan: WritePlan, backups: Path, keep: int = 10, verify=None, before_co
                 Reason.of("rescued", file=done.rescued.name) if done.rescued else Reason.of("changed")
             return WriteResult(SKIPPED, why, backup=done.backup, race=done.race, rescued=done.rescued)
         return WriteResult(WRITTEN, originals=originals, backup=done.backup)
-    except Refused as exc:
-        return WriteResult(REFUSED, exc.why)
     finally:
         temp.unlink(missing_ok=True)
 
 
-def patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[str, dict]]:
+def _as_planned(plan: WritePlan, target: Path) -> bytes | None:
+    """The workbook's bytes, if they are the version the plan was made from (size and SHA-256),
+    else None: a save that kept the size and the time still differs here."""
+    with open(target, "rb") as fh:
+        data = fh.read()
+    if len(data) != plan.fingerprint.size or hashlib.sha256(data).hexdigest() != plan.fingerprint.sha256:
+        return None
+    return data
+
+
+def patched_parts(plan: WritePlan, threads: bool | None = None) -> tuple[dict[str, package.Deflated], dict[str, dict]]:
     """The parts a write of `plan` would change (empty: the file is already as planned) and the
     painted cells' original formats, without writing anything: the Excel console asks this of a
-    workbook open in Excel before applying the plan there."""
-    return _patched_parts(plan)
+    workbook open in Excel before applying the plan there, and the check of a worker process.
+    `threads`: force the threaded or the inline patch (tests: both give the same bytes)."""
+    return _patched_parts(plan, plan.path, threads)
 
 
 # ---- building the new package -----------------------------------------------------------------
-def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[str, dict]]:
-    """(new parts, compressed; original formats of painted cells). The sheet inflates in a
-    worker while the edits are worked out, and is checked and deflated while it is patched."""
+THREADS_FROM = 1 << 20
+"""The sheet's size (uncompressed XML bytes) from which it is inflated, checked and deflated in
+worker threads beside the patching. Below it the threads cost more than they save: starting and
+joining two threads took about as long as patching a 200-row sheet (bench/writeback.py)."""
+
+
+def _patched_parts(plan: WritePlan, source: Path | bytes, threads: bool | None = None
+                   ) -> tuple[dict[str, package.Deflated], dict[str, dict]]:
+    """(new parts, compressed; original formats of painted cells). A big sheet inflates in a
+    worker while the edits are worked out, and is checked and deflated while it is patched; a
+    small one does the same steps inline, in the same order, to the same bytes."""
     try:
-        with zipfile.ZipFile(plan.path) as zf:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
             found = package.book_parts(zf)
             sheets = found.sheets
             if plan.sheet not in sheets:
@@ -141,17 +171,22 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
         raise Refused("corrupt", error=str(exc)) from None
     originals: dict[str, dict] = {}
     parts: dict[str, package.Deflated] = {}
-    with ThreadPoolExecutor(1) as pool:
-        inflating = pool.submit(package.inflate, sheet_info, stored) if stored is not None else None
+    threaded = sheet_info.file_size >= THREADS_FROM if threads is None else threads
+    with ThreadPoolExecutor(1) if threaded and stored is not None else nullcontext() as pool:
+        inflating = pool.submit(package.inflate, sheet_info, stored) if pool else None
         book = StyleBook(styles)
         edits = cell_edits(plan, book, originals)
         try:
-            sheet_raw = inflating.result() if inflating else None
+            sheet_raw = inflating.result() if inflating else \
+                package.inflate(sheet_info, stored) if stored is not None and edits else None
         except zipfile.BadZipFile as exc:
             raise Refused("corrupt", error=str(exc)) from None
     stored = None
-    if edits and sheet_raw is not None and (sheet := _new_sheet(plan, sheet_raw, edits)) is not None:
-        parts[sheet_path] = sheet
+    if edits and sheet_raw is not None:
+        with quick_gil_handoff() if threaded else nullcontext():
+            sheet = _new_sheet(plan, sheet_raw, edits, threaded)
+        if sheet is not None:
+            parts[sheet_path] = sheet
     meta_xml = None
     if meta_raw is not None and plan.records:      # after the paint
         meta_xml = meta_sheet(meta_raw, plan.records(originals))
@@ -165,7 +200,7 @@ def _patched_parts(plan: WritePlan) -> tuple[dict[str, package.Deflated], dict[s
     return parts, originals
 
 
-def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | None:
+def _new_sheet(plan: WritePlan, raw: bytes, edits: dict, threaded: bool = True) -> package.Deflated | None:
     """The patched sheet, compressed, or None when the edits change nothing.
 
     It streams through the always-on read-back as it is produced: libxml2 checks that it is
@@ -179,7 +214,7 @@ def _new_sheet(plan: WritePlan, raw: bytes, edits: dict) -> package.Deflated | N
         if first is None:
             return None
         check = ReadBack(prefix, plan.expect)
-        with package.Deflater() as out:
+        with package.Deflater(threaded=threaded) as out:
             for piece, final in _whole_rows(stream(raw, chain((first,), cuts)), b"</" + prefix + b"row>",
                                             layout.rows_numbered and layout.ordered):   # else one piece
                 check.feed(piece, final)
@@ -224,10 +259,12 @@ def _parses(xml: bytes) -> None:
         raise Refused("damaged", error=str(exc)) from None
 
 
-def _write_temp(source: Path, temp: Path, parts: dict[str, package.Deflated], kept: access.Access) -> package.Manifest:
+def _write_temp(source: bytes, temp: Path, parts: dict[str, package.Deflated], kept: access.Access) -> package.Manifest:
     """The new package in `temp`, fsynced, with the original's owner, group, mode and attributes
-    (refused if they cannot all be given: a write must not change who may save the workbook)."""
-    with open(temp, "wb") as fh:
+    (refused if they cannot all be given: a write must not change who may save the workbook).
+    Made exclusively: a file already at that name (a crash's leftover, maybe a second name of the
+    workbook) is never written into."""
+    with open(temp, "xb") as fh:
         manifest = package.rewrite(source, fh, parts)
         fh.flush()
         os.fsync(fh.fileno())

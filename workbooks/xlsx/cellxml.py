@@ -97,12 +97,26 @@ def restyle(tag: bytes, edit: CellEdit) -> bytes | None:
     return tag[:end] + s + tag[end:]
 
 
-def new_text(prefix: bytes, ref: str, text: str) -> bytes:
-    """A new cell holding only text (most job-owned cells): what `edited_cell` builds, without its dict work."""
+def new_text(prefix: bytes, ref: str, text: str, s: bytes | None = None) -> bytes:
+    """A new cell holding only text (most job-owned cells), with format `s` if given: what
+    `edited_cell` builds, without its dict work."""
     body = escape(ILLEGAL.sub("", text)).encode() if UNSAFE.search(text) else text.encode()
     space = b' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else b""
-    return b'<%sc r="%s" t="inlineStr"><%sis><%st%s>%s</%st></%sis></%sc>' % (
-        prefix, ref.encode(), prefix, prefix, space, body, prefix, prefix, prefix)
+    return b'<%sc r="%s"%s t="inlineStr"><%sis><%st%s>%s</%st></%sis></%sc>' % (
+        prefix, ref.encode(), b' s="%s"' % s if s is not None else b"", prefix, prefix, space, body, prefix,
+        prefix, prefix)
+
+
+def new_text_cell(prefix: bytes, ref: str, edit: CellEdit, own: bytes | None) -> bytes:
+    """A cell not in the sheet yet that an edit gives text (`edit.text`, no number), starting
+    from format `own` (its column's) or none: the bytes `edited_cell` would build, faster."""
+    s = own
+    if edit.style is not None:
+        current = int(own or b"0")
+        new_s = edit.style(current)
+        if new_s is not None and new_s != current:
+            s = b"%d" % new_s
+    return new_text(prefix, ref, edit.text or "", s)
 
 
 def new_cells(cells: dict[str, CellEdit], prefix: bytes):

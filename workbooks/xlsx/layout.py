@@ -14,7 +14,7 @@ from duban.workbooks.xlsx.cellxml import (
     CellEdit,
     attributes,
     edited_cell,
-    new_text,
+    new_text_cell,
     rebuilt_row,
     restyle,
     unaddressed,
@@ -88,6 +88,7 @@ class Layout:
         self._ordered: bool | None = None
         self._widths: tuple[dict[int, float], float] | None = None
         self._col_styles: dict[int, bytes] | None = None
+        self._columns: dict[bytes, int] = {}
 
     def width(self, col: int) -> float:
         """Column `col`'s width as the sheet gives it (for rows that must grow to show wrapped text)."""
@@ -147,11 +148,14 @@ class Layout:
         last_col = None
         for ref, edit in missing:
             col = ref_col(ref)
-            attrs = {b"r": ref.encode()}
-            if edit.column_format and (own := self.column_style(col)):   # as Excel: the column's format
-                attrs[b"s"] = own
-            new = new_text(self.prefix, ref, edit.text) if edit.style is None and edit.text and len(attrs) == 1 else \
-                edited_cell(self.prefix, attrs, None, edit)
+            own = self.column_style(col) if edit.column_format else None   # as Excel: the column's format
+            if edit.text and edit.number is None:
+                new = new_text_cell(self.prefix, ref, edit, own)
+            else:
+                attrs = {b"r": ref.encode()}
+                if own:
+                    attrs[b"s"] = own
+                new = edited_cell(self.prefix, attrs, None, edit)
             if new is None:
                 continue
             if first < 0 or first_col > col:
@@ -160,7 +164,7 @@ class Layout:
                 if last_col is None:
                     last_col = self._col_at(raw.rfind(find_tag, lo, hi))
                 pos = hi if last_col < col else next(
-                    (m.start() for m in self.cell_start.finditer(raw, lo, hi) if col_number(m.group(1).decode()) > col), hi)
+                    (m.start() for m in self.cell_start.finditer(raw, lo, hi) if self._number(m.group(1)) > col), hi)
             cuts.append((pos, col, pos, new))
             widest = max(widest, col)
         return cuts, widest
@@ -179,5 +183,14 @@ class Layout:
 
     def _col_at(self, at: int) -> int:
         """The column number of the cell whose `<c r="` starts at `at`."""
+        if m := self.cell_start.match(self.raw, at):
+            return self._number(m.group(1))
         start = at + len(self.find_tag)
         return col_number(self.raw[start:self.raw.index(b'"', start)].rstrip(b"0123456789").decode())
+
+    def _number(self, letters: bytes) -> int:
+        """A column's number from its letters as bytes, remembered for the sheet (a few columns
+        over a hundred thousand rows)."""
+        if (number := self._columns.get(letters)) is None:
+            number = self._columns[letters] = col_number(letters.decode())
+        return number

@@ -10,6 +10,7 @@ thread, because zlib (and libxml2) run without the GIL.
 """
 from __future__ import annotations
 
+import io
 import posixpath
 import queue
 import re
@@ -244,40 +245,56 @@ class Deflater:
     """Check that a large XML part fed in pieces is well-formed, and compress it, in a worker
     thread. zlib and libxml2 both release the GIL, so this runs beside the Python that produces
     the pieces instead of after it. Use as a context manager; `result()` raises
-    `etree.XMLSyntaxError` when the XML is broken."""
+    `etree.XMLSyntaxError` when the XML is broken. Not `threaded`: the same steps on the same
+    pieces in the caller's thread (a small part, where a thread costs more than it saves), giving
+    the same bytes."""
 
-    def __init__(self, level: int = 1):
-        self._queue: queue.Queue = queue.Queue(maxsize=2)
+    def __init__(self, level: int = 1, threaded: bool = True):
         self._parser = etree.XMLParser(target=_NoEvents(), huge_tree=True, resolve_entities=False,
                                        no_network=True)
         self._packer = zlib.compressobj(level, zlib.DEFLATED, -15)
         self._out: list[bytes] = []
         self._crc = self._size = 0
         self._error: Exception | None = None
-        self._thread = threading.Thread(target=self._run, name="duban-deflate", daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
+        if threaded:
+            self._queue: queue.Queue = queue.Queue(maxsize=2)
+            self._thread = threading.Thread(target=self._run, name="duban-deflate", daemon=True)
+            self._thread.start()
 
     def feed(self, chunk: bytes) -> None:
-        self._queue.put(chunk)
+        if self._thread is not None:
+            self._queue.put(chunk)
+        else:
+            self._take(chunk)
 
     def result(self) -> Deflated:
-        self._queue.put(None)
-        self._thread.join()
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+        else:
+            self._finish()
         if self._error is not None:
             raise self._error
         return Deflated(self._out, self._crc, self._size)
 
     def _run(self) -> None:
         while (chunk := self._queue.get()) is not None:
-            if self._error is not None:
-                continue                      # broken already: drain the queue, do no more work
-            try:
-                self._parser.feed(chunk)
-                self._crc = zlib.crc32(chunk, self._crc)
-                self._size += len(chunk)
-                self._out.append(self._packer.compress(chunk))
-            except Exception as exc:          # handed to the producer by result()
-                self._error = exc
+            self._take(chunk)
+        self._finish()
+
+    def _take(self, chunk: bytes) -> None:
+        if self._error is not None:
+            return                            # broken already: do no more work
+        try:
+            self._parser.feed(chunk)
+            self._crc = zlib.crc32(chunk, self._crc)
+            self._size += len(chunk)
+            self._out.append(self._packer.compress(chunk))
+        except Exception as exc:              # handed to the producer by result()
+            self._error = exc
+
+    def _finish(self) -> None:
         if self._error is None:
             try:
                 self._out.append(self._packer.flush())
@@ -289,7 +306,7 @@ class Deflater:
         return self
 
     def __exit__(self, *exc) -> None:
-        if self._thread.is_alive():           # the producer failed: stop the worker
+        if self._thread is not None and self._thread.is_alive():   # the producer failed: stop the worker
             self._queue.put(None)
             self._thread.join()
 
@@ -298,14 +315,16 @@ class Deflater:
 Manifest = dict[str, tuple[int, int, int, int]]
 
 
-def rewrite(source: Path, target, replacements: dict[str, Deflated]) -> Manifest:
-    """Write the package of `source` to the open binary file `target`, swapping the given parts.
+def rewrite(source: Path | bytes, target, replacements: dict[str, Deflated]) -> Manifest:
+    """Write the package of `source` (a path, or the file's bytes) to the open binary file
+    `target`, swapping the given parts.
 
     Every other part is copied as its stored compressed bytes, untouched (same CRC, sizes,
     method and date). Replacements naming no part of `source` are new parts, added at the end.
     Returns the manifest `check_written` compares the file on disk with."""
     manifest: Manifest = {}
-    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(target, "w") as zout:
+    with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zin, \
+            zipfile.ZipFile(target, "w") as zout:
         infos = list(zin.infolist())
         known = {info.filename for info in infos}
         stamp = max((info.date_time for info in infos), default=(1980, 1, 1, 0, 0, 0))
