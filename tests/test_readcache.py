@@ -314,8 +314,11 @@ def test_the_memo_gives_back_what_the_write_back_said_while_file_and_plan_stay(d
     def plan(values):
         return WritePlan(path, "任务跟进表", Fingerprint.of(path), 10, values=values)
 
-    apply = FolderCache.of(demo, _settings(demo)).writer(real)
+    cache = FolderCache.of(demo, _settings(demo))
+    apply = cache.writer(real)
+    assert not cache.known_unchanged(plan({"A2": "T-1"}))
     assert apply(plan({"A2": "T-1"})).originals == originals and len(calls) == 1
+    assert cache.known_unchanged(plan({"A2": "T-1"})) and not cache.known_unchanged(plan({"A2": "T-9"}))
     again = apply(plan({"A2": "T-1"}))
     assert again.status == UNCHANGED and again.originals == originals and len(calls) == 1
     second = plan({"A2": "T-2"})

@@ -93,6 +93,10 @@ class ReadCache:
         folder's persistent one (jobs.state.readcache.unchanged)."""
         return self.unchanged.wrap(self.folder.writer(apply) if self.folder is not None else apply)
 
+    def known_unchanged(self, plan) -> bool:
+        """Would `writer` answer this plan "unchanged" without the write-back?"""
+        return self.unchanged.answers(plan) or (self.folder is not None and self.folder.known_unchanged(plan))
+
 
 class _UnchangedMemo:
     """A write-back that found a workbook already as planned ("unchanged": nothing written) gives
@@ -104,13 +108,19 @@ class _UnchangedMemo:
         self.known: dict[Path, tuple] = {}
         self.hits = 0
 
+    def answers(self, plan, key: str | None = None) -> bool:
+        from duban.workbooks.write import guard
+        known = self.known.get(plan.path)
+        return known is not None and known[0] == (key or plan_key(plan)) and same_file(plan) \
+            and not guard.lock_owner(plan.path)
+
     def wrap(self, real):
-        from duban.workbooks.write import guard, refusal
+        from duban.workbooks.write import refusal
 
         def apply(plan, *args, **kwargs):
             key = plan_key(plan)
             known = self.known.get(plan.path)
-            if known is not None and known[0] == key and same_file(plan) and not guard.lock_owner(plan.path):
+            if self.answers(plan, key):
                 self.hits += 1
                 return refusal.WriteResult(refusal.UNCHANGED, None, dict(known[1]))
             result = real(plan, *args, **kwargs)

@@ -22,7 +22,7 @@ from pathlib import Path
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.readcache import codec
 from duban.jobs.state.readcache.store import STATS, Entry, Store, name_of, secret
-from duban.jobs.state.readcache.unchanged import remembered
+from duban.jobs.state.readcache.unchanged import answer, remembered
 from duban.jobs.state.runlock import state_dir
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.read.midsave import unreadable
@@ -49,6 +49,7 @@ class FolderCache:
         self.hits = self.misses = self.hashed = self.unpatched = 0
         self.known: dict[str, Known] = {}
         self._loaded: tuple[str, Entry] | None = None    # fingerprint() read it; read() uses it
+        self.memo_last: tuple | None = None               # (plan, its key, the memo's answer): unchanged.answer
 
     @classmethod
     def of(cls, folder: Path, settings: Settings) -> "FolderCache":
@@ -186,6 +187,11 @@ class FolderCache:
     def writer(self, apply):
         """`apply` (the write-back), behind what is known of workbooks already as planned."""
         return remembered(self, apply)
+
+    def known_unchanged(self, plan) -> bool:
+        """Would `writer` answer this plan "unchanged" without the write-back? (Then nobody needs
+        to patch it ahead, jobs.checkstream.)"""
+        return self.store is not None and answer(self, plan) is not None
 
     def relpath(self, path: Path) -> str:
         try:

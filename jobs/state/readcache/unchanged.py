@@ -51,14 +51,15 @@ def remembered(cache, real):
         return real
 
     def apply(plan, *args, **kwargs):
-        rel = cache.relpath(plan.path)
-        file = name_of(rel) + SUFFIX
-        key = plan_key(plan)
-        known = _known(store.load(file), rel, key)
-        if known is not None and same_file(plan) and not guard.lock_owner(plan.path):
+        known = answer(cache, plan)
+        if known is not None:
             cache.unpatched += 1
             STATS["unpatched"] += 1
             return refusal.WriteResult(refusal.UNCHANGED, None, known)
+        _, key, _ = cache.memo_last
+        cache.memo_last = None
+        rel = cache.relpath(plan.path)
+        file = name_of(rel) + SUFFIX
         result = real(plan, *args, **kwargs)
         if result.status == refusal.UNCHANGED:
             _keep(store, file, rel, key, result.originals)
@@ -68,6 +69,23 @@ def remembered(cache, real):
                 cache.forget(Path(plan.path))
         return result
     return apply
+
+
+def answer(cache, plan) -> dict | None:
+    """The painted cells' original formats, if the memo knows this plan of this file as already
+    held by it, the file has not moved and is not open; else None (the write-back decides). The
+    plan's key and memo are kept for the `apply` that follows a `known_unchanged` question."""
+    last = cache.memo_last
+    if last is not None and last[0] is plan:
+        known = last[2]
+    else:
+        rel = cache.relpath(plan.path)
+        key = plan_key(plan)
+        known = _known(cache.store.load(name_of(rel) + SUFFIX), rel, key) if cache.store is not None else None
+        cache.memo_last = (plan, key, known)
+    if known is not None and same_file(plan) and not guard.lock_owner(plan.path):
+        return known
+    return None
 
 
 def _known(entry, rel: str, key: str) -> dict | None:
