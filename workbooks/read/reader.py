@@ -308,9 +308,11 @@ def _required_empty(result: WorkbookRead) -> None:
     assert result.kind is not None, "called once the table is found"
     required = [c for c in result.kind.required if c.key in result.columns]
     reported = {(p.row, p.column) for p in result.problems}
-    for record in result.records:
-        for column in required:
-            if record.get(column.key) is None and (record.row, column.key) not in reported:
+    records = result.records
+    for column in required:     # column by column (the problems are sorted by row and column after)
+        blank = [record for record, value in zip(records, map(itemgetter(column.key), records)) if value is None]
+        for record in blank:
+            if (record.row, column.key) not in reported:
                 result.problems.append(Problem("required-empty", str(result.path), result.sheet,
                                                _cell(result, column.key, record.row), record.row, column.key,
                                                params={"column": _labels(column)}))
@@ -338,9 +340,9 @@ def _status_progress(result: WorkbookRead) -> None:
     status_col, progress_key = kind.status_column, kind.role_key(Role.PROGRESS)
     if not status_col or progress_key not in result.columns or status_col.key not in result.columns:
         return
-    for record in result.records:
-        status, progress = record.status, record.get(progress_key)
-        if status is None or progress is None or status.done == (progress >= 1):
+    choices, records = kind.status_choices, result.records      # record.status, looked up in C loops
+    for record, (key, progress) in zip(records, map(itemgetter(status_col.key, progress_key), records)):
+        if progress is None or (status := choices.get(key)) is None or status.done == (progress >= 1):
             continue
         result.problems.append(Problem("status-progress-mismatch", str(result.path), result.sheet,
                                        _cell(result, status_col.key, record.row), record.row, status_col.key,
