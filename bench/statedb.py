@@ -75,13 +75,66 @@ def workdays(start: datetime, n: int) -> list[datetime]:
     return days
 
 
+def journal_only(books: int, sample: int, source: Path) -> dict:
+    """The journal alone, no workbook written: `sample` workbooks read once, their records
+    recorded under `books` names (a first record, then the same rows again), their IDs reserved,
+    100 painted cells each planned and confirmed, then Journal.lifetimes; in a fresh state.db."""
+    import tempfile
+    from types import SimpleNamespace
+
+    from duban.jobs.settings.config import load as load_settings
+    from duban.jobs.state.journal import Journal
+    from duban.jobs.validate import read_folder
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "books"
+        folder.mkdir()
+        for book in sorted(source.glob("*.xlsx"))[:sample]:
+            shutil.copy2(book, folder / book.name)
+        reads = [r for r in read_folder(folder, load_settings(folder), datetime(2026, 11, 23).date()) if r.kind]
+        fmt = {"fill": {"fgColor": "FFFFFFFF", "patternType": "solid"}, "font": {"name": "微软雅黑", "sz": 11},
+               "border": {s: {"style": "thin", "color": "FFBFBFBF"} for s in ("left", "right", "top", "bottom")},
+               "alignment": {"horizontal": "left", "vertical": "center", "wrapText": True}, "numFmt": "General"}
+        journal = Journal(Path(tmp) / "state.db")
+        out, now = {}, datetime(2026, 11, 23, 9, 0, tzinfo=ZONE)
+        names = [(f"{n:04d}-{r.path.name}", r) for n in range(books // len(reads)) for r in reads]
+        for label, when in (("record_first", now), ("record_unchanged", now + timedelta(hours=1))):
+            started = time.perf_counter()
+            for name, read in names:
+                journal.record(name, read.records, when)
+            out[label] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        for _name, read in names:
+            journal.reserve_ids("T", 5, [rec.id for rec in read.records if rec.id])
+        out["reserve_ids"] = round(time.perf_counter() - started, 2)
+        fingerprint = SimpleNamespace(size=1, mtime_ns=1, sha256="0" * 64)
+        started = time.perf_counter()
+        for name, read in names:
+            entries = {(rec.id, "status"): ("FFFFC000", fmt) for rec in read.records[:100] if rec.id}
+            journal.plan_painted(name, entries, fingerprint, (2, 2), now)
+            journal.confirm_painted(name)
+            journal.painted(name)
+        out["plan_confirm_painted"] = round(time.perf_counter() - started, 2)
+        started = time.perf_counter()
+        journal.lifetimes()
+        out["lifetimes"] = round(time.perf_counter() - started, 2)
+        journal.close()
+        out["state_mb"] = round((Path(tmp) / "state.db").stat().st_size / 1e6, 1)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--journal", action="store_true", help="time the journal alone (see journal_only)")
+    parser.add_argument("--sample", type=int, default=20)
     parser.add_argument("--books", type=int, default=1000)
     parser.add_argument("--rows", type=int, default=200)
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--folder", type=Path)
     args = parser.parse_args()
+    if args.journal:
+        source = HERE / "out" / f"dashboard-1000x{args.rows}"      # only `--sample` of its workbooks are read
+        print(json.dumps(journal_only(args.books, args.sample, source), indent=1))
+        return
     folder = args.folder or HERE / "out" / f"statedb-{args.books}x{args.rows}"
     if not folder.exists():
         from remind import setup
