@@ -30,7 +30,7 @@ def run_job(job: str, folder: Path, settings: Settings, slot: datetime, dry_run:
     """One job as at `slot`; never raises (an exception is a failed result with its last lines)."""
     started = time.perf_counter()
     try:
-        with cache.active():
+        with cache.active(folder, settings):
             outcome = _dispatch(job, folder, settings, slot, dry_run)
     except Stopping:
         return {"result": "interrupted", "error": "stopped before it finished (serve was asked to stop)"}
