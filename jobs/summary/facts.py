@@ -40,74 +40,87 @@ def own_start(kind: Kind) -> str | None:
     return next((col for col, role in STARTS if kind.role_key(role)), None)
 
 
+COLUMNS = ("workbook", "kind", "row", "id", "title", "project", "department", "owner", "help_from", "status", "done",
+           "rejected", "due", "overdue", "blocked", "stale", "flags", "first_seen", "first_done", "at_start",
+           "submitted", "acknowledged", "first_plan", "occurred", "responded", "report_filed", "meeting", "held_at",
+           "minutes_sent")
+MOMENTS = (("submitted", Role.SUBMITTED), ("acknowledged", Role.ACKNOWLEDGED), ("first_plan", Role.FIRST_PLAN),
+           ("occurred", Role.OCCURRED), ("responded", Role.RESPONDED), ("report_filed", Role.REPORT_FILED),
+           ("held_at", Role.HELD_AT), ("minutes_sent", Role.MINUTES_SENT))
+
+
 def facts(sources: Iterable[tuple[str, list[Record], dict[int, list[Flag]]]], history: dict[tuple[str, str], tuple],
           starts: dict[str, str], directory: Directory, calendar: WorkCalendar, thresholds: Rules,
           now: datetime) -> pd.DataFrame:
     """The item frame. `sources`: (workbook, its records, its flags by Excel row) per workbook;
     `history`: (workbook, ID) -> (first_seen, first_done) ISO texts from the journal; `starts`:
     workbook -> its first check. Built column by column, one workbook at a time (100,000 rows)."""
+    return frame_of((rows_of(workbook, records, flags, calendar) for workbook, records, flags in sources),
+                    history, starts, directory, calendar, now)
+
+
+def rows_of(workbook: str, records: list[Record], flags: dict[int, list[Flag]], calendar: WorkCalendar) -> dict | None:
+    """One workbook's facts, a list per column (None: a kind the reports do not count): what the
+    frame needs of its rows, taken while the check holds them (`check_folder(each=)`), so that the
+    records can go. What needs the journal or the directory (first seen, first done, department
+    by owner) is `frame_of`'s, from `owner_first` and `department_cell`."""
+    if not records or not counted(records[0].kind):
+        return None
+    kind = records[0].kind
+    keys, tz = kind.role_keys, calendar.tz
+    n = len(records)
+    column = partial(_cells, records, keys)
+    rows = _values(records, "_row")
+    choices = kind.status_choices
+    statuses = [choices.get(v) for v in _values(records, kind.status_column.key)] if kind.status_column \
+        else [None] * n
+    rules = [_rules(flags.get(row)) for row in rows]
+    c: dict[str, list] = {
+        "workbook": [workbook] * n, "kind": [kind.key] * n, "row": rows,
+        "id": [i or "" for i in _values(records, "id")],
+        "title": [_text(v) for v in column(Role.TITLE)], "project": [_text(v) or None for v in column(Role.PROJECT)],
+        "owner": [_text(v) for v in column(Role.OWNER)], "help_from": [_text(v) for v in column(Role.HELP_FROM)],
+        "status": [st.key if st else None for st in statuses], "done": [st is not None and st.done for st in statuses],
+        "rejected": [st is not None and st.key == "rejected" for st in statuses], "due": column(Role.DUE),
+        "overdue": ["overdue" in r for r in rules], "blocked": ["blocked" in r for r in rules],
+        "stale": ["stale" in r for r in rules], "flags": [tuple(sorted(r)) if r else () for r in rules],
+        "owner_first": [_first(v) for v in column(Role.OWNER)],
+        "department_cell": [_first(v) for v in column(Role.DEPARTMENT)]}
+    for key, role in MOMENTS:
+        c[key] = [_local(v, tz) for v in column(role)] if keys.get(role) else [None] * n
+    c["meeting"] = [_text(v) for v in _values(records, "meeting")] if "meeting" in kind.by_key else [None] * n
+    c["ack_hours"] = [calendar.working_hours_between(submitted, acked)
+                      if submitted is not None and acked is not None else math.nan
+                      for submitted, acked in zip(c["submitted"], c["acknowledged"])]
+    return c
+
+
+def frame_of(chunks: Iterable[dict | None], history: dict[tuple[str, str], tuple], starts: dict[str, str],
+             directory: Directory, calendar: WorkCalendar, now: datetime) -> pd.DataFrame:
+    """The item frame from each workbook's `rows_of` (see `facts`); each chunk is let go of as taken."""
     tz = calendar.tz
     stamp = now.isoformat()
-    cols: dict[str, list] = {k: [] for k in (
-        "workbook", "kind", "row", "id", "title", "project", "department", "owner", "help_from", "status", "done",
-        "rejected", "due", "overdue", "blocked", "stale", "flags", "first_seen", "first_done", "at_start", "submitted",
-        "acknowledged", "first_plan", "occurred", "responded", "report_filed", "meeting", "held_at", "minutes_sent")}
+    cols: dict[str, list] = {k: [] for k in COLUMNS}
     ack_hours: list[float] = []
     own: dict[str, str | None] = {}
     people = directory.people
-    for workbook, records, flags in sources:
-        if not records or not counted(records[0].kind):
+    for c in chunks:
+        if c is None:
             continue
-        kind = records[0].kind
-        keys = kind.role_keys
-        n = len(records)
-        column = partial(_cells, records, keys)
-        rows = _values(records, "_row")
-        ids = [i or "" for i in _values(records, "id")]
-        lives = [history.get((workbook, i), NEVER) for i in ids]
+        workbook, kind = c["workbook"][0], c["kind"][0]
+        lives = [history.get((workbook, i), NEVER) for i in c["id"]]
         seen = [life[0] or stamp for life in lives]
-        choices = kind.status_choices
-        statuses = [choices.get(v) for v in _values(records, kind.status_column.key)] if kind.status_column \
-            else [None] * n
-        done = [st is not None and st.done for st in statuses]
-        first_done = [life[1] if life[1] is not None or not d else (stamp if sn != stamp else None)
-                      for life, d, sn in zip(lives, done, seen)]   # done since the last check: done now
-        rules = [_rules(flags.get(row)) for row in rows]
-        owners = [_first(v) for v in column(Role.OWNER)]
-        departments = [_first(v) or (people[o].department if o in people else None) for v, o in
-                       zip(column(Role.DEPARTMENT), owners)]
         start = starts.get(workbook)
-        own[kind.key] = own_start(kind)
-        c = cols
-        c["workbook"] += [workbook] * n
-        c["kind"] += [kind.key] * n
-        c["row"] += rows
-        c["id"] += ids
-        c["title"] += [_text(v) for v in column(Role.TITLE)]
-        c["project"] += [_text(v) or None for v in column(Role.PROJECT)]
-        c["department"] += [d or NO_DEPARTMENT for d in departments]
-        c["owner"] += [_text(v) for v in column(Role.OWNER)]
-        c["help_from"] += [_text(v) for v in column(Role.HELP_FROM)]
-        c["status"] += [st.key if st else None for st in statuses]
-        c["done"] += done
-        c["rejected"] += [st is not None and st.key == "rejected" for st in statuses]
-        c["due"] += column(Role.DUE)
-        c["overdue"] += ["overdue" in r for r in rules]
-        c["blocked"] += ["blocked" in r for r in rules]
-        c["stale"] += ["stale" in r for r in rules]
-        c["flags"] += [tuple(sorted(r)) if r else () for r in rules]
-        c["first_seen"] += seen
-        c["first_done"] += first_done
-        c["at_start"] += [sn == start for sn in seen]
-        for key, role in (("submitted", Role.SUBMITTED), ("acknowledged", Role.ACKNOWLEDGED),
-                          ("first_plan", Role.FIRST_PLAN), ("occurred", Role.OCCURRED), ("responded", Role.RESPONDED),
-                          ("report_filed", Role.REPORT_FILED), ("held_at", Role.HELD_AT),
-                          ("minutes_sent", Role.MINUTES_SENT)):
-            c[key] += [_local(v, tz) for v in column(role)] if keys.get(role) else [None] * n
-        c["meeting"] += [_text(v) for v in _values(records, "meeting")] if "meeting" in kind.by_key else [None] * n
-        for submitted, acked in zip(c["submitted"][-n:], c["acknowledged"][-n:]):
-            ack_hours.append(calendar.working_hours_between(submitted, acked)
-                             if submitted is not None and acked is not None else math.nan)
+        own[kind] = own_start(KINDS[kind])
+        c["first_seen"] = seen
+        c["first_done"] = [life[1] if life[1] is not None or not d else (stamp if sn != stamp else None)
+                           for life, d, sn in zip(lives, c["done"], seen)]   # done since the last check: done now
+        c["at_start"] = [sn == start for sn in seen]
+        c["department"] = [(d or (people[o].department if o in people else None)) or NO_DEPARTMENT
+                           for d, o in zip(c["department_cell"], c["owner_first"])]
+        for key in COLUMNS:
+            cols[key] += c[key]
+        ack_hours += c["ack_hours"]
     frame = pd.DataFrame(cols)
     cols.clear()        # the lists: the frame holds them as arrays now
     frame["ack_hours"] = np.array(ack_hours, dtype=float)

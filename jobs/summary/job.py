@@ -37,7 +37,7 @@ from duban.jobs.state.runlock import run_lock
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.archive import archive_name, write_archive
 from duban.jobs.summary.baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
-from duban.jobs.summary.facts import facts
+from duban.jobs.summary.facts import frame_of, rows_of
 from duban.jobs.summary.figures import Figures, compute
 from duban.jobs.summary.groupview import for_group
 from duban.jobs.summary.period import Period
@@ -84,7 +84,8 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
                      dept=dept, project=project)
     db = folder / settings.state.path
 
-    report = check_folder(folder, settings, now, dry_run=True)      # read + rules; the file is not touched
+    # read + rules (the file is not touched); each workbook's facts taken as it is checked, its records let go
+    report = check_folder(folder, settings, now, dry_run=True, each=lambda w: facts_of(w, calendar))
     directory = Directory.from_reads([w.read for w in report.workbooks])
     raci = [w.read for w in report.workbooks if w.read.kind is not None and w.read.kind.key == "raci"]
     journal = Journal(db, read_only=True)
@@ -94,8 +95,8 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     finally:
         journal.close()
     run.watched = watched = watched_since(starts, now)
-    frame = facts(taken(report.workbooks), lives, starts, directory, calendar, thresholds, now)
-    del report      # the records went as the frame took them: the frame has what the report needs
+    frame = frame_of(taken(report.workbooks, calendar), lives, starts, directory, calendar, now)
+    del report      # the frame has what the report had for the figures
     figures = compute(frame, period, now, calendar, thresholds, periods.following(period, calendar, thresholds),
                       changes=changes)
     run.figures = figures
@@ -132,15 +133,20 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
     return run
 
 
-def taken(checked: list) -> Iterator[tuple]:
-    """Each checked workbook's (relpath, records, flags) for the item frame, let go of from `checked`
-    as the frame takes it: at no time every workbook's records and the frame (peak memory at
-    1,000 workbooks). `checked` is left empty."""
+def facts_of(checked, calendar) -> dict | None:
+    """A workbook's facts for the item frame, taken from its check (`check_folder(each=)`) while
+    it still holds the records (unpacked once: a streamed check's records unpack on each pass)."""
+    return rows_of(checked.relpath, list(checked.read.records), checked.flags, calendar)
+
+
+def taken(checked: list, calendar) -> Iterator[dict | None]:
+    """Each checked workbook's facts (`facts_of`, kept by the check, or taken now from a check that
+    kept its records), let go of from `checked` as the frame takes them (`checked` is left empty)."""
     checked.reverse()
     while checked:
         found = checked.pop()
         if found.read.kind is not None:
-            yield found.relpath, found.read.records, found.flags
+            yield found.kept if isinstance(found.kept, dict) else facts_of(found, calendar)
 
 
 def status_changes(journal: Journal, period: Period) -> pd.DataFrame:
