@@ -152,6 +152,24 @@ def test_retention_forgets_what_no_rule_needs_and_keeps_what_one_does(tmp_path):
     assert "T-999999" not in copy and live in copy
 
 
+def test_a_damaged_or_hostile_ledger_row_is_ignored_not_trusted(tmp_path):
+    folder, config, db = reminded(tmp_path)
+    con = sqlite3.connect(db, isolation_level=None)
+    try:
+        con.execute("INSERT INTO ledger_told VALUES ('王芳', 'T-1', 'overdue', '', 'digest', 'x', 'y', "
+                    "'1) OR 1=1; DROP TABLE rows; --')")
+        assert "T-1" not in {i for (i, _r, _d) in ledgerstore.last_days(con, "王芳", "digest")}
+        lines = len(con.execute("SELECT * FROM notified").fetchall())
+        ledgerstore.store(con, [("王芳", "T-1", "overdue", "", "digest", "2026-11-24", "2026-11-24T09:00", "m")])
+        assert ledgerstore.last_days(con, "王芳", "digest")[("T-1", "overdue", "")] == "2026-11-24"
+        assert ledgerstore.prune(con, "2026-12-01")["told"] >= 0 and ledgercopy.compact(con, db) is not None
+        assert len(con.execute("SELECT * FROM notified").fetchall()) >= lines
+        assert con.execute("SELECT COUNT(*) FROM rows").fetchone()[0] > 0
+    finally:
+        con.close()
+    remind(folder, config, MORNING + DAY)
+
+
 # ---- the journal -----------------------------------------------------------------------------------
 def test_painted_cells_name_their_format_which_is_stored_once(tmp_path):
     folder, _config, db = reminded(tmp_path)

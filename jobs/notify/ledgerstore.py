@@ -13,10 +13,12 @@ readers that ask the ledger in SQL (quiet digests, replies, tests) read it as be
 """
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Iterable
 
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 KEEP = 64      # sends remembered per item: the first and the 63 latest (quiet rules count at most these)
 LINE = ("recipient", "item", "rule", "deadline", "kind", "day", "at", "mail")
 
@@ -33,7 +35,8 @@ VIEW = """
 CREATE VIEW IF NOT EXISTS notified AS
 SELECT t.recipient AS recipient, t.item AS item, t.rule AS rule, t.deadline AS deadline, t.kind AS kind,
        s.day AS day, s.at AS at, s.mail AS mail
-  FROM ledger_told t, json_each('[' || t.seqs || ']') j, ledger_sends s
+  FROM ledger_told t, json_each(CASE WHEN json_valid('[' || t.seqs || ']') THEN '[' || t.seqs || ']' ELSE '[]' END) j,
+       ledger_sends s
  WHERE s.recipient = t.recipient AND s.kind = t.kind AND s.seq = j.value;
 """
 SCHEMA = TABLES + VIEW
@@ -82,7 +85,8 @@ def _store(db: sqlite3.Connection, lines: Iterable[tuple]) -> int:
 def _store_group(db: sqlite3.Connection, recipient: str, kind: str, lines: list[tuple]) -> int:
     """One recipient's lines of one kind: what is known of them read in one query, written with
     two executemany (a digest of 1,000 items is three statements, not 2,000)."""
-    known = {(i, r, d): [day, n, seqs] for i, r, d, day, n, seqs in db.execute(
+    known = {(i, r, d): [day if _DAY.fullmatch(str(day)) else "", n if isinstance(n, int) else 0, seqs]
+             for i, r, d, day, n, seqs in db.execute(
         "SELECT item, rule, deadline, last_day, days, seqs FROM ledger_told WHERE recipient=? AND kind=?",
         (recipient, kind))}
     sends: dict[tuple[str, str], int] = {}
@@ -98,7 +102,7 @@ def _store_group(db: sqlite3.Connection, recipient: str, kind: str, lines: list[
             continue
         if day == entry[0] or (day < entry[0] and _told_on(db, recipient, kind, entry[2], day)):
             continue        # told that day already (the old table's key had the day in it)
-        seqs = sorted({*map(int, entry[2].split(",")), seq})
+        seqs = sorted({*seqs_of(entry[2]), seq})
         seqs = seqs if len(seqs) <= KEEP else seqs[:1] + seqs[-(KEEP - 1):]
         entry[:] = [max(day, entry[0]), entry[1] + 1, ",".join(map(str, seqs))]
         taken += 1
@@ -126,14 +130,22 @@ def _send(db: sqlite3.Connection, recipient: str, kind: str, day: str, at: str, 
 def _told_on(db: sqlite3.Connection, recipient: str, kind: str, seqs: str, day: str) -> bool:
     """Was it told on `day` by one of its kept sends? (Asked only of a line older than the last
     day told: a copy's lines taken in again.)"""
-    return db.execute(f"SELECT 1 FROM ledger_sends WHERE recipient=? AND kind=? AND day=? AND seq IN ({seqs})",
-                      (recipient, kind, day)).fetchone() is not None
+    told = {q for (q,) in db.execute("SELECT seq FROM ledger_sends WHERE recipient=? AND kind=? AND day=?",
+                                     (recipient, kind, day))}
+    return not told.isdisjoint(seqs_of(seqs))
+
+
+def seqs_of(text: str) -> list[int]:
+    """The send numbers of a `seqs` column; what is not a number (a damaged or hostile state) is left out."""
+    return [int(part) for part in str(text).split(",") if part.strip().isdigit()]
 
 
 def last_days(db: sqlite3.Connection, recipient: str, kind: str) -> dict[tuple[str, str, str], str]:
-    """(item, rule, deadline) -> the last day `recipient` was told it under `kind`: one query per notice."""
+    """(item, rule, deadline) -> the last day `recipient` was told it under `kind`: one query per
+    notice. A day that is not a date (a damaged or hostile state) is left out."""
     return {(i, r, d): day for i, r, d, day in db.execute(
-        "SELECT item, rule, deadline, last_day FROM ledger_told WHERE recipient=? AND kind=?", (recipient, kind))}
+        "SELECT item, rule, deadline, last_day FROM ledger_told WHERE recipient=? AND kind=?", (recipient, kind))
+        if isinstance(day, str) and _DAY.fullmatch(day)}
 
 
 def prune(db: sqlite3.Connection, before: str) -> dict[str, int]:
@@ -151,8 +163,8 @@ def prune(db: sqlite3.Connection, before: str) -> dict[str, int]:
             f"DELETE FROM ledger_told AS t WHERE t.rule <> '' AND t.last_day < ? AND (NOT {live} OR EXISTS ("
             "SELECT 1 FROM ledger_told n WHERE n.recipient = t.recipient AND n.item = t.item AND n.rule = t.rule "
             "AND n.kind = t.kind AND n.deadline <> t.deadline AND n.last_day > t.last_day))", (before,)).rowcount
-        named = {(r, k, int(s)) for r, k, seqs in db.execute("SELECT recipient, kind, seqs FROM ledger_told")
-                 for s in seqs.split(",")}
+        named = {(r, k, q) for r, k, seqs in db.execute("SELECT recipient, kind, seqs FROM ledger_told")
+                 for q in seqs_of(seqs)}
         gone = [key for key in db.execute("SELECT recipient, kind, seq FROM ledger_sends WHERE day < ?", (before,))
                 if key not in named]
         db.executemany("DELETE FROM ledger_sends WHERE recipient=? AND kind=? AND seq=?", gone)
@@ -166,6 +178,6 @@ def last_sends(db: sqlite3.Connection) -> list[tuple]:
     lines = []
     for recipient, item, rule, deadline, kind, seqs in db.execute(
             "SELECT recipient, item, rule, deadline, kind, seqs FROM ledger_told"):
-        if (send := sends.get((recipient, kind, int(seqs.rsplit(",", 1)[-1])))) is not None:
+        if (told := seqs_of(seqs)) and (send := sends.get((recipient, kind, told[-1]))) is not None:
             lines.append((recipient, item, rule, deadline, kind, *send))
     return sorted(lines, key=lambda line: (line[6], line[7]))
