@@ -48,10 +48,18 @@ def stale(rec: Record, ctx: Context) -> Flag | None:
 
     An explicit 反馈时间 decides on its own (a row duban first saw today may still carry an update
     date from weeks ago); only rows without one fall back to the journal's last change."""
-    if rec.done or rec.kind.role_key(Role.LAST_UPDATE) is None:
+    if rec.done:
         return None
+    updated = rec.role(Role.LAST_UPDATE)        # None too where the kind has no such column
+    if updated is not None:                     # the cell alone decides: one answer per date and owner
+        return ctx.remembered(("stale", updated, rec.role(Role.OWNER)), lambda: _stale(rec, ctx, updated))
+    if rec.kind.role_key(Role.LAST_UPDATE) is None:
+        return None
+    return _stale(rec, ctx, None)
+
+
+def _stale(rec: Record, ctx: Context, updated) -> Flag | None:
     deadline = last_update_deadline(ctx)
-    updated = rec.role(Role.LAST_UPDATE)
     history = ctx.history(rec) if updated is None else None
     if updated is not None:
         day = updated.date() if isinstance(updated, datetime) else updated
