@@ -64,10 +64,16 @@ class MailRun:
         return d is not None and bool(d.error or d.set_aside or d.given_up)
 
 
-def remind(folder: Path, settings: Settings, now: datetime, dry_run: bool = False) -> MailRun:
-    """The daily job: check (and write back), then digests, escalations and the problems report."""
+def remind(folder: Path, settings: Settings, now: datetime, dry_run: bool = False,
+           keep: Callable | None = None) -> MailRun:
+    """The daily job: check (and write back), then digests, escalations and the problems report.
+    `keep`: what the step after remind needs of each checked workbook (the dashboard's facts:
+    jobs.dashboard.data.keeper; `lambda w: None` when no dashboard is written). Given, the check
+    streams: each workbook's records go once its items and `keep(workbook)` are taken (memory
+    held by one workbook, not the folder); without it every record stays in `run.check`."""
+    each = None if keep is None else (lambda w: _kept(w, keep))
     with run_lock(folder, settings, "remind", dry_run):
-        report = check_folder(folder, settings, now, dry_run=dry_run)
+        report = check_folder(folder, settings, now, dry_run=dry_run, each=each)
         sources = _sources(report)
         directory = Directory.from_reads([s.read for s in sources])
         presence = _presence(sources, directory, settings, now)
@@ -104,9 +110,27 @@ def _presence(sources: list[Source], directory: Directory, settings: Settings, n
     return Presence.of([s.read for s in sources], directory, now.date(), calendar_from(settings), settings)
 
 
+@dataclass(frozen=True)
+class Kept:
+    """What remind keeps of a workbook from its streamed check (`check_folder(each=)`), whose
+    records then go: the router's items (each with its row's record: routing asks it who is told)
+    and what `keep` took for the step after remind (the dashboard's facts of every row)."""
+
+    pairs: tuple
+    facts: object = None
+
+
+def _kept(checked, keep: Callable) -> Kept:
+    records = list(checked.read.records)        # a streamed check's records unpack on each pass: once
+    read = replace(checked.read, records=records)
+    source = Source(checked.relpath, read, checked.flags, checked.provisional)
+    return Kept(tuple(notify.items_of(source)), keep(replace(checked, read=read)))
+
+
 def _sources(report: CheckReport) -> list[Source]:
     return [Source(w.relpath, w.read, w.flags, w.provisional,
-                   (w.why.text("zh"), w.why.text("en")) if w.write == "refused" and w.why else None)
+                   (w.why.text("zh"), w.why.text("en")) if w.write == "refused" and w.why else None,
+                   w.kept.pairs if isinstance(w.kept, Kept) else None)
             for w in report.workbooks]
 
 

@@ -21,7 +21,7 @@ from duban.jobs.settings.calendar import from_settings as calendar_from
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.journal import Journal
 from duban.jobs.summary import period as periods
-from duban.jobs.summary.facts import facts
+from duban.jobs.summary.facts import frame_of, kept_rows
 from duban.jobs.summary.figures import compute
 from duban.jobs.summary.job import ARCHIVE_TREND, status_changes
 from duban.jobs.summary.store import SummaryStore
@@ -48,8 +48,8 @@ def dashboard_data(report: CheckReport, settings: Settings, folder: Path, now: d
         journal.close()
     checked = [w for w in report.workbooks if w.read.kind is not None]
     directory = Directory.from_reads([w.read for w in report.workbooks])
-    frame = facts([(w.relpath, w.read.records, w.flags) for w in checked], lives, starts, directory,
-                  calendar, thresholds, now)
+    # each workbook's facts as a streamed check kept them (remind's), else from its records
+    frame = frame_of((kept_rows(w, calendar) for w in checked), lives, starts, directory, calendar, now)
     figures = compute(frame, month, now, calendar, thresholds, periods.following(month, calendar, thresholds),
                       changes=month_changes)
     last = compute(frame, periods.previous(month, calendar, thresholds), now, calendar, thresholds, snapshot=False)
@@ -70,6 +70,13 @@ def dashboard_data(report: CheckReport, settings: Settings, folder: Path, now: d
         "problems": problems(report.workbooks, lang),
         "colours": colours(settings),
     }
+
+
+def keeper(settings: Settings):
+    """What the dashboard needs of each workbook of a streamed check (`remind(keep=)`): its rows'
+    facts (summary.facts.rows_of), so the page is the same whether or not the records stayed."""
+    calendar = calendar_from(settings)
+    return lambda checked: kept_rows(checked, calendar)
 
 
 def _kpi(company: dict, last: dict, f: pd.DataFrame) -> dict:

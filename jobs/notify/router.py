@@ -147,12 +147,15 @@ class Source:
     flags: dict[int, list[Flag]]
     provisional: frozenset[int] = frozenset()   # rows whose new ID did not reach the file
     refused: tuple[str, str] | None = None      # why the check's write into it was refused (zh, en)
+    pairs: tuple | None = None      # items_of(...) as taken during a streamed check, whose records are gone
 
 
 # ---- items -------------------------------------------------------------------------------
 def items_of(source: Source) -> list[tuple[Record, Item]]:
     """Every flag of every row as an Item (done flags included; callers choose); not a due-soon flag
     on a day rules.due_soon_offsets leaves out (Flag.remind): the cell shows it, no mail does."""
+    if source.pairs is not None:
+        return list(source.pairs)
     read = source.read
     if read.kind is None:
         return []

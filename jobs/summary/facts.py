@@ -95,6 +95,15 @@ def rows_of(workbook: str, records: list[Record], flags: dict[int, list[Flag]], 
     return c
 
 
+def kept_rows(checked, calendar: WorkCalendar) -> dict | None:
+    """A checked workbook's facts (`rows_of`): those its streamed check kept (`check_folder(each=)`
+    returned them, alone or as `.facts`), else taken from its records (unpacked once)."""
+    kept = getattr(checked.kept, "facts", checked.kept)
+    if isinstance(kept, dict):
+        return kept
+    return rows_of(checked.relpath, list(checked.read.records), checked.flags, calendar)
+
+
 def frame_of(chunks: Iterable[dict | None], history: dict[tuple[str, str], tuple], starts: dict[str, str],
              directory: Directory, calendar: WorkCalendar, now: datetime) -> pd.DataFrame:
     """The item frame from each workbook's `rows_of` (see `facts`); each chunk is let go of as taken."""

@@ -37,7 +37,7 @@ from duban.jobs.state.runlock import run_lock
 from duban.jobs.summary import chart, period as periods
 from duban.jobs.summary.archive import archive_name, write_archive
 from duban.jobs.summary.baseline import archive_texts, baseline_view, first_whole, is_baseline, watched_since
-from duban.jobs.summary.facts import frame_of, rows_of
+from duban.jobs.summary.facts import frame_of, kept_rows, rows_of
 from duban.jobs.summary.figures import Figures, compute
 from duban.jobs.summary.groupview import for_group
 from duban.jobs.summary.period import Period
@@ -146,7 +146,7 @@ def taken(checked: list, calendar) -> Iterator[dict | None]:
     while checked:
         found = checked.pop()
         if found.read.kind is not None:
-            yield found.kept if isinstance(found.kept, dict) else facts_of(found, calendar)
+            yield kept_rows(found, calendar)
 
 
 def status_changes(journal: Journal, period: Period) -> pd.DataFrame:
