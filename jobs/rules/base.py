@@ -72,14 +72,22 @@ class Context:
         return {}
 
     def remembered(self, key: tuple, make: Callable[[], Any]) -> Any:
-        """`make()`, once per run for each `key`: a rule whose answer depends only on a few cells
-        and the clock keys it by those cells, so 100,000 rows sharing a few hundred due dates and
-        owners build a few hundred flags (issue 22). The key must hold every cell `make` reads."""
-        memo = self.memo
-        found = memo.get(key, _UNSET)
+        """`make()`, once per run for each `key`: a rule whose answer depends only on a few cells,
+        the clock, the calendar and the thresholds keys it by those cells, so 100,000 rows sharing
+        a few hundred due dates and owners build a few hundred flags (issue 22). The key must hold
+        every cell `make` reads; `make` must not read the row's history or problems. The answers
+        are shared by every Context of the run (one per workbook) with the same clock, calendar
+        and thresholds."""
+        answers = self.answers
+        found = answers.get(key, _UNSET)
         if found is _UNSET:
-            found = memo[key] = make()
+            found = answers[key] = make()
         return found
+
+    @cached_property
+    def answers(self) -> dict:
+        """`remembered`'s store, kept by the calendar for this clock and these thresholds."""
+        return self.calendar.answers(self.now, self.thresholds)
 
     def aware(self, moment: date | datetime) -> datetime:
         """A cell's date or naive date-time as an aware moment in company time (dates: midnight)."""

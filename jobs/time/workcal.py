@@ -60,7 +60,20 @@ class WorkCalendar:
         self._years: dict[int, _Year] = {}
         self._between: dict[tuple[date, date], int] = {}   # rows share a few hundred distinct dates
         self._added: dict[tuple[date, int], date] = {}      # and a few escalation clocks (issue 22)
+        self._answers: list[tuple[tuple, object, dict]] = []
         self.year_lookups = 0      # holiday tables built (each one costs a holiday-source lookup)
+
+    def answers(self, now: datetime, settings: object) -> dict:
+        """A store for answers worked out at `now` under `settings` with this calendar (the rules'
+        flags per due date and owner: jobs.rules.base.Context.remembered), shared by every
+        workbook of a run, which asks with the same two. The last four stores are kept."""
+        moment = (now.replace(tzinfo=None), now.tzinfo)     # the same instant in another zone is another day
+        for held, owner, store in self._answers:
+            if held == moment and owner is settings:
+                return store
+        store: dict = {}
+        self._answers = [(moment, settings, store), *self._answers[:3]]
+        return store
 
     # ---- days ----------------------------------------------------------------------------
     def _year(self, year: int) -> _Year:
