@@ -181,22 +181,30 @@ def check_result(report, lang: str, via_excel: list[str], moment: datetime) -> R
         if wb.why:
             write += f"：{wb.why.text(lang)}" if lang == "zh" else f": {wb.why.text(lang)}"
         summary.append([wb.relpath, wb.read.rows_read, flag_counts(wb, lang), write, wb.new_ids or None])
-        records = {rec.row: rec for rec in wb.read.records}
         for row, flags in wb.flags.items():
             shown = [f for f in flags if f.rule != "done"]
             if shown:
-                flagged.append((shown[0].rank, wb.relpath, row, records[row].id,
-                                (("；" if wb.read.lang == "zh" else "; ").join(f.text(wb.read.lang) for f in shown))))
-    flagged.sort(key=lambda f: (f[0], f[1], f[2]))
+                flagged.append((shown[0].rank, wb.relpath, row, wb, shown))
+    flagged.sort(key=lambda f: f[:3])
     sentence = t["check_done"].format(files=len(report.workbooks), rows=sum(w.read.rows_read for w in report.workbooks),
                                       flagged=len(flagged), written=counts["written"], live=len(via),
                                       unchanged=counts["unchanged"], skipped=counts["skipped"],
                                       refused=counts["refused"])
     tables = [Table(t["check_head"], summary)]
-    if flagged:
-        tables.append(Table(t["flag_head"], [[ident, row, relpath, text] for _, relpath, row, ident, text in flagged],
-                            t["flagged_title"]))
+    if flagged:         # only the rows the console can list are worded (some 60,000 at 1,000 workbooks)
+        ids: dict[int, dict] = {}
+        rows = [_flag_row(ids, relpath, row, wb, shown) for _, relpath, row, wb, shown in flagged[:L.MAX_ROWS]]
+        tables.append(Table(t["flag_head"], rows, t["flagged_title"], len(flagged)))
     return Result(sentence, list(report.warnings), tables, error=counts["refused"] > 0, moment=moment)
+
+
+def _flag_row(ids: dict, relpath: str, row: int, wb, shown: list) -> list:
+    """[ID, row, workbook, what the flags say] in the workbook's language."""
+    found = ids.get(id(wb))
+    if found is None:
+        found = ids[id(wb)] = {rec.row: rec.id for rec in wb.read.records}
+    text = ("；" if wb.read.lang == "zh" else "; ").join(f.text(wb.read.lang) for f in shown)
+    return [found[row], row, relpath, text]
 
 
 def action_validate(ctx: Run) -> Result:

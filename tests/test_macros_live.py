@@ -65,7 +65,8 @@ def test_an_open_tracker_is_written_through_excel_and_journaled_once(folder):
     assert data[blocked - 1][header.index("系统提示")].startswith("阻塞")
     # the journal: each row once, the painted cells with their own (uncoloured) format, nothing pending
     assert journal(folder, "SELECT COUNT(*) FROM rows WHERE workbook=?", TASKS) == [(15,)]
-    painted = journal(folder, "SELECT colour, original FROM painted WHERE workbook=?", TASKS)
+    painted = journal(folder, "SELECT p.colour, COALESCE(f.spec, p.original) FROM painted p "     # formats stored once
+                              "LEFT JOIN formats f ON f.ref = p.original WHERE p.workbook=?", TASKS)
     assert painted and all("FFF" not in original.split('"fill"')[1][:80] for _, original in painted)
     assert journal(folder, "SELECT COUNT(*) FROM painted_pending") == [(0,)]
     # the next check (from the command line, file closed) finds the IDs and gives no new ones
