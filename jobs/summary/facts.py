@@ -8,6 +8,7 @@ pandas frame (`facts`) and the rows of the report's item lists (`item_rows`). No
 from __future__ import annotations
 
 import math
+import sys
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from itertools import repeat
@@ -75,24 +76,44 @@ def rows_of(workbook: str, records: list[Record], flags: dict[int, list[Flag]], 
     statuses = [choices.get(v) for v in _values(records, kind.status_column.key)] if kind.status_column \
         else [None] * n
     rules = [_rules(flags.get(row)) for row in rows]
-    c: dict[str, list] = {
+    c: dict[str, object] = {
         "workbook": [workbook] * n, "kind": [kind.key] * n, "row": rows,
         "id": [i or "" for i in _values(records, "id")],
-        "title": [_text(v) for v in column(Role.TITLE)], "project": [_text(v) or None for v in column(Role.PROJECT)],
-        "owner": [_text(v) for v in column(Role.OWNER)], "help_from": [_text(v) for v in column(Role.HELP_FROM)],
-        "status": [st.key if st else None for st in statuses], "done": [st is not None and st.done for st in statuses],
-        "rejected": [st is not None and st.key == "rejected" for st in statuses], "due": column(Role.DUE),
-        "overdue": ["overdue" in r for r in rules], "blocked": ["blocked" in r for r in rules],
-        "stale": ["stale" in r for r in rules], "flags": [tuple(sorted(r)) if r else () for r in rules],
-        "owner_first": [_first(v) for v in column(Role.OWNER)],
-        "department_cell": [_first(v) for v in column(Role.DEPARTMENT)]}
-    for key, role in MOMENTS:
-        c[key] = [_local(v, tz) for v in column(role)] if keys.get(role) else [None] * n
-    c["meeting"] = [_text(v) for v in _values(records, "meeting")] if "meeting" in kind.by_key else [None] * n
-    c["ack_hours"] = [calendar.working_hours_between(submitted, acked)
-                      if submitted is not None and acked is not None else math.nan
-                      for submitted, acked in zip(c["submitted"], c["acknowledged"])]
+        "title": [_text(v) for v in column(Role.TITLE)], "project": [_same(_text(v)) or None for v in column(Role.PROJECT)],
+        "owner": [_same(_text(v)) for v in column(Role.OWNER)],
+        "help_from": [_same(_text(v)) for v in column(Role.HELP_FROM)],
+        "status": [st.key if st else None for st in statuses],
+        "done": np.array([st is not None and st.done for st in statuses], dtype=bool),
+        "rejected": np.array([st is not None and st.key == "rejected" for st in statuses], dtype=bool),
+        "due": column(Role.DUE),
+        "overdue": np.array(["overdue" in r for r in rules], dtype=bool),
+        "blocked": np.array(["blocked" in r for r in rules], dtype=bool),
+        "stale": np.array(["stale" in r for r in rules], dtype=bool),
+        "flags": [tuple(sorted(r)) if r else () for r in rules],
+        "owner_first": [_same(_first(v)) for v in column(Role.OWNER)],
+        "department_cell": [_same(_first(v)) for v in column(Role.DEPARTMENT)]}
+    for key, role in MOMENTS:       # None: no such column, a None for every row (memory: 1,000 workbooks)
+        c[key] = [_local(v, tz) for v in column(role)] if keys.get(role) else None
+    c["meeting"] = [_text(v) for v in _values(records, "meeting")] if "meeting" in kind.by_key else None
+    c["ack_hours"] = None if c["submitted"] is None or c["acknowledged"] is None else \
+        [calendar.working_hours_between(submitted, acked) if submitted is not None and acked is not None else math.nan
+         for submitted, acked in zip(c["submitted"], c["acknowledged"])]
     return c
+
+
+def _joined(parts: list[tuple[int, object]], fill) -> list | np.ndarray:
+    """A column from its workbooks' parts: (rows, a list, a bool array, or None for `fill` in each row)."""
+    if parts and all(isinstance(values, np.ndarray) for _n, values in parts):
+        return np.concatenate([values for _n, values in parts])
+    out: list = []
+    for n, values in parts:
+        out += [fill] * n if values is None else list(values) if isinstance(values, np.ndarray) else values
+    return out
+
+
+def _same(value):
+    """A name, project or department as one string object however many rows repeat it."""
+    return sys.intern(value) if type(value) is str else value
 
 
 def kept_rows(checked, calendar: WorkCalendar) -> dict | None:
@@ -109,8 +130,7 @@ def frame_of(chunks: Iterable[dict | None], history: dict[tuple[str, str], tuple
     """The item frame from each workbook's `rows_of` (see `facts`); each chunk is let go of as taken."""
     tz = calendar.tz
     stamp = now.isoformat()
-    cols: dict[str, list] = {k: [] for k in COLUMNS}
-    ack_hours: list[float] = []
+    parts: dict[str, list] = {k: [] for k in (*COLUMNS, "ack_hours")}
     own: dict[str, str | None] = {}
     people = directory.people
     for c in chunks:
@@ -127,12 +147,14 @@ def frame_of(chunks: Iterable[dict | None], history: dict[tuple[str, str], tuple
         c["at_start"] = [sn == start for sn in seen]
         c["department"] = [(d or (people[o].department if o in people else None)) or NO_DEPARTMENT
                            for d, o in zip(c["department_cell"], c["owner_first"])]
-        for key in COLUMNS:
-            cols[key] += c[key]
-        ack_hours += c["ack_hours"]
-    frame = pd.DataFrame(cols)
-    cols.clear()        # the lists: the frame holds them as arrays now
-    frame["ack_hours"] = np.array(ack_hours, dtype=float)
+        n = len(seen)
+        for key, part in parts.items():
+            part.append((n, c[key]))
+    total = sum(n for n, _values in parts["row"])
+    frame = pd.DataFrame(index=pd.RangeIndex(total))
+    for key in COLUMNS:     # a column at a time: never every column twice, as lists and as the frame's arrays
+        frame[key] = _joined(parts.pop(key), None)
+    frame["ack_hours"] = np.array(_joined(parts.pop("ack_hours"), math.nan), dtype=float)
     for key in ("first_seen", "first_done"):
         frame[key] = _moments(frame[key], lambda u: pd.to_datetime(u, utc=True, format="ISO8601"), tz)
     for key in ("submitted", "acknowledged", "first_plan", "occurred", "responded", "report_filed", "held_at",

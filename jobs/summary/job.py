@@ -96,7 +96,7 @@ def _run(folder, settings, now, kind, dry_run, dept, project) -> SummaryRun:
         journal.close()
     run.watched = watched = watched_since(starts, now)
     frame = frame_of(taken(report.workbooks, calendar), lives, starts, directory, calendar, now)
-    del report      # the frame has what the report had for the figures
+    del report, lives       # the frame has what the report and the journal's lifetimes had for the figures
     figures = compute(frame, period, now, calendar, thresholds, periods.following(period, calendar, thresholds),
                       changes=changes)
     run.figures = figures
