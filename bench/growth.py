@@ -34,7 +34,7 @@ FIRST, SECOND = "2026-11-23T09:00", "2026-11-23T10:00"
 
 
 def sizes(text: str, cap: int) -> list[int]:
-    return [n for n in map(int, text.split(",")) if n <= cap]
+    return [n for n in map(int, filter(None, text.split(","))) if n <= cap]
 
 
 def check_twice(duban: Path, folder: Path) -> dict:

@@ -21,6 +21,7 @@ The anchors (bench/_anchors.py) report the wall and CPU time of their work witho
   alert            `duban alert` on the last remind's day at 10:05, 10:10, …
   summary          `duban summary --week` on that week's Friday at 17:30, 17:35, …
 Prints the table in the issue's format and writes it as JSON to bench/out/table-<label>.json.
+`python bench/table.py --compare BEFORE AFTER` prints two labels' tables side by side (before → after).
 """
 from __future__ import annotations
 
@@ -69,6 +70,8 @@ class Run:
         self.work = Path("/tmp") / f"duban-table-{args.label}"
         self.anchors: dict[str, dict] = {}
         self.folder_state: str | None = None     # what the books folder has been through ("checked")
+        if args.reuse and (self.work / "books" / ".duban").is_dir():
+            self.folder_state = "checked"
 
     def job(self, *words: str, folder: Path, at: datetime) -> dict:
         result = measure([str(self.duban), *words, str(folder), "--now", stamp(at)])
@@ -195,8 +198,8 @@ def judge(row: str, result: dict, anchor: dict) -> dict:
     ours, theirs = result["duban"]["seconds"], anchor["seconds"]
     ratio = theirs / ours if sense == "faster" else ours / theirs
     met = (ratio >= target if sense == "faster" else ratio <= target)
-    if mb is not None:
-        met = met and result["duban"]["peak_mb"] <= mb
+    if mb is not None:      # the memory of all the processes a job runs (a pool's workers too)
+        met = met and max(result["duban"]["peak_mb"], result["duban"].get("tree_mb", 0)) <= mb
     cpu = (anchor["cpu"] / result["duban"]["cpu"]) if sense == "faster" else result["duban"]["cpu"] / anchor["cpu"]
     return {"ratio": round(ratio, 2), "cpu_ratio": round(cpu, 2), "met": met}
 
@@ -214,7 +217,9 @@ def cells(row: str, entry: dict, run_sizes: dict) -> list[str]:
     ratio = f"{entry['ratio']:.1f}×{faster} (CPU {entry['cpu_ratio']:.1f}×)"
     anchor_text = f"{ANCHOR_NAMES[key]} {anchor['seconds']:.2f} s (CPU {anchor['cpu']:.2f} s)" + (
         f", {anchor['peak_mb']:.0f} MB" if key == "openpyxl" else "")
-    return [what.format(**run_sizes), f"{duban['seconds']:.2f} s (CPU {duban['cpu']:.2f} s), {duban['peak_mb']:.0f} MB",
+    tree = duban.get("tree_mb", 0)
+    workers = f" ({tree:.0f} MB all processes)" if tree > 1.1 * duban["peak_mb"] else ""
+    return [what.format(**run_sizes), f"{duban['seconds']:.2f} s (CPU {duban['cpu']:.2f} s), {duban['peak_mb']:.0f} MB{workers}",
             anchor_text, ratio, target_text(row), "yes" if entry["met"] else "no"]
 
 
@@ -231,7 +236,27 @@ def print_table(report: dict) -> None:
     print(f"load: {report['uptime_before']} → {report['uptime_after']}")
 
 
+def compare(before_label: str, after_label: str) -> None:
+    """The issue's closing table: duban before and after, each run's anchor, the ratio before → after."""
+    before, after = (json.loads((HERE / "out" / f"table-{label}.json").read_text(encoding="utf-8"))
+                     for label in (before_label, after_label))
+    sizes = {"rows": f"{after['rows']:,}", "books": f"{after['books']:,}"}
+    print("| work | duban before | duban after | anchor (before run / after run) | ratio before → after "
+          "(CPU) | target | met? |\n|---|---|---|---|---|---|---|")
+    for row in ROWS:
+        if row not in after["results"] or row not in before["results"]:
+            continue
+        old, new = before["results"][row], after["results"][row]
+        a, b = cells(row, old, sizes), cells(row, new, sizes)
+        anchor = f"{old['anchor']['seconds']:.2f} s / {new['anchor']['seconds']:.2f} s"
+        ratio = f"{a[3].split(' (')[0]} → {b[3].split(' (')[0]} ({old['cpu_ratio']:.1f}× → {new['cpu_ratio']:.1f}×)"
+        print(f"| {b[0]} | {a[1]} | {b[1]} | {anchor} | {ratio} | {b[4]} | {b[5]} |")
+
+
 def main() -> None:
+    if sys.argv[1:2] == ["--compare"]:
+        compare(*sys.argv[2:4])
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", help="the Python of the environment to measure (its duban sits beside it)")
     parser.add_argument("--duban", help="the duban console script to measure")
@@ -239,23 +264,36 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", action="append", choices=ROWS, help="run only this row (may be repeated)")
     parser.add_argument("--quick", action="store_true", help="5,000 rows and 50 workbooks")
+    parser.add_argument("--merge", action="store_true", help="keep the rows of an earlier bench/out/table-LABEL.json "
+                        "that this run does not measure (a table finished in pieces; each row keeps its own load)")
+    parser.add_argument("--reuse", action="store_true", help="with --merge: go on in the books folder an earlier, "
+                        "stopped run of this label checked (saves the untimed first check)")
     args = parser.parse_args()
     run = Run(args)
     report = {"label": args.label, "duban": str(run.duban), "version": version(run.duban), "repeat": run.repeat,
               "quick": run.quick, "rows": run.rows, "books": run.books, "machine": machine(),
               "started": datetime.now().astimezone().isoformat(timespec="seconds"), "uptime_before": uptime(),
               "results": {}}
-    shutil.rmtree(run.work, ignore_errors=True)
+    out = HERE / "out" / f"table-{args.label}.json"
+    if args.merge and out.exists():
+        earlier = json.loads(out.read_text(encoding="utf-8"))
+        report["results"] = {k: v for k, v in earlier["results"].items() if not args.only or k not in args.only}
+        report["pieces"] = earlier.get("pieces", []) + [earlier["started"]]
+    if not args.reuse:
+        shutil.rmtree(run.work, ignore_errors=True)
     for row in [r for r in ROWS if not args.only or r in args.only]:
         anchor = run.anchor(TARGETS[row][1])
         entry = ROW_RUNS[row](run)
         entry["anchor"] = anchor
         entry.update(judge(row, entry, anchor))
+        entry.update(measured=datetime.now().astimezone().isoformat(timespec="seconds"), repeat=run.repeat,
+                     uptime=uptime())
         report["results"][row] = entry
+        report["results"] = {r: report["results"][r] for r in ROWS if r in report["results"]}
+        out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")    # after every row
         print(f"{row}: " + " | ".join(cells(row, entry, {"rows": run.rows, "books": run.books})[1:]), flush=True)
     report["uptime_after"] = uptime()
     report["finished"] = datetime.now().astimezone().isoformat(timespec="seconds")
-    out = HERE / "out" / f"table-{args.label}.json"
     out.write_text(json.dumps(report, indent=1, ensure_ascii=False), encoding="utf-8")
     print_table(report)
     print(f"written {out}")
