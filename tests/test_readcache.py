@@ -210,6 +210,15 @@ def test_a_dry_run_of_a_folder_without_a_state_folder_leaves_nothing(demo_source
     assert sorted(p.name for p in folder.iterdir()) == listing
 
 
+def test_a_check_of_a_folder_with_no_duban_table_still_leaves_no_state_folder(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(["日期", "工时"])
+    book.active.append([date(2026, 11, 2), 8])
+    book.save(tmp_path / "工时.xlsx")
+    check_folder(tmp_path, _settings(tmp_path), NOW)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["工时.xlsx"]
+
+
 def test_cache_mb_0_keeps_nothing(demo):
     _reads(demo, _settings(demo, cache_mb=0))
     assert not (demo / ".duban" / "cache").exists()

@@ -98,7 +98,7 @@ def _known(entry, rel: str, key: str) -> dict | None:
         if not all(type(f) is dict for f in formats) or type(refs) is not dict:
             return None
         return {ref: formats[i] for ref, i in refs.items() if type(i) is int and i >= 0}
-    except (KeyError, IndexError, TypeError, ValueError, orjson.JSONDecodeError):
+    except Exception:  # noqa: BLE001 - whatever is wrong with a memo, the write-back decides instead
         return None
 
 
