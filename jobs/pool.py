@@ -28,8 +28,10 @@ def processes(settings, items: int) -> int:
     """How many processes share `items` workbooks: the setting, 1 for a few (fewer than
     `AUTO_FROM` when left to duban, `workers = 0`: the first worker costs about a second), and 1
     where workers cannot be forked from a clean server (Windows: a spawned worker would run the
-    program's main module again, and Excel's console is not a program to run twice)."""
-    if not FORKSERVER or items < (SMALL if settings.performance.workers else AUTO_FROM):
+    program's main module again, and Excel's console is not a program to run twice), and inside
+    serve's job worker, a daemonic process, which Python does not let start processes of its own."""
+    if not FORKSERVER or items < (SMALL if settings.performance.workers else AUTO_FROM) \
+            or multiprocessing.current_process().daemon:    # serve's job worker may not start children
         return 1
     return max(1, min(settings.performance.processes, items))
 
