@@ -297,18 +297,21 @@ def convert_column(column: Column, raw: Sequence, convert: Callable[[Any], Any])
     """A column's typed values, the Issue itself where a cell did not parse, and whether any did.
 
     Each distinct raw value goes through `convert` once and the cells are mapped in C loops. A
-    text column whose cells are all text (task names, IDs, notes: about as many distinct values as
-    rows) is stripped in one C loop instead, which is what `convert` makes of such a cell ('' ->
-    None); one holding an error value's words takes the general way. TRUE and 1 are one key to a
-    dict (True == 1), so a column holding both keeps each cell's type in its key."""
-    types = set(map(type, raw))
-    if column.type not in _TYPED and types == {str}:
-        values = list(map(str.strip, raw))
-        distinct = set(values)
-        if ERROR_VALUES.isdisjoint(distinct):
-            return ([value or None for value in values] if "" in distinct else values), False
-    keys: Sequence = [(value, value.__class__) for value in raw] if bool in types and len(types) > 1 else raw
-    parsed = {key: convert(key[0] if keys is not raw else key) for key in set(keys)}
+    text column of many distinct texts (task names, IDs, notes: about one per row) is stripped in
+    C loops instead, which is what `convert` makes of such a cell ('' -> None); one holding an
+    error value's words takes the general way. TRUE and 1 are one key to a dict (True == 1), so
+    a column holding both keeps each cell's type in its key."""
+    distinct = set(raw)
+    if len(distinct) * 8 > len(raw) and column.type not in _TYPED and set(map(type, distinct)) == {str}:
+        stripped = set(map(str.strip, distinct))
+        if ERROR_VALUES.isdisjoint(stripped):
+            values = list(map(str.strip, raw))
+            return ([value or None for value in values] if "" in stripped else values), False
+    keys: Sequence = raw
+    if (True in distinct or False in distinct) and bool in (types := set(map(type, raw))) and len(types) > 1:
+        keys = [(value, value.__class__) for value in raw]
+        distinct = set(keys)
+    parsed = {key: convert(key[0] if keys is not raw else key) for key in distinct}
     return list(map(parsed.__getitem__, keys)), any(found.__class__ is Issue for found in parsed.values())
 
 
