@@ -81,6 +81,9 @@ def remind(folder: Path, settings: Settings, now: datetime, dry_run: bool = Fals
         run = _mail(folder, settings, now, planned, dry_run, report.notices,
                     to_groups=lambda ledger: groups.daily(sources, planned, directory, settings, presence),
                     mistakes=groups.unknown_departments(directory, settings) + presence.problems())
+        for checked in report.workbooks:    # mailed: the items (and their rows) go; what `keep` took stays
+            if isinstance(checked.kept, Kept):
+                checked.kept = Kept((), checked.kept.facts)
         run.check = report
         return run
 
