@@ -116,7 +116,7 @@ class FolderCache:
         entry = self._entry(rel) if fingerprint is not None else None
         self._loaded = None
         stamp = _stamp(today, settings, reader)
-        if entry is not None and _same_read(entry.header, fingerprint, stamp):
+        if entry is not None and fingerprint is not None and _same_read(entry.header, fingerprint, stamp):
             try:
                 read = codec.load(entry.body, path)
             except Exception:  # noqa: BLE001 - whatever is wrong with an entry, the file is read instead
@@ -170,6 +170,7 @@ class FolderCache:
     def _refresh(self, rel: str, entry: Entry, fingerprint: Fingerprint) -> None:
         """A used entry: its hash and stat brought up to date (hashed again, or touched with the
         same bytes), else its time, so the least recently used go first."""
+        assert self.store is not None
         header = self._header(rel, fingerprint, entry.header["read"])
         if header != entry.header:
             self.store.save(name_of(rel), header, entry.body)
@@ -245,7 +246,7 @@ def _code(module: str) -> str:
         for base in package.__path__:
             for source in sorted(Path(base).glob("*.py")):
                 digest.update(source.name.encode() + source.read_bytes())
-    for source in (codec.__file__, getattr(sys.modules.get(module), "__file__", None)):
-        if source and source.endswith(".py"):
-            digest.update(Path(source).read_bytes())
+    for file in (codec.__file__, getattr(sys.modules.get(module), "__file__", None)):
+        if file and file.endswith(".py"):
+            digest.update(Path(file).read_bytes())
     return digest.hexdigest()

@@ -147,7 +147,7 @@ def _problem(p: Problem, path: str) -> list:
             value(p.params)]
 
 
-def load(data: bytes, path: Path) -> WorkbookRead:
+def load(data: bytes | memoryview, path: Path) -> WorkbookRead:
     """The read `dump` wrote, for the file now at `path` (raises ValueError, TypeError, KeyError, …
     on anything that is not such a read)."""
     body = orjson.loads(data)
