@@ -4,9 +4,9 @@ those of a remind that kept every record. A small real folder (tests/test_render
 from __future__ import annotations
 
 from books import NAMES, NOW, make_book, settings
-from duban.workbooks.make.template import write_workbook
 from duban.jobs.dashboard.data import dashboard_data, keeper
 from duban.jobs.remind import remind
+from duban.workbooks.make.template import write_workbook
 from test_render_shown import BOOKS
 
 
