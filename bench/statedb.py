@@ -122,8 +122,46 @@ def journal_only(books: int, sample: int, source: Path) -> dict:
     return out
 
 
+def ledger_year(items: int, recipients: int, days: int) -> dict:
+    """The ledger alone over `days` working days of digests (every item told every day to one of
+    `recipients`, as at 1,000 workbooks: ~108,000 items, 17 recipients): state.db MB after some days,
+    the old layout (one row per line) against the new (jobs/notify/ledgerstore.py)."""
+    import tempfile
+
+    from duban.jobs.notify import ledgerstore
+    old = ("CREATE TABLE notified (recipient TEXT NOT NULL, item TEXT NOT NULL, rule TEXT NOT NULL, "
+           "deadline TEXT NOT NULL, kind TEXT NOT NULL, day TEXT NOT NULL, at TEXT NOT NULL, mail TEXT NOT NULL, "
+           "PRIMARY KEY (recipient, item, rule, deadline, kind, day))")
+    marks = sorted({1, 2, 30, 64, days})
+    out: dict = {"items": items, "recipients": recipients, "old_mb": {}, "new_mb": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        dbs = {"old_mb": sqlite3.connect(Path(tmp) / "old.db", isolation_level=None),
+               "new_mb": sqlite3.connect(Path(tmp) / "new.db", isolation_level=None)}
+        dbs["old_mb"].execute(old)
+        dbs["new_mb"].executescript(ledgerstore.SCHEMA)
+        day = datetime(2026, 1, 5, 9, 0, tzinfo=ZONE)
+        for n, when in enumerate(workdays(day, days), start=1):
+            lines = [(f"p{i % recipients}", f"T-{i:06d}", "overdue", "2026-01-02", "digest", when.date().isoformat(),
+                      when.isoformat(), f"digest:p{i % recipients}:{when.date()}") for i in range(items)]
+            dbs["old_mb"].execute("BEGIN")
+            dbs["old_mb"].executemany("INSERT OR IGNORE INTO notified VALUES (?,?,?,?,?,?,?,?)", lines)
+            dbs["old_mb"].execute("COMMIT")
+            ledgerstore.store(dbs["new_mb"], lines)
+            if n in marks:
+                for name, db in dbs.items():
+                    pages = db.execute("PRAGMA page_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+                    out[name][n] = round(pages / 1e6, 1)
+                print(json.dumps(out), file=sys.stderr)
+        for db in dbs.values():
+            db.close()
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--ledger-year", type=int, metavar="DAYS", help="the ledger alone (see ledger_year)")
+    parser.add_argument("--items", type=int, default=108_000)
+    parser.add_argument("--recipients", type=int, default=17)
     parser.add_argument("--journal", action="store_true", help="time the journal alone (see journal_only)")
     parser.add_argument("--sample", type=int, default=20)
     parser.add_argument("--books", type=int, default=1000)
@@ -131,6 +169,9 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--folder", type=Path)
     args = parser.parse_args()
+    if args.ledger_year:
+        print(json.dumps(ledger_year(args.items, args.recipients, args.ledger_year), indent=1))
+        return
     if args.journal:
         source = HERE / "out" / f"dashboard-1000x{args.rows}"      # only `--sample` of its workbooks are read
         print(json.dumps(journal_only(args.books, args.sample, source), indent=1))

@@ -96,19 +96,19 @@ class Journal:
     # synced, deleted). What may wait -- a write that landed confirmed, a dropped one forgotten (a kill
     # before that is settled by the next run from the file: _resolve), a book's "last seen" -- rides
     # on the next transaction (the next write-ahead entry or record) or close.
-    def later(self, sql: str, args: tuple = ()) -> None:
-        self._later.append((sql, args))
+    def later(self, sql: str, args: tuple = (), workbook: str = "") -> None:
+        self._later.append((workbook, sql, args))
 
-    def flush(self) -> None:
-        """Run what waits, in its own transaction (nothing waits: nothing to do)."""
-        if self._later:
+    def flush(self, workbook: str | None = None) -> None:
+        """Run what waits, in a transaction; with `workbook`, only if something of its waits."""
+        if any(workbook is None or w == workbook for w, _sql, _args in self._later):
             with self.db:
                 self.db.execute("BEGIN IMMEDIATE")
                 self._run_later()
 
     def _run_later(self) -> None:
         waiting, self._later = self._later, []
-        for sql, args in waiting:
+        for _workbook, sql, args in waiting:
             self.db.execute(sql, args)
 
     # ---- IDs ---------------------------------------------------------------------------
@@ -227,7 +227,7 @@ class Journal:
         return self._painted(workbook)
 
     def _painted(self, workbook: str) -> dict[tuple[str, str], tuple[str, dict]]:
-        self.flush()
+        self.flush(workbook)                           # its confirmation, if one still waits
         return paintstore.decoded(self.db.execute(
             "SELECT p.id, p.col, p.colour, p.original, f.spec FROM painted p LEFT JOIN formats f ON f.ref = p.original "
             "WHERE p.workbook=?", (workbook,)))
@@ -271,9 +271,9 @@ class Journal:
         Done with the next transaction (see `later`)."""
         if forget:
             self.later("DELETE FROM painted WHERE workbook=? AND (id, col) IN (SELECT id, col FROM "
-                       "painted_pending WHERE workbook=? AND colour IS NULL)", (workbook, workbook))
+                       "painted_pending WHERE workbook=? AND colour IS NULL)", (workbook, workbook), workbook)
         self.later("INSERT OR REPLACE INTO painted SELECT workbook, id, col, colour, original "
-                   "FROM painted_pending WHERE workbook=? AND colour IS NOT NULL", (workbook,))
+                   "FROM painted_pending WHERE workbook=? AND colour IS NOT NULL", (workbook,), workbook)
         self._clear_pending(workbook)
 
     def drop_pending(self, workbook: str) -> None:
@@ -281,8 +281,8 @@ class Journal:
         self._clear_pending(workbook)
 
     def _clear_pending(self, workbook: str) -> None:
-        self.later("DELETE FROM painted_pending WHERE workbook=?", (workbook,))
-        self.later("DELETE FROM pending_writes WHERE workbook=?", (workbook,))
+        self.later("DELETE FROM painted_pending WHERE workbook=?", (workbook,), workbook)
+        self.later("DELETE FROM pending_writes WHERE workbook=?", (workbook,), workbook)
 
     def _resolve(self, workbook: str, current, save: bool) -> None:
         """A write a kill left pending: did it land? The file read now tells.
@@ -295,7 +295,7 @@ class Journal:
           limit: if that write had not landed and it was to change a cell from one colour to
           another, the earlier colour is taken for the cell's own format (a kill in the few
           milliseconds before the new file lands, then a user's save, then a colour change)."""
-        self.flush()
+        self.flush(workbook)
         found = self.db.execute("SELECT old_size, old_mtime_ns, old_sha256, new_size, new_mtime_ns "
                                 "FROM pending_writes WHERE workbook=?", (workbook,)).fetchone()
         if found is None:      # (pending paint and its write record are written and cleared together)
@@ -385,10 +385,10 @@ class _Batch:
 
 def _digest(records: list[Record]) -> str:
     """Everything `record` reads of these rows (kind, row numbers, IDs, values -- statuses are
-    values), in one hash of one orjson call (the alerts column too: a change there only costs a
-    full record)."""
+    values; not the Alerts column duban writes), in one hash of one orjson call."""
     kinds = sorted({rec.kind.key for rec in records})
-    return hashlib.sha256(orjson.dumps([kinds, records])).hexdigest()     # a new key order: a full record
+    return hashlib.sha256(orjson.dumps([kinds, records], option=orjson.OPT_PASSTHROUGH_SUBCLASS,
+                                       default=lambda rec: {k: v for k, v in rec.items() if k != "alerts"})).hexdigest()
 
 
 def _diff(old: str, new: str) -> str:
