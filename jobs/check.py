@@ -98,7 +98,7 @@ def check_folder(folder: Path, settings: Settings, now: datetime, dry_run: bool 
             books = reconcile(journal, folder, reads, now, site.state_db, dry_run)
             results = checkstream.run(reads, shelf, each, progress, lambda read: _plan_one(
                 read, site, now, journal, (fingerprints or {}).get(read.path), dry_run, names, live, only,
-                books.identities, reach=reach), site, live)
+                books.identities, reach=reach), site, live, _known_unchanged(site))
         finally:
             journal.close()
     lang = site.lang
@@ -242,6 +242,13 @@ def _writer(site: Site):
     long process, a check every 30 minutes) when active, else the folder's read cache."""
     cache = READ_CACHE.get() or FolderCache.of(site.folder, site.settings)
     return cache.writer(apply)
+
+
+def _known_unchanged(site: Site):
+    """Whether the read cache would answer a plan "unchanged" without the write-back (then no
+    worker patches it); never, with a cache that cannot say."""
+    cache = READ_CACHE.get() or FolderCache.of(site.folder, site.settings)
+    return getattr(cache, "known_unchanged", lambda plan: False)
 
 
 def _lazy_histories(journal: Journal, relpath: str):

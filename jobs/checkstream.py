@@ -27,8 +27,10 @@ WINDOW = 4          # workbooks planned ahead of the one being written
 HANDS_OVER = "patched" in inspect.signature(writeback.apply).parameters   # apply takes a worker's parts
 
 
-def run(reads: list, shelf, each: Callable | None, progress, plan_one: Callable, site, live) -> list:
-    """Every workbook's check (`plan_one(read)`: a result, or a planned write to `finish`)."""
+def run(reads: list, shelf, each: Callable | None, progress, plan_one: Callable, site, live,
+        known_unchanged: Callable = lambda plan: False) -> list:
+    """Every workbook's check (`plan_one(read)`: a result, or a planned write to `finish`).
+    `known_unchanged(plan)`: the read cache knows the file holds this plan already (no patch)."""
     workers = processes(site.settings, len(reads)) if HANDS_OVER and live is None else 1
     lane = Lane(workers)
     waiting: deque = deque()
@@ -40,7 +42,8 @@ def run(reads: list, shelf, each: Callable | None, progress, plan_one: Callable,
         for index, read in enumerate(reads):
             reads[index] = None                 # the walk holds it from here on, and then lets it go
             step = plan_one(shelf.full(read) if shelf else read)
-            handed = lane.submit(patch, step.plan) if hasattr(step, "finish") and lane.pool else None
+            handed = lane.submit(patch, step.plan) if hasattr(step, "finish") and lane.pool \
+                and not known_unchanged(step.plan) else None
             waiting.append((step, handed))
             while len(waiting) > WINDOW:
                 results.append(_done(*waiting.popleft(), lane, each, progress))

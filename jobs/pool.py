@@ -53,7 +53,7 @@ def ordered(work: Callable[[Any], Any], items: Iterable, workers: int, init: Cal
     try:
         while True:
             while pool and len(pending) < workers * (AHEAD + 1) and (item := next(queue, _END)) is not _END:
-                pending.append((item, pool.submit(work, item)))
+                pending.append((item, _submit(pool, work, item)))
             if not pending:
                 break
             item, future = pending.popleft()
@@ -82,6 +82,17 @@ def ordered(work: Callable[[Any], Any], items: Iterable, workers: int, init: Cal
 
 
 _END = object()
+
+
+def _submit(pool: ProcessPoolExecutor, work, item) -> Future:
+    """The work handed out; on a pool found broken meanwhile, a future that says so (its result
+    is asked for in turn, and the breakage handled there like any other)."""
+    try:
+        return pool.submit(work, item)
+    except BrokenProcessPool as exc:
+        failed: Future = Future()
+        failed.set_exception(exc)
+        return failed
 
 
 def _alone(work, items: list, init, initargs, lost) -> Iterator:
@@ -134,7 +145,7 @@ class Lane:
         self.workers, self.proven, self.dead = workers, False, False
 
     def submit(self, work: Callable, item) -> tuple:
-        return work, item, (self.pool, self.pool.submit(work, item)) if self.pool else None
+        return work, item, (self.pool, _submit(self.pool, work, item)) if self.pool else None
 
     def result(self, handle: tuple, lost: Callable[[Any], Any]):
         work, item, handed = handle
