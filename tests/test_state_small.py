@@ -66,6 +66,9 @@ def test_a_remind_stores_a_row_per_mail_and_updates_each_item_told_in_place(tmp_
                            ((MORNING + DAY).date().isoformat(),)).fetchone()[0]
     assert day2["ledger_sends"] - day1["ledger_sends"] == sent
     assert mails(folder) > 0
+    with Ledger(db, read_only=True) as ledger, sqlite3.connect(db) as con:
+        assert sorted(ledger.told_pairs()) == sorted(con.execute(
+            "SELECT DISTINCT recipient, item FROM notified WHERE recipient NOT LIKE '#%'").fetchall())
 
 
 def test_an_old_ledger_migrates_keeps_every_line_and_sends_nothing_twice(tmp_path):

@@ -104,6 +104,11 @@ class Ledger:
         return self.db.execute("SELECT 1 FROM ledger_told WHERE recipient=? AND item=? AND kind=?",
                                (recipient, topic, kind)).fetchone() is not None
 
+    def told_pairs(self) -> list[tuple[str, str]]:
+        """Every (person, item) ever told, groups ("#…") left out: one row each, read from the items
+        table, not expanded into lines through the view (jobs/inbox/replies.sent_pairs can use it)."""
+        return self.db.execute("SELECT DISTINCT recipient, item FROM ledger_told WHERE recipient NOT LIKE '#%'").fetchall()
+
     def record(self, notice: Notice, items: list[Item], today: date, now: datetime, mail_key: str,
                topics: list[str] = ()) -> None:
         rows = [(notice.recipient.name, i.key, i.rule, i.deadline_key, filed_as(notice), today.isoformat(),
