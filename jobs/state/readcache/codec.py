@@ -75,7 +75,8 @@ def unvalue(v):
 
 # ---- a column of records ---------------------------------------------------------------------
 def _column(values: list) -> list:
-    """["d", day numbers] / ["u", distinct values, index per row] / ["p", plain values] / ["x", tagged]."""
+    """["d", day numbers] / ["u", distinct values, index per row] / ["p", plain values] / ["t", lists of
+    texts for tuples] / ["x", tagged]."""
     kinds = set(map(type, values))
     if kinds <= {date, _NONE}:
         return ["d", [v.toordinal() if v is not None else None for v in values]]
@@ -86,6 +87,8 @@ def _column(values: list) -> list:
             return ["u", [value(v) for v in distinct], index]
     if kinds <= _PLAIN_SET and (float not in kinds or all(map(math.isfinite, filter(_is_float, values)))):
         return ["p", values]
+    if kinds <= {tuple, _NONE} and all(type(x) is str for v in values if v is not None for x in v):
+        return ["t", [list(v) if v is not None else None for v in values]]   # names: ("张伟", "王芳")
     return ["x", [value(v) for v in values]]
 
 
@@ -105,6 +108,10 @@ def _uncolumn(column: list, n: int) -> list:
         out = column[1]
         if not set(map(type, out)) <= _PLAIN_SET:
             raise ValueError("a plain column holds something else")
+    elif tag == "t":
+        out = [tuple(v) if v is not None else None for v in column[1]]
+        if not all(type(x) is str for v in out if v is not None for x in v):
+            raise ValueError("a column of names holds something else")
     elif tag == "x":
         out = [unvalue(v) for v in column[1]]
     else:
