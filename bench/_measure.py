@@ -126,6 +126,7 @@ def best(runs: list[dict]) -> dict:
     top["peak_mb"] = max(r["peak_mb"] for r in runs)
     top["tree_mb"] = max(r.get("tree_mb", 0) for r in runs)
     top["all_seconds"] = [round(r["seconds"], 3) for r in runs]
+    top["all_cpu"] = [round(r["cpu"], 3) for r in runs]
     return top
 
 
