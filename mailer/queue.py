@@ -53,6 +53,7 @@ from duban.mailer.seam import (
     as_bytes,
     temporary,
 )
+from duban.mailer.stored import packed, unpacked
 from duban.workbooks.share.statedb import connect
 
 BACKOFF = (timedelta(minutes=5), timedelta(minutes=15), timedelta(hours=1), timedelta(hours=4))
@@ -96,7 +97,7 @@ class MailQueue:
         cur = self.db.execute(
             "INSERT OR IGNORE INTO mail_queue (key, kind, recipients, subject, message, queued_at, not_before, "
             "next_attempt, channel) VALUES (?,?,?,?,?,?,?,?,?)",
-            (item.key, item.kind, json.dumps(item.recipients), clean(item.subject), item.message,
+            (item.key, item.kind, json.dumps(item.recipients), clean(item.subject), packed(item.message),
              stamp(now), stamp(not_before) if not_before else None, stamp(due), item.channel))
         return cur.rowcount == 1
 
@@ -155,7 +156,7 @@ class MailQueue:
     def message(self, key: str) -> bytes | None:
         """The exact bytes queued under `key` (and sent, byte for byte, on every try)."""
         row = self.db.execute("SELECT message FROM mail_queue WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
+        return unpacked(row[0]) if row else None
 
     def retry_now(self, now: datetime, include_failed: bool = False) -> int:
         """Make waiting mails due now (never before their not_before) and lift a settings hold; with
@@ -237,6 +238,7 @@ class MailQueue:
             if not claimed:  # another deliverer took it, or it changed meanwhile
                 continue
             key, recips, message = claimed[0]
+            message = unpacked(message)
             try:
                 refused = transport.send(message, json.loads(recips), key,
                                          before_content=lambda ident=ident: self._in_flight(ident, now))
@@ -310,7 +312,7 @@ class MailQueue:
             "AND next_attempt<=? AND channel=?", (stamp(now), channel)).fetchall()
         look = getattr(transport, "delivered", None)
         for ident, key, message, since in rows:
-            there = look(message, key) if look else None
+            there = look(unpacked(message), key) if look else None
             if there is None:
                 with self.db:
                     self.db.execute("BEGIN IMMEDIATE")
