@@ -1,6 +1,8 @@
 """Fixtures shared by several test files, the rule that marks every LibreOffice test slow, and
 the guard that the tests test this checkout (not an older installed copy of it)."""
 import filecmp
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if any(mark.kwargs.get("reason") == lo.SKIP_REASON for mark in item.iter_markers("skipif")):
             item.add_marker(pytest.mark.slow)
 
+
+# The read cache's signing key lives in the user's own cache folder: the tests (and the commands
+# they start) use one of their own, never the real home's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="duban-tests-cache-")
 
 ROOT = Path(__file__).resolve().parents[1]
 APPS = ("workbooks", "jobs", "mailer", "macros")
