@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Optional
 
@@ -103,9 +104,8 @@ def history(folder: Path = Folder,
     from duban.jobs.terminal import report
 
     settings = _settings(folder)
-    journal = Journal(folder / settings.state.path)
-    try:
-        ident = row_id and row_id.strip().upper()
+    ident = row_id and row_id.strip().upper()
+    with closing(Journal(folder / settings.state.path)) as journal:
         events = journal.events(ident, limit)
         if ident and not events:
             zh = settings.company.language == "zh"
@@ -113,8 +113,6 @@ def history(folder: Path = Folder,
                              if zh else f"The journal has no row with ID {ident}. IDs look like T-000123; run "
                              f"'duban check {folder_arg(folder)}' first.")
         report.history(events, settings, as_json)
-    finally:
-        journal.close()
 
 
 @app.command()
@@ -135,7 +133,7 @@ def remind(folder: Path = Folder,
            as_json: bool = typer.Option(False, "--json", help="Print the mails as JSON."),
            no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Do not write 看板.html / dashboard.html.")) -> None:
     """发送今日提醒 — check, then mail each person their digest, escalate long-late rows, and send the problems report."""
-    from duban.jobs.dashboard.write import after_check
+    from duban.jobs.dashboard.write import after_check, keeping
     from duban.jobs.remind import remind as run_remind
     from duban.jobs.terminal.mail import mail_summary
     from duban.jobs.terminal.report import progress
@@ -143,7 +141,8 @@ def remind(folder: Path = Folder,
     settings, moment = _with_workbooks(folder, now, mail=True)
     _state["looks"] = True
     with progress(settings, quiet=as_json), recorded_by_hand(folder, settings, "remind", moment, dry_run):
-        run = after_check(folder, settings, run_remind(folder, settings, moment, dry_run), dry_run, no_dashboard)
+        run = run_remind(folder, settings, moment, dry_run, keep=keeping(settings, dry_run, no_dashboard))
+        run = after_check(folder, settings, run, dry_run, no_dashboard)
     mail_summary(run, settings, as_json)
     if run.refused or run.undelivered:  # a refused write, or mail that could not go: a scheduler must notice
         raise typer.Exit(1)

@@ -32,8 +32,9 @@ def check(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> di
 
 def remind(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
     from duban.jobs import remind as mail_jobs
-    from duban.jobs.dashboard.write import after_check
-    return _mailed(after_check(folder, settings, mail_jobs.remind(folder, settings, slot, dry_run), dry_run))
+    from duban.jobs.dashboard.write import after_check, keeping
+    run = mail_jobs.remind(folder, settings, slot, dry_run, keep=keeping(settings, dry_run))
+    return _mailed(after_check(folder, settings, run, dry_run))
 
 
 def alert(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:

@@ -52,6 +52,16 @@ def write_page(folder: Path, lang: str, now: datetime, html: str) -> list[Path]:
     return written
 
 
+def keeping(settings: Settings, dry_run: bool = False, off: bool = False) -> Callable:
+    """What a streamed remind keeps of each workbook for the page written after it: the rows'
+    facts when a page will be written, nothing when not (so remind holds one workbook's records
+    at a time either way)."""
+    if dry_run or off or not settings.dashboard.enabled:
+        return lambda checked: None
+    from duban.jobs.dashboard.data import keeper
+    return keeper(settings)
+
+
 def refresh(folder: Path, settings: Settings, report: CheckReport, dry_run: bool = False, off: bool = False,
             render: Callable[[dict], str] | None = None) -> list[str]:
     """After a complete check: build the data, render the page, write it. Returns the warnings

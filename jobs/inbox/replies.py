@@ -50,5 +50,4 @@ def sent_pairs(path: Path, read_only: bool = False) -> list[tuple[str, str]]:
     """Every (person, item) the ledger says duban told, groups ("#…") left out: a group's message
     carries no reply link."""
     with Ledger(path, read_only=read_only) as ledger:
-        rows = ledger.db.execute("SELECT DISTINCT recipient, item FROM notified WHERE recipient NOT LIKE '#%'")
-        return [(recipient, item) for recipient, item in rows]
+        return [(recipient, item) for recipient, item in ledger.told_pairs()]
