@@ -61,7 +61,7 @@ def _done(step, handed, lane: Lane, each, progress):
     if each is not None:
         result.kept = each(result)
         if result.read.kind is not None and result.read.kind.key not in WHOLE:
-            result.read.records = []
+            result.read.let_go, result.read.records = result.read.rows_read, []
         result.flags = {row: found for row, found in result.flags.items() if found}
     return result
 

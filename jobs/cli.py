@@ -81,14 +81,13 @@ def check(folder: Path = Folder,
           as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON."),
           no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Do not write 看板.html / dashboard.html.")) -> None:
     """立即检查 — flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
-    from duban.jobs.check import check_folder
-    from duban.jobs.dashboard.write import after_check
     from duban.jobs.terminal import report
+    from duban.jobs.terminal.shown import check_streamed
 
     settings, moment = _with_workbooks(folder, now)
     _state["looks"] = True                  # a fault's sentence may advise --dry-run: check accepts it
     with report.progress(settings, quiet=as_json) as tick, recorded_by_hand(folder, settings, "check", moment, dry_run):
-        result = after_check(folder, settings, check_folder(folder, settings, moment, dry_run, tick), dry_run, no_dashboard)
+        result = check_streamed(folder, settings, moment, dry_run, tick, no_dashboard)
     report.check_summary(result, settings, as_json)
     if report.refused(result):      # a refused write is for a person to fix; a skip (open in Excel) is routine
         raise typer.Exit(1)

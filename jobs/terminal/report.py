@@ -13,6 +13,7 @@ from rich.table import Table
 
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
+from duban.jobs.terminal.shown import shown
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.read.headers import detection
 from duban.workbooks.share.commandline import folder_arg
@@ -194,7 +195,8 @@ def _new_ids(wb, text: dict) -> str:
         return text["not_written"].format(n=wb.new_ids)
     if wb.write != "dry-run":
         return str(wb.new_ids)
-    ids = sorted(rec.id for rec in wb.read.records if rec.row in wb.provisional)
+    found = shown(wb).ids
+    ids = sorted(found[row] for row in wb.provisional if row in found)
     return text["would_be"].format(n=wb.new_ids, ids=ids[0] if len(ids) == 1 else text["range"].format(*ids[::len(ids) - 1]))
 
 
@@ -238,17 +240,17 @@ def _moment(deadline, now: datetime) -> str | None:
 def check_json(report) -> dict:
     flags = []
     for wb in report.workbooks:
-        records = {rec.row: rec for rec in wb.read.records}
+        kept = shown(wb)
         new = wb.provisional        # rows whose new ID is not in the file (a dry run, a skipped write)
         for row, found in sorted(wb.flags.items()):
-            for flag in found:
+            for flag, urgent in zip(found, kept.urgent.get(row, ())):
                 if flag.rule == "done":
                     continue
                 flags.append({"workbook": wb.relpath, "sheet": wb.read.sheet, "row": row,
-                              "id": None if row in new else records[row].id,
-                              "new_id": records[row].id if row in new else None,
+                              "id": None if row in new else kept.ids[row],
+                              "new_id": kept.ids[row] if row in new else None,
                               "rule": flag.rule, "severity": flag.type.colour, "rank": flag.rank,
-                              "urgent": flag.type.alerts(records[row]), "message": flag.text(wb.read.lang),
+                              "urgent": urgent, "message": flag.text(wb.read.lang),
                               "people": list(flag.people),
                               "deadline": _moment(flag.deadline, report.now)})
     return {"now": report.now.isoformat(), "warnings": report.warnings, "flags": flags,

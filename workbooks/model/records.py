@@ -80,6 +80,7 @@ class WorkbookRead:
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
+    let_go: int = 0     # rows whose records a streamed check let go once checked (still rows read)
 
     @property
     def ok(self) -> bool:
@@ -87,4 +88,4 @@ class WorkbookRead:
 
     @property
     def rows_read(self) -> int:
-        return len(self.records)
+        return len(self.records) + self.let_go
