@@ -81,8 +81,8 @@ def check(folder: Path = Folder,
           as_json: bool = typer.Option(False, "--json", help="Print every flag as JSON."),
           no_dashboard: bool = typer.Option(False, "--no-dashboard", help="Do not write 看板.html / dashboard.html.")) -> None:
     """立即检查 — flag late, blocked and stale rows and show them in the workbooks (IDs, Alerts, colours)."""
+    from duban.jobs.dashboard.streamed import check_streamed
     from duban.jobs.terminal import report
-    from duban.jobs.terminal.shown import check_streamed
 
     settings, moment = _with_workbooks(folder, now)
     _state["looks"] = True                  # a fault's sentence may advise --dry-run: check accepts it

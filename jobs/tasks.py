@@ -25,9 +25,8 @@ def runner(job: Job) -> Callable[..., dict[str, Any]]:
 
 
 def check(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:
-    from duban.jobs.check import check_folder
-    from duban.jobs.dashboard.write import after_check
-    return _check_facts(after_check(folder, settings, check_folder(folder, settings, slot, dry_run), dry_run))
+    from duban.jobs.dashboard.streamed import check_streamed
+    return _check_facts(check_streamed(folder, settings, slot, dry_run))
 
 
 def remind(folder: Path, settings: Settings, slot: datetime, dry_run: bool) -> dict:

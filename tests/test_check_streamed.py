@@ -14,10 +14,10 @@ import orjson
 
 from duban.jobs.check import check_folder
 from duban.jobs.dashboard.data import dashboard_data
+from duban.jobs.dashboard.streamed import Shown, check_streamed
 from duban.jobs.init import init_folder
 from duban.jobs.settings import config
 from duban.jobs.terminal.report import check_json
-from duban.jobs.terminal.shown import Shown, check_streamed
 
 DUBAN = Path(sys.executable).with_name("duban")
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))

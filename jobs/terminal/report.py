@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape as _escape_markup
 from rich.table import Table
 
+from duban.jobs.dashboard.streamed import shown
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state import heldsaves
-from duban.jobs.terminal.shown import shown
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.read.headers import detection
 from duban.workbooks.share.commandline import folder_arg

@@ -1,6 +1,7 @@
-"""What `duban check` prints of a workbook, kept while the check streams: the IDs of its flagged
-and newly numbered rows and whether each flag alerts, so a check of a thousand workbooks holds one
-workbook's records at a time and still prints (or gives as JSON) every flag."""
+"""A check that streams (`duban check`, serve's check) and what it keeps of each workbook: the IDs
+of its flagged and newly numbered rows, whether each flag alerts, and the dashboard's facts, so a
+check of a thousand workbooks holds one workbook's records at a time and still prints (or gives as
+JSON) every flag and writes the same page."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +35,8 @@ def shown(checked) -> Shown:
 
 
 def check_streamed(folder, settings, moment, dry_run: bool, progress=None, off: bool = False):
-    """`duban check`: the check streamed (one workbook's records held at a time), keeping what the
-    report prints and the dashboard's facts, then the dashboard written from them."""
+    """`duban check` and serve's check: the check streamed (one workbook's records held at a time),
+    keeping what the report prints and the dashboard's facts, then the dashboard written from them."""
     from duban.jobs.check import check_folder
     from duban.jobs.dashboard.write import after_check, keeping as facts
     each = keeping(facts(settings, dry_run, off))
