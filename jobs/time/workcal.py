@@ -68,9 +68,9 @@ class WorkCalendar:
         flags per due date and owner: jobs.rules.base.Context.remembered), shared by every
         workbook of a run, which asks with the same two. The last four stores are kept."""
         moment = (now.replace(tzinfo=None), now.tzinfo)     # the same instant in another zone is another day
-        for held, owner, store in self._answers:
+        for held, owner, found in self._answers:
             if held == moment and owner is settings:
-                return store
+                return found
         store: dict = {}
         self._answers = [(moment, settings, store), *self._answers[:3]]
         return store

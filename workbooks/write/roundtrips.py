@@ -74,6 +74,6 @@ def counting() -> Iterator[RoundTrips]:
     try:
         yield found
     finally:
-        for owner, name, real in reversed(saved):
-            setattr(owner, name, real)
+        for holder, name, real in reversed(saved):
+            setattr(holder, name, real)
         assert builtins.open is real_open

@@ -173,7 +173,7 @@ def _patched_parts(plan: WritePlan, source: Path | bytes, threads: bool | None =
     parts: dict[str, package.Deflated] = {}
     threaded = sheet_info.file_size >= THREADS_FROM if threads is None else threads
     with ThreadPoolExecutor(1) if threaded and stored is not None else nullcontext() as pool:
-        inflating = pool.submit(package.inflate, sheet_info, stored) if pool else None
+        inflating = pool.submit(package.inflate, sheet_info, stored) if pool and stored is not None else None
         book = StyleBook(styles)
         edits = cell_edits(plan, book, originals)
         try:

@@ -149,6 +149,7 @@ class Layout:
         for ref, edit in missing:
             col = ref_col(ref)
             own = self.column_style(col) if edit.column_format else None   # as Excel: the column's format
+            new: bytes | None
             if edit.text and edit.number is None:
                 new = new_text_cell(self.prefix, ref, edit, own)
             else:
