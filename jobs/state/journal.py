@@ -18,6 +18,7 @@ import orjson
 
 from duban.jobs.rules.base import RowHistory
 from duban.jobs.state import paintstore
+from duban.jobs.state.lifetimes import Lifetimes
 from duban.workbooks.model.records import Record
 from duban.workbooks.share.statedb import connect
 
@@ -145,8 +146,8 @@ class Journal:
     def lifetimes(self) -> tuple[dict[tuple[str, str], tuple[str, str | None]], dict[str, str]]:
         """For the summaries: (workbook, ID) -> (first_seen, first_done) of every live row, and
         workbook -> the time of its first check (rows seen then were there before duban)."""
-        lives = {(w, i): (seen, done) for w, i, seen, done in self.db.execute(
-            "SELECT workbook, id, first_seen, first_done FROM rows WHERE deleted_at IS NULL")}
+        lives = Lifetimes.of(self.db.execute(
+            "SELECT workbook, id, first_seen, first_done FROM rows WHERE deleted_at IS NULL"))
         starts = dict(self.db.execute("SELECT workbook, MIN(first_seen) FROM rows GROUP BY workbook"))
         return lives, starts
 
