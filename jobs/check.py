@@ -23,7 +23,7 @@ from duban.jobs.settings.site import Site
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.books import reconcile, seen
 from duban.jobs.state.journal import Journal
-from duban.jobs.state.readcache import FolderCache
+from duban.jobs.state.readcache import FolderCache, kept_as_is
 from duban.jobs.state.runlock import run_lock, state_dir
 from duban.jobs.validate import PROGRESS, READ_CACHE, read_folder
 from duban.workbooks.model.a1 import col_letters
@@ -82,7 +82,7 @@ def check_folder(folder: Path, settings: Settings, now: datetime, dry_run: bool 
     site = Site(folder, settings)       # the folder's paths, calendar and palette, made once for the run
     progress = progress or PROGRESS.get()     # the terminal's bar, when a command runs under one
     with _no_trace_unless_used(folder, settings, dry_run) as trace, run_lock(folder, settings, "check", dry_run), \
-            cyclic_gc_paused():
+            cyclic_gc_paused(), kept_as_is(dry_run):
         if not dry_run:     # a workbook a crash left under its aside name goes back first
             recover(folder, site.backups, settings.state.backups)
         fingerprints: dict | None = None if dry_run else {}      # a dry run writes nothing: no hash needed

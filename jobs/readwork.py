@@ -17,6 +17,7 @@ from pathlib import Path
 
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.readcache import FolderCache
+from duban.jobs.state.readcache.store import WRITING
 from duban.workbooks.model.directory import crosscheck
 from duban.workbooks.model.kinds import KINDS
 from duban.workbooks.model.problems import Problem
@@ -29,8 +30,10 @@ from duban.workbooks.share.batch import cyclic_gc_paused
 _here: dict = {}        # this worker's folder cache, settings and day (set once by `start`)
 
 
-def start(folder: Path, settings: Settings, today: date) -> None:
-    """The worker's setup: the folder's read cache, made here (never sent from the parent)."""
+def start(folder: Path, settings: Settings, today: date, writing: bool = True) -> None:
+    """The worker's setup: the folder's read cache, made here (never sent from the parent), and
+    written to only when the parent's run may write (not in a dry run)."""
+    WRITING.set(writing)
     _here.update(cache=FolderCache.of(folder, settings), settings=settings, today=today)
 
 

@@ -11,6 +11,7 @@ from duban.jobs import readwork
 from duban.jobs.pool import ordered, preload, processes
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.readcache import FolderCache
+from duban.jobs.state.readcache.store import WRITING
 from duban.workbooks.model.directory import Directory, crosscheck, duplicates
 from duban.workbooks.model.records import WorkbookRead
 from duban.workbooks.read import midsave
@@ -66,7 +67,8 @@ def read_folder(folder: Path, settings: Settings, today: date, progress: Callabl
     if workers > 1:     # the workers read and fingerprint; the parent keeps the folder's order
         work = readwork.read_shelved if shelf is not None else readwork.read
         for path, (stamp, fingerprint, packed) in zip(paths, ordered(work, paths, workers, readwork.start,
-                                                                     (folder, settings, today), readwork.lost)):
+                                                                     (folder, settings, today, WRITING.get()),
+                                                                     readwork.lost)):
             if progress:
                 progress(path)
             stamps[path] = stamp

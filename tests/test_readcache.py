@@ -344,3 +344,17 @@ def test_the_memo_gives_back_what_the_write_back_said_while_file_and_plan_stay(d
     (demo / ("~$" + path.name)).write_bytes(b"\x05Alice" + b" " * 60)   # open in Excel: the write-back says so
     apply(third)
     assert len(calls) == 5
+
+
+def test_a_dry_run_over_a_kept_state_reads_the_cache_and_writes_nothing_to_it(demo):
+    settings = _settings(demo)
+    check_folder(demo, settings, NOW)                       # the state folder and its cache exist
+    cache = demo / ".duban" / "cache"
+    before = {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in cache.iterdir()}
+    assert before
+    book = demo / "任务跟进表.xlsx"
+    book.write_bytes(book.read_bytes())                     # a new mtime: this one is read again
+    os.utime(book, ns=(book.stat().st_atime_ns, book.stat().st_mtime_ns + 5_000_000_000))
+    report = check_folder(demo, settings, NOW, dry_run=True)
+    assert {w.write for w in report.workbooks if w.read.kind is not None} == {"dry-run"}
+    assert {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in cache.iterdir()} == before

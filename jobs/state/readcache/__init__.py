@@ -15,13 +15,15 @@ from __future__ import annotations
 import hashlib
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 from duban.jobs.settings.typed import Settings
 from duban.jobs.state.readcache import codec
-from duban.jobs.state.readcache.store import STATS, Entry, Store, name_of, secret
+from duban.jobs.state.readcache.store import STATS, WRITING, Entry, Store, name_of, secret
 from duban.jobs.state.readcache.unchanged import answer, remembered
 from duban.jobs.state.runlock import state_dir
 from duban.workbooks.model.records import WorkbookRead
@@ -202,6 +204,17 @@ class FolderCache:
 
 
 _FOLDERS: dict[tuple[str, str], FolderCache] = {}
+
+
+@contextmanager
+def kept_as_is(frozen: bool = True) -> Iterator[None]:
+    """Inside (a dry run: it changes no file), cache entries are read but never written, touched
+    or removed."""
+    token = WRITING.set(not frozen)
+    try:
+        yield
+    finally:
+        WRITING.reset(token)
 
 
 def _clock() -> float:

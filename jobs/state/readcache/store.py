@@ -16,6 +16,7 @@ import os
 import secrets
 import sys
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -26,6 +27,8 @@ MAGIC = b"duban-read-cache/1 "
 TEMP_AGE = 3600          # seconds: a temporary file this old was left by a killed writer
 KEEP_SHARE = 0.8         # after an eviction the cache holds at most this share of its bound
 STATS = {"hits": 0, "parses": 0, "hashed": 0, "unpatched": 0}    # this process's, for tests and benchmarks
+# False inside a dry run (jobs.check, `kept_as_is`): entries are read, never written, touched or removed
+WRITING: ContextVar[bool] = ContextVar("duban_cache_writing", default=True)
 
 
 @dataclass
@@ -109,6 +112,8 @@ class Store:
 
     def touch(self, file: str) -> None:
         """Mark the entry as used now (the least recently used are dropped first)."""
+        if not WRITING.get():
+            return
         try:
             os.utime(self.dir / file)
         except OSError:
@@ -118,6 +123,8 @@ class Store:
     def save(self, file: str, header: dict, body: bytes | memoryview) -> bool:
         """Write the entry whole (a temporary file renamed into place); False when it is not kept:
         no state folder, over the bound, or the share refused."""
+        if not WRITING.get():
+            return False
         head = orjson.dumps(header) + b"\n"
         mac = hmac.new(self.key, head, "sha256")
         mac.update(body)
@@ -140,6 +147,8 @@ class Store:
         return True
 
     def remove(self, file: str) -> None:
+        if not WRITING.get():
+            return
         try:
             (self.dir / file).unlink(missing_ok=True)
         except OSError:
