@@ -237,18 +237,21 @@ def _write_one(result, plan, painted, new_ids, identity, backups, site, now, jou
     return result
 
 
+def _cache(site: Site):
+    """The read cache of this run: serve's (one long process, a check every 30 minutes) when
+    active, else the folder's."""
+    return READ_CACHE.get() or FolderCache.of(site.folder, site.settings)
+
+
 def _writer(site: Site):
-    """The file write-back, behind the memo of workbooks found already as planned: serve's (one
-    long process, a check every 30 minutes) when active, else the folder's read cache."""
-    cache = READ_CACHE.get() or FolderCache.of(site.folder, site.settings)
-    return cache.writer(apply)
+    """The file write-back, behind the cache's memo of workbooks found already as planned."""
+    return _cache(site).writer(apply)
 
 
 def _known_unchanged(site: Site):
     """Whether the read cache would answer a plan "unchanged" without the write-back (then no
-    worker patches it); never, with a cache that cannot say."""
-    cache = READ_CACHE.get() or FolderCache.of(site.folder, site.settings)
-    return getattr(cache, "known_unchanged", lambda plan: False)
+    worker patches it)."""
+    return _cache(site).known_unchanged
 
 
 def _lazy_histories(journal: Journal, relpath: str):

@@ -13,7 +13,6 @@ go after it: memory follows one workbook, not the folder.
 from __future__ import annotations
 
 import hashlib
-import inspect
 from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -24,14 +23,13 @@ from duban.workbooks.write import writeback
 from duban.workbooks.write.paintrecord import record_rows
 
 WINDOW = 4          # workbooks planned ahead of the one being written
-HANDS_OVER = "patched" in inspect.signature(writeback.apply).parameters   # apply takes a worker's parts
 
 
 def run(reads: list, shelf, each: Callable | None, progress, plan_one: Callable, site, live,
         known_unchanged: Callable = lambda plan: False) -> list:
     """Every workbook's check (`plan_one(read)`: a result, or a planned write to `finish`).
     `known_unchanged(plan)`: the read cache knows the file holds this plan already (no patch)."""
-    workers = processes(site.settings, len(reads)) if HANDS_OVER and live is None else 1
+    workers = processes(site.settings, len(reads)) if live is None else 1
     lane = Lane(workers)
     waiting: deque = deque()
     results = []
